@@ -1,0 +1,14 @@
+#include "cli/commands.hpp"
+
+namespace dnslens::cli {
+
+void register_commands(CLI::App& app, CommandRegistry& registry) {
+  register_run(app, registry);
+  register_generate(app, registry);
+  register_domains(app, registry);
+  register_athena_ddl(app, registry);
+  register_psl(app, registry);
+  register_demo(app, registry);
+}
+
+}  // namespace dnslens::cli

@@ -1,0 +1,119 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "core/error.hpp"
+#include "enrich/interesting_domains/interesting_domains.hpp"
+#include "notify/notifier.hpp"
+#include "pipeline/pipeline.hpp"
+#include "sinks/output_sink.hpp"
+
+namespace dnslens::cli {
+
+namespace {
+
+struct RunOptions {
+  RunConfig config;
+  PslOptions psl;
+  NotifierConfig notify;
+  std::string format = "auto";
+  std::string compress = "auto";
+  std::string progress = "auto";
+  bool quiet = false;
+  bool fail_on_bad = false;
+};
+
+int execute(RunOptions& o) {
+  RunConfig& c = o.config;
+  c.format = o.format == "jsonl" ? InputFormat::kJsonLines
+             : o.format == "cloudwatch" ? InputFormat::kCloudWatch
+             : o.format == "firehose" ? InputFormat::kFirehose : InputFormat::kAuto;
+  if (o.compress == "auto") {
+    c.output_compression = c.output_dir.empty() ? compression_for_path(c.output) : Compression::kGzip;
+  } else {
+    c.output_compression = o.compress == "gzip" ? Compression::kGzip
+                           : o.compress == "zstd" ? Compression::kZstd : Compression::kNone;
+  }
+  c.progress = o.progress == "always" || (o.progress == "auto" && !o.quiet && ::isatty(STDERR_FILENO));
+  if (o.notify.to_stdout && c.output == "-" && c.output_dir.empty()) {
+    throw Error(ErrorCode::kUsage, "--notify-stdout needs the enriched output elsewhere (--output FILE or none)");
+  }
+  c.validate();
+  PublicSuffixList psl = o.psl.load();
+  InterestingDomains interesting;
+  bool have_interesting = !c.interesting_path.empty();
+  if (have_interesting) {
+    interesting = InterestingDomains::load_file(c.interesting_path, psl);
+    if (!o.quiet) {
+      std::fprintf(stderr, "dnslens: %zu interesting domains loaded from %s (%zu entries ignored)\n",
+                   interesting.size(), c.interesting_path.c_str(), interesting.rejected());
+    }
+  }
+  std::unique_ptr<MatchNotifier> notifier;
+  if (o.notify.enabled()) {
+    if (!have_interesting) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE");
+    notifier = make_notifier(o.notify);
+  }
+  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr};
+  RunSummary summary = run_pipeline(c, enrichers, notifier.get());
+  if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
+  if (!c.summary_json_path.empty()) {
+    auto sink = make_file_sink(c.summary_json_path, Compression::kNone);
+    sink->write(summary.to_json());
+    sink->finish();
+  }
+  if (summary.files_failed > 0) return 3;
+  if (o.fail_on_bad && summary.counters.bad_total() > 0) return 4;
+  return 0;
+}
+
+}  // namespace
+
+void register_run(CLI::App& app, CommandRegistry& registry) {
+  auto opts = std::make_shared<RunOptions>();
+  CLI::App* sub = app.add_subcommand("run", "Enrich query logs: registered domain, TLD validity, interesting-domain "
+                                            "matches (isMatchedDomain), notifications");
+  RunConfig& c = opts->config;
+  sub->add_option("inputs", c.inputs, "Files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or - for stdin")
+      ->required();
+  sub->add_option("-o,--output", c.output, "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
+  sub->add_option("--output-dir", c.output_dir,
+                  "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
+  sub->add_option("--compress", opts->compress, "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
+      ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));
+  sub->add_option("--dead-letter", c.dead_letter_path, "Where bad records go (file, line, reason, raw bytes)")
+      ->capture_default_str();
+  sub->add_option("--interesting", c.interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
+  opts->psl.add(sub);
+  sub->add_option("-j,--threads", c.threads, "Worker threads (0 = one per core)")->capture_default_str();
+  sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")
+      ->check(CLI::IsMember({"auto", "jsonl", "cloudwatch", "firehose"}));
+  sub->add_option("--max-line-bytes", c.max_line_bytes, "Longer lines are dead-lettered")->capture_default_str();
+  sub->add_option("--max-ratio", c.limits.max_ratio, "Decompression ratio limit (0 = off)")->capture_default_str();
+  sub->add_option("--max-decompressed-bytes", c.limits.max_output_bytes, "Per-input decompressed size limit (0 = off)")
+      ->capture_default_str();
+  sub->add_option("--progress", opts->progress, "Progress bar on stderr: auto (when a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  sub->add_option("--summary-json", c.summary_json_path, "Also write the run summary as JSON to this file");
+  sub->add_flag("-q,--quiet", opts->quiet, "No summary on stderr");
+  sub->add_flag("--fail-on-bad", opts->fail_on_bad, "Exit with 4 when any record was bad");
+  auto* n = &opts->notify;
+  sub->add_flag("--notify-stdout", n->to_stdout, "Print each match as a JSON line on stdout");
+  sub->add_option("--notify-file", n->file, "Append each match as a JSON line to this file");
+  sub->add_option("--webhook", n->webhook_url, "POST batches of matches as JSON to this URL");
+  sub->add_flag("--webhook-slack", n->slack, "Send Slack-compatible {\"text\": ...} bodies");
+  sub->add_option("--notify-batch", n->batch_max_events, "Most events in one webhook batch")->capture_default_str();
+  sub->add_option("--notify-wait-ms", n->batch_wait_ms, "Longest a batch waits before it is sent")->capture_default_str();
+  sub->add_option("--notify-rate", n->max_batches_per_minute, "Most webhook batches per minute (excess is summarised)")
+      ->capture_default_str();
+  sub->add_option("--notify-retries", n->max_retries, "Retries per batch on 429/5xx/connection errors")->capture_default_str();
+  sub->add_option("--notify-backoff-ms", n->backoff_initial_ms, "First retry delay, doubled each retry")->capture_default_str();
+  registry.add(sub, [opts] { return execute(*opts); });
+}
+
+}  // namespace dnslens::cli

@@ -1,0 +1,91 @@
+#include "core/dns_name.hpp"
+
+namespace dnslens {
+
+namespace {
+constexpr char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr bool is_octal(char c) { return c >= '0' && c <= '7'; }
+}  // namespace
+
+NormalizedName normalize_name(std::string_view logged, char* out) {
+  NormalizedName result;
+  std::size_t n = 0;
+  std::size_t i = 0;
+  const std::size_t len = logged.size();
+  while (i < len) {
+    char c = logged[i];
+    if (c == '\\' && i + 1 < len) {
+      result.had_escapes = true;
+      if (i + 3 < len && is_octal(logged[i + 1]) && is_octal(logged[i + 2]) && is_octal(logged[i + 3])) {
+        unsigned v = static_cast<unsigned>(logged[i + 1] - '0') * 64 +
+                     static_cast<unsigned>(logged[i + 2] - '0') * 8 + static_cast<unsigned>(logged[i + 3] - '0');
+        c = static_cast<char>(v & 0xFF);
+        i += 4;
+      } else {
+        c = logged[i + 1];
+        i += 2;
+      }
+    } else {
+      ++i;
+    }
+    if (n == kMaxNormalizedName) {
+      result.valid_syntax = false;
+      break;
+    }
+    out[n++] = to_lower_ascii(c);
+  }
+  if (n > 0 && out[n - 1] == '.') --n;  // the root label
+  result.text = std::string_view(out, n);
+  if (n == 0 || n > 253) result.valid_syntax = false;
+  std::size_t label_len = 0;
+  for (std::size_t k = 0; k < n && result.valid_syntax; ++k) {
+    if (out[k] == '.') {
+      if (label_len == 0) result.valid_syntax = false;
+      label_len = 0;
+    } else if (++label_len > 63) {
+      result.valid_syntax = false;
+    }
+  }
+  return result;
+}
+
+std::size_t split_labels_rtl(std::string_view name, LabelSpans& spans) {
+  if (name.empty() || name.size() > 0xFFFF) return 0;
+  std::size_t count = 0;
+  std::size_t end = name.size();
+  for (std::size_t pos = name.size(); pos-- > 0;) {
+    if (name[pos] == '.') {
+      if (end - pos - 1 == 0 || count == kMaxLabels) return 0;
+      spans.start[count] = static_cast<std::uint16_t>(pos + 1);
+      spans.length[count] = static_cast<std::uint16_t>(end - pos - 1);
+      ++count;
+      end = pos;
+    }
+  }
+  if (end == 0 || count == kMaxLabels) return 0;
+  spans.start[count] = 0;
+  spans.length[count] = static_cast<std::uint16_t>(end);
+  return count + 1;
+}
+
+bool is_ipv4_literal(std::string_view text) {
+  int dots = 0;
+  int digits = 0;
+  int value = 0;
+  for (char c : text) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+      value = 0;
+    } else if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
+}  // namespace dnslens

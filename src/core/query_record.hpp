@@ -1,0 +1,48 @@
+#pragma once
+// One Route 53 Resolver query-log record as views into the parser's buffers: valid until the next
+// record is parsed. Field names follow AWS's "Values that appear in VPC Resolver query logs".
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace dnslens {
+
+struct DnsAnswer {
+  std::string_view rdata;
+  std::string_view type;
+  std::string_view klass;
+};
+
+struct QueryRecord {
+  static constexpr std::size_t kMaxAnswers = 16;
+
+  std::string_view version;  // "1.100000" or a JSON number's text
+  std::string_view account_id;
+  std::string_view region;
+  std::string_view vpc_id;
+  std::string_view query_timestamp;
+  std::int64_t timestamp_ms = 0;  // query_timestamp as Unix milliseconds (UTC)
+  std::string_view query_name;
+  std::string_view query_type;
+  std::string_view query_class;
+  std::string_view rcode;
+  std::string_view srcaddr;
+  std::string_view srcport;  // logged as a string; a JSON number's text is accepted too
+  std::string_view transport;
+  // srcids: exactly one of these is normally set.
+  std::string_view instance;
+  std::string_view resolver_endpoint;
+  std::string_view resolver_network_interface;
+  // DNS Firewall, present only when a rule matched.
+  std::string_view firewall_rule_action;
+  std::string_view firewall_rule_group_id;
+  std::string_view firewall_domain_list_id;
+  std::array<DnsAnswer, kMaxAnswers> answers{};
+  std::uint32_t answer_count = 0;  // stored in answers (<= kMaxAnswers)
+  std::uint32_t answers_total = 0; // present in the record
+  std::uint32_t unknown_fields = 0;
+
+  void clear() { *this = QueryRecord{}; }
+};
+
+}  // namespace dnslens

@@ -1,0 +1,200 @@
+#include "pipeline/chunk_reader.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "io/decoders.hpp"
+#include "sources/envelope_decoder.hpp"
+
+namespace dnslens {
+
+namespace {
+constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+}
+
+ChunkReader::ChunkReader(const RunConfig& config, const std::vector<std::string>& sources, ReaderProgress& progress)
+    : config_(config), sources_(sources), progress_(progress), chunk_bytes_(config.chunk_bytes()) {
+  leftover_.reserve(chunk_bytes_);
+}
+
+ChunkReader::~ChunkReader() = default;
+
+std::size_t ChunkReader::read_some(char* dst, std::size_t cap) {
+  std::size_t n = source_->read(dst, cap);
+  if (raw_) progress_.raw_bytes_current.store(raw_->raw_bytes_consumed(), std::memory_order_relaxed);
+  return n;
+}
+
+void ChunkReader::finish_source(bool ok) {
+  if (raw_) progress_.raw_bytes_done.fetch_add(raw_->raw_bytes_consumed(), std::memory_order_relaxed);
+  progress_.raw_bytes_current.store(0, std::memory_order_relaxed);
+  (ok ? progress_.files_ok : progress_.files_failed).fetch_add(1, std::memory_order_relaxed);
+  source_.reset();
+  raw_ = nullptr;
+  origin_.reset();
+  leftover_.clear();
+}
+
+bool ChunkReader::open_next_source(Job& job) {
+  current_index_ = static_cast<std::uint32_t>(next_source_);
+  const std::string& path = sources_[next_source_++];
+  const std::string label = path == "-" ? "<stdin>" : path;
+  next_line_ = 1;
+  source_eof_ = false;
+  try {
+    OpenedInput opened = open_input(path, config_.limits);
+    raw_ = opened.raw;
+    auto peekable = std::make_unique<PeekableSource>(std::move(opened.source));
+    InputFormat format = config_.format;
+    if (format == InputFormat::kAuto) format = sniff_input_format(peekable->peek(4096));
+    source_ = std::move(peekable);
+    if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
+      // Envelopes are decoded whole (bounded), then served as plain lines.
+      std::string text;
+      std::size_t pos = 0;
+      while (true) {
+        if (pos >= config_.max_envelope_bytes) {
+          throw Error(ErrorCode::kEnvelope, fmt::format("{}: envelope input larger than {} bytes", label,
+                                                        config_.max_envelope_bytes));
+        }
+        text.resize(pos + (1 << 20));
+        std::size_t n = read_some(text.data() + pos, text.size() - pos);
+        if (n == 0) break;
+        pos += n;
+      }
+      text.resize(pos);
+      DecodedEnvelopes decoded = decode_envelopes(text, format, label, config_.limits);
+      job.kind = Job::Kind::kPassThrough;
+      job.source_index = current_index_;
+      for (auto& problem : decoded.problems) {
+        DeadLetter& d = job.dead.emplace_back();
+        d.envelope = problem.index;
+        d.reason = "bad_envelope";
+        d.detail = std::move(problem.reason);
+        d.raw = std::move(problem.raw);
+        d.raw_total = d.raw.size();
+        ++job.counters.bad_envelopes;
+      }
+      // The file is consumed: account for it now, then serve the decoded records from memory.
+      progress_.raw_bytes_done.fetch_add(raw_ ? raw_->raw_bytes_consumed() : 0, std::memory_order_relaxed);
+      progress_.raw_bytes_current.store(0, std::memory_order_relaxed);
+      raw_ = nullptr;
+      origin_ = std::make_shared<const std::vector<std::uint64_t>>(std::move(decoded.origin));
+      source_ = std::make_unique<MemoryByteSource>(std::move(decoded.records));
+    }
+    return true;
+  } catch (const Error& e) {
+    job.kind = Job::Kind::kPassThrough;
+    job.source_index = current_index_;
+    job.file_errors.push_back(e.what());
+    finish_source(false);
+    return false;
+  }
+}
+
+void ChunkReader::emit_truncated_tail(Job& job, std::string_view reason) {
+  DeadLetter& d = job.dead.emplace_back();
+  d.line = next_line_;
+  d.reason = std::string(bad_reason_name(BadReason::kTruncatedInput));
+  d.detail = std::string(reason);
+  d.raw.assign(leftover_.data(), std::min(leftover_.size(), kDeadLetterRawBytes));
+  d.raw_total = leftover_.size();
+  ++job.counters.bad[static_cast<std::size_t>(BadReason::kTruncatedInput)];
+}
+
+bool ChunkReader::next(Job& job) {
+  job.reset_results();
+  job.seq = seq_++;
+  while (true) {
+    if (!source_) {
+      if (next_source_ >= sources_.size()) return false;
+      if (!open_next_source(job)) return true;  // a pass-through job carrying the file error
+      if (job.kind == Job::Kind::kPassThrough && !job.dead.empty()) {
+        job.origin = origin_;
+        return true;  // envelope problems first; the lines follow in the next jobs
+      }
+      job.kind = Job::Kind::kLines;
+    }
+    job.source_index = current_index_;
+    job.origin = origin_;
+    job.first_line = next_line_;
+    job.input.resize(chunk_bytes_ + kPadding);
+    std::size_t filled = leftover_.size();
+    std::memcpy(job.input.data(), leftover_.data(), filled);
+    leftover_.clear();
+    std::string failure;
+    try {
+      while (!source_eof_ && filled < chunk_bytes_) {
+        std::size_t n = read_some(job.input.data() + filled, chunk_bytes_ - filled);
+        if (n == 0) source_eof_ = true;
+        filled += n;
+      }
+    } catch (const Error& e) {
+      failure = e.what();
+      source_eof_ = true;
+    }
+    char* data = job.input.data();
+    // Whole lines only; the partial last line waits for the next chunk.
+    std::size_t cut = filled;
+    while (cut > 0 && data[cut - 1] != '\n') --cut;
+    if (cut == 0 && filled == chunk_bytes_ && source_eof_ == false) {
+      // One line longer than a whole chunk: dead-letter its head, skip to its end.
+      DeadLetter& d = job.dead.emplace_back();
+      d.line = next_line_;
+      d.reason = std::string(bad_reason_name(BadReason::kLineTooLong));
+      d.detail = fmt::format("line longer than --max-line-bytes ({})", config_.max_line_bytes);
+      d.raw.assign(data, kDeadLetterRawBytes);
+      std::uint64_t total = filled;
+      try {
+        while (true) {
+          std::size_t n = read_some(data, chunk_bytes_);
+          if (n == 0) {
+            source_eof_ = true;
+            break;
+          }
+          const char* nl = static_cast<const char*>(std::memchr(data, '\n', n));
+          if (nl) {
+            total += static_cast<std::size_t>(nl - data);
+            leftover_.assign(nl + 1, static_cast<const char*>(data + n));
+            break;
+          }
+          total += n;
+        }
+      } catch (const Error& e) {
+        failure = e.what();
+        source_eof_ = true;
+      }
+      d.raw_total = total;
+      ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
+      ++next_line_;
+      job.kind = Job::Kind::kPassThrough;
+      if (!failure.empty()) {
+        job.file_errors.push_back(failure);
+        finish_source(false);
+      }
+      return true;
+    }
+    if (source_eof_ && failure.empty()) cut = filled;  // a last line without newline is a line
+    leftover_.assign(data + cut, data + filled);
+    job.size = cut;
+    std::memset(data + cut, 0, kPadding);
+    next_line_ += static_cast<std::uint64_t>(std::count(data, data + cut, '\n'));
+    if (source_eof_ && cut == filled) {
+      if (job.size > 0 && data[cut - 1] != '\n') ++next_line_;
+      finish_source(true);
+    } else if (!failure.empty()) {
+      if (!leftover_.empty()) emit_truncated_tail(job, failure);
+      job.file_errors.push_back(failure);
+      finish_source(false);
+    }
+    if (job.size == 0 && job.dead.empty() && job.file_errors.empty()) continue;
+    return true;
+  }
+}
+
+}  // namespace dnslens

@@ -1,0 +1,87 @@
+#pragma once
+// The unit of work: a chunk of whole lines in, enriched bytes + dead letters + match events out.
+// Jobs are pooled and reused, so the steady state allocates nothing.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/bad_reason.hpp"
+
+namespace dnslens {
+
+struct RunCounters {
+  std::uint64_t records = 0;        // parsed and enriched
+  std::uint64_t record_bytes = 0;   // bytes of the lines of those records
+  std::uint64_t blank_lines = 0;
+  std::uint64_t matches = 0;        // isMatchedDomain = Y
+  std::uint64_t invalid_tld = 0;
+  std::array<std::uint64_t, kBadReasonCount> bad{};
+  std::uint64_t bad_envelopes = 0;
+
+  [[nodiscard]] std::uint64_t bad_total() const {
+    std::uint64_t total = bad_envelopes;
+    for (auto n : bad) total += n;
+    return total;
+  }
+  void add(const RunCounters& o) {
+    records += o.records;
+    record_bytes += o.record_bytes;
+    blank_lines += o.blank_lines;
+    matches += o.matches;
+    invalid_tld += o.invalid_tld;
+    bad_envelopes += o.bad_envelopes;
+    for (std::size_t i = 0; i < bad.size(); ++i) bad[i] += o.bad[i];
+  }
+};
+
+struct DeadLetter {
+  std::uint64_t line = 0;       // 1-based line in the (decoded) input
+  std::uint64_t envelope = 0;   // 1-based envelope number, 0 when the input is plain lines
+  std::string reason;           // bad_reason_name() or "bad_envelope"
+  std::string detail;
+  std::string raw;              // up to kDeadLetterRawBytes of the line
+  std::uint64_t raw_total = 0;  // the line's full length
+};
+
+inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
+
+struct PartitionSlice {
+  std::string key;
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+
+struct Job {
+  enum class Kind { kLines, kPassThrough };
+  Kind kind = Kind::kLines;
+  std::uint64_t seq = 0;
+  std::uint32_t source_index = 0;
+  std::uint64_t first_line = 1;
+  std::vector<char> input;  // whole lines, followed by simdjson padding
+  std::size_t size = 0;
+  std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
+
+  std::string output;
+  std::vector<PartitionSlice> partitions;
+  std::size_t partitions_used = 0;
+  std::vector<DeadLetter> dead;
+  std::vector<std::string> matches;
+  std::vector<std::string> file_errors;
+  RunCounters counters;
+
+  void reset_results() {
+    output.clear();
+    partitions_used = 0;
+    dead.clear();
+    matches.clear();
+    file_errors.clear();
+    counters = RunCounters{};
+    origin.reset();
+    kind = Kind::kLines;
+    size = 0;
+  }
+};
+
+}  // namespace dnslens

@@ -1,0 +1,353 @@
+#include "pipeline/pipeline.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/bounded_queue.hpp"
+#include "core/error.hpp"
+#include "core/json_escape.hpp"
+#include "pipeline/chunk_reader.hpp"
+#include "sinks/jsonl/partitioned_writer.hpp"
+#include "sinks/output_sink.hpp"
+
+namespace dnslens {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string make_run_id() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return fmt::format("{:x}-{}", std::chrono::duration_cast<std::chrono::milliseconds>(now).count(), ::getpid());
+}
+
+class Writer {
+ public:
+  Writer(const RunConfig& config, const std::vector<std::string>& sources, MatchNotifier* notifier, RunSummary& summary)
+      : config_(config), sources_(sources), notifier_(notifier), summary_(summary) {
+    if (!config.output_dir.empty()) {
+      partitioned_.emplace(config.output_dir, make_run_id(), config.output_compression);
+    } else if (config.output != "none") {
+      sink_ = make_file_sink(config.output, config.output_compression);
+    }
+  }
+
+  void write(Job& job) {
+    summary_.counters.add(job.counters);
+    if (partitioned_) {
+      for (std::size_t i = 0; i < job.partitions_used; ++i) {
+        const PartitionSlice& s = job.partitions[i];
+        partitioned_->write(s.key, std::string_view(job.output).substr(s.offset, s.length));
+      }
+    } else if (sink_ && !job.output.empty()) {
+      sink_->write(job.output);
+    }
+    for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
+    if (notifier_) {
+      for (auto& m : job.matches) notifier_->enqueue(std::move(m));
+    }
+    for (const auto& e : job.file_errors) {
+      std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
+      summary_.file_errors.push_back(e);
+    }
+  }
+
+  void finish() {
+    if (sink_) sink_->finish();
+    if (partitioned_) {
+      partitioned_->finish();
+      summary_.partition_files = partitioned_->files_written();
+    }
+    if (dead_sink_) dead_sink_->finish();
+  }
+
+ private:
+  void write_dead_letter(const Job& job, const DeadLetter& d) {
+    if (!dead_sink_) {
+      dead_sink_ = make_file_sink(config_.dead_letter_path, compression_for_path(config_.dead_letter_path));
+      summary_.dead_letter_path = config_.dead_letter_path;
+    }
+    std::string& o = dead_buf_;
+    o.clear();
+    o += "{\"file\":\"";
+    append_json_escaped_bytes(o, job.source_index < sources_.size() ? sources_[job.source_index] : "");
+    o += fmt::format("\",\"line\":{}", d.line);
+    if (d.envelope) o += fmt::format(",\"envelope\":{}", d.envelope);
+    o += ",\"reason\":\"";
+    o += d.reason;
+    o += "\",\"detail\":\"";
+    append_json_escaped_bytes(o, d.detail);
+    o += '"';
+    if (is_valid_utf8(d.raw)) {
+      o += ",\"raw\":\"";
+      append_json_escaped(o, d.raw);
+      o += '"';
+    }
+    o += ",\"raw_base64\":\"";
+    o += base64_encode(d.raw);
+    o += fmt::format("\",\"raw_bytes\":{},\"raw_truncated\":{}}}\n", d.raw_total,
+                     d.raw_total > d.raw.size() ? "true" : "false");
+    dead_sink_->write(o);
+    ++summary_.dead_letters;
+  }
+
+  const RunConfig& config_;
+  const std::vector<std::string>& sources_;
+  MatchNotifier* notifier_;
+  RunSummary& summary_;
+  std::unique_ptr<OutputSink> sink_;
+  std::optional<PartitionedWriter> partitioned_;
+  std::unique_ptr<OutputSink> dead_sink_;
+  std::string dead_buf_;
+};
+
+class ProgressBar {
+ public:
+  ProgressBar(bool enabled, std::uint64_t total_bytes, const ReaderProgress& reader, const RunSummary& summary)
+      : enabled_(enabled), total_(total_bytes), reader_(reader), summary_(summary) {
+    if (enabled_) thread_ = std::thread([this] { loop(); });
+  }
+  ~ProgressBar() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  void loop() {
+    auto start = Clock::now();
+    std::unique_lock lock(mutex_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stop_; })) {
+      double secs = std::chrono::duration<double>(Clock::now() - start).count();
+      std::uint64_t done = reader_.raw_bytes_done.load() + reader_.raw_bytes_current.load();
+      double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+      std::string line;
+      if (total_ > 0) {
+        double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
+        int filled = static_cast<int>(frac * 30);
+        double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0;
+        line = fmt::format("\r[{:=<{}}{: <{}}] {:5.1f}% {:.1f}/{:.1f} MB  {:.1f} MB/s  ETA {:.0f}s\033[K",
+                           "", filled, "", 30 - filled, frac * 100, static_cast<double>(done) / 1e6,
+                           static_cast<double>(total_) / 1e6, rate / 1e6, eta);
+      } else {
+        line = fmt::format("\r{:.1f} MB read  {:.1f} MB/s\033[K", static_cast<double>(done) / 1e6, rate / 1e6);
+      }
+      std::fputs(line.c_str(), stderr);
+    }
+  }
+
+  bool enabled_;
+  std::uint64_t total_;
+  const ReaderProgress& reader_;
+  const RunSummary& summary_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+std::uint64_t total_input_bytes(const std::vector<std::string>& sources) {
+  std::uint64_t total = 0;
+  for (const auto& s : sources) {
+    struct stat st {};
+    if (s == "-" || ::stat(s.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    total += static_cast<std::uint64_t>(st.st_size);
+  }
+  return total;
+}
+
+void run_inline(ChunkReader& reader, RecordProcessor& processor, Writer& writer) {
+  Job job;
+  while (reader.next(job)) {
+    processor.process(job);
+    writer.write(job);
+  }
+}
+
+void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<RecordProcessor*>& processors, Writer& writer) {
+  const std::size_t pool_size = workers * 2 + 2;
+  BoundedQueue<std::unique_ptr<Job>> free_jobs(pool_size);
+  BoundedQueue<std::unique_ptr<Job>> work(pool_size);
+  for (std::size_t i = 0; i < pool_size; ++i) (void)free_jobs.push(std::make_unique<Job>());
+
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  std::map<std::uint64_t, std::unique_ptr<Job>> done;
+  std::uint64_t produced = 0;
+  bool reader_finished = false;
+  std::string reader_failure;
+
+  std::thread reader_thread([&] {
+    try {
+      while (auto job = free_jobs.pop()) {
+        if (!reader.next(**job)) break;
+        if (!work.push(std::move(*job))) break;
+        std::lock_guard lock(done_mutex);
+        ++produced;
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(done_mutex);
+      reader_failure = e.what();
+    }
+    work.close();
+    std::lock_guard lock(done_mutex);
+    reader_finished = true;
+    done_cv.notify_all();
+  });
+
+  std::vector<std::thread> worker_threads;
+  for (unsigned w = 0; w < workers; ++w) {
+    worker_threads.emplace_back([&, w] {
+      while (auto job = work.pop()) {
+        processors[w]->process(**job);
+        std::lock_guard lock(done_mutex);
+        std::uint64_t seq = (*job)->seq;
+        done.emplace(seq, std::move(*job));
+        done_cv.notify_all();
+      }
+    });
+  }
+
+  std::uint64_t next_seq = 0;
+  std::string writer_failure;
+  while (true) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock lock(done_mutex);
+      done_cv.wait(lock, [&] { return done.contains(next_seq) || (reader_finished && next_seq == produced); });
+      if (!done.contains(next_seq)) break;
+      job = std::move(done[next_seq]);
+      done.erase(next_seq);
+    }
+    ++next_seq;
+    if (writer_failure.empty()) {
+      try {
+        writer.write(*job);
+      } catch (const std::exception& e) {
+        writer_failure = e.what();
+        free_jobs.close();  // stop reading; drain what is in flight
+      }
+    }
+    (void)free_jobs.try_push(std::move(job));
+  }
+  reader_thread.join();
+  for (auto& t : worker_threads) t.join();
+  if (!writer_failure.empty()) throw Error(ErrorCode::kIo, writer_failure);
+  if (!reader_failure.empty()) throw Error(ErrorCode::kInternal, reader_failure);
+}
+
+}  // namespace
+
+RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier) {
+  config.validate();
+  RunSummary summary;
+  auto start = Clock::now();
+  summary.sources = expand_inputs(config.inputs);
+  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  summary.threads = threads;
+  ReaderProgress progress;
+  ChunkReader reader(config, summary.sources, progress);
+  Writer writer(config, summary.sources, notifier, summary);
+  const bool partitioned = !config.output_dir.empty();
+  {
+    ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
+    if (threads == 1) {
+      RecordProcessor processor(enrichers, config.max_line_bytes, partitioned, notifier != nullptr, &summary.sources);
+      run_inline(reader, processor, writer);
+    } else {
+      std::vector<std::unique_ptr<RecordProcessor>> owned;
+      std::vector<RecordProcessor*> processors;
+      for (unsigned i = 0; i < threads; ++i) {
+        owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
+                                                          notifier != nullptr, &summary.sources));
+        processors.push_back(owned.back().get());
+      }
+      run_threaded(threads, reader, processors, writer);
+    }
+  }
+  writer.finish();
+  if (notifier) {
+    notifier->close();
+    summary.notifier = notifier->stats();
+  }
+  summary.files_ok = progress.files_ok.load();
+  summary.files_failed = progress.files_failed.load();
+  summary.raw_bytes = progress.raw_bytes_done.load();
+  summary.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return summary;
+}
+
+std::string RunSummary::to_text() const {
+  const double secs = std::max(elapsed_seconds, 1e-9);
+  std::string s = fmt::format(
+      "dnslens run summary\n"
+      "  inputs        {} ok, {} failed\n"
+      "  read          {:.1f} MB from disk, {:.1f} MB of records\n"
+      "  records       {} enriched, {} bad, {} blank lines skipped\n"
+      "  matches       {} (isMatchedDomain = Y)\n"
+      "  unknown TLD   {}\n"
+      "  elapsed       {:.3f} s on {} thread(s): {:.0f} records/s, {:.1f} MB/s\n",
+      files_ok, files_failed, static_cast<double>(raw_bytes) / 1e6, static_cast<double>(counters.record_bytes) / 1e6,
+      counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.invalid_tld, secs,
+      threads, static_cast<double>(counters.records) / secs, static_cast<double>(counters.record_bytes) / 1e6 / secs);
+  if (counters.bad_total() > 0) {
+    s += "  bad records by reason:\n";
+    for (std::size_t i = 0; i < kBadReasonCount; ++i) {
+      if (counters.bad[i]) s += fmt::format("    {:<16} {}\n", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
+    }
+    if (counters.bad_envelopes) s += fmt::format("    {:<16} {}\n", "bad_envelope", counters.bad_envelopes);
+    s += fmt::format("  dead letters  {} written to {}\n", dead_letters, dead_letter_path);
+  }
+  if (notifier.events_in > 0) {
+    s += fmt::format("  notifications {} delivered, {} dropped, {} batches ({} failed, {} retries)\n",
+                     notifier.events_delivered, notifier.events_dropped, notifier.batches_sent,
+                     notifier.batches_failed, notifier.retries);
+  }
+  for (const auto& e : file_errors) s += fmt::format("  error: {}\n", e);
+  return s;
+}
+
+std::string RunSummary::to_json() const {
+  const double secs = std::max(elapsed_seconds, 1e-9);
+  std::string bad = "{";
+  for (std::size_t i = 0; i < kBadReasonCount; ++i) {
+    bad += fmt::format("{}\"{}\":{}", i ? "," : "", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
+  }
+  bad += fmt::format(",\"bad_envelope\":{}}}", counters.bad_envelopes);
+  std::string errors = "[";
+  for (std::size_t i = 0; i < file_errors.size(); ++i) {
+    errors += i ? ",\"" : "\"";
+    append_json_escaped_bytes(errors, file_errors[i]);
+    errors += '"';
+  }
+  errors += ']';
+  return fmt::format(
+      "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
+      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"invalid_tld\":{},\"dead_letters\":{},"
+      "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
+      "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
+      "\"retries\":{}}},\"errors\":{}}}\n",
+      files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
+      counters.blank_lines, counters.matches, counters.invalid_tld, dead_letters, elapsed_seconds,
+      static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
+      notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
+      notifier.retries, errors);
+}
+
+}  // namespace dnslens

@@ -1,0 +1,36 @@
+#pragma once
+// Wires a run: ChunkReader -> RecordProcessor (one per worker thread) -> in-order writer (enriched
+// output, dead letters, match notifications, counters). With one thread everything runs inline.
+#include <string>
+#include <vector>
+
+#include "notify/match_notifier.hpp"
+#include "pipeline/job.hpp"
+#include "pipeline/record_processor.hpp"
+#include "pipeline/run_config.hpp"
+
+namespace dnslens {
+
+struct RunSummary {
+  RunCounters counters;
+  std::vector<std::string> sources;
+  std::uint64_t files_ok = 0;
+  std::uint64_t files_failed = 0;
+  std::vector<std::string> file_errors;
+  std::uint64_t raw_bytes = 0;
+  std::uint64_t dead_letters = 0;
+  std::string dead_letter_path;  // empty when nothing was dead-lettered
+  std::size_t partition_files = 0;
+  unsigned threads = 1;
+  double elapsed_seconds = 0;
+  NotifierStats notifier;
+
+  [[nodiscard]] std::string to_text() const;
+  [[nodiscard]] std::string to_json() const;
+};
+
+// Throws Error for setup problems (unwritable output); per-input and per-record problems are
+// reported in the summary and the dead-letter output instead.
+RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier);
+
+}  // namespace dnslens

@@ -1,0 +1,178 @@
+#include "pipeline/record_processor.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/json_escape.hpp"
+#include "sinks/jsonl/partitioned_writer.hpp"
+
+namespace dnslens {
+
+namespace {
+
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  if (value.empty()) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  append_json_escaped(out, value);
+  out += '"';
+}
+
+void append_event_field(std::string& out, std::string_view name, std::string_view value, bool first = false) {
+  if (!first) out += ',';
+  out += '"';
+  out += name;
+  out += "\":\"";
+  append_json_escaped(out, value);
+  out += '"';
+}
+
+}  // namespace
+
+EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
+  NormalizedName norm = normalize_name(record.query_name, name_buf_);
+  DomainParts parts;
+  if (norm.valid_syntax) parts = enrichers_.psl->split(norm.text);
+  const bool matched =
+      enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
+
+  // The original bytes up to the closing brace: unknown fields survive byte for byte.
+  std::size_t end = line.size();
+  while (end > 0 && line[end - 1] != '}') --end;
+  out.append(line.data(), end - 1);
+  out += matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
+  if (norm.had_escapes) {
+    // Decoded \DDD escapes can produce any byte: escape it as JSON needs.
+    out += ",\"query_name_normalized\":\"";
+    append_json_escaped_bytes(out, norm.text);
+    out += '"';
+    auto add_bytes = [&](std::string_view name, std::string_view v) {
+      out += ",\"";
+      out += name;
+      out += "\":";
+      if (v.empty()) {
+        out += "null";
+      } else {
+        out += '"';
+        append_json_escaped_bytes(out, v);
+        out += '"';
+      }
+    };
+    add_bytes("registered_domain", parts.registered_domain);
+    add_bytes("public_suffix", parts.public_suffix);
+    add_bytes("subdomain", parts.subdomain);
+  } else {
+    append_field(out, "query_name_normalized", norm.text);
+    append_field(out, "registered_domain", parts.registered_domain);
+    append_field(out, "public_suffix", parts.public_suffix);
+    append_field(out, "subdomain", parts.subdomain);
+  }
+  out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
+  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain};
+}
+
+void RecordProcessor::process(Job& job) {
+  if (job.kind == Job::Kind::kPassThrough) return;
+  const char* const base = job.input.data();
+  const char* const buffer_end = base + job.input.size();
+  const char* p = base;
+  const char* const end = base + job.size;
+  std::uint64_t line_no = job.first_line;
+  char key_buf[256];
+  std::string_view current_key;
+  job.output.reserve(job.size + job.size / 2);
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (!nl) nl = end;
+    std::string_view line(p, static_cast<std::size_t>(nl - p));
+    while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
+    std::size_t lead = 0;
+    while (lead < line.size() && is_space(line[lead])) ++lead;
+    line.remove_prefix(lead);
+    if (line.empty()) {
+      ++job.counters.blank_lines;
+    } else if (line.size() > max_line_bytes_) {
+      dead_letter(job, line_no, line,
+                  ParseOutcome::failure(BadReason::kLineTooLong, {}, "line longer than --max-line-bytes"));
+    } else {
+      auto outcome = parser_.parse(line, static_cast<std::size_t>(buffer_end - line.data()), record_);
+      if (!outcome.ok) {
+        dead_letter(job, line_no, line, outcome);
+      } else {
+        std::size_t out_start = job.output.size();
+        EnrichOutcome enriched = append_enriched(line, record_, job.output);
+        ++job.counters.records;
+        job.counters.record_bytes += line.size() + 1;
+        if (!enriched.tld_valid) ++job.counters.invalid_tld;
+        if (enriched.matched) {
+          ++job.counters.matches;
+          if (notify_matches_) add_match_event(job, line_no, record_, enriched.registered_domain);
+        }
+        if (partitioned_) {
+          std::size_t n = partition_key(record_.account_id, record_.vpc_id, record_.timestamp_ms, key_buf);
+          std::string_view key(key_buf, n);
+          if (job.partitions_used == 0 || key != current_key) {
+            if (job.partitions.size() == job.partitions_used) job.partitions.emplace_back();
+            PartitionSlice& slice = job.partitions[job.partitions_used++];
+            slice.key.assign(key);
+            slice.offset = out_start;
+            slice.length = 0;
+            current_key = slice.key;
+          }
+          job.partitions[job.partitions_used - 1].length += job.output.size() - out_start;
+        }
+      }
+    }
+    p = nl + 1;
+    ++line_no;
+  }
+}
+
+void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {
+  ++job.counters.bad[static_cast<std::size_t>(outcome.reason)];
+  DeadLetter& d = job.dead.emplace_back();
+  d.line = line_no;
+  if (job.origin && line_no >= 1 && line_no <= job.origin->size()) d.envelope = (*job.origin)[line_no - 1];
+  d.reason = std::string(bad_reason_name(outcome.reason));
+  if (!outcome.field.empty() && !outcome.detail.empty()) {
+    d.detail = fmt::format("field '{}': {}", outcome.field, outcome.detail);
+  } else if (!outcome.field.empty()) {
+    d.detail = fmt::format("field '{}'", outcome.field);
+  } else {
+    d.detail = std::string(outcome.detail);
+  }
+  d.raw.assign(line.substr(0, kDeadLetterRawBytes));
+  d.raw_total = line.size();
+}
+
+void RecordProcessor::add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& r, std::string_view registered) {
+  std::string& e = job.matches.emplace_back();
+  e += '{';
+  append_event_field(e, "event", "interesting_domain_match", true);
+  append_event_field(e, "query_timestamp", r.query_timestamp);
+  append_event_field(e, "query_name", r.query_name);
+  append_event_field(e, "registered_domain", registered);
+  append_event_field(e, "query_type", r.query_type);
+  append_event_field(e, "rcode", r.rcode);
+  append_event_field(e, "srcaddr", r.srcaddr);
+  append_event_field(e, "account_id", r.account_id);
+  append_event_field(e, "region", r.region);
+  append_event_field(e, "vpc_id", r.vpc_id);
+  if (!r.instance.empty()) append_event_field(e, "instance", r.instance);
+  if (!r.resolver_endpoint.empty()) append_event_field(e, "resolver_endpoint", r.resolver_endpoint);
+  if (!r.firewall_rule_action.empty()) append_event_field(e, "firewall_rule_action", r.firewall_rule_action);
+  if (source_names_ && job.source_index < source_names_->size()) {
+    append_event_field(e, "file", (*source_names_)[job.source_index]);
+  }
+  e += fmt::format(",\"line\":{}}}", line_no);
+}
+
+}  // namespace dnslens

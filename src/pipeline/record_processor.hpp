@@ -1,0 +1,48 @@
+#pragma once
+// Per-thread stage: parse each line, enrich it (registered domain, interesting-domain match) and
+// append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
+#include "enrich/interesting_domains/interesting_domains.hpp"
+#include "enrich/registered_domain/public_suffix_list.hpp"
+#include "parse/query_log_parser.hpp"
+#include "pipeline/job.hpp"
+
+namespace dnslens {
+
+struct Enrichers {
+  const PublicSuffixList* psl = nullptr;
+  const InterestingDomains* interesting = nullptr;  // may be null
+};
+
+struct EnrichOutcome {
+  bool matched = false;
+  bool tld_valid = false;
+  std::string_view registered_domain;  // valid until the next record
+};
+
+class RecordProcessor {
+ public:
+  RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
+                  const std::vector<std::string>* source_names = nullptr)
+      : enrichers_(enrichers), max_line_bytes_(max_line_bytes), partitioned_(partitioned),
+        notify_matches_(notify_matches), source_names_(source_names) {}
+
+  void process(Job& job);
+
+  // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
+  EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
+
+ private:
+  void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
+  void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
+
+  Enrichers enrichers_;
+  std::size_t max_line_bytes_;
+  bool partitioned_;
+  bool notify_matches_;
+  const std::vector<std::string>* source_names_;
+  QueryLogParser parser_;
+  QueryRecord record_;
+  char name_buf_[kMaxNormalizedName];
+};
+
+}  // namespace dnslens

@@ -1,0 +1,28 @@
+#pragma once
+// Byte sinks for enriched records and dead letters. Compression wraps a file descriptor; each sink
+// writes whole buffers (one call per batch, never per record).
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "io/decoders.hpp"
+
+namespace dnslens {
+
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual void write(std::string_view bytes) = 0;
+  // Flushes and ends the compressed stream; the sink must not be written after this.
+  virtual void finish() = 0;
+};
+
+enum class OpenMode { kTruncate, kAppend };
+
+// path "-" writes to stdout. Throws Error(kIo) when the file cannot be opened.
+std::unique_ptr<OutputSink> make_file_sink(const std::string& path, Compression compression,
+                                           OpenMode mode = OpenMode::kTruncate);
+// Chooses the compression from the path's extension (.gz, .zst), else none.
+[[nodiscard]] Compression compression_for_path(std::string_view path);
+
+}  // namespace dnslens

@@ -1,0 +1,46 @@
+#pragma once
+// Envelope codecs in front of the one record parser: they turn CloudWatch Logs subscription
+// payloads (DATA_MESSAGE logEvents; CONTROL_MESSAGEs skipped), Lambda-style {"awslogs":{"data"}}
+// events and Kinesis Data Firehose HTTP endpoint request bodies ({requestId, timestamp,
+// records:[{data: base64}]}) into newline-separated query-log records.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/decompress_limits.hpp"
+
+namespace dnslens {
+
+enum class InputFormat { kAuto, kJsonLines, kCloudWatch, kFirehose };
+
+[[nodiscard]] std::string_view input_format_name(InputFormat f);
+// Looks at the first bytes of the decoded stream: an envelope announces itself with its keys.
+[[nodiscard]] InputFormat sniff_input_format(std::string_view decoded_head);
+
+struct EnvelopeProblem {
+  std::uint64_t index;  // 1-based envelope (top-level JSON object) number
+  std::string reason;
+  std::string raw;      // first bytes of the offending envelope
+};
+
+struct DecodedEnvelopes {
+  std::string records;                  // one query-log record per line
+  std::vector<std::uint64_t> origin;    // per output line: the envelope it came from
+  std::vector<EnvelopeProblem> problems;
+  std::uint64_t envelopes = 0;
+  std::uint64_t control_messages = 0;
+  std::uint64_t log_events = 0;
+  std::uint64_t firehose_records = 0;
+  std::string request_id;               // the last Firehose requestId seen
+};
+
+// Decodes every top-level JSON object in `text` (concatenated or newline-separated). A bad
+// envelope becomes a problem entry; the others still decode.
+[[nodiscard]] DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, const std::string& label,
+                                                const DecompressLimits& limits);
+
+// Splits concatenated JSON values at top level ("{..}{..}", "{..}\n{..}"), honouring strings.
+[[nodiscard]] std::vector<std::string_view> split_top_level_json(std::string_view text);
+
+}  // namespace dnslens
