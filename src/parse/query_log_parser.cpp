@@ -103,7 +103,12 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
   if (auto e = parser_.iterate(line.data(), line.size(), capacity).get(doc)) return from_simdjson(e);
   od::object obj;
   if (auto e = doc.get_object().get(obj)) {
-    return e == simdjson::INCORRECT_TYPE ? ParseOutcome::failure(BadReason::kNotAnObject) : from_simdjson(e);
+    if (e != simdjson::INCORRECT_TYPE) return from_simdjson(e);
+    // Valid JSON that is not an object (an array, a string, a number) versus text that is not JSON.
+    const char first = line.empty() ? '\0' : line.front();
+    const bool json_value = first == '[' || first == '"' || first == '-' || (first >= '0' && first <= '9') ||
+                            line == "true" || line == "false" || line == "null";
+    return json_value ? ParseOutcome::failure(BadReason::kNotAnObject) : ParseOutcome::failure(BadReason::kMalformedJson);
   }
   for (auto field_result : obj) {
     od::field field;

@@ -1,0 +1,77 @@
+#include "core/dns_name.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace dnslens {
+namespace {
+
+std::string norm(std::string_view in, bool* valid = nullptr, bool* escapes = nullptr) {
+  char buf[kMaxNormalizedName];
+  auto n = normalize_name(in, buf);
+  if (valid) *valid = n.valid_syntax;
+  if (escapes) *escapes = n.had_escapes;
+  return std::string(n.text);
+}
+
+TEST(NormalizeName, LowercasesAndDropsTheRootDot) {
+  EXPECT_EQ(norm("WWW.Example.COM."), "www.example.com");
+  EXPECT_EQ(norm("example.com"), "example.com");
+}
+
+TEST(NormalizeName, DecodesRoute53OctalEscapes) {
+  bool escapes = false;
+  // Route 53 writes '*' as \052 and a space as \040.
+  EXPECT_EQ(norm("\\052.example.com.", nullptr, &escapes), "*.example.com");
+  EXPECT_TRUE(escapes);
+  EXPECT_EQ(norm("a\\040b.example.com."), "a b.example.com");
+  EXPECT_EQ(norm("\\303\\244.example.com."), "\xc3\xa4.example.com");
+  EXPECT_EQ(norm("a\\.b.example.com"), "a.b.example.com");  // \X is X
+}
+
+TEST(NormalizeName, FlagsBadSyntax) {
+  bool valid = true;
+  norm("a..b.com", &valid);
+  EXPECT_FALSE(valid);
+  norm(".", &valid);
+  EXPECT_FALSE(valid);
+  norm(std::string(64, 'a') + ".com", &valid);
+  EXPECT_FALSE(valid);
+  norm(std::string(63, 'a') + ".com", &valid);
+  EXPECT_TRUE(valid);
+}
+
+TEST(NormalizeName, HostileLengthIsBoundedAndInvalid) {
+  bool valid = true;
+  std::string huge(100000, 'a');
+  std::string out = norm(huge, &valid);
+  EXPECT_FALSE(valid);
+  EXPECT_LE(out.size(), kMaxNormalizedName);
+  // A trailing lone backslash must not read past the end.
+  EXPECT_EQ(norm("abc\\"), "abc\\");
+}
+
+TEST(SplitLabels, RightToLeft) {
+  LabelSpans spans;
+  std::string_view name = "a.bb.ccc";
+  ASSERT_EQ(split_labels_rtl(name, spans), 3u);
+  EXPECT_EQ(rightmost_labels(name, spans, 1), "ccc");
+  EXPECT_EQ(rightmost_labels(name, spans, 2), "bb.ccc");
+  EXPECT_EQ(rightmost_labels(name, spans, 3), "a.bb.ccc");
+  EXPECT_EQ(split_labels_rtl("a..b", spans), 0u);
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "a.";
+  many += "com";
+  EXPECT_EQ(split_labels_rtl(many, spans), 0u);
+}
+
+TEST(Ipv4Literal, Recognised) {
+  EXPECT_TRUE(is_ipv4_literal("10.0.0.1"));
+  EXPECT_FALSE(is_ipv4_literal("10.0.0"));
+  EXPECT_FALSE(is_ipv4_literal("256.0.0.1"));
+  EXPECT_FALSE(is_ipv4_literal("1.2.3.4.in-addr.arpa"));
+}
+
+}  // namespace
+}  // namespace dnslens

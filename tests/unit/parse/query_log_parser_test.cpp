@@ -1,0 +1,77 @@
+#include "parse/query_log_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../test_padding.hpp"
+
+namespace dnslens {
+namespace {
+
+using testing::PaddedLine;
+
+// AWS's documented example record, field order as published.
+constexpr std::string_view kAwsExample =
+    R"({"srcaddr": "4.5.64.102","vpc_id": "vpc-7example","answers": [{"Rdata": "203.0.113.9","Type": "PTR","Class": "IN"}],"firewall_rule_group_id": "rslvr-frg-01234567890abcdef","firewall_rule_action": "BLOCK","query_name": "15.3.4.32.in-addr.arpa.","firewall_domain_list_id": "rslvr-fdl-01234567890abcdef","query_class": "IN","srcids": {"instance": "i-0d15cd0d3example"},"rcode": "NOERROR","query_type": "PTR","transport": "UDP","version": "1.100000","account_id": "111122223333","srcport": "56067","query_timestamp": "2021-02-04T17:51:55Z","region": "us-east-1"})";
+
+// The record points into the input line and the parser: both live as long as the result.
+struct ParseResult {
+  explicit ParseResult(std::string_view text) : line(text) { outcome = parser.parse(line.view(), line.capacity(), record); }
+  PaddedLine line;
+  QueryLogParser parser;
+  ParseOutcome outcome;
+  QueryRecord record;
+};
+
+
+
+TEST(QueryLogParser, ReadsEveryDocumentedField) {
+  QueryLogParser parser;
+  PaddedLine line(kAwsExample);
+  QueryRecord r;
+  ASSERT_TRUE(parser.parse(line.view(), line.capacity(), r).ok);
+  EXPECT_EQ(r.version, "1.100000");
+  EXPECT_EQ(r.account_id, "111122223333");
+  EXPECT_EQ(r.region, "us-east-1");
+  EXPECT_EQ(r.vpc_id, "vpc-7example");
+  EXPECT_EQ(r.query_timestamp, "2021-02-04T17:51:55Z");
+  EXPECT_EQ(r.timestamp_ms, 1612461115000);
+  EXPECT_EQ(r.query_name, "15.3.4.32.in-addr.arpa.");
+  EXPECT_EQ(r.query_type, "PTR");
+  EXPECT_EQ(r.query_class, "IN");
+  EXPECT_EQ(r.rcode, "NOERROR");
+  EXPECT_EQ(r.srcaddr, "4.5.64.102");
+  EXPECT_EQ(r.srcport, "56067");
+  EXPECT_EQ(r.transport, "UDP");
+  EXPECT_EQ(r.instance, "i-0d15cd0d3example");
+  EXPECT_EQ(r.firewall_rule_action, "BLOCK");
+  EXPECT_EQ(r.firewall_rule_group_id, "rslvr-frg-01234567890abcdef");
+  EXPECT_EQ(r.firewall_domain_list_id, "rslvr-fdl-01234567890abcdef");
+  ASSERT_EQ(r.answer_count, 1u);
+  EXPECT_EQ(r.answers[0].rdata, "203.0.113.9");
+  EXPECT_EQ(r.answers[0].type, "PTR");
+  EXPECT_EQ(r.answers[0].klass, "IN");
+  EXPECT_EQ(r.unknown_fields, 0u);
+}
+
+TEST(QueryLogParser, ResolverEndpointSourceAndNumbersWhereStringsAreUsual) {
+  ParseResult r(R"({"version":1.1,"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","srcport":53,)"
+                 R"("srcids":{"resolver_endpoint":"rslvr-in-1","resolver_network_interface":"rni-2"},"future_field":{"x":[1]}})");
+  ASSERT_TRUE(r.outcome.ok);
+  EXPECT_EQ(r.record.version, "1.1");
+  EXPECT_EQ(r.record.srcport, "53");
+  EXPECT_EQ(r.record.resolver_endpoint, "rslvr-in-1");
+  EXPECT_EQ(r.record.resolver_network_interface, "rni-2");
+  EXPECT_EQ(r.record.unknown_fields, 1u);
+}
+
+TEST(QueryLogParser, KeepsOnlyTheFirstAnswersButCountsAll) {
+  std::string answers;
+  for (int i = 0; i < 40; ++i) answers += std::string(i ? "," : "") + R"({"Rdata":"10.0.0.1","Type":"A","Class":"IN"})";
+  ParseResult r(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","answers":[)" + answers + "]}");
+  ASSERT_TRUE(r.outcome.ok);
+  EXPECT_EQ(r.record.answer_count, QueryRecord::kMaxAnswers);
+  EXPECT_EQ(r.record.answers_total, 40u);
+}
+
+}  // namespace
+}  // namespace dnslens
