@@ -184,13 +184,14 @@ bool ChunkReader::next(Job& job) {
     job.size = cut;
     std::memset(data + cut, 0, kPadding);
     next_line_ += static_cast<std::uint64_t>(std::count(data, data + cut, '\n'));
-    if (source_eof_ && cut == filled) {
-      if (job.size > 0 && data[cut - 1] != '\n') ++next_line_;
-      finish_source(true);
-    } else if (!failure.empty()) {
+    if (!failure.empty()) {
+      // The stream failed: whatever came before the failure is processed, the rest is reported.
       if (!leftover_.empty()) emit_truncated_tail(job, failure);
       job.file_errors.push_back(failure);
       finish_source(false);
+    } else if (source_eof_ && cut == filled) {
+      if (job.size > 0 && data[cut - 1] != '\n') ++next_line_;
+      finish_source(true);
     }
     if (job.size == 0 && job.dead.empty() && job.file_errors.empty()) continue;
     return true;

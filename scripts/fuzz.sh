@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time.
+# Usage: scripts/fuzz.sh [seconds-per-target]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET="${1:-20}"
+OUT=build-fuzz
+mkdir -p "$OUT"
+CXX=clang++
+FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
+       -DDNSLENS_DEFAULT_PSL=\"/usr/share/publicsuffix/public_suffix_list.dat\" -DDNSLENS_VERSION=\"fuzz\")
+LIBS=($(pkg-config --libs simdjson libisal libzstd fmt) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set)
+COMMON=(src/core/error.cpp src/core/timestamp.cpp src/core/dns_name.cpp src/core/json_escape.cpp)
+IO=(src/io/base64.cpp src/io/byte_source.cpp src/io/decoders.cpp src/io/decompress_limits.cpp)
+build() {
+  local name=$1; shift
+  if [ ! -x "$OUT/$name" ] || [ -n "$(find src tests/fuzz -newer "$OUT/$name" -name '*.[ch]pp' -print -quit)" ]; then
+    echo "fuzz: building $name"
+    $CXX "${FLAGS[@]}" "$@" "${COMMON[@]}" -o "$OUT/$name" "${LIBS[@]}"
+  fi
+}
+build parser_fuzz tests/fuzz/parser_fuzz.cpp src/parse/query_log_parser.cpp
+build envelope_fuzz tests/fuzz/envelope_fuzz.cpp src/sources/envelope_decoder.cpp "${IO[@]}"
+build decoder_fuzz tests/fuzz/decoder_fuzz.cpp "${IO[@]}"
+build dns_name_fuzz tests/fuzz/dns_name_fuzz.cpp src/enrich/registered_domain/public_suffix_list.cpp \
+  src/enrich/registered_domain/punycode.cpp
+for target in parser envelope decoder dns_name; do
+  work="$OUT/corpus-$target"
+  mkdir -p "$work"
+  echo "fuzz: $target for ${SECONDS_PER_TARGET}s"
+  "$OUT/${target}_fuzz" -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work" "tests/fuzz/corpus/$target" 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|ERROR)" || true
+  # libFuzzer exits non-zero on a crash; the pipe above hides it, so check for a crash file.
+  if ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
+    echo "fuzz: $target found a problem"; ls crash-* leak-* timeout-* oom-* 2>/dev/null; exit 1
+  fi
+done
+echo "fuzz: all targets clean"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything dnslens needs to build and test on Debian 12. Idempotent; works as root on a
+# fresh machine with no prior apt-get update.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  libsimdjson-dev libisal-dev isal libzstd-dev zstd zlib1g-dev
+  libpsl-dev publicsuffix libabsl-dev libxxhash-dev
+  libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev
+  libgtest-dev libbenchmark-dev clang libclang-rt-dev
+)
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "dnslens: all build dependencies present"
+  exit 0
+fi
+echo "dnslens: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,162 @@
+// Bad input: each case gives a clear message naming the file and line, the good records around it
+// go through, nothing is silently dropped, and the process does not crash.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "../unit/compress_helpers.hpp"
+#include "cli_harness.hpp"
+
+namespace dnslens::testing {
+namespace {
+
+struct DeadLetterEntry {
+  std::string file, reason, detail;
+  std::uint64_t line = 0, raw_bytes = 0;
+  bool raw_truncated = false;
+};
+
+std::vector<DeadLetterEntry> dead_letters(const Workdir& w) {
+  std::vector<DeadLetterEntry> out;
+  simdjson::dom::parser parser;
+  for (const auto& line : lines_of(w.read("dead.jsonl"))) {
+    simdjson::dom::element e = parser.parse(line);
+    DeadLetterEntry d;
+    d.file = std::string(std::string_view(e["file"]));
+    d.reason = std::string(std::string_view(e["reason"]));
+    d.detail = std::string(std::string_view(e["detail"]));
+    d.line = uint64_t(e["line"]);
+    d.raw_bytes = uint64_t(e["raw_bytes"]);
+    d.raw_truncated = bool(e["raw_truncated"]);
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::uint64_t summary_value(const Workdir& w, const char* key) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string json(w.read("summary.json"));
+  return uint64_t(parser.parse(json)[key]);
+}
+
+const std::string kArgs = " -o out.jsonl --dead-letter dead.jsonl --summary-json summary.json -j 2 ";
+
+TEST(BadInput, EveryKindOfBadRecordIsDeadLetteredAndTheRestGoesThrough) {
+  Workdir w;
+  std::string text = record("good1.example.com.") + "\n" +
+                     R"({"query_name":"broken.example.com.",)" + "\n" +                       // 2 malformed
+                     R"({"query_timestamp":"2021-02-04T17:51:55Z"})" + "\n" +                 // 3 missing field
+                     R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":7})" + "\n" +  // 4 wrong type
+                     R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"x)" + std::string("\xc3\x28") +
+                     R"(.com."})" + "\n" +                                                      // 5 invalid UTF-8
+                     R"({"query_timestamp":"noon","query_name":"a.com."})" + "\n" +            // 6 bad timestamp
+                     "\n" +                                                                     // 7 blank
+                     "[1,2]\n" +                                                                // 8 not an object
+                     record("good2.example.com.") + "\n";
+  w.write("in.jsonl", text);
+  auto r = run_dnslens(w, "run in.jsonl" + kArgs);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto out = lines_of(w.read("out.jsonl"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_NE(out[0].find("good1.example.com."), std::string::npos);
+  EXPECT_NE(out[1].find("good2.example.com."), std::string::npos);
+  auto dead = dead_letters(w);
+  ASSERT_EQ(dead.size(), 6u);
+  std::vector<std::pair<std::uint64_t, std::string>> expected = {{2, "malformed_json"}, {3, "missing_field"},
+                                                                 {4, "wrong_type"},     {5, "invalid_utf8"},
+                                                                 {6, "bad_timestamp"},  {8, "not_an_object"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(dead[i].line, expected[i].first);
+    EXPECT_EQ(dead[i].reason, expected[i].second);
+    EXPECT_EQ(dead[i].file, "in.jsonl");
+  }
+  EXPECT_NE(dead[1].detail.find("query_name"), std::string::npos);
+  EXPECT_EQ(summary_value(w, "records"), 2u);
+  EXPECT_EQ(summary_value(w, "bad_records"), 6u);
+  EXPECT_EQ(summary_value(w, "blank_lines"), 1u);
+}
+
+TEST(BadInput, TenMegabyteLineIsDeadLetteredWithoutLosingItsNeighbours) {
+  Workdir w;
+  std::string huge = R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":")" + std::string(10 << 20, 'a') + "\"}";
+  w.write("in.jsonl", record("before.example.com.") + "\n" + huge + "\n" + record("after.example.com.") + "\n");
+  auto r = run_dnslens(w, "run in.jsonl" + kArgs);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto out = lines_of(w.read("out.jsonl"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_NE(out[1].find("after.example.com."), std::string::npos);
+  auto dead = dead_letters(w);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].reason, "line_too_long");
+  EXPECT_EQ(dead[0].line, 2u);
+  EXPECT_EQ(dead[0].raw_bytes, huge.size());
+  EXPECT_TRUE(dead[0].raw_truncated);
+}
+
+TEST(BadInput, LineLongerThanTheLimitButInsideAChunk) {
+  Workdir w;
+  std::string longish = record(std::string(3000, 'b') + ".example.com.");
+  w.write("in.jsonl", record("a.example.com.") + "\n" + longish + "\n" + record("c.example.com.") + "\n");
+  auto r = run_dnslens(w, "run in.jsonl --max-line-bytes 2048" + kArgs);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(lines_of(w.read("out.jsonl")).size(), 2u);
+  auto dead = dead_letters(w);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].reason, "line_too_long");
+  EXPECT_EQ(dead[0].line, 2u);
+}
+
+TEST(BadInput, TruncatedGzipKeepsTheRecordsBeforeTheCut) {
+  Workdir w;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += record("host" + std::to_string(i) + ".example.com.") + "\n";
+  std::string gz = gzip_member(text);
+  w.write("cut.log.gz", gz.substr(0, gz.size() / 2));
+  w.write("fine.jsonl", record("fine.example.com.") + "\n");
+  auto r = run_dnslens(w, "run cut.log.gz fine.jsonl" + kArgs);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cut.log.gz"), std::string::npos);
+  EXPECT_NE(r.err.find("truncated"), std::string::npos);
+  auto out = lines_of(w.read("out.jsonl"));
+  EXPECT_GT(out.size(), 1000u);
+  EXPECT_LT(out.size(), 20000u);
+  EXPECT_NE(out.back().find("fine.example.com."), std::string::npos);  // the next input still ran
+  auto dead = dead_letters(w);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].reason, "truncated_input");
+  EXPECT_EQ(dead[0].line, out.size());  // the partial line right after the last good one
+  EXPECT_EQ(summary_value(w, "files_failed"), 1u);
+}
+
+TEST(BadInput, DecompressionBombIsStopped) {
+  Workdir w;
+  w.write("bomb.gz", gzip_member(std::string(256 << 20, '\n'), 9));
+  w.write("fine.jsonl", record("fine.example.com.") + "\n");
+  auto r = run_dnslens(w, "run bomb.gz fine.jsonl --max-ratio 100" + kArgs);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("bomb.gz"), std::string::npos);
+  EXPECT_NE(r.err.find("decompression bomb"), std::string::npos);
+  EXPECT_EQ(lines_of(w.read("out.jsonl")).size(), 1u);
+}
+
+TEST(BadInput, EmptyAndUnreadableInputs) {
+  Workdir w;
+  w.write("empty.jsonl", "");
+  w.write("fine.jsonl", record("fine.example.com.") + "\n");
+  auto r = run_dnslens(w, "run empty.jsonl does-not-exist.jsonl fine.jsonl" + kArgs);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cannot open does-not-exist.jsonl"), std::string::npos);
+  EXPECT_EQ(lines_of(w.read("out.jsonl")).size(), 1u);
+  EXPECT_EQ(summary_value(w, "files_ok"), 2u);
+  EXPECT_EQ(summary_value(w, "files_failed"), 1u);
+}
+
+TEST(BadInput, UsageErrorsExitWithOne) {
+  Workdir w;
+  EXPECT_EQ(run_dnslens(w, "run").exit_code, 1);
+  EXPECT_EQ(run_dnslens(w, "run x --max-line-bytes 10").exit_code, 1);
+  EXPECT_EQ(run_dnslens(w, "frobnicate").exit_code, 1);
+  EXPECT_EQ(run_dnslens(w, "run x --psl /nonexistent").exit_code, 1);
+}
+
+}  // namespace
+}  // namespace dnslens::testing
