@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <filesystem>
+
+#include "../unit/compress_helpers.hpp"
+#include "cli_harness.hpp"
+#include "core/json_escape.hpp"
+
+namespace dnslens::testing {
+namespace {
+
+TEST(Outputs, UnknownFieldsSurviveByteForByteAndFieldsAreAdded) {
+  Workdir w;
+  std::string original = R"({ "query_timestamp" : "2021-02-04T17:51:55Z",  "query_name":"WWW.Foo.Example.CO.UK.", )"
+                         R"("future":{"nested":[1, 2.50, "x\u00e9"]}, "srcids":{"instance":"i-1","new_id":"n"}})";
+  w.write("in.jsonl", original + "\n");
+  w.write("interesting.txt", "# list\nexample.co.uk\n");
+  auto r = run_dnslens(w, "run in.jsonl -o out.jsonl --interesting interesting.txt -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string out = w.read("out.jsonl");
+  EXPECT_EQ(out.substr(0, original.size() - 1), original.substr(0, original.size() - 1));
+  simdjson::dom::parser parser;
+  simdjson::padded_string json(out);
+  auto doc = parser.parse(json);
+  EXPECT_EQ(std::string_view(doc["isMatchedDomain"]), "Y");
+  EXPECT_EQ(std::string_view(doc["registered_domain"]), "example.co.uk");
+  EXPECT_EQ(std::string_view(doc["public_suffix"]), "co.uk");
+  EXPECT_EQ(std::string_view(doc["subdomain"]), "www.foo");
+  EXPECT_EQ(std::string_view(doc["query_name_normalized"]), "www.foo.example.co.uk");
+  EXPECT_TRUE(bool(doc["tld_valid"]));
+}
+
+TEST(Outputs, InvalidTldAndNoMatch) {
+  Workdir w;
+  w.write("in.jsonl", record("metadata.google.internal.") + "\n");
+  ASSERT_EQ(run_dnslens(w, "run in.jsonl -o out.jsonl -q").exit_code, 0);
+  std::string out = w.read("out.jsonl");
+  EXPECT_NE(out.find(R"("isMatchedDomain":"N")"), std::string::npos);
+  EXPECT_NE(out.find(R"("tld_valid":false)"), std::string::npos);
+}
+
+TEST(Outputs, DirectoriesCompressionStdinAndThreadsAgree) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 --s3-dir s3 --start 2026-01-01T00:00:00Z --hours 6").exit_code, 0);
+  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o flat.jsonl.zst --start 2026-01-01T00:00:00Z --hours 6").exit_code, 0);
+  std::size_t gz_files = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(w.file("s3"))) gz_files += e.path().extension() == ".gz";
+  EXPECT_GT(gz_files, 10u);
+  auto a = run_dnslens(w, "run s3 -o a.jsonl -j 1 --summary-json a.json");
+  auto b = run_dnslens(w, "run flat.jsonl.zst -o b.jsonl -j 2 --summary-json b.json");
+  auto c = run_dnslens(w, "run - -o c.jsonl.gz --summary-json c.json", w.file("flat.jsonl.zst"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto a_lines = lines_of(w.read("a.jsonl"));
+  auto b_lines = lines_of(w.read("b.jsonl"));
+  EXPECT_EQ(a_lines.size(), b_lines.size());
+  std::sort(a_lines.begin(), a_lines.end());
+  std::sort(b_lines.begin(), b_lines.end());
+  EXPECT_EQ(a_lines, b_lines);  // same records whichever way they arrive
+  // The gzip output decompresses to the same bytes as the plain run of the same input.
+  std::string c_plain = w.read("c.jsonl.gz");
+  ASSERT_EQ(std::system(("gzip -dc " + w.file("c.jsonl.gz") + " > " + w.file("c.jsonl")).c_str()), 0);
+  EXPECT_EQ(w.read("c.jsonl"), w.read("b.jsonl"));
+}
+
+TEST(Outputs, PartitionedOutputInTheS3Layout) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 20000 --seed 9 -o in.jsonl --start 2026-03-01T00:00:00Z --hours 3 --accounts 1 --vpcs-per-account 2").exit_code, 0);
+  auto r = run_dnslens(w, "run in.jsonl --output-dir parts --summary-json s.json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t files = 0;
+  std::uint64_t lines = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(w.file("parts"))) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    std::string rel = std::filesystem::relative(e.path(), w.file("parts")).string();
+    EXPECT_TRUE(rel.starts_with("AWSLogs/111122223333/vpcdnsquerylogs/vpc-")) << rel;
+    EXPECT_NE(rel.find("/2026/03/01/0"), std::string::npos) << rel;
+    std::string text;
+    ASSERT_EQ(std::system(("gzip -dc '" + e.path().string() + "' > " + w.file("part.txt")).c_str()), 0);
+    for (const auto& line : lines_of(w.read("part.txt"))) {
+      ++lines;
+      // Every record sits in the partition of its own hour.
+      std::string hour = e.path().parent_path().filename().string();
+      EXPECT_NE(line.find("T" + hour + ":"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(files, 2u * 3u);
+  EXPECT_EQ(lines, lines_of(w.read("in.jsonl")).size());
+}
+
+TEST(Outputs, EnvelopeFilesThroughTheCli) {
+  Workdir w;
+  std::string rec = record("via-firehose.example.com.");
+  std::string cw = R"({"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":")";
+  append_json_escaped(cw, rec);
+  cw += "\"}]}";
+  std::string body = R"({"requestId":"abc","timestamp":1578090901599,"records":[{"data":")" + base64_encode(gzip_member(cw)) +
+                     R"("},{"data":"%%%"}]})";
+  w.write("firehose-body.json", body);
+  w.write("cw.json.gz", gzip_member(cw + cw));
+  auto r = run_dnslens(w, "run firehose-body.json cw.json.gz -o out.jsonl --dead-letter dead.jsonl -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto out = lines_of(w.read("out.jsonl"));
+  EXPECT_EQ(out.size(), 2u);  // the bad envelope holds the good record back with it, reported
+  auto dead = lines_of(w.read("dead.jsonl"));
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_NE(dead[0].find("bad_envelope"), std::string::npos);
+  EXPECT_NE(dead[0].find("firehose-body.json"), std::string::npos);
+}
+
+TEST(Generator, DeterministicAndPlantsThreats) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 5000 --seed 3 -o a.jsonl --start 2026-01-01T00:00:00Z").exit_code, 0);
+  ASSERT_EQ(run_dnslens(w, "generate --records 5000 --seed 3 -o b.jsonl --start 2026-01-01T00:00:00Z").exit_code, 0);
+  ASSERT_EQ(run_dnslens(w, "generate --records 5000 --seed 4 -o c.jsonl --start 2026-01-01T00:00:00Z").exit_code, 0);
+  std::string a = w.read("a.jsonl");
+  EXPECT_EQ(a, w.read("b.jsonl"));
+  EXPECT_NE(a, w.read("c.jsonl"));
+  for (const char* needle : {".t.evil-tunnel.net.", "update.c2-beacon.xyz.", ".7.20.10.in-addr.arpa.",
+                             "\"firewall_rule_action\":\"BLOCK\"", "\"firewall_rule_action\":\"ALERT\"",
+                             "metadata.google.internal.", "does-not-exist.example.com.", "\"resolver_endpoint\"",
+                             "\"rcode\":\"NXDOMAIN\"", "\"query_type\":\"AAAA\"", "\"query_type\":\"PTR\""}) {
+    EXPECT_NE(a.find(needle), std::string::npos) << needle;
+  }
+  simdjson::dom::parser parser;
+  for (const auto& line : lines_of(a)) {
+    simdjson::dom::element e;
+    ASSERT_EQ(parser.parse(line).get(e), simdjson::SUCCESS) << line;
+  }
+}
+
+TEST(DomainsImport, PullsRegisteredDomainsOutOfAnyText) {
+  Workdir w;
+  w.write("mixed.txt",
+          "# hosts file\n0.0.0.0 ads.tracker.example.com\n127.0.0.1 localhost\n"
+          "indicator,type\nhttp://login.evil-bank.co.uk/verify?x=1,url\n"
+          "Contact admin@phish.example.net or see *.wildcard.org. Ignore 10.1.2.3 and foo.notarealtld and co.uk\n"
+          "INTERESTING.Example.COM\n");
+  auto r = run_dnslens(w, "domains import mixed.txt -o list.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("list.txt"), "evil-bank.co.uk\nexample.com\nexample.net\nwildcard.org\n");
+}
+
+TEST(AthenaDdl, DeclaresEveryFieldTheEnricherWrites) {
+  Workdir w;
+  w.write("in.jsonl", record("a.example.com.") + "\n");
+  ASSERT_EQ(run_dnslens(w, "run in.jsonl -o out.jsonl -q").exit_code, 0);
+  auto ddl = run_dnslens(w, "athena-ddl --location s3://bucket/prefix --partitioned");
+  ASSERT_EQ(ddl.exit_code, 0);
+  simdjson::dom::parser parser;
+  simdjson::padded_string json(w.read("out.jsonl"));
+  simdjson::dom::object obj = parser.parse(json);
+  for (auto field : obj) {
+    EXPECT_NE(ddl.out.find("`" + std::string(field.key) + "`"), std::string::npos) << field.key;
+  }
+  EXPECT_NE(ddl.out.find("s3://bucket/prefix/AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${day}/${hour}/"), std::string::npos);
+  EXPECT_EQ(run_dnslens(w, "athena-ddl --location http://nope").exit_code, 1);
+}
+
+}  // namespace
+}  // namespace dnslens::testing
