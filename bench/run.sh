@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks against baselines measured in the same run on the same generated file.
+# Usage: bench/run.sh [size, default 1G] [workdir, default /tmp/dnslens-bench]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE="${1:-1G}"
+WORK="${2:-/tmp/dnslens-bench}"
+BIN=build/dnslens
+mkdir -p "$WORK"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
+[ -f "$WORK/r53.jsonl" ] || $BIN generate --bytes "$SIZE" --seed 1 -o "$WORK/r53.jsonl"
+[ -f "$WORK/r53.jsonl.gz" ] || igzip -1 -c "$WORK/r53.jsonl" > "$WORK/r53.jsonl.gz"
+[ -f "$WORK/slice100m.jsonl" ] || head -c 100000000 "$WORK/r53.jsonl" | head -n -1 > "$WORK/slice100m.jsonl"
+printf 'malware-delivery.ru\nphish-login-secure.com\nbadcdn.top\nc2-beacon.xyz\nevil-tunnel.net\n' > "$WORK/interesting.txt"
+ls -l "$WORK/r53.jsonl" "$WORK/r53.jsonl.gz" | awk '{print "input:", $5, $9}'
+cat "$WORK/r53.jsonl" > /dev/null
+best() { # best wall time of 3 runs of a command, in seconds
+  local b=999999
+  for _ in 1 2 3; do
+    local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N)
+    b=$(echo "$e - $s" | bc -l | awk -v b="$b" '{print ($1<b)?$1:b}')
+  done
+  echo "$b"
+}
+BYTES=$(stat -c %s "$WORK/r53.jsonl")
+report() { printf '%-48s %8.3f s  %8.1f MB/s\n' "$1" "$2" "$(echo "$BYTES / $2 / 1000000" | bc -l)"; }
+echo "--- baselines and dnslens on the same file (best of 3) ---"
+build/bench/bench_bare_parse "$WORK/r53.jsonl"
+T_BARE=$(best build/bench/bench_bare_parse "$WORK/r53.jsonl"); report "bare simdjson parse (1 thread, in memory)" "$T_BARE"
+T_J1=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q); report "dnslens run -j1 (parse+PSL+match+write)" "$T_J1"
+T_J2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q); report "dnslens run -j2" "$T_J2"
+T_IGZ=$(best sh -c "igzip -dc '$WORK/r53.jsonl.gz' > /dev/null"); report "igzip -dc > /dev/null (.gz baseline)" "$T_IGZ"
+T_GZ=$(best $BIN run "$WORK/r53.jsonl.gz" -j 2 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q); report "dnslens run .gz -j2" "$T_GZ"
+echo "ratios: -j1/bare throughput = $(echo "$T_BARE / $T_J1" | bc -l | cut -c1-5); -j2/-j1 speed-up = $(echo "$T_J1 / $T_J2" | bc -l | cut -c1-5); .gz time / igzip time = $(echo "$T_GZ / $T_IGZ" | bc -l | cut -c1-5)"
+echo "--- reference points (100 MB slice) ---"
+SLICE_LINES=$(wc -l < "$WORK/slice100m.jsonl")
+S=$(date +%s.%N); jq -c 'select(.rcode=="NXDOMAIN")' "$WORK/slice100m.jsonl" > /dev/null; E=$(date +%s.%N)
+echo "jq select NXDOMAIN: $(echo "$SLICE_LINES / ($E - $S)" | bc -l | cut -d. -f1) records/s"
+S=$(date +%s.%N); $BIN run "$WORK/slice100m.jsonl" -j 1 -o /dev/null -q; E=$(date +%s.%N)
+echo "dnslens -j1 on the slice: $(echo "$SLICE_LINES / ($E - $S)" | bc -l | cut -d. -f1) records/s"
+if /usr/bin/python3 -c 'import tldextract' 2>/dev/null; then
+  grep -o '"query_name":"[^"]*' "$WORK/slice100m.jsonl" | cut -d'"' -f4 | head -200000 > "$WORK/names.txt"
+  /usr/bin/python3 - "$WORK/names.txt" <<'PY'
+import sys, time, tldextract
+names = [l.strip() for l in open(sys.argv[1])]
+ex = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+t = time.time()
+for n in names: ex(n).registered_domain
+print(f"python tldextract: {len(names)/(time.time()-t):.0f} names/s")
+PY
+fi
+echo "--- peak memory (streaming: should not grow with input) ---"
+/usr/bin/time -f "100 MB input: %M KB max RSS" $BIN run "$WORK/slice100m.jsonl" -j 2 -o /dev/null -q
+/usr/bin/time -f "1 GB input:   %M KB max RSS" $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null -q
+echo "--- micro ---"
+build/bench/bench_micro --benchmark_min_time=0.5 2>/dev/null | grep BM_
