@@ -13,7 +13,10 @@ namespace {
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
+using Escaper = void (*)(std::string&, std::string_view);
+
+// ,"name":"value" or ,"name":null when the value is empty.
+void append_field(std::string& out, std::string_view name, std::string_view value, Escaper escape) {
   out += ",\"";
   out += name;
   out += "\":";
@@ -22,7 +25,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
     return;
   }
   out += '"';
-  append_json_escaped(out, value);
+  escape(out, value);
   out += '"';
 }
 
@@ -49,32 +52,12 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   while (end > 0 && line[end - 1] != '}') --end;
   out.append(line.data(), end - 1);
   out += matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
-  if (norm.had_escapes) {
-    // Decoded \DDD escapes can produce any byte: escape it as JSON needs.
-    out += ",\"query_name_normalized\":\"";
-    append_json_escaped_bytes(out, norm.text);
-    out += '"';
-    auto add_bytes = [&](std::string_view name, std::string_view v) {
-      out += ",\"";
-      out += name;
-      out += "\":";
-      if (v.empty()) {
-        out += "null";
-      } else {
-        out += '"';
-        append_json_escaped_bytes(out, v);
-        out += '"';
-      }
-    };
-    add_bytes("registered_domain", parts.registered_domain);
-    add_bytes("public_suffix", parts.public_suffix);
-    add_bytes("subdomain", parts.subdomain);
-  } else {
-    append_field(out, "query_name_normalized", norm.text);
-    append_field(out, "registered_domain", parts.registered_domain);
-    append_field(out, "public_suffix", parts.public_suffix);
-    append_field(out, "subdomain", parts.subdomain);
-  }
+  // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
+  const Escaper escape = norm.had_escapes ? append_json_escaped_bytes : append_json_escaped;
+  append_field(out, "query_name_normalized", norm.text, escape);
+  append_field(out, "registered_domain", parts.registered_domain, escape);
+  append_field(out, "public_suffix", parts.public_suffix, escape);
+  append_field(out, "subdomain", parts.subdomain, escape);
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
   return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain};
 }
