@@ -11,6 +11,7 @@ NormalizedName normalize_name(std::string_view logged, char* out) {
   NormalizedName result;
   std::size_t n = 0;
   std::size_t i = 0;
+  unsigned special = 0;
   const std::size_t len = logged.size();
   while (i < len) {
     char c = logged[i];
@@ -32,8 +33,11 @@ NormalizedName normalize_name(std::string_view logged, char* out) {
       result.valid_syntax = false;
       break;
     }
+    const auto u = static_cast<unsigned char>(c);
+    special |= static_cast<unsigned>(u < 0x20 || u >= 0x80 || c == '"' || c == '\\');
     out[n++] = to_lower_ascii(c);
   }
+  result.json_plain = special == 0;
   if (n > 0 && out[n - 1] == '.') --n;  // the root label
   result.text = std::string_view(out, n);
   if (n == 0 || n > 253) result.valid_syntax = false;

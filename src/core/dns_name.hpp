@@ -15,6 +15,7 @@ struct NormalizedName {
   std::string_view text;      // lowercase, no trailing dot; points into the caller's buffer
   bool had_escapes = false;   // the logged name contained \-escapes
   bool valid_syntax = true;   // no empty labels, labels <= 63 bytes, name <= 253 bytes
+  bool json_plain = true;     // every byte is printable ASCII other than '"' and '\\': copy into JSON as is
 };
 
 // Writes into out (capacity kMaxNormalizedName). Names longer than that are truncated and

@@ -18,37 +18,56 @@ ParseOutcome from_simdjson(simdjson::error_code err, std::string_view field = {}
   }
 }
 
-// A string field; JSON null counts as absent.
-simdjson::error_code get_string(od::value& v, std::string_view& out) {
-  od::json_type t;
-  if (auto e = v.type().get(t)) return e;
-  if (t == od::json_type::null) return simdjson::SUCCESS;
-  return v.get_string().get(out);
+inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// A string field; JSON null counts as absent. Strings without backslashes are returned as views
+// of the input (stage 1 already validated their UTF-8 and found their quotes): no copy. Strings
+// with escapes go through simdjson's unescaper.
+simdjson::error_code get_string(od::value& v, std::string_view& out, bool numbers_ok = false) {
+  std::string_view tok = v.raw_json_token();
+  while (!tok.empty() && is_json_space(tok.back())) tok.remove_suffix(1);
+  if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"') {
+    std::string_view content = tok.substr(1, tok.size() - 2);
+    if (content.find('\\') == std::string_view::npos) {
+      out = content;
+      return simdjson::SUCCESS;
+    }
+    return v.get_string().get(out);
+  }
+  if (tok == "null") return simdjson::SUCCESS;
+  if (numbers_ok && !tok.empty() && (tok.front() == '-' || (tok.front() >= '0' && tok.front() <= '9'))) {
+    double d;  // validates the number syntax; the field keeps its logged text
+    if (auto e = v.get_double().get(d)) return e;
+    out = tok;
+    return simdjson::SUCCESS;
+  }
+  if (!tok.empty() && tok.front() == '"') return v.get_string().get(out);  // reports the real error
+  return simdjson::INCORRECT_TYPE;
 }
 
 // Fields AWS logs as strings but some producers write as numbers (version, srcport).
-simdjson::error_code get_string_or_number(od::value& v, std::string_view& out) {
-  od::json_type t;
-  if (auto e = v.type().get(t)) return e;
-  if (t == od::json_type::number) {
-    out = v.raw_json_token();
-    while (!out.empty() && (out.back() == ' ' || out.back() == '\t' || out.back() == '\r' || out.back() == '\n')) {
-      out.remove_suffix(1);
-    }
+simdjson::error_code get_string_or_number(od::value& v, std::string_view& out) { return get_string(v, out, true); }
+
+// An object key as a view of the input when it has no escapes (the common case), else unescaped.
+simdjson::error_code get_key(od::field& field, const char* limit, std::string_view& out) {
+  const char* k = field.key().raw();
+  const char* q = k;
+  while (q < limit && *q != '"' && *q != '\\') ++q;
+  if (q < limit && *q == '"') {
+    out = std::string_view(k, static_cast<std::size_t>(q - k));
     return simdjson::SUCCESS;
   }
-  if (t == od::json_type::null) return simdjson::SUCCESS;
-  return v.get_string().get(out);
+  return field.unescaped_key().get(out);
 }
 
-ParseOutcome parse_srcids(od::value& v, QueryRecord& out) {
+ParseOutcome parse_srcids(od::value& v, const char* limit, QueryRecord& out) {
   od::object obj;
   if (auto e = v.get_object().get(obj)) return from_simdjson(e, "srcids");
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return from_simdjson(e, "srcids");
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return from_simdjson(e, "srcids");
+    if (auto e = get_key(field, limit, key)) return from_simdjson(e, "srcids");
     od::value val = field.value();
     std::string_view* target = nullptr;
     if (key == "instance") target = &out.instance;
@@ -63,7 +82,7 @@ ParseOutcome parse_srcids(od::value& v, QueryRecord& out) {
   return ParseOutcome::success();
 }
 
-ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
+ParseOutcome parse_answers(od::value& v, const char* limit, QueryRecord& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return from_simdjson(e, "answers");
   if (t == od::json_type::null) return ParseOutcome::success();
@@ -79,7 +98,7 @@ ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
       od::field field;
       if (auto e = std::move(field_result).get(field)) return from_simdjson(e, "answers");
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return from_simdjson(e, "answers");
+      if (auto e = get_key(field, limit, key)) return from_simdjson(e, "answers");
       od::value val = field.value();
       std::string_view* target = nullptr;
       if (key == "Rdata") target = &answer.rdata;
@@ -99,6 +118,7 @@ ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
 
 ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, QueryRecord& out) {
   out.clear();
+  const char* const limit = line.data() + line.size();
   od::document doc;
   if (auto e = parser_.iterate(line.data(), line.size(), capacity).get(doc)) return from_simdjson(e);
   od::object obj;
@@ -114,7 +134,7 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
     od::field field;
     if (auto e = std::move(field_result).get(field)) return from_simdjson(e);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return from_simdjson(e);
+    if (auto e = get_key(field, limit, key)) return from_simdjson(e);
     od::value val = field.value();
     std::string_view* target = nullptr;
     bool numeric_ok = false;
@@ -123,7 +143,7 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
       case 'a':
         if (key == "account_id") target = &out.account_id;
         else if (key == "answers") {
-          if (auto r = parse_answers(val, out); !r.ok) return r;
+          if (auto r = parse_answers(val, limit, out); !r.ok) return r;
           continue;
         }
         break;
@@ -146,7 +166,7 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
         if (key == "srcaddr") target = &out.srcaddr;
         else if (key == "srcport") { target = &out.srcport; numeric_ok = true; }
         else if (key == "srcids") {
-          if (auto r = parse_srcids(val, out); !r.ok) return r;
+          if (auto r = parse_srcids(val, limit, out); !r.ok) return r;
           continue;
         }
         break;

@@ -44,7 +44,6 @@ bool ChunkReader::open_next_source(Job& job) {
   current_index_ = static_cast<std::uint32_t>(next_source_);
   const std::string& path = sources_[next_source_++];
   const std::string label = path == "-" ? "<stdin>" : path;
-  next_line_ = 1;
   source_eof_ = false;
   try {
     OpenedInput opened = open_input(path, config_.limits);
@@ -99,7 +98,7 @@ bool ChunkReader::open_next_source(Job& job) {
 
 void ChunkReader::emit_truncated_tail(Job& job, std::string_view reason) {
   DeadLetter& d = job.dead.emplace_back();
-  d.line = next_line_;
+  d.line = kAfterJob;
   d.reason = std::string(bad_reason_name(BadReason::kTruncatedInput));
   d.detail = std::string(reason);
   d.raw.assign(leftover_.data(), std::min(leftover_.size(), kDeadLetterRawBytes));
@@ -122,7 +121,6 @@ bool ChunkReader::next(Job& job) {
     }
     job.source_index = current_index_;
     job.origin = origin_;
-    job.first_line = next_line_;
     job.input.resize(chunk_bytes_ + kPadding);
     std::size_t filled = leftover_.size();
     std::memcpy(job.input.data(), leftover_.data(), filled);
@@ -145,7 +143,7 @@ bool ChunkReader::next(Job& job) {
     if (cut == 0 && filled == chunk_bytes_ && source_eof_ == false) {
       // One line longer than a whole chunk: dead-letter its head, skip to its end.
       DeadLetter& d = job.dead.emplace_back();
-      d.line = next_line_;
+      d.line = 0;
       d.reason = std::string(bad_reason_name(BadReason::kLineTooLong));
       d.detail = fmt::format("line longer than --max-line-bytes ({})", config_.max_line_bytes);
       d.raw.assign(data, kDeadLetterRawBytes);
@@ -171,7 +169,7 @@ bool ChunkReader::next(Job& job) {
       }
       d.raw_total = total;
       ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
-      ++next_line_;
+      job.line_count = 1;
       job.kind = Job::Kind::kPassThrough;
       if (!failure.empty()) {
         job.file_errors.push_back(failure);
@@ -183,14 +181,12 @@ bool ChunkReader::next(Job& job) {
     leftover_.assign(data + cut, data + filled);
     job.size = cut;
     std::memset(data + cut, 0, kPadding);
-    next_line_ += static_cast<std::uint64_t>(std::count(data, data + cut, '\n'));
     if (!failure.empty()) {
       // The stream failed: whatever came before the failure is processed, the rest is reported.
       if (!leftover_.empty()) emit_truncated_tail(job, failure);
       job.file_errors.push_back(failure);
       finish_source(false);
     } else if (source_eof_ && cut == filled) {
-      if (job.size > 0 && data[cut - 1] != '\n') ++next_line_;
       finish_source(true);
     }
     if (job.size == 0 && job.dead.empty() && job.file_errors.empty()) continue;

@@ -43,7 +43,6 @@ class ChunkReader {
   ByteSource* raw_ = nullptr;
   std::shared_ptr<const std::vector<std::uint64_t>> origin_;
   std::vector<char> leftover_;
-  std::uint64_t next_line_ = 1;
   std::uint64_t seq_ = 0;
   bool source_eof_ = false;
   std::string pending_error_;

@@ -36,8 +36,13 @@ struct RunCounters {
   }
 };
 
+// Line numbers inside a job are offsets from the job's first line: only the writer, which sees
+// the jobs in order, knows where a job starts, so nobody has to count newlines ahead of the workers.
+inline constexpr std::uint64_t kNoLine = ~std::uint64_t{0};     // not about one line (an envelope)
+inline constexpr std::uint64_t kAfterJob = kNoLine - 1;          // the line after the job's last line
+
 struct DeadLetter {
-  std::uint64_t line = 0;       // 1-based line in the (decoded) input
+  std::uint64_t line = kNoLine; // 0-based offset from the job's first line; the writer makes it 1-based absolute
   std::uint64_t envelope = 0;   // 1-based envelope number, 0 when the input is plain lines
   std::string reason;           // bad_reason_name() or "bad_envelope"
   std::string detail;
@@ -46,6 +51,11 @@ struct DeadLetter {
 };
 
 inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
+
+struct MatchEvent {
+  std::string json;             // the event object without its closing brace; the writer adds the line
+  std::uint64_t line = 0;       // offset from the job's first line
+};
 
 struct PartitionSlice {
   std::string key;
@@ -58,7 +68,7 @@ struct Job {
   Kind kind = Kind::kLines;
   std::uint64_t seq = 0;
   std::uint32_t source_index = 0;
-  std::uint64_t first_line = 1;
+  std::uint64_t line_count = 0;  // lines in the job (set by whoever consumes the input)
   std::vector<char> input;  // whole lines, followed by simdjson padding
   std::size_t size = 0;
   std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
@@ -67,7 +77,7 @@ struct Job {
   std::vector<PartitionSlice> partitions;
   std::size_t partitions_used = 0;
   std::vector<DeadLetter> dead;
-  std::vector<std::string> matches;
+  std::vector<MatchEvent> matches;
   std::vector<std::string> file_errors;
   RunCounters counters;
 
@@ -76,6 +86,7 @@ struct Job {
     partitions_used = 0;
     dead.clear();
     matches.clear();
+    line_count = 0;
     file_errors.clear();
     counters = RunCounters{};
     origin.reset();

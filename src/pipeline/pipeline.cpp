@@ -44,6 +44,10 @@ class Writer {
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
+    if (job.source_index != line_source_) {
+      line_source_ = job.source_index;
+      line_base_ = 1;
+    }
     if (partitioned_) {
       for (std::size_t i = 0; i < job.partitions_used; ++i) {
         const PartitionSlice& s = job.partitions[i];
@@ -54,8 +58,12 @@ class Writer {
     }
     for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
     if (notifier_) {
-      for (auto& m : job.matches) notifier_->enqueue(std::move(m));
+      for (auto& m : job.matches) {
+        m.json += fmt::format(",\"line\":{}}}", line_base_ + m.line);
+        notifier_->enqueue(std::move(m.json));
+      }
     }
+    line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
       summary_.file_errors.push_back(e);
@@ -81,8 +89,12 @@ class Writer {
     o.clear();
     o += "{\"file\":\"";
     append_json_escaped_bytes(o, job.source_index < sources_.size() ? sources_[job.source_index] : "");
-    o += fmt::format("\",\"line\":{}", d.line);
-    if (d.envelope) o += fmt::format(",\"envelope\":{}", d.envelope);
+    std::uint64_t line = 0;  // 0: the problem is not about one line
+    if (d.line != kNoLine) line = line_base_ + (d.line == kAfterJob ? job.line_count : d.line);
+    std::uint64_t envelope = d.envelope;
+    if (envelope == 0 && line >= 1 && job.origin && line <= job.origin->size()) envelope = (*job.origin)[line - 1];
+    o += fmt::format("\",\"line\":{}", line);
+    if (envelope) o += fmt::format(",\"envelope\":{}", envelope);
     o += ",\"reason\":\"";
     o += d.reason;
     o += "\",\"detail\":\"";
@@ -109,6 +121,8 @@ class Writer {
   std::optional<PartitionedWriter> partitioned_;
   std::unique_ptr<OutputSink> dead_sink_;
   std::string dead_buf_;
+  std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
+  std::uint64_t line_base_ = 1;                     // absolute number of the next job's first line
 };
 
 class ProgressBar {

@@ -15,6 +15,8 @@ inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c ==
 
 using Escaper = void (*)(std::string&, std::string_view);
 
+void append_plain(std::string& out, std::string_view text) { out.append(text); }
+
 // ,"name":"value" or ,"name":null when the value is empty.
 void append_field(std::string& out, std::string_view name, std::string_view value, Escaper escape) {
   out += ",\"";
@@ -53,7 +55,10 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   out.append(line.data(), end - 1);
   out += matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
   // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
-  const Escaper escape = norm.had_escapes ? append_json_escaped_bytes : append_json_escaped;
+  // The parts are substrings of the normalized name, so one check covers all four.
+  const Escaper escape = norm.json_plain    ? append_plain
+                         : norm.had_escapes ? append_json_escaped_bytes
+                                            : append_json_escaped;
   append_field(out, "query_name_normalized", norm.text, escape);
   append_field(out, "registered_domain", parts.registered_domain, escape);
   append_field(out, "public_suffix", parts.public_suffix, escape);
@@ -68,7 +73,7 @@ void RecordProcessor::process(Job& job) {
   const char* const buffer_end = base + job.input.size();
   const char* p = base;
   const char* const end = base + job.size;
-  std::uint64_t line_no = job.first_line;
+  std::uint64_t line_no = 0;  // offset from the job's first line
   char key_buf[256];
   std::string_view current_key;
   job.output.reserve(job.size + job.size / 2);
@@ -117,13 +122,13 @@ void RecordProcessor::process(Job& job) {
     p = nl + 1;
     ++line_no;
   }
+  job.line_count = line_no;
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {
   ++job.counters.bad[static_cast<std::size_t>(outcome.reason)];
   DeadLetter& d = job.dead.emplace_back();
   d.line = line_no;
-  if (job.origin && line_no >= 1 && line_no <= job.origin->size()) d.envelope = (*job.origin)[line_no - 1];
   d.reason = std::string(bad_reason_name(outcome.reason));
   if (!outcome.field.empty() && !outcome.detail.empty()) {
     d.detail = fmt::format("field '{}': {}", outcome.field, outcome.detail);
@@ -137,7 +142,9 @@ void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_v
 }
 
 void RecordProcessor::add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& r, std::string_view registered) {
-  std::string& e = job.matches.emplace_back();
+  MatchEvent& event = job.matches.emplace_back();
+  event.line = line_no;
+  std::string& e = event.json;
   e += '{';
   append_event_field(e, "event", "interesting_domain_match", true);
   append_event_field(e, "query_timestamp", r.query_timestamp);
@@ -155,7 +162,6 @@ void RecordProcessor::add_match_event(Job& job, std::uint64_t line_no, const Que
   if (source_names_ && job.source_index < source_names_->size()) {
     append_event_field(e, "file", (*source_names_)[job.source_index]);
   }
-  e += fmt::format(",\"line\":{}}}", line_no);
 }
 
 }  // namespace dnslens

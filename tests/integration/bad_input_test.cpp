@@ -1,5 +1,8 @@
 // Bad input: each case gives a clear message naming the file and line, the good records around it
 // go through, nothing is silently dropped, and the process does not crash.
+#include <algorithm>
+#include <cstdio>
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -103,6 +106,44 @@ TEST(BadInput, LineLongerThanTheLimitButInsideAChunk) {
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].reason, "line_too_long");
   EXPECT_EQ(dead[0].line, 2u);
+}
+
+// Line numbers are assigned by the writer from the jobs' line counts: check them far into a file
+// that spans many chunks, in a second file (numbering restarts), with -j1 and -j2, for dead letters
+// and for match events.
+TEST(BadInput, LineNumbersStayExactAcrossChunksFilesAndThreads) {
+  Workdir w;
+  const std::vector<std::size_t> bad_lines = {1, 9000, 31337, 52000, 60000};
+  std::string a;
+  for (std::size_t i = 1; i <= 60000; ++i) {
+    if (std::find(bad_lines.begin(), bad_lines.end(), i) != bad_lines.end()) a += "{\"query_name\":\n";
+    else if (i == 45001) a += record("x.evil-tunnel.net.") + "\n";  // the match, after several 4 MiB chunks
+    else if (i % 7 == 0) a += "\n";                              // blank lines count as lines
+    else a += record("host" + std::to_string(i) + ".example.com.") + "\n";
+  }
+  w.write("a.jsonl", a);
+  w.write("b.jsonl", record("ok.example.com.") + "\n{bad\n" + record("x.evil-tunnel.net.") + "\n");
+  w.write("intel.txt", "evil-tunnel.net\n");
+  for (const char* threads : {"1", "2"}) {
+    std::remove(w.file("dead.jsonl").c_str());
+    std::remove(w.file("matches.jsonl").c_str());
+    auto r = run_dnslens(w, std::string("run a.jsonl b.jsonl -o none --dead-letter dead.jsonl --interesting intel.txt "
+                                         "--notify-file matches.jsonl -j ") + threads);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_GT(a.size(), 8u << 20);
+    auto dead = dead_letters(w);
+    ASSERT_EQ(dead.size(), bad_lines.size() + 1) << threads;
+    for (std::size_t i = 0; i < bad_lines.size(); ++i) {
+      EXPECT_EQ(dead[i].file, "a.jsonl");
+      EXPECT_EQ(dead[i].line, bad_lines[i]) << "threads " << threads;
+    }
+    EXPECT_EQ(dead.back().file, "b.jsonl");
+    EXPECT_EQ(dead.back().line, 2u);
+    auto matches = lines_of(w.read("matches.jsonl"));
+    ASSERT_EQ(matches.size(), 2u);
+    EXPECT_NE(matches[0].find("\"line\":45001}"), std::string::npos) << matches[0];
+    EXPECT_NE(matches[1].find("\"line\":3}"), std::string::npos) << matches[1];
+  }
 }
 
 TEST(BadInput, TruncatedGzipKeepsTheRecordsBeforeTheCut) {
