@@ -7,11 +7,25 @@ constexpr char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_c
 constexpr bool is_octal(char c) { return c >= '0' && c <= '7'; }
 }  // namespace
 
-NormalizedName normalize_name(std::string_view logged, char* out) {
-  NormalizedName result;
+namespace {
+
+// Lowercases src[0..n) into out and reports whether any byte needs JSON escaping or is non-ASCII.
+// Branch-free so the compiler vectorises it: most names have no escapes and take only this path.
+inline unsigned lower_copy(const char* src, std::size_t n, char* out) {
+  unsigned special = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<unsigned char>(src[i]);
+    special |= static_cast<unsigned>(u < 0x20) | static_cast<unsigned>(u >= 0x80) | static_cast<unsigned>(u == '"') |
+               static_cast<unsigned>(u == '\\');
+    out[i] = static_cast<char>(u + (static_cast<unsigned>(u - 'A') < 26u ? 32u : 0u));
+  }
+  return special;
+}
+
+// Decodes Route 53's \DDD and \X escapes; returns the decoded length (truncated at the cap, flagged).
+std::size_t unescape_lower(std::string_view logged, char* out, NormalizedName& result, unsigned& special) {
   std::size_t n = 0;
   std::size_t i = 0;
-  unsigned special = 0;
   const std::size_t len = logged.size();
   while (i < len) {
     char c = logged[i];
@@ -37,17 +51,40 @@ NormalizedName normalize_name(std::string_view logged, char* out) {
     special |= static_cast<unsigned>(u < 0x20 || u >= 0x80 || c == '"' || c == '\\');
     out[n++] = to_lower_ascii(c);
   }
+  return n;
+}
+
+}  // namespace
+
+NormalizedName normalize_name(std::string_view logged, char* out) {
+  NormalizedName result;
+  unsigned special = 0;
+  std::size_t n;
+  if (logged.find('\\') == std::string_view::npos) {
+    n = logged.size();
+    if (n > kMaxNormalizedName) {
+      n = kMaxNormalizedName;
+      result.valid_syntax = false;
+    }
+    special = lower_copy(logged.data(), n, out);
+  } else {
+    n = unescape_lower(logged, out, result, special);
+  }
   result.json_plain = special == 0;
   if (n > 0 && out[n - 1] == '.') --n;  // the root label
   result.text = std::string_view(out, n);
   if (n == 0 || n > 253) result.valid_syntax = false;
-  std::size_t label_len = 0;
-  for (std::size_t k = 0; k < n && result.valid_syntax; ++k) {
-    if (out[k] == '.') {
-      if (label_len == 0) result.valid_syntax = false;
-      label_len = 0;
-    } else if (++label_len > 63) {
-      result.valid_syntax = false;
+  if (!result.valid_syntax) return result;
+  // Label lengths: 1..63 bytes.
+  std::size_t label_start = 0;
+  for (std::size_t k = 0; k <= n; ++k) {
+    if (k == n || out[k] == '.') {
+      const std::size_t label_len = k - label_start;
+      if (label_len == 0 || label_len > 63) {
+        result.valid_syntax = false;
+        break;
+      }
+      label_start = k + 1;
     }
   }
   return result;

@@ -52,6 +52,19 @@ TEST(NormalizeName, HostileLengthIsBoundedAndInvalid) {
   EXPECT_EQ(norm("abc\\"), "abc\\");
 }
 
+TEST(NormalizeName, JsonPlainOnlyWhenNoByteNeedsEscaping) {
+  char buf[kMaxNormalizedName];
+  EXPECT_TRUE(normalize_name("Host-1_a.Example.COM.", buf).json_plain);
+  EXPECT_FALSE(normalize_name("a\\042b.example.com.", buf).json_plain);  // a quote after decoding
+  EXPECT_FALSE(normalize_name("a\\134b.example.com.", buf).json_plain);  // a backslash after decoding
+  EXPECT_FALSE(normalize_name("a\\000b.example.com.", buf).json_plain);  // a NUL byte
+  EXPECT_FALSE(normalize_name("a\\011b.example.com.", buf).json_plain);  // a tab
+  EXPECT_FALSE(normalize_name("\xc3\xa4.example.com.", buf).json_plain);  // non-ASCII UTF-8
+  EXPECT_FALSE(normalize_name("a\"b.example.com.", buf).json_plain);
+  // The vectorised lowercase touches only A-Z.
+  EXPECT_EQ(norm("AZaz09-_@[`{.COM"), "azaz09-_@[`{.com");
+}
+
 TEST(SplitLabels, RightToLeft) {
   LabelSpans spans;
   std::string_view name = "a.bb.ccc";
