@@ -64,6 +64,23 @@ TEST(QueryLogParser, ResolverEndpointSourceAndNumbersWhereStringsAreUsual) {
   EXPECT_EQ(r.record.unknown_fields, 1u);
 }
 
+// Keys are read as views of the input; escaped keys and whitespace around the colon must still work.
+TEST(QueryLogParser, EscapedKeysAndSpacesAroundTheColon) {
+  ParseResult p(R"({ "query\u005fname" : "a.example.com." , "query_timestamp"	:"2021-02-04T17:51:55Z",)"
+                R"("srcids" : {"inst\u0061nce" :"i-1"},"answers":[{"R\u0064ata" : "10.0.0.1" , "Type":"A"}],)"
+                R"("x\"y":1, "ver\u0073ion": 1.1, "rcode":"NO\u0045RROR"})");
+  ASSERT_TRUE(p.outcome.ok) << p.outcome.detail;
+  EXPECT_EQ(p.record.query_name, "a.example.com.");
+  EXPECT_EQ(p.record.query_timestamp, "2021-02-04T17:51:55Z");
+  EXPECT_EQ(p.record.instance, "i-1");
+  ASSERT_EQ(p.record.answer_count, 1u);
+  EXPECT_EQ(p.record.answers[0].rdata, "10.0.0.1");
+  EXPECT_EQ(p.record.answers[0].type, "A");
+  EXPECT_EQ(p.record.version, "1.1");
+  EXPECT_EQ(p.record.rcode, "NOERROR");  // an escaped value is unescaped
+  EXPECT_EQ(p.record.unknown_fields, 1u);  // "x\"y"
+}
+
 TEST(QueryLogParser, KeepsOnlyTheFirstAnswersButCountsAll) {
   std::string answers;
   for (int i = 0; i < 40; ++i) answers += std::string(i ? "," : "") + R"({"Rdata":"10.0.0.1","Type":"A","Class":"IN"})";
