@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
-  bc time jq
+  bc time jq python3-tldextract
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

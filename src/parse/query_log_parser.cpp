@@ -1,5 +1,7 @@
 #include "parse/query_log_parser.hpp"
 
+#include <cstring>
+
 #include "core/timestamp.hpp"
 
 namespace dnslens {
@@ -24,12 +26,13 @@ inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' ||
 // of the input (stage 1 already validated their UTF-8 and found their quotes): no copy. Strings
 // with escapes go through simdjson's unescaper.
 // numbers_ok: fields AWS logs as strings but some producers write as numbers (version, srcport).
-simdjson::error_code get_string(od::value& v, std::string_view& out, bool numbers_ok = false) {
+// escapes_possible: the line has a backslash somewhere (checked once per line, not per field).
+simdjson::error_code get_string(od::value& v, std::string_view& out, bool escapes_possible, bool numbers_ok = false) {
   std::string_view tok = v.raw_json_token();
   while (!tok.empty() && is_json_space(tok.back())) tok.remove_suffix(1);
   if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"') {
     std::string_view content = tok.substr(1, tok.size() - 2);
-    if (content.find('\\') == std::string_view::npos) {
+    if (!escapes_possible || content.find('\\') == std::string_view::npos) {
       out = content;
       return simdjson::SUCCESS;
     }
@@ -112,7 +115,7 @@ Slot top_level_slot(std::string_view key, QueryRecord& out, std::string_view*& t
   return Slot::kUnknown;
 }
 
-ParseOutcome parse_srcids(od::value& v, QueryRecord& out) {
+ParseOutcome parse_srcids(od::value& v, bool escapes, QueryRecord& out) {
   od::object obj;
   if (auto e = v.get_object().get(obj)) return from_simdjson(e, "srcids");
   for (auto field_result : obj) {
@@ -131,7 +134,7 @@ ParseOutcome parse_srcids(od::value& v, QueryRecord& out) {
       }
     }
     if (target) {
-      if (auto e = get_string(val, *target)) return from_simdjson(e, "srcids");
+      if (auto e = get_string(val, *target, escapes)) return from_simdjson(e, "srcids");
     } else {
       ++out.unknown_fields;
     }
@@ -139,7 +142,7 @@ ParseOutcome parse_srcids(od::value& v, QueryRecord& out) {
   return ParseOutcome::success();
 }
 
-ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
+ParseOutcome parse_answers(od::value& v, bool escapes, QueryRecord& out) {
   od::json_type t;
   if (auto e = v.type().get(t)) return from_simdjson(e, "answers");
   if (t == od::json_type::null) return ParseOutcome::success();
@@ -167,7 +170,7 @@ ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
         }
       }
       if (target) {
-        if (auto e = get_string(val, *target)) return from_simdjson(e, "answers");
+        if (auto e = get_string(val, *target, escapes)) return from_simdjson(e, "answers");
       }
     }
     if (out.answer_count < QueryRecord::kMaxAnswers) out.answers[out.answer_count++] = answer;
@@ -180,6 +183,7 @@ ParseOutcome parse_answers(od::value& v, QueryRecord& out) {
 
 ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, QueryRecord& out) {
   out.clear();
+  const bool escapes = std::memchr(line.data(), '\\', line.size()) != nullptr;
   od::document doc;
   if (auto e = parser_.iterate(line.data(), line.size(), capacity).get(doc)) return from_simdjson(e);
   od::object obj;
@@ -205,13 +209,13 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
     switch (slot) {
       case Slot::kString:
       case Slot::kStringOrNumber:
-        if (auto e = get_string(val, *target, slot == Slot::kStringOrNumber)) return from_simdjson(e, key);
+        if (auto e = get_string(val, *target, escapes, slot == Slot::kStringOrNumber)) return from_simdjson(e, key);
         break;
       case Slot::kAnswers:
-        if (auto r = parse_answers(val, out); !r.ok) return r;
+        if (auto r = parse_answers(val, escapes, out); !r.ok) return r;
         break;
       case Slot::kSrcids:
-        if (auto r = parse_srcids(val, out); !r.ok) return r;
+        if (auto r = parse_srcids(val, escapes, out); !r.ok) return r;
         break;
       case Slot::kUnknown: ++out.unknown_fields; break;
     }

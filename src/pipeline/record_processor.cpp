@@ -17,11 +17,9 @@ using Escaper = void (*)(std::string&, std::string_view);
 
 void append_plain(std::string& out, std::string_view text) { out.append(text); }
 
-// ,"name":"value" or ,"name":null when the value is empty.
-void append_field(std::string& out, std::string_view name, std::string_view value, Escaper escape) {
-  out += ",\"";
-  out += name;
-  out += "\":";
+// prefix is ,"name": ; appends "value" or null when the value is empty.
+void append_field(std::string& out, std::string_view prefix, std::string_view value, Escaper escape) {
+  out += prefix;
   if (value.empty()) {
     out += "null";
     return;
@@ -59,10 +57,10 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   const Escaper escape = norm.json_plain    ? append_plain
                          : norm.had_escapes ? append_json_escaped_bytes
                                             : append_json_escaped;
-  append_field(out, "query_name_normalized", norm.text, escape);
-  append_field(out, "registered_domain", parts.registered_domain, escape);
-  append_field(out, "public_suffix", parts.public_suffix, escape);
-  append_field(out, "subdomain", parts.subdomain, escape);
+  append_field(out, ",\"query_name_normalized\":", norm.text, escape);
+  append_field(out, ",\"registered_domain\":", parts.registered_domain, escape);
+  append_field(out, ",\"public_suffix\":", parts.public_suffix, escape);
+  append_field(out, ",\"subdomain\":", parts.subdomain, escape);
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
   return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain};
 }
