@@ -33,6 +33,17 @@ constexpr const char* kColumns = R"(  `version` float,
   `registered_domain` string,
   `public_suffix` string,
   `subdomain` string,
+  `threat_indicator` string,
+  `threat_indicator_type` string,
+  `threat_feed` string,
+  `threat_confidence` int,
+  `threat_confidence_level` string,
+  `threat_actor` string,
+  `threat_category` string,
+  `threat_source` string,
+  `threat_matched_on` string,
+  `threat_matched_value` string,
+  `threat_match_count` int,
   `tld_valid` boolean)";
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
+#include "enrich/threat_intel/feed_loader.hpp"
 #include "notify/notifier.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/output_sink.hpp"
@@ -26,7 +27,33 @@ struct RunOptions {
   std::string progress = "auto";
   bool quiet = false;
   bool fail_on_bad = false;
+  std::vector<std::string> intel_feeds;  // [NAME=]PATH
+  std::string intel_config;
+  bool intel_srcaddr = false;
 };
+
+// Loads every feed named on the command line or in the config; prints what each loaded and the
+// first problems. Throws on a feed that cannot be read at all.
+std::unique_ptr<ThreatIntel> load_intel(const RunOptions& o, const PublicSuffixList& psl) {
+  std::vector<FeedSpec> specs;
+  if (!o.intel_config.empty()) specs = load_feed_config(o.intel_config);
+  for (const auto& f : o.intel_feeds) specs.push_back(FeedSpec::parse(f));
+  if (specs.empty()) return nullptr;
+  auto intel = std::make_unique<ThreatIntel>();
+  for (const auto& spec : specs) {
+    FeedReport r = load_feed(spec, psl, *intel);
+    if (!o.quiet) {
+      std::fprintf(stderr, "dnslens: intel feed '%s' (%s, %s): %zu indicators, %zu rejected, %zu skipped\n",
+                   r.name.c_str(), r.path.c_str(), std::string(feed_format_name(r.format)).c_str(), r.loaded,
+                   r.rejected, r.skipped);
+      for (const auto& p : r.problems) std::fprintf(stderr, "dnslens:   %s\n", p.c_str());
+      if (r.rejected > r.problems.size()) {
+        std::fprintf(stderr, "dnslens:   ... and %zu more\n", r.rejected - r.problems.size());
+      }
+    }
+  }
+  return intel;
+}
 
 int execute(RunOptions& o) {
   RunConfig& c = o.config;
@@ -54,12 +81,13 @@ int execute(RunOptions& o) {
                    interesting.size(), c.interesting_path.c_str(), interesting.rejected());
     }
   }
+  std::unique_ptr<ThreatIntel> intel = load_intel(o, psl);
   std::unique_ptr<MatchNotifier> notifier;
   if (o.notify.enabled()) {
-    if (!have_interesting) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE");
+    if (!have_interesting && !intel) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE or --intel FEED");
     notifier = make_notifier(o.notify);
   }
-  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr};
+  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel.get(), o.intel_srcaddr};
   RunSummary summary = run_pipeline(c, enrichers, notifier.get());
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
   if (!c.summary_json_path.empty()) {
@@ -89,6 +117,12 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--dead-letter", c.dead_letter_path, "Where bad records go (file, line, reason, raw bytes)")
       ->capture_default_str();
   sub->add_option("--interesting", c.interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
+  sub->add_option("--intel", opts->intel_feeds,
+                  "Threat-intel feed [NAME=]PATH (repeatable): domain/IP list or hosts file, CSV with a header, "
+                  "STIX 2.1 bundle, MISP JSON; format detected from the content");
+  sub->add_option("--intel-config", opts->intel_config,
+                  "JSON list of feeds: name, path, format, columns (CSV mapping), default_confidence, actor, threat");
+  sub->add_flag("--intel-srcaddr", opts->intel_srcaddr, "Also match srcaddr against address indicators");
   opts->psl.add(sub);
   sub->add_option("-j,--threads", c.threads, "Worker threads (0 = one per core)")->capture_default_str();
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")

@@ -17,6 +17,7 @@ struct RunCounters {
   std::uint64_t blank_lines = 0;
   std::uint64_t matches = 0;        // isMatchedDomain = Y
   std::uint64_t invalid_tld = 0;
+  std::uint64_t threat_hits = 0;    // records with a threat-intel match
   std::array<std::uint64_t, kBadReasonCount> bad{};
   std::uint64_t bad_envelopes = 0;
 
@@ -31,6 +32,7 @@ struct RunCounters {
     blank_lines += o.blank_lines;
     matches += o.matches;
     invalid_tld += o.invalid_tld;
+    threat_hits += o.threat_hits;
     bad_envelopes += o.bad_envelopes;
     for (std::size_t i = 0; i < bad.size(); ++i) bad[i] += o.bad[i];
   }

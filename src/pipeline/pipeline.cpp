@@ -315,10 +315,11 @@ std::string RunSummary::to_text() const {
       "  read          {:.1f} MB from disk, {:.1f} MB of records\n"
       "  records       {} enriched, {} bad, {} blank lines skipped\n"
       "  matches       {} (isMatchedDomain = Y)\n"
+      "  threat intel  {} records matched an indicator\n"
       "  unknown TLD   {}\n"
       "  elapsed       {:.3f} s on {} thread(s): {:.0f} records/s, {:.1f} MB/s\n",
       files_ok, files_failed, static_cast<double>(raw_bytes) / 1e6, static_cast<double>(counters.record_bytes) / 1e6,
-      counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.invalid_tld, secs,
+      counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, secs,
       threads, static_cast<double>(counters.records) / secs, static_cast<double>(counters.record_bytes) / 1e6 / secs);
   if (counters.bad_total() > 0) {
     s += "  bad records by reason:\n";
@@ -353,12 +354,12 @@ std::string RunSummary::to_json() const {
   errors += ']';
   return fmt::format(
       "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
-      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"invalid_tld\":{},\"dead_letters\":{},"
+      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"invalid_tld\":{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
       "\"retries\":{}}},\"errors\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
-      counters.blank_lines, counters.matches, counters.invalid_tld, dead_letters, elapsed_seconds,
+      counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, dead_letters, elapsed_seconds,
       static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
       notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
       notifier.retries, errors);

@@ -34,11 +34,69 @@ void append_event_field(std::string& out, std::string_view name, std::string_vie
   out += '"';
   out += name;
   out += "\":\"";
-  append_json_escaped(out, value);
+  append_json_escaped_bytes(out, value);
   out += '"';
 }
 
 }  // namespace
+
+static void keep_best(ThreatHit& best, const Indicator* ind, MatchSite site, std::string_view value) {
+  if (ind == nullptr) return;
+  ++best.count;
+  if (best.indicator == nullptr || ind->confidence > best.indicator->confidence) {
+    best.indicator = ind;
+    best.site = site;
+    best.matched_value = value;
+  }
+}
+
+ThreatHit RecordProcessor::match_threats(const QueryRecord& r, std::string_view name, std::string_view registered) {
+  const ThreatIntel& intel = *enrichers_.intel;
+  ThreatHit hit;
+  keep_best(hit, intel.match_domain(name, registered), MatchSite::kQueryName, r.query_name);
+  if (name.ends_with(".arpa")) {
+    if (auto ip = address_from_reverse_name(name)) keep_best(hit, intel.match_ip(*ip), MatchSite::kReverseName, r.query_name);
+  }
+  for (std::uint32_t i = 0; i < r.answer_count; ++i) {
+    const DnsAnswer& a = r.answers[i];
+    if (a.type == "A" || a.type == "AAAA") {
+      if (auto ip = parse_ip(a.rdata)) keep_best(hit, intel.match_ip(*ip), MatchSite::kAnswerIp, a.rdata);
+    } else if (a.type == "CNAME") {
+      NormalizedName target = normalize_name(a.rdata, cname_buf_);
+      if (target.valid_syntax) {
+        DomainParts parts = enrichers_.psl->split(target.text);
+        keep_best(hit, intel.match_domain(target.text, parts.registered_domain), MatchSite::kCname, a.rdata);
+      }
+    }
+  }
+  if (enrichers_.intel_match_srcaddr) {
+    if (auto ip = parse_ip(r.srcaddr)) keep_best(hit, intel.match_ip(*ip), MatchSite::kSrcaddr, r.srcaddr);
+  }
+  return hit;
+}
+
+// Feed text is untrusted (any bytes): always escaped as bytes.
+void RecordProcessor::append_threat_fields(std::string& out, const ThreatHit& hit) const {
+  const ThreatIntel& intel = *enrichers_.intel;
+  const Indicator& ind = *hit.indicator;
+  append_field(out, ",\"threat_indicator\":", ind.value, append_json_escaped_bytes);
+  append_field(out, ",\"threat_indicator_type\":", indicator_kind_name(ind.kind), append_plain);
+  append_field(out, ",\"threat_feed\":", intel.text(ind.feed), append_json_escaped_bytes);
+  if (ind.confidence >= 0) {
+    out += ",\"threat_confidence\":";
+    out += std::to_string(ind.confidence);
+  } else {
+    out += ",\"threat_confidence\":null";
+  }
+  append_field(out, ",\"threat_confidence_level\":", confidence_level_name(confidence_level(ind.confidence)), append_plain);
+  append_field(out, ",\"threat_actor\":", intel.text(ind.actor), append_json_escaped_bytes);
+  append_field(out, ",\"threat_category\":", intel.text(ind.threat), append_json_escaped_bytes);
+  append_field(out, ",\"threat_source\":", intel.text(ind.source), append_json_escaped_bytes);
+  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
+  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
+  out += ",\"threat_match_count\":";
+  out += std::to_string(hit.count);
+}
 
 EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
   NormalizedName norm = normalize_name(record.query_name, name_buf_);
@@ -46,6 +104,10 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   if (norm.valid_syntax) parts = enrichers_.psl->split(norm.text);
   const bool matched =
       enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
+  ThreatHit threat;
+  if (enrichers_.intel != nullptr && !enrichers_.intel->empty()) {
+    threat = match_threats(record, norm.valid_syntax ? norm.text : std::string_view{}, parts.registered_domain);
+  }
 
   // The original bytes up to the closing brace: unknown fields survive byte for byte.
   std::size_t end = line.size();
@@ -61,8 +123,9 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   append_field(out, ",\"registered_domain\":", parts.registered_domain, escape);
   append_field(out, ",\"public_suffix\":", parts.public_suffix, escape);
   append_field(out, ",\"subdomain\":", parts.subdomain, escape);
+  if (threat.indicator != nullptr) append_threat_fields(out, threat);
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
-  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain};
+  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain, threat};
 }
 
 void RecordProcessor::process(Job& job) {
@@ -98,6 +161,10 @@ void RecordProcessor::process(Job& job) {
         ++job.counters.records;
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
+        if (enriched.threat.indicator != nullptr) {
+          ++job.counters.threat_hits;
+          if (notify_matches_) add_threat_event(job, line_no, record_, enriched.threat);
+        }
         if (enriched.matched) {
           ++job.counters.matches;
           if (notify_matches_) add_match_event(job, line_no, record_, enriched.registered_domain);
@@ -137,6 +204,34 @@ void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_v
   }
   d.raw.assign(line.substr(0, kDeadLetterRawBytes));
   d.raw_total = line.size();
+}
+
+void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& r, const ThreatHit& hit) {
+  MatchEvent& event = job.matches.emplace_back();
+  event.line = line_no;
+  std::string& e = event.json;
+  const ThreatIntel& intel = *enrichers_.intel;
+  const Indicator& ind = *hit.indicator;
+  e += '{';
+  append_event_field(e, "event", "threat_intel_match", true);
+  append_event_field(e, "query_timestamp", r.query_timestamp);
+  append_event_field(e, "query_name", r.query_name);
+  append_event_field(e, "indicator", ind.value);
+  append_event_field(e, "indicator_type", indicator_kind_name(ind.kind));
+  append_event_field(e, "feed", intel.text(ind.feed));
+  if (ind.confidence >= 0) e += ",\"confidence\":" + std::to_string(ind.confidence);
+  append_event_field(e, "confidence_level", confidence_level_name(confidence_level(ind.confidence)));
+  if (ind.actor) append_event_field(e, "actor", intel.text(ind.actor));
+  if (ind.threat) append_event_field(e, "threat", intel.text(ind.threat));
+  append_event_field(e, "matched_on", match_site_name(hit.site));
+  append_event_field(e, "matched_value", hit.matched_value);
+  append_event_field(e, "srcaddr", r.srcaddr);
+  append_event_field(e, "account_id", r.account_id);
+  append_event_field(e, "vpc_id", r.vpc_id);
+  if (!r.instance.empty()) append_event_field(e, "instance", r.instance);
+  if (source_names_ && job.source_index < source_names_->size()) {
+    append_event_field(e, "file", (*source_names_)[job.source_index]);
+  }
 }
 
 void RecordProcessor::add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& r, std::string_view registered) {

@@ -3,6 +3,7 @@
 // append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
+#include "enrich/threat_intel/threat_intel.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 
@@ -11,12 +12,23 @@ namespace dnslens {
 struct Enrichers {
   const PublicSuffixList* psl = nullptr;
   const InterestingDomains* interesting = nullptr;  // may be null
+  const ThreatIntel* intel = nullptr;               // may be null
+  bool intel_match_srcaddr = false;
+};
+
+// The best threat-intel hit in one record (highest confidence; the query name wins ties).
+struct ThreatHit {
+  const Indicator* indicator = nullptr;
+  MatchSite site = MatchSite::kQueryName;
+  std::string_view matched_value;  // the name, answer or address that matched
+  std::uint32_t count = 0;         // sites in the record that matched any indicator
 };
 
 struct EnrichOutcome {
   bool matched = false;
   bool tld_valid = false;
   std::string_view registered_domain;  // valid until the next record
+  ThreatHit threat;
 };
 
 class RecordProcessor {
@@ -34,6 +46,9 @@ class RecordProcessor {
  private:
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
   void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
+  void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatHit& hit);
+  ThreatHit match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
+  void append_threat_fields(std::string& out, const ThreatHit& hit) const;
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
@@ -43,6 +58,7 @@ class RecordProcessor {
   QueryLogParser parser_;
   QueryRecord record_;
   char name_buf_[kMaxNormalizedName];
+  char cname_buf_[kMaxNormalizedName];
 };
 
 }  // namespace dnslens

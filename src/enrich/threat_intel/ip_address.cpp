@@ -1,0 +1,99 @@
+#include "enrich/threat_intel/ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace dnslens {
+
+IpAddress IpAddress::masked(int prefix) const {
+  IpAddress out = *this;
+  const int total = bits();
+  for (int bit = prefix; bit < total; ++bit) out.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  return out;
+}
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN];
+  ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::optional<IpAddress> parse_ip(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  IpAddress ip;
+  if (text.find(':') == std::string_view::npos) {
+    if (::inet_pton(AF_INET, buf, ip.bytes.data()) != 1) return std::nullopt;
+    return ip;
+  }
+  ip.v6 = true;
+  if (::inet_pton(AF_INET6, buf, ip.bytes.data()) != 1) return std::nullopt;
+  return ip;
+}
+
+std::optional<IpPrefix> parse_prefix(std::string_view text, bool* host_bits_set) {
+  if (host_bits_set) *host_bits_set = false;
+  const auto slash = text.find('/');
+  auto ip = parse_ip(text.substr(0, slash));
+  if (!ip) return std::nullopt;
+  IpPrefix p{*ip, ip->bits()};
+  if (slash != std::string_view::npos) {
+    std::string_view len = text.substr(slash + 1);
+    int n = -1;
+    auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), n);
+    if (ec != std::errc() || ptr != len.data() + len.size() || len.empty() || n < 0 || n > ip->bits()) {
+      return std::nullopt;
+    }
+    p.length = n;
+    p.address = ip->masked(n);
+    if (!(p.address == *ip)) {
+      if (host_bits_set) *host_bits_set = true;
+      return std::nullopt;
+    }
+  }
+  return p;
+}
+
+std::optional<IpAddress> address_from_reverse_name(std::string_view name) {
+  constexpr std::string_view kV4 = ".in-addr.arpa";
+  constexpr std::string_view kV6 = ".ip6.arpa";
+  if (name.size() > kV4.size() && name.substr(name.size() - kV4.size()) == kV4) {
+    std::string_view rest = name.substr(0, name.size() - kV4.size());
+    IpAddress ip;
+    int octet = 3;
+    while (true) {
+      const auto dot = rest.find('.');
+      std::string_view part = rest.substr(0, dot);
+      unsigned v = 0;
+      auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+      if (ec != std::errc() || ptr != part.data() + part.size() || part.empty() || part.size() > 3 || v > 255 || octet < 0) {
+        return std::nullopt;
+      }
+      ip.bytes[static_cast<std::size_t>(octet--)] = static_cast<std::uint8_t>(v);
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
+    }
+    if (octet != -1) return std::nullopt;
+    return ip;
+  }
+  if (name.size() == 64 + kV6.size() - 1 && name.substr(name.size() - kV6.size()) == kV6) {
+    IpAddress ip;
+    ip.v6 = true;
+    for (int i = 0; i < 32; ++i) {
+      const char c = name[static_cast<std::size_t>(i) * 2];
+      if (name[static_cast<std::size_t>(i) * 2 + 1] != '.') return std::nullopt;
+      int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+      if (v < 0) return std::nullopt;
+      const int nibble = 31 - i;  // the first label is the lowest nibble
+      ip.bytes[static_cast<std::size_t>(nibble / 2)] |= static_cast<std::uint8_t>(nibble % 2 ? v : v << 4);
+    }
+    return ip;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dnslens
