@@ -297,7 +297,6 @@ std::optional<std::string> stix_comparisons(std::string_view pattern, std::vecto
     return "AND / FOLLOWEDBY patterns are not supported (each comparison would match alone)";
   }
   std::size_t pos = 0;
-  bool other = false;
   while (true) {
     auto colon = pattern.find(":value", pos);
     if (colon == std::string_view::npos) break;
@@ -316,7 +315,6 @@ std::optional<std::string> stix_comparisons(std::string_view pattern, std::vecto
     }
     while (p < pattern.size() && pattern[p] == ' ') ++p;
     if (!op_ok || p >= pattern.size() || pattern[p] != '\'') {
-      other = true;
       pos = colon + 6;
       continue;
     }
@@ -334,12 +332,11 @@ std::optional<std::string> stix_comparisons(std::string_view pattern, std::vecto
     if (q >= pattern.size()) return "unterminated string in pattern";
     if (object == "domain-name" || object == "ipv4-addr" || object == "ipv6-addr" || object == "url") {
       out.push_back({object, value});
-    } else {
-      other = true;
     }
     pos = q + 1;
   }
-  if (out.empty()) return other ? "no domain, address or URL comparison" : "no comparison found";
+  // Comparisons on other objects (files, processes) leave nothing to match in DNS logs.
+  if (out.empty()) return "no domain, address or URL comparison";
   return std::nullopt;
 }
 

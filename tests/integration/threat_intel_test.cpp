@@ -1,0 +1,131 @@
+// Threat intel through the real binary: every match site, the fields added to the record, the
+// summary count, match events, and feed configuration errors.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <memory>
+
+#include "cli_harness.hpp"
+
+namespace dnslens::testing {
+namespace {
+
+std::string line(const std::string& name, const std::string& answers = "[]", const std::string& src = "10.0.0.5",
+                 const std::string& type = "A") {
+  return R"({"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-1","query_timestamp":"2024-02-04T17:51:55Z","query_name":")" +
+         name + R"(","query_type":")" + type + R"(","query_class":"IN","rcode":"NOERROR","answers":)" + answers +
+         R"(,"srcaddr":")" + src + R"(","srcport":"5353","transport":"UDP","srcids":{"instance":"i-0abc"}})" + "\n";
+}
+
+std::string answer(const std::string& rdata, const std::string& type) {
+  return R"({"Rdata":")" + rdata + R"(","Type":")" + type + R"(","Class":"IN"})";
+}
+
+// One DOM parser per line: an element lives only as long as its parser's last parse.
+struct Out {
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;
+  std::vector<simdjson::dom::element> records;
+  std::vector<std::string> lines;
+};
+
+void parse_lines(const std::string& text, Out& out) {
+  out.lines = lines_of(text);
+  for (const auto& l : out.lines) {
+    out.parsers.push_back(std::make_unique<simdjson::dom::parser>());
+    out.records.push_back(out.parsers.back()->parse(l).value());
+  }
+}
+
+std::string field(simdjson::dom::element e, const char* key) {
+  std::string_view v;
+  if (e[key].get(v)) return "<absent or null>";
+  return std::string(v);
+}
+
+TEST(ThreatIntelCli, EveryMatchSiteAndTheFieldsItAdds) {
+  Workdir w;
+  w.write("feed.csv",
+          "indicator,confidence,actor,threat\n"
+          "evil-c2.com,90,Crimson Kite,c2\n"
+          "198.51.100.0/24,55,,scanner\n"
+          "cdn.evil-cname.net,30,,hosting\n"
+          "192.0.2.66,70,,phishing\n"
+          "10.9.9.9,95,,insider\n");
+  std::string logs = line("beacon.EVIL-C2.com.") +                                                    // 1 query name
+                     line("66.2.0.192.in-addr.arpa.", "[]", "10.0.0.5", "PTR") +                      // 2 reverse name
+                     line("www.fine.org.", "[" + answer("198.51.100.7", "A") + "]") +                // 3 answer IP
+                     line("img.fine.org.", "[" + answer("x.cdn.evil-cname.net.", "CNAME") + "," +     // 4 CNAME + answer
+                                               answer("192.0.2.66", "A") + "]") +
+                     line("clean.example.com.", "[]", "10.9.9.9") +                                   // 5 srcaddr (flag)
+                     line("clean.example.com.");                                                      // 6 nothing
+  w.write("logs.jsonl", logs);
+  auto r = run_dnslens(w, "run logs.jsonl -j1 -o out.jsonl --intel vendor=feed.csv --summary-json s.json "
+                          "--notify-file events.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("intel feed 'vendor' (feed.csv, csv): 5 indicators, 0 rejected"), std::string::npos) << r.err;
+  Out out;
+  parse_lines(w.read("out.jsonl"), out);
+  ASSERT_EQ(out.records.size(), 6u);
+  auto& q = out.records[0];
+  EXPECT_EQ(field(q, "threat_indicator"), "evil-c2.com");
+  EXPECT_EQ(field(q, "threat_indicator_type"), "domain");
+  EXPECT_EQ(field(q, "threat_feed"), "vendor");
+  EXPECT_EQ(int64_t(q["threat_confidence"]), 90);
+  EXPECT_EQ(field(q, "threat_confidence_level"), "high");
+  EXPECT_EQ(field(q, "threat_actor"), "Crimson Kite");
+  EXPECT_EQ(field(q, "threat_category"), "c2");
+  EXPECT_EQ(field(q, "threat_matched_on"), "query_name");
+  EXPECT_EQ(field(q, "threat_matched_value"), "beacon.EVIL-C2.com.");
+  EXPECT_EQ(field(out.records[1], "threat_matched_on"), "reverse_name");
+  EXPECT_EQ(field(out.records[1], "threat_indicator"), "192.0.2.66");
+  EXPECT_EQ(field(out.records[2], "threat_matched_on"), "answer_ip");
+  EXPECT_EQ(field(out.records[2], "threat_indicator_type"), "ipv4-cidr");
+  EXPECT_EQ(field(out.records[2], "threat_confidence_level"), "medium");
+  // Two sites match in record 4; the higher confidence (the answer IP, 70) is reported, both counted.
+  EXPECT_EQ(field(out.records[3], "threat_matched_on"), "answer_ip");
+  EXPECT_EQ(int64_t(out.records[3]["threat_match_count"]), 2);
+  EXPECT_EQ(field(out.records[4], "threat_indicator"), "<absent or null>");  // srcaddr only with the flag
+  EXPECT_EQ(out.lines[5].find("threat_"), std::string::npos);
+  // The original record is untouched before the added fields.
+  EXPECT_EQ(out.lines[0].rfind(line("beacon.EVIL-C2.com.").substr(0, line("beacon.EVIL-C2.com.").size() - 2), 0), 0u);
+  simdjson::dom::parser p;
+  simdjson::padded_string summary(w.read("s.json"));
+  EXPECT_EQ(uint64_t(p.parse(summary)["threat_hits"]), 4u);
+  auto events = lines_of(w.read("events.jsonl"));
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_NE(events[0].find("\"event\":\"threat_intel_match\""), std::string::npos);
+  EXPECT_NE(events[0].find("\"actor\":\"Crimson Kite\""), std::string::npos);
+  EXPECT_NE(events[0].find("\"line\":1}"), std::string::npos);
+
+  r = run_dnslens(w, "run logs.jsonl -j2 -o out2.jsonl --intel feed.csv --intel-srcaddr -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Out out2;
+  parse_lines(w.read("out2.jsonl"), out2);
+  EXPECT_EQ(field(out2.records[4], "threat_matched_on"), "srcaddr");
+  EXPECT_EQ(field(out2.records[4], "threat_feed"), "feed");
+}
+
+TEST(ThreatIntelCli, ConfigFileMapsColumnsAndRejectsUnknownKeys) {
+  Workdir w;
+  w.write("odd.csv", "when,what,how_sure\n2024-01-01,bad-mapped.com,80\n");
+  w.write("feeds.json", R"([{"name":"mapped","path":"odd.csv","format":"csv","columns":{"indicator":"what","confidence":"how_sure","first_seen":"when"},"actor":"Default Actor"}])");
+  w.write("logs.jsonl", line("a.bad-mapped.com."));
+  auto r = run_dnslens(w, "run logs.jsonl -o out.jsonl --intel-config feeds.json -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Out out;
+  parse_lines(w.read("out.jsonl"), out);
+  EXPECT_EQ(field(out.records[0], "threat_feed"), "mapped");
+  EXPECT_EQ(field(out.records[0], "threat_actor"), "Default Actor");
+  EXPECT_EQ(int64_t(out.records[0]["threat_confidence"]), 80);
+
+  w.write("bad.json", R"([{"name":"x","path":"odd.csv","colour":"blue"}])");
+  r = run_dnslens(w, "run logs.jsonl -o none --intel-config bad.json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown key 'colour'"), std::string::npos) << r.err;
+  r = run_dnslens(w, "run logs.jsonl -o none --intel missing.txt");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing.txt"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dnslens::testing

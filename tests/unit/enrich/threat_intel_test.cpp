@@ -1,0 +1,242 @@
+#include "enrich/threat_intel/threat_intel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/dns_name.hpp"
+#include "core/error.hpp"
+#include "enrich/threat_intel/feed_loader.hpp"
+
+namespace dnslens {
+namespace {
+
+const PublicSuffixList& psl() {
+  static const PublicSuffixList list =
+      PublicSuffixList::load_file("/usr/share/publicsuffix/public_suffix_list.dat", PslScope::kIcannAndPrivate);
+  return list;
+}
+
+const std::string kData = std::string(DNSLENS_TEST_DATA) + "/intel/";
+
+// Matches a query name the way the pipeline does: normalised, registered domain from the PSL.
+const Indicator* match_name(const ThreatIntel& intel, std::string_view logged) {
+  char buf[kMaxNormalizedName];
+  auto norm = normalize_name(logged, buf);
+  return intel.match_domain(norm.text, psl().split(norm.text).registered_domain);
+}
+
+const Indicator* match_addr(const ThreatIntel& intel, std::string_view text) {
+  auto ip = parse_ip(text);
+  EXPECT_TRUE(ip.has_value()) << text;
+  return ip ? intel.match_ip(*ip) : nullptr;
+}
+
+bool has_problem(const FeedReport& r, std::string_view needle) {
+  return std::any_of(r.problems.begin(), r.problems.end(),
+                     [&](const std::string& p) { return p.find(needle) != std::string::npos; });
+}
+
+TEST(IpAddress, ParsesAddressesPrefixesAndReverseNames) {
+  EXPECT_EQ(parse_ip("192.0.2.1")->v4(), 0xC0000201u);
+  EXPECT_TRUE(parse_ip("2001:db8::1")->v6);
+  EXPECT_FALSE(parse_ip("192.0.2.256").has_value());
+  EXPECT_FALSE(parse_ip("evil.com").has_value());
+  bool host_bits = false;
+  EXPECT_FALSE(parse_prefix("10.0.0.1/8", &host_bits).has_value());
+  EXPECT_TRUE(host_bits);
+  EXPECT_EQ(parse_prefix("10.0.0.0/8")->length, 8);
+  EXPECT_FALSE(parse_prefix("10.0.0.0/33").has_value());
+  EXPECT_FALSE(parse_prefix("10.0.0.0/").has_value());
+  EXPECT_EQ(address_from_reverse_name("66.2.0.192.in-addr.arpa")->to_string(), "192.0.2.66");
+  EXPECT_FALSE(address_from_reverse_name("2.0.192.in-addr.arpa").has_value());  // a /24 zone, not an address
+  EXPECT_FALSE(address_from_reverse_name("300.2.0.192.in-addr.arpa").has_value());
+  EXPECT_EQ(address_from_reverse_name("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")->to_string(),
+            "2001:db8::1");
+}
+
+TEST(ClassifyIndicator, RefangsNormalisesAndRejectsWithAReason) {
+  IndicatorInput in;
+  EXPECT_FALSE(classify_indicator("Evil[.]COM.", "", psl(), in));
+  EXPECT_EQ(in.match_key, "evil.com");
+  EXPECT_EQ(in.kind, IndicatorKind::kDomain);
+  EXPECT_FALSE(classify_indicator("hxxps://user@Bad[.]host.net:8443/path?q#f", "", psl(), in));
+  EXPECT_EQ(in.kind, IndicatorKind::kUrl);
+  EXPECT_EQ(in.match_key, "bad.host.net");
+  EXPECT_EQ(in.value, "https://user@Bad.host.net:8443/path?q#f");
+  EXPECT_FALSE(classify_indicator("http://[2001:db8::5]/x", "", psl(), in));
+  EXPECT_EQ(in.match_key, "2001:db8::5");
+  EXPECT_FALSE(classify_indicator("*.wild.example.org", "", psl(), in));
+  EXPECT_EQ(in.match_key, "wild.example.org");
+  EXPECT_FALSE(classify_indicator("bücher.de", "", psl(), in));
+  EXPECT_EQ(in.match_key, "xn--bcher-kva.de");
+  EXPECT_FALSE(classify_indicator("198.51.100.0/24", "", psl(), in));
+  EXPECT_EQ(in.kind, IndicatorKind::kCidr4);
+  EXPECT_EQ(*classify_indicator("co.uk", "", psl(), in), "is a public suffix (would match every name under it)");
+  EXPECT_EQ(*classify_indicator("evil.notatld", "", psl(), in), "unknown top-level domain");
+  EXPECT_EQ(*classify_indicator("10.0.0.1/8", "", psl(), in), "address has bits set past the prefix length");
+  EXPECT_TRUE(classify_indicator("a..b.com", "", psl(), in).has_value());
+  EXPECT_TRUE(classify_indicator("evil.com", "ip", psl(), in).has_value());
+}
+
+TEST(ThreatIntel, ParentDomainsDownToTheRegisteredDomainOnly) {
+  ThreatIntel intel;
+  intel.add_feed("t");
+  IndicatorInput in;
+  ASSERT_FALSE(classify_indicator("evil.com", "", psl(), in));
+  ASSERT_TRUE(intel.add(in));
+  ASSERT_FALSE(classify_indicator("deep.sub.example.co.uk", "", psl(), in));
+  ASSERT_TRUE(intel.add(in));
+  EXPECT_NE(match_name(intel, "a.b.EVIL.com."), nullptr);
+  EXPECT_NE(match_name(intel, "evil.com."), nullptr);
+  EXPECT_EQ(match_name(intel, "notevil.com."), nullptr);   // a suffix of the text, not a parent label
+  EXPECT_EQ(match_name(intel, "evil.com.au."), nullptr);
+  EXPECT_NE(match_name(intel, "x.deep.sub.example.co.uk."), nullptr);
+  EXPECT_EQ(match_name(intel, "sub.example.co.uk."), nullptr);  // the indicator is below it
+}
+
+TEST(ThreatIntel, LongestPrefixFirstAndDuplicatesKeepTheHigherConfidence) {
+  ThreatIntel intel;
+  intel.add_feed("a");
+  IndicatorInput in;
+  for (auto [text, conf] : {std::pair{"10.0.0.0/8", 20}, {"10.1.0.0/16", 60}, {"10.1.2.3", 90}, {"2001:db8::/32", 40}}) {
+    ASSERT_FALSE(classify_indicator(text, "", psl(), in));
+    in.confidence = conf;
+    ASSERT_TRUE(intel.add(in));
+  }
+  EXPECT_EQ(match_addr(intel, "10.1.2.3")->confidence, 90);
+  EXPECT_EQ(match_addr(intel, "10.1.9.9")->confidence, 60);
+  EXPECT_EQ(match_addr(intel, "10.200.0.1")->confidence, 20);
+  EXPECT_EQ(match_addr(intel, "11.0.0.1"), nullptr);
+  EXPECT_EQ(match_addr(intel, "2001:db8:ffff::1")->confidence, 40);
+  EXPECT_EQ(match_addr(intel, "2001:db9::1"), nullptr);
+  intel.add_feed("b");
+  ASSERT_FALSE(classify_indicator("10.0.0.0/8", "", psl(), in));
+  in.confidence = 75;
+  ASSERT_TRUE(intel.add(in));
+  EXPECT_EQ(intel.duplicates(), 1u);
+  const Indicator* hit = match_addr(intel, "10.200.0.1");
+  EXPECT_EQ(hit->confidence, 75);
+  EXPECT_EQ(intel.text(hit->feed), "b");
+}
+
+TEST(ConfidenceLevel, Buckets) {
+  EXPECT_EQ(confidence_level(-1), ConfidenceLevel::kUnknown);
+  EXPECT_EQ(confidence_level(0), ConfidenceLevel::kLow);
+  EXPECT_EQ(confidence_level(49), ConfidenceLevel::kLow);
+  EXPECT_EQ(confidence_level(50), ConfidenceLevel::kMedium);
+  EXPECT_EQ(confidence_level(79), ConfidenceLevel::kMedium);
+  EXPECT_EQ(confidence_level(80), ConfidenceLevel::kHigh);
+}
+
+TEST(FeedLoader, HostsFileAndPlainList) {
+  ThreatIntel intel;
+  FeedReport r = load_feed(FeedSpec::parse(kData + "hosts.txt"), psl(), intel);
+  EXPECT_EQ(r.name, "hosts");
+  EXPECT_EQ(r.format, FeedFormat::kList);
+  EXPECT_EQ(r.loaded, 4u);  // two tracker names, one plain entry, one address
+  EXPECT_TRUE(has_problem(r, "hosts.txt:5: 'co.uk': is a public suffix"));
+  EXPECT_TRUE(has_problem(r, "hosts.txt:8: expected one indicator per line"));
+  EXPECT_EQ(r.rejected, 2u);
+  EXPECT_NE(match_name(intel, "tracking.tracker-example.com."), nullptr);
+  EXPECT_EQ(match_name(intel, "localhost."), nullptr);
+  EXPECT_NE(match_addr(intel, "2001:db8::1"), nullptr);
+}
+
+TEST(FeedLoader, CsvWithQuotesAliasesAndBadRowsByLine) {
+  ThreatIntel intel;
+  FeedReport r = load_feed(FeedSpec::parse("vendor=" + kData + "feed.csv"), psl(), intel);
+  EXPECT_EQ(r.name, "vendor");
+  EXPECT_EQ(r.format, FeedFormat::kCsv);
+  EXPECT_EQ(r.loaded, 5u);
+  EXPECT_TRUE(has_problem(r, "feed.csv:6: '203.0.113.129/24': address has bits set"));
+  EXPECT_TRUE(has_problem(r, "feed.csv:7: empty indicator column"));
+  const Indicator* evil = match_name(intel, "www.evil-csv.com.");
+  ASSERT_NE(evil, nullptr);
+  EXPECT_EQ(evil->confidence, 95);
+  EXPECT_EQ(intel.text(evil->actor), "Group \"Alpha\"");
+  EXPECT_EQ(intel.text(evil->threat), "Stealer");
+  EXPECT_EQ(intel.text(evil->source), "vendorA");
+  EXPECT_EQ(intel.text(evil->first_seen), "2024-01-01");
+  EXPECT_EQ(match_addr(intel, "203.0.113.5")->confidence, 30);  // "low"
+  EXPECT_EQ(match_addr(intel, "203.0.113.200"), nullptr);       // outside the /25
+  const Indicator* url = match_name(intel, "bad.csv-host.net.");
+  ASSERT_NE(url, nullptr);
+  EXPECT_EQ(url->kind, IndicatorKind::kUrl);
+  EXPECT_EQ(url->value, "https://bad.csv-host.net/x");
+  EXPECT_EQ(url->confidence, 72);  // 0.72 as a fraction
+  EXPECT_NE(match_name(intel, "xn--bcher-kva.de."), nullptr);  // the UTF-8 entry, punycoded
+}
+
+TEST(FeedLoader, CsvColumnMappingMustExist) {
+  ThreatIntel intel;
+  FeedSpec spec = FeedSpec::parse(kData + "feed.csv");
+  spec.columns["indicator"] = "no_such_column";
+  try {
+    (void)load_feed(spec, psl(), intel);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_NE(std::string(e.what()).find("no_such_column"), std::string::npos);
+  }
+  spec.columns.clear();
+  spec.columns["colour"] = "x";
+  EXPECT_THROW(spec.validate(), Error);
+}
+
+TEST(FeedLoader, StixBundle) {
+  ThreatIntel intel;
+  FeedReport r = load_feed(FeedSpec::parse(kData + "bundle.stix.json"), psl(), intel);
+  EXPECT_EQ(r.format, FeedFormat::kStix);
+  EXPECT_EQ(r.loaded, 5u);   // two domains, a /24, a URL, an IPv6 /48
+  EXPECT_EQ(r.skipped, 2u);  // the file hash and the revoked indicator
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_TRUE(has_problem(r, "AND / FOLLOWEDBY"));
+  const Indicator* c2 = match_name(intel, "x.kite-c2.example.net.");
+  ASSERT_NE(c2, nullptr);
+  EXPECT_EQ(c2->confidence, 85);
+  EXPECT_EQ(intel.text(c2->actor), "Crimson Kite");
+  EXPECT_EQ(intel.text(c2->threat), "KiteLoader");
+  EXPECT_EQ(intel.text(c2->source), "Example CTI Team");
+  EXPECT_EQ(intel.text(c2->first_seen), "2024-01-10T08:00:00Z");
+  EXPECT_NE(match_name(intel, "update.kiteloader.com."), nullptr);
+  EXPECT_EQ(match_name(intel, "kiteloader.com."), nullptr);
+  const Indicator* net = match_addr(intel, "198.51.100.77");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(intel.text(net->threat), "compromised");
+  EXPECT_EQ(net->kind, IndicatorKind::kCidr4);
+  EXPECT_EQ(match_name(intel, "dl.kiteloader.com.")->kind, IndicatorKind::kUrl);
+  EXPECT_NE(match_addr(intel, "2001:db8:dead:1::9"), nullptr);
+  EXPECT_EQ(match_name(intel, "revoked.example.com."), nullptr);
+  EXPECT_EQ(match_name(intel, "both.example.org."), nullptr);
+}
+
+TEST(FeedLoader, MispEvent) {
+  ThreatIntel intel;
+  FeedReport r = load_feed(FeedSpec::parse(kData + "event.misp.json"), psl(), intel);
+  EXPECT_EQ(r.format, FeedFormat::kMisp);
+  EXPECT_EQ(r.loaded, 7u);  // domain, hostname, ip-dst, url, domain|ip (2), object domain
+  EXPECT_EQ(r.skipped, 2u); // md5, to_ids false
+  EXPECT_TRUE(has_problem(r, "event 1 attribute 8: 'not_a_domain!'"));
+  const Indicator* d = match_name(intel, "payroll-login.example.com.");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->confidence, 90);  // threat_level_id 1 = High
+  EXPECT_EQ(intel.text(d->actor), "Payroll Pirates");
+  EXPECT_EQ(intel.text(d->threat), "PhishKit-X");
+  EXPECT_EQ(intel.text(d->source), "CIRCL");
+  EXPECT_NE(match_addr(intel, "192.0.2.77"), nullptr);
+  EXPECT_NE(match_name(intel, "relay.payroll-verify.net."), nullptr);
+  EXPECT_EQ(intel.text(match_name(intel, "obj.payroll-verify.net.")->first_seen), "2024-01-30T00:00:00+00:00");
+  EXPECT_EQ(match_name(intel, "context-only.example.com."), nullptr);
+}
+
+TEST(FeedLoader, UnreadableAndUnrecognisedFeedsThrowConfigErrors) {
+  ThreatIntel intel;
+  EXPECT_THROW((void)load_feed(FeedSpec::parse("/nonexistent/feed.txt"), psl(), intel), Error);
+  FeedSpec spec = FeedSpec::parse(kData + "hosts.txt");
+  spec.format = FeedFormat::kMisp;
+  EXPECT_THROW((void)load_feed(spec, psl(), intel), Error);
+}
+
+}  // namespace
+}  // namespace dnslens
