@@ -46,6 +46,16 @@ echo "  -j1 (file) / bare whole-file:          $(r "$T_BARE_MEM" "$T_J1")"
 echo "  -j2 / -j1 speed-up (file, /dev/null):  $(r "$T_J1" "$T_J2"), $(r "$T_J1N" "$T_J2N")"
 echo "  .gz -j2 time added over plain -j2 / igzip time: $(echo "($T_GZ - $T_J2N) / $T_IGZ" | bc -l | cut -c1-5)   (target <= 1.3)"
 echo "  .gz -j1 time added over plain -j1 / igzip time: $(echo "($T_GZ1 - $T_J1N) / $T_IGZ" | bc -l | cut -c1-5)"
+echo "--- threat intel: 1M indicators (900k domains, 100k IPv4 addresses and prefixes) ---"
+if [ ! -f "$WORK/intel-1m.txt" ]; then
+  awk 'BEGIN { for (i = 0; i < 900000; i++) printf "ioc%07d-%x.com\n", i, (i * 2654435761) % 65536;
+               for (i = 0; i < 100000; i++) printf "%d.%d.%d.%d%s\n", 11 + i % 200, int(i / 200) % 256, (i * 7) % 256, (i % 4) * 64, (i % 10 == 0) ? "/26" : "";
+               print "c2-beacon.xyz"; print "badcdn.top" }' > "$WORK/intel-1m.txt"
+fi
+$BIN run /dev/null --intel "$WORK/intel-1m.txt" -o none 2>&1 | grep "intel feed"
+T_NOI=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null -q); report "dnslens run -j1 /dev/null, no intel" "$T_NOI"
+T_I=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null -q --intel "$WORK/intel-1m.txt"); report "dnslens run -j1 /dev/null, 1M indicators (incl. load)" "$T_I"
+/usr/bin/time -f "peak RSS with 1M indicators: %M KB" $BIN run "$WORK/slice100m.jsonl" -j 2 -o /dev/null -q --intel "$WORK/intel-1m.txt"
 echo "--- reference points (100 MB slice) ---"
 SLICE_LINES=$(wc -l < "$WORK/slice100m.jsonl")
 S=$(date +%s.%N); jq -c 'select(.rcode=="NXDOMAIN")' "$WORK/slice100m.jsonl" > /dev/null; E=$(date +%s.%N)

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -41,11 +42,13 @@ std::unique_ptr<ThreatIntel> load_intel(const RunOptions& o, const PublicSuffixL
   if (specs.empty()) return nullptr;
   auto intel = std::make_unique<ThreatIntel>();
   for (const auto& spec : specs) {
+    const auto start = std::chrono::steady_clock::now();
     FeedReport r = load_feed(spec, psl, *intel);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!o.quiet) {
-      std::fprintf(stderr, "dnslens: intel feed '%s' (%s, %s): %zu indicators, %zu rejected, %zu skipped\n",
+      std::fprintf(stderr, "dnslens: intel feed '%s' (%s, %s): %zu indicators, %zu rejected, %zu skipped, %.2f s\n",
                    r.name.c_str(), r.path.c_str(), std::string(feed_format_name(r.format)).c_str(), r.loaded,
-                   r.rejected, r.skipped);
+                   r.rejected, r.skipped, secs);
       for (const auto& p : r.problems) std::fprintf(stderr, "dnslens:   %s\n", p.c_str());
       if (r.rejected > r.problems.size()) {
         std::fprintf(stderr, "dnslens:   ... and %zu more\n", r.rejected - r.problems.size());

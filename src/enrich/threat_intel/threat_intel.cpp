@@ -131,11 +131,15 @@ bool ThreatIntel::add(const IndicatorInput& in) {
       return false;
     }
     auto it = domains_.find(as_absl(in.match_key));
-    ind.value = store(in.value);
-    if (it != domains_.end()) return place(it->second, ind);
+    if (it != domains_.end()) {
+      ind.value = in.value == in.match_key ? std::string_view(it->first.data(), it->first.size()) : store(in.value);
+      return place(it->second, ind);
+    }
+    const std::string_view key = store(in.match_key);
+    ind.value = in.value == in.match_key ? key : store(in.value);  // most domain indicators are their own key
     std::uint32_t slot = new_index;
     place(slot, ind);
-    domains_.emplace(as_absl(store(in.match_key)), slot);
+    domains_.emplace(as_absl(key), slot);
     return true;
   }
   ind.value = store(in.value);
