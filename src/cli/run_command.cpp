@@ -1,6 +1,10 @@
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <optional>
+#include <thread>
 #include <cstdio>
 #include <memory>
 
@@ -58,6 +62,51 @@ std::unique_ptr<ThreatIntel> load_intel(const RunOptions& o, const PublicSuffixL
   return intel;
 }
 
+volatile std::sig_atomic_t g_reload_requested = 0;
+extern "C" void on_sighup(int) { g_reload_requested = 1; }
+
+// Reloads every feed when SIGHUP arrives, while the pipeline runs. A reload that fails (a feed gone,
+// a config error) keeps the intel in force and says why.
+class IntelReloader {
+ public:
+  IntelReloader(const RunOptions& o, const PublicSuffixList& psl, IntelHandle* handle) : o_(o), psl_(psl), handle_(handle) {
+    if (!handle_) return;
+    struct sigaction sa {};
+    sa.sa_handler = on_sighup;
+    ::sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGHUP, &sa, nullptr);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~IntelReloader() { stop(); }
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    while (!stop_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (!g_reload_requested) continue;
+      g_reload_requested = 0;
+      try {
+        std::shared_ptr<const ThreatIntel> next = load_intel(o_, psl_);
+        const std::size_t n = next ? next->size() : 0;
+        handle_->replace(std::move(next));
+        std::fprintf(stderr, "dnslens: intel reloaded: %zu indicators\n", n);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "dnslens: intel reload failed, keeping the previous feeds: %s\n", e.what());
+      }
+    }
+  }
+
+  const RunOptions& o_;
+  const PublicSuffixList& psl_;
+  IntelHandle* handle_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 int execute(RunOptions& o) {
   RunConfig& c = o.config;
   c.format = o.format == "jsonl" ? InputFormat::kJsonLines
@@ -84,14 +133,18 @@ int execute(RunOptions& o) {
                    interesting.size(), c.interesting_path.c_str(), interesting.rejected());
     }
   }
-  std::unique_ptr<ThreatIntel> intel = load_intel(o, psl);
+  std::shared_ptr<const ThreatIntel> loaded = load_intel(o, psl);
+  std::optional<IntelHandle> intel;
+  if (loaded) intel.emplace(std::move(loaded));
+  IntelReloader reloader(o, psl, intel ? &*intel : nullptr);
   std::unique_ptr<MatchNotifier> notifier;
   if (o.notify.enabled()) {
     if (!have_interesting && !intel) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE or --intel FEED");
     notifier = make_notifier(o.notify);
   }
-  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel.get(), o.intel_srcaddr};
+  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr};
   RunSummary summary = run_pipeline(c, enrichers, notifier.get());
+  reloader.stop();
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
   if (!c.summary_json_path.empty()) {
     auto sink = make_file_sink(c.summary_json_path, Compression::kNone);
@@ -122,7 +175,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--interesting", c.interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
   sub->add_option("--intel", opts->intel_feeds,
                   "Threat-intel feed [NAME=]PATH (repeatable): domain/IP list or hosts file, CSV with a header, "
-                  "STIX 2.1 bundle, MISP JSON; format detected from the content");
+                  "STIX 2.1 bundle, MISP JSON; format detected from the content. SIGHUP reloads every feed");
   sub->add_option("--intel-config", opts->intel_config,
                   "JSON list of feeds: name, path, format, columns (CSV mapping), default_confidence, actor, threat");
   sub->add_flag("--intel-srcaddr", opts->intel_srcaddr, "Also match srcaddr against address indicators");

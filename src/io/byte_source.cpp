@@ -46,8 +46,9 @@ std::size_t MemoryByteSource::read(char* dst, std::size_t capacity) {
   return n;
 }
 
-std::string_view PeekableSource::peek(std::size_t n) {
+std::string_view PeekableSource::peek(std::size_t n, bool until_newline) {
   while (head_.size() < n && !inner_eof_) {
+    if (until_newline && head_.find('\n', head_pos_) != std::string::npos) break;
     std::size_t old = head_.size();
     head_.resize(n);
     std::size_t got = inner_->read(head_.data() + old, n - old);

@@ -50,7 +50,7 @@ class MemoryByteSource final : public ByteSource {
 class PeekableSource final : public ByteSource {
  public:
   explicit PeekableSource(std::unique_ptr<ByteSource> inner) : inner_(std::move(inner)) {}
-  [[nodiscard]] std::string_view peek(std::size_t n);
+  [[nodiscard]] std::string_view peek(std::size_t n, bool until_newline = false);
   std::size_t read(char* dst, std::size_t capacity) override;
   std::uint64_t raw_bytes_consumed() const override { return inner_->raw_bytes_consumed(); }
 

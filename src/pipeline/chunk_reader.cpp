@@ -1,6 +1,8 @@
 #include "pipeline/chunk_reader.hpp"
 
 #include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -44,13 +46,16 @@ bool ChunkReader::open_next_source(Job& job) {
   current_index_ = static_cast<std::uint32_t>(next_source_);
   const std::string& path = sources_[next_source_++];
   const std::string label = path == "-" ? "<stdin>" : path;
+  struct stat st {};
+  live_ = path == "-" && ::fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
   source_eof_ = false;
   try {
     OpenedInput opened = open_input(path, config_.limits);
     raw_ = opened.raw;
     auto peekable = std::make_unique<PeekableSource>(std::move(opened.source));
     InputFormat format = config_.format;
-    if (format == InputFormat::kAuto) format = sniff_input_format(peekable->peek(4096));
+    // On a live pipe, the first line is enough to decide: waiting for 4 KiB could wait forever.
+    if (format == InputFormat::kAuto) format = sniff_input_format(peekable->peek(4096, live_));
     source_ = std::move(peekable);
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
       // Envelopes are decoded whole (bounded), then served as plain lines.
@@ -128,9 +133,11 @@ bool ChunkReader::next(Job& job) {
     std::string failure;
     try {
       while (!source_eof_ && filled < chunk_bytes_) {
-        std::size_t n = read_some(job.input.data() + filled, chunk_bytes_ - filled);
+        const std::size_t want = chunk_bytes_ - filled;
+        std::size_t n = read_some(job.input.data() + filled, want);
         if (n == 0) source_eof_ = true;
         filled += n;
+        if (live_ && n > 0 && n < want && std::memchr(job.input.data() + filled - n, '\n', n)) break;
       }
     } catch (const Error& e) {
       failure = e.what();

@@ -45,6 +45,7 @@ class ChunkReader {
   std::vector<char> leftover_;
   std::uint64_t seq_ = 0;
   bool source_eof_ = false;
+  bool live_ = false;  // stdin is a pipe or socket: hand over whole lines as they arrive, not per 4 MiB
   std::string pending_error_;
   std::size_t chunk_bytes_;
 };

@@ -51,7 +51,7 @@ static void keep_best(ThreatHit& best, const Indicator* ind, MatchSite site, std
 }
 
 ThreatHit RecordProcessor::match_threats(const QueryRecord& r, std::string_view name, std::string_view registered) {
-  const ThreatIntel& intel = *enrichers_.intel;
+  const ThreatIntel& intel = *intel_;
   ThreatHit hit;
   keep_best(hit, intel.match_domain(name, registered), MatchSite::kQueryName, r.query_name);
   if (name.ends_with(".arpa")) {
@@ -77,7 +77,7 @@ ThreatHit RecordProcessor::match_threats(const QueryRecord& r, std::string_view 
 
 // Feed text is untrusted (any bytes): always escaped as bytes.
 void RecordProcessor::append_threat_fields(std::string& out, const ThreatHit& hit) const {
-  const ThreatIntel& intel = *enrichers_.intel;
+  const ThreatIntel& intel = *intel_;
   const Indicator& ind = *hit.indicator;
   append_field(out, ",\"threat_indicator\":", ind.value, append_json_escaped_bytes);
   append_field(out, ",\"threat_indicator_type\":", indicator_kind_name(ind.kind), append_plain);
@@ -105,7 +105,7 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   const bool matched =
       enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
   ThreatHit threat;
-  if (enrichers_.intel != nullptr && !enrichers_.intel->empty()) {
+  if (intel_ != nullptr && !intel_->empty()) {
     threat = match_threats(record, norm.valid_syntax ? norm.text : std::string_view{}, parts.registered_domain);
   }
 
@@ -130,6 +130,7 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
 
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
+  intel_ = enrichers_.intel != nullptr ? enrichers_.intel->current() : nullptr;
   const char* const base = job.input.data();
   const char* const buffer_end = base + job.input.size();
   const char* p = base;
@@ -210,7 +211,7 @@ void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const Qu
   MatchEvent& event = job.matches.emplace_back();
   event.line = line_no;
   std::string& e = event.json;
-  const ThreatIntel& intel = *enrichers_.intel;
+  const ThreatIntel& intel = *intel_;
   const Indicator& ind = *hit.indicator;
   e += '{';
   append_event_field(e, "event", "threat_intel_match", true);

@@ -3,7 +3,7 @@
 // append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
-#include "enrich/threat_intel/threat_intel.hpp"
+#include "enrich/threat_intel/intel_handle.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 
@@ -12,7 +12,7 @@ namespace dnslens {
 struct Enrichers {
   const PublicSuffixList* psl = nullptr;
   const InterestingDomains* interesting = nullptr;  // may be null
-  const ThreatIntel* intel = nullptr;               // may be null
+  const IntelHandle* intel = nullptr;               // may be null; snapshotted once per job
   bool intel_match_srcaddr = false;
 };
 
@@ -57,6 +57,7 @@ class RecordProcessor {
   const std::vector<std::string>* source_names_;
   QueryLogParser parser_;
   QueryRecord record_;
+  std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
   char name_buf_[kMaxNormalizedName];
   char cname_buf_[kMaxNormalizedName];
 };

@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "cli_harness.hpp"
 
@@ -125,6 +131,56 @@ TEST(ThreatIntelCli, ConfigFileMapsColumnsAndRejectsUnknownKeys) {
   r = run_dnslens(w, "run logs.jsonl -o none --intel missing.txt");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("missing.txt"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dnslens::testing
+
+namespace dnslens::testing {
+namespace {
+
+// Polls until pred() holds, for at most `seconds`.
+template <typename Pred>
+bool eventually(Pred pred, int seconds = 15) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+TEST(ThreatIntelCli, SighupReloadsFeedsWithoutLosingRecords) {
+  Workdir w;
+  w.write("feed.txt", "first-feed.com\n");
+  ASSERT_EQ(::mkfifo(w.file("in.fifo").c_str(), 0600), 0);
+  std::string cmd = "cd " + w.path + " && (exec " DNSLENS_BINARY
+                    " run - -o out.jsonl --intel feed.txt -j 2 --progress never < in.fifo 2> err.txt) & echo $! > " +
+                    w.file("pid");
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  int fd = ::open(w.file("in.fifo").c_str(), O_WRONLY);  // blocks until dnslens opens its end
+  ASSERT_GE(fd, 0);
+  const std::string pid = lines_of(w.read("pid")).at(0);
+  auto send = [&](const std::string& text) { ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size())); };
+  auto out_lines = [&] { return lines_of(w.read("out.jsonl")).size(); };
+
+  send(line("a.second-feed.com.") + line("b.first-feed.com."));
+  ASSERT_TRUE(eventually([&] { return out_lines() == 2; })) << w.read("err.txt");
+  w.write("feed.txt", "second-feed.com\n");
+  ASSERT_EQ(std::system(("kill -HUP " + pid).c_str()), 0);
+  ASSERT_TRUE(eventually([&] { return w.read("err.txt").find("intel reloaded: 1 indicators") != std::string::npos; }))
+      << w.read("err.txt");
+  send(line("c.second-feed.com.") + line("d.first-feed.com."));
+  ASSERT_TRUE(eventually([&] { return out_lines() == 4; })) << w.read("err.txt");
+  ::close(fd);
+  EXPECT_TRUE(eventually([&] { return std::system(("kill -0 " + pid + " 2>/dev/null").c_str()) != 0; }));
+
+  auto out = lines_of(w.read("out.jsonl"));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].find("threat_indicator"), std::string::npos);  // before the reload: only first-feed.com
+  EXPECT_NE(out[1].find("\"threat_indicator\":\"first-feed.com\""), std::string::npos);
+  EXPECT_NE(out[2].find("\"threat_indicator\":\"second-feed.com\""), std::string::npos);
+  EXPECT_EQ(out[3].find("threat_indicator"), std::string::npos);  // after it: only second-feed.com
+  EXPECT_NE(w.read("err.txt").find("threat intel  2 records matched"), std::string::npos) << w.read("err.txt");
 }
 
 }  // namespace
