@@ -43,6 +43,8 @@ std::string lower(std::string_view s) {
 
 // Feeds often "defang" indicators so nobody clicks them: hxxp://evil[.]com, 1.2.3[.]4.
 std::string refang(std::string_view s) {
+  const bool hxxp = s.size() >= 4 && (s[0] == 'h' || s[0] == 'H') && (s[1] == 'x' || s[1] == 'X');
+  if (!hxxp && s.find_first_of("[({") == std::string_view::npos) return std::string(s);  // the usual case
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -20,16 +20,44 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
+namespace {
+
+// Dotted-quad IPv4 as inet_pton accepts it (four decimal parts 0..255, no leading zeros beyond "0"),
+// without the copy and strlen: answers' addresses are parsed for every record when intel is on.
+bool parse_v4(std::string_view text, IpAddress& ip) {
+  std::size_t part = 0;
+  unsigned value = 0;
+  std::size_t digits = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      if (digits == 0 || part > 3) return false;
+      ip.bytes[part++] = static_cast<std::uint8_t>(value);
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const char c = text[i];
+    if (c < '0' || c > '9') return false;
+    if (digits == 1 && value == 0) return false;  // a leading zero
+    value = value * 10 + static_cast<unsigned>(c - '0');
+    if (++digits > 3 || value > 255) return false;
+  }
+  return part == 4;
+}
+
+}  // namespace
+
 std::optional<IpAddress> parse_ip(std::string_view text) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  if (text.find(':') == std::string_view::npos) {
+    IpAddress ip;
+    if (!parse_v4(text, ip)) return std::nullopt;
+    return ip;
+  }
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
   IpAddress ip;
-  if (text.find(':') == std::string_view::npos) {
-    if (::inet_pton(AF_INET, buf, ip.bytes.data()) != 1) return std::nullopt;
-    return ip;
-  }
   ip.v6 = true;
   if (::inet_pton(AF_INET6, buf, ip.bytes.data()) != 1) return std::nullopt;
   return ip;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
@@ -53,6 +56,20 @@ TEST(IpAddress, ParsesAddressesPrefixesAndReverseNames) {
   EXPECT_FALSE(address_from_reverse_name("300.2.0.192.in-addr.arpa").has_value());
   EXPECT_EQ(address_from_reverse_name("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")->to_string(),
             "2001:db8::1");
+}
+
+// The hand-written IPv4 parser must accept exactly what inet_pton accepts.
+TEST(IpAddress, Ipv4ParserAgreesWithInetPton) {
+  for (const char* s : {"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3",
+                        ".1.2.3", "1.2.3.", "1.2.3.04", "10.0.0.1 ", "1.2.3.-4", "1234.1.1.1", "0.0.0.00", "9.9.9.9x", ""}) {
+    unsigned char expect[4];
+    const bool ok = ::inet_pton(AF_INET, s, expect) == 1;
+    auto got = parse_ip(s);
+    EXPECT_EQ(got.has_value(), ok) << s;
+    if (ok && got) {
+      EXPECT_EQ(0, std::memcmp(got->bytes.data(), expect, 4)) << s;
+    }
+  }
 }
 
 TEST(ClassifyIndicator, RefangsNormalisesAndRejectsWithAReason) {
