@@ -24,7 +24,10 @@ build envelope_fuzz tests/fuzz/envelope_fuzz.cpp src/sources/envelope_decoder.cp
 build decoder_fuzz tests/fuzz/decoder_fuzz.cpp "${IO[@]}"
 build dns_name_fuzz tests/fuzz/dns_name_fuzz.cpp src/enrich/registered_domain/public_suffix_list.cpp \
   src/enrich/registered_domain/punycode.cpp
-for target in parser envelope decoder dns_name; do
+build intel_fuzz tests/fuzz/intel_fuzz.cpp src/enrich/threat_intel/feed_loader.cpp src/enrich/threat_intel/threat_intel.cpp \
+  src/enrich/threat_intel/ip_address.cpp src/enrich/registered_domain/public_suffix_list.cpp \
+  src/enrich/registered_domain/punycode.cpp
+for target in parser envelope decoder dns_name intel; do
   work="$OUT/corpus-$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"

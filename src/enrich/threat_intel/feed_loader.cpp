@@ -597,7 +597,8 @@ void FeedSpec::validate() const {
   if (default_confidence < -1 || default_confidence > 100) {
     throw Error(ErrorCode::kConfig, "intel feed '" + name + "': default_confidence must be 0..100");
   }
-  for (const auto& [field, column] : columns) {
+  for (const auto& entry : columns) {
+    const std::string& field = entry.first;
     const auto& aliases = csv_field_aliases();
     if (std::none_of(aliases.begin(), aliases.end(), [&](const auto& a) { return a.first == field; })) {
       throw Error(ErrorCode::kConfig, "intel feed '" + name + "': unknown column field '" + field + "'");
@@ -680,10 +681,14 @@ std::optional<std::string> classify_indicator(std::string_view text, std::string
 
 FeedReport load_feed(const FeedSpec& spec, const PublicSuffixList& psl, ThreatIntel& intel) {
   spec.validate();
+  return load_feed_text(spec, read_file(spec.path), psl, intel);
+}
+
+FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel) {
+  spec.validate();
   FeedReport report;
   report.name = spec.name;
   report.path = spec.path;
-  const std::string text = read_file(spec.path);
   report.format = spec.format == FeedFormat::kAuto ? sniff_format(text) : spec.format;
   intel.add_feed(spec.name);
   Problems problems{report, spec.path};

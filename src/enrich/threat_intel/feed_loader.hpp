@@ -47,6 +47,8 @@ struct FeedReport {
 // Adds the feed's indicators to intel; throws Error(kConfig) when the file cannot be read or is
 // not the format it claims to be at all.
 FeedReport load_feed(const FeedSpec& spec, const PublicSuffixList& psl, ThreatIntel& intel);
+// The same for a feed already in memory (spec.path only names it in reports).
+FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel);
 
 // Turns one indicator text into a matchable entry: refangs (hxxp, [.]), lowercases domains, reduces
 // URLs to their host, checks addresses and prefixes. Returns the reason when it is not usable.
