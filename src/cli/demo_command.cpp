@@ -5,11 +5,32 @@
 
 #include "cli/commands.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
+#include "enrich/threat_intel/feed_loader.hpp"
+#include "sinks/output_sink.hpp"
 #include "generate/log_generator.hpp"
 #include "notify/notifier.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace dnslens::cli {
+
+namespace {
+
+// A small threat feed for the demo, in the CSV shape vendors export, naming the threats the
+// generator plants so the demo day has threat-intel hits with actors and confidence levels.
+void write_demo_feed(const std::string& path) {
+  auto sink = make_file_sink(path, Compression::kNone);
+  sink->write(
+      "indicator,type,confidence,actor,threat,source\n"
+      "c2-beacon.xyz,domain,95,Crimson Kite,command-and-control,dnslens demo feed\n"
+      "evil-tunnel.net,domain,90,Crimson Kite,dns-tunneling,dnslens demo feed\n"
+      "malware-delivery.ru,domain,85,,malware-delivery,dnslens demo feed\n"
+      "phish-login-secure.com,domain,70,Payroll Pirates,phishing,dnslens demo feed\n"
+      "cryptominer-pool.io,domain,60,,cryptomining,dnslens demo feed\n"
+      "badcdn.top,domain,40,,suspicious-hosting,dnslens demo feed\n");
+  sink->finish();
+}
+
+}  // namespace
 
 void register_demo(CLI::App& app, CommandRegistry& registry) {
   struct Options {
@@ -38,6 +59,12 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
                  g.s3_dir.c_str());
     PublicSuffixList psl = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
     InterestingDomains interesting = InterestingDomains::load_file(g.interesting_out, psl);
+    FeedSpec feed = FeedSpec::parse("demo-feed=" + o->dir + "/threat-intel.csv");
+    write_demo_feed(feed.path);
+    auto intel = std::make_shared<ThreatIntel>();
+    FeedReport fr = load_feed(feed, psl, *intel);
+    std::fprintf(stderr, "dnslens demo: threat feed %s: %zu indicators\n", feed.path.c_str(), fr.loaded);
+    IntelHandle intel_handle(std::move(intel));
     NotifierConfig nc;
     nc.file = o->dir + "/matches.jsonl";
     fs::remove(nc.file);
@@ -49,10 +76,10 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     rc.output_compression = Compression::kGzip;
     rc.dead_letter_path = o->dir + "/dead-letter.jsonl";
     fs::remove_all(rc.output_dir);
-    RunSummary summary = run_pipeline(rc, Enrichers{&psl, &interesting}, notifier.get());
+    RunSummary summary = run_pipeline(rc, Enrichers{&psl, &interesting, &intel_handle}, notifier.get());
     std::fputs(summary.to_text().c_str(), stderr);
     std::fprintf(stderr,
-                 "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain matches in %s\n"
+                 "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
                  "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",
                  rc.output_dir.c_str(), nc.file.c_str(), rc.output_dir.c_str());
     return summary.files_failed ? 3 : 0;

@@ -185,3 +185,31 @@ TEST(ThreatIntelCli, SighupReloadsFeedsWithoutLosingRecords) {
 
 }  // namespace
 }  // namespace dnslens::testing
+
+namespace dnslens::testing {
+namespace {
+
+// The README's first command ends in `dnslens demo`: its day must carry interesting-domain and
+// threat-intel hits for every planted known-bad domain, with the feed's actors.
+TEST(Demo, EnrichesAGeneratedDayWithMatchesAndThreatIntel) {
+  Workdir w;
+  auto r = run_dnslens(w, "demo --dir d --records 20000");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto events = lines_of(w.read("d/matches.jsonl"));
+  std::size_t threat = 0, interesting = 0, crimson = 0;
+  for (const auto& e : events) {
+    if (e.find("\"event\":\"threat_intel_match\"") != std::string::npos) ++threat;
+    if (e.find("\"event\":\"interesting_domain_match\"") != std::string::npos) ++interesting;
+    if (e.find("\"actor\":\"Crimson Kite\"") != std::string::npos) ++crimson;
+  }
+  EXPECT_GT(threat, 100u);
+  EXPECT_GT(interesting, 100u);
+  EXPECT_GT(crimson, 10u);
+  for (const char* domain : {"c2-beacon.xyz", "evil-tunnel.net", "malware-delivery.ru", "phish-login-secure.com"}) {
+    EXPECT_NE(w.read("d/matches.jsonl").find(std::string("\"indicator\":\"") + domain + "\""), std::string::npos) << domain;
+  }
+  EXPECT_NE(r.err.find("threat intel"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dnslens::testing
