@@ -10,7 +10,7 @@ CXX=clang++
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
        -DDNSLENS_DEFAULT_PSL=\"/usr/share/publicsuffix/public_suffix_list.dat\" -DDNSLENS_VERSION=\"fuzz\")
 LIBS=($(pkg-config --libs simdjson libisal libzstd fmt) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set)
-COMMON=(src/core/error.cpp src/core/timestamp.cpp src/core/dns_name.cpp src/core/json_escape.cpp)
+COMMON=(src/core/error.cpp src/core/timestamp.cpp src/core/dns_name.cpp src/core/json_escape.cpp src/io/read_file.cpp)
 IO=(src/io/base64.cpp src/io/byte_source.cpp src/io/decoders.cpp src/io/decompress_limits.cpp)
 build() {
   local name=$1; shift

@@ -1,11 +1,10 @@
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
+#include "io/read_file.hpp"
 #include "sinks/output_sink.hpp"
 
 namespace dnslens::cli {
@@ -29,15 +28,7 @@ void register_domains(CLI::App& app, CommandRegistry& registry) {
     PublicSuffixList psl = opts->psl.load();
     ImportResult result;
     for (const auto& f : opts->files) {
-      std::stringstream buffer;
-      if (f == "-") {
-        buffer << std::cin.rdbuf();
-      } else {
-        std::ifstream in(f, std::ios::binary);
-        if (!in) throw Error(ErrorCode::kIo, "cannot read " + f);
-        buffer << in.rdbuf();
-      }
-      extract_domains(buffer.str(), psl, result);
+      extract_domains(read_whole_file(f, "", ErrorCode::kIo), psl, result);
     }
     finish_import(result);
     std::string text;

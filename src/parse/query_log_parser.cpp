@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/text.hpp"
 #include "core/timestamp.hpp"
 
 namespace dnslens {
@@ -19,8 +20,6 @@ ParseOutcome from_simdjson(simdjson::error_code err, std::string_view field = {}
     default: return ParseOutcome::failure(BadReason::kMalformedJson, field, simdjson::error_message(err));
   }
 }
-
-inline bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // A string field; JSON null counts as absent. Strings without backslashes are returned as views
 // of the input (stage 1 already validated their UTF-8 and found their quotes): no copy. Strings

@@ -5,13 +5,12 @@
 #include <fmt/format.h>
 
 #include "core/json_escape.hpp"
+#include "core/text.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
 
 namespace dnslens {
 
 namespace {
-
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 using Escaper = void (*)(std::string&, std::string_view);
 
@@ -142,11 +141,7 @@ void RecordProcessor::process(Job& job) {
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl) nl = end;
-    std::string_view line(p, static_cast<std::size_t>(nl - p));
-    while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
-    std::size_t lead = 0;
-    while (lead < line.size() && is_space(line[lead])) ++lead;
-    line.remove_prefix(lead);
+    const std::string_view line = trim_json_space(std::string_view(p, static_cast<std::size_t>(nl - p)));
     if (line.empty()) {
       ++job.counters.blank_lines;
     } else if (line.size() > max_line_bytes_) {

@@ -1,10 +1,8 @@
 #include "enrich/registered_domain/public_suffix_list.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "core/error.hpp"
 #include "enrich/registered_domain/punycode.hpp"
+#include "io/read_file.hpp"
 
 namespace dnslens {
 
@@ -13,12 +11,9 @@ absl::string_view key_view(std::string_view s) { return absl::string_view(s.data
 }  // namespace
 
 PublicSuffixList PublicSuffixList::load_file(const std::string& path, PslScope scope) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kConfig, "cannot read public suffix list " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  const std::string text = read_whole_file(path, "public suffix list", ErrorCode::kConfig);
   try {
-    return load_text(buffer.str(), scope);
+    return load_text(text, scope);
   } catch (const Error& e) {
     throw Error(e.code(), path + ": " + e.what());
   }

@@ -6,31 +6,27 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "enrich/registered_domain/punycode.hpp"
+#include "io/read_file.hpp"
 
 namespace dnslens {
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kConfig, "cannot read intel feed " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
+// STIX bundles and MISP exports are JSON documents; a file that is not JSON is not the feed it claims.
+simdjson::dom::element parse_feed_json(simdjson::dom::parser& parser, const std::string& text, const std::string& path) {
+  simdjson::dom::element root;
+  if (auto e = parser.parse(text).get(root)) {
+    throw Error(ErrorCode::kConfig, fmt::format("{}: not valid JSON: {}", path, simdjson::error_message(e)));
+  }
+  return root;
 }
 
 std::string lower(std::string_view s) {
@@ -80,7 +76,7 @@ std::string_view url_host(std::string_view url) {
 }
 
 int confidence_from_text(std::string_view text, int fallback) {
-  text = trim(text);
+  text = trim_json_space(text);
   if (text.empty()) return fallback;
   std::string l = lower(text);
   if (l == "high") return 90;
@@ -143,7 +139,7 @@ void load_list(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
     if (auto hash = line.find('#'); hash != std::string_view::npos && (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t')) {
       line = line.substr(0, hash);
     }
-    line = trim(line);
+    line = trim_json_space(line);
     if (line.empty() || line.front() == '!' || line.front() == ';') continue;  // adblock / zone comments
     std::vector<std::string_view> tokens;
     std::size_t pos = 0;
@@ -235,8 +231,8 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
   for (const auto& [field, names] : csv_field_aliases()) {
     auto configured = spec.columns.find(field);
     for (std::size_t c = 0; c < header.size(); ++c) {
-      std::string h = lower(trim(header[c]));
-      if (!h.empty() && h.front() == '#') h = std::string(trim(std::string_view(h).substr(1)));
+      std::string h = lower(trim_json_space(header[c]));
+      if (!h.empty() && h.front() == '#') h = std::string(trim_json_space(std::string_view(h).substr(1)));
       const bool hit = configured != spec.columns.end() ? h == lower(configured->second)
                                                          : std::find(names.begin(), names.end(), h) != names.end();
       if (hit) {
@@ -256,13 +252,13 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
   auto get = [&](const std::vector<std::string>& row, const char* field) -> std::string_view {
     auto it = column.find(field);
     if (it == column.end() || static_cast<std::size_t>(it->second) >= row.size()) return {};
-    return trim(row[static_cast<std::size_t>(it->second)]);
+    return trim_json_space(row[static_cast<std::size_t>(it->second)]);
   };
   std::vector<std::string> row;
   while (true) {
     const std::size_t start_line = line_no + 1;
     if (!next_csv_record(text, row, line_no)) break;
-    if (row.size() == 1 && trim(row[0]).empty()) continue;
+    if (row.size() == 1 && trim_json_space(row[0]).empty()) continue;
     if (!row.empty() && !row[0].empty() && row[0][0] == '#') continue;
     IndicatorInput meta;
     meta.confidence = confidence_from_text(get(row, "confidence"), -1);
@@ -345,10 +341,7 @@ std::optional<std::string> stix_comparisons(std::string_view pattern, std::vecto
 void load_stix(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel,
                Problems& problems) {
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto e = parser.parse(text).get(root)) {
-    throw Error(ErrorCode::kConfig, fmt::format("{}: not valid JSON: {}", problems.path, simdjson::error_message(e)));
-  }
+  simdjson::dom::element root = parse_feed_json(parser, text, problems.path);
   simdjson::dom::array objects;
   if (root["objects"].get(objects)) throw Error(ErrorCode::kConfig, problems.path + ": STIX bundle without objects");
   // Names of who and what the indicators point at, and who published them.
@@ -529,10 +522,7 @@ void load_misp_event(const FeedSpec& spec, simdjson::dom::element event, std::si
 void load_misp(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel,
                Problems& problems) {
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto e = parser.parse(text).get(root)) {
-    throw Error(ErrorCode::kConfig, fmt::format("{}: not valid JSON: {}", problems.path, simdjson::error_message(e)));
-  }
+  simdjson::dom::element root = parse_feed_json(parser, text, problems.path);
   // {"Event":{...}}, {"response":[{"Event":{...}}, ...]} (REST search) or [{"Event":{...}}, ...].
   std::vector<simdjson::dom::element> events;
   simdjson::dom::element ev;
@@ -549,7 +539,7 @@ void load_misp(const FeedSpec& spec, const std::string& text, const PublicSuffix
 }
 
 FeedFormat sniff_format(std::string_view text) {
-  std::string_view head = trim(text.substr(0, 65536));
+  std::string_view head = trim_json_space(text.substr(0, 65536));
   if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   if (!head.empty() && (head.front() == '{' || head.front() == '[')) {
     if (head.find("\"Event\"") != std::string_view::npos) return FeedFormat::kMisp;
@@ -625,7 +615,7 @@ FeedSpec FeedSpec::parse(std::string_view spec) {
 
 std::optional<std::string> classify_indicator(std::string_view text, std::string_view type_hint,
                                               const PublicSuffixList& psl, IndicatorInput& out) {
-  std::string value = refang(trim(text));
+  std::string value = refang(trim_json_space(text));
   if (value.empty()) return "empty";
   const std::string hint = lower(type_hint);
   const bool url = value.find("://") != std::string::npos || hint == "url" || hint == "uri";
@@ -680,8 +670,8 @@ std::optional<std::string> classify_indicator(std::string_view text, std::string
 }
 
 FeedReport load_feed(const FeedSpec& spec, const PublicSuffixList& psl, ThreatIntel& intel) {
-  spec.validate();
-  return load_feed_text(spec, read_file(spec.path), psl, intel);
+  spec.validate();  // before reading: a misconfigured feed is reported as such, not as unreadable
+  return load_feed_text(spec, read_whole_file(spec.path, "intel feed", ErrorCode::kConfig), psl, intel);
 }
 
 FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel) {
