@@ -9,6 +9,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
+  libyaml-cpp-dev
   bc time jq python3-tldextract
 )
 SUDO=""

@@ -1,0 +1,216 @@
+#include "enrich/dns_firewall/policy_lint.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/format.h>
+
+#include "enrich/dns_firewall/firewall_evaluator.hpp"
+
+namespace dnslens {
+
+namespace {
+
+PolicyOrigin domain_origin(const DomainList& list, std::size_t i) {
+  return PolicyOrigin{list.domains_file.empty() ? list.origin.file : list.domains_file,
+                      i < list.domain_lines.size() ? list.domain_lines[i] : 0};
+}
+
+void lint_lists(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
+  std::set<std::string> used;
+  for (const auto& g : p.rule_groups) {
+    for (const auto& r : g.rules) used.insert(r.domain_list_id);
+  }
+  for (const auto& list : p.domain_lists) {
+    std::map<std::string, std::size_t> seen;  // normalised spec -> first index
+    DomainSpec spec;
+    std::size_t valid = 0;
+    for (std::size_t i = 0; i < list.domains.size(); ++i) {
+      const std::string& d = list.domains[i];
+      if (auto why = parse_domain_spec(d, spec)) {
+        out.push_back(PolicyProblem{Severity::kError, "domain.invalid", domain_origin(list, i).text(),
+                                    fmt::format("domain list '{}': '{}' is not a valid domain specification: {}", list.id, d, *why)});
+        continue;
+      }
+      ++valid;
+      const std::string key = spec.kind == DomainSpec::Kind::kBelow ? "*." + spec.name
+                              : spec.kind == DomainSpec::Kind::kEverything ? std::string("*") : spec.name;
+      auto [it, inserted] = seen.emplace(key, i);
+      if (!inserted) {
+        const PolicyOrigin first = domain_origin(list, it->second);
+        out.push_back(PolicyProblem{Severity::kWarning, "domain.duplicate", domain_origin(list, i).text(),
+                                    fmt::format("domain list '{}': '{}' is listed again (first at {})", list.id, d,
+                                                first.line ? fmt::format("line {}", first.line) : first.text())});
+      }
+      for (std::size_t start = 0; start <= spec.name.size();) {
+        const std::size_t end = std::min(spec.name.find('.', start), spec.name.size());
+        const std::string_view label(spec.name.data() + start, end - start);
+        if (!label.empty() && (label.front() == '-' || label.back() == '-')) {
+          out.push_back(PolicyProblem{Severity::kWarning, "domain.hyphen", domain_origin(list, i).text(),
+                                      fmt::format("domain list '{}': '{}' has a label that starts or ends with a hyphen, "
+                                                  "which no host name can have",
+                                                  list.id, d)});
+          break;
+        }
+        start = end + 1;
+      }
+    }
+    if (valid == 0 && list.contents_known && used.contains(list.id)) {
+      out.push_back(PolicyProblem{Severity::kWarning, "list.empty", list.origin.text(),
+                                  fmt::format("domain list '{}' is empty: rules using it match nothing", list.id)});
+    }
+    if (!list.contents_known && list.domains.empty() && used.contains(list.id)) {
+      out.push_back(PolicyProblem{Severity::kInfo, "list.contents_unknown", list.origin.text(),
+                                  fmt::format("domain list '{}'{} has no local contents: rules using it are not checked "
+                                              "or simulated (give its domains with --policy {}=FILE)",
+                                              list.id, list.managed_owner.empty() ? "" : " (managed by " + list.managed_owner + ")",
+                                              list.id)});
+    }
+    if (!used.contains(list.id)) {
+      out.push_back(PolicyProblem{Severity::kInfo, "list.unused", list.origin.text(),
+                                  fmt::format("domain list '{}' is used by no rule", list.id)});
+    }
+  }
+}
+
+// What the rules before the current one match, per query type (0: rules for every type).
+struct Coverage {
+  absl::flat_hash_map<std::string, std::uint32_t> exact;
+  absl::flat_hash_map<std::string, std::uint32_t> below;
+  std::optional<std::uint32_t> everything;
+};
+
+std::optional<std::uint32_t> covered_by(const Coverage& c, const DomainSpec& s) {
+  if (c.everything) return c.everything;
+  auto parents = [&](std::string_view name) -> std::optional<std::uint32_t> {
+    for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+      if (auto it = c.below.find(std::string(name.substr(dot + 1))); it != c.below.end()) return it->second;
+    }
+    return std::nullopt;
+  };
+  switch (s.kind) {
+    case DomainSpec::Kind::kEverything: return std::nullopt;
+    case DomainSpec::Kind::kExact:
+      if (auto it = c.exact.find(s.name); it != c.exact.end()) return it->second;
+      return parents(s.name);
+    case DomainSpec::Kind::kBelow:
+      if (auto it = c.below.find(s.name); it != c.below.end()) return it->second;
+      return parents(s.name);
+  }
+  return std::nullopt;
+}
+
+void add_coverage(Coverage& c, const DomainSpec& s, std::uint32_t rule) {
+  switch (s.kind) {
+    case DomainSpec::Kind::kEverything:
+      if (!c.everything) c.everything = rule;
+      break;
+    case DomainSpec::Kind::kExact: c.exact.emplace(s.name, rule); break;
+    case DomainSpec::Kind::kBelow: c.below.emplace(s.name, rule); break;
+  }
+}
+
+struct ShadowFinding {
+  std::size_t covered = 0;
+  std::size_t total = 0;
+  std::map<std::uint32_t, std::size_t> by_rule;  // earlier rule -> domains it takes
+  std::vector<std::string> examples;
+  std::vector<std::string> vpcs;
+};
+
+std::string spec_text(const DomainSpec& s) {
+  return s.kind == DomainSpec::Kind::kBelow ? "*." + s.name : s.kind == DomainSpec::Kind::kEverything ? "*" : s.name;
+}
+
+void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
+  FirewallEvaluator ev(p);
+  const auto& rules = ev.rules();
+  std::vector<std::pair<std::string, const std::vector<std::uint32_t>*>> chains;
+  chains.emplace_back("*", &ev.chain_for(""));
+  for (const auto& vpc : ev.vpcs_with_own_chain()) chains.emplace_back(vpc, &ev.chain_for(vpc));
+
+  std::map<std::uint32_t, ShadowFinding> findings;
+  std::set<std::vector<std::uint32_t>> seen_chains;
+  DomainSpec spec;
+  for (const auto& [vpc, chain] : chains) {
+    if (chain->empty() || !seen_chains.insert(*chain).second) continue;
+    std::map<std::uint16_t, Coverage> coverage;
+    for (std::uint32_t id : *chain) {
+      const CompiledRule& r = rules[id];
+      if (!r.evaluable || r.list == nullptr) continue;
+      std::vector<DomainSpec> specs;
+      for (const auto& d : r.list->domains) {
+        if (!parse_domain_spec(d, spec)) specs.push_back(spec);
+      }
+      if (specs.empty()) continue;
+      ShadowFinding f;
+      f.total = specs.size();
+      for (const auto& s : specs) {
+        std::optional<std::uint32_t> by = covered_by(coverage[0], s);
+        if (!by && r.qtype != 0) by = covered_by(coverage[r.qtype], s);
+        if (!by) continue;
+        ++f.covered;
+        ++f.by_rule[*by];
+        if (f.examples.size() < 3) f.examples.push_back(spec_text(s));
+      }
+      for (const auto& s : specs) add_coverage(coverage[r.qtype], s, id);
+      if (f.covered == 0) continue;
+      auto [it, inserted] = findings.emplace(id, f);
+      it->second.vpcs.push_back(vpc);
+    }
+  }
+  for (const auto& [id, f] : findings) {
+    const CompiledRule& r = rules[id];
+    std::string by;
+    bool allow_hides_block = false;
+    for (const auto& [earlier, n] : f.by_rule) {
+      const FirewallRule& e = *rules[earlier].rule;
+      by += fmt::format("{}{} {} ({} domain{})", by.empty() ? "" : "; ", firewall_action_name(e.action), e.label(), n, n == 1 ? "" : "s");
+      if (e.action == FirewallAction::kAllow && r.rule->action == FirewallAction::kBlock) allow_hides_block = true;
+    }
+    std::string where_vpc = f.vpcs.size() == 1 && f.vpcs[0] != "*" ? fmt::format(" on VPC {}", f.vpcs[0]) : "";
+    std::string examples;
+    for (const auto& e : f.examples) examples += fmt::format("{}{}", examples.empty() ? "" : ", ", e);
+    const bool all = f.covered == f.total;
+    std::string code = allow_hides_block ? (all ? "rule.block_unreachable" : "rule.block_partly_unreachable")
+                                         : (all ? "rule.shadowed" : "rule.partly_shadowed");
+    std::string msg =
+        all ? fmt::format("{}{} can never decide a query: every one of its {} domain{} is matched first by {} (e.g. {})",
+                          r.rule->label(), where_vpc, f.total, f.total == 1 ? "" : "s", by, examples)
+            : fmt::format("{}{}: {} of its {} domains are matched first by {} (e.g. {})", r.rule->label(), where_vpc,
+                          f.covered, f.total, by, examples);
+    out.push_back(PolicyProblem{all || allow_hides_block ? Severity::kWarning : Severity::kInfo, code, r.rule->origin.text(), msg});
+  }
+}
+
+}  // namespace
+
+LintReport lint_policy(const FirewallPolicy& policy) {
+  LintReport report;
+  std::vector<PolicyProblem> all = policy.load_notes;
+  auto structural = policy.check();
+  all.insert(all.end(), structural.begin(), structural.end());
+  lint_lists(policy, all);
+  if (!policy.associations.empty()) {
+    for (const auto& g : policy.rule_groups) {
+      const bool associated = std::any_of(policy.associations.begin(), policy.associations.end(),
+                                          [&](const RuleGroupAssociation& a) { return a.rule_group_id == g.id; });
+      if (!associated) {
+        all.push_back(PolicyProblem{Severity::kWarning, "group.unassociated", g.origin.text(),
+                                    fmt::format("rule group '{}' is associated with no VPC: its rules filter nothing", g.id)});
+      }
+    }
+  }
+  lint_shadowing(policy, all);
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.severity < b.severity; });
+  for (const auto& p : all) {
+    if (p.severity == Severity::kError) ++report.errors;
+    if (p.severity == Severity::kWarning) ++report.warnings;
+  }
+  report.problems = std::move(all);
+  return report;
+}
+
+}  // namespace dnslens
