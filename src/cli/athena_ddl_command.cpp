@@ -44,6 +44,13 @@ constexpr const char* kColumns = R"(  `version` float,
   `threat_matched_on` string,
   `threat_matched_value` string,
   `threat_match_count` int,
+  `firewall_sim_action` string,
+  `firewall_sim_rule` string,
+  `firewall_sim_rule_group_id` string,
+  `firewall_sim_domain_list_id` string,
+  `firewall_sim_block_response` string,
+  `firewall_sim_matched_on` string,
+  `firewall_sim_drift` boolean,
   `tld_valid` boolean)";
 
 }  // namespace

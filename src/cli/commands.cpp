@@ -9,6 +9,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_athena_ddl(app, registry);
   register_psl(app, registry);
   register_demo(app, registry);
+  register_firewall(app, registry);
 }
 
 }  // namespace dnslens::cli

@@ -34,5 +34,6 @@ void register_domains(CLI::App& app, CommandRegistry& registry);
 void register_athena_ddl(CLI::App& app, CommandRegistry& registry);
 void register_psl(CLI::App& app, CommandRegistry& registry);
 void register_demo(CLI::App& app, CommandRegistry& registry);
+void register_firewall(CLI::App& app, CommandRegistry& registry);
 
 }  // namespace dnslens::cli

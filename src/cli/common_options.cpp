@@ -1,6 +1,9 @@
 #include "cli/common_options.hpp"
 
+#include <cstdio>
+
 #include "core/error.hpp"
+#include "enrich/dns_firewall/policy_loader.hpp"
 
 namespace dnslens::cli {
 
@@ -13,6 +16,38 @@ void PslOptions::add(CLI::App* sub) {
 PublicSuffixList PslOptions::load() const {
   return PublicSuffixList::load_file(path.empty() ? DNSLENS_DEFAULT_PSL : path,
                                      scope == "icann" ? PslScope::kIcannOnly : PslScope::kIcannAndPrivate);
+}
+
+void FirewallPolicyOptions::add(CLI::App* sub, const std::string& option_name, bool required) {
+  auto* o = sub->add_option(option_name, sources,
+                            "DNS Firewall policy [ID=]PATH (repeatable; files or directories): AWS CLI JSON "
+                            "(list-firewall-rules, -rule-groups, -domain-lists, -domains, -rule-group-associations), "
+                            "CloudFormation JSON/YAML, a dnslens policy file, or a domain list (one domain per line; ID "
+                            "names the list, default: the file name)");
+  if (required) o->required();
+  sub->add_option("--template-param", template_parameters, "CloudFormation parameter NAME=VALUE (repeatable), e.g. VpcId=vpc-0abc");
+}
+
+FirewallPolicy FirewallPolicyOptions::load_unvalidated() const {
+  PolicyLoadOptions options;
+  for (const auto& p : template_parameters) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(ErrorCode::kUsage, "--template-param takes NAME=VALUE, not '" + p + "'");
+    options.template_parameters[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return load_policy(sources, options);
+}
+
+FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
+  FirewallPolicy policy = load_unvalidated();
+  if (!quiet) {
+    for (const auto& n : policy.load_notes) {
+      std::fprintf(stderr, "dnslens: %s: %s: %s\n", std::string(severity_name(n.severity)).c_str(), n.where.c_str(),
+                   n.message.c_str());
+    }
+  }
+  policy.validate();
+  return policy;
 }
 
 }  // namespace dnslens::cli

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "enrich/dns_firewall/firewall_policy.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
 
 namespace dnslens::cli {
@@ -13,6 +14,18 @@ struct PslOptions {
   std::string scope = "all";
   void add(CLI::App* sub);
   [[nodiscard]] PublicSuffixList load() const;
+};
+
+// --policy [ID=]PATH (repeatable) and --template-param NAME=VALUE: one DNS Firewall policy from
+// AWS CLI output, CloudFormation templates, dnslens policy files and domain-list files.
+struct FirewallPolicyOptions {
+  std::vector<std::string> sources;
+  std::vector<std::string> template_parameters;
+  void add(CLI::App* sub, const std::string& option_name, bool required);
+  // Loads and validates (Error(kConfig) listing every error); prints the loaders' notes unless quiet.
+  [[nodiscard]] FirewallPolicy load(bool quiet) const;
+  // Loads without validating (lint reports every problem itself).
+  [[nodiscard]] FirewallPolicy load_unvalidated() const;
 };
 
 }  // namespace dnslens::cli

@@ -14,6 +14,15 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 
+// A repeatable option takes one value per occurrence ("--intel a --intel b logs"), so it never
+// swallows the positional inputs that follow it.
+static void one_value_per_occurrence(CLI::App* app) {
+  for (CLI::Option* opt : app->get_options()) {
+    if (!opt->get_positional()) opt->allow_extra_args(false);
+  }
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) one_value_per_occurrence(sub);
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"dnslens: Route 53 Resolver query logs in, security answers out"};
   app.set_version_flag("--version", std::string("dnslens ") + DNSLENS_VERSION);
@@ -23,6 +32,7 @@ int main(int argc, char** argv) {
       "--fail-on-bad.\nRun 'dnslens <command> --help' for a command's options.");
   dnslens::cli::CommandRegistry registry;
   dnslens::cli::register_commands(app, registry);
+  one_value_per_occurrence(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,6 +35,7 @@ struct RunOptions {
   std::vector<std::string> intel_feeds;  // [NAME=]PATH
   std::string intel_config;
   bool intel_srcaddr = false;
+  FirewallPolicyOptions firewall;
 };
 
 // Loads every feed named on the command line or in the config; prints what each loaded and the
@@ -142,7 +143,16 @@ int execute(RunOptions& o) {
     if (!have_interesting && !intel) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE or --intel FEED");
     notifier = make_notifier(o.notify);
   }
-  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr};
+  std::optional<FirewallEvaluator> firewall;
+  if (!o.firewall.sources.empty()) {
+    firewall.emplace(o.firewall.load(o.quiet));
+    if (!o.quiet) {
+      std::fprintf(stderr, "dnslens: DNS Firewall policy: %zu rules, %zu domain specifications\n", firewall->rules().size(),
+                   firewall->domain_count());
+    }
+  }
+  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr,
+                      firewall ? &*firewall : nullptr};
   RunSummary summary = run_pipeline(c, enrichers, notifier.get());
   reloader.stop();
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
@@ -161,7 +171,8 @@ int execute(RunOptions& o) {
 void register_run(CLI::App& app, CommandRegistry& registry) {
   auto opts = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Enrich query logs: registered domain, TLD validity, interesting-domain "
-                                            "matches (isMatchedDomain), notifications");
+                                            "matches (isMatchedDomain), threat intel, simulated DNS Firewall action, "
+                                            "notifications");
   RunConfig& c = opts->config;
   sub->add_option("inputs", c.inputs, "Files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or - for stdin")
       ->required();
@@ -179,6 +190,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--intel-config", opts->intel_config,
                   "JSON list of feeds: name, path, format, columns (CSV mapping), default_confidence, actor, threat");
   sub->add_flag("--intel-srcaddr", opts->intel_srcaddr, "Also match srcaddr against address indicators");
+  opts->firewall.add(sub, "--firewall-policy", false);
   opts->psl.add(sub);
   sub->add_option("-j,--threads", c.threads, "Worker threads (0 = one per core)")->capture_default_str();
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")

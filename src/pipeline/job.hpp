@@ -18,6 +18,7 @@ struct RunCounters {
   std::uint64_t matches = 0;        // isMatchedDomain = Y
   std::uint64_t invalid_tld = 0;
   std::uint64_t threat_hits = 0;    // records with a threat-intel match
+  std::uint64_t firewall_drift = 0; // records whose simulated firewall action differs from the logged one
   std::array<std::uint64_t, kBadReasonCount> bad{};
   std::uint64_t bad_envelopes = 0;
 
@@ -33,6 +34,7 @@ struct RunCounters {
     matches += o.matches;
     invalid_tld += o.invalid_tld;
     threat_hits += o.threat_hits;
+    firewall_drift += o.firewall_drift;
     bad_envelopes += o.bad_envelopes;
     for (std::size_t i = 0; i < bad.size(); ++i) bad[i] += o.bad[i];
   }

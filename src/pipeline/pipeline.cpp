@@ -268,7 +268,8 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 
 }  // namespace
 
-RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier) {
+RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
+                        const ObserverFactory& observers) {
   config.validate();
   RunSummary summary;
   auto start = Clock::now();
@@ -283,6 +284,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     if (threads == 1) {
       RecordProcessor processor(enrichers, config.max_line_bytes, partitioned, notifier != nullptr, &summary.sources);
+      if (observers) processor.set_observer(observers(0));
       run_inline(reader, processor, writer);
     } else {
       std::vector<std::unique_ptr<RecordProcessor>> owned;
@@ -290,6 +292,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
       for (unsigned i = 0; i < threads; ++i) {
         owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
                                                           notifier != nullptr, &summary.sources));
+        if (observers) owned.back()->set_observer(observers(i));
         processors.push_back(owned.back().get());
       }
       run_threaded(threads, reader, processors, writer);
@@ -321,6 +324,10 @@ std::string RunSummary::to_text() const {
       files_ok, files_failed, static_cast<double>(raw_bytes) / 1e6, static_cast<double>(counters.record_bytes) / 1e6,
       counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, secs,
       threads, static_cast<double>(counters.records) / secs, static_cast<double>(counters.record_bytes) / 1e6 / secs);
+  if (counters.firewall_drift > 0) {
+    s += fmt::format("  firewall      {} records where the simulated DNS Firewall action differs from the logged one\n",
+                     counters.firewall_drift);
+  }
   if (counters.bad_total() > 0) {
     s += "  bad records by reason:\n";
     for (std::size_t i = 0; i < kBadReasonCount; ++i) {
@@ -354,12 +361,13 @@ std::string RunSummary::to_json() const {
   errors += ']';
   return fmt::format(
       "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
-      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"invalid_tld\":{},\"dead_letters\":{},"
+      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
       "\"retries\":{}}},\"errors\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
-      counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, dead_letters, elapsed_seconds,
+      counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld, dead_letters,
+      elapsed_seconds,
       static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
       notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
       notifier.retries, errors);

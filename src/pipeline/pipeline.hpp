@@ -31,6 +31,8 @@ struct RunSummary {
 
 // Throws Error for setup problems (unwritable output); per-input and per-record problems are
 // reported in the summary and the dead-letter output instead.
-RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier);
+// observers, when given, yields one RecordObserver per worker thread.
+RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
+                        const ObserverFactory& observers = {});
 
 }  // namespace dnslens

@@ -97,6 +97,22 @@ void RecordProcessor::append_threat_fields(std::string& out, const ThreatHit& hi
   out += std::to_string(hit.count);
 }
 
+void RecordProcessor::append_firewall_fields(std::string& out, const FirewallVerdict& v, FirewallDrift drift) const {
+  if (v.rule == nullptr) {
+    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
+           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
+  } else {
+    const FirewallRule& r = *v.rule->rule;
+    append_field(out, ",\"firewall_sim_action\":", firewall_action_name(r.action), append_plain);
+    append_field(out, ",\"firewall_sim_rule\":", r.name, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_rule_group_id\":", r.rule_group_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_domain_list_id\":", r.domain_list_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_block_response\":", block_response_name(r.block_response), append_plain);
+    append_field(out, ",\"firewall_sim_matched_on\":", v.via_redirection ? "redirection" : "query_name", append_plain);
+  }
+  out += drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
+}
+
 EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
   NormalizedName norm = normalize_name(record.query_name, name_buf_);
   DomainParts parts;
@@ -123,8 +139,16 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   append_field(out, ",\"public_suffix\":", parts.public_suffix, escape);
   append_field(out, ",\"subdomain\":", parts.subdomain, escape);
   if (threat.indicator != nullptr) append_threat_fields(out, threat);
+  FirewallVerdict verdict;
+  FirewallDrift drift = FirewallDrift::kNone;
+  if (enrichers_.firewall != nullptr) {
+    verdict = enrichers_.firewall->evaluate(record, norm.valid_syntax ? norm.text : std::string_view{}, cname_buf_);
+    drift = enrichers_.firewall->drift(record, verdict);
+    append_firewall_fields(out, verdict, drift);
+  }
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
-  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain, threat};
+  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain, norm.valid_syntax ? norm.text : std::string_view{},
+                       threat, verdict, drift};
 }
 
 void RecordProcessor::process(Job& job) {
@@ -157,6 +181,8 @@ void RecordProcessor::process(Job& job) {
         ++job.counters.records;
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
+        if (enriched.firewall_drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
+        if (observer_ != nullptr) observer_->observe(record_, enriched);
         if (enriched.threat.indicator != nullptr) {
           ++job.counters.threat_hits;
           if (notify_matches_) add_threat_event(job, line_no, record_, enriched.threat);

@@ -1,11 +1,13 @@
 #pragma once
 // Per-thread stage: parse each line, enrich it (registered domain, interesting-domain match) and
 // append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
+#include "enrich/dns_firewall/firewall_evaluator.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "enrich/threat_intel/intel_handle.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
+#include "pipeline/record_observer.hpp"
 
 namespace dnslens {
 
@@ -14,6 +16,7 @@ struct Enrichers {
   const InterestingDomains* interesting = nullptr;  // may be null
   const IntelHandle* intel = nullptr;               // may be null; snapshotted once per job
   bool intel_match_srcaddr = false;
+  const FirewallEvaluator* firewall = nullptr;      // may be null: no simulated firewall fields
 };
 
 // The best threat-intel hit in one record (highest confidence; the query name wins ties).
@@ -28,7 +31,10 @@ struct EnrichOutcome {
   bool matched = false;
   bool tld_valid = false;
   std::string_view registered_domain;  // valid until the next record
+  std::string_view normalized_name;    // empty when the name is not valid DNS syntax
   ThreatHit threat;
+  FirewallVerdict firewall;            // set when a firewall policy is loaded
+  FirewallDrift firewall_drift = FirewallDrift::kNone;
 };
 
 class RecordProcessor {
@@ -39,6 +45,7 @@ class RecordProcessor {
         notify_matches_(notify_matches), source_names_(source_names) {}
 
   void process(Job& job);
+  void set_observer(RecordObserver* observer) { observer_ = observer; }
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
   EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
@@ -49,12 +56,14 @@ class RecordProcessor {
   void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatHit& hit);
   ThreatHit match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
   void append_threat_fields(std::string& out, const ThreatHit& hit) const;
+  void append_firewall_fields(std::string& out, const FirewallVerdict& verdict, FirewallDrift drift) const;
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
   bool partitioned_;
   bool notify_matches_;
   const std::vector<std::string>* source_names_;
+  RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;
   QueryRecord record_;
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel

@@ -252,4 +252,24 @@ FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::stri
   return v;
 }
 
+std::string_view firewall_drift_name(FirewallDrift d) {
+  switch (d) {
+    case FirewallDrift::kAction: return "action";
+    case FirewallDrift::kRule: return "rule";
+    case FirewallDrift::kNone: break;
+  }
+  return "none";
+}
+
+FirewallDrift FirewallEvaluator::drift(const QueryRecord& record, const FirewallVerdict& verdict) const {
+  const std::string_view simulated = firewall_action_name(verdict.action());
+  if (record.firewall_rule_action != simulated) return FirewallDrift::kAction;
+  if (verdict.rule == nullptr || !has_aws_ids_) return FirewallDrift::kNone;
+  if ((!record.firewall_rule_group_id.empty() && record.firewall_rule_group_id != verdict.rule->group->id) ||
+      (!record.firewall_domain_list_id.empty() && record.firewall_domain_list_id != verdict.rule->rule->domain_list_id)) {
+    return FirewallDrift::kRule;
+  }
+  return FirewallDrift::kNone;
+}
+
 }  // namespace dnslens

@@ -36,6 +36,12 @@ struct FirewallVerdict {
   [[nodiscard]] FirewallAction action() const { return rule ? rule->rule->action : FirewallAction::kNone; }
 };
 
+// How a simulated verdict compares with what the log says DNS Firewall did. kAction: the actions
+// differ (a record without firewall fields had no rule match). kRule: same action, but the logged
+// rule group or domain list is another one (only when the policy carries AWS ids).
+enum class FirewallDrift : std::uint8_t { kNone, kAction, kRule };
+[[nodiscard]] std::string_view firewall_drift_name(FirewallDrift d);
+
 class FirewallEvaluator {
  public:
   // Compiles a validated policy (call policy.validate() first). Domain specifications AWS would
@@ -47,6 +53,8 @@ class FirewallEvaluator {
   [[nodiscard]] FirewallVerdict evaluate(const QueryRecord& record, std::string_view name, char* scratch) const;
   // The first rule of the VPC's chain that matches one name (no redirection chain).
   [[nodiscard]] const CompiledRule* first_match(std::string_view vpc_id, std::string_view name, std::uint16_t qtype) const;
+
+  [[nodiscard]] FirewallDrift drift(const QueryRecord& record, const FirewallVerdict& verdict) const;
 
   [[nodiscard]] const FirewallPolicy& policy() const { return *policy_; }
   [[nodiscard]] const std::vector<CompiledRule>& rules() const { return rules_; }

@@ -127,8 +127,16 @@ std::string PolicyOrigin::text() const {
 }
 
 std::string FirewallRule::label() const {
-  return fmt::format("rule '{}' (priority {}) in rule group '{}'", name.empty() ? "(unnamed)" : name, priority,
-                     rule_group_id);
+  const std::string group = rule_group_name.empty() || rule_group_name == rule_group_id
+                                ? fmt::format("'{}'", rule_group_id)
+                                : fmt::format("'{}' ({})", rule_group_name, rule_group_id);
+  return fmt::format("rule '{}' (priority {}) in rule group {}", name.empty() ? "(unnamed)" : name, priority, group);
+}
+
+void FirewallPolicy::finish() {
+  for (auto& g : rule_groups) {
+    for (auto& r : g.rules) r.rule_group_name = g.name;
+  }
 }
 
 std::optional<std::string> parse_domain_spec(std::string_view text, DomainSpec& out) {

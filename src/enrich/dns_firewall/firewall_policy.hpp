@@ -60,6 +60,7 @@ struct DomainList {
 struct FirewallRule {
   std::string name;
   std::string rule_group_id;
+  std::string rule_group_name;  // filled in by FirewallPolicy::finish()
   std::string domain_list_id;
   int priority = 0;
   FirewallAction action = FirewallAction::kNone;
@@ -119,6 +120,8 @@ struct FirewallPolicy {
   void validate() const;
   // Merges another policy (several --policy files make one policy).
   void merge(FirewallPolicy&& other);
+  // After the last merge: gives each rule its group's name for messages.
+  void finish();
 };
 
 // One domain specification, checked against AWS's rules and normalised (lowercase, trailing dot

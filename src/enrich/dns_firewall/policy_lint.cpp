@@ -82,24 +82,24 @@ struct Coverage {
   std::optional<std::uint32_t> everything;
 };
 
-std::optional<std::uint32_t> covered_by(const Coverage& c, const DomainSpec& s) {
-  if (c.everything) return c.everything;
-  auto parents = [&](std::string_view name) -> std::optional<std::uint32_t> {
-    for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
-      if (auto it = c.below.find(std::string(name.substr(dot + 1))); it != c.below.end()) return it->second;
-    }
-    return std::nullopt;
+// The earliest rule (by position in the chain) whose specification covers s.
+std::optional<std::uint32_t> covered_by(const Coverage& c, const DomainSpec& s,
+                                        const absl::flat_hash_map<std::uint32_t, std::size_t>& position) {
+  std::optional<std::uint32_t> best;
+  auto consider = [&](std::uint32_t rule) {
+    if (!best || position.at(rule) < position.at(*best)) best = rule;
   };
-  switch (s.kind) {
-    case DomainSpec::Kind::kEverything: return std::nullopt;
-    case DomainSpec::Kind::kExact:
-      if (auto it = c.exact.find(s.name); it != c.exact.end()) return it->second;
-      return parents(s.name);
-    case DomainSpec::Kind::kBelow:
-      if (auto it = c.below.find(s.name); it != c.below.end()) return it->second;
-      return parents(s.name);
+  if (c.everything) consider(*c.everything);
+  if (s.kind == DomainSpec::Kind::kEverything) return best;
+  if (auto it = (s.kind == DomainSpec::Kind::kExact ? c.exact : c.below).find(s.name);
+      it != (s.kind == DomainSpec::Kind::kExact ? c.exact : c.below).end()) {
+    consider(it->second);
   }
-  return std::nullopt;
+  const std::string_view name = s.name;
+  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    if (auto it = c.below.find(std::string(name.substr(dot + 1))); it != c.below.end()) consider(it->second);
+  }
+  return best;
 }
 
 void add_coverage(Coverage& c, const DomainSpec& s, std::uint32_t rule) {
@@ -137,19 +137,24 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
   for (const auto& [vpc, chain] : chains) {
     if (chain->empty() || !seen_chains.insert(*chain).second) continue;
     std::map<std::uint16_t, Coverage> coverage;
+    absl::flat_hash_map<std::uint32_t, std::size_t> position;
+    for (std::size_t i = 0; i < chain->size(); ++i) position.emplace((*chain)[i], i);
     for (std::uint32_t id : *chain) {
       const CompiledRule& r = rules[id];
       if (!r.evaluable || r.list == nullptr) continue;
       std::vector<DomainSpec> specs;
+      std::set<std::string> distinct;
       for (const auto& d : r.list->domains) {
-        if (!parse_domain_spec(d, spec)) specs.push_back(spec);
+        if (!parse_domain_spec(d, spec) && distinct.insert(spec_text(spec)).second) specs.push_back(spec);
       }
       if (specs.empty()) continue;
       ShadowFinding f;
       f.total = specs.size();
       for (const auto& s : specs) {
-        std::optional<std::uint32_t> by = covered_by(coverage[0], s);
-        if (!by && r.qtype != 0) by = covered_by(coverage[r.qtype], s);
+        std::optional<std::uint32_t> by = covered_by(coverage[0], s, position);
+        if (r.qtype != 0) {
+          if (auto typed = covered_by(coverage[r.qtype], s, position); typed && (!by || position[*typed] < position[*by])) by = typed;
+        }
         if (!by) continue;
         ++f.covered;
         ++f.by_rule[*by];

@@ -643,6 +643,7 @@ FirewallPolicy load_policy_text(const std::string& text, const std::string& path
     fail(path, fmt::format("unexpected shape: {}", e.what()));
   }
   if (detected) *detected = format;
+  p.finish();
   return p;
 }
 
@@ -666,6 +667,7 @@ FirewallPolicy load_policy(const std::vector<std::string>& sources, const Policy
       policy.merge(load_policy_text(text, file, files.size() == 1 ? id : std::string(), options));
     }
   }
+  policy.finish();
   return policy;
 }
 
