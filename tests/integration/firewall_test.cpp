@@ -1,0 +1,142 @@
+// The firewall commands end to end through the real binary: simulate (table and JSON), lint exit
+// codes, suggest's lists, and run --firewall-policy's per-record fields.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_harness.hpp"
+
+namespace dnslens::testing {
+namespace {
+
+const std::string kData = std::string(DNSLENS_TEST_DATA) + "/firewall/";
+
+TEST(FirewallSimulate, JsonReportCountsRulesAndDrift) {
+  Workdir w;
+  for (const char* threads : {"1", "2"}) {
+    RunResult r = run_dnslens(w, std::string("firewall simulate --json -j ") + threads + " --policy " + kData + "aws-cli " + kData +
+                                     "logs.jsonl --dead-letter dl.jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["records"], 12);
+    EXPECT_EQ(j["simulated"]["BLOCK"], 5);
+    EXPECT_EQ(j["simulated"]["ALERT"], 1);
+    EXPECT_EQ(j["simulated"]["ALLOW"], 4);
+    EXPECT_EQ(j["simulated"]["none"], 2);
+    EXPECT_EQ(j["logged"]["BLOCK"], 2);
+    std::map<std::string, nlohmann::json> rules;
+    for (const auto& rule : j["rules"]) rules[rule["rule"]] = rule;
+    EXPECT_EQ(rules["block-known-bad"]["queries"], 3);
+    EXPECT_EQ(rules["block-known-bad"]["via_redirection"], 1);
+    EXPECT_EQ(rules["block-txt-tunnel"]["queries"], 1);
+    EXPECT_EQ(rules["block-everything-else"]["top_domains"][0]["domain"], "random.example.com");
+    EXPECT_EQ(rules["block-aws-managed-malware"]["simulated"], false);
+    ASSERT_EQ(j["drift"].size(), 1u);
+    EXPECT_EQ(j["drift"][0]["logged"], "none");
+    EXPECT_EQ(j["drift"][0]["simulated"], "BLOCK");
+    EXPECT_EQ(j["drift_queries"], 3);
+    // The malformed last line went to the dead-letter file with its line number.
+    EXPECT_NE(w.read("dl.jsonl").find("\"line\":13"), std::string::npos) << w.read("dl.jsonl");
+  }
+}
+
+TEST(FirewallSimulate, TableNamesRulesDomainsSourcesAndDrift) {
+  Workdir w;
+  RunResult r = run_dnslens(w, "firewall simulate -j1 --policy " + kData + "dnslens/policy.yaml " + kData + "logs.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("rule 'block-known-bad' (priority 200) in rule group 'baseline' (rslvr-frg-0a1b2c3d4e5f60718)"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("top domains: a.evil-payroll.top (2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Policy drift"), std::string::npos);
+  EXPECT_NE(r.out.find("logged none  simulated BLOCK"), std::string::npos) << r.out;
+}
+
+TEST(FirewallSimulate, BadPolicyFailsNamingTheRule) {
+  Workdir w;
+  RunResult r = run_dnslens(w, "firewall simulate --policy " + kData + "bad/policy.yaml " + kData + "logs.jsonl");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("rule 'block-bad' (priority 200) in rule group 'g1': a BLOCK rule needs a block response"),
+            std::string::npos) << r.err;
+}
+
+TEST(FirewallLint, ExitCodesFollowTheFindings) {
+  Workdir w;
+  RunResult clean = run_dnslens(w, "firewall lint " + kData + "dnslens/policy.yaml");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  EXPECT_NE(clean.out.find("0 error(s), 0 warning(s)"), std::string::npos);
+  RunResult warnings = run_dnslens(w, "firewall lint --template-param VpcId=vpc-1 " + kData + "cfn/dns-firewall.yaml");
+  EXPECT_EQ(warnings.exit_code, 0) << warnings.out;
+  EXPECT_NE(warnings.out.find("template.domain_file_url"), std::string::npos);
+  RunResult strict = run_dnslens(w, "firewall lint --strict " + kData + "cfn/dns-firewall.yaml");
+  EXPECT_EQ(strict.exit_code, 1);
+  RunResult bad = run_dnslens(w, "firewall lint --json " + kData + "bad/policy.yaml");
+  EXPECT_EQ(bad.exit_code, 1);
+  auto j = nlohmann::json::parse(bad.out);
+  EXPECT_EQ(j["errors"], 6);
+  bool found = false;
+  for (const auto& p : j["problems"]) found = found || p["code"] == "rule.block_partly_unreachable";
+  EXPECT_TRUE(found) << bad.out;
+  RunResult missing = run_dnslens(w, "firewall lint no-such-policy.yaml");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no-such-policy.yaml"), std::string::npos);
+}
+
+TEST(FirewallRun, RecordsCarryTheSimulatedVerdictBesideTheLoggedOne) {
+  Workdir w;
+  RunResult r = run_dnslens(w, "run -j1 --firewall-policy " + kData + "aws-cli " + kData +
+                                   "logs.jsonl -o out.jsonl --summary-json summary.json --dead-letter dl.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> recs;
+  for (const auto& line : lines_of(w.read("out.jsonl"))) recs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(recs.size(), 12u);
+  // The CNAME chain case: no rule on the name, the target is on the blocklist.
+  EXPECT_EQ(recs[7]["query_name"], "shop.example.net.");
+  EXPECT_EQ(recs[7]["firewall_sim_action"], "BLOCK");
+  EXPECT_EQ(recs[7]["firewall_sim_rule"], "block-known-bad");
+  EXPECT_EQ(recs[7]["firewall_sim_domain_list_id"], "rslvr-fdl-0badc0de0badc0de0");
+  EXPECT_EQ(recs[7]["firewall_sim_block_response"], "NXDOMAIN");
+  EXPECT_EQ(recs[7]["firewall_sim_matched_on"], "redirection");
+  EXPECT_EQ(recs[7]["firewall_sim_drift"], true);
+  // Logged and simulated agree.
+  EXPECT_EQ(recs[1]["firewall_rule_action"], "BLOCK");
+  EXPECT_EQ(recs[1]["firewall_sim_action"], "BLOCK");
+  EXPECT_EQ(recs[1]["firewall_sim_drift"], false);
+  // No association for this VPC: nothing would match.
+  EXPECT_TRUE(recs[11]["firewall_sim_action"].is_null());
+  EXPECT_EQ(recs[11]["firewall_sim_drift"], false);
+  auto summary = nlohmann::json::parse(w.read("summary.json"));
+  EXPECT_EQ(summary["firewall_drift"], 3);
+}
+
+TEST(FirewallSuggest, AllowlistOfFleetNoiseAndBlocklistFromIntel) {
+  Workdir w;
+  std::string logs;
+  // Five instances all query the same update host and a cloud probe; one also hits a bad domain.
+  for (int i = 0; i < 5; ++i) {
+    for (const char* name : {"updates.vendor.example", "metadata.google.internal", "rare-" }) {
+      std::string n = name;
+      if (n == "rare-") n += std::to_string(i) + ".example.org";
+      std::string rec = record(n + ".");
+      const std::string inst = "\"instance\":\"i-0abc\"";
+      rec.replace(rec.find(inst), inst.size(), "\"instance\":\"i-" + std::to_string(i) + "\"");
+      logs += rec + "\n";
+    }
+  }
+  logs += record("login.phish-login.xyz.") + "\n";
+  w.write("logs.jsonl", logs);
+  w.write("intel.csv", "indicator,type,confidence,actor\nphish-login.xyz,domain,90,Payroll Pirates\n");
+  RunResult r = run_dnslens(w, "firewall suggest -j1 --intel intel.csv --out-dir sugg logs.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string allow = w.read("sugg/allowlist.txt");
+  EXPECT_EQ(allow, "metadata.google.internal\nupdates.vendor.example\n");
+  EXPECT_EQ(w.read("sugg/blocklist.txt"), "*.phish-login.xyz\nphish-login.xyz\n");
+  EXPECT_NE(w.read("sugg/allowlist.why.tsv").find("GCP metadata probe"), std::string::npos);
+  EXPECT_NE(w.read("sugg/blocklist.why.tsv").find("\t90\t1"), std::string::npos) << w.read("sugg/blocklist.why.tsv");
+  // The suggested lists are valid domain lists: lint accepts them as a policy's lists.
+  RunResult lint = run_dnslens(w, "firewall lint sugg/allowlist.txt sugg/blocklist.txt --notes");
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  EXPECT_EQ(lint.out.find("domain.invalid"), std::string::npos) << lint.out;
+}
+
+}  // namespace
+}  // namespace dnslens::testing
