@@ -9,7 +9,7 @@ mkdir -p "$OUT"
 CXX=clang++
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
        -DDNSLENS_DEFAULT_PSL=\"/usr/share/publicsuffix/public_suffix_list.dat\" -DDNSLENS_VERSION=\"fuzz\")
-LIBS=($(pkg-config --libs simdjson libisal libzstd fmt) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set)
+LIBS=($(pkg-config --libs simdjson libisal libzstd fmt yaml-cpp) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set -labsl_throw_delegate)
 COMMON=(src/core/error.cpp src/core/timestamp.cpp src/core/dns_name.cpp src/core/json_escape.cpp src/io/read_file.cpp)
 IO=(src/io/base64.cpp src/io/byte_source.cpp src/io/decoders.cpp src/io/decompress_limits.cpp)
 build() {
@@ -27,15 +27,23 @@ build dns_name_fuzz tests/fuzz/dns_name_fuzz.cpp src/enrich/registered_domain/pu
 build intel_fuzz tests/fuzz/intel_fuzz.cpp src/enrich/threat_intel/feed_loader.cpp src/enrich/threat_intel/threat_intel.cpp \
   src/enrich/threat_intel/ip_address.cpp src/enrich/registered_domain/public_suffix_list.cpp \
   src/enrich/registered_domain/punycode.cpp
-for target in parser envelope decoder dns_name intel; do
+build firewall_fuzz tests/fuzz/firewall_fuzz.cpp src/enrich/dns_firewall/firewall_policy.cpp \
+  src/enrich/dns_firewall/policy_loader.cpp src/enrich/dns_firewall/firewall_evaluator.cpp \
+  src/enrich/dns_firewall/policy_lint.cpp
+for target in parser envelope decoder dns_name intel firewall; do
   work="$OUT/corpus-$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"
+  status=0
   "$OUT/${target}_fuzz" -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$work" "tests/fuzz/corpus/$target" 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|ERROR)" || true
-  # libFuzzer exits non-zero on a crash; the pipe above hides it, so check for a crash file.
-  if ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
-    echo "fuzz: $target found a problem"; ls crash-* leak-* timeout-* oom-* 2>/dev/null; exit 1
+    -print_final_stats=1 "$work" "tests/fuzz/corpus/$target" > "$OUT/$target.log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|==|SUMMARY|ERROR)" "$OUT/$target.log" || true
+  # A sanitizer report or a non-zero exit is a failure even when no crash file was written (a seed
+  # that crashes while the corpus is read leaves none).
+  found=$(find . -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) -print)
+  if [ "$status" -ne 0 ] || [ -n "$found" ] || grep -q -E "^(==[0-9]+==ERROR|SUMMARY: )" "$OUT/$target.log"; then
+    echo "fuzz: $target found a problem (exit $status); log: $OUT/$target.log"; echo "$found"
+    exit 1
   fi
 done
 echo "fuzz: all targets clean"

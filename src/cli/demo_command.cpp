@@ -1,9 +1,14 @@
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "enrich/dns_firewall/firewall_simulation.hpp"
+#include "enrich/dns_firewall/policy_loader.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
 #include "sinks/output_sink.hpp"
@@ -29,6 +34,45 @@ void write_demo_feed(const std::string& path) {
       "badcdn.top,domain,40,,suspicious-hosting,dnslens demo feed\n");
   sink->finish();
 }
+
+// The demo fleet's DNS Firewall policy as code, proposed as the next version: the logged rule group
+// and lists keep their AWS ids (so the simulation compares with the logs), the known-bad list now
+// covers every subdomain, and a new rule blocks TXT lookups under the tunneling zone.
+void write_demo_policy(const std::string& dir) {
+  auto list = make_file_sink(dir + "/known-bad.txt", Compression::kNone);
+  list->write("# Known-bad domains, reviewed in git before import-firewall-domains\n"
+              "malware-delivery.ru\n*.malware-delivery.ru\nphish-login-secure.com\n*.phish-login-secure.com\n"
+              "badcdn.top\n*.badcdn.top\ncryptominer-pool.io\n*.cryptominer-pool.io\n");
+  list->finish();
+  auto policy = make_file_sink(dir + "/firewall-policy.yaml", Compression::kNone);
+  policy->write(R"(# dnslens DNS Firewall policy for the demo fleet (see docs/FIREWALL.md)
+version: 1
+domain_lists:
+  aws-internal: ["*.compute.internal", "*.amazonaws.com"]
+  known-bad: {id: rslvr-fdl-0badc0de0badc0de0, file: known-bad.txt}
+  c2-watch: {id: rslvr-fdl-0a1e77a1e77a1e77a, domains: [c2-beacon.xyz, "*.c2-beacon.xyz"]}
+  tunnel-zones: ["*.evil-tunnel.net"]
+rule_groups:
+  baseline:
+    id: rslvr-frg-0a1b2c3d4e5f60718
+    rules:
+      - {name: allow-aws-internal, priority: 100, action: ALLOW, domain_list: aws-internal}
+      - {name: block-known-bad, priority: 200, action: BLOCK, block_response: NXDOMAIN, domain_list: known-bad}
+      - {name: alert-c2, priority: 300, action: ALERT, domain_list: c2-watch}
+      - {name: block-txt-tunnels, priority: 400, action: BLOCK, block_response: NODATA, query_type: TXT,
+         domain_list: tunnel-zones}
+associations:
+  - {rule_group: baseline, vpc: "*", priority: 101}
+)");
+  policy->finish();
+}
+
+class DemoSimulation final : public RecordObserver {
+ public:
+  explicit DemoSimulation(const FirewallEvaluator& ev) : sim(ev) {}
+  void observe(const QueryRecord& r, const EnrichOutcome& o) override { sim.add(r, o.normalized_name, o.firewall, o.firewall_drift); }
+  FirewallSimulation sim;
+};
 
 }  // namespace
 
@@ -76,8 +120,24 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     rc.output_compression = Compression::kGzip;
     rc.dead_letter_path = o->dir + "/dead-letter.jsonl";
     fs::remove_all(rc.output_dir);
-    RunSummary summary = run_pipeline(rc, Enrichers{&psl, &interesting, &intel_handle}, notifier.get());
+    write_demo_policy(o->dir);
+    FirewallPolicy policy = load_policy({o->dir + "/firewall-policy.yaml"}, {});
+    policy.validate();
+    FirewallEvaluator firewall(std::move(policy));
+    std::vector<std::unique_ptr<DemoSimulation>> sims;
+    const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < workers; ++i) sims.push_back(std::make_unique<DemoSimulation>(firewall));
+    RunSummary summary = run_pipeline(rc, Enrichers{&psl, &interesting, &intel_handle, false, &firewall}, notifier.get(),
+                                      [&](unsigned i) { return sims[i].get(); });
     std::fputs(summary.to_text().c_str(), stderr);
+    FirewallSimulation total(firewall);
+    for (const auto& s : sims) total.merge(s->sim);
+    const std::string sim_path = o->dir + "/firewall-simulation.txt";
+    auto sim_sink = make_file_sink(sim_path, Compression::kNone);
+    sim_sink->write(total.to_table(5));
+    sim_sink->finish();
+    std::fprintf(stderr, "dnslens demo: DNS Firewall policy %s/firewall-policy.yaml simulated: %s (%llu records with drift)\n",
+                 o->dir.c_str(), sim_path.c_str(), static_cast<unsigned long long>(total.drift_records()));
     std::fprintf(stderr,
                  "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
                  "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",

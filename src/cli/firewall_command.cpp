@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <thread>
 #include <set>
 
 #include <absl/container/flat_hash_map.h>

@@ -13,6 +13,11 @@ namespace {
 // Debian's abseil has its own string_view; keys are looked up through it without a copy.
 absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
+std::uint64_t label_bit(std::string_view name) {
+  const auto labels = static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+  return std::uint64_t{1} << std::min<std::size_t>(labels, 63);
+}
+
 using ListMap = absl::flat_hash_map<std::string, std::vector<std::uint32_t>>;
 
 void add_to(ListMap& map, const std::string& key, std::uint32_t list) {
@@ -74,16 +79,17 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
       }
     }
   }
-  auto flatten = [this](ListMap& from, absl::flat_hash_map<std::string, Range>& to) {
+  auto flatten = [this](ListMap& from, absl::flat_hash_map<std::string, Range>& to, std::uint64_t& mask) {
     to.reserve(from.size());
     for (auto& [key, lists] : from) {
+      mask |= label_bit(key);
       Range r{static_cast<std::uint32_t>(list_ids_.size()), static_cast<std::uint32_t>(lists.size())};
       list_ids_.insert(list_ids_.end(), lists.begin(), lists.end());
       to.emplace(key, r);
     }
   };
-  flatten(exact, exact_);
-  flatten(below, below_);
+  flatten(exact, exact_, exact_labels_);
+  flatten(below, below_, below_labels_);
 
   // Rules, each compiled once; chains refer to them by id.
   absl::flat_hash_map<std::string, std::vector<std::uint32_t>> group_rules;  // in rule-priority order
@@ -173,10 +179,16 @@ void FirewallEvaluator::collect(std::string_view name, Hits& hits) const {
     }
     hits.lists[hits.n++] = li;
   }
-  if (auto it = exact_.find(av(name)); it != exact_.end()) add_range(it->second);
-  if (below_.empty()) return;
-  // "*.suffix" matches names strictly below suffix: try every proper parent.
+  std::size_t labels = static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+  auto bit = [](std::size_t n) { return std::uint64_t{1} << std::min<std::size_t>(n, 63); };
+  if (exact_labels_ & bit(labels)) {
+    if (auto it = exact_.find(av(name)); it != exact_.end()) add_range(it->second);
+  }
+  if (below_labels_ == 0) return;
+  // "*.suffix" matches names strictly below suffix: try every proper parent that could be a key.
   for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    --labels;
+    if ((below_labels_ & bit(labels)) == 0) continue;
     if (auto it = below_.find(av(name.substr(dot + 1))); it != below_.end()) add_range(it->second);
   }
 }
@@ -262,8 +274,11 @@ std::string_view firewall_drift_name(FirewallDrift d) {
 }
 
 FirewallDrift FirewallEvaluator::drift(const QueryRecord& record, const FirewallVerdict& verdict) const {
+  // Outcomes are compared: resolved (no rule, or ALLOW), alerted, blocked. A record without firewall
+  // fields and an ALLOW both mean the query went through unremarked.
+  auto outcome = [](std::string_view action) { return action == "ALLOW" ? std::string_view{} : action; };
   const std::string_view simulated = firewall_action_name(verdict.action());
-  if (record.firewall_rule_action != simulated) return FirewallDrift::kAction;
+  if (outcome(record.firewall_rule_action) != outcome(simulated)) return FirewallDrift::kAction;
   if (verdict.rule == nullptr || !has_aws_ids_) return FirewallDrift::kNone;
   if ((!record.firewall_rule_group_id.empty() && record.firewall_rule_group_id != verdict.rule->group->id) ||
       (!record.firewall_domain_list_id.empty() && record.firewall_domain_list_id != verdict.rule->rule->domain_list_id)) {

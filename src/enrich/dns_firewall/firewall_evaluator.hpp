@@ -36,9 +36,10 @@ struct FirewallVerdict {
   [[nodiscard]] FirewallAction action() const { return rule ? rule->rule->action : FirewallAction::kNone; }
 };
 
-// How a simulated verdict compares with what the log says DNS Firewall did. kAction: the actions
-// differ (a record without firewall fields had no rule match). kRule: same action, but the logged
-// rule group or domain list is another one (only when the policy carries AWS ids).
+// How a simulated verdict compares with what the log says DNS Firewall did. kAction: the outcomes
+// differ: resolved (no firewall fields, or ALLOW), alerted (ALERT) or blocked (BLOCK). kRule: same
+// action, but the logged rule group or domain list is another one (only when the policy carries AWS
+// ids).
 enum class FirewallDrift : std::uint8_t { kNone, kAction, kRule };
 [[nodiscard]] std::string_view firewall_drift_name(FirewallDrift d);
 
@@ -90,6 +91,10 @@ class FirewallEvaluator {
   absl::flat_hash_map<std::string, Range> below_;   // "*.suffix" keyed by suffix
   std::vector<std::uint32_t> everything_;           // lists holding "*"
   std::vector<std::uint32_t> list_ids_;
+  // Bit n: some key has n labels (63: 63 or more). Most parents of a name cannot be a key, and the
+  // masks skip their hash probes.
+  std::uint64_t exact_labels_ = 0;
+  std::uint64_t below_labels_ = 0;
   std::size_t domain_count_ = 0;
   bool any_qtype_ = false;
   bool has_aws_ids_ = false;

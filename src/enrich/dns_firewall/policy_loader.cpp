@@ -290,7 +290,9 @@ std::optional<std::string> resolve(const json& v, const TemplateContext& t, std:
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (!v.is_object() || v.size() != 1) return std::nullopt;
-  const auto& [fn, arg] = *v.items().begin();
+  const auto first = v.begin();
+  const std::string& fn = first.key();
+  const json& arg = first.value();
   if (fn == "Ref" && arg.is_string()) {
     const std::string name = arg.get<std::string>();
     if (auto it = t.parameters.find(name); it != t.parameters.end()) return it->second;
@@ -449,7 +451,7 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
 // ---------------------------------------------------------------------------------------------
 // dnslens's own policy file.
 
-void load_dnslens(const json& doc, const std::string& path, FirewallPolicy& p) {
+void load_dnslens(const json& doc, const std::string& path, bool allow_files, FirewallPolicy& p) {
   check_keys(doc, {"version", "domain_lists", "rule_groups", "associations"}, path);
   if (auto v = opt_int(doc, "version", path); v && *v != 1) fail(path, fmt::format("version {} is not supported (1 is)", *v));
   const fs::path base = fs::path(path).parent_path();
@@ -485,6 +487,7 @@ void load_dnslens(const json& doc, const std::string& path, FirewallPolicy& p) {
         }
       }
       if (auto f = opt_text(l, "file", where)) {
+        if (!allow_files) fail(where, "domain-list files are not allowed here");
         const fs::path file = fs::path(*f).is_absolute() ? fs::path(*f) : base / *f;
         const std::string text = read_whole_file(file.string(), "domain list", ErrorCode::kConfig);
         const std::size_t before = list.domains.size();
@@ -564,7 +567,24 @@ void load_dnslens(const json& doc, const std::string& path, FirewallPolicy& p) {
   }
 }
 
+// Flow collections nested this deep are no policy; refusing them keeps the recursive YAML parser
+// and converter within a small stack.
+constexpr int kMaxNesting = 128;
+
+bool nested_too_deeply(std::string_view text) {
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::optional<json> parse_structured(const std::string& text, const std::string& path, bool& was_yaml) {
+  if (nested_too_deeply(text)) fail(path, fmt::format("nested more than {} levels deep", kMaxNesting));
   std::size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
   if (i < text.size() && (text[i] == '{' || text[i] == '[')) {
@@ -634,7 +654,7 @@ FirewallPolicy load_policy_text(const std::string& text, const std::string& path
       load_aws_cli(*doc, path, id, p);
     } else if (doc->contains("rule_groups") || doc->contains("domain_lists") || doc->contains("version")) {
       format = PolicyFormat::kDnslens;
-      load_dnslens(*doc, path, p);
+      load_dnslens(*doc, path, options.allow_file_references, p);
     } else {
       fail(path, "not a DNS Firewall policy: expected AWS CLI output (FirewallRules, Domains, ...), a CloudFormation "
                  "template (Resources) or a dnslens policy (rule_groups, domain_lists)");

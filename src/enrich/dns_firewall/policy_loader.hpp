@@ -23,6 +23,8 @@ enum class PolicyFormat { kAwsCli, kCloudFormation, kDnslens, kDomainList };
 struct PolicyLoadOptions {
   // CloudFormation parameter values (NAME=VALUE); a template's defaults apply otherwise.
   std::map<std::string, std::string> template_parameters;
+  // dnslens policies may name domain-list files; off for text from untrusted places (the fuzzer).
+  bool allow_file_references = true;
 };
 
 // "[ID=]PATH": PATH is a file or a directory (every file below it, sorted). ID names the domain list

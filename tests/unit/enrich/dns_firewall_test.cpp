@@ -245,6 +245,13 @@ TEST(Drift, ComparesTheLoggedAction) {
   EXPECT_EQ(ev.drift(r, block), FirewallDrift::kNone);
   r.firewall_rule_action = "ALERT";
   EXPECT_EQ(ev.drift(r, block), FirewallDrift::kAction);
+  // ALLOW and no rule are the same outcome: the query resolved.
+  FirewallVerdict allow = evaluate(ev, {.name = "app.corp.test"});
+  ASSERT_EQ(allow.action(), FirewallAction::kAllow);
+  r.firewall_rule_action = "";
+  EXPECT_EQ(ev.drift(r, allow), FirewallDrift::kNone);
+  r.firewall_rule_action = "BLOCK";
+  EXPECT_EQ(ev.drift(r, allow), FirewallDrift::kAction);
 }
 
 // --- What AWS would reject -------------------------------------------------------------------
