@@ -182,8 +182,11 @@ std::string_view probe_reason(std::string_view name) {
   return {};
 }
 
+absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
 struct NameStats {
   std::uint64_t queries = 0;
+  bool threat_hit = false;                     // the name matched threat intel somewhere
   absl::flat_hash_set<std::uint32_t> sources;  // worker-local source ids
 };
 
@@ -198,11 +201,16 @@ class SuggestObserver final : public RecordObserver {
   void observe(const QueryRecord& r, const EnrichOutcome& o) override {
     if (o.normalized_name.empty()) return;
     std::string_view src = !r.instance.empty() ? r.instance : !r.resolver_endpoint.empty() ? r.resolver_endpoint : r.srcaddr;
-    auto [sit, added] = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size()));
-    NameStats& n = names[std::string(o.normalized_name)];
+    // Look up before inserting: only a new name or source costs an allocation.
+    auto sit = source_ids.find(av(src));
+    if (sit == source_ids.end()) sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
+    auto nit = names.find(av(o.normalized_name));
+    if (nit == names.end()) nit = names.emplace(std::string(o.normalized_name), NameStats{}).first;
+    NameStats& n = nit->second;
     ++n.queries;
     if (n.sources.size() < kMaxSourcesPerName) n.sources.insert(sit->second);
     if (o.threat.indicator == nullptr) return;
+    n.threat_hit = true;
     const Indicator& ind = *o.threat.indicator;
     std::vector<std::string> entries;
     switch (o.threat.site) {
@@ -267,6 +275,7 @@ int suggest(const SuggestOptions& o) {
   absl::flat_hash_map<std::string, std::uint32_t> all_sources;
   struct Merged {
     std::uint64_t queries = 0;
+    bool threat_hit = false;
     absl::flat_hash_set<std::uint32_t> sources;
   };
   absl::flat_hash_map<std::string, Merged> names;
@@ -279,6 +288,7 @@ int suggest(const SuggestOptions& o) {
     for (const auto& [name, st] : ob->names) {
       Merged& m = names[name];
       m.queries += st.queries;
+      m.threat_hit = m.threat_hit || st.threat_hit;
       for (std::uint32_t s : st.sources) m.sources.insert(remap[s]);
     }
     for (const auto& [entry, c] : ob->blocks) {
@@ -305,7 +315,7 @@ int suggest(const SuggestOptions& o) {
     } else {
       continue;
     }
-    if (blocks.contains(name)) {
+    if (m.threat_hit || blocks.contains(name)) {
       ++dropped_for_intel;  // fleet-wide and on a threat feed: that is a finding, not noise
       continue;
     }
