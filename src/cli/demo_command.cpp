@@ -14,7 +14,7 @@
 #include "sinks/output_sink.hpp"
 #include "generate/log_generator.hpp"
 #include "notify/notifier.hpp"
-#include "pipeline/pipeline.hpp"
+#include "pipeline/simulated_run.hpp"
 
 namespace dnslens::cli {
 
@@ -67,13 +67,6 @@ associations:
   policy->finish();
 }
 
-class DemoSimulation final : public RecordObserver {
- public:
-  explicit DemoSimulation(const FirewallEvaluator& ev) : sim(ev) {}
-  void observe(const QueryRecord& r, const EnrichOutcome& o) override { sim.add(r, o.normalized_name, o.firewall, o.firewall_drift); }
-  FirewallSimulation sim;
-};
-
 }  // namespace
 
 void register_demo(CLI::App& app, CommandRegistry& registry) {
@@ -124,14 +117,11 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     FirewallPolicy policy = load_policy({o->dir + "/firewall-policy.yaml"}, {});
     policy.validate();
     FirewallEvaluator firewall(std::move(policy));
-    std::vector<std::unique_ptr<DemoSimulation>> sims;
-    const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < workers; ++i) sims.push_back(std::make_unique<DemoSimulation>(firewall));
-    RunSummary summary = run_pipeline(rc, Enrichers{&psl, &interesting, &intel_handle, false, &firewall}, notifier.get(),
-                                      [&](unsigned i) { return sims[i].get(); });
+    SimulatedRun run = run_with_firewall_simulation(rc, Enrichers{&psl, &interesting, &intel_handle, false, &firewall},
+                                                    notifier.get());
+    const RunSummary& summary = run.summary;
+    const FirewallSimulation& total = run.simulation;
     std::fputs(summary.to_text().c_str(), stderr);
-    FirewallSimulation total(firewall);
-    for (const auto& s : sims) total.merge(s->sim);
     const std::string sim_path = o->dir + "/firewall-simulation.txt";
     auto sim_sink = make_file_sink(sim_path, Compression::kNone);
     sim_sink->write(total.to_table(5));

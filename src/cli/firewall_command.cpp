@@ -19,7 +19,7 @@
 #include "enrich/dns_firewall/firewall_simulation.hpp"
 #include "enrich/dns_firewall/policy_lint.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
-#include "pipeline/pipeline.hpp"
+#include "pipeline/simulated_run.hpp"
 #include "sinks/output_sink.hpp"
 
 namespace dnslens::cli {
@@ -66,13 +66,6 @@ void write_text(const std::string& path, const std::string& text) {
 // ---------------------------------------------------------------------------------------------
 // simulate
 
-class SimulationObserver final : public RecordObserver {
- public:
-  explicit SimulationObserver(const FirewallEvaluator& ev) : sim(ev) {}
-  void observe(const QueryRecord& r, const EnrichOutcome& o) override { sim.add(r, o.normalized_name, o.firewall, o.firewall_drift); }
-  FirewallSimulation sim;
-};
-
 struct SimulateOptions {
   LogOptions logs;
   FirewallPolicyOptions policy;
@@ -85,14 +78,10 @@ struct SimulateOptions {
 int simulate(const SimulateOptions& o) {
   FirewallEvaluator evaluator(o.policy.load(o.logs.quiet));
   PublicSuffixList psl = o.psl.load();
-  std::vector<std::unique_ptr<SimulationObserver>> observers;
-  RunConfig config = o.logs.config();
-  const unsigned workers = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < workers; ++i) observers.push_back(std::make_unique<SimulationObserver>(evaluator));
   Enrichers enrichers{&psl, nullptr, nullptr, false, &evaluator};
-  RunSummary summary = run_pipeline(config, enrichers, nullptr, [&](unsigned i) { return observers[i].get(); });
-  FirewallSimulation total(evaluator);
-  for (const auto& ob : observers) total.merge(ob->sim);
+  SimulatedRun run = run_with_firewall_simulation(o.logs.config(), enrichers, nullptr);
+  const RunSummary& summary = run.summary;
+  const FirewallSimulation& total = run.simulation;
   write_text(o.output, o.json ? total.to_json(o.top) : total.to_table(o.top));
   if (!o.logs.quiet) {
     std::fprintf(stderr, "dnslens: %llu records simulated, %llu bad, %llu with drift, %.2f s\n",

@@ -18,7 +18,7 @@ struct RunCounters {
   std::uint64_t matches = 0;        // isMatchedDomain = Y
   std::uint64_t invalid_tld = 0;
   std::uint64_t threat_hits = 0;    // records with a threat-intel match
-  std::uint64_t firewall_drift = 0; // records whose simulated firewall action differs from the logged one
+  std::uint64_t firewall_drift = 0; // records whose simulated firewall outcome differs from the logged one
   std::array<std::uint64_t, kBadReasonCount> bad{};
   std::uint64_t bad_envelopes = 0;
 

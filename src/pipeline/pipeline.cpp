@@ -325,7 +325,7 @@ std::string RunSummary::to_text() const {
       counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, secs,
       threads, static_cast<double>(counters.records) / secs, static_cast<double>(counters.record_bytes) / 1e6 / secs);
   if (counters.firewall_drift > 0) {
-    s += fmt::format("  firewall      {} records where the simulated DNS Firewall action differs from the logged one\n",
+    s += fmt::format("  firewall      {} records where the simulated DNS Firewall outcome differs from the logged one\n",
                      counters.firewall_drift);
   }
   if (counters.bad_total() > 0) {

@@ -1,0 +1,18 @@
+#pragma once
+// A pipeline run that also replays every record against a DNS Firewall policy: one
+// FirewallSimulation per worker thread, merged into one report after the run.
+#include "enrich/dns_firewall/firewall_simulation.hpp"
+#include "pipeline/pipeline.hpp"
+
+namespace dnslens {
+
+struct SimulatedRun {
+  RunSummary summary;
+  FirewallSimulation simulation;
+};
+
+// enrichers.firewall must be set; it is the evaluator the report describes.
+[[nodiscard]] SimulatedRun run_with_firewall_simulation(const RunConfig& config, const Enrichers& enrichers,
+                                                        MatchNotifier* notifier);
+
+}  // namespace dnslens
