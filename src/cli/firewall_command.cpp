@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "core/absl_view.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "enrich/dns_firewall/firewall_simulation.hpp"
@@ -50,9 +51,7 @@ struct LogOptions {
     c.threads = threads;
     c.output = "none";
     c.dead_letter_path = dead_letter;
-    c.format = input_format == "jsonl" ? InputFormat::kJsonLines
-               : input_format == "cloudwatch" ? InputFormat::kCloudWatch
-               : input_format == "firehose" ? InputFormat::kFirehose : InputFormat::kAuto;
+    c.format = parse_input_format(input_format);
     return c;
   }
 };
@@ -171,8 +170,6 @@ std::string_view probe_reason(std::string_view name) {
   return {};
 }
 
-absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 struct NameStats {
   std::uint64_t queries = 0;
   bool threat_hit = false;                     // the name matched threat intel somewhere
@@ -189,11 +186,11 @@ class SuggestObserver final : public RecordObserver {
  public:
   void observe(const QueryRecord& r, const EnrichOutcome& o) override {
     if (o.normalized_name.empty()) return;
-    std::string_view src = !r.instance.empty() ? r.instance : !r.resolver_endpoint.empty() ? r.resolver_endpoint : r.srcaddr;
+    const std::string_view src = r.source();
     // Look up before inserting: only a new name or source costs an allocation.
-    auto sit = source_ids.find(av(src));
+    auto sit = source_ids.find(as_absl(src));
     if (sit == source_ids.end()) sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
-    auto nit = names.find(av(o.normalized_name));
+    auto nit = names.find(as_absl(o.normalized_name));
     if (nit == names.end()) nit = names.emplace(std::string(o.normalized_name), NameStats{}).first;
     NameStats& n = nit->second;
     ++n.queries;

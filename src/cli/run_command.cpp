@@ -110,9 +110,7 @@ class IntelReloader {
 
 int execute(RunOptions& o) {
   RunConfig& c = o.config;
-  c.format = o.format == "jsonl" ? InputFormat::kJsonLines
-             : o.format == "cloudwatch" ? InputFormat::kCloudWatch
-             : o.format == "firehose" ? InputFormat::kFirehose : InputFormat::kAuto;
+  c.format = parse_input_format(o.format);
   if (o.compress == "auto") {
     c.output_compression = c.output_dir.empty() ? compression_for_path(c.output) : Compression::kGzip;
   } else {

@@ -42,6 +42,13 @@ struct QueryRecord {
   std::uint32_t answers_total = 0; // present in the record
   std::uint32_t unknown_fields = 0;
 
+  // Where the query came from: the instance, else the Resolver endpoint, else the source address.
+  [[nodiscard]] std::string_view source() const {
+    if (!instance.empty()) return instance;
+    if (!resolver_endpoint.empty()) return resolver_endpoint;
+    return srcaddr;
+  }
+
   // Resets every field; answers past answer_count are never read, so they are left as they are
   // (zeroing the whole array costs more than the rest of the record's bookkeeping).
   void clear() {

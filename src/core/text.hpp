@@ -12,4 +12,11 @@ namespace dnslens {
   return s;
 }
 
+// One entry of a line-per-entry list file (domain lists): the line without its # comment and the
+// whitespace around what is left.
+[[nodiscard]] constexpr std::string_view list_entry(std::string_view line) {
+  if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+  return trim_json_space(line);
+}
+
 }  // namespace dnslens

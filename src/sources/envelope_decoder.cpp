@@ -139,6 +139,13 @@ std::string_view input_format_name(InputFormat f) {
   return "auto";
 }
 
+InputFormat parse_input_format(std::string_view name) {
+  for (InputFormat f : {InputFormat::kJsonLines, InputFormat::kCloudWatch, InputFormat::kFirehose}) {
+    if (name == input_format_name(f)) return f;
+  }
+  return InputFormat::kAuto;
+}
+
 InputFormat sniff_input_format(std::string_view head) {
   std::string_view window = head.substr(0, 4096);
   std::size_t first = window.find_first_not_of(" \t\r\n");

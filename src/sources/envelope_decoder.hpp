@@ -15,6 +15,8 @@ namespace dnslens {
 enum class InputFormat { kAuto, kJsonLines, kCloudWatch, kFirehose };
 
 [[nodiscard]] std::string_view input_format_name(InputFormat f);
+// The inverse of input_format_name(); anything else is kAuto.
+[[nodiscard]] InputFormat parse_input_format(std::string_view name);
 // Looks at the first bytes of the decoded stream: an envelope announces itself with its keys.
 [[nodiscard]] InputFormat sniff_input_format(std::string_view decoded_head);
 

@@ -4,19 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "core/absl_view.hpp"
 #include "core/dns_name.hpp"
 
 namespace dnslens {
 
 namespace {
 
-// Debian's abseil has its own string_view; keys are looked up through it without a copy.
-absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-std::uint64_t label_bit(std::string_view name) {
-  const auto labels = static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
-  return std::uint64_t{1} << std::min<std::size_t>(labels, 63);
+std::size_t label_count(std::string_view name) {
+  return static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
 }
+
+std::uint64_t label_bit(std::size_t labels) { return std::uint64_t{1} << std::min<std::size_t>(labels, 63); }
 
 using ListMap = absl::flat_hash_map<std::string, std::vector<std::uint32_t>>;
 
@@ -82,7 +81,7 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
   auto flatten = [this](ListMap& from, absl::flat_hash_map<std::string, Range>& to, std::uint64_t& mask) {
     to.reserve(from.size());
     for (auto& [key, lists] : from) {
-      mask |= label_bit(key);
+      mask |= label_bit(label_count(key));
       Range r{static_cast<std::uint32_t>(list_ids_.size()), static_cast<std::uint32_t>(lists.size())};
       list_ids_.insert(list_ids_.end(), lists.begin(), lists.end());
       to.emplace(key, r);
@@ -90,6 +89,9 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
   };
   flatten(exact, exact_, exact_labels_);
   flatten(below, below_, below_labels_);
+
+  absl::flat_hash_map<std::string, std::uint32_t> list_index;
+  for (std::uint32_t li = 0; li < p.domain_lists.size(); ++li) list_index.emplace(p.domain_lists[li].id, li);
 
   // Rules, each compiled once; chains refer to them by id.
   absl::flat_hash_map<std::string, std::vector<std::uint32_t>> group_rules;  // in rule-priority order
@@ -104,11 +106,9 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
       c.id = static_cast<std::uint32_t>(rules_.size());
       c.rule = r;
       c.group = &g;
-      for (std::uint32_t li = 0; li < p.domain_lists.size(); ++li) {
-        if (p.domain_lists[li].id == r->domain_list_id) {
-          c.list = &p.domain_lists[li];
-          c.list_index = li;
-        }
+      if (auto it = list_index.find(r->domain_list_id); it != list_index.end()) {
+        c.list_index = it->second;
+        c.list = &p.domain_lists[it->second];
       }
       c.evaluable = c.list != nullptr && (c.list->contents_known || !c.list->domains.empty());
       if (!r->query_type.empty()) {
@@ -149,7 +149,7 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
 
 const std::vector<std::uint32_t>& FirewallEvaluator::chain_for(std::string_view vpc_id) const {
   if (!vpc_chain_.empty()) {
-    auto it = vpc_chain_.find(av(vpc_id));
+    auto it = vpc_chain_.find(as_absl(vpc_id));
     if (it != vpc_chain_.end()) return chains_[it->second];
   }
   return chains_[0];
@@ -162,52 +162,45 @@ std::vector<std::string> FirewallEvaluator::vpcs_with_own_chain() const {
   return out;
 }
 
-void FirewallEvaluator::collect(std::string_view name, Hits& hits) const {
-  auto add_range = [&](const Range& r) {
-    for (std::uint32_t i = 0; i < r.count; ++i) {
-      if (hits.n == kMaxHits) {
-        hits.overflow = true;
-        return;
-      }
-      hits.lists[hits.n++] = list_ids_[r.offset + i];
-    }
-  };
+// Calls visit(list) for every list holding a specification that matches name ("*", the exact name,
+// "*.parent" for each proper parent that could be a key) until visit returns true.
+template <typename Visit>
+void FirewallEvaluator::for_each_matching_list(std::string_view name, Visit&& visit) const {
   for (std::uint32_t li : everything_) {
-    if (hits.n == kMaxHits) {
-      hits.overflow = true;
-      break;
-    }
-    hits.lists[hits.n++] = li;
+    if (visit(li)) return;
   }
-  std::size_t labels = static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
-  auto bit = [](std::size_t n) { return std::uint64_t{1} << std::min<std::size_t>(n, 63); };
-  if (exact_labels_ & bit(labels)) {
-    if (auto it = exact_.find(av(name)); it != exact_.end()) add_range(it->second);
-  }
-  if (below_labels_ == 0) return;
-  // "*.suffix" matches names strictly below suffix: try every proper parent that could be a key.
-  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
-    --labels;
-    if ((below_labels_ & bit(labels)) == 0) continue;
-    if (auto it = below_.find(av(name.substr(dot + 1))); it != below_.end()) add_range(it->second);
-  }
-}
-
-bool FirewallEvaluator::list_matches(std::uint32_t list, std::string_view name) const {
-  auto in_range = [&](const auto& map, std::string_view key) {
-    auto it = map.find(av(key));
-    if (it == map.end()) return false;
-    for (std::uint32_t i = 0; i < it->second.count; ++i) {
-      if (list_ids_[it->second.offset + i] == list) return true;
+  auto visit_range = [&](const Range& r) {
+    for (std::uint32_t i = 0; i < r.count; ++i) {
+      if (visit(list_ids_[r.offset + i])) return true;
     }
     return false;
   };
-  if (std::find(everything_.begin(), everything_.end(), list) != everything_.end()) return true;
-  if (in_range(exact_, name)) return true;
-  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
-    if (in_range(below_, name.substr(dot + 1))) return true;
+  std::size_t labels = label_count(name);
+  if (exact_labels_ & label_bit(labels)) {
+    if (auto it = exact_.find(as_absl(name)); it != exact_.end() && visit_range(it->second)) return;
   }
-  return false;
+  if (below_labels_ == 0) return;
+  for (std::size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    if ((below_labels_ & label_bit(--labels)) == 0) continue;
+    if (auto it = below_.find(as_absl(name.substr(dot + 1))); it != below_.end() && visit_range(it->second)) return;
+  }
+}
+
+void FirewallEvaluator::collect(std::string_view name, Hits& hits) const {
+  for_each_matching_list(name, [&](std::uint32_t list) {
+    if (hits.n == kMaxHits) {
+      hits.overflow = true;
+      return true;
+    }
+    hits.lists[hits.n++] = list;
+    return false;
+  });
+}
+
+bool FirewallEvaluator::list_matches(std::uint32_t list, std::string_view name) const {
+  bool found = false;
+  for_each_matching_list(name, [&](std::uint32_t l) { return found = (l == list); });
+  return found;
 }
 
 const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,

@@ -78,6 +78,8 @@ class FirewallEvaluator {
     std::size_t n = 0;
     bool overflow = false;
   };
+  template <typename Visit>
+  void for_each_matching_list(std::string_view name, Visit&& visit) const;
   void collect(std::string_view name, Hits& hits) const;
   [[nodiscard]] bool list_matches(std::uint32_t list, std::string_view name) const;
   [[nodiscard]] const CompiledRule* first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,

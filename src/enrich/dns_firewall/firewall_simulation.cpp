@@ -4,13 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "core/absl_view.hpp"
 #include "core/json_escape.hpp"
 
 namespace dnslens {
 
 namespace {
-
-absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 std::string_view action_or_none(FirewallAction a) { return a == FirewallAction::kNone ? "none" : firewall_action_name(a); }
 
@@ -38,17 +37,10 @@ std::string text_top(const TopCounter& c, std::size_t n) {
   return out;
 }
 
-// Where a query came from: the instance, else the Resolver endpoint, else the source address.
-std::string_view source_of(const QueryRecord& r) {
-  if (!r.instance.empty()) return r.instance;
-  if (!r.resolver_endpoint.empty()) return r.resolver_endpoint;
-  return r.srcaddr;
-}
-
 }  // namespace
 
 void TopCounter::add(std::string_view key, std::uint64_t n) {
-  if (auto it = counts_.find(av(key)); it != counts_.end()) {
+  if (auto it = counts_.find(as_absl(key)); it != counts_.end()) {
     it->second += n;
   } else if (counts_.size() < kMaxKeys) {
     counts_.emplace(std::string(key), n);
@@ -94,7 +86,7 @@ void FirewallSimulation::add(const QueryRecord& r, std::string_view name, const 
     ++s.hits;
     if (v.via_redirection) ++s.via_redirection;
     s.names.add(shown);
-    s.sources.add(source_of(r));
+    s.sources.add(r.source());
     s.vpcs.add(r.vpc_id);
   }
   if (drift == FirewallDrift::kNone) return;

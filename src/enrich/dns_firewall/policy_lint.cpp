@@ -13,6 +13,10 @@ namespace dnslens {
 
 namespace {
 
+std::string spec_text(const DomainSpec& s) {
+  return s.kind == DomainSpec::Kind::kBelow ? "*." + s.name : s.kind == DomainSpec::Kind::kEverything ? "*" : s.name;
+}
+
 PolicyOrigin domain_origin(const DomainList& list, std::size_t i) {
   return PolicyOrigin{list.domains_file.empty() ? list.origin.file : list.domains_file,
                       i < list.domain_lines.size() ? list.domain_lines[i] : 0};
@@ -35,9 +39,7 @@ void lint_lists(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
         continue;
       }
       ++valid;
-      const std::string key = spec.kind == DomainSpec::Kind::kBelow ? "*." + spec.name
-                              : spec.kind == DomainSpec::Kind::kEverything ? std::string("*") : spec.name;
-      auto [it, inserted] = seen.emplace(key, i);
+      auto [it, inserted] = seen.emplace(spec_text(spec), i);
       if (!inserted) {
         const PolicyOrigin first = domain_origin(list, it->second);
         out.push_back(PolicyProblem{Severity::kWarning, "domain.duplicate", domain_origin(list, i).text(),
@@ -119,10 +121,6 @@ struct ShadowFinding {
   std::vector<std::string> examples;
   std::vector<std::string> vpcs;
 };
-
-std::string spec_text(const DomainSpec& s) {
-  return s.kind == DomainSpec::Kind::kBelow ? "*." + s.name : s.kind == DomainSpec::Kind::kEverything ? "*" : s.name;
-}
 
 void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
   FirewallEvaluator ev(p);

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "io/read_file.hpp"
 
 namespace dnslens {
@@ -162,10 +163,8 @@ void read_domain_lines(std::string_view text, DomainList& list) {
     const auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t' || line.front() == '\r')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    line = list_entry(line);
     if (line.empty()) continue;
     list.domains.emplace_back(line);
     list.domain_lines.push_back(line_no);

@@ -6,6 +6,7 @@
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace dnslens {
 
@@ -89,12 +90,7 @@ InterestingDomains InterestingDomains::load_file(const std::string& path, const 
   InterestingDomains domains;
   std::string line;
   while (std::getline(in, line)) {
-    std::string_view entry = line;
-    if (auto hash = entry.find('#'); hash != std::string_view::npos) entry = entry.substr(0, hash);
-    while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
-    while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t' || entry.back() == '\r')) {
-      entry.remove_suffix(1);
-    }
+    std::string_view entry = list_entry(line);
     if (entry.starts_with("*.")) entry.remove_prefix(2);
     if (entry.empty()) continue;
     ImportResult one;

@@ -1,14 +1,11 @@
 #include "enrich/registered_domain/public_suffix_list.hpp"
 
+#include "core/absl_view.hpp"
 #include "core/error.hpp"
 #include "enrich/registered_domain/punycode.hpp"
 #include "io/read_file.hpp"
 
 namespace dnslens {
-
-namespace {
-absl::string_view key_view(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-}  // namespace
 
 PublicSuffixList PublicSuffixList::load_file(const std::string& path, PslScope scope) {
   const std::string text = read_whole_file(path, "public suffix list", ErrorCode::kConfig);
@@ -78,7 +75,7 @@ void PublicSuffixList::add_rule(std::string_view raw, bool is_private) {
 }
 
 bool PublicSuffixList::tld_exists(std::string_view tld) const {
-  auto it = rules_.find(key_view(tld));
+  auto it = rules_.find(as_absl(tld));
   return it != rules_.end() && (it->second & (kNormal | kWildcard)) != 0;
 }
 
@@ -95,7 +92,7 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
   std::size_t best = 1;  // the implicit "*" rule
   std::size_t exception = 0;
   for (std::size_t k = 1; k <= n; ++k) {
-    auto it = rules_.find(key_view(rightmost_labels(name, spans, k)));
+    auto it = rules_.find(as_absl(rightmost_labels(name, spans, k)));
     if (it == rules_.end()) break;
     const std::uint8_t bits = it->second;
     if (k == 1) parts.tld_valid = (bits & (kNormal | kWildcard)) != 0;

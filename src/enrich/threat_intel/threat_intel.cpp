@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/absl_view.hpp"
+
 namespace dnslens {
 
 namespace {
 
 constexpr std::size_t kArenaBlock = 1 << 20;
-
-absl::string_view as_absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 absl::uint128 key_v6(const IpAddress& ip) {
   std::uint64_t hi = 0;

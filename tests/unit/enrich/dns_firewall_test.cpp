@@ -20,8 +20,8 @@ struct Query {
   std::string vpc = "vpc-a";
   std::string name;
   std::string type = "A";
-  std::vector<std::string> cnames;
-  std::string logged_action;
+  std::vector<std::string> cnames = {};
+  std::string logged_action = {};
 };
 
 FirewallVerdict evaluate(const FirewallEvaluator& ev, const Query& q) {
