@@ -10,6 +10,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev libbrotli-dev
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
   libyaml-cpp-dev
+  wamerican wngerman wfrench wspanish witalian wportuguese wdutch
   bc time jq python3-tldextract
 )
 SUDO=""

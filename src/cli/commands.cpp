@@ -10,6 +10,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_psl(app, registry);
   register_demo(app, registry);
   register_firewall(app, registry);
+  register_dga(app, registry);
 }
 
 }  // namespace dnslens::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/bad_reason.hpp"
+#include "detect/engine/detection_event.hpp"
 
 namespace dnslens {
 
@@ -19,6 +20,7 @@ struct RunCounters {
   std::uint64_t invalid_tld = 0;
   std::uint64_t threat_hits = 0;    // records with a threat-intel match
   std::uint64_t firewall_drift = 0; // records whose simulated firewall outcome differs from the logged one
+  std::uint64_t benign_noise = 0;   // records on the known-benign noise list
   std::array<std::uint64_t, kBadReasonCount> bad{};
   std::uint64_t bad_envelopes = 0;
 
@@ -35,6 +37,7 @@ struct RunCounters {
     invalid_tld += o.invalid_tld;
     threat_hits += o.threat_hits;
     firewall_drift += o.firewall_drift;
+    benign_noise += o.benign_noise;
     bad_envelopes += o.bad_envelopes;
     for (std::size_t i = 0; i < bad.size(); ++i) bad[i] += o.bad[i];
   }
@@ -84,6 +87,7 @@ struct Job {
   std::vector<MatchEvent> matches;
   std::vector<std::string> file_errors;
   RunCounters counters;
+  DetectionBatch detection;  // filled only when detectors are on
 
   void reset_results() {
     output.clear();
@@ -93,6 +97,7 @@ struct Job {
     line_count = 0;
     file_errors.clear();
     counters = RunCounters{};
+    detection.clear();
     origin.reset();
     kind = Kind::kLines;
     size = 0;

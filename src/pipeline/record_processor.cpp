@@ -1,9 +1,11 @@
 #include "pipeline/record_processor.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "core/absl_view.hpp"
 #include "core/json_escape.hpp"
 #include "core/text.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
@@ -35,6 +37,51 @@ void append_event_field(std::string& out, std::string_view name, std::string_vie
   out += "\":\"";
   append_json_escaped_bytes(out, value);
   out += '"';
+}
+
+// A non-negative number with up to three decimals ("3.125", "0.5", "0"), without the cost of a
+// general float formatter.
+void append_decimal3(std::string& out, double v) {
+  if (!(v > 0)) {
+    out += '0';
+    return;
+  }
+  auto scaled = static_cast<std::uint64_t>(std::llround(v * 1000.0));
+  out += std::to_string(scaled / 1000);
+  unsigned frac = static_cast<unsigned>(scaled % 1000);
+  if (frac == 0) return;
+  char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                    static_cast<char>('0' + frac % 10), 0};
+  int n = 3;
+  while (n > 0 && digits[n - 1] == '0') --n;
+  out += '.';
+  out.append(digits, static_cast<std::size_t>(n));
+}
+
+void append_number_field(std::string& out, std::string_view prefix, double v) {
+  out += prefix;
+  append_decimal3(out, v);
+}
+
+std::uint64_t hash_text(std::string_view s) { return absl::Hash<absl::string_view>{}(as_absl(s)); }
+
+RcodeKind rcode_kind(std::string_view rcode) {
+  if (rcode == "NOERROR") return RcodeKind::kNoError;
+  if (rcode == "NXDOMAIN") return RcodeKind::kNxDomain;
+  if (rcode == "SERVFAIL") return RcodeKind::kServFail;
+  return RcodeKind::kOther;
+}
+
+LoggedAction logged_action(std::string_view action) {
+  if (action.empty()) return LoggedAction::kNone;
+  if (action == "BLOCK") return LoggedAction::kBlock;
+  if (action == "ALERT") return LoggedAction::kAlert;
+  if (action == "ALLOW") return LoggedAction::kAllow;
+  return LoggedAction::kNone;
+}
+
+bool is_tunnel_type(std::string_view t) {
+  return t == "TXT" || t == "NULL" || t == "CNAME" || t == "MX" || t == "ANY" || t == "TYPE10";
 }
 
 }  // namespace
@@ -146,9 +193,105 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
     drift = enrichers_.firewall->drift(record, verdict);
     append_firewall_fields(out, verdict, drift);
   }
+  EnrichOutcome outcome;
+  outcome.matched = matched;
+  outcome.tld_valid = parts.tld_valid;
+  outcome.registered_domain = parts.registered_domain;
+  outcome.normalized_name = norm.valid_syntax ? norm.text : std::string_view{};
+  outcome.threat = threat;
+  outcome.firewall = verdict;
+  outcome.firewall_drift = drift;
+  if (enrichers_.dga != nullptr) {
+    outcome.public_suffix = parts.public_suffix;
+    if (norm.valid_syntax) {
+      outcome.features = measure_name(norm.text, parts.subdomain);
+      outcome.dga_score = enrichers_.dga->score(dga_label(norm.text, parts.registered_domain, parts.public_suffix));
+      outcome.benign_noise = enrichers_.benign_noise != nullptr && enrichers_.benign_noise->matches(norm.text);
+    }
+    const NameFeatures& f = outcome.features;
+    append_number_field(out, ",\"name_entropy\":", f.name_entropy);
+    append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
+    append_number_field(out, ",\"name_length\":", f.name_length);
+    append_number_field(out, ",\"subdomain_length\":", f.subdomain_length);
+    append_number_field(out, ",\"longest_label\":", f.longest_label);
+    append_number_field(out, ",\"label_count\":", f.label_count);
+    append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
+    append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
+    append_number_field(out, ",\"dga_score\":", outcome.dga_score);
+    out += outcome.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
+  }
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
-  return EnrichOutcome{matched, parts.tld_valid, parts.registered_domain, norm.valid_syntax ? norm.text : std::string_view{},
-                       threat, verdict, drift};
+  return outcome;
+}
+
+void RecordProcessor::add_detection_event(Job& job, std::string_view line, const QueryRecord& r, const EnrichOutcome& o) {
+  DetectionBatch& b = job.detection;
+  DetectionEvent& e = b.events.emplace_back();
+  e.ts_ms = r.timestamp_ms;
+  e.line = StrRef{static_cast<std::uint32_t>(line.data() - job.input.data()), static_cast<std::uint32_t>(line.size())};
+  // The name as logged when it is not valid DNS syntax, so hostile names still count.
+  const std::string_view name = o.normalized_name.empty() ? r.query_name : o.normalized_name;
+  e.name = b.add(name);
+  if (!o.registered_domain.empty() && o.normalized_name.ends_with(o.registered_domain)) {
+    std::size_t off = o.normalized_name.size() - o.registered_domain.size();
+    e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(o.registered_domain.size())};
+    e.flags |= kEventHasRegistered;
+  } else {
+    e.domain = e.name;
+  }
+  if (job.detection.events.size() == 1 || r.account_id != last_account_text_) {
+    last_account_ = b.add(r.account_id);
+    last_account_text_ = b.str(last_account_);
+  }
+  if (job.detection.events.size() == 1 || r.vpc_id != last_vpc_text_) {
+    last_vpc_ = b.add(r.vpc_id);
+    last_vpc_text_ = b.str(last_vpc_);
+  }
+  e.account = last_account_;
+  e.vpc = last_vpc_;
+  e.instance = b.add(r.instance);
+  e.srcaddr = b.add(r.srcaddr);
+  std::string_view source = r.source();
+  e.source = source == r.instance ? e.instance : source == r.srcaddr ? e.srcaddr : b.add(source);
+  e.source_hash = hash_text(source);
+  e.domain_hash = hash_text(b.str(e.domain));
+  e.name_hash = hash_text(name);
+  e.vpc_hash = hash_text(r.vpc_id);
+  e.rcode = rcode_kind(r.rcode);
+  e.action = logged_action(r.firewall_rule_action);
+  e.dga_score = o.dga_score;
+  e.subdomain_entropy = o.features.subdomain_entropy;
+  e.subdomain_length = o.features.subdomain_length;
+  if (o.benign_noise) e.flags |= kEventBenignNoise;
+  if (o.tld_valid) e.flags |= kEventTldValid;
+  if (is_tunnel_type(r.query_type)) e.flags |= kEventTunnelType;
+  if (e.subdomain_length > 0) {
+    std::string_view sub = name.substr(0, std::min<std::size_t>(e.subdomain_length, name.size()));
+    std::string_view longest = longest_label(sub);
+    e.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
+    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
+    if (longest.size() >= 12) e.subdomain_dga = enrichers_.dga->score(longest);
+  }
+  if (r.query_type == "PTR") {
+    e.flags |= kEventPtr;
+    if (auto ip = address_from_reverse_name(name)) {
+      e.flags |= kEventReverseParsed;
+      if (ip->v6) {
+        e.flags |= kEventReverseV6;
+        e.reverse_group = hash_text(std::string_view(reinterpret_cast<const char*>(ip->bytes.data()), 15));
+        e.reverse_host = ip->bytes[15];
+      } else {
+        e.reverse_group = ip->v4() >> 8;
+        e.reverse_host = static_cast<std::uint8_t>(ip->v4() & 0xff);
+      }
+    }
+  }
+  if (o.threat.indicator != nullptr) {
+    e.flags |= kEventThreatHit;
+    e.threat_indicator = b.add(o.threat.indicator->value);
+    e.threat_feed = b.add(intel_->text(o.threat.indicator->feed));
+    e.threat_confidence = static_cast<std::int8_t>(std::clamp<int>(o.threat.indicator->confidence, -1, 100));
+  }
 }
 
 void RecordProcessor::process(Job& job) {
@@ -182,6 +325,8 @@ void RecordProcessor::process(Job& job) {
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
         if (enriched.firewall_drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
+        if (enriched.benign_noise) ++job.counters.benign_noise;
+        if (enrichers_.detection_events && enrichers_.dga != nullptr) add_detection_event(job, line, record_, enriched);
         if (observer_ != nullptr) observer_->observe(record_, enriched);
         if (enriched.threat.indicator != nullptr) {
           ++job.counters.threat_hits;

@@ -1,6 +1,9 @@
 #pragma once
 // Per-thread stage: parse each line, enrich it (registered domain, interesting-domain match) and
 // append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/dga_model.hpp"
+#include "detect/name_features/name_features.hpp"
 #include "enrich/dns_firewall/firewall_evaluator.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
@@ -17,6 +20,9 @@ struct Enrichers {
   const IntelHandle* intel = nullptr;               // may be null; snapshotted once per job
   bool intel_match_srcaddr = false;
   const FirewallEvaluator* firewall = nullptr;      // may be null: no simulated firewall fields
+  const DgaModel* dga = nullptr;                    // may be null: no name signals (entropy, DGA score, ...)
+  const BenignNoise* benign_noise = nullptr;        // with dga: marks known-benign noise
+  bool detection_events = false;                    // with dga: fill each job's DetectionBatch
 };
 
 // The best threat-intel hit in one record (highest confidence; the query name wins ties).
@@ -35,6 +41,11 @@ struct EnrichOutcome {
   ThreatHit threat;
   FirewallVerdict firewall;            // set when a firewall policy is loaded
   FirewallDrift firewall_drift = FirewallDrift::kNone;
+  // Name signals, set when Enrichers::dga is.
+  NameFeatures features;
+  float dga_score = 0;
+  bool benign_noise = false;
+  std::string_view public_suffix;
 };
 
 class RecordProcessor {
@@ -57,6 +68,7 @@ class RecordProcessor {
   ThreatHit match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
   void append_threat_fields(std::string& out, const ThreatHit& hit) const;
   void append_firewall_fields(std::string& out, const FirewallVerdict& verdict, FirewallDrift drift) const;
+  void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichOutcome& outcome);
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
@@ -69,6 +81,8 @@ class RecordProcessor {
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
   char name_buf_[kMaxNormalizedName];
   char cname_buf_[kMaxNormalizedName];
+  StrRef last_account_, last_vpc_;  // reused while consecutive records share them
+  std::string_view last_account_text_, last_vpc_text_;
 };
 
 }  // namespace dnslens

@@ -1,0 +1,33 @@
+#pragma once
+// Per-record lexical signals of a query name: what DGA and tunneling detection look at. Computed on
+// the normalized name (lowercase, no trailing dot) without allocating.
+#include <cstdint>
+#include <string_view>
+
+namespace dnslens {
+
+struct NameFeatures {
+  float name_entropy = 0;       // Shannon entropy (bits/char) of the name's characters, dots excluded
+  float subdomain_entropy = 0;  // the same for the part left of the registered domain
+  std::uint16_t name_length = 0;
+  std::uint16_t subdomain_length = 0;
+  std::uint8_t longest_label = 0;
+  std::uint8_t label_count = 0;
+  float digit_ratio = 0;        // digits / characters (dots excluded)
+  float consonant_ratio = 0;    // consonants / characters (dots excluded)
+};
+
+// Shannon entropy in bits per character, dots excluded; 0 for an empty text.
+[[nodiscard]] double shannon_entropy(std::string_view text);
+
+[[nodiscard]] NameFeatures measure_name(std::string_view name, std::string_view subdomain);
+
+// The label a DGA model scores: the registered domain without its public suffix ("example" for
+// "www.example.co.uk"); without a registered domain, the label left of the last one, else the name.
+[[nodiscard]] std::string_view dga_label(std::string_view name, std::string_view registered_domain,
+                                         std::string_view public_suffix);
+
+// The longest label of text.
+[[nodiscard]] std::string_view longest_label(std::string_view text);
+
+}  // namespace dnslens
