@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/detect_options.hpp"
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
@@ -36,6 +37,7 @@ struct RunOptions {
   std::string intel_config;
   bool intel_srcaddr = false;
   FirewallPolicyOptions firewall;
+  DetectOptions detect;
 };
 
 // Loads every feed named on the command line or in the config; prints what each loaded and the
@@ -136,11 +138,15 @@ int execute(RunOptions& o) {
   std::optional<IntelHandle> intel;
   if (loaded) intel.emplace(std::move(loaded));
   IntelReloader reloader(o, psl, intel ? &*intel : nullptr);
+  std::unique_ptr<Detection> detection = o.detect.build();
   std::unique_ptr<MatchNotifier> notifier;
   if (o.notify.enabled()) {
-    if (!have_interesting && !intel) throw Error(ErrorCode::kUsage, "notifications need --interesting FILE or --intel FEED");
+    if (!have_interesting && !intel && !detection) {
+      throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
+    }
     notifier = make_notifier(o.notify);
   }
+  if (detection) detection->announce_to(notifier.get());
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) {
     firewall.emplace(o.firewall.load(o.quiet));
@@ -151,8 +157,11 @@ int execute(RunOptions& o) {
   }
   Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr,
                       firewall ? &*firewall : nullptr};
-  RunSummary summary = run_pipeline(c, enrichers, notifier.get());
+  if (detection) detection->wire(enrichers);
+  RunSummary summary = run_pipeline(c, enrichers, notifier.get(), {}, detection ? detection->detectors.get() : nullptr,
+                                    detection ? detection->store.get() : nullptr);
   reloader.stop();
+  if (detection) detection->write_findings(o.detect.findings);
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
   if (!c.summary_json_path.empty()) {
     auto sink = make_file_sink(c.summary_json_path, Compression::kNone);
@@ -189,6 +198,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
                   "JSON list of feeds: name, path, format, columns (CSV mapping), default_confidence, actor, threat");
   sub->add_flag("--intel-srcaddr", opts->intel_srcaddr, "Also match srcaddr against address indicators");
   opts->firewall.add(sub, "--firewall-policy", false);
+  opts->detect.add(sub);
   opts->psl.add(sub);
   sub->add_option("-j,--threads", c.threads, "Worker threads (0 = one per core)")->capture_default_str();
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")

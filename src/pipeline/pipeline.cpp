@@ -33,8 +33,9 @@ std::string make_run_id() {
 
 class Writer {
  public:
-  Writer(const RunConfig& config, const std::vector<std::string>& sources, MatchNotifier* notifier, RunSummary& summary)
-      : config_(config), sources_(sources), notifier_(notifier), summary_(summary) {
+  Writer(const RunConfig& config, const std::vector<std::string>& sources, MatchNotifier* notifier, DetectorSet* detectors,
+         RunSummary& summary)
+      : config_(config), sources_(sources), notifier_(notifier), detectors_(detectors), summary_(summary) {
     if (!config.output_dir.empty()) {
       partitioned_.emplace(config.output_dir, make_run_id(), config.output_compression);
     } else if (config.output != "none") {
@@ -44,6 +45,9 @@ class Writer {
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
+    if (detectors_ && !job.detection.events.empty()) {
+      detectors_->consume(job.detection, std::string_view(job.input.data(), job.size));
+    }
     if (job.source_index != line_source_) {
       line_source_ = job.source_index;
       line_base_ = 1;
@@ -116,6 +120,7 @@ class Writer {
   const RunConfig& config_;
   const std::vector<std::string>& sources_;
   MatchNotifier* notifier_;
+  DetectorSet* detectors_;
   RunSummary& summary_;
   std::unique_ptr<OutputSink> sink_;
   std::optional<PartitionedWriter> partitioned_;
@@ -269,7 +274,7 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 }  // namespace
 
 RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                        const ObserverFactory& observers) {
+                        const ObserverFactory& observers, DetectorSet* detectors, const FindingStore* findings) {
   config.validate();
   RunSummary summary;
   auto start = Clock::now();
@@ -278,7 +283,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   summary.threads = threads;
   ReaderProgress progress;
   ChunkReader reader(config, summary.sources, progress);
-  Writer writer(config, summary.sources, notifier, summary);
+  Writer writer(config, summary.sources, notifier, detectors, summary);
   const bool partitioned = !config.output_dir.empty();
   {
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
@@ -299,6 +304,15 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     }
   }
   writer.finish();
+  if (detectors) {
+    detectors->finish();
+    summary.detectors = detectors->stats();
+    summary.detection_events = detectors->events();
+  }
+  if (findings) {
+    summary.findings = findings->stats();
+    summary.findings_distinct = findings->size();
+  }
   if (notifier) {
     notifier->close();
     summary.notifier = notifier->stats();
@@ -327,6 +341,20 @@ std::string RunSummary::to_text() const {
   if (counters.firewall_drift > 0) {
     s += fmt::format("  firewall      {} records where the simulated DNS Firewall outcome differs from the logged one\n",
                      counters.firewall_drift);
+  }
+  if (!detectors.empty()) {
+    s += fmt::format("  findings      {} ({} detections merged, {} dropped past the cap)", findings_distinct, findings.merged,
+                     findings.dropped);
+    std::string by_type;
+    for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
+      if (findings.by_type[i]) by_type += fmt::format("{}{} {}", by_type.empty() ? "" : ", ", findings.by_type[i], finding_type_name(static_cast<FindingType>(i)));
+    }
+    s += by_type.empty() ? "\n" : ": " + by_type + "\n";
+    s += fmt::format("  detectors     {} events; benign noise {} records\n", detection_events, counters.benign_noise);
+    for (const auto& d : detectors) {
+      s += fmt::format("    {:<13} {} events, {} keys at the end (peak {}), {} evicted, {} late\n", d.name, d.events, d.keys,
+                       d.peak_keys, d.evicted, d.late);
+    }
   }
   if (counters.bad_total() > 0) {
     s += "  bad records by reason:\n";
@@ -359,18 +387,33 @@ std::string RunSummary::to_json() const {
     errors += '"';
   }
   errors += ']';
+  std::string detect = "null";
+  if (!detectors.empty()) {
+    detect = fmt::format("{{\"events\":{},\"benign_noise\":{},\"findings\":{},\"merged\":{},\"dropped\":{},\"by_type\":{{",
+                         detection_events, counters.benign_noise, findings_distinct, findings.merged, findings.dropped);
+    for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
+      detect += fmt::format("{}\"{}\":{}", i ? "," : "", finding_type_name(static_cast<FindingType>(i)), findings.by_type[i]);
+    }
+    detect += "},\"detectors\":{";
+    for (std::size_t i = 0; i < detectors.size(); ++i) {
+      const auto& d = detectors[i];
+      detect += fmt::format("{}\"{}\":{{\"events\":{},\"keys\":{},\"peak_keys\":{},\"evicted\":{},\"late\":{},\"detections\":{}}}",
+                            i ? "," : "", d.name, d.events, d.keys, d.peak_keys, d.evicted, d.late, d.detections);
+    }
+    detect += "}}";
+  }
   return fmt::format(
       "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
       "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
-      "\"retries\":{}}},\"errors\":{}}}\n",
+      "\"retries\":{}}},\"detection\":{},\"errors\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
       counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld, dead_letters,
       elapsed_seconds,
       static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
       notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
-      notifier.retries, errors);
+      notifier.retries, detect, errors);
 }
 
 }  // namespace dnslens

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/engine/detector_set.hpp"
 #include "notify/match_notifier.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_processor.hpp"
@@ -24,6 +25,10 @@ struct RunSummary {
   unsigned threads = 1;
   double elapsed_seconds = 0;
   NotifierStats notifier;
+  std::vector<DetectorStats> detectors;  // when detectors ran
+  std::uint64_t detection_events = 0;
+  FindingStoreStats findings;
+  std::size_t findings_distinct = 0;
 
   [[nodiscard]] std::string to_text() const;
   [[nodiscard]] std::string to_json() const;
@@ -31,8 +36,11 @@ struct RunSummary {
 
 // Throws Error for setup problems (unwritable output); per-input and per-record problems are
 // reported in the summary and the dead-letter output instead.
-// observers, when given, yields one RecordObserver per worker thread.
+// observers, when given, yields one RecordObserver per worker thread. detectors, when given, sees
+// every job's detection events in input order (Enrichers::detection_events must be on) and is
+// finished before the notifier closes, so findings of the last windows are announced too.
 RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                        const ObserverFactory& observers = {});
+                        const ObserverFactory& observers = {}, DetectorSet* detectors = nullptr,
+                        const FindingStore* findings = nullptr);
 
 }  // namespace dnslens

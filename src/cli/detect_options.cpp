@@ -1,0 +1,72 @@
+#include "cli/detect_options.hpp"
+
+#include "detect/dga/default_dga_model.hpp"
+#include "io/read_file.hpp"
+#include "sinks/output_sink.hpp"
+
+namespace dnslens::cli {
+
+void Detection::wire(Enrichers& enrichers) const {
+  enrichers.dga = model;
+  enrichers.benign_noise = noise;
+  enrichers.detection_events = detectors != nullptr;
+}
+
+std::string finding_event_json(const Finding& f) {
+  std::string json = finding_to_json(f);
+  return "{\"event\":\"finding\"," + json.substr(1);
+}
+
+void Detection::announce_to(MatchNotifier* notifier) {
+  if (notifier == nullptr) return;
+  store->set_announce([notifier](const Finding& f) { notifier->enqueue(finding_event_json(f)); });
+}
+
+void Detection::write_findings(const std::string& path) const {
+  auto sink = make_file_sink(path, compression_for_path(path));
+  std::string buf;
+  for (const Finding& f : store->sorted()) {
+    buf += finding_to_json(f);
+    buf += '\n';
+    if (buf.size() > (1u << 20)) {
+      sink->write(buf);
+      buf.clear();
+    }
+  }
+  sink->write(buf);
+  sink->finish();
+}
+
+void DetectOptions::add(CLI::App* sub) {
+  sub->add_flag("--no-detect", off, "No name signals (entropy, DGA score, benign noise) and no detectors");
+  sub->add_option("--detect-config", config_path, "Detection thresholds, YAML or JSON ('dnslens detect defaults' prints every key)");
+  sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")->capture_default_str();
+  sub->add_option("--dga-model", dga_model, "DGA model from 'dnslens dga train' (default: the built-in model)");
+  sub->add_option("--benign-noise", benign_noise, "Known-benign noise list (default: the built-in data/benign-noise.txt)");
+}
+
+std::unique_ptr<Detection> DetectOptions::build() const {
+  if (off) return nullptr;
+  auto d = std::make_unique<Detection>();
+  if (!config_path.empty()) d->config = DetectionConfig::load_file(config_path);
+  if (!d->config.enabled) return nullptr;
+  const std::string model_path = !dga_model.empty() ? dga_model : d->config.dga_model;
+  const std::string noise_path = !benign_noise.empty() ? benign_noise : d->config.benign_noise;
+  if (!model_path.empty()) {
+    d->own_model.emplace(DgaModel::parse(read_whole_file(model_path, "DGA model", ErrorCode::kConfig)));
+    d->model = &*d->own_model;
+  } else {
+    d->model = &default_dga_model();
+  }
+  if (!noise_path.empty()) {
+    d->own_noise.emplace(BenignNoise::load_file(noise_path));
+    d->noise = &*d->own_noise;
+  } else {
+    d->noise = &BenignNoise::builtin();
+  }
+  d->store = std::make_unique<FindingStore>(d->config.max_findings, d->config.evidence_per_finding);
+  d->detectors = std::make_unique<DetectorSet>(d->config, *d->store);
+  return d;
+}
+
+}  // namespace dnslens::cli

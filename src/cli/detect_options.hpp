@@ -1,0 +1,52 @@
+#pragma once
+// The options every command that runs detectors shares, and what they build: the detection config,
+// the DGA model and benign-noise list the workers use, the detector set and the finding store.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/dga_model.hpp"
+#include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_set.hpp"
+#include "detect/findings/finding_store.hpp"
+#include "notify/match_notifier.hpp"
+#include "pipeline/record_processor.hpp"
+
+namespace dnslens::cli {
+
+struct Detection {
+  DetectionConfig config;
+  std::optional<DgaModel> own_model;
+  std::optional<BenignNoise> own_noise;
+  const DgaModel* model = nullptr;
+  const BenignNoise* noise = nullptr;
+  std::unique_ptr<FindingStore> store;
+  std::unique_ptr<DetectorSet> detectors;
+
+  // Sets the name-signal and detection-event fields of enrichers.
+  void wire(Enrichers& enrichers) const;
+  // Announces each new finding through the notifier (may be null).
+  void announce_to(MatchNotifier* notifier);
+  // Writes the findings as JSON lines, ordered by first seen.
+  void write_findings(const std::string& path) const;
+};
+
+struct DetectOptions {
+  bool off = false;
+  std::string config_path;
+  std::string dga_model;
+  std::string benign_noise;
+  std::string findings = "dnslens-findings.jsonl";
+
+  void add(CLI::App* sub);
+  // Null when detection is off.
+  [[nodiscard]] std::unique_ptr<Detection> build() const;
+};
+
+// The JSON event a notifier receives for a finding.
+[[nodiscard]] std::string finding_event_json(const Finding& f);
+
+}  // namespace dnslens::cli

@@ -1,0 +1,197 @@
+#include "detect/beaconing/beaconing_detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace dnslens {
+
+namespace {
+
+double quantile_sorted(const std::vector<double>& v, double q) {
+  return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
+}
+
+constexpr std::size_t kMaxSources = 1000000;
+
+}  // namespace
+
+BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitter_tolerance) {
+  BeaconScore r;
+  if (seconds.size() < 3) return r;
+  std::vector<double> raw;
+  raw.reserve(seconds.size() - 1);
+  for (std::size_t i = 1; i < seconds.size(); ++i) raw.push_back(static_cast<double>(seconds[i] - seconds[i - 1]));
+  r.intervals = raw.size();
+  std::vector<double> sorted = raw;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = quantile_sorted(sorted, 0.5);
+  if (median <= 0) return r;
+  // Missed beacons: only for a series that is mostly regular already, or random traffic would be
+  // made to look regular by cutting its long gaps into pieces.
+  std::size_t near = 0;
+  for (double d : raw) near += std::abs(d - median) <= jitter_tolerance * median;
+  std::vector<double> intervals;
+  if (2 * near >= raw.size()) {
+    for (double d : raw) {
+      const double k = std::round(d / median);
+      if (k >= 2 && std::abs(d - k * median) <= jitter_tolerance * median * k) {
+        for (int i = 0; i < static_cast<int>(k); ++i) intervals.push_back(d / k);
+        r.missed += static_cast<std::size_t>(k) - 1;
+      } else {
+        intervals.push_back(d);
+      }
+    }
+  } else {
+    intervals = raw;
+  }
+  std::sort(intervals.begin(), intervals.end());
+  const double q1 = quantile_sorted(intervals, 0.25), q2 = quantile_sorted(intervals, 0.5), q3 = quantile_sorted(intervals, 0.75);
+  double skew = 0;
+  if (q3 > q1 && q2 != q1 && q2 != q3) skew = (q1 + q3 - 2 * q2) / (q3 - q1);
+  std::vector<double> dev;
+  dev.reserve(intervals.size());
+  for (double d : intervals) dev.push_back(std::abs(d - q2));
+  std::sort(dev.begin(), dev.end());
+  const double mad = quantile_sorted(dev, 0.5);
+  r.median_interval_s = q2;
+  r.mad_s = mad;
+  r.skew_score = 1.0 - std::min(1.0, std::abs(skew));
+  r.dispersion_score = std::clamp(1.0 - mad / (jitter_tolerance * q2), 0.0, 1.0);
+  r.coverage = static_cast<double>(r.intervals) / static_cast<double>(intervals.size());
+  r.score = (r.skew_score + r.dispersion_score + r.coverage) / 3.0;
+  return r;
+}
+
+void BeaconingDetector::observe(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
+  if (e.has(kEventBenignNoise) || e.has(kEventPtr)) return;
+  ++stats_.events;
+  if (sources_.size() < kMaxSources) sources_.insert(e.source_hash);
+  const std::uint64_t key = mix_keys(e.source_hash, e.name_hash);
+  auto it = pairs_.find(key);
+  if (it == pairs_.end()) {
+    if (pairs_.size() >= config_.max_keys) evict(sink);
+    it = pairs_.try_emplace(key).first;
+    State& s = it->second;
+    s.base_ms = e.ts_ms;
+    s.name_hash = e.name_hash;
+    s.next_evaluation = config_.min_events;
+    ++sources_per_name_[e.name_hash];
+    stats_.peak_keys = std::max<std::uint64_t>(stats_.peak_keys, pairs_.size());
+  }
+  State& s = it->second;
+  ++s.queries;
+  if (e.ts_ms < s.base_ms) {  // before the series began: too late to place
+    ++stats_.late;
+    return;
+  }
+  const auto second = static_cast<std::uint32_t>(std::min<std::int64_t>((e.ts_ms - s.base_ms) / 1000, UINT32_MAX));
+  if (!s.seconds.empty() && second <= s.seconds.back()) {
+    if (second < s.seconds.back()) ++stats_.late;
+    return;  // the same second (A and AAAA together) or out of order
+  }
+  if (s.seconds.size() >= config_.max_timestamps) {
+    s.seconds.erase(s.seconds.begin(), s.seconds.begin() + static_cast<std::ptrdiff_t>(config_.max_timestamps / 2));
+  }
+  s.seconds.push_back(second);
+  s.last_ms = std::max(s.last_ms, e.ts_ms);
+  if (s.seconds.size() >= 3 && !s.details) {
+    s.details = std::make_unique<Details>();
+    s.details->entity = ctx.entity();
+    s.details->name = std::string(ctx.str(e.name));
+  }
+  if (s.details && s.details->evidence.size() < evidence_) s.details->evidence.emplace_back(ctx.line());
+  if (s.queries >= s.next_evaluation) {
+    due_.push_back(key);
+    s.next_evaluation = s.next_evaluation * 2;
+  }
+}
+
+void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
+  if (s.seconds.size() < config_.min_events || !s.details) return;
+  const std::uint32_t polled_by = sources_per_name_[s.name_hash];
+  if (polled_by >= config_.min_sources_for_fleet &&
+      static_cast<double>(polled_by) >= config_.max_source_share * static_cast<double>(sources_.size())) {
+    return;
+  }
+  BeaconScore b = score_beacon(s.seconds, config_.jitter_tolerance);
+  if (b.score < config_.min_score || b.median_interval_s < static_cast<double>(config_.min_interval_seconds) ||
+      b.median_interval_s > static_cast<double>(config_.max_interval_seconds)) {
+    return;
+  }
+  const std::int64_t first_ms = s.base_ms + static_cast<std::int64_t>(s.seconds.front()) * 1000;
+  Finding f;
+  f.type = FindingType::kBeaconing;
+  f.score = b.score;
+  f.confidence = std::min(0.99, b.score * std::min(1.0, static_cast<double>(s.seconds.size()) / (4.0 * config_.min_events)) + 0.1);
+  f.severity = s.seconds.size() >= 4 * config_.min_events ? FindingSeverity::kHigh : FindingSeverity::kMedium;
+  f.first_seen_ms = first_ms;
+  f.last_seen_ms = s.last_ms;
+  f.events = s.queries;
+  f.entity = s.details->entity;
+  f.domain = s.details->name;
+  f.explanation = fmt::format(
+      "{} queried {} every {:.0f} s (median absolute deviation {:.1f} s) over {} events in {:.1f} h, {} missed beats; "
+      "score {:.2f} = mean of symmetry {:.2f}, regularity {:.2f}, completeness {:.2f}; polled by {} of {} sources; "
+      "thresholds: score >= {:.2f}, >= {} events",
+      f.entity.source, f.domain, b.median_interval_s, b.mad_s, s.seconds.size(), static_cast<double>(s.last_ms - first_ms) / 3.6e6,
+      b.missed, b.score, b.skew_score, b.dispersion_score, b.coverage, polled_by, sources_.size(), config_.min_score,
+      config_.min_events);
+  f.metrics_json = fmt::format(
+      "{{\"median_interval_seconds\":{:.1f},\"mad_seconds\":{:.2f},\"skew_score\":{:.3f},\"dispersion_score\":{:.3f},"
+      "\"coverage\":{:.3f},\"events\":{},\"queries\":{},\"missed_beats\":{},\"sources_polling_name\":{}}}",
+      b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.seconds.size(), s.queries, b.missed, polled_by);
+  f.evidence = s.details->evidence;
+  ++stats_.detections;
+  sink.emit(std::move(f));
+}
+
+void BeaconingDetector::release(const State& s) {
+  auto it = sources_per_name_.find(s.name_hash);
+  if (it != sources_per_name_.end() && --it->second == 0) sources_per_name_.erase(it);
+}
+
+// Drops the half of the pairs with the fewest distinct events (oldest first among equals): the
+// long tail of names queried once or twice, which can never become beacons.
+void BeaconingDetector::evict(FindingSink& sink) {
+  std::vector<std::tuple<std::size_t, std::int64_t, std::uint64_t>> order;
+  order.reserve(pairs_.size());
+  for (const auto& [k, s] : pairs_) order.emplace_back(s.seconds.size(), s.last_ms, k);
+  const std::size_t drop = order.size() / 2;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end());
+  for (std::size_t i = 0; i < drop; ++i) {
+    auto it = pairs_.find(std::get<2>(order[i]));
+    evaluate(it->second, sink);
+    release(it->second);
+    pairs_.erase(it);
+    ++stats_.evicted;
+  }
+}
+
+void BeaconingDetector::sweep(const Watermarks&, std::int64_t, FindingSink& sink) {
+  for (std::uint64_t key : due_) {
+    auto it = pairs_.find(key);
+    if (it != pairs_.end()) evaluate(it->second, sink);
+  }
+  due_.clear();
+}
+
+void BeaconingDetector::finish(FindingSink& sink) {
+  std::vector<std::uint64_t> keys;
+  for (const auto& [k, s] : pairs_) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  for (std::uint64_t k : keys) evaluate(pairs_.at(k), sink);
+  pairs_.clear();
+  sources_per_name_.clear();
+  due_.clear();
+}
+
+DetectorStats BeaconingDetector::stats() const {
+  DetectorStats s = stats_;
+  s.keys = pairs_.size();
+  return s;
+}
+
+}  // namespace dnslens

@@ -1,0 +1,97 @@
+#include "detect/dga_activity/dga_activity_detector.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/json_escape.hpp"
+
+namespace dnslens {
+
+void DgaActivityDetector::State::reset(std::int64_t start) {
+  window_start_ms = start;
+  first_ms = last_ms = 0;
+  queries = nxdomain = 0;
+  score_sum = 0;
+  names.clear();
+  examples.clear();
+  evidence.clear();
+}
+
+void DgaActivityDetector::observe(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
+  if (e.dga_score < config_.score_threshold || e.has(kEventBenignNoise) || !e.has(kEventTldValid) ||
+      !e.has(kEventHasRegistered)) {
+    return;
+  }
+  ++stats_.events;
+  State* s = windows_.at(e.source_hash, e, stats_, [&](State& st) { close(st, sink); });
+  if (s == nullptr) return;
+  if (s->queries == 0) {
+    s->first_ms = e.ts_ms;
+    if (s->entity.source.empty()) s->entity = ctx.entity();
+  }
+  s->first_ms = std::min(s->first_ms, e.ts_ms);
+  ++s->queries;
+  s->nxdomain += e.rcode == RcodeKind::kNxDomain;
+  s->score_sum += e.dga_score;
+  if (s->names.size() < kMaxDistinct && s->names.insert(e.domain_hash).second) {
+    if (s->examples.size() < 10) s->examples.emplace_back(ctx.str(e.domain));
+    if (s->evidence.size() < evidence_) s->evidence.emplace_back(ctx.line());
+  }
+}
+
+void DgaActivityDetector::close(State& s, FindingSink& sink) {
+  const std::size_t distinct = s.names.size();
+  if (distinct < config_.min_distinct_names || s.queries == 0) return;
+  const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
+  if (nx_share < config_.min_nxdomain_share) return;
+  const double mean_score = s.score_sum / s.queries;
+  Finding f;
+  f.type = FindingType::kDgaDomainRequest;
+  const double burst = std::min(1.0, static_cast<double>(distinct) / (5.0 * config_.min_distinct_names));
+  f.score = std::min(1.0, 0.4 * burst + 0.3 * mean_score + 0.3 * nx_share);
+  f.confidence = std::min(0.99, 0.4 + 0.3 * mean_score + 0.3 * nx_share);
+  f.severity = distinct >= 5 * config_.min_distinct_names ? FindingSeverity::kHigh : FindingSeverity::kMedium;
+  f.first_seen_ms = s.first_ms;
+  f.last_seen_ms = s.last_ms;
+  f.events = s.queries;
+  f.entity = s.entity;
+  std::string examples;
+  std::string examples_json = "[";
+  for (std::size_t i = 0; i < s.examples.size(); ++i) {
+    if (i < 3) examples += (i ? ", " : "") + s.examples[i];
+    examples_json += i ? ",\"" : "\"";
+    append_json_escaped_bytes(examples_json, s.examples[i]);
+    examples_json += '"';
+  }
+  examples_json += ']';
+  f.explanation = fmt::format(
+      "{} queried {}{} distinct machine-looking domains within {} min (e.g. {}), mean DGA score {:.2f}, {:.0f}% "
+      "NXDOMAIN; thresholds: >= {} names scoring >= {:.2f}, >= {:.0f}% NXDOMAIN",
+      s.entity.source, distinct >= kMaxDistinct ? ">= " : "", distinct, config_.window_seconds / 60, examples, mean_score,
+      100 * nx_share, config_.min_distinct_names, config_.score_threshold, 100 * config_.min_nxdomain_share);
+  f.metrics_json = fmt::format(
+      "{{\"distinct_domains\":{},\"queries\":{},\"mean_dga_score\":{:.3f},\"nxdomain_share\":{:.3f},\"example_domains\":{},"
+      "\"window_start_ms\":{}}}",
+      distinct, s.queries, mean_score, nx_share, examples_json, s.window_start_ms);
+  f.evidence = std::move(s.evidence);
+  ++stats_.detections;
+  sink.emit(std::move(f));
+}
+
+void DgaActivityDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
+  windows_.sweep(clocks, lateness_ms, [&](State& s) { close(s, sink); });
+}
+
+void DgaActivityDetector::finish(FindingSink& sink) {
+  windows_.finish([&](State& s) { close(s, sink); });
+}
+
+DetectorStats DgaActivityDetector::stats() const {
+  DetectorStats s = stats_;
+  s.keys = windows_.size();
+  return s;
+}
+
+}  // namespace dnslens

@@ -1,0 +1,110 @@
+#include "detect/findings/finding.hpp"
+
+#include <fmt/format.h>
+
+#include "core/json_escape.hpp"
+#include "core/timestamp.hpp"
+
+namespace dnslens {
+
+std::string_view finding_type_name(FindingType t) {
+  switch (t) {
+    case FindingType::kDgaDomainRequest: return "DGADomainRequest";
+    case FindingType::kDnsDataExfiltration: return "DNSDataExfiltration";
+    case FindingType::kBeaconing: return "Beaconing";
+    case FindingType::kReverseDnsSweep: return "ReverseDNSSweep";
+    case FindingType::kThreatIntelMatch: return "ThreatIntelMatch";
+    case FindingType::kVolumeAnomaly: return "VolumeAnomaly";
+  }
+  return "?";
+}
+
+std::string_view guardduty_analog(FindingType t) {
+  switch (t) {
+    case FindingType::kDgaDomainRequest: return "Trojan:EC2/DGADomainRequest.C!DNS";
+    case FindingType::kDnsDataExfiltration: return "Trojan:EC2/DNSDataExfiltration";
+    case FindingType::kThreatIntelMatch: return "Impact:EC2/MaliciousDomainRequest.Reputation";
+    default: return "";
+  }
+}
+
+std::string_view finding_severity_name(FindingSeverity s) {
+  switch (s) {
+    case FindingSeverity::kLow: return "low";
+    case FindingSeverity::kMedium: return "medium";
+    case FindingSeverity::kHigh: return "high";
+  }
+  return "?";
+}
+
+bool parse_finding_type(std::string_view name, FindingType& out) {
+  for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
+    if (finding_type_name(static_cast<FindingType>(i)) == name) {
+      out = static_cast<FindingType>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string Finding::key() const {
+  std::string k(finding_type_name(type));
+  k += '\0';
+  k += entity.source;
+  k += '\0';
+  k += domain;
+  return k;
+}
+
+namespace {
+
+std::string iso_time(std::int64_t ms) {
+  CivilTime t = civil_from_ms(ms);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
+}
+
+void field(std::string& o, std::string_view name, std::string_view value) {
+  o += ",\"";
+  o += name;
+  o += "\":";
+  if (value.empty()) {
+    o += "null";
+    return;
+  }
+  o += '"';
+  append_json_escaped_bytes(o, value);
+  o += '"';
+}
+
+}  // namespace
+
+std::string finding_to_json(const Finding& f) {
+  std::string o = "{\"finding_type\":\"";
+  o += finding_type_name(f.type);
+  o += '"';
+  field(o, "guardduty_analog", guardduty_analog(f.type));
+  field(o, "severity", finding_severity_name(f.severity));
+  o += fmt::format(",\"confidence\":{:.2f},\"score\":{:.3f}", f.confidence, f.score);
+  field(o, "first_seen", iso_time(f.first_seen_ms));
+  field(o, "last_seen", iso_time(f.last_seen_ms));
+  o += fmt::format(",\"events\":{},\"occurrences\":{}", f.events, f.occurrences);
+  field(o, "account_id", f.entity.account);
+  field(o, "vpc_id", f.entity.vpc);
+  field(o, "instance", f.entity.instance);
+  field(o, "srcaddr", f.entity.srcaddr);
+  field(o, "source", f.entity.source);
+  field(o, "domain", f.domain);
+  field(o, "explanation", f.explanation);
+  o += ",\"metrics\":";
+  o += f.metrics_json.empty() ? "{}" : f.metrics_json;
+  // Evidence lines were valid JSON objects when parsed; they go in as they are.
+  o += ",\"evidence\":[";
+  for (std::size_t i = 0; i < f.evidence.size(); ++i) {
+    if (i) o += ',';
+    o += f.evidence[i];
+  }
+  o += "]}";
+  return o;
+}
+
+}  // namespace dnslens

@@ -1,0 +1,99 @@
+#include "detect/tunneling/tunneling_detector.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace dnslens {
+
+void TunnelingDetector::State::reset(std::int64_t start) {
+  window_start_ms = start;
+  first_ms = last_ms = 0;
+  queries = data_types = nxdomain = random_labels = longest_label = 0;
+  bytes = 0;
+  entropy_sum = 0;
+  distinct.clear();
+  evidence.clear();
+}
+
+void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
+  if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length) return;
+  ++stats_.events;
+  bool created = false;
+  State* s = windows_.at(mix_keys(e.source_hash, e.domain_hash), e, stats_, [&](State& st) { close(st, sink); }, &created);
+  if (s == nullptr) return;
+  if (s->queries == 0) {
+    s->first_ms = e.ts_ms;
+    if (s->domain.empty()) {
+      s->entity = ctx.entity();
+      s->domain = std::string(ctx.str(e.domain));
+    }
+  }
+  s->first_ms = std::min(s->first_ms, e.ts_ms);
+  ++s->queries;
+  s->bytes += e.subdomain_length;
+  s->entropy_sum += e.subdomain_entropy;
+  s->longest_label = std::max<std::uint32_t>(s->longest_label, e.longest_subdomain_label);
+  s->data_types += e.has(kEventTunnelType);
+  s->nxdomain += e.rcode == RcodeKind::kNxDomain;
+  s->random_labels += e.subdomain_dga >= config_.random_label_score;
+  // The subdomain is the name minus the registered domain: its hash is the name's within a key.
+  s->distinct.add(e.name_hash);
+  if (s->evidence.size() < evidence_) s->evidence.emplace_back(ctx.line());
+}
+
+void TunnelingDetector::close(State& s, FindingSink& sink) {
+  if (s.queries < config_.min_queries) return;
+  const double distinct = s.distinct.estimate();
+  const double random_share = static_cast<double>(s.random_labels) / s.queries;
+  const double mean_entropy = s.entropy_sum / s.queries;
+  const bool random_enough = random_share >= config_.min_random_share;
+  const bool entropy_enough = mean_entropy >= config_.min_mean_entropy && distinct >= 3.0 * config_.min_distinct_subdomains;
+  if (distinct < config_.min_distinct_subdomains || s.bytes < config_.min_bytes || !(random_enough || entropy_enough)) return;
+  const double data_share = static_cast<double>(s.data_types) / s.queries;
+  const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
+  const double volume = std::min(1.0, static_cast<double>(s.bytes) / (10.0 * static_cast<double>(config_.min_bytes)));
+  const double spread = std::min(1.0, distinct / (10.0 * config_.min_distinct_subdomains));
+  Finding f;
+  f.type = FindingType::kDnsDataExfiltration;
+  f.score = std::min(1.0, 0.35 * volume + 0.25 * spread + 0.3 * std::max(random_share, std::min(1.0, mean_entropy / 5.0)) + 0.1 * data_share);
+  f.confidence = std::min(0.99, 0.5 + 0.4 * random_share + 0.1 * std::min(1.0, data_share + nx_share));
+  f.severity = s.bytes >= 10 * config_.min_bytes ? FindingSeverity::kHigh : FindingSeverity::kMedium;
+  f.first_seen_ms = s.first_ms;
+  f.last_seen_ms = s.last_ms;
+  f.events = s.queries;
+  f.entity = s.entity;
+  f.domain = s.domain;
+  f.explanation = fmt::format(
+      "{} queries from {} to {} carried {} characters in ~{:.0f} distinct subdomains within {} min ({:.0f}% with "
+      "machine-looking labels, mean entropy {:.2f} bits/char, {:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); thresholds: "
+      ">= {} distinct, >= {} characters, >= {:.0f}% random labels or entropy >= {:.1f}",
+      s.queries, s.entity.source, s.domain, s.bytes, distinct, config_.window_seconds / 60, 100 * random_share, mean_entropy,
+      100 * data_share, 100 * nx_share, config_.min_distinct_subdomains, config_.min_bytes, 100 * config_.min_random_share,
+      config_.min_mean_entropy);
+  f.metrics_json = fmt::format(
+      "{{\"queries\":{},\"distinct_subdomains\":{:.0f},\"bytes_in_names\":{},\"random_label_share\":{:.3f},"
+      "\"mean_subdomain_entropy\":{:.3f},\"longest_label\":{},\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},"
+      "\"window_start_ms\":{}}}",
+      s.queries, distinct, s.bytes, random_share, mean_entropy, s.longest_label, data_share, nx_share, s.window_start_ms);
+  f.evidence = std::move(s.evidence);
+  ++stats_.detections;
+  sink.emit(std::move(f));
+}
+
+void TunnelingDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
+  windows_.sweep(clocks, lateness_ms, [&](State& s) { close(s, sink); });
+}
+
+void TunnelingDetector::finish(FindingSink& sink) {
+  windows_.finish([&](State& s) { close(s, sink); });
+}
+
+DetectorStats TunnelingDetector::stats() const {
+  DetectorStats s = stats_;
+  s.keys = windows_.size();
+  return s;
+}
+
+}  // namespace dnslens
