@@ -11,6 +11,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_demo(app, registry);
   register_firewall(app, registry);
   register_dga(app, registry);
+  register_detect(app, registry);
 }
 
 }  // namespace dnslens::cli

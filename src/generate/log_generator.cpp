@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
+#include "detect/dga/dga_families.hpp"
 #include "sinks/output_sink.hpp"
 
 namespace dnslens {
@@ -397,7 +398,212 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
   return ev;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Scenarios with ground truth, and benign look-alikes
+
+struct ScenarioPlan {
+  std::vector<Event> events;
+  std::vector<PlantedScenario> truth;
+};
+
+std::string word_label(Rng& rng) {
+  return std::string(kWords[rng.below(kWords.size())]) + std::string(kWords[rng.below(kWords.size())]);
+}
+
+std::int64_t jitter(Rng& rng, std::int64_t spread_ms) {
+  return spread_ms > 0 ? static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread_ms + 1))) - spread_ms : 0;
+}
+
+void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpec& spec, std::int64_t t0, double base_per_hour,
+                    ScenarioPlan& plan) {
+  PlantedScenario truth{spec.kind, spec.intensity, f.sources[src].instance, f.vpc_ids[static_cast<std::size_t>(f.sources[src].vpc)],
+                        {}, t0, t0, 0};
+  const int level = static_cast<int>(spec.intensity);
+  auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode) {
+    plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}});
+    truth.end_ms = std::max(truth.end_ms, ms);
+    truth.start_ms = std::min(truth.start_ms, ms);
+    ++truth.records;
+  };
+  switch (spec.kind) {
+    case ScenarioKind::kDga: {
+      static constexpr int kNames[] = {6, 25, 300};
+      static constexpr std::int64_t kSpanMin[] = {30, 10, 5};
+      static constexpr DgaFamily kFamilies[] = {DgaFamily::kNecurs, DgaFamily::kRamnit, DgaFamily::kKraken};
+      auto names = generate_dga_domains(kFamilies[rng.below(3)], rng.next() % 20000, static_cast<std::size_t>(kNames[level]));
+      for (auto& n : names) {
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))), std::move(n), "A",
+            rng.chance(0.9) ? "NXDOMAIN" : "NOERROR");
+      }
+      break;
+    }
+    case ScenarioKind::kTunneling: {
+      static constexpr int kQueries[] = {30, 150, 1000};
+      static constexpr std::int64_t kSpanMin[] = {60, 30, 20};
+      static constexpr int kChunk[] = {16, 36, 50};
+      truth.domain = fmt::format("{}-{}.net", word_label(rng), rng.below(1000));
+      for (int i = 0; i < kQueries[level]; ++i) {
+        std::string name = base32_label(rng, kChunk[level]);
+        if (level == 2) name += "." + base32_label(rng, kChunk[level]);
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))),
+            fmt::format("{}.{}.{}", name, i, truth.domain), rng.chance(0.7) ? "TXT" : "A", "NOERROR");
+      }
+      break;
+    }
+    case ScenarioKind::kBeaconing: {
+      static constexpr std::int64_t kPeriodS[] = {1800, 300, 60};
+      static constexpr std::int64_t kJitterS[] = {90, 10, 3};
+      static constexpr double kMissed[] = {0.0, 0.2, 0.05};
+      static constexpr std::int64_t kHours[] = {7, 6, 12};
+      truth.domain = fmt::format("{}.{}{}.xyz", rng.chance(0.5) ? "update" : "api", word_label(rng), rng.below(100));
+      for (std::int64_t t = t0; t < t0 + kHours[level] * 3600000; t += kPeriodS[level] * 1000) {
+        if (rng.chance(kMissed[level])) continue;
+        add(t + jitter(rng, kJitterS[level] * 1000), truth.domain, "A", "NOERROR");
+      }
+      break;
+    }
+    case ScenarioKind::kSweep: {
+      static constexpr int kHosts[] = {20, 64, 254};
+      static constexpr std::int64_t kSpanS[] = {600, 300, 120};
+      const std::uint64_t b = 100 + rng.below(100), c = rng.below(256);
+      const int first = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(255 - kHosts[level])));
+      for (int h = 0; h < kHosts[level]; ++h) {
+        add(t0 + kSpanS[level] * 1000 * h / kHosts[level], fmt::format("{}.{}.{}.10.in-addr.arpa", first + h, c, b), "PTR",
+            rng.chance(0.7) ? "NXDOMAIN" : "NOERROR");
+      }
+      truth.domain = fmt::format("10.{}.{}.0/24", b, c);
+      break;
+    }
+    case ScenarioKind::kAnomaly: {
+      // Extra queries for an hour, a multiple of the source's usual rate, to a name that does not exist.
+      static constexpr double kFactor[] = {1.0, 6.0, 20.0};
+      const auto extra = static_cast<std::int64_t>(kFactor[level] * base_per_hour);
+      const std::string name = fmt::format("{}-primary.db.internal.example-corp.com", kWords[rng.below(kWords.size())]);
+      for (std::int64_t i = 0; i < extra; ++i) add(t0 + static_cast<std::int64_t>(rng.below(3600000)), name, "A", "NXDOMAIN");
+      break;
+    }
+  }
+  plan.truth.push_back(std::move(truth));
+}
+
+void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::int64_t span, std::vector<std::size_t>& spare,
+                            ScenarioPlan& plan) {
+  auto take = [&] {
+    std::size_t s = spare.back();
+    spare.pop_back();
+    return s;
+  };
+  // Every instance's management agent polls its regional endpoint every 5 minutes.
+  for (std::size_t s = 0; s < f.sources.size(); ++s) {
+    if (f.sources[s].instance.empty()) continue;
+    const std::string& region = f.vpc_regions[static_cast<std::size_t>(f.sources[s].vpc)];
+    const std::int64_t phase = static_cast<std::int64_t>(rng.below(300000));
+    for (std::int64_t t = start + phase; t < start + span; t += 300000) {
+      plan.events.push_back({t + jitter(rng, 15000), s, fmt::format("ssm.{}.amazonaws.com", region), "A", "NOERROR", {}});
+    }
+  }
+  const std::int64_t hours = span / 3600000;
+  // A mail relay checking client addresses against DNS blocklists (reversed address labels).
+  if (!spare.empty()) {
+    std::size_t mail = take();
+    for (std::int64_t i = 0; i < 150 * hours; ++i) {
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), mail,
+                             fmt::format("{}.{}.{}.{}.zen.spamhaus.org", rng.below(256), rng.below(256), rng.below(256), 1 + rng.below(223)),
+                             "A", rng.chance(0.9) ? "NXDOMAIN" : "NOERROR", {}});
+    }
+  }
+  // Endpoint protection asking a hash-reputation service about files (40 hex characters per name).
+  for (int k = 0; k < 2 && !spare.empty(); ++k) {
+    std::size_t av = take();
+    for (std::int64_t i = 0; i < 60 * hours; ++i) {
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), av,
+                             fmt::format("{}.malware.hash.cymru.com", hex_id(rng, 40)), "TXT", "NXDOMAIN", {}});
+    }
+  }
+  // Web front ends fetching assets from many CloudFront distributions (hex-looking labels).
+  for (int k = 0; k < 3 && !spare.empty(); ++k) {
+    std::size_t web = take();
+    for (std::int64_t i = 0; i < 40 * hours; ++i) {
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), web,
+                             fmt::format("d{}.cloudfront.net", base32_label(rng, 13)), "A", "NOERROR", {}});
+    }
+  }
+  // A log pipeline resolving client addresses: many PTRs, scattered, mostly answered.
+  if (!spare.empty()) {
+    std::size_t logs = take();
+    for (std::int64_t i = 0; i < 120 * hours; ++i) {
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), logs,
+                             fmt::format("{}.{}.{}.{}.in-addr.arpa", 1 + rng.below(254), rng.below(256), rng.below(256), 1 + rng.below(223)),
+                             "PTR", rng.chance(0.25) ? "NXDOMAIN" : "NOERROR", {}});
+    }
+  }
+  // Browsers behind the inbound endpoints probing for DNS hijacking with random single labels.
+  for (std::size_t s = 0; s < f.sources.size(); ++s) {
+    if (!f.sources[s].instance.empty()) continue;
+    for (std::int64_t i = 0; i < 6 * hours; ++i) {
+      std::string label;
+      const std::uint64_t len = 7 + rng.below(9);
+      for (std::uint64_t j = 0; j < len; ++j) label.push_back(static_cast<char>('a' + rng.below(26)));
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), s, label, "A", "NXDOMAIN", {}});
+    }
+  }
+}
+
+ScenarioPlan plan_scenarios(Rng& rng, const Fleet& f, const GeneratorConfig& c, std::int64_t start, std::int64_t span) {
+  ScenarioPlan plan;
+  std::vector<std::size_t> instances;
+  for (std::size_t s = 0; s < f.sources.size(); ++s) {
+    if (!f.sources[s].instance.empty()) instances.push_back(s);
+  }
+  for (std::size_t i = instances.size(); i > 1; --i) std::swap(instances[i - 1], instances[rng.below(i)]);
+  const std::size_t stressors = c.benign_stressors ? 6 : 0;
+  if (c.scenarios.size() + stressors > instances.size()) {
+    throw Error(ErrorCode::kUsage, fmt::format("{} scenarios need at least {} instances; the fleet has {}", c.scenarios.size(),
+                                               c.scenarios.size() + stressors, instances.size()));
+  }
+  const double base_per_hour = static_cast<double>(c.records) / static_cast<double>(f.sources.size()) / (static_cast<double>(span) / 3.6e6);
+  for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
+    // Start after a quarter of the period (the anomaly baseline needs history) and end in time.
+    const std::int64_t t0 = start + span / 4 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span / 4)));
+    plant_scenario(rng, f, instances[i], c.scenarios[i], t0, base_per_hour, plan);
+  }
+  std::vector<std::size_t> spare(instances.begin() + static_cast<std::ptrdiff_t>(c.scenarios.size()), instances.end());
+  if (c.benign_stressors) plant_benign_stressors(rng, f, start, span, spare, plan);
+  std::sort(plan.events.begin(), plan.events.end(), [](const Event& a, const Event& b) { return a.ms < b.ms; });
+  return plan;
+}
+
 }  // namespace
+
+std::string_view scenario_kind_name(ScenarioKind k) {
+  switch (k) {
+    case ScenarioKind::kDga: return "dga";
+    case ScenarioKind::kTunneling: return "tunneling";
+    case ScenarioKind::kBeaconing: return "beaconing";
+    case ScenarioKind::kSweep: return "reverse_dns_sweep";
+    case ScenarioKind::kAnomaly: return "volume_anomaly";
+  }
+  return "?";
+}
+
+std::string_view intensity_name(Intensity i) {
+  switch (i) {
+    case Intensity::kLow: return "low";
+    case Intensity::kModerate: return "moderate";
+    case Intensity::kHigh: return "high";
+  }
+  return "?";
+}
+
+std::string scenario_description(ScenarioKind k, Intensity i) {
+  static constexpr std::string_view kText[5][3] = {
+      {"6 DGA names in 30 min", "25 DGA names in 10 min", "300 DGA names in 5 min"},
+      {"30 queries, 16-char chunks, 1 h", "150 queries, 36-char chunks, 30 min", "1000 queries, 2x50-char chunks, 20 min"},
+      {"every 30 min +-90 s for 7 h", "every 5 min +-10 s, 20% missed, 6 h", "every 60 s +-3 s for 12 h"},
+      {"20 PTRs of a /24 in 10 min", "64 PTRs of a /24 in 5 min", "254 PTRs of a /24 in 2 min"},
+      {"+1x the hourly rate for 1 h", "+6x the hourly rate for 1 h", "+20x the hourly rate for 1 h"}};
+  return std::string(kText[static_cast<int>(k)][static_cast<int>(i)]);
+}
 
 void GeneratorConfig::validate() const {
   if (hours < 1 || hours > 24 * 366) throw Error(ErrorCode::kUsage, "--hours must be between 1 and 8784");
@@ -421,7 +627,15 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
     start = (now_ms / 86400000 - 1) * 86400000;
   }
   const std::int64_t span = static_cast<std::int64_t>(config.hours) * 3600000;
-  std::vector<Event> planted = config.plant ? planted_events(rng, fleet, start, span) : std::vector<Event>{};
+  std::vector<Event> planted;
+  std::vector<PlantedScenario> truth;
+  if (!config.scenarios.empty() || config.benign_stressors) {
+    ScenarioPlan plan = plan_scenarios(rng, fleet, config, start, span);
+    planted = std::move(plan.events);
+    truth = std::move(plan.truth);
+  } else if (config.plant) {
+    planted = planted_events(rng, fleet, start, span);
+  }
   // With a byte target, estimate the count from the average record size (~470 bytes).
   std::uint64_t total = config.target_bytes ? config.target_bytes / 470 + 1 : config.records;
   Writer writer(config, fleet);
@@ -441,7 +655,7 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
     sink->write(text);
     sink->finish();
   }
-  return GeneratorStats{writer.records(), writer.bytes(), planted.size(), writer.files()};
+  return GeneratorStats{writer.records(), writer.bytes(), planted.size(), writer.files(), std::move(truth)};
 }
 
 }  // namespace dnslens

@@ -10,6 +10,33 @@
 
 namespace dnslens {
 
+// Planted scenarios for measuring the detectors: each kind at an intensity, with ground truth.
+enum class ScenarioKind : std::uint8_t { kDga, kTunneling, kBeaconing, kSweep, kAnomaly };
+enum class Intensity : std::uint8_t { kLow, kModerate, kHigh };
+inline constexpr ScenarioKind kAllScenarioKinds[] = {ScenarioKind::kDga, ScenarioKind::kTunneling, ScenarioKind::kBeaconing,
+                                                     ScenarioKind::kSweep, ScenarioKind::kAnomaly};
+inline constexpr Intensity kAllIntensities[] = {Intensity::kLow, Intensity::kModerate, Intensity::kHigh};
+[[nodiscard]] std::string_view scenario_kind_name(ScenarioKind k);
+[[nodiscard]] std::string_view intensity_name(Intensity i);
+// One line on what the scenario does at that intensity.
+[[nodiscard]] std::string scenario_description(ScenarioKind k, Intensity i);
+
+struct ScenarioSpec {
+  ScenarioKind kind;
+  Intensity intensity;
+};
+
+struct PlantedScenario {
+  ScenarioKind kind;
+  Intensity intensity;
+  std::string instance;
+  std::string vpc;
+  std::string domain;       // the registered domain or name involved, empty when many
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  std::uint64_t records = 0;
+};
+
 struct GeneratorConfig {
   std::uint64_t seed = 1;
   std::uint64_t records = 300000;   // background records; planted ones come on top
@@ -23,6 +50,12 @@ struct GeneratorConfig {
   std::string output = "-";         // file (.gz/.zst by extension) or "-"
   std::string s3_dir;               // when set: S3 export layout under this directory
   std::string interesting_out;      // when set: write the planted known-bad domains here
+  // When set, these scenarios are planted instead of the default set, each on its own instance,
+  // and what was planted is reported in GeneratorStats::scenarios.
+  std::vector<ScenarioSpec> scenarios;
+  // Benign traffic that looks suspicious: fleet-wide agent polling, DNSBL and hash-reputation
+  // lookups, CDN hex names, reverse lookups of client addresses, browser random-name probes.
+  bool benign_stressors = false;
 
   void validate() const;
 };
@@ -32,6 +65,7 @@ struct GeneratorStats {
   std::uint64_t bytes = 0;
   std::uint64_t planted = 0;
   std::uint64_t files = 0;
+  std::vector<PlantedScenario> scenarios;
 };
 
 GeneratorStats generate_logs(const GeneratorConfig& config);

@@ -206,6 +206,11 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
     if (norm.valid_syntax) {
       outcome.features = measure_name(norm.text, parts.subdomain);
       outcome.dga_score = enrichers_.dga->score(dga_label(norm.text, parts.registered_domain, parts.public_suffix));
+      // A single subdomain label is what a DGA generates under a dynamic-DNS domain the public
+      // suffix list does not know ("xkqjwbrt.mooo.com"): it counts as much as the registered label.
+      if (parts.subdomain.size() >= 6 && parts.subdomain.find('.') == std::string_view::npos) {
+        outcome.dga_score = std::max(outcome.dga_score, enrichers_.dga->score(parts.subdomain));
+      }
       outcome.benign_noise = enrichers_.benign_noise != nullptr && enrichers_.benign_noise->matches(norm.text);
     }
     const NameFeatures& f = outcome.features;

@@ -35,8 +35,8 @@ void DgaActivityDetector::observe(const EventContext& ctx, FindingSink& sink) {
   ++s->queries;
   s->nxdomain += e.rcode == RcodeKind::kNxDomain;
   s->score_sum += e.dga_score;
-  if (s->names.size() < kMaxDistinct && s->names.insert(e.domain_hash).second) {
-    if (s->examples.size() < 10) s->examples.emplace_back(ctx.str(e.domain));
+  if (s->names.size() < kMaxDistinct && s->names.insert(e.name_hash).second) {
+    if (s->examples.size() < 10) s->examples.emplace_back(ctx.str(e.name));
     if (s->evidence.size() < evidence_) s->evidence.emplace_back(ctx.line());
   }
 }
