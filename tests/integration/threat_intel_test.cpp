@@ -97,8 +97,13 @@ TEST(ThreatIntelCli, EveryMatchSiteAndTheFieldsItAdds) {
   simdjson::dom::parser p;
   simdjson::padded_string summary(w.read("s.json"));
   EXPECT_EQ(uint64_t(p.parse(summary)["threat_hits"]), 4u);
-  auto events = lines_of(w.read("events.jsonl"));
+  auto all_events = lines_of(w.read("events.jsonl"));
+  // Matches as they happen, and one ThreatIntelMatch finding per (source, indicator).
+  std::vector<std::string> events, findings;
+  for (auto& e : all_events) (e.find("\"event\":\"finding\"") != std::string::npos ? findings : events).push_back(e);
   ASSERT_EQ(events.size(), 4u);
+  ASSERT_EQ(findings.size(), 3u);
+  for (const auto& f : findings) EXPECT_NE(f.find("\"finding_type\":\"ThreatIntelMatch\""), std::string::npos) << f;
   EXPECT_NE(events[0].find("\"event\":\"threat_intel_match\""), std::string::npos);
   EXPECT_NE(events[0].find("\"actor\":\"Crimson Kite\""), std::string::npos);
   EXPECT_NE(events[0].find("\"line\":1}"), std::string::npos);

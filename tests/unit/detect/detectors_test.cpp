@@ -1,0 +1,296 @@
+// The detectors on hand-built event streams: what fires, what does not, and that state stays bounded.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "detect/beaconing/beaconing_detector.hpp"
+#include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_set.hpp"
+#include "detect/engine/hyperloglog.hpp"
+#include "detect/findings/finding_store.hpp"
+
+namespace dnslens {
+namespace {
+
+struct Rec {
+  std::int64_t ts_ms;
+  std::string source;
+  std::string name;
+  std::string domain;
+  RcodeKind rcode = RcodeKind::kNoError;
+  std::uint16_t flags = kEventTldValid | kEventHasRegistered;
+  float dga_score = 0;
+  float subdomain_dga = 0;
+  std::uint64_t reverse_group = 0;
+  std::uint8_t reverse_host = 0;
+};
+
+// Feeds records to a detector set as one batch per call.
+class Feed {
+ public:
+  explicit Feed(const DetectionConfig& config) : store_(config.max_findings), set_(config, store_) {}
+  void add(const Rec& r) {
+    DetectionEvent& e = batch_.events.emplace_back();
+    e.ts_ms = r.ts_ms;
+    std::string line = fmt::format("{{\"query_name\":\"{}\"}}", r.name);
+    e.line = StrRef{static_cast<std::uint32_t>(input_.size()), static_cast<std::uint32_t>(line.size())};
+    input_ += line;
+    e.name = batch_.add(r.name);
+    e.domain = batch_.add(r.domain);
+    e.account = batch_.add("111122223333");
+    e.vpc = batch_.add("vpc-1");
+    e.instance = batch_.add(r.source);
+    e.srcaddr = batch_.add("10.0.0.1");
+    e.source = e.instance;
+    std::hash<std::string> h;
+    e.source_hash = h(r.source);
+    e.domain_hash = h(r.domain);
+    e.name_hash = h(r.name);
+    e.vpc_hash = h("vpc-1");
+    e.rcode = r.rcode;
+    e.flags = r.flags;
+    e.dga_score = r.dga_score;
+    e.subdomain_dga = r.subdomain_dga;
+    e.subdomain_length = static_cast<std::uint16_t>(r.name.size() > r.domain.size() ? r.name.size() - r.domain.size() - 1 : 0);
+    e.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(e.subdomain_length, 63));
+    e.subdomain_entropy = 4.5f;
+    e.reverse_group = r.reverse_group;
+    e.reverse_host = r.reverse_host;
+  }
+  std::vector<Finding> finish() {
+    set_.consume(batch_, input_);
+    set_.finish();
+    return store_.sorted();
+  }
+  DetectorSet& set() { return set_; }
+
+ private:
+  FindingStore store_;
+  DetectorSet set_;
+  DetectionBatch batch_;
+  std::string input_;
+};
+
+DetectionConfig only(std::string_view detector) {
+  DetectionConfig c;
+  c.tunneling.enabled = detector == "tunneling";
+  c.dga.enabled = detector == "dga";
+  c.beaconing.enabled = detector == "beaconing";
+  c.footprinting.enabled = detector == "footprinting";
+  c.anomaly.enabled = detector == "anomaly";
+  c.threat_intel.enabled = false;
+  return c;
+}
+
+std::string random_label(std::mt19937_64& rng, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('a' + rng() % 26));
+  return s;
+}
+
+TEST(BeaconScore, RegularJitteredAndGappySeriesScoreHighRandomOnesLow) {
+  std::vector<std::uint32_t> perfect;
+  for (std::uint32_t i = 0; i < 50; ++i) perfect.push_back(i * 60);
+  BeaconScore p = score_beacon(perfect, 0.2);
+  EXPECT_NEAR(p.score, 1.0, 1e-9);
+  EXPECT_EQ(p.median_interval_s, 60);
+
+  std::mt19937_64 rng(1);
+  std::vector<std::uint32_t> jittered, gappy, poisson;
+  for (std::uint32_t i = 0; i < 100; ++i) jittered.push_back(1000 + i * 300 + static_cast<std::uint32_t>(rng() % 21) - 10);
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    if (rng() % 5 != 0) gappy.push_back(1000 + i * 300 + static_cast<std::uint32_t>(rng() % 21) - 10);
+  }
+  std::exponential_distribution<double> gap(1.0 / 300);
+  double t = 0;
+  for (int i = 0; i < 100; ++i) poisson.push_back(static_cast<std::uint32_t>(t += 1 + gap(rng)));
+  BeaconScore j = score_beacon(jittered, 0.2), g = score_beacon(gappy, 0.2), r = score_beacon(poisson, 0.2);
+  EXPECT_GE(j.score, 0.85);
+  EXPECT_GT(g.missed, 5u);
+  EXPECT_LT(g.coverage, 1.0);
+  EXPECT_GE(g.score, 0.8);
+  EXPECT_LT(r.score, 0.7);
+  EXPECT_EQ(r.missed, 0u);  // random traffic is not cut into "missed beats"
+}
+
+TEST(Beaconing, FindsAnImplantButNotFleetWidePolling) {
+  Feed feed(only("beaconing"));
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 100; ++i) feed.add({i * 60000 + static_cast<std::int64_t>(rng() % 4000), "i-bad", "update.c2.xyz", "c2.xyz"});
+  // Ten hosts poll the agent endpoint just as regularly: fleet software.
+  for (int h = 0; h < 10; ++h) {
+    for (int i = 0; i < 100; ++i) feed.add({i * 60000 + h * 1000, "i-" + std::to_string(h), "ssm.amazonaws.com", "amazonaws.com"});
+  }
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].type, FindingType::kBeaconing);
+  EXPECT_EQ(f[0].entity.source, "i-bad");
+  EXPECT_EQ(f[0].domain, "update.c2.xyz");
+  EXPECT_NE(f[0].explanation.find("every 60 s"), std::string::npos) << f[0].explanation;
+  EXPECT_FALSE(f[0].evidence.empty());
+}
+
+TEST(Tunneling, ManyRandomSubdomainsFireFewOrBenignDoNot) {
+  std::mt19937_64 rng(3);
+  auto run = [&](int queries, std::uint16_t extra_flags, float sub_dga) {
+    Feed feed(only("tunneling"));
+    for (int i = 0; i < queries; ++i) {
+      Rec r{1000000 + i * 1000, "i-1", fmt::format("{}.t.exfil.net", random_label(rng, 40)), "exfil.net"};
+      r.flags |= extra_flags;
+      r.subdomain_dga = sub_dga;
+      feed.add(r);
+    }
+    return feed.finish();
+  };
+  auto hit = run(200, 0, 0.9f);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(hit[0].type, FindingType::kDnsDataExfiltration);
+  EXPECT_EQ(hit[0].domain, "exfil.net");
+  EXPECT_NE(hit[0].explanation.find("distinct subdomains"), std::string::npos);
+  EXPECT_TRUE(run(20, 0, 0.9f).empty());                    // below min_queries
+  EXPECT_TRUE(run(200, kEventBenignNoise, 0.9f).empty());   // on the noise list
+}
+
+TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
+  auto run = [](int names, RcodeKind rcode) {
+    Feed feed(only("dga"));
+    std::mt19937_64 rng(4);
+    for (int i = 0; i < names; ++i) {
+      std::string d = fmt::format("{}.com", random_label(rng, 14));
+      Rec r{5000000 + i * 2000, "i-2", d, d, rcode};
+      r.dga_score = 0.95f;
+      feed.add(r);
+    }
+    return feed.finish();
+  };
+  auto hit = run(30, RcodeKind::kNxDomain);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(hit[0].type, FindingType::kDgaDomainRequest);
+  EXPECT_TRUE(run(5, RcodeKind::kNxDomain).empty());
+  EXPECT_TRUE(run(30, RcodeKind::kNoError).empty());  // resolving names are CDNs more often than DGAs
+}
+
+TEST(Footprinting, SequentialSweepFiresScatteredLookupsDoNot) {
+  auto run = [](bool sequential) {
+    Feed feed(only("footprinting"));
+    for (int i = 0; i < 100; ++i) {
+      Rec r{i * 1000, "i-3", "x.in-addr.arpa", "x.in-addr.arpa", RcodeKind::kNoError, kEventPtr | kEventReverseParsed};
+      r.reverse_group = sequential ? 0x0a1407 : static_cast<std::uint64_t>(0x0a0000 + i * 7);
+      r.reverse_host = static_cast<std::uint8_t>(sequential ? i + 1 : (i * 37) % 256);
+      feed.add(r);
+    }
+    return feed.finish();
+  };
+  auto hit = run(true);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_NE(hit[0].explanation.find("10.20.7.0/24"), std::string::npos) << hit[0].explanation;
+  EXPECT_TRUE(run(false).empty());
+}
+
+TEST(Anomaly, ASpikeOverItsOwnBaselineFiresASteadyRateDoesNot) {
+  auto run = [](int spike) {
+    Feed feed(only("anomaly"));
+    for (int hour = 0; hour < 12; ++hour) {
+      const int n = hour == 10 ? spike : 100;
+      for (int i = 0; i < n; ++i) feed.add({hour * 3600000LL + i * (3600000LL / n), "i-4", "a.example.com", "example.com"});
+    }
+    return feed.finish();
+  };
+  auto hit = run(1500);
+  ASSERT_GE(hit.size(), 1u);  // the source and its VPC
+  EXPECT_EQ(hit[0].type, FindingType::kVolumeAnomaly);
+  EXPECT_NE(hit[0].explanation.find("queries 1500"), std::string::npos) << hit[0].explanation;
+  EXPECT_TRUE(run(100).empty());
+}
+
+TEST(KeyedState, StaysUnderItsCapAndCountsEvictions) {
+  DetectionConfig c = only("tunneling");
+  c.tunneling.max_keys = 16;
+  Feed feed(c);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 5000; ++i) {
+    std::string domain = fmt::format("d{}.net", i % 500);
+    feed.add({i * 100, "i-5", fmt::format("{}.{}", random_label(rng, 20), domain), domain});
+  }
+  feed.finish();
+  DetectorStats s = feed.set().stats().at(0);
+  EXPECT_LE(s.peak_keys, 16u);
+  EXPECT_GT(s.evicted, 0u);
+  EXPECT_EQ(s.keys, 0u);
+}
+
+TEST(HyperLogLog, EstimatesWithinItsError) {
+  for (int n : {10, 1000, 100000}) {
+    HyperLogLog h;
+    std::mt19937_64 rng(static_cast<unsigned>(n));
+    for (int i = 0; i < n; ++i) h.add(rng());
+    EXPECT_NEAR(h.estimate(), n, 0.2 * n + 1) << n;
+  }
+}
+
+TEST(FindingStore, RepeatsMergeIntoOneAnnouncedFinding) {
+  FindingStore store(2);
+  int announced = 0;
+  store.set_announce([&](const Finding&) { ++announced; });
+  Finding a;
+  a.type = FindingType::kBeaconing;
+  a.entity.source = "i-1";
+  a.domain = "x.com";
+  a.first_seen_ms = 100;
+  a.last_seen_ms = 200;
+  a.events = 5;
+  a.score = 0.5;
+  Finding b = a;
+  b.first_seen_ms = 50;
+  b.last_seen_ms = 300;
+  b.score = 0.9;
+  b.explanation = "stronger";
+  store.emit(a);
+  store.emit(b);
+  Finding c = a;
+  c.domain = "y.com";
+  store.emit(c);
+  Finding d = a;
+  d.domain = "z.com";
+  store.emit(d);  // past the cap
+  auto all = store.sorted();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(announced, 2);
+  EXPECT_EQ(all[0].first_seen_ms, 50);
+  EXPECT_EQ(all[0].last_seen_ms, 300);
+  EXPECT_EQ(all[0].events, 10u);
+  EXPECT_EQ(all[0].occurrences, 2u);
+  EXPECT_EQ(all[0].explanation, "stronger");
+  EXPECT_EQ(store.stats().dropped, 1u);
+}
+
+TEST(DetectionConfig, ParsesValidatesAndPrintsEveryKey) {
+  DetectionConfig c = DetectionConfig::parse("tunneling:\n  min_queries: 7\ndga:\n  score_threshold: 0.9\nlateness_seconds: 5\n", "t");
+  EXPECT_EQ(c.tunneling.min_queries, 7u);
+  EXPECT_DOUBLE_EQ(c.dga.score_threshold, 0.9);
+  EXPECT_EQ(c.lateness_seconds, 5);
+  DetectionConfig again = DetectionConfig::parse(c.to_yaml(), "round trip");
+  EXPECT_EQ(again.to_yaml(), c.to_yaml());
+  EXPECT_EQ(DetectionConfig::parse(R"({"beaconing": {"min_events": 20}})", "json").beaconing.min_events, 20u);
+  auto error = [](std::string_view text) {
+    try {
+      (void)DetectionConfig::parse(text, "cfg.yaml");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("tunneling:\n  min_querys: 1\n").find("unknown key 'tunneling.min_querys'"), std::string::npos);
+  EXPECT_NE(error("detectors:\n  x: 1\n").find("unknown section 'detectors'"), std::string::npos);
+  EXPECT_NE(error("dga:\n  score_threshold: 1.5\n").find("dga.score_threshold"), std::string::npos);
+  EXPECT_NE(error("tunneling:\n  min_queries: -3\n").find("tunneling.min_queries"), std::string::npos);
+  EXPECT_NE(error("tunneling:\n  min_queries: lots\n").find("tunneling.min_queries"), std::string::npos);
+  EXPECT_NE(error("beaconing:\n  min_events: 2\n").find("beaconing.min_events"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dnslens

@@ -1,0 +1,138 @@
+// Name signals, the DGA model and its families, the benign-noise list.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/default_dga_model.hpp"
+#include "detect/dga/dga_families.hpp"
+#include "detect/dga/dga_trainer.hpp"
+#include "detect/name_features/name_features.hpp"
+
+namespace dnslens {
+namespace {
+
+TEST(NameFeatures, EntropyIsBitsPerCharacterWithoutDots) {
+  EXPECT_DOUBLE_EQ(shannon_entropy(""), 0.0);
+  EXPECT_DOUBLE_EQ(shannon_entropy("aaaa"), 0.0);
+  EXPECT_DOUBLE_EQ(shannon_entropy("abab"), 1.0);
+  EXPECT_DOUBLE_EQ(shannon_entropy("a.b.c.d"), 2.0);  // dots do not count
+  EXPECT_NEAR(shannon_entropy("abcdefgh"), 3.0, 1e-12);
+}
+
+TEST(NameFeatures, MeasuresLengthsLabelsAndRatios) {
+  NameFeatures f = measure_name("x1y2.mail.example.com", "x1y2.mail");
+  EXPECT_EQ(f.name_length, 21);
+  EXPECT_EQ(f.subdomain_length, 9);
+  EXPECT_EQ(f.label_count, 4);
+  EXPECT_EQ(f.longest_label, 7);
+  EXPECT_NEAR(f.digit_ratio, 2.0 / 18.0, 1e-6);
+  // x y m l x m p l c m: consonants among the 18 characters (y counts as a vowel).
+  EXPECT_NEAR(f.consonant_ratio, 9.0 / 18.0, 1e-6);
+  EXPECT_NEAR(f.subdomain_entropy, shannon_entropy("x1y2mail"), 1e-6);
+}
+
+TEST(NameFeatures, DgaLabelIsTheRegisteredLabel) {
+  EXPECT_EQ(dga_label("www.example.co.uk", "example.co.uk", "co.uk"), "example");
+  EXPECT_EQ(dga_label("example.com", "example.com", "com"), "example");
+  EXPECT_EQ(dga_label("ip-10-0-0-1.ec2.internal", "", ""), "ec2");  // no registered domain
+  EXPECT_EQ(dga_label("localhost", "", ""), "localhost");
+  EXPECT_EQ(longest_label("a.bcd.ef"), "bcd");
+}
+
+TEST(DgaModel, TheBuiltInModelSeparatesWordsFromRandomLabels) {
+  const DgaModel& m = default_dga_model();
+  for (const char* benign : {"google", "wikipedia", "stackoverflow", "amazon", "microsoft", "weather", "bankofamerica"}) {
+    EXPECT_LT(m.score(benign), 0.3f) << benign;
+  }
+  for (const char* random : {"xjdkqwpozmv", "qkwtvtorbxjyndd", "kjh3k4j5h6", "zzqxwvkkjhg", "a8f3k2m9x7q1"}) {
+    EXPECT_GT(m.score(random), 0.8f) << random;
+  }
+  // Too short to judge: scaled down below six characters.
+  EXPECT_LT(m.score("qq"), m.score("qqxzkv"));
+  EXPECT_EQ(m.score(""), 0.0f);
+}
+
+TEST(DgaModel, SerializedModelScoresTheSame) {
+  const DgaModel& m = default_dga_model();
+  DgaModel copy = DgaModel::parse(m.serialize());
+  for (const char* l : {"google", "xjdkqwpozmv", "cdn77", "a", "with-hyphen", "under_score", "\xc3\xa9t\xc3\xa9"}) {
+    EXPECT_FLOAT_EQ(copy.score(l), m.score(l)) << l;
+  }
+  EXPECT_EQ(copy.serialize(), m.serialize());
+}
+
+TEST(DgaModel, BadModelFilesNameTheLine) {
+  auto message = [](std::string_view text) {
+    try {
+      (void)DgaModel::parse(text);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("format dnslens-dga-model 2\n").find("line 1"), std::string::npos);
+  EXPECT_NE(message("labels 3\n").find("first entry"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 1\nbogus 1\n").find("line 2: unknown entry 'bogus'"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 1\nmean 1 2\n").find("expected 6 numbers"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 1\nt ab 5\n").find("line 2"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 1\n").find("no classifier"), std::string::npos);
+  EXPECT_NE(message("").find("not a dnslens DGA model"), std::string::npos);
+}
+
+TEST(DgaTrainer, IsDeterministicAndNeedsEnoughLabels) {
+  DgaTrainingData data;
+  add_word_list("/usr/share/dict/american-english", data, 20000);
+  ASSERT_GT(data.labels.size(), 15000u);
+  DgaModel a = train_dga_model(data), b = train_dga_model(data);
+  EXPECT_EQ(a.serialize(), b.serialize());
+  EXPECT_LT(a.score("weather"), a.score("xkqzjvwpt"));
+  DgaTrainingData few;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(add_label("word" + std::to_string(i), few));
+  EXPECT_FALSE(add_label("caf\xc3\xa9", few));  // not a label character
+  EXPECT_THROW((void)train_dga_model(few), Error);
+}
+
+// Reference outputs published with the families' reverse-engineered algorithms.
+TEST(DgaFamilies, MatchTheirPublishedOutputs) {
+  EXPECT_EQ(generate_dga_domains(DgaFamily::kKraken, 0, 4),
+            (std::vector<std::string>{"rbqdxflojkj.mooo.com", "smhburg.dyndns.org", "cffxugijxn.yi.org", "ivxcxbj.dynserv.com"}));
+  EXPECT_EQ(generate_dga_domains(DgaFamily::kBanjori, 0, 3),
+            (std::vector<std::string>{"kwtoestnessbiophysicalohax.com", "rvcxestnessbiophysicalohax.com",
+                                      "hjbtestnessbiophysicalohax.com"}));
+  // Ramnit with seed EF214BBF, as the reference script prints it.
+  EXPECT_EQ(generate_dga_domains(DgaFamily::kRamnit, 0, 2),
+            (std::vector<std::string>{"mtsoexdphaqliva.com", "uulwwmawqjujuuprpp.com"}));
+  auto necurs = generate_dga_domains(DgaFamily::kNecurs, 20000, 50);
+  ASSERT_EQ(necurs.size(), 50u);
+  for (const auto& d : necurs) {
+    auto label = d.substr(0, d.find('.'));
+    EXPECT_GE(label.size(), 7u);
+    EXPECT_LE(label.size(), 21u);
+  }
+  EXPECT_EQ(generate_dga_domains(DgaFamily::kWordPairs, 1, 3, {"apple", "river"}).size(), 3u);
+}
+
+TEST(BenignNoise, ExactNamesAndNamesBelow) {
+  BenignNoise list = BenignNoise::parse("# comment\nmetadata.google.internal\n*.hash.cymru.com  # trailing\n\n", "test");
+  EXPECT_EQ(list.size(), 2u);
+  EXPECT_TRUE(list.matches("metadata.google.internal"));
+  EXPECT_FALSE(list.matches("x.metadata.google.internal"));
+  EXPECT_TRUE(list.matches("abc.malware.hash.cymru.com"));
+  EXPECT_FALSE(list.matches("hash.cymru.com"));  // *.x excludes x itself
+  EXPECT_FALSE(list.matches("cymru.com"));
+  try {
+    (void)BenignNoise::parse("ok.example\nbad..name\n", "list.txt");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("list.txt:2"), std::string::npos);
+  }
+  EXPECT_TRUE(BenignNoise::builtin().matches("does-not-exist.example.com"));
+  EXPECT_TRUE(BenignNoise::builtin().matches("ip-10-0-0-1.ec2.internal"));
+  EXPECT_FALSE(BenignNoise::builtin().matches("evil-tunnel.net"));
+}
+
+}  // namespace
+}  // namespace dnslens
