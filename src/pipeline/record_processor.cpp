@@ -244,14 +244,10 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   } else {
     e.domain = e.name;
   }
-  if (job.detection.events.size() == 1 || r.account_id != last_account_text_) {
-    last_account_ = b.add(r.account_id);
-    last_account_text_ = b.str(last_account_);
-  }
-  if (job.detection.events.size() == 1 || r.vpc_id != last_vpc_text_) {
-    last_vpc_ = b.add(r.vpc_id);
-    last_vpc_text_ = b.str(last_vpc_);
-  }
+  // Consecutive records usually share account and VPC; the strings are compared where they live
+  // (the arena may have moved since the last record).
+  if (b.events.size() == 1 || r.account_id != b.str(last_account_)) last_account_ = b.add(r.account_id);
+  if (b.events.size() == 1 || r.vpc_id != b.str(last_vpc_)) last_vpc_ = b.add(r.vpc_id);
   e.account = last_account_;
   e.vpc = last_vpc_;
   e.instance = b.add(r.instance);

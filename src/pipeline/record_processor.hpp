@@ -81,8 +81,7 @@ class RecordProcessor {
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
   char name_buf_[kMaxNormalizedName];
   char cname_buf_[kMaxNormalizedName];
-  StrRef last_account_, last_vpc_;  // reused while consecutive records share them
-  std::string_view last_account_text_, last_vpc_text_;
+  StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them
 };
 
 }  // namespace dnslens

@@ -1,0 +1,131 @@
+// Detections end to end through the real binary: findings on generated logs, the evaluation's
+// own check, retraining the DGA model, configuration errors.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include <simdjson.h>
+
+#include "cli_harness.hpp"
+
+namespace dnslens {
+namespace {
+
+using testing::lines_of;
+using testing::run_dnslens;
+using testing::Workdir;
+
+TEST(DetectCli, FindsEveryPlantedThreatOfTheDemoDayWithEvidence) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 200000 --seed 5 -o logs.jsonl.gz").exit_code, 0);
+  auto r = run_dnslens(w, "run logs.jsonl.gz -o out.jsonl -j2 --summary-json s.json --notify-file events.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser parser;
+  std::map<std::string, std::vector<std::string>> domains_by_type;
+  for (const auto& line : lines_of(w.read("dnslens-findings.jsonl"))) {
+    simdjson::dom::element f = parser.parse(line);
+    std::string type{std::string_view(f["finding_type"])};
+    std::string domain = f["domain"].is_null() ? "" : std::string(std::string_view(f["domain"]));
+    domains_by_type[type].push_back(domain);
+    EXPECT_FALSE(std::string_view(f["explanation"]).empty());
+    EXPECT_GT(simdjson::dom::array(f["evidence"]).size(), 0u) << line;
+    for (auto ev : simdjson::dom::array(f["evidence"])) EXPECT_FALSE(std::string_view(ev["query_name"]).empty());
+    EXPECT_LE(int64_t(f["evidence"].get_array().size()), 5);
+  }
+  EXPECT_EQ(domains_by_type["DGADomainRequest"].size(), 1u);
+  EXPECT_EQ(domains_by_type["DNSDataExfiltration"], std::vector<std::string>{"evil-tunnel.net"});
+  EXPECT_EQ(domains_by_type["Beaconing"], std::vector<std::string>{"update.c2-beacon.xyz"});
+  EXPECT_EQ(domains_by_type["ReverseDNSSweep"].size(), 1u);
+  for (const auto& [type, list] : domains_by_type) {
+    EXPECT_TRUE(type == "DGADomainRequest" || type == "DNSDataExfiltration" || type == "Beaconing" || type == "ReverseDNSSweep" ||
+                type == "VolumeAnomaly")
+        << type;
+  }
+  // Each finding was announced once through the notifier.
+  std::size_t announced = 0;
+  for (const auto& e : lines_of(w.read("events.jsonl"))) announced += e.find("\"event\":\"finding\"") != std::string::npos;
+  EXPECT_EQ(announced, lines_of(w.read("dnslens-findings.jsonl")).size());
+  // Every enriched record carries the name signals.
+  auto out = lines_of(w.read("out.jsonl"));
+  ASSERT_FALSE(out.empty());
+  simdjson::dom::element rec = parser.parse(out[0]);
+  for (const char* key : {"name_entropy", "subdomain_entropy", "name_length", "subdomain_length", "longest_label", "label_count",
+                          "digit_ratio", "consonant_ratio", "dga_score"}) {
+    EXPECT_TRUE(rec[key].is_number()) << key;
+  }
+  EXPECT_TRUE(rec["benign_noise"].is_bool());
+  simdjson::padded_string summary(w.read("s.json"));
+  simdjson::dom::element s = parser.parse(summary);
+  EXPECT_EQ(uint64_t(s["detection"]["events"]), uint64_t(s["records"]));
+  EXPECT_GT(uint64_t(s["detection"]["benign_noise"]), 0u);
+}
+
+TEST(DetectCli, NoDetectLeavesRecordsAndFindingsAlone) {
+  Workdir w;
+  w.write("in.jsonl", testing::record("www.example.com.") + "\n");
+  auto r = run_dnslens(w, "run in.jsonl -o out.jsonl --no-detect --summary-json s.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("out.jsonl").find("dga_score"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(w.file("dnslens-findings.jsonl")));
+  EXPECT_NE(w.read("s.json").find("\"detection\":null"), std::string::npos);
+}
+
+TEST(DetectCli, EvaluationFindsModerateScenariosWithoutFalseFindings) {
+  Workdir w;
+  auto r = run_dnslens(w, "detect eval --check --records 150000 -j2 --keep eval");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Precision per detector"), std::string::npos);
+  EXPECT_NE(r.out.find("): 0 findings"), std::string::npos) << r.out;
+  for (const char* d : {"dga ", "tunneling ", "beaconing ", "reverse_dns_sweep ", "volume_anomaly "}) {
+    EXPECT_NE(r.out.find(d), std::string::npos) << d;
+  }
+  EXPECT_TRUE(std::filesystem::exists(w.file("eval/planted-findings.jsonl")));
+  // A detector switched off misses its scenarios, and --check says so.
+  w.write("off.yaml", "beaconing:\n  enabled: false\n");
+  auto off = run_dnslens(w, "detect eval --check --records 150000 -j2 --detect-config off.yaml");
+  EXPECT_EQ(off.exit_code, 1) << off.out;
+}
+
+TEST(DetectCli, DgaModelRetrainsOnOwnLabelsAndScores) {
+  Workdir w;
+  std::string labels;
+  for (const char* base : {"billing", "orders", "payments", "ledger", "gateway", "metrics", "search", "catalog", "checkout", "profile"}) {
+    for (int i = 0; i < 150; ++i) labels += std::string(base) + "-service-" + std::to_string(i) + ".com\n";
+  }
+  w.write("labels.txt", labels);
+  auto t = run_dnslens(w, "dga train --no-defaults --psl-section none --labels labels.txt -o model.txt");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto s = run_dnslens(w, "dga score --dga-model model.txt billing-service-7.com xkqzjvwptrq.com");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto rows = lines_of(s.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_LT(std::stod(rows[1]), std::stod(rows[2]));
+  w.write("bad-model.txt", "format something-else\n");
+  auto bad = run_dnslens(w, "dga score --dga-model bad-model.txt x.com");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("DGA model line 1"), std::string::npos) << bad.err;
+  auto ev = run_dnslens(w, "dga eval --per-family 300");
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  EXPECT_NE(ev.out.find("necurs"), std::string::npos);
+  EXPECT_NE(ev.out.find("TPR@1%"), std::string::npos);
+}
+
+TEST(DetectCli, ConfigurationErrorsNameTheKey) {
+  Workdir w;
+  w.write("in.jsonl", testing::record("www.example.com.") + "\n");
+  w.write("cfg.yaml", "tunneling:\n  min_querys: 3\n");
+  auto r = run_dnslens(w, "run in.jsonl -o none --detect-config cfg.yaml");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown key 'tunneling.min_querys'"), std::string::npos) << r.err;
+  auto d = run_dnslens(w, "detect defaults");
+  ASSERT_EQ(d.exit_code, 0);
+  w.write("defaults.yaml", d.out);
+  EXPECT_EQ(run_dnslens(w, "run in.jsonl -o none --detect-config defaults.yaml").exit_code, 0);
+  w.write("noise.txt", "www.example.com\n");
+  auto n = run_dnslens(w, "run in.jsonl -o out.jsonl --benign-noise noise.txt");
+  ASSERT_EQ(n.exit_code, 0) << n.err;
+  EXPECT_NE(w.read("out.jsonl").find("\"benign_noise\":true"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dnslens
