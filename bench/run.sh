@@ -30,14 +30,14 @@ build/bench/bench_bare_parse "$WORK/r53.jsonl"
 build/bench/bench_bare_parse --stream "$WORK/r53.jsonl"
 T_BARE_MEM=$(best build/bench/bench_bare_parse "$WORK/r53.jsonl"); report "bare simdjson parse, whole file read first" "$T_BARE_MEM"
 T_BARE=$(best build/bench/bench_bare_parse --stream "$WORK/r53.jsonl"); report "bare simdjson parse, streaming 4 MiB reads" "$T_BARE"
-T_J1=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q); report "dnslens run -j1 (parse+PSL+match+write file)" "$T_J1"
-T_J1N=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q); report "dnslens run -j1, output formatted to /dev/null" "$T_J1N"
-T_J2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q); report "dnslens run -j2 (write file)" "$T_J2"
-T_J2N=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null --interesting "$WORK/interesting.txt" -q); report "dnslens run -j2, output to /dev/null" "$T_J2N"
+T_J1=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (parse+PSL+match+write file)" "$T_J1"
+T_J1N=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1, output formatted to /dev/null" "$T_J1N"
+T_J2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j2 (write file)" "$T_J2"
+T_J2N=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j2, output to /dev/null" "$T_J2N"
 T_CAT=$(best sh -c "cat '$WORK/r53.jsonl' > '$WORK/out.jsonl'"); report "cat input > file (the file system's write cost)" "$T_CAT"
 T_IGZ=$(best sh -c "igzip -dc '$WORK/r53.jsonl.gz' > /dev/null"); report "igzip -dc > /dev/null (.gz baseline)" "$T_IGZ"
-T_GZ=$(best $BIN run "$WORK/r53.jsonl.gz" -j 2 -o /dev/null --interesting "$WORK/interesting.txt" -q); report "dnslens run .gz -j2, output to /dev/null" "$T_GZ"
-T_GZ1=$(best $BIN run "$WORK/r53.jsonl.gz" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q); report "dnslens run .gz -j1, output to /dev/null" "$T_GZ1"
+T_GZ=$(best $BIN run "$WORK/r53.jsonl.gz" -j 2 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run .gz -j2, output to /dev/null" "$T_GZ"
+T_GZ1=$(best $BIN run "$WORK/r53.jsonl.gz" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run .gz -j1, output to /dev/null" "$T_GZ1"
 r() { echo "$1 / $2" | bc -l | cut -c1-5; }
 echo "ratios (throughput = 1/time):"
 echo "  -j1 (file) / bare streaming:           $(r "$T_BARE" "$T_J1")   (target >= 0.40)"
@@ -103,8 +103,19 @@ for n in names: ex(n).registered_domain
 print(f"python tldextract: {len(names)/(time.time()-t):.0f} names/s")
 PY
 fi
+echo "--- detection: name signals + all detectors against the same run without them ---"
+T_DN1=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null -q --no-detect --findings "$WORK/f.jsonl"); report "dnslens run -j1 /dev/null, --no-detect" "$T_DN1"
+T_D1=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null -q --findings "$WORK/f.jsonl"); report "dnslens run -j1 /dev/null, detectors on" "$T_D1"
+T_DN2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null -q --no-detect --findings "$WORK/f.jsonl"); report "dnslens run -j2 /dev/null, --no-detect" "$T_DN2"
+T_D2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null -q --findings "$WORK/f.jsonl"); report "dnslens run -j2 /dev/null, detectors on" "$T_D2"
+echo "  detectors on / off, -j1: $(r "$T_DN1" "$T_D1"); -j2: $(r "$T_DN2" "$T_D2")"
+test "$(wc -l < "$WORK/f.jsonl")" -gt 0 || { echo "bench: the detectors found nothing in the generated day" >&2; exit 1; }
 echo "--- peak memory (streaming: should not grow with input) ---"
 /usr/bin/time -f "100 MB input: %M KB max RSS" $BIN run "$WORK/slice100m.jsonl" -j 2 -o /dev/null -q
 /usr/bin/time -f "1 GB input:   %M KB max RSS" $BIN run "$WORK/r53.jsonl" -j 2 -o /dev/null -q
+if [ "${BENCH_10G:-0}" = 1 ]; then
+  # The 1 GB day ten times over stdin: detector state must stay capped, not grow with the input.
+  /usr/bin/time -f "10 GB input:  %M KB max RSS" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do cat '$WORK/r53.jsonl'; done | $BIN run - -j 2 -o /dev/null -q --findings '$WORK/f10.jsonl'"
+fi
 echo "--- micro ---"
 build/bench/bench_micro --benchmark_min_time=0.5 2>/dev/null | grep BM_
