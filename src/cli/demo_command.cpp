@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/detect_options.hpp"
 #include "enrich/dns_firewall/firewall_simulation.hpp"
 #include "enrich/dns_firewall/policy_loader.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
@@ -117,8 +118,13 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     FirewallPolicy policy = load_policy({o->dir + "/firewall-policy.yaml"}, {});
     policy.validate();
     FirewallEvaluator firewall(std::move(policy));
-    SimulatedRun run = run_with_firewall_simulation(rc, Enrichers{&psl, &interesting, &intel_handle, false, &firewall},
-                                                    notifier.get());
+    std::unique_ptr<Detection> detection = DetectOptions{}.build();
+    detection->announce_to(notifier.get());
+    Enrichers enrichers{&psl, &interesting, &intel_handle, false, &firewall};
+    detection->wire(enrichers);
+    SimulatedRun run = run_with_firewall_simulation(rc, enrichers, notifier.get(), detection->detectors.get(), detection->store.get());
+    const std::string findings_path = o->dir + "/findings.jsonl";
+    detection->write_findings(findings_path);
     const RunSummary& summary = run.summary;
     const FirewallSimulation& total = run.simulation;
     std::fputs(summary.to_text().c_str(), stderr);
@@ -132,6 +138,9 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
                  "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
                  "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",
                  rc.output_dir.c_str(), nc.file.c_str(), rc.output_dir.c_str());
+    std::fprintf(stderr, "dnslens demo: %zu findings (DGA, tunneling, beaconing, sweeps, anomalies, threat intel) in %s\n"
+                         "Try: jq -r '[.severity,.finding_type,.source,.domain] | @tsv' %s\n",
+                 detection->store->size(), findings_path.c_str(), findings_path.c_str());
     return summary.files_failed ? 3 : 0;
   });
 }

@@ -13,6 +13,7 @@ struct SimulatedRun {
 
 // enrichers.firewall must be set; it is the evaluator the report describes.
 [[nodiscard]] SimulatedRun run_with_firewall_simulation(const RunConfig& config, const Enrichers& enrichers,
-                                                        MatchNotifier* notifier);
+                                                        MatchNotifier* notifier, DetectorSet* detectors = nullptr,
+                                                        const FindingStore* findings = nullptr);
 
 }  // namespace dnslens
