@@ -121,6 +121,34 @@ int eval(const EvalOptions& o) {
   EvalRun benign = run_once(o, dir, {}, "benign");
 
   const auto& truth = planted.generated.scenarios;
+  // Each scenario is detected or not, and each finding is true, explained or false: decided once.
+  std::vector<bool> detected(truth.size(), false);
+  enum class Verdict { kTrue, kExplained, kFalse };
+  std::vector<Verdict> verdicts;
+  for (const auto& f : planted.findings) {
+    bool is_true = false, is_explained = false;
+    for (std::size_t t = 0; t < truth.size(); ++t) {
+      if (matches(f, truth[t])) {
+        is_true = true;
+        detected[t] = true;
+      }
+      // Another planted scenario on the same entity at the same time (a DGA burst is also an
+      // NXDOMAIN spike) explains the finding without being its target.
+      is_explained = is_explained || (same_entity(f, truth[t]) && overlaps(f, truth[t]));
+    }
+    verdicts.push_back(is_true ? Verdict::kTrue : is_explained ? Verdict::kExplained : Verdict::kFalse);
+  }
+  auto found_among = [&](auto&& selected, std::size_t& n) {
+    std::size_t found = 0;
+    n = 0;
+    for (std::size_t t = 0; t < truth.size(); ++t) {
+      if (!selected(truth[t])) continue;
+      ++n;
+      found += detected[t];
+    }
+    return found;
+  };
+
   std::string out = fmt::format(
       "dnslens detection evaluation: {} background records (+{} planted and benign look-alike records), {} scenarios, "
       "seed {}\n\nRecall per scenario\n{:<18} {:<9} {:>7} {:>7}  {}\n",
@@ -128,14 +156,8 @@ int eval(const EvalOptions& o) {
   bool moderate_missed = false;
   for (ScenarioKind k : kAllScenarioKinds) {
     for (Intensity i : kAllIntensities) {
-      std::size_t n = 0, found = 0;
-      for (const auto& s : truth) {
-        if (s.kind != k || s.intensity != i) continue;
-        ++n;
-        bool hit = false;
-        for (const auto& f : planted.findings) hit = hit || matches(f, s);
-        found += hit;
-      }
+      std::size_t n = 0;
+      const std::size_t found = found_among([&](const PlantedScenario& s) { return s.kind == k && s.intensity == i; }, n);
       if (i != Intensity::kLow && found < n) moderate_missed = true;
       out += fmt::format("{:<18} {:<9} {:>7} {:>7}  {}\n", scenario_kind_name(k), intensity_name(i), n, found, scenario_description(k, i));
     }
@@ -145,29 +167,16 @@ int eval(const EvalOptions& o) {
   std::size_t false_total = 0;
   for (ScenarioKind k : kAllScenarioKinds) {
     std::size_t total = 0, tp = 0, fp = 0, explained = 0;
-    for (const auto& f : planted.findings) {
+    for (std::size_t i = 0; i < planted.findings.size(); ++i) {
       ScenarioKind fk;
-      if (!kind_of(f.type, fk) || fk != k) continue;
+      if (!kind_of(planted.findings[i].type, fk) || fk != k) continue;
       ++total;
-      bool is_true = false, is_explained = false;
-      for (const auto& s : truth) {
-        is_true = is_true || matches(f, s);
-        // Another planted scenario on the same entity at the same time (a DGA burst is also an
-        // NXDOMAIN spike) explains the finding without being its target.
-        is_explained = is_explained || (same_entity(f, s) && overlaps(f, s));
-      }
-      if (is_true) ++tp;
-      else if (is_explained) ++explained;
-      else ++fp;
+      tp += verdicts[i] == Verdict::kTrue;
+      explained += verdicts[i] == Verdict::kExplained;
+      fp += verdicts[i] == Verdict::kFalse;
     }
-    std::size_t n = 0, found = 0;
-    for (const auto& s : truth) {
-      if (s.kind != k) continue;
-      ++n;
-      bool hit = false;
-      for (const auto& f : planted.findings) hit = hit || matches(f, s);
-      found += hit;
-    }
+    std::size_t n = 0;
+    const std::size_t found = found_among([&](const PlantedScenario& s) { return s.kind == k; }, n);
     false_total += fp;
     out += fmt::format("{:<18} {:>8} {:>6} {:>6} {:>9} {:>8.1f}% {:>6.1f}%\n", scenario_kind_name(k), total, tp, fp, explained,
                        tp + fp ? 100.0 * static_cast<double>(tp) / static_cast<double>(tp + fp) : 100.0,
@@ -177,13 +186,9 @@ int eval(const EvalOptions& o) {
                      "lookups, CDN hex names, client-address PTRs, browser random-name probes): {} findings\n",
                      benign.generated.records, benign.findings.size());
   for (const auto& f : benign.findings) out += fmt::format("  false finding: {}\n", f.explanation);
-  for (const auto& f : planted.findings) {
-    bool is_true = false, is_explained = false;
-    for (const auto& s : truth) {
-      is_true = is_true || matches(f, s);
-      is_explained = is_explained || (same_entity(f, s) && overlaps(f, s));
-    }
-    if (!is_true && !is_explained && f.type != FindingType::kThreatIntelMatch) out += fmt::format("  false finding: {}\n", f.explanation);
+  for (std::size_t i = 0; i < planted.findings.size(); ++i) {
+    const Finding& f = planted.findings[i];
+    if (verdicts[i] == Verdict::kFalse && f.type != FindingType::kThreatIntelMatch) out += fmt::format("  false finding: {}\n", f.explanation);
   }
   if (!temporary) out += fmt::format("\nLogs, findings and ground truth are in {}\n", dir.string());
   std::fputs(out.c_str(), stdout);

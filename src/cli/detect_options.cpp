@@ -1,7 +1,6 @@
 #include "cli/detect_options.hpp"
 
 #include "detect/dga/default_dga_model.hpp"
-#include "io/read_file.hpp"
 #include "sinks/output_sink.hpp"
 
 namespace dnslens::cli {
@@ -53,7 +52,7 @@ std::unique_ptr<Detection> DetectOptions::build() const {
   const std::string model_path = !dga_model.empty() ? dga_model : d->config.dga_model;
   const std::string noise_path = !benign_noise.empty() ? benign_noise : d->config.benign_noise;
   if (!model_path.empty()) {
-    d->own_model.emplace(DgaModel::parse(read_whole_file(model_path, "DGA model", ErrorCode::kConfig)));
+    d->own_model.emplace(DgaModel::load_file(model_path));
     d->model = &*d->own_model;
   } else {
     d->model = &default_dga_model();

@@ -27,7 +27,7 @@ namespace {
 
 DgaModel load_model(const std::string& path) {
   if (path.empty()) return default_dga_model();
-  return DgaModel::parse(read_whole_file(path, "DGA model", ErrorCode::kConfig));
+  return DgaModel::load_file(path);
 }
 
 // Labels of resolved (NOERROR) names in logs: what this site's benign traffic looks like.
@@ -87,9 +87,7 @@ int train(const TrainOptions& o) {
     std::string_view rest = text;
     std::size_t added = 0;
     while (!rest.empty()) {
-      std::size_t nl = rest.find('\n');
-      std::string_view entry = list_entry(rest.substr(0, nl));
-      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+      std::string_view entry = list_entry(take_line(rest));
       if (entry.empty()) continue;
       NormalizedName norm = normalize_name(entry, buf);
       if (!norm.valid_syntax) continue;
@@ -145,9 +143,7 @@ int score(const ScoreOptions& o) {
     std::string text = read_whole_file("-", "names", ErrorCode::kIo);
     std::string_view rest = text;
     while (!rest.empty()) {
-      std::size_t nl = rest.find('\n');
-      std::string_view n = list_entry(rest.substr(0, nl));
-      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+      std::string_view n = list_entry(take_line(rest));
       if (!n.empty()) names.emplace_back(n);
     }
   }

@@ -12,6 +12,14 @@ namespace dnslens {
   return s;
 }
 
+// Removes the first line from text and returns it without its '\n'; text keeps what follows.
+[[nodiscard]] constexpr std::string_view take_line(std::string_view& text) {
+  const auto nl = text.find('\n');
+  const std::string_view line = text.substr(0, nl);
+  text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  return line;
+}
+
 // One entry of a line-per-entry list file (domain lists): the line without its # comment and the
 // whitespace around what is left.
 [[nodiscard]] constexpr std::string_view list_entry(std::string_view line) {

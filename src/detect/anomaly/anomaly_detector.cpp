@@ -17,8 +17,6 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-std::int64_t floor_to(std::int64_t ts, std::int64_t step) { return ts - ((ts % step) + step) % step; }
-
 }  // namespace
 
 void AnomalyDetector::observe(const EventContext& ctx, FindingSink& sink) {
@@ -30,23 +28,13 @@ void AnomalyDetector::observe(const EventContext& ctx, FindingSink& sink) {
     auto it = entities_.find(key);
     if (it == entities_.end()) {
       if (entities_.size() >= config_.max_entities) {
-        // Least recently seen half goes; their open buckets are judged first.
-        std::vector<std::pair<std::int64_t, std::uint64_t>> by_age;
-        for (const auto& [k, s] : entities_) by_age.emplace_back(s.last_ms, k);
-        const std::size_t drop = by_age.size() / 2;
-        std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop), by_age.end());
-        for (std::size_t i = 0; i < drop; ++i) {
-          auto victim = entities_.find(by_age[i].second);
-          close_bucket(victim->second, sink);
-          entities_.erase(victim);
-          ++stats_.evicted;
-        }
+        evict_least_recent_half(entities_, stats_, [&](State& s) { close_bucket(s, sink); });
       }
       it = entities_.try_emplace(key).first;
       State& s = it->second;
       s.vpc_hash = e.vpc_hash;
       s.is_vpc = vpc;
-      s.bucket_start_ms = floor_to(e.ts_ms, config_.bucket_seconds * 1000);
+      s.bucket_start_ms = window_start(e.ts_ms, config_.bucket_seconds * 1000);
       s.entity = ctx.entity();
       if (vpc) {
         s.entity.instance.clear();
@@ -55,13 +43,13 @@ void AnomalyDetector::observe(const EventContext& ctx, FindingSink& sink) {
       }
       stats_.peak_keys = std::max<std::uint64_t>(stats_.peak_keys, entities_.size());
     }
-    update(it->second, key, ctx, sink);
+    update(it->second, ctx, sink);
   }
 }
 
-void AnomalyDetector::update(State& s, std::uint64_t, const EventContext& ctx, FindingSink& sink) {
+void AnomalyDetector::update(State& s, const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
-  const std::int64_t bucket = floor_to(e.ts_ms, config_.bucket_seconds * 1000);
+  const std::int64_t bucket = window_start(e.ts_ms, config_.bucket_seconds * 1000);
   if (bucket < s.bucket_start_ms) {
     ++stats_.late;
     return;
@@ -161,7 +149,7 @@ void AnomalyDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, 
   const std::int64_t step = config_.bucket_seconds * 1000;
   for (auto& [key, s] : entities_) {
     const std::int64_t clock = clocks.of(s.vpc_hash);
-    if (s.bucket_start_ms + step + lateness_ms <= clock) advance_to(s, floor_to(clock - lateness_ms, step), sink);
+    if (s.bucket_start_ms + step + lateness_ms <= clock) advance_to(s, window_start(clock - lateness_ms, step), sink);
   }
 }
 

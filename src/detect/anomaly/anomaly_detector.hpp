@@ -10,7 +10,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "detect/engine/detection_config.hpp"
-#include "detect/engine/detector.hpp"
+#include "detect/engine/keyed_windows.hpp"
 
 namespace dnslens {
 
@@ -43,7 +43,7 @@ class AnomalyDetector : public Detector {
   };
 
  private:
-  void update(State& s, std::uint64_t key, const EventContext& ctx, FindingSink& sink);
+  void update(State& s, const EventContext& ctx, FindingSink& sink);
   void close_bucket(State& s, FindingSink& sink);
   void push_history(State& s, const Counts& c);
   void advance_to(State& s, std::int64_t bucket_start, FindingSink& sink);

@@ -16,9 +16,7 @@ BenignNoise BenignNoise::parse(std::string_view text, std::string_view origin) {
   char buf[kMaxNormalizedName];
   while (!text.empty()) {
     ++line_no;
-    std::size_t nl = text.find('\n');
-    std::string_view entry = list_entry(text.substr(0, nl));
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::string_view entry = list_entry(take_line(text));
     if (entry.empty()) continue;
     bool below = entry.starts_with("*.");
     if (below) entry.remove_prefix(2);

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
+#include "io/read_file.hpp"
 
 namespace dnslens {
 
@@ -168,6 +170,10 @@ std::string DgaModel::serialize() const {
   return out;
 }
 
+DgaModel DgaModel::load_file(const std::string& path) {
+  return parse(read_whole_file(path, "DGA model", ErrorCode::kConfig));
+}
+
 DgaModel DgaModel::parse(std::string_view text) {
   std::vector<std::uint32_t> counts(kTable, 0);
   Features mean{}, scale{}, weights{};
@@ -199,9 +205,7 @@ DgaModel DgaModel::parse(std::string_view text) {
   };
   while (!text.empty()) {
     ++line_no;
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::string_view line = take_line(text);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
     std::size_t sp = line.find(' ');

@@ -32,6 +32,7 @@ class DgaModel {
 
   // Throws Error(kConfig) naming the line that is wrong.
   static DgaModel parse(std::string_view text);
+  static DgaModel load_file(const std::string& path);
   [[nodiscard]] std::string serialize() const;
 
   // Average surprise, in bits, of each character of the label and of its end.

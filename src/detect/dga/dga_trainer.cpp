@@ -95,9 +95,7 @@ void add_word_list(const std::string& path, DgaTrainingData& data, std::size_t m
   std::vector<std::string_view> words;
   std::string_view rest = text;
   while (!rest.empty()) {
-    std::size_t nl = rest.find('\n');
-    std::string_view w = list_entry(rest.substr(0, nl));
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    std::string_view w = list_entry(take_line(rest));
     if (w.ends_with("'s")) w.remove_suffix(2);
     if (!w.empty()) words.push_back(w);
   }
@@ -113,9 +111,7 @@ void add_psl_labels(const std::string& path, PslSection section, DgaTrainingData
   std::size_t added = 0;
   std::string_view rest = text;
   while (!rest.empty()) {
-    std::size_t nl = rest.find('\n');
-    std::string_view line = trim_json_space(rest.substr(0, nl));
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    std::string_view line = trim_json_space(take_line(rest));
     if (line.starts_with("// ===BEGIN PRIVATE DOMAINS===")) in_private = true;
     if (line.empty() || line.starts_with("//")) continue;
     if (section == PslSection::kIcann && in_private) continue;

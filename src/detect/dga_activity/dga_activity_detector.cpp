@@ -8,9 +8,8 @@
 
 namespace dnslens {
 
-void DgaActivityDetector::State::reset(std::int64_t start) {
+void DgaWindow::reset(std::int64_t start) {
   window_start_ms = start;
-  first_ms = last_ms = 0;
   queries = nxdomain = 0;
   score_sum = 0;
   names.clear();
@@ -24,14 +23,8 @@ void DgaActivityDetector::observe(const EventContext& ctx, FindingSink& sink) {
       !e.has(kEventHasRegistered)) {
     return;
   }
-  ++stats_.events;
-  State* s = windows_.at(e.source_hash, e, stats_, [&](State& st) { close(st, sink); });
+  DgaWindow* s = open(e.source_hash, ctx, sink);
   if (s == nullptr) return;
-  if (s->queries == 0) {
-    s->first_ms = e.ts_ms;
-    if (s->entity.source.empty()) s->entity = ctx.entity();
-  }
-  s->first_ms = std::min(s->first_ms, e.ts_ms);
   ++s->queries;
   s->nxdomain += e.rcode == RcodeKind::kNxDomain;
   s->score_sum += e.dga_score;
@@ -41,7 +34,7 @@ void DgaActivityDetector::observe(const EventContext& ctx, FindingSink& sink) {
   }
 }
 
-void DgaActivityDetector::close(State& s, FindingSink& sink) {
+void DgaActivityDetector::close(DgaWindow& s, FindingSink& sink) {
   const std::size_t distinct = s.names.size();
   if (distinct < config_.min_distinct_names || s.queries == 0) return;
   const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
@@ -78,20 +71,6 @@ void DgaActivityDetector::close(State& s, FindingSink& sink) {
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
   sink.emit(std::move(f));
-}
-
-void DgaActivityDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
-  windows_.sweep(clocks, lateness_ms, [&](State& s) { close(s, sink); });
-}
-
-void DgaActivityDetector::finish(FindingSink& sink) {
-  windows_.finish([&](State& s) { close(s, sink); });
-}
-
-DetectorStats DgaActivityDetector::stats() const {
-  DetectorStats s = stats_;
-  s.keys = windows_.size();
-  return s;
 }
 
 }  // namespace dnslens

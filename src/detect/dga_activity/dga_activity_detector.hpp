@@ -12,41 +12,34 @@
 
 namespace dnslens {
 
-class DgaActivityDetector : public Detector {
+struct DgaWindow {
+  std::uint64_t vpc_hash = 0;
+  std::int64_t window_start_ms = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::uint32_t queries = 0;
+  std::uint32_t nxdomain = 0;
+  double score_sum = 0;
+  absl::flat_hash_set<std::uint64_t> names;
+  Entity entity;
+  std::vector<std::string> examples;
+  std::vector<std::string> evidence;
+  void reset(std::int64_t start);
+};
+
+class DgaActivityDetector : public WindowedDetector<DgaWindow> {
  public:
   DgaActivityDetector(const DgaActivityConfig& config, std::uint32_t evidence)
-      : config_(config), evidence_(evidence), windows_(config.window_seconds * 1000, config.max_keys) {
-    stats_.name = "dga";
-  }
+      : WindowedDetector("dga", config.window_seconds, config.max_keys), config_(config), evidence_(evidence) {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
-  void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
-  void finish(FindingSink& sink) override;
-  [[nodiscard]] DetectorStats stats() const override;
 
   static constexpr std::size_t kMaxDistinct = 1024;  // distinct names counted exactly per window
 
-  struct State {
-    std::uint64_t vpc_hash = 0;
-    std::int64_t window_start_ms = 0;
-    std::int64_t first_ms = 0;
-    std::int64_t last_ms = 0;
-    std::uint32_t queries = 0;
-    std::uint32_t nxdomain = 0;
-    double score_sum = 0;
-    absl::flat_hash_set<std::uint64_t> names;
-    Entity entity;
-    std::vector<std::string> examples;
-    std::vector<std::string> evidence;
-    void reset(std::int64_t start);
-  };
-
  private:
-  void close(State& s, FindingSink& sink);
+  void close(DgaWindow& s, FindingSink& sink) override;
 
   DgaActivityConfig config_;
   std::uint32_t evidence_;
-  KeyedWindows<State> windows_;
-  DetectorStats stats_;
 };
 
 }  // namespace dnslens

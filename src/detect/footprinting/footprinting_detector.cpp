@@ -6,9 +6,8 @@
 
 namespace dnslens {
 
-void FootprintingDetector::State::reset(std::int64_t start) {
+void FootprintingWindow::reset(std::int64_t start) {
   window_start_ms = start;
-  first_ms = last_ms = 0;
   ptr_queries = nxdomain = addresses = 0;
   ranges.clear();
   evidence.clear();
@@ -17,14 +16,8 @@ void FootprintingDetector::State::reset(std::int64_t start) {
 void FootprintingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
   if (!e.has(kEventReverseParsed) || e.has(kEventBenignNoise)) return;
-  ++stats_.events;
-  State* s = windows_.at(e.source_hash, e, stats_, [&](State& st) { close(st, sink); });
+  FootprintingWindow* s = open(e.source_hash, ctx, sink);
   if (s == nullptr) return;
-  if (s->ptr_queries == 0) {
-    s->first_ms = e.ts_ms;
-    if (s->entity.source.empty()) s->entity = ctx.entity();
-  }
-  s->first_ms = std::min(s->first_ms, e.ts_ms);
   ++s->ptr_queries;
   s->nxdomain += e.rcode == RcodeKind::kNxDomain;
   auto it = s->ranges.find(e.reverse_group);
@@ -40,11 +33,11 @@ void FootprintingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   }
 }
 
-void FootprintingDetector::close(State& s, FindingSink& sink) {
+void FootprintingDetector::close(FootprintingWindow& s, FindingSink& sink) {
   if (s.addresses < config_.min_addresses || s.ptr_queries == 0) return;
   // The range swept most densely.
   std::uint64_t best_group = 0;
-  const Range* best = nullptr;
+  const SweepRange* best = nullptr;
   std::size_t best_count = 0;
   for (const auto& [group, range] : s.ranges) {
     std::size_t n = range.hosts.count();
@@ -92,20 +85,6 @@ void FootprintingDetector::close(State& s, FindingSink& sink) {
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
   sink.emit(std::move(f));
-}
-
-void FootprintingDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
-  windows_.sweep(clocks, lateness_ms, [&](State& s) { close(s, sink); });
-}
-
-void FootprintingDetector::finish(FindingSink& sink) {
-  windows_.finish([&](State& s) { close(s, sink); });
-}
-
-DetectorStats FootprintingDetector::stats() const {
-  DetectorStats s = stats_;
-  s.keys = windows_.size();
-  return s;
 }
 
 }  // namespace dnslens

@@ -14,44 +14,38 @@
 
 namespace dnslens {
 
-class FootprintingDetector : public Detector {
+struct SweepRange {
+  std::bitset<256> hosts;
+  bool v6 = false;
+};
+
+struct FootprintingWindow {
+  std::uint64_t vpc_hash = 0;
+  std::int64_t window_start_ms = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::uint32_t ptr_queries = 0;
+  std::uint32_t nxdomain = 0;
+  std::uint32_t addresses = 0;  // distinct, over tracked ranges
+  absl::flat_hash_map<std::uint64_t, SweepRange> ranges;
+  Entity entity;
+  std::vector<std::string> evidence;
+  void reset(std::int64_t start);
+};
+
+class FootprintingDetector : public WindowedDetector<FootprintingWindow> {
  public:
   FootprintingDetector(const FootprintingConfig& config, std::uint32_t evidence)
-      : config_(config), evidence_(evidence), windows_(config.window_seconds * 1000, config.max_keys) {
-    stats_.name = "footprinting";
-  }
+      : WindowedDetector("footprinting", config.window_seconds, config.max_keys), config_(config), evidence_(evidence) {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
-  void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
-  void finish(FindingSink& sink) override;
-  [[nodiscard]] DetectorStats stats() const override;
 
   static constexpr std::size_t kMaxRanges = 256;  // ranges tracked per source and window
 
-  struct Range {
-    std::bitset<256> hosts;
-    bool v6 = false;
-  };
-  struct State {
-    std::uint64_t vpc_hash = 0;
-    std::int64_t window_start_ms = 0;
-    std::int64_t first_ms = 0;
-    std::int64_t last_ms = 0;
-    std::uint32_t ptr_queries = 0;
-    std::uint32_t nxdomain = 0;
-    std::uint32_t addresses = 0;  // distinct, over tracked ranges
-    absl::flat_hash_map<std::uint64_t, Range> ranges;
-    Entity entity;
-    std::vector<std::string> evidence;
-    void reset(std::int64_t start);
-  };
-
  private:
-  void close(State& s, FindingSink& sink);
+  void close(FootprintingWindow& s, FindingSink& sink) override;
 
   FootprintingConfig config_;
   std::uint32_t evidence_;
-  KeyedWindows<State> windows_;
-  DetectorStats stats_;
 };
 
 }  // namespace dnslens

@@ -6,9 +6,8 @@
 
 namespace dnslens {
 
-void TunnelingDetector::State::reset(std::int64_t start) {
+void TunnelingWindow::reset(std::int64_t start) {
   window_start_ms = start;
-  first_ms = last_ms = 0;
   queries = data_types = nxdomain = random_labels = longest_label = 0;
   bytes = 0;
   entropy_sum = 0;
@@ -19,18 +18,9 @@ void TunnelingDetector::State::reset(std::int64_t start) {
 void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
   if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length) return;
-  ++stats_.events;
-  bool created = false;
-  State* s = windows_.at(mix_keys(e.source_hash, e.domain_hash), e, stats_, [&](State& st) { close(st, sink); }, &created);
+  TunnelingWindow* s = open(mix_keys(e.source_hash, e.domain_hash), ctx, sink);
   if (s == nullptr) return;
-  if (s->queries == 0) {
-    s->first_ms = e.ts_ms;
-    if (s->domain.empty()) {
-      s->entity = ctx.entity();
-      s->domain = std::string(ctx.str(e.domain));
-    }
-  }
-  s->first_ms = std::min(s->first_ms, e.ts_ms);
+  if (s->domain.empty()) s->domain = std::string(ctx.str(e.domain));
   ++s->queries;
   s->bytes += e.subdomain_length;
   s->entropy_sum += e.subdomain_entropy;
@@ -43,7 +33,7 @@ void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   if (s->evidence.size() < evidence_) s->evidence.emplace_back(ctx.line());
 }
 
-void TunnelingDetector::close(State& s, FindingSink& sink) {
+void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   if (s.queries < config_.min_queries) return;
   const double distinct = s.distinct.estimate();
   const double random_share = static_cast<double>(s.random_labels) / s.queries;
@@ -80,20 +70,6 @@ void TunnelingDetector::close(State& s, FindingSink& sink) {
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
   sink.emit(std::move(f));
-}
-
-void TunnelingDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
-  windows_.sweep(clocks, lateness_ms, [&](State& s) { close(s, sink); });
-}
-
-void TunnelingDetector::finish(FindingSink& sink) {
-  windows_.finish([&](State& s) { close(s, sink); });
-}
-
-DetectorStats TunnelingDetector::stats() const {
-  DetectorStats s = stats_;
-  s.keys = windows_.size();
-  return s;
 }
 
 }  // namespace dnslens

@@ -12,43 +12,36 @@
 
 namespace dnslens {
 
-class TunnelingDetector : public Detector {
+struct TunnelingWindow {
+  std::uint64_t vpc_hash = 0;
+  std::int64_t window_start_ms = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::uint32_t queries = 0;
+  std::uint32_t data_types = 0;
+  std::uint32_t nxdomain = 0;
+  std::uint32_t random_labels = 0;
+  std::uint32_t longest_label = 0;
+  std::uint64_t bytes = 0;
+  double entropy_sum = 0;
+  HyperLogLog distinct;
+  Entity entity;
+  std::string domain;
+  std::vector<std::string> evidence;
+  void reset(std::int64_t start);
+};
+
+class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
  public:
   TunnelingDetector(const TunnelingConfig& config, std::uint32_t evidence)
-      : config_(config), evidence_(evidence), windows_(config.window_seconds * 1000, config.max_keys) {
-    stats_.name = "tunneling";
-  }
+      : WindowedDetector("tunneling", config.window_seconds, config.max_keys), config_(config), evidence_(evidence) {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
-  void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
-  void finish(FindingSink& sink) override;
-  [[nodiscard]] DetectorStats stats() const override;
-
-  struct State {
-    std::uint64_t vpc_hash = 0;
-    std::int64_t window_start_ms = 0;
-    std::int64_t first_ms = 0;
-    std::int64_t last_ms = 0;
-    std::uint32_t queries = 0;
-    std::uint32_t data_types = 0;
-    std::uint32_t nxdomain = 0;
-    std::uint32_t random_labels = 0;
-    std::uint32_t longest_label = 0;
-    std::uint64_t bytes = 0;
-    double entropy_sum = 0;
-    HyperLogLog distinct;
-    Entity entity;
-    std::string domain;
-    std::vector<std::string> evidence;
-    void reset(std::int64_t start);
-  };
 
  private:
-  void close(State& s, FindingSink& sink);
+  void close(TunnelingWindow& s, FindingSink& sink) override;
 
   TunnelingConfig config_;
   std::uint32_t evidence_;
-  KeyedWindows<State> windows_;
-  DetectorStats stats_;
 };
 
 }  // namespace dnslens

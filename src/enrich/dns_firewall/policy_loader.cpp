@@ -160,9 +160,7 @@ void read_domain_lines(std::string_view text, DomainList& list) {
   std::size_t line_no = 0;
   while (!text.empty()) {
     ++line_no;
-    const auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::string_view line = take_line(text);
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     line = list_entry(line);
     if (line.empty()) continue;

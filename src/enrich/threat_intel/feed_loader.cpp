@@ -132,9 +132,7 @@ void load_list(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
                Problems& problems) {
   std::size_t line_no = 0;
   while (!text.empty()) {
-    auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::string_view line = take_line(text);
     ++line_no;
     if (auto hash = line.find('#'); hash != std::string_view::npos && (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t')) {
       line = line.substr(0, hash);
@@ -222,9 +220,8 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
   std::size_t line_no = 0;
   // Skip leading '#' comment lines (abuse.ch style) before the header.
   while (!text.empty() && text.front() == '#') {
-    auto nl = text.find('\n');
+    (void)take_line(text);
     ++line_no;
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
   }
   if (!next_csv_record(text, header, line_no)) throw Error(ErrorCode::kConfig, problems.path + ": empty CSV feed");
   std::map<std::string, int> column;
@@ -547,10 +544,7 @@ FeedFormat sniff_format(std::string_view text) {
   }
   // A CSV has a header line with a comma and one of the indicator column names.
   std::string_view rest = head;
-  while (!rest.empty() && rest.front() == '#') {
-    auto nl = rest.find('\n');
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-  }
+  while (!rest.empty() && rest.front() == '#') (void)take_line(rest);
   std::string first = lower(rest.substr(0, rest.find('\n')));
   if (first.find(',') != std::string::npos) {
     for (const auto& name : csv_field_aliases().front().second) {
