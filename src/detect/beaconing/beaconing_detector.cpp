@@ -129,7 +129,10 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
   f.severity = s.seconds.size() >= 4 * config_.min_events ? FindingSeverity::kHigh : FindingSeverity::kMedium;
   f.first_seen_ms = first_ms;
   f.last_seen_ms = s.last_ms;
-  f.events = s.queries;
+  // A pair is judged again as it grows; the finding store adds events up, so each detection
+  // brings only the queries since the last one.
+  f.events = s.queries - s.reported;
+  s.reported = s.queries;
   f.entity = s.details->entity;
   f.domain = s.details->name;
   f.explanation = fmt::format(

@@ -51,6 +51,7 @@ class BeaconingDetector : public Detector {
     std::int64_t last_ms = 0;
     std::uint64_t name_hash = 0;
     std::uint32_t queries = 0;
+    std::uint32_t reported = 0;          // queries already counted in an emitted finding
     std::uint32_t next_evaluation = 0;
     std::vector<std::uint32_t> seconds;  // distinct seconds, ascending, the most recent max_timestamps
     std::unique_ptr<Details> details;

@@ -129,6 +129,8 @@ TEST(Beaconing, FindsAnImplantButNotFleetWidePolling) {
   EXPECT_EQ(f[0].type, FindingType::kBeaconing);
   EXPECT_EQ(f[0].entity.source, "i-bad");
   EXPECT_EQ(f[0].domain, "update.c2.xyz");
+  EXPECT_EQ(f[0].events, 100u);  // judged several times as it grew, each query counted once
+  EXPECT_GT(f[0].occurrences, 1u);
   EXPECT_NE(f[0].explanation.find("every 60 s"), std::string::npos) << f[0].explanation;
   EXPECT_FALSE(f[0].evidence.empty());
 }
