@@ -1,11 +1,12 @@
 #include "pipeline/record_processor.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
-#include "core/absl_view.hpp"
 #include "core/json_escape.hpp"
 #include "core/text.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
@@ -46,16 +47,17 @@ void append_decimal3(std::string& out, double v) {
     out += '0';
     return;
   }
-  auto scaled = static_cast<std::uint64_t>(std::llround(v * 1000.0));
-  out += std::to_string(scaled / 1000);
-  unsigned frac = static_cast<unsigned>(scaled % 1000);
-  if (frac == 0) return;
-  char digits[4] = {static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                    static_cast<char>('0' + frac % 10), 0};
-  int n = 3;
-  while (n > 0 && digits[n - 1] == '0') --n;
-  out += '.';
-  out.append(digits, static_cast<std::size_t>(n));
+  if (!(v < 1e15)) v = 1e15;  // the signals are small; this only keeps the conversion defined
+  const auto scaled = static_cast<std::uint64_t>(v * 1000.0 + 0.5);
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof buf, scaled / 1000).ptr;
+  if (unsigned frac = static_cast<unsigned>(scaled % 1000); frac != 0) {
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    if (frac % 100 != 0) *end++ = static_cast<char>('0' + frac / 10 % 10);
+    if (frac % 10 != 0) *end++ = static_cast<char>('0' + frac % 10);
+  }
+  out.append(buf, end);
 }
 
 void append_number_field(std::string& out, std::string_view prefix, double v) {
@@ -63,7 +65,16 @@ void append_number_field(std::string& out, std::string_view prefix, double v) {
   append_decimal3(out, v);
 }
 
-std::uint64_t hash_text(std::string_view s) { return absl::Hash<absl::string_view>{}(as_absl(s)); }
+void append_count_field(std::string& out, std::string_view prefix, std::uint64_t v) {
+  out += prefix;
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+// A fixed seed, not absl::Hash's per-process one: distinct counts estimated from these hashes (and
+// so the findings) are the same on every run over the same input.
+constexpr XXH64_hash_t kEventHashSeed = 0x646e736c656e73ull;  // "dnslens"
+std::uint64_t hash_text(std::string_view s) { return XXH3_64bits_withSeed(s.data(), s.size(), kEventHashSeed); }
 
 RcodeKind rcode_kind(std::string_view rcode) {
   if (rcode == "NOERROR") return RcodeKind::kNoError;
@@ -160,6 +171,25 @@ void RecordProcessor::append_firewall_fields(std::string& out, const FirewallVer
   out += drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
 }
 
+NameSignals RecordProcessor::name_signals(std::string_view name, const DomainParts& parts) const {
+  NameSignals s;
+  s.features = measure_name(name, parts.subdomain);
+  s.dga_score = enrichers_.dga->score(dga_label(name, parts.registered_domain, parts.public_suffix));
+  // A single subdomain label is what a DGA generates under a dynamic-DNS domain the public
+  // suffix list does not know ("xkqjwbrt.mooo.com"): it counts as much as the registered label.
+  if (parts.subdomain.size() >= 6 && parts.subdomain.find('.') == std::string_view::npos) {
+    s.dga_score = std::max(s.dga_score, enrichers_.dga->score(parts.subdomain));
+  }
+  if (!parts.subdomain.empty()) {
+    const std::string_view longest = longest_label(parts.subdomain);
+    s.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
+    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
+    if (longest.size() >= 12) s.subdomain_dga = enrichers_.dga->score(longest);
+  }
+  s.benign_noise = enrichers_.benign_noise != nullptr && enrichers_.benign_noise->matches(name);
+  return s;
+}
+
 EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
   NormalizedName norm = normalize_name(record.query_name, name_buf_);
   DomainParts parts;
@@ -204,22 +234,27 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   if (enrichers_.dga != nullptr) {
     outcome.public_suffix = parts.public_suffix;
     if (norm.valid_syntax) {
-      outcome.features = measure_name(norm.text, parts.subdomain);
-      outcome.dga_score = enrichers_.dga->score(dga_label(norm.text, parts.registered_domain, parts.public_suffix));
-      // A single subdomain label is what a DGA generates under a dynamic-DNS domain the public
-      // suffix list does not know ("xkqjwbrt.mooo.com"): it counts as much as the registered label.
-      if (parts.subdomain.size() >= 6 && parts.subdomain.find('.') == std::string_view::npos) {
-        outcome.dga_score = std::max(outcome.dga_score, enrichers_.dga->score(parts.subdomain));
+      outcome.name_hash = hash_text(norm.text);
+      const NameSignals* memo = signal_memo_.find(norm.text, outcome.name_hash);
+      NameSignals computed;
+      if (memo == nullptr) {
+        computed = name_signals(norm.text, parts);
+        signal_memo_.put(norm.text, outcome.name_hash, computed);
+        memo = &computed;
       }
-      outcome.benign_noise = enrichers_.benign_noise != nullptr && enrichers_.benign_noise->matches(norm.text);
+      outcome.features = memo->features;
+      outcome.dga_score = memo->dga_score;
+      outcome.subdomain_dga = memo->subdomain_dga;
+      outcome.longest_subdomain_label = memo->longest_subdomain_label;
+      outcome.benign_noise = memo->benign_noise;
     }
     const NameFeatures& f = outcome.features;
     append_number_field(out, ",\"name_entropy\":", f.name_entropy);
     append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
-    append_number_field(out, ",\"name_length\":", f.name_length);
-    append_number_field(out, ",\"subdomain_length\":", f.subdomain_length);
-    append_number_field(out, ",\"longest_label\":", f.longest_label);
-    append_number_field(out, ",\"label_count\":", f.label_count);
+    append_count_field(out, ",\"name_length\":", f.name_length);
+    append_count_field(out, ",\"subdomain_length\":", f.subdomain_length);
+    append_count_field(out, ",\"longest_label\":", f.longest_label);
+    append_count_field(out, ",\"label_count\":", f.label_count);
     append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
     append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
     append_number_field(out, ",\"dga_score\":", outcome.dga_score);
@@ -256,7 +291,7 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   e.source = source == r.instance ? e.instance : source == r.srcaddr ? e.srcaddr : b.add(source);
   e.source_hash = hash_text(source);
   e.domain_hash = hash_text(b.str(e.domain));
-  e.name_hash = hash_text(name);
+  e.name_hash = o.normalized_name.empty() ? hash_text(name) : o.name_hash;  // set with the signals
   e.vpc_hash = hash_text(r.vpc_id);
   e.rcode = rcode_kind(r.rcode);
   e.action = logged_action(r.firewall_rule_action);
@@ -266,13 +301,8 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   if (o.benign_noise) e.flags |= kEventBenignNoise;
   if (o.tld_valid) e.flags |= kEventTldValid;
   if (is_tunnel_type(r.query_type)) e.flags |= kEventTunnelType;
-  if (e.subdomain_length > 0) {
-    std::string_view sub = name.substr(0, std::min<std::size_t>(e.subdomain_length, name.size()));
-    std::string_view longest = longest_label(sub);
-    e.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
-    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
-    if (longest.size() >= 12) e.subdomain_dga = enrichers_.dga->score(longest);
-  }
+  e.longest_subdomain_label = o.longest_subdomain_label;
+  e.subdomain_dga = o.subdomain_dga;
   if (r.query_type == "PTR") {
     e.flags |= kEventPtr;
     if (auto ip = address_from_reverse_name(name)) {

@@ -4,6 +4,7 @@
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/dga_model.hpp"
 #include "detect/name_features/name_features.hpp"
+#include "detect/name_features/name_memo.hpp"
 #include "enrich/dns_firewall/firewall_evaluator.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
@@ -41,11 +42,23 @@ struct EnrichOutcome {
   ThreatHit threat;
   FirewallVerdict firewall;            // set when a firewall policy is loaded
   FirewallDrift firewall_drift = FirewallDrift::kNone;
+  std::uint64_t name_hash = 0;         // of normalized_name (detection events and the memo share it)
   // Name signals, set when Enrichers::dga is.
   NameFeatures features;
   float dga_score = 0;
+  float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
+  std::uint8_t longest_subdomain_label = 0;
   bool benign_noise = false;
   std::string_view public_suffix;
+};
+
+// What the signals of one valid name come to; a function of the name alone, so it is memoized.
+struct NameSignals {
+  NameFeatures features;
+  float dga_score = 0;
+  float subdomain_dga = 0;
+  std::uint8_t longest_subdomain_label = 0;
+  bool benign_noise = false;
 };
 
 class RecordProcessor {
@@ -56,6 +69,7 @@ class RecordProcessor {
         notify_matches_(notify_matches), source_names_(source_names) {}
 
   void process(Job& job);
+  [[nodiscard]] const NameMemo<NameSignals>& signal_memo() const { return signal_memo_; }
   void set_observer(RecordObserver* observer) { observer_ = observer; }
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
@@ -68,6 +82,7 @@ class RecordProcessor {
   ThreatHit match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
   void append_threat_fields(std::string& out, const ThreatHit& hit) const;
   void append_firewall_fields(std::string& out, const FirewallVerdict& verdict, FirewallDrift drift) const;
+  [[nodiscard]] NameSignals name_signals(std::string_view name, const DomainParts& parts) const;
   void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichOutcome& outcome);
 
   Enrichers enrichers_;
@@ -79,6 +94,7 @@ class RecordProcessor {
   QueryLogParser parser_;
   QueryRecord record_;
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
+  NameMemo<NameSignals> signal_memo_;
   char name_buf_[kMaxNormalizedName];
   char cname_buf_[kMaxNormalizedName];
   StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them

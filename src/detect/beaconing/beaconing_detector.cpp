@@ -64,9 +64,22 @@ BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitte
   return r;
 }
 
+void BeaconingDetector::observe_batch(const DetectionBatch& batch, std::string_view input, FindingSink& sink) {
+  // The pair table is far larger than the cache: its slots are fetched a few events ahead.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t n = batch.events.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const DetectionEvent& next = batch.events[i + kAhead];
+      if (wanted(next)) pairs_.prefetch(mix_keys(next.source_hash, next.name_hash));
+    }
+    observe(EventContext{batch.events[i], batch, input}, sink);
+  }
+}
+
 void BeaconingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
-  if (e.has(kEventBenignNoise) || e.has(kEventPtr)) return;
+  if (!wanted(e)) return;
   ++stats_.events;
   if (sources_.size() < kMaxSources) sources_.insert(e.source_hash);
   const std::uint64_t key = mix_keys(e.source_hash, e.name_hash);

@@ -37,6 +37,7 @@ class BeaconingDetector : public Detector {
     stats_.name = "beaconing";
   }
   void observe(const EventContext& ctx, FindingSink& sink) override;
+  void observe_batch(const DetectionBatch& batch, std::string_view input, FindingSink& sink) override;
   void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
   void finish(FindingSink& sink) override;
   [[nodiscard]] DetectorStats stats() const override;
@@ -58,6 +59,7 @@ class BeaconingDetector : public Detector {
   };
 
  private:
+  [[nodiscard]] static bool wanted(const DetectionEvent& e) { return !e.has(kEventBenignNoise) && !e.has(kEventPtr); }
   void evaluate(State& s, FindingSink& sink);
   void evict(FindingSink& sink);
   void release(const State& s);

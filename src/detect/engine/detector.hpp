@@ -58,6 +58,11 @@ class Detector {
  public:
   virtual ~Detector() = default;
   virtual void observe(const EventContext& ctx, FindingSink& sink) = 0;
+  // Every event of a batch, in order. Detectors whose state lookups miss the cache override it to
+  // prefetch a few events ahead.
+  virtual void observe_batch(const DetectionBatch& batch, std::string_view input, FindingSink& sink) {
+    for (const DetectionEvent& e : batch.events) observe(EventContext{e, batch, input}, sink);
+  }
   // Closes windows whose end (plus lateness) their VPC's clock has passed.
   virtual void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) = 0;
   // End of input: evaluates every open window.

@@ -7,9 +7,22 @@ namespace dnslens {
 
 namespace {
 
+// c * log2(c) for every count a DNS name can reach, so the entropy of a name costs no logarithm:
+// H = log2(n) - (1/n) * sum(c_i * log2(c_i)).
+constexpr std::size_t kTableCounts = 1024;
+const std::array<double, kTableCounts> kCLogC = [] {
+  std::array<double, kTableCounts> t{};
+  for (std::size_t c = 2; c < kTableCounts; ++c) t[c] = static_cast<double>(c) * std::log2(static_cast<double>(c));
+  return t;
+}();
+
+double c_log_c(std::size_t c) {
+  return c < kTableCounts ? kCLogC[c] : static_cast<double>(c) * std::log2(static_cast<double>(c));
+}
+
 // Counts live in a fixed table; only the touched entries are reset, so a call costs O(length).
 double entropy_of(std::string_view text) {
-  std::array<std::uint16_t, 256> counts;  // NOLINT: entries are zeroed before use below
+  std::array<std::uint32_t, 256> counts;  // NOLINT: entries are zeroed before use below
   for (unsigned char c : text) counts[c] = 0;
   std::size_t n = 0;
   for (unsigned char c : text) {
@@ -18,15 +31,14 @@ double entropy_of(std::string_view text) {
     ++n;
   }
   if (n == 0) return 0;
-  double h = 0;
-  const double inv = 1.0 / static_cast<double>(n);
+  double sum = 0;
   for (unsigned char c : text) {
     if (c == '.' || counts[c] == 0) continue;
-    double p = counts[c] * inv;
-    h -= p * std::log2(p);
+    sum += c_log_c(counts[c]);
     counts[c] = 0;  // counted once
   }
-  return h;
+  const double h = (c_log_c(n) - sum) / static_cast<double>(n);
+  return h > 0 ? h : 0;  // rounding can leave -0.0000001 for a single repeated character
 }
 
 constexpr bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }

@@ -35,7 +35,8 @@ void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
 
 void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   if (s.queries < config_.min_queries) return;
-  const double distinct = s.distinct.estimate();
+  // An estimate: never more distinct names than queries.
+  const double distinct = std::min(s.distinct.estimate(), static_cast<double>(s.queries));
   const double random_share = static_cast<double>(s.random_labels) / s.queries;
   const double mean_entropy = s.entropy_sum / s.queries;
   const bool random_enough = random_share >= config_.min_random_share;

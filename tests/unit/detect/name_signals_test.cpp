@@ -21,6 +21,16 @@ TEST(NameFeatures, EntropyIsBitsPerCharacterWithoutDots) {
   EXPECT_NEAR(shannon_entropy("abcdefgh"), 3.0, 1e-12);
 }
 
+TEST(NameFeatures, EntropyOfLongTextsMatchesTheDefinition) {
+  // Counts past the c*log2(c) table (1024) take the computed path; the sum must agree.
+  const std::string text = std::string(3000, 'a') + std::string(1500, 'b') + "c.d" + std::string(40, 'e');
+  const double n = 3000 + 1500 + 1 + 1 + 40;
+  double expected = 0;
+  for (double c : {3000.0, 1500.0, 1.0, 1.0, 40.0}) expected -= c / n * std::log2(c / n);
+  EXPECT_NEAR(shannon_entropy(text), expected, 1e-9);
+  EXPECT_GE(shannon_entropy(std::string(5000, 'z')), 0.0);
+}
+
 TEST(NameFeatures, MeasuresLengthsLabelsAndRatios) {
   NameFeatures f = measure_name("x1y2.mail.example.com", "x1y2.mail");
   EXPECT_EQ(f.name_length, 21);
