@@ -9,7 +9,7 @@ mkdir -p "$OUT"
 CXX=clang++
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
        -DDNSLENS_DEFAULT_PSL=\"/usr/share/publicsuffix/public_suffix_list.dat\" -DDNSLENS_VERSION=\"fuzz\")
-LIBS=($(pkg-config --libs simdjson libisal libzstd fmt yaml-cpp) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set -labsl_throw_delegate)
+LIBS=($(pkg-config --libs simdjson libisal libzstd fmt yaml-cpp libxxhash) -labsl_hash -labsl_city -labsl_low_level_hash -labsl_raw_hash_set -labsl_throw_delegate)
 COMMON=(src/core/error.cpp src/core/timestamp.cpp src/core/dns_name.cpp src/core/json_escape.cpp src/io/read_file.cpp)
 IO=(src/io/base64.cpp src/io/byte_source.cpp src/io/decoders.cpp src/io/decompress_limits.cpp)
 build() {
@@ -30,7 +30,19 @@ build intel_fuzz tests/fuzz/intel_fuzz.cpp src/enrich/threat_intel/feed_loader.c
 build firewall_fuzz tests/fuzz/firewall_fuzz.cpp src/enrich/dns_firewall/firewall_policy.cpp \
   src/enrich/dns_firewall/policy_loader.cpp src/enrich/dns_firewall/firewall_evaluator.cpp \
   src/enrich/dns_firewall/policy_lint.cpp
-for target in parser envelope decoder dns_name intel firewall; do
+# The detection target links the whole enrichment and detection stack, plus the two sources CMake
+# generates (the built-in DGA model and benign-noise list): run it after the CMake build.
+for generated in build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp; do
+  [ -f "$generated" ] || { echo "fuzz: $generated is missing: build with CMake first (scripts/build.sh)"; exit 1; }
+done
+DETECT=(src/pipeline/record_processor.cpp src/parse/query_log_parser.cpp src/enrich/registered_domain/public_suffix_list.cpp
+  src/enrich/registered_domain/punycode.cpp src/enrich/interesting_domains/interesting_domains.cpp
+  src/enrich/threat_intel/threat_intel.cpp src/enrich/threat_intel/ip_address.cpp src/enrich/threat_intel/feed_loader.cpp
+  src/enrich/dns_firewall/firewall_evaluator.cpp src/enrich/dns_firewall/firewall_policy.cpp
+  src/sinks/jsonl/partitioned_writer.cpp src/sinks/output_sink.cpp "${IO[@]}" $(ls src/detect/*/*.cpp)
+  build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp)
+build detect_fuzz tests/fuzz/detect_fuzz.cpp "${DETECT[@]}"
+for target in parser envelope decoder dns_name intel firewall detect; do
   work="$OUT/corpus-$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"
