@@ -40,8 +40,10 @@ DETECT=(src/pipeline/record_processor.cpp src/parse/query_log_parser.cpp src/enr
   src/enrich/threat_intel/threat_intel.cpp src/enrich/threat_intel/ip_address.cpp src/enrich/threat_intel/feed_loader.cpp
   src/enrich/dns_firewall/firewall_evaluator.cpp src/enrich/dns_firewall/firewall_policy.cpp
   src/sinks/jsonl/partitioned_writer.cpp src/sinks/output_sink.cpp "${IO[@]}" $(ls src/detect/*/*.cpp)
-  build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp)
-build detect_fuzz tests/fuzz/detect_fuzz.cpp "${DETECT[@]}"
+  build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp $(ls src/store/*.cpp))
+DUCKDB_DIR=.deps/duckdb-1.4.4
+build detect_fuzz tests/fuzz/detect_fuzz.cpp "${DETECT[@]}" -isystem "$DUCKDB_DIR/include" -L"$DUCKDB_DIR/lib" -lduckdb \
+  -Wl,-rpath,"$(pwd)/$DUCKDB_DIR/lib"
 for target in parser envelope decoder dns_name intel firewall detect; do
   work="$OUT/corpus-$target"
   mkdir -p "$work"

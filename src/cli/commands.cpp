@@ -12,6 +12,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_firewall(app, registry);
   register_dga(app, registry);
   register_detect(app, registry);
+  register_sql(app, registry);
 }
 
 }  // namespace dnslens::cli

@@ -37,5 +37,6 @@ void register_demo(CLI::App& app, CommandRegistry& registry);
 void register_firewall(CLI::App& app, CommandRegistry& registry);
 void register_dga(CLI::App& app, CommandRegistry& registry);
 void register_detect(CLI::App& app, CommandRegistry& registry);
+void register_sql(CLI::App& app, CommandRegistry& registry);
 
 }  // namespace dnslens::cli

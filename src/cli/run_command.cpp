@@ -19,6 +19,7 @@
 #include "notify/notifier.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/output_sink.hpp"
+#include "store/store_writer.hpp"
 
 namespace dnslens::cli {
 
@@ -38,6 +39,7 @@ struct RunOptions {
   bool intel_srcaddr = false;
   FirewallPolicyOptions firewall;
   DetectOptions detect;
+  std::string store_path;  // DuckDB file; empty: no store
 };
 
 // Loads every feed named on the command line or in the config; prints what each loaded and the
@@ -158,10 +160,18 @@ int execute(RunOptions& o) {
   Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr,
                       firewall ? &*firewall : nullptr};
   if (detection) detection->wire(enrichers);
+  std::unique_ptr<StoreWriter> store;
+  if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path);
   RunSummary summary = run_pipeline(c, enrichers, notifier.get(), {}, detection ? detection->detectors.get() : nullptr,
-                                    detection ? detection->store.get() : nullptr);
+                                    detection ? detection->store.get() : nullptr, store.get());
   reloader.stop();
   if (detection) detection->write_findings(o.detect.findings);
+  if (store) {
+    if (detection) store->add_findings(detection->store->sorted());
+    store->finish();
+    summary.store_path = o.store_path;
+    summary.store_checkpoint_seconds = store->stats().checkpoint_seconds;
+  }
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
   if (!c.summary_json_path.empty()) {
     auto sink = make_file_sink(c.summary_json_path, Compression::kNone);
@@ -209,6 +219,9 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
       ->capture_default_str();
   sub->add_option("--progress", opts->progress, "Progress bar on stderr: auto (when a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  sub->add_option("--store", opts->store_path,
+                  "Also load the enriched records and findings into this DuckDB database file (created when missing; "
+                  "query it with 'dnslens sql')");
   sub->add_option("--summary-json", c.summary_json_path, "Also write the run summary as JSON to this file");
   sub->add_flag("-q,--quiet", opts->quiet, "No summary on stderr");
   sub->add_flag("--fail-on-bad", opts->fail_on_bad, "Exit with 4 when any record was bad");

@@ -19,6 +19,7 @@
 #include "pipeline/chunk_reader.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
 #include "sinks/output_sink.hpp"
+#include "store/store_writer.hpp"
 
 namespace dnslens {
 
@@ -211,6 +212,7 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
   std::uint64_t produced = 0;
   bool reader_finished = false;
   std::string reader_failure;
+  std::string worker_failure;
 
   std::thread reader_thread([&] {
     try {
@@ -234,8 +236,14 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
   for (unsigned w = 0; w < workers; ++w) {
     worker_threads.emplace_back([&, w] {
       while (auto job = work.pop()) {
-        processors[w]->process(**job);
+        std::string failure;
+        try {
+          processors[w]->process(**job);
+        } catch (const std::exception& e) {  // the store failed (disk full, ...): the run stops
+          failure = e.what();
+        }
         std::lock_guard lock(done_mutex);
+        if (!failure.empty() && worker_failure.empty()) worker_failure = std::move(failure);
         std::uint64_t seq = (*job)->seq;
         done.emplace(seq, std::move(*job));
         done_cv.notify_all();
@@ -256,6 +264,17 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
     }
     ++next_seq;
     if (writer_failure.empty()) {
+      std::string failed_worker;
+      {
+        std::lock_guard lock(done_mutex);
+        failed_worker = worker_failure;
+      }
+      if (!failed_worker.empty()) {
+        writer_failure = failed_worker;
+        free_jobs.close();
+      }
+    }
+    if (writer_failure.empty()) {
       try {
         writer.write(*job);
       } catch (const std::exception& e) {
@@ -274,7 +293,8 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 }  // namespace
 
 RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                        const ObserverFactory& observers, DetectorSet* detectors, const FindingStore* findings) {
+                        const ObserverFactory& observers, DetectorSet* detectors, const FindingStore* findings,
+                        StoreWriter* store) {
   config.validate();
   RunSummary summary;
   auto start = Clock::now();
@@ -284,11 +304,13 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   ReaderProgress progress;
   ChunkReader reader(config, summary.sources, progress);
   Writer writer(config, summary.sources, notifier, detectors, summary);
+  std::vector<std::unique_ptr<StoreAppender>> appenders;
   const bool partitioned = !config.output_dir.empty();
   {
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     if (threads == 1) {
       RecordProcessor processor(enrichers, config.max_line_bytes, partitioned, notifier != nullptr, &summary.sources);
+      if (store) processor.set_store(appenders.emplace_back(store->make_appender()).get());
       if (observers) processor.set_observer(observers(0));
       run_inline(reader, processor, writer);
     } else {
@@ -297,6 +319,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
       for (unsigned i = 0; i < threads; ++i) {
         owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
                                                           notifier != nullptr, &summary.sources));
+        if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
         if (observers) owned.back()->set_observer(observers(i));
         processors.push_back(owned.back().get());
       }
@@ -304,6 +327,15 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     }
   }
   writer.finish();
+  if (store) {
+    for (auto& a : appenders) {
+      a->commit();
+      store->absorb(a->stats());
+    }
+    summary.store_rows = store->stats().rows;
+    summary.store_append_seconds = store->stats().append_seconds;
+    summary.store_repaired_strings = store->stats().repaired_strings;
+  }
   if (detectors) {
     detectors->finish();
     summary.detectors = detectors->stats();
@@ -356,6 +388,11 @@ std::string RunSummary::to_text() const {
                        d.peak_keys, d.evicted, d.late);
     }
   }
+  if (!store_path.empty()) {
+    s += fmt::format("  store         {} records into {} ({:.3f} s appending on the writer thread, {:.3f} s checkpoint{})\n",
+                     store_rows, store_path, store_append_seconds, store_checkpoint_seconds,
+                     store_repaired_strings ? fmt::format(", {} non-UTF-8 strings kept as \\xNN", store_repaired_strings) : "");
+  }
   if (counters.bad_total() > 0) {
     s += "  bad records by reason:\n";
     for (std::size_t i = 0; i < kBadReasonCount; ++i) {
@@ -402,18 +439,26 @@ std::string RunSummary::to_json() const {
     }
     detect += "}}";
   }
+  std::string store_json = "null";
+  if (!store_path.empty()) {
+    store_json = "{\"path\":\"";
+    append_json_escaped_bytes(store_json, store_path);
+    store_json += fmt::format("\",\"records\":{},\"append_seconds\":{:.6f},\"checkpoint_seconds\":{:.6f},"
+                              "\"repaired_strings\":{}}}",
+                              store_rows, store_append_seconds, store_checkpoint_seconds, store_repaired_strings);
+  }
   return fmt::format(
       "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
       "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
-      "\"retries\":{}}},\"detection\":{},\"errors\":{}}}\n",
+      "\"retries\":{}}},\"detection\":{},\"store\":{},\"errors\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
       counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld, dead_letters,
       elapsed_seconds,
       static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
       notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
-      notifier.retries, detect, errors);
+      notifier.retries, detect, store_json, errors);
 }
 
 }  // namespace dnslens

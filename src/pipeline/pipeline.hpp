@@ -12,6 +12,8 @@
 
 namespace dnslens {
 
+class StoreWriter;  // store/store_writer.hpp
+
 struct RunSummary {
   RunCounters counters;
   std::vector<std::string> sources;
@@ -29,6 +31,11 @@ struct RunSummary {
   std::uint64_t detection_events = 0;
   FindingStoreStats findings;
   std::size_t findings_distinct = 0;
+  std::string store_path;                  // set by the caller that opened the store
+  std::uint64_t store_rows = 0;            // records appended to the DuckDB store
+  double store_append_seconds = 0;         // writer-thread time spent appending them
+  double store_checkpoint_seconds = 0;     // the final CHECKPOINT (after the pipeline)
+  std::uint64_t store_repaired_strings = 0;
 
   [[nodiscard]] std::string to_text() const;
   [[nodiscard]] std::string to_json() const;
@@ -38,9 +45,11 @@ struct RunSummary {
 // reported in the summary and the dead-letter output instead.
 // observers, when given, yields one RecordObserver per worker thread. detectors, when given, sees
 // every job's detection events in input order (Enrichers::detection_events must be on) and is
-// finished before the notifier closes, so findings of the last windows are announced too.
+// finished before the notifier closes, so findings of the last windows are announced too. store,
+// when given, receives every record (in input order) and is flushed at the end; the caller adds the
+// findings and finishes it.
 RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
                         const ObserverFactory& observers = {}, DetectorSet* detectors = nullptr,
-                        const FindingStore* findings = nullptr);
+                        const FindingStore* findings = nullptr, StoreWriter* store = nullptr);
 
 }  // namespace dnslens

@@ -9,6 +9,8 @@
 
 #include "core/json_escape.hpp"
 #include "core/text.hpp"
+#include "store/record_chunks.hpp"
+#include "store/store_writer.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
 
 namespace dnslens {
@@ -231,8 +233,11 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   outcome.threat = threat;
   outcome.firewall = verdict;
   outcome.firewall_drift = drift;
+  outcome.firewall_simulated = enrichers_.firewall != nullptr;
+  outcome.public_suffix = parts.public_suffix;
+  outcome.subdomain = parts.subdomain;
   if (enrichers_.dga != nullptr) {
-    outcome.public_suffix = parts.public_suffix;
+    outcome.signals = true;
     if (norm.valid_syntax) {
       outcome.name_hash = hash_text(norm.text);
       const NameSignals* memo = signal_memo_.find(norm.text, outcome.name_hash);
@@ -325,9 +330,17 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   }
 }
 
+RecordProcessor::~RecordProcessor() = default;
+
+void RecordProcessor::set_store(StoreAppender* store) {
+  store_ = store;
+  if (store_ != nullptr && !store_rows_) store_rows_ = std::make_unique<RecordChunks>();
+}
+
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
   intel_ = enrichers_.intel != nullptr ? enrichers_.intel->current() : nullptr;
+  if (store_ != nullptr) store_rows_->clear();
   const char* const base = job.input.data();
   const char* const buffer_end = base + job.input.size();
   const char* p = base;
@@ -358,6 +371,7 @@ void RecordProcessor::process(Job& job) {
         if (enriched.firewall_drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
         if (enriched.benign_noise) ++job.counters.benign_noise;
         if (enrichers_.detection_events && enrichers_.dga != nullptr) add_detection_event(job, line, record_, enriched);
+        if (store_ != nullptr) store_rows_->add(record_, enriched, intel_.get());
         if (observer_ != nullptr) observer_->observe(record_, enriched);
         if (enriched.threat.indicator != nullptr) {
           ++job.counters.threat_hits;
@@ -386,6 +400,7 @@ void RecordProcessor::process(Job& job) {
     ++line_no;
   }
   job.line_count = line_no;
+  if (store_ != nullptr) store_->append(*store_rows_);
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {

@@ -12,8 +12,11 @@
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_observer.hpp"
+#include "store/record_chunks.hpp"
 
 namespace dnslens {
+
+class StoreAppender;  // store/store_writer.hpp
 
 struct Enrichers {
   const PublicSuffixList* psl = nullptr;
@@ -42,14 +45,17 @@ struct EnrichOutcome {
   ThreatHit threat;
   FirewallVerdict firewall;            // set when a firewall policy is loaded
   FirewallDrift firewall_drift = FirewallDrift::kNone;
+  std::string_view public_suffix;
+  std::string_view subdomain;
+  bool firewall_simulated = false;     // a policy is loaded: firewall and firewall_drift are meaningful
   std::uint64_t name_hash = 0;         // of normalized_name (detection events and the memo share it)
-  // Name signals, set when Enrichers::dga is.
+  // Name signals, set when Enrichers::dga is (signals true).
+  bool signals = false;
   NameFeatures features;
   float dga_score = 0;
   float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
   std::uint8_t longest_subdomain_label = 0;
   bool benign_noise = false;
-  std::string_view public_suffix;
 };
 
 // What the signals of one valid name come to; a function of the name alone, so it is memoized.
@@ -63,6 +69,7 @@ struct NameSignals {
 
 class RecordProcessor {
  public:
+  ~RecordProcessor();
   RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
                   const std::vector<std::string>* source_names = nullptr)
       : enrichers_(enrichers), max_line_bytes_(max_line_bytes), partitioned_(partitioned),
@@ -71,6 +78,8 @@ class RecordProcessor {
   void process(Job& job);
   [[nodiscard]] const NameMemo<NameSignals>& signal_memo() const { return signal_memo_; }
   void set_observer(RecordObserver* observer) { observer_ = observer; }
+  // Loads every record of each job into the store through this worker's appender (may be null).
+  void set_store(StoreAppender* store);
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
   EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
@@ -95,6 +104,8 @@ class RecordProcessor {
   QueryRecord record_;
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
   NameMemo<NameSignals> signal_memo_;
+  StoreAppender* store_ = nullptr;
+  std::unique_ptr<RecordChunks> store_rows_;  // this job's records as DuckDB chunks
   char name_buf_[kMaxNormalizedName];
   char cname_buf_[kMaxNormalizedName];
   StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them

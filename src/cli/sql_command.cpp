@@ -1,0 +1,203 @@
+// dnslens sql: SQL over the embedded store (the same table and column names as the Athena table).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/json_escape.hpp"
+#include "store/duckdb_api.hpp"
+#include "store/store_writer.hpp"
+
+namespace dnslens::cli {
+
+namespace {
+
+struct SqlOptions {
+  std::string db = "dnslens.duckdb";
+  std::string format = "table";
+  std::string query;
+  bool write = false;
+  std::size_t max_width = 60;
+};
+
+bool unquoted_json(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_DECIMAL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Display width in code points (good enough for log text; no East Asian width tables).
+std::size_t width_of(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+std::string clip(const std::string& s, std::size_t max) {
+  if (width_of(s) <= max) return s;
+  std::string out;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xc0) != 0x80 && ++n > max - 1) break;
+    out += s[i];
+  }
+  return out + "…";
+}
+
+std::string render(const DuckResult& r, const SqlOptions& o) {
+  const std::size_t cols = r.columns(), rows = r.rows();
+  std::string out;
+  if (o.format == "json") {
+    for (std::size_t row = 0; row < rows; ++row) {
+      out += '{';
+      for (std::size_t c = 0; c < cols; ++c) {
+        if (c) out += ',';
+        out += '"';
+        append_json_escaped_bytes(out, r.column_name(c));
+        out += "\":";
+        auto v = r.text(c, row);
+        if (!v) out += "null";
+        else if (unquoted_json(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") out += *v;
+        else {
+          out += '"';
+          append_json_escaped_bytes(out, *v);
+          out += '"';
+        }
+      }
+      out += "}\n";
+    }
+    return out;
+  }
+  if (o.format == "csv") {
+    auto field = [&](const std::string& v) {
+      if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+      std::string q = "\"";
+      for (char ch : v) {
+        if (ch == '"') q += '"';
+        q += ch;
+      }
+      return q + "\"";
+    };
+    for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(r.column_name(c));
+    out += '\n';
+    for (std::size_t row = 0; row < rows; ++row) {
+      for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(r.text(c, row).value_or(""));
+      out += '\n';
+    }
+    return out;
+  }
+  // table
+  std::vector<std::vector<std::string>> cells(rows + 1, std::vector<std::string>(cols));
+  std::vector<std::size_t> width(cols, 0);
+  for (std::size_t c = 0; c < cols; ++c) {
+    cells[0][c] = clip(r.column_name(c), o.max_width);
+    width[c] = width_of(cells[0][c]);
+  }
+  for (std::size_t row = 0; row < rows; ++row) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      cells[row + 1][c] = clip(r.text(c, row).value_or("NULL"), o.max_width);
+      width[c] = std::max(width[c], width_of(cells[row + 1][c]));
+    }
+  }
+  auto line = [&](const std::vector<std::string>& v) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      out += c ? " | " : "";
+      out += v[c];
+      if (c + 1 < cols) out.append(width[c] - width_of(v[c]), ' ');
+    }
+    out += '\n';
+  };
+  line(cells[0]);
+  for (std::size_t c = 0; c < cols; ++c) {
+    out += c ? "-+-" : "";
+    out.append(width[c], '-');
+  }
+  out += '\n';
+  for (std::size_t row = 0; row < rows; ++row) line(cells[row + 1]);
+  out += fmt::format("({} row{})\n", rows, rows == 1 ? "" : "s");
+  return out;
+}
+
+int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
+  for (const DuckResult& r : conn.query_all(sql)) {
+    if (r.columns() == 0) continue;
+    std::fputs(render(r, o).c_str(), stdout);
+  }
+  return 0;
+}
+
+int execute(const SqlOptions& o) {
+  if (o.max_width < 4) throw Error(ErrorCode::kUsage, "--max-width must be at least 4");
+  if (!o.write && ::access(o.db.c_str(), F_OK) != 0) {
+    throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}' "
+                                               "(or pass --write to create an empty one)", o.db, o.db));
+  }
+  DuckDatabase db(o.db, !o.write);
+  DuckConnection conn = db.connect();
+  if (o.write) ensure_store_schema(conn);
+  if (!o.query.empty()) return run_one(conn, o.query, o);
+  // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
+  const bool tty = ::isatty(STDIN_FILENO);
+  if (tty) std::fprintf(stderr, "dnslens sql on %s (DuckDB %s). End statements with ';', Ctrl-D quits.\n", o.db.c_str(),
+                        duckdb_version().c_str());
+  std::string pending, line;
+  int status = 0;
+  while (true) {
+    if (tty) std::fputs(pending.empty() ? "sql> " : "...> ", stderr);
+    if (!std::getline(std::cin, line)) break;
+    pending += line;
+    pending += '\n';
+    const std::size_t end = pending.find_last_not_of(" \t\r\n");
+    if (end == std::string::npos) {
+      pending.clear();
+      continue;
+    }
+    if (pending[end] != ';') continue;
+    try {
+      run_one(conn, pending, o);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "dnslens: %s\n", e.what());
+      status = 2;
+    }
+    std::fflush(stdout);
+    pending.clear();
+  }
+  if (pending.find_first_not_of(" \t\r\n") != std::string::npos) {
+    try {
+      run_one(conn, pending, o);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "dnslens: %s\n", e.what());
+      status = 2;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+void register_sql(CLI::App& app, CommandRegistry& registry) {
+  auto o = std::make_shared<SqlOptions>();
+  CLI::App* sub = app.add_subcommand("sql", "Run SQL on the store (tables route53query and findings, as on Athena); "
+                                            "without a query, read statements from stdin");
+  sub->add_option("query", o->query, "The SQL statement");
+  sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
+  sub->add_option("--format", o->format, "Output: table, csv or json (JSON lines)")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  sub->add_option("--max-width", o->max_width, "Widest table cell (characters)")->capture_default_str();
+  sub->add_flag("--write", o->write, "Open for writing (DELETE, CREATE ...); the default is read-only");
+  registry.add(sub, [o] { return execute(*o); });
+}
+
+}  // namespace dnslens::cli

@@ -1,0 +1,252 @@
+#include "store/record_chunks.hpp"
+
+#include <charconv>
+
+#include "core/error.hpp"
+#include "store/store_text.hpp"
+#include "enrich/dns_firewall/firewall_policy.hpp"
+#include "enrich/threat_intel/threat_intel.hpp"
+#include "pipeline/record_processor.hpp"
+
+namespace dnslens {
+
+namespace {
+
+duckdb_logical_type varchar_struct(const std::array<const char*, 3>& names) {
+  duckdb_logical_type v = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  std::array<duckdb_logical_type, 3> members = {v, v, v};
+  duckdb_logical_type s = duckdb_create_struct_type(members.data(), const_cast<const char**>(names.data()), 3);
+  duckdb_destroy_logical_type(&v);
+  return s;
+}
+
+duckdb_logical_type logical_type(StoreType t) {
+  switch (t) {
+    case StoreType::kVarchar: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    case StoreType::kFloat: return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+    case StoreType::kDouble: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case StoreType::kInteger: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case StoreType::kBigint: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case StoreType::kBoolean: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case StoreType::kTimestamp: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
+    case StoreType::kAnswers: {
+      duckdb_logical_type s = varchar_struct({"Rdata", "Type", "Class"});
+      duckdb_logical_type l = duckdb_create_list_type(s);
+      duckdb_destroy_logical_type(&s);
+      return l;
+    }
+    case StoreType::kSrcids: return varchar_struct({"instance", "resolver_endpoint", "resolver_network_interface"});
+  }
+  return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+}
+
+}  // namespace
+
+RecordChunks::RecordChunks() {
+  for (const StoreColumn& c : kQueryColumns) types_.push_back(logical_type(c.type));
+  capacity_ = duckdb_vector_size();
+}
+
+RecordChunks::~RecordChunks() {
+  for (auto& c : chunks_) duckdb_destroy_data_chunk(&c);
+  for (auto& t : types_) duckdb_destroy_logical_type(&t);
+}
+
+void RecordChunks::clear() {
+  used_ = 0;
+  row_ = 0;
+  rows_ = 0;
+  open_.chunk = nullptr;
+}
+
+duckdb_data_chunk RecordChunks::chunk(std::size_t i) {
+  if (i == used_ && open_.chunk != nullptr) duckdb_data_chunk_set_size(open_.chunk, row_);
+  return chunks_[i];
+}
+
+void RecordChunks::open_chunk() {
+  if (used_ == chunks_.size()) {
+    duckdb_data_chunk c = duckdb_create_data_chunk(types_.data(), types_.size());
+    if (c == nullptr) throw Error(ErrorCode::kInternal, "DuckDB: cannot create a data chunk");
+    chunks_.push_back(c);
+  } else {
+    duckdb_data_chunk_reset(chunks_[used_]);
+  }
+  Open& o = open_;
+  o.chunk = chunks_[used_];
+  for (std::size_t c = 0; c < kQueryColumnCount; ++c) {
+    o.vec[c] = duckdb_data_chunk_get_vector(o.chunk, c);
+    o.data[c] = duckdb_vector_get_data(o.vec[c]);
+    duckdb_vector_ensure_validity_writable(o.vec[c]);
+    o.validity[c] = duckdb_vector_get_validity(o.vec[c]);
+  }
+  duckdb_vector answer_struct = duckdb_list_vector_get_child(o.vec[kColAnswers]);
+  for (idx_t f = 0; f < 3; ++f) {
+    o.answer_fields[f] = duckdb_struct_vector_get_child(answer_struct, f);
+    o.srcid_fields[f] = duckdb_struct_vector_get_child(o.vec[kColSrcids], f);
+    duckdb_vector_ensure_validity_writable(o.srcid_fields[f]);
+    o.srcid_validity[f] = duckdb_vector_get_validity(o.srcid_fields[f]);
+  }
+  o.answers = 0;
+  duckdb_list_vector_set_size(o.vec[kColAnswers], 0);
+  row_ = 0;
+}
+
+void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s) {
+  if (s.empty()) {
+    duckdb_validity_set_row_invalid(validity, row);
+    return;
+  }
+  if (!storable_text(s)) {
+    repair_text(s, scratch_);
+    ++repaired_;
+    s = scratch_;
+  }
+  duckdb_vector_assign_string_element_len(v, row, s.data(), s.size());
+}
+
+void RecordChunks::text(QueryColumn c, std::string_view s) { text_to(open_.vec[c], open_.validity[c], row_, s); }
+
+void RecordChunks::null(QueryColumn c) { duckdb_validity_set_row_invalid(open_.validity[c], row_); }
+
+void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const ThreatIntel* intel) {
+  if (open_.chunk == nullptr) open_chunk();
+  if (row_ == capacity_) {
+    duckdb_data_chunk_set_size(open_.chunk, row_);
+    ++used_;
+    open_chunk();
+  }
+  float version = 0;
+  if (auto [p, ec] = std::from_chars(r.version.data(), r.version.data() + r.version.size(), version);
+      ec == std::errc{} && p == r.version.data() + r.version.size()) {
+    value(kColVersion, version);
+  } else {
+    null(kColVersion);
+  }
+  text(kColAccountId, r.account_id);
+  text(kColRegion, r.region);
+  text(kColVpcId, r.vpc_id);
+  text(kColQueryTimestamp, r.query_timestamp);
+  text(kColQueryName, r.query_name);
+  text(kColQueryType, r.query_type);
+  text(kColQueryClass, r.query_class);
+  text(kColRcode, r.rcode);
+
+  // answers: a list entry pointing at this record's rows of the child struct vector.
+  {
+    duckdb_vector list = open_.vec[kColAnswers];
+    auto* entries = static_cast<duckdb_list_entry*>(open_.data[kColAnswers]);
+    entries[row_].offset = open_.answers;
+    entries[row_].length = r.answer_count;
+    if (r.answer_count > 0) {
+      const idx_t need = open_.answers + r.answer_count;
+      if (duckdb_list_vector_reserve(list, need) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: list reserve failed");
+      for (std::uint32_t a = 0; a < r.answer_count; ++a) {
+        const DnsAnswer& ans = r.answers[a];
+        const std::string_view fields[3] = {ans.rdata, ans.type, ans.klass};
+        for (idx_t f = 0; f < 3; ++f) {
+          duckdb_vector child = open_.answer_fields[f];
+          if (fields[f].empty()) {
+            duckdb_vector_ensure_validity_writable(child);
+            duckdb_validity_set_row_invalid(duckdb_vector_get_validity(child), open_.answers + a);
+          } else {
+            std::string_view s = fields[f];
+            if (!storable_text(s)) {
+              repair_text(s, scratch_);
+              ++repaired_;
+              s = scratch_;
+            }
+            duckdb_vector_assign_string_element_len(child, open_.answers + a, s.data(), s.size());
+          }
+        }
+      }
+      open_.answers = need;
+      duckdb_list_vector_set_size(list, need);
+    }
+  }
+  text(kColSrcaddr, r.srcaddr);
+  int port = 0;
+  if (auto [p, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
+      ec == std::errc{} && p == r.srcport.data() + r.srcport.size()) {
+    value(kColSrcport, static_cast<std::int32_t>(port));
+  } else {
+    null(kColSrcport);
+  }
+  text(kColTransport, r.transport);
+  text_to(open_.srcid_fields[0], open_.srcid_validity[0], row_, r.instance);
+  text_to(open_.srcid_fields[1], open_.srcid_validity[1], row_, r.resolver_endpoint);
+  text_to(open_.srcid_fields[2], open_.srcid_validity[2], row_, r.resolver_network_interface);
+  text(kColFirewallRuleAction, r.firewall_rule_action);
+  text(kColFirewallRuleGroupId, r.firewall_rule_group_id);
+  text(kColFirewallDomainListId, r.firewall_domain_list_id);
+  text(kColIsMatchedDomain, o.matched ? "Y" : "N");
+  text(kColQueryNameNormalized, o.normalized_name);
+  text(kColRegisteredDomain, o.registered_domain);
+  text(kColPublicSuffix, o.public_suffix);
+  text(kColSubdomain, o.subdomain);
+
+  if (o.threat.indicator != nullptr && intel != nullptr) {
+    const Indicator& ind = *o.threat.indicator;
+    text(kColThreatIndicator, ind.value);
+    text(kColThreatIndicatorType, indicator_kind_name(ind.kind));
+    text(kColThreatFeed, intel->text(ind.feed));
+    if (ind.confidence >= 0) value(kColThreatConfidence, static_cast<std::int32_t>(ind.confidence));
+    else null(kColThreatConfidence);
+    text(kColThreatConfidenceLevel, confidence_level_name(confidence_level(ind.confidence)));
+    text(kColThreatActor, intel->text(ind.actor));
+    text(kColThreatCategory, intel->text(ind.threat));
+    text(kColThreatSource, intel->text(ind.source));
+    text(kColThreatMatchedOn, match_site_name(o.threat.site));
+    text(kColThreatMatchedValue, o.threat.matched_value);
+    value(kColThreatMatchCount, static_cast<std::int32_t>(o.threat.count));
+  } else {
+    for (QueryColumn c : {kColThreatIndicator, kColThreatIndicatorType, kColThreatFeed, kColThreatConfidence,
+                          kColThreatConfidenceLevel, kColThreatActor, kColThreatCategory, kColThreatSource,
+                          kColThreatMatchedOn, kColThreatMatchedValue, kColThreatMatchCount}) {
+      null(c);
+    }
+  }
+
+  if (o.signals) {
+    const NameFeatures& f = o.features;
+    value(kColNameEntropy, static_cast<double>(f.name_entropy));
+    value(kColSubdomainEntropy, static_cast<double>(f.subdomain_entropy));
+    value(kColNameLength, static_cast<std::int32_t>(f.name_length));
+    value(kColSubdomainLength, static_cast<std::int32_t>(f.subdomain_length));
+    value(kColLongestLabel, static_cast<std::int32_t>(f.longest_label));
+    value(kColLabelCount, static_cast<std::int32_t>(f.label_count));
+    value(kColDigitRatio, static_cast<double>(f.digit_ratio));
+    value(kColConsonantRatio, static_cast<double>(f.consonant_ratio));
+    value(kColDgaScore, static_cast<double>(o.dga_score));
+    value(kColBenignNoise, o.benign_noise);
+  } else {
+    for (QueryColumn c : {kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength, kColLongestLabel,
+                          kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise}) {
+      null(c);
+    }
+  }
+
+  if (o.firewall_simulated && o.firewall.rule != nullptr) {
+    const FirewallRule& fr = *o.firewall.rule->rule;
+    text(kColFirewallSimAction, firewall_action_name(fr.action));
+    text(kColFirewallSimRule, fr.name);
+    text(kColFirewallSimRuleGroupId, fr.rule_group_id);
+    text(kColFirewallSimDomainListId, fr.domain_list_id);
+    text(kColFirewallSimBlockResponse, block_response_name(fr.block_response));
+    text(kColFirewallSimMatchedOn, o.firewall.via_redirection ? "redirection" : "query_name");
+  } else {
+    for (QueryColumn c : {kColFirewallSimAction, kColFirewallSimRule, kColFirewallSimRuleGroupId,
+                          kColFirewallSimDomainListId, kColFirewallSimBlockResponse, kColFirewallSimMatchedOn}) {
+      null(c);
+    }
+  }
+  if (o.firewall_simulated) value(kColFirewallSimDrift, o.firewall_drift != FirewallDrift::kNone);
+  else null(kColFirewallSimDrift);
+  value(kColTldValid, o.tld_valid);
+  value(kColQueryTs, duckdb_timestamp{r.timestamp_ms * 1000});
+  text(kColSource, r.source());
+  ++row_;
+  ++rows_;
+}
+
+}  // namespace dnslens

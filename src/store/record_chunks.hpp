@@ -1,0 +1,71 @@
+#pragma once
+// One job's enriched records as DuckDB data chunks (2,048 rows each) in route53query's column
+// order. Filled on a worker thread while the record is at hand; the writer thread appends the
+// chunks in input order. Chunks are kept and reset between jobs, so a warm pipeline allocates
+// only what DuckDB's string heaps need.
+#include <duckdb.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/query_record.hpp"
+#include "store/store_schema.hpp"
+
+namespace dnslens {
+
+struct EnrichOutcome;
+class ThreatIntel;
+
+class RecordChunks {
+ public:
+  RecordChunks();
+  ~RecordChunks();
+  RecordChunks(const RecordChunks&) = delete;
+  RecordChunks& operator=(const RecordChunks&) = delete;
+
+  void clear();
+  // intel: the snapshot the outcome's threat hit refers to (may be null without a hit).
+  void add(const QueryRecord& record, const EnrichOutcome& outcome, const ThreatIntel* intel);
+  // Chunks holding rows, each with its size set.
+  [[nodiscard]] std::size_t chunk_count() const { return row_ == 0 ? used_ : used_ + 1; }
+  [[nodiscard]] duckdb_data_chunk chunk(std::size_t i);
+  [[nodiscard]] std::uint64_t rows() const { return rows_; }
+  // Strings that were not valid UTF-8 (stored with the bad bytes as \xNN).
+  [[nodiscard]] std::uint64_t repaired_strings() const { return repaired_; }
+
+ private:
+  struct Open {
+    duckdb_data_chunk chunk = nullptr;
+    std::array<duckdb_vector, kQueryColumnCount> vec{};
+    std::array<void*, kQueryColumnCount> data{};
+    std::array<std::uint64_t*, kQueryColumnCount> validity{};
+    std::array<duckdb_vector, 3> answer_fields{};  // children of the answers list's struct
+    std::array<duckdb_vector, 3> srcid_fields{};
+    std::array<std::uint64_t*, 3> srcid_validity{};
+    idx_t answers = 0;                              // list child rows used
+  };
+
+  void open_chunk();
+  void text(QueryColumn c, std::string_view s);
+  void text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s);
+  void null(QueryColumn c);
+  template <class T>
+  void value(QueryColumn c, T v) {
+    static_cast<T*>(open_.data[c])[row_] = v;
+  }
+
+  std::vector<duckdb_logical_type> types_;
+  std::vector<duckdb_data_chunk> chunks_;
+  std::size_t used_ = 0;   // full chunks
+  idx_t row_ = 0;          // rows in the open chunk
+  idx_t capacity_ = 0;
+  Open open_;
+  std::uint64_t rows_ = 0;
+  std::uint64_t repaired_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace dnslens

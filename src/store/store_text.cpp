@@ -1,0 +1,41 @@
+#include "store/store_text.hpp"
+
+#include "core/json_escape.hpp"
+
+namespace dnslens {
+
+bool storable_text(std::string_view s) {
+  bool ascii = true;
+  for (unsigned char c : s) {
+    if (c == 0) return false;
+    ascii &= c < 0x80;
+  }
+  return ascii || is_valid_utf8(s);
+}
+
+void repair_text(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.clear();
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // The longest valid UTF-8 sequence starting at i (1..4 bytes), else one bad byte.
+    std::size_t len = 0;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c != 0 && c < 0x80) len = 1;
+    else if (c >= 0xc2 && c <= 0xf4) {
+      const std::size_t want = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      if (i + want <= s.size() && is_valid_utf8(s.substr(i, want))) len = want;
+    }
+    if (len == 0) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+}
+
+}  // namespace dnslens

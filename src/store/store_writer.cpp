@@ -1,0 +1,104 @@
+#include "store/store_writer.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "store/store_schema.hpp"
+
+namespace dnslens {
+
+namespace {
+
+std::string ts_sql(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
+
+}  // namespace
+
+void ensure_store_schema(DuckConnection& conn) {
+  conn.exec(store_schema_sql());
+  DuckResult r = conn.query("SELECT value FROM dnslens_meta WHERE key = 'schema_version'");
+  if (r.rows() == 0) {
+    conn.exec(fmt::format("INSERT INTO dnslens_meta VALUES ('schema_version', '{}')", kStoreSchemaVersion));
+    return;
+  }
+  const std::string v = r.text(0, 0).value_or("0");
+  if (std::stoi(v) > kStoreSchemaVersion) {
+    throw Error(ErrorCode::kConfig, fmt::format("the store's schema version {} is newer than this dnslens's ({}): "
+                                                "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
+  }
+}
+
+StoreAppender::StoreAppender(DuckDatabase& db) : conn_(db.connect()) {
+  // One transaction per worker for the whole load: DuckDB writes full row groups straight into the
+  // database file (compressed) instead of logging every row to the write-ahead log first.
+  conn_.exec("BEGIN TRANSACTION");
+  appender_ = std::make_unique<DuckAppender>(conn_, std::string(kQueryTable));
+}
+
+void StoreAppender::append(RecordChunks& rows) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t n = rows.chunk_count();
+  for (std::size_t i = 0; i < n; ++i) appender_->append(rows.chunk(i));
+  stats_.rows += rows.rows();
+  stats_.chunks += n;
+  stats_.repaired_strings += rows.repaired_strings();
+  rows.clear();
+  stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void StoreAppender::commit() {
+  if (!open_) return;
+  const auto start = std::chrono::steady_clock::now();
+  appender_->flush();
+  appender_.reset();
+  conn_.exec("COMMIT");
+  open_ = false;
+  stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+StoreWriter::StoreWriter(const std::string& path) : db_(path), conn_(db_.connect()) { ensure_store_schema(conn_); }
+
+StoreWriter::~StoreWriter() = default;
+
+void StoreWriter::absorb(const StoreStats& s) {
+  stats_.rows += s.rows;
+  stats_.chunks += s.chunks;
+  stats_.repaired_strings += s.repaired_strings;
+  stats_.append_seconds += s.append_seconds;
+}
+
+void StoreWriter::add_findings(const std::vector<Finding>& findings) {
+  if (findings.empty()) return;
+  std::string sql = fmt::format("INSERT INTO {} VALUES ", kFindingsTable);
+  bool first = true;
+  for (const Finding& f : findings) {
+    std::string evidence = "[";
+    for (std::size_t i = 0; i < f.evidence.size(); ++i) {
+      if (i) evidence += ',';
+      evidence += f.evidence[i];
+    }
+    evidence += ']';
+    auto opt = [](const std::string& s) { return s.empty() ? std::string("NULL") : sql_quote(s); };
+    sql += first ? "" : ",\n";
+    first = false;
+    sql += fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP)",
+                       sql_quote(finding_type_name(f.type)),
+                       guardduty_analog(f.type).empty() ? "NULL" : sql_quote(guardduty_analog(f.type)),
+                       sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, ts_sql(f.first_seen_ms),
+                       ts_sql(f.last_seen_ms), f.events, f.occurrences, opt(f.entity.account), opt(f.entity.vpc),
+                       opt(f.entity.instance), opt(f.entity.srcaddr), opt(f.entity.source), opt(f.domain),
+                       sql_quote(f.explanation), f.metrics_json.empty() ? "NULL" : sql_quote(f.metrics_json),
+                       sql_quote(evidence), sql_quote(finding_to_json(f)));
+  }
+  conn_.exec(sql);
+  stats_.findings += findings.size();
+}
+
+void StoreWriter::finish() {
+  const auto start = std::chrono::steady_clock::now();
+  conn_.exec("CHECKPOINT");
+  stats_.checkpoint_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace dnslens

@@ -1,0 +1,65 @@
+#pragma once
+// Writes a run into the embedded DuckDB store: records (appended chunk by chunk on the writer
+// thread, in input order) and, at the end, the findings. Opening creates the tables when missing
+// and refuses a file whose schema version is newer than this build's.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detect/findings/finding.hpp"
+#include "store/duckdb_api.hpp"
+#include "store/record_chunks.hpp"
+
+namespace dnslens {
+
+struct StoreStats {
+  std::uint64_t rows = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t findings = 0;
+  std::uint64_t repaired_strings = 0;
+  double append_seconds = 0;      // time spent in DuckDB's appenders (summed over workers)
+  double checkpoint_seconds = 0;  // the final flush and CHECKPOINT
+};
+
+// One worker's connection into the store: its own transaction and appender, so workers load their
+// records in parallel (DuckDB writes each transaction's row groups independently and merges them at
+// commit). Records are not in input order in the table; query_ts orders them.
+class StoreAppender {
+ public:
+  explicit StoreAppender(DuckDatabase& db);
+  void append(RecordChunks& rows);  // then clears rows
+  void commit();                    // flushes and commits; the rows become visible
+  [[nodiscard]] const StoreStats& stats() const { return stats_; }
+
+ private:
+  DuckConnection conn_;
+  std::unique_ptr<DuckAppender> appender_;
+  StoreStats stats_;
+  bool open_ = true;
+};
+
+class StoreWriter {
+ public:
+  explicit StoreWriter(const std::string& path);
+  ~StoreWriter();
+
+  // A worker's appender; commit each before finish().
+  [[nodiscard]] std::unique_ptr<StoreAppender> make_appender() { return std::make_unique<StoreAppender>(db_); }
+  // Adds a committed appender's counts to stats().
+  void absorb(const StoreStats& s);
+  void add_findings(const std::vector<Finding>& findings);
+  void finish();  // CHECKPOINT, so the database file holds everything
+  [[nodiscard]] const StoreStats& stats() const { return stats_; }
+  [[nodiscard]] DuckConnection& connection() { return conn_; }
+
+ private:
+  DuckDatabase db_;
+  DuckConnection conn_;
+  StoreStats stats_;
+};
+
+// Opens (creating when missing) a store file and makes sure its tables exist.
+void ensure_store_schema(DuckConnection& conn);
+
+}  // namespace dnslens

@@ -1,0 +1,142 @@
+// The embedded DuckDB store end to end: a real database file written by `dnslens run --store`,
+// read back with DuckDB and with `dnslens sql`, compared against the enriched JSON lines of the same
+// run; hostile strings; loading twice; read-only SQL.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include <simdjson.h>
+
+#include "cli_harness.hpp"
+#include "store/duckdb_api.hpp"
+
+namespace dnslens {
+namespace {
+
+using testing::lines_of;
+using testing::record;
+using testing::run_dnslens;
+using testing::Workdir;
+
+std::int64_t scalar(DuckConnection& c, const std::string& sql) {
+  DuckResult r = c.query(sql);
+  EXPECT_EQ(r.rows(), 1u) << sql;
+  return r.int64(0, 0);
+}
+
+TEST(StoreCli, HoldsEveryRecordAndFindingOfTheRunWithTheSameValues) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o logs.jsonl.gz --interesting-out bad.txt").exit_code, 0);
+  auto r = run_dnslens(w, "run logs.jsonl.gz -o out.jsonl -j2 --interesting bad.txt --store s.duckdb --summary-json sum.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = lines_of(w.read("out.jsonl"));
+  ASSERT_GT(out.size(), 30000u);
+  // Count in the JSON what the SQL below counts.
+  simdjson::dom::parser parser;
+  std::map<std::string, std::int64_t> by_type;
+  std::int64_t matched = 0, nx_with_answers = 0;
+  double entropy_sum = 0;
+  for (const auto& line : out) {
+    simdjson::dom::element e = parser.parse(line);
+    ++by_type[std::string(std::string_view(e["query_type"]))];
+    matched += std::string_view(e["isMatchedDomain"]) == "Y";
+    entropy_sum += double(e["name_entropy"]);
+    nx_with_answers += std::string_view(e["rcode"]) == "NXDOMAIN" && simdjson::dom::array(e["answers"]).size() > 0;
+  }
+  ASSERT_GT(matched, 0);
+  DuckDatabase db(w.file("s.duckdb"), true);
+  DuckConnection c = db.connect();
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(out.size()));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE isMatchedDomain = 'Y'"), matched);
+  for (const auto& [type, n] : by_type) {
+    EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_type = " + sql_quote(type)), n) << type;
+  }
+  EXPECT_NEAR(c.query("SELECT sum(name_entropy) FROM route53query").real(0, 0), entropy_sum, 0.01 * out.size());
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE rcode = 'NXDOMAIN' AND len(answers) > 0"), nx_with_answers);
+  // Typed columns: the timestamp, the answers list and the srcids struct.
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_ts IS NULL OR strftime(query_ts, '%Y-%m-%dT%H:%M:%SZ') "
+                      "<> query_timestamp"),
+            0);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE source IS DISTINCT FROM coalesce(srcids.instance, "
+                      "srcids.resolver_endpoint, srcaddr)"),
+            0);
+  EXPECT_GT(scalar(c, "SELECT count(*) FROM (SELECT unnest(answers) AS a FROM route53query) WHERE a.Type = 'A'"), 0);
+  // One record compared field by field with its JSON line.
+  simdjson::dom::element first = parser.parse(out[0]);
+  const std::string name{std::string_view(first["query_name"])};
+  const std::string ts{std::string_view(first["query_timestamp"])};
+  DuckResult row = c.query("SELECT registered_domain, subdomain, srcport, dga_score, tld_valid FROM route53query WHERE query_name = " +
+                           sql_quote(name) + " AND query_timestamp = " + sql_quote(ts) + " LIMIT 1");
+  ASSERT_EQ(row.rows(), 1u);
+  EXPECT_EQ(row.text(0, 0).value_or(""), std::string_view(first["registered_domain"]));
+  if (first["subdomain"].is_null()) EXPECT_FALSE(row.text(1, 0).has_value());
+  else EXPECT_EQ(row.text(1, 0).value_or(""), std::string_view(first["subdomain"]));
+  EXPECT_EQ(row.int64(2, 0), std::stoll(std::string(std::string_view(first["srcport"]))));
+  EXPECT_NEAR(row.real(3, 0), double(first["dga_score"]), 0.0006);
+  EXPECT_EQ(row.text(4, 0).value_or(""), bool(first["tld_valid"]) ? "true" : "false");
+  // Findings: the same set as the findings file.
+  const auto findings = lines_of(w.read("dnslens-findings.jsonl"));
+  ASSERT_FALSE(findings.empty());
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM findings"), static_cast<std::int64_t>(findings.size()));
+  for (const auto& f : findings) {
+    simdjson::dom::element e = parser.parse(f);
+    const std::string type{std::string_view(e["finding_type"])};
+    const std::string source{std::string_view(e["source"])};
+    EXPECT_EQ(scalar(c, "SELECT count(*) FROM findings WHERE finding_type = " + sql_quote(type) + " AND source = " +
+                            sql_quote(source) + " AND events = " + std::to_string(int64_t(e["events"])) +
+                            " AND json_array_length(evidence::JSON) = " + std::to_string(e["evidence"].get_array().size())),
+              1)
+        << f;
+  }
+  // The summary reports the load.
+  simdjson::padded_string summary(w.read("sum.json"));
+  simdjson::dom::element s = parser.parse(summary);
+  EXPECT_EQ(uint64_t(s["store"]["records"]), out.size());
+}
+
+TEST(StoreCli, HostileStringsAreStoredVisiblyAndTheRecordsAroundThemToo) {
+  Workdir w;
+  // \\255 decodes to a byte that is not UTF-8; \u0000 is a NUL; both must reach the table without
+  // breaking it, and the good records on either side must too.
+  w.write("in.jsonl", record("good-one.example.com.") + "\n" + record("bad\\\\255name.example.com.") + "\n" +
+                          record("nul\\u0000byte.example.com.") + "\n" + record("good-two.example.com.") + "\n");
+  auto r = run_dnslens(w, "run in.jsonl -o out.jsonl -j1 --store s.duckdb");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  DuckDatabase db(w.file("s.duckdb"), true);
+  DuckConnection c = db.connect();
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), 4);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name IN ('good-one.example.com.', 'good-two.example.com.')"), 2);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name_normalized = 'bad\\xadname.example.com'"), 1);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name = 'nul\\x00byte.example.com.'"), 1);
+  EXPECT_NE(r.err.find("non-UTF-8 strings kept as \\xNN"), std::string::npos) << r.err;
+}
+
+TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
+  Workdir w;
+  w.write("a.jsonl", record("a.example.com.") + "\n" + record("b.example.com.") + "\n");
+  ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
+  ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
+  auto q = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT query_name, count(*) AS n FROM route53query GROUP BY 1 ORDER BY 1\"");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out, "query_name,n\na.example.com.,2\nb.example.com.,2\n");
+  auto j = run_dnslens(w, "sql --db s.duckdb --format json \"SELECT count(*) AS n, NULL AS x, 'a\\\"b' AS s FROM route53query\"");
+  EXPECT_EQ(j.out, "{\"n\":4,\"x\":null,\"s\":\"a\\\"b\"}\n");
+  auto del = run_dnslens(w, "sql --db s.duckdb \"DELETE FROM route53query\"");
+  EXPECT_NE(del.exit_code, 0);
+  EXPECT_NE(del.err.find("read-only"), std::string::npos) << del.err;
+  // Statements from stdin, split by DuckDB's parser (a ';' inside a string is not a split).
+  w.write("q.sql", "SELECT 'x;y' AS s;\nSELECT count(*) AS n\n  FROM route53query;\n");
+  auto many = run_dnslens(w, "sql --db s.duckdb --format csv", w.file("q.sql"));
+  EXPECT_EQ(many.out, "s\nx;y\nn\n4\n");
+  auto missing = run_dnslens(w, "sql --db nothing.duckdb \"SELECT 1\"");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("no store at nothing.duckdb"), std::string::npos);
+  // A store written by a newer dnslens is refused, not misread.
+  ASSERT_EQ(run_dnslens(w, "sql --db s.duckdb --write \"UPDATE dnslens_meta SET value = '99' WHERE key = 'schema_version'\"").exit_code, 0);
+  auto newer = run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q");
+  EXPECT_NE(newer.exit_code, 0);
+  EXPECT_NE(newer.err.find("schema version 99"), std::string::npos) << newer.err;
+}
+
+}  // namespace
+}  // namespace dnslens
