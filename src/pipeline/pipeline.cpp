@@ -389,7 +389,7 @@ std::string RunSummary::to_text() const {
     }
   }
   if (!store_path.empty()) {
-    s += fmt::format("  store         {} records into {} ({:.3f} s appending on the writer thread, {:.3f} s checkpoint{})\n",
+    s += fmt::format("  store         {} records into {} ({:.3f} s appending, summed over workers; {:.3f} s checkpoint{})\n",
                      store_rows, store_path, store_append_seconds, store_checkpoint_seconds,
                      store_repaired_strings ? fmt::format(", {} non-UTF-8 strings kept as \\xNN", store_repaired_strings) : "");
   }

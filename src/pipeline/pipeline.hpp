@@ -33,7 +33,7 @@ struct RunSummary {
   std::size_t findings_distinct = 0;
   std::string store_path;                  // set by the caller that opened the store
   std::uint64_t store_rows = 0;            // records appended to the DuckDB store
-  double store_append_seconds = 0;         // writer-thread time spent appending them
+  double store_append_seconds = 0;         // time spent appending them, summed over the workers
   double store_checkpoint_seconds = 0;     // the final CHECKPOINT (after the pipeline)
   std::uint64_t store_repaired_strings = 0;
 
