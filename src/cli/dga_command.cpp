@@ -37,7 +37,7 @@ class LabelCollector : public RecordObserver {
       : mutex_(mutex), labels_(labels), cap_(cap) {}
   ~LabelCollector() override { flush(); }
   void observe(const QueryRecord& r, const EnrichOutcome& o) override {
-    if (r.rcode != "NOERROR" || o.registered_domain.empty() || o.benign_noise) return;
+    if (r.rcode != "NOERROR" || o.registered_domain.empty() || o.signals.benign_noise) return;
     std::string_view label = dga_label(o.normalized_name, o.registered_domain, o.public_suffix);
     if (local_.size() < cap_) local_.emplace(as_absl(label));
   }

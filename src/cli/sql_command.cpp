@@ -153,17 +153,7 @@ int execute(const SqlOptions& o) {
                         duckdb_version().c_str());
   std::string pending, line;
   int status = 0;
-  while (true) {
-    if (tty) std::fputs(pending.empty() ? "sql> " : "...> ", stderr);
-    if (!std::getline(std::cin, line)) break;
-    pending += line;
-    pending += '\n';
-    const std::size_t end = pending.find_last_not_of(" \t\r\n");
-    if (end == std::string::npos) {
-      pending.clear();
-      continue;
-    }
-    if (pending[end] != ';') continue;
+  auto run_pending = [&] {
     try {
       run_one(conn, pending, o);
     } catch (const Error& e) {
@@ -172,15 +162,17 @@ int execute(const SqlOptions& o) {
     }
     std::fflush(stdout);
     pending.clear();
+  };
+  while (true) {
+    if (tty) std::fputs(pending.empty() ? "sql> " : "...> ", stderr);
+    if (!std::getline(std::cin, line)) break;
+    pending += line;
+    pending += '\n';
+    const std::size_t end = pending.find_last_not_of(" \t\r\n");
+    if (end == std::string::npos) pending.clear();
+    else if (pending[end] == ';') run_pending();
   }
-  if (pending.find_first_not_of(" \t\r\n") != std::string::npos) {
-    try {
-      run_one(conn, pending, o);
-    } catch (const Error& e) {
-      std::fprintf(stderr, "dnslens: %s\n", e.what());
-      status = 2;
-    }
-  }
+  if (pending.find_first_not_of(" \t\r\n") != std::string::npos) run_pending();
   return status;
 }
 

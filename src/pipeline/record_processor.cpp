@@ -237,23 +237,17 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
   outcome.public_suffix = parts.public_suffix;
   outcome.subdomain = parts.subdomain;
   if (enrichers_.dga != nullptr) {
-    outcome.signals = true;
+    outcome.has_signals = true;
     if (norm.valid_syntax) {
       outcome.name_hash = hash_text(norm.text);
-      const NameSignals* memo = signal_memo_.find(norm.text, outcome.name_hash);
-      NameSignals computed;
-      if (memo == nullptr) {
-        computed = name_signals(norm.text, parts);
-        signal_memo_.put(norm.text, outcome.name_hash, computed);
-        memo = &computed;
+      if (const NameSignals* memo = signal_memo_.find(norm.text, outcome.name_hash)) {
+        outcome.signals = *memo;
+      } else {
+        outcome.signals = name_signals(norm.text, parts);
+        signal_memo_.put(norm.text, outcome.name_hash, outcome.signals);
       }
-      outcome.features = memo->features;
-      outcome.dga_score = memo->dga_score;
-      outcome.subdomain_dga = memo->subdomain_dga;
-      outcome.longest_subdomain_label = memo->longest_subdomain_label;
-      outcome.benign_noise = memo->benign_noise;
     }
-    const NameFeatures& f = outcome.features;
+    const NameFeatures& f = outcome.signals.features;
     append_number_field(out, ",\"name_entropy\":", f.name_entropy);
     append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
     append_count_field(out, ",\"name_length\":", f.name_length);
@@ -262,8 +256,8 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
     append_count_field(out, ",\"label_count\":", f.label_count);
     append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
     append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
-    append_number_field(out, ",\"dga_score\":", outcome.dga_score);
-    out += outcome.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
+    append_number_field(out, ",\"dga_score\":", outcome.signals.dga_score);
+    out += outcome.signals.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
   }
   out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
   return outcome;
@@ -300,14 +294,14 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   e.vpc_hash = hash_text(r.vpc_id);
   e.rcode = rcode_kind(r.rcode);
   e.action = logged_action(r.firewall_rule_action);
-  e.dga_score = o.dga_score;
-  e.subdomain_entropy = o.features.subdomain_entropy;
-  e.subdomain_length = o.features.subdomain_length;
-  if (o.benign_noise) e.flags |= kEventBenignNoise;
+  e.dga_score = o.signals.dga_score;
+  e.subdomain_entropy = o.signals.features.subdomain_entropy;
+  e.subdomain_length = o.signals.features.subdomain_length;
+  if (o.signals.benign_noise) e.flags |= kEventBenignNoise;
   if (o.tld_valid) e.flags |= kEventTldValid;
   if (is_tunnel_type(r.query_type)) e.flags |= kEventTunnelType;
-  e.longest_subdomain_label = o.longest_subdomain_label;
-  e.subdomain_dga = o.subdomain_dga;
+  e.longest_subdomain_label = o.signals.longest_subdomain_label;
+  e.subdomain_dga = o.signals.subdomain_dga;
   if (r.query_type == "PTR") {
     e.flags |= kEventPtr;
     if (auto ip = address_from_reverse_name(name)) {
@@ -369,7 +363,7 @@ void RecordProcessor::process(Job& job) {
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
         if (enriched.firewall_drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
-        if (enriched.benign_noise) ++job.counters.benign_noise;
+        if (enriched.signals.benign_noise) ++job.counters.benign_noise;
         if (enrichers_.detection_events && enrichers_.dga != nullptr) add_detection_event(job, line, record_, enriched);
         if (store_ != nullptr) store_rows_->add(record_, enriched, intel_.get());
         if (observer_ != nullptr) observer_->observe(record_, enriched);

@@ -37,6 +37,14 @@ struct ThreatHit {
   std::uint32_t count = 0;         // sites in the record that matched any indicator
 };
 
+// What the signals of one valid name come to; a function of the name alone, so it is memoized.
+struct NameSignals {
+  NameFeatures features;
+  float dga_score = 0;
+  float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
+  std::uint8_t longest_subdomain_label = 0;
+  bool benign_noise = false;
+};
 struct EnrichOutcome {
   bool matched = false;
   bool tld_valid = false;
@@ -49,23 +57,11 @@ struct EnrichOutcome {
   std::string_view subdomain;
   bool firewall_simulated = false;     // a policy is loaded: firewall and firewall_drift are meaningful
   std::uint64_t name_hash = 0;         // of normalized_name (detection events and the memo share it)
-  // Name signals, set when Enrichers::dga is (signals true).
-  bool signals = false;
-  NameFeatures features;
-  float dga_score = 0;
-  float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
-  std::uint8_t longest_subdomain_label = 0;
-  bool benign_noise = false;
+  // Name signals: computed when Enrichers::dga is set (has_signals); zero for invalid names.
+  bool has_signals = false;
+  NameSignals signals;
 };
 
-// What the signals of one valid name come to; a function of the name alone, so it is memoized.
-struct NameSignals {
-  NameFeatures features;
-  float dga_score = 0;
-  float subdomain_dga = 0;
-  std::uint8_t longest_subdomain_label = 0;
-  bool benign_noise = false;
-};
 
 class RecordProcessor {
  public:

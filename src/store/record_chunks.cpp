@@ -92,17 +92,18 @@ void RecordChunks::open_chunk() {
   row_ = 0;
 }
 
-void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s) {
-  if (s.empty()) {
-    duckdb_validity_set_row_invalid(validity, row);
-    return;
-  }
+void RecordChunks::assign(duckdb_vector v, idx_t row, std::string_view s) {
   if (!storable_text(s)) {
     repair_text(s, scratch_);
     ++repaired_;
     s = scratch_;
   }
   duckdb_vector_assign_string_element_len(v, row, s.data(), s.size());
+}
+
+void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s) {
+  if (s.empty()) duckdb_validity_set_row_invalid(validity, row);
+  else assign(v, row, s);
 }
 
 void RecordChunks::text(QueryColumn c, std::string_view s) { text_to(open_.vec[c], open_.validity[c], row_, s); }
@@ -150,13 +151,7 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
             duckdb_vector_ensure_validity_writable(child);
             duckdb_validity_set_row_invalid(duckdb_vector_get_validity(child), open_.answers + a);
           } else {
-            std::string_view s = fields[f];
-            if (!storable_text(s)) {
-              repair_text(s, scratch_);
-              ++repaired_;
-              s = scratch_;
-            }
-            duckdb_vector_assign_string_element_len(child, open_.answers + a, s.data(), s.size());
+            assign(child, open_.answers + a, fields[f]);
           }
         }
       }
@@ -207,8 +202,8 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     }
   }
 
-  if (o.signals) {
-    const NameFeatures& f = o.features;
+  if (o.has_signals) {
+    const NameFeatures& f = o.signals.features;
     value(kColNameEntropy, static_cast<double>(f.name_entropy));
     value(kColSubdomainEntropy, static_cast<double>(f.subdomain_entropy));
     value(kColNameLength, static_cast<std::int32_t>(f.name_length));
@@ -217,8 +212,8 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     value(kColLabelCount, static_cast<std::int32_t>(f.label_count));
     value(kColDigitRatio, static_cast<double>(f.digit_ratio));
     value(kColConsonantRatio, static_cast<double>(f.consonant_ratio));
-    value(kColDgaScore, static_cast<double>(o.dga_score));
-    value(kColBenignNoise, o.benign_noise);
+    value(kColDgaScore, static_cast<double>(o.signals.dga_score));
+    value(kColBenignNoise, o.signals.benign_noise);
   } else {
     for (QueryColumn c : {kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength, kColLongestLabel,
                           kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise}) {

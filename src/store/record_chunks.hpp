@@ -50,6 +50,7 @@ class RecordChunks {
 
   void open_chunk();
   void text(QueryColumn c, std::string_view s);
+  void assign(duckdb_vector v, idx_t row, std::string_view s);  // non-empty text, repaired when needed
   void text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s);
   void null(QueryColumn c);
   template <class T>

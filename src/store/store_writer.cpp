@@ -48,12 +48,11 @@ void StoreAppender::append(RecordChunks& rows) {
 }
 
 void StoreAppender::commit() {
-  if (!open_) return;
+  if (!appender_) return;  // committed already
   const auto start = std::chrono::steady_clock::now();
   appender_->flush();
   appender_.reset();
   conn_.exec("COMMIT");
-  open_ = false;
   stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

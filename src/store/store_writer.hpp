@@ -34,9 +34,8 @@ class StoreAppender {
 
  private:
   DuckConnection conn_;
-  std::unique_ptr<DuckAppender> appender_;
+  std::unique_ptr<DuckAppender> appender_;  // null once committed
   StoreStats stats_;
-  bool open_ = true;
 };
 
 class StoreWriter {

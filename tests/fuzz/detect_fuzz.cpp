@@ -14,6 +14,7 @@
 
 #include <simdjson.h>
 
+#include "core/json_escape.hpp"
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "detect/engine/detector_set.hpp"
@@ -45,19 +46,6 @@ DetectionConfig tiny_config() {
   c.max_findings = 16;
   c.evidence_per_finding = 2;
   return c;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\' || c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
 }
 
 }  // namespace
@@ -106,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       lines += R"(","query_timestamp":")";
       lines.append(when, static_cast<std::size_t>(n));
       lines += R"(","query_name":")";
-      append_json_string(lines, line);
+      append_json_escaped(lines, line);  // bytes >= 0x80 pass as they are: invalid UTF-8 reaches the parser
       lines += R"(","query_type":")";
       lines += kTypes[k % 8];
       lines += R"(","query_class":"IN","rcode":")";

@@ -56,9 +56,9 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
     RecordProcessor fresh(signal_enrichers(), 1 << 20, false, false);
     EnrichOutcome from_memo, computed;
     EXPECT_EQ(enrich(warm, n, &from_memo), enrich(fresh, n, &computed)) << n;
-    EXPECT_EQ(from_memo.dga_score, computed.dga_score) << n;
-    EXPECT_EQ(from_memo.subdomain_dga, computed.subdomain_dga) << n;
-    EXPECT_EQ(from_memo.longest_subdomain_label, computed.longest_subdomain_label) << n;
+    EXPECT_EQ(from_memo.signals.dga_score, computed.signals.dga_score) << n;
+    EXPECT_EQ(from_memo.signals.subdomain_dga, computed.signals.subdomain_dga) << n;
+    EXPECT_EQ(from_memo.signals.longest_subdomain_label, computed.signals.longest_subdomain_label) << n;
     EXPECT_EQ(from_memo.name_hash, computed.name_hash) << n;
     EXPECT_EQ(fresh.signal_memo().hits(), 0u);
   }
@@ -69,11 +69,11 @@ TEST(RecordProcessor, LongSubdomainLabelsAreScoredShortOnesAreNot) {
   RecordProcessor p(signal_enrichers(), 1 << 20, false, false);
   EnrichOutcome o;
   (void)enrich(p, "qzxvkjwpfhgtmbnrcdlsy.t.exfil.net.", &o);
-  EXPECT_EQ(o.longest_subdomain_label, 21);
-  EXPECT_GT(o.subdomain_dga, 0.5f);
+  EXPECT_EQ(o.signals.longest_subdomain_label, 21);
+  EXPECT_GT(o.signals.subdomain_dga, 0.5f);
   (void)enrich(p, "www.exfil.net.", &o);
-  EXPECT_EQ(o.longest_subdomain_label, 3);
-  EXPECT_EQ(o.subdomain_dga, 0.0f);
+  EXPECT_EQ(o.signals.longest_subdomain_label, 3);
+  EXPECT_EQ(o.signals.subdomain_dga, 0.0f);
 }
 
 TEST(NameMemo, AnswersOnlyForTheSameNameAndSkipsOverlongOnes) {
