@@ -4,64 +4,65 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "store/store_schema.hpp"
 
 namespace dnslens::cli {
 
 namespace {
 
 // The AWS sample's table (same names, so its queries keep working), with answers and srcids as
-// structs rather than JSON strings, plus the DNS Firewall fields and dnslens's enrichment.
-constexpr const char* kColumns = R"(  `version` float,
-  `account_id` string,
-  `region` string,
-  `vpc_id` string,
-  `query_timestamp` string,
-  `query_name` string,
-  `query_type` string,
-  `query_class` string,
-  `rcode` string,
-  `answers` array<struct<`Rdata`:string,`Type`:string,`Class`:string>>,
-  `srcaddr` string,
-  `srcport` int,
-  `transport` string,
-  `srcids` struct<`instance`:string,`resolver_endpoint`:string,`resolver_network_interface`:string>,
-  `firewall_rule_action` string,
-  `firewall_rule_group_id` string,
-  `firewall_domain_list_id` string,
-  `isMatchedDomain` string,
-  `query_name_normalized` string,
-  `registered_domain` string,
-  `public_suffix` string,
-  `subdomain` string,
-  `threat_indicator` string,
-  `threat_indicator_type` string,
-  `threat_feed` string,
-  `threat_confidence` int,
-  `threat_confidence_level` string,
-  `threat_actor` string,
-  `threat_category` string,
-  `threat_source` string,
-  `threat_matched_on` string,
-  `threat_matched_value` string,
-  `threat_match_count` int,
-  `name_entropy` double,
-  `subdomain_entropy` double,
-  `name_length` int,
-  `subdomain_length` int,
-  `longest_label` int,
-  `label_count` int,
-  `digit_ratio` double,
-  `consonant_ratio` double,
-  `dga_score` double,
-  `benign_noise` boolean,
-  `firewall_sim_action` string,
-  `firewall_sim_rule` string,
-  `firewall_sim_rule_group_id` string,
-  `firewall_sim_domain_list_id` string,
-  `firewall_sim_block_response` string,
-  `firewall_sim_matched_on` string,
-  `firewall_sim_drift` boolean,
-  `tld_valid` boolean)";
+// structs rather than JSON strings, plus the DNS Firewall fields and dnslens's enrichment: the store's
+// column list, so the local table, the JSON output and the Parquet export all describe one schema.
+std::string_view athena_type(StoreType t) {
+  switch (t) {
+    case StoreType::kVarchar: return "string";
+    case StoreType::kFloat: return "float";
+    case StoreType::kDouble: return "double";
+    case StoreType::kInteger: return "int";
+    case StoreType::kBigint: return "bigint";
+    case StoreType::kBoolean: return "boolean";
+    case StoreType::kTimestamp: return "timestamp";
+    case StoreType::kAnswers: return "array<struct<`Rdata`:string,`Type`:string,`Class`:string>>";
+    case StoreType::kSrcids:
+      return "struct<`instance`:string,`resolver_endpoint`:string,`resolver_network_interface`:string>";
+  }
+  return "string";
+}
+
+// JSON lines carry every column but the store's own query_ts and source; Parquet carries them all.
+std::string athena_columns(bool parquet) {
+  std::string out;
+  for (const StoreColumn& c : kQueryColumns) {
+    if (!parquet && (c.name == "query_ts" || c.name == "source")) continue;
+    if (!out.empty()) out += ",\n";
+    out += fmt::format("  `{}` {}", c.name, athena_type(c.type));
+  }
+  return out;
+}
+
+// dnslens export --parquet writes LOCATION/date=YYYY-MM-DD/hour=HH/*.parquet (Hive layout, so no
+// storage template is needed); the first day is given as yyyy/MM/dd like the JSON table's.
+std::string parquet_ddl(const std::string& table, const std::string& location, std::string first_day) {
+  for (char& c : first_day) c = c == '/' ? '-' : c;
+  return fmt::format(
+      "CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n{}\n)\n"
+      "PARTITIONED BY (`date` string, `hour` string)\n"
+      "STORED AS PARQUET\n"
+      "LOCATION '{}'\n"
+      "TBLPROPERTIES (\n"
+      "  'has_encrypted_data' = 'false',\n"
+      "  'projection.enabled' = 'true',\n"
+      "  'projection.date.type' = 'date',\n"
+      "  'projection.date.format' = 'yyyy-MM-dd',\n"
+      "  'projection.date.range' = '{},NOW',\n"
+      "  'projection.date.interval' = '1',\n"
+      "  'projection.date.interval.unit' = 'DAYS',\n"
+      "  'projection.hour.type' = 'integer',\n"
+      "  'projection.hour.range' = '0,23',\n"
+      "  'projection.hour.digits' = '2'\n"
+      ");\n",
+      table, athena_columns(true), location, first_day);
+}
 
 }  // namespace
 
@@ -71,6 +72,7 @@ void register_athena_ddl(CLI::App& app, CommandRegistry& registry) {
     std::string table = "default.route53query";
     bool partitioned = false;
     std::string first_day = "2024/01/01";
+    bool parquet = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("athena-ddl", "Print an Athena CREATE EXTERNAL TABLE for dnslens's enriched output");
@@ -79,11 +81,19 @@ void register_athena_ddl(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("--partitioned", o->partitioned,
                 "The output came from --output-dir: add partition projection over account, VPC, day and hour");
   sub->add_option("--first-day", o->first_day, "First day for the day projection (yyyy/MM/dd)")->capture_default_str();
+  auto* parquet = sub->add_flag("--parquet", o->parquet,
+                                "The output came from 'dnslens export --parquet': a Parquet table over its "
+                                "route53query/ folder with date/hour partition projection");
+  parquet->excludes(sub->get_option("--partitioned"));
   registry.add(sub, [o] {
     std::string location = o->location;
     if (!location.starts_with("s3://")) throw Error(ErrorCode::kUsage, "--location must be an s3:// URI");
     if (!location.ends_with("/")) location += '/';
-    std::string ddl = fmt::format("CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n{}\n)\n", o->table, kColumns);
+    if (o->parquet) {
+      std::fputs(parquet_ddl(o->table, location, o->first_day).c_str(), stdout);
+      return 0;
+    }
+    std::string ddl = fmt::format("CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n{}\n)\n", o->table, athena_columns(false));
     if (o->partitioned) {
       ddl += "PARTITIONED BY (`account` string, `vpc` string, `day` string, `hour` string)\n";
     }

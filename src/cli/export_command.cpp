@@ -1,0 +1,120 @@
+// dnslens export / dnslens prune: Parquet for Athena, Trino or Spark, and retention by age.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/timestamp.hpp"
+#include "store/store_export.hpp"
+#include "store/store_writer.hpp"
+
+namespace dnslens::cli {
+
+namespace {
+
+// "2024-05-01T10:00:00Z" or a bare date "2024-05-01" (midnight UTC).
+std::int64_t parse_time_option(const std::string& text, std::string_view option) {
+  std::string iso = text;
+  if (iso.size() == 10) iso += "T00:00:00Z";
+  auto ms = parse_iso8601_ms(iso);
+  if (!ms) throw Error(ErrorCode::kUsage, fmt::format("{} '{}' is not an ISO 8601 time (2024-05-01T10:00:00Z or 2024-05-01)",
+                                                      option, text));
+  return *ms;
+}
+
+void require_store(const std::string& db) {
+  if (::access(db.c_str(), F_OK) != 0) {
+    throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}'", db, db));
+  }
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void register_export(CLI::App& app, CommandRegistry& registry) {
+  struct Options {
+    std::string db = "dnslens.duckdb";
+    std::string dir;
+    std::string from, to;
+    std::string compression = "zstd";
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "export", "Write the store as Hive-partitioned Parquet (date=YYYY-MM-DD/hour=HH) for Athena, Trino or Spark");
+  sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
+  sub->add_option("--parquet", o->dir, "Directory to write route53query/ and findings/ under")->required();
+  sub->add_option("--from", o->from, "First hour to export (ISO 8601 UTC or a date; rounded down to the hour)");
+  sub->add_option("--to", o->to, "End of the export, exclusive (rounded up to the hour)");
+  sub->add_option("--compression", o->compression, "Parquet compression: zstd, snappy, gzip, uncompressed")
+      ->capture_default_str();
+  registry.add(sub, [o] {
+    require_store(o->db);
+    ParquetExportOptions options;
+    options.dir = o->dir;
+    options.compression = o->compression;
+    if (!o->from.empty()) options.from_ms = parse_time_option(o->from, "--from");
+    if (!o->to.empty()) options.to_ms = parse_time_option(o->to, "--to");
+    options.validate();
+    DuckDatabase db(o->db, /*read_only=*/true);
+    DuckConnection conn = db.connect();
+    const auto start = std::chrono::steady_clock::now();
+    const ParquetExportStats s = export_parquet(conn, options);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr,
+                 "exported %llu records in %llu hour partitions and %llu findings to %s: %llu Parquet files, %.1f MB, "
+                 "%.2f s\n",
+                 static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.partitions),
+                 static_cast<unsigned long long>(s.findings), o->dir.c_str(), static_cast<unsigned long long>(s.files),
+                 s.bytes / 1e6, secs);
+    return 0;
+  });
+}
+
+void register_prune(CLI::App& app, CommandRegistry& registry) {
+  struct Options {
+    std::string db = "dnslens.duckdb";
+    std::string older_than;
+    std::string before;
+    bool dry_run = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("prune", "Retention: delete records and findings older than an age from the store");
+  sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
+  auto* age = sub->add_option("--older-than", o->older_than, "Age to keep: 30d, 12h, 90m, 2w (counted back from now)");
+  auto* before = sub->add_option("--before", o->before, "Delete everything before this time (ISO 8601 UTC or a date)");
+  age->excludes(before);
+  sub->add_flag("--dry-run", o->dry_run, "Only count what would be deleted");
+  registry.add(sub, [o] {
+    require_store(o->db);
+    std::int64_t cutoff = 0;
+    if (!o->older_than.empty()) {
+      auto ms = parse_age_ms(o->older_than);
+      if (!ms) throw Error(ErrorCode::kUsage, fmt::format("--older-than '{}' is not an age like 30d, 12h, 90m or 2w", o->older_than));
+      cutoff = now_ms() - *ms;
+    } else if (!o->before.empty()) {
+      cutoff = parse_time_option(o->before, "--before");
+    } else {
+      throw Error(ErrorCode::kUsage, "prune needs --older-than AGE or --before TIME");
+    }
+    DuckDatabase db(o->db);
+    DuckConnection conn = db.connect();
+    ensure_store_schema(conn);
+    const PruneStats s = prune_store(conn, cutoff, o->dry_run);
+    const CivilTime t = civil_from_ms(cutoff);
+    std::fprintf(stderr, "%s %llu records and %llu findings from before %04d-%02d-%02dT%02d:%02d:%02dZ in %s\n",
+                 o->dry_run ? "would delete" : "deleted", static_cast<unsigned long long>(s.records),
+                 static_cast<unsigned long long>(s.findings), t.year, t.month, t.day, t.hour, t.minute, t.second,
+                 o->db.c_str());
+    return 0;
+  });
+}
+
+}  // namespace dnslens::cli
