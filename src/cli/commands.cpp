@@ -15,6 +15,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_sql(app, registry);
   register_export(app, registry);
   register_prune(app, registry);
+  register_serve(app, registry);
 }
 
 }  // namespace dnslens::cli

@@ -40,5 +40,6 @@ void register_detect(CLI::App& app, CommandRegistry& registry);
 void register_sql(CLI::App& app, CommandRegistry& registry);
 void register_export(CLI::App& app, CommandRegistry& registry);
 void register_prune(CLI::App& app, CommandRegistry& registry);
+void register_serve(CLI::App& app, CommandRegistry& registry);
 
 }  // namespace dnslens::cli

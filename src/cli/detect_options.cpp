@@ -36,10 +36,12 @@ void Detection::write_findings(const std::string& path) const {
   sink->finish();
 }
 
-void DetectOptions::add(CLI::App* sub) {
+void DetectOptions::add(CLI::App* sub, bool findings_file) {
   sub->add_flag("--no-detect", off, "No name signals (entropy, DGA score, benign noise) and no detectors");
   sub->add_option("--detect-config", config_path, "Detection thresholds, YAML or JSON ('dnslens detect defaults' prints every key)");
-  sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")->capture_default_str();
+  if (findings_file) {
+    sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")->capture_default_str();
+  }
   sub->add_option("--dga-model", dga_model, "DGA model from 'dnslens dga train' (default: the built-in model)");
   sub->add_option("--benign-noise", benign_noise, "Known-benign noise list (default: the built-in data/benign-noise.txt)");
 }

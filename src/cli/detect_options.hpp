@@ -41,7 +41,8 @@ struct DetectOptions {
   std::string benign_noise;
   std::string findings = "dnslens-findings.jsonl";
 
-  void add(CLI::App* sub);
+  // findings_file: offer --findings (serve keeps its findings in the store only).
+  void add(CLI::App* sub, bool findings_file = true);
   // Null when detection is off.
   [[nodiscard]] std::unique_ptr<Detection> build() const;
 };

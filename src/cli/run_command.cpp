@@ -1,10 +1,7 @@
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <optional>
-#include <thread>
 #include <cstdio>
 #include <memory>
 
@@ -13,9 +10,9 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/detect_options.hpp"
+#include "cli/intel_options.hpp"
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
-#include "enrich/threat_intel/feed_loader.hpp"
 #include "notify/notifier.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/output_sink.hpp"
@@ -34,82 +31,10 @@ struct RunOptions {
   std::string progress = "auto";
   bool quiet = false;
   bool fail_on_bad = false;
-  std::vector<std::string> intel_feeds;  // [NAME=]PATH
-  std::string intel_config;
-  bool intel_srcaddr = false;
+  IntelOptions intel;
   FirewallPolicyOptions firewall;
   DetectOptions detect;
   std::string store_path;  // DuckDB file; empty: no store
-};
-
-// Loads every feed named on the command line or in the config; prints what each loaded and the
-// first problems. Throws on a feed that cannot be read at all.
-std::unique_ptr<ThreatIntel> load_intel(const RunOptions& o, const PublicSuffixList& psl) {
-  std::vector<FeedSpec> specs;
-  if (!o.intel_config.empty()) specs = load_feed_config(o.intel_config);
-  for (const auto& f : o.intel_feeds) specs.push_back(FeedSpec::parse(f));
-  if (specs.empty()) return nullptr;
-  auto intel = std::make_unique<ThreatIntel>();
-  for (const auto& spec : specs) {
-    const auto start = std::chrono::steady_clock::now();
-    FeedReport r = load_feed(spec, psl, *intel);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!o.quiet) {
-      std::fprintf(stderr, "dnslens: intel feed '%s' (%s, %s): %zu indicators, %zu rejected, %zu skipped, %.2f s\n",
-                   r.name.c_str(), r.path.c_str(), std::string(feed_format_name(r.format)).c_str(), r.loaded,
-                   r.rejected, r.skipped, secs);
-      for (const auto& p : r.problems) std::fprintf(stderr, "dnslens:   %s\n", p.c_str());
-      if (r.rejected > r.problems.size()) {
-        std::fprintf(stderr, "dnslens:   ... and %zu more\n", r.rejected - r.problems.size());
-      }
-    }
-  }
-  return intel;
-}
-
-volatile std::sig_atomic_t g_reload_requested = 0;
-extern "C" void on_sighup(int) { g_reload_requested = 1; }
-
-// Reloads every feed when SIGHUP arrives, while the pipeline runs. A reload that fails (a feed gone,
-// a config error) keeps the intel in force and says why.
-class IntelReloader {
- public:
-  IntelReloader(const RunOptions& o, const PublicSuffixList& psl, IntelHandle* handle) : o_(o), psl_(psl), handle_(handle) {
-    if (!handle_) return;
-    struct sigaction sa {};
-    sa.sa_handler = on_sighup;
-    ::sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGHUP, &sa, nullptr);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~IntelReloader() { stop(); }
-  void stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void loop() {
-    while (!stop_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (!g_reload_requested) continue;
-      g_reload_requested = 0;
-      try {
-        std::shared_ptr<const ThreatIntel> next = load_intel(o_, psl_);
-        const std::size_t n = next ? next->size() : 0;
-        handle_->replace(std::move(next));
-        std::fprintf(stderr, "dnslens: intel reloaded: %zu indicators\n", n);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "dnslens: intel reload failed, keeping the previous feeds: %s\n", e.what());
-      }
-    }
-  }
-
-  const RunOptions& o_;
-  const PublicSuffixList& psl_;
-  IntelHandle* handle_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 };
 
 int execute(RunOptions& o) {
@@ -136,10 +61,11 @@ int execute(RunOptions& o) {
                    interesting.size(), c.interesting_path.c_str(), interesting.rejected());
     }
   }
-  std::shared_ptr<const ThreatIntel> loaded = load_intel(o, psl);
+  o.intel.quiet = o.quiet;
+  std::shared_ptr<const ThreatIntel> loaded = o.intel.load(psl);
   std::optional<IntelHandle> intel;
   if (loaded) intel.emplace(std::move(loaded));
-  IntelReloader reloader(o, psl, intel ? &*intel : nullptr);
+  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr);
   std::unique_ptr<Detection> detection = o.detect.build();
   std::unique_ptr<MatchNotifier> notifier;
   if (o.notify.enabled()) {
@@ -157,7 +83,7 @@ int execute(RunOptions& o) {
                    firewall->domain_count());
     }
   }
-  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel_srcaddr,
+  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel.srcaddr,
                       firewall ? &*firewall : nullptr};
   if (detection) detection->wire(enrichers);
   std::unique_ptr<StoreWriter> store;
@@ -201,12 +127,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--dead-letter", c.dead_letter_path, "Where bad records go (file, line, reason, raw bytes)")
       ->capture_default_str();
   sub->add_option("--interesting", c.interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
-  sub->add_option("--intel", opts->intel_feeds,
-                  "Threat-intel feed [NAME=]PATH (repeatable): domain/IP list or hosts file, CSV with a header, "
-                  "STIX 2.1 bundle, MISP JSON; format detected from the content. SIGHUP reloads every feed");
-  sub->add_option("--intel-config", opts->intel_config,
-                  "JSON list of feeds: name, path, format, columns (CSV mapping), default_confidence, actor, threat");
-  sub->add_flag("--intel-srcaddr", opts->intel_srcaddr, "Also match srcaddr against address indicators");
+  opts->intel.add(sub);
   opts->firewall.add(sub, "--firewall-policy", false);
   opts->detect.add(sub);
   opts->psl.add(sub);

@@ -32,6 +32,18 @@ class EnvelopeWalker {
     }
   }
 
+  // One Firehose record's data; its problems are caught and kept, so the next record still decodes.
+  void decode_record_data(std::string_view base64, std::uint64_t origin) {
+    const std::size_t records_before = out_.records.size(), origins_before = out_.origin.size();
+    try {
+      decode_data(base64, InputFormat::kAuto, origin, 0);
+    } catch (const Error& e) {
+      out_.records.resize(records_before);  // a record is used whole or not at all
+      out_.origin.resize(origins_before);
+      out_.problems.push_back({origin, e.what(), std::string(base64.substr(0, kProblemRawBytes))});
+    }
+  }
+
  private:
   simdjson::dom::parser& parser_for(int depth) { return parsers_[static_cast<std::size_t>(depth)]; }
 
@@ -128,6 +140,41 @@ class EnvelopeWalker {
 };
 
 }  // namespace
+
+FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits) {
+  FirehoseRequest out;
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(body);
+  simdjson::dom::element root;
+  if (auto e = parser.parse(padded).get(root)) {
+    throw Error(ErrorCode::kEnvelope, fmt::format("the body is not valid JSON ({})", simdjson::error_message(e)));
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj)) throw Error(ErrorCode::kEnvelope, "the body is not a JSON object");
+  std::string_view request_id;
+  if (obj["requestId"].get_string().get(request_id)) throw Error(ErrorCode::kEnvelope, "the body has no 'requestId' string");
+  out.request_id = std::string(request_id);
+  std::int64_t ts = 0;
+  if (obj["timestamp"].get_int64().get(ts) == simdjson::SUCCESS) out.timestamp_ms = ts;
+  simdjson::dom::array records;
+  if (obj["records"].get_array().get(records)) throw Error(ErrorCode::kEnvelope, "the body has no 'records' array");
+  EnvelopeWalker walker(out.decoded, label, limits);
+  std::uint64_t index = 0;
+  for (simdjson::dom::element record : records) {
+    ++index;
+    ++out.decoded.envelopes;
+    ++out.decoded.firehose_records;
+    std::string_view data;
+    if (record["data"].get_string().get(data)) {
+      out.decoded.problems.push_back({index, "record without a 'data' string",
+                                      std::string(simdjson::minify(record)).substr(0, kProblemRawBytes)});
+      continue;
+    }
+    walker.decode_record_data(data, index);
+  }
+  out.decoded.request_id = out.request_id;
+  return out;
+}
 
 std::string_view input_format_name(InputFormat f) {
   switch (f) {

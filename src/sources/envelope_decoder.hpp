@@ -42,6 +42,19 @@ struct DecodedEnvelopes {
 [[nodiscard]] DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, const std::string& label,
                                                 const DecompressLimits& limits);
 
+// One Kinesis Data Firehose HTTP endpoint request body ({"requestId", "timestamp", "records":
+// [{"data": base64}]}), record by record: a record whose data cannot be decoded is a problem
+// (index = its 1-based position) and the others still decode. Each data payload may hold
+// query-log lines (direct delivery) or a gzip CloudWatch Logs subscription payload.
+struct FirehoseRequest {
+  std::string request_id;
+  std::int64_t timestamp_ms = 0;
+  DecodedEnvelopes decoded;  // origin: the record's 1-based position
+};
+// Throws Error(kEnvelope) when the body as a whole is not a Firehose request.
+[[nodiscard]] FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label,
+                                                      const DecompressLimits& limits);
+
 // Splits concatenated JSON values at top level ("{..}{..}", "{..}\n{..}"), honouring strings.
 [[nodiscard]] std::vector<std::string_view> split_top_level_json(std::string_view text);
 

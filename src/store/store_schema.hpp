@@ -91,7 +91,10 @@ inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
 
 inline constexpr std::string_view kQueryTable = "route53query";
 inline constexpr std::string_view kFindingsTable = "findings";
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr std::string_view kIngestRequestsTable = "ingest_requests";
+inline constexpr std::string_view kDeadLettersTable = "dead_letters";
+// 2: findings.run_id; ingest_requests and dead_letters.
+inline constexpr int kStoreSchemaVersion = 2;
 
 // CREATE TABLE IF NOT EXISTS statements for every table, plus the schema-version table.
 [[nodiscard]] std::string store_schema_sql();

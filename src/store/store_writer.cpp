@@ -23,21 +23,49 @@ void ensure_store_schema(DuckConnection& conn) {
     return;
   }
   const std::string v = r.text(0, 0).value_or("0");
-  if (std::stoi(v) > kStoreSchemaVersion) {
+  int version = 0;
+  try {
+    version = std::stoi(v);
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kConfig, fmt::format("the store's schema version '{}' is not a number", v));
+  }
+  if (version > kStoreSchemaVersion) {
     throw Error(ErrorCode::kConfig, fmt::format("the store's schema version {} is newer than this dnslens's ({}): "
                                                 "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
   }
+  if (version < kStoreSchemaVersion) {
+    // 1 -> 2: findings gained run_id (the new tables were created above).
+    conn.exec(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS run_id VARCHAR", kFindingsTable));
+    conn.exec(fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version'", kStoreSchemaVersion));
+  }
 }
 
-StoreAppender::StoreAppender(DuckDatabase& db) : conn_(db.connect()) {
-  // One transaction per worker for the whole load: DuckDB writes full row groups straight into the
-  // database file (compressed) instead of logging every row to the write-ahead log first.
+StoreAppender::StoreAppender(DuckDatabase& db) : conn_(db.connect()) {}
+
+StoreAppender::~StoreAppender() {
+  if (!appender_) return;
+  try {
+    rollback();
+  } catch (const Error&) {  // the connection is going away: DuckDB drops the transaction with it
+  }
+}
+
+void StoreAppender::begin() {
+  if (appender_) return;
+  // One transaction per batch (a whole run for `dnslens run`): DuckDB writes full row groups straight
+  // into the database file (compressed) instead of logging every row to the write-ahead log first.
   conn_.exec("BEGIN TRANSACTION");
-  appender_ = std::make_unique<DuckAppender>(conn_, std::string(kQueryTable));
+  try {
+    appender_ = std::make_unique<DuckAppender>(conn_, std::string(kQueryTable));
+  } catch (const Error&) {
+    conn_.exec("ROLLBACK");
+    throw;
+  }
 }
 
 void StoreAppender::append(RecordChunks& rows) {
   const auto start = std::chrono::steady_clock::now();
+  begin();
   const std::size_t n = rows.chunk_count();
   for (std::size_t i = 0; i < n; ++i) appender_->append(rows.chunk(i));
   stats_.rows += rows.rows();
@@ -47,16 +75,33 @@ void StoreAppender::append(RecordChunks& rows) {
   stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void StoreAppender::commit() {
-  if (!appender_) return;  // committed already
+void StoreAppender::commit(std::string_view also_sql) {
+  if (!appender_ && also_sql.empty()) return;  // nothing appended since the last commit
   const auto start = std::chrono::steady_clock::now();
-  appender_->flush();
-  appender_.reset();
-  conn_.exec("COMMIT");
+  begin();
+  try {
+    appender_->flush();
+    appender_.reset();
+    if (!also_sql.empty()) conn_.exec(also_sql);
+    conn_.exec("COMMIT");
+  } catch (const Error&) {
+    appender_.reset();
+    conn_.exec("ROLLBACK");
+    throw;
+  }
   stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-StoreWriter::StoreWriter(const std::string& path) : db_(path), conn_(db_.connect()) { ensure_store_schema(conn_); }
+void StoreAppender::rollback() {
+  if (!appender_) return;
+  appender_.reset();
+  conn_.exec("ROLLBACK");
+}
+
+StoreWriter::StoreWriter(const std::string& path) : db_(path), conn_(db_.connect()) {
+  ensure_store_schema(conn_);
+  run_id_ = conn_.query("SELECT uuid()::VARCHAR").text(0, 0).value_or("");
+}
 
 StoreWriter::~StoreWriter() = default;
 
@@ -69,7 +114,29 @@ void StoreWriter::absorb(const StoreStats& s) {
 
 void StoreWriter::add_findings(const std::vector<Finding>& findings) {
   if (findings.empty()) return;
-  std::string sql = fmt::format("INSERT INTO {} VALUES ", kFindingsTable);
+  conn_.exec(findings_insert_sql(findings, run_id_));
+  stats_.findings += findings.size();
+}
+
+void StoreWriter::replace_findings(const std::vector<Finding>& findings) {
+  std::string sql = fmt::format("BEGIN TRANSACTION; DELETE FROM {} WHERE run_id = {};\n", kFindingsTable, sql_quote(run_id_));
+  if (!findings.empty()) sql += findings_insert_sql(findings, run_id_) + ";\n";
+  sql += "COMMIT;";
+  try {
+    for (DuckResult& r : conn_.query_all(sql)) (void)r;
+  } catch (const Error&) {
+    conn_.exec("ROLLBACK");
+    throw;
+  }
+  stats_.findings = findings.size();
+}
+
+std::string findings_insert_sql(const std::vector<Finding>& findings, std::string_view run_id) {
+  std::string sql = fmt::format(
+      "INSERT INTO {} (finding_type, guardduty_analog, severity, confidence, score, first_seen, last_seen, events, "
+      "occurrences, account_id, vpc_id, instance, srcaddr, source, domain, explanation, metrics, evidence, finding_json, "
+      "recorded_at, run_id) VALUES ",
+      kFindingsTable);
   bool first = true;
   for (const Finding& f : findings) {
     std::string evidence = "[";
@@ -81,17 +148,16 @@ void StoreWriter::add_findings(const std::vector<Finding>& findings) {
     auto opt = [](const std::string& s) { return s.empty() ? std::string("NULL") : sql_quote(s); };
     sql += first ? "" : ",\n";
     first = false;
-    sql += fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP)",
+    sql += fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP, {})",
                        sql_quote(finding_type_name(f.type)),
                        guardduty_analog(f.type).empty() ? "NULL" : sql_quote(guardduty_analog(f.type)),
                        sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, ts_sql(f.first_seen_ms),
                        ts_sql(f.last_seen_ms), f.events, f.occurrences, opt(f.entity.account), opt(f.entity.vpc),
                        opt(f.entity.instance), opt(f.entity.srcaddr), opt(f.entity.source), opt(f.domain),
                        sql_quote(f.explanation), f.metrics_json.empty() ? "NULL" : sql_quote(f.metrics_json),
-                       sql_quote(evidence), sql_quote(finding_to_json(f)));
+                       sql_quote(evidence), sql_quote(finding_to_json(f)), sql_quote(run_id));
   }
-  conn_.exec(sql);
-  stats_.findings += findings.size();
+  return sql;
 }
 
 void StoreWriter::finish() {

@@ -25,11 +25,23 @@ struct StoreStats {
 // One worker's connection into the store: its own transaction and appender, so workers load their
 // records in parallel (DuckDB writes each transaction's row groups independently and merges them at
 // commit). Records are not in input order in the table; query_ts orders them.
+// Batches: append() opens a transaction when none is open; commit() ends it, so one appender can
+// load a whole run or commit batch after batch (dnslens serve: one transaction per request).
 class StoreAppender {
  public:
   explicit StoreAppender(DuckDatabase& db);
+  ~StoreAppender();  // rolls back what was not committed
+  StoreAppender(const StoreAppender&) = delete;
+  StoreAppender& operator=(const StoreAppender&) = delete;
+
+  void begin();                     // opens the transaction (append() does it when needed)
   void append(RecordChunks& rows);  // then clears rows
-  void commit();                    // flushes and commits; the rows become visible
+  // Flushes, runs also_sql in the same transaction (bookkeeping that must land with the records or
+  // not at all) and commits: the rows become visible. On failure everything is rolled back and the
+  // error is thrown.
+  void commit(std::string_view also_sql = {});
+  void rollback();
+  [[nodiscard]] DuckConnection& connection() { return conn_; }
   [[nodiscard]] const StoreStats& stats() const { return stats_; }
 
  private:
@@ -48,6 +60,11 @@ class StoreWriter {
   // Adds a committed appender's counts to stats().
   void absorb(const StoreStats& s);
   void add_findings(const std::vector<Finding>& findings);
+  // Replaces the findings this writer stored before with these (one transaction): a live run
+  // rewrites its findings as they grow.
+  void replace_findings(const std::vector<Finding>& findings);
+  [[nodiscard]] const std::string& run_id() const { return run_id_; }
+  [[nodiscard]] DuckDatabase& database() { return db_; }
   void finish();  // CHECKPOINT, so the database file holds everything
   [[nodiscard]] const StoreStats& stats() const { return stats_; }
   [[nodiscard]] DuckConnection& connection() { return conn_; }
@@ -56,7 +73,10 @@ class StoreWriter {
   DuckDatabase db_;
   DuckConnection conn_;
   StoreStats stats_;
+  std::string run_id_;  // tags this writer's findings
 };
+
+[[nodiscard]] std::string findings_insert_sql(const std::vector<Finding>& findings, std::string_view run_id);
 
 // Opens (creating when missing) a store file and makes sure its tables exist.
 void ensure_store_schema(DuckConnection& conn);

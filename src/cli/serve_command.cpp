@@ -1,0 +1,220 @@
+// dnslens serve: the Kinesis Data Firehose HTTP endpoint into the store, live detection, /metrics,
+// /healthz and the dashboards.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "cli/detect_options.hpp"
+#include "cli/intel_options.hpp"
+#include "core/error.hpp"
+#include "enrich/interesting_domains/interesting_domains.hpp"
+#include "serve/firehose_ingest.hpp"
+#include "serve/http_server.hpp"
+#include "store/store_export.hpp"
+#include "store/store_writer.hpp"
+
+namespace dnslens::cli {
+
+namespace {
+
+struct ServeOptions {
+  std::string db = "dnslens.duckdb";
+  std::string listen = "127.0.0.1:8080";
+  ServeConfig server;
+  std::string access_key_file;
+  std::string ui_token_file;
+  std::string port_file;
+  std::string interesting;
+  double findings_every = 10;
+  std::string retention;
+  std::size_t max_line_bytes = 1 << 20;
+  PslOptions psl;
+  IntelOptions intel;
+  FirewallPolicyOptions firewall;
+  DetectOptions detect;
+  bool quiet = false;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+// A secret from a file (first line) or, when no file is given, from an environment variable: never
+// from the command line, where every user of the machine can read it.
+std::string read_secret(const std::string& path, const char* env, std::string_view what) {
+  if (path.empty()) {
+    const char* v = std::getenv(env);
+    return v ? std::string(v) : std::string();
+  }
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kConfig, fmt::format("cannot read the {} file {}", what, path));
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  if (line.empty()) throw Error(ErrorCode::kConfig, fmt::format("the {} file {} is empty", what, path));
+  return line;
+}
+
+void parse_listen(const std::string& listen, ServeConfig& c) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    throw Error(ErrorCode::kUsage, fmt::format("--listen '{}' is not HOST:PORT", listen));
+  }
+  c.host = listen.substr(0, colon);
+  if (c.host.size() > 2 && c.host.front() == '[' && c.host.back() == ']') c.host = c.host.substr(1, c.host.size() - 2);
+  try {
+    std::size_t used = 0;
+    c.port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kUsage, fmt::format("--listen '{}' has no valid port", listen));
+  }
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int execute(ServeOptions& o) {
+  parse_listen(o.listen, o.server);
+  o.server.access_key = read_secret(o.access_key_file, "DNSLENS_FIREHOSE_ACCESS_KEY", "access key");
+  o.server.ui_token = read_secret(o.ui_token_file, "DNSLENS_UI_TOKEN", "UI token");
+  o.server.validate();
+  if (o.findings_every <= 0) throw Error(ErrorCode::kUsage, "--findings-every must be above 0 seconds");
+  std::optional<std::int64_t> retention_ms;
+  if (!o.retention.empty()) {
+    retention_ms = parse_age_ms(o.retention);
+    if (!retention_ms) throw Error(ErrorCode::kUsage, fmt::format("--retention '{}' is not an age like 30d", o.retention));
+  }
+
+  PublicSuffixList psl = o.psl.load();
+  InterestingDomains interesting;
+  if (!o.interesting.empty()) interesting = InterestingDomains::load_file(o.interesting, psl);
+  o.intel.quiet = o.quiet;
+  std::shared_ptr<const ThreatIntel> loaded = o.intel.load(psl);
+  std::optional<IntelHandle> intel;
+  if (loaded) intel.emplace(std::move(loaded));
+  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr);
+  std::optional<FirewallEvaluator> firewall;
+  if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
+  std::unique_ptr<Detection> detection = o.detect.build();
+  Enrichers enrichers{&psl, o.interesting.empty() ? nullptr : &interesting, intel ? &*intel : nullptr, o.intel.srcaddr,
+                      firewall ? &*firewall : nullptr};
+  if (detection) detection->wire(enrichers);
+
+  StoreWriter store(o.db);
+  FirehoseIngestConfig ingest_config;
+  ingest_config.max_line_bytes = o.max_line_bytes;
+  FirehoseIngest ingest(store, enrichers, detection ? detection->detectors.get() : nullptr,
+                        detection ? detection->store.get() : nullptr, ingest_config);
+  HttpServer server(o.server, ingest);
+  const int port = server.bind();
+  if (!o.port_file.empty()) {
+    std::ofstream(o.port_file) << port << '\n';
+  }
+  const bool tls = !o.server.tls_cert.empty();
+  if (!o.quiet) {
+    std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d (Firehose endpoint %s, /metrics, /healthz)%s\n",
+                 o.db.c_str(), tls ? "https" : "http", o.server.host.c_str(), port, o.server.firehose_path.c_str(),
+                 o.server.access_key.empty() ? "; no Firehose access key is checked" : "");
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  std::atomic<bool> serving{true};
+  std::thread housekeeping([&] {
+    auto next_findings = std::chrono::steady_clock::now();
+    auto next_prune = std::chrono::steady_clock::now();
+    while (serving.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (g_stop) {
+        server.stop();
+        break;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      try {
+        if (detection && now >= next_findings) {
+          ingest.flush_findings();
+          next_findings = now + std::chrono::milliseconds(static_cast<std::int64_t>(o.findings_every * 1000));
+        }
+        if (retention_ms && now >= next_prune) {
+          const PruneStats p = ingest.prune(now_ms() - *retention_ms);
+          if (!o.quiet && (p.records || p.findings)) {
+            std::fprintf(stderr, "dnslens: retention %s: deleted %llu records and %llu findings\n", o.retention.c_str(),
+                         static_cast<unsigned long long>(p.records), static_cast<unsigned long long>(p.findings));
+          }
+          next_prune = now + std::chrono::hours(1);
+        }
+      } catch (const Error& e) {
+        std::fprintf(stderr, "dnslens: housekeeping failed (will retry): %s\n", e.what());
+      }
+    }
+  });
+  const bool ok = server.run();
+  serving.store(false);
+  server.stop();
+  housekeeping.join();
+  reloader.stop();
+  ingest.finish();
+  store.finish();
+  const IngestCounters& c = ingest.counters();
+  if (!o.quiet) {
+    std::fprintf(stderr, "dnslens: stopped: %llu requests stored (%llu duplicates), %llu records, %llu bad records, "
+                         "%llu findings\n",
+                 static_cast<unsigned long long>(c.requests_stored.load()),
+                 static_cast<unsigned long long>(c.requests_duplicate.load()),
+                 static_cast<unsigned long long>(c.records.load()), static_cast<unsigned long long>(c.bad_records.load()),
+                 static_cast<unsigned long long>(c.findings.load()));
+  }
+  if (!ok && !g_stop) throw Error(ErrorCode::kNetwork, "the HTTP listener failed");
+  return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, CommandRegistry& registry) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "serve", "Live ingest and dashboards: a Kinesis Data Firehose HTTP endpoint into the store, live detection, "
+               "/metrics and /healthz");
+  sub->add_option("--db", o->db, "The DuckDB store file (created when missing)")->capture_default_str();
+  sub->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
+  sub->add_option("--firehose-path", o->server.firehose_path, "URL path of the Firehose endpoint")->capture_default_str();
+  sub->add_option("--access-key-file", o->access_key_file,
+                  "File holding the Firehose access key (X-Amz-Firehose-Access-Key); default: $DNSLENS_FIREHOSE_ACCESS_KEY");
+  sub->add_flag("--allow-open-ingest", o->server.allow_open_ingest,
+                "Accept Firehose requests without an access key on a non-loopback address");
+  sub->add_option("--ui-token-file", o->ui_token_file,
+                  "File holding the dashboards' token (Authorization: Bearer, or ?token=); default: $DNSLENS_UI_TOKEN. "
+                  "Required beyond loopback");
+  sub->add_option("--tls-cert", o->server.tls_cert, "PEM certificate (chain) for HTTPS; Firehose only sends to HTTPS");
+  sub->add_option("--tls-key", o->server.tls_key, "PEM private key for --tls-cert");
+  sub->add_option("--max-request-bytes", o->server.max_request_bytes, "Largest request body as sent (413 above)")
+      ->capture_default_str();
+  sub->add_option("--max-decoded-bytes", o->server.max_decoded_bytes,
+                  "Largest request body after gzip decoding (413 above)")->capture_default_str();
+  sub->add_option("--max-line-bytes", o->max_line_bytes, "Longer records are dead-lettered")->capture_default_str();
+  sub->add_option("--http-threads", o->server.threads, "Connections served at once")->capture_default_str();
+  sub->add_option("--findings-every", o->findings_every, "Seconds between writes of the live findings to the store")
+      ->capture_default_str();
+  sub->add_option("--retention", o->retention, "Delete records and findings older than this age, hourly (30d, 12h)");
+  sub->add_option("--interesting", o->interesting, "Interesting-domain list (isMatchedDomain)");
+  sub->add_option("--port-file", o->port_file, "Write the port listened on to this file (useful with port 0)");
+  o->intel.add(sub);
+  o->firewall.add(sub, "--firewall-policy", false);
+  o->detect.add(sub, /*findings_file=*/false);
+  o->psl.add(sub);
+  sub->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
+  registry.add(sub, [o] { return execute(*o); });
+}
+
+}  // namespace dnslens::cli

@@ -1,0 +1,99 @@
+#pragma once
+// The live ingest path of dnslens serve, independent of HTTP: one Kinesis Data Firehose request
+// body in, its records enriched and committed to the store in one transaction together with the
+// request id (so a retried request is recognised and never stored twice) and the records that could
+// not be used (dead_letters). Only a committed request may be acknowledged with 200. Detection runs
+// on what was committed, in commit order.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "detect/engine/detector_set.hpp"
+#include "detect/findings/finding_store.hpp"
+#include "io/decompress_limits.hpp"
+#include "pipeline/job.hpp"
+#include "pipeline/record_observer.hpp"
+#include "pipeline/record_processor.hpp"
+#include "store/store_export.hpp"
+#include "store/store_writer.hpp"
+
+namespace dnslens {
+
+enum class IngestStatus { kStored, kDuplicate, kBadRequest, kFailed };
+
+struct IngestResult {
+  IngestStatus status = IngestStatus::kFailed;
+  std::string request_id;
+  std::string message;       // why, when not stored
+  std::uint64_t records = 0;      // stored
+  std::uint64_t bad_records = 0;  // dead-lettered (stored in dead_letters)
+};
+
+// Monotonic counters for /metrics; read without the ingest lock.
+struct IngestCounters {
+  std::atomic<std::uint64_t> requests_stored{0};
+  std::atomic<std::uint64_t> requests_duplicate{0};
+  std::atomic<std::uint64_t> requests_bad{0};
+  std::atomic<std::uint64_t> requests_failed{0};
+  std::atomic<std::uint64_t> records{0};
+  std::atomic<std::uint64_t> bad_records{0};
+  std::atomic<std::uint64_t> decoded_bytes{0};
+  std::atomic<std::uint64_t> findings{0};
+  std::atomic<std::int64_t> newest_record_ms{0};  // the latest query timestamp stored
+  std::atomic<std::int64_t> last_commit_ms{0};    // wall clock of the last commit
+};
+
+struct FirehoseIngestConfig {
+  std::size_t max_line_bytes = 1 << 20;
+  DecompressLimits limits;  // for gzip payloads inside records (CloudWatch Logs subscriptions)
+};
+
+// The newest query timestamp of a request, for the ingest lag.
+class NewestRecord : public RecordObserver {
+ public:
+  void observe(const QueryRecord& record, const EnrichOutcome&) override {
+    if (record.timestamp_ms > newest_ms) newest_ms = record.timestamp_ms;
+  }
+  std::int64_t newest_ms = 0;
+};
+
+class FirehoseIngest {
+ public:
+  // detectors and findings may be null (no detection).
+  FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors, FindingStore* findings,
+                 FirehoseIngestConfig config);
+  ~FirehoseIngest();
+
+  // header_request_id: X-Amz-Firehose-Request-Id (may be empty; the body's requestId must match it
+  // when both are there). source_arn: X-Amz-Firehose-Source-Arn, kept with the request.
+  IngestResult ingest(std::string_view header_request_id, std::string_view source_arn, std::string_view body);
+
+  // Writes the findings so far to the store (replacing this run's earlier ones).
+  void flush_findings();
+  // Retention: deletes what is older than cutoff_ms (between requests).
+  PruneStats prune(std::int64_t cutoff_ms);
+  // Closes every detector window and writes the findings: call once, at shutdown.
+  void finish();
+
+  [[nodiscard]] const IngestCounters& counters() const { return counters_; }
+
+ private:
+  IngestResult ingest_locked(std::string request_id, std::string_view source_arn, struct FirehoseRequest& request);
+
+  std::mutex mutex_;  // one request at a time goes into the store and the detectors
+  StoreWriter& store_;
+  DetectorSet* detectors_;
+  FindingStore* findings_;
+  FirehoseIngestConfig config_;
+  RecordProcessor processor_;
+  std::unique_ptr<StoreAppender> appender_;
+  Job job_;
+  NewestRecord newest_;
+  IngestCounters counters_;
+  bool finished_ = false;
+};
+
+}  // namespace dnslens
