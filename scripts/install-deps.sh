@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
   libyaml-cpp-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
-  bc time jq python3-tldextract
+  bc time jq python3-tldextract openssl
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -176,6 +177,16 @@ void HttpServer::add_routes() {
     const std::string encoding = req.get_header_value("Content-Encoding");
     if (!encoding.empty() && encoding != "gzip") {
       return reply(400, fmt::format("unsupported Content-Encoding '{}' (gzip or none)", encoding));
+    }
+    if (req.has_header("Content-Length")) {
+      std::uint64_t length = 0;
+      const std::string value = req.get_header_value("Content-Length");
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (ec != std::errc() || end != value.data() + value.size()) return reply(400, "malformed Content-Length");
+      if (length > config_.max_request_bytes) {
+        return reply(413, fmt::format("the request body is larger than {} bytes (--max-request-bytes)",
+                                      config_.max_request_bytes));
+      }
     }
     // The body arrives gzip-decoded; its decoded size is capped here, so a small compressed bomb
     // cannot grow without bound.
