@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "store/store_writer.hpp"
 #include "cli/detect_options.hpp"
 #include "enrich/dns_firewall/firewall_simulation.hpp"
 #include "enrich/dns_firewall/policy_loader.hpp"
@@ -122,12 +123,22 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     detection->announce_to(notifier.get());
     Enrichers enrichers{&psl, &interesting, &intel_handle, false, &firewall};
     detection->wire(enrichers);
-    SimulatedRun run = run_with_firewall_simulation(rc, enrichers, notifier.get(), detection->detectors.get(), detection->store.get());
+    const std::string store_path = o->dir + "/dnslens.duckdb";
+    fs::remove(store_path);
+    fs::remove(store_path + ".wal");
+    StoreWriter store(store_path);
+    SimulatedRun run = run_with_firewall_simulation(rc, enrichers, notifier.get(), detection->detectors.get(),
+                                                    detection->store.get(), &store);
+    store.add_findings(detection->store->sorted());
+    store.finish();
     const std::string findings_path = o->dir + "/findings.jsonl";
     detection->write_findings(findings_path);
     const RunSummary& summary = run.summary;
     const FirewallSimulation& total = run.simulation;
-    std::fputs(summary.to_text().c_str(), stderr);
+    RunSummary shown = summary;
+    shown.store_path = store_path;
+    shown.store_checkpoint_seconds = store.stats().checkpoint_seconds;
+    std::fputs(shown.to_text().c_str(), stderr);
     const std::string sim_path = o->dir + "/firewall-simulation.txt";
     auto sim_sink = make_file_sink(sim_path, Compression::kNone);
     sim_sink->write(total.to_table(5));
@@ -141,6 +152,9 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     std::fprintf(stderr, "dnslens demo: %zu findings (DGA, tunneling, beaconing, sweeps, anomalies, threat intel) in %s\n"
                          "Try: jq -r '[.severity,.finding_type,.source,.domain] | @tsv' %s\n",
                  detection->store->size(), findings_path.c_str(), findings_path.c_str());
+    std::fprintf(stderr, "dnslens demo: every record and finding is in the store %s\n"
+                         "Try: dnslens sql --db %s \"SELECT finding_type, severity, source, domain FROM findings\"\n",
+                 store_path.c_str(), store_path.c_str());
     return summary.files_failed ? 3 : 0;
   });
 }

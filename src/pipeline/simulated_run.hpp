@@ -6,6 +6,8 @@
 
 namespace dnslens {
 
+class StoreWriter;  // store/store_writer.hpp
+
 struct SimulatedRun {
   RunSummary summary;
   FirewallSimulation simulation;
@@ -14,6 +16,7 @@ struct SimulatedRun {
 // enrichers.firewall must be set; it is the evaluator the report describes.
 [[nodiscard]] SimulatedRun run_with_firewall_simulation(const RunConfig& config, const Enrichers& enrichers,
                                                         MatchNotifier* notifier, DetectorSet* detectors = nullptr,
-                                                        const FindingStore* findings = nullptr);
+                                                        const FindingStore* findings = nullptr,
+                                                        StoreWriter* store = nullptr);
 
 }  // namespace dnslens
