@@ -1,4 +1,5 @@
-// libFuzzer target: CloudWatch / Firehose envelope decoding (base64, gzip, JSON) on arbitrary bytes.
+// libFuzzer target: CloudWatch / Firehose envelope decoding (base64, gzip, JSON) on arbitrary bytes,
+// both the whole-input decoder and serve's record-by-record Firehose request decoder.
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -15,6 +16,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (decoded.origin.size() != static_cast<std::size_t>(std::count(decoded.records.begin(), decoded.records.end(), '\n'))) {
       __builtin_trap();
     }
+  }
+  // dnslens serve's per-record decoding of a Firehose request body: a problem record never takes
+  // the others with it, and every decoded line still knows its record.
+  try {
+    auto request = dnslens::decode_firehose_request(text, "fuzz", limits);
+    const auto& d = request.decoded;
+    if (d.origin.size() != static_cast<std::size_t>(std::count(d.records.begin(), d.records.end(), '\n'))) __builtin_trap();
+    for (std::uint64_t origin : d.origin) {
+      if (origin == 0 || origin > d.firehose_records) __builtin_trap();
+    }
+    if (d.problems.size() > d.firehose_records) __builtin_trap();
+  } catch (const dnslens::Error&) {  // not a Firehose request as a whole: a 400
   }
   return 0;
 }
