@@ -1,5 +1,7 @@
 // dnslens serve: the Kinesis Data Firehose HTTP endpoint into the store, live detection, /metrics,
 // /healthz and the dashboards.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -25,6 +27,7 @@ namespace {
 
 struct ServeOptions {
   std::string db = "dnslens.duckdb";
+  ServeOptions() { server.web_root = DNSLENS_WEB_DIR; }
   std::string listen = "127.0.0.1:8080";
   ServeConfig server;
   std::string access_key_file;
@@ -39,6 +42,7 @@ struct ServeOptions {
   FirewallPolicyOptions firewall;
   DetectOptions detect;
   bool quiet = false;
+  bool read_only = false;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -108,21 +112,31 @@ int execute(ServeOptions& o) {
                       firewall ? &*firewall : nullptr};
   if (detection) detection->wire(enrichers);
 
-  StoreWriter store(o.db);
-  FirehoseIngestConfig ingest_config;
-  ingest_config.max_line_bytes = o.max_line_bytes;
-  FirehoseIngest ingest(store, enrichers, detection ? detection->detectors.get() : nullptr,
-                        detection ? detection->store.get() : nullptr, ingest_config);
-  HttpServer server(o.server, ingest);
+  // Read-only: the dashboards over a store another process may read too; no Firehose endpoint.
+  std::optional<DuckDatabase> read_only_db;
+  std::optional<StoreWriter> store;
+  std::optional<FirehoseIngest> ingest;
+  if (o.read_only) {
+    if (::access(o.db.c_str(), F_OK) != 0) throw Error(ErrorCode::kUsage, fmt::format("no store at {}", o.db));
+    read_only_db.emplace(o.db, /*read_only=*/true);
+  } else {
+    store.emplace(o.db);
+    FirehoseIngestConfig ingest_config;
+    ingest_config.max_line_bytes = o.max_line_bytes;
+    ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
+                   detection ? detection->store.get() : nullptr, ingest_config);
+  }
+  HttpServer server(o.server, ingest ? &*ingest : nullptr, read_only_db ? &*read_only_db : &store->database());
   const int port = server.bind();
   if (!o.port_file.empty()) {
     std::ofstream(o.port_file) << port << '\n';
   }
   const bool tls = !o.server.tls_cert.empty();
   if (!o.quiet) {
-    std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d (Firehose endpoint %s, /metrics, /healthz)%s\n",
-                 o.db.c_str(), tls ? "https" : "http", o.server.host.c_str(), port, o.server.firehose_path.c_str(),
-                 o.server.access_key.empty() ? "; no Firehose access key is checked" : "");
+    std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d/ (dashboards; %s/metrics, /healthz)%s\n", o.db.c_str(),
+                 tls ? "https" : "http", o.server.host.c_str(), port,
+                 o.read_only ? "read-only, no Firehose endpoint; " : ("Firehose endpoint " + o.server.firehose_path + ", ").c_str(),
+                 !o.read_only && o.server.access_key.empty() ? "; no Firehose access key is checked" : "");
   }
 
   struct sigaction sa {};
@@ -142,12 +156,12 @@ int execute(ServeOptions& o) {
       }
       const auto now = std::chrono::steady_clock::now();
       try {
-        if (detection && now >= next_findings) {
-          ingest.flush_findings();
+        if (ingest && detection && now >= next_findings) {
+          ingest->flush_findings();
           next_findings = now + std::chrono::milliseconds(static_cast<std::int64_t>(o.findings_every * 1000));
         }
-        if (retention_ms && now >= next_prune) {
-          const PruneStats p = ingest.prune(now_ms() - *retention_ms);
+        if (ingest && retention_ms && now >= next_prune) {
+          const PruneStats p = ingest->prune(now_ms() - *retention_ms);
           if (!o.quiet && (p.records || p.findings)) {
             std::fprintf(stderr, "dnslens: retention %s: deleted %llu records and %llu findings\n", o.retention.c_str(),
                          static_cast<unsigned long long>(p.records), static_cast<unsigned long long>(p.findings));
@@ -164,10 +178,11 @@ int execute(ServeOptions& o) {
   server.stop();
   housekeeping.join();
   reloader.stop();
-  ingest.finish();
-  store.finish();
-  const IngestCounters& c = ingest.counters();
-  if (!o.quiet) {
+  if (ingest) ingest->finish();
+  if (store) store->finish();
+  static const IngestCounters kNone;
+  const IngestCounters& c = ingest ? ingest->counters() : kNone;
+  if (!o.quiet && ingest) {
     std::fprintf(stderr, "dnslens: stopped: %llu requests stored (%llu duplicates), %llu records, %llu bad records, "
                          "%llu findings\n",
                  static_cast<unsigned long long>(c.requests_stored.load()),
@@ -208,6 +223,9 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
       ->capture_default_str();
   sub->add_option("--retention", o->retention, "Delete records and findings older than this age, hourly (30d, 12h)");
   sub->add_option("--interesting", o->interesting, "Interesting-domain list (isMatchedDomain)");
+  sub->add_flag("--read-only", o->read_only,
+                "Dashboards only: open the store read-only (other processes can read it too); no Firehose endpoint");
+  sub->add_option("--web-root", o->server.web_root, "The dashboards' built front end")->capture_default_str();
   sub->add_option("--port-file", o->port_file, "Write the port listened on to this file (useful with port 0)");
   o->intel.add(sub);
   o->firewall.add(sub, "--firewall-policy", false);

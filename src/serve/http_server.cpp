@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -95,7 +96,9 @@ void HttpCounters::observe_latency(double seconds) {
   latency_micros_sum.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
-HttpServer::HttpServer(ServeConfig config, FirehoseIngest& ingest) : config_(std::move(config)), ingest_(ingest) {
+HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db)
+    : config_(std::move(config)), ingest_(ingest) {
+  if (db) dashboard_ = std::make_unique<Dashboard>(*db);
   config_.validate();
   if (!config_.tls_cert.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(config_.tls_cert.c_str(), config_.tls_key.c_str());
@@ -141,8 +144,18 @@ void HttpServer::stop() {
   if (server_ && server_->is_running()) server_->stop();
 }
 
-bool HttpServer::ui_authorized(const std::string& authorization, const std::string& query_token) const {
+bool HttpServer::ui_authorized(const std::string& authorization, const std::string& query_token,
+                               const std::string& cookie) const {
   if (config_.ui_token.empty()) return true;
+  constexpr std::string_view kCookie = "dnslens_token=";
+  for (std::size_t at = cookie.find(kCookie); at != std::string::npos; at = cookie.find(kCookie, at + 1)) {
+    if (at != 0 && cookie[at - 1] != ' ' && cookie[at - 1] != ';') continue;
+    const std::size_t start = at + kCookie.size();
+    const std::size_t end = cookie.find(';', start);
+    if (constant_time_equal(config_.ui_token, std::string_view(cookie).substr(start, end == std::string::npos ? end : end - start))) {
+      return true;
+    }
+  }
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.size() > kBearer.size() && std::string_view(authorization).substr(0, kBearer.size()) == kBearer &&
       constant_time_equal(config_.ui_token, std::string_view(authorization).substr(kBearer.size()))) {
@@ -152,6 +165,66 @@ bool HttpServer::ui_authorized(const std::string& authorization, const std::stri
 }
 
 void HttpServer::add_routes() {
+  // The dashboards and their API need the UI token when one is set; the Firehose endpoint has its
+  // own key, and /healthz and /metrics stay open for probes and scrapers.
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == config_.firehose_path || req.path == "/healthz" || req.path == "/metrics") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    const std::string query_token = req.get_param_value("token");
+    if (!ui_authorized(req.get_header_value("Authorization"), query_token, req.get_header_value("Cookie"))) {
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Bearer realm=\"dnslens\"");
+      res.set_content("unauthorized: open the dashboards with ?token=<the UI token>\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!config_.ui_token.empty() && constant_time_equal(config_.ui_token, query_token)) {
+      res.set_header("Set-Cookie", "dnslens_token=" + query_token + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  if (dashboard_) add_dashboard_routes();
+  if (!config_.web_root.empty() && !server_->set_mount_point("/", config_.web_root)) {
+    // The API and ingest still work; the pages say what is missing.
+    std::fprintf(stderr, "dnslens: the dashboards' front end is missing at %s: build it with scripts/build-web.sh\n",
+                 config_.web_root.c_str());
+    server_->Get("/", [root = config_.web_root](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;
+      res.set_content("The dashboards' front end is not built (" + root + "): run scripts/build-web.sh\n", "text/plain");
+    });
+  }
+  if (ingest_) add_firehose_route();
+  add_probe_routes();
+}
+
+void HttpServer::add_dashboard_routes() {
+  auto guarded = [](httplib::Response& res, const std::function<std::string()>& body) {
+    try {
+      res.set_content(body(), "application/json");
+    } catch (const Error& e) {
+      res.status = e.code() == ErrorCode::kUsage ? 400 : 500;
+      std::string msg = "{\"error\":\"";
+      append_json_escaped_bytes(msg, e.what());
+      res.set_content(msg + "\"}", "application/json");
+    } catch (const std::exception& e) {
+      res.status = 400;
+      std::string msg = "{\"error\":\"";
+      append_json_escaped_bytes(msg, e.what());
+      res.set_content(msg + "\"}", "application/json");
+    }
+  };
+  server_->Get("/api/catalog", [this, guarded](const httplib::Request&, httplib::Response& res) {
+    guarded(res, [this] { return dashboard_->catalog_json(); });
+  });
+  server_->Get(R"(/api/panel/([a-z_0-9]+))", [this, guarded](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { return dashboard_->panel_json(req.matches[1].str(), parse_dashboard_query(req.params)); });
+  });
+  server_->Get("/api/records", [this, guarded](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { return dashboard_->records_json(parse_dashboard_query(req.params)); });
+  });
+}
+
+void HttpServer::add_firehose_route() {
   server_->Post(config_.firehose_path, [this](const httplib::Request& req, httplib::Response& res,
                                               const httplib::ContentReader& read_body) {
     const auto start = std::chrono::steady_clock::now();
@@ -206,7 +279,7 @@ void HttpServer::add_routes() {
                                     config_.max_decoded_bytes));
     }
     if (!complete) return reply(400, "the request body could not be read (truncated, or corrupt gzip)");
-    IngestResult r = ingest_.ingest(request_id, req.get_header_value("X-Amz-Firehose-Source-Arn"), body);
+    IngestResult r = ingest_->ingest(request_id, req.get_header_value("X-Amz-Firehose-Source-Arn"), body);
     switch (r.status) {
       case IngestStatus::kStored:
       case IngestStatus::kDuplicate: return reply(200, "");
@@ -231,6 +304,9 @@ void HttpServer::add_routes() {
     }
   });
 
+}
+
+void HttpServer::add_probe_routes() {
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(fmt::format("{{\"status\":\"ok\",\"uptime_seconds\":{}}}\n", (wall_ms() - started_ms_) / 1000),
                     "application/json");
@@ -241,7 +317,8 @@ void HttpServer::add_routes() {
 }
 
 std::string HttpServer::metrics_text() const {
-  const IngestCounters& c = ingest_.counters();
+  static const IngestCounters kNone;
+  const IngestCounters& c = ingest_ ? ingest_->counters() : kNone;
   auto v = [](const auto& atomic) { return atomic.load(std::memory_order_relaxed); };
   std::string out;
   auto metric = [&](std::string_view name, std::string_view type, std::string_view help) {

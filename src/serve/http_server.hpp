@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "serve/dashboard.hpp"
 #include "serve/firehose_ingest.hpp"
 
 namespace httplib {
@@ -28,6 +29,7 @@ struct ServeConfig {
   std::string ui_token;                   // dashboards and API: Bearer token or ?token= (empty: no check)
   unsigned threads = 16;                  // connections served at once (one thread per connection)
   bool allow_open_ingest = false;         // accept Firehose requests without an access key on a non-loopback bind
+  std::string web_root;                   // the dashboards' built front end (web/dist); empty: no static files
 
   [[nodiscard]] bool loopback() const;
   void validate() const;  // throws Error(kUsage)
@@ -49,7 +51,8 @@ struct HttpCounters {
 
 class HttpServer {
  public:
-  HttpServer(ServeConfig config, FirehoseIngest& ingest);
+  // ingest may be null (dashboards only, the store opened read-only); db serves the dashboards' SQL.
+  HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -64,13 +67,19 @@ class HttpServer {
   [[nodiscard]] const ServeConfig& config() const { return config_; }
   [[nodiscard]] std::string metrics_text() const;
   // True when a dashboard/API request carries the token (or none is configured).
-  [[nodiscard]] bool ui_authorized(const std::string& authorization, const std::string& query_token) const;
+  // Sources: "Authorization: Bearer T", ?token=T, or the dnslens_token cookie set after a ?token= visit.
+  [[nodiscard]] bool ui_authorized(const std::string& authorization, const std::string& query_token,
+                                   const std::string& cookie) const;
 
  private:
   void add_routes();
+  void add_dashboard_routes();
+  void add_firehose_route();
+  void add_probe_routes();
 
   ServeConfig config_;
-  FirehoseIngest& ingest_;
+  FirehoseIngest* ingest_;
+  std::unique_ptr<Dashboard> dashboard_;
   std::unique_ptr<httplib::Server> server_;
   HttpCounters http_;
   int port_ = 0;

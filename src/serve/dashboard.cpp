@@ -1,0 +1,294 @@
+#include "serve/dashboard.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/json_escape.hpp"
+#include "core/timestamp.hpp"
+#include "store/store_schema.hpp"
+
+namespace dnslens {
+
+namespace {
+
+bool unquoted(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT: case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_BOOLEAN:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string ts(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
+
+std::string iso(std::int64_t ms) {
+  const CivilTime t = civil_from_ms(ms);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
+}
+
+// About 100 points per series, on a round bucket.
+std::int64_t bucket_seconds(std::int64_t range_ms) {
+  static constexpr std::int64_t kSteps[] = {60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800};
+  for (std::int64_t s : kSteps) {
+    if (range_ms / (s * 1000) <= 150) return s;
+  }
+  return 604800;
+}
+
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+
+const PanelDef* find_panel(std::string_view id) {
+  for (const PanelDef& p : dashboard_panels()) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+std::int64_t parse_time(const std::string& v, std::string_view name) {
+  // Unix milliseconds, or ISO 8601.
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() <= 15) return std::stoll(v);
+  auto ms = parse_iso8601_ms(v);
+  if (!ms) throw Error(ErrorCode::kUsage, fmt::format("'{}' is not a time (Unix milliseconds or ISO 8601): {}", name, v));
+  return *ms;
+}
+
+}  // namespace
+
+std::string_view panel_chart_name(PanelChart c) {
+  switch (c) {
+    case PanelChart::kStat: return "stat";
+    case PanelChart::kBar: return "bar";
+    case PanelChart::kLine: return "line";
+    case PanelChart::kOutlier: return "outlier";
+    case PanelChart::kTable: return "table";
+    case PanelChart::kPie: return "pie";
+    case PanelChart::kMap: return "map";
+  }
+  return "table";
+}
+
+std::string result_json(const DuckResult& r) {
+  std::string out = "{\"columns\":[";
+  for (std::size_t c = 0; c < r.columns(); ++c) {
+    out += c ? ",\"" : "\"";
+    append_json_escaped_bytes(out, r.column_name(c));
+    out += '"';
+  }
+  out += "],\"rows\":[";
+  for (std::size_t row = 0; row < r.rows(); ++row) {
+    out += row ? ",[" : "[";
+    for (std::size_t c = 0; c < r.columns(); ++c) {
+      if (c) out += ',';
+      auto v = r.text(c, row);
+      if (!v) {
+        out += "null";
+      } else if (unquoted(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") {
+        out += *v;
+      } else {
+        out += '"';
+        append_json_escaped_bytes(out, *v);
+        out += '"';
+      }
+    }
+    out += ']';
+  }
+  out += "]}";
+  return out;
+}
+
+DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::string>& params) {
+  DashboardQuery q;
+  for (const auto& [k, v] : params) {
+    if (v.size() > 1024) throw Error(ErrorCode::kUsage, fmt::format("parameter '{}' is too long", k));
+    if (k == "from") q.from_ms = parse_time(v, k);
+    else if (k == "to") q.to_ms = parse_time(v, k);
+    else if (k == "account") q.account = v;
+    else if (k == "vpc") q.vpc = v;
+    else if (k == "instance") q.instance = v;
+    else if (k == "srcaddr") q.srcaddr = v;
+    else if (k == "domain") q.domain = v;
+    else if (k == "name") q.name = v;
+    else if (k == "source") q.source = v;
+    else if (k == "finding") q.finding = v;
+    else if (k == "limit") {
+      q.limit = static_cast<std::size_t>(std::stoul(v));
+      if (q.limit == 0 || q.limit > 10000) throw Error(ErrorCode::kUsage, "limit must be 1 to 10000");
+    }
+    // Anything else (the UI token, cache busters) is not a filter.
+  }
+  if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) throw Error(ErrorCode::kUsage, "'from' must be before 'to'");
+  if (!q.finding.empty() && q.finding.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorCode::kUsage, "'finding' is a finding number");
+  }
+  return q;
+}
+
+Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q) {
+  Range r;
+  if (q.from_ms && q.to_ms) {
+    r.from_ms = *q.from_ms;
+    r.to_ms = *q.to_ms;
+    return r;
+  }
+  DuckResult mm = conn.query(fmt::format(
+      "SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryTable));
+  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  r.from_ms = q.from_ms ? *q.from_ms : (lo ? std::stoll(*lo) : now - 86'400'000);
+  r.to_ms = q.to_ms ? *q.to_ms : (hi ? std::stoll(*hi) + 1000 : now);
+  if (r.to_ms <= r.from_ms) r.to_ms = r.from_ms + 1000;
+  return r;
+}
+
+std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q) {
+  DuckConnection conn = db_.connect();
+  const Range r = effective_range(conn, q);
+  std::string where = fmt::format("query_ts >= {} AND query_ts < {}", ts(r.from_ms), ts(r.to_ms));
+  std::string fwhere = fmt::format("last_seen >= {} AND first_seen < {}", ts(r.from_ms), ts(r.to_ms));
+  auto add = [&](std::string& w, std::string_view column, const std::string& value) {
+    if (!value.empty()) w += fmt::format(" AND {} = {}", column, sql_quote(value));
+  };
+  add(where, "account_id", q.account);
+  add(where, "vpc_id", q.vpc);
+  add(where, "srcids.instance", q.instance);
+  add(where, "srcaddr", q.srcaddr);
+  add(fwhere, "account_id", q.account);
+  add(fwhere, "vpc_id", q.vpc);
+  add(fwhere, "instance", q.instance);
+  add(fwhere, "srcaddr", q.srcaddr);
+  std::string body = std::string(panel.sql);
+  body = replace_all(body, "{bucket}", fmt::format("INTERVAL {} SECOND", bucket_seconds(r.to_ms - r.from_ms)));
+  body = replace_all(body, "{from}", ts(r.from_ms));
+  body = replace_all(body, "{to}", ts(r.to_ms));
+  // A panel's own WITH joins the filter CTEs.
+  const std::string ctes = fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
+                                       kQueryTable, where, kFindingsTable, fwhere);
+  if (body.starts_with("WITH ")) return "WITH " + ctes + ", " + body.substr(5);
+  return "WITH " + ctes + " " + body;
+}
+
+std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) {
+  const PanelDef* panel = find_panel(id);
+  if (!panel) throw Error(ErrorCode::kUsage, fmt::format("no panel '{}'", id));
+  DuckConnection conn = db_.connect();
+  const Range r = effective_range(conn, q);
+  std::string head = fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},",
+                                 panel->id, panel_chart_name(panel->chart), iso(r.from_ms), iso(r.to_ms),
+                                 bucket_seconds(r.to_ms - r.from_ms));
+  if (panel->chart == PanelChart::kMap) {
+    // Geo resolution needs an IP-to-country database (libmaxminddb); none is wired in yet.
+    return head + "\"columns\":[],\"rows\":[],\"note\":\"no geo database is loaded\",\"sql\":null,\"ms\":0}";
+  }
+  const std::string sql = panel_sql(*panel, q);
+  const auto start = std::chrono::steady_clock::now();
+  DuckResult result = conn.query(sql);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::string body = result_json(result);
+  std::string out = head + body.substr(1, body.size() - 2) + ",\"sql\":\"";
+  append_json_escaped_bytes(out, sql);
+  out += fmt::format("\",\"ms\":{:.2f}}}", ms);
+  return out;
+}
+
+std::string Dashboard::records_json(const DashboardQuery& q) {
+  DuckConnection conn = db_.connect();
+  std::string where;
+  std::string title;
+  if (!q.finding.empty()) {
+    DuckResult f = conn.query(fmt::format(
+        "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type FROM {} WHERE rowid = {}",
+        kFindingsTable, q.finding));
+    if (f.rows() == 0) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
+    const auto source = f.text(0, 0), domain = f.text(1, 0);
+    where = fmt::format("query_ts >= {} AND query_ts <= {}", ts(std::stoll(f.text(2, 0).value_or("0"))),
+                        ts(std::stoll(f.text(3, 0).value_or("0"))));
+    if (source) where += fmt::format(" AND source = {}", sql_quote(*source));
+    if (domain) {
+      where += fmt::format(" AND (registered_domain = {0} OR query_name_normalized = {0} OR query_name_normalized LIKE {1} "
+                           "OR threat_indicator = {0})",
+                           sql_quote(*domain), sql_quote("%." + *domain));
+    }
+    title = fmt::format("{} {} {}", f.text(4, 0).value_or(""), source.value_or(""), domain.value_or(""));
+  } else {
+    const Range r = effective_range(conn, q);
+    where = fmt::format("query_ts >= {} AND query_ts < {}", ts(r.from_ms), ts(r.to_ms));
+    auto add = [&](std::string_view column, const std::string& value) {
+      if (value.empty()) return;
+      where += fmt::format(" AND {} = {}", column, sql_quote(value));
+      title += fmt::format("{}{}={}", title.empty() ? "" : " ", column, value);
+    };
+    add("account_id", q.account);
+    add("vpc_id", q.vpc);
+    add("srcids.instance", q.instance);
+    add("srcaddr", q.srcaddr);
+    add("registered_domain", q.domain);
+    add("query_name_normalized", q.name);
+    add("source", q.source);
+  }
+  const std::string sql = fmt::format(
+      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, rcode, source, "
+      "srcaddr, vpc_id, registered_domain AS domain, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
+      "threat_indicator AS threat FROM {} WHERE {} ORDER BY query_ts DESC, query_name LIMIT {}",
+      kQueryTable, where, q.limit);
+  DuckResult result = conn.query(sql);
+  const std::string total = conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
+  std::string body = result_json(result);
+  std::string out = "{\"title\":\"";
+  append_json_escaped_bytes(out, title);
+  out += fmt::format("\",\"total\":{},", total) + body.substr(1, body.size() - 2) + ",\"sql\":\"";
+  append_json_escaped_bytes(out, sql);
+  return out + "\"}";
+}
+
+std::string Dashboard::catalog_json() {
+  DuckConnection conn = db_.connect();
+  std::string out = "{\"pages\":[";
+  bool first = true;
+  for (const PageDef& page : dashboard_pages()) {
+    out += fmt::format("{}{{\"id\":\"{}\",\"title\":\"{}\",\"panels\":[", first ? "" : ",", page.id, page.title);
+    first = false;
+    for (std::size_t i = 0; i < page.panels.size(); ++i) out += fmt::format("{}\"{}\"", i ? "," : "", page.panels[i]);
+    out += "]}";
+  }
+  out += "],\"panels\":{";
+  first = true;
+  for (const PanelDef& p : dashboard_panels()) {
+    out += fmt::format("{}\"{}\":{{\"title\":\"{}\",\"chart\":\"{}\",\"drill\":\"{}\"}}", first ? "" : ",", p.id, p.title,
+                       panel_chart_name(p.chart), p.drill);
+    first = false;
+  }
+  out += "},";
+  DuckResult mm = conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
+  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
+  out += fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},", lo ? *lo : "null", hi ? *hi : "null",
+                     mm.text(2, 0).value_or("0"));
+  out += "\"filters\":{";
+  const std::pair<const char*, const char*> filters[] = {
+      {"account", "account_id"}, {"vpc", "vpc_id"}, {"instance", "srcids.instance"}, {"srcaddr", "srcaddr"}};
+  first = true;
+  for (const auto& [key, column] : filters) {
+    DuckResult values = conn.query(fmt::format(
+        "SELECT {0} AS v, count(*) n FROM {1} WHERE {0} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500", column, kQueryTable));
+    out += fmt::format("{}\"{}\":[", first ? "" : ",", key);
+    first = false;
+    for (std::size_t i = 0; i < values.rows(); ++i) {
+      out += i ? ",\"" : "\"";
+      append_json_escaped_bytes(out, values.text(0, i).value_or(""));
+      out += '"';
+    }
+    out += ']';
+  }
+  return out + "}}";
+}
+
+}  // namespace dnslens

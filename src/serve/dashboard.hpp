@@ -1,0 +1,73 @@
+#pragma once
+// The dashboards' data: every page and panel defined once here (title, chart, SQL over the store),
+// answered as JSON for the browser. Panels only run their own SQL; the request picks the time range
+// and the filters (account, VPC, instance, source address), which are quoted into a WHERE clause.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/duckdb_api.hpp"
+
+namespace dnslens {
+
+enum class PanelChart { kStat, kBar, kLine, kOutlier, kTable, kPie, kMap };
+
+struct PanelDef {
+  std::string_view id;
+  std::string_view title;
+  PanelChart chart;
+  // SQL over the CTE `q` (route53query with the filters applied) or `f` (findings in the range).
+  // {bucket} is the time-series bucket as a DuckDB INTERVAL; {from}/{to} the range as TIMESTAMPs.
+  std::string_view sql;
+  std::string_view drill;  // column whose value drills down to records: domain, source, name, finding
+};
+
+struct PageDef {
+  std::string_view id;
+  std::string_view title;
+  std::vector<std::string_view> panels;
+};
+
+[[nodiscard]] const std::vector<PanelDef>& dashboard_panels();
+[[nodiscard]] const std::vector<PageDef>& dashboard_pages();
+[[nodiscard]] std::string_view panel_chart_name(PanelChart c);
+
+// What a request asks for; all optional. Times are Unix milliseconds.
+struct DashboardQuery {
+  std::optional<std::int64_t> from_ms, to_ms;
+  std::string account, vpc, instance, srcaddr;
+  // Drill-down: records of one registered domain, query name, source, or behind one finding.
+  std::string domain, name, source, finding;
+  std::size_t limit = 200;
+};
+
+// Parses the query string parameters of an API request; throws Error(kUsage) on bad values.
+[[nodiscard]] DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::string>& params);
+
+class Dashboard {
+ public:
+  explicit Dashboard(DuckDatabase& db) : db_(db) {}
+  // {"pages":[...], "panels":{...}, "range":{"min","max"}, "filters":{"account":[...],...}}
+  [[nodiscard]] std::string catalog_json();
+  // {"id","columns","rows","sql","ms","from","to","bucket_seconds"}; throws Error(kUsage) for an unknown panel.
+  [[nodiscard]] std::string panel_json(std::string_view id, const DashboardQuery& q);
+  // The records behind a drill-down (newest first, at most q.limit).
+  [[nodiscard]] std::string records_json(const DashboardQuery& q);
+  // The SQL a panel runs for this request (what the browser tests compare against).
+  [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q);
+
+ private:
+  struct Range {
+    std::int64_t from_ms = 0, to_ms = 0;
+  };
+  Range effective_range(DuckConnection& conn, const DashboardQuery& q);
+  DuckDatabase& db_;
+};
+
+// A result as {"columns":[...],"rows":[[...],...]} with numbers unquoted.
+[[nodiscard]] std::string result_json(const DuckResult& r);
+
+}  // namespace dnslens
