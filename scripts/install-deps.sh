@@ -12,6 +12,7 @@ PACKAGES=(
   libyaml-cpp-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
   bc time jq python3-tldextract openssl
+  chromium fonts-dejavu-core
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

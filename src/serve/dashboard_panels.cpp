@@ -7,16 +7,18 @@ namespace dnslens {
 
 namespace {
 
-// Hourly-or-finer counts against the mean and deviation of the previous 12 buckets: a bucket above
-// mean + 3 deviations (and at least 5) is an outlier, the rolling test the commercial app uses.
+// Counts per bucket against the mean and deviation of the previous 12 buckets: a bucket above
+// mean + 3 deviations (and at least 5) is an outlier, the rolling test the commercial app uses. The
+// deviation is at least sqrt(mean) (counts are Poisson-like), so a flat series does not flag noise.
 #define DNSLENS_OUTLIER_SQL(CONDITION)                                                                          \
   "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {from}), {to}, {bucket})) AS t), "                       \
   "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM q WHERE " CONDITION " GROUP BY 1), "     \
   "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                                      \
   "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd FROM s "                    \
   "WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                                         \
-  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, round(coalesce(mean, 0) + 3 * sd, 2) AS upper, "            \
-  "(n >= 5 AND n > coalesce(mean, 0) + 3 * sd) AS outlier FROM w ORDER BY t"
+  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                                         \
+  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                          \
+  "(n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS outlier FROM w ORDER BY t"
 
 constexpr const char* kFirewallHit = "firewall_rule_action IN ('ALERT', 'BLOCK')";
 constexpr const char* kThreatHit = "threat_indicator IS NOT NULL";
