@@ -347,6 +347,42 @@ TEST_F(ServeTest, RefusesAnOpenEndpointBeyondLoopback) {
   EXPECT_NE(no_token.err.find("--ui-token-file"), std::string::npos) << no_token.err;
 }
 
+TEST_F(ServeTest, TheDashboardsNeedTheUiTokenWhenOneIsSet) {
+  ServerProcess server(w, "--db live.duckdb --no-detect", {"DNSLENS_UI_TOKEN=ui-s3cret-token", kKeyEnv[0]});
+  ASSERT_TRUE(server.started()) << server.log();
+  auto c = client(server.port());
+  auto none = c->Get("/api/catalog");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(c->Get("/api/panel/summary", {{"Authorization", "Bearer wrong"}})->status, 401);
+  auto bearer = c->Get("/api/panel/summary", {{"Authorization", "Bearer ui-s3cret-token"}});
+  ASSERT_TRUE(bearer);
+  EXPECT_EQ(bearer->status, 200);
+  EXPECT_NE(bearer->body.find("\"columns\":[\"queries\""), std::string::npos) << bearer->body;
+  // ?token= once sets an HttpOnly cookie, so the page's scripts and styles load too.
+  auto visit = c->Get("/api/catalog?token=ui-s3cret-token");
+  ASSERT_TRUE(visit);
+  EXPECT_EQ(visit->status, 200);
+  const std::string cookie = visit->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_EQ(c->Get("/api/catalog", {{"Cookie", cookie.substr(0, cookie.find(';'))}})->status, 200);
+  EXPECT_EQ(c->Get("/api/catalog", {{"Cookie", "dnslens_token=ui-s3cret-tokeX"}})->status, 401);
+  // Probes stay open, and the Firehose endpoint has its own key.
+  EXPECT_EQ(c->Get("/healthz")->status, 200);
+  EXPECT_EQ(c->Get("/metrics")->status, 200);
+  auto post = c->Post("/firehose", firehose_headers("t1"), firehose_body("t1", direct_payloads({lines[0]}, 1)), "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  // Bad API parameters are 400s with a reason, not 500s.
+  auto bad = c->Get("/api/panel/summary?from=yesterday", {{"Authorization", "Bearer ui-s3cret-token"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("is not a time"), std::string::npos) << bad->body;
+  EXPECT_EQ(c->Get("/api/panel/nope", {{"Authorization", "Bearer ui-s3cret-token"}})->status, 400);
+  EXPECT_EQ(c->Get("/api/records?finding=1;DROP", {{"Authorization", "Bearer ui-s3cret-token"}})->status, 400);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 // Bounded load on loopback: 4 connections, 100 gzip requests of 1,000 records (Firehose buffers at
 // least 1 MiB, about 2,000 records, before it sends). Prints records/s and the
 // latency percentiles (figures, not assertions: this VM's speed drifts); asserts every record landed.
