@@ -129,7 +129,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
                               received, text_or_null(source_arn), result.records, result.bad_records);
     if (!dead.empty()) bookkeeping += ";\n" + dead;
     appender_->commit(bookkeeping);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
     try {
       appender_->rollback();
     } catch (const Error&) {  // the transaction is gone with the failure

@@ -86,7 +86,10 @@ void StoreAppender::commit(std::string_view also_sql) {
     conn_.exec("COMMIT");
   } catch (const Error&) {
     appender_.reset();
-    conn_.exec("ROLLBACK");
+    try {
+      conn_.exec("ROLLBACK");
+    } catch (const Error&) {  // a failed COMMIT has already ended the transaction
+    }
     throw;
   }
   stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -125,7 +128,10 @@ void StoreWriter::replace_findings(const std::vector<Finding>& findings) {
   try {
     for (DuckResult& r : conn_.query_all(sql)) (void)r;
   } catch (const Error&) {
-    conn_.exec("ROLLBACK");
+    try {
+      conn_.exec("ROLLBACK");
+    } catch (const Error&) {  // the failing statement came before BEGIN, or ended the transaction
+    }
     throw;
   }
   stats_.findings = findings.size();
