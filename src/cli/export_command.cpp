@@ -32,11 +32,6 @@ void require_store(const std::string& db) {
   }
 }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 void register_export(CLI::App& app, CommandRegistry& registry) {
@@ -98,7 +93,7 @@ void register_prune(CLI::App& app, CommandRegistry& registry) {
     if (!o->older_than.empty()) {
       auto ms = parse_age_ms(o->older_than);
       if (!ms) throw Error(ErrorCode::kUsage, fmt::format("--older-than '{}' is not an age like 30d, 12h, 90m or 2w", o->older_than));
-      cutoff = now_ms() - *ms;
+      cutoff = unix_now_ms() - *ms;
     } else if (!o->before.empty()) {
       cutoff = parse_time_option(o->before, "--before");
     } else {

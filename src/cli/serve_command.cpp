@@ -15,6 +15,7 @@
 #include "cli/detect_options.hpp"
 #include "cli/intel_options.hpp"
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
@@ -78,11 +79,6 @@ void parse_listen(const std::string& listen, ServeConfig& c) {
   } catch (const std::exception&) {
     throw Error(ErrorCode::kUsage, fmt::format("--listen '{}' has no valid port", listen));
   }
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 int execute(ServeOptions& o) {
@@ -161,7 +157,7 @@ int execute(ServeOptions& o) {
           next_findings = now + std::chrono::milliseconds(static_cast<std::int64_t>(o.findings_every * 1000));
         }
         if (ingest && retention_ms && now >= next_prune) {
-          const PruneStats p = ingest->prune(now_ms() - *retention_ms);
+          const PruneStats p = ingest->prune(unix_now_ms() - *retention_ms);
           if (!o.quiet && (p.records || p.findings)) {
             std::fprintf(stderr, "dnslens: retention %s: deleted %llu records and %llu findings\n", o.retention.c_str(),
                          static_cast<unsigned long long>(p.records), static_cast<unsigned long long>(p.findings));

@@ -24,18 +24,6 @@ struct SqlOptions {
   std::size_t max_width = 60;
 };
 
-bool unquoted_json(duckdb_type t) {
-  switch (t) {
-    case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT:
-    case DUCKDB_TYPE_DECIMAL:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Display width in code points (good enough for log text; no East Asian width tables).
 std::size_t width_of(std::string_view s) {
   std::size_t n = 0;
@@ -68,7 +56,7 @@ std::string render(const DuckResult& r, const SqlOptions& o) {
         out += "\":";
         auto v = r.text(c, row);
         if (!v) out += "null";
-        else if (unquoted_json(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") out += *v;
+        else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") out += *v;
         else {
           out += '"';
           append_json_escaped_bytes(out, *v);

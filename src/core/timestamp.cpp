@@ -1,5 +1,7 @@
 #include "core/timestamp.hpp"
 
+#include <chrono>
+
 namespace dnslens {
 
 std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
@@ -80,6 +82,11 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
   return secs * 1000 + millis;
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace dnslens

@@ -13,5 +13,7 @@ struct CivilTime {
 };
 [[nodiscard]] CivilTime civil_from_ms(std::int64_t ms);
 [[nodiscard]] std::int64_t days_from_civil(int y, unsigned m, unsigned d);
+// The wall clock as Unix milliseconds.
+[[nodiscard]] std::int64_t unix_now_ms();
 
 }  // namespace dnslens

@@ -13,18 +13,6 @@ namespace dnslens {
 
 namespace {
 
-bool unquoted(duckdb_type t) {
-  switch (t) {
-    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT: case DUCKDB_TYPE_DECIMAL:
-    case DUCKDB_TYPE_BOOLEAN:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string ts(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
 
 std::string iso(std::int64_t ms) {
@@ -91,7 +79,7 @@ std::string result_json(const DuckResult& r) {
       auto v = r.text(c, row);
       if (!v) {
         out += "null";
-      } else if (unquoted(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") {
+      } else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") {
         out += *v;
       } else {
         out += '"';
@@ -142,8 +130,7 @@ Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const Dashboar
   DuckResult mm = conn.query(fmt::format(
       "SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryTable));
   const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t now = unix_now_ms();
   r.from_ms = q.from_ms ? *q.from_ms : (lo ? std::stoll(*lo) : now - 86'400'000);
   r.to_ms = q.to_ms ? *q.to_ms : (hi ? std::stoll(*hi) + 1000 : now);
   if (r.to_ms <= r.from_ms) r.to_ms = r.from_ms + 1000;

@@ -8,17 +8,13 @@
 #include <simdjson.h>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "sources/envelope_decoder.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
 
 namespace {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string text_or_null(std::string_view s) { return s.empty() ? std::string("NULL") : sql_quote(s); }
 
@@ -101,7 +97,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   job_.size = decoded.records.size();
   job_.input.resize(job_.size + simdjson::SIMDJSON_PADDING, '\0');
   newest_.newest_ms = 0;
-  const std::int64_t now = wall_ms();
+  const std::int64_t now = unix_now_ms();
   const std::string received = fmt::format("make_timestamp({}::BIGINT * 1000)", now);
   std::string bookkeeping;
   try {

@@ -10,23 +10,19 @@
 #include <httplib.h>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "core/json_escape.hpp"
 
 namespace dnslens {
 
 namespace {
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Firehose reads every response as {"requestId", "timestamp"[, "errorMessage"]}; the requestId must
 // be the request's.
 std::string firehose_body(std::string_view request_id, std::string_view error) {
   std::string out = "{\"requestId\":\"";
   append_json_escaped_bytes(out, request_id);
-  out += fmt::format("\",\"timestamp\":{}", wall_ms());
+  out += fmt::format("\",\"timestamp\":{}", unix_now_ms());
   if (!error.empty()) {
     out += ",\"errorMessage\":\"";
     append_json_escaped_bytes(out, error);
@@ -118,7 +114,7 @@ HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase*
   server_->set_read_timeout(60, 0);
   server_->set_write_timeout(60, 0);
   server_->set_payload_max_length(config_.max_request_bytes);
-  started_ms_ = wall_ms();
+  started_ms_ = unix_now_ms();
   add_routes();
 }
 
@@ -308,7 +304,7 @@ void HttpServer::add_firehose_route() {
 
 void HttpServer::add_probe_routes() {
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(fmt::format("{{\"status\":\"ok\",\"uptime_seconds\":{}}}\n", (wall_ms() - started_ms_) / 1000),
+    res.set_content(fmt::format("{{\"status\":\"ok\",\"uptime_seconds\":{}}}\n", (unix_now_ms() - started_ms_) / 1000),
                     "application/json");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -345,7 +341,7 @@ std::string HttpServer::metrics_text() const {
   out += fmt::format("dnslens_ingest_bytes_total{{stage=\"records\"}} {}\n", v(c.decoded_bytes));
   metric("dnslens_findings", "gauge", "Distinct findings of this server's detectors.");
   out += fmt::format("dnslens_findings {}\n", v(c.findings));
-  const std::int64_t now = wall_ms();
+  const std::int64_t now = unix_now_ms();
   const std::int64_t newest = v(c.newest_record_ms);
   metric("dnslens_ingest_lag_seconds", "gauge",
          "Now minus the newest query timestamp stored (how far behind live the store is; NaN before the first record).");

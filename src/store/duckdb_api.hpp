@@ -104,6 +104,8 @@ class DuckType {
 };
 
 [[nodiscard]] std::string duckdb_version();
+// Types whose text form is a JSON literal as it stands (numbers, booleans); inf/nan are not.
+[[nodiscard]] bool json_literal_type(duckdb_type t);
 
 // SQL string literal: 'text' with quotes doubled (text that is not storable is repaired first).
 [[nodiscard]] std::string sql_quote(std::string_view text);
