@@ -175,7 +175,8 @@ void HttpServer::add_routes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!config_.ui_token.empty() && constant_time_equal(config_.ui_token, query_token)) {
-      res.set_header("Set-Cookie", "dnslens_token=" + query_token + "; Path=/; HttpOnly; SameSite=Strict");
+      res.set_header("Set-Cookie", "dnslens_token=" + query_token + "; Path=/; HttpOnly; SameSite=Strict" +
+                                       (config_.tls_cert.empty() ? "" : "; Secure"));
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
