@@ -13,7 +13,17 @@ namespace dnslens {
 
 namespace {
 
-std::string ts(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
+// The request's record filters as (column, value) pairs; empty values do not filter.
+struct FilterColumn {
+  std::string_view record_column, finding_column;
+  const std::string DashboardQuery::*value;
+};
+constexpr FilterColumn kFilterColumns[] = {
+    {"account_id", "account_id", &DashboardQuery::account},
+    {"vpc_id", "vpc_id", &DashboardQuery::vpc},
+    {"srcids.instance", "instance", &DashboardQuery::instance},
+    {"srcaddr", "srcaddr", &DashboardQuery::srcaddr},
+};
 
 std::string iso(std::int64_t ms) {
   const CivilTime t = civil_from_ms(ms);
@@ -120,6 +130,17 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
   return q;
 }
 
+std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, std::string* title) {
+  std::string where = fmt::format("query_ts >= {} AND query_ts < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
+  for (const FilterColumn& c : kFilterColumns) {
+    const std::string& value = q.*c.value;
+    if (value.empty()) continue;
+    where += fmt::format(" AND {} = {}", c.record_column, sql_quote(value));
+    if (title) *title += fmt::format("{}{}={}", title->empty() ? "" : " ", c.record_column, value);
+  }
+  return where;
+}
+
 Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q) {
   Range r;
   if (q.from_ms && q.to_ms) {
@@ -137,26 +158,17 @@ Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const Dashboar
   return r;
 }
 
-std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q) {
-  DuckConnection conn = db_.connect();
-  const Range r = effective_range(conn, q);
-  std::string where = fmt::format("query_ts >= {} AND query_ts < {}", ts(r.from_ms), ts(r.to_ms));
-  std::string fwhere = fmt::format("last_seen >= {} AND first_seen < {}", ts(r.from_ms), ts(r.to_ms));
-  auto add = [&](std::string& w, std::string_view column, const std::string& value) {
-    if (!value.empty()) w += fmt::format(" AND {} = {}", column, sql_quote(value));
-  };
-  add(where, "account_id", q.account);
-  add(where, "vpc_id", q.vpc);
-  add(where, "srcids.instance", q.instance);
-  add(where, "srcaddr", q.srcaddr);
-  add(fwhere, "account_id", q.account);
-  add(fwhere, "vpc_id", q.vpc);
-  add(fwhere, "instance", q.instance);
-  add(fwhere, "srcaddr", q.srcaddr);
+std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r) {
+  std::string where = records_where(q, r, nullptr);
+  std::string fwhere = fmt::format("last_seen >= {} AND first_seen < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
+  for (const FilterColumn& c : kFilterColumns) {
+    const std::string& value = q.*c.value;
+    if (!value.empty()) fwhere += fmt::format(" AND {} = {}", c.finding_column, sql_quote(value));
+  }
   std::string body = std::string(panel.sql);
   body = replace_all(body, "{bucket}", fmt::format("INTERVAL {} SECOND", bucket_seconds(r.to_ms - r.from_ms)));
-  body = replace_all(body, "{from}", ts(r.from_ms));
-  body = replace_all(body, "{to}", ts(r.to_ms));
+  body = replace_all(body, "{from}", sql_timestamp_ms(r.from_ms));
+  body = replace_all(body, "{to}", sql_timestamp_ms(r.to_ms));
   // A panel's own WITH joins the filter CTEs.
   const std::string ctes = fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
                                        kQueryTable, where, kFindingsTable, fwhere);
@@ -176,7 +188,7 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
     // Geo resolution needs an IP-to-country database (libmaxminddb); none is wired in yet.
     return head + "\"columns\":[],\"rows\":[],\"note\":\"no geo database is loaded\",\"sql\":null,\"ms\":0}";
   }
-  const std::string sql = panel_sql(*panel, q);
+  const std::string sql = panel_sql(*panel, q, r);
   const auto start = std::chrono::steady_clock::now();
   DuckResult result = conn.query(sql);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -197,8 +209,8 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
         kFindingsTable, q.finding));
     if (f.rows() == 0) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
     const auto source = f.text(0, 0), domain = f.text(1, 0);
-    where = fmt::format("query_ts >= {} AND query_ts <= {}", ts(std::stoll(f.text(2, 0).value_or("0"))),
-                        ts(std::stoll(f.text(3, 0).value_or("0"))));
+    where = fmt::format("query_ts >= {} AND query_ts <= {}", sql_timestamp_ms(std::stoll(f.text(2, 0).value_or("0"))),
+                        sql_timestamp_ms(std::stoll(f.text(3, 0).value_or("0"))));
     if (source) where += fmt::format(" AND source = {}", sql_quote(*source));
     if (domain) {
       where += fmt::format(" AND (registered_domain = {0} OR query_name_normalized = {0} OR query_name_normalized LIKE {1} "
@@ -208,16 +220,12 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     title = fmt::format("{} {} {}", f.text(4, 0).value_or(""), source.value_or(""), domain.value_or(""));
   } else {
     const Range r = effective_range(conn, q);
-    where = fmt::format("query_ts >= {} AND query_ts < {}", ts(r.from_ms), ts(r.to_ms));
+    where = records_where(q, r, &title);
     auto add = [&](std::string_view column, const std::string& value) {
       if (value.empty()) return;
       where += fmt::format(" AND {} = {}", column, sql_quote(value));
       title += fmt::format("{}{}={}", title.empty() ? "" : " ", column, value);
     };
-    add("account_id", q.account);
-    add("vpc_id", q.vpc);
-    add("srcids.instance", q.instance);
-    add("srcaddr", q.srcaddr);
     add("registered_domain", q.domain);
     add("query_name_normalized", q.name);
     add("source", q.source);

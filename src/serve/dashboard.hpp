@@ -56,14 +56,17 @@ class Dashboard {
   [[nodiscard]] std::string panel_json(std::string_view id, const DashboardQuery& q);
   // The records behind a drill-down (newest first, at most q.limit).
   [[nodiscard]] std::string records_json(const DashboardQuery& q);
-  // The SQL a panel runs for this request (what the browser tests compare against).
-  [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q);
 
  private:
   struct Range {
     std::int64_t from_ms = 0, to_ms = 0;
   };
+  // The request's range, else the stored data's (one min/max query).
   Range effective_range(DuckConnection& conn, const DashboardQuery& q);
+  // The SQL a panel runs for this request and range (returned with its rows as "sql").
+  [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r);
+  // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
+  [[nodiscard]] static std::string records_where(const DashboardQuery& q, const Range& r, std::string* title);
   DuckDatabase& db_;
 };
 

@@ -16,8 +16,6 @@ namespace dnslens {
 
 namespace {
 
-std::string text_or_null(std::string_view s) { return s.empty() ? std::string("NULL") : sql_quote(s); }
-
 }  // namespace
 
 FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
@@ -98,7 +96,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   job_.input.resize(job_.size + simdjson::SIMDJSON_PADDING, '\0');
   newest_.newest_ms = 0;
   const std::int64_t now = unix_now_ms();
-  const std::string received = fmt::format("make_timestamp({}::BIGINT * 1000)", now);
+  const std::string received = sql_timestamp_ms(now);
   std::string bookkeeping;
   try {
     appender_->begin();
@@ -111,7 +109,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
       dead += dead.empty() ? fmt::format("INSERT INTO {} VALUES ", kDeadLettersTable) : ",";
       dead += fmt::format("({}, {}, {}, {}, {}, {}, {})", received,
                           sql_quote(fmt::format("firehose {} record {}", request_id, record_index)),
-                          line ? std::to_string(line) : std::string("NULL"), sql_quote(reason), text_or_null(detail),
+                          line ? std::to_string(line) : std::string("NULL"), sql_quote(reason), sql_quote_or_null(detail),
                           sql_quote(raw), raw_bytes);
     };
     for (const EnvelopeProblem& p : decoded.problems) add_dead(p.index, 0, "bad_envelope", p.reason, p.raw, p.raw.size());
@@ -122,7 +120,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     result.records = job_.counters.records;
     result.bad_records = decoded.problems.size() + job_.dead.size();
     bookkeeping = fmt::format("INSERT INTO {} VALUES ({}, {}, {}, {}, {})", kIngestRequestsTable, sql_quote(request_id),
-                              received, text_or_null(source_arn), result.records, result.bad_records);
+                              received, sql_quote_or_null(source_arn), result.records, result.bad_records);
     if (!dead.empty()) bookkeeping += ";\n" + dead;
     appender_->commit(bookkeeping);
   } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
@@ -163,14 +161,11 @@ PruneStats FirehoseIngest::prune(std::int64_t cutoff_ms) {
 }
 
 void FirehoseIngest::finish() {
-  {
-    std::lock_guard lock(mutex_);
-    if (finished_) return;
-    finished_ = true;
-    if (detectors_ != nullptr) detectors_->finish();
-  }
+  std::lock_guard lock(mutex_);
+  if (finished_) return;
+  finished_ = true;
+  if (detectors_ != nullptr) detectors_->finish();
   if (findings_ != nullptr) {
-    std::lock_guard lock(mutex_);
     store_.replace_findings(findings_->sorted());
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }

@@ -183,4 +183,8 @@ std::string sql_quote(std::string_view text) {
   return out;
 }
 
+std::string sql_quote_or_null(std::string_view text) { return text.empty() ? std::string("NULL") : sql_quote(text); }
+
+std::string sql_timestamp_ms(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
+
 }  // namespace dnslens

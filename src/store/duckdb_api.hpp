@@ -109,5 +109,9 @@ class DuckType {
 
 // SQL string literal: 'text' with quotes doubled (text that is not storable is repaired first).
 [[nodiscard]] std::string sql_quote(std::string_view text);
+// sql_quote, or NULL for empty text.
+[[nodiscard]] std::string sql_quote_or_null(std::string_view text);
+// A TIMESTAMP (UTC) literal for Unix milliseconds.
+[[nodiscard]] std::string sql_timestamp_ms(std::int64_t ms);
 
 }  // namespace dnslens

@@ -13,8 +13,6 @@ namespace {
 
 constexpr std::int64_t kHourMs = 3'600'000;
 
-std::string ts_literal(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
-
 std::int64_t floor_hour(std::int64_t ms) { return ms - ((ms % kHourMs) + kHourMs) % kHourMs; }
 std::int64_t ceil_hour(std::int64_t ms) {
   const std::int64_t f = floor_hour(ms);
@@ -23,8 +21,8 @@ std::int64_t ceil_hour(std::int64_t ms) {
 
 std::string range_sql(const ParquetExportOptions& o, std::string_view column_from, std::string_view column_to) {
   std::string where = fmt::format("{} IS NOT NULL", column_from);
-  if (o.from_ms) where += fmt::format(" AND {} >= {}", column_to, ts_literal(floor_hour(*o.from_ms)));
-  if (o.to_ms) where += fmt::format(" AND {} < {}", column_from, ts_literal(ceil_hour(*o.to_ms)));
+  if (o.from_ms) where += fmt::format(" AND {} >= {}", column_to, sql_timestamp_ms(floor_hour(*o.from_ms)));
+  if (o.to_ms) where += fmt::format(" AND {} < {}", column_from, sql_timestamp_ms(ceil_hour(*o.to_ms)));
   return where;
 }
 
@@ -93,7 +91,7 @@ ParquetExportStats export_parquet(DuckConnection& conn, const ParquetExportOptio
 
 PruneStats prune_store(DuckConnection& conn, std::int64_t cutoff_ms, bool dry_run) {
   PruneStats stats;
-  const std::string cutoff = ts_literal(cutoff_ms);
+  const std::string cutoff = sql_timestamp_ms(cutoff_ms);
   if (dry_run) {
     stats.records = static_cast<std::uint64_t>(
         conn.query(fmt::format("SELECT count(*) FROM {} WHERE query_ts < {}", kQueryTable, cutoff)).int64(0, 0));

@@ -9,12 +9,6 @@
 
 namespace dnslens {
 
-namespace {
-
-std::string ts_sql(std::int64_t ms) { return fmt::format("make_timestamp({}::BIGINT * 1000)", ms); }
-
-}  // namespace
-
 void ensure_store_schema(DuckConnection& conn) {
   conn.exec(store_schema_sql());
   DuckResult r = conn.query("SELECT value FROM dnslens_meta WHERE key = 'schema_version'");
@@ -151,15 +145,14 @@ std::string findings_insert_sql(const std::vector<Finding>& findings, std::strin
       evidence += f.evidence[i];
     }
     evidence += ']';
-    auto opt = [](const std::string& s) { return s.empty() ? std::string("NULL") : sql_quote(s); };
     sql += first ? "" : ",\n";
     first = false;
     sql += fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP, {})",
                        sql_quote(finding_type_name(f.type)),
                        guardduty_analog(f.type).empty() ? "NULL" : sql_quote(guardduty_analog(f.type)),
-                       sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, ts_sql(f.first_seen_ms),
-                       ts_sql(f.last_seen_ms), f.events, f.occurrences, opt(f.entity.account), opt(f.entity.vpc),
-                       opt(f.entity.instance), opt(f.entity.srcaddr), opt(f.entity.source), opt(f.domain),
+                       sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, sql_timestamp_ms(f.first_seen_ms),
+                       sql_timestamp_ms(f.last_seen_ms), f.events, f.occurrences, sql_quote_or_null(f.entity.account), sql_quote_or_null(f.entity.vpc),
+                       sql_quote_or_null(f.entity.instance), sql_quote_or_null(f.entity.srcaddr), sql_quote_or_null(f.entity.source), sql_quote_or_null(f.domain),
                        sql_quote(f.explanation), f.metrics_json.empty() ? "NULL" : sql_quote(f.metrics_json),
                        sql_quote(evidence), sql_quote(finding_to_json(f)), sql_quote(run_id));
   }
