@@ -588,7 +588,7 @@ std::optional<json> parse_structured(const std::string& text, const std::string&
     was_yaml = false;
     try {
       return json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
       fail(path, fmt::format("not valid JSON: {}", e.what()));
     }
   }

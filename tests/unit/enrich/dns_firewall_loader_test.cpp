@@ -165,6 +165,10 @@ TEST(DnslensPolicy, ErrorsNameTheFileTheRuleAndTheProblem) {
   EXPECT_NE(err.find("not valid YAML"), std::string::npos) << err;
   err = config_error("{\"FirewallRules\": [", "rules.json");
   EXPECT_NE(err.find("not valid JSON"), std::string::npos) << err;
+  // A number no double can hold is a parse error of the file, not a crash (found by the fuzzer).
+  err = config_error("{\"FirewallRules\": [{\"Priority\": 1e99999}]}", "rules.json");
+  EXPECT_NE(err.find("not valid JSON"), std::string::npos) << err;
+  EXPECT_NE(err.find("number overflow"), std::string::npos) << err;
   err = config_error("{\"Something\": 1}", "x.json");
   EXPECT_NE(err.find("not a DNS Firewall policy"), std::string::npos) << err;
 }
