@@ -27,6 +27,7 @@ build dns_name_fuzz tests/fuzz/dns_name_fuzz.cpp src/enrich/registered_domain/pu
 build intel_fuzz tests/fuzz/intel_fuzz.cpp src/enrich/threat_intel/feed_loader.cpp src/enrich/threat_intel/threat_intel.cpp \
   src/enrich/threat_intel/ip_address.cpp src/enrich/registered_domain/public_suffix_list.cpp \
   src/enrich/registered_domain/punycode.cpp
+build asn_fuzz tests/fuzz/asn_fuzz.cpp src/enrich/geoip/asn_table.cpp src/enrich/threat_intel/ip_address.cpp
 build firewall_fuzz tests/fuzz/firewall_fuzz.cpp src/enrich/dns_firewall/firewall_policy.cpp \
   src/enrich/dns_firewall/policy_loader.cpp src/enrich/dns_firewall/firewall_evaluator.cpp \
   src/enrich/dns_firewall/policy_lint.cpp
@@ -40,11 +41,12 @@ DETECT=(src/pipeline/record_processor.cpp src/parse/query_log_parser.cpp src/enr
   src/enrich/threat_intel/threat_intel.cpp src/enrich/threat_intel/ip_address.cpp src/enrich/threat_intel/feed_loader.cpp
   src/enrich/dns_firewall/firewall_evaluator.cpp src/enrich/dns_firewall/firewall_policy.cpp
   src/sinks/jsonl/partitioned_writer.cpp src/sinks/output_sink.cpp "${IO[@]}" $(ls src/detect/*/*.cpp)
-  build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp $(ls src/store/*.cpp))
+  build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp $(ls src/store/*.cpp)
+  $(ls src/enrich/geoip/*.cpp))
 DUCKDB_DIR=.deps/duckdb-1.4.4
-build detect_fuzz tests/fuzz/detect_fuzz.cpp "${DETECT[@]}" -isystem "$DUCKDB_DIR/include" -L"$DUCKDB_DIR/lib" -lduckdb \
+build detect_fuzz tests/fuzz/detect_fuzz.cpp "${DETECT[@]}" -isystem "$DUCKDB_DIR/include" -L"$DUCKDB_DIR/lib" -lduckdb -lmaxminddb \
   -Wl,-rpath,"$(pwd)/$DUCKDB_DIR/lib"
-for target in parser envelope decoder dns_name intel firewall detect; do
+for target in parser envelope decoder dns_name intel asn firewall detect; do
   work="$OUT/corpus-$target"
   mkdir -p "$work"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"

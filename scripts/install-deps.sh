@@ -7,7 +7,7 @@ PACKAGES=(
   libsimdjson-dev libisal-dev isal libzstd-dev zstd zlib1g-dev
   libpsl-dev publicsuffix libabsl-dev libxxhash-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
-  libcpp-httplib-dev libssl-dev libbrotli-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev libmaxminddb-dev mmdb-bin
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
   libyaml-cpp-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
@@ -31,3 +31,4 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 "$(dirname "$0")/fetch-duckdb.sh"
+"$(dirname "$0")/fetch-geo.sh"

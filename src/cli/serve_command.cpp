@@ -13,12 +13,14 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/detect_options.hpp"
+#include "cli/geo_options.hpp"
 #include "cli/intel_options.hpp"
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
+#include "store/geo_functions.hpp"
 #include "store/store_export.hpp"
 #include "store/store_writer.hpp"
 
@@ -35,6 +37,7 @@ struct ServeOptions {
   std::string ui_token_file;
   std::string port_file;
   std::string interesting;
+  GeoOptions geo;
   double findings_every = 10;
   std::string retention;
   std::size_t max_line_bytes = 1 << 20;
@@ -104,6 +107,7 @@ int execute(ServeOptions& o) {
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
   std::unique_ptr<Detection> detection = o.detect.build();
+  const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
   Enrichers enrichers{&psl, o.interesting.empty() ? nullptr : &interesting, intel ? &*intel : nullptr, o.intel.srcaddr,
                       firewall ? &*firewall : nullptr};
   if (detection) detection->wire(enrichers);
@@ -122,7 +126,12 @@ int execute(ServeOptions& o) {
     ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
                    detection ? detection->store.get() : nullptr, ingest_config);
   }
-  HttpServer server(o.server, ingest ? &*ingest : nullptr, read_only_db ? &*read_only_db : &store->database());
+  DuckDatabase& db = read_only_db ? *read_only_db : store->database();
+  {
+    DuckConnection conn = db.connect();
+    register_geo_functions(conn, geo.get());
+  }
+  HttpServer server(o.server, ingest ? &*ingest : nullptr, &db, geo->get());
   const int port = server.bind();
   if (!o.port_file.empty()) {
     std::ofstream(o.port_file) << port << '\n';
@@ -224,6 +233,7 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--web-root", o->server.web_root, "The dashboards' built front end")->capture_default_str();
   sub->add_option("--port-file", o->port_file, "Write the port listened on to this file (useful with port 0)");
   o->intel.add(sub);
+  o->geo.add(sub);
   o->firewall.add(sub, "--firewall-policy", false);
   o->detect.add(sub, /*findings_file=*/false);
   o->psl.add(sub);

@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/geo_options.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "store/duckdb_api.hpp"
+#include "store/geo_functions.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens::cli {
@@ -22,6 +24,7 @@ struct SqlOptions {
   std::string query;
   bool write = false;
   std::size_t max_width = 60;
+  GeoOptions geo;
 };
 
 // Display width in code points (good enough for log text; no East Asian width tables).
@@ -134,6 +137,8 @@ int execute(const SqlOptions& o) {
   DuckDatabase db(o.db, !o.write);
   DuckConnection conn = db.connect();
   if (o.write) ensure_store_schema(conn);
+  const LazyGeoDb geo(o.geo.config());
+  register_geo_functions(conn, &geo);
   if (!o.query.empty()) return run_one(conn, o.query, o);
   // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
   const bool tty = ::isatty(STDIN_FILENO);
@@ -176,6 +181,7 @@ void register_sql(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   sub->add_option("--max-width", o->max_width, "Widest table cell (characters)")->capture_default_str();
+  o->geo.add(sub);
   sub->add_flag("--write", o->write, "Open for writing (DELETE, CREATE ...); the default is read-only");
   registry.add(sub, [o] { return execute(*o); });
 }

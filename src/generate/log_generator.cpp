@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
+#include <charconv>
 #include <filesystem>
 #include <memory>
 #include <string_view>
 
 #include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
@@ -114,6 +117,98 @@ Fleet build_fleet(const GeneratorConfig& c, Rng& rng) {
     }
   }
   return f;
+}
+
+// Networks answers resolve into: real, routed provider prefixes, so geo and AS panels look as they do on
+// real traffic. A name always resolves into the same few addresses of one network (chosen by its hash),
+// with round-robin among them; AWS, Google and Microsoft names stay on their own networks.
+struct AnswerNetwork {
+  std::uint32_t base;  // first address
+  std::uint32_t size;  // addresses in the prefix
+  std::uint32_t weight;
+};
+constexpr std::uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) { return (a << 24) | (b << 16) | (c << 8) | d; }
+constexpr std::array<AnswerNetwork, 9> kAwsNetworks{{
+    {ip4(52, 0, 0, 0), 1u << 21, 30},   {ip4(54, 144, 0, 0), 1u << 20, 20}, {ip4(3, 208, 0, 0), 1u << 20, 15},
+    {ip4(18, 184, 0, 0), 1u << 17, 8},  {ip4(13, 112, 0, 0), 1u << 18, 6},  {ip4(18, 130, 0, 0), 1u << 16, 6},
+    {ip4(13, 232, 0, 0), 1u << 18, 5},  {ip4(54, 252, 0, 0), 1u << 16, 5},  {ip4(18, 228, 0, 0), 1u << 16, 5},
+}};
+constexpr std::array<AnswerNetwork, 2> kGoogleNetworks{{{ip4(142, 250, 0, 0), 1u << 17, 3}, {ip4(172, 217, 0, 0), 1u << 16, 2}}};
+constexpr std::array<AnswerNetwork, 2> kMicrosoftNetworks{{{ip4(20, 33, 0, 0), 1u << 16, 1}, {ip4(40, 64, 0, 0), 1u << 22, 2}}};
+constexpr std::array<AnswerNetwork, 16> kOtherNetworks{{
+    {ip4(104, 16, 0, 0), 1u << 19, 20},   // Cloudflare
+    {ip4(172, 64, 0, 0), 1u << 19, 10},   // Cloudflare
+    {ip4(151, 101, 0, 0), 1u << 16, 10},  // Fastly
+    {ip4(23, 32, 0, 0), 1u << 21, 12},    // Akamai
+    {ip4(2, 16, 0, 0), 1u << 19, 5},      // Akamai (Europe)
+    {ip4(13, 224, 0, 0), 1u << 18, 10},   // CloudFront
+    {ip4(88, 198, 0, 0), 1u << 16, 4},    // Hetzner
+    {ip4(51, 68, 0, 0), 1u << 16, 4},     // OVH
+    {ip4(128, 199, 0, 0), 1u << 16, 3},   // DigitalOcean
+    {ip4(77, 88, 0, 0), 1u << 14, 2},     // Yandex
+    {ip4(47, 74, 0, 0), 1u << 17, 3},     // Alibaba Cloud
+    {ip4(43, 128, 0, 0), 1u << 20, 2},    // Tencent Cloud
+    {ip4(185, 220, 100, 0), 1u << 10, 1}, // small hosting networks
+    {ip4(91, 219, 236, 0), 1u << 10, 1},
+    {ip4(177, 71, 0, 0), 1u << 16, 2},    // Brazil
+    {ip4(200, 160, 0, 0), 1u << 12, 1},   // South America
+}};
+
+template <std::size_t N>
+const AnswerNetwork& pick_network(const std::array<AnswerNetwork, N>& networks, std::uint64_t h) {
+  std::uint32_t total = 0;
+  for (const auto& n : networks) total += n.weight;
+  std::uint32_t x = static_cast<std::uint32_t>(h % total);
+  for (const auto& n : networks) {
+    if (x < n.weight) return n;
+    x -= n.weight;
+  }
+  return networks.back();
+}
+
+// Parses the address an EC2 private DNS name spells ("ip-10-1-2-3.ec2.internal").
+std::optional<std::uint32_t> spelled_address(std::string_view name) {
+  if (!name.starts_with("ip-")) return std::nullopt;
+  std::uint32_t address = 0;
+  const char* p = name.data() + 3;
+  const char* end = name.data() + name.size();
+  for (int part = 0; part < 4; ++part) {
+    unsigned value = 0;
+    auto [next, ec] = std::from_chars(p, end, value);
+    if (ec != std::errc() || value > 255 || next == end || *next != (part < 3 ? '-' : '.')) return std::nullopt;
+    address = (address << 8) | value;
+    p = next + 1;
+  }
+  return address;
+}
+
+// The addresses a name resolves to, stable so the same domain resolves alike all day: the VPC address
+// an EC2 private DNS name spells (just that one), else a block of four in one network chosen by the
+// name's hash, among which round-robin DNS rotates.
+struct AnswerBlock {
+  std::uint32_t first;
+  bool single;
+};
+
+AnswerBlock answer_block(std::string_view name) {
+  const std::uint64_t h = XXH3_64bits(name.data(), name.size());
+  if (name.find(".internal") != std::string_view::npos) {
+    const auto spelled = spelled_address(name);
+    return {spelled ? *spelled : ip4(10, 0, 0, 0) + static_cast<std::uint32_t>(h % (1u << 24)), true};
+  }
+  const AnswerNetwork* net;
+  if (name.find("amazonaws.com") != std::string_view::npos || name.find("aws") != std::string_view::npos) {
+    net = &pick_network(kAwsNetworks, h);
+  } else if (name.find("google") != std::string_view::npos || name.find("gstatic") != std::string_view::npos) {
+    net = &pick_network(kGoogleNetworks, h);
+  } else if (name.find("microsoft") != std::string_view::npos || name.find("windows") != std::string_view::npos ||
+             name.find("azure") != std::string_view::npos) {
+    net = &pick_network(kMicrosoftNetworks, h);
+  } else {
+    net = &pick_network(kOtherNetworks, h);
+  }
+  const std::uint32_t offset = static_cast<std::uint32_t>((h >> 24) % (net->size - 8)) & ~3u;
+  return {net->base + 1 + offset, false};
 }
 
 struct Event {
@@ -231,19 +326,19 @@ class Writer {
   }
 
   void answers(Rng& rng, const Event& e, std::string& o) {
-    auto ipv4 = [&] {
-      fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"{}.{}.{}.{}\",\"Type\":\"A\",\"Class\":\"IN\"}}",
-                     3 + rng.below(220), rng.below(256), rng.below(256), 1 + rng.below(254));
-    };
+    const unsigned rotation = static_cast<unsigned>(rng.below(4));  // round-robin DNS
     if (e.qtype == "A") {
+      const AnswerBlock block = answer_block(e.name);
       int n = 1 + static_cast<int>(rng.below(3));
+      if (block.single) n = 1;
       if (rng.chance(0.2)) {
         fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"{}.edge.cdn-{}.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"}},",
                        kWords[rng.below(kWords.size())], rng.below(40));
       }
       for (int i = 0; i < n; ++i) {
-        if (i) o += ',';
-        ipv4();
+        const std::uint32_t a = block.single ? block.first : block.first + (rotation + static_cast<unsigned>(i)) % 4;
+        fmt::format_to(std::back_inserter(o), "{}{{\"Rdata\":\"{}.{}.{}.{}\",\"Type\":\"A\",\"Class\":\"IN\"}}",
+                       i ? "," : "", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
       }
     } else if (e.qtype == "AAAA") {
       fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"2600:1f18:{:x}:{:x}::{:x}\",\"Type\":\"AAAA\",\"Class\":\"IN\"}}",

@@ -1,6 +1,8 @@
 #include "serve/dashboard.hpp"
 
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -117,6 +119,7 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
     else if (k == "name") q.name = v;
     else if (k == "source") q.source = v;
     else if (k == "finding") q.finding = v;
+    else if (k == "country") q.country = v;
     else if (k == "limit") {
       q.limit = static_cast<std::size_t>(std::stoul(v));
       if (q.limit == 0 || q.limit > 10000) throw Error(ErrorCode::kUsage, "limit must be 1 to 10000");
@@ -124,6 +127,11 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
     // Anything else (the UI token, cache busters) is not a filter.
   }
   if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) throw Error(ErrorCode::kUsage, "'from' must be before 'to'");
+  if (!q.country.empty() &&
+      (q.country.size() != 2 || !std::isupper(static_cast<unsigned char>(q.country[0])) ||
+       !std::isupper(static_cast<unsigned char>(q.country[1])))) {
+    throw Error(ErrorCode::kUsage, "'country' is a two-letter country code");
+  }
   if (!q.finding.empty() && q.finding.find_first_not_of("0123456789") != std::string::npos) {
     throw Error(ErrorCode::kUsage, "'finding' is a finding number");
   }
@@ -184,9 +192,9 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   std::string head = fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},",
                                  panel->id, panel_chart_name(panel->chart), iso(r.from_ms), iso(r.to_ms),
                                  bucket_seconds(r.to_ms - r.from_ms));
-  if (panel->chart == PanelChart::kMap) {
-    // Geo resolution needs an IP-to-country database (libmaxminddb); none is wired in yet.
-    return head + "\"columns\":[],\"rows\":[],\"note\":\"no geo database is loaded\",\"sql\":null,\"ms\":0}";
+  if (panel->chart == PanelChart::kMap && !(geo_ && geo_->has_country())) {
+    return head + "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "
+                  "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
   }
   const std::string sql = panel_sql(*panel, q, r);
   const auto start = std::chrono::steady_clock::now();
@@ -229,6 +237,11 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     add("registered_domain", q.domain);
     add("query_name_normalized", q.name);
     add("source", q.source);
+    if (!q.country.empty()) {
+      where += fmt::format(" AND len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) = {})) > 0",
+                           sql_quote(q.country));
+      title += fmt::format("{}answers in {}", title.empty() ? "" : " ", q.country);
+    }
   }
   const std::string sql = fmt::format(
       "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, rcode, source, "
@@ -283,7 +296,35 @@ std::string Dashboard::catalog_json() {
     }
     out += ']';
   }
-  return out + "}}";
+  out += "},";
+  return out + geo_json() + "}";
+}
+
+std::string Dashboard::geo_json() const {
+  std::string out = fmt::format("\"geo\":{{\"country\":{},\"asn\":{},\"sources\":[", geo_ && geo_->has_country(),
+                                geo_ && geo_->has_asn());
+  if (geo_) {
+    bool first = true;
+    for (const GeoSource& s : geo_->sources()) {
+      out += first ? "{\"kind\":\"" : ",{\"kind\":\"";
+      first = false;
+      append_json_escaped_bytes(out, s.kind);
+      out += "\",\"file\":\"";  // the name only: where the server keeps its files is its own business
+      append_json_escaped_bytes(out, std::filesystem::path(s.path).filename().string());
+      out += "\",\"description\":\"";
+      append_json_escaped_bytes(out, s.description);
+      out += "\",\"attribution\":[";
+      for (std::size_t i = 0; i < s.attribution.size(); ++i) {
+        out += i ? ",{\"text\":\"" : "{\"text\":\"";
+        append_json_escaped_bytes(out, s.attribution[i].text);
+        out += "\",\"url\":\"";
+        append_json_escaped_bytes(out, s.attribution[i].url);
+        out += "\"}";
+      }
+      out += "]}";
+    }
+  }
+  return out + "]}";
 }
 
 }  // namespace dnslens

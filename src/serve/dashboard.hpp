@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "enrich/geoip/geo_db.hpp"
 #include "store/duckdb_api.hpp"
 
 namespace dnslens {
@@ -22,7 +23,7 @@ struct PanelDef {
   // SQL over the CTE `q` (route53query with the filters applied) or `f` (findings in the range).
   // {bucket} is the time-series bucket as a DuckDB INTERVAL; {from}/{to} the range as TIMESTAMPs.
   std::string_view sql;
-  std::string_view drill;  // column whose value drills down to records: domain, source, name, finding
+  std::string_view drill;  // column whose value drills down to records: domain, source, name, country, finding
 };
 
 struct PageDef {
@@ -39,8 +40,9 @@ struct PageDef {
 struct DashboardQuery {
   std::optional<std::int64_t> from_ms, to_ms;
   std::string account, vpc, instance, srcaddr;
-  // Drill-down: records of one registered domain, query name, source, or behind one finding.
-  std::string domain, name, source, finding;
+  // Drill-down: records of one registered domain, query name, source, answer country (an IPv4 answer
+  // in it), or behind one finding.
+  std::string domain, name, source, country, finding;
   std::size_t limit = 200;
 };
 
@@ -49,8 +51,11 @@ struct DashboardQuery {
 
 class Dashboard {
  public:
-  explicit Dashboard(DuckDatabase& db) : db_(db) {}
-  // {"pages":[...], "panels":{...}, "range":{"min","max"}, "filters":{"account":[...],...}}
+  // geo: what the geo SQL functions registered on db answer from (null: no geo data); the catalog
+  // lists its sources and their attribution, and the map panels say when there is no country data.
+  Dashboard(DuckDatabase& db, const GeoDb* geo) : db_(db), geo_(geo) {}
+  // {"pages":[...], "panels":{...}, "range":{"min","max"}, "filters":{"account":[...],...},
+  //  "geo":{"country":bool,"asn":bool,"sources":[{"kind","file","description","attribution":[{"text","url"}]}]}}
   [[nodiscard]] std::string catalog_json();
   // {"id","columns","rows","sql","ms","from","to","bucket_seconds"}; throws Error(kUsage) for an unknown panel.
   [[nodiscard]] std::string panel_json(std::string_view id, const DashboardQuery& q);
@@ -66,8 +71,10 @@ class Dashboard {
   // The SQL a panel runs for this request and range (returned with its rows as "sql").
   [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r);
   // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
+  [[nodiscard]] std::string geo_json() const;
   [[nodiscard]] static std::string records_where(const DashboardQuery& q, const Range& r, std::string* title);
   DuckDatabase& db_;
+  const GeoDb* geo_;
 };
 
 // A result as {"columns":[...],"rows":[[...],...]} with numbers unquoted.

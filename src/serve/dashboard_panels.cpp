@@ -20,8 +20,18 @@ namespace {
   "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                          \
   "(n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS outlier FROM w ORDER BY t"
 
-constexpr const char* kFirewallHit = "firewall_rule_action IN ('ALERT', 'BLOCK')";
-constexpr const char* kThreatHit = "threat_indicator IS NOT NULL";
+// IPv4 answers (A records) by the country dnslens_country() places them in.
+#define DNSLENS_GEO_SQL(CONDITION)                                                                               \
+  "SELECT country, count(*) AS answers FROM (SELECT dnslens_country(a.Rdata) AS country FROM "                     \
+  "(SELECT unnest(answers) AS a FROM q WHERE query_type = 'A' AND " CONDITION ") WHERE a.Type = 'A') "              \
+  "WHERE country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+
+// The first address a query resolved to (A or AAAA), for its AS.
+#define DNSLENS_FIRST_ADDRESS "list_filter(answers, lambda a: a.Type IN ('A', 'AAAA'))[1].Rdata"
+
+// What counts as a firewall hit and a threat-intel hit, for every panel that filters on them.
+#define DNSLENS_FIREWALL_HIT "firewall_rule_action IN ('ALERT', 'BLOCK')"
+#define DNSLENS_THREAT_HIT "threat_indicator IS NOT NULL"
 
 std::vector<PanelDef> make_panels() {
   return {
@@ -29,12 +39,9 @@ std::vector<PanelDef> make_panels() {
       {"summary", "Queries", PanelChart::kStat,
        "SELECT count(*) AS queries, count(DISTINCT registered_domain) AS domains, count(DISTINCT source) AS sources, "
        "round(100.0 * count(*) FILTER (rcode = 'NXDOMAIN') / greatest(count(*), 1), 1) AS nxdomain_pct, "
-       "count(*) FILTER (threat_indicator IS NOT NULL) AS threat_hits, "
-       "count(*) FILTER (firewall_rule_action IN ('ALERT', 'BLOCK')) AS alerted_or_blocked FROM q", ""},
-      {"geo", "IPv4 resolution by geo location", PanelChart::kMap,
-       "SELECT answer_country AS country, count(*) AS answers FROM (SELECT unnest(answers).Rdata AS ip FROM q "
-       "WHERE query_type = 'A'), LATERAL (SELECT dnslens_country(ip) AS answer_country) WHERE answer_country IS NOT NULL "
-       "GROUP BY 1 ORDER BY 2 DESC", ""},
+       "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
+       "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q", ""},
+      {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country"},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
        "SELECT registered_domain AS domain, count(*) AS queries FROM q WHERE registered_domain IS NOT NULL "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "domain"},
@@ -54,36 +61,34 @@ std::vector<PanelDef> make_panels() {
        "GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 50", "name"},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
        "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS sources "
-       "FROM q WHERE threat_indicator IS NOT NULL", ""},
+       "FROM q WHERE " DNSLENS_THREAT_HIT, ""},
       {"threats_time", "Threats over time", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, 'threat hits' AS series, count(*) AS n FROM q "
-       "WHERE threat_indicator IS NOT NULL GROUP BY ALL ORDER BY 1", ""},
-      {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL("threat_indicator IS NOT NULL"), ""},
+       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1", ""},
+      {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL(DNSLENS_THREAT_HIT), ""},
       {"fw_outlier", "Anomalies in alerted and blocked queries", PanelChart::kOutlier,
-       DNSLENS_OUTLIER_SQL("firewall_rule_action IN ('ALERT', 'BLOCK')"), ""},
+       DNSLENS_OUTLIER_SQL(DNSLENS_FIREWALL_HIT), ""},
       {"fw_source_time", "Alerted and blocked queries by instance over time", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
-       "WHERE firewall_rule_action IN ('ALERT', 'BLOCK') GROUP BY ALL ORDER BY 1, 2", ""},
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY 1, 2", ""},
       {"fw_top_domains", "Top 10 alerted and blocked domains", PanelChart::kBar,
        "SELECT coalesce(registered_domain, query_name_normalized) AS domain, count(*) AS queries FROM q "
-       "WHERE firewall_rule_action IN ('ALERT', 'BLOCK') GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "domain"},
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "domain"},
 
       // Resolver DNS Firewall.
       {"fw_summary", "DNS Firewall", PanelChart::kStat,
        "SELECT count(*) FILTER (firewall_rule_action = 'ALERT') AS alerted, "
        "count(*) FILTER (firewall_rule_action = 'BLOCK') AS blocked, "
        "count(DISTINCT firewall_rule_group_id) AS rule_groups, "
-       "count(DISTINCT source) FILTER (firewall_rule_action IN ('ALERT', 'BLOCK')) AS sources FROM q", ""},
+       "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q", ""},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
-       "SELECT answer_country AS country, count(*) AS answers FROM (SELECT unnest(answers).Rdata AS ip FROM q "
-       "WHERE query_type = 'A' AND firewall_rule_action = 'ALERT'), LATERAL (SELECT dnslens_country(ip) AS answer_country) "
-       "WHERE answer_country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC", ""},
+       DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country"},
       {"fw_by_rule", "Alerted and blocked queries by rule group and domain list", PanelChart::kTable,
        "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, firewall_rule_action AS action, "
-       "count(*) AS queries FROM q WHERE firewall_rule_action IN ('ALERT', 'BLOCK') GROUP BY ALL ORDER BY queries DESC", ""},
+       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC", ""},
       {"fw_by_source", "Alerted and blocked queries by instance and source address", PanelChart::kTable,
        "SELECT source, srcids.instance AS instance, srcaddr, firewall_rule_action AS action, count(*) AS queries FROM q "
-       "WHERE firewall_rule_action IN ('ALERT', 'BLOCK') GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", "source"},
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", "source"},
       {"fw_drift", "Simulated policy against the logged firewall", PanelChart::kTable,
        "SELECT coalesce(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
        "firewall_sim_rule AS rule, count(*) AS queries FROM q WHERE firewall_sim_action IS NOT NULL "
@@ -98,8 +103,16 @@ std::vector<PanelDef> make_panels() {
        "SELECT query_name_normalized AS name, source, max(length(query_name)) AS length, count(*) AS queries FROM q "
        "WHERE query_name_normalized IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50", "name"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
-       "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, rcode, source, "
-       "firewall_rule_action AS firewall FROM q ORDER BY query_ts DESC, query_name LIMIT 100", "name"},
+       "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS as_org, "
+       "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, "
+       "rcode, source, " DNSLENS_FIRST_ADDRESS " AS address, firewall_rule_action AS firewall, query_ts FROM q "
+       "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name", "name"},
+      {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,
+       "SELECT asn, as_org, count(*) AS answers, count(DISTINCT ip) AS addresses, count(DISTINCT domain) AS domains, "
+       "count(DISTINCT source) AS sources FROM (SELECT ip, domain, source, dnslens_asn(ip) AS asn, dnslens_as_org(ip) AS as_org "
+       "FROM (SELECT a.Rdata AS ip, registered_domain AS domain, source FROM (SELECT unnest(answers) AS a, registered_domain, "
+       "source FROM q WHERE query_type IN ('A', 'AAAA')) WHERE a.Type IN ('A', 'AAAA'))) WHERE asn IS NOT NULL "
+       "GROUP BY 1, 2 ORDER BY answers DESC, asn LIMIT 50", ""},
       {"rdns_nx_name", "Reverse-DNS queries to non-existent names", PanelChart::kBar,
        "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "name"},
@@ -118,29 +131,31 @@ std::vector<PanelDef> make_panels() {
 
       // Threat Intel.
       {"ti_confidence", "Threats by confidence", PanelChart::kPie,
-       "SELECT threat_confidence_level AS confidence, count(*) AS hits FROM q WHERE threat_indicator IS NOT NULL "
+       "SELECT threat_confidence_level AS confidence, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
        "GROUP BY 1 ORDER BY 2 DESC", ""},
       {"ti_actor", "Threats by actor", PanelChart::kBar,
-       "SELECT coalesce(threat_actor, '(unattributed)') AS actor, count(*) AS hits FROM q WHERE threat_indicator IS NOT NULL "
+       "SELECT coalesce(threat_actor, '(unattributed)') AS actor, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", ""},
       {"ti_source", "Threats by instance", PanelChart::kBar,
-       "SELECT source, count(*) AS hits FROM q WHERE threat_indicator IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
+       "SELECT source, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
        "source"},
       {"ti_source_time", "Threats over time by instance", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
-       "WHERE threat_indicator IS NOT NULL GROUP BY ALL ORDER BY 1, 2", ""},
+       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1, 2", ""},
       {"ti_table", "Threats", PanelChart::kTable,
        "SELECT threat_indicator AS indicator, threat_indicator_type AS type, threat_feed AS feed, threat_actor AS actor, "
        "threat_category AS category, max(threat_confidence) AS confidence, count(*) AS hits, count(DISTINCT source) AS sources, "
        "strftime(min(query_ts), '%Y-%m-%d %H:%M') AS first_seen, strftime(max(query_ts), '%Y-%m-%d %H:%M') AS last_seen "
-       "FROM q WHERE threat_indicator IS NOT NULL GROUP BY ALL ORDER BY hits DESC, indicator LIMIT 100", ""},
+       "FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY hits DESC, indicator LIMIT 100", ""},
       {"ti_domains", "Malicious domains and URIs", PanelChart::kTable,
        "SELECT threat_matched_value AS domain, threat_indicator AS indicator, count(*) AS hits FROM q "
-       "WHERE threat_indicator IS NOT NULL AND threat_indicator_type <> 'ip' GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
+       "WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type <> 'ip' GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
        "name"},
       {"ti_ips", "Malicious IPs", PanelChart::kTable,
-       "SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, count(*) AS hits "
-       "FROM q WHERE threat_indicator IS NOT NULL AND threat_indicator_type = 'ip' GROUP BY ALL ORDER BY hits DESC LIMIT 50", ""},
+       "SELECT ip, matched_on, indicator, dnslens_country(ip) AS country, dnslens_asn(ip) AS asn, dnslens_as_org(ip) AS as_org, "
+       "hits FROM (SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, "
+       "count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type = 'ip' GROUP BY ALL "
+       "ORDER BY hits DESC, ip LIMIT 50) ORDER BY hits DESC, ip", ""},
 
       // Findings (dnslens).
       {"fi_summary", "Findings", PanelChart::kStat,
@@ -169,7 +184,7 @@ std::vector<PageDef> make_pages() {
       {"firewall", "Resolver DNS Firewall",
        {"fw_summary", "fw_geo", "fw_by_rule", "fw_by_source", "fw_outlier", "fw_source_time", "fw_top_domains", "fw_drift"}},
       {"security", "Security Detail",
-       {"type_time", "vpc_time", "by_source", "bytes_source", "bytes_vpc", "entropy", "length", "requests", "rdns_nx_name",
+       {"type_time", "vpc_time", "by_source", "bytes_source", "bytes_vpc", "entropy", "length", "requests", "asn_top", "rdns_nx_name",
         "rdns_nx_source", "rdns_ok_name", "rdns_ok_source", "rdns_both", "threat_total", "threats_time", "threat_outlier"}},
       {"threat", "Threat Intel",
        {"threat_total", "ti_confidence", "ti_actor", "ti_source", "threats_time", "ti_source_time", "ti_table", "ti_domains",

@@ -92,9 +92,9 @@ void HttpCounters::observe_latency(double seconds) {
   latency_micros_sum.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
-HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db)
+HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo)
     : config_(std::move(config)), ingest_(ingest) {
-  if (db) dashboard_ = std::make_unique<Dashboard>(*db);
+  if (db) dashboard_ = std::make_unique<Dashboard>(*db, geo);
   config_.validate();
   if (!config_.tls_cert.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(config_.tls_cert.c_str(), config_.tls_key.c_str());

@@ -52,7 +52,8 @@ struct HttpCounters {
 class HttpServer {
  public:
   // ingest may be null (dashboards only, the store opened read-only); db serves the dashboards' SQL.
-  HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db);
+  // db: the store the dashboards read (null: no dashboards); geo: the data its geo SQL functions use.
+  HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -16,6 +16,7 @@
 #include "cli_harness.hpp"
 #include "server_process.hpp"
 #include "store/duckdb_api.hpp"
+#include "store_harness.hpp"
 
 namespace dnslens {
 namespace {
@@ -23,6 +24,7 @@ namespace {
 using testing::gzip_member;
 using testing::lines_of;
 using testing::run_dnslens;
+using testing::scalar;
 using testing::ServerProcess;
 using testing::Workdir;
 
@@ -108,8 +110,6 @@ void expect_firehose_response(const httplib::Result& r, const std::string& id, b
   EXPECT_LT(std::abs(int64_t(e["timestamp"]) - now), 60000) << r->body;
   EXPECT_EQ(e["errorMessage"].error() == simdjson::SUCCESS, error) << r->body;
 }
-
-std::int64_t scalar(DuckConnection& c, const std::string& sql) { return c.query(sql).int64(0, 0); }
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -381,6 +381,46 @@ TEST_F(ServeTest, TheDashboardsNeedTheUiTokenWhenOneIsSet) {
   EXPECT_EQ(c->Get("/api/panel/nope", {{"Authorization", "Bearer ui-s3cret-token"}})->status, 400);
   EXPECT_EQ(c->Get("/api/records?finding=1;DROP", {{"Authorization", "Bearer ui-s3cret-token"}})->status, 400);
   EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+// Geo on the dashboards: the catalog names the data (file names only) with its attribution, the map
+// answers from it, a country drill-down takes only a country code, and --no-geo says there is none.
+TEST_F(ServeTest, GeoPanelsAnswerFromTheGeoDataAndSayWhenThereIsNone) {
+  {
+    ServerProcess server(w, "--db live.duckdb --no-detect", {kKeyEnv[0]});
+    ASSERT_TRUE(server.started()) << server.log();
+    auto c = client(server.port());
+    ASSERT_EQ(c->Post("/firehose", firehose_headers("g1"), firehose_body("g1", direct_payloads(lines, 10)),
+                      "application/json")->status, 200);
+    auto catalog = c->Get("/api/catalog");
+    ASSERT_TRUE(catalog);
+    EXPECT_NE(catalog->body.find("\"geo\":{\"country\":true,\"asn\":true,"), std::string::npos) << catalog->body;
+    EXPECT_NE(catalog->body.find("\"file\":\"country.mmdb\""), std::string::npos);
+    EXPECT_EQ(catalog->body.find(".deps/geo"), std::string::npos) << "the server's paths stay private";
+    EXPECT_NE(catalog->body.find("https://db-ip.com"), std::string::npos);
+    auto map = c->Get("/api/panel/geo");
+    ASSERT_TRUE(map);
+    EXPECT_EQ(map->status, 200);
+    EXPECT_NE(map->body.find("\"columns\":[\"country\",\"answers\"]"), std::string::npos) << map->body;
+    EXPECT_EQ(map->body.find("\"note\""), std::string::npos) << map->body;
+    for (const char* bad : {"de", "USA", "U'", "1A"}) {
+      EXPECT_EQ(c->Get(std::string("/api/records?country=") + bad)->status, 400) << bad;
+    }
+    auto us = c->Get("/api/records?country=US");
+    ASSERT_TRUE(us);
+    EXPECT_EQ(us->status, 200) << us->body;
+    EXPECT_NE(us->body.find("answers in US"), std::string::npos) << us->body;
+    EXPECT_EQ(server.stop(), 0) << server.log();
+  }
+  ServerProcess bare(w, "--db live.duckdb --no-detect --no-geo", {kKeyEnv[0]});
+  ASSERT_TRUE(bare.started()) << bare.log();
+  auto c = client(bare.port());
+  EXPECT_NE(c->Get("/api/catalog")->body.find("\"geo\":{\"country\":false,\"asn\":false,\"sources\":[]}"), std::string::npos);
+  auto map = c->Get("/api/panel/geo");
+  EXPECT_NE(map->body.find("no country data is loaded"), std::string::npos) << map->body;
+  auto requests = c->Get("/api/panel/requests");
+  EXPECT_EQ(requests->status, 200) << requests->body;  // its AS columns are NULL, not an error
+  EXPECT_EQ(bare.stop(), 0) << bare.log();
 }
 
 // Bounded load on loopback: 4 connections, 100 gzip requests of 1,000 records (Firehose buffers at

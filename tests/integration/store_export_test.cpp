@@ -8,20 +8,15 @@
 #include "cli_harness.hpp"
 #include "store/duckdb_api.hpp"
 #include "store/store_export.hpp"
+#include "store_harness.hpp"
 
 namespace dnslens {
 namespace {
 
 using testing::run_dnslens;
+using testing::scalar;
+using testing::text;
 using testing::Workdir;
-
-std::int64_t scalar(DuckConnection& c, const std::string& sql) {
-  DuckResult r = c.query(sql);
-  EXPECT_EQ(r.rows(), 1u) << sql;
-  return r.int64(0, 0);
-}
-
-std::string text(DuckConnection& c, const std::string& sql) { return c.query(sql).text(0, 0).value_or("NULL"); }
 
 // "date=YYYY-MM-DD/hour=HH" -> record count, from the Parquet files alone.
 std::map<std::string, std::int64_t> parquet_hours(DuckConnection& c, const std::string& dir) {

@@ -9,6 +9,7 @@
 
 #include "cli_harness.hpp"
 #include "store/duckdb_api.hpp"
+#include "store_harness.hpp"
 
 namespace dnslens {
 namespace {
@@ -16,13 +17,8 @@ namespace {
 using testing::lines_of;
 using testing::record;
 using testing::run_dnslens;
+using testing::scalar;
 using testing::Workdir;
-
-std::int64_t scalar(DuckConnection& c, const std::string& sql) {
-  DuckResult r = c.query(sql);
-  EXPECT_EQ(r.rows(), 1u) << sql;
-  return r.int64(0, 0);
-}
 
 TEST(StoreCli, HoldsEveryRecordAndFindingOfTheRunWithTheSameValues) {
   Workdir w;

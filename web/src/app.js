@@ -7,7 +7,7 @@ const params = new URLSearchParams(location.search);
 const token = params.get('token') || '';
 const state = { page: 'overview', preset: 'all', from: '', to: '', account: '', vpc: '', instance: '', srcaddr: '' };
 const FILTERS = ['account', 'vpc', 'instance', 'srcaddr'];
-const DRILL_COLUMN = { domain: 'domain', name: 'name', source: 'source', finding: 'finding' };
+const DRILL_COLUMN = { domain: 'domain', name: 'name', source: 'source', finding: 'finding', country: 'country' };
 let catalog = null;
 let generation = 0;
 window.dnslens = { panels: {}, errors: [] };
@@ -112,6 +112,50 @@ function chartOption(kind, data) {
   return base;
 }
 
+// Country shapes (dist/vendor/world.json, built from Natural Earth at setup), loaded once.
+let worldMap = null;
+function loadWorld() {
+  if (!worldMap) {
+    worldMap = fetch('vendor/world.json').then((r) => {
+      if (!r.ok) throw new Error('world map: HTTP ' + r.status);
+      return r.json();
+    }).then((geo) => { echarts.registerMap('world', geo); return geo; });
+  }
+  return worldMap;
+}
+
+function decades(max) {
+  const pieces = [];
+  for (let lo = 1; lo <= max; lo *= 10) {
+    const hi = lo * 10;
+    pieces.push({ gte: lo, lt: hi, label: `${lo.toLocaleString('en-US')} – ${(hi - 1).toLocaleString('en-US')}` });
+  }
+  return pieces;
+}
+
+function mapOption(data, names) {
+  const max = Math.max(1, ...data.rows.map((r) => r[1]));
+  return { animation: false, backgroundColor: 'transparent', textStyle: { color: '#dbe2ea' },
+    tooltip: { trigger: 'item', formatter: (p) => `${names[p.name] || p.name} (${p.name}): ${Number.isFinite(p.value) ? p.value.toLocaleString('en-US') : 0} ${data.columns[1]}` },
+    // Decades, not a linear scale: one country (usually where the cloud is) has most answers.
+    visualMap: { type: 'piecewise', left: 8, bottom: 8, textStyle: { color: '#8b98a8' }, pieces: decades(max),
+      inRange: { color: ['#1d3a57', '#2f6fa8', '#4aa3ff', '#ffd166', '#ff9f43', '#ff5d5d'] }, outOfRange: { color: '#222b35' } },
+    series: [{ type: 'map', map: 'world', name: data.columns[1], roam: true, zoom: 1.15, emphasis: { label: { show: false }, itemStyle: { areaColor: '#ffd166' } },
+      itemStyle: { areaColor: '#222b35', borderColor: '#34404d', borderWidth: 0.5 },
+      data: data.rows.map((r) => ({ name: r[0], value: r[1] })) }] };
+}
+
+async function renderMap(data, body, def) {
+  const geo = await loadWorld();
+  const div = el('div', { class: 'chart map' });
+  const list = table({ columns: ['country', 'name', data.columns[1]], rows: data.rows.map((r) => [r[0], geo.names[r[0]] || '', r[1]]) },
+    def.drill, drill);
+  body.append(el('div', { class: 'maprow' }, div, list));
+  const chart = echarts.init(div, null, { renderer: 'canvas' });
+  chart.setOption(mapOption(data, geo.names));
+  if (def.drill) chart.on('click', (p) => { if (Number.isFinite(p.value)) drill(def.drill, p.name); });
+}
+
 async function renderPanel(id, box, gen) {
   const def = catalog.panels[id];
   const body = box.querySelector('.body');
@@ -130,6 +174,8 @@ async function renderPanel(id, box, gen) {
       body.append(data.rows.length ? table(data, def.drill, drill) : el('div', { class: 'note' }, 'no rows'));
     } else if (!data.rows.length) {
       body.append(el('div', { class: 'note' }, 'no data in this range'));
+    } else if (def.chart === 'map') {
+      await renderMap(data, body, def);
     } else {
       const div = el('div', { class: 'chart' });
       body.append(div);
@@ -180,7 +226,8 @@ async function renderPage() {
   grid.replaceChildren();
   const jobs = page.panels.map((id) => {
     const def = catalog.panels[id];
-    const box = el('section', { class: 'panel' + (def.chart === 'table' || def.chart === 'line' || def.chart === 'outlier' ? ' wide' : ''), 'data-panel': id },
+    const wide = ['table', 'line', 'outlier', 'map'].includes(def.chart);
+    const box = el('section', { class: 'panel' + (wide ? ' wide' : ''), 'data-panel': id },
       el('h3', {}, def.title), el('div', { class: 'body' }, el('div', { class: 'note' }, 'Loading…')), el('div', { class: 'meta' }));
     grid.append(box);
     return renderPanel(id, box, gen);
@@ -200,9 +247,26 @@ function syncControls() {
   for (const f of FILTERS) document.getElementById(f).value = state[f];
 }
 
+// What the geo data's licenses ask the pages to show, next to the charting and map credits.
+function renderCredits() {
+  const footer = document.getElementById('credits');
+  const parts = [];
+  for (const s of catalog.geo.sources) {
+    const items = s.attribution.length ? s.attribution : [{ text: `${s.kind === 'asn' ? 'AS' : 'Country'} data: ${s.file} (${s.description})`, url: '' }];
+    for (const a of items) parts.push(a.url ? el('a', { href: a.url, rel: 'noopener noreferrer', target: '_blank' }, a.text) : el('span', {}, a.text));
+  }
+  const seen = new Set();
+  for (const p of parts) {
+    if (seen.has(p.textContent)) continue;
+    seen.add(p.textContent);
+    footer.append(' · ', p);
+  }
+}
+
 async function main() {
   readHash();
   catalog = await api('/api/catalog');
+  renderCredits();
   const nav = document.getElementById('pages');
   for (const p of catalog.pages) {
     nav.append(el('a', { href: '#', 'data-page': p.id, onclick: (e) => { e.preventDefault(); state.page = p.id; renderPage(); } }, p.title));

@@ -57,7 +57,7 @@ try {
       const kind = catalog.panels[id].chart;
       const panel = state.panels[id];
       check(panel !== undefined, `${p.id}/${id}: not rendered`);
-      if (!panel || kind === 'map') continue;
+      if (!panel) continue;
       const expected = rowsOf(sql(panel.sql));
       check(same(panel.rows, expected), `${p.id}/${id}: API rows differ from dnslens sql`);
       // What is on screen, read back from the chart or the DOM.
@@ -66,7 +66,9 @@ try {
         const div = box.querySelector('.chart');
         if (div) {
           const o = echarts.getInstanceByDom(div).getOption();
-          return { series: o.series.map((s) => ({ name: s.name, data: s.data })), categories: o.yAxis?.[0]?.data ?? null };
+          const cells = [...box.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent));
+          const shapes = kind === 'map' ? echarts.getMap('world').geoJSON.features.map((f) => f.properties.name) : [];
+          return { series: o.series.map((s) => ({ name: s.name, data: s.data })), categories: o.yAxis?.[0]?.data ?? null, cells, shapes };
         }
         if (kind === 'stat') return { stats: [...box.querySelectorAll('.stat .value')].map((v) => v.textContent) };
         return { cells: [...box.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)) };
@@ -83,6 +85,13 @@ try {
       } else if (kind === 'outlier' && expected.length) {
         check(same(shown.series[0].data.map((d) => d[1]), expected.map((r) => r[1])), `${p.id}/${id}: outlier counts`);
         check(shown.series[2].data.length === expected.filter((r) => r[4]).length, `${p.id}/${id}: outlier points`);
+      } else if (kind === 'map' && expected.length) {
+        // ECharts adds an item without a value for every shape the data does not name.
+        const valued = shown.series[0].data.filter((d) => d.value !== undefined).map((d) => [d.name, d.value]);
+        check(same(valued, expected.map((r) => [String(r[0]), r[1]])), `${p.id}/${id}: map values`);
+        check(same(shown.cells.map((c) => [c[0], Number(c[2])]), expected.map((r) => [r[0], r[1]])), `${p.id}/${id}: country list`);
+        const unshaped = expected.filter((r) => !shown.shapes.includes(r[0])).map((r) => r[0]);
+        check(unshaped.length <= 2, `${p.id}/${id}: countries without a shape on the map: ${unshaped}`);
       } else if (kind === 'stat') {
         check(same(shown.stats, expected[0].map((v) => (v === null ? '–' : Number(v).toLocaleString('en-US')))), `${p.id}/${id}: stat values`);
       } else if (kind === 'table' && expected.length) {
@@ -124,6 +133,34 @@ try {
   check(drilled.total === top.n, `drill: ${drilled.total} records, SQL says ${top.n}`);
   await page.screenshot({ path: path.join(artifacts, 'drill-domain.png') });
   await page.click('#drill-close');
+
+  // The world map: there is one, it has data, and clicking the United States drills to the records
+  // with an IPv4 answer there.
+  const usRecords = sql("SELECT count(*) AS n FROM route53query WHERE len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) = 'US')) > 0")[0].n;
+  const usAnswers = sql("SELECT count(*) AS n FROM (SELECT unnest(answers) AS a FROM route53query WHERE query_type = 'A') WHERE a.Type = 'A' AND dnslens_country(a.Rdata) = 'US'")[0].n;
+  check(usRecords > 0, 'the demo has answers in the US');
+  const geoPanel = await page.evaluate(() => window.dnslens.panels.geo.rows);
+  check(same(geoPanel.find((r) => r[0] === 'US'), ['US', usAnswers]), `geo: US answers ${JSON.stringify(geoPanel[0])}, SQL says ${usAnswers}`);
+  const usPoint = await page.evaluate(() => {
+    const div = document.querySelector('[data-panel="geo"] .chart');
+    const chart = echarts.getInstanceByDom(div);
+    const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [-98.5, 39.5]);  // Kansas
+    const r = div.getBoundingClientRect();
+    return { x: r.left + x, y: r.top + y };
+  });
+  await page.mouse.click(usPoint.x, usPoint.y);
+  await page.waitForSelector('#drill[data-ready="1"]:not(.hidden)');
+  const usDrill = await page.evaluate(() => window.dnslens.drill);
+  check(usDrill.kind === 'country' && usDrill.value === 'US', `map drill: clicked ${usDrill.kind}=${usDrill.value}, expected country=US`);
+  check(usDrill.total === usRecords, `map drill: ${usDrill.total} records, SQL says ${usRecords}`);
+  await page.screenshot({ path: path.join(artifacts, 'drill-country.png') });
+  await page.click('#drill-close');
+  // The geo data's licenses: every attribution is on the page, with DB-IP's link.
+  const credits = await page.evaluate(() => [...document.querySelectorAll('#credits > *')].map((a) => [a.textContent, a.getAttribute('href')]));
+  for (const s of catalog.geo.sources) {
+    for (const a of s.attribution) check(credits.some(([t, h]) => t === a.text && (h ?? '') === a.url), `credits: "${a.text}" is shown`);
+  }
+  check(credits.some(([, h]) => h === 'https://db-ip.com'), 'credits: the link to DB-IP');
 
   // Drill-down from the first finding.
   await page.goto(base + '#page=findings');
