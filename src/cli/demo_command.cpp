@@ -126,7 +126,7 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     const std::string store_path = o->dir + "/dnslens.duckdb";
     fs::remove(store_path);
     fs::remove(store_path + ".wal");
-    StoreWriter store(store_path);
+    StoreWriter store(store_path, /*duckdb_threads=*/1);
     SimulatedRun run = run_with_firewall_simulation(rc, enrichers, notifier.get(), detection->detectors.get(),
                                                     detection->store.get(), &store);
     store.add_findings(detection->store->sorted());

@@ -87,7 +87,7 @@ int execute(RunOptions& o) {
                       firewall ? &*firewall : nullptr};
   if (detection) detection->wire(enrichers);
   std::unique_ptr<StoreWriter> store;
-  if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path);
+  if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path, /*duckdb_threads=*/1);
   RunSummary summary = run_pipeline(c, enrichers, notifier.get(), {}, detection ? detection->detectors.get() : nullptr,
                                     detection ? detection->store.get() : nullptr, store.get());
   reloader.stop();

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <exception>
 #include <thread>
 
 #include <fmt/format.h>
@@ -328,10 +329,25 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   }
   writer.finish();
   if (store) {
-    for (auto& a : appenders) {
-      a->commit();
-      store->absorb(a->stats());
+    // Each appender still holds up to DuckDB's flush threshold of rows (~200k): flushing them is
+    // compression work, so the workers' appenders commit side by side rather than one after another.
+    std::vector<std::exception_ptr> failures(appenders.size());
+    {
+      std::vector<std::jthread> committers;
+      for (std::size_t i = 0; i < appenders.size(); ++i) {
+        committers.emplace_back([&, i] {
+          try {
+            appenders[i]->commit();
+          } catch (...) {
+            failures[i] = std::current_exception();
+          }
+        });
+      }
     }
+    for (const auto& f : failures) {
+      if (f) std::rethrow_exception(f);
+    }
+    for (auto& a : appenders) store->absorb(a->stats());
     summary.store_rows = store->stats().rows;
     summary.store_append_seconds = store->stats().append_seconds;
     summary.store_repaired_strings = store->stats().repaired_strings;

@@ -10,7 +10,14 @@ namespace dnslens {
 DuckDatabase::DuckDatabase(const std::string& path, bool read_only, unsigned threads) : path_(path) {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: cannot create a config");
-  if (read_only) duckdb_set_config(config, "access_mode", "READ_ONLY");
+  if (read_only) {
+    duckdb_set_config(config, "access_mode", "READ_ONLY");
+  } else {
+    // FSST is the costliest of DuckDB's string compressions to write (symbol-table training and bulk
+    // compression per segment): without it loading is ~17% faster for a ~15% larger file, and
+    // dictionary compression still covers the repetitive columns.
+    duckdb_set_config(config, "disabled_compression_methods", "fsst");
+  }
   if (threads > 0) duckdb_set_config(config, "threads", std::to_string(threads).c_str());
   char* error = nullptr;
   const duckdb_state state = duckdb_open_ext(path.c_str(), &db_, config, &error);

@@ -95,7 +95,8 @@ void StoreAppender::rollback() {
   conn_.exec("ROLLBACK");
 }
 
-StoreWriter::StoreWriter(const std::string& path) : db_(path), conn_(db_.connect()) {
+StoreWriter::StoreWriter(const std::string& path, unsigned duckdb_threads)
+    : db_(path, /*read_only=*/false, duckdb_threads), conn_(db_.connect()) {
   ensure_store_schema(conn_);
   run_id_ = conn_.query("SELECT uuid()::VARCHAR").text(0, 0).value_or("");
 }

@@ -52,7 +52,10 @@ class StoreAppender {
 
 class StoreWriter {
  public:
-  explicit StoreWriter(const std::string& path);
+  // duckdb_threads: DuckDB's own worker threads (0: one per core). A batch load whose workers already
+  // keep every core busy passes 1: each appender then compresses its row groups on its own worker,
+  // and no DuckDB thread spins waiting for tasks beside them.
+  explicit StoreWriter(const std::string& path, unsigned duckdb_threads = 0);
   ~StoreWriter();
 
   // A worker's appender; commit each before finish().
