@@ -50,4 +50,17 @@ FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
   return policy;
 }
 
+void add_notify_options(CLI::App* sub, NotifierConfig& n) {
+  sub->add_flag("--notify-stdout", n.to_stdout, "Print each match and new finding as a JSON line on stdout");
+  sub->add_option("--notify-file", n.file, "Append each match and new finding as a JSON line to this file");
+  sub->add_option("--webhook", n.webhook_url, "POST batches of matches and new findings as JSON to this URL");
+  sub->add_flag("--webhook-slack", n.slack, "Send Slack-compatible {\"text\": ...} bodies");
+  sub->add_option("--notify-batch", n.batch_max_events, "Most events in one webhook batch")->capture_default_str();
+  sub->add_option("--notify-wait-ms", n.batch_wait_ms, "Longest a batch waits before it is sent")->capture_default_str();
+  sub->add_option("--notify-rate", n.max_batches_per_minute, "Most webhook batches per minute (excess is summarised)")
+      ->capture_default_str();
+  sub->add_option("--notify-retries", n.max_retries, "Retries per batch on 429/5xx/connection errors")->capture_default_str();
+  sub->add_option("--notify-backoff-ms", n.backoff_initial_ms, "First retry delay, doubled each retry")->capture_default_str();
+}
+
 }  // namespace dnslens::cli

@@ -6,6 +6,7 @@
 
 #include "enrich/dns_firewall/firewall_policy.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
+#include "notify/notifier_config.hpp"
 
 namespace dnslens::cli {
 
@@ -27,5 +28,9 @@ struct FirewallPolicyOptions {
   // Loads without validating (lint reports every problem itself).
   [[nodiscard]] FirewallPolicy load_unvalidated() const;
 };
+
+// --notify-stdout, --notify-file, --webhook and their batching, rate and retry settings: where run
+// and serve announce interesting-domain and threat-intel matches and new findings.
+void add_notify_options(CLI::App* sub, NotifierConfig& n);
 
 }  // namespace dnslens::cli

@@ -146,17 +146,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--summary-json", c.summary_json_path, "Also write the run summary as JSON to this file");
   sub->add_flag("-q,--quiet", opts->quiet, "No summary on stderr");
   sub->add_flag("--fail-on-bad", opts->fail_on_bad, "Exit with 4 when any record was bad");
-  auto* n = &opts->notify;
-  sub->add_flag("--notify-stdout", n->to_stdout, "Print each match as a JSON line on stdout");
-  sub->add_option("--notify-file", n->file, "Append each match as a JSON line to this file");
-  sub->add_option("--webhook", n->webhook_url, "POST batches of matches as JSON to this URL");
-  sub->add_flag("--webhook-slack", n->slack, "Send Slack-compatible {\"text\": ...} bodies");
-  sub->add_option("--notify-batch", n->batch_max_events, "Most events in one webhook batch")->capture_default_str();
-  sub->add_option("--notify-wait-ms", n->batch_wait_ms, "Longest a batch waits before it is sent")->capture_default_str();
-  sub->add_option("--notify-rate", n->max_batches_per_minute, "Most webhook batches per minute (excess is summarised)")
-      ->capture_default_str();
-  sub->add_option("--notify-retries", n->max_retries, "Retries per batch on 429/5xx/connection errors")->capture_default_str();
-  sub->add_option("--notify-backoff-ms", n->backoff_initial_ms, "First retry delay, doubled each retry")->capture_default_str();
+  add_notify_options(sub, opts->notify);
   registry.add(sub, [opts] { return execute(*opts); });
 }
 

@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
+#include "notify/notifier.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
 #include "store/geo_functions.hpp"
@@ -38,6 +39,7 @@ struct ServeOptions {
   std::string port_file;
   std::string interesting;
   GeoOptions geo;
+  NotifierConfig notify;
   double findings_every = 10;
   std::string retention;
   std::size_t max_line_bytes = 1 << 20;
@@ -107,6 +109,16 @@ int execute(ServeOptions& o) {
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
   std::unique_ptr<Detection> detection = o.detect.build();
+  std::unique_ptr<MatchNotifier> notifier;
+  if (o.notify.enabled()) {
+    if (o.read_only) throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");
+    if (o.interesting.empty() && !intel && !detection) {
+      throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
+    }
+    o.notify.validate();
+    notifier = make_notifier(o.notify);
+    if (detection) detection->announce_to(notifier.get());
+  }
   const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
   Enrichers enrichers{&psl, o.interesting.empty() ? nullptr : &interesting, intel ? &*intel : nullptr, o.intel.srcaddr,
                       firewall ? &*firewall : nullptr};
@@ -123,6 +135,7 @@ int execute(ServeOptions& o) {
     store.emplace(o.db);
     FirehoseIngestConfig ingest_config;
     ingest_config.max_line_bytes = o.max_line_bytes;
+    ingest_config.notifier = notifier.get();
     ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
                    detection ? detection->store.get() : nullptr, ingest_config);
   }
@@ -183,8 +196,9 @@ int execute(ServeOptions& o) {
   server.stop();
   housekeeping.join();
   reloader.stop();
-  if (ingest) ingest->finish();
+  if (ingest) ingest->finish();  // the last findings are announced here
   if (store) store->finish();
+  if (notifier) notifier->close();  // delivers what is queued, within the retry policy
   static const IngestCounters kNone;
   const IngestCounters& c = ingest ? ingest->counters() : kNone;
   if (!o.quiet && ingest) {
@@ -194,6 +208,13 @@ int execute(ServeOptions& o) {
                  static_cast<unsigned long long>(c.requests_duplicate.load()),
                  static_cast<unsigned long long>(c.records.load()), static_cast<unsigned long long>(c.bad_records.load()),
                  static_cast<unsigned long long>(c.findings.load()));
+  }
+  if (!o.quiet && notifier) {
+    const NotifierStats n = notifier->stats();
+    std::fprintf(stderr, "dnslens: notifications: %llu delivered, %llu dropped, %llu batches (%llu failed, %llu retries)\n",
+                 static_cast<unsigned long long>(n.events_delivered), static_cast<unsigned long long>(n.events_dropped),
+                 static_cast<unsigned long long>(n.batches_sent), static_cast<unsigned long long>(n.batches_failed),
+                 static_cast<unsigned long long>(n.retries));
   }
   if (!ok && !g_stop) throw Error(ErrorCode::kNetwork, "the HTTP listener failed");
   return 0;
@@ -234,6 +255,7 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--port-file", o->port_file, "Write the port listened on to this file (useful with port 0)");
   o->intel.add(sub);
   o->geo.add(sub);
+  add_notify_options(sub, o->notify);
   o->firewall.add(sub, "--firewall-policy", false);
   o->detect.add(sub, /*findings_file=*/false);
   o->psl.add(sub);

@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include "core/error.hpp"
+#include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
 #include "sources/envelope_decoder.hpp"
 #include "store/store_schema.hpp"
@@ -21,7 +22,7 @@ namespace {
 FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
-      processor_(enrichers, config.max_line_bytes, /*partitioned=*/false, /*notify_matches=*/false),
+      processor_(enrichers, config.max_line_bytes, /*partitioned=*/false, /*notify_matches=*/config.notifier != nullptr),
       appender_(store.make_appender()) {
   processor_.set_store(appender_.get());
   processor_.set_observer(&newest_);
@@ -140,6 +141,15 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   counters_.last_commit_ms.store(now, std::memory_order_relaxed);
   if (newest_.newest_ms > counters_.newest_record_ms.load(std::memory_order_relaxed)) {
     counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
+  }
+  if (config_.notifier != nullptr) {
+    for (MatchEvent& m : job_.matches) {
+      m.json += ",\"firehose_request_id\":\"";
+      append_json_escaped_bytes(m.json, request_id);
+      const std::uint64_t record_index = m.line < decoded.origin.size() ? decoded.origin[m.line] : 0;
+      m.json += fmt::format("\",\"firehose_record\":{},\"line\":{}}}", record_index, m.line + 1);
+      config_.notifier->enqueue(std::move(m.json));
+    }
   }
   if (detectors_ != nullptr) {
     detectors_->consume(job_.detection, std::string_view(job_.input.data(), job_.size));

@@ -14,6 +14,7 @@
 #include "detect/engine/detector_set.hpp"
 #include "detect/findings/finding_store.hpp"
 #include "io/decompress_limits.hpp"
+#include "notify/match_notifier.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_observer.hpp"
 #include "pipeline/record_processor.hpp"
@@ -48,6 +49,9 @@ struct IngestCounters {
 
 struct FirehoseIngestConfig {
   std::size_t max_line_bytes = 1 << 20;
+  // Where interesting-domain and threat-intel matches are announced, once their request is committed
+  // (a retried request announces nothing again). Null: no announcements.
+  MatchNotifier* notifier = nullptr;
   DecompressLimits limits;  // for gzip payloads inside records (CloudWatch Logs subscriptions)
 };
 
@@ -75,6 +79,8 @@ class FirehoseIngest {
   void flush_findings();
   // Retention: deletes what is older than cutoff_ms (between requests).
   PruneStats prune(std::int64_t cutoff_ms);
+  // Where matches and findings are announced (null: nowhere).
+  [[nodiscard]] const MatchNotifier* notifier() const { return config_.notifier; }
   // Closes every detector window and writes the findings: call once, at shutdown.
   void finish();
 

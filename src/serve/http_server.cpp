@@ -342,6 +342,17 @@ std::string HttpServer::metrics_text() const {
   out += fmt::format("dnslens_ingest_bytes_total{{stage=\"records\"}} {}\n", v(c.decoded_bytes));
   metric("dnslens_findings", "gauge", "Distinct findings of this server's detectors.");
   out += fmt::format("dnslens_findings {}\n", v(c.findings));
+  if (const MatchNotifier* notifier = ingest_ ? ingest_->notifier() : nullptr) {
+    const NotifierStats n = notifier->stats();
+    metric("dnslens_notifications_total", "counter",
+           "Match and finding announcements: queued, delivered, or dropped (queue full or over the rate limit).");
+    out += fmt::format("dnslens_notifications_total{{outcome=\"queued\"}} {}\n", n.events_in);
+    out += fmt::format("dnslens_notifications_total{{outcome=\"delivered\"}} {}\n", n.events_delivered);
+    out += fmt::format("dnslens_notifications_total{{outcome=\"dropped\"}} {}\n", n.events_dropped);
+    metric("dnslens_notification_batches_total", "counter", "Webhook batches sent, and given up after every retry.");
+    out += fmt::format("dnslens_notification_batches_total{{outcome=\"sent\"}} {}\n", n.batches_sent);
+    out += fmt::format("dnslens_notification_batches_total{{outcome=\"failed\"}} {}\n", n.batches_failed);
+  }
   const std::int64_t now = unix_now_ms();
   const std::int64_t newest = v(c.newest_record_ms);
   metric("dnslens_ingest_lag_seconds", "gauge",

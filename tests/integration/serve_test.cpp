@@ -17,12 +17,15 @@
 #include "server_process.hpp"
 #include "store/duckdb_api.hpp"
 #include "store_harness.hpp"
+#include "webhook_receiver.hpp"
 
 namespace dnslens {
 namespace {
 
 using testing::gzip_member;
 using testing::lines_of;
+using testing::Receiver;
+using testing::record;
 using testing::run_dnslens;
 using testing::scalar;
 using testing::ServerProcess;
@@ -176,6 +179,90 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
   conn.exec("ATTACH " + sql_quote(w.file("batch.duckdb")) + " AS batch (READ_ONLY)");
   const std::string digest = "SELECT sum(hash(query_name, query_ts, srcaddr, answers, registered_domain, dga_score)) FROM ";
   EXPECT_EQ(conn.query(digest + "route53query").text(0, 0), conn.query(digest + "batch.route53query").text(0, 0));
+}
+
+// Live alerts: what a committed request matched (interesting domains, threat intel) and the
+// findings it led to go to the webhook, tagged with the Firehose request and record; a retried
+// request announces nothing twice, and a refused one announces nothing.
+TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
+  Receiver receiver(1);  // the first batch fails once: it is retried
+  w.write("list.txt", "evil-domain.com\n");
+  w.write("feed.txt", "c2.badhost.net\n");
+  ServerProcess server(w, "--db live.duckdb --interesting list.txt --intel ops=feed.txt --notify-wait-ms 50 "
+                          "--notify-backoff-ms 20 --webhook " + receiver.url(), kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  auto c = client(server.port());
+  // Records 1..6 of the request, one line each: matches at records 2, 4 (interesting) and 5 (intel).
+  const std::vector<std::string> lines_m = {record("www.example.org."), record("a1.evil-domain.com."),
+                                            record("www.example.org."), record("a2.EVIL-domain.com."),
+                                            record("c2.badhost.net."), record("www.example.org.")};
+  const std::string body = firehose_body("req-m", direct_payloads(lines_m, 1));
+  auto r1 = c->Post("/firehose", firehose_headers("req-m"), body, "application/json");
+  expect_firehose_response(r1, "req-m", false);
+  EXPECT_EQ(r1->status, 200);
+  // The same request again (Firehose's retry), and one with a wrong key: neither announces anything.
+  auto retry = c->Post("/firehose", firehose_headers("req-m"), body, "application/json");
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 200);
+  auto refused = c->Post("/firehose", firehose_headers("req-x", "wrong-key"),
+                         firehose_body("req-x", direct_payloads({record("a3.evil-domain.com.")}, 1)), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  // The matches arrive while serving (bounded wait), before any shutdown flush.
+  auto events_of = [&] {
+    std::vector<std::string> events;
+    simdjson::dom::parser parser;
+    for (const std::string& b : receiver.bodies()) {
+      simdjson::dom::element doc;
+      if (parser.parse(b).get(doc) != simdjson::SUCCESS) {
+        ADD_FAILURE() << "webhook body is not JSON: " << b;
+        continue;
+      }
+      for (simdjson::dom::element e : simdjson::dom::array(doc["events"])) events.push_back(simdjson::minify(e));
+    }
+    return events;
+  };
+  auto count_of = [](const std::vector<std::string>& events, std::string_view kind) {
+    return std::count_if(events.begin(), events.end(),
+                         [&](const std::string& e) { return e.find("\"event\":\"" + std::string(kind) + "\"") != std::string::npos; });
+  };
+  for (int i = 0; i < 200 && count_of(events_of(), "threat_intel_match") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto metrics = c->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("dnslens_notification_batches_total{outcome=\"sent\"}"), std::string::npos) << metrics->body;
+  EXPECT_EQ(server.stop(), 0) << server.log();
+
+  const std::vector<std::string> events = events_of();
+  EXPECT_GE(receiver.requests(), 2);  // the failed first attempt, then deliveries
+  EXPECT_EQ(count_of(events, "interesting_domain_match"), 2) << ::testing::PrintToString(events);
+  EXPECT_EQ(count_of(events, "threat_intel_match"), 1) << ::testing::PrintToString(events);
+  EXPECT_GE(count_of(events, "finding"), 1) << ::testing::PrintToString(events);
+  simdjson::dom::parser parser;
+  std::vector<std::int64_t> match_records;
+  for (const std::string& e : events) {
+    simdjson::dom::element doc = parser.parse(e);
+    std::string_view kind = doc["event"];
+    if (kind == "finding") continue;
+    EXPECT_EQ(std::string_view(doc["firehose_request_id"]), "req-m") << e;
+    match_records.push_back(int64_t(doc["firehose_record"]));
+    if (kind == "threat_intel_match") {
+      EXPECT_EQ(std::string_view(doc["feed"]), "ops") << e;
+      EXPECT_EQ(std::string_view(doc["indicator"]), "c2.badhost.net") << e;
+    } else {
+      EXPECT_EQ(std::string_view(doc["registered_domain"]), "evil-domain.com") << e;
+    }
+  }
+  std::sort(match_records.begin(), match_records.end());
+  EXPECT_EQ(match_records, (std::vector<std::int64_t>{2, 4, 5}));
+  EXPECT_NE(server.log().find("notifications: "), std::string::npos) << server.log();
+}
+
+TEST_F(ServeTest, NotificationsNeedSomethingToAnnounce) {
+  auto r = run_dnslens(w, "serve --db x.duckdb --no-detect --notify-stdout --listen 127.0.0.1:0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("notifications need"), std::string::npos) << r.err;
 }
 
 TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
