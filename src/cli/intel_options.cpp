@@ -47,9 +47,10 @@ std::unique_ptr<ThreatIntel> IntelOptions::load(const PublicSuffixList& psl) con
   return intel;
 }
 
-IntelReloader::IntelReloader(const IntelOptions& o, const PublicSuffixList& psl, IntelHandle* handle)
-    : o_(o), psl_(psl), handle_(handle) {
-  if (!handle_) return;
+IntelReloader::IntelReloader(const IntelOptions& o, const PublicSuffixList& psl, IntelHandle* handle,
+                             std::function<void()> also)
+    : o_(o), psl_(psl), handle_(handle), also_(std::move(also)) {
+  if (!handle_ && !also_) return;
   struct sigaction sa {};
   sa.sa_handler = on_sighup;
   ::sigemptyset(&sa.sa_mask);
@@ -67,13 +68,22 @@ void IntelReloader::loop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!g_reload_requested) continue;
     g_reload_requested = 0;
-    try {
-      std::shared_ptr<const ThreatIntel> next = o_.load(psl_);
-      const std::size_t n = next ? next->size() : 0;
-      handle_->replace(std::move(next));
-      std::fprintf(stderr, "dnslens: intel reloaded: %zu indicators\n", n);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "dnslens: intel reload failed, keeping the previous feeds: %s\n", e.what());
+    if (handle_) {
+      try {
+        std::shared_ptr<const ThreatIntel> next = o_.load(psl_);
+        const std::size_t n = next ? next->size() : 0;
+        handle_->replace(std::move(next));
+        std::fprintf(stderr, "dnslens: intel reloaded: %zu indicators\n", n);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "dnslens: intel reload failed, keeping the previous feeds: %s\n", e.what());
+      }
+    }
+    if (also_) {
+      try {
+        also_();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "dnslens: reload failed, keeping what was in force: %s\n", e.what());
+      }
     }
   }
 }

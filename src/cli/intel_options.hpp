@@ -1,6 +1,7 @@
 #pragma once
 // --intel, --intel-config and --intel-srcaddr, shared by run and serve; SIGHUP reloads the feeds.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,7 +31,10 @@ struct IntelOptions {
 // the intel in force and says why.
 class IntelReloader {
  public:
-  IntelReloader(const IntelOptions& o, const PublicSuffixList& psl, IntelHandle* handle);
+  // also: reloads something else on the same signal (serve's DNS Firewall policy); it reports its own
+  // outcome, and an exception it throws is reported as a failed reload.
+  IntelReloader(const IntelOptions& o, const PublicSuffixList& psl, IntelHandle* handle,
+                std::function<void()> also = {});
   ~IntelReloader() { stop(); }
   IntelReloader(const IntelReloader&) = delete;
   IntelReloader& operator=(const IntelReloader&) = delete;
@@ -42,6 +46,7 @@ class IntelReloader {
   const IntelOptions& o_;
   const PublicSuffixList& psl_;
   IntelHandle* handle_;
+  std::function<void()> also_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -105,7 +106,6 @@ int execute(ServeOptions& o) {
   std::shared_ptr<const ThreatIntel> loaded = o.intel.load(psl);
   std::optional<IntelHandle> intel;
   if (loaded) intel.emplace(std::move(loaded));
-  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr);
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
   std::unique_ptr<Detection> detection = o.detect.build();
@@ -139,6 +139,19 @@ int execute(ServeOptions& o) {
     ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
                    detection ? detection->store.get() : nullptr, ingest_config);
   }
+  // SIGHUP reloads the threat-intel feeds and the DNS Firewall policy; a policy that no longer loads or
+  // validates keeps the one in force.
+  std::function<void()> reload_firewall;
+  if (firewall && ingest) {
+    reload_firewall = [&] {
+      auto next = std::make_unique<FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
+      const std::size_t rules = next->rules().size();
+      const std::size_t domains = next->domain_count();
+      ingest->replace_firewall(std::move(next));
+      std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules, domains);
+    };
+  }
+  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr, reload_firewall);
   DuckDatabase& db = read_only_db ? *read_only_db : store->database();
   {
     DuckConnection conn = db.connect();

@@ -74,6 +74,9 @@ class RecordProcessor {
   void process(Job& job);
   [[nodiscard]] const NameMemo<NameSignals>& signal_memo() const { return signal_memo_; }
   void set_observer(RecordObserver* observer) { observer_ = observer; }
+  // Evaluates the next records against another policy (null: none). Between jobs only: verdicts
+  // point into the evaluator until their job is written.
+  void set_firewall(const FirewallEvaluator* firewall) { enrichers_.firewall = firewall; }
   // Loads every record of each job into the store through this worker's appender (may be null).
   void set_store(StoreAppender* store);
 

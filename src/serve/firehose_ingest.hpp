@@ -79,6 +79,9 @@ class FirehoseIngest {
   void flush_findings();
   // Retention: deletes what is older than cutoff_ms (between requests).
   PruneStats prune(std::int64_t cutoff_ms);
+  // A reloaded DNS Firewall policy for the requests after this call (between requests, under the
+  // ingest lock: a request is evaluated against one policy from start to end).
+  void replace_firewall(std::unique_ptr<FirewallEvaluator> next);
   // Where matches and findings are announced (null: nowhere).
   [[nodiscard]] const MatchNotifier* notifier() const { return config_.notifier; }
   // Closes every detector window and writes the findings: call once, at shutdown.
@@ -97,6 +100,7 @@ class FirehoseIngest {
   RecordProcessor processor_;
   std::unique_ptr<StoreAppender> appender_;
   Job job_;
+  std::unique_ptr<FirewallEvaluator> firewall_;  // the policy in force once one was reloaded
   NewestRecord newest_;
   IngestCounters counters_;
   bool finished_ = false;

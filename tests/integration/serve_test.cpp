@@ -265,6 +265,42 @@ TEST_F(ServeTest, NotificationsNeedSomethingToAnnounce) {
   EXPECT_NE(r.err.find("notifications need"), std::string::npos) << r.err;
 }
 
+// SIGHUP reloads the DNS Firewall policy between requests; a policy that no longer loads keeps the
+// one in force.
+TEST_F(ServeTest, SighupReloadsTheFirewallPolicyAndKeepsItWhenTheNewOneIsBroken) {
+  w.write("policy.yaml", "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
+                         "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
+                         "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
+  w.write("blocked.txt", "*.evil-domain.com\n");
+  ServerProcess server(w, "--db live.duckdb --no-detect --firewall-policy policy.yaml", kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  auto c = client(server.port());
+  auto post = [&](const std::string& id, const std::vector<std::string>& names) {
+    std::vector<std::string> recs;
+    for (const auto& n : names) recs.push_back(record(n));
+    auto r = c->Post("/firehose", firehose_headers(id), firehose_body(id, direct_payloads(recs, 1)), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  };
+  post("before", {"a1.evil-domain.com.", "x1.other-bad.net."});
+  w.write("blocked.txt", "*.other-bad.net\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("DNS Firewall policy reloaded: 1 rules")) << server.log();
+  post("after", {"a2.evil-domain.com.", "x2.other-bad.net."});
+  w.write("policy.yaml", "version: 1\nrule_groups: [not a policy\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("reload failed, keeping what was in force")) << server.log();
+  post("broken", {"a3.evil-domain.com.", "x3.other-bad.net."});
+  EXPECT_EQ(server.stop(), 0) << server.log();
+
+  DuckDatabase db(w.file("live.duckdb"), true);
+  DuckConnection conn = db.connect();
+  const std::string blocked =
+      "SELECT string_agg(query_name, ' ' ORDER BY query_name) FROM route53query WHERE firewall_sim_action = 'BLOCK'";
+  EXPECT_EQ(conn.query(blocked).text(0, 0).value_or(""), "a1.evil-domain.com. x2.other-bad.net. x3.other-bad.net.");
+  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"), 6);
+}
+
 TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
   ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 200000 --max-decoded-bytes 1000000", kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();

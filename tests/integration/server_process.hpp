@@ -65,6 +65,17 @@ class ServerProcess {
     kill_hard();
     return -1;
   }
+  void signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  // Waits (up to 10 s) until the server's log holds text.
+  [[nodiscard]] bool wait_for_log(const std::string& text) const {
+    for (int i = 0; i < 200; ++i) {
+      if (log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
   void kill_hard() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
