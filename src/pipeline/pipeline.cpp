@@ -6,10 +6,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <exception>
 #include <thread>
 
 #include <fmt/format.h>
