@@ -11,6 +11,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kDecompressionBomb: return "decompression_bomb";
     case ErrorCode::kEnvelope: return "envelope";
     case ErrorCode::kNetwork: return "network";
+    case ErrorCode::kQuery: return "query";
     case ErrorCode::kInternal: return "internal";
   }
   return "unknown";

@@ -15,6 +15,7 @@ enum class ErrorCode {
   kDecompressionBomb,  // output exceeded the configured size or ratio limit
   kEnvelope,           // a CloudWatch / Firehose envelope could not be decoded
   kNetwork,            // an HTTP peer failed
+  kQuery,              // DuckDB refused or failed a SQL statement (its message says why)
   kInternal,
 };
 

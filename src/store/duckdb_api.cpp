@@ -50,7 +50,7 @@ DuckResult DuckConnection::query(std::string_view sql) {
     const char* e = duckdb_result_error(&result);
     std::string why = e != nullptr ? e : "unknown error";
     duckdb_destroy_result(&result);
-    throw Error(ErrorCode::kIo, fmt::format("SQL failed: {}", why));
+    throw Error(ErrorCode::kQuery, fmt::format("SQL failed: {}", why));
   }
   return DuckResult(result);
 }
@@ -67,7 +67,7 @@ std::vector<DuckResult> DuckConnection::query_all(std::string_view sql) {
   } guard{extracted};
   if (n == 0) {
     const char* e = duckdb_extract_statements_error(extracted);
-    if (e != nullptr) throw Error(ErrorCode::kIo, fmt::format("SQL failed: {}", e));
+    if (e != nullptr) throw Error(ErrorCode::kQuery, fmt::format("SQL failed: {}", e));
     return {};
   }
   std::vector<DuckResult> out;
@@ -77,7 +77,7 @@ std::vector<DuckResult> DuckConnection::query_all(std::string_view sql) {
       const char* e = duckdb_prepare_error(prepared);
       std::string why = e != nullptr ? e : "unknown error";
       duckdb_destroy_prepare(&prepared);
-      throw Error(ErrorCode::kIo, fmt::format("SQL failed: {}", why));
+      throw Error(ErrorCode::kQuery, fmt::format("SQL failed: {}", why));
     }
     duckdb_result result;
     const duckdb_state state = duckdb_execute_prepared(prepared, &result);
@@ -86,7 +86,7 @@ std::vector<DuckResult> DuckConnection::query_all(std::string_view sql) {
       const char* e = duckdb_result_error(&result);
       std::string why = e != nullptr ? e : "unknown error";
       duckdb_destroy_result(&result);
-      throw Error(ErrorCode::kIo, fmt::format("SQL failed: {}", why));
+      throw Error(ErrorCode::kQuery, fmt::format("SQL failed: {}", why));
     }
     out.emplace_back(result);
   }

@@ -120,6 +120,10 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
   auto del = run_dnslens(w, "sql --db s.duckdb \"DELETE FROM route53query\"");
   EXPECT_NE(del.exit_code, 0);
   EXPECT_NE(del.err.find("read-only"), std::string::npos) << del.err;
+  // A statement DuckDB cannot parse is a query error with DuckDB's own message, not an I/O error.
+  auto typo = run_dnslens(w, "sql --db s.duckdb \"SELEC 1\"");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("dnslens: query error: SQL failed: Parser Error"), std::string::npos) << typo.err;
   // Statements from stdin, split by DuckDB's parser (a ';' inside a string is not a split).
   w.write("q.sql", "SELECT 'x;y' AS s;\nSELECT count(*) AS n\n  FROM route53query;\n");
   auto many = run_dnslens(w, "sql --db s.duckdb --format csv", w.file("q.sql"));
