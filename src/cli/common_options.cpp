@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "enrich/dns_firewall/policy_loader.hpp"
+#include "notify/notifier.hpp"
 
 namespace dnslens::cli {
 
@@ -48,6 +49,14 @@ FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
   }
   policy.validate();
   return policy;
+}
+
+std::unique_ptr<MatchNotifier> notifier_from_options(const NotifierConfig& n, bool something_to_announce) {
+  if (!n.enabled()) return nullptr;
+  if (!something_to_announce) {
+    throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
+  }
+  return make_notifier(n);
 }
 
 void add_notify_options(CLI::App* sub, NotifierConfig& n) {

@@ -6,6 +6,7 @@
 
 #include "enrich/dns_firewall/firewall_policy.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
+#include "notify/match_notifier.hpp"
 #include "notify/notifier_config.hpp"
 
 namespace dnslens::cli {
@@ -32,5 +33,8 @@ struct FirewallPolicyOptions {
 // --notify-stdout, --notify-file, --webhook and their batching, rate and retry settings: where run
 // and serve announce interesting-domain and threat-intel matches and new findings.
 void add_notify_options(CLI::App* sub, NotifierConfig& n);
+// The notifier those options ask for, null when they ask for none; Error(kUsage) when they ask for one
+// but nothing would be announced (no interesting-domain list, no intel feed, no detectors).
+[[nodiscard]] std::unique_ptr<MatchNotifier> notifier_from_options(const NotifierConfig& n, bool something_to_announce);
 
 }  // namespace dnslens::cli

@@ -13,7 +13,6 @@
 #include "cli/intel_options.hpp"
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
-#include "notify/notifier.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/output_sink.hpp"
 #include "store/store_writer.hpp"
@@ -67,13 +66,7 @@ int execute(RunOptions& o) {
   if (loaded) intel.emplace(std::move(loaded));
   IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr);
   std::unique_ptr<Detection> detection = o.detect.build();
-  std::unique_ptr<MatchNotifier> notifier;
-  if (o.notify.enabled()) {
-    if (!have_interesting && !intel && !detection) {
-      throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
-    }
-    notifier = make_notifier(o.notify);
-  }
+  std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, have_interesting || intel || detection);
   if (detection) detection->announce_to(notifier.get());
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) {

@@ -19,7 +19,6 @@
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
-#include "notify/notifier.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
 #include "store/geo_functions.hpp"
@@ -109,16 +108,11 @@ int execute(ServeOptions& o) {
   std::optional<FirewallEvaluator> firewall;
   if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
   std::unique_ptr<Detection> detection = o.detect.build();
-  std::unique_ptr<MatchNotifier> notifier;
-  if (o.notify.enabled()) {
-    if (o.read_only) throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");
-    if (o.interesting.empty() && !intel && !detection) {
-      throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
-    }
-    o.notify.validate();
-    notifier = make_notifier(o.notify);
-    if (detection) detection->announce_to(notifier.get());
+  if (o.notify.enabled() && o.read_only) {
+    throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");
   }
+  std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, !o.interesting.empty() || intel || detection);
+  if (detection) detection->announce_to(notifier.get());
   const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
   Enrichers enrichers{&psl, o.interesting.empty() ? nullptr : &interesting, intel ? &*intel : nullptr, o.intel.srcaddr,
                       firewall ? &*firewall : nullptr};

@@ -2,11 +2,13 @@
 // Runs the real dnslens binary in a fresh temporary directory.
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dnslens::testing {
@@ -53,6 +55,16 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   std::string line;
   while (std::getline(ss, line)) lines.push_back(line);
   return lines;
+}
+
+// Polls until pred() holds, for at most `seconds` (every 50 ms).
+template <typename Pred>
+bool eventually(Pred pred, int seconds = 15) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
 }
 
 inline std::string record(const std::string& name, const std::string& ts = "2021-02-04T17:51:55Z") {

@@ -226,9 +226,7 @@ TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
     return std::count_if(events.begin(), events.end(),
                          [&](const std::string& e) { return e.find("\"event\":\"" + std::string(kind) + "\"") != std::string::npos; });
   };
-  for (int i = 0; i < 200 && count_of(events_of(), "threat_intel_match") == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  (void)testing::eventually([&] { return count_of(events_of(), "threat_intel_match") > 0; }, 10);
   auto metrics = c->Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("dnslens_notification_batches_total{outcome=\"sent\"}"), std::string::npos) << metrics->body;

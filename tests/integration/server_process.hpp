@@ -70,11 +70,7 @@ class ServerProcess {
   }
   // Waits (up to 10 s) until the server's log holds text.
   [[nodiscard]] bool wait_for_log(const std::string& text) const {
-    for (int i = 0; i < 200; ++i) {
-      if (log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return eventually([&] { return log().find(text) != std::string::npos; }, 10);
   }
   void kill_hard() {
     if (pid_ <= 0) return;

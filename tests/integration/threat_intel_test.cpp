@@ -144,16 +144,6 @@ TEST(ThreatIntelCli, ConfigFileMapsColumnsAndRejectsUnknownKeys) {
 namespace dnslens::testing {
 namespace {
 
-// Polls until pred() holds, for at most `seconds`.
-template <typename Pred>
-bool eventually(Pred pred, int seconds = 15) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
-}
-
 TEST(ThreatIntelCli, SighupReloadsFeedsWithoutLosingRecords) {
   Workdir w;
   w.write("feed.txt", "first-feed.com\n");
