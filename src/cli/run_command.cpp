@@ -124,7 +124,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   opts->firewall.add(sub, "--firewall-policy", false);
   opts->detect.add(sub);
   opts->psl.add(sub);
-  sub->add_option("-j,--threads", c.threads, "Worker threads (0 = one per core)")->capture_default_str();
+  sub->add_option("-j,--threads", c.threads, "Enrichment worker threads (0 = one per core); reading and writing have a thread each besides")->capture_default_str();
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")
       ->check(CLI::IsMember({"auto", "jsonl", "cloudwatch", "firehose"}));
   sub->add_option("--max-line-bytes", c.max_line_bytes, "Longer lines are dead-lettered")->capture_default_str();

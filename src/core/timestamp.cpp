@@ -1,6 +1,7 @@
 #include "core/timestamp.hpp"
 
 #include <chrono>
+#include <cstring>
 
 namespace dnslens {
 
@@ -82,6 +83,23 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
   return secs * 1000 + millis;
+}
+
+std::optional<std::int64_t> TimestampParser::parse_ms(std::string_view s) {
+  int h, mi, sec;
+  const bool plain = s.size() == 20 && s[19] == 'Z' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' &&
+                     s[16] == ':' && digits(s, 11, 2, h) && digits(s, 14, 2, mi) && digits(s, 17, 2, sec);
+  if (plain && have_date_ && std::memcmp(s.data(), date_, sizeof date_) == 0 && h <= 23 && mi <= 59 && sec <= 59) {
+    return day_start_ms_ + (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
+  }
+  auto ms = parse_iso8601_ms(s);
+  // A leap second (":60") rolls into the next day, so its date is not remembered from it.
+  if (ms && plain && sec <= 59) {
+    std::memcpy(date_, s.data(), sizeof date_);
+    day_start_ms_ = *ms - (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
+    have_date_ = true;
+  }
+  return ms;
 }
 
 std::int64_t unix_now_ms() {

@@ -8,6 +8,19 @@ namespace dnslens {
 // ISO 8601 UTC as Route 53 writes it: "2021-02-04T17:51:55Z", optional fraction, "Z" or +hh:mm.
 [[nodiscard]] std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
 
+// parse_iso8601_ms for a stream of records: a log's timestamps share a few dates, so the parser
+// remembers the last "YYYY-MM-DD" it saw in the plain "...THH:MM:SSZ" form and its day's start, and
+// reads only the time of day while the date repeats. Same results as parse_iso8601_ms.
+class TimestampParser {
+ public:
+  [[nodiscard]] std::optional<std::int64_t> parse_ms(std::string_view text);
+
+ private:
+  char date_[10] = {};
+  std::int64_t day_start_ms_ = 0;
+  bool have_date_ = false;
+};
+
 struct CivilTime {
   int year, month, day, hour, minute, second;
 };

@@ -226,7 +226,7 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
   }
   if (out.query_name.empty()) return ParseOutcome::failure(BadReason::kMissingField, "query_name");
   if (out.query_timestamp.empty()) return ParseOutcome::failure(BadReason::kMissingField, "query_timestamp");
-  auto ms = parse_iso8601_ms(out.query_timestamp);
+  auto ms = timestamps_.parse_ms(out.query_timestamp);
   if (!ms) return ParseOutcome::failure(BadReason::kBadTimestamp, "query_timestamp");
   out.timestamp_ms = *ms;
   return ParseOutcome::success();

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "core/bad_reason.hpp"
+#include "core/timestamp.hpp"
 #include "core/query_record.hpp"
 
 namespace dnslens {
@@ -31,6 +32,7 @@ class QueryLogParser {
 
  private:
   simdjson::ondemand::parser parser_;
+  TimestampParser timestamps_;
 };
 
 }  // namespace dnslens

@@ -32,5 +32,34 @@ TEST(Timestamp, CivilRoundTrip) {
   EXPECT_EQ(leap.day, 29);
 }
 
+// The streaming parser remembers the last date: every answer must still be parse_iso8601_ms's,
+// whatever came before (same date, other dates, a leap second, bad times on a remembered date).
+TEST(Timestamp, StreamingParserAgreesWithTheFullParse) {
+  const char* const texts[] = {
+      "2021-02-04T17:51:55Z", "2021-02-04T00:00:00Z", "2021-02-04T23:59:59Z", "2021-02-04 12:00:01Z",
+      "2021-02-04T24:00:00Z", "2021-02-04T12:60:00Z", "2021-02-04T12:00:61Z", "2021-02-04T23:59:60Z",
+      "2021-02-04T1x:00:00Z", "2021-02-04T12:00:00",  "2021-02-04T12:00:00.5Z", "2021-02-04T12:00:00+01:00",
+      "2021-02-05T00:00:00Z", "2021-02-04T08:00:00Z", "2021-02-29T08:00:00Z", "2024-02-29T08:00:00Z",
+      "2024-02-29T09:30:15Z", "1969-12-31T23:59:59Z", "1969-12-31T00:00:01Z", "2021-02-04T17:51:55Zjunk",
+      "2021-02-04T17:51:55z", "2021-02-04X17:51:55Z"};
+  TimestampParser stream;
+  for (int round = 0; round < 3; ++round) {  // every text after every other one, in two orders
+    for (std::size_t i = 0; i < std::size(texts); ++i) {
+      const char* t = texts[round == 1 ? std::size(texts) - 1 - i : i];
+      EXPECT_EQ(stream.parse_ms(t), parse_iso8601_ms(t)) << t << " in round " << round;
+      for (const char* u : texts) {
+        TimestampParser pair;
+        (void)pair.parse_ms(t);
+        EXPECT_EQ(pair.parse_ms(u), parse_iso8601_ms(u)) << u << " after " << t;
+      }
+    }
+  }
+  TimestampParser same_day;
+  EXPECT_EQ(same_day.parse_ms("2021-02-04T17:51:55Z"), 1612461115000);
+  EXPECT_EQ(same_day.parse_ms("2021-02-04T17:51:56Z"), 1612461116000);
+  EXPECT_EQ(same_day.parse_ms("2021-02-04T00:00:00Z"), 1612396800000);
+  EXPECT_FALSE(same_day.parse_ms("2021-02-04T24:00:00Z"));
+}
+
 }  // namespace
 }  // namespace dnslens
