@@ -1,8 +1,12 @@
 #include "store/record_chunks.hpp"
 
 #include <charconv>
+#include <cstdio>
+#include <string>
 
 #include "core/error.hpp"
+#include "core/json_escape.hpp"
+#include "core/timestamp.hpp"
 #include "store/store_text.hpp"
 #include "enrich/dns_firewall/firewall_policy.hpp"
 #include "enrich/threat_intel/threat_intel.hpp"
@@ -43,7 +47,7 @@ duckdb_logical_type logical_type(StoreType t) {
 }  // namespace
 
 RecordChunks::RecordChunks() {
-  for (const StoreColumn& c : kQueryColumns) types_.push_back(logical_type(c.type));
+  for (const StoreColumn& c : stored_columns()) types_.push_back(logical_type(c.type));
   capacity_ = duckdb_vector_size();
 }
 
@@ -74,7 +78,7 @@ void RecordChunks::open_chunk() {
   }
   Open& o = open_;
   o.chunk = chunks_[used_];
-  for (std::size_t c = 0; c < kQueryColumnCount; ++c) {
+  for (std::size_t c = 0; c < kStoredColumnCount; ++c) {
     o.vec[c] = duckdb_data_chunk_get_vector(o.chunk, c);
     o.data[c] = duckdb_vector_get_data(o.vec[c]);
     duckdb_vector_ensure_validity_writable(o.vec[c]);
@@ -106,9 +110,53 @@ void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, 
   else assign(v, row, s);
 }
 
-void RecordChunks::text(QueryColumn c, std::string_view s) { text_to(open_.vec[c], open_.validity[c], row_, s); }
+void RecordChunks::text(StoredColumn c, std::string_view s) { text_to(open_.vec[c], open_.validity[c], row_, s); }
 
-void RecordChunks::null(QueryColumn c) { duckdb_validity_set_row_invalid(open_.validity[c], row_); }
+void RecordChunks::null(StoredColumn c) { duckdb_validity_set_row_invalid(open_.validity[c], row_); }
+
+// The packed columns hold one JSON object per row; empty values are left out (NULL in the view).
+// Text that DuckDB could not store is repaired first, so the object is valid JSON of valid UTF-8.
+void RecordChunks::pack(std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  if (!storable_text(value)) {
+    repair_text(value, scratch_);
+    ++repaired_;
+    value = scratch_;
+  }
+  packed_ += packed_.empty() ? "{\"" : ",\"";
+  packed_ += key;
+  packed_ += "\":\"";
+  append_json_escaped(packed_, value);
+  packed_ += '"';
+}
+
+void RecordChunks::pack_number(std::string_view key, std::int64_t value) {
+  packed_ += packed_.empty() ? "{\"" : ",\"";
+  packed_ += key;
+  packed_ += "\":";
+  packed_ += std::to_string(value);
+}
+
+void RecordChunks::store_packed(StoredColumn c) {
+  packed_ += '}';
+  duckdb_vector_assign_string_element_len(open_.vec[c], row_, packed_.data(), packed_.size());
+  packed_.clear();
+}
+
+namespace {
+
+// Whether the logged timestamp is exactly what the route53query view writes from query_ts.
+bool canonical_timestamp(std::string_view logged, std::int64_t ms) {
+  if (logged.size() != 20 || ms % 1000 != 0) return false;
+  const CivilTime t = civil_from_ms(ms);
+  if (t.year < 0 || t.year > 9999) return false;
+  char buf[21];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour,
+                              t.minute, t.second);
+  return n == 20 && logged == std::string_view(buf, 20);
+}
+
+}  // namespace
 
 void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const ThreatIntel* intel) {
   if (open_.chunk == nullptr) open_chunk();
@@ -127,7 +175,8 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   text(kColAccountId, r.account_id);
   text(kColRegion, r.region);
   text(kColVpcId, r.vpc_id);
-  text(kColQueryTimestamp, r.query_timestamp);
+  if (canonical_timestamp(r.query_timestamp, r.timestamp_ms)) null(kColQueryTimestamp);
+  else text(kColQueryTimestamp, r.query_timestamp);
   text(kColQueryName, r.query_name);
   text(kColQueryType, r.query_type);
   text(kColQueryClass, r.query_class);
@@ -180,26 +229,22 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   text(kColPublicSuffix, o.public_suffix);
   text(kColSubdomain, o.subdomain);
 
-  if (o.threat.indicator != nullptr && intel != nullptr) {
+  if (o.threat.indicator != nullptr && intel != nullptr) {  // keys: route53query's threat_<key> columns
     const Indicator& ind = *o.threat.indicator;
-    text(kColThreatIndicator, ind.value);
-    text(kColThreatIndicatorType, indicator_kind_name(ind.kind));
-    text(kColThreatFeed, intel->text(ind.feed));
-    if (ind.confidence >= 0) value(kColThreatConfidence, static_cast<std::int32_t>(ind.confidence));
-    else null(kColThreatConfidence);
-    text(kColThreatConfidenceLevel, confidence_level_name(confidence_level(ind.confidence)));
-    text(kColThreatActor, intel->text(ind.actor));
-    text(kColThreatCategory, intel->text(ind.threat));
-    text(kColThreatSource, intel->text(ind.source));
-    text(kColThreatMatchedOn, match_site_name(o.threat.site));
-    text(kColThreatMatchedValue, o.threat.matched_value);
-    value(kColThreatMatchCount, static_cast<std::int32_t>(o.threat.count));
+    pack("indicator", ind.value);
+    pack("indicator_type", indicator_kind_name(ind.kind));
+    pack("feed", intel->text(ind.feed));
+    if (ind.confidence >= 0) pack_number("confidence", ind.confidence);
+    pack("confidence_level", confidence_level_name(confidence_level(ind.confidence)));
+    pack("actor", intel->text(ind.actor));
+    pack("category", intel->text(ind.threat));
+    pack("source", intel->text(ind.source));
+    pack("matched_on", match_site_name(o.threat.site));
+    pack("matched_value", o.threat.matched_value);
+    pack_number("match_count", static_cast<std::int64_t>(o.threat.count));
+    store_packed(kColThreat);
   } else {
-    for (QueryColumn c : {kColThreatIndicator, kColThreatIndicatorType, kColThreatFeed, kColThreatConfidence,
-                          kColThreatConfidenceLevel, kColThreatActor, kColThreatCategory, kColThreatSource,
-                          kColThreatMatchedOn, kColThreatMatchedValue, kColThreatMatchCount}) {
-      null(c);
-    }
+    null(kColThreat);
   }
 
   if (o.has_signals) {
@@ -215,25 +260,23 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     value(kColDgaScore, static_cast<double>(o.signals.dga_score));
     value(kColBenignNoise, o.signals.benign_noise);
   } else {
-    for (QueryColumn c : {kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength, kColLongestLabel,
+    for (StoredColumn c : {kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength, kColLongestLabel,
                           kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise}) {
       null(c);
     }
   }
 
-  if (o.firewall_simulated && o.firewall.rule != nullptr) {
+  if (o.firewall_simulated && o.firewall.rule != nullptr) {  // keys: route53query's firewall_sim_<key> columns
     const FirewallRule& fr = *o.firewall.rule->rule;
-    text(kColFirewallSimAction, firewall_action_name(fr.action));
-    text(kColFirewallSimRule, fr.name);
-    text(kColFirewallSimRuleGroupId, fr.rule_group_id);
-    text(kColFirewallSimDomainListId, fr.domain_list_id);
-    text(kColFirewallSimBlockResponse, block_response_name(fr.block_response));
-    text(kColFirewallSimMatchedOn, o.firewall.via_redirection ? "redirection" : "query_name");
+    pack("action", firewall_action_name(fr.action));
+    pack("rule", fr.name);
+    pack("rule_group_id", fr.rule_group_id);
+    pack("domain_list_id", fr.domain_list_id);
+    pack("block_response", block_response_name(fr.block_response));
+    pack("matched_on", o.firewall.via_redirection ? "redirection" : "query_name");
+    store_packed(kColFirewallSim);
   } else {
-    for (QueryColumn c : {kColFirewallSimAction, kColFirewallSimRule, kColFirewallSimRuleGroupId,
-                          kColFirewallSimDomainListId, kColFirewallSimBlockResponse, kColFirewallSimMatchedOn}) {
-      null(c);
-    }
+    null(kColFirewallSim);
   }
   if (o.firewall_simulated) value(kColFirewallSimDrift, o.firewall_drift != FirewallDrift::kNone);
   else null(kColFirewallSimDrift);

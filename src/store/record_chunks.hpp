@@ -1,5 +1,5 @@
 #pragma once
-// One job's enriched records as DuckDB data chunks (2,048 rows each) in route53query's column
+// One job's enriched records as DuckDB data chunks (2,048 rows each) in route53query_data's column
 // order. Filled on a worker thread while the record is at hand; the writer thread appends the
 // chunks in input order. Chunks are kept and reset between jobs, so a warm pipeline allocates
 // only what DuckDB's string heaps need.
@@ -39,9 +39,9 @@ class RecordChunks {
  private:
   struct Open {
     duckdb_data_chunk chunk = nullptr;
-    std::array<duckdb_vector, kQueryColumnCount> vec{};
-    std::array<void*, kQueryColumnCount> data{};
-    std::array<std::uint64_t*, kQueryColumnCount> validity{};
+    std::array<duckdb_vector, kStoredColumnCount> vec{};
+    std::array<void*, kStoredColumnCount> data{};
+    std::array<std::uint64_t*, kStoredColumnCount> validity{};
     std::array<duckdb_vector, 3> answer_fields{};  // children of the answers list's struct
     std::array<duckdb_vector, 3> srcid_fields{};
     std::array<std::uint64_t*, 3> srcid_validity{};
@@ -49,12 +49,12 @@ class RecordChunks {
   };
 
   void open_chunk();
-  void text(QueryColumn c, std::string_view s);
+  void text(StoredColumn c, std::string_view s);
   void assign(duckdb_vector v, idx_t row, std::string_view s);  // non-empty text, repaired when needed
   void text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s);
-  void null(QueryColumn c);
+  void null(StoredColumn c);
   template <class T>
-  void value(QueryColumn c, T v) {
+  void value(StoredColumn c, T v) {
     static_cast<T*>(open_.data[c])[row_] = v;
   }
 
@@ -67,6 +67,10 @@ class RecordChunks {
   std::uint64_t rows_ = 0;
   std::uint64_t repaired_ = 0;
   std::string scratch_;
+  std::string packed_;  // a threat or firewall_sim JSON object being built
+  void pack(std::string_view key, std::string_view value);
+  void pack_number(std::string_view key, std::int64_t value);
+  void store_packed(StoredColumn c);
 };
 
 }  // namespace dnslens

@@ -101,7 +101,7 @@ PruneStats prune_store(DuckConnection& conn, std::int64_t cutoff_ms, bool dry_ru
   }
   conn.exec("BEGIN TRANSACTION");
   try {
-    stats.records = conn.query(fmt::format("DELETE FROM {} WHERE query_ts < {}", kQueryTable, cutoff)).rows_changed();
+    stats.records = conn.query(fmt::format("DELETE FROM {} WHERE query_ts < {}", kQueryDataTable, cutoff)).rows_changed();
     stats.findings = conn.query(fmt::format("DELETE FROM {} WHERE last_seen < {}", kFindingsTable, cutoff)).rows_changed();
     // Ingest bookkeeping ages out with the records (Firehose retries for two hours at most).
     conn.exec(fmt::format("DELETE FROM {} WHERE received_at < {}", kIngestRequestsTable, cutoff));

@@ -17,22 +17,8 @@ struct StoreColumn {
   StoreType type;
 };
 
-// route53query, in table order; RecordChunks fills the columns by these indices.
-enum QueryColumn : std::uint8_t {
-  kColVersion, kColAccountId, kColRegion, kColVpcId, kColQueryTimestamp, kColQueryName, kColQueryType,
-  kColQueryClass, kColRcode, kColAnswers, kColSrcaddr, kColSrcport, kColTransport, kColSrcids,
-  kColFirewallRuleAction, kColFirewallRuleGroupId, kColFirewallDomainListId, kColIsMatchedDomain,
-  kColQueryNameNormalized, kColRegisteredDomain, kColPublicSuffix, kColSubdomain,
-  kColThreatIndicator, kColThreatIndicatorType, kColThreatFeed, kColThreatConfidence, kColThreatConfidenceLevel,
-  kColThreatActor, kColThreatCategory, kColThreatSource, kColThreatMatchedOn, kColThreatMatchedValue,
-  kColThreatMatchCount, kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength,
-  kColLongestLabel, kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise,
-  kColFirewallSimAction, kColFirewallSimRule, kColFirewallSimRuleGroupId, kColFirewallSimDomainListId,
-  kColFirewallSimBlockResponse, kColFirewallSimMatchedOn, kColFirewallSimDrift, kColTldValid,
-  kColQueryTs, kColSource,
-  kQueryColumnCount
-};
-
+// route53query's columns, in order: the schema users query (and athena-ddl prints).
+inline constexpr std::size_t kQueryColumnCount = 53;
 inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
     {"version", StoreType::kFloat},
     {"account_id", StoreType::kVarchar},
@@ -88,16 +74,47 @@ inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
     {"query_ts", StoreType::kTimestamp},
     {"source", StoreType::kVarchar},
 }};
+static_assert(kQueryColumns.back().name == "source", "kQueryColumnCount must count every column");
+
+// How route53query is stored. DuckDB's loading cost is per column, and the 11 threat_* columns and
+// the 6 firewall_sim_* rule columns are NULL on nearly every row: each group is one JSON object
+// column instead (NULL without a hit), and route53query is a view that unpacks them. query_timestamp
+// is stored only where the logged text is not query_ts written as "YYYY-MM-DDTHH:MM:SSZ" (Route 53's
+// form); the view fills it in. RecordChunks fills the columns by these indices.
+enum StoredColumn : std::uint8_t {
+  kColVersion, kColAccountId, kColRegion, kColVpcId, kColQueryTimestamp, kColQueryName, kColQueryType,
+  kColQueryClass, kColRcode, kColAnswers, kColSrcaddr, kColSrcport, kColTransport, kColSrcids,
+  kColFirewallRuleAction, kColFirewallRuleGroupId, kColFirewallDomainListId, kColIsMatchedDomain,
+  kColQueryNameNormalized, kColRegisteredDomain, kColPublicSuffix, kColSubdomain, kColThreat,
+  kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength,
+  kColLongestLabel, kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise,
+  kColFirewallSim, kColFirewallSimDrift, kColTldValid, kColQueryTs, kColSource,
+  kStoredColumnCount
+};
+
+// The keys of the packed objects: route53query's threat_<key> and firewall_sim_<key> columns.
+inline constexpr std::string_view kThreatPrefix = "threat_";
+inline constexpr std::string_view kFirewallSimPrefix = "firewall_sim_";
+inline constexpr std::string_view kQueryTimestampFormat = "%Y-%m-%dT%H:%M:%SZ";
+
+// The stored table's columns, in StoredColumn order (types as in route53query; the two packed
+// columns are VARCHAR holding a JSON object).
+[[nodiscard]] const std::array<StoreColumn, kStoredColumnCount>& stored_columns();
 
 inline constexpr std::string_view kQueryTable = "route53query";
+inline constexpr std::string_view kQueryDataTable = "route53query_data";
 inline constexpr std::string_view kFindingsTable = "findings";
 inline constexpr std::string_view kIngestRequestsTable = "ingest_requests";
 inline constexpr std::string_view kDeadLettersTable = "dead_letters";
-// 2: findings.run_id; ingest_requests and dead_letters.
-inline constexpr int kStoreSchemaVersion = 2;
+// 2: findings.run_id; ingest_requests and dead_letters. 3: route53query is a view over route53query_data.
+inline constexpr int kStoreSchemaVersion = 3;
 
-// CREATE TABLE IF NOT EXISTS statements for every table, plus the schema-version table.
+// CREATE TABLE IF NOT EXISTS statements for every table (route53query_data, not the view).
 [[nodiscard]] std::string store_schema_sql();
+// CREATE OR REPLACE VIEW route53query over route53query_data.
+[[nodiscard]] std::string query_view_sql();
+// The SELECT list that turns a schema-2 route53query table's rows into route53query_data's.
+[[nodiscard]] std::string stored_columns_from_table_sql();
 [[nodiscard]] std::string_view store_type_sql(StoreType t);
 
 }  // namespace dnslens

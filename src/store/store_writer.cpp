@@ -9,11 +9,29 @@
 
 namespace dnslens {
 
+namespace {
+
+// Runs statements between BEGIN and COMMIT; on a failure, rolls back and throws.
+void exec_in_transaction(DuckConnection& conn, const std::string& statements) {
+  try {
+    for (DuckResult& res : conn.query_all("BEGIN TRANSACTION;\n" + statements + "COMMIT;")) (void)res;
+  } catch (const Error&) {
+    try {
+      conn.exec("ROLLBACK");
+    } catch (const Error&) {  // the failing statement ended the transaction
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
 void ensure_store_schema(DuckConnection& conn) {
-  conn.exec(store_schema_sql());
+  conn.exec("CREATE TABLE IF NOT EXISTS dnslens_meta (key VARCHAR PRIMARY KEY, value VARCHAR)");
   DuckResult r = conn.query("SELECT value FROM dnslens_meta WHERE key = 'schema_version'");
-  if (r.rows() == 0) {
-    conn.exec(fmt::format("INSERT INTO dnslens_meta VALUES ('schema_version', '{}')", kStoreSchemaVersion));
+  if (r.rows() == 0) {  // a new store
+    exec_in_transaction(conn, fmt::format("{}{};\nINSERT INTO dnslens_meta VALUES ('schema_version', '{}');\n",
+                                          store_schema_sql(), query_view_sql(), kStoreSchemaVersion));
     return;
   }
   const std::string v = r.text(0, 0).value_or("0");
@@ -27,11 +45,19 @@ void ensure_store_schema(DuckConnection& conn) {
     throw Error(ErrorCode::kConfig, fmt::format("the store's schema version {} is newer than this dnslens's ({}): "
                                                 "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
   }
-  if (version < kStoreSchemaVersion) {
-    // 1 -> 2: findings gained run_id (the new tables were created above).
-    conn.exec(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS run_id VARCHAR", kFindingsTable));
-    conn.exec(fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version'", kStoreSchemaVersion));
+  if (version == kStoreSchemaVersion) return;
+  // Older stores are brought up to date in one transaction: a failure leaves them as they were.
+  std::string sql = store_schema_sql();
+  // 1 -> 2: findings gained run_id (ingest_requests and dead_letters are created above).
+  sql += fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS run_id VARCHAR;\n", kFindingsTable);
+  // 2 -> 3: the route53query table's rows move into route53query_data, and route53query becomes the view.
+  if (conn.query(fmt::format("SELECT 1 FROM duckdb_tables() WHERE table_name = '{}'", kQueryTable)).rows() > 0) {
+    sql += fmt::format("INSERT INTO {} SELECT {} FROM {};\nDROP TABLE {};\n", kQueryDataTable,
+                       stored_columns_from_table_sql(), kQueryTable, kQueryTable);
   }
+  sql += query_view_sql() + ";\n";
+  sql += fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
+  exec_in_transaction(conn, sql);
 }
 
 StoreAppender::StoreAppender(DuckDatabase& db) : conn_(db.connect()) {}
@@ -50,7 +76,7 @@ void StoreAppender::begin() {
   // into the database file (compressed) instead of logging every row to the write-ahead log first.
   conn_.exec("BEGIN TRANSACTION");
   try {
-    appender_ = std::make_unique<DuckAppender>(conn_, std::string(kQueryTable));
+    appender_ = std::make_unique<DuckAppender>(conn_, std::string(kQueryDataTable));
   } catch (const Error&) {
     conn_.exec("ROLLBACK");
     throw;

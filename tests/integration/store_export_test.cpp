@@ -161,34 +161,3 @@ TEST(StoreRetention, AgesParse) {
 
 }  // namespace
 }  // namespace dnslens
-
-namespace dnslens {
-namespace {
-
-TEST(StoreSchema, AVersionOneStoreIsMigratedWhenOpened) {
-  testing::Workdir w;
-  ASSERT_EQ(testing::run_dnslens(w, "generate --records 3000 --seed 2 -o logs.jsonl").exit_code, 0);
-  ASSERT_EQ(testing::run_dnslens(w, "run logs.jsonl -o none --store s.duckdb -q").exit_code, 0);
-  // What a schema-1 file looked like: no run_id, no ingest tables.
-  auto down = testing::run_dnslens(w, "sql --db s.duckdb --write \"ALTER TABLE findings DROP COLUMN run_id; DROP TABLE "
-                                      "ingest_requests; DROP TABLE dead_letters; UPDATE dnslens_meta SET value = '1'\"");
-  ASSERT_EQ(down.exit_code, 0) << down.err;
-  std::int64_t findings_before = 0;
-  {
-    DuckDatabase db(w.file("s.duckdb"), true);
-    DuckConnection c = db.connect();
-    findings_before = c.query("SELECT count(*) FROM findings").int64(0, 0);
-    ASSERT_GT(findings_before, 0);
-  }
-  auto r = testing::run_dnslens(w, "run logs.jsonl -o none --store s.duckdb -q");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  DuckDatabase db(w.file("s.duckdb"), true);
-  DuckConnection c = db.connect();
-  EXPECT_EQ(c.query("SELECT value FROM dnslens_meta WHERE key = 'schema_version'").text(0, 0).value_or(""), "2");
-  EXPECT_EQ(c.query("SELECT count(*) FROM findings WHERE run_id IS NULL").int64(0, 0), findings_before);
-  EXPECT_EQ(c.query("SELECT count(*) FROM findings WHERE run_id IS NOT NULL").int64(0, 0), findings_before);
-  EXPECT_EQ(c.query("SELECT count(*) FROM ingest_requests").int64(0, 0), 0);
-}
-
-}  // namespace
-}  // namespace dnslens

@@ -117,7 +117,7 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
   EXPECT_EQ(q.out, "query_name,n\na.example.com.,2\nb.example.com.,2\n");
   auto j = run_dnslens(w, "sql --db s.duckdb --format json \"SELECT count(*) AS n, NULL AS x, 'a\\\"b' AS s FROM route53query\"");
   EXPECT_EQ(j.out, "{\"n\":4,\"x\":null,\"s\":\"a\\\"b\"}\n");
-  auto del = run_dnslens(w, "sql --db s.duckdb \"DELETE FROM route53query\"");
+  auto del = run_dnslens(w, "sql --db s.duckdb \"DELETE FROM route53query_data\"");
   EXPECT_NE(del.exit_code, 0);
   EXPECT_NE(del.err.find("read-only"), std::string::npos) << del.err;
   // A statement DuckDB cannot parse is a query error with DuckDB's own message, not an I/O error.
