@@ -38,10 +38,10 @@ rm -f "$WORK/s.duckdb" "$WORK/s.duckdb.wal"
 "$BIN" run "$DAY" -j 2 -o none -q --store "$WORK/s.duckdb"
 mv "$WORK/s.duckdb" "$WORK/day.duckdb"
 ls -l "$WORK/day.duckdb" | awk '{print "store file:", $5, "bytes"}'
-echo "--- DuckDB's own bulk insert of the same rows (CREATE TABLE AS from the loaded store) ---"
+echo "--- DuckDB's own bulk insert of the same rows (CREATE TABLE AS from the loaded store's route53query_data) ---"
 ctas() {
   rm -f "$WORK/ctas.duckdb" "$WORK/ctas.duckdb.wal"
-  printf "ATTACH '%s' AS src (READ_ONLY); SET threads=%s; SET disabled_compression_methods='fsst';\nCREATE TABLE t AS SELECT * FROM src.route53query;\n" \
+  printf "ATTACH '%s' AS src (READ_ONLY); SET threads=%s; SET disabled_compression_methods='fsst';\nCREATE TABLE t AS SELECT * FROM src.route53query_data;\n" \
     "$WORK/day.duckdb" "$1" | "$BIN" sql --write --db "$WORK/ctas.duckdb" > /dev/null
 }
 T_C1=$(best ctas 1); report "CTAS, 1 DuckDB thread" "$T_C1"
