@@ -1,7 +1,6 @@
 #include "store/record_chunks.hpp"
 
 #include <charconv>
-#include <cstdio>
 #include <string>
 
 #include "core/error.hpp"
@@ -145,15 +144,23 @@ void RecordChunks::store_packed(StoredColumn c) {
 
 namespace {
 
-// Whether the logged timestamp is exactly what the route53query view writes from query_ts.
+// Whether the logged timestamp is exactly what the route53query view writes from query_ts
+// (strftime '%Y-%m-%dT%H:%M:%SZ'). Written by hand: this runs for every record.
 bool canonical_timestamp(std::string_view logged, std::int64_t ms) {
   if (logged.size() != 20 || ms % 1000 != 0) return false;
   const CivilTime t = civil_from_ms(ms);
   if (t.year < 0 || t.year > 9999) return false;
-  char buf[21];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.year, t.month, t.day, t.hour,
-                              t.minute, t.second);
-  return n == 20 && logged == std::string_view(buf, 20);
+  char buf[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
+  auto put = [&buf](std::size_t end, int v) {  // v's last digits, right-aligned, ending before buf[end]
+    for (std::size_t i = end; v > 0; v /= 10) buf[--i] = static_cast<char>('0' + v % 10);
+  };
+  put(4, t.year);
+  put(7, t.month);
+  put(10, t.day);
+  put(13, t.hour);
+  put(16, t.minute);
+  put(19, t.second);
+  return logged == std::string_view(buf, sizeof buf);
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ class PackedColumns : public ::testing::Test {
                            "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
                            "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
     const char* const timestamps[] = {"2021-02-04T17:51:55Z", "2021-02-04T17:51:55.250Z", "2021-02-04T18:51:55+01:00",
-                                      "2021-02-04T23:59:60Z", "2021-02-04 17:51:56Z"};
+                                      "2021-02-04T23:59:60Z", "2021-02-04 17:51:56Z",
+                                      "2021-02-29T08:00:00Z" /* read as March 1st */};
     const char* const names[] = {"a.evil-c2.com.", "LOGIN.phish.example.net.", "x.blocked.example.org.", "clean.example.com."};
     std::string logs;
     int i = 0;
@@ -91,17 +92,17 @@ TEST_F(PackedColumns, ReadBackThroughTheViewAsTheJsonLinesHaveThem) {
   DuckDatabase db(w.file("s.duckdb"), true);
   DuckConnection c = db.connect();
   // Not vacuous: hits, misses, a confidence left out, and timestamps of both kinds.
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_indicator IS NOT NULL"), 10);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_confidence IS NULL AND threat_indicator IS NOT NULL"), 5);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE firewall_sim_action = 'BLOCK'"), 10);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_indicator IS NOT NULL"), 12);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_confidence IS NULL AND threat_indicator IS NOT NULL"), 6);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE firewall_sim_action = 'BLOCK'"), 12);
   EXPECT_EQ(text(c, "SELECT DISTINCT threat_category FROM route53query WHERE threat_indicator = 'phish.example.net'"),
             "phish\\xffing");
   expect_view_matches_json_lines(c);
   // The stored table holds each packed object only on rows with a hit, and only the logged
   // timestamps that query_ts does not give back.
-  EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 10);
-  EXPECT_EQ(scalar(c, "SELECT count(firewall_sim) FROM route53query_data"), 10);
-  EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 16);
+  EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 12);
+  EXPECT_EQ(scalar(c, "SELECT count(firewall_sim) FROM route53query_data"), 12);
+  EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 20);
   EXPECT_EQ(text(c, "SELECT table_type FROM information_schema.tables WHERE table_name = 'route53query'"), "VIEW");
   // Every route53query column is there, in order, with its type.
   DuckResult cols = c.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'route53query' "
@@ -132,8 +133,8 @@ TEST_F(PackedColumns, ASchemaTwoStoreIsMigratedRowForRow) {
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(lines.size()));
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM route53query EXCEPT ALL SELECT * FROM snapshot)"), 0);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM snapshot EXCEPT ALL SELECT * FROM route53query)"), 0);
-  EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 10);
-  EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 16);
+  EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 12);
+  EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 20);
   expect_view_matches_json_lines(c);
 }
 
