@@ -303,18 +303,16 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     // Also with one worker the reader (file reads, decompression) and the writer (output, dead
     // letters, detectors) run on their own threads, so a single enrichment thread never waits for I/O.
-    {
-      std::vector<std::unique_ptr<RecordProcessor>> owned;
-      std::vector<RecordProcessor*> processors;
-      for (unsigned i = 0; i < threads; ++i) {
-        owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
-                                                          notifier != nullptr, &summary.sources));
-        if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
-        if (observers) owned.back()->set_observer(observers(i));
-        processors.push_back(owned.back().get());
-      }
-      run_threaded(threads, reader, processors, writer);
+    std::vector<std::unique_ptr<RecordProcessor>> owned;
+    std::vector<RecordProcessor*> processors;
+    for (unsigned i = 0; i < threads; ++i) {
+      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
+                                                        notifier != nullptr, &summary.sources));
+      if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
+      if (observers) owned.back()->set_observer(observers(i));
+      processors.push_back(owned.back().get());
     }
+    run_threaded(threads, reader, processors, writer);
   }
   writer.finish();
   if (store) {
