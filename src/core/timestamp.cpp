@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace dnslens {
 
 std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
@@ -29,6 +31,30 @@ CivilTime civil_from_ms(std::int64_t ms) {
   const int y = static_cast<int>(yoe) + static_cast<int>(era) * 400 + (m <= 2);
   return CivilTime{y, static_cast<int>(m), static_cast<int>(d), static_cast<int>(rem / 3600),
                    static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60)};
+}
+
+bool write_iso8601_seconds(std::int64_t ms, char (&out)[20]) {
+  const CivilTime t = civil_from_ms(ms);
+  if (t.year < 0 || t.year > 9999) return false;
+  static constexpr char kTemplate[] = "0000-00-00T00:00:00Z";
+  std::memcpy(out, kTemplate, sizeof out);
+  auto put = [&out](std::size_t end, int v) {  // v's digits, right-aligned, ending before out[end]
+    for (std::size_t i = end; v > 0; v /= 10) out[--i] = static_cast<char>('0' + v % 10);
+  };
+  put(4, t.year);
+  put(7, t.month);
+  put(10, t.day);
+  put(13, t.hour);
+  put(16, t.minute);
+  put(19, t.second);
+  return true;
+}
+
+std::string iso8601_seconds(std::int64_t ms) {
+  char buf[20];
+  if (write_iso8601_seconds(ms, buf)) return std::string(buf, sizeof buf);
+  const CivilTime t = civil_from_ms(ms);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace dnslens {
@@ -26,6 +27,11 @@ struct CivilTime {
 };
 [[nodiscard]] CivilTime civil_from_ms(std::int64_t ms);
 [[nodiscard]] std::int64_t days_from_civil(int y, unsigned m, unsigned d);
+// ms as Route 53 writes timestamps, "YYYY-MM-DDTHH:MM:SSZ" (whole seconds). The array form writes
+// nothing and returns false for years outside 0..9999; it allocates nothing (the store checks every
+// record's logged text against it). The string form writes any year.
+[[nodiscard]] bool write_iso8601_seconds(std::int64_t ms, char (&out)[20]);
+[[nodiscard]] std::string iso8601_seconds(std::int64_t ms);
 // The wall clock as Unix milliseconds.
 [[nodiscard]] std::int64_t unix_now_ms();
 

@@ -27,11 +27,6 @@ constexpr FilterColumn kFilterColumns[] = {
     {"srcaddr", "srcaddr", &DashboardQuery::srcaddr},
 };
 
-std::string iso(std::int64_t ms) {
-  const CivilTime t = civil_from_ms(ms);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
-}
-
 // About 100 points per series, on a round bucket.
 std::int64_t bucket_seconds(std::int64_t range_ms) {
   static constexpr std::int64_t kSteps[] = {60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800};
@@ -190,7 +185,7 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   DuckConnection conn = db_.connect();
   const Range r = effective_range(conn, q);
   std::string head = fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},",
-                                 panel->id, panel_chart_name(panel->chart), iso(r.from_ms), iso(r.to_ms),
+                                 panel->id, panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),
                                  bucket_seconds(r.to_ms - r.from_ms));
   if (panel->chart == PanelChart::kMap && !(geo_ && geo_->has_country())) {
     return head + "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "

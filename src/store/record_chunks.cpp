@@ -145,22 +145,11 @@ void RecordChunks::store_packed(StoredColumn c) {
 namespace {
 
 // Whether the logged timestamp is exactly what the route53query view writes from query_ts
-// (strftime '%Y-%m-%dT%H:%M:%SZ'). Written by hand: this runs for every record.
+// (strftime '%Y-%m-%dT%H:%M:%SZ').
 bool canonical_timestamp(std::string_view logged, std::int64_t ms) {
-  if (logged.size() != 20 || ms % 1000 != 0) return false;
-  const CivilTime t = civil_from_ms(ms);
-  if (t.year < 0 || t.year > 9999) return false;
-  char buf[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
-  auto put = [&buf](std::size_t end, int v) {  // v's last digits, right-aligned, ending before buf[end]
-    for (std::size_t i = end; v > 0; v /= 10) buf[--i] = static_cast<char>('0' + v % 10);
-  };
-  put(4, t.year);
-  put(7, t.month);
-  put(10, t.day);
-  put(13, t.hour);
-  put(16, t.minute);
-  put(19, t.second);
-  return logged == std::string_view(buf, sizeof buf);
+  char buf[20];
+  return logged.size() == sizeof buf && ms % 1000 == 0 && write_iso8601_seconds(ms, buf) &&
+         logged == std::string_view(buf, sizeof buf);
 }
 
 }  // namespace

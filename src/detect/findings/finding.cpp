@@ -58,11 +58,6 @@ std::string Finding::key() const {
 
 namespace {
 
-std::string iso_time(std::int64_t ms) {
-  CivilTime t = civil_from_ms(ms);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
-}
-
 void field(std::string& o, std::string_view name, std::string_view value) {
   o += ",\"";
   o += name;
@@ -85,8 +80,8 @@ std::string finding_to_json(const Finding& f) {
   field(o, "guardduty_analog", guardduty_analog(f.type));
   field(o, "severity", finding_severity_name(f.severity));
   o += fmt::format(",\"confidence\":{:.2f},\"score\":{:.3f}", f.confidence, f.score);
-  field(o, "first_seen", iso_time(f.first_seen_ms));
-  field(o, "last_seen", iso_time(f.last_seen_ms));
+  field(o, "first_seen", iso8601_seconds(f.first_seen_ms));
+  field(o, "last_seen", iso8601_seconds(f.last_seen_ms));
   o += fmt::format(",\"events\":{},\"occurrences\":{}", f.events, f.occurrences);
   field(o, "account_id", f.entity.account);
   field(o, "vpc_id", f.entity.vpc);

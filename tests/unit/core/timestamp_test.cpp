@@ -32,6 +32,20 @@ TEST(Timestamp, CivilRoundTrip) {
   EXPECT_EQ(leap.day, 29);
 }
 
+TEST(Timestamp, WritesRoute53Form) {
+  for (std::int64_t ms : {0ll, 1612461115000ll, 951782400000ll, -1000ll, 253402300799000ll /* 9999-12-31T23:59:59 */}) {
+    char buf[20];
+    ASSERT_TRUE(write_iso8601_seconds(ms, buf)) << ms;
+    EXPECT_EQ(parse_iso8601_ms(std::string_view(buf, sizeof buf)), ms) << std::string_view(buf, sizeof buf);
+    EXPECT_EQ(iso8601_seconds(ms), std::string(buf, sizeof buf));
+  }
+  EXPECT_EQ(iso8601_seconds(1612461115250), "2021-02-04T17:51:55Z");  // whole seconds
+  EXPECT_EQ(iso8601_seconds(-1000), "1969-12-31T23:59:59Z");
+  char buf[20];
+  EXPECT_FALSE(write_iso8601_seconds(253402300800000ll, buf));  // year 10000
+  EXPECT_EQ(iso8601_seconds(253402300800000ll), "10000-01-01T00:00:00Z");
+}
+
 // The streaming parser remembers the last date: every answer must still be parse_iso8601_ms's,
 // whatever came before (same date, other dates, a leap second, bad times on a remembered date).
 TEST(Timestamp, StreamingParserAgreesWithTheFullParse) {
