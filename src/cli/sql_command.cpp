@@ -1,6 +1,8 @@
 // dnslens sql: SQL over the embedded store (the same table and column names as the Athena table).
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -46,7 +48,8 @@ std::string clip(const std::string& s, std::size_t max) {
   return out + "…";
 }
 
-std::string render(const DuckResult& r, const SqlOptions& o) {
+// json_columns: columns whose text is already JSON (nested values), written as they are in --format json.
+std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<bool>& json_columns) {
   const std::size_t cols = r.columns(), rows = r.rows();
   std::string out;
   if (o.format == "json") {
@@ -59,6 +62,7 @@ std::string render(const DuckResult& r, const SqlOptions& o) {
         out += "\":";
         auto v = r.text(c, row);
         if (!v) out += "null";
+        else if (c < json_columns.size() && json_columns[c]) out += *v;
         else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") out += *v;
         else {
           out += '"';
@@ -120,10 +124,54 @@ std::string render(const DuckResult& r, const SqlOptions& o) {
   return out;
 }
 
+bool nested_type(duckdb_type t) {
+  return t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_STRUCT || t == DUCKDB_TYPE_MAP || t == DUCKDB_TYPE_ARRAY ||
+         t == DUCKDB_TYPE_UNION;
+}
+
+// DuckDB's C API gives no text for a LIST, STRUCT, MAP, ARRAY or UNION value (answers, srcids, ...).
+// A single SELECT with such columns runs as SELECT #1 AS name, to_json(#2)::VARCHAR AS name, ...
+// FROM (statement): the same rows in the same order, the nested values as JSON. Empty when no
+// rewrite is needed.
+std::string nested_as_json(DuckConnection& conn, const std::string& sql, std::vector<bool>& json_columns) {
+  const auto columns = conn.single_select_columns(sql);
+  json_columns.assign(columns.size(), false);
+  for (std::size_t c = 0; c < columns.size(); ++c) json_columns[c] = nested_type(columns[c].second);
+  if (std::find(json_columns.begin(), json_columns.end(), true) == json_columns.end()) return {};
+  std::string body = sql;
+  while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) != 0 || body.back() == ';')) body.pop_back();
+  std::string out = "SELECT ";
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    out += c ? ", " : "";
+    out += json_columns[c] ? fmt::format("to_json(#{})::VARCHAR", c + 1) : fmt::format("#{}", c + 1);
+    out += " AS " + sql_identifier(columns[c].first);
+  }
+  return out + " FROM (\n" + body + "\n) AS dnslens_nested";
+}
+
 int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
-  for (const DuckResult& r : conn.query_all(sql)) {
+  std::vector<bool> json_columns;
+  const std::string rewritten = nested_as_json(conn, sql, json_columns);
+  std::vector<DuckResult> results;
+  if (!rewritten.empty()) {
+    try {
+      results = conn.query_all(rewritten);
+    } catch (const Error&) {  // not usable as a subquery (a trailing comment, ...): run it as written
+      results.clear();
+      json_columns.clear();
+    }
+  }
+  if (results.empty()) results = conn.query_all(sql);
+  for (const DuckResult& r : results) {
     if (r.columns() == 0) continue;
-    std::fputs(render(r, o).c_str(), stdout);
+    if (json_columns.empty()) {
+      for (std::size_t c = 0; c < r.columns(); ++c) {
+        if (!nested_type(r.column_type(c))) continue;
+        std::fprintf(stderr, "dnslens: column '%s' holds lists or structs, which print only when the statement runs on "
+                     "its own (then as JSON); they show as NULL here\n", r.column_name(c).c_str());
+      }
+    }
+    std::fputs(render(r, o, json_columns).c_str(), stdout);
   }
   return 0;
 }

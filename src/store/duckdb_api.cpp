@@ -93,6 +93,31 @@ std::vector<DuckResult> DuckConnection::query_all(std::string_view sql) {
   return out;
 }
 
+std::vector<std::pair<std::string, duckdb_type>> DuckConnection::single_select_columns(std::string_view sql) {
+  const std::string text(sql);
+  duckdb_extracted_statements extracted = nullptr;
+  const idx_t n = duckdb_extract_statements(conn_, text.c_str(), &extracted);
+  struct Guard {
+    duckdb_extracted_statements& e;
+    duckdb_prepared_statement p = nullptr;
+    ~Guard() {
+      duckdb_destroy_prepare(&p);
+      duckdb_destroy_extracted(&e);
+    }
+  } guard{extracted};
+  std::vector<std::pair<std::string, duckdb_type>> out;
+  if (n != 1 || duckdb_prepare_extracted_statement(conn_, extracted, 0, &guard.p) != DuckDBSuccess ||
+      duckdb_prepared_statement_type(guard.p) != DUCKDB_STATEMENT_TYPE_SELECT) {
+    return out;
+  }
+  const idx_t cols = duckdb_prepared_statement_column_count(guard.p);
+  for (idx_t c = 0; c < cols; ++c) {
+    const char* name = duckdb_prepared_statement_column_name(guard.p, c);
+    out.emplace_back(name != nullptr ? name : "", duckdb_prepared_statement_column_type(guard.p, c));
+  }
+  return out;
+}
+
 DuckResult::~DuckResult() {
   if (owned_) duckdb_destroy_result(&result_);
 }
@@ -188,6 +213,15 @@ std::string sql_quote(std::string_view text) {
   }
   out += '\'';
   return out;
+}
+
+std::string sql_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
 }
 
 std::string sql_quote_or_null(std::string_view text) { return text.empty() ? std::string("NULL") : sql_quote(text); }

@@ -65,6 +65,9 @@ class DuckConnection {
   [[nodiscard]] DuckResult query(std::string_view sql);   // throws on error
   // Several statements separated by ';' (split by DuckDB's own parser): one result each.
   [[nodiscard]] std::vector<DuckResult> query_all(std::string_view sql);
+  // The result columns (name, type) of sql when it is exactly one SELECT (as DuckDB's parser sees
+  // it), else empty. Prepares without running it.
+  [[nodiscard]] std::vector<std::pair<std::string, duckdb_type>> single_select_columns(std::string_view sql);
   [[nodiscard]] duckdb_connection handle() const { return conn_; }
 
  private:
@@ -111,6 +114,8 @@ class DuckType {
 [[nodiscard]] std::string sql_quote(std::string_view text);
 // sql_quote, or NULL for empty text.
 [[nodiscard]] std::string sql_quote_or_null(std::string_view text);
+// A double-quoted SQL identifier ("" inside).
+[[nodiscard]] std::string sql_identifier(std::string_view name);
 // A TIMESTAMP (UTC) literal for Unix milliseconds.
 [[nodiscard]] std::string sql_timestamp_ms(std::int64_t ms);
 

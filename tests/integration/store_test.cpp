@@ -138,5 +138,34 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
   EXPECT_NE(newer.err.find("schema version 99"), std::string::npos) << newer.err;
 }
 
+// answers and srcids are a list of structs and a struct: dnslens sql prints them as JSON (DuckDB's C
+// API has no text for them), in every output format, with the statement's own column names and order.
+TEST(StoreCli, SqlPrintsListsAndStructsAsJson) {
+  Workdir w;
+  std::string line = record("x.example.com.");
+  line.replace(line.find("\"answers\":[]"), 12,
+               R"("answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}])");
+  w.write("a.jsonl", line + "\n" + record("y.example.com.", "2021-02-04T17:51:56Z") + "\n");
+  ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
+  // A quoted column name and a trailing comment: the rewrite keeps both working.
+  w.write("q.sql", "SELECT query_name AS \"n\"\"\", answers, srcids FROM route53query ORDER BY query_ts -- last");
+  auto j = run_dnslens(w, "sql --db s.duckdb --format json \"$(cat q.sql)\"");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(j.out,
+            R"({"n\"":"x.example.com.","answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}],)"
+            R"("srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
+            "\n"
+            R"({"n\"":"y.example.com.","answers":[],"srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
+            "\n");
+  auto csv = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT answers[2].Rdata AS r, answers FROM route53query ORDER BY query_ts LIMIT 1;\"");
+  EXPECT_EQ(csv.out,
+            "r,answers\n"
+            R"("x ""q""","[{""Rdata"":""192.0.2.7"",""Type"":""A"",""Class"":""IN""},{""Rdata"":""x \""q\"""",""Type"":""TXT"",""Class"":""IN""}]")"
+            "\n");
+  // Two statements at once cannot be rewritten: the list column says so instead of passing for NULL.
+  auto two = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT 1 AS a; SELECT answers FROM route53query LIMIT 1\"");
+  EXPECT_NE(two.err.find("column 'answers' holds lists or structs"), std::string::npos) << two.err;
+}
+
 }  // namespace
 }  // namespace dnslens
