@@ -25,6 +25,8 @@ std::string_view athena_type(StoreType t) {
     case StoreType::kAnswers: return "array<struct<`Rdata`:string,`Type`:string,`Class`:string>>";
     case StoreType::kSrcids:
       return "struct<`instance`:string,`resolver_endpoint`:string,`resolver_network_interface`:string>";
+    case StoreType::kEnum:  // stored-table types only; route53query's columns never have them
+    case StoreType::kCodedAnswers: break;
   }
   return "string";
 }

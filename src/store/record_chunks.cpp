@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
@@ -23,8 +25,31 @@ duckdb_logical_type varchar_struct(const std::array<const char*, 3>& names) {
   return s;
 }
 
-duckdb_logical_type logical_type(StoreType t) {
+duckdb_logical_type enum_type(const EnumDomain& d) {
+  std::vector<std::string> names(d.members().begin(), d.members().end());
+  std::vector<const char*> ptrs;
+  for (const std::string& n : names) ptrs.push_back(n.c_str());
+  duckdb_logical_type t = duckdb_create_enum_type(ptrs.data(), ptrs.size());
+  if (t == nullptr || duckdb_enum_internal_type(t) != DUCKDB_TYPE_UTINYINT) {
+    throw Error(ErrorCode::kInternal, fmt::format("DuckDB: the {} ENUM is not one byte wide", d.name()));
+  }
+  return t;
+}
+
+duckdb_logical_type logical_type(const StoreColumn& c) {
+  const StoreType t = c.type;
   switch (t) {
+    case StoreType::kEnum: return enum_type(*c.domain);
+    case StoreType::kCodedAnswers: {
+      std::array<duckdb_logical_type, 3> members = {duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR),
+                                                    enum_type(rr_type_domain()), enum_type(rr_class_domain())};
+      std::array<const char*, 3> names = {"Rdata", "Type", "Class"};
+      duckdb_logical_type s = duckdb_create_struct_type(members.data(), names.data(), 3);
+      for (auto& m : members) duckdb_destroy_logical_type(&m);
+      duckdb_logical_type l = duckdb_create_list_type(s);
+      duckdb_destroy_logical_type(&s);
+      return l;
+    }
     case StoreType::kVarchar: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
     case StoreType::kFloat: return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
     case StoreType::kDouble: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
@@ -46,7 +71,7 @@ duckdb_logical_type logical_type(StoreType t) {
 }  // namespace
 
 RecordChunks::RecordChunks() {
-  for (const StoreColumn& c : stored_columns()) types_.push_back(logical_type(c.type));
+  for (const StoreColumn& c : stored_columns()) types_.push_back(logical_type(c));
   capacity_ = duckdb_vector_size();
 }
 
@@ -115,31 +140,75 @@ void RecordChunks::null(StoredColumn c) { duckdb_validity_set_row_invalid(open_.
 
 // The packed columns hold one JSON object per row; empty values are left out (NULL in the view).
 // Text that DuckDB could not store is repaired first, so the object is valid JSON of valid UTF-8.
-void RecordChunks::pack(std::string_view key, std::string_view value) {
+std::string_view RecordChunks::storable(std::string_view value) {
+  if (storable_text(value)) return value;
+  repair_text(value, scratch_);
+  ++repaired_;
+  return scratch_;
+}
+
+void RecordChunks::pack(std::string& obj, std::string_view key, std::string_view value) {
   if (value.empty()) return;
-  if (!storable_text(value)) {
-    repair_text(value, scratch_);
-    ++repaired_;
-    value = scratch_;
+  value = storable(value);
+  obj += obj.empty() ? "{\"" : ",\"";
+  obj += key;
+  obj += "\":\"";
+  append_json_escaped(obj, value);
+  obj += '"';
+}
+
+void RecordChunks::pack_number(std::string& obj, std::string_view key, std::int64_t value) {
+  obj += obj.empty() ? "{\"" : ",\"";
+  obj += key;
+  obj += "\":";
+  char buf[24];
+  obj.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+// A record's whole answers list, as the JSON lines have it (an empty field is null, as in the list).
+void RecordChunks::pack_answers(std::string& obj, const QueryRecord& r) {
+  obj += obj.empty() ? "{\"answers\":[" : ",\"answers\":[";
+  for (std::uint32_t a = 0; a < r.answer_count; ++a) {
+    const DnsAnswer& ans = r.answers[a];
+    const std::pair<std::string_view, std::string_view> fields[3] = {
+        {"Rdata", ans.rdata}, {"Type", ans.type}, {"Class", ans.klass}};
+    obj += a ? ",{" : "{";
+    for (int f = 0; f < 3; ++f) {
+      obj += f ? ",\"" : "\"";
+      obj += fields[f].first;
+      obj += "\":";
+      if (fields[f].second.empty()) {
+        obj += "null";
+        continue;
+      }
+      obj += '"';
+      append_json_escaped(obj, storable(fields[f].second));
+      obj += '"';
+    }
+    obj += '}';
   }
-  packed_ += packed_.empty() ? "{\"" : ",\"";
-  packed_ += key;
-  packed_ += "\":\"";
-  append_json_escaped(packed_, value);
-  packed_ += '"';
+  obj += ']';
 }
 
-void RecordChunks::pack_number(std::string_view key, std::int64_t value) {
-  packed_ += packed_.empty() ? "{\"" : ",\"";
-  packed_ += key;
-  packed_ += "\":";
-  packed_ += std::to_string(value);
+void RecordChunks::store_object(StoredColumn c, std::string& obj) {
+  if (obj.empty()) {
+    null(c);
+    return;
+  }
+  obj += '}';
+  duckdb_vector_assign_string_element_len(open_.vec[c], row_, obj.data(), obj.size());
+  obj.clear();
 }
 
-void RecordChunks::store_packed(StoredColumn c) {
-  packed_ += '}';
-  duckdb_vector_assign_string_element_len(open_.vec[c], row_, packed_.data(), packed_.size());
-  packed_.clear();
+// An ENUM column: the member's index, or NULL with the text kept in the overflow object.
+void RecordChunks::coded(StoredColumn c, const EnumDomain& domain, std::string_view s) {
+  const int code = domain.code(s);
+  if (code >= 0) {
+    value(c, static_cast<std::uint8_t>(code));
+    return;
+  }
+  null(c);
+  pack(overflow_, stored_columns()[c].name, s);
 }
 
 namespace {
@@ -169,35 +238,58 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     null(kColVersion);
   }
   text(kColAccountId, r.account_id);
-  text(kColRegion, r.region);
+  coded(kColRegion, region_domain(), r.region);
   text(kColVpcId, r.vpc_id);
   if (canonical_timestamp(r.query_timestamp, r.timestamp_ms)) null(kColQueryTimestamp);
   else text(kColQueryTimestamp, r.query_timestamp);
   text(kColQueryName, r.query_name);
-  text(kColQueryType, r.query_type);
-  text(kColQueryClass, r.query_class);
-  text(kColRcode, r.rcode);
+  coded(kColQueryType, rr_type_domain(), r.query_type);
+  coded(kColQueryClass, rr_class_domain(), r.query_class);
+  coded(kColRcode, rcode_domain(), r.rcode);
 
-  // answers: a list entry pointing at this record's rows of the child struct vector.
+  // answers: a list entry pointing at this record's rows of the child struct vector, Type and Class
+  // as ENUM codes. A list with a Type or Class outside its ENUM goes whole into the overflow object.
   {
+    std::array<std::pair<int, int>, QueryRecord::kMaxAnswers> codes{};
+    bool fits = true;
+    for (std::uint32_t a = 0; a < r.answer_count && fits; ++a) {
+      const DnsAnswer& ans = r.answers[a];
+      codes[a] = {ans.type.empty() ? -2 : rr_type_domain().code(ans.type),
+                  ans.klass.empty() ? -2 : rr_class_domain().code(ans.klass)};
+      fits = codes[a].first != -1 && codes[a].second != -1;
+    }
     duckdb_vector list = open_.vec[kColAnswers];
     auto* entries = static_cast<duckdb_list_entry*>(open_.data[kColAnswers]);
     entries[row_].offset = open_.answers;
-    entries[row_].length = r.answer_count;
-    if (r.answer_count > 0) {
+    entries[row_].length = 0;
+    if (!fits) {
+      null(kColAnswers);
+      pack_answers(overflow_, r);
+    } else if (r.answer_count > 0) {
       const idx_t need = open_.answers + r.answer_count;
       if (duckdb_list_vector_reserve(list, need) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: list reserve failed");
+      entries[row_].length = r.answer_count;
+      duckdb_vector rdata = open_.answer_fields[0];
+      std::array<std::uint8_t*, 2> code_data{};
+      std::array<std::uint64_t*, 2> code_validity{};
+      for (int f = 0; f < 2; ++f) {  // the child buffers move when the list grows
+        duckdb_vector v = open_.answer_fields[f + 1];
+        code_data[f] = static_cast<std::uint8_t*>(duckdb_vector_get_data(v));
+        duckdb_vector_ensure_validity_writable(v);
+        code_validity[f] = duckdb_vector_get_validity(v);
+      }
       for (std::uint32_t a = 0; a < r.answer_count; ++a) {
-        const DnsAnswer& ans = r.answers[a];
-        const std::string_view fields[3] = {ans.rdata, ans.type, ans.klass};
-        for (idx_t f = 0; f < 3; ++f) {
-          duckdb_vector child = open_.answer_fields[f];
-          if (fields[f].empty()) {
-            duckdb_vector_ensure_validity_writable(child);
-            duckdb_validity_set_row_invalid(duckdb_vector_get_validity(child), open_.answers + a);
-          } else {
-            assign(child, open_.answers + a, fields[f]);
-          }
+        const idx_t at = open_.answers + a;
+        if (r.answers[a].rdata.empty()) {
+          duckdb_vector_ensure_validity_writable(rdata);
+          duckdb_validity_set_row_invalid(duckdb_vector_get_validity(rdata), at);
+        } else {
+          assign(rdata, at, r.answers[a].rdata);
+        }
+        const int c[2] = {codes[a].first, codes[a].second};
+        for (int f = 0; f < 2; ++f) {
+          if (c[f] < 0) duckdb_validity_set_row_invalid(code_validity[f], at);
+          else code_data[f][at] = static_cast<std::uint8_t>(c[f]);
         }
       }
       open_.answers = need;
@@ -212,14 +304,14 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   } else {
     null(kColSrcport);
   }
-  text(kColTransport, r.transport);
+  coded(kColTransport, transport_domain(), r.transport);
   text_to(open_.srcid_fields[0], open_.srcid_validity[0], row_, r.instance);
   text_to(open_.srcid_fields[1], open_.srcid_validity[1], row_, r.resolver_endpoint);
   text_to(open_.srcid_fields[2], open_.srcid_validity[2], row_, r.resolver_network_interface);
   text(kColFirewallRuleAction, r.firewall_rule_action);
   text(kColFirewallRuleGroupId, r.firewall_rule_group_id);
   text(kColFirewallDomainListId, r.firewall_domain_list_id);
-  text(kColIsMatchedDomain, o.matched ? "Y" : "N");
+  value(kColMatched, o.matched);
   text(kColQueryNameNormalized, o.normalized_name);
   text(kColRegisteredDomain, o.registered_domain);
   text(kColPublicSuffix, o.public_suffix);
@@ -227,18 +319,18 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
 
   if (o.threat.indicator != nullptr && intel != nullptr) {  // keys: route53query's threat_<key> columns
     const Indicator& ind = *o.threat.indicator;
-    pack("indicator", ind.value);
-    pack("indicator_type", indicator_kind_name(ind.kind));
-    pack("feed", intel->text(ind.feed));
-    if (ind.confidence >= 0) pack_number("confidence", ind.confidence);
-    pack("confidence_level", confidence_level_name(confidence_level(ind.confidence)));
-    pack("actor", intel->text(ind.actor));
-    pack("category", intel->text(ind.threat));
-    pack("source", intel->text(ind.source));
-    pack("matched_on", match_site_name(o.threat.site));
-    pack("matched_value", o.threat.matched_value);
-    pack_number("match_count", static_cast<std::int64_t>(o.threat.count));
-    store_packed(kColThreat);
+    pack(packed_, "indicator", ind.value);
+    pack(packed_, "indicator_type", indicator_kind_name(ind.kind));
+    pack(packed_, "feed", intel->text(ind.feed));
+    if (ind.confidence >= 0) pack_number(packed_, "confidence", ind.confidence);
+    pack(packed_, "confidence_level", confidence_level_name(confidence_level(ind.confidence)));
+    pack(packed_, "actor", intel->text(ind.actor));
+    pack(packed_, "category", intel->text(ind.threat));
+    pack(packed_, "source", intel->text(ind.source));
+    pack(packed_, "matched_on", match_site_name(o.threat.site));
+    pack(packed_, "matched_value", o.threat.matched_value);
+    pack_number(packed_, "match_count", static_cast<std::int64_t>(o.threat.count));
+    store_object(kColThreat, packed_);
   } else {
     null(kColThreat);
   }
@@ -264,13 +356,13 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
 
   if (o.firewall_simulated && o.firewall.rule != nullptr) {  // keys: route53query's firewall_sim_<key> columns
     const FirewallRule& fr = *o.firewall.rule->rule;
-    pack("action", firewall_action_name(fr.action));
-    pack("rule", fr.name);
-    pack("rule_group_id", fr.rule_group_id);
-    pack("domain_list_id", fr.domain_list_id);
-    pack("block_response", block_response_name(fr.block_response));
-    pack("matched_on", o.firewall.via_redirection ? "redirection" : "query_name");
-    store_packed(kColFirewallSim);
+    pack(packed_, "action", firewall_action_name(fr.action));
+    pack(packed_, "rule", fr.name);
+    pack(packed_, "rule_group_id", fr.rule_group_id);
+    pack(packed_, "domain_list_id", fr.domain_list_id);
+    pack(packed_, "block_response", block_response_name(fr.block_response));
+    pack(packed_, "matched_on", o.firewall.via_redirection ? "redirection" : "query_name");
+    store_object(kColFirewallSim, packed_);
   } else {
     null(kColFirewallSim);
   }
@@ -279,6 +371,7 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   value(kColTldValid, o.tld_valid);
   value(kColQueryTs, duckdb_timestamp{r.timestamp_ms * 1000});
   text(kColSource, r.source());
+  store_object(kColOverflow, overflow_);
   ++row_;
   ++rows_;
 }

@@ -67,10 +67,14 @@ class RecordChunks {
   std::uint64_t rows_ = 0;
   std::uint64_t repaired_ = 0;
   std::string scratch_;
-  std::string packed_;  // a threat or firewall_sim JSON object being built
-  void pack(std::string_view key, std::string_view value);
-  void pack_number(std::string_view key, std::int64_t value);
-  void store_packed(StoredColumn c);
+  std::string packed_;    // a threat or firewall_sim JSON object being built
+  std::string overflow_;  // the row's overflow object being built
+  std::string_view storable(std::string_view value);  // repaired into scratch_ when needed
+  void pack(std::string& obj, std::string_view key, std::string_view value);
+  void pack_number(std::string& obj, std::string_view key, std::int64_t value);
+  void pack_answers(std::string& obj, const QueryRecord& r);
+  void store_object(StoredColumn c, std::string& obj);  // NULL when obj is empty; then clears obj
+  void coded(StoredColumn c, const EnumDomain& domain, std::string_view s);
 };
 
 }  // namespace dnslens

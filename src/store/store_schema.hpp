@@ -5,16 +5,52 @@
 // timestamp as a TIMESTAMP (UTC) for time filters. findings holds what the detectors reported.
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace dnslens {
 
-enum class StoreType : std::uint8_t { kVarchar, kFloat, kDouble, kInteger, kBigint, kBoolean, kTimestamp, kAnswers, kSrcids };
+// kEnum and kCodedAnswers appear only in the stored table (route53query_data), never in the view.
+enum class StoreType : std::uint8_t {
+  kVarchar, kFloat, kDouble, kInteger, kBigint, kBoolean, kTimestamp, kAnswers, kSrcids, kEnum, kCodedAnswers
+};
+
+// A closed set of texts stored as a DuckDB ENUM: one byte per row instead of a string, which DuckDB
+// loads several times faster. A value outside the set is kept, exactly as logged, in the stored
+// table's overflow column (a JSON object keyed by the column's name).
+class EnumDomain {
+ public:
+  EnumDomain(std::string_view name, std::initializer_list<std::string_view> members);
+  [[nodiscard]] std::string_view name() const { return name_; }
+  [[nodiscard]] const std::vector<std::string_view>& members() const { return members_; }
+  // The member's index, or -1 for a text outside the set (and for the empty text).
+  [[nodiscard]] int code(std::string_view text) const {
+    const auto it = index_.find(text);
+    return it == index_.end() ? -1 : it->second;
+  }
+  [[nodiscard]] std::string sql() const;  // ENUM('A', 'NS', ...)
+
+ private:
+  std::string_view name_;
+  std::vector<std::string_view> members_;
+  absl::flat_hash_map<std::string_view, int> index_;
+};
+
+// DNS record types (IANA's names, as Route 53 logs them), classes and response codes; transports; AWS Regions.
+[[nodiscard]] const EnumDomain& rr_type_domain();
+[[nodiscard]] const EnumDomain& rr_class_domain();
+[[nodiscard]] const EnumDomain& rcode_domain();
+[[nodiscard]] const EnumDomain& transport_domain();
+[[nodiscard]] const EnumDomain& region_domain();
 
 struct StoreColumn {
   std::string_view name;
   StoreType type;
+  const EnumDomain* domain = nullptr;  // kEnum only
 };
 
 // route53query's columns, in order: the schema users query (and athena-ddl prints).
@@ -76,19 +112,28 @@ inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
 }};
 static_assert(kQueryColumns.back().name == "source", "kQueryColumnCount must count every column");
 
-// How route53query is stored. DuckDB's loading cost is per column, and the 11 threat_* columns and
-// the 6 firewall_sim_* rule columns are NULL on nearly every row: each group is one JSON object
-// column instead (NULL without a hit), and route53query is a view that unpacks them. query_timestamp
-// is stored only where the logged text is not query_ts written as "YYYY-MM-DDTHH:MM:SSZ" (Route 53's
-// form); the view fills it in. RecordChunks fills the columns by these indices.
+// How route53query is stored. DuckDB's loading cost is per column and, for text, per value, so
+// route53query is a view over route53query_data, which stores less text:
+// - the 11 threat_* columns and the 6 firewall_sim_* rule columns, NULL on nearly every row, are one
+//   JSON object column per group (NULL without a hit);
+// - query_timestamp is stored only where the logged text is not query_ts written as
+//   "YYYY-MM-DDTHH:MM:SSZ" (Route 53's form);
+// - region, query_type, query_class, rcode, transport and the answers' Type and Class are ENUMs, with
+//   values outside their sets in the overflow column (a record's whole answers list when one of its
+//   answers does not fit);
+// - isMatchedDomain is the BOOLEAN matched.
+// source stays a column of its own: deriving it from srcids in the view made every panel grouped by
+// it 5-10x slower (DuckDB groups a dictionary-compressed column by its dictionary).
+// The view gives back every column as the JSON lines have it. RecordChunks fills the columns by
+// these indices.
 enum StoredColumn : std::uint8_t {
   kColVersion, kColAccountId, kColRegion, kColVpcId, kColQueryTimestamp, kColQueryName, kColQueryType,
   kColQueryClass, kColRcode, kColAnswers, kColSrcaddr, kColSrcport, kColTransport, kColSrcids,
-  kColFirewallRuleAction, kColFirewallRuleGroupId, kColFirewallDomainListId, kColIsMatchedDomain,
+  kColFirewallRuleAction, kColFirewallRuleGroupId, kColFirewallDomainListId, kColMatched,
   kColQueryNameNormalized, kColRegisteredDomain, kColPublicSuffix, kColSubdomain, kColThreat,
   kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength,
   kColLongestLabel, kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise,
-  kColFirewallSim, kColFirewallSimDrift, kColTldValid, kColQueryTs, kColSource,
+  kColFirewallSim, kColFirewallSimDrift, kColTldValid, kColQueryTs, kColSource, kColOverflow,
   kStoredColumnCount
 };
 
@@ -97,8 +142,8 @@ inline constexpr std::string_view kThreatPrefix = "threat_";
 inline constexpr std::string_view kFirewallSimPrefix = "firewall_sim_";
 inline constexpr std::string_view kQueryTimestampFormat = "%Y-%m-%dT%H:%M:%SZ";
 
-// The stored table's columns, in StoredColumn order (types as in route53query; the two packed
-// columns are VARCHAR holding a JSON object).
+// The stored table's columns, in StoredColumn order (the packed columns and overflow are VARCHAR
+// holding a JSON object).
 [[nodiscard]] const std::array<StoreColumn, kStoredColumnCount>& stored_columns();
 
 inline constexpr std::string_view kQueryTable = "route53query";
@@ -107,14 +152,20 @@ inline constexpr std::string_view kFindingsTable = "findings";
 inline constexpr std::string_view kIngestRequestsTable = "ingest_requests";
 inline constexpr std::string_view kDeadLettersTable = "dead_letters";
 // 2: findings.run_id; ingest_requests and dead_letters. 3: route53query is a view over route53query_data.
-inline constexpr int kStoreSchemaVersion = 3;
+// 4: ENUM columns with an overflow column; matched.
+inline constexpr int kStoreSchemaVersion = 4;
 
-// CREATE TABLE IF NOT EXISTS statements for every table (route53query_data, not the view).
-[[nodiscard]] std::string store_schema_sql();
+// CREATE TABLE IF NOT EXISTS statements for every table (route53query_data, not the view); the
+// records' table under the name data_table.
+[[nodiscard]] std::string store_schema_sql(std::string_view data_table = kQueryDataTable);
 // CREATE OR REPLACE VIEW route53query over route53query_data.
 [[nodiscard]] std::string query_view_sql();
-// The SELECT list that turns a schema-2 route53query table's rows into route53query_data's.
-[[nodiscard]] std::string stored_columns_from_table_sql();
+// The SELECT list that turns rows with route53query's columns (an older store's table or view) into
+// route53query_data's.
+[[nodiscard]] std::string stored_columns_from_query_sql();
+// A route53query column's SQL type (kEnum and kCodedAnswers have none: use store_column_sql).
 [[nodiscard]] std::string_view store_type_sql(StoreType t);
+// A stored column's SQL type, ENUM members included.
+[[nodiscard]] std::string store_column_sql(const StoreColumn& c);
 
 }  // namespace dnslens

@@ -46,15 +46,25 @@ void ensure_store_schema(DuckConnection& conn) {
                                                 "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
   }
   if (version == kStoreSchemaVersion) return;
-  // Older stores are brought up to date in one transaction: a failure leaves them as they were.
-  std::string sql = store_schema_sql();
+  // Older stores are brought up to date in one transaction: a failure leaves them as they were. The
+  // records are rewritten into a new route53query_data through the old table (schemas 1 and 2) or
+  // the old view (schema 3), which both have route53query's columns.
+  const auto exists = [&](std::string_view catalog, std::string_view name) {
+    return conn.query(fmt::format("SELECT 1 FROM {}() WHERE {} = '{}'", catalog,
+                                  catalog == "duckdb_views" ? "view_name" : "table_name", name)).rows() > 0;
+  };
+  const std::string next = fmt::format("{}_v{}", kQueryDataTable, kStoreSchemaVersion);
+  std::string sql = fmt::format("DROP TABLE IF EXISTS {};\n", next) + store_schema_sql(next);
   // 1 -> 2: findings gained run_id (ingest_requests and dead_letters are created above).
   sql += fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS run_id VARCHAR;\n", kFindingsTable);
-  // 2 -> 3: the route53query table's rows move into route53query_data, and route53query becomes the view.
-  if (conn.query(fmt::format("SELECT 1 FROM duckdb_tables() WHERE table_name = '{}'", kQueryTable)).rows() > 0) {
-    sql += fmt::format("INSERT INTO {} SELECT {} FROM {};\nDROP TABLE {};\n", kQueryDataTable,
-                       stored_columns_from_table_sql(), kQueryTable, kQueryTable);
+  const bool old_table = exists("duckdb_tables", kQueryTable), old_view = exists("duckdb_views", kQueryTable);
+  if (old_table || old_view) {
+    sql += fmt::format("INSERT INTO {} SELECT {} FROM {};\n", next, stored_columns_from_query_sql(), kQueryTable);
   }
+  if (old_table) sql += fmt::format("DROP TABLE {};\n", kQueryTable);
+  if (old_view) sql += fmt::format("DROP VIEW {};\n", kQueryTable);
+  if (exists("duckdb_tables", kQueryDataTable)) sql += fmt::format("DROP TABLE {};\n", kQueryDataTable);
+  sql += fmt::format("ALTER TABLE {} RENAME TO {};\n", next, kQueryDataTable);
   sql += query_view_sql() + ";\n";
   sql += fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
   exec_in_transaction(conn, sql);

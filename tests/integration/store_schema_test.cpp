@@ -1,7 +1,8 @@
 // How route53query is stored: the threat-intel and simulated-firewall columns packed into JSON
-// objects and the logged timestamp kept only where it is not derivable, read back through the
-// route53query view exactly as the enriched JSON lines of the same run have them; older stores
-// migrated in place when a writer opens them.
+// objects, the logged timestamp kept only where it is not derivable, closed sets as ENUMs with an
+// overflow for values outside them, source derived; read back through the route53query view exactly
+// as the enriched JSON lines of the same run have them; older stores migrated in place when a writer
+// opens them.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -33,7 +34,17 @@ std::string json_value(simdjson::dom::element line, std::string_view key) {
 }
 
 bool stored_differently(std::string_view column) {
-  return column.starts_with(kThreatPrefix) || column.starts_with(kFirewallSimPrefix) || column == "query_timestamp";
+  for (std::string_view c : {"query_timestamp", "region", "query_type", "query_class", "rcode", "transport", "answers",
+                             "isMatchedDomain", "source"}) {
+    if (column == c) return true;
+  }
+  return column.starts_with(kThreatPrefix) || column.starts_with(kFirewallSimPrefix);
+}
+
+std::string replaced(std::string s, std::string_view from, std::string_view to) {
+  const std::size_t at = s.find(from);
+  if (at == std::string::npos) throw std::runtime_error("test record lacks " + std::string(from));
+  return s.replace(at, from.size(), to);
 }
 
 class PackedColumns : public ::testing::Test {
@@ -56,15 +67,39 @@ class PackedColumns : public ::testing::Test {
     for (const char* ts : timestamps) {
       for (const char* n : names) logs += record(std::to_string(++i) + "-" + n, ts) + "\n";
     }
+    // Values outside the ENUMs (kept in the overflow object), and sources other than an instance.
+    std::string odd = record("odd-1.example.com.");
+    odd = replaced(odd, "\"us-east-1\"", "\"xx-future-1\"");
+    odd = replaced(odd, "\"query_type\":\"A\"", "\"query_type\":\"TYPE65\"");
+    odd = replaced(odd, "\"transport\":\"UDP\"", "\"transport\":\"DoH\"");
+    odd = replaced(odd, "\"answers\":[]", R"("answers":[{"Rdata":"1 . alpn=h2","Type":"TYPE65","Class":"IN"}])");
+    odd = replaced(odd, "\"instance\":\"i-0abc\"", "\"resolver_endpoint\":\"rslvr-in-0abc\"");
+    logs += odd + "\n";
+    odd = record("odd-2.example.com.");
+    odd = replaced(odd, "\"query_type\":\"A\"", "\"query_type\":\"a\"");
+    odd = replaced(odd, "\"query_class\":\"IN\"", "\"query_class\":\"CLASS9\"");
+    odd = replaced(odd, "\"rcode\":\"NOERROR\"", "\"rcode\":\"RCODE23\"");
+    odd = replaced(odd, "\"transport\":\"UDP\"", "\"transport\":\"QUIC\"");
+    odd = replaced(odd, "\"answers\":[]",
+                   R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}])");
+    odd = replaced(odd, "\"srcids\":{\"instance\":\"i-0abc\"}", "\"srcids\":{}");
+    logs += odd + "\n";
+    odd = record("odd-3.example.com.");  // every value in its ENUM, several answers
+    odd = replaced(odd, "\"query_class\":\"IN\"", "\"query_class\":\"CH\"");
+    odd = replaced(odd, "\"rcode\":\"NOERROR\"", "\"rcode\":\"BADCOOKIE\"");
+    odd = replaced(odd, "\"answers\":[]",
+                   R"("answers":[{"Rdata":"a.example.","Type":"CNAME","Class":"IN"},{"Rdata":"2001:db8::1","Type":"AAAA","Class":"CH"}])");
+    logs += odd + "\n";
     w.write("logs.jsonl", logs);
     auto r = run_dnslens(w, "run logs.jsonl -j2 -o out.jsonl --no-detect --store s.duckdb --intel vendor=feed.csv "
                             "--firewall-policy policy.yaml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     lines = lines_of(w.read("out.jsonl"));
-    ASSERT_EQ(lines.size(), std::size(timestamps) * std::size(names));
+    ASSERT_EQ(lines.size(), std::size(timestamps) * std::size(names) + 3);
   }
 
-  // Every threat_*, firewall_sim_* and query_timestamp value in route53query against the JSON lines.
+  // Every value route53query_data stores differently (threat_*, firewall_sim_*, query_timestamp, the
+  // ENUM columns, answers, isMatchedDomain, source) read through route53query, against the JSON lines.
   void expect_view_matches_json_lines(DuckConnection& c) {
     simdjson::dom::parser parser;
     int compared = 0;
@@ -73,15 +108,23 @@ class PackedColumns : public ::testing::Test {
       const std::string name = json_value(line, "query_name");
       for (const StoreColumn& col : kQueryColumns) {
         if (!stored_differently(col.name)) continue;
-        const std::string sql = fmt::format("SELECT \"{}\"::VARCHAR FROM route53query WHERE query_name = {}", col.name, sql_quote(name));
+        const std::string value = col.name == "answers" ? fmt::format("to_json(\"{}\")", col.name)
+                                                        : fmt::format("\"{}\"", col.name);
+        const std::string sql =
+            fmt::format("SELECT {}::VARCHAR FROM route53query WHERE query_name = {}", value, sql_quote(name));
         std::string expected = json_value(line, col.name);
+        if (col.name == "source") {  // not in the JSON lines: the instance, else the Resolver endpoint, else srcaddr
+          expected = json_value(line["srcids"], "instance");
+          if (expected == "NULL") expected = json_value(line["srcids"], "resolver_endpoint");
+          if (expected == "NULL") expected = json_value(line, "srcaddr");
+        }
         // The JSON lines write a byte that is not UTF-8 as the Latin-1 character, the store as \xNN.
         if (expected == "phish\xC3\xBFing") expected = "phish\\xffing";
         EXPECT_EQ(text(c, sql), expected) << col.name << " of " << name;
         ++compared;
       }
     }
-    EXPECT_EQ(compared, static_cast<int>(lines.size()) * 19);
+    EXPECT_EQ(compared, static_cast<int>(lines.size()) * 27);
   }
 
   Workdir w;
@@ -103,6 +146,16 @@ TEST_F(PackedColumns, ReadBackThroughTheViewAsTheJsonLinesHaveThem) {
   EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 12);
   EXPECT_EQ(scalar(c, "SELECT count(firewall_sim) FROM route53query_data"), 12);
   EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 20);
+  // Only the two records with values outside the ENUMs have an overflow object; a list with one
+  // answer outside them is kept whole there.
+  EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query_data WHERE answers IS NULL"), 2);
+  EXPECT_EQ(text(c, "SELECT overflow FROM route53query_data WHERE query_name = 'odd-2.example.com.'"),
+            R"({"query_type":"a","query_class":"CLASS9","rcode":"RCODE23",)"
+            R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}],)"
+            R"("transport":"QUIC"})");
+  EXPECT_EQ(text(c, "SELECT source FROM route53query WHERE query_name = 'odd-1.example.com.'"), "rslvr-in-0abc");
+  EXPECT_EQ(text(c, "SELECT source FROM route53query WHERE query_name = 'odd-2.example.com.'"), "10.0.0.5");
   EXPECT_EQ(text(c, "SELECT table_type FROM information_schema.tables WHERE table_name = 'route53query'"), "VIEW");
   // Every route53query column is there, in order, with its type.
   DuckResult cols = c.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'route53query' "
@@ -135,6 +188,30 @@ TEST_F(PackedColumns, ASchemaTwoStoreIsMigratedRowForRow) {
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM snapshot EXCEPT ALL SELECT * FROM route53query)"), 0);
   EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 12);
   EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 20);
+  EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
+  expect_view_matches_json_lines(c);
+}
+
+// A schema-3 store (route53query a view over an older route53query_data) is rewritten through its
+// view into the current route53query_data when a writer opens it.
+TEST_F(PackedColumns, ASchemaThreeStoreIsMigratedRowForRow) {
+  auto down = run_dnslens(w, "sql --db s.duckdb --write \"CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW "
+                             "route53query; DROP TABLE route53query_data; ALTER TABLE old RENAME TO route53query_data; "
+                             "CREATE VIEW route53query AS SELECT * FROM route53query_data; "
+                             "CREATE TABLE snapshot AS SELECT * FROM route53query; UPDATE dnslens_meta SET value = '3'\"");
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  auto up = run_dnslens(w, "sql --db s.duckdb --write \"SELECT 1\"");
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  DuckDatabase db(w.file("s.duckdb"), true);
+  DuckConnection c = db.connect();
+  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"), std::to_string(kStoreSchemaVersion));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'route53query_data'"),
+            static_cast<std::int64_t>(kStoredColumnCount));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(lines.size()));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM route53query EXCEPT ALL SELECT * FROM snapshot)"), 0);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM snapshot EXCEPT ALL SELECT * FROM route53query)"), 0);
+  EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query_data WHERE answers IS NULL"), 2);
   expect_view_matches_json_lines(c);
 }
 
