@@ -44,18 +44,32 @@ void append_json_escaped_bytes(std::string& out, std::string_view bytes) {
     append_json_escaped(out, bytes);
     return;
   }
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80) {
-      out += "\\u00";
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    const std::size_t len = utf8_sequence_length(bytes, i);
+    if (len == 0) {  // the JSON string holds a backslash, 'x' and two hex digits
+      out += "\\\\x";
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 15]);
-    } else if (needs_escape(c)) {
-      escape_control(out, c);
+      ++i;
+    } else if (len == 1) {
+      if (needs_escape(c)) escape_control(out, c);
+      else out.push_back(static_cast<char>(c));
+      ++i;
     } else {
-      out.push_back(static_cast<char>(c));
+      out.append(bytes.substr(i, len));
+      i += len;
     }
   }
+}
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  if (c < 0xc2 || c > 0xf4) return 0;
+  const std::size_t want = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+  return i + want <= s.size() && is_valid_utf8(s.substr(i, want)) ? want : 0;
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -18,14 +18,9 @@ void repair_text(std::string_view s, std::string& out) {
   out.clear();
   std::size_t i = 0;
   while (i < s.size()) {
-    // The longest valid UTF-8 sequence starting at i (1..4 bytes), else one bad byte.
-    std::size_t len = 0;
+    // The valid UTF-8 sequence starting at i (1..4 bytes), else one bad byte; NUL is bad here.
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c != 0 && c < 0x80) len = 1;
-    else if (c >= 0xc2 && c <= 0xf4) {
-      const std::size_t want = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-      if (i + want <= s.size() && is_valid_utf8(s.substr(i, want))) len = want;
-    }
+    const std::size_t len = c == 0 ? 0 : utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\\x";
       out += kHex[c >> 4];
