@@ -41,6 +41,11 @@ echo "  (run's output: $(stat -c %s "$WORK/enriched.jsonl") bytes)"; rm -f "$WOR
 # reader and writer threads overlap I/O with it, so wall time alone understates the work.
 CPU_J1N=$( { /usr/bin/time -f "%U %S" $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect; } 2>&1 | tail -1 | awk '{print $1 + $2}')
 echo "dnslens run -j1 to /dev/null: $CPU_J1N CPU seconds (user + system)"
+# One core for everything: the bare parse and every thread of run -j1 pinned to CPU 0, so the reader
+# and writer threads cannot borrow the second core.
+T_BARE_1C=$(best taskset -c 0 build/bench/bench_bare_parse --stream "$WORK/r53.jsonl"); report "bare streaming parse, pinned to one core" "$T_BARE_1C"
+T_J1N_1C=$(best taskset -c 0 $BIN run "$WORK/r53.jsonl" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 /dev/null, pinned to one core" "$T_J1N_1C"
+T_J1_1C=$(best taskset -c 0 $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), pinned to one core" "$T_J1_1C"
 T_IGZ=$(best sh -c "igzip -dc '$WORK/r53.jsonl.gz' > /dev/null"); report "igzip -dc > /dev/null (.gz baseline)" "$T_IGZ"
 T_GZ=$(best $BIN run "$WORK/r53.jsonl.gz" -j 2 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run .gz -j2, output to /dev/null" "$T_GZ"
 T_GZ1=$(best $BIN run "$WORK/r53.jsonl.gz" -j 1 -o /dev/null --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run .gz -j1, output to /dev/null" "$T_GZ1"
@@ -50,6 +55,7 @@ echo "  -j1 (file) / bare streaming:           $(r "$T_BARE" "$T_J1")   (target 
 echo "  -j1 (/dev/null) / bare streaming:      $(r "$T_BARE" "$T_J1N")   (in CPU time: $(r "$T_BARE" "$CPU_J1N"))"
 echo "  -j1 (file) / bare streaming + writing the output: $(r "$(echo "$T_BARE + $T_CAT" | bc -l)" "$T_J1")"
 echo "  -j1 (file) / bare whole-file:          $(r "$T_BARE_MEM" "$T_J1")"
+echo "  one core: -j1 (/dev/null) / bare:      $(r "$T_BARE_1C" "$T_J1N_1C"),  -j1 (file) / bare: $(r "$T_BARE_1C" "$T_J1_1C")"
 echo "  -j2 / -j1 speed-up (file, /dev/null):  $(r "$T_J1" "$T_J2"), $(r "$T_J1N" "$T_J2N")"
 echo "  .gz -j2 time added over plain -j2 / igzip time: $(echo "($T_GZ - $T_J2N) / $T_IGZ" | bc -l | cut -c1-5)   (target <= 1.3)"
 echo "  .gz -j1 time added over plain -j1 / igzip time: $(echo "($T_GZ1 - $T_J1N) / $T_IGZ" | bc -l | cut -c1-5)"
