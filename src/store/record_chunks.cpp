@@ -1,6 +1,9 @@
 #include "store/record_chunks.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include <fmt/format.h>
@@ -81,6 +84,7 @@ RecordChunks::~RecordChunks() {
 }
 
 void RecordChunks::clear() {
+  arena_.reset();
   used_ = 0;
   row_ = 0;
   rows_ = 0;
@@ -126,7 +130,47 @@ void RecordChunks::assign(duckdb_vector v, idx_t row, std::string_view s) {
     ++repaired_;
     s = scratch_;
   }
-  duckdb_vector_assign_string_element_len(v, row, s.data(), s.size());
+  put_string(v, row, s);
+}
+
+// Writes DuckDB's string_t by hand: up to 12 bytes inline, longer text as a pointer into this
+// object's arena, which outlives the chunk's append (the appender copies what it keeps). DuckDB's own
+// assign would copy each string into the vector's heap and check its UTF-8 again.
+void RecordChunks::put_string(duckdb_vector v, idx_t row, std::string_view s) {
+  auto& t = static_cast<duckdb_string_t*>(duckdb_vector_get_data(v))[row];
+  const auto length = static_cast<std::uint32_t>(s.size());
+  if (length <= sizeof t.value.inlined.inlined) {
+    t = duckdb_string_t{};
+    t.value.inlined.length = length;
+    std::memcpy(t.value.inlined.inlined, s.data(), length);
+    return;
+  }
+  t.value.pointer.length = length;
+  std::memcpy(t.value.pointer.prefix, s.data(), sizeof t.value.pointer.prefix);
+  t.value.pointer.ptr = arena_.copy(s);
+}
+
+char* RecordChunks::TextArena::copy(std::string_view s) {
+  if (blocks_.empty() || blocks_[current_].size - used_ < s.size()) {
+    // The next kept block, or a new one (of the string's size when it is bigger than a block).
+    while (++current_ < blocks_.size() && blocks_[current_].size < s.size()) {
+    }
+    if (current_ >= blocks_.size()) {
+      const std::size_t size = std::max(kBlockBytes, s.size());
+      blocks_.push_back(Block{std::make_unique<char[]>(size), size});
+      current_ = blocks_.size() - 1;
+    }
+    used_ = 0;
+  }
+  char* at = blocks_[current_].bytes.get() + used_;
+  std::memcpy(at, s.data(), s.size());
+  used_ += s.size();
+  return at;
+}
+
+void RecordChunks::TextArena::reset() {
+  current_ = 0;
+  used_ = 0;
 }
 
 void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s) {
@@ -196,7 +240,7 @@ void RecordChunks::store_object(StoredColumn c, std::string& obj) {
     return;
   }
   obj += '}';
-  duckdb_vector_assign_string_element_len(open_.vec[c], row_, obj.data(), obj.size());
+  put_string(open_.vec[c], row_, obj);
   obj.clear();
 }
 

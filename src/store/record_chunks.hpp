@@ -6,6 +6,7 @@
 #include <duckdb.h>
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,7 +49,25 @@ class RecordChunks {
     idx_t answers = 0;                              // list child rows used
   };
 
+  // Long texts of the chunks, kept until clear(); blocks are kept for the next job.
+  class TextArena {
+   public:
+    char* copy(std::string_view s);
+    void reset();
+
+   private:
+    static constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+    struct Block {
+      std::unique_ptr<char[]> bytes;
+      std::size_t size = 0;
+    };
+    std::vector<Block> blocks_;
+    std::size_t current_ = 0;
+    std::size_t used_ = 0;
+  };
+
   void open_chunk();
+  void put_string(duckdb_vector v, idx_t row, std::string_view s);  // valid UTF-8 without NUL
   void text(StoredColumn c, std::string_view s);
   void assign(duckdb_vector v, idx_t row, std::string_view s);  // non-empty text, repaired when needed
   void text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s);
@@ -66,6 +85,7 @@ class RecordChunks {
   Open open_;
   std::uint64_t rows_ = 0;
   std::uint64_t repaired_ = 0;
+  TextArena arena_;
   std::string scratch_;
   std::string packed_;    // a threat or firewall_sim JSON object being built
   std::string overflow_;  // the row's overflow object being built
