@@ -308,6 +308,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     for (unsigned i = 0; i < threads; ++i) {
       owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
                                                         notifier != nullptr, &summary.sources));
+      owned.back()->set_json_output(partitioned || config.output != "none");
       if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
       if (observers) owned.back()->set_observer(observers(i));
       processors.push_back(owned.back().get());

@@ -193,46 +193,28 @@ NameSignals RecordProcessor::name_signals(std::string_view name, const DomainPar
 }
 
 EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
-  NormalizedName norm = normalize_name(record.query_name, name_buf_);
+  NormalizedName norm;
+  const EnrichOutcome outcome = enrich(record, norm);
+  append_json(line, outcome, norm, out);
+  return outcome;
+}
+
+EnrichOutcome RecordProcessor::enrich(const QueryRecord& record, NormalizedName& norm) {
+  norm = normalize_name(record.query_name, name_buf_);
   DomainParts parts;
   if (norm.valid_syntax) parts = enrichers_.psl->split(norm.text);
-  const bool matched =
-      enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
-  ThreatHit threat;
-  if (intel_ != nullptr && !intel_->empty()) {
-    threat = match_threats(record, norm.valid_syntax ? norm.text : std::string_view{}, parts.registered_domain);
-  }
-
-  // The original bytes up to the closing brace: unknown fields survive byte for byte.
-  std::size_t end = line.size();
-  while (end > 0 && line[end - 1] != '}') --end;
-  out.append(line.data(), end - 1);
-  out += matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
-  // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
-  // The parts are substrings of the normalized name, so one check covers all four.
-  const Escaper escape = norm.json_plain    ? append_plain
-                         : norm.had_escapes ? append_json_escaped_bytes
-                                            : append_json_escaped;
-  append_field(out, ",\"query_name_normalized\":", norm.text, escape);
-  append_field(out, ",\"registered_domain\":", parts.registered_domain, escape);
-  append_field(out, ",\"public_suffix\":", parts.public_suffix, escape);
-  append_field(out, ",\"subdomain\":", parts.subdomain, escape);
-  if (threat.indicator != nullptr) append_threat_fields(out, threat);
-  FirewallVerdict verdict;
-  FirewallDrift drift = FirewallDrift::kNone;
-  if (enrichers_.firewall != nullptr) {
-    verdict = enrichers_.firewall->evaluate(record, norm.valid_syntax ? norm.text : std::string_view{}, cname_buf_);
-    drift = enrichers_.firewall->drift(record, verdict);
-    append_firewall_fields(out, verdict, drift);
-  }
   EnrichOutcome outcome;
-  outcome.matched = matched;
+  outcome.matched = enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
+  if (intel_ != nullptr && !intel_->empty()) {
+    outcome.threat = match_threats(record, norm.valid_syntax ? norm.text : std::string_view{}, parts.registered_domain);
+  }
+  if (enrichers_.firewall != nullptr) {
+    outcome.firewall = enrichers_.firewall->evaluate(record, norm.valid_syntax ? norm.text : std::string_view{}, cname_buf_);
+    outcome.firewall_drift = enrichers_.firewall->drift(record, outcome.firewall);
+  }
   outcome.tld_valid = parts.tld_valid;
   outcome.registered_domain = parts.registered_domain;
   outcome.normalized_name = norm.valid_syntax ? norm.text : std::string_view{};
-  outcome.threat = threat;
-  outcome.firewall = verdict;
-  outcome.firewall_drift = drift;
   outcome.firewall_simulated = enrichers_.firewall != nullptr;
   outcome.public_suffix = parts.public_suffix;
   outcome.subdomain = parts.subdomain;
@@ -247,7 +229,30 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
         signal_memo_.put(norm.text, outcome.name_hash, outcome.signals);
       }
     }
-    const NameFeatures& f = outcome.signals.features;
+  }
+  return outcome;
+}
+
+void RecordProcessor::append_json(std::string_view line, const EnrichOutcome& o, const NormalizedName& norm,
+                                  std::string& out) const {
+  // The original bytes up to the closing brace: unknown fields survive byte for byte.
+  std::size_t end = line.size();
+  while (end > 0 && line[end - 1] != '}') --end;
+  out.append(line.data(), end - 1);
+  out += o.matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
+  // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
+  // The parts are substrings of the normalized name, so one check covers all four.
+  const Escaper escape = norm.json_plain    ? append_plain
+                         : norm.had_escapes ? append_json_escaped_bytes
+                                            : append_json_escaped;
+  append_field(out, ",\"query_name_normalized\":", norm.text, escape);
+  append_field(out, ",\"registered_domain\":", o.registered_domain, escape);
+  append_field(out, ",\"public_suffix\":", o.public_suffix, escape);
+  append_field(out, ",\"subdomain\":", o.subdomain, escape);
+  if (o.threat.indicator != nullptr) append_threat_fields(out, o.threat);
+  if (o.firewall_simulated) append_firewall_fields(out, o.firewall, o.firewall_drift);
+  if (o.has_signals) {
+    const NameFeatures& f = o.signals.features;
     append_number_field(out, ",\"name_entropy\":", f.name_entropy);
     append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
     append_count_field(out, ",\"name_length\":", f.name_length);
@@ -256,11 +261,10 @@ EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const Quer
     append_count_field(out, ",\"label_count\":", f.label_count);
     append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
     append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
-    append_number_field(out, ",\"dga_score\":", outcome.signals.dga_score);
-    out += outcome.signals.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
+    append_number_field(out, ",\"dga_score\":", o.signals.dga_score);
+    out += o.signals.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
   }
-  out += parts.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
-  return outcome;
+  out += o.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
 }
 
 void RecordProcessor::add_detection_event(Job& job, std::string_view line, const QueryRecord& r, const EnrichOutcome& o) {
@@ -358,7 +362,9 @@ void RecordProcessor::process(Job& job) {
         dead_letter(job, line_no, line, outcome);
       } else {
         std::size_t out_start = job.output.size();
-        EnrichOutcome enriched = append_enriched(line, record_, job.output);
+        NormalizedName norm;
+        const EnrichOutcome enriched = enrich(record_, norm);
+        if (json_output_) append_json(line, enriched, norm, job.output);
         ++job.counters.records;
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;

@@ -9,6 +9,7 @@
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "enrich/threat_intel/intel_handle.hpp"
+#include "core/dns_name.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_observer.hpp"
@@ -80,6 +81,10 @@ class RecordProcessor {
   // Loads every record of each job into the store through this worker's appender (may be null).
   void set_store(StoreAppender* store);
 
+  // Without JSON output (run -o none) the records are enriched for the store, the detectors and the
+  // notifiers only, and no enriched line is built.
+  void set_json_output(bool on) { json_output_ = on; }
+
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
   EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
 
@@ -92,11 +97,15 @@ class RecordProcessor {
   void append_firewall_fields(std::string& out, const FirewallVerdict& verdict, FirewallDrift drift) const;
   [[nodiscard]] NameSignals name_signals(std::string_view name, const DomainParts& parts) const;
   void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichOutcome& outcome);
+  // The enrichment of one record (views into norm's buffer and the enrichers), then its JSON line.
+  EnrichOutcome enrich(const QueryRecord& record, NormalizedName& norm);
+  void append_json(std::string_view line, const EnrichOutcome& outcome, const NormalizedName& norm, std::string& out) const;
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
   bool partitioned_;
   bool notify_matches_;
+  bool json_output_ = true;
   const std::vector<std::string>* source_names_;
   RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;
