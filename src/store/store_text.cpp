@@ -5,12 +5,14 @@
 namespace dnslens {
 
 bool storable_text(std::string_view s) {
-  bool ascii = true;
+  // One pass without branches (the compiler vectorizes it): a NUL, and any byte >= 0x80.
+  unsigned char high = 0;
+  bool nul = false;
   for (unsigned char c : s) {
-    if (c == 0) return false;
-    ascii &= c < 0x80;
+    high |= c;
+    nul |= c == 0;
   }
-  return ascii || is_valid_utf8(s);
+  return !nul && (high < 0x80 || is_valid_utf8(s));
 }
 
 void repair_text(std::string_view s, std::string& out) {

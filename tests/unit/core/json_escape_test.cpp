@@ -39,6 +39,19 @@ TEST(JsonEscape, KeepsValidUtf8AndWritesBadBytesAsVisibleHex) {
   EXPECT_EQ(escaped(std::string("a\0b\xff", 4)), "a\\u0000b\\\\xff");
 }
 
+TEST(StoreText, StorableIsUtf8WithoutNul) {
+  EXPECT_TRUE(storable_text(""));
+  EXPECT_TRUE(storable_text("plain.example.com"));
+  EXPECT_TRUE(storable_text("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(storable_text(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(storable_text(std::string_view("caf\xc3\xa9\0", 6)));
+  EXPECT_FALSE(storable_text("\xff"));
+  EXPECT_FALSE(storable_text("ok\xc3"));
+  std::string out;
+  repair_text(std::string_view("a\0\xc3\xa9\xff", 5), out);
+  EXPECT_EQ(out, "a\\x00\xc3\xa9\\xff");
+}
+
 TEST(JsonEscape, ReadsBackAsTheStoreWritesTheSameBytes) {
   for (std::string_view bytes : {std::string_view("phish\xffing"), std::string_view("\xed\xa0\x80 surrogate"),
                                  std::string_view("\xf4\x90\x80\x80 past U+10FFFF"), std::string_view("ok \xc3\xa4"),
