@@ -108,11 +108,12 @@ std::vector<PanelDef> make_panels() {
        "rcode, source, " DNSLENS_FIRST_ADDRESS " AS address, firewall_rule_action AS firewall, query_ts FROM q "
        "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name", "name"},
       {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,
-       "SELECT asn, as_org, count(*) AS answers, count(DISTINCT ip) AS addresses, count(DISTINCT domain) AS domains, "
-       "count(DISTINCT source) AS sources FROM (SELECT ip, domain, source, dnslens_asn(ip) AS asn, dnslens_as_org(ip) AS as_org "
-       "FROM (SELECT a.Rdata AS ip, registered_domain AS domain, source FROM (SELECT unnest(answers) AS a, registered_domain, "
-       "source FROM q WHERE query_type IN ('A', 'AAAA')) WHERE a.Type IN ('A', 'AAAA'))) WHERE asn IS NOT NULL "
-       "GROUP BY 1, 2 ORDER BY answers DESC, asn LIMIT 50", ""},
+       // The AS's name is looked up once per AS (from one of its addresses), not once per answer.
+       "SELECT asn, dnslens_as_org(min(ip)) AS as_org, count(*) AS answers, count(DISTINCT ip) AS addresses, "
+       "count(DISTINCT domain) AS domains, count(DISTINCT source) AS sources FROM (SELECT ip, domain, source, "
+       "dnslens_asn(ip) AS asn FROM (SELECT a.Rdata AS ip, registered_domain AS domain, source FROM (SELECT unnest(answers) "
+       "AS a, registered_domain, source FROM q WHERE query_type IN ('A', 'AAAA')) WHERE a.Type IN ('A', 'AAAA'))) "
+       "WHERE asn IS NOT NULL GROUP BY 1 ORDER BY answers DESC, asn LIMIT 50", ""},
       {"rdns_nx_name", "Reverse-DNS queries to non-existent names", PanelChart::kBar,
        "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "name"},
