@@ -48,7 +48,7 @@ std::string replaced(std::string s, std::string_view from, std::string_view to) 
 }
 
 class PackedColumns : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     // Quotes, a backslash and a non-UTF-8 byte in feed text; one indicator without a confidence.
     w.write("feed.csv", "indicator,confidence,actor,threat\n"
@@ -168,49 +168,46 @@ TEST_F(PackedColumns, ReadBackThroughTheViewAsTheJsonLinesHaveThem) {
   }
 }
 
-// A schema-2 store (route53query a table) is rewritten into route53query_data behind the view when a
-// writer opens it, and reads back the same, row for row.
-TEST_F(PackedColumns, ASchemaTwoStoreIsMigratedRowForRow) {
-  auto down = run_dnslens(w, "sql --db s.duckdb --write \"CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW "
-                             "route53query; DROP TABLE route53query_data; ALTER TABLE old RENAME TO route53query; "
-                             "CREATE TABLE snapshot AS SELECT * FROM route53query; UPDATE dnslens_meta SET value = '2'\"");
+// A store taken back to an older layout by downgrade_sql (which also keeps a snapshot of its rows)
+// is rewritten into the current route53query_data when a writer opens it, and reads back the same,
+// row for row and against the JSON lines.
+void expect_migrated_row_for_row(PackedColumns& t, const std::string& downgrade_sql) {
+  auto down = run_dnslens(t.w, "sql --db s.duckdb --write \"" + downgrade_sql +
+                                   " CREATE TABLE snapshot AS SELECT * FROM route53query;\"");
   ASSERT_EQ(down.exit_code, 0) << down.err;
-  auto up = run_dnslens(w, "sql --db s.duckdb --write \"SELECT 1\"");
+  auto up = run_dnslens(t.w, "sql --db s.duckdb --write \"SELECT 1\"");
   ASSERT_EQ(up.exit_code, 0) << up.err;
-  DuckDatabase db(w.file("s.duckdb"), true);
+  DuckDatabase db(t.w.file("s.duckdb"), true);
   DuckConnection c = db.connect();
   EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"), std::to_string(kStoreSchemaVersion));
   EXPECT_EQ(text(c, "SELECT table_type FROM information_schema.tables WHERE table_name = 'route53query'"), "VIEW");
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(lines.size()));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'route53query_data'"),
+            static_cast<std::int64_t>(kStoredColumnCount));
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(t.lines.size()));
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM route53query EXCEPT ALL SELECT * FROM snapshot)"), 0);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM snapshot EXCEPT ALL SELECT * FROM route53query)"), 0);
   EXPECT_EQ(scalar(c, "SELECT count(threat) FROM route53query_data"), 12);
   EXPECT_EQ(scalar(c, "SELECT count(query_timestamp) FROM route53query_data"), 20);
   EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
-  expect_view_matches_json_lines(c);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query_data WHERE answers IS NULL"), 2);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'route53query_data_v%'"), 0);
+  t.expect_view_matches_json_lines(c);
 }
 
-// A schema-3 store (route53query a view over an older route53query_data) is rewritten through its
-// view into the current route53query_data when a writer opens it.
+// Schema 2: route53query was a table.
+TEST_F(PackedColumns, ASchemaTwoStoreIsMigratedRowForRow) {
+  expect_migrated_row_for_row(*this,
+                              "CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW route53query; DROP TABLE "
+                              "route53query_data; ALTER TABLE old RENAME TO route53query; "
+                              "UPDATE dnslens_meta SET value = '2';");
+}
+
+// Schema 3: route53query was a view over an older route53query_data; the rows go through that view.
 TEST_F(PackedColumns, ASchemaThreeStoreIsMigratedRowForRow) {
-  auto down = run_dnslens(w, "sql --db s.duckdb --write \"CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW "
-                             "route53query; DROP TABLE route53query_data; ALTER TABLE old RENAME TO route53query_data; "
-                             "CREATE VIEW route53query AS SELECT * FROM route53query_data; "
-                             "CREATE TABLE snapshot AS SELECT * FROM route53query; UPDATE dnslens_meta SET value = '3'\"");
-  ASSERT_EQ(down.exit_code, 0) << down.err;
-  auto up = run_dnslens(w, "sql --db s.duckdb --write \"SELECT 1\"");
-  ASSERT_EQ(up.exit_code, 0) << up.err;
-  DuckDatabase db(w.file("s.duckdb"), true);
-  DuckConnection c = db.connect();
-  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"), std::to_string(kStoreSchemaVersion));
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'route53query_data'"),
-            static_cast<std::int64_t>(kStoredColumnCount));
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(lines.size()));
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM route53query EXCEPT ALL SELECT * FROM snapshot)"), 0);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM (SELECT * FROM snapshot EXCEPT ALL SELECT * FROM route53query)"), 0);
-  EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query_data WHERE answers IS NULL"), 2);
-  expect_view_matches_json_lines(c);
+  expect_migrated_row_for_row(*this,
+                              "CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW route53query; DROP TABLE "
+                              "route53query_data; ALTER TABLE old RENAME TO route53query_data; CREATE VIEW route53query "
+                              "AS SELECT * FROM route53query_data; UPDATE dnslens_meta SET value = '3';");
 }
 
 TEST(StoreSchema, AVersionOneStoreIsMigratedWhenOpened) {
