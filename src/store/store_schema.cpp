@@ -10,7 +10,6 @@ namespace {
 
 enum class Packed : std::uint8_t { kNo, kThreat, kFirewallSim };
 
-// Which packed column holds a route53query column, and its key there.
 // The ENUM a route53query column is stored as, if any.
 const EnumDomain* enum_domain_of(std::string_view name) {
   if (name == "region") return &region_domain();
@@ -21,6 +20,7 @@ const EnumDomain* enum_domain_of(std::string_view name) {
   return nullptr;
 }
 
+// Which packed column holds a route53query column, and its key there.
 Packed packed_in(std::string_view name, std::string_view& key) {
   if (name.starts_with(kThreatPrefix)) {
     key = name.substr(kThreatPrefix.size());
