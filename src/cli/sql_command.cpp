@@ -156,7 +156,7 @@ int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
   if (!rewritten.empty()) {
     try {
       results = conn.query_all(rewritten);
-    } catch (const Error&) {  // not usable as a subquery (a trailing comment, ...): run it as written
+    } catch (const Error&) {  // not usable as a subquery (a ';' before a trailing comment, ...): run it as written
       results.clear();
       json_columns.clear();
     }
