@@ -124,14 +124,7 @@ void RecordChunks::open_chunk() {
   row_ = 0;
 }
 
-void RecordChunks::assign(duckdb_vector v, idx_t row, std::string_view s) {
-  if (!storable_text(s)) {
-    repair_text(s, scratch_);
-    ++repaired_;
-    s = scratch_;
-  }
-  put_string(v, row, s);
-}
+void RecordChunks::assign(duckdb_vector v, idx_t row, std::string_view s) { put_string(v, row, storable(s)); }
 
 // Writes DuckDB's string_t by hand: up to 12 bytes inline, longer text as a pointer into this
 // object's arena, which outlives the chunk's append (the appender copies what it keeps). DuckDB's own
@@ -245,8 +238,8 @@ void RecordChunks::store_object(StoredColumn c, std::string& obj) {
 }
 
 // An ENUM column: the member's index, or NULL with the text kept in the overflow object.
-void RecordChunks::coded(StoredColumn c, const EnumDomain& domain, std::string_view s) {
-  const int code = domain.code(s);
+void RecordChunks::coded(StoredColumn c, std::string_view s) {
+  const int code = stored_columns()[c].domain->code(s);
   if (code >= 0) {
     value(c, static_cast<std::uint8_t>(code));
     return;
@@ -282,14 +275,14 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     null(kColVersion);
   }
   text(kColAccountId, r.account_id);
-  coded(kColRegion, region_domain(), r.region);
+  coded(kColRegion, r.region);
   text(kColVpcId, r.vpc_id);
   if (canonical_timestamp(r.query_timestamp, r.timestamp_ms)) null(kColQueryTimestamp);
   else text(kColQueryTimestamp, r.query_timestamp);
   text(kColQueryName, r.query_name);
-  coded(kColQueryType, rr_type_domain(), r.query_type);
-  coded(kColQueryClass, rr_class_domain(), r.query_class);
-  coded(kColRcode, rcode_domain(), r.rcode);
+  coded(kColQueryType, r.query_type);
+  coded(kColQueryClass, r.query_class);
+  coded(kColRcode, r.rcode);
 
   // answers: a list entry pointing at this record's rows of the child struct vector, Type and Class
   // as ENUM codes. A list with a Type or Class outside its ENUM goes whole into the overflow object.
@@ -348,7 +341,7 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   } else {
     null(kColSrcport);
   }
-  coded(kColTransport, transport_domain(), r.transport);
+  coded(kColTransport, r.transport);
   text_to(open_.srcid_fields[0], open_.srcid_validity[0], row_, r.instance);
   text_to(open_.srcid_fields[1], open_.srcid_validity[1], row_, r.resolver_endpoint);
   text_to(open_.srcid_fields[2], open_.srcid_validity[2], row_, r.resolver_network_interface);

@@ -94,7 +94,7 @@ class RecordChunks {
   void pack_number(std::string& obj, std::string_view key, std::int64_t value);
   void pack_answers(std::string& obj, const QueryRecord& r);
   void store_object(StoredColumn c, std::string& obj);  // NULL when obj is empty; then clears obj
-  void coded(StoredColumn c, const EnumDomain& domain, std::string_view s);
+  void coded(StoredColumn c, std::string_view s);  // an ENUM column (its domain is stored_columns()[c]'s)
 };
 
 }  // namespace dnslens
