@@ -51,13 +51,31 @@ struct QueryRecord {
 
   // Resets every field; answers past answer_count are never read, so they are left as they are
   // (zeroing the whole array costs more than the rest of the record's bookkeeping).
+  // One store per field: a chained `a = b = {}` reads each view back right after writing it, and
+  // that 16-byte load over two 8-byte stores stalled store forwarding, a seventh of the parse.
   void clear() {
-    version = account_id = region = vpc_id = query_timestamp = {};
+    version = {};
+    account_id = {};
+    region = {};
+    vpc_id = {};
+    query_timestamp = {};
     timestamp_ms = 0;
-    query_name = query_type = query_class = rcode = srcaddr = srcport = transport = {};
-    instance = resolver_endpoint = resolver_network_interface = {};
-    firewall_rule_action = firewall_rule_group_id = firewall_domain_list_id = {};
-    answer_count = answers_total = unknown_fields = 0;
+    query_name = {};
+    query_type = {};
+    query_class = {};
+    rcode = {};
+    srcaddr = {};
+    srcport = {};
+    transport = {};
+    instance = {};
+    resolver_endpoint = {};
+    resolver_network_interface = {};
+    firewall_rule_action = {};
+    firewall_rule_group_id = {};
+    firewall_domain_list_id = {};
+    answer_count = 0;
+    answers_total = 0;
+    unknown_fields = 0;
   }
 };
 
