@@ -41,7 +41,7 @@ class Writer {
     if (!config.output_dir.empty()) {
       partitioned_.emplace(config.output_dir, make_run_id(), config.output_compression);
     } else if (config.output != "none") {
-      sink_ = make_file_sink(config.output, config.output_compression);
+      sink_ = make_file_sink(config.output, config.output_compression, OpenMode::kTruncate, WriteHint::kBulk);
     }
   }
 
@@ -74,6 +74,11 @@ class Writer {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
       summary_.file_errors.push_back(e);
     }
+  }
+
+  // Input has paused: what the writer wrote becomes visible in the output file.
+  void idle() {
+    if (sink_) sink_->flush();
   }
 
   void finish() {
@@ -193,6 +198,11 @@ std::uint64_t total_input_bytes(const std::vector<std::string>& sources) {
   return total;
 }
 
+// How long the writer waits for the next job before it flushes the output: long enough that a batch
+// run never flushes between jobs (a flushed partial block costs the device a synchronous write when
+// the direct write after it covers the block again), short enough for a live stream's output to show.
+constexpr auto kIdleFlushAfter = std::chrono::milliseconds(100);
+
 void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<RecordProcessor*>& processors, Writer& writer) {
   const std::size_t pool_size = workers * 2 + 2;
   BoundedQueue<std::unique_ptr<Job>> free_jobs(pool_size);
@@ -250,7 +260,21 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
     std::unique_ptr<Job> job;
     {
       std::unique_lock lock(done_mutex);
-      done_cv.wait(lock, [&] { return done.contains(next_seq) || (reader_finished && next_seq == produced); });
+      auto ready = [&] { return done.contains(next_seq) || (reader_finished && next_seq == produced); };
+      if (!done_cv.wait_for(lock, kIdleFlushAfter, ready)) {
+        // Input has paused (a live stream): what was written so far becomes visible in the output.
+        lock.unlock();
+        if (writer_failure.empty()) {
+          try {
+            writer.idle();
+          } catch (const std::exception& e) {
+            writer_failure = e.what();
+            free_jobs.close();
+          }
+        }
+        lock.lock();
+        done_cv.wait(lock, ready);
+      }
       if (!done.contains(next_seq)) break;
       job = std::move(done[next_seq]);
       done.erase(next_seq);

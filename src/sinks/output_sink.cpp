@@ -1,76 +1,32 @@
 #include "sinks/output_sink.hpp"
 
-#include <fcntl.h>
 #include <isa-l/igzip_lib.h>
-#include <unistd.h>
 #include <zstd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include "core/error.hpp"
+#include "sinks/file_writer.hpp"
 
 namespace dnslens {
 
 namespace {
 
-class FdWriter {
- public:
-  FdWriter(const std::string& path, OpenMode mode) : path_(path) {
-    if (path == "-") {
-      fd_ = STDOUT_FILENO;
-      owns_ = false;
-      return;
-    }
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == OpenMode::kAppend ? O_APPEND : O_TRUNC);
-    fd_ = ::open(path.c_str(), flags, 0644);
-    if (fd_ < 0) throw Error(ErrorCode::kIo, "cannot open " + path + " for writing: " + std::strerror(errno));
-  }
-  ~FdWriter() {
-    if (owns_ && fd_ >= 0) ::close(fd_);
-  }
-  FdWriter(const FdWriter&) = delete;
-  FdWriter& operator=(const FdWriter&) = delete;
-
-  void write_all(const char* p, std::size_t n) {
-    while (n > 0) {
-      ssize_t w = ::write(fd_, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-  }
-  void close() {
-    if (owns_ && fd_ >= 0) {
-      if (::close(fd_) != 0) throw Error(ErrorCode::kIo, "cannot close " + path_ + ": " + std::strerror(errno));
-      fd_ = -1;
-    }
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  bool owns_ = true;
-};
-
 class PlainSink final : public OutputSink {
  public:
-  PlainSink(const std::string& path, OpenMode mode) : fd_(path, mode) {}
+  PlainSink(const std::string& path, OpenMode mode, WriteHint hint) : fd_(path, mode, hint) {}
   void write(std::string_view bytes) override { fd_.write_all(bytes.data(), bytes.size()); }
+  void flush() override { fd_.flush(); }
   void finish() override { fd_.close(); }
 
  private:
-  FdWriter fd_;
+  FileWriter fd_;
 };
 
 class GzipSink final : public OutputSink {
  public:
-  GzipSink(const std::string& path, OpenMode mode)
-      : fd_(path, mode), level_buf_(ISAL_DEF_LVL1_DEFAULT), out_(1 << 20) {
+  GzipSink(const std::string& path, OpenMode mode, WriteHint hint)
+      : fd_(path, mode, hint), level_buf_(ISAL_DEF_LVL1_DEFAULT), out_(1 << 20) {
     isal_deflate_init(&stream_);
     stream_.gzip_flag = IGZIP_GZIP;
     stream_.level = 1;
@@ -78,6 +34,7 @@ class GzipSink final : public OutputSink {
     stream_.level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
   }
   void write(std::string_view bytes) override { deflate(bytes, false); }
+  void flush() override { fd_.flush(); }
   void finish() override {
     if (finished_) return;
     deflate({}, true);
@@ -100,7 +57,7 @@ class GzipSink final : public OutputSink {
              (end && stream_.internal_state.state != ZSTATE_END));
   }
 
-  FdWriter fd_;
+  FileWriter fd_;
   isal_zstream stream_{};
   std::vector<std::uint8_t> level_buf_;
   std::vector<std::uint8_t> out_;
@@ -109,7 +66,7 @@ class GzipSink final : public OutputSink {
 
 class ZstdSink final : public OutputSink {
  public:
-  ZstdSink(const std::string& path, OpenMode mode) : fd_(path, mode), ctx_(ZSTD_createCCtx()), out_(ZSTD_CStreamOutSize()) {
+  ZstdSink(const std::string& path, OpenMode mode, WriteHint hint) : fd_(path, mode, hint), ctx_(ZSTD_createCCtx()), out_(ZSTD_CStreamOutSize()) {
     if (!ctx_) throw Error(ErrorCode::kInternal, "cannot allocate a zstd context");
     ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, 3);
   }
@@ -117,6 +74,7 @@ class ZstdSink final : public OutputSink {
   ZstdSink(const ZstdSink&) = delete;
   ZstdSink& operator=(const ZstdSink&) = delete;
   void write(std::string_view bytes) override { compress(bytes, ZSTD_e_continue); }
+  void flush() override { fd_.flush(); }
   void finish() override {
     if (finished_) return;
     compress({}, ZSTD_e_end);
@@ -136,7 +94,7 @@ class ZstdSink final : public OutputSink {
     }
   }
 
-  FdWriter fd_;
+  FileWriter fd_;
   ZSTD_CCtx* ctx_;
   std::vector<char> out_;
   bool finished_ = false;
@@ -144,13 +102,14 @@ class ZstdSink final : public OutputSink {
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_file_sink(const std::string& path, Compression compression, OpenMode mode) {
+std::unique_ptr<OutputSink> make_file_sink(const std::string& path, Compression compression, OpenMode mode,
+                                           WriteHint hint) {
   switch (compression) {
-    case Compression::kGzip: return std::make_unique<GzipSink>(path, mode);
-    case Compression::kZstd: return std::make_unique<ZstdSink>(path, mode);
+    case Compression::kGzip: return std::make_unique<GzipSink>(path, mode, hint);
+    case Compression::kZstd: return std::make_unique<ZstdSink>(path, mode, hint);
     case Compression::kNone: break;
   }
-  return std::make_unique<PlainSink>(path, mode);
+  return std::make_unique<PlainSink>(path, mode, hint);
 }
 
 Compression compression_for_path(std::string_view path) {

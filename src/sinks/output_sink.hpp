@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "io/decoders.hpp"
+#include "sinks/file_writer.hpp"
 
 namespace dnslens {
 
@@ -13,15 +14,16 @@ class OutputSink {
  public:
   virtual ~OutputSink() = default;
   virtual void write(std::string_view bytes) = 0;
+  // Makes what the sink has written so far visible in its file. A compressed stream still holds back
+  // what its compressor has not emitted yet.
+  virtual void flush() = 0;
   // Flushes and ends the compressed stream; the sink must not be written after this.
   virtual void finish() = 0;
 };
 
-enum class OpenMode { kTruncate, kAppend };
-
 // path "-" writes to stdout. Throws Error(kIo) when the file cannot be opened.
 std::unique_ptr<OutputSink> make_file_sink(const std::string& path, Compression compression,
-                                           OpenMode mode = OpenMode::kTruncate);
+                                           OpenMode mode = OpenMode::kTruncate, WriteHint hint = WriteHint::kSmall);
 // Chooses the compression from the path's extension (.gz, .zst), else none.
 [[nodiscard]] Compression compression_for_path(std::string_view path);
 

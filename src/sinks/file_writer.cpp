@@ -1,0 +1,176 @@
+#include "sinks/file_writer.hpp"
+
+#include <fcntl.h>
+#include <linux/stat.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace dnslens {
+
+namespace {
+// Memory address and file offset alignment of every direct write. statx says what the file needs;
+// a page satisfies every logical block size in use.
+constexpr std::size_t kAlign = 4096;
+}  // namespace
+
+FileWriter::FileWriter(const std::string& path, OpenMode mode, WriteHint hint, DirectWriteLimits limits)
+    : path_(path), limits_(limits) {
+  if (path == "-") {  // stdout's open file description is shared with the shell: its flags stay as they are
+    fd_ = STDOUT_FILENO;
+    owns_ = false;
+    return;
+  }
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == OpenMode::kAppend ? O_APPEND : O_TRUNC);
+  fd_ = ::open(path.c_str(), flags, 0644);
+  if (fd_ < 0) throw Error(ErrorCode::kIo, "cannot open " + path + " for writing: " + std::strerror(errno));
+  if (hint == WriteHint::kBulk && mode == OpenMode::kTruncate) try_direct();
+}
+
+FileWriter::~FileWriter() {
+  if (owns_ && fd_ >= 0) ::close(fd_);
+}
+
+void FileWriter::try_direct() {
+  struct statx sx {};
+  if (::statx(fd_, "", AT_EMPTY_PATH, STATX_TYPE | STATX_DIOALIGN, &sx) != 0) return;
+  if (!S_ISREG(sx.stx_mode) || !(sx.stx_mask & STATX_DIOALIGN)) return;
+  if (sx.stx_dio_mem_align == 0 || sx.stx_dio_offset_align == 0) return;  // no direct I/O for this file
+  if (kAlign % sx.stx_dio_mem_align != 0 || kAlign % sx.stx_dio_offset_align != 0) return;
+  staging_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kStagingBytes)));
+  if (!staging_) return;
+  const int fl = ::fcntl(fd_, F_GETFL);
+  if (fl < 0 || ::fcntl(fd_, F_SETFL, fl | O_DIRECT) != 0) return;
+  direct_ = started_direct_ = true;
+  base_ = 0;  // O_TRUNC: the file starts empty
+  window_start_ = Clock::now();
+}
+
+bool FileWriter::set_direct_flag(bool on) {
+  const int fl = ::fcntl(fd_, F_GETFL);
+  return fl >= 0 && ::fcntl(fd_, F_SETFL, on ? (fl | O_DIRECT) : (fl & ~O_DIRECT)) == 0;
+}
+
+void FileWriter::clear_direct_flag() {
+  if (!set_direct_flag(false)) throw Error(ErrorCode::kIo, "cannot turn off direct I/O for " + path_ + ": " + std::strerror(errno));
+}
+
+// From here on through the page cache: what is staged goes out at its offset first.
+void FileWriter::leave_direct() {
+  if (!direct_) return;
+  direct_ = false;
+  clear_direct_flag();
+  pwrite_all(staging_.get(), staged_, base_);
+  continue_after_staged();
+}
+
+// The staged bytes are in the file: plain write(2) calls go on after them.
+void FileWriter::continue_after_staged() {
+  base_ += staged_;
+  staged_ = visible_ = 0;
+  if (::lseek(fd_, static_cast<off_t>(base_), SEEK_SET) < 0) {
+    throw Error(ErrorCode::kIo, "cannot seek in " + path_ + ": " + std::strerror(errno));
+  }
+}
+
+void FileWriter::write_all(const char* p, std::size_t n) {
+  while (direct_ && n > 0) {
+    const std::size_t take = std::min(n, kStagingBytes - staged_);
+    std::memcpy(staging_.get() + staged_, p, take);
+    staged_ += take;
+    p += take;
+    n -= take;
+    if (staged_ == kStagingBytes) write_staged_blocks(kStagingBytes);
+  }
+  if (n > 0) write_through(p, n);
+}
+
+void FileWriter::flush() {
+  if (!direct_ || staged_ == visible_) return;
+  const std::size_t whole = staged_ / kAlign * kAlign;
+  if (whole > 0) write_staged_blocks(whole);
+  if (!direct_ || staged_ == 0) return;
+  clear_direct_flag();
+  direct_ = false;
+  pwrite_all(staging_.get(), staged_, base_);
+  visible_ = staged_;
+  direct_ = set_direct_flag(true);
+  if (!direct_) continue_after_staged();
+}
+
+// Writes the first n bytes of staging_ (whole blocks) directly and keeps the rest staged. Falls back to
+// the page cache when a direct write is refused, and when the device is what the run waits on.
+void FileWriter::write_staged_blocks(std::size_t n) {
+  const auto t0 = Clock::now();
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::pwrite(fd_, staging_.get() + done, n - done, static_cast<off_t>(base_ + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno != EINVAL) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
+    if (w <= 0 || static_cast<std::size_t>(w) % kAlign != 0) {  // refused, or short of a block boundary
+      if (w > 0) done += static_cast<std::size_t>(w);
+      break;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  std::memmove(staging_.get(), staging_.get() + done, staged_ - done);
+  base_ += done;
+  staged_ -= done;
+  visible_ = visible_ > done ? visible_ - done : 0;
+  if (done < n) return leave_direct();
+  judge(Clock::now() - t0, n);
+}
+
+void FileWriter::judge(Clock::duration waited, std::size_t bytes) {
+  waited_ += waited;
+  window_bytes_ += bytes;
+  if (window_bytes_ < limits_.window_bytes) return;
+  const auto now = Clock::now();
+  const bool device_bound = waited_.count() >= limits_.device_bound_share * static_cast<double>((now - window_start_).count());
+  window_start_ = now;
+  window_bytes_ = 0;
+  waited_ = {};
+  if (device_bound) leave_direct();
+}
+
+void FileWriter::pwrite_all(const char* p, std::size_t n, std::uint64_t offset) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
+    }
+    p += w;
+    offset += static_cast<std::uint64_t>(w);
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void FileWriter::write_through(const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd_, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void FileWriter::close() {
+  flush();
+  direct_ = false;
+  if (owns_ && fd_ >= 0) {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw Error(ErrorCode::kIo, "cannot close " + path_ + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace dnslens
