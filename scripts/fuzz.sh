@@ -40,7 +40,7 @@ DETECT=(src/pipeline/record_processor.cpp src/parse/query_log_parser.cpp src/enr
   src/enrich/registered_domain/punycode.cpp src/enrich/interesting_domains/interesting_domains.cpp
   src/enrich/threat_intel/threat_intel.cpp src/enrich/threat_intel/ip_address.cpp src/enrich/threat_intel/feed_loader.cpp
   src/enrich/dns_firewall/firewall_evaluator.cpp src/enrich/dns_firewall/firewall_policy.cpp
-  src/sinks/jsonl/partitioned_writer.cpp src/sinks/output_sink.cpp "${IO[@]}" $(ls src/detect/*/*.cpp)
+  src/sinks/jsonl/partitioned_writer.cpp src/sinks/output_sink.cpp src/sinks/file_writer.cpp "${IO[@]}" $(ls src/detect/*/*.cpp)
   build/generated/dga_default_model.cpp build/generated/benign_noise_default.cpp $(ls src/store/*.cpp)
   $(ls src/enrich/geoip/*.cpp))
 DUCKDB_DIR=.deps/duckdb-1.4.4

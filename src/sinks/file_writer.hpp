@@ -39,8 +39,8 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
 
   void write_all(const char* p, std::size_t n);
-  // Makes everything written so far visible in the file (the pipeline calls it whenever it would wait,
-  // so a live stream's output appears as it comes).
+  // Makes everything written so far visible in the file (the pipeline calls it when no job has come
+  // for 100 ms, so a live stream's output appears as it comes).
   void flush();
   // Flushes and closes the file; throws Error(kIo) when either fails.
   void close();
