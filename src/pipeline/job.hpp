@@ -81,6 +81,8 @@ struct Job {
   std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
 
   std::string output;
+  std::size_t output_start = 0;  // the enriched lines begin here; the bytes before are headroom (see
+                                 // RecordProcessor::set_block_aligned_output)
   std::vector<PartitionSlice> partitions;
   std::size_t partitions_used = 0;
   std::vector<DeadLetter> dead;
@@ -91,6 +93,7 @@ struct Job {
 
   void reset_results() {
     output.clear();
+    output_start = 0;
     partitions_used = 0;
     dead.clear();
     matches.clear();

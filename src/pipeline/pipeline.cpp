@@ -59,8 +59,9 @@ class Writer {
         const PartitionSlice& s = job.partitions[i];
         partitioned_->write(s.key, std::string_view(job.output).substr(s.offset, s.length));
       }
-    } else if (sink_ && !job.output.empty()) {
-      sink_->write(job.output);
+    } else if (sink_ && job.output.size() > job.output_start) {
+      sink_->write_with_headroom(job.output.data() + job.output_start, job.output.size() - job.output_start,
+                                 job.output_start);
     }
     for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
     if (notifier_) {
@@ -333,6 +334,8 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
       owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
                                                         notifier != nullptr, &summary.sources));
       owned.back()->set_json_output(partitioned || config.output != "none");
+      owned.back()->set_block_aligned_output(threads == 1 && !partitioned && config.output != "none" &&
+                                             config.output != "-" && config.output_compression == Compression::kNone);
       if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
       if (observers) owned.back()->set_observer(observers(i));
       processors.push_back(owned.back().get());

@@ -347,6 +347,7 @@ void RecordProcessor::process(Job& job) {
   char key_buf[256];
   std::string_view current_key;
   job.output.reserve(job.size + job.size / 2);
+  if (block_aligned_output_ && json_output_) begin_block_aligned(job);
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl) nl = end;
@@ -400,7 +401,22 @@ void RecordProcessor::process(Job& job) {
     ++line_no;
   }
   job.line_count = line_no;
+  output_total_ += job.output.size() - job.output_start;
   if (store_ != nullptr) store_->append(*store_rows_);
+}
+
+// The output file holds output_total_ bytes, so its partial last block has output_total_ % kBlock of
+// them. The job's first line goes right after that many bytes of headroom that begin on a block
+// boundary; the reservation is generous so appending lines does not move the buffer (if it does, the
+// writer notices the lost alignment and copies instead).
+void RecordProcessor::begin_block_aligned(Job& job) const {
+  constexpr std::size_t kBlock = 4096;
+  job.output.reserve(2 * job.size + 2 * kBlock);
+  const std::size_t carry = output_total_ % kBlock;
+  const auto address = reinterpret_cast<std::uintptr_t>(job.output.data());
+  const std::size_t to_boundary = (kBlock - address % kBlock) % kBlock;
+  job.output.resize(to_boundary + carry);
+  job.output_start = job.output.size();
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {

@@ -84,11 +84,17 @@ class RecordProcessor {
   // Without JSON output (run -o none) the records are enriched for the store, the detectors and the
   // notifiers only, and no enriched line is built.
   void set_json_output(bool on) { json_output_ = on; }
+  // The only worker of a run writing one plain file: each job's lines start at an address that lets
+  // the output file's direct writer take them in place (FileWriter::write_in_place), with the previous
+  // job's partial last block copied into the headroom in front. Only one worker knows the running
+  // output length, so with several this stays off.
+  void set_block_aligned_output(bool on) { block_aligned_output_ = on; }
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
   EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
 
  private:
+  void begin_block_aligned(Job& job) const;
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
   void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
   void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatHit& hit);
@@ -106,6 +112,8 @@ class RecordProcessor {
   bool partitioned_;
   bool notify_matches_;
   bool json_output_ = true;
+  bool block_aligned_output_ = false;
+  std::uint64_t output_total_ = 0;  // enriched bytes of all jobs so far (block-aligned output)
   const std::vector<std::string>* source_names_;
   RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;

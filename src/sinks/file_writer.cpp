@@ -103,27 +103,60 @@ void FileWriter::flush() {
   if (!direct_) continue_after_staged();
 }
 
-// Writes the first n bytes of staging_ (whole blocks) directly and keeps the rest staged. Falls back to
-// the page cache when a direct write is refused, and when the device is what the run waits on.
-void FileWriter::write_staged_blocks(std::size_t n) {
+// Writes whole blocks from src at base_ directly; returns how many bytes went out, fewer than n when a
+// direct write was refused or came back short of a block boundary.
+std::size_t FileWriter::pwrite_blocks(const char* src, std::size_t n, Clock::duration& waited) {
   const auto t0 = Clock::now();
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t w = ::pwrite(fd_, staging_.get() + done, n - done, static_cast<off_t>(base_ + done));
+    const ssize_t w = ::pwrite(fd_, src + done, n - done, static_cast<off_t>(base_ + done));
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno != EINVAL) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
-    if (w <= 0 || static_cast<std::size_t>(w) % kAlign != 0) {  // refused, or short of a block boundary
+    if (w <= 0 || static_cast<std::size_t>(w) % kAlign != 0) {
       if (w > 0) done += static_cast<std::size_t>(w);
       break;
     }
     done += static_cast<std::size_t>(w);
   }
+  waited = Clock::now() - t0;
+  return done;
+}
+
+// Writes the first n bytes of staging_ (whole blocks) directly and keeps the rest staged. Falls back to
+// the page cache when a direct write is refused, and when the device is what the run waits on.
+void FileWriter::write_staged_blocks(std::size_t n) {
+  Clock::duration waited{};
+  const std::size_t done = pwrite_blocks(staging_.get(), n, waited);
   std::memmove(staging_.get(), staging_.get() + done, staged_ - done);
   base_ += done;
   staged_ -= done;
   visible_ = visible_ > done ? visible_ - done : 0;
   if (done < n) return leave_direct();
-  judge(Clock::now() - t0, n);
+  judge(waited, n);
+}
+
+void FileWriter::write_in_place(char* p, std::size_t n, std::size_t headroom) {
+  if (direct_ && staged_ > headroom) write_staged_blocks(staged_ / kAlign * kAlign);  // back to a partial block
+  if (!direct_ || staged_ > headroom || staged_ + n < kAlign ||
+      (reinterpret_cast<std::uintptr_t>(p) - staged_) % kAlign != 0) {
+    return write_all(p, n);
+  }
+  char* const block = p - staged_;
+  std::memcpy(block, staging_.get(), staged_);
+  const std::size_t total = staged_ + n;
+  const std::size_t whole = total / kAlign * kAlign;
+  Clock::duration waited{};
+  const std::size_t done = pwrite_blocks(block, whole, waited);
+  base_ += done;
+  staged_ = visible_ = 0;
+  if (done < whole) {
+    leave_direct();
+    return write_through(block + done, total - done);
+  }
+  in_place_bytes_ += whole;
+  staged_ = total - whole;
+  std::memcpy(staging_.get(), block + whole, staged_);
+  judge(waited, whole);
 }
 
 void FileWriter::judge(Clock::duration waited, std::size_t bytes) {

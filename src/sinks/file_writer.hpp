@@ -39,6 +39,10 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
 
   void write_all(const char* p, std::size_t n);
+  // write_all for a caller that left `headroom` writable bytes in front of p. When the staged partial
+  // block fits there and lands on a block boundary, it is copied in front and the whole blocks are
+  // written straight from the caller's buffer (no copy into staging); otherwise this is write_all.
+  void write_in_place(char* p, std::size_t n, std::size_t headroom);
   // Makes everything written so far visible in the file (the pipeline calls it when no job has come
   // for 100 ms, so a live stream's output appears as it comes).
   void flush();
@@ -46,6 +50,8 @@ class FileWriter {
   void close();
   // Whether writes currently bypass the page cache.
   [[nodiscard]] bool direct() const { return direct_; }
+  // Bytes written directly from callers' buffers by write_in_place.
+  [[nodiscard]] std::uint64_t in_place_bytes() const { return in_place_bytes_; }
   // Whether this file started with direct writes (and, unlike direct(), stays so after falling back).
   [[nodiscard]] bool started_direct() const { return started_direct_; }
 
@@ -63,6 +69,7 @@ class FileWriter {
   [[nodiscard]] bool set_direct_flag(bool on);
   void clear_direct_flag();
   void write_staged_blocks(std::size_t n);
+  std::size_t pwrite_blocks(const char* src, std::size_t n, Clock::duration& waited);
   void pwrite_all(const char* p, std::size_t n, std::uint64_t offset);
   void write_through(const char* p, std::size_t n);
   void judge(Clock::duration waited, std::size_t bytes);
@@ -80,6 +87,7 @@ class FileWriter {
   std::size_t window_bytes_ = 0;  // written directly in the current judging window
   Clock::time_point window_start_{};
   Clock::duration waited_{};      // in direct writes during the window
+  std::uint64_t in_place_bytes_ = 0;
 };
 
 }  // namespace dnslens

@@ -16,6 +16,9 @@ class PlainSink final : public OutputSink {
  public:
   PlainSink(const std::string& path, OpenMode mode, WriteHint hint) : fd_(path, mode, hint) {}
   void write(std::string_view bytes) override { fd_.write_all(bytes.data(), bytes.size()); }
+  void write_with_headroom(char* bytes, std::size_t size, std::size_t headroom) override {
+    fd_.write_in_place(bytes, size, headroom);
+  }
   void flush() override { fd_.flush(); }
   void finish() override { fd_.close(); }
 

@@ -63,6 +63,12 @@ TEST(Outputs, DirectoriesCompressionStdinAndThreadsAgree) {
   std::string c_plain = w.read("c.jsonl.gz");
   ASSERT_EQ(std::system(("gzip -dc " + w.file("c.jsonl.gz") + " > " + w.file("c.jsonl")).c_str()), 0);
   EXPECT_EQ(w.read("c.jsonl"), w.read("b.jsonl"));
+  // One worker writing a plain file takes the in-place direct path (each job's lines continue the
+  // previous job's last block): byte for byte what two workers wrote.
+  auto d = run_dnslens(w, "run flat.jsonl.zst -o d.jsonl -j 1 -q");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  ASSERT_GT(w.read("d.jsonl").size(), std::size_t{8} << 20) << "more than one staging buffer of output";
+  EXPECT_TRUE(w.read("d.jsonl") == w.read("b.jsonl"));
 }
 
 TEST(Outputs, PartitionedOutputInTheS3Layout) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -100,6 +101,42 @@ TEST_F(FileWriterTest, FlushMakesEveryByteVisibleWhileTheFileStaysOpen) {
   w.write_all(last.data(), last.size());
   w.close();
   EXPECT_TRUE(read_all(out) == expected + last);
+}
+
+// As the pipeline's single worker hands them over: each job's bytes start after headroom that begins on
+// a block boundary and holds the file's partial last block. Jobs whose headroom is off (a moved buffer)
+// are copied instead, and the ones after them go in place again. Flushes come in between.
+TEST_F(FileWriterTest, JobsWithHeadroomAreWrittenInPlace) {
+  constexpr std::size_t kBlock = 4096;
+  const std::string out = path("in-place.jsonl");
+  FileWriter w(out, OpenMode::kTruncate, WriteHint::kBulk);
+  const bool direct = w.direct();
+  std::unique_ptr<char, decltype(&std::free)> buf(static_cast<char*>(std::aligned_alloc(kBlock, 32 << 20)), &std::free);
+  std::string expected;
+  const std::vector<std::size_t> sizes = {100, 5000, 3 << 20, 4096, 1, 9 << 20, 777, 2 << 20, 4095, 12345};
+  std::size_t in_place_jobs = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const std::size_t carry = expected.size() % kBlock;
+    const bool misplaced = i == 3 || i == 7;  // headroom that does not end where the carry would start
+    const std::size_t headroom = carry + (misplaced ? 8 : 0);
+    const std::string piece = pattern(sizes[i], 60 + static_cast<unsigned>(i));
+    std::memcpy(buf.get() + headroom, piece.data(), piece.size());
+    const std::uint64_t before = w.in_place_bytes();
+    w.write_in_place(buf.get() + headroom, piece.size(), headroom);
+    expected += piece;
+    if (w.in_place_bytes() > before) ++in_place_jobs;
+    if (misplaced) {
+      EXPECT_EQ(w.in_place_bytes(), before) << "job " << i << " had its headroom off the boundary";
+    }
+    if (i % 3 == 2) w.flush();
+  }
+  if (direct) {
+    EXPECT_GE(in_place_jobs, 5u);
+  }
+  w.close();
+  const std::string got = read_all(out);
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
 }
 
 TEST_F(FileWriterTest, OutputsShorterThanABlockAndEmptyOutputsAreWritten) {
