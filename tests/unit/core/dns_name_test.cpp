@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace dnslens {
@@ -40,6 +41,50 @@ TEST(NormalizeName, FlagsBadSyntax) {
   EXPECT_FALSE(valid);
   norm(std::string(63, 'a') + ".com", &valid);
   EXPECT_TRUE(valid);
+}
+
+// The label check against its definition (labels of 1..63 bytes, split at every dot) on seeded random
+// names of dots and letters, 1 to 130 bytes, given with and without the root's trailing dot.
+TEST(NormalizeName, LabelCheckAgreesWithItsDefinition) {
+  auto reference = [](const std::string& name) {
+    std::size_t start = 0;
+    for (std::size_t k = 0; k <= name.size(); ++k) {
+      if (k == name.size() || name[k] == '.') {
+        if (k - start == 0 || k - start > 63) return false;
+        start = k + 1;
+      }
+    }
+    return true;
+  };
+  std::mt19937 rng(2026);
+  std::size_t valid_seen = 0, invalid_seen = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::size_t len = 1 + rng() % 130;
+    const unsigned dot_per_mille = rng() % 4 == 0 ? 2 : 1 + rng() % 300;  // some names with few or no dots
+    std::string name(len, 'a');
+    for (auto& c : name) {
+      if (rng() % 1000 < dot_per_mille) c = '.';
+      else c = static_cast<char>('a' + rng() % 26);
+    }
+    const std::string logged = name + (rng() % 2 ? "." : "");
+    bool valid = false;
+    const std::string text = norm(logged, &valid);
+    ASSERT_EQ(text, logged.back() == '.' ? logged.substr(0, logged.size() - 1) : logged);
+    const bool expected = !text.empty() && reference(text);
+    ASSERT_EQ(valid, expected) << "'" << name << "'";
+    (expected ? valid_seen : invalid_seen) += 1;
+  }
+  EXPECT_GT(valid_seen, 10000u);
+  EXPECT_GT(invalid_seen, 10000u);
+  bool valid = false;
+  norm(std::string(64, 'a'), &valid);  // one label of 64 bytes
+  EXPECT_FALSE(valid);
+  norm(std::string(31, 'a') + "." + std::string(32, 'b'), &valid);  // 64 bytes, two labels
+  EXPECT_TRUE(valid);
+  norm(std::string(63, 'a') + "." + std::string(63, 'b'), &valid);
+  EXPECT_TRUE(valid);
+  norm(std::string(64, 'a') + "." + std::string(63, 'b'), &valid);
+  EXPECT_FALSE(valid);
 }
 
 TEST(NormalizeName, HostileLengthIsBoundedAndInvalid) {
