@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "../test_padding.hpp"
 
 namespace dnslens {
@@ -88,6 +92,63 @@ TEST(QueryLogParser, KeepsOnlyTheFirstAnswersButCountsAll) {
   ASSERT_TRUE(r.outcome.ok);
   EXPECT_EQ(r.record.answer_count, QueryRecord::kMaxAnswers);
   EXPECT_EQ(r.record.answers_total, 40u);
+}
+
+// Route 53 writes answers compactly, in one key order; other producers may not. Every layout reads as the
+// same two answers.
+TEST(QueryLogParser, AnswersReadTheSameInEveryLayout) {
+  const std::string head = R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","answers":)";
+  const std::vector<std::string> layouts = {
+      R"([{"Rdata":"x.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}])",
+      R"([ {"Rdata": "x.example.net.", "Type": "CNAME", "Class": "IN"}, {"Rdata": "10.0.0.1", "Type": "A", "Class": "IN"} ] )",
+      R"([{"Type":"CNAME","Class":"IN","Rdata":"x.example.net."},{"Class":"IN","Rdata":"10.0.0.1","Type":"A"}])",
+      R"([{"Rdata":"x.example.net.","Type":"CNAME","Class":"IN","TTL":"60"},{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}])",
+      "[{\"Rdata\":\"x.example.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"},\n{\"Rdata\":\"10.0.0.1\",\"Type\":\"A\",\"Class\":\"IN\"}]",
+      R"([{"Rdata":"x.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}]    )",
+  };
+  for (const std::string& answers : layouts) {
+    for (const std::string& tail : {std::string("}"), std::string(R"(,"rcode":"NOERROR"})")}) {
+      ParseResult r(head + answers + tail);
+      ASSERT_TRUE(r.outcome.ok) << answers << tail << ": " << r.outcome.detail;
+      ASSERT_EQ(r.record.answer_count, 2u) << answers;
+      EXPECT_EQ(r.record.answers_total, 2u);
+      EXPECT_EQ(r.record.answers[0].rdata, "x.example.net.") << answers;
+      EXPECT_EQ(r.record.answers[0].type, "CNAME");
+      EXPECT_EQ(r.record.answers[0].klass, "IN");
+      EXPECT_EQ(r.record.answers[1].rdata, "10.0.0.1");
+      EXPECT_EQ(r.record.answers[1].type, "A");
+      EXPECT_EQ(r.record.answers[1].klass, "IN");
+      if (tail.size() > 1) {
+        EXPECT_EQ(r.record.rcode, "NOERROR");
+      }
+    }
+  }
+  ParseResult empty(head + "[]}");
+  ASSERT_TRUE(empty.outcome.ok);
+  EXPECT_EQ(empty.record.answers_total, 0u);
+  ParseResult null_answers(head + "null}");
+  ASSERT_TRUE(null_answers.outcome.ok);
+  EXPECT_EQ(null_answers.record.answers_total, 0u);
+}
+
+// Answers that look like Route 53's layout up to a point are bad records, for the right reason.
+TEST(QueryLogParser, BrokenAnswersAreBadRecords) {
+  const std::string head = R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","answers":)";
+  const std::vector<std::pair<std::string, BadReason>> cases = {
+      {R"([{"Rdata":1,"Type":"A","Class":"IN"}]})", BadReason::kWrongType},
+      // simdjson finds `]` where the next element should be: a value of the wrong type.
+      {R"([{"Rdata":"10.0.0.1","Type":"A","Class":"IN"},]})", BadReason::kWrongType},
+      {R"([{"Rdata":"10.0.0.1" "Type":"A","Class":"IN"}]})", BadReason::kMalformedJson},
+      {R"(["10.0.0.1"]})", BadReason::kWrongType},
+      {R"([{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}})", BadReason::kMalformedJson},
+      {R"([{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}]]})", BadReason::kMalformedJson},
+      {R"({"Rdata":"10.0.0.1","Type":"A","Class":"IN"}})", BadReason::kWrongType},
+  };
+  for (const auto& [answers, reason] : cases) {
+    ParseResult r(head + answers);
+    EXPECT_FALSE(r.outcome.ok) << answers;
+    EXPECT_EQ(r.outcome.reason, reason) << answers << ": " << r.outcome.detail;
+  }
 }
 
 }  // namespace
