@@ -1,6 +1,7 @@
 #pragma once
 // The file descriptor under every output sink. A bulk output to a regular file goes around the page
-// cache (O_DIRECT) through one aligned staging buffer: copying each output byte into freshly
+// cache (O_DIRECT), through one aligned staging buffer or, with write_in_place, straight from the
+// caller's buffer: copying each output byte into freshly
 // allocated page-cache pages cost the kernel as much CPU as parsing the input, and nothing reads the
 // run's output back soon. When the device cannot keep up (the writer waits on it nearly all the time,
 // as on a slow network volume), the rest of the file goes through the page cache as usual, so the run

@@ -17,8 +17,9 @@ class OutputSink {
   // Makes what the sink has written so far visible in its file. A compressed stream still holds back
   // what its compressor has not emitted yet.
   virtual void flush() = 0;
-  // bytes with `headroom` writable bytes in front of them that the sink may overwrite: a plain file
-  // written directly uses them to write the bytes in place (FileWriter::write_in_place).
+  // Writes `size` bytes at `bytes`. The `headroom` bytes in front of them are the caller's scratch and
+  // may be overwritten: a plain file written directly uses them to write in place
+  // (FileWriter::write_in_place); other sinks just write.
   virtual void write_with_headroom(char* bytes, std::size_t size, std::size_t /*headroom*/) { write({bytes, size}); }
   // Flushes and ends the compressed stream; the sink must not be written after this.
   virtual void finish() = 0;

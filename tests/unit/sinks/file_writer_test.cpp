@@ -80,7 +80,7 @@ TEST_F(FileWriterTest, BulkOutputHoldsEveryByteAcrossStagingBoundaries) {
 }
 
 // A live stream's output must show up while the run goes on: after flush() the file holds every byte
-// written so far, also a partial last block, which later direct writes write again in place.
+// written so far, also a partial last block, which later direct writes cover again at its offset.
 TEST_F(FileWriterTest, FlushMakesEveryByteVisibleWhileTheFileStaysOpen) {
   const std::string out = path("live.jsonl");
   FileWriter w(out, OpenMode::kTruncate, WriteHint::kBulk);
