@@ -346,8 +346,8 @@ void RecordProcessor::process(Job& job) {
   std::uint64_t line_no = 0;  // offset from the job's first line
   char key_buf[256];
   std::string_view current_key;
-  job.output.reserve(job.size + job.size / 2);
-  if (block_aligned_output_ && json_output_) begin_block_aligned(job);
+  if (block_aligned_output_ && json_output_) begin_block_aligned(job);  // reserves more, and aligns
+  else job.output.reserve(job.size + job.size / 2);
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl) nl = end;

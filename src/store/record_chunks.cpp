@@ -306,26 +306,20 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
       const idx_t need = open_.answers + r.answer_count;
       if (duckdb_list_vector_reserve(list, need) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: list reserve failed");
       entries[row_].length = r.answer_count;
-      duckdb_vector rdata = open_.answer_fields[0];
       std::array<std::uint8_t*, 2> code_data{};
-      std::array<std::uint64_t*, 2> code_validity{};
-      for (int f = 0; f < 2; ++f) {  // the child buffers move when the list grows
-        duckdb_vector v = open_.answer_fields[f + 1];
-        code_data[f] = static_cast<std::uint8_t*>(duckdb_vector_get_data(v));
+      std::array<std::uint64_t*, 3> child_validity{};  // Rdata, Type, Class
+      for (int f = 0; f < 3; ++f) {  // the child buffers move when the list grows
+        duckdb_vector v = open_.answer_fields[f];
+        if (f > 0) code_data[f - 1] = static_cast<std::uint8_t*>(duckdb_vector_get_data(v));
         duckdb_vector_ensure_validity_writable(v);
-        code_validity[f] = duckdb_vector_get_validity(v);
+        child_validity[f] = duckdb_vector_get_validity(v);
       }
       for (std::uint32_t a = 0; a < r.answer_count; ++a) {
         const idx_t at = open_.answers + a;
-        if (r.answers[a].rdata.empty()) {
-          duckdb_vector_ensure_validity_writable(rdata);
-          duckdb_validity_set_row_invalid(duckdb_vector_get_validity(rdata), at);
-        } else {
-          assign(rdata, at, r.answers[a].rdata);
-        }
+        text_to(open_.answer_fields[0], child_validity[0], at, r.answers[a].rdata);
         const int c[2] = {codes[a].first, codes[a].second};
         for (int f = 0; f < 2; ++f) {
-          if (c[f] < 0) duckdb_validity_set_row_invalid(code_validity[f], at);
+          if (c[f] < 0) duckdb_validity_set_row_invalid(child_validity[f + 1], at);
           else code_data[f][at] = static_cast<std::uint8_t>(c[f]);
         }
       }
