@@ -1,6 +1,8 @@
 #include "serve/dashboard.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 
@@ -27,15 +29,6 @@ constexpr FilterColumn kFilterColumns[] = {
     {"srcaddr", "srcaddr", &DashboardQuery::srcaddr},
 };
 
-// About 100 points per series, on a round bucket.
-std::int64_t bucket_seconds(std::int64_t range_ms) {
-  static constexpr std::int64_t kSteps[] = {60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800};
-  for (std::int64_t s : kSteps) {
-    if (range_ms / (s * 1000) <= 150) return s;
-  }
-  return 604800;
-}
-
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
   return s;
@@ -50,10 +43,34 @@ const PanelDef* find_panel(std::string_view id) {
 
 std::int64_t parse_time(const std::string& v, std::string_view name) {
   // Unix milliseconds, or ISO 8601.
-  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos && v.size() <= 15) return std::stoll(v);
-  auto ms = parse_iso8601_ms(v);
+  std::optional<std::int64_t> ms;
+  if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
+    if (v.size() <= 15) ms = std::stoll(v);
+  } else {
+    ms = parse_iso8601_ms(v);
+  }
   if (!ms) throw Error(ErrorCode::kUsage, fmt::format("'{}' is not a time (Unix milliseconds or ISO 8601): {}", name, v));
+  if (*ms < 0 || *ms > kMaxQueryTimeMs) {
+    throw Error(ErrorCode::kUsage, fmt::format("'{}' is outside 1970-01-01 to 9999-12-31: {}", name, v));
+  }
   return *ms;
+}
+
+std::size_t parse_limit(const std::string& v) {
+  std::size_t limit = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+  if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > kMaxRecordsLimit) {
+    throw Error(ErrorCode::kUsage, fmt::format("'limit' must be a whole number from 1 to {}", kMaxRecordsLimit));
+  }
+  return limit;
+}
+
+// A text value cut to kMaxCellBytes on a UTF-8 character boundary.
+std::string_view cell_text(std::string_view v) {
+  if (v.size() <= kMaxCellBytes) return v;
+  std::size_t n = kMaxCellBytes;
+  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+  return v.substr(0, n);
 }
 
 }  // namespace
@@ -71,7 +88,18 @@ std::string_view panel_chart_name(PanelChart c) {
   return "table";
 }
 
-std::string result_json(const DuckResult& r) {
+std::int64_t dashboard_bucket_seconds(std::int64_t range_ms) {
+  static constexpr std::int64_t kSteps[] = {60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800};
+  for (std::int64_t s : kSteps) {
+    if (range_ms / (s * 1000) <= kMaxBuckets) return s;
+  }
+  // Past a week a bucket (about three years): whole days, as many as keep to kMaxBuckets.
+  constexpr std::int64_t kDayMs = 86'400'000;
+  const std::int64_t days = (range_ms + kDayMs - 1) / kDayMs;
+  return (days + kMaxBuckets - 1) / kMaxBuckets * 86'400;
+}
+
+std::string result_json(const DuckResult& r, std::size_t max_bytes) {
   std::string out = "{\"columns\":[";
   for (std::size_t c = 0; c < r.columns(); ++c) {
     out += c ? ",\"" : "\"";
@@ -79,7 +107,12 @@ std::string result_json(const DuckResult& r) {
     out += '"';
   }
   out += "],\"rows\":[";
+  bool truncated = false;
   for (std::size_t row = 0; row < r.rows(); ++row) {
+    if (out.size() > max_bytes) {
+      truncated = true;
+      break;
+    }
     out += row ? ",[" : "[";
     for (std::size_t c = 0; c < r.columns(); ++c) {
       if (c) out += ',';
@@ -90,13 +123,13 @@ std::string result_json(const DuckResult& r) {
         out += *v;
       } else {
         out += '"';
-        append_json_escaped_bytes(out, *v);
+        append_json_escaped_bytes(out, cell_text(*v));
         out += '"';
       }
     }
     out += ']';
   }
-  out += "]}";
+  out += fmt::format("],\"truncated\":{}}}", truncated);
   return out;
 }
 
@@ -115,10 +148,7 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
     else if (k == "source") q.source = v;
     else if (k == "finding") q.finding = v;
     else if (k == "country") q.country = v;
-    else if (k == "limit") {
-      q.limit = static_cast<std::size_t>(std::stoul(v));
-      if (q.limit == 0 || q.limit > 10000) throw Error(ErrorCode::kUsage, "limit must be 1 to 10000");
-    }
+    else if (k == "limit") q.limit = parse_limit(v);
     // Anything else (the UI token, cache busters) is not a filter.
   }
   if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) throw Error(ErrorCode::kUsage, "'from' must be before 'to'");
@@ -169,12 +199,21 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
     if (!value.empty()) fwhere += fmt::format(" AND {} = {}", c.finding_column, sql_quote(value));
   }
   std::string body = std::string(panel.sql);
-  body = replace_all(body, "{bucket}", fmt::format("INTERVAL {} SECOND", bucket_seconds(r.to_ms - r.from_ms)));
+  body = replace_all(body, "{bucket}", fmt::format("to_seconds({}::BIGINT)", dashboard_bucket_seconds(r.to_ms - r.from_ms)));
   body = replace_all(body, "{from}", sql_timestamp_ms(r.from_ms));
   body = replace_all(body, "{to}", sql_timestamp_ms(r.to_ms));
   // A panel's own WITH joins the filter CTEs.
   const std::string ctes = fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
                                        kQueryTable, where, kFindingsTable, fwhere);
+  if (panel.chart == PanelChart::kLine) {
+    // Series come from the records (VPCs, sources): the largest kMaxSeries keep their own line and
+    // the rest are summed, so the rows stay within buckets x series.
+    return fmt::format(
+        "WITH {}, p AS MATERIALIZED ({}), top AS (SELECT series FROM p GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT {}) "
+        "SELECT t, CASE WHEN series IS NULL OR series IN (SELECT series FROM top) THEN series ELSE '(other)' END AS series, "
+        "sum(n)::BIGINT AS n FROM p GROUP BY ALL ORDER BY 1, 2",
+        ctes, body, kMaxSeries);
+  }
   if (body.starts_with("WITH ")) return "WITH " + ctes + ", " + body.substr(5);
   return "WITH " + ctes + " " + body;
 }
@@ -186,7 +225,7 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   const Range r = effective_range(conn, q);
   std::string head = fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},",
                                  panel->id, panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),
-                                 bucket_seconds(r.to_ms - r.from_ms));
+                                 dashboard_bucket_seconds(r.to_ms - r.from_ms));
   if (panel->chart == PanelChart::kMap && !(geo_ && geo_->has_country())) {
     return head + "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "
                   "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
@@ -239,10 +278,10 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     }
   }
   const std::string sql = fmt::format(
-      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, rcode, source, "
+      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {}) AS name, query_type AS type, rcode, source, "
       "srcaddr, vpc_id, registered_domain AS domain, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
       "threat_indicator AS threat FROM {} WHERE {} ORDER BY query_ts DESC, query_name LIMIT {}",
-      kQueryTable, where, q.limit);
+      kMaxCellBytes, kQueryTable, where, std::min(q.limit, kMaxRecordsLimit));
   DuckResult result = conn.query(sql);
   const std::string total = conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
   std::string body = result_json(result);

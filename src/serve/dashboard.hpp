@@ -36,6 +36,18 @@ struct PageDef {
 [[nodiscard]] const std::vector<PageDef>& dashboard_pages();
 [[nodiscard]] std::string_view panel_chart_name(PanelChart c);
 
+// Bounds on what one API response can hold, whatever the request asks: a time series has at most
+// kMaxBuckets points per series (the bucket widens instead) and kMaxSeries series (the others are
+// summed into "(other)"); /api/records returns at most kMaxRecordsLimit rows; no text value is
+// longer than kMaxCellBytes, and rows stop once a result passes kMaxResultBytes ("truncated": true).
+inline constexpr std::int64_t kMaxBuckets = 150;
+inline constexpr std::size_t kMaxSeries = 20;
+inline constexpr std::size_t kMaxRecordsLimit = 1000;
+inline constexpr std::size_t kMaxCellBytes = 1024;
+inline constexpr std::size_t kMaxResultBytes = 4u << 20;
+// The latest time a request may name: 9999-12-31T23:59:59.999Z.
+inline constexpr std::int64_t kMaxQueryTimeMs = 253'402'300'799'999;
+
 // What a request asks for; all optional. Times are Unix milliseconds.
 struct DashboardQuery {
   std::optional<std::int64_t> from_ms, to_ms;
@@ -43,10 +55,12 @@ struct DashboardQuery {
   // Drill-down: records of one registered domain, query name, source, answer country (an IPv4 answer
   // in it), or behind one finding.
   std::string domain, name, source, country, finding;
-  std::size_t limit = 200;
+  std::size_t limit = 200;  // 1 to kMaxRecordsLimit
 };
 
-// Parses the query string parameters of an API request; throws Error(kUsage) on bad values.
+// Parses the query string parameters of an API request; throws Error(kUsage) on bad values: a time
+// that is not Unix milliseconds or ISO 8601 from 1970 to 9999, 'from' not before 'to', a limit
+// outside 1 to kMaxRecordsLimit.
 [[nodiscard]] DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::string>& params);
 
 class Dashboard {
@@ -77,7 +91,10 @@ class Dashboard {
   const GeoDb* geo_;
 };
 
-// A result as {"columns":[...],"rows":[[...],...]} with numbers unquoted.
-[[nodiscard]] std::string result_json(const DuckResult& r);
+// A result as {"columns":[...],"rows":[[...],...],"truncated":bool} with numbers unquoted; text
+// values cut at kMaxCellBytes, rows left out once the JSON passes max_bytes.
+[[nodiscard]] std::string result_json(const DuckResult& r, std::size_t max_bytes = kMaxResultBytes);
+// The time-series bucket for a range: a round step giving at most kMaxBuckets buckets.
+[[nodiscard]] std::int64_t dashboard_bucket_seconds(std::int64_t range_ms);
 
 }  // namespace dnslens

@@ -85,7 +85,7 @@ std::vector<PanelDef> make_panels() {
        DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country"},
       {"fw_by_rule", "Alerted and blocked queries by rule group and domain list", PanelChart::kTable,
        "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, firewall_rule_action AS action, "
-       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC", ""},
+       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, rule_group LIMIT 50", ""},
       {"fw_by_source", "Alerted and blocked queries by instance and source address", PanelChart::kTable,
        "SELECT source, srcids.instance AS instance, srcaddr, firewall_rule_action AS action, count(*) AS queries FROM q "
        "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", "source"},
@@ -104,8 +104,8 @@ std::vector<PanelDef> make_panels() {
        "WHERE query_name_normalized IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50", "name"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
        "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS as_org, "
-       "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, query_name AS name, query_type AS type, "
-       "rcode, source, " DNSLENS_FIRST_ADDRESS " AS address, firewall_rule_action AS firewall, query_ts FROM q "
+       "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, 1024) AS name, "
+       "query_type AS type, rcode, source, " DNSLENS_FIRST_ADDRESS " AS address, firewall_rule_action AS firewall, query_ts FROM q "
        "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name", "name"},
       {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,
        // The AS's name is looked up once per AS (from one of its addresses), not once per answer.

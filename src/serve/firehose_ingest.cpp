@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -17,15 +18,47 @@ namespace dnslens {
 
 namespace {
 
+// A slice is whole lines, up to this many bytes or lines (a line longer than a slice is a slice).
+constexpr std::size_t kSliceBytes = 4 << 20;
+constexpr std::size_t kSliceLines = 16384;
+// Jobs kept between requests: a large request's slices are not held on to after it.
+constexpr std::size_t kKeptJobs = 2;
+
+// The end of the slice starting at begin: after its last whole line.
+std::size_t slice_end(std::string_view text, std::size_t begin) {
+  const std::size_t limit = std::min(text.size(), begin + kSliceBytes);
+  std::size_t pos = begin, lines = 0;
+  while (pos < limit && lines < kSliceLines) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    pos = nl == nullptr ? text.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+    ++lines;
+  }
+  return pos;
+}
+
 }  // namespace
+
+void FirehoseIngestConfig::validate() const {
+  if (max_decoded_bytes == 0 || max_lines == 0) {
+    throw Error(ErrorCode::kUsage, "a Firehose request must be allowed some decoded bytes and lines");
+  }
+  limits.validate();
+}
 
 FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
       processor_(enrichers, config.max_line_bytes, /*partitioned=*/false, /*notify_matches=*/config.notifier != nullptr),
       appender_(store.make_appender()) {
+  config_.validate();
+  // A record's own inflation is bounded by what the whole request may decode to; the request's
+  // total is checked once it is decoded.
+  if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
+    config_.limits.max_output_bytes = config_.max_decoded_bytes;
+  }
   processor_.set_store(appender_.get());
   processor_.set_observer(&newest_);
+  processor_.set_json_output(false);  // the store, the detectors and the notifier read the records, not JSON lines
 }
 
 FirehoseIngest::~FirehoseIngest() = default;
@@ -56,6 +89,16 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
     result.message = "the requestId must be 1 to 256 characters";
     return result;
   }
+  // Checked before the lock: a request past these would hold every other request up.
+  if (request.decoded.records.size() > config_.max_decoded_bytes || request.decoded.origin.size() > config_.max_lines) {
+    counters_.requests_bad.fetch_add(1, std::memory_order_relaxed);
+    result.status = IngestStatus::kBadRequest;
+    result.message = fmt::format("the request's records decode to {} bytes in {} lines: more than a Firehose request "
+                                 "holds (at most {} bytes, {} lines)",
+                                 request.decoded.records.size(), request.decoded.origin.size(), config_.max_decoded_bytes,
+                                 config_.max_lines);
+    return result;
+  }
   counters_.decoded_bytes.fetch_add(request.decoded.records.size(), std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
   std::string id = request.request_id;
@@ -75,13 +118,14 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   try {
     // A retry of a request that was committed (its 200 lost on the way back) is acknowledged again
     // and stored no second time. Requests go in one at a time, so the check cannot race.
-    DuckResult seen = conn.query(fmt::format("SELECT records, bad_records FROM {} WHERE request_id = {}",
+    DuckResult seen = conn.query(fmt::format("SELECT records, bad_records, dead_letters_dropped FROM {} WHERE request_id = {}",
                                              kIngestRequestsTable, sql_quote(request_id)));
     if (seen.rows() > 0) {
       counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
       result.status = IngestStatus::kDuplicate;
       result.records = static_cast<std::uint64_t>(seen.int64(0, 0));
       result.bad_records = static_cast<std::uint64_t>(seen.int64(1, 0));
+      result.dead_letters_dropped = static_cast<std::uint64_t>(seen.int64(2, 0));
       return result;
     }
   } catch (const Error& e) {
@@ -91,71 +135,110 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   }
 
   DecodedEnvelopes& decoded = request.decoded;
-  job_.reset_results();
-  job_.input.assign(decoded.records.begin(), decoded.records.end());
-  job_.size = decoded.records.size();
-  job_.input.resize(job_.size + simdjson::SIMDJSON_PADDING, '\0');
+  const std::string_view text = decoded.records;
+  const bool keep_jobs = detectors_ != nullptr || config_.notifier != nullptr;
   newest_.newest_ms = 0;
+  request_id_ = request_id;
+  dead_ = DeadLetterBudget{};
   const std::int64_t now = unix_now_ms();
-  const std::string received = sql_timestamp_ms(now);
-  std::string bookkeeping;
+  std::size_t slices = 0;
   try {
     appender_->begin();
-    processor_.process(job_);
     // What could not be used goes into dead_letters in the same transaction: the request is
-    // acknowledged as a whole, and nothing in it is lost.
-    std::string dead;
-    auto add_dead = [&](std::uint64_t record_index, std::uint64_t line, std::string_view reason, std::string_view detail,
-                        std::string_view raw, std::uint64_t raw_bytes) {
-      dead += dead.empty() ? fmt::format("INSERT INTO {} VALUES ", kDeadLettersTable) : ",";
-      dead += fmt::format("({}, {}, {}, {}, {}, {}, {})", received,
-                          sql_quote(fmt::format("firehose {} record {}", request_id, record_index)),
-                          line ? std::to_string(line) : std::string("NULL"), sql_quote(reason), sql_quote_or_null(detail),
-                          sql_quote(raw), raw_bytes);
-    };
-    for (const EnvelopeProblem& p : decoded.problems) add_dead(p.index, 0, "bad_envelope", p.reason, p.raw, p.raw.size());
-    for (const DeadLetter& d : job_.dead) {
-      const std::uint64_t record_index = d.line < decoded.origin.size() ? decoded.origin[d.line] : 0;
-      add_dead(record_index, d.line + 1, d.reason, d.detail, d.raw, d.raw_total);
+    // acknowledged as a whole, and nothing in it is lost unnoticed.
+    for (const EnvelopeProblem& p : decoded.problems) {
+      add_dead_letter({now, {}, 0, "bad_envelope", p.reason, p.raw, p.raw.size()}, p.index);
     }
-    result.records = job_.counters.records;
-    result.bad_records = decoded.problems.size() + job_.dead.size();
-    bookkeeping = fmt::format("INSERT INTO {} VALUES ({}, {}, {}, {}, {})", kIngestRequestsTable, sql_quote(request_id),
-                              received, sql_quote_or_null(source_arn), result.records, result.bad_records);
-    if (!dead.empty()) bookkeeping += ";\n" + dead;
-    appender_->commit(bookkeeping);
+    std::uint64_t first_line = 0;  // the slice's, in the request
+    for (std::size_t begin = 0; begin < text.size(); ++slices) {
+      const std::size_t end = slice_end(text, begin);
+      Job& job = slice_job(keep_jobs ? slices : 0);
+      job.reset_results();
+      job.input.assign(text.data() + begin, text.data() + end);
+      job.size = end - begin;
+      job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
+      processor_.process(job);
+      result.records += job.counters.records;
+      for (const DeadLetter& d : job.dead) {
+        const std::uint64_t line = first_line + d.line;
+        add_dead_letter({now, {}, line + 1, d.reason, d.detail, d.raw, d.raw_total},
+                        line < decoded.origin.size() ? decoded.origin[line] : 0);
+      }
+      result.bad_records += job.dead.size();
+      job.dead.clear();
+      first_line += job.line_count;
+      begin = end;
+    }
+    result.bad_records += decoded.problems.size();
+    result.dead_letters_dropped = dead_.dropped;
+    appender_->commit(fmt::format(
+        "INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
+        "VALUES ({}, {}, {}, {}, {}, {})",
+        kIngestRequestsTable, sql_quote(request_id), sql_timestamp_ms(now), sql_quote_or_null(source_arn), result.records,
+        result.bad_records, result.dead_letters_dropped));
   } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
     try {
       appender_->rollback();
     } catch (const Error&) {  // the transaction is gone with the failure
     }
+    jobs_.resize(std::min(jobs_.size(), kKeptJobs));
     counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
-    result.status = IngestStatus::kFailed;
-    result.message = e.what();
-    return result;
+    IngestResult failed;
+    failed.request_id = request_id;
+    failed.status = IngestStatus::kFailed;
+    failed.message = e.what();
+    return failed;
   }
   result.status = IngestStatus::kStored;
   counters_.requests_stored.fetch_add(1, std::memory_order_relaxed);
   counters_.records.fetch_add(result.records, std::memory_order_relaxed);
   counters_.bad_records.fetch_add(result.bad_records, std::memory_order_relaxed);
+  counters_.dead_letters_dropped.fetch_add(result.dead_letters_dropped, std::memory_order_relaxed);
   counters_.last_commit_ms.store(now, std::memory_order_relaxed);
   if (newest_.newest_ms > counters_.newest_record_ms.load(std::memory_order_relaxed)) {
     counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
   }
-  if (config_.notifier != nullptr) {
-    for (MatchEvent& m : job_.matches) {
-      m.json += ",\"firehose_request_id\":\"";
-      append_json_escaped_bytes(m.json, request_id);
-      const std::uint64_t record_index = m.line < decoded.origin.size() ? decoded.origin[m.line] : 0;
-      m.json += fmt::format("\",\"firehose_record\":{},\"line\":{}}}", record_index, m.line + 1);
-      config_.notifier->enqueue(std::move(m.json));
+  // Announcements and detection only for what is committed, slice after slice in input order.
+  std::uint64_t first_line = 0;
+  for (std::size_t i = 0; keep_jobs && i < slices; ++i) {
+    Job& job = *jobs_[i];
+    if (config_.notifier != nullptr) {
+      for (MatchEvent& m : job.matches) {
+        const std::uint64_t line = first_line + m.line;
+        m.json += ",\"firehose_request_id\":\"";
+        append_json_escaped_bytes(m.json, request_id);
+        const std::uint64_t record_index = line < decoded.origin.size() ? decoded.origin[line] : 0;
+        m.json += fmt::format("\",\"firehose_record\":{},\"line\":{}}}", record_index, line + 1);
+        config_.notifier->enqueue(std::move(m.json));
+      }
     }
+    if (detectors_ != nullptr) detectors_->consume(job.detection, std::string_view(job.input.data(), job.size));
+    first_line += job.line_count;
   }
-  if (detectors_ != nullptr) {
-    detectors_->consume(job_.detection, std::string_view(job_.input.data(), job_.size));
-    if (findings_ != nullptr) counters_.findings.store(findings_->size(), std::memory_order_relaxed);
+  if (detectors_ != nullptr && findings_ != nullptr) {
+    counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }
+  jobs_.resize(std::min(jobs_.size(), kKeptJobs));
   return result;
+}
+
+Job& FirehoseIngest::slice_job(std::size_t slice) {
+  while (jobs_.size() <= slice) jobs_.push_back(std::make_unique<Job>());
+  return *jobs_[slice];
+}
+
+void FirehoseIngest::add_dead_letter(const DeadLetterRow& row, std::uint64_t record_index) {
+  if (dead_.kept >= config_.max_dead_letters || dead_.raw_bytes + row.raw.size() > config_.max_dead_letter_bytes) {
+    ++dead_.dropped;
+    return;
+  }
+  ++dead_.kept;
+  dead_.raw_bytes += row.raw.size();
+  origin_.clear();
+  fmt::format_to(std::back_inserter(origin_), "firehose {} record {}", request_id_, record_index);
+  DeadLetterRow kept = row;
+  kept.origin = origin_;
+  appender_->append_dead_letter(kept);
 }
 
 void FirehoseIngest::replace_firewall(std::unique_ptr<FirewallEvaluator> next) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detect/engine/detector_set.hpp"
 #include "detect/findings/finding_store.hpp"
@@ -30,7 +31,8 @@ struct IngestResult {
   std::string request_id;
   std::string message;       // why, when not stored
   std::uint64_t records = 0;      // stored
-  std::uint64_t bad_records = 0;  // dead-lettered (stored in dead_letters)
+  std::uint64_t bad_records = 0;  // could not be used: kept in dead_letters, or only counted past the cap
+  std::uint64_t dead_letters_dropped = 0;  // of bad_records, those counted but not kept (past the cap)
 };
 
 // Monotonic counters for /metrics; read without the ingest lock.
@@ -41,18 +43,37 @@ struct IngestCounters {
   std::atomic<std::uint64_t> requests_failed{0};
   std::atomic<std::uint64_t> records{0};
   std::atomic<std::uint64_t> bad_records{0};
+  std::atomic<std::uint64_t> dead_letters_dropped{0};  // bad records past a request's cap: counted, not kept
   std::atomic<std::uint64_t> decoded_bytes{0};
   std::atomic<std::uint64_t> findings{0};
   std::atomic<std::int64_t> newest_record_ms{0};  // the latest query timestamp stored
   std::atomic<std::int64_t> last_commit_ms{0};    // wall clock of the last commit
 };
 
+// What one request may hold. Firehose sends at most 64 MiB per request (its largest buffer), so a
+// real request never comes near these; anything past them is refused before the ingest lock (lines,
+// decoded bytes) or only counted (dead letters), so one request cannot hold the others up for long.
+// 512 MiB of the shortest real query-log lines (about 300 bytes) is under 2M lines.
+inline constexpr std::size_t kMaxRequestDecodedBytes = 512ull << 20;
+inline constexpr std::size_t kMaxRequestLines = 2'000'000;
+// A thousand samples say what is wrong with a source; the rest of its bad records are counted.
+inline constexpr std::size_t kMaxRequestDeadLetters = 1000;
+inline constexpr std::size_t kMaxRequestDeadLetterBytes = 16ull << 20;  // their raw bytes, all together
+
 struct FirehoseIngestConfig {
   std::size_t max_line_bytes = 1 << 20;
   // Where interesting-domain and threat-intel matches are announced, once their request is committed
   // (a retried request announces nothing again). Null: no announcements.
   MatchNotifier* notifier = nullptr;
-  DecompressLimits limits;  // for gzip payloads inside records (CloudWatch Logs subscriptions)
+  // For gzip payloads inside records (CloudWatch Logs subscriptions); a record may not inflate past
+  // max_decoded_bytes whatever max_output_bytes says.
+  DecompressLimits limits;
+  std::size_t max_decoded_bytes = kMaxRequestDecodedBytes;  // the request's lines, all records together
+  std::size_t max_lines = kMaxRequestLines;
+  std::size_t max_dead_letters = kMaxRequestDeadLetters;  // kept with their raw bytes; the rest counted
+  std::size_t max_dead_letter_bytes = kMaxRequestDeadLetterBytes;
+
+  void validate() const;  // throws Error(kUsage)
 };
 
 // The newest query timestamp of a request, for the ingest lag.
@@ -91,6 +112,10 @@ class FirehoseIngest {
 
  private:
   IngestResult ingest_locked(std::string request_id, std::string_view source_arn, struct FirehoseRequest& request);
+  // The job for the slice-th part of a request (made the first time).
+  Job& slice_job(std::size_t slice);
+  // Keeps a dead letter while the request's cap allows, else counts it.
+  void add_dead_letter(const DeadLetterRow& row, std::uint64_t record_index);
 
   std::mutex mutex_;  // one request at a time goes into the store and the detectors
   StoreWriter& store_;
@@ -99,7 +124,16 @@ class FirehoseIngest {
   FirehoseIngestConfig config_;
   RecordProcessor processor_;
   std::unique_ptr<StoreAppender> appender_;
-  Job job_;
+  // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
+  // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
+  // announcements need its events afterwards; otherwise one job serves every slice.
+  std::vector<std::unique_ptr<Job>> jobs_;
+  struct DeadLetterBudget {
+    std::size_t kept = 0, raw_bytes = 0;
+    std::uint64_t dropped = 0;
+  } dead_;
+  std::string request_id_;  // of the request being stored
+  std::string origin_;      // reused for each kept dead letter's origin
   std::unique_ptr<FirewallEvaluator> firewall_;  // the policy in force once one was reloaded
   NewestRecord newest_;
   IngestCounters counters_;

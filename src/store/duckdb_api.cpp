@@ -177,6 +177,24 @@ void DuckAppender::check(duckdb_state state, std::string_view what) {
 }
 
 void DuckAppender::append(duckdb_data_chunk chunk) { check(duckdb_append_data_chunk(appender_, chunk), "appending to"); }
+
+void DuckAppender::append_text(std::string_view text) {
+  if (!storable_text(text)) {
+    repair_text(text, repaired_);
+    text = repaired_;
+  }
+  check(duckdb_append_varchar_length(appender_, text.data(), text.size()), "appending text to");
+}
+
+void DuckAppender::append_int64(std::int64_t value) { check(duckdb_append_int64(appender_, value), "appending to"); }
+
+void DuckAppender::append_timestamp_ms(std::int64_t unix_ms) {
+  check(duckdb_append_timestamp(appender_, duckdb_timestamp{unix_ms * 1000}), "appending a timestamp to");
+}
+
+void DuckAppender::append_null() { check(duckdb_append_null(appender_), "appending to"); }
+void DuckAppender::end_row() { check(duckdb_appender_end_row(appender_), "ending a row of"); }
+
 void DuckAppender::flush() { check(duckdb_appender_flush(appender_), "flushing"); }
 
 std::vector<duckdb_logical_type> DuckAppender::column_types() const {

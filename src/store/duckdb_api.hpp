@@ -83,6 +83,14 @@ class DuckAppender {
   DuckAppender& operator=(const DuckAppender&) = delete;
 
   void append(duckdb_data_chunk chunk);
+  // Row by row, a value per column in order, then end_row(): for tables that get a few rows per
+  // batch (dead letters), where building a chunk is not worth it. Text that is not storable is
+  // repaired first (store_text.hpp).
+  void append_text(std::string_view text);
+  void append_int64(std::int64_t value);
+  void append_timestamp_ms(std::int64_t unix_ms);
+  void append_null();
+  void end_row();
   void flush();   // makes what was appended part of the table (committed in auto-commit mode)
   [[nodiscard]] std::vector<duckdb_logical_type> column_types() const;  // caller destroys them
 
@@ -90,6 +98,7 @@ class DuckAppender {
   void check(duckdb_state state, std::string_view what);
   duckdb_appender appender_ = nullptr;
   std::string table_;
+  std::string repaired_;  // reused, so repairing text allocates only when it grows
 };
 
 // Owns a logical type.

@@ -260,10 +260,13 @@ std::string store_schema_sql(std::string_view data_table) {
       ");\n",
       kFindingsTable);
   // What dnslens serve took in: each acknowledged Firehose request (its id makes a retry a no-op)
-  // and each record it could not use, stored in the same transaction as the good records.
+  // and each record it could not use, stored in the same transaction as the good records. Past a
+  // request's cap its bad records are only counted (bad_records includes them, dead_letters_dropped
+  // says how many).
   sql += fmt::format(
       "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, records BIGINT, bad_records BIGINT\n"
+      "  request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, records BIGINT, bad_records BIGINT,\n"
+      "  dead_letters_dropped BIGINT DEFAULT 0\n"
       ");\n"
       "CREATE TABLE IF NOT EXISTS {} (\n"
       "  received_at TIMESTAMP, origin VARCHAR, line BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR, raw_bytes BIGINT\n"

@@ -152,8 +152,11 @@ inline constexpr std::string_view kFindingsTable = "findings";
 inline constexpr std::string_view kIngestRequestsTable = "ingest_requests";
 inline constexpr std::string_view kDeadLettersTable = "dead_letters";
 // 2: findings.run_id; ingest_requests and dead_letters. 3: route53query is a view over route53query_data.
-// 4: ENUM columns with an overflow column; matched.
-inline constexpr int kStoreSchemaVersion = 4;
+// 4: ENUM columns with an overflow column; matched. 5: ingest_requests.dead_letters_dropped.
+inline constexpr int kStoreSchemaVersion = 5;
+// The first version whose route53query_data is stored as this build stores it: newer steps only
+// add columns to the small tables, and never rewrite the records.
+inline constexpr int kStoreRecordsLayoutVersion = 4;
 
 // CREATE TABLE IF NOT EXISTS statements for every table (route53query_data, not the view); the
 // records' table under the name data_table.

@@ -47,6 +47,15 @@ void ensure_store_schema(DuckConnection& conn) {
                                                 "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
   }
   if (version == kStoreSchemaVersion) return;
+  // 4 -> 5 (and on the way up from older versions): a column on ingest_requests.
+  const std::string small_tables =
+      fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS dead_letters_dropped BIGINT DEFAULT 0;\n", kIngestRequestsTable);
+  const std::string stamp =
+      fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
+  if (version >= kStoreRecordsLayoutVersion) {
+    exec_in_transaction(conn, small_tables + stamp);
+    return;
+  }
   // Older stores are brought up to date in one transaction: a failure leaves them as they were. The
   // records are rewritten into a new route53query_data through the old table (schemas 1 and 2) or
   // the old view (schema 3), which both have route53query's columns.
@@ -71,7 +80,7 @@ void ensure_store_schema(DuckConnection& conn) {
   if (exists("duckdb_tables", kQueryDataTable)) sql += fmt::format("DROP TABLE {};\n", kQueryDataTable);
   sql += fmt::format("ALTER TABLE {} RENAME TO {};\n", next, kQueryDataTable);
   sql += query_view_sql() + ";\n";
-  sql += fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
+  sql += small_tables + stamp;
   exec_in_transaction(conn, sql);
 }
 
@@ -110,6 +119,22 @@ void StoreAppender::append(RecordChunks& rows) {
   stats_.append_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+void StoreAppender::append_dead_letter(const DeadLetterRow& row) {
+  begin();
+  if (!dead_) dead_ = std::make_unique<DuckAppender>(conn_, std::string(kDeadLettersTable));
+  DuckAppender& a = *dead_;
+  a.append_timestamp_ms(row.received_ms);
+  a.append_text(row.origin);
+  if (row.line != 0) a.append_int64(static_cast<std::int64_t>(row.line));
+  else a.append_null();
+  a.append_text(row.reason);
+  if (!row.detail.empty()) a.append_text(row.detail);
+  else a.append_null();
+  a.append_text(row.raw);
+  a.append_int64(static_cast<std::int64_t>(row.raw_bytes));
+  a.end_row();
+}
+
 void StoreAppender::commit(std::string_view also_sql) {
   if (!appender_ && also_sql.empty()) return;  // nothing appended since the last commit
   const auto start = std::chrono::steady_clock::now();
@@ -117,10 +142,15 @@ void StoreAppender::commit(std::string_view also_sql) {
   try {
     appender_->flush();
     appender_.reset();
+    if (dead_) {
+      dead_->flush();
+      dead_.reset();
+    }
     if (!also_sql.empty()) conn_.exec(also_sql);
     conn_.exec("COMMIT");
   } catch (const Error&) {
     appender_.reset();
+    dead_.reset();
     try {
       conn_.exec("ROLLBACK");
     } catch (const Error&) {  // a failed COMMIT has already ended the transaction
@@ -133,6 +163,7 @@ void StoreAppender::commit(std::string_view also_sql) {
 void StoreAppender::rollback() {
   if (!appender_) return;
   appender_.reset();
+  dead_.reset();
   conn_.exec("ROLLBACK");
 }
 

@@ -22,6 +22,15 @@ struct StoreStats {
   double checkpoint_seconds = 0;  // the final flush and CHECKPOINT
 };
 
+// A record that could not be used, as dead_letters keeps it.
+struct DeadLetterRow {
+  std::int64_t received_ms = 0;
+  std::string_view origin;  // where it came from ("firehose <request id> record <n>")
+  std::uint64_t line = 0;   // 1-based line in the decoded request; 0 when not about one line (NULL)
+  std::string_view reason, detail, raw;  // detail: empty is NULL
+  std::uint64_t raw_bytes = 0;           // the record's full length (raw may be cut short)
+};
+
 // One worker's connection into the store: its own transaction and appender, so workers load their
 // records in parallel (DuckDB writes each transaction's row groups independently and merges them at
 // commit). Records are not in input order in the table; query_ts orders them.
@@ -36,6 +45,9 @@ class StoreAppender {
 
   void begin();                     // opens the transaction (append() does it when needed)
   void append(RecordChunks& rows);  // then clears rows
+  // Into dead_letters, in the same transaction as the records (through DuckDB's appender: a request
+  // full of bad lines must not cost a statement, or a parsed VALUES list, per line).
+  void append_dead_letter(const DeadLetterRow& row);
   // Flushes, runs also_sql in the same transaction (bookkeeping that must land with the records or
   // not at all) and commits: the rows become visible. On failure everything is rolled back and the
   // error is thrown.
@@ -47,6 +59,7 @@ class StoreAppender {
  private:
   DuckConnection conn_;
   std::unique_ptr<DuckAppender> appender_;  // null once committed
+  std::unique_ptr<DuckAppender> dead_;      // dead_letters; made on the first dead letter of a batch
   StoreStats stats_;
 };
 

@@ -1,0 +1,102 @@
+#pragma once
+// Firehose request bodies, a store file in a fresh directory, and the process's peak memory, for
+// the serve tests.
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "enrich/registered_domain/public_suffix_list.hpp"
+
+namespace dnslens::testing {
+
+inline std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const auto n = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
+                   (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8) |
+                   static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
+  }
+  if (i < in.size()) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// {"requestId", "timestamp", "records":[{"data": base64(payload)}, ...]}
+inline std::string firehose_body(std::string_view request_id, const std::vector<std::string>& payloads) {
+  std::string body = fmt::format("{{\"requestId\":\"{}\",\"timestamp\":1700000000000,\"records\":[", request_id);
+  for (std::size_t i = 0; i < payloads.size(); ++i) body += fmt::format("{}{{\"data\":\"{}\"}}", i ? "," : "", base64(payloads[i]));
+  return body + "]}";
+}
+
+// A Route 53 Resolver query-log line; i varies the time (one a minute), the VPC and the source.
+inline std::string query_line(std::size_t i, std::size_t vpcs = 3) {
+  return fmt::format(R"({{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-{}",)"
+                     R"("query_timestamp":"{}","query_name":"host{}.example.com.","query_type":"A","query_class":"IN",)"
+                     R"("rcode":"NOERROR","answers":[],"srcaddr":"10.0.{}.{}","srcport":"5353","transport":"UDP",)"
+                     R"("srcids":{{"instance":"i-{:04}"}}}})",
+                     i % vpcs, fmt::format("2026-11-21T{:02}:{:02}:00Z", (i / 60) % 24, i % 60), i % 50, i / 256 % 256,
+                     i % 256, i % 40);
+}
+
+inline const PublicSuffixList& test_psl() {
+  static const PublicSuffixList p = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
+  return p;
+}
+
+// A directory of its own under the system's temporary directory, removed afterwards.
+struct ScratchDir {
+  std::filesystem::path path;
+  ScratchDir() {
+    path = std::filesystem::temp_directory_path() / fmt::format("dnslens-serve-test-{}-{}", ::getpid(), counter()++);
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  [[nodiscard]] std::string file(std::string_view name) const { return (path / name).string(); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+// The process's peak resident memory (VmHWM) in bytes; reset_peak_rss() brings the peak down to
+// what is resident now, so a later reading is the peak of what ran in between.
+inline std::uint64_t peak_rss() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+inline std::uint64_t current_rss() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+inline void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+}  // namespace dnslens::testing
