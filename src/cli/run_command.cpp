@@ -12,6 +12,7 @@
 #include "cli/detect_options.hpp"
 #include "cli/intel_options.hpp"
 #include "core/error.hpp"
+#include "core/stop_signal.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/output_sink.hpp"
@@ -81,6 +82,7 @@ int execute(RunOptions& o) {
   if (detection) detection->wire(enrichers);
   std::unique_ptr<StoreWriter> store;
   if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path, /*duckdb_threads=*/1);
+  install_stop_signal_handlers();
   RunSummary summary = run_pipeline(c, enrichers, notifier.get(), {}, detection ? detection->detectors.get() : nullptr,
                                     detection ? detection->store.get() : nullptr, store.get());
   reloader.stop();
@@ -97,6 +99,7 @@ int execute(RunOptions& o) {
     sink->write(summary.to_json());
     sink->finish();
   }
+  if (summary.stopped_by_signal != 0) return 128 + summary.stopped_by_signal;
   if (summary.files_failed > 0) return 3;
   if (o.fail_on_bad && summary.counters.bad_total() > 0) return 4;
   return 0;

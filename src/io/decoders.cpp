@@ -3,7 +3,9 @@
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,17 +21,25 @@ constexpr std::size_t kInputBufferSize = 256 * 1024;
 class BombGuard {
  public:
   BombGuard(const DecompressLimits& limits, std::string label) : limits_(limits), label_(std::move(label)) {}
-  void check(std::uint64_t in, std::uint64_t out) const {
+  // How many of the `produced` bytes that follow `before` may be served. Past a limit, the bytes up
+  // to it are still served and `error` is set for the next read, so the records before the limit
+  // are kept.
+  std::size_t admit(std::uint64_t in, std::uint64_t before, std::size_t produced, std::optional<Error>& error) const {
+    const std::uint64_t out = before + produced;
     if (limits_.max_output_bytes != 0 && out > limits_.max_output_bytes) {
-      throw Error(ErrorCode::kDecompressionBomb,
-                  fmt::format("{}: decompressed size exceeds the limit of {} bytes", label_, limits_.max_output_bytes));
+      error.emplace(ErrorCode::kDecompressionBomb,
+                    fmt::format("{}: decompressed size exceeds the limit of {} bytes; the rest of the input is not "
+                                "decoded", label_, limits_.max_output_bytes));
+      return before >= limits_.max_output_bytes ? 0 : static_cast<std::size_t>(limits_.max_output_bytes - before);
     }
     if (limits_.max_ratio > 0 && out > limits_.ratio_grace_bytes && in > 0 &&
         static_cast<double>(out) > limits_.max_ratio * static_cast<double>(in)) {
-      throw Error(ErrorCode::kDecompressionBomb,
-                  fmt::format("{}: compression ratio above {:.0f}:1 after {} bytes (decompression bomb?)", label_,
-                              limits_.max_ratio, out));
+      error.emplace(ErrorCode::kDecompressionBomb,
+                    fmt::format("{}: compression ratio above {:.0f}:1 after {} bytes (decompression bomb?)", label_,
+                                limits_.max_ratio, out));
+      return produced;
     }
+    return produced;
   }
   const std::string& label() const { return label_; }
 
@@ -37,6 +47,9 @@ class BombGuard {
   DecompressLimits limits_;
   std::string label_;
 };
+
+// A decoder that failed keeps failing: nothing after the damage or the limit is ever served.
+[[noreturn]] void throw_pending(const std::optional<Error>& pending) { throw *pending; }
 
 class GzipDecoder final : public ByteSource {
  public:
@@ -47,6 +60,7 @@ class GzipDecoder final : public ByteSource {
   }
 
   std::size_t read(char* dst, std::size_t capacity) override {
+    if (pending_error_) throw_pending(pending_error_);
     if (done_) return 0;
     capacity = std::min<std::size_t>(capacity, 1u << 30);
     while (true) {
@@ -60,19 +74,26 @@ class GzipDecoder final : public ByteSource {
       state_.next_out = reinterpret_cast<std::uint8_t*>(dst);
       state_.avail_out = static_cast<std::uint32_t>(capacity);
       int ret = isal_inflate(&state_);
-      if (ret < 0) {
-        throw Error(ErrorCode::kDecompress,
-                    fmt::format("{}: corrupt gzip data (isa-l error {}) after {} decompressed bytes", guard_.label(),
-                                ret, total_out_));
-      }
       std::size_t produced = capacity - state_.avail_out;
+      if (ret < 0) {
+        // What decoded before the damage is served first (a bad CRC comes after the whole member).
+        total_out_ += produced;
+        Error error(ErrorCode::kDecompress,
+                    fmt::format("{}: corrupt gzip data at compressed byte {} (isa-l error {}) after {} decompressed "
+                                "bytes; the rest of the input is not decoded",
+                                guard_.label(), inner_->raw_bytes_consumed() - state_.avail_in, ret, total_out_));
+        if (produced == 0) throw error;
+        pending_error_ = std::move(error);
+        return produced;
+      }
+      produced = guard_.admit(inner_->raw_bytes_consumed(), total_out_, produced, pending_error_);
       total_out_ += produced;
-      guard_.check(inner_->raw_bytes_consumed(), total_out_);
       if (state_.block_state == ISAL_BLOCK_FINISH) {
         member_finished_ = true;
         ++members_;
       }
       if (produced > 0) return produced;
+      if (pending_error_) throw_pending(pending_error_);  // 0 bytes would read as the end of the stream
       if (!member_finished_ && state_.avail_in == 0 && inner_eof_) {
         throw Error(ErrorCode::kDecompress,
                     fmt::format("{}: truncated gzip stream (member {} ended early after {} decompressed bytes)",
@@ -127,6 +148,7 @@ class GzipDecoder final : public ByteSource {
   bool member_finished_ = false;
   bool saw_padding_ = false;
   bool done_ = false;
+  std::optional<Error> pending_error_;
 };
 
 class ZstdDecoder final : public ByteSource {
@@ -141,6 +163,7 @@ class ZstdDecoder final : public ByteSource {
   ZstdDecoder& operator=(const ZstdDecoder&) = delete;
 
   std::size_t read(char* dst, std::size_t capacity) override {
+    if (pending_error_) throw_pending(pending_error_);
     while (true) {
       if (input_.pos == input_.size && !inner_eof_) {
         std::size_t n = inner_->read(in_.data(), in_.size());
@@ -154,16 +177,26 @@ class ZstdDecoder final : public ByteSource {
         }
         return 0;
       }
-      ZSTD_outBuffer out{dst, capacity, 0};
+      // An output buffer that holds a whole frame makes zstd decode it in one pass, and a damaged
+      // frame then reports nothing of what decoded before the damage; 1 MiB slices keep it streaming.
+      ZSTD_outBuffer out{dst, std::min<std::size_t>(capacity, 1u << 20), 0};
       std::size_t ret = ZSTD_decompressStream(ctx_, &out, &input_);
       if (ZSTD_isError(ret)) {
-        throw Error(ErrorCode::kDecompress,
-                    fmt::format("{}: corrupt zstd data ({})", guard_.label(), ZSTD_getErrorName(ret)));
+        total_out_ += out.pos;
+        Error error(ErrorCode::kDecompress,
+                    fmt::format("{}: corrupt zstd data at compressed byte {} ({}) after {} decompressed bytes; the "
+                                "rest of the input is not decoded",
+                                guard_.label(), inner_->raw_bytes_consumed() - (input_.size - input_.pos),
+                                ZSTD_getErrorName(ret), total_out_));
+        if (out.pos == 0) throw error;
+        pending_error_ = std::move(error);
+        return out.pos;
       }
       frame_open_ = ret != 0;
-      total_out_ += out.pos;
-      guard_.check(inner_->raw_bytes_consumed(), total_out_);
-      if (out.pos > 0) return out.pos;
+      const std::size_t produced = guard_.admit(inner_->raw_bytes_consumed(), total_out_, out.pos, pending_error_);
+      total_out_ += produced;
+      if (produced > 0) return produced;
+      if (pending_error_) throw_pending(pending_error_);
     }
   }
   std::uint64_t raw_bytes_consumed() const override { return inner_->raw_bytes_consumed(); }
@@ -177,6 +210,7 @@ class ZstdDecoder final : public ByteSource {
   std::uint64_t total_out_ = 0;
   bool inner_eof_ = false;
   bool frame_open_ = false;
+  std::optional<Error> pending_error_;
 };
 
 }  // namespace

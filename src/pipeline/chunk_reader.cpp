@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/stop_signal.hpp"
 #include "io/decoders.hpp"
 #include "sources/envelope_decoder.hpp"
 
@@ -19,8 +20,9 @@ namespace {
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 }
 
-ChunkReader::ChunkReader(const RunConfig& config, const std::vector<std::string>& sources, ReaderProgress& progress)
-    : config_(config), sources_(sources), progress_(progress), chunk_bytes_(config.chunk_bytes()) {
+ChunkReader::ChunkReader(const RunConfig& config, const std::vector<std::string>& sources,
+                         const std::vector<std::string>& problems, ReaderProgress& progress)
+    : config_(config), sources_(sources), problems_(problems), progress_(progress), chunk_bytes_(config.chunk_bytes()) {
   leftover_.reserve(chunk_bytes_);
 }
 
@@ -50,13 +52,20 @@ bool ChunkReader::open_next_source(Job& job) {
   live_ = path == "-" && ::fstat(STDIN_FILENO, &st) == 0 && !S_ISREG(st.st_mode);
   source_eof_ = false;
   try {
+    if (current_index_ < problems_.size() && !problems_[current_index_].empty()) {
+      throw Error(ErrorCode::kIo, problems_[current_index_]);
+    }
     OpenedInput opened = open_input(path, config_.limits);
-    raw_ = opened.raw;
+    // The source is owned before anything reads it, so raw_ (inside it) outlives any failure below.
     auto peekable = std::make_unique<PeekableSource>(std::move(opened.source));
+    PeekableSource& head = *peekable;
+    source_ = std::move(peekable);
+    raw_ = opened.raw;
+    // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first record.
+    if (head.peek(3, live_).starts_with("\xEF\xBB\xBF")) head.skip_peeked(3);
     InputFormat format = config_.format;
     // On a live pipe, the first line is enough to decide: waiting for 4 KiB could wait forever.
-    if (format == InputFormat::kAuto) format = sniff_input_format(peekable->peek(4096, live_));
-    source_ = std::move(peekable);
+    if (format == InputFormat::kAuto) format = sniff_input_format(head.peek(4096, live_));
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
       // Envelopes are decoded whole (bounded), then served as plain lines.
       std::string text;
@@ -115,6 +124,15 @@ bool ChunkReader::next(Job& job) {
   job.reset_results();
   job.seq = seq_++;
   while (true) {
+    if (stop_signal() != 0) {
+      // Stopped: what is in hand is dropped (it is not a whole line), and no input is opened again.
+      if (source_) {
+        leftover_.clear();
+        source_.reset();
+        raw_ = nullptr;
+      }
+      return false;
+    }
     if (!source_) {
       if (next_source_ >= sources_.size()) return false;
       if (!open_next_source(job)) return true;  // a pass-through job carrying the file error
@@ -132,7 +150,7 @@ bool ChunkReader::next(Job& job) {
     leftover_.clear();
     std::string failure;
     try {
-      while (!source_eof_ && filled < chunk_bytes_) {
+      while (!source_eof_ && filled < chunk_bytes_ && stop_signal() == 0) {
         const std::size_t want = chunk_bytes_ - filled;
         std::size_t n = read_some(job.input.data() + filled, want);
         if (n == 0) source_eof_ = true;
@@ -184,7 +202,9 @@ bool ChunkReader::next(Job& job) {
       }
       return true;
     }
-    if (source_eof_ && failure.empty()) cut = filled;  // a last line without newline is a line
+    const bool stopping = stop_signal() != 0;
+    // A last line without newline is a line, unless the input was cut short by a stop request.
+    if (source_eof_ && failure.empty() && !stopping) cut = filled;
     leftover_.assign(data + cut, data + filled);
     job.size = cut;
     std::memset(data + cut, 0, kPadding);
@@ -193,7 +213,7 @@ bool ChunkReader::next(Job& job) {
       if (!leftover_.empty()) emit_truncated_tail(job, failure);
       job.file_errors.push_back(failure);
       finish_source(false);
-    } else if (source_eof_ && cut == filled) {
+    } else if (source_eof_ && cut == filled && !stopping) {
       finish_source(true);
     }
     if (job.size == 0 && job.dead.empty() && job.file_errors.empty()) continue;

@@ -23,7 +23,9 @@ struct ReaderProgress {
 
 class ChunkReader {
  public:
-  ChunkReader(const RunConfig& config, const std::vector<std::string>& sources, ReaderProgress& progress);
+  // problems: one per source; a non-empty one is reported as that input's failure without opening it.
+  ChunkReader(const RunConfig& config, const std::vector<std::string>& sources, const std::vector<std::string>& problems,
+              ReaderProgress& progress);
   ~ChunkReader();
   // Fills job with the next unit of work; false when every input is done.
   [[nodiscard]] bool next(Job& job);
@@ -36,6 +38,7 @@ class ChunkReader {
 
   const RunConfig& config_;
   const std::vector<std::string>& sources_;
+  const std::vector<std::string>& problems_;
   ReaderProgress& progress_;
   std::size_t next_source_ = 0;
   std::uint32_t current_index_ = 0;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -17,6 +18,7 @@
 #include "core/bounded_queue.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
+#include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
 #include "sinks/output_sink.hpp"
@@ -316,11 +318,12 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   config.validate();
   RunSummary summary;
   auto start = Clock::now();
-  summary.sources = expand_inputs(config.inputs);
+  ExpandedInputs inputs = expand_inputs(config.inputs);
+  summary.sources = std::move(inputs.paths);
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   summary.threads = threads;
   ReaderProgress progress;
-  ChunkReader reader(config, summary.sources, progress);
+  ChunkReader reader(config, summary.sources, inputs.problems, progress);
   Writer writer(config, summary.sources, notifier, detectors, summary);
   std::vector<std::unique_ptr<StoreAppender>> appenders;
   const bool partitioned = !config.output_dir.empty();
@@ -380,6 +383,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     notifier->close();
     summary.notifier = notifier->stats();
   }
+  summary.stopped_by_signal = stop_signal();
   summary.files_ok = progress.files_ok.load();
   summary.files_failed = progress.files_failed.load();
   summary.raw_bytes = progress.raw_bytes_done.load();
@@ -438,6 +442,10 @@ std::string RunSummary::to_text() const {
                      notifier.batches_failed, notifier.retries);
   }
   for (const auto& e : file_errors) s += fmt::format("  error: {}\n", e);
+  if (stopped_by_signal != 0) {
+    s += fmt::format("  stopped       by {}: the input after the last whole line read was not taken; everything "
+                     "before it is written\n", stopped_by_signal == SIGINT ? "SIGINT" : stopped_by_signal == SIGTERM ? "SIGTERM" : "a signal");
+  }
   return s;
 }
 
@@ -483,13 +491,13 @@ std::string RunSummary::to_json() const {
       "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
-      "\"retries\":{}}},\"detection\":{},\"store\":{},\"errors\":{}}}\n",
+      "\"retries\":{}}},\"detection\":{},\"store\":{},\"errors\":{},\"stopped_by_signal\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
       counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld, dead_letters,
       elapsed_seconds,
       static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
       notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
-      notifier.retries, detect, store_json, errors);
+      notifier.retries, detect, store_json, errors, stopped_by_signal);
 }
 
 }  // namespace dnslens

@@ -36,6 +36,7 @@ struct RunSummary {
   double store_append_seconds = 0;         // time spent appending them, summed over the workers
   double store_checkpoint_seconds = 0;     // the final CHECKPOINT (after the pipeline)
   std::uint64_t store_repaired_strings = 0;
+  int stopped_by_signal = 0;               // SIGINT/SIGTERM ended the input early (0: read to the end)
 
   [[nodiscard]] std::string to_text() const;
   [[nodiscard]] std::string to_json() const;

@@ -1,7 +1,14 @@
 #include "pipeline/run_config.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 
@@ -22,25 +29,87 @@ void RunConfig::validate() const {
   limits.validate();
 }
 
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DirectoryId {
+  dev_t device;
+  ino_t inode;
+  bool operator==(const DirectoryId&) const = default;
+};
+
+class InputWalker {
+ public:
+  explicit InputWalker(ExpandedInputs& out) : out_(out) {}
+
+  void walk(const fs::path& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return fail(dir, fmt::format("cannot list: {}", std::strerror(errno)));
+    for (const auto& [id, first] : visited_) {
+      if (id == DirectoryId{st.st_dev, st.st_ino}) {
+        return fail(dir, fmt::format("directory already read as {} (a symbolic link loop or a second link to it)",
+                                     first.string()));
+      }
+    }
+    visited_.push_back({DirectoryId{st.st_dev, st.st_ino}, dir});
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec) return fail(dir, fmt::format("cannot list: {}", ec.message()));
+    std::vector<fs::path> entries;
+    for (; it != fs::directory_iterator(); it.increment(ec)) entries.push_back(it->path());
+    if (ec) fail(dir, fmt::format("listing stopped: {}", ec.message()));
+    std::sort(entries.begin(), entries.end());
+    for (const auto& entry : entries) visit(entry);
+  }
+
+ private:
+  void visit(const fs::path& entry) {
+    struct stat link {};
+    if (::lstat(entry.c_str(), &link) != 0) return fail(entry, std::strerror(errno));
+    struct stat st {};
+    if (::stat(entry.c_str(), &st) != 0) {
+      const int err = errno;
+      if (S_ISLNK(link.st_mode)) {
+        std::error_code ec;
+        const fs::path target = fs::read_symlink(entry, ec);
+        return fail(entry, err == ELOOP ? std::string("symbolic link loop")
+                                        : fmt::format("broken symbolic link to {}", ec ? "?" : target.string()));
+      }
+      return fail(entry, std::strerror(err));
+    }
+    if (S_ISDIR(st.st_mode)) return walk(entry);
+    if (S_ISREG(st.st_mode)) {
+      out_.paths.push_back(entry.string());
+      out_.problems.emplace_back();
+      return;
+    }
+    fail(entry, "not a regular file (a device, socket or named pipe) inside an input directory");
+  }
+
+  void fail(const fs::path& path, std::string problem) {
+    out_.paths.push_back(path.string());
+    out_.problems.push_back(fmt::format("{}: {}", path.string(), problem));
+  }
+
+  ExpandedInputs& out_;
+  std::vector<std::pair<DirectoryId, fs::path>> visited_;
+};
+
+}  // namespace
+
+ExpandedInputs expand_inputs(const std::vector<std::string>& inputs) {
+  ExpandedInputs expanded;
   for (const auto& input : inputs) {
     std::error_code ec;
     if (input != "-" && fs::is_directory(input, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec)) found.push_back(it->path().string());
-      }
-      if (ec) throw Error(ErrorCode::kIo, "cannot list " + input + ": " + ec.message());
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
+      InputWalker(expanded).walk(input);
     } else {
-      files.push_back(input);
+      expanded.paths.push_back(input);
+      expanded.problems.emplace_back();
     }
   }
-  return files;
+  return expanded;
 }
 
 }  // namespace dnslens

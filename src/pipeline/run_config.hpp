@@ -32,8 +32,17 @@ struct RunConfig {
   [[nodiscard]] std::size_t chunk_bytes() const { return std::max<std::size_t>(4u << 20, 2 * max_line_bytes + 4096); }
 };
 
-// Expands directories recursively (sorted, regular files only). Missing paths are kept so the
-// run reports them as unreadable rather than silently skipping them.
-[[nodiscard]] std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs);
+// The run's inputs after directories are expanded: every path is read in this order, except those
+// whose problem is set, which are reported as failed inputs with that problem.
+struct ExpandedInputs {
+  std::vector<std::string> paths;
+  std::vector<std::string> problems;  // one per path; empty: readable as far as listing can tell
+};
+
+// Expands directories recursively (sorted; files and symbolic links to files). Nothing in a
+// directory is skipped silently: an unreadable subdirectory, a broken or looping symbolic link, a
+// directory reached twice (through a link) and anything that is not a file become failed inputs.
+// Missing top-level paths are kept so the run reports them as unreadable.
+[[nodiscard]] ExpandedInputs expand_inputs(const std::vector<std::string>& inputs);
 
 }  // namespace dnslens

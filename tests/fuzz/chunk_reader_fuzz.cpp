@@ -1,0 +1,86 @@
+// Fuzz target: the run's input stage (codec detection, gzip and zstd decoding with their limits,
+// envelope detection and decoding, line cutting) on hostile files. The first byte picks the input
+// format, the decompression limits and whether the rest is gzipped first (so the line logic is
+// reached through the decoder too). Every job must hold whole lines inside its buffer, followed by
+// zeroed padding, and an input must end as ok or failed exactly once.
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "pipeline/chunk_reader.hpp"
+#include "pipeline/job.hpp"
+#include "pipeline/run_config.hpp"
+
+namespace {
+
+std::string gzip(const std::uint8_t* data, std::size_t size) {
+  z_stream s{};
+  deflateInit2(&s, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&s, size) + 64, '\0');
+  s.next_in = const_cast<Bytef*>(data);
+  s.avail_in = static_cast<uInt>(size);
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  deflate(&s, Z_FINISH);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::uint8_t mode = data[0];
+  std::string content = (mode & 0x10) ? gzip(data + 1, size - 1) : std::string(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if ((mode & 0x60) == 0x60 && content.size() > 8) content.resize(content.size() / 2);  // truncated archive
+
+  // A memory file, so each input is a real file descriptor without touching the disk.
+  const int fd = ::memfd_create("chunk-reader-fuzz", MFD_CLOEXEC);
+  if (fd < 0) return 0;
+  if (!content.empty() && ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    ::close(fd);
+    return 0;
+  }
+  dnslens::RunConfig config;
+  const dnslens::InputFormat formats[] = {dnslens::InputFormat::kAuto, dnslens::InputFormat::kJsonLines,
+                                          dnslens::InputFormat::kCloudWatch, dnslens::InputFormat::kFirehose};
+  config.format = formats[mode & 3];
+  config.max_line_bytes = 1024;
+  config.max_envelope_bytes = 1 << 20;
+  config.limits.max_output_bytes = (mode & 4) ? 1000 : (8u << 20);
+  config.limits.max_ratio = (mode & 8) ? 3.0 : 100.0;
+  config.limits.ratio_grace_bytes = (mode & 8) ? 64 : (16u << 20);
+  const std::vector<std::string> sources = {"/proc/self/fd/" + std::to_string(fd), "/nonexistent/input"};
+  const std::vector<std::string> problems = {"", ""};
+  dnslens::ReaderProgress progress;
+  {
+    dnslens::ChunkReader reader(config, sources, problems, progress);
+    dnslens::Job job;
+    std::size_t jobs = 0;
+    while (reader.next(job)) {
+      if (++jobs > 100000) __builtin_trap();  // a reader that never ends
+      if (job.size > job.input.size()) __builtin_trap();
+      if (job.kind == dnslens::Job::Kind::kLines && job.size > 0) {
+        if (job.input.size() < job.size + simdjson::SIMDJSON_PADDING) __builtin_trap();
+        for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i) {
+          if (job.input[job.size + i] != 0) __builtin_trap();
+        }
+      }
+      for (const auto& d : job.dead) {
+        if (d.raw.size() > dnslens::kDeadLetterRawBytes || d.reason.empty()) __builtin_trap();
+      }
+    }
+  }
+  ::close(fd);
+  // Both inputs ended, each exactly once; the missing one failed.
+  if (progress.files_ok + progress.files_failed != 2 || progress.files_failed == 0) __builtin_trap();
+  return 0;
+}
