@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev libmaxminddb-dev mmdb-bin
   libgtest-dev libbenchmark-dev clang libclang-rt-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libboost1.81-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
   bc time jq python3-tldextract openssl
   chromium fonts-dejavu-core

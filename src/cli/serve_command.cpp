@@ -1,7 +1,9 @@
 // dnslens serve: the Kinesis Data Firehose HTTP endpoint into the store, live detection, /metrics,
 // /healthz and the dashboards.
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -49,10 +51,12 @@ struct ServeOptions {
   DetectOptions detect;
   bool quiet = false;
   bool read_only = false;
+  std::int64_t header_timeout_ms = 10'000, body_timeout_ms = 120'000, idle_timeout_ms = 30'000,
+               shutdown_timeout_ms = 20'000;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_stop_signal(int) { g_stop = 1; }
+extern "C" void on_serve_stop_signal(int) { g_stop = 1; }
 
 // A secret from a file (first line) or, when no file is given, from an environment variable: never
 // from the command line, where every user of the machine can read it.
@@ -86,8 +90,23 @@ void parse_listen(const std::string& listen, ServeConfig& c) {
   }
 }
 
+// Every open connection is a descriptor: the soft limit (often 1024) would cap them below
+// --max-connections and make accept fail instead of the cap refusing cleanly.
+void raise_descriptor_limit(std::size_t connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(connections) + 256;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int execute(ServeOptions& o) {
   parse_listen(o.listen, o.server);
+  o.server.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
+  o.server.body_timeout = std::chrono::milliseconds(o.body_timeout_ms);
+  o.server.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  o.server.shutdown_timeout = std::chrono::milliseconds(o.shutdown_timeout_ms);
   o.server.access_key = read_secret(o.access_key_file, "DNSLENS_FIREHOSE_ACCESS_KEY", "access key");
   o.server.ui_token = read_secret(o.ui_token_file, "DNSLENS_UI_TOKEN", "UI token");
   o.server.validate();
@@ -151,6 +170,7 @@ int execute(ServeOptions& o) {
     DuckConnection conn = db.connect();
     register_geo_functions(conn, geo.get());
   }
+  raise_descriptor_limit(o.server.max_connections);
   HttpServer server(o.server, ingest ? &*ingest : nullptr, &db, geo->get());
   const int port = server.bind();
   if (!o.port_file.empty()) {
@@ -165,7 +185,7 @@ int execute(ServeOptions& o) {
   }
 
   struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
+  sa.sa_handler = on_serve_stop_signal;
   ::sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
@@ -251,7 +271,25 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--max-decoded-bytes", o->server.max_decoded_bytes,
                   "Largest request body after gzip decoding (413 above)")->capture_default_str();
   sub->add_option("--max-line-bytes", o->max_line_bytes, "Longer records are dead-lettered")->capture_default_str();
-  sub->add_option("--http-threads", o->server.threads, "Connections served at once")->capture_default_str();
+  sub->add_option("--http-threads", o->server.threads,
+                  "Workers for the blocking work (ingest, dashboard SQL, files); requests beyond them wait in a queue")
+      ->capture_default_str();
+  sub->add_option("--http-io-threads", o->server.io_threads, "Event-loop threads that accept, read and write connections")
+      ->capture_default_str();
+  sub->add_option("--max-connections", o->server.max_connections, "Open connections; past it new ones are closed at once")
+      ->capture_default_str();
+  sub->add_option("--max-queued-requests", o->server.max_queued_requests,
+                  "Requests waiting for a worker; past it 503")->capture_default_str();
+  sub->add_option("--header-timeout-ms", o->header_timeout_ms,
+                  "The request line and headers must arrive within this time (slow senders are closed)")
+      ->capture_default_str();
+  sub->add_option("--body-timeout-ms", o->body_timeout_ms, "A request body must arrive within this time")
+      ->capture_default_str();
+  sub->add_option("--idle-timeout-ms", o->idle_timeout_ms, "A kept-alive connection is closed after this idle time")
+      ->capture_default_str();
+  sub->add_option("--shutdown-timeout-ms", o->shutdown_timeout_ms,
+                  "SIGTERM/SIGINT: how long requests in flight may take to finish before their connections close")
+      ->capture_default_str();
   sub->add_option("--findings-every", o->findings_every, "Seconds between writes of the live findings to the store")
       ->capture_default_str();
   sub->add_option("--retention", o->retention, "Delete records and findings older than this age, hourly (30d, 12h)");

@@ -68,6 +68,33 @@ class ServerProcess {
   void signal(int sig) const {
     if (pid_ > 0) ::kill(pid_, sig);
   }
+  // Waits up to `seconds` for the process to exit by itself; its exit code, or -1 when it is still
+  // running (or died of a signal).
+  int wait_exit(double seconds) {
+    if (pid_ <= 0) return -1;
+    for (int i = 0; i <= static_cast<int>(seconds * 100); ++i) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+  // The server's peak resident memory (VmHWM) in KiB; 0 when it is gone.
+  [[nodiscard]] long peak_rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string key;
+    while (in >> key) {
+      if (key == "VmHWM:") {
+        long kib = 0;
+        in >> kib;
+        return kib;
+      }
+    }
+    return 0;
+  }
   // Waits (up to 10 s) until the server's log holds text.
   [[nodiscard]] bool wait_for_log(const std::string& text) const {
     return eventually([&] { return log().find(text) != std::string::npos; }, 10);
