@@ -6,7 +6,9 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -137,6 +139,22 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
     }
     // The limit counts body bytes whatever the framing; chunk headers are bounded by the buffer.
     parser_->body_limit(route_.body_limit);
+    if (version_ >= 11 && beast::iequals(head[http::field::expect], "100-continue")) {
+      // The client holds its body back until told the request is taken.
+      continue_ = http::response<http::empty_body>(http::status::continue_, version_);
+      tcp_layer().expires_after(hub_.config.write_timeout);
+      return http::async_write(stream_, continue_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->release();
+          return self->fail(ec);
+        }
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  void read_body() {
     tcp_layer().expires_after(hub_.config.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
@@ -239,6 +257,7 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRoute route_;
   HttpResponse response_;
+  http::response<http::empty_body> continue_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool close_after_ = false;

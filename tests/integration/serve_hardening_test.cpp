@@ -354,6 +354,20 @@ TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeW
   const Socket::Response under =
       exchange(server.port(), firehose_head("small") + "Transfer-Encoding: chunked\r\n\r\n" + chunked(small, 100));
   EXPECT_EQ(under.status, 200) << under.body;
+  // Expect: 100-continue: the body goes only once the request is taken.
+  {
+    const std::string cont = firehose_request_body("cont", {record("www.example.org.")});
+    Socket c(server.port());
+    ASSERT_TRUE(c.send_all(firehose_head("cont") + "Expect: 100-continue\r\nContent-Length: " +
+                           std::to_string(cont.size()) + "\r\n\r\n"));
+    EXPECT_EQ(c.read_response().status, 100);
+    ASSERT_TRUE(c.send_all(cont));
+    EXPECT_EQ(c.read_response().status, 200);
+    const Socket::Response refused = exchange(
+        server.port(), "POST /firehose HTTP/1.1\r\nX-Amz-Firehose-Access-Key: wrong\r\nExpect: 100-continue\r\n"
+                       "Content-Length: 100\r\n\r\n");
+    EXPECT_EQ(refused.status, 403) << refused.head;
+  }
   // gzip without its 8-byte trailer (CRC and length): every deflate block is there, the end is not.
   std::string truncated = gzip_member(firehose_request_body("trunc", {record("www.example.org.")}));
   truncated.resize(truncated.size() - 8);
@@ -376,8 +390,8 @@ TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeW
   EXPECT_EQ(server.stop(), 0) << server.log();
   DuckDatabase db(w.file("live.duckdb"), true);
   DuckConnection conn = db.connect();
-  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests"), 1);
-  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests WHERE request_id = 'small'"), 1);
+  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests"), 2);
+  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests WHERE request_id IN ('small', 'cont')"), 2);
 }
 
 TEST_F(ServeHardeningTest, ASecondServerOnTheSamePortFailsClearly) {
