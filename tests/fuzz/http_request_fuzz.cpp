@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -27,25 +28,33 @@ constexpr std::size_t kMaxDecoded = 16384;
 constexpr std::string_view kIndex = "<!doctype html><title>index</title>";
 constexpr std::string_view kScript = "console.log('app');";
 
-std::string make_web_root() {
-  char tmpl[] = "/tmp/dnslens-http-fuzz-XXXXXX";
-  const std::string root = ::mkdtemp(tmpl);
-  std::ofstream(root + "/index.html") << kIndex;
-  std::ofstream(root + "/app.js") << kScript;
-  // Outside the root, next to it: what a traversal would reach.
-  std::ofstream(root + ".secret") << "secret";
-  return root;
-}
+// A scratch web root, removed when the process exits.
+struct WebRoot {
+  WebRoot() {
+    char tmpl[] = "/tmp/dnslens-http-fuzz-XXXXXX";
+    path = ::mkdtemp(tmpl);
+    std::ofstream(path + "/index.html") << kIndex;
+    std::ofstream(path + "/app.js") << kScript;
+    // Outside the root, next to it: what a traversal would reach.
+    std::ofstream(path + ".secret") << "secret";
+  }
+  ~WebRoot() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+    std::filesystem::remove(path + ".secret", ignored);
+  }
+  std::string path;
+};
 
 dnslens::HttpRequestHandler& handler() {
-  static const std::string root = make_web_root();
+  static const WebRoot root;
   static dnslens::HttpRequestHandler h = [] {
     dnslens::ServeConfig c;
     c.access_key = "fuzz-key";
     c.ui_token = "fuzz-token";
     c.max_request_bytes = kMaxRequest;
     c.max_decoded_bytes = kMaxDecoded;
-    c.web_root = root;
+    c.web_root = root.path;
     return dnslens::HttpRequestHandler(
         c, nullptr, nullptr, [](std::string_view, std::string_view, std::string_view body) {
           if (body.size() > kMaxDecoded) __builtin_trap();
