@@ -8,7 +8,7 @@ namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;
 
-extern "C" void on_stop_signal(int signo) {
+extern "C" void on_batch_stop_signal(int signo) {
   g_stop_signal = signo;
   std::signal(signo, SIG_DFL);
 }
@@ -17,7 +17,7 @@ extern "C" void on_stop_signal(int signo) {
 
 void install_stop_signal_handlers() {
   struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
+  sa.sa_handler = on_batch_stop_signal;
   sigemptyset(&sa.sa_mask);
   // SA_RESTART: no other thread's read or write fails with EINTR; the reader polls its pipes instead.
   sa.sa_flags = SA_RESTART;
