@@ -148,6 +148,7 @@ int execute(ServeOptions& o) {
     store.emplace(o.db);
     FirehoseIngestConfig ingest_config;
     ingest_config.max_line_bytes = o.max_line_bytes;
+    ingest_config.max_decoded_bytes = o.server.max_decoded_bytes;
     ingest_config.notifier = notifier.get();
     ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
                    detection ? detection->store.get() : nullptr, ingest_config);

@@ -522,8 +522,12 @@ std::string HttpRequestHandler::metrics_text() const {
   out += fmt::format("dnslens_http_requests_overloaded_total {}\n", v(http_.requests_overloaded));
   metric("dnslens_ingest_records_total", "counter", "Query-log records stored.");
   out += fmt::format("dnslens_ingest_records_total {}\n", v(c.records));
-  metric("dnslens_ingest_bad_records_total", "counter", "Records that could not be used (kept in dead_letters).");
+  metric("dnslens_ingest_bad_records_total", "counter",
+         "Records that could not be used (kept in dead_letters up to a per-request cap).");
   out += fmt::format("dnslens_ingest_bad_records_total {}\n", v(c.bad_records));
+  metric("dnslens_ingest_dead_letters_dropped_total", "counter",
+         "Bad records past a request's dead-letter cap: counted here and in ingest_requests, not kept.");
+  out += fmt::format("dnslens_ingest_dead_letters_dropped_total {}\n", v(c.dead_letters_dropped));
   metric("dnslens_ingest_bytes_total", "counter", "Bytes taken in: request bodies after Content-Encoding, and the "
                                                   "query-log lines decoded from their records.");
   out += fmt::format("dnslens_ingest_bytes_total{{stage=\"body\"}} {}\n", v(http_.received_bytes));
