@@ -112,8 +112,9 @@ std::vector<std::pair<std::string, duckdb_type>> DuckConnection::single_select_c
   }
   const idx_t cols = duckdb_prepared_statement_column_count(guard.p);
   for (idx_t c = 0; c < cols; ++c) {
-    const char* name = duckdb_prepared_statement_column_name(guard.p, c);
+    const char* name = duckdb_prepared_statement_column_name(guard.p, c);  // a copy the caller frees
     out.emplace_back(name != nullptr ? name : "", duckdb_prepared_statement_column_type(guard.p, c));
+    duckdb_free(const_cast<char*>(name));
   }
   return out;
 }

@@ -199,7 +199,8 @@ associations: [{rule_group: g, vpc: "*", priority: 100}]
 
 TEST(Redirection, InspectChecksEveryDomainOfTheChain) {
   FirewallEvaluator ev(yaml(kChain));
-  FirewallVerdict v = evaluate(ev, {.name = "app.corp.test", .cnames = {"edge.bad.test."}});
+  const Query query{.name = "app.corp.test", .cnames = {"edge.bad.test."}};  // the verdict views its names
+  FirewallVerdict v = evaluate(ev, query);
   ASSERT_NE(v.rule, nullptr);
   EXPECT_EQ(v.rule->rule->name, "block-bad");
   EXPECT_TRUE(v.via_redirection);

@@ -1,4 +1,6 @@
 // Every way a record can be bad, each with the reason the dead-letter output will carry.
+#include <memory>
+
 #include <gtest/gtest.h>
 
 #include "../test_padding.hpp"
@@ -7,11 +9,13 @@
 namespace dnslens {
 namespace {
 
+// The outcome's field name views the parsed line, so the line lives until the next parse.
 ParseOutcome parse(std::string_view text) {
   static QueryLogParser parser;
-  testing::PaddedLine line(text);
+  static std::unique_ptr<testing::PaddedLine> line;
+  line = std::make_unique<testing::PaddedLine>(text);
   QueryRecord r;
-  return parser.parse(line.view(), line.capacity(), r);
+  return parser.parse(line->view(), line->capacity(), r);
 }
 
 constexpr std::string_view kGood = R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com."})";
