@@ -103,7 +103,7 @@ TEST(DetectCli, DgaModelRetrainsOnOwnLabelsAndScores) {
   w.write("bad-model.txt", "format something-else\n");
   auto bad = run_dnslens(w, "dga score --dga-model bad-model.txt x.com");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("DGA model line 1"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad-model.txt: line 1: unsupported format"), std::string::npos) << bad.err;
   auto ev = run_dnslens(w, "dga eval --per-family 300");
   ASSERT_EQ(ev.exit_code, 0) << ev.err;
   EXPECT_NE(ev.out.find("necurs"), std::string::npos);

@@ -171,10 +171,11 @@ std::string DgaModel::serialize() const {
 }
 
 DgaModel DgaModel::load_file(const std::string& path) {
-  return parse(read_whole_file(path, "DGA model", ErrorCode::kConfig));
+  return parse(read_whole_file(path, "DGA model", ErrorCode::kConfig), path);
 }
 
-DgaModel DgaModel::parse(std::string_view text) {
+DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
+  text = without_bom(text);
   std::vector<std::uint32_t> counts(kTable, 0);
   Features mean{}, scale{}, weights{};
   double bias = 0;
@@ -183,7 +184,7 @@ DgaModel DgaModel::parse(std::string_view text) {
   bool format_seen = false, classifier_seen = false;
   std::size_t line_no = 0;
   auto fail = [&](std::string_view why) {
-    throw Error(ErrorCode::kConfig, fmt::format("DGA model line {}: {}", line_no, why));
+    throw Error(ErrorCode::kConfig, fmt::format("{}: line {}: {}", origin, line_no, why));
   };
   auto parse_double = [&](std::string_view s) {
     double v = 0;
@@ -219,7 +220,9 @@ DgaModel DgaModel::parse(std::string_view text) {
     } else if (key == "description") {
       description = std::string(rest);
     } else if (key == "labels") {
-      labels = static_cast<std::uint64_t>(parse_double(rest));
+      // Not through a double: 1e300 or -1 would not convert back.
+      auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), labels);
+      if (ec != std::errc{} || p != rest.data() + rest.size()) fail("labels is not a whole number from 0 to 2^64-1: " + std::string(rest));
     } else if (key == "mean") {
       parse_row(rest, mean);
     } else if (key == "scale") {
@@ -240,8 +243,8 @@ DgaModel DgaModel::parse(std::string_view text) {
       fail("unknown entry '" + std::string(key) + "'");
     }
   }
-  if (!format_seen) throw Error(ErrorCode::kConfig, "DGA model: not a dnslens DGA model (no format line)");
-  if (!classifier_seen) throw Error(ErrorCode::kConfig, "DGA model: no classifier weights");
+  if (!format_seen) throw Error(ErrorCode::kConfig, fmt::format("{}: not a dnslens DGA model (no format line)", origin));
+  if (!classifier_seen) throw Error(ErrorCode::kConfig, fmt::format("{}: no classifier weights", origin));
   DgaModel m = from_counts(std::move(counts));
   m.set_classifier(mean, scale, bias, weights);
   m.description_ = std::move(description);

@@ -31,7 +31,8 @@ class DgaModel {
   static DgaModel from_counts(std::vector<std::uint32_t> trigram_counts);
 
   // Throws Error(kConfig) naming the line that is wrong.
-  static DgaModel parse(std::string_view text);
+  // origin names the model in errors (its path), which also give the line.
+  static DgaModel parse(std::string_view text, std::string_view origin = "DGA model");
   static DgaModel load_file(const std::string& path);
   [[nodiscard]] std::string serialize() const;
 

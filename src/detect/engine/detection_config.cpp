@@ -1,5 +1,7 @@
 #include "detect/engine/detection_config.hpp"
 
+#include <cmath>
+#include <limits>
 #include <variant>
 #include <vector>
 
@@ -79,6 +81,18 @@ std::string field_name(const Field& f) {
   return f.section.empty() ? std::string(f.key) : fmt::format("{}.{}", f.section, f.key);
 }
 
+std::string place(std::string_view origin, const YAML::Mark& m) {
+  return fmt::format("{}: line {}, column {}", origin, m.line + 1, m.column + 1);
+}
+
+// A key has to be a plain value: `? [a, b] : 1` is valid YAML but names no setting.
+std::string key_text(const YAML::Node& key, std::string_view origin) {
+  if (!key.IsScalar()) {
+    throw Error(ErrorCode::kConfig, place(origin, key.Mark()) + ": a key must be a plain value, not a list or map");
+  }
+  return key.Scalar();
+}
+
 void assign(const Field& f, const YAML::Node& node, std::string_view origin) {
   try {
     if (!node.IsScalar()) throw YAML::Exception(node.Mark(), "expected a single value");
@@ -88,26 +102,48 @@ void assign(const Field& f, const YAML::Node& node, std::string_view origin) {
           if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint32_t> || std::is_same_v<T, std::uint64_t>) {
             const std::string& s = node.Scalar();
             if (!s.empty() && s.front() == '-') throw YAML::Exception(node.Mark(), "must not be negative");
-            *p = node.as<T>();
+            // yaml-cpp refuses what does not fit the type (4294967296 for a 32-bit count).
+            T v{};
+            if (!YAML::convert<T>::decode(node, v)) {
+              throw YAML::Exception(node.Mark(), fmt::format("'{}' is not a whole number from 0 to {}", s,
+                                                              std::numeric_limits<T>::max()));
+            }
+            *p = v;
+          } else if constexpr (std::is_same_v<T, double>) {
+            double v = 0;
+            if (!YAML::convert<double>::decode(node, v) || !std::isfinite(v)) {
+              throw YAML::Exception(node.Mark(), fmt::format("'{}' is not a finite number", node.Scalar()));
+            }
+            *p = v;
           } else {
             *p = node.as<T>();
           }
         },
         f.ref);
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kConfig, fmt::format("{}: {}: {}", origin, field_name(f), e.msg));
+    throw Error(ErrorCode::kConfig, fmt::format("{}: {}: {}", place(origin, node.Mark()), field_name(f), e.msg));
   }
 }
 
-}  // namespace
+// A YAML double-quoted scalar: a path may hold quotes or backslashes.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
 
-DetectionConfig DetectionConfig::parse(std::string_view text, std::string_view origin) {
+DetectionConfig parse_unguarded(std::string_view text, std::string_view origin) {
   DetectionConfig c;
   YAML::Node root;
   try {
+    check_yaml_limits(text, origin);
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorCode::kConfig, fmt::format("{}: line {}: {}", origin, e.mark.line + 1, e.msg));
+    throw Error(ErrorCode::kConfig, fmt::format("{}: {}", place(origin, e.mark), e.msg));
   }
   if (root.IsNull()) return c;
   if (!root.IsMap()) throw Error(ErrorCode::kConfig, fmt::format("{}: expected a mapping of settings", origin));
@@ -125,23 +161,39 @@ DetectionConfig DetectionConfig::parse(std::string_view text, std::string_view o
     return false;
   };
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    if (kv.second.IsMap()) {
-      if (!section_exists(key)) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown section '{}'", origin, key));
+    const std::string key = key_text(kv.first, origin);
+    if (section_exists(key)) {
+      if (!kv.second.IsMap()) {
+        throw Error(ErrorCode::kConfig, fmt::format("{}: '{}' must be a mapping of settings", place(origin, kv.second.Mark()), key));
+      }
       for (const auto& inner : kv.second) {
-        const std::string k = inner.first.as<std::string>();
+        const std::string k = key_text(inner.first, origin);
         const Field* f = find(key, k);
-        if (!f) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown key '{}.{}'", origin, key, k));
+        if (!f) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown key '{}.{}'", place(origin, inner.first.Mark()), key, k));
         assign(*f, inner.second, origin);
       }
     } else {
       const Field* f = find("", key);
-      if (!f) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown key '{}'", origin, key));
+      if (!f) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown key '{}'", place(origin, kv.first.Mark()), key));
       assign(*f, kv.second, origin);
     }
   }
-  c.validate();
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", origin, e.what()));
+  }
   return c;
+}
+
+}  // namespace
+
+DetectionConfig DetectionConfig::parse(std::string_view text, std::string_view origin) {
+  try {
+    return parse_unguarded(without_bom(text), origin);
+  } catch (...) {
+    rethrow_as_config_error(origin);
+  }
 }
 
 DetectionConfig DetectionConfig::load_file(const std::string& path) {
@@ -163,6 +215,18 @@ void DetectionConfig::validate() const {
   positive("footprinting.window_seconds", footprinting.window_seconds);
   positive("anomaly.bucket_seconds", anomaly.bucket_seconds);
   positive("beaconing.min_interval_seconds", beaconing.min_interval_seconds);
+  // Durations become milliseconds (x 1000) in int64 arithmetic: a year is far beyond any useful
+  // window and far from overflow.
+  constexpr std::int64_t kMaxSeconds = 366LL * 24 * 3600;
+  for (auto [key, v] : {std::pair{"tunneling.window_seconds", tunneling.window_seconds},
+                        std::pair{"dga.window_seconds", dga.window_seconds},
+                        std::pair{"footprinting.window_seconds", footprinting.window_seconds},
+                        std::pair{"anomaly.bucket_seconds", anomaly.bucket_seconds},
+                        std::pair{"beaconing.min_interval_seconds", beaconing.min_interval_seconds},
+                        std::pair{"beaconing.max_interval_seconds", beaconing.max_interval_seconds},
+                        std::pair{"lateness_seconds", lateness_seconds}}) {
+    if (v > kMaxSeconds) fail(key, fmt::format("must be at most {} (366 days)", kMaxSeconds));
+  }
   if (beaconing.max_interval_seconds <= beaconing.min_interval_seconds) fail("beaconing.max_interval_seconds", "must exceed min_interval_seconds");
   if (beaconing.min_events < 4) fail("beaconing.min_events", "must be at least 4");
   if (beaconing.max_timestamps < beaconing.min_events || beaconing.max_timestamps > 65536) {
@@ -207,7 +271,7 @@ std::string DetectionConfig::to_yaml() const {
         [&](auto* p) {
           using T = std::remove_pointer_t<decltype(p)>;
           if constexpr (std::is_same_v<T, bool>) out += *p ? "true" : "false";
-          else if constexpr (std::is_same_v<T, std::string>) out += p->empty() ? "\"\"" : fmt::format("\"{}\"", *p);
+          else if constexpr (std::is_same_v<T, std::string>) out += quoted(*p);
           else out += fmt::format("{}", *p);
         },
         f.ref);

@@ -43,7 +43,8 @@ json scalar_to_json(const YAML::Node& n) {
   return v;
 }
 
-json yaml_to_json(const YAML::Node& n) {
+// check_yaml_limits has bounded what aliases expand to and how deep this recursion goes.
+json yaml_to_json(const YAML::Node& n, const std::string& path) {
   json out;
   switch (n.Type()) {
     case YAML::NodeType::Null:
@@ -51,11 +52,17 @@ json yaml_to_json(const YAML::Node& n) {
     case YAML::NodeType::Scalar: out = scalar_to_json(n); break;
     case YAML::NodeType::Sequence:
       out = json::array();
-      for (const auto& item : n) out.push_back(yaml_to_json(item));
+      for (const auto& item : n) out.push_back(yaml_to_json(item, path));
       break;
     case YAML::NodeType::Map:
       out = json::object();
-      for (const auto& kv : n) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      for (const auto& kv : n) {
+        if (!kv.first.IsScalar()) {
+          const YAML::Mark m = kv.first.Mark();
+          fail(path, fmt::format("line {}, column {}: a key must be a plain value, not a list or map", m.line + 1, m.column + 1));
+        }
+        out[kv.first.Scalar()] = yaml_to_json(kv.second, path);
+      }
       break;
   }
   const std::string& tag = n.Tag();
@@ -161,7 +168,6 @@ void read_domain_lines(std::string_view text, DomainList& list) {
   while (!text.empty()) {
     ++line_no;
     std::string_view line = take_line(text);
-    if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     line = list_entry(line);
     if (line.empty()) continue;
     list.domains.emplace_back(line);
@@ -352,8 +358,8 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
   std::size_t found = 0;
   for (const auto& [logical_id, res] : resources.items()) {
     if (!res.is_object()) continue;
-    const std::string type = res.value("Type", "");
     const std::string where = fmt::format("{}: resource {}", path, logical_id);
+    const std::string type = opt_text(res, "Type", where).value_or("");
     const json empty = json::object();
     const json& props = res.contains("Properties") ? res.at("Properties") : empty;
     if (!props.is_object()) fail(where, "'Properties' must be a map");
@@ -580,12 +586,12 @@ bool nested_too_deeply(std::string_view text) {
   return false;
 }
 
-std::optional<json> parse_structured(const std::string& text, const std::string& path, bool& was_yaml) {
-  if (nested_too_deeply(text)) fail(path, fmt::format("nested more than {} levels deep", kMaxNesting));
+std::optional<json> parse_structured(std::string_view text, const std::string& path, bool& was_yaml) {
   std::size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
   if (i < text.size() && (text[i] == '{' || text[i] == '[')) {
     was_yaml = false;
+    if (nested_too_deeply(text)) fail(path, fmt::format("nested more than {} levels deep", kMaxNesting));
     try {
       return json::parse(text);
     } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
@@ -594,9 +600,11 @@ std::optional<json> parse_structured(const std::string& text, const std::string&
   }
   was_yaml = true;
   try {
-    YAML::Node node = YAML::Load(text);
+    // Before the tree is built: an alias bomb or a deep nest is refused whatever the file's name.
+    check_yaml_limits(text, path, YamlLimits{.max_depth = kMaxNesting});
+    YAML::Node node = YAML::Load(std::string(text));
     if (!node.IsMap()) return std::nullopt;
-    return yaml_to_json(node);
+    return yaml_to_json(node, path);
   } catch (const YAML::Exception& e) {
     const std::string ext = fs::path(path).extension().string();
     if (ext == ".yaml" || ext == ".yml" || ext == ".template") {
@@ -627,8 +635,10 @@ std::string_view policy_format_name(PolicyFormat f) {
   return "?";
 }
 
-FirewallPolicy load_policy_text(const std::string& text, const std::string& path, std::string_view list_id,
-                                const PolicyLoadOptions& options, PolicyFormat* detected) {
+namespace {
+
+FirewallPolicy load_policy_text_unguarded(std::string_view text, const std::string& path, std::string_view list_id,
+                                          const PolicyLoadOptions& options, PolicyFormat* detected) {
   FirewallPolicy p;
   const std::string id = list_id.empty() ? fs::path(path).stem().string() : std::string(list_id);
   bool was_yaml = false;
@@ -662,6 +672,17 @@ FirewallPolicy load_policy_text(const std::string& text, const std::string& path
   if (detected) *detected = format;
   p.finish();
   return p;
+}
+
+}  // namespace
+
+FirewallPolicy load_policy_text(const std::string& whole_text, const std::string& path, std::string_view list_id,
+                                const PolicyLoadOptions& options, PolicyFormat* detected) {
+  try {
+    return load_policy_text_unguarded(without_bom(whole_text), path, list_id, options, detected);
+  } catch (...) {
+    rethrow_as_config_error(path);
+  }
 }
 
 FirewallPolicy load_policy(const std::vector<std::string>& sources, const PolicyLoadOptions& options) {

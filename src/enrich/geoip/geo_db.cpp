@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "io/read_file.hpp"
 
 #ifndef DNSLENS_GEO_DIR
 #define DNSLENS_GEO_DIR ""
@@ -28,10 +29,14 @@ std::atomic<std::uint64_t> g_next_serial{1};
 bool is_mmdb(const std::string& path) {
   // A MaxMind DB file ends with its metadata, introduced by this marker (within the last 128 KiB).
   static constexpr std::string_view kMarker = "\xAB\xCD\xEFMaxMind.com";
+  std::error_code ec;
+  // A directory opens, but has no size to seek to.
+  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kConfig, path + ": cannot open geo data file: not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kConfig, path + ": cannot open geo data file");
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::int64_t>(in.tellg());
+  if (size < 0) throw Error(ErrorCode::kConfig, path + ": cannot open geo data file: no size");
   const std::int64_t tail = std::min<std::int64_t>(size, 128 * 1024);
   std::string buf(static_cast<std::size_t>(tail), '\0');
   in.seekg(size - tail);
@@ -42,21 +47,27 @@ bool is_mmdb(const std::string& path) {
 // attribution.json beside the file (what scripts/fetch-geo.sh writes): {"<file name>": [{text, url}]}.
 std::vector<GeoAttribution> attribution_beside(const std::string& path) {
   const fs::path sidecar = fs::path(path).parent_path() / "attribution.json";
-  std::ifstream in(sidecar);
-  if (!in) return {};
+  std::error_code ec;
+  if (!fs::exists(sidecar, ec)) return {};
+  const std::string text = read_whole_file(sidecar.string(), "geo attribution", ErrorCode::kConfig);
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(in);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kConfig, sidecar.string() + ": " + e.what());
   }
   std::vector<GeoAttribution> out;
   const auto name = fs::path(path).filename().string();
   if (!doc.is_object() || !doc.contains(name)) return out;
-  for (const auto& item : doc[name]) {
+  const nlohmann::json& entries = doc[name];
+  if (!entries.is_array()) throw Error(ErrorCode::kConfig, sidecar.string() + ": /" + name + " must be a list");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const nlohmann::json& item = entries[i];
+    const std::string pointer = fmt::format("{}: /{}/{}", sidecar.string(), name, i);
     if (!item.is_object() || !item.contains("text") || !item["text"].is_string()) {
-      throw Error(ErrorCode::kConfig, sidecar.string() + ": each entry of \"" + name + "\" needs a \"text\"");
+      throw Error(ErrorCode::kConfig, pointer + ": each entry needs a \"text\" string");
     }
+    if (item.contains("url") && !item["url"].is_string()) throw Error(ErrorCode::kConfig, pointer + ": \"url\" must be a string");
     out.push_back({item["text"].get<std::string>(), item.value("url", std::string())});
   }
   return out;

@@ -1,12 +1,11 @@
 #include "enrich/interesting_domains/interesting_domains.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "io/read_file.hpp"
 
 namespace dnslens {
 
@@ -85,12 +84,11 @@ void finish_import(ImportResult& result) {
 }
 
 InterestingDomains InterestingDomains::load_file(const std::string& path, const PublicSuffixList& psl) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kConfig, "cannot read interesting-domain list " + path);
+  const std::string text = read_whole_file(path, "interesting-domain list", ErrorCode::kConfig);
   InterestingDomains domains;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view entry = list_entry(line);
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::string_view entry = list_entry(take_line(rest));
     if (entry.starts_with("*.")) entry.remove_prefix(2);
     if (entry.empty()) continue;
     ImportResult one;

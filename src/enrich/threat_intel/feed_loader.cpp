@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,9 +20,9 @@ namespace dnslens {
 namespace {
 
 // STIX bundles and MISP exports are JSON documents; a file that is not JSON is not the feed it claims.
-simdjson::dom::element parse_feed_json(simdjson::dom::parser& parser, const std::string& text, const std::string& path) {
+simdjson::dom::element parse_feed_json(simdjson::dom::parser& parser, std::string_view text, const std::string& path) {
   simdjson::dom::element root;
-  if (auto e = parser.parse(text).get(root)) {
+  if (auto e = parser.parse(text.data(), text.size(), true).get(root)) {
     throw Error(ErrorCode::kConfig, fmt::format("{}: not valid JSON: {}", path, simdjson::error_message(e)));
   }
   return root;
@@ -273,6 +272,17 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
   }
 }
 
+std::string_view json_type_name(simdjson::dom::element_type t) {
+  switch (t) {
+    case simdjson::dom::element_type::ARRAY: return "an array";
+    case simdjson::dom::element_type::OBJECT: return "an object";
+    case simdjson::dom::element_type::STRING: return "a string";
+    case simdjson::dom::element_type::BOOL: return "a boolean";
+    case simdjson::dom::element_type::NULL_VALUE: return "null";
+    default: return "a number";
+  }
+}
+
 std::string_view str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get(v) != simdjson::SUCCESS) return {};
@@ -335,7 +345,7 @@ std::optional<std::string> stix_comparisons(std::string_view pattern, std::vecto
   return std::nullopt;
 }
 
-void load_stix(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel,
+void load_stix(const FeedSpec& spec, std::string_view text, const PublicSuffixList& psl, ThreatIntel& intel,
                Problems& problems) {
   simdjson::dom::parser parser;
   simdjson::dom::element root = parse_feed_json(parser, text, problems.path);
@@ -395,7 +405,13 @@ void load_stix(const FeedSpec& spec, const std::string& text, const PublicSuffix
     }
     IndicatorInput meta;
     int64_t confidence = -1;
-    if (obj["confidence"].get(confidence) == simdjson::SUCCESS) meta.confidence = static_cast<int>(confidence);
+    if (obj["confidence"].get(confidence) == simdjson::SUCCESS) {
+      if (confidence < 0 || confidence > 100) {  // a cast would wrap 4294967346 to 50
+        problems.reject(where, fmt::format("confidence {} is not 0..100", confidence));
+        continue;
+      }
+      meta.confidence = static_cast<int>(confidence);
+    }
     if (auto a = actor_of.find(id); a != actor_of.end()) meta.actor = a->second;
     if (auto t = threat_of.find(id); t != threat_of.end()) meta.threat = t->second;
     if (meta.threat.empty()) {
@@ -437,7 +453,10 @@ void load_misp_event(const FeedSpec& spec, simdjson::dom::element event, std::si
   } else {
     meta.confidence = misp_threat_level_confidence(level);
   }
-  meta.source = std::string(str(event["Orgc"], "name"));
+  // An element's operator[] yields a result, and turning a missing key's result into an element
+  // throws: look Orgc up with get().
+  simdjson::dom::element orgc;
+  if (event["Orgc"].get(orgc) == simdjson::SUCCESS) meta.source = std::string(str(orgc, "name"));
   meta.first_seen = std::string(str(event, "date"));
   // Actor and threat from galaxies (threat-actor vs. malware-like clusters), else from galaxy tags.
   simdjson::dom::array galaxies;
@@ -516,19 +535,31 @@ void load_misp_event(const FeedSpec& spec, simdjson::dom::element event, std::si
   }
 }
 
-void load_misp(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel,
+void load_misp(const FeedSpec& spec, std::string_view text, const PublicSuffixList& psl, ThreatIntel& intel,
                Problems& problems) {
   simdjson::dom::parser parser;
   simdjson::dom::element root = parse_feed_json(parser, text, problems.path);
   // {"Event":{...}}, {"response":[{"Event":{...}}, ...]} (REST search) or [{"Event":{...}}, ...].
   std::vector<simdjson::dom::element> events;
+  auto add_event = [&](simdjson::dom::element ev, std::string_view pointer) {
+    if (!ev.is_object()) {
+      throw Error(ErrorCode::kConfig, fmt::format("{}: {}: a MISP Event must be an object, not {}", problems.path, pointer,
+                                                  json_type_name(ev.type())));
+    }
+    events.push_back(ev);
+  };
   simdjson::dom::element ev;
   simdjson::dom::array list;
   if (root["Event"].get(ev) == simdjson::SUCCESS) {
-    events.push_back(ev);
-  } else if (root["response"].get(list) == simdjson::SUCCESS || root.get(list) == simdjson::SUCCESS) {
-    for (auto item : list) {
-      if (item["Event"].get(ev) == simdjson::SUCCESS) events.push_back(ev);
+    add_event(ev, "/Event");
+  } else {
+    const bool response = root["response"].get(list) == simdjson::SUCCESS;
+    if (response || root.get(list) == simdjson::SUCCESS) {
+      std::size_t index = 0;
+      for (auto item : list) {
+        if (item["Event"].get(ev) == simdjson::SUCCESS) add_event(ev, fmt::format("{}/{}/Event", response ? "/response" : "", index));
+        ++index;
+      }
     }
   }
   if (events.empty()) throw Error(ErrorCode::kConfig, problems.path + ": no MISP Event in the file");
@@ -668,30 +699,35 @@ FeedReport load_feed(const FeedSpec& spec, const PublicSuffixList& psl, ThreatIn
   return load_feed_text(spec, read_whole_file(spec.path, "intel feed", ErrorCode::kConfig), psl, intel);
 }
 
-FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel) {
+FeedReport load_feed_text(const FeedSpec& spec, const std::string& whole_text, const PublicSuffixList& psl,
+                          ThreatIntel& intel) {
   spec.validate();
   FeedReport report;
   report.name = spec.name;
   report.path = spec.path;
-  report.format = spec.format == FeedFormat::kAuto ? sniff_format(text) : spec.format;
-  intel.add_feed(spec.name);
-  Problems problems{report, spec.path};
-  switch (report.format) {
-    case FeedFormat::kList: load_list(spec, text, psl, intel, problems); break;
-    case FeedFormat::kCsv: load_csv(spec, text, psl, intel, problems); break;
-    case FeedFormat::kStix: load_stix(spec, text, psl, intel, problems); break;
-    case FeedFormat::kMisp: load_misp(spec, text, psl, intel, problems); break;
-    case FeedFormat::kAuto: break;
+  const std::string_view text = without_bom(whole_text);
+  try {
+    report.format = spec.format == FeedFormat::kAuto ? sniff_format(text) : spec.format;
+    intel.add_feed(spec.name);
+    Problems problems{report, spec.path};
+    switch (report.format) {
+      case FeedFormat::kList: load_list(spec, text, psl, intel, problems); break;
+      case FeedFormat::kCsv: load_csv(spec, text, psl, intel, problems); break;
+      case FeedFormat::kStix: load_stix(spec, text, psl, intel, problems); break;
+      case FeedFormat::kMisp: load_misp(spec, text, psl, intel, problems); break;
+      case FeedFormat::kAuto: break;
+    }
+  } catch (...) {
+    rethrow_as_config_error(fmt::format("{} (intel feed '{}')", spec.path, spec.name));
   }
   return report;
 }
 
 std::vector<FeedSpec> load_feed_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kConfig, "cannot read intel config " + path);
+  const std::string text = read_whole_file(path, "intel config", ErrorCode::kConfig);
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(in);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kConfig, path + ": " + e.what());
   }
@@ -704,22 +740,40 @@ std::vector<FeedSpec> load_feed_config(const std::string& path) {
     const std::string where = fmt::format("{}: feed {}", path, i + 1);
     if (!f.is_object()) throw Error(ErrorCode::kConfig, where + ": expected an object");
     FeedSpec s;
-    try {
-      for (const auto& [key, value] : f.items()) {
-        if (key == "name") s.name = value.get<std::string>();
-        else if (key == "path") s.path = value.get<std::string>();
-        else if (key == "format") {
-          auto fmt = parse_feed_format(value.get<std::string>());
-          if (!fmt) throw Error(ErrorCode::kConfig, where + ": unknown format '" + value.get<std::string>() + "'");
-          s.format = *fmt;
-        } else if (key == "columns") s.columns = value.get<std::map<std::string, std::string>>();
-        else if (key == "default_confidence") s.default_confidence = value.get<int>();
-        else if (key == "actor") s.default_actor = value.get<std::string>();
-        else if (key == "threat") s.default_threat = value.get<std::string>();
-        else throw Error(ErrorCode::kConfig, where + ": unknown key '" + key + "'");
+    for (const auto& [key, value] : f.items()) {
+      const std::string at = fmt::format("{}: '{}'", where, key);
+      auto text = [&]() {
+        if (!value.is_string()) throw Error(ErrorCode::kConfig, fmt::format("{} must be a string, not {}", at, value.dump()));
+        return value.get<std::string>();
+      };
+      if (key == "name") {
+        s.name = text();
+      } else if (key == "path") {
+        s.path = text();
+      } else if (key == "format") {
+        auto format = parse_feed_format(text());
+        if (!format) throw Error(ErrorCode::kConfig, at + ": unknown format '" + text() + "'");
+        s.format = *format;
+      } else if (key == "columns") {
+        if (!value.is_object()) throw Error(ErrorCode::kConfig, at + " must be an object of field to column header");
+        for (const auto& [field, header] : value.items()) {
+          if (!header.is_string()) throw Error(ErrorCode::kConfig, fmt::format("{}: '{}' must be a string", at, field));
+          s.columns[field] = header.get<std::string>();
+        }
+      } else if (key == "default_confidence") {
+        // get<int>() would wrap 4294967346 to 50.
+        const bool in_range = value.is_number_unsigned() ? value.get<std::uint64_t>() <= 100
+                              : value.is_number_integer() ? value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= 100
+                                                          : false;
+        if (!in_range) throw Error(ErrorCode::kConfig, fmt::format("{} must be an integer 0..100, not {}", at, value.dump()));
+        s.default_confidence = value.get<int>();
+      } else if (key == "actor") {
+        s.default_actor = text();
+      } else if (key == "threat") {
+        s.default_threat = text();
+      } else {
+        throw Error(ErrorCode::kConfig, where + ": unknown key '" + key + "'");
       }
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ErrorCode::kConfig, where + ": " + e.what());
     }
     if (!s.path.empty() && std::filesystem::path(s.path).is_relative()) s.path = (base / s.path).string();
     if (s.name.empty() && !s.path.empty()) s.name = FeedSpec::parse(s.path).name;

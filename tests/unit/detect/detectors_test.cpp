@@ -291,7 +291,7 @@ TEST(DetectionConfig, ParsesValidatesAndPrintsEveryKey) {
     return std::string("no error");
   };
   EXPECT_NE(error("tunneling:\n  min_querys: 1\n").find("unknown key 'tunneling.min_querys'"), std::string::npos);
-  EXPECT_NE(error("detectors:\n  x: 1\n").find("unknown section 'detectors'"), std::string::npos);
+  EXPECT_NE(error("detectors:\n  x: 1\n").find("line 1, column 1: unknown key 'detectors'"), std::string::npos);
   EXPECT_NE(error("dga:\n  score_threshold: 1.5\n").find("dga.score_threshold"), std::string::npos);
   EXPECT_NE(error("tunneling:\n  min_queries: -3\n").find("tunneling.min_queries"), std::string::npos);
   EXPECT_NE(error("tunneling:\n  min_queries: lots\n").find("tunneling.min_queries"), std::string::npos);
