@@ -13,6 +13,7 @@
 #include "core/timestamp.hpp"
 #include "sources/envelope_decoder.hpp"
 #include "store/store_schema.hpp"
+#include "store/store_text.hpp"
 
 namespace dnslens {
 
@@ -70,7 +71,11 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
   // Decoding (base64, gzip, JSON) needs no lock: requests decode in parallel on the HTTP threads.
   FirehoseRequest request;
   try {
-    request = decode_firehose_request(body, "firehose request", config_.limits);
+    // Bounded as it decodes: a request past these would cost memory, and the lock, for nothing.
+    request = decode_firehose_request(body, "firehose request", config_.limits,
+                                      {.max_decoded_bytes = config_.max_decoded_bytes,
+                                       .max_lines = config_.max_lines,
+                                       .max_problems = config_.max_dead_letters});
   } catch (const Error& e) {
     counters_.requests_bad.fetch_add(1, std::memory_order_relaxed);
     result.status = IngestStatus::kBadRequest;
@@ -83,20 +88,12 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
     result.message = "the body's requestId differs from the X-Amz-Firehose-Request-Id header";
     return result;
   }
-  if (request.request_id.empty() || request.request_id.size() > 256) {
+  // The id is the key that makes a retry idempotent: stored as is, never repaired (a repaired id
+  // could equal another request's).
+  if (request.request_id.empty() || request.request_id.size() > 256 || !storable_text(request.request_id)) {
     counters_.requests_bad.fetch_add(1, std::memory_order_relaxed);
     result.status = IngestStatus::kBadRequest;
-    result.message = "the requestId must be 1 to 256 characters";
-    return result;
-  }
-  // Checked before the lock: a request past these would hold every other request up.
-  if (request.decoded.records.size() > config_.max_decoded_bytes || request.decoded.origin.size() > config_.max_lines) {
-    counters_.requests_bad.fetch_add(1, std::memory_order_relaxed);
-    result.status = IngestStatus::kBadRequest;
-    result.message = fmt::format("the request's records decode to {} bytes in {} lines: more than a Firehose request "
-                                 "holds (at most {} bytes, {} lines)",
-                                 request.decoded.records.size(), request.decoded.origin.size(), config_.max_decoded_bytes,
-                                 config_.max_lines);
+    result.message = "the requestId must be 1 to 256 characters of UTF-8 text without NUL";
     return result;
   }
   counters_.decoded_bytes.fetch_add(request.decoded.records.size(), std::memory_order_relaxed);
@@ -169,8 +166,8 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
       first_line += job.line_count;
       begin = end;
     }
-    result.bad_records += decoded.problems.size();
-    result.dead_letters_dropped = dead_.dropped;
+    result.bad_records += decoded.problems.size() + decoded.problems_dropped;
+    result.dead_letters_dropped = dead_.dropped + decoded.problems_dropped;
     appender_->commit(fmt::format(
         "INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
         "VALUES ({}, {}, {}, {}, {}, {})",

@@ -118,8 +118,9 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
     const HttpRequestHeader& head = parser_->get().base();
     version_ = head.version();
     keep_alive_ = parser_->get().keep_alive();
-    close_after_ = !parser_->is_done();  // a refusal leaves the body unread: the connection cannot go on
     route_ = hub_.handler.route(head);
+    // A refusal leaves the body unread: the connection cannot go on.
+    close_after_ = !parser_->is_done() || route_.close;
     if (route_.kind == RouteKind::kRefused) return write(std::move(route_.refusal));
     if (stop_requested_ || hub_.stopping()) {
       close_after_ = true;
@@ -161,7 +162,10 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
   }
 
   void on_body(beast::error_code ec) {
-    if (!ec) return dispatch();
+    if (!ec) {
+      close_after_ = false;  // the whole body is in: the next request may follow on this connection
+      return dispatch();
+    }
     release();
     if (ec == http::error::body_limit) return write(hub_.handler.body_refused(route_, parser_->get().base(), 413));
     if (is_parse_error(ec)) return write(hub_.handler.body_refused(route_, parser_->get().base(), 400));
@@ -181,6 +185,9 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
         response = self->hub_.handler.respond(route, request.base(), std::move(request.body()));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "dnslens: HTTP request failed: %s\n", e.what());
+        response = self->hub_.handler.malformed(500, "internal error");
+      } catch (...) {  // nothing may leave the worker without its place given back and an answer
+        std::fprintf(stderr, "dnslens: HTTP request failed with an unknown exception\n");
         response = self->hub_.handler.malformed(500, "internal error");
       }
       self->hub_.workers.release();

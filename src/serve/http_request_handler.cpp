@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
+#include "core/text.hpp"
 #include "core/timestamp.hpp"
 #include "io/byte_source.hpp"
 #include "io/decoders.hpp"
@@ -254,6 +255,20 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
         return refuse(std::move(r), make_response(400, "malformed query string\n", "text/plain"));
       }
       r.params.emplace(key, value);
+    }
+  }
+  // Only chunked framing is understood. A request with another transfer coding has a body whose
+  // length cannot be known: refused, and the connection closed (RFC 9112, section 6.3).
+  if (has_field(head, "Transfer-Encoding")) {
+    const std::string_view coding = trim_json_space(field(head, "Transfer-Encoding"));
+    if (!boost::beast::iequals(coding, "chunked")) {
+      const std::size_t comma = coding.rfind(',');
+      const std::string_view last = trim_json_space(coding.substr(comma == std::string_view::npos ? 0 : comma + 1));
+      r.close = true;
+      // A coding before the final chunked one is one this server does not implement (501).
+      return refuse(std::move(r), make_response(boost::beast::iequals(last, "chunked") ? 501 : 400,
+                                                fmt::format("unsupported Transfer-Encoding '{}' (chunked only)\n", coding),
+                                                "text/plain"));
     }
   }
   const bool body = announces_body(head);

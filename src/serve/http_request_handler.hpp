@@ -52,6 +52,7 @@ struct HttpRoute {
   std::uint64_t body_limit = 0;  // body bytes as sent the route reads (0: it takes none)
   bool needs_worker = false;     // blocking work, for the worker pool
   bool head_only = false;        // HEAD: the answer's headers without its body
+  bool close = false;            // the connection cannot go on after the answer (framing unknown)
   std::string path;              // percent-decoded
   std::multimap<std::string, std::string> params;  // the decoded query string
   std::string set_cookie;

@@ -24,6 +24,7 @@ void ServeConfig::validate() const {
   if (max_request_bytes == 0 || max_decoded_bytes < max_request_bytes) {
     throw Error(ErrorCode::kUsage, "--max-decoded-bytes must be at least --max-request-bytes, both above 0");
   }
+  if (max_decoded_bytes > (64ull << 30)) throw Error(ErrorCode::kUsage, "--max-decoded-bytes must be at most 64 GiB");
   if (threads == 0 || threads > 1024) throw Error(ErrorCode::kUsage, "--http-threads must be 1 to 1024");
   if (io_threads == 0 || io_threads > 64) throw Error(ErrorCode::kUsage, "--http-io-threads must be 1 to 64");
   if (max_connections < 1 || max_connections > 1'000'000) {

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "io/base64.hpp"
+#include "io/byte_source.hpp"
 #include "io/decoders.hpp"
 
 namespace dnslens {
@@ -13,12 +14,38 @@ namespace dnslens {
 namespace {
 
 constexpr std::size_t kProblemRawBytes = 512;
+constexpr std::size_t kDecompressSlice = 256 << 10;
 constexpr int kMaxNesting = 4;  // Firehose -> gzip -> CloudWatch payload is as deep as AWS goes
+
+// The budget ran out: ends the whole decode, where any other error ends one envelope or record.
+class BudgetExceeded : public Error {
+ public:
+  explicit BudgetExceeded(std::string message) : Error(ErrorCode::kDecompressionBomb, std::move(message)) {}
+};
 
 class EnvelopeWalker {
  public:
-  EnvelopeWalker(DecodedEnvelopes& out, const std::string& label, const DecompressLimits& limits)
-      : out_(out), label_(label), limits_(limits) {}
+  EnvelopeWalker(DecodedEnvelopes& out, const std::string& label, const DecompressLimits& limits,
+                 const EnvelopeBudget& budget)
+      : out_(out), label_(label), limits_(limits), budget_(budget) {}
+
+  void add_problem(std::uint64_t index, std::string reason, std::string_view raw) {
+    if (out_.problems.size() >= budget_.max_problems) {
+      ++out_.problems_dropped;
+      return;
+    }
+    out_.problems.push_back({index, std::move(reason), std::string(raw.substr(0, kProblemRawBytes))});
+  }
+
+  // Undoes what a failed envelope or record had added, so it is used whole or not at all.
+  struct Mark {
+    std::size_t records, origins;
+  };
+  [[nodiscard]] Mark mark() const { return {out_.records.size(), out_.origin.size()}; }
+  void rewind(Mark m) {
+    out_.records.resize(m.records);
+    out_.origin.resize(m.origins);
+  }
 
   void decode_text(std::string_view text, InputFormat format, std::uint64_t origin, int depth) {
     if (depth > kMaxNesting) throw Error(ErrorCode::kEnvelope, "envelopes nested too deeply");
@@ -34,13 +61,14 @@ class EnvelopeWalker {
 
   // One Firehose record's data; its problems are caught and kept, so the next record still decodes.
   void decode_record_data(std::string_view base64, std::uint64_t origin) {
-    const std::size_t records_before = out_.records.size(), origins_before = out_.origin.size();
+    const Mark before = mark();
     try {
       decode_data(base64, InputFormat::kAuto, origin, 0);
+    } catch (const BudgetExceeded&) {
+      throw;
     } catch (const Error& e) {
-      out_.records.resize(records_before);  // a record is used whole or not at all
-      out_.origin.resize(origins_before);
-      out_.problems.push_back({origin, e.what(), std::string(base64.substr(0, kProblemRawBytes))});
+      rewind(before);
+      add_problem(origin, e.what(), base64);
     }
   }
 
@@ -81,9 +109,7 @@ class EnvelopeWalker {
   void decode_data(std::string_view base64, InputFormat hint, std::uint64_t origin, int depth) {
     auto bytes = base64_decode(base64);
     if (!bytes) throw Error(ErrorCode::kEnvelope, "record data is not valid base64");
-    std::string decoded = sniff_compression(*bytes) == Compression::kNone
-                              ? std::move(*bytes)
-                              : decompress_buffer(*bytes, label_ + " (record data)", limits_);
+    std::string decoded = sniff_compression(*bytes) == Compression::kNone ? std::move(*bytes) : decompress(*bytes);
     InputFormat format = hint == InputFormat::kAuto ? sniff_input_format(decoded) : hint;
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
       decode_text(decoded, format, origin, depth + 1);
@@ -122,7 +148,38 @@ class EnvelopeWalker {
     }
   }
 
+  // Two tallies against the same limit: what decompressions produced (nested payloads included)
+  // and the lines kept. Memory stays within the input plus twice the budget.
+  void charge(std::uint64_t& spent, std::uint64_t bytes, std::string_view what) {
+    if (budget_.max_decoded_bytes != 0 && bytes > budget_.max_decoded_bytes - spent) {
+      throw BudgetExceeded(fmt::format("{}: the {} come to more than {} bytes", label_, what, budget_.max_decoded_bytes));
+    }
+    spent += bytes;
+  }
+
+  // A compressed payload may inflate no further than what the whole decode has left: it is
+  // charged as it streams out, so a bomb stops within one read of the budget.
+  std::string decompress(std::string_view compressed) {
+    auto opened = wrap_decoded(std::make_unique<MemoryByteSource>(std::string(compressed)), label_ + " (record data)",
+                               limits_);
+    std::string out;
+    std::size_t pos = 0;
+    while (true) {
+      out.resize(pos + kDecompressSlice);
+      const std::size_t n = opened.source->read(out.data() + pos, kDecompressSlice);
+      if (n == 0) break;
+      charge(inflated_, n, "decompressed payloads");
+      pos += n;
+    }
+    out.resize(pos);
+    return out;
+  }
+
   void append_line(std::string_view message, std::uint64_t origin) {
+    if (budget_.max_lines != 0 && out_.origin.size() >= budget_.max_lines) {
+      throw BudgetExceeded(fmt::format("{}: the records decode to more than {} lines", label_, budget_.max_lines));
+    }
+    charge(line_bytes_, message.size() + 1, "decoded records");
     // A record is one line; JSON allows a raw newline only as whitespace, so replacing it is safe.
     std::size_t start = out_.records.size();
     out_.records.append(message);
@@ -136,12 +193,16 @@ class EnvelopeWalker {
   DecodedEnvelopes& out_;
   const std::string& label_;
   const DecompressLimits& limits_;
+  const EnvelopeBudget& budget_;
+  std::uint64_t inflated_ = 0;
+  std::uint64_t line_bytes_ = 0;
   simdjson::dom::parser parsers_[kMaxNesting + 1];
 };
 
 }  // namespace
 
-FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits) {
+FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits,
+                                        const EnvelopeBudget& budget) {
   FirehoseRequest out;
   simdjson::dom::parser parser;
   simdjson::padded_string padded(body);
@@ -158,7 +219,7 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
   if (obj["timestamp"].get_int64().get(ts) == simdjson::SUCCESS) out.timestamp_ms = ts;
   simdjson::dom::array records;
   if (obj["records"].get_array().get(records)) throw Error(ErrorCode::kEnvelope, "the body has no 'records' array");
-  EnvelopeWalker walker(out.decoded, label, limits);
+  EnvelopeWalker walker(out.decoded, label, limits, budget);
   std::uint64_t index = 0;
   for (simdjson::dom::element record : records) {
     ++index;
@@ -166,8 +227,7 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
     ++out.decoded.firehose_records;
     std::string_view data;
     if (record["data"].get_string().get(data)) {
-      out.decoded.problems.push_back({index, "record without a 'data' string",
-                                      std::string(simdjson::minify(record)).substr(0, kProblemRawBytes)});
+      walker.add_problem(index, "record without a 'data' string", std::string(simdjson::minify(record)));
       continue;
     }
     walker.decode_record_data(data, index);
@@ -242,20 +302,20 @@ std::vector<std::string_view> split_top_level_json(std::string_view text) {
 }
 
 DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, const std::string& label,
-                                  const DecompressLimits& limits) {
+                                  const DecompressLimits& limits, const EnvelopeBudget& budget) {
   DecodedEnvelopes out;
-  EnvelopeWalker walker(out, label, limits);
+  EnvelopeWalker walker(out, label, limits, budget);
   for (std::string_view doc : split_top_level_json(text)) {
     ++out.envelopes;
-    std::size_t records_before = out.records.size();
-    std::size_t origin_before = out.origin.size();
+    const auto before = walker.mark();
     try {
       walker.decode_text(doc, format, out.envelopes, 0);
+    } catch (const BudgetExceeded&) {
+      throw;
     } catch (const Error& e) {
       // Keep the envelope all-or-nothing so a half-decoded one is not half-counted.
-      out.records.resize(records_before);
-      out.origin.resize(origin_before);
-      out.problems.push_back({out.envelopes, e.what(), std::string(doc.substr(0, kProblemRawBytes))});
+      walker.rewind(before);
+      walker.add_problem(out.envelopes, e.what(), doc);
     }
   }
   return out;

@@ -30,6 +30,7 @@ struct DecodedEnvelopes {
   std::string records;                  // one query-log record per line
   std::vector<std::uint64_t> origin;    // per output line: the envelope it came from
   std::vector<EnvelopeProblem> problems;
+  std::uint64_t problems_dropped = 0;   // problems past EnvelopeBudget::max_problems, counted only
   std::uint64_t envelopes = 0;
   std::uint64_t control_messages = 0;
   std::uint64_t log_events = 0;
@@ -37,10 +38,20 @@ struct DecodedEnvelopes {
   std::string request_id;               // the last Firehose requestId seen
 };
 
+// What one decode may cost, all envelopes and records together. Every byte a decompression
+// produces counts (nested payloads included), and so does every line kept; past max_decoded_bytes
+// or max_lines the decode stops with Error(kDecompressionBomb) - for the whole input, not one
+// record, because a peer that sends such a thing sends nothing worth keeping half of. 0 = no limit.
+struct EnvelopeBudget {
+  std::uint64_t max_decoded_bytes = 0;
+  std::uint64_t max_lines = 0;
+  std::uint64_t max_problems = UINT64_MAX;  // kept with their reason and raw bytes; the rest only counted
+};
+
 // Decodes every top-level JSON object in `text` (concatenated or newline-separated). A bad
 // envelope becomes a problem entry; the others still decode.
 [[nodiscard]] DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, const std::string& label,
-                                                const DecompressLimits& limits);
+                                                const DecompressLimits& limits, const EnvelopeBudget& budget = {});
 
 // One Kinesis Data Firehose HTTP endpoint request body ({"requestId", "timestamp", "records":
 // [{"data": base64}]}), record by record: a record whose data cannot be decoded is a problem
@@ -51,9 +62,10 @@ struct FirehoseRequest {
   std::int64_t timestamp_ms = 0;
   DecodedEnvelopes decoded;  // origin: the record's 1-based position
 };
-// Throws Error(kEnvelope) when the body as a whole is not a Firehose request.
+// Throws Error(kEnvelope) when the body as a whole is not a Firehose request, and
+// Error(kDecompressionBomb) when it decodes past the budget.
 [[nodiscard]] FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label,
-                                                      const DecompressLimits& limits);
+                                                      const DecompressLimits& limits, const EnvelopeBudget& budget = {});
 
 // Splits concatenated JSON values at top level ("{..}{..}", "{..}\n{..}"), honouring strings.
 [[nodiscard]] std::vector<std::string_view> split_top_level_json(std::string_view text);

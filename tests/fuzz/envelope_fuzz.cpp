@@ -29,5 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.problems.size() > d.firehose_records) __builtin_trap();
   } catch (const dnslens::Error&) {  // not a Firehose request as a whole: a 400
   }
+  // With a small budget, as serve decodes: within it, or refused as a whole.
+  const dnslens::EnvelopeBudget budget{.max_decoded_bytes = 4096, .max_lines = 16, .max_problems = 2};
+  try {
+    auto request = dnslens::decode_firehose_request(text, "fuzz", limits, budget);
+    const auto& d = request.decoded;
+    if (d.records.size() > budget.max_decoded_bytes || d.origin.size() > budget.max_lines) __builtin_trap();
+    if (d.problems.size() > budget.max_problems) __builtin_trap();
+    if (d.problems.size() + d.problems_dropped > d.firehose_records) __builtin_trap();
+  } catch (const dnslens::Error&) {
+  }
   return 0;
 }

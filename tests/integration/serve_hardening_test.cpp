@@ -22,6 +22,7 @@
 
 #include "../unit/compress_helpers.hpp"
 #include "cli_harness.hpp"
+#include "core/json_escape.hpp"
 #include "server_process.hpp"
 #include "store/duckdb_api.hpp"
 #include "store_harness.hpp"
@@ -133,29 +134,10 @@ Socket::Response exchange(int port, const std::string& request) {
   return s.read_response();
 }
 
+// A Firehose request body: one record per line.
 std::string firehose_request_body(const std::string& id, const std::vector<std::string>& lines) {
-  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string body = "{\"requestId\":\"" + id + "\",\"timestamp\":1700000000000,\"records\":[";
-  for (std::size_t r = 0; r < lines.size(); ++r) {
-    const std::string in = lines[r] + "\n";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-      const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-      out += {kTable[v >> 18], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], kTable[v & 63]};
-    }
-    if (i + 1 == in.size()) {
-      const unsigned v = (unsigned char)in[i] << 16;
-      out += {kTable[v >> 18], kTable[(v >> 12) & 63], '=', '='};
-    } else if (i + 2 == in.size()) {
-      const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-      out += {kTable[v >> 18], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], '='};
-    }
-    if (r) body += ',';
-    body += "{\"data\":\"";
-    body += out;
-    body += "\"}";
-  }
+  for (std::size_t r = 0; r < lines.size(); ++r) body += (r ? ",{\"data\":\"" : "{\"data\":\"") + base64_encode(lines[r] + "\n") + "\"}";
   return body + "]}";
 }
 
@@ -398,6 +380,46 @@ TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeW
   DuckConnection conn = db.connect();
   EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests"), 2);
   EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests WHERE request_id IN ('small', 'cont')"), 2);
+}
+
+// Firehose keeps its connections alive: a stored POST must leave the connection open for the next.
+// A transfer coding other than chunked has a body of unknown length: refused, and the connection closed.
+TEST_F(ServeHardeningTest, KeepAliveOutlivesAStoredPostAndAnUnknownTransferCodingClosesTheConnection) {
+  ServerProcess server(w, "--db live.duckdb --no-detect", kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  {
+    Socket c(server.port());
+    ASSERT_TRUE(c.connected());
+    for (const std::string id : {"ka-1", "ka-2", "ka-3"}) {
+      const std::string body = firehose_request_body(id, {record(id + ".example.org.")});
+      ASSERT_TRUE(c.send_all(firehose_head(id) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+      const Socket::Response r = c.read_response();
+      ASSERT_EQ(r.status, 200) << id << ": " << r.head;
+      EXPECT_EQ(Socket::lower(r.head).find("connection: close"), std::string::npos) << r.head;
+    }
+    ASSERT_TRUE(c.send_all("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(c.read_response().status, 200);
+  }
+  struct Case {
+    std::string coding;
+    int status;
+  };
+  for (const Case& k : {Case{"gzip", 400}, Case{"gzip, chunked", 501}, Case{"identity", 400}}) {
+    Socket c(server.port());
+    ASSERT_TRUE(c.connected());
+    const std::string body = firehose_request_body("te", {record("te.example.org.")});
+    // What follows the headers cannot be told apart from a next request: it must never be read as one.
+    c.send_all(firehose_head("te") + "Transfer-Encoding: " + k.coding + "\r\n\r\n" +
+               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const Socket::Response r = c.read_response();
+    EXPECT_EQ(r.status, k.status) << k.coding << ": " << r.head << r.body;
+    EXPECT_NE(r.body.find("Transfer-Encoding"), std::string::npos) << r.body;
+    EXPECT_EQ(c.read_response().status, -1) << k.coding << ": the connection must close, not answer what follows";
+  }
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  DuckDatabase db(w.file("live.duckdb"), true);
+  DuckConnection conn = db.connect();
+  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests"), 3);
 }
 
 TEST_F(ServeHardeningTest, ASecondServerOnTheSamePortFailsClearly) {

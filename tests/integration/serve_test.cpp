@@ -14,6 +14,7 @@
 
 #include "../unit/compress_helpers.hpp"
 #include "cli_harness.hpp"
+#include "core/json_escape.hpp"
 #include "server_process.hpp"
 #include "store/duckdb_api.hpp"
 #include "store_harness.hpp"
@@ -34,28 +35,10 @@ using testing::Workdir;
 const std::string kKey = "k3y-for-tests-0123456789";
 const std::vector<std::string> kKeyEnv = {"DNSLENS_FIREHOSE_ACCESS_KEY=" + kKey};
 
-std::string base64(std::string_view in) {
-  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-    out += {kTable[v >> 18], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], kTable[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = (unsigned char)in[i] << 16;
-    out += {kTable[v >> 18], kTable[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
-    out += {kTable[v >> 18], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
 // A Firehose request body; each payload becomes one record's base64 data.
 std::string firehose_body(const std::string& id, const std::vector<std::string>& payloads) {
   std::string body = "{\"requestId\":\"" + id + "\",\"timestamp\":1700000000000,\"records\":[";
-  for (std::size_t i = 0; i < payloads.size(); ++i) body += (i ? "," : "") + std::string("{\"data\":\"") + base64(payloads[i]) + "\"}";
+  for (std::size_t i = 0; i < payloads.size(); ++i) body += (i ? "," : "") + std::string("{\"data\":\"") + base64_encode(payloads[i]) + "\"}";
   return body + "]}";
 }
 

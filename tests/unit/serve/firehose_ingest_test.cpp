@@ -121,7 +121,7 @@ TEST_F(FirehoseIngestTest, ARequestOfMoreLinesThanAFirehoseRequestHoldsIsRefused
   open(config);
   const IngestResult r = ingest_->ingest("many", "", firehose_body("many", {lines(0, 600), lines(600, 1001)}));
   EXPECT_EQ(r.status, IngestStatus::kBadRequest);
-  EXPECT_NE(r.message.find("1001 lines"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("more than 1000 lines"), std::string::npos) << r.message;
   EXPECT_EQ(ingest_->counters().requests_bad.load(), 1u);
   DuckConnection c = conn();
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests"), 0);
@@ -145,8 +145,42 @@ TEST_F(FirehoseIngestTest, TheRequestsDecodedSizeIsBoundedRecordByRecordAndAsAWh
   // Records each within the cap, together past it: refused.
   const IngestResult whole = ingest_->ingest("whole", "", firehose_body("whole", {lines(0, 2000), lines(2000, 4000)}));
   EXPECT_EQ(whole.status, IngestStatus::kBadRequest);
-  EXPECT_NE(whole.message.find("at most 1048576 bytes"), std::string::npos) << whole.message;
+  EXPECT_NE(whole.message.find("decoded records come to more than 1048576 bytes"), std::string::npos) << whole.message;
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests WHERE request_id = 'whole'"), 0);
+}
+
+TEST_F(FirehoseIngestTest, WhatTheRecordsInflateToIsBoundedAsAWholeEvenWhenNoLineComesOfIt) {
+  FirehoseIngestConfig config;
+  config.max_decoded_bytes = 1 << 20;
+  open(config);
+  // Eight records, each inflating to half the cap (blank lines: nothing is kept of them). Each is
+  // within the per-record limit; together they would make the server inflate 4 MiB for one request.
+  const std::string half = gzip_member(std::string(512 << 10, '\n'), 9);
+  const IngestResult r = ingest_->ingest("wide", "", firehose_body("wide", std::vector<std::string>(8, half)));
+  EXPECT_EQ(r.status, IngestStatus::kBadRequest);
+  EXPECT_NE(r.message.find("decompressed payloads come to more than 1048576 bytes"), std::string::npos) << r.message;
+  DuckConnection c = conn();
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests"), 0);
+  // Two of them fit: exactly the cap.
+  const IngestResult ok = ingest_->ingest("narrow", "", firehose_body("narrow", std::vector<std::string>(2, half)));
+  EXPECT_EQ(ok.status, IngestStatus::kStored) << ok.message;
+}
+
+TEST_F(FirehoseIngestTest, ARequestIdThatCannotBeStoredAsIsIsRefusedNotRepaired) {
+  open();
+  // Stored repaired, "a\u0000b" would become the literal text a\x00b, and a request that really has
+  // that id would be taken for its retry and dropped.
+  for (const std::string_view id : {R"(a\u0000b)", R"(\u0000)"}) {
+    const IngestResult r = ingest_->ingest("", "", firehose_body(id, {lines(0, 3)}));
+    EXPECT_EQ(r.status, IngestStatus::kBadRequest) << id;
+    EXPECT_NE(r.message.find("without NUL"), std::string::npos) << r.message;
+  }
+  const IngestResult literal = ingest_->ingest("a\\x00b", "", firehose_body(R"(a\\x00b)", {lines(0, 3)}));
+  ASSERT_EQ(literal.status, IngestStatus::kStored) << literal.message;
+  EXPECT_EQ(literal.records, 3u);
+  DuckConnection c = conn();
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests"), 1);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), 3);
 }
 
 TEST_F(FirehoseIngestTest, DeadLettersKeepTheirLineAndRecordAcrossSlices) {

@@ -12,36 +12,15 @@
 
 #include <fmt/format.h>
 
+#include "core/json_escape.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
 
 namespace dnslens::testing {
 
-inline std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const auto n = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
-                   (static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8) |
-                   static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
-  }
-  if (i < in.size()) {
-    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // {"requestId", "timestamp", "records":[{"data": base64(payload)}, ...]}
 inline std::string firehose_body(std::string_view request_id, const std::vector<std::string>& payloads) {
   std::string body = fmt::format("{{\"requestId\":\"{}\",\"timestamp\":1700000000000,\"records\":[", request_id);
-  for (std::size_t i = 0; i < payloads.size(); ++i) body += fmt::format("{}{{\"data\":\"{}\"}}", i ? "," : "", base64(payloads[i]));
+  for (std::size_t i = 0; i < payloads.size(); ++i) body += fmt::format("{}{{\"data\":\"{}\"}}", i ? "," : "", base64_encode(payloads[i]));
   return body + "]}";
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../compress_helpers.hpp"
+#include "core/error.hpp"
 #include "core/json_escape.hpp"
 
 namespace dnslens {
@@ -89,6 +90,41 @@ TEST(EnvelopeDecoder, BadEnvelopeIsReportedAndTheOthersStillDecode) {
   EXPECT_EQ(d.problems[1].index, 3u);
   EXPECT_NE(d.problems[1].reason.find("truncated"), std::string::npos);
   EXPECT_EQ(d.origin, (std::vector<std::uint64_t>{1, 4}));
+}
+
+TEST(EnvelopeDecoder, ProblemsPastTheirCapAreCountedNotKept) {
+  std::string body = R"({"requestId":"r","records":[)";
+  for (int i = 0; i < 5000; ++i) body += (i ? "," : "") + std::string(R"({"nodata":1})");
+  body += "]}";
+  const FirehoseRequest r = decode_firehose_request(body, "test", DecompressLimits{}, {.max_problems = 100});
+  ASSERT_EQ(r.decoded.problems.size(), 100u);
+  EXPECT_EQ(r.decoded.problems_dropped, 4900u);
+  EXPECT_EQ(r.decoded.problems.back().index, 100u);
+  EXPECT_EQ(r.decoded.firehose_records, 5000u);
+}
+
+TEST(EnvelopeDecoder, TheBudgetEndsTheWholeDecodeNotOneRecord) {
+  // A CloudWatch payload inside a Firehose record inside a file of Firehose requests: every
+  // level's inflation counts against the one budget.
+  const std::string nested = gzip_member(cloudwatch_payload(std::vector<std::string>(2000, kRecordA)));
+  const std::string text = firehose_body({nested}) + firehose_body({nested});
+  const std::size_t payload = cloudwatch_payload(std::vector<std::string>(2000, kRecordA)).size();
+  const EnvelopeBudget roomy{.max_decoded_bytes = 2 * payload};
+  EXPECT_EQ(decode_envelopes(text, InputFormat::kFirehose, "test", DecompressLimits{}, roomy).origin.size(), 4000u);
+  const EnvelopeBudget tight{.max_decoded_bytes = 2 * payload - 1};
+  try {
+    (void)decode_envelopes(text, InputFormat::kFirehose, "test", DecompressLimits{}, tight);
+    FAIL() << "a decode past its budget must fail as a whole";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDecompressionBomb);
+    EXPECT_NE(std::string(e.what()).find("decompressed payloads come to more than"), std::string::npos) << e.what();
+  }
+  // Lines count too, and so does their number.
+  const std::string direct = firehose_body({kRecordA + "\n" + kRecordB + "\n" + kRecordA + "\n"});
+  EXPECT_THROW((void)decode_firehose_request(direct, "test", DecompressLimits{}, {.max_lines = 2}), Error);
+  EXPECT_EQ(decode_firehose_request(direct, "test", DecompressLimits{}, {.max_lines = 3}).decoded.origin.size(), 3u);
+  EXPECT_THROW((void)decode_firehose_request(direct, "test", DecompressLimits{}, {.max_decoded_bytes = 3 * kRecordA.size()}),
+               Error);
 }
 
 TEST(EnvelopeDecoder, SplitsTopLevelJsonHonouringStrings) {
