@@ -36,9 +36,9 @@ class LabelCollector : public RecordObserver {
   LabelCollector(std::mutex& mutex, absl::flat_hash_set<std::string>& labels, std::size_t cap)
       : mutex_(mutex), labels_(labels), cap_(cap) {}
   ~LabelCollector() override { flush(); }
-  void observe(const QueryRecord& r, const EnrichOutcome& o) override {
+  void observe(const QueryRecord& r, const EnrichedRecord& o) override {
     if (r.rcode != "NOERROR" || o.registered_domain.empty() || o.signals.benign_noise) return;
-    std::string_view label = dga_label(o.normalized_name, o.registered_domain, o.public_suffix);
+    std::string_view label = dga_label(o.normalized_name(), o.registered_domain, o.public_suffix);
     if (local_.size() < cap_) local_.emplace(as_absl(label));
   }
   void flush() {

@@ -184,14 +184,15 @@ struct BlockCandidate {
 
 class SuggestObserver final : public RecordObserver {
  public:
-  void observe(const QueryRecord& r, const EnrichOutcome& o) override {
-    if (o.normalized_name.empty()) return;
+  void observe(const QueryRecord& r, const EnrichedRecord& o) override {
+    const std::string_view name = o.normalized_name();
+    if (name.empty()) return;
     const std::string_view src = r.source();
     // Look up before inserting: only a new name or source costs an allocation.
     auto sit = source_ids.find(as_absl(src));
     if (sit == source_ids.end()) sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
-    auto nit = names.find(as_absl(o.normalized_name));
-    if (nit == names.end()) nit = names.emplace(std::string(o.normalized_name), NameStats{}).first;
+    auto nit = names.find(as_absl(name));
+    if (nit == names.end()) nit = names.emplace(std::string(name), NameStats{}).first;
     NameStats& n = nit->second;
     ++n.queries;
     if (n.sources.size() < kMaxSourcesPerName) n.sources.insert(sit->second);
@@ -206,10 +207,10 @@ class SuggestObserver final : public RecordObserver {
           // Intel matches parent domains too, so the list needs the domain and everything below it.
           entries = {std::string(ind.value), "*." + std::string(ind.value)};
         } else {
-          entries = {std::string(o.normalized_name)};
+          entries = {std::string(name)};
         }
         break;
-      case MatchSite::kAnswerIp: entries = {std::string(o.normalized_name)}; break;
+      case MatchSite::kAnswerIp: entries = {std::string(name)}; break;
       case MatchSite::kReverseName:
       case MatchSite::kSrcaddr: return;  // blocking the name would not stop the traffic
     }

@@ -8,12 +8,12 @@
 
 namespace dnslens {
 
-struct EnrichOutcome;
+struct EnrichedRecord;
 
 class RecordObserver {
  public:
   virtual ~RecordObserver() = default;
-  virtual void observe(const QueryRecord& record, const EnrichOutcome& outcome) = 0;
+  virtual void observe(const QueryRecord& record, const EnrichedRecord& enriched) = 0;
 };
 
 // Returns the observer for worker i (0-based); called once per worker before the run starts.

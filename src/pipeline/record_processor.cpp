@@ -97,9 +97,45 @@ bool is_tunnel_type(std::string_view t) {
   return t == "TXT" || t == "NULL" || t == "CNAME" || t == "MX" || t == "ANY" || t == "TYPE10";
 }
 
+// Feed text is untrusted (any bytes): always escaped as bytes.
+void append_threat_fields(std::string& out, const ThreatMatch& hit) {
+  append_field(out, ",\"threat_indicator\":", hit.value, append_json_escaped_bytes);
+  append_field(out, ",\"threat_indicator_type\":", hit.kind, append_plain);
+  append_field(out, ",\"threat_feed\":", hit.feed, append_json_escaped_bytes);
+  if (hit.confidence >= 0) {
+    out += ",\"threat_confidence\":";
+    out += std::to_string(hit.confidence);
+  } else {
+    out += ",\"threat_confidence\":null";
+  }
+  append_field(out, ",\"threat_confidence_level\":", hit.confidence_level, append_plain);
+  append_field(out, ",\"threat_actor\":", hit.actor, append_json_escaped_bytes);
+  append_field(out, ",\"threat_category\":", hit.category, append_json_escaped_bytes);
+  append_field(out, ",\"threat_source\":", hit.source, append_json_escaped_bytes);
+  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
+  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
+  out += ",\"threat_match_count\":";
+  out += std::to_string(hit.count);
+}
+
+void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
+  if (f.rule == nullptr) {
+    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
+           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
+  } else {
+    append_field(out, ",\"firewall_sim_action\":", f.action, append_plain);
+    append_field(out, ",\"firewall_sim_rule\":", f.rule_name, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_rule_group_id\":", f.rule_group_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_domain_list_id\":", f.domain_list_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_block_response\":", f.block_response, append_plain);
+    append_field(out, ",\"firewall_sim_matched_on\":", f.via_redirection ? "redirection" : "query_name", append_plain);
+  }
+  out += f.drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
+}
+
 }  // namespace
 
-static void keep_best(ThreatHit& best, const Indicator* ind, MatchSite site, std::string_view value) {
+static void keep_best(ThreatMatch& best, const Indicator* ind, MatchSite site, std::string_view value) {
   if (ind == nullptr) return;
   ++best.count;
   if (best.indicator == nullptr || ind->confidence > best.indicator->confidence) {
@@ -109,9 +145,9 @@ static void keep_best(ThreatHit& best, const Indicator* ind, MatchSite site, std
   }
 }
 
-ThreatHit RecordProcessor::match_threats(const QueryRecord& r, std::string_view name, std::string_view registered) {
+ThreatMatch RecordProcessor::match_threats(const QueryRecord& r, std::string_view name, std::string_view registered) {
   const ThreatIntel& intel = *intel_;
-  ThreatHit hit;
+  ThreatMatch hit;
   keep_best(hit, intel.match_domain(name, registered), MatchSite::kQueryName, r.query_name);
   if (name.ends_with(".arpa")) {
     if (auto ip = address_from_reverse_name(name)) keep_best(hit, intel.match_ip(*ip), MatchSite::kReverseName, r.query_name);
@@ -131,46 +167,17 @@ ThreatHit RecordProcessor::match_threats(const QueryRecord& r, std::string_view 
   if (enrichers_.intel_match_srcaddr) {
     if (auto ip = parse_ip(r.srcaddr)) keep_best(hit, intel.match_ip(*ip), MatchSite::kSrcaddr, r.srcaddr);
   }
+  if (const Indicator* ind = hit.indicator) {
+    hit.value = ind->value;
+    hit.kind = indicator_kind_name(ind->kind);
+    hit.feed = intel.text(ind->feed);
+    hit.actor = intel.text(ind->actor);
+    hit.category = intel.text(ind->threat);
+    hit.source = intel.text(ind->source);
+    hit.confidence = ind->confidence;
+    hit.confidence_level = confidence_level_name(confidence_level(ind->confidence));
+  }
   return hit;
-}
-
-// Feed text is untrusted (any bytes): always escaped as bytes.
-void RecordProcessor::append_threat_fields(std::string& out, const ThreatHit& hit) const {
-  const ThreatIntel& intel = *intel_;
-  const Indicator& ind = *hit.indicator;
-  append_field(out, ",\"threat_indicator\":", ind.value, append_json_escaped_bytes);
-  append_field(out, ",\"threat_indicator_type\":", indicator_kind_name(ind.kind), append_plain);
-  append_field(out, ",\"threat_feed\":", intel.text(ind.feed), append_json_escaped_bytes);
-  if (ind.confidence >= 0) {
-    out += ",\"threat_confidence\":";
-    out += std::to_string(ind.confidence);
-  } else {
-    out += ",\"threat_confidence\":null";
-  }
-  append_field(out, ",\"threat_confidence_level\":", confidence_level_name(confidence_level(ind.confidence)), append_plain);
-  append_field(out, ",\"threat_actor\":", intel.text(ind.actor), append_json_escaped_bytes);
-  append_field(out, ",\"threat_category\":", intel.text(ind.threat), append_json_escaped_bytes);
-  append_field(out, ",\"threat_source\":", intel.text(ind.source), append_json_escaped_bytes);
-  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
-  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
-  out += ",\"threat_match_count\":";
-  out += std::to_string(hit.count);
-}
-
-void RecordProcessor::append_firewall_fields(std::string& out, const FirewallVerdict& v, FirewallDrift drift) const {
-  if (v.rule == nullptr) {
-    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
-           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
-  } else {
-    const FirewallRule& r = *v.rule->rule;
-    append_field(out, ",\"firewall_sim_action\":", firewall_action_name(r.action), append_plain);
-    append_field(out, ",\"firewall_sim_rule\":", r.name, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_rule_group_id\":", r.rule_group_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_domain_list_id\":", r.domain_list_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_block_response\":", block_response_name(r.block_response), append_plain);
-    append_field(out, ",\"firewall_sim_matched_on\":", v.via_redirection ? "redirection" : "query_name", append_plain);
-  }
-  out += drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
 }
 
 NameSignals RecordProcessor::name_signals(std::string_view name, const DomainParts& parts) const {
@@ -192,49 +199,59 @@ NameSignals RecordProcessor::name_signals(std::string_view name, const DomainPar
   return s;
 }
 
-EnrichOutcome RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
-  NormalizedName norm;
-  const EnrichOutcome outcome = enrich(record, norm);
-  append_json(line, outcome, norm, out);
-  return outcome;
+EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
+  EnrichedRecord enriched;
+  enrich(record, enriched);
+  append_json(line, enriched, out);
+  return enriched;
 }
 
-EnrichOutcome RecordProcessor::enrich(const QueryRecord& record, NormalizedName& norm) {
-  norm = normalize_name(record.query_name, name_buf_);
+void RecordProcessor::enrich(const QueryRecord& record, EnrichedRecord& out) {
+  out = EnrichedRecord{};
+  const NormalizedName norm = normalize_name(record.query_name, name_buf_);
+  out.name = norm;
   DomainParts parts;
   if (norm.valid_syntax) parts = enrichers_.psl->split(norm.text);
-  EnrichOutcome outcome;
-  outcome.matched = enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
-  if (intel_ != nullptr && !intel_->empty()) {
-    outcome.threat = match_threats(record, norm.valid_syntax ? norm.text : std::string_view{}, parts.registered_domain);
-  }
+  const std::string_view name = out.normalized_name();
+  out.matched = enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
+  if (intel_ != nullptr && !intel_->empty()) out.threat = match_threats(record, name, parts.registered_domain);
   if (enrichers_.firewall != nullptr) {
-    outcome.firewall = enrichers_.firewall->evaluate(record, norm.valid_syntax ? norm.text : std::string_view{}, cname_buf_);
-    outcome.firewall_drift = enrichers_.firewall->drift(record, outcome.firewall);
+    const FirewallVerdict verdict = enrichers_.firewall->evaluate(record, name, cname_buf_);
+    FirewallOutcome& f = out.firewall;
+    f.simulated = true;
+    f.rule = verdict.rule;
+    f.via_redirection = verdict.via_redirection;
+    f.matched_name = verdict.matched_name;
+    if (verdict.rule != nullptr) {
+      const FirewallRule& rule = *verdict.rule->rule;
+      f.action = firewall_action_name(rule.action);
+      f.rule_name = rule.name;
+      f.rule_group_id = rule.rule_group_id;
+      f.domain_list_id = rule.domain_list_id;
+      f.block_response = block_response_name(rule.block_response);
+    }
+    f.drift = enrichers_.firewall->drift(record, verdict);
   }
-  outcome.tld_valid = parts.tld_valid;
-  outcome.registered_domain = parts.registered_domain;
-  outcome.normalized_name = norm.valid_syntax ? norm.text : std::string_view{};
-  outcome.firewall_simulated = enrichers_.firewall != nullptr;
-  outcome.public_suffix = parts.public_suffix;
-  outcome.subdomain = parts.subdomain;
+  out.tld_valid = parts.tld_valid;
+  out.registered_domain = parts.registered_domain;
+  out.public_suffix = parts.public_suffix;
+  out.subdomain = parts.subdomain;
   if (enrichers_.dga != nullptr) {
-    outcome.has_signals = true;
+    out.has_signals = true;
     if (norm.valid_syntax) {
-      outcome.name_hash = hash_text(norm.text);
-      if (const NameSignals* memo = signal_memo_.find(norm.text, outcome.name_hash)) {
-        outcome.signals = *memo;
+      out.name_hash = hash_text(norm.text);
+      if (const NameSignals* memo = signal_memo_.find(norm.text, out.name_hash)) {
+        out.signals = *memo;
       } else {
-        outcome.signals = name_signals(norm.text, parts);
-        signal_memo_.put(norm.text, outcome.name_hash, outcome.signals);
+        out.signals = name_signals(norm.text, parts);
+        signal_memo_.put(norm.text, out.name_hash, out.signals);
       }
     }
   }
-  return outcome;
 }
 
-void RecordProcessor::append_json(std::string_view line, const EnrichOutcome& o, const NormalizedName& norm,
-                                  std::string& out) const {
+void RecordProcessor::append_json(std::string_view line, const EnrichedRecord& o, std::string& out) const {
+  const NormalizedName& norm = o.name;
   // The original bytes up to the closing brace: unknown fields survive byte for byte.
   std::size_t end = line.size();
   while (end > 0 && line[end - 1] != '}') --end;
@@ -249,8 +266,8 @@ void RecordProcessor::append_json(std::string_view line, const EnrichOutcome& o,
   append_field(out, ",\"registered_domain\":", o.registered_domain, escape);
   append_field(out, ",\"public_suffix\":", o.public_suffix, escape);
   append_field(out, ",\"subdomain\":", o.subdomain, escape);
-  if (o.threat.indicator != nullptr) append_threat_fields(out, o.threat);
-  if (o.firewall_simulated) append_firewall_fields(out, o.firewall, o.firewall_drift);
+  if (o.threat.hit()) append_threat_fields(out, o.threat);
+  if (o.firewall.simulated) append_firewall_fields(out, o.firewall);
   if (o.has_signals) {
     const NameFeatures& f = o.signals.features;
     append_number_field(out, ",\"name_entropy\":", f.name_entropy);
@@ -267,16 +284,17 @@ void RecordProcessor::append_json(std::string_view line, const EnrichOutcome& o,
   out += o.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
 }
 
-void RecordProcessor::add_detection_event(Job& job, std::string_view line, const QueryRecord& r, const EnrichOutcome& o) {
+void RecordProcessor::add_detection_event(Job& job, std::string_view line, const QueryRecord& r, const EnrichedRecord& o) {
   DetectionBatch& b = job.detection;
   DetectionEvent& e = b.events.emplace_back();
   e.ts_ms = r.timestamp_ms;
   e.line = StrRef{static_cast<std::uint32_t>(line.data() - job.input.data()), static_cast<std::uint32_t>(line.size())};
   // The name as logged when it is not valid DNS syntax, so hostile names still count.
-  const std::string_view name = o.normalized_name.empty() ? r.query_name : o.normalized_name;
+  const std::string_view normalized = o.normalized_name();
+  const std::string_view name = normalized.empty() ? r.query_name : normalized;
   e.name = b.add(name);
-  if (!o.registered_domain.empty() && o.normalized_name.ends_with(o.registered_domain)) {
-    std::size_t off = o.normalized_name.size() - o.registered_domain.size();
+  if (!o.registered_domain.empty() && normalized.ends_with(o.registered_domain)) {
+    std::size_t off = normalized.size() - o.registered_domain.size();
     e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(o.registered_domain.size())};
     e.flags |= kEventHasRegistered;
   } else {
@@ -294,7 +312,7 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   e.source = source == r.instance ? e.instance : source == r.srcaddr ? e.srcaddr : b.add(source);
   e.source_hash = hash_text(source);
   e.domain_hash = hash_text(b.str(e.domain));
-  e.name_hash = o.normalized_name.empty() ? hash_text(name) : o.name_hash;  // set with the signals
+  e.name_hash = normalized.empty() ? hash_text(name) : o.name_hash;  // set with the signals
   e.vpc_hash = hash_text(r.vpc_id);
   e.rcode = rcode_kind(r.rcode);
   e.action = logged_action(r.firewall_rule_action);
@@ -320,11 +338,11 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
       }
     }
   }
-  if (o.threat.indicator != nullptr) {
+  if (o.threat.hit()) {
     e.flags |= kEventThreatHit;
-    e.threat_indicator = b.add(o.threat.indicator->value);
-    e.threat_feed = b.add(intel_->text(o.threat.indicator->feed));
-    e.threat_confidence = static_cast<std::int8_t>(std::clamp<int>(o.threat.indicator->confidence, -1, 100));
+    e.threat_indicator = b.add(o.threat.value);
+    e.threat_feed = b.add(o.threat.feed);
+    e.threat_confidence = static_cast<std::int8_t>(std::clamp<int>(o.threat.confidence, -1, 100));
   }
 }
 
@@ -363,18 +381,18 @@ void RecordProcessor::process(Job& job) {
         dead_letter(job, line_no, line, outcome);
       } else {
         std::size_t out_start = job.output.size();
-        NormalizedName norm;
-        const EnrichOutcome enriched = enrich(record_, norm);
-        if (json_output_) append_json(line, enriched, norm, job.output);
+        enrich(record_, enriched_);
+        const EnrichedRecord& enriched = enriched_;
+        if (json_output_) append_json(line, enriched, job.output);
         ++job.counters.records;
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
-        if (enriched.firewall_drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
+        if (enriched.firewall.drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
         if (enriched.signals.benign_noise) ++job.counters.benign_noise;
         if (enrichers_.detection_events && enrichers_.dga != nullptr) add_detection_event(job, line, record_, enriched);
-        if (store_ != nullptr) store_rows_->add(record_, enriched, intel_.get());
+        if (store_ != nullptr) store_rows_->add(record_, enriched);
         if (observer_ != nullptr) observer_->observe(record_, enriched);
-        if (enriched.threat.indicator != nullptr) {
+        if (enriched.threat.hit()) {
           ++job.counters.threat_hits;
           if (notify_matches_) add_threat_event(job, line_no, record_, enriched.threat);
         }
@@ -435,23 +453,21 @@ void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_v
   d.raw_total = line.size();
 }
 
-void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& r, const ThreatHit& hit) {
+void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& r, const ThreatMatch& hit) {
   MatchEvent& event = job.matches.emplace_back();
   event.line = line_no;
   std::string& e = event.json;
-  const ThreatIntel& intel = *intel_;
-  const Indicator& ind = *hit.indicator;
   e += '{';
   append_event_field(e, "event", "threat_intel_match", true);
   append_event_field(e, "query_timestamp", r.query_timestamp);
   append_event_field(e, "query_name", r.query_name);
-  append_event_field(e, "indicator", ind.value);
-  append_event_field(e, "indicator_type", indicator_kind_name(ind.kind));
-  append_event_field(e, "feed", intel.text(ind.feed));
-  if (ind.confidence >= 0) e += ",\"confidence\":" + std::to_string(ind.confidence);
-  append_event_field(e, "confidence_level", confidence_level_name(confidence_level(ind.confidence)));
-  if (ind.actor) append_event_field(e, "actor", intel.text(ind.actor));
-  if (ind.threat) append_event_field(e, "threat", intel.text(ind.threat));
+  append_event_field(e, "indicator", hit.value);
+  append_event_field(e, "indicator_type", hit.kind);
+  append_event_field(e, "feed", hit.feed);
+  if (hit.confidence >= 0) e += ",\"confidence\":" + std::to_string(hit.confidence);
+  append_event_field(e, "confidence_level", hit.confidence_level);
+  if (!hit.actor.empty()) append_event_field(e, "actor", hit.actor);
+  if (!hit.category.empty()) append_event_field(e, "threat", hit.category);
   append_event_field(e, "matched_on", match_site_name(hit.site));
   append_event_field(e, "matched_value", hit.matched_value);
   append_event_field(e, "srcaddr", r.srcaddr);

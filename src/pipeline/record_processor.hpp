@@ -10,6 +10,7 @@
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "enrich/threat_intel/intel_handle.hpp"
 #include "core/dns_name.hpp"
+#include "core/enriched_record.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_observer.hpp"
@@ -29,40 +30,6 @@ struct Enrichers {
   const BenignNoise* benign_noise = nullptr;        // with dga: marks known-benign noise
   bool detection_events = false;                    // with dga: fill each job's DetectionBatch
 };
-
-// The best threat-intel hit in one record (highest confidence; the query name wins ties).
-struct ThreatHit {
-  const Indicator* indicator = nullptr;
-  MatchSite site = MatchSite::kQueryName;
-  std::string_view matched_value;  // the name, answer or address that matched
-  std::uint32_t count = 0;         // sites in the record that matched any indicator
-};
-
-// What the signals of one valid name come to; a function of the name alone, so it is memoized.
-struct NameSignals {
-  NameFeatures features;
-  float dga_score = 0;
-  float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
-  std::uint8_t longest_subdomain_label = 0;
-  bool benign_noise = false;
-};
-struct EnrichOutcome {
-  bool matched = false;
-  bool tld_valid = false;
-  std::string_view registered_domain;  // valid until the next record
-  std::string_view normalized_name;    // empty when the name is not valid DNS syntax
-  ThreatHit threat;
-  FirewallVerdict firewall;            // set when a firewall policy is loaded
-  FirewallDrift firewall_drift = FirewallDrift::kNone;
-  std::string_view public_suffix;
-  std::string_view subdomain;
-  bool firewall_simulated = false;     // a policy is loaded: firewall and firewall_drift are meaningful
-  std::uint64_t name_hash = 0;         // of normalized_name (detection events and the memo share it)
-  // Name signals: computed when Enrichers::dga is set (has_signals); zero for invalid names.
-  bool has_signals = false;
-  NameSignals signals;
-};
-
 
 class RecordProcessor {
  public:
@@ -91,21 +58,19 @@ class RecordProcessor {
   void set_block_aligned_output(bool on) { block_aligned_output_ = on; }
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
-  EnrichOutcome append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
+  EnrichedRecord append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
 
  private:
   void begin_block_aligned(Job& job) const;
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
   void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
-  void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatHit& hit);
-  ThreatHit match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
-  void append_threat_fields(std::string& out, const ThreatHit& hit) const;
-  void append_firewall_fields(std::string& out, const FirewallVerdict& verdict, FirewallDrift drift) const;
+  void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatMatch& hit);
+  ThreatMatch match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
   [[nodiscard]] NameSignals name_signals(std::string_view name, const DomainParts& parts) const;
-  void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichOutcome& outcome);
-  // The enrichment of one record (views into norm's buffer and the enrichers), then its JSON line.
-  EnrichOutcome enrich(const QueryRecord& record, NormalizedName& norm);
-  void append_json(std::string_view line, const EnrichOutcome& outcome, const NormalizedName& norm, std::string& out) const;
+  void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched);
+  // The enrichment of one record (views into the name buffer and the enrichers), then its JSON line.
+  void enrich(const QueryRecord& record, EnrichedRecord& out);
+  void append_json(std::string_view line, const EnrichedRecord& enriched, std::string& out) const;
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
@@ -118,6 +83,7 @@ class RecordProcessor {
   RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;
   QueryRecord record_;
+  EnrichedRecord enriched_;
   std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
   NameMemo<NameSignals> signal_memo_;
   StoreAppender* store_ = nullptr;

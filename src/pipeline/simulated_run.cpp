@@ -14,7 +14,10 @@ namespace {
 class SimulationObserver final : public RecordObserver {
  public:
   explicit SimulationObserver(const FirewallEvaluator& ev) : sim(ev) {}
-  void observe(const QueryRecord& r, const EnrichOutcome& o) override { sim.add(r, o.normalized_name, o.firewall, o.firewall_drift); }
+  void observe(const QueryRecord& r, const EnrichedRecord& o) override {
+    sim.add(r, o.normalized_name(), FirewallVerdict{o.firewall.rule, o.firewall.via_redirection, o.firewall.matched_name},
+            o.firewall.drift);
+  }
   FirewallSimulation sim;
 };
 

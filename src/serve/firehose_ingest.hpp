@@ -79,7 +79,7 @@ struct FirehoseIngestConfig {
 // The newest query timestamp of a request, for the ingest lag.
 class NewestRecord : public RecordObserver {
  public:
-  void observe(const QueryRecord& record, const EnrichOutcome&) override {
+  void observe(const QueryRecord& record, const EnrichedRecord&) override {
     if (record.timestamp_ms > newest_ms) newest_ms = record.timestamp_ms;
   }
   std::int64_t newest_ms = 0;

@@ -12,9 +12,6 @@
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
 #include "store/store_text.hpp"
-#include "enrich/dns_firewall/firewall_policy.hpp"
-#include "enrich/threat_intel/threat_intel.hpp"
-#include "pipeline/record_processor.hpp"
 
 namespace dnslens {
 
@@ -260,7 +257,7 @@ bool canonical_timestamp(std::string_view logged, std::int64_t ms) {
 
 }  // namespace
 
-void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const ThreatIntel* intel) {
+void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
   if (open_.chunk == nullptr) open_chunk();
   if (row_ == capacity_) {
     duckdb_data_chunk_set_size(open_.chunk, row_);
@@ -343,21 +340,21 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
   text(kColFirewallRuleGroupId, r.firewall_rule_group_id);
   text(kColFirewallDomainListId, r.firewall_domain_list_id);
   value(kColMatched, o.matched);
-  text(kColQueryNameNormalized, o.normalized_name);
+  text(kColQueryNameNormalized, o.normalized_name());
   text(kColRegisteredDomain, o.registered_domain);
   text(kColPublicSuffix, o.public_suffix);
   text(kColSubdomain, o.subdomain);
 
-  if (o.threat.indicator != nullptr && intel != nullptr) {  // keys: route53query's threat_<key> columns
-    const Indicator& ind = *o.threat.indicator;
-    pack(packed_, "indicator", ind.value);
-    pack(packed_, "indicator_type", indicator_kind_name(ind.kind));
-    pack(packed_, "feed", intel->text(ind.feed));
-    if (ind.confidence >= 0) pack_number(packed_, "confidence", ind.confidence);
-    pack(packed_, "confidence_level", confidence_level_name(confidence_level(ind.confidence)));
-    pack(packed_, "actor", intel->text(ind.actor));
-    pack(packed_, "category", intel->text(ind.threat));
-    pack(packed_, "source", intel->text(ind.source));
+  if (o.threat.hit()) {  // keys: route53query's threat_<key> columns
+    const ThreatMatch& t = o.threat;
+    pack(packed_, "indicator", t.value);
+    pack(packed_, "indicator_type", t.kind);
+    pack(packed_, "feed", t.feed);
+    if (t.confidence >= 0) pack_number(packed_, "confidence", t.confidence);
+    pack(packed_, "confidence_level", t.confidence_level);
+    pack(packed_, "actor", t.actor);
+    pack(packed_, "category", t.category);
+    pack(packed_, "source", t.source);
     pack(packed_, "matched_on", match_site_name(o.threat.site));
     pack(packed_, "matched_value", o.threat.matched_value);
     pack_number(packed_, "match_count", static_cast<std::int64_t>(o.threat.count));
@@ -385,19 +382,19 @@ void RecordChunks::add(const QueryRecord& r, const EnrichOutcome& o, const Threa
     }
   }
 
-  if (o.firewall_simulated && o.firewall.rule != nullptr) {  // keys: route53query's firewall_sim_<key> columns
-    const FirewallRule& fr = *o.firewall.rule->rule;
-    pack(packed_, "action", firewall_action_name(fr.action));
-    pack(packed_, "rule", fr.name);
-    pack(packed_, "rule_group_id", fr.rule_group_id);
-    pack(packed_, "domain_list_id", fr.domain_list_id);
-    pack(packed_, "block_response", block_response_name(fr.block_response));
+  if (o.firewall.simulated && o.firewall.rule != nullptr) {  // keys: route53query's firewall_sim_<key> columns
+    const FirewallOutcome& f = o.firewall;
+    pack(packed_, "action", f.action);
+    pack(packed_, "rule", f.rule_name);
+    pack(packed_, "rule_group_id", f.rule_group_id);
+    pack(packed_, "domain_list_id", f.domain_list_id);
+    pack(packed_, "block_response", f.block_response);
     pack(packed_, "matched_on", o.firewall.via_redirection ? "redirection" : "query_name");
     store_object(kColFirewallSim, packed_);
   } else {
     null(kColFirewallSim);
   }
-  if (o.firewall_simulated) value(kColFirewallSimDrift, o.firewall_drift != FirewallDrift::kNone);
+  if (o.firewall.simulated) value(kColFirewallSimDrift, o.firewall.drift != FirewallDrift::kNone);
   else null(kColFirewallSimDrift);
   value(kColTldValid, o.tld_valid);
   value(kColQueryTs, duckdb_timestamp{r.timestamp_ms * 1000});

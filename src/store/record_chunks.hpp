@@ -12,13 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/enriched_record.hpp"
 #include "core/query_record.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
 
-struct EnrichOutcome;
-class ThreatIntel;
 
 class RecordChunks {
  public:
@@ -29,7 +28,7 @@ class RecordChunks {
 
   void clear();
   // intel: the snapshot the outcome's threat hit refers to (may be null without a hit).
-  void add(const QueryRecord& record, const EnrichOutcome& outcome, const ThreatIntel* intel);
+  void add(const QueryRecord& record, const EnrichedRecord& enriched);
   // Chunks holding rows, each with its size set.
   [[nodiscard]] std::size_t chunk_count() const { return row_ == 0 ? used_ : used_ + 1; }
   [[nodiscard]] duckdb_data_chunk chunk(std::size_t i);

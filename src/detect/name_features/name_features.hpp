@@ -4,18 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace dnslens {
+#include "core/name_signals.hpp"
 
-struct NameFeatures {
-  float name_entropy = 0;       // Shannon entropy (bits/char) of the name's characters, dots excluded
-  float subdomain_entropy = 0;  // the same for the part left of the registered domain
-  std::uint16_t name_length = 0;
-  std::uint16_t subdomain_length = 0;
-  std::uint8_t longest_label = 0;
-  std::uint8_t label_count = 0;
-  float digit_ratio = 0;        // digits / characters (dots excluded)
-  float consonant_ratio = 0;    // consonants / characters (dots excluded)
-};
+namespace dnslens {
 
 // Shannon entropy in bits per character, dots excluded; 0 for an empty text.
 [[nodiscard]] double shannon_entropy(std::string_view text);

@@ -257,15 +257,6 @@ FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::stri
   return v;
 }
 
-std::string_view firewall_drift_name(FirewallDrift d) {
-  switch (d) {
-    case FirewallDrift::kAction: return "action";
-    case FirewallDrift::kRule: return "rule";
-    case FirewallDrift::kNone: break;
-  }
-  return "none";
-}
-
 FirewallDrift FirewallEvaluator::drift(const QueryRecord& record, const FirewallVerdict& verdict) const {
   // Outcomes are compared: resolved (no rule, or ALLOW), alerted, blocked. A record without firewall
   // fields and an ALLOW both mean the query went through unremarked.

@@ -14,6 +14,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "core/enriched_record.hpp"
 #include "core/query_record.hpp"
 #include "enrich/dns_firewall/firewall_policy.hpp"
 
@@ -36,12 +37,6 @@ struct FirewallVerdict {
   [[nodiscard]] FirewallAction action() const { return rule ? rule->rule->action : FirewallAction::kNone; }
 };
 
-// How a simulated verdict compares with what the log says DNS Firewall did. kAction: the outcomes
-// differ: resolved (no firewall fields, or ALLOW), alerted (ALERT) or blocked (BLOCK). kRule: same
-// action, but the logged rule group or domain list is another one (only when the policy carries AWS
-// ids).
-enum class FirewallDrift : std::uint8_t { kNone, kAction, kRule };
-[[nodiscard]] std::string_view firewall_drift_name(FirewallDrift d);
 
 class FirewallEvaluator {
  public:

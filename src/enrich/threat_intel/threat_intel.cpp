@@ -56,17 +56,6 @@ std::string_view confidence_level_name(ConfidenceLevel level) {
   return "unknown";
 }
 
-std::string_view match_site_name(MatchSite site) {
-  switch (site) {
-    case MatchSite::kQueryName: return "query_name";
-    case MatchSite::kReverseName: return "reverse_name";
-    case MatchSite::kAnswerIp: return "answer_ip";
-    case MatchSite::kCname: return "cname";
-    case MatchSite::kSrcaddr: return "srcaddr";
-  }
-  return "unknown";
-}
-
 ThreatIntel::ThreatIntel() { texts_.push_back({}); }
 
 std::string_view ThreatIntel::store(std::string_view s) {

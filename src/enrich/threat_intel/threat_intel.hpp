@@ -16,6 +16,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/numeric/int128.h>
 
+#include "core/enriched_record.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
 
 namespace dnslens {
@@ -43,8 +44,6 @@ struct Indicator {
 };
 
 // Where in the record an indicator matched.
-enum class MatchSite : std::uint8_t { kQueryName, kReverseName, kAnswerIp, kCname, kSrcaddr };
-[[nodiscard]] std::string_view match_site_name(MatchSite site);
 
 // Indicator metadata before it is interned (what feed loaders produce).
 struct IndicatorInput {

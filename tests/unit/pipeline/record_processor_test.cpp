@@ -34,13 +34,13 @@ std::string line_for(std::string_view name) {
                      name);
 }
 
-std::string enrich(RecordProcessor& p, std::string_view name, EnrichOutcome* outcome = nullptr) {
+std::string enrich(RecordProcessor& p, std::string_view name, EnrichedRecord* outcome = nullptr) {
   testing::PaddedLine line(line_for(name));
   QueryLogParser parser;
   QueryRecord record;
   EXPECT_TRUE(parser.parse(line.view(), line.capacity(), record).ok);
   std::string out;
-  EnrichOutcome o = p.append_enriched(line.view(), record, out);
+  EnrichedRecord o = p.append_enriched(line.view(), record, out);
   if (outcome != nullptr) *outcome = o;
   return out;
 }
@@ -54,7 +54,7 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
   ASSERT_EQ(warm.signal_memo().misses(), names.size());
   for (const auto& n : names) {
     RecordProcessor fresh(signal_enrichers(), 1 << 20, false, false);
-    EnrichOutcome from_memo, computed;
+    EnrichedRecord from_memo, computed;
     EXPECT_EQ(enrich(warm, n, &from_memo), enrich(fresh, n, &computed)) << n;
     EXPECT_EQ(from_memo.signals.dga_score, computed.signals.dga_score) << n;
     EXPECT_EQ(from_memo.signals.subdomain_dga, computed.signals.subdomain_dga) << n;
@@ -67,7 +67,7 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
 
 TEST(RecordProcessor, LongSubdomainLabelsAreScoredShortOnesAreNot) {
   RecordProcessor p(signal_enrichers(), 1 << 20, false, false);
-  EnrichOutcome o;
+  EnrichedRecord o;
   (void)enrich(p, "qzxvkjwpfhgtmbnrcdlsy.t.exfil.net.", &o);
   EXPECT_EQ(o.signals.longest_subdomain_label, 21);
   EXPECT_GT(o.signals.subdomain_dga, 0.5f);
