@@ -742,9 +742,10 @@ std::vector<FeedSpec> load_feed_config(const std::string& path) {
     FeedSpec s;
     for (const auto& [key, value] : f.items()) {
       const std::string at = fmt::format("{}: '{}'", where, key);
+      const auto& field = value;  // clang before 16 cannot capture a structured binding
       auto text = [&]() {
-        if (!value.is_string()) throw Error(ErrorCode::kConfig, fmt::format("{} must be a string, not {}", at, value.dump()));
-        return value.get<std::string>();
+        if (!field.is_string()) throw Error(ErrorCode::kConfig, fmt::format("{} must be a string, not {}", at, field.dump()));
+        return field.get<std::string>();
       };
       if (key == "name") {
         s.name = text();
