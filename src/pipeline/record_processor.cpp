@@ -5,9 +5,14 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <xxhash.h>
 
 #include "core/json_escape.hpp"
+#include "core/stable_hash.hpp"
+#include "detect/name_features/name_signal_enricher.hpp"
+#include "enrich/dns_firewall/firewall_enricher.hpp"
+#include "enrich/interesting_domains/interesting_enricher.hpp"
+#include "enrich/registered_domain/name_enricher.hpp"
+#include "enrich/threat_intel/threat_intel_enricher.hpp"
 #include "core/text.hpp"
 #include "store/record_chunks.hpp"
 #include "store/store_writer.hpp"
@@ -73,10 +78,6 @@ void append_count_field(std::string& out, std::string_view prefix, std::uint64_t
   out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
-// A fixed seed, not absl::Hash's per-process one: distinct counts estimated from these hashes (and
-// so the findings) are the same on every run over the same input.
-constexpr XXH64_hash_t kEventHashSeed = 0x646e736c656e73ull;  // "dnslens"
-std::uint64_t hash_text(std::string_view s) { return XXH3_64bits_withSeed(s.data(), s.size(), kEventHashSeed); }
 
 RcodeKind rcode_kind(std::string_view rcode) {
   if (rcode == "NOERROR") return RcodeKind::kNoError;
@@ -135,119 +136,40 @@ void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
 
 }  // namespace
 
-static void keep_best(ThreatMatch& best, const Indicator* ind, MatchSite site, std::string_view value) {
-  if (ind == nullptr) return;
-  ++best.count;
-  if (best.indicator == nullptr || ind->confidence > best.indicator->confidence) {
-    best.indicator = ind;
-    best.site = site;
-    best.matched_value = value;
-  }
+EnricherChain build_enricher_chain(const Enrichers& e) {
+  EnricherChain chain;
+  chain.add(std::make_shared<NameEnricher>(*e.psl));
+  if (e.interesting != nullptr) chain.add(std::make_shared<InterestingEnricher>(*e.interesting));
+  if (e.intel != nullptr) chain.add(std::make_shared<ThreatIntelEnricher>(*e.intel, *e.psl, e.intel_match_srcaddr));
+  if (e.firewall != nullptr) chain.add(std::make_shared<FirewallEnricher>(*e.firewall));
+  if (e.dga != nullptr) chain.add(std::make_shared<NameSignalEnricher>(*e.dga, e.benign_noise));
+  return chain;
 }
 
-ThreatMatch RecordProcessor::match_threats(const QueryRecord& r, std::string_view name, std::string_view registered) {
-  const ThreatIntel& intel = *intel_;
-  ThreatMatch hit;
-  keep_best(hit, intel.match_domain(name, registered), MatchSite::kQueryName, r.query_name);
-  if (name.ends_with(".arpa")) {
-    if (auto ip = address_from_reverse_name(name)) keep_best(hit, intel.match_ip(*ip), MatchSite::kReverseName, r.query_name);
-  }
-  for (std::uint32_t i = 0; i < r.answer_count; ++i) {
-    const DnsAnswer& a = r.answers[i];
-    if (a.type == "A" || a.type == "AAAA") {
-      if (auto ip = parse_ip(a.rdata)) keep_best(hit, intel.match_ip(*ip), MatchSite::kAnswerIp, a.rdata);
-    } else if (a.type == "CNAME") {
-      NormalizedName target = normalize_name(a.rdata, cname_buf_);
-      if (target.valid_syntax) {
-        DomainParts parts = enrichers_.psl->split(target.text);
-        keep_best(hit, intel.match_domain(target.text, parts.registered_domain), MatchSite::kCname, a.rdata);
-      }
-    }
-  }
-  if (enrichers_.intel_match_srcaddr) {
-    if (auto ip = parse_ip(r.srcaddr)) keep_best(hit, intel.match_ip(*ip), MatchSite::kSrcaddr, r.srcaddr);
-  }
-  if (const Indicator* ind = hit.indicator) {
-    hit.value = ind->value;
-    hit.kind = indicator_kind_name(ind->kind);
-    hit.feed = intel.text(ind->feed);
-    hit.actor = intel.text(ind->actor);
-    hit.category = intel.text(ind->threat);
-    hit.source = intel.text(ind->source);
-    hit.confidence = ind->confidence;
-    hit.confidence_level = confidence_level_name(confidence_level(ind->confidence));
-  }
-  return hit;
+RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
+                                 const std::vector<std::string>* source_names)
+    : enrichers_(enrichers), max_line_bytes_(max_line_bytes), partitioned_(partitioned), notify_matches_(notify_matches),
+      source_names_(source_names), chain_(build_enricher_chain(enrichers_)), chain_local_(chain_.make_local()) {
+  chain_.begin_batch(chain_local_);  // append_enriched() enriches with the intel of construction or the last job
 }
 
-NameSignals RecordProcessor::name_signals(std::string_view name, const DomainParts& parts) const {
-  NameSignals s;
-  s.features = measure_name(name, parts.subdomain);
-  s.dga_score = enrichers_.dga->score(dga_label(name, parts.registered_domain, parts.public_suffix));
-  // A single subdomain label is what a DGA generates under a dynamic-DNS domain the public
-  // suffix list does not know ("xkqjwbrt.mooo.com"): it counts as much as the registered label.
-  if (parts.subdomain.size() >= 6 && parts.subdomain.find('.') == std::string_view::npos) {
-    s.dga_score = std::max(s.dga_score, enrichers_.dga->score(parts.subdomain));
-  }
-  if (!parts.subdomain.empty()) {
-    const std::string_view longest = longest_label(parts.subdomain);
-    s.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
-    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
-    if (longest.size() >= 12) s.subdomain_dga = enrichers_.dga->score(longest);
-  }
-  s.benign_noise = enrichers_.benign_noise != nullptr && enrichers_.benign_noise->matches(name);
-  return s;
+void RecordProcessor::set_firewall(const FirewallEvaluator* firewall) {
+  enrichers_.firewall = firewall;
+  chain_ = build_enricher_chain(enrichers_);
+  chain_local_ = chain_.make_local();  // the memo starts afresh: reloads are rare
+  chain_.begin_batch(chain_local_);
+}
+
+const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {
+  if (enrichers_.dga == nullptr) return nullptr;  // the name-signal enricher is the chain's last
+  return &chain_local_.state<NameSignalEnricher::State>(chain_.size() - 1)->memo;
 }
 
 EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
   EnrichedRecord enriched;
-  enrich(record, enriched);
+  chain_.enrich(record, enriched, chain_local_);
   append_json(line, enriched, out);
   return enriched;
-}
-
-void RecordProcessor::enrich(const QueryRecord& record, EnrichedRecord& out) {
-  out = EnrichedRecord{};
-  const NormalizedName norm = normalize_name(record.query_name, name_buf_);
-  out.name = norm;
-  DomainParts parts;
-  if (norm.valid_syntax) parts = enrichers_.psl->split(norm.text);
-  const std::string_view name = out.normalized_name();
-  out.matched = enrichers_.interesting != nullptr && enrichers_.interesting->contains(parts.registered_domain);
-  if (intel_ != nullptr && !intel_->empty()) out.threat = match_threats(record, name, parts.registered_domain);
-  if (enrichers_.firewall != nullptr) {
-    const FirewallVerdict verdict = enrichers_.firewall->evaluate(record, name, cname_buf_);
-    FirewallOutcome& f = out.firewall;
-    f.simulated = true;
-    f.rule = verdict.rule;
-    f.via_redirection = verdict.via_redirection;
-    f.matched_name = verdict.matched_name;
-    if (verdict.rule != nullptr) {
-      const FirewallRule& rule = *verdict.rule->rule;
-      f.action = firewall_action_name(rule.action);
-      f.rule_name = rule.name;
-      f.rule_group_id = rule.rule_group_id;
-      f.domain_list_id = rule.domain_list_id;
-      f.block_response = block_response_name(rule.block_response);
-    }
-    f.drift = enrichers_.firewall->drift(record, verdict);
-  }
-  out.tld_valid = parts.tld_valid;
-  out.registered_domain = parts.registered_domain;
-  out.public_suffix = parts.public_suffix;
-  out.subdomain = parts.subdomain;
-  if (enrichers_.dga != nullptr) {
-    out.has_signals = true;
-    if (norm.valid_syntax) {
-      out.name_hash = hash_text(norm.text);
-      if (const NameSignals* memo = signal_memo_.find(norm.text, out.name_hash)) {
-        out.signals = *memo;
-      } else {
-        out.signals = name_signals(norm.text, parts);
-        signal_memo_.put(norm.text, out.name_hash, out.signals);
-      }
-    }
-  }
 }
 
 void RecordProcessor::append_json(std::string_view line, const EnrichedRecord& o, std::string& out) const {
@@ -310,10 +232,10 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
   e.srcaddr = b.add(r.srcaddr);
   std::string_view source = r.source();
   e.source = source == r.instance ? e.instance : source == r.srcaddr ? e.srcaddr : b.add(source);
-  e.source_hash = hash_text(source);
-  e.domain_hash = hash_text(b.str(e.domain));
-  e.name_hash = normalized.empty() ? hash_text(name) : o.name_hash;  // set with the signals
-  e.vpc_hash = hash_text(r.vpc_id);
+  e.source_hash = stable_hash(source);
+  e.domain_hash = stable_hash(b.str(e.domain));
+  e.name_hash = normalized.empty() ? stable_hash(name) : o.name_hash;  // set with the signals
+  e.vpc_hash = stable_hash(r.vpc_id);
   e.rcode = rcode_kind(r.rcode);
   e.action = logged_action(r.firewall_rule_action);
   e.dga_score = o.signals.dga_score;
@@ -330,7 +252,7 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
       e.flags |= kEventReverseParsed;
       if (ip->v6) {
         e.flags |= kEventReverseV6;
-        e.reverse_group = hash_text(std::string_view(reinterpret_cast<const char*>(ip->bytes.data()), 15));
+        e.reverse_group = stable_hash(std::string_view(reinterpret_cast<const char*>(ip->bytes.data()), 15));
         e.reverse_host = ip->bytes[15];
       } else {
         e.reverse_group = ip->v4() >> 8;
@@ -355,7 +277,7 @@ void RecordProcessor::set_store(StoreAppender* store) {
 
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
-  intel_ = enrichers_.intel != nullptr ? enrichers_.intel->current() : nullptr;
+  chain_.begin_batch(chain_local_);
   if (store_ != nullptr) store_rows_->clear();
   const char* const base = job.input.data();
   const char* const buffer_end = base + job.input.size();
@@ -381,7 +303,7 @@ void RecordProcessor::process(Job& job) {
         dead_letter(job, line_no, line, outcome);
       } else {
         std::size_t out_start = job.output.size();
-        enrich(record_, enriched_);
+        chain_.enrich(record_, enriched_, chain_local_);
         const EnrichedRecord& enriched = enriched_;
         if (json_output_) append_json(line, enriched, job.output);
         ++job.counters.records;

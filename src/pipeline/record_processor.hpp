@@ -3,8 +3,8 @@
 // append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/dga_model.hpp"
-#include "detect/name_features/name_features.hpp"
 #include "detect/name_features/name_memo.hpp"
+#include "enrich/enricher.hpp"
 #include "enrich/dns_firewall/firewall_evaluator.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
@@ -31,20 +31,23 @@ struct Enrichers {
   bool detection_events = false;                    // with dga: fill each job's DetectionBatch
 };
 
+// The enricher chain the configured enrichers make, in order: name, interesting domains, threat
+// intel, DNS Firewall, name signals.
+[[nodiscard]] EnricherChain build_enricher_chain(const Enrichers& enrichers);
+
 class RecordProcessor {
  public:
   ~RecordProcessor();
   RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
-                  const std::vector<std::string>* source_names = nullptr)
-      : enrichers_(enrichers), max_line_bytes_(max_line_bytes), partitioned_(partitioned),
-        notify_matches_(notify_matches), source_names_(source_names) {}
+                  const std::vector<std::string>* source_names = nullptr);
 
   void process(Job& job);
-  [[nodiscard]] const NameMemo<NameSignals>& signal_memo() const { return signal_memo_; }
+  // This worker's memo of name signals (null without a DGA model).
+  [[nodiscard]] const NameMemo<NameSignals>* signal_memo() const;
   void set_observer(RecordObserver* observer) { observer_ = observer; }
   // Evaluates the next records against another policy (null: none). Between jobs only: verdicts
   // point into the evaluator until their job is written.
-  void set_firewall(const FirewallEvaluator* firewall) { enrichers_.firewall = firewall; }
+  void set_firewall(const FirewallEvaluator* firewall);
   // Loads every record of each job into the store through this worker's appender (may be null).
   void set_store(StoreAppender* store);
 
@@ -57,7 +60,8 @@ class RecordProcessor {
   // output length, so with several this stays off.
   void set_block_aligned_output(bool on) { block_aligned_output_ = on; }
 
-  // Appends the enriched form of one parsed record (exposed for tests and benchmarks).
+  // Appends the enriched form of one parsed record (exposed for tests and benchmarks), with the
+  // threat intel as of construction or the last job.
   EnrichedRecord append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
 
  private:
@@ -65,11 +69,7 @@ class RecordProcessor {
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
   void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
   void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatMatch& hit);
-  ThreatMatch match_threats(const QueryRecord& record, std::string_view name, std::string_view registered);
-  [[nodiscard]] NameSignals name_signals(std::string_view name, const DomainParts& parts) const;
   void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched);
-  // The enrichment of one record (views into the name buffer and the enrichers), then its JSON line.
-  void enrich(const QueryRecord& record, EnrichedRecord& out);
   void append_json(std::string_view line, const EnrichedRecord& enriched, std::string& out) const;
 
   Enrichers enrichers_;
@@ -84,12 +84,10 @@ class RecordProcessor {
   QueryLogParser parser_;
   QueryRecord record_;
   EnrichedRecord enriched_;
-  std::shared_ptr<const ThreatIntel> intel_;  // this job's snapshot of enrichers_.intel
-  NameMemo<NameSignals> signal_memo_;
+  EnricherChain chain_;
+  EnricherChain::Local chain_local_;
   StoreAppender* store_ = nullptr;
   std::unique_ptr<RecordChunks> store_rows_;  // this job's records as DuckDB chunks
-  char name_buf_[kMaxNormalizedName];
-  char cname_buf_[kMaxNormalizedName];
   StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them
 };
 

@@ -51,7 +51,7 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
                                           "169.254.169.254.in-addr.arpa."};
   RecordProcessor warm(signal_enrichers(), 1 << 20, false, false);
   for (const auto& n : names) (void)enrich(warm, n);  // every name now in the memo
-  ASSERT_EQ(warm.signal_memo().misses(), names.size());
+  ASSERT_EQ(warm.signal_memo()->misses(), names.size());
   for (const auto& n : names) {
     RecordProcessor fresh(signal_enrichers(), 1 << 20, false, false);
     EnrichedRecord from_memo, computed;
@@ -60,9 +60,9 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
     EXPECT_EQ(from_memo.signals.subdomain_dga, computed.signals.subdomain_dga) << n;
     EXPECT_EQ(from_memo.signals.longest_subdomain_label, computed.signals.longest_subdomain_label) << n;
     EXPECT_EQ(from_memo.name_hash, computed.name_hash) << n;
-    EXPECT_EQ(fresh.signal_memo().hits(), 0u);
+    EXPECT_EQ(fresh.signal_memo()->hits(), 0u);
   }
-  EXPECT_EQ(warm.signal_memo().hits(), names.size());
+  EXPECT_EQ(warm.signal_memo()->hits(), names.size());
 }
 
 TEST(RecordProcessor, LongSubdomainLabelsAreScoredShortOnesAreNot) {

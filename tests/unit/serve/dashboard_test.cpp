@@ -79,7 +79,9 @@ TEST_F(DashboardTest, BucketsAreRoundAndNeverMoreThanTheMaximum) {
   for (std::int64_t range : std::initializer_list<std::int64_t>{1, 86'400'000, 400LL * 86'400'000, 3650LL * 86'400'000, kWideTo, kMaxQueryTimeMs}) {
     const std::int64_t bucket = dashboard_bucket_seconds(range);
     EXPECT_LE(range / (bucket * 1000), kMaxBuckets) << range;
-    if (bucket > 604800) EXPECT_EQ(bucket % 86400, 0) << range;
+    if (bucket > 604800) {
+      EXPECT_EQ(bucket % 86400, 0) << range;
+    }
   }
 }
 

@@ -1,0 +1,43 @@
+#include "detect/name_features/name_signal_enricher.hpp"
+
+#include <algorithm>
+
+#include "core/stable_hash.hpp"
+#include "detect/name_features/name_features.hpp"
+
+namespace dnslens {
+
+NameSignals NameSignalEnricher::compute(const EnrichedRecord& r) const {
+  const std::string_view name = r.name.text;
+  NameSignals s;
+  s.features = measure_name(name, r.subdomain);
+  s.dga_score = dga_.score(dga_label(name, r.registered_domain, r.public_suffix));
+  // A single subdomain label is what a DGA generates under a dynamic-DNS domain the public
+  // suffix list does not know ("xkqjwbrt.mooo.com"): it counts as much as the registered label.
+  if (r.subdomain.size() >= 6 && r.subdomain.find('.') == std::string_view::npos) {
+    s.dga_score = std::max(s.dga_score, dga_.score(r.subdomain));
+  }
+  if (!r.subdomain.empty()) {
+    const std::string_view longest = longest_label(r.subdomain);
+    s.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
+    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
+    if (longest.size() >= 12) s.subdomain_dga = dga_.score(longest);
+  }
+  s.benign_noise = benign_noise_ != nullptr && benign_noise_->matches(name);
+  return s;
+}
+
+void NameSignalEnricher::enrich(const QueryRecord& /*record*/, EnrichedRecord& out, EnricherState* state) const {
+  out.has_signals = true;
+  if (!out.name.valid_syntax) return;
+  NameMemo<NameSignals>& memo = static_cast<State*>(state)->memo;
+  out.name_hash = stable_hash(out.name.text);
+  if (const NameSignals* known = memo.find(out.name.text, out.name_hash)) {
+    out.signals = *known;
+  } else {
+    out.signals = compute(out);
+    memo.put(out.name.text, out.name_hash, out.signals);
+  }
+}
+
+}  // namespace dnslens

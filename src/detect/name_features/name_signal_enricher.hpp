@@ -1,0 +1,31 @@
+#pragma once
+// The name signals detection reads (entropy, lengths, ratios, the DGA score of the registered label
+// and of long subdomain labels, known-benign noise). They are a function of the name alone, and
+// logs repeat names heavily, so each worker memoizes them.
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/dga_model.hpp"
+#include "detect/name_features/name_memo.hpp"
+#include "enrich/enricher.hpp"
+
+namespace dnslens {
+
+class NameSignalEnricher final : public Enricher {
+ public:
+  struct State final : EnricherState {
+    NameMemo<NameSignals> memo;
+  };
+
+  // benign_noise may be null (nothing is marked as noise).
+  NameSignalEnricher(const DgaModel& dga, const BenignNoise* benign_noise) : dga_(dga), benign_noise_(benign_noise) {}
+
+  [[nodiscard]] std::unique_ptr<EnricherState> make_state() const override { return std::make_unique<State>(); }
+  void enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const override;
+  // The signals of a valid normalised name, computed (the memo's misses).
+  [[nodiscard]] NameSignals compute(const EnrichedRecord& name) const;
+
+ private:
+  const DgaModel& dga_;
+  const BenignNoise* benign_noise_;
+};
+
+}  // namespace dnslens
