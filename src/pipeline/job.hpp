@@ -1,5 +1,6 @@
 #pragma once
-// The unit of work: a chunk of whole lines in, enriched bytes + dead letters + match events out.
+// The unit of work: a chunk of whole lines in; each sink's encoded batch, dead letters and match
+// events out.
 // Jobs are pooled and reused, so the steady state allocates nothing.
 #include <array>
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "core/bad_reason.hpp"
 #include "detect/engine/detection_event.hpp"
+#include "sinks/record_sink.hpp"
 
 namespace dnslens {
 
@@ -64,12 +66,6 @@ struct MatchEvent {
   std::uint64_t line = 0;       // offset from the job's first line
 };
 
-struct PartitionSlice {
-  std::string key;
-  std::size_t offset = 0;
-  std::size_t length = 0;
-};
-
 struct Job {
   enum class Kind { kLines, kPassThrough };
   Kind kind = Kind::kLines;
@@ -80,11 +76,7 @@ struct Job {
   std::size_t size = 0;
   std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
 
-  std::string output;
-  std::size_t output_start = 0;  // the enriched lines begin here; the bytes before are headroom (see
-                                 // RecordProcessor::set_block_aligned_output)
-  std::vector<PartitionSlice> partitions;
-  std::size_t partitions_used = 0;
+  std::vector<std::unique_ptr<SinkBatch>> sink_batches;  // one per sink of the run, in the run's order
   std::vector<DeadLetter> dead;
   std::vector<MatchEvent> matches;
   std::vector<std::string> file_errors;
@@ -92,9 +84,9 @@ struct Job {
   DetectionBatch detection;  // filled only when detectors are on
 
   void reset_results() {
-    output.clear();
-    output_start = 0;
-    partitions_used = 0;
+    for (auto& b : sink_batches) {
+      if (b) b->clear();
+    }
     dead.clear();
     matches.clear();
     line_count = 0;

@@ -20,7 +20,7 @@
 #include "core/json_escape.hpp"
 #include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
-#include "sinks/jsonl/partitioned_writer.hpp"
+#include "sinks/jsonl/jsonl_sink.hpp"
 #include "sinks/output_sink.hpp"
 #include "store/store_writer.hpp"
 
@@ -37,15 +37,10 @@ std::string make_run_id() {
 
 class Writer {
  public:
-  Writer(const RunConfig& config, const std::vector<std::string>& sources, MatchNotifier* notifier, DetectorSet* detectors,
-         RunSummary& summary)
-      : config_(config), sources_(sources), notifier_(notifier), detectors_(detectors), summary_(summary) {
-    if (!config.output_dir.empty()) {
-      partitioned_.emplace(config.output_dir, make_run_id(), config.output_compression);
-    } else if (config.output != "none") {
-      sink_ = make_file_sink(config.output, config.output_compression, OpenMode::kTruncate, WriteHint::kBulk);
-    }
-  }
+  Writer(const RunConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
+         MatchNotifier* notifier, DetectorSet* detectors, RunSummary& summary)
+      : config_(config), sources_(sources), sinks_(std::move(sinks)), notifier_(notifier), detectors_(detectors),
+        summary_(summary) {}
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
@@ -56,15 +51,7 @@ class Writer {
       line_source_ = job.source_index;
       line_base_ = 1;
     }
-    if (partitioned_) {
-      for (std::size_t i = 0; i < job.partitions_used; ++i) {
-        const PartitionSlice& s = job.partitions[i];
-        partitioned_->write(s.key, std::string_view(job.output).substr(s.offset, s.length));
-      }
-    } else if (sink_ && job.output.size() > job.output_start) {
-      sink_->write_with_headroom(job.output.data() + job.output_start, job.output.size() - job.output_start,
-                                 job.output_start);
-    }
+    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) sinks_[i]->write(*job.sink_batches[i]);
     for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
     if (notifier_) {
       for (auto& m : job.matches) {
@@ -81,15 +68,11 @@ class Writer {
 
   // Input has paused: what the writer wrote becomes visible in the output file.
   void idle() {
-    if (sink_) sink_->flush();
+    for (RecordSink* s : sinks_) s->flush();
   }
 
   void finish() {
-    if (sink_) sink_->finish();
-    if (partitioned_) {
-      partitioned_->finish();
-      summary_.partition_files = partitioned_->files_written();
-    }
+    for (RecordSink* s : sinks_) s->finish();
     if (dead_sink_) dead_sink_->finish();
   }
 
@@ -131,9 +114,8 @@ class Writer {
   const std::vector<std::string>& sources_;
   MatchNotifier* notifier_;
   DetectorSet* detectors_;
+  std::vector<RecordSink*> sinks_;
   RunSummary& summary_;
-  std::unique_ptr<OutputSink> sink_;
-  std::optional<PartitionedWriter> partitioned_;
   std::unique_ptr<OutputSink> dead_sink_;
   std::string dead_buf_;
   std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
@@ -324,9 +306,17 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   summary.threads = threads;
   ReaderProgress progress;
   ChunkReader reader(config, summary.sources, inputs.problems, progress);
-  Writer writer(config, summary.sources, notifier, detectors, summary);
+  std::unique_ptr<JsonLinesSink> json;
+  if (!config.output_dir.empty() || config.output != "none") {
+    json = std::make_unique<JsonLinesSink>(JsonLinesConfig{.path = config.output,
+                                                           .dir = config.output_dir,
+                                                           .compression = config.output_compression,
+                                                           .run_id = make_run_id()});
+  }
+  std::vector<RecordSink*> sinks;
+  if (json) sinks.push_back(json.get());
+  Writer writer(config, summary.sources, sinks, notifier, detectors, summary);
   std::vector<std::unique_ptr<StoreAppender>> appenders;
-  const bool partitioned = !config.output_dir.empty();
   {
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     // Also with one worker the reader (file reads, decompression) and the writer (output, dead
@@ -334,11 +324,9 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     std::vector<std::unique_ptr<RecordProcessor>> owned;
     std::vector<RecordProcessor*> processors;
     for (unsigned i = 0; i < threads; ++i) {
-      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, partitioned,
-                                                        notifier != nullptr, &summary.sources));
-      owned.back()->set_json_output(partitioned || config.output != "none");
-      owned.back()->set_block_aligned_output(threads == 1 && !partitioned && config.output != "none" &&
-                                             config.output != "-" && config.output_compression == Compression::kNone);
+      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, notifier != nullptr,
+                                                        &summary.sources));
+      for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
       if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
       if (observers) owned.back()->set_observer(observers(i));
       processors.push_back(owned.back().get());
@@ -346,6 +334,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     run_threaded(threads, reader, processors, writer);
   }
   writer.finish();
+  if (json) summary.partition_files = json->partition_files();
   if (store) {
     // Each appender still holds up to DuckDB's flush threshold of rows (~200k): flushing them is
     // compression work, so the workers' appenders commit side by side rather than one after another.

@@ -16,27 +16,11 @@
 #include "core/text.hpp"
 #include "store/record_chunks.hpp"
 #include "store/store_writer.hpp"
-#include "sinks/jsonl/partitioned_writer.hpp"
+#include "sinks/jsonl/jsonl_encoder.hpp"
 
 namespace dnslens {
 
 namespace {
-
-using Escaper = void (*)(std::string&, std::string_view);
-
-void append_plain(std::string& out, std::string_view text) { out.append(text); }
-
-// prefix is ,"name": ; appends "value" or null when the value is empty.
-void append_field(std::string& out, std::string_view prefix, std::string_view value, Escaper escape) {
-  out += prefix;
-  if (value.empty()) {
-    out += "null";
-    return;
-  }
-  out += '"';
-  escape(out, value);
-  out += '"';
-}
 
 void append_event_field(std::string& out, std::string_view name, std::string_view value, bool first = false) {
   if (!first) out += ',';
@@ -46,38 +30,6 @@ void append_event_field(std::string& out, std::string_view name, std::string_vie
   append_json_escaped_bytes(out, value);
   out += '"';
 }
-
-// A non-negative number with up to three decimals ("3.125", "0.5", "0"), without the cost of a
-// general float formatter.
-void append_decimal3(std::string& out, double v) {
-  if (!(v > 0)) {
-    out += '0';
-    return;
-  }
-  if (!(v < 1e15)) v = 1e15;  // the signals are small; this only keeps the conversion defined
-  const auto scaled = static_cast<std::uint64_t>(v * 1000.0 + 0.5);
-  char buf[32];
-  char* end = std::to_chars(buf, buf + sizeof buf, scaled / 1000).ptr;
-  if (unsigned frac = static_cast<unsigned>(scaled % 1000); frac != 0) {
-    *end++ = '.';
-    *end++ = static_cast<char>('0' + frac / 100);
-    if (frac % 100 != 0) *end++ = static_cast<char>('0' + frac / 10 % 10);
-    if (frac % 10 != 0) *end++ = static_cast<char>('0' + frac % 10);
-  }
-  out.append(buf, end);
-}
-
-void append_number_field(std::string& out, std::string_view prefix, double v) {
-  out += prefix;
-  append_decimal3(out, v);
-}
-
-void append_count_field(std::string& out, std::string_view prefix, std::uint64_t v) {
-  out += prefix;
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
 
 RcodeKind rcode_kind(std::string_view rcode) {
   if (rcode == "NOERROR") return RcodeKind::kNoError;
@@ -98,42 +50,6 @@ bool is_tunnel_type(std::string_view t) {
   return t == "TXT" || t == "NULL" || t == "CNAME" || t == "MX" || t == "ANY" || t == "TYPE10";
 }
 
-// Feed text is untrusted (any bytes): always escaped as bytes.
-void append_threat_fields(std::string& out, const ThreatMatch& hit) {
-  append_field(out, ",\"threat_indicator\":", hit.value, append_json_escaped_bytes);
-  append_field(out, ",\"threat_indicator_type\":", hit.kind, append_plain);
-  append_field(out, ",\"threat_feed\":", hit.feed, append_json_escaped_bytes);
-  if (hit.confidence >= 0) {
-    out += ",\"threat_confidence\":";
-    out += std::to_string(hit.confidence);
-  } else {
-    out += ",\"threat_confidence\":null";
-  }
-  append_field(out, ",\"threat_confidence_level\":", hit.confidence_level, append_plain);
-  append_field(out, ",\"threat_actor\":", hit.actor, append_json_escaped_bytes);
-  append_field(out, ",\"threat_category\":", hit.category, append_json_escaped_bytes);
-  append_field(out, ",\"threat_source\":", hit.source, append_json_escaped_bytes);
-  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
-  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
-  out += ",\"threat_match_count\":";
-  out += std::to_string(hit.count);
-}
-
-void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
-  if (f.rule == nullptr) {
-    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
-           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
-  } else {
-    append_field(out, ",\"firewall_sim_action\":", f.action, append_plain);
-    append_field(out, ",\"firewall_sim_rule\":", f.rule_name, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_rule_group_id\":", f.rule_group_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_domain_list_id\":", f.domain_list_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_block_response\":", f.block_response, append_plain);
-    append_field(out, ",\"firewall_sim_matched_on\":", f.via_redirection ? "redirection" : "query_name", append_plain);
-  }
-  out += f.drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
-}
-
 }  // namespace
 
 EnricherChain build_enricher_chain(const Enrichers& e) {
@@ -146,9 +62,9 @@ EnricherChain build_enricher_chain(const Enrichers& e) {
   return chain;
 }
 
-RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
+RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool notify_matches,
                                  const std::vector<std::string>* source_names)
-    : enrichers_(enrichers), max_line_bytes_(max_line_bytes), partitioned_(partitioned), notify_matches_(notify_matches),
+    : enrichers_(enrichers), max_line_bytes_(max_line_bytes), notify_matches_(notify_matches),
       source_names_(source_names), chain_(build_enricher_chain(enrichers_)), chain_local_(chain_.make_local()) {
   chain_.begin_batch(chain_local_);  // append_enriched() enriches with the intel of construction or the last job
 }
@@ -168,42 +84,8 @@ const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {
 EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
   EnrichedRecord enriched;
   chain_.enrich(record, enriched, chain_local_);
-  append_json(line, enriched, out);
+  encode_enriched_line(line, enriched, out);
   return enriched;
-}
-
-void RecordProcessor::append_json(std::string_view line, const EnrichedRecord& o, std::string& out) const {
-  const NormalizedName& norm = o.name;
-  // The original bytes up to the closing brace: unknown fields survive byte for byte.
-  std::size_t end = line.size();
-  while (end > 0 && line[end - 1] != '}') --end;
-  out.append(line.data(), end - 1);
-  out += o.matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
-  // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
-  // The parts are substrings of the normalized name, so one check covers all four.
-  const Escaper escape = norm.json_plain    ? append_plain
-                         : norm.had_escapes ? append_json_escaped_bytes
-                                            : append_json_escaped;
-  append_field(out, ",\"query_name_normalized\":", norm.text, escape);
-  append_field(out, ",\"registered_domain\":", o.registered_domain, escape);
-  append_field(out, ",\"public_suffix\":", o.public_suffix, escape);
-  append_field(out, ",\"subdomain\":", o.subdomain, escape);
-  if (o.threat.hit()) append_threat_fields(out, o.threat);
-  if (o.firewall.simulated) append_firewall_fields(out, o.firewall);
-  if (o.has_signals) {
-    const NameFeatures& f = o.signals.features;
-    append_number_field(out, ",\"name_entropy\":", f.name_entropy);
-    append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
-    append_count_field(out, ",\"name_length\":", f.name_length);
-    append_count_field(out, ",\"subdomain_length\":", f.subdomain_length);
-    append_count_field(out, ",\"longest_label\":", f.longest_label);
-    append_count_field(out, ",\"label_count\":", f.label_count);
-    append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
-    append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
-    append_number_field(out, ",\"dga_score\":", o.signals.dga_score);
-    out += o.signals.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
-  }
-  out += o.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
 }
 
 void RecordProcessor::add_detection_event(Job& job, std::string_view line, const QueryRecord& r, const EnrichedRecord& o) {
@@ -270,6 +152,10 @@ void RecordProcessor::add_detection_event(Job& job, std::string_view line, const
 
 RecordProcessor::~RecordProcessor() = default;
 
+void RecordProcessor::add_sink(RecordSink& sink, unsigned worker, unsigned workers) {
+  sinks_.push_back({&sink, sink.make_local(worker, workers)});
+}
+
 void RecordProcessor::set_store(StoreAppender* store) {
   store_ = store;
   if (store_ != nullptr && !store_rows_) store_rows_ = std::make_unique<RecordChunks>();
@@ -284,10 +170,11 @@ void RecordProcessor::process(Job& job) {
   const char* p = base;
   const char* const end = base + job.size;
   std::uint64_t line_no = 0;  // offset from the job's first line
-  char key_buf[256];
-  std::string_view current_key;
-  if (block_aligned_output_ && json_output_) begin_block_aligned(job);  // reserves more, and aligns
-  else job.output.reserve(job.size + job.size / 2);
+  if (job.sink_batches.size() < sinks_.size()) job.sink_batches.resize(sinks_.size());
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (!job.sink_batches[i]) job.sink_batches[i] = sinks_[i].sink->make_batch();
+    sinks_[i].local->begin_batch(*job.sink_batches[i], job.size);
+  }
   while (p < end) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
     if (!nl) nl = end;
@@ -302,10 +189,9 @@ void RecordProcessor::process(Job& job) {
       if (!outcome.ok) {
         dead_letter(job, line_no, line, outcome);
       } else {
-        std::size_t out_start = job.output.size();
         chain_.enrich(record_, enriched_, chain_local_);
         const EnrichedRecord& enriched = enriched_;
-        if (json_output_) append_json(line, enriched, job.output);
+        for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->add(line, record_, enriched, *job.sink_batches[i]);
         ++job.counters.records;
         job.counters.record_bytes += line.size() + 1;
         if (!enriched.tld_valid) ++job.counters.invalid_tld;
@@ -322,41 +208,14 @@ void RecordProcessor::process(Job& job) {
           ++job.counters.matches;
           if (notify_matches_) add_match_event(job, line_no, record_, enriched.registered_domain);
         }
-        if (partitioned_) {
-          std::size_t n = partition_key(record_.account_id, record_.vpc_id, record_.timestamp_ms, key_buf);
-          std::string_view key(key_buf, n);
-          if (job.partitions_used == 0 || key != current_key) {
-            if (job.partitions.size() == job.partitions_used) job.partitions.emplace_back();
-            PartitionSlice& slice = job.partitions[job.partitions_used++];
-            slice.key.assign(key);
-            slice.offset = out_start;
-            slice.length = 0;
-            current_key = slice.key;
-          }
-          job.partitions[job.partitions_used - 1].length += job.output.size() - out_start;
-        }
       }
     }
     p = nl + 1;
     ++line_no;
   }
   job.line_count = line_no;
-  output_total_ += job.output.size() - job.output_start;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->end_batch(*job.sink_batches[i]);
   if (store_ != nullptr) store_->append(*store_rows_);
-}
-
-// The output file holds output_total_ bytes, so its partial last block has output_total_ % kBlock of
-// them. The job's first line goes right after that many bytes of headroom that begin on a block
-// boundary; the reservation is generous so appending lines does not move the buffer (if it does, the
-// writer notices the lost alignment and copies instead).
-void RecordProcessor::begin_block_aligned(Job& job) const {
-  constexpr std::size_t kBlock = 4096;
-  job.output.reserve(2 * job.size + 2 * kBlock);
-  const std::size_t carry = output_total_ % kBlock;
-  const auto address = reinterpret_cast<std::uintptr_t>(job.output.data());
-  const std::size_t to_boundary = (kBlock - address % kBlock) % kBlock;
-  job.output.resize(to_boundary + carry);
-  job.output_start = job.output.size();
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {

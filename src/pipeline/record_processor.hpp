@@ -38,7 +38,7 @@ struct Enrichers {
 class RecordProcessor {
  public:
   ~RecordProcessor();
-  RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool partitioned, bool notify_matches,
+  RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool notify_matches,
                   const std::vector<std::string>* source_names = nullptr);
 
   void process(Job& job);
@@ -50,35 +50,23 @@ class RecordProcessor {
   void set_firewall(const FirewallEvaluator* firewall);
   // Loads every record of each job into the store through this worker's appender (may be null).
   void set_store(StoreAppender* store);
-
-  // Without JSON output (run -o none) the records are enriched for the store, the detectors and the
-  // notifiers only, and no enriched line is built.
-  void set_json_output(bool on) { json_output_ = on; }
-  // The only worker of a run writing one plain file: each job's lines start at an address that lets
-  // the output file's direct writer take them in place (FileWriter::write_in_place), with the previous
-  // job's partial last block copied into the headroom in front. Only one worker knows the running
-  // output length, so with several this stays off.
-  void set_block_aligned_output(bool on) { block_aligned_output_ = on; }
+  // Every record of each job goes to this sink's local state (worker: this processor's 0-based
+  // index among workers), into the job's batch for the sink at the next index.
+  void add_sink(RecordSink& sink, unsigned worker, unsigned workers);
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks), with the
   // threat intel as of construction or the last job.
   EnrichedRecord append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
 
  private:
-  void begin_block_aligned(Job& job) const;
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
   void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
   void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatMatch& hit);
   void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched);
-  void append_json(std::string_view line, const EnrichedRecord& enriched, std::string& out) const;
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
-  bool partitioned_;
   bool notify_matches_;
-  bool json_output_ = true;
-  bool block_aligned_output_ = false;
-  std::uint64_t output_total_ = 0;  // enriched bytes of all jobs so far (block-aligned output)
   const std::vector<std::string>* source_names_;
   RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;
@@ -88,6 +76,11 @@ class RecordProcessor {
   EnricherChain::Local chain_local_;
   StoreAppender* store_ = nullptr;
   std::unique_ptr<RecordChunks> store_rows_;  // this job's records as DuckDB chunks
+  struct SinkSlot {
+    RecordSink* sink;
+    std::unique_ptr<SinkLocal> local;
+  };
+  std::vector<SinkSlot> sinks_;
   StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them
 };
 

@@ -49,7 +49,7 @@ void FirehoseIngestConfig::validate() const {
 FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
-      processor_(enrichers, config.max_line_bytes, /*partitioned=*/false, /*notify_matches=*/config.notifier != nullptr),
+      processor_(enrichers, config.max_line_bytes, /*notify_matches=*/config.notifier != nullptr),
       appender_(store.make_appender()) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
@@ -59,7 +59,6 @@ FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, D
   }
   processor_.set_store(appender_.get());
   processor_.set_observer(&newest_);
-  processor_.set_json_output(false);  // the store, the detectors and the notifier read the records, not JSON lines
 }
 
 FirehoseIngest::~FirehoseIngest() = default;

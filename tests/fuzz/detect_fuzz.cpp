@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "core/json_escape.hpp"
+#include "sinks/jsonl/jsonl_sink.hpp"
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "detect/engine/detector_set.hpp"
@@ -60,7 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   enrichers.dga = &default_dga_model();
   enrichers.benign_noise = &BenignNoise::builtin();
   enrichers.detection_events = true;
-  RecordProcessor processor(enrichers, 4096, false, false);
+  RecordProcessor processor(enrichers, 4096, false);
+  // The enriched lines go through the JSON-lines sink too (to /dev/null): its encoder sees every record.
+  JsonLinesSink json(JsonLinesConfig{.path = "/dev/null"});
+  processor.add_sink(json, 0, 1);
   const DetectionConfig config = tiny_config();
   FindingStore store(config.max_findings, config.evidence_per_finding);
   DetectorSet detectors(config, store);
@@ -111,8 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     job.input.assign(lines.begin(), lines.end());
     job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
     processor.process(job);
+    json.write(*job.sink_batches[0]);
     detectors.consume(job.detection, std::string_view(job.input.data(), job.size));
   }
+  json.finish();
   detectors.finish();
 
   const std::vector<Finding> findings = store.sorted();

@@ -1,0 +1,132 @@
+#include "sinks/jsonl/jsonl_encoder.hpp"
+
+#include <charconv>
+#include <cstdint>
+
+#include "core/json_escape.hpp"
+
+namespace dnslens {
+
+namespace {
+
+using Escaper = void (*)(std::string&, std::string_view);
+
+void append_plain(std::string& out, std::string_view text) { out.append(text); }
+
+// prefix is ,"name": ; appends "value" or null when the value is empty.
+void append_field(std::string& out, std::string_view prefix, std::string_view value, Escaper escape) {
+  out += prefix;
+  if (value.empty()) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  escape(out, value);
+  out += '"';
+}
+
+// A non-negative number with up to three decimals ("3.125", "0.5", "0"), without the cost of a
+// general float formatter.
+void append_decimal3(std::string& out, double v) {
+  if (!(v > 0)) {
+    out += '0';
+    return;
+  }
+  if (!(v < 1e15)) v = 1e15;  // the signals are small; this only keeps the conversion defined
+  const auto scaled = static_cast<std::uint64_t>(v * 1000.0 + 0.5);
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof buf, scaled / 1000).ptr;
+  if (unsigned frac = static_cast<unsigned>(scaled % 1000); frac != 0) {
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    if (frac % 100 != 0) *end++ = static_cast<char>('0' + frac / 10 % 10);
+    if (frac % 10 != 0) *end++ = static_cast<char>('0' + frac % 10);
+  }
+  out.append(buf, end);
+}
+
+void append_number_field(std::string& out, std::string_view prefix, double v) {
+  out += prefix;
+  append_decimal3(out, v);
+}
+
+void append_count_field(std::string& out, std::string_view prefix, std::uint64_t v) {
+  out += prefix;
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+
+// Feed text is untrusted (any bytes): always escaped as bytes.
+void append_threat_fields(std::string& out, const ThreatMatch& hit) {
+  append_field(out, ",\"threat_indicator\":", hit.value, append_json_escaped_bytes);
+  append_field(out, ",\"threat_indicator_type\":", hit.kind, append_plain);
+  append_field(out, ",\"threat_feed\":", hit.feed, append_json_escaped_bytes);
+  if (hit.confidence >= 0) {
+    out += ",\"threat_confidence\":";
+    out += std::to_string(hit.confidence);
+  } else {
+    out += ",\"threat_confidence\":null";
+  }
+  append_field(out, ",\"threat_confidence_level\":", hit.confidence_level, append_plain);
+  append_field(out, ",\"threat_actor\":", hit.actor, append_json_escaped_bytes);
+  append_field(out, ",\"threat_category\":", hit.category, append_json_escaped_bytes);
+  append_field(out, ",\"threat_source\":", hit.source, append_json_escaped_bytes);
+  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
+  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
+  out += ",\"threat_match_count\":";
+  out += std::to_string(hit.count);
+}
+
+void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
+  if (f.rule == nullptr) {
+    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
+           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
+  } else {
+    append_field(out, ",\"firewall_sim_action\":", f.action, append_plain);
+    append_field(out, ",\"firewall_sim_rule\":", f.rule_name, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_rule_group_id\":", f.rule_group_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_domain_list_id\":", f.domain_list_id, append_json_escaped_bytes);
+    append_field(out, ",\"firewall_sim_block_response\":", f.block_response, append_plain);
+    append_field(out, ",\"firewall_sim_matched_on\":", f.via_redirection ? "redirection" : "query_name", append_plain);
+  }
+  out += f.drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false" : ",\"firewall_sim_drift\":true";
+}
+
+}  // namespace
+
+void encode_enriched_line(std::string_view line, const EnrichedRecord& o, std::string& out) {
+  const NormalizedName& norm = o.name;
+  // The original bytes up to the closing brace: unknown fields survive byte for byte.
+  std::size_t end = line.size();
+  while (end > 0 && line[end - 1] != '}') --end;
+  out.append(line.data(), end - 1);
+  out += o.matched ? ",\"isMatchedDomain\":\"Y\"" : ",\"isMatchedDomain\":\"N\"";
+  // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
+  // The parts are substrings of the normalized name, so one check covers all four.
+  const Escaper escape = norm.json_plain    ? append_plain
+                         : norm.had_escapes ? append_json_escaped_bytes
+                                            : append_json_escaped;
+  append_field(out, ",\"query_name_normalized\":", norm.text, escape);
+  append_field(out, ",\"registered_domain\":", o.registered_domain, escape);
+  append_field(out, ",\"public_suffix\":", o.public_suffix, escape);
+  append_field(out, ",\"subdomain\":", o.subdomain, escape);
+  if (o.threat.hit()) append_threat_fields(out, o.threat);
+  if (o.firewall.simulated) append_firewall_fields(out, o.firewall);
+  if (o.has_signals) {
+    const NameFeatures& f = o.signals.features;
+    append_number_field(out, ",\"name_entropy\":", f.name_entropy);
+    append_number_field(out, ",\"subdomain_entropy\":", f.subdomain_entropy);
+    append_count_field(out, ",\"name_length\":", f.name_length);
+    append_count_field(out, ",\"subdomain_length\":", f.subdomain_length);
+    append_count_field(out, ",\"longest_label\":", f.longest_label);
+    append_count_field(out, ",\"label_count\":", f.label_count);
+    append_number_field(out, ",\"digit_ratio\":", f.digit_ratio);
+    append_number_field(out, ",\"consonant_ratio\":", f.consonant_ratio);
+    append_number_field(out, ",\"dga_score\":", o.signals.dga_score);
+    out += o.signals.benign_noise ? ",\"benign_noise\":true" : ",\"benign_noise\":false";
+  }
+  out += o.tld_valid ? ",\"tld_valid\":true}\n" : ",\"tld_valid\":false}\n";
+}
+
+}  // namespace dnslens
