@@ -20,6 +20,7 @@
 #include "core/json_escape.hpp"
 #include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
+#include "sinks/duckdb/duckdb_sink.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
 #include "sinks/output_sink.hpp"
 #include "store/store_writer.hpp"
@@ -313,10 +314,12 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
                                                            .compression = config.output_compression,
                                                            .run_id = make_run_id()});
   }
+  std::unique_ptr<DuckDbSink> stored;
+  if (store) stored = std::make_unique<DuckDbSink>(*store);
   std::vector<RecordSink*> sinks;
   if (json) sinks.push_back(json.get());
+  if (stored) sinks.push_back(stored.get());
   Writer writer(config, summary.sources, sinks, notifier, detectors, summary);
-  std::vector<std::unique_ptr<StoreAppender>> appenders;
   {
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     // Also with one worker the reader (file reads, decompression) and the writer (output, dead
@@ -327,7 +330,6 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
       owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, notifier != nullptr,
                                                         &summary.sources));
       for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
-      if (store) owned.back()->set_store(appenders.emplace_back(store->make_appender()).get());
       if (observers) owned.back()->set_observer(observers(i));
       processors.push_back(owned.back().get());
     }
@@ -336,25 +338,6 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   writer.finish();
   if (json) summary.partition_files = json->partition_files();
   if (store) {
-    // Each appender still holds up to DuckDB's flush threshold of rows (~200k): flushing them is
-    // compression work, so the workers' appenders commit side by side rather than one after another.
-    std::vector<std::exception_ptr> failures(appenders.size());
-    {
-      std::vector<std::jthread> committers;
-      for (std::size_t i = 0; i < appenders.size(); ++i) {
-        committers.emplace_back([&, i] {
-          try {
-            appenders[i]->commit();
-          } catch (...) {
-            failures[i] = std::current_exception();
-          }
-        });
-      }
-    }
-    for (const auto& f : failures) {
-      if (f) std::rethrow_exception(f);
-    }
-    for (auto& a : appenders) store->absorb(a->stats());
     summary.store_rows = store->stats().rows;
     summary.store_append_seconds = store->stats().append_seconds;
     summary.store_repaired_strings = store->stats().repaired_strings;

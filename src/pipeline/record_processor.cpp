@@ -15,7 +15,6 @@
 #include "enrich/threat_intel/threat_intel_enricher.hpp"
 #include "core/text.hpp"
 #include "store/record_chunks.hpp"
-#include "store/store_writer.hpp"
 #include "sinks/jsonl/jsonl_encoder.hpp"
 
 namespace dnslens {
@@ -156,15 +155,9 @@ void RecordProcessor::add_sink(RecordSink& sink, unsigned worker, unsigned worke
   sinks_.push_back({&sink, sink.make_local(worker, workers)});
 }
 
-void RecordProcessor::set_store(StoreAppender* store) {
-  store_ = store;
-  if (store_ != nullptr && !store_rows_) store_rows_ = std::make_unique<RecordChunks>();
-}
-
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
   chain_.begin_batch(chain_local_);
-  if (store_ != nullptr) store_rows_->clear();
   const char* const base = job.input.data();
   const char* const buffer_end = base + job.input.size();
   const char* p = base;
@@ -198,7 +191,6 @@ void RecordProcessor::process(Job& job) {
         if (enriched.firewall.drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
         if (enriched.signals.benign_noise) ++job.counters.benign_noise;
         if (enrichers_.detection_events && enrichers_.dga != nullptr) add_detection_event(job, line, record_, enriched);
-        if (store_ != nullptr) store_rows_->add(record_, enriched);
         if (observer_ != nullptr) observer_->observe(record_, enriched);
         if (enriched.threat.hit()) {
           ++job.counters.threat_hits;
@@ -215,7 +207,6 @@ void RecordProcessor::process(Job& job) {
   }
   job.line_count = line_no;
   for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->end_batch(*job.sink_batches[i]);
-  if (store_ != nullptr) store_->append(*store_rows_);
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {

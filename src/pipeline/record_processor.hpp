@@ -14,11 +14,8 @@
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_observer.hpp"
-#include "store/record_chunks.hpp"
 
 namespace dnslens {
-
-class StoreAppender;  // store/store_writer.hpp
 
 struct Enrichers {
   const PublicSuffixList* psl = nullptr;
@@ -48,8 +45,6 @@ class RecordProcessor {
   // Evaluates the next records against another policy (null: none). Between jobs only: verdicts
   // point into the evaluator until their job is written.
   void set_firewall(const FirewallEvaluator* firewall);
-  // Loads every record of each job into the store through this worker's appender (may be null).
-  void set_store(StoreAppender* store);
   // Every record of each job goes to this sink's local state (worker: this processor's 0-based
   // index among workers), into the job's batch for the sink at the next index.
   void add_sink(RecordSink& sink, unsigned worker, unsigned workers);
@@ -74,8 +69,6 @@ class RecordProcessor {
   EnrichedRecord enriched_;
   EnricherChain chain_;
   EnricherChain::Local chain_local_;
-  StoreAppender* store_ = nullptr;
-  std::unique_ptr<RecordChunks> store_rows_;  // this job's records as DuckDB chunks
   struct SinkSlot {
     RecordSink* sink;
     std::unique_ptr<SinkLocal> local;

@@ -50,14 +50,14 @@ FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, D
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
       processor_(enrichers, config.max_line_bytes, /*notify_matches=*/config.notifier != nullptr),
-      appender_(store.make_appender()) {
+      appender_(store.make_appender()), stored_(*appender_) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
     config_.limits.max_output_bytes = config_.max_decoded_bytes;
   }
-  processor_.set_store(appender_.get());
+  processor_.add_sink(stored_, 0, 1);  // the records go into the request's transaction
   processor_.set_observer(&newest_);
 }
 

@@ -20,6 +20,7 @@
 #include "pipeline/record_observer.hpp"
 #include "pipeline/record_processor.hpp"
 #include "store/store_export.hpp"
+#include "sinks/duckdb/duckdb_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -124,6 +125,7 @@ class FirehoseIngest {
   FirehoseIngestConfig config_;
   RecordProcessor processor_;
   std::unique_ptr<StoreAppender> appender_;
+  DuckDbSink stored_;  // through appender_
   // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.

@@ -27,7 +27,6 @@ class RecordChunks {
   RecordChunks& operator=(const RecordChunks&) = delete;
 
   void clear();
-  // intel: the snapshot the outcome's threat hit refers to (may be null without a hit).
   void add(const QueryRecord& record, const EnrichedRecord& enriched);
   // Chunks holding rows, each with its size set.
   [[nodiscard]] std::size_t chunk_count() const { return row_ == 0 ? used_ : used_ + 1; }
