@@ -1,5 +1,8 @@
 #include "cli/detect_options.hpp"
 
+#include <fmt/format.h>
+
+#include "core/timestamp.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "sinks/output_sink.hpp"
 
@@ -11,6 +14,20 @@ void Detection::wire(Enrichers& enrichers) const {
   enrichers.detection_events = detectors != nullptr;
 }
 
+std::string finding_chat_line(const Finding& f) {
+  // high Beaconing: `i-0abc` (10.0.6.216) in vpc-1 -> `c2.example`, 120 events from ... to ...: <explanation>
+  std::string line = fmt::format("{} {}: `{}`", finding_severity_name(f.severity), finding_type_name(f.type), f.entity.source);
+  if (!f.entity.srcaddr.empty() && f.entity.srcaddr != f.entity.source) line += fmt::format(" ({})", f.entity.srcaddr);
+  if (!f.entity.vpc.empty()) line += fmt::format(" in {}", f.entity.vpc);
+  if (!f.domain.empty()) line += fmt::format(" -> `{}`", f.domain);
+  char first[20], last[20];
+  const bool times = write_iso8601_seconds(f.first_seen_ms, first) && write_iso8601_seconds(f.last_seen_ms, last);
+  line += fmt::format(", {} event{}", f.events, f.events == 1 ? "" : "s");
+  if (times) line += fmt::format(" from {} to {}", std::string_view(first, 20), std::string_view(last, 20));
+  if (!f.explanation.empty()) line += ": " + f.explanation;
+  return line;
+}
+
 std::string finding_event_json(const Finding& f) {
   std::string json = finding_to_json(f);
   return "{\"event\":\"finding\"," + json.substr(1);
@@ -18,7 +35,9 @@ std::string finding_event_json(const Finding& f) {
 
 void Detection::announce_to(MatchNotifier* notifier) {
   if (notifier == nullptr) return;
-  store->set_announce([notifier](const Finding& f) { notifier->enqueue(finding_event_json(f)); });
+  store->set_announce([notifier](const Finding& f) {
+    notifier->enqueue({NotificationKind::kFinding, finding_event_json(f), finding_chat_line(f)});
+  });
 }
 
 void Detection::write_findings(const std::string& path) const {

@@ -49,5 +49,7 @@ struct DetectOptions {
 
 // The JSON event a notifier receives for a finding.
 [[nodiscard]] std::string finding_event_json(const Finding& f);
+// The finding's line in chat notifications (Slack).
+[[nodiscard]] std::string finding_chat_line(const Finding& f);
 
 }  // namespace dnslens::cli

@@ -1,9 +1,10 @@
 #pragma once
-// Where interesting-domain matches (and later, findings) are announced. The pipeline hands events
-// over as ready-made JSON objects; the notifier batches them on its own thread so a slow or failing
-// receiver never stalls the pipeline.
+// Where interesting-domain matches, threat-intel matches and new findings are announced. The
+// notifier batches them on its own thread so a slow or failing receiver never stalls the pipeline.
 #include <cstdint>
 #include <string>
+
+#include "notify/notification.hpp"
 
 namespace dnslens {
 
@@ -19,7 +20,7 @@ struct NotifierStats {
 class MatchNotifier {
  public:
   virtual ~MatchNotifier() = default;
-  virtual void enqueue(std::string event_json) = 0;
+  virtual void enqueue(Notification event) = 0;
   // Flushes what is queued (bounded by the retry policy) and stops the thread.
   virtual void close() = 0;
   [[nodiscard]] virtual NotifierStats stats() const = 0;

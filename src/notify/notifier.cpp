@@ -1,6 +1,6 @@
 #include "notify/notifier.hpp"
 
-#include <simdjson.h>
+#include <array>
 
 #include <chrono>
 #include <cstdio>
@@ -45,25 +45,42 @@ WebhookTarget split_url(const std::string& url) {
   return {url.substr(0, path_start), url.substr(path_start)};
 }
 
-std::string slack_text(const std::vector<std::string>& events, std::uint64_t suppressed) {
-  simdjson::dom::parser parser;
-  std::string text = fmt::format("dnslens: {} interesting-domain match{}", events.size() + suppressed,
-                                 events.size() + suppressed == 1 ? "" : "es");
+std::array<std::uint64_t, kNotificationKindCount> count_kinds(const std::vector<Notification>& events) {
+  std::array<std::uint64_t, kNotificationKindCount> n{};
+  for (const Notification& e : events) ++n[static_cast<std::size_t>(e.kind)];
+  return n;
+}
+
+// "dnslens: 3 threat-intel matches", or with several kinds "dnslens: 5 events (2 interesting-domain
+// matches, 3 findings)", then one line per event as its producer wrote it.
+std::string slack_text(const std::vector<Notification>& events, std::uint64_t suppressed) {
+  const auto n = count_kinds(events);
+  std::size_t kinds = 0, only = 0;
+  for (std::size_t k = 0; k < n.size(); ++k) {
+    if (n[k] > 0) {
+      ++kinds;
+      only = k;
+    }
+  }
+  std::string text;
+  if (kinds <= 1) {
+    const std::uint64_t total = events.size() + suppressed;
+    text = fmt::format("dnslens: {} {}", total, notification_title(static_cast<NotificationKind>(only), total));
+  } else {
+    text = fmt::format("dnslens: {} events (", events.size() + suppressed);
+    for (std::size_t k = 0, listed = 0; k < n.size(); ++k) {
+      if (n[k] == 0) continue;
+      text += fmt::format("{}{} {}", listed++ ? ", " : "", n[k], notification_title(static_cast<NotificationKind>(k), n[k]));
+    }
+    text += ')';
+  }
   if (suppressed) text += fmt::format(" ({} not listed: rate limit)", suppressed);
-  for (const auto& e : events) {
-    simdjson::dom::element doc;
-    if (parser.parse(e).get(doc)) continue;
-    auto field = [&](const char* k) {
-      std::string_view v;
-      return doc[k].get_string().get(v) ? std::string_view("-") : v;
-    };
-    std::string_view who = field("instance");
-    if (who == "-") who = field("resolver_endpoint");
-    text += fmt::format("\n• `{}` ({}) from {} {} in {} at {}", field("query_name"), field("registered_domain"),
-                        field("srcaddr"), who, field("vpc_id"), field("query_timestamp"));
+  for (const Notification& e : events) {
+    text += "\n• ";
+    text += e.line;
   }
   std::string body = "{\"text\":\"";
-  append_json_escaped(body, text);
+  append_json_escaped_bytes(body, text);
   body += "\"}";
   return body;
 }
@@ -79,10 +96,10 @@ class Notifier final : public MatchNotifier {
   }
   ~Notifier() override { close(); }
 
-  void enqueue(std::string event_json) override {
+  void enqueue(Notification event) override {
     std::lock_guard lock(stats_mutex_);
     ++stats_.events_in;
-    if (!queue_.try_push(std::move(event_json))) ++stats_.events_dropped;
+    if (!queue_.try_push(std::move(event))) ++stats_.events_dropped;
   }
 
   void close() override {
@@ -99,7 +116,7 @@ class Notifier final : public MatchNotifier {
 
  private:
   void loop() {
-    std::vector<std::string> batch;
+    std::vector<Notification> batch;
     auto batch_started = Clock::now();
     bool open = true;
     while (open || !batch.empty()) {
@@ -144,14 +161,14 @@ class Notifier final : public MatchNotifier {
     }
   }
 
-  void write_local(const std::string& event) {
+  void write_local(const Notification& event) {
     if (config_.to_stdout) {
-      std::fwrite(event.data(), 1, event.size(), stdout);
+      std::fwrite(event.json.data(), 1, event.json.size(), stdout);
       std::fputc('\n', stdout);
       std::fflush(stdout);
     }
     if (file_) {
-      std::string line = event + "\n";
+      std::string line = event.json + "\n";
       file_->write(line);
     }
   }
@@ -171,17 +188,27 @@ class Notifier final : public MatchNotifier {
     return true;
   }
 
-  void send_webhook(const std::vector<std::string>& batch) {
+  void send_webhook(const std::vector<Notification>& batch) {
     std::uint64_t suppressed = suppressed_;
     std::string body;
     if (config_.slack) {
       body = slack_text(batch, suppressed);
     } else {
-      body = fmt::format("{{\"source\":\"dnslens\",\"type\":\"interesting_domain_match\",\"count\":{},\"suppressed\":{},\"events\":[",
+      // type: the events' kind when they share one, else "mixed"; counts: how many of each kind.
+      const auto n = count_kinds(batch);
+      std::string_view type = "mixed";
+      for (std::size_t k = 0; k < n.size(); ++k) {
+        if (n[k] == batch.size()) type = notification_event_name(static_cast<NotificationKind>(k));
+      }
+      body = fmt::format("{{\"source\":\"dnslens\",\"type\":\"{}\",\"count\":{},\"suppressed\":{},\"counts\":{{", type,
                          batch.size(), suppressed);
+      for (std::size_t k = 0; k < n.size(); ++k) {
+        body += fmt::format("{}\"{}\":{}", k ? "," : "", notification_event_name(static_cast<NotificationKind>(k)), n[k]);
+      }
+      body += "},\"events\":[";
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (i) body += ',';
-        body += batch[i];
+        body += batch[i].json;
       }
       body += "]}";
     }
@@ -223,7 +250,7 @@ class Notifier final : public MatchNotifier {
   }
 
   NotifierConfig config_;
-  BoundedQueue<std::string> queue_;
+  BoundedQueue<Notification> queue_;
   std::unique_ptr<OutputSink> file_;
   std::thread thread_;
   mutable std::mutex stats_mutex_;

@@ -10,6 +10,7 @@
 
 #include "core/bad_reason.hpp"
 #include "detect/engine/detection_event.hpp"
+#include "notify/notification.hpp"
 #include "sinks/record_sink.hpp"
 
 namespace dnslens {
@@ -62,7 +63,9 @@ struct DeadLetter {
 inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
 
 struct MatchEvent {
+  NotificationKind kind = NotificationKind::kInterestingMatch;
   std::string json;             // the event object without its closing brace; the writer adds the line
+  std::string chat;             // its line for chat (Notification::line)
   std::uint64_t line = 0;       // offset from the job's first line
 };
 

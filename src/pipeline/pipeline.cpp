@@ -57,7 +57,7 @@ class Writer {
     if (notifier_) {
       for (auto& m : job.matches) {
         m.json += fmt::format(",\"line\":{}}}", line_base_ + m.line);
-        notifier_->enqueue(std::move(m.json));
+        notifier_->enqueue({m.kind, std::move(m.json), std::move(m.chat)});
       }
     }
     line_base_ += job.line_count;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -225,9 +226,23 @@ void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_v
   d.raw_total = line.size();
 }
 
+// "from 10.0.0.5 i-0abc in vpc-1 at 2026-11-21T10:00:00Z": who asked, for a chat line.
+static void append_asker(std::string& out, const QueryRecord& r) {
+  const std::string_view who = !r.instance.empty() ? r.instance : !r.resolver_endpoint.empty() ? r.resolver_endpoint : "-";
+  fmt::format_to(std::back_inserter(out), " from {} {} in {} at {}", r.srcaddr, who, r.vpc_id, r.query_timestamp);
+}
+
 void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& r, const ThreatMatch& hit) {
   MatchEvent& event = job.matches.emplace_back();
+  event.kind = NotificationKind::kThreatIntelMatch;
   event.line = line_no;
+  fmt::format_to(std::back_inserter(event.chat), "`{}` matched {} `{}` of feed {}", r.query_name, hit.kind, hit.value,
+                 hit.feed.empty() ? "-" : hit.feed);
+  if (hit.confidence >= 0) fmt::format_to(std::back_inserter(event.chat), " (confidence {})", hit.confidence);
+  if (hit.site != MatchSite::kQueryName) {
+    fmt::format_to(std::back_inserter(event.chat), " on {} {}", match_site_name(hit.site), hit.matched_value);
+  }
+  append_asker(event.chat, r);
   std::string& e = event.json;
   e += '{';
   append_event_field(e, "event", "threat_intel_match", true);
@@ -253,7 +268,10 @@ void RecordProcessor::add_threat_event(Job& job, std::uint64_t line_no, const Qu
 
 void RecordProcessor::add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& r, std::string_view registered) {
   MatchEvent& event = job.matches.emplace_back();
+  event.kind = NotificationKind::kInterestingMatch;
   event.line = line_no;
+  fmt::format_to(std::back_inserter(event.chat), "`{}` ({})", r.query_name, registered);
+  append_asker(event.chat, r);
   std::string& e = event.json;
   e += '{';
   append_event_field(e, "event", "interesting_domain_match", true);

@@ -205,7 +205,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
         append_json_escaped_bytes(m.json, request_id);
         const std::uint64_t record_index = line < decoded.origin.size() ? decoded.origin[line] : 0;
         m.json += fmt::format("\",\"firehose_record\":{},\"line\":{}}}", record_index, line + 1);
-        config_.notifier->enqueue(std::move(m.json));
+        config_.notifier->enqueue({m.kind, std::move(m.json), std::move(m.chat)});
       }
     }
     if (detectors_ != nullptr) detectors_->consume(job.detection, std::string_view(job.input.data(), job.size));

@@ -71,6 +71,59 @@ TEST(Webhook, SlackCompatibleText) {
   EXPECT_NE(text.find("i-0abc"), std::string_view::npos);
 }
 
+// Matches, threat-intel hits and findings in one batch: each is named for what it is, in the Slack
+// text and in the JSON body (which no longer calls every event an interesting-domain match).
+TEST(Webhook, EachKindOfEventIsNamedForWhatItIs) {
+  Workdir w;
+  w.write("in.jsonl", matches_input(2) + record("c2.bad-actor.net.") + "\n");
+  w.write("list.txt", "evil-domain.com\n");
+  w.write("intel.csv", "indicator,type,confidence\nbad-actor.net,domain,80\n");
+  {
+    Receiver receiver(0);
+    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
+                             "--webhook-slack --webhook " + receiver.url()).exit_code, 0);
+    const auto bodies = receiver.bodies();
+    ASSERT_EQ(bodies.size(), 1u);
+    simdjson::dom::parser parser;
+    simdjson::padded_string json(bodies[0]);
+    const std::string_view text = parser.parse(json)["text"];
+    EXPECT_NE(text.find("dnslens: 3 events (2 interesting-domain matches, 1 threat-intel match)"), std::string_view::npos)
+        << text;
+    EXPECT_NE(text.find("`c2.bad-actor.net.` matched domain `bad-actor.net` of feed feed (confidence 80)"),
+              std::string_view::npos) << text;
+    EXPECT_NE(text.find("`h0.evil-domain.com.` (evil-domain.com) from "), std::string_view::npos) << text;
+    EXPECT_EQ(text.find(" - in "), std::string_view::npos) << "no field is missing: " << text;
+  }
+  {
+    Receiver receiver(0);
+    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
+                             "--webhook " + receiver.url()).exit_code, 0);
+    const auto bodies = receiver.bodies();
+    ASSERT_EQ(bodies.size(), 1u);
+    simdjson::dom::parser parser;
+    simdjson::padded_string json(bodies[0]);
+    auto doc = parser.parse(json);
+    EXPECT_EQ(std::string_view(doc["type"]), "mixed");
+    EXPECT_EQ(uint64_t(doc["counts"]["interesting_domain_match"]), 2u);
+    EXPECT_EQ(uint64_t(doc["counts"]["threat_intel_match"]), 1u);
+    EXPECT_EQ(uint64_t(doc["counts"]["finding"]), 0u);
+  }
+  {
+    // With detection: the finding has its own line.
+    Receiver receiver(0);
+    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --intel feed=intel.csv --webhook-slack --webhook " + receiver.url())
+                  .exit_code, 0);
+    std::string text;  // the finding may come in a batch of its own
+    for (const std::string& body : receiver.bodies()) {
+      simdjson::dom::parser parser;
+      simdjson::padded_string json(body);
+      text += std::string_view(parser.parse(json)["text"]);
+    }
+    EXPECT_NE(text.find("threat-intel match"), std::string::npos) << text;
+    EXPECT_NE(text.find("ThreatIntelMatch: `i-0abc` (10.0.0.5) in vpc-7example"), std::string::npos) << text;
+  }
+}
+
 TEST(Webhook, RateLimitHoldsUnderAStormOfMatches) {
   Workdir w;
   Receiver receiver(0);
