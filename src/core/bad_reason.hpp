@@ -1,6 +1,7 @@
 #pragma once
-// Why a single record was rejected. Every rejected record is counted under one of these and
-// written to the dead-letter output; tests assert the reason, not the message text.
+// Why a single record (or an envelope of records) was rejected. Every rejected one is counted
+// under one of these and written to the dead-letter output; tests assert the reason, not the
+// message text.
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -16,6 +17,7 @@ enum class BadReason : uint8_t {
   kBadTimestamp,
   kLineTooLong,
   kTruncatedInput,
+  kBadEnvelope,  // a CloudWatch Logs payload or Firehose record that could not be decoded
   kCount,
 };
 
@@ -24,7 +26,7 @@ inline constexpr std::size_t kBadReasonCount = static_cast<std::size_t>(BadReaso
 constexpr std::string_view bad_reason_name(BadReason reason) {
   constexpr std::array<std::string_view, kBadReasonCount> names = {
       "malformed_json", "invalid_utf8",  "not_an_object",  "missing_field",
-      "wrong_type",     "bad_timestamp", "line_too_long",  "truncated_input"};
+      "wrong_type",     "bad_timestamp", "line_too_long",  "truncated_input", "bad_envelope"};
   return names[static_cast<std::size_t>(reason)];
 }
 

@@ -87,11 +87,11 @@ bool ChunkReader::open_next_source(Job& job) {
       for (auto& problem : decoded.problems) {
         DeadLetter& d = job.dead.emplace_back();
         d.envelope = problem.index;
-        d.reason = "bad_envelope";
+        d.reason = BadReason::kBadEnvelope;
         d.detail = std::move(problem.reason);
         d.raw = std::move(problem.raw);
         d.raw_total = d.raw.size();
-        ++job.counters.bad_envelopes;
+        ++job.counters.bad[static_cast<std::size_t>(BadReason::kBadEnvelope)];
       }
       // The file is consumed: account for it now, then serve the decoded records from memory.
       progress_.raw_bytes_done.fetch_add(raw_ ? raw_->raw_bytes_consumed() : 0, std::memory_order_relaxed);
@@ -113,7 +113,7 @@ bool ChunkReader::open_next_source(Job& job) {
 void ChunkReader::emit_truncated_tail(Job& job, std::string_view reason) {
   DeadLetter& d = job.dead.emplace_back();
   d.line = kAfterJob;
-  d.reason = std::string(bad_reason_name(BadReason::kTruncatedInput));
+  d.reason = BadReason::kTruncatedInput;
   d.detail = std::string(reason);
   d.raw.assign(leftover_.data(), std::min(leftover_.size(), kDeadLetterRawBytes));
   d.raw_total = leftover_.size();
@@ -169,7 +169,7 @@ bool ChunkReader::next(Job& job) {
       // One line longer than a whole chunk: dead-letter its head, skip to its end.
       DeadLetter& d = job.dead.emplace_back();
       d.line = 0;
-      d.reason = std::string(bad_reason_name(BadReason::kLineTooLong));
+      d.reason = BadReason::kLineTooLong;
       d.detail = fmt::format("line longer than --max-line-bytes ({})", config_.max_line_bytes);
       d.raw.assign(data, kDeadLetterRawBytes);
       std::uint64_t total = filled;

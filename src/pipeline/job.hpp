@@ -24,11 +24,10 @@ struct RunCounters {
   std::uint64_t threat_hits = 0;    // records with a threat-intel match
   std::uint64_t firewall_drift = 0; // records whose simulated firewall outcome differs from the logged one
   std::uint64_t benign_noise = 0;   // records on the known-benign noise list
-  std::array<std::uint64_t, kBadReasonCount> bad{};
-  std::uint64_t bad_envelopes = 0;
+  std::array<std::uint64_t, kBadReasonCount> bad{};  // bad_envelope included
 
   [[nodiscard]] std::uint64_t bad_total() const {
-    std::uint64_t total = bad_envelopes;
+    std::uint64_t total = 0;
     for (auto n : bad) total += n;
     return total;
   }
@@ -41,7 +40,6 @@ struct RunCounters {
     threat_hits += o.threat_hits;
     firewall_drift += o.firewall_drift;
     benign_noise += o.benign_noise;
-    bad_envelopes += o.bad_envelopes;
     for (std::size_t i = 0; i < bad.size(); ++i) bad[i] += o.bad[i];
   }
 };
@@ -54,7 +52,7 @@ inline constexpr std::uint64_t kAfterJob = kNoLine - 1;          // the line aft
 struct DeadLetter {
   std::uint64_t line = kNoLine; // 0-based offset from the job's first line; the writer makes it 1-based absolute
   std::uint64_t envelope = 0;   // 1-based envelope number, 0 when the input is plain lines
-  std::string reason;           // bad_reason_name() or "bad_envelope"
+  BadReason reason = BadReason::kMalformedJson;
   std::string detail;
   std::string raw;              // up to kDeadLetterRawBytes of the line
   std::uint64_t raw_total = 0;  // the line's full length

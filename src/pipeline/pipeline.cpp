@@ -94,7 +94,7 @@ class Writer {
     o += fmt::format("\",\"line\":{}", line);
     if (envelope) o += fmt::format(",\"envelope\":{}", envelope);
     o += ",\"reason\":\"";
-    o += d.reason;
+    o += bad_reason_name(d.reason);
     o += "\",\"detail\":\"";
     append_json_escaped_bytes(o, d.detail);
     o += '"';
@@ -405,7 +405,6 @@ std::string RunSummary::to_text() const {
     for (std::size_t i = 0; i < kBadReasonCount; ++i) {
       if (counters.bad[i]) s += fmt::format("    {:<16} {}\n", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
     }
-    if (counters.bad_envelopes) s += fmt::format("    {:<16} {}\n", "bad_envelope", counters.bad_envelopes);
     s += fmt::format("  dead letters  {} written to {}\n", dead_letters, dead_letter_path);
   }
   if (notifier.events_in > 0) {
@@ -427,7 +426,7 @@ std::string RunSummary::to_json() const {
   for (std::size_t i = 0; i < kBadReasonCount; ++i) {
     bad += fmt::format("{}\"{}\":{}", i ? "," : "", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
   }
-  bad += fmt::format(",\"bad_envelope\":{}}}", counters.bad_envelopes);
+  bad += '}';
   std::string errors = "[";
   for (std::size_t i = 0; i < file_errors.size(); ++i) {
     errors += i ? ",\"" : "\"";

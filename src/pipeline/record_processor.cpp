@@ -214,7 +214,7 @@ void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_v
   ++job.counters.bad[static_cast<std::size_t>(outcome.reason)];
   DeadLetter& d = job.dead.emplace_back();
   d.line = line_no;
-  d.reason = std::string(bad_reason_name(outcome.reason));
+  d.reason = outcome.reason;
   if (!outcome.field.empty() && !outcome.detail.empty()) {
     d.detail = fmt::format("field '{}': {}", outcome.field, outcome.detail);
   } else if (!outcome.field.empty()) {

@@ -143,7 +143,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     // What could not be used goes into dead_letters in the same transaction: the request is
     // acknowledged as a whole, and nothing in it is lost unnoticed.
     for (const EnvelopeProblem& p : decoded.problems) {
-      add_dead_letter({now, {}, 0, "bad_envelope", p.reason, p.raw, p.raw.size()}, p.index);
+      add_dead_letter({now, {}, 0, bad_reason_name(BadReason::kBadEnvelope), p.reason, p.raw, p.raw.size()}, p.index);
     }
     std::uint64_t first_line = 0;  // the slice's, in the request
     for (std::size_t begin = 0; begin < text.size(); ++slices) {
@@ -157,7 +157,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
       result.records += job.counters.records;
       for (const DeadLetter& d : job.dead) {
         const std::uint64_t line = first_line + d.line;
-        add_dead_letter({now, {}, line + 1, d.reason, d.detail, d.raw, d.raw_total},
+        add_dead_letter({now, {}, line + 1, bad_reason_name(d.reason), d.detail, d.raw, d.raw_total},
                         line < decoded.origin.size() ? decoded.origin[line] : 0);
       }
       result.bad_records += job.dead.size();

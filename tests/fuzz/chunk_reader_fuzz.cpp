@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
       }
       for (const auto& d : job.dead) {
-        if (d.raw.size() > dnslens::kDeadLetterRawBytes || d.reason.empty()) __builtin_trap();
+        if (d.raw.size() > dnslens::kDeadLetterRawBytes || d.reason >= dnslens::BadReason::kCount) __builtin_trap();
       }
     }
   }
