@@ -64,17 +64,17 @@ std::string slack_text(const std::vector<Notification>& events, std::uint64_t su
   }
   std::string text;
   if (kinds <= 1) {
-    const std::uint64_t total = events.size() + suppressed;
-    text = fmt::format("dnslens: {} {}", total, notification_title(static_cast<NotificationKind>(only), total));
+    text = fmt::format("dnslens: {} {}", events.size(), notification_title(static_cast<NotificationKind>(only), events.size()));
   } else {
-    text = fmt::format("dnslens: {} events (", events.size() + suppressed);
+    text = fmt::format("dnslens: {} events (", events.size());
     for (std::size_t k = 0, listed = 0; k < n.size(); ++k) {
       if (n[k] == 0) continue;
       text += fmt::format("{}{} {}", listed++ ? ", " : "", n[k], notification_title(static_cast<NotificationKind>(k), n[k]));
     }
     text += ')';
   }
-  if (suppressed) text += fmt::format(" ({} not listed: rate limit)", suppressed);
+  // Events held back by the rate limit are of any kind: counted apart, not under the batch's title.
+  if (suppressed) text += fmt::format(" (and {} more not listed: rate limit)", suppressed);
   for (const Notification& e : events) {
     text += "\n• ";
     text += e.line;

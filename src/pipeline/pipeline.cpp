@@ -40,7 +40,7 @@ class Writer {
  public:
   Writer(const RunConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
          MatchNotifier* notifier, DetectorSet* detectors, RunSummary& summary)
-      : config_(config), sources_(sources), sinks_(std::move(sinks)), notifier_(notifier), detectors_(detectors),
+      : config_(config), sources_(sources), notifier_(notifier), detectors_(detectors), sinks_(std::move(sinks)),
         summary_(summary) {}
 
   void write(Job& job) {
@@ -72,9 +72,11 @@ class Writer {
     for (RecordSink* s : sinks_) s->flush();
   }
 
+  // The dead letters are finished first: a sink that fails to finish (a store commit on a full
+  // disk) must not leave the dead-letter file without its end.
   void finish() {
-    for (RecordSink* s : sinks_) s->finish();
     if (dead_sink_) dead_sink_->finish();
+    for (RecordSink* s : sinks_) s->finish();
   }
 
  private:

@@ -70,10 +70,15 @@ RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes
 }
 
 void RecordProcessor::set_firewall(const FirewallEvaluator* firewall) {
-  enrichers_.firewall = firewall;
-  chain_ = build_enricher_chain(enrichers_);
-  chain_local_ = chain_.make_local();  // the memo starts afresh: reloads are rare
-  chain_.begin_batch(chain_local_);
+  Enrichers next = enrichers_;
+  next.firewall = firewall;
+  EnricherChain chain = build_enricher_chain(next);
+  EnricherChain::Local local = chain.make_local();  // the memo starts afresh: reloads are rare
+  chain.begin_batch(local);
+  // Nothing above threw: the chain and its states change together.
+  enrichers_ = next;
+  chain_ = std::move(chain);
+  chain_local_ = std::move(local);
 }
 
 const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {

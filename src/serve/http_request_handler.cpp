@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstdio>
@@ -236,6 +237,27 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
   r.started = std::chrono::steady_clock::now();
   const http::verb method = head.method();
   r.head_only = method == http::verb::head;
+  // Only chunked framing is understood, so this is decided first: a request with another transfer
+  // coding has a body whose length cannot be known, and whatever follows its headers must never be
+  // read as a next request. Refused, and the connection closed (RFC 9112, sections 6.1 and 6.3).
+  if (has_field(head, "Transfer-Encoding")) {
+    const std::string_view coding = trim_json_space(field(head, "Transfer-Encoding"));
+    if (!boost::beast::iequals(coding, "chunked")) {
+      const std::size_t comma = coding.rfind(',');
+      const std::string_view last = trim_json_space(coding.substr(comma == std::string_view::npos ? 0 : comma + 1));
+      const std::string_view before = coding.substr(0, comma == std::string_view::npos ? 0 : comma);
+      // A coding before a final chunked is one this server does not implement (501); chunked applied
+      // twice, or not last, is a malformed request (400).
+      std::string earlier(before);
+      for (char& c : earlier) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const bool chunked_twice = earlier.find("chunked") != std::string::npos;
+      const int status = boost::beast::iequals(last, "chunked") && !chunked_twice ? 501 : 400;
+      r.close = true;
+      return refuse(std::move(r), make_response(status, fmt::format("unsupported Transfer-Encoding '{}' (chunked only)\n",
+                                                                    coding),
+                                                "text/plain"));
+    }
+  }
   const std::string_view target(head.target().data(), head.target().size());
   const std::size_t question = target.find('?');
   if (!percent_decode(target.substr(0, question), false, r.path) || r.path.empty() || r.path[0] != '/') {
@@ -255,20 +277,6 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
         return refuse(std::move(r), make_response(400, "malformed query string\n", "text/plain"));
       }
       r.params.emplace(key, value);
-    }
-  }
-  // Only chunked framing is understood. A request with another transfer coding has a body whose
-  // length cannot be known: refused, and the connection closed (RFC 9112, section 6.3).
-  if (has_field(head, "Transfer-Encoding")) {
-    const std::string_view coding = trim_json_space(field(head, "Transfer-Encoding"));
-    if (!boost::beast::iequals(coding, "chunked")) {
-      const std::size_t comma = coding.rfind(',');
-      const std::string_view last = trim_json_space(coding.substr(comma == std::string_view::npos ? 0 : comma + 1));
-      r.close = true;
-      // A coding before the final chunked one is one this server does not implement (501).
-      return refuse(std::move(r), make_response(boost::beast::iequals(last, "chunked") ? 501 : 400,
-                                                fmt::format("unsupported Transfer-Encoding '{}' (chunked only)\n", coding),
-                                                "text/plain"));
     }
   }
   const bool body = announces_body(head);

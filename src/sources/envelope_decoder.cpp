@@ -38,13 +38,16 @@ class EnvelopeWalker {
   }
 
   // Undoes what a failed envelope or record had added, so it is used whole or not at all.
+  // The lines it kept no longer count against the budget; what it inflated does (that work was done).
   struct Mark {
     std::size_t records, origins;
+    std::uint64_t line_bytes;
   };
-  [[nodiscard]] Mark mark() const { return {out_.records.size(), out_.origin.size()}; }
+  [[nodiscard]] Mark mark() const { return {out_.records.size(), out_.origin.size(), line_bytes_}; }
   void rewind(Mark m) {
     out_.records.resize(m.records);
     out_.origin.resize(m.origins);
+    line_bytes_ = m.line_bytes;
   }
 
   void decode_text(std::string_view text, InputFormat format, std::uint64_t origin, int depth) {

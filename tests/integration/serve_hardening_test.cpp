@@ -404,13 +404,19 @@ TEST_F(ServeHardeningTest, KeepAliveOutlivesAStoredPostAndAnUnknownTransferCodin
     std::string coding;
     int status;
   };
-  for (const Case& k : {Case{"gzip", 400}, Case{"gzip, chunked", 501}, Case{"identity", 400}}) {
+  struct TeCase {
+    std::string head;  // the request up to its Transfer-Encoding header
+    std::string coding;
+    int status;
+  };
+  const std::string bad_target = "GET /%zz HTTP/1.1\r\nHost: x\r\n";  // refused for its target too
+  for (const TeCase& k : {TeCase{firehose_head("te"), "gzip", 400}, TeCase{firehose_head("te"), "gzip, chunked", 501},
+                          TeCase{firehose_head("te"), "identity", 400}, TeCase{firehose_head("te"), "chunked, chunked", 400},
+                          TeCase{bad_target, "gzip", 400}}) {
     Socket c(server.port());
     ASSERT_TRUE(c.connected());
-    const std::string body = firehose_request_body("te", {record("te.example.org.")});
     // What follows the headers cannot be told apart from a next request: it must never be read as one.
-    c.send_all(firehose_head("te") + "Transfer-Encoding: " + k.coding + "\r\n\r\n" +
-               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send_all(k.head + "Transfer-Encoding: " + k.coding + "\r\n\r\n" + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     const Socket::Response r = c.read_response();
     EXPECT_EQ(r.status, k.status) << k.coding << ": " << r.head << r.body;
     EXPECT_NE(r.body.find("Transfer-Encoding"), std::string::npos) << r.body;

@@ -121,10 +121,36 @@ TEST(EnvelopeDecoder, TheBudgetEndsTheWholeDecodeNotOneRecord) {
   }
   // Lines count too, and so does their number.
   const std::string direct = firehose_body({kRecordA + "\n" + kRecordB + "\n" + kRecordA + "\n"});
-  EXPECT_THROW((void)decode_firehose_request(direct, "test", DecompressLimits{}, {.max_lines = 2}), Error);
+  auto code_of = [&](const EnvelopeBudget& b) {
+    try {
+      (void)decode_firehose_request(direct, "test", DecompressLimits{}, b);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::kInternal;  // decoded: no error
+  };
+  EXPECT_EQ(code_of({.max_lines = 2}), ErrorCode::kDecompressionBomb);
   EXPECT_EQ(decode_firehose_request(direct, "test", DecompressLimits{}, {.max_lines = 3}).decoded.origin.size(), 3u);
-  EXPECT_THROW((void)decode_firehose_request(direct, "test", DecompressLimits{}, {.max_decoded_bytes = 3 * kRecordA.size()}),
-               Error);
+  EXPECT_EQ(code_of({.max_decoded_bytes = 3 * kRecordA.size()}), ErrorCode::kDecompressionBomb);
+}
+
+TEST(EnvelopeDecoder, ARecordThatIsDroppedGivesBackTheLinesItHadCharged) {
+  // Record 1's events decode, then one without a message drops the record whole; record 2 fits the
+  // budget only if record 1's lines no longer count.
+  std::string events = R"({"messageType":"DATA_MESSAGE","logEvents":[)";
+  for (int i = 0; i < 40; ++i) events += R"({"message":")" + escaped(kRecordA) + "\"},";
+  events += R"({"id":"no message"}]})";
+  std::string second;
+  for (int i = 0; i < 20; ++i) second += kRecordB + "\n";
+  const std::string body = firehose_body({gzip_member(events), second});
+  // What record 1 inflated to still counts (that work was done); its 40 lines must not.
+  const std::uint64_t limit = events.size();
+  ASSERT_LT(limit, 40 * (kRecordA.size() + 1) + second.size());
+  ASSERT_GE(limit, second.size());
+  const FirehoseRequest r = decode_firehose_request(body, "test", DecompressLimits{}, {.max_decoded_bytes = limit});
+  EXPECT_EQ(r.decoded.records, second);
+  ASSERT_EQ(r.decoded.problems.size(), 1u);
+  EXPECT_EQ(r.decoded.problems[0].index, 1u);
 }
 
 TEST(EnvelopeDecoder, SplitsTopLevelJsonHonouringStrings) {
