@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/detect_options.hpp"
 #include "core/error.hpp"
+#include "detect/detectors.hpp"
 #include "generate/log_generator.hpp"
 #include "pipeline/pipeline.hpp"
 
@@ -226,6 +227,17 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
   registry.add(def, [cfg] {
     DetectionConfig c = cfg->empty() ? DetectionConfig{} : DetectionConfig::load_file(*cfg);
     std::fputs(c.to_yaml().c_str(), stdout);
+    return 0;
+  });
+
+  auto types_cfg = std::make_shared<std::string>();
+  CLI::App* types = detect->add_subcommand(
+      "types", "Print the finding types, the detector behind each and when it fires, as a markdown table (the one in "
+               "docs/DETECTIONS.md), with the default thresholds or those of --detect-config");
+  types->add_option("--detect-config", *types_cfg, "Fill in this file's thresholds instead of the defaults");
+  registry.add(types, [types_cfg] {
+    DetectionConfig c = types_cfg->empty() ? DetectionConfig{} : DetectionConfig::load_file(*types_cfg);
+    std::fputs(detector_table_markdown(c).c_str(), stdout);
     return 0;
   });
 }

@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   enrichers.detection_events = true;
   RecordProcessor processor(enrichers, 4096, false);
   // The enriched lines go through the JSON-lines sink too (to /dev/null): its encoder sees every record.
-  JsonLinesSink json(JsonLinesConfig{.path = "/dev/null"});
+  JsonLinesSink json(JsonLinesConfig{.path = "/dev/null", .dir = {}, .compression = Compression::kNone, .run_id = {}});
   processor.add_sink(json, 0, 1);
   const DetectionConfig config = tiny_config();
   FindingStore store(config.max_findings, config.evidence_per_finding);

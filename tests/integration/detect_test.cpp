@@ -127,5 +127,21 @@ TEST(DetectCli, ConfigurationErrorsNameTheKey) {
   EXPECT_NE(w.read("out.jsonl").find("\"benign_noise\":true"), std::string::npos);
 }
 
+TEST(DetectCli, TypesPrintsTheTableWithTheConfigsThresholds) {
+  Workdir w;
+  auto d = run_dnslens(w, "detect types");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_NE(d.out.find("| `DNSDataExfiltration` | per (source, registered domain), 1 h tumbling window"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("≥ 12 events"), std::string::npos) << d.out;
+  w.write("cfg.yaml", "beaconing:\n  min_events: 20\n");
+  auto c = run_dnslens(w, "detect types --detect-config cfg.yaml");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("≥ 20 events"), std::string::npos) << c.out;
+  w.write("bad.yaml", "beaconing:\n  min_events: 2\n");
+  auto b = run_dnslens(w, "detect types --detect-config bad.yaml");
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.err.find("bad.yaml: detection config: beaconing.min_events must be at least 4"), std::string::npos) << b.err;
+}
+
 }  // namespace
 }  // namespace dnslens

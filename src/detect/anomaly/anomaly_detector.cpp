@@ -167,4 +167,24 @@ DetectorStats AnomalyDetector::stats() const {
   return s;
 }
 
+namespace {
+
+DetectorDoc anomaly_doc(const DetectionConfig& c) {
+  const AnomalyConfig& a = c.anomaly;
+  return {fmt::format("per VPC and per source, {} buckets against the entity's own last {} buckets (silent ones count as 0)",
+                      doc_duration(a.bucket_seconds), a.baseline_buckets),
+          fmt::format("for queries, NXDOMAIN, blocked, alerted or threat hits: value ≥ {}, ≥ {}× the baseline median, robust "
+                      "z = (value − median) / max(1.4826 MAD, √median + 1) ≥ {}, with ≥ {} buckets of history. Only rises "
+                      "are reported",
+                      a.min_count, a.min_ratio, a.min_robust_z, a.min_baseline_buckets)};
+}
+
+}  // namespace
+
+const DetectorRegistration& anomaly_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kVolumeAnomaly, "VolumeAnomaly", ""}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::anomaly, AnomalyDetector>("anomaly", kTypes, anomaly_doc);
+  return r;
+}
+
 }  // namespace dnslens

@@ -10,6 +10,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_registration.hpp"
 #include "detect/engine/keyed_windows.hpp"
 
 namespace dnslens {
@@ -53,5 +54,8 @@ class AnomalyDetector : public Detector {
   absl::flat_hash_map<std::uint64_t, State> entities_;
   DetectorStats stats_;
 };
+
+// Section `anomaly` of the detection config; raises VolumeAnomaly.
+[[nodiscard]] const DetectorRegistration& anomaly_registration();
 
 }  // namespace dnslens

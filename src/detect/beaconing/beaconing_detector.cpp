@@ -210,4 +210,26 @@ DetectorStats BeaconingDetector::stats() const {
   return s;
 }
 
+namespace {
+
+DetectorDoc beaconing_doc(const DetectionConfig& c) {
+  const BeaconingConfig& b = c.beaconing;
+  return {fmt::format("per (source, query name); the most recent {} distinct seconds are kept", b.max_timestamps),
+          fmt::format("≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|), regularity "
+                      "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
+                      "are whole multiples of the median count as missed beats, but only for a series that is mostly "
+                      "regular already. Median interval {}–{}. Names polled by ≥ {} sources and ≥ {} of all sources are "
+                      "fleet software, not implants",
+                      b.min_events, b.min_score, b.jitter_tolerance, doc_duration(b.min_interval_seconds),
+                      doc_duration(b.max_interval_seconds), b.min_sources_for_fleet, doc_percent(b.max_source_share))};
+}
+
+}  // namespace
+
+const DetectorRegistration& beaconing_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kBeaconing, "Beaconing", ""}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::beaconing, BeaconingDetector>("beaconing", kTypes, beaconing_doc);
+  return r;
+}
+
 }  // namespace dnslens

@@ -13,6 +13,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_registration.hpp"
 #include "detect/engine/detector.hpp"
 
 namespace dnslens {
@@ -72,5 +73,8 @@ class BeaconingDetector : public Detector {
   std::vector<std::uint64_t> due_;
   DetectorStats stats_;
 };
+
+// Section `beaconing` of the detection config; raises Beaconing.
+[[nodiscard]] const DetectorRegistration& beaconing_registration();
 
 }  // namespace dnslens

@@ -73,4 +73,21 @@ void DgaActivityDetector::close(DgaWindow& s, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+namespace {
+
+DetectorDoc dga_activity_doc(const DetectionConfig& c) {
+  const DgaActivityConfig& d = c.dga;
+  return {fmt::format("per source, {} window", doc_duration(d.window_seconds)),
+          fmt::format("≥ {} distinct names with DGA score ≥ {} (with a known TLD and not noise), ≥ {} of them NXDOMAIN",
+                      d.min_distinct_names, d.score_threshold, doc_percent(d.min_nxdomain_share))};
+}
+
+}  // namespace
+
+const DetectorRegistration& dga_activity_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kDgaDomainRequest, "DGADomainRequest", "Trojan:EC2/DGADomainRequest.C!DNS"}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::dga, DgaActivityDetector>("dga", kTypes, dga_activity_doc);
+  return r;
+}
+
 }  // namespace dnslens

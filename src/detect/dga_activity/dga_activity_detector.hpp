@@ -7,6 +7,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_registration.hpp"
 #include "detect/engine/detector.hpp"
 #include "detect/engine/keyed_windows.hpp"
 
@@ -41,5 +42,8 @@ class DgaActivityDetector : public WindowedDetector<DgaWindow> {
   DgaActivityConfig config_;
   std::uint32_t evidence_;
 };
+
+// Section `dga` of the detection config; raises DGADomainRequest.
+[[nodiscard]] const DetectorRegistration& dga_activity_registration();
 
 }  // namespace dnslens

@@ -9,73 +9,24 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.hpp"
+#include "detect/detectors.hpp"
 #include "io/read_file.hpp"
 
 namespace dnslens {
 
 namespace {
 
-using FieldRef = std::variant<bool*, std::int64_t*, std::uint32_t*, std::uint64_t*, double*, std::string*>;
-
-struct Field {
-  std::string_view section;  // empty: top level
-  std::string_view key;
-  FieldRef ref;
-};
-
-// The one list of keys: parsing, printing and validation all walk it.
-std::vector<Field> fields(DetectionConfig& c) {
-  return {
-      {"", "enabled", &c.enabled},
-      {"", "benign_noise", &c.benign_noise},
-      {"", "dga_model", &c.dga_model},
-      {"", "lateness_seconds", &c.lateness_seconds},
-      {"", "max_findings", &c.max_findings},
-      {"", "evidence_per_finding", &c.evidence_per_finding},
-      {"tunneling", "enabled", &c.tunneling.enabled},
-      {"tunneling", "window_seconds", &c.tunneling.window_seconds},
-      {"tunneling", "min_subdomain_length", &c.tunneling.min_subdomain_length},
-      {"tunneling", "min_queries", &c.tunneling.min_queries},
-      {"tunneling", "min_distinct_subdomains", &c.tunneling.min_distinct_subdomains},
-      {"tunneling", "min_bytes", &c.tunneling.min_bytes},
-      {"tunneling", "min_random_share", &c.tunneling.min_random_share},
-      {"tunneling", "min_mean_entropy", &c.tunneling.min_mean_entropy},
-      {"tunneling", "random_label_score", &c.tunneling.random_label_score},
-      {"tunneling", "max_keys", &c.tunneling.max_keys},
-      {"dga", "enabled", &c.dga.enabled},
-      {"dga", "window_seconds", &c.dga.window_seconds},
-      {"dga", "score_threshold", &c.dga.score_threshold},
-      {"dga", "min_distinct_names", &c.dga.min_distinct_names},
-      {"dga", "min_nxdomain_share", &c.dga.min_nxdomain_share},
-      {"dga", "max_keys", &c.dga.max_keys},
-      {"beaconing", "enabled", &c.beaconing.enabled},
-      {"beaconing", "min_events", &c.beaconing.min_events},
-      {"beaconing", "min_score", &c.beaconing.min_score},
-      {"beaconing", "jitter_tolerance", &c.beaconing.jitter_tolerance},
-      {"beaconing", "min_interval_seconds", &c.beaconing.min_interval_seconds},
-      {"beaconing", "max_interval_seconds", &c.beaconing.max_interval_seconds},
-      {"beaconing", "max_timestamps", &c.beaconing.max_timestamps},
-      {"beaconing", "max_source_share", &c.beaconing.max_source_share},
-      {"beaconing", "min_sources_for_fleet", &c.beaconing.min_sources_for_fleet},
-      {"beaconing", "max_keys", &c.beaconing.max_keys},
-      {"footprinting", "enabled", &c.footprinting.enabled},
-      {"footprinting", "window_seconds", &c.footprinting.window_seconds},
-      {"footprinting", "min_addresses", &c.footprinting.min_addresses},
-      {"footprinting", "min_density", &c.footprinting.min_density},
-      {"footprinting", "min_nxdomain_share", &c.footprinting.min_nxdomain_share},
-      {"footprinting", "min_wide_addresses", &c.footprinting.min_wide_addresses},
-      {"footprinting", "max_keys", &c.footprinting.max_keys},
-      {"anomaly", "enabled", &c.anomaly.enabled},
-      {"anomaly", "bucket_seconds", &c.anomaly.bucket_seconds},
-      {"anomaly", "baseline_buckets", &c.anomaly.baseline_buckets},
-      {"anomaly", "min_baseline_buckets", &c.anomaly.min_baseline_buckets},
-      {"anomaly", "min_robust_z", &c.anomaly.min_robust_z},
-      {"anomaly", "min_count", &c.anomaly.min_count},
-      {"anomaly", "min_ratio", &c.anomaly.min_ratio},
-      {"anomaly", "max_entities", &c.anomaly.max_entities},
-      {"threat_intel", "enabled", &c.threat_intel.enabled},
-  };
+// The top-level keys; each detector's section follows from its registration.
+void general_fields(DetectionConfig& c, ConfigFields& f) {
+  f.add("enabled", &c.enabled);
+  f.add("benign_noise", &c.benign_noise);
+  f.add("dga_model", &c.dga_model);
+  f.add("lateness_seconds", &c.lateness_seconds);
+  f.add("max_findings", &c.max_findings);
+  f.add("evidence_per_finding", &c.evidence_per_finding);
 }
+
+using Field = ConfigField;
 
 std::string field_name(const Field& f) {
   return f.section.empty() ? std::string(f.key) : fmt::format("{}.{}", f.section, f.key);
@@ -119,7 +70,7 @@ void assign(const Field& f, const YAML::Node& node, std::string_view origin) {
             *p = node.as<T>();
           }
         },
-        f.ref);
+        f.value);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCode::kConfig, fmt::format("{}: {}: {}", place(origin, node.Mark()), field_name(f), e.msg));
   }
@@ -147,7 +98,7 @@ DetectionConfig parse_unguarded(std::string_view text, std::string_view origin) 
   }
   if (root.IsNull()) return c;
   if (!root.IsMap()) throw Error(ErrorCode::kConfig, fmt::format("{}: expected a mapping of settings", origin));
-  auto table = fields(c);
+  const auto table = c.fields();
   auto find = [&](std::string_view section, std::string_view key) -> const Field* {
     for (const auto& f : table) {
       if (f.section == section && f.key == key) return &f;
@@ -200,66 +151,52 @@ DetectionConfig DetectionConfig::load_file(const std::string& path) {
   return parse(read_whole_file(path, "detection config", ErrorCode::kConfig), path);
 }
 
-void DetectionConfig::validate() const {
-  auto fail = [](std::string_view key, std::string_view why) {
-    throw Error(ErrorCode::kConfig, fmt::format("detection config: {} {}", key, why));
-  };
-  auto share = [&](std::string_view key, double v) {
-    if (!(v >= 0 && v <= 1)) fail(key, "must be between 0 and 1");
-  };
-  auto positive = [&](std::string_view key, std::int64_t v) {
-    if (v <= 0) fail(key, "must be positive");
-  };
-  positive("tunneling.window_seconds", tunneling.window_seconds);
-  positive("dga.window_seconds", dga.window_seconds);
-  positive("footprinting.window_seconds", footprinting.window_seconds);
-  positive("anomaly.bucket_seconds", anomaly.bucket_seconds);
-  positive("beaconing.min_interval_seconds", beaconing.min_interval_seconds);
+std::vector<ConfigField> DetectionConfig::fields() {
+  std::vector<ConfigField> out;
+  ConfigFields general(out, "");
+  general_fields(*this, general);
+  for (const DetectorRegistration* r : registered_detectors()) {
+    ConfigFields section(out, r->name);
+    r->fields(*this, section);
+  }
+  return out;
+}
+
+void ConfigCheck::fail(std::string_view key, std::string_view why) const {
+  throw Error(ErrorCode::kConfig,
+              fmt::format("detection config: {}{}{} {}", section_, section_.empty() ? "" : ".", key, why));
+}
+
+void ConfigCheck::seconds(std::string_view key, std::int64_t v, bool allow_zero) const {
+  if (v < 0 && allow_zero) fail(key, "must not be negative");
+  if (v <= 0 && !allow_zero) fail(key, "must be positive");
   // Durations become milliseconds (x 1000) in int64 arithmetic: a year is far beyond any useful
   // window and far from overflow.
   constexpr std::int64_t kMaxSeconds = 366LL * 24 * 3600;
-  for (auto [key, v] : {std::pair{"tunneling.window_seconds", tunneling.window_seconds},
-                        std::pair{"dga.window_seconds", dga.window_seconds},
-                        std::pair{"footprinting.window_seconds", footprinting.window_seconds},
-                        std::pair{"anomaly.bucket_seconds", anomaly.bucket_seconds},
-                        std::pair{"beaconing.min_interval_seconds", beaconing.min_interval_seconds},
-                        std::pair{"beaconing.max_interval_seconds", beaconing.max_interval_seconds},
-                        std::pair{"lateness_seconds", lateness_seconds}}) {
-    if (v > kMaxSeconds) fail(key, fmt::format("must be at most {} (366 days)", kMaxSeconds));
-  }
-  if (beaconing.max_interval_seconds <= beaconing.min_interval_seconds) fail("beaconing.max_interval_seconds", "must exceed min_interval_seconds");
-  if (beaconing.min_events < 4) fail("beaconing.min_events", "must be at least 4");
-  if (beaconing.max_timestamps < beaconing.min_events || beaconing.max_timestamps > 65536) {
-    fail("beaconing.max_timestamps", "must be between min_events and 65536");
-  }
-  if (anomaly.baseline_buckets < 2 || anomaly.baseline_buckets > 1024) fail("anomaly.baseline_buckets", "must be between 2 and 1024");
-  if (anomaly.min_baseline_buckets < 1 || anomaly.min_baseline_buckets > anomaly.baseline_buckets) {
-    fail("anomaly.min_baseline_buckets", "must be between 1 and baseline_buckets");
-  }
-  share("tunneling.min_random_share", tunneling.min_random_share);
-  share("tunneling.random_label_score", tunneling.random_label_score);
-  share("dga.score_threshold", dga.score_threshold);
-  share("dga.min_nxdomain_share", dga.min_nxdomain_share);
-  share("beaconing.min_score", beaconing.min_score);
-  share("beaconing.max_source_share", beaconing.max_source_share);
-  share("footprinting.min_density", footprinting.min_density);
-  share("footprinting.min_nxdomain_share", footprinting.min_nxdomain_share);
-  if (!(beaconing.jitter_tolerance > 0 && beaconing.jitter_tolerance <= 1)) fail("beaconing.jitter_tolerance", "must be in (0, 1]");
-  if (footprinting.min_addresses < 2 || footprinting.min_addresses > 256) fail("footprinting.min_addresses", "must be between 2 and 256");
-  if (lateness_seconds < 0) fail("lateness_seconds", "must not be negative");
-  if (evidence_per_finding > 100) fail("evidence_per_finding", "must be at most 100");
-  for (auto [key, v] : {std::pair{"tunneling.max_keys", tunneling.max_keys}, std::pair{"dga.max_keys", dga.max_keys},
-                        std::pair{"beaconing.max_keys", beaconing.max_keys}, std::pair{"footprinting.max_keys", footprinting.max_keys},
-                        std::pair{"anomaly.max_entities", anomaly.max_entities}, std::pair{"max_findings", max_findings}}) {
-    if (v < 16 || v > 100000000) fail(key, "must be between 16 and 100000000");
-  }
+  if (v > kMaxSeconds) fail(key, fmt::format("must be at most {} (366 days)", kMaxSeconds));
+}
+
+void ConfigCheck::share(std::string_view key, double v) const {
+  if (!(v >= 0 && v <= 1)) fail(key, "must be between 0 and 1");
+}
+
+void ConfigCheck::between(std::string_view key, std::uint64_t v, std::uint64_t lo, std::uint64_t hi) const {
+  if (v < lo || v > hi) fail(key, fmt::format("must be between {} and {}", lo, hi));
+}
+
+void DetectionConfig::validate() const {
+  const ConfigCheck general("");
+  general.seconds("lateness_seconds", lateness_seconds, /*allow_zero=*/true);
+  if (evidence_per_finding > 100) general.fail("evidence_per_finding", "must be at most 100");
+  general.cap("max_findings", max_findings);
+  for (const DetectorRegistration* r : registered_detectors()) r->validate(*this, ConfigCheck(r->name));
 }
 
 std::string DetectionConfig::to_yaml() const {
   DetectionConfig copy = *this;
   std::string out = "# dnslens detection settings (docs/DETECTIONS.md explains each)\n";
   std::string_view section = "";
-  for (const auto& f : fields(copy)) {
+  for (const auto& f : copy.fields()) {
     if (f.section != section) {
       section = f.section;
       out += fmt::format("{}:\n", section);
@@ -274,7 +211,7 @@ std::string DetectionConfig::to_yaml() const {
           else if constexpr (std::is_same_v<T, std::string>) out += quoted(*p);
           else out += fmt::format("{}", *p);
         },
-        f.ref);
+        f.value);
     out += '\n';
   }
   return out;

@@ -1,22 +1,13 @@
 #include "detect/engine/detector_set.hpp"
 
-#include "detect/anomaly/anomaly_detector.hpp"
-#include "detect/beaconing/beaconing_detector.hpp"
-#include "detect/dga_activity/dga_activity_detector.hpp"
-#include "detect/footprinting/footprinting_detector.hpp"
-#include "detect/threat_intel/threat_intel_detector.hpp"
-#include "detect/tunneling/tunneling_detector.hpp"
+#include "detect/detectors.hpp"
 
 namespace dnslens {
 
 DetectorSet::DetectorSet(const DetectionConfig& config, FindingStore& store) : config_(config), store_(store) {
-  const std::uint32_t ev = config.evidence_per_finding;
-  if (config.tunneling.enabled) detectors_.push_back(std::make_unique<TunnelingDetector>(config.tunneling, ev));
-  if (config.dga.enabled) detectors_.push_back(std::make_unique<DgaActivityDetector>(config.dga, ev));
-  if (config.beaconing.enabled) detectors_.push_back(std::make_unique<BeaconingDetector>(config.beaconing, ev));
-  if (config.footprinting.enabled) detectors_.push_back(std::make_unique<FootprintingDetector>(config.footprinting, ev));
-  if (config.anomaly.enabled) detectors_.push_back(std::make_unique<AnomalyDetector>(config.anomaly, ev));
-  if (config.threat_intel.enabled) detectors_.push_back(std::make_unique<ThreatIntelDetector>(ev));
+  for (const DetectorRegistration* r : registered_detectors()) {
+    if (r->enabled(config)) detectors_.push_back(r->make(config));
+  }
 }
 
 void DetectorSet::consume(const DetectionBatch& batch, std::string_view input) {

@@ -7,27 +7,6 @@
 
 namespace dnslens {
 
-std::string_view finding_type_name(FindingType t) {
-  switch (t) {
-    case FindingType::kDgaDomainRequest: return "DGADomainRequest";
-    case FindingType::kDnsDataExfiltration: return "DNSDataExfiltration";
-    case FindingType::kBeaconing: return "Beaconing";
-    case FindingType::kReverseDnsSweep: return "ReverseDNSSweep";
-    case FindingType::kThreatIntelMatch: return "ThreatIntelMatch";
-    case FindingType::kVolumeAnomaly: return "VolumeAnomaly";
-  }
-  return "?";
-}
-
-std::string_view guardduty_analog(FindingType t) {
-  switch (t) {
-    case FindingType::kDgaDomainRequest: return "Trojan:EC2/DGADomainRequest.C!DNS";
-    case FindingType::kDnsDataExfiltration: return "Trojan:EC2/DNSDataExfiltration";
-    case FindingType::kThreatIntelMatch: return "Impact:EC2/MaliciousDomainRequest.Reputation";
-    default: return "";
-  }
-}
-
 std::string_view finding_severity_name(FindingSeverity s) {
   switch (s) {
     case FindingSeverity::kLow: return "low";
@@ -35,16 +14,6 @@ std::string_view finding_severity_name(FindingSeverity s) {
     case FindingSeverity::kHigh: return "high";
   }
   return "?";
-}
-
-bool parse_finding_type(std::string_view name, FindingType& out) {
-  for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
-    if (finding_type_name(static_cast<FindingType>(i)) == name) {
-      out = static_cast<FindingType>(i);
-      return true;
-    }
-  }
-  return false;
 }
 
 std::string Finding::key() const {

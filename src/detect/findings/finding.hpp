@@ -16,13 +16,15 @@ enum class FindingType : std::uint8_t {
   kReverseDnsSweep,
   kThreatIntelMatch,
   kVolumeAnomaly,
+  kCount,  // not a type: how many there are
 };
-inline constexpr std::size_t kFindingTypeCount = 6;
+inline constexpr std::size_t kFindingTypeCount = static_cast<std::size_t>(FindingType::kCount);
 
 enum class FindingSeverity : std::uint8_t { kLow, kMedium, kHigh };
 
+// The name and the closest GuardDuty finding type (empty when there is none) come from the
+// registration of the detector that raises the type (detect/detectors.cpp).
 [[nodiscard]] std::string_view finding_type_name(FindingType t);
-// The closest GuardDuty finding type, or empty when there is none.
 [[nodiscard]] std::string_view guardduty_analog(FindingType t);
 [[nodiscard]] std::string_view finding_severity_name(FindingSeverity s);
 [[nodiscard]] bool parse_finding_type(std::string_view name, FindingType& out);

@@ -87,4 +87,23 @@ void FootprintingDetector::close(FootprintingWindow& s, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+namespace {
+
+DetectorDoc footprinting_doc(const DetectionConfig& c) {
+  const FootprintingConfig& f = c.footprinting;
+  return {fmt::format("per source, {} window, PTR queries for full in-addr.arpa/ip6.arpa names", doc_duration(f.window_seconds)),
+          fmt::format("≥ {} distinct addresses in one /24 (or IPv6 /120), covering ≥ {} of their span or ≥ {} NXDOMAIN; "
+                      "or ≥ {} addresses across ranges, ≥ {} NXDOMAIN",
+                      f.min_addresses, doc_percent(f.min_density), doc_percent(f.min_nxdomain_share), f.min_wide_addresses,
+                      doc_percent(f.min_nxdomain_share))};
+}
+
+}  // namespace
+
+const DetectorRegistration& footprinting_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kReverseDnsSweep, "ReverseDNSSweep", ""}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::footprinting, FootprintingDetector>("footprinting", kTypes, footprinting_doc);
+  return r;
+}
+
 }  // namespace dnslens

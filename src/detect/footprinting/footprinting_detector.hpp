@@ -9,6 +9,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_registration.hpp"
 #include "detect/engine/detector.hpp"
 #include "detect/engine/keyed_windows.hpp"
 
@@ -47,5 +48,8 @@ class FootprintingDetector : public WindowedDetector<FootprintingWindow> {
   FootprintingConfig config_;
   std::uint32_t evidence_;
 };
+
+// Section `footprinting` of the detection config; raises ReverseDNSSweep.
+[[nodiscard]] const DetectorRegistration& footprinting_registration();
 
 }  // namespace dnslens

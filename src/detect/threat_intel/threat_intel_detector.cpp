@@ -34,4 +34,18 @@ void ThreatIntelDetector::observe(const EventContext& ctx, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+namespace {
+
+DetectorDoc threat_intel_doc(const DetectionConfig& c) {
+  return {"per (source, indicator)", "any threat-intel hit (`--intel`); severity from the indicator's confidence"};
+}
+
+}  // namespace
+
+const DetectorRegistration& threat_intel_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kThreatIntelMatch, "ThreatIntelMatch", "Impact:EC2/MaliciousDomainRequest.Reputation"}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::threat_intel, ThreatIntelDetector>("threat_intel", kTypes, threat_intel_doc);
+  return r;
+}
+
 }  // namespace dnslens

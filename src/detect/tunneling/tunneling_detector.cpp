@@ -73,4 +73,27 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+namespace {
+
+DetectorDoc tunneling_doc(const DetectionConfig& c) {
+  const TunnelingConfig& t = c.tunneling;
+  return {fmt::format("per (source, registered domain), {} tumbling window; only names with a subdomain of {}+ characters "
+                      "are looked at",
+                      doc_duration(t.window_seconds), t.min_subdomain_length),
+          fmt::format("≥ {} queries, ≥ {} distinct subdomains (HyperLogLog), ≥ {} characters sent in subdomains, and ≥ {} "
+                      "of queries with a machine-looking longest label (DGA score ≥ {}), or a mean subdomain entropy ≥ {} "
+                      "with ≥ {} distinct names. Data-carrying types (TXT, NULL, CNAME, MX, ANY) and NXDOMAIN share are "
+                      "reported and raise the score",
+                      t.min_queries, t.min_distinct_subdomains, t.min_bytes, doc_percent(t.min_random_share),
+                      t.random_label_score, t.min_mean_entropy, 3ull * t.min_distinct_subdomains)};
+}
+
+}  // namespace
+
+const DetectorRegistration& tunneling_registration() {
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kDnsDataExfiltration, "DNSDataExfiltration", "Trojan:EC2/DNSDataExfiltration"}};
+  static const DetectorRegistration r = make_registration<&DetectionConfig::tunneling, TunnelingDetector>("tunneling", kTypes, tunneling_doc);
+  return r;
+}
+
 }  // namespace dnslens

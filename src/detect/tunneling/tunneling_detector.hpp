@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "detect/engine/detection_config.hpp"
+#include "detect/engine/detector_registration.hpp"
 #include "detect/engine/detector.hpp"
 #include "detect/engine/hyperloglog.hpp"
 #include "detect/engine/keyed_windows.hpp"
@@ -43,5 +44,8 @@ class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
   TunnelingConfig config_;
   std::uint32_t evidence_;
 };
+
+// Section `tunneling` of the detection config; raises DNSDataExfiltration.
+[[nodiscard]] const DetectorRegistration& tunneling_registration();
 
 }  // namespace dnslens

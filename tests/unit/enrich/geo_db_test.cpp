@@ -116,7 +116,9 @@ TEST(GeoDb, AsNumbersAgreeWithAScanOfTheCsv) {
   for (std::size_t i = 0; i < sample.size(); ++i) {
     const GeoInfo g = geo->lookup(sample[i]);
     EXPECT_EQ(g.asn, expected[i]) << sample[i].to_string();
-    if (expected[i]) EXPECT_EQ(g.organization, expected_org[i]) << sample[i].to_string();
+    if (expected[i]) {
+      EXPECT_EQ(g.organization, expected_org[i]) << sample[i].to_string();
+    }
     found += expected[i] != 0;
   }
   EXPECT_GT(found, 150);

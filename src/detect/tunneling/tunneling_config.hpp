@@ -1,0 +1,41 @@
+#pragma once
+// The tunneling detector's settings (section `tunneling` of the detection config).
+#include <cstdint>
+
+#include "detect/engine/config_fields.hpp"
+
+namespace dnslens {
+
+struct TunnelingConfig {
+  bool enabled = true;
+  std::int64_t window_seconds = 3600;
+  std::uint32_t min_subdomain_length = 12;  // shorter subdomains (www, api) are not looked at
+  std::uint32_t min_queries = 40;
+  std::uint32_t min_distinct_subdomains = 30;
+  std::uint64_t min_bytes = 1500;           // characters sent in subdomains within the window
+  double min_random_share = 0.5;            // share of queries whose longest label looks machine made
+  double min_mean_entropy = 3.8;            // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
+  double random_label_score = 0.5;          // DGA score from which a subdomain label counts as random
+  std::uint64_t max_keys = 50000;
+
+  void fields(ConfigFields& f) {
+    f.add("enabled", &enabled);
+    f.add("window_seconds", &window_seconds);
+    f.add("min_subdomain_length", &min_subdomain_length);
+    f.add("min_queries", &min_queries);
+    f.add("min_distinct_subdomains", &min_distinct_subdomains);
+    f.add("min_bytes", &min_bytes);
+    f.add("min_random_share", &min_random_share);
+    f.add("min_mean_entropy", &min_mean_entropy);
+    f.add("random_label_score", &random_label_score);
+    f.add("max_keys", &max_keys);
+  }
+  void validate(const ConfigCheck& check) const {
+    check.seconds("window_seconds", window_seconds);
+    check.share("min_random_share", min_random_share);
+    check.share("random_label_score", random_label_score);
+    check.cap("max_keys", max_keys);
+  }
+};
+
+}  // namespace dnslens
