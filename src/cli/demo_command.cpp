@@ -13,7 +13,7 @@
 #include "enrich/dns_firewall/policy_loader.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 #include "generate/log_generator.hpp"
 #include "notify/notifier.hpp"
 #include "pipeline/simulated_run.hpp"

@@ -4,7 +4,7 @@
 
 #include "core/timestamp.hpp"
 #include "detect/dga/default_dga_model.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens::cli {
 

@@ -19,7 +19,7 @@
 #include "detect/name_features/name_features.hpp"
 #include "io/read_file.hpp"
 #include "pipeline/pipeline.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens::cli {
 

@@ -5,7 +5,7 @@
 #include "core/error.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "io/read_file.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens::cli {
 

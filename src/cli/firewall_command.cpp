@@ -21,7 +21,7 @@
 #include "enrich/dns_firewall/policy_lint.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
 #include "pipeline/simulated_run.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens::cli {
 

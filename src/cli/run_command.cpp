@@ -15,7 +15,7 @@
 #include "core/stop_signal.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "pipeline/pipeline.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens::cli {

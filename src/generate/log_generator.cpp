@@ -16,7 +16,7 @@
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "detect/dga/dga_families.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens {
 

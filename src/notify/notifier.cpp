@@ -14,7 +14,7 @@
 #include "core/bounded_queue.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens {
 

@@ -22,7 +22,7 @@
 #include "pipeline/chunk_reader.hpp"
 #include "sinks/duckdb/duckdb_sink.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fails when a file under SRC_DIR includes a header of its own layer's peers or of a layer above it.
 # The layers, lowest first (a folder may include its own headers and those of lower layers only):
-#   core < io < {parse, sources} < enrich < detect < store < sinks < {notify, generate} < pipeline
+#   core < io < {parse, sources} < enrich < detect < {store, notify} < sinks < generate < pipeline
 #   < serve < cli
 # Usage: check-layers.sh SRC_DIR
 set -uo pipefail
 src=${1:?usage: check-layers.sh SRC_DIR}
-declare -A rank=([core]=0 [io]=1 [parse]=2 [sources]=2 [enrich]=3 [detect]=4 [store]=5 [sinks]=6
-                 [notify]=7 [generate]=7 [pipeline]=8 [serve]=9 [cli]=10)
+declare -A rank=([core]=0 [io]=1 [parse]=2 [sources]=2 [enrich]=3 [detect]=4 [store]=5 [notify]=5
+                 [sinks]=6 [generate]=7 [pipeline]=8 [serve]=9 [cli]=10)
 status=0
 for dir in "$src"/*/; do
   layer=$(basename "$dir")

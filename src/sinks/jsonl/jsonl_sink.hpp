@@ -10,7 +10,7 @@
 
 #include "io/decoders.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 #include "sinks/record_sink.hpp"
 
 namespace dnslens {

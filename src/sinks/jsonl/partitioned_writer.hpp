@@ -11,7 +11,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 namespace dnslens {
 

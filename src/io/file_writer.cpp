@@ -1,4 +1,4 @@
-#include "sinks/file_writer.hpp"
+#include "io/file_writer.hpp"
 
 #include <fcntl.h>
 #include <linux/stat.h>

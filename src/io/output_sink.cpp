@@ -1,4 +1,4 @@
-#include "sinks/output_sink.hpp"
+#include "io/output_sink.hpp"
 
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "sinks/file_writer.hpp"
+#include "io/file_writer.hpp"
 
 namespace dnslens {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "io/decoders.hpp"
-#include "sinks/file_writer.hpp"
+#include "io/file_writer.hpp"
 
 namespace dnslens {
 
