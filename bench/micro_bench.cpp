@@ -16,6 +16,7 @@
 #include "io/read_file.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_processor.hpp"
+#include "sinks/detection/detection_sink.hpp"
 
 namespace {
 
@@ -46,6 +47,10 @@ BENCHMARK(BM_NormalizeAndSplit);
 
 // The detector stage alone (what the writer thread runs): every detector over the events of a
 // generated day of 200,000 records (seed 7, planted threats), enriched once beforehand in 4 MB jobs.
+const dnslens::DetectionBatch& events_of(const dnslens::Job& job) {
+  return static_cast<const dnslens::DetectionSinkBatch&>(*job.sink_batches.at(0)).events;
+}
+
 struct EnrichedDay {
   std::vector<dnslens::Job> jobs;
   std::uint64_t events = 0;
@@ -67,8 +72,13 @@ const EnrichedDay& enriched_day() {
     e.psl = &psl;
     e.dga = &dnslens::default_dga_model();
     e.benign_noise = &dnslens::BenignNoise::builtin();
-    e.detection_events = true;
-    dnslens::RecordProcessor processor(e, 1 << 20, false);
+    dnslens::RecordProcessor processor(e, 1 << 20);
+    // The detection sink's batches are kept; its detectors are not used (each iteration has its own).
+    static const dnslens::DetectionConfig unused_config;
+    static dnslens::FindingStore unused_store;
+    static dnslens::DetectorSet unused_detectors(unused_config, unused_store);
+    static dnslens::DetectionSink detection(unused_detectors);
+    processor.add_sink(detection, 0, 1);
     EnrichedDay out;
     for (std::size_t p = 0; p < text.size();) {
       std::size_t end = std::min(text.size(), p + (4u << 20));
@@ -77,8 +87,8 @@ const EnrichedDay& enriched_day() {
       job.size = end - p;
       job.input.assign(text.begin() + static_cast<std::ptrdiff_t>(p), text.begin() + static_cast<std::ptrdiff_t>(end));
       job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
-      processor.process(job);  // no sink: only the detection events are kept
-      out.events += job.detection.events.size();
+      processor.process(job);
+      out.events += events_of(job).events.size();
       p = end;
     }
     return out;
@@ -93,7 +103,7 @@ void BM_DetectorStage(benchmark::State& state) {
   for (auto _ : state) {
     dnslens::FindingStore store(config.max_findings, config.evidence_per_finding);
     dnslens::DetectorSet set(config, store);
-    for (const dnslens::Job& job : day.jobs) set.consume(job.detection, std::string_view(job.input.data(), job.size));
+    for (const dnslens::Job& job : day.jobs) set.consume(events_of(job), std::string_view(job.input.data(), job.size));
     set.finish();
     findings = store.size();
   }

@@ -11,7 +11,6 @@ namespace dnslens::cli {
 void Detection::wire(Enrichers& enrichers) const {
   enrichers.dga = model;
   enrichers.benign_noise = noise;
-  enrichers.detection_events = detectors != nullptr;
 }
 
 std::string finding_chat_line(const Finding& f) {

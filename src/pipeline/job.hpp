@@ -1,6 +1,6 @@
 #pragma once
-// The unit of work: a chunk of whole lines in; each sink's encoded batch, dead letters and match
-// events out.
+// The unit of work: a chunk of whole lines in; each sink's batch (enriched lines, store rows, match
+// notifications, detection events) and the dead letters out.
 // Jobs are pooled and reused, so the steady state allocates nothing.
 #include <array>
 #include <cstdint>
@@ -9,8 +9,6 @@
 #include <vector>
 
 #include "core/bad_reason.hpp"
-#include "detect/engine/detection_event.hpp"
-#include "notify/notification.hpp"
 #include "sinks/record_sink.hpp"
 
 namespace dnslens {
@@ -60,13 +58,6 @@ struct DeadLetter {
 
 inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
 
-struct MatchEvent {
-  NotificationKind kind = NotificationKind::kInterestingMatch;
-  std::string json;             // the event object without its closing brace; the writer adds the line
-  std::string chat;             // its line for chat (Notification::line)
-  std::uint64_t line = 0;       // offset from the job's first line
-};
-
 struct Job {
   enum class Kind { kLines, kPassThrough };
   Kind kind = Kind::kLines;
@@ -79,21 +70,17 @@ struct Job {
 
   std::vector<std::unique_ptr<SinkBatch>> sink_batches;  // one per sink of the run, in the run's order
   std::vector<DeadLetter> dead;
-  std::vector<MatchEvent> matches;
   std::vector<std::string> file_errors;
   RunCounters counters;
-  DetectionBatch detection;  // filled only when detectors are on
 
   void reset_results() {
     for (auto& b : sink_batches) {
       if (b) b->clear();
     }
     dead.clear();
-    matches.clear();
     line_count = 0;
     file_errors.clear();
     counters = RunCounters{};
-    detection.clear();
     origin.reset();
     kind = Kind::kLines;
     size = 0;

@@ -20,8 +20,10 @@
 #include "core/json_escape.hpp"
 #include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
+#include "sinks/detection/detection_sink.hpp"
 #include "sinks/duckdb/duckdb_sink.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
+#include "sinks/notifications/notification_sink.hpp"
 #include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
@@ -39,27 +41,22 @@ std::string make_run_id() {
 class Writer {
  public:
   Writer(const RunConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
-         MatchNotifier* notifier, DetectorSet* detectors, RunSummary& summary)
-      : config_(config), sources_(sources), notifier_(notifier), detectors_(detectors), sinks_(std::move(sinks)),
-        summary_(summary) {}
+         RunSummary& summary)
+      : config_(config), sources_(sources), sinks_(std::move(sinks)), summary_(summary) {}
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
-    if (detectors_ && !job.detection.events.empty()) {
-      detectors_->consume(job.detection, std::string_view(job.input.data(), job.size));
-    }
     if (job.source_index != line_source_) {
       line_source_ = job.source_index;
       line_base_ = 1;
     }
-    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) sinks_[i]->write(*job.sink_batches[i]);
+    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
+                             .source = job.source_index < sources_.size() ? std::string_view(sources_[job.source_index]) : "",
+                             .first_line = line_base_,
+                             .envelopes = job.origin.get(),
+                             .firehose_request_id = {}};
+    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) sinks_[i]->write(*job.sink_batches[i], origin);
     for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
-    if (notifier_) {
-      for (auto& m : job.matches) {
-        m.json += fmt::format(",\"line\":{}}}", line_base_ + m.line);
-        notifier_->enqueue({m.kind, std::move(m.json), std::move(m.chat)});
-      }
-    }
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
@@ -115,8 +112,6 @@ class Writer {
 
   const RunConfig& config_;
   const std::vector<std::string>& sources_;
-  MatchNotifier* notifier_;
-  DetectorSet* detectors_;
   std::vector<RecordSink*> sinks_;
   RunSummary& summary_;
   std::unique_ptr<OutputSink> dead_sink_;
@@ -318,10 +313,17 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
   }
   std::unique_ptr<DuckDbSink> stored;
   if (store) stored = std::make_unique<DuckDbSink>(*store);
+  std::unique_ptr<DetectionSink> detection;
+  if (detectors) detection = std::make_unique<DetectionSink>(*detectors);
+  std::unique_ptr<NotificationSink> announced;
+  if (notifier) announced = std::make_unique<NotificationSink>(*notifier);
+  // Written in this order for each job: the detectors see a job's records (and announce new findings)
+  // before its matches are announced.
   std::vector<RecordSink*> sinks;
-  if (json) sinks.push_back(json.get());
-  if (stored) sinks.push_back(stored.get());
-  Writer writer(config, summary.sources, sinks, notifier, detectors, summary);
+  for (RecordSink* sink : std::initializer_list<RecordSink*>{detection.get(), json.get(), stored.get(), announced.get()}) {
+    if (sink != nullptr) sinks.push_back(sink);
+  }
+  Writer writer(config, summary.sources, sinks, summary);
   {
     ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
     // Also with one worker the reader (file reads, decompression) and the writer (output, dead
@@ -329,8 +331,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     std::vector<std::unique_ptr<RecordProcessor>> owned;
     std::vector<RecordProcessor*> processors;
     for (unsigned i = 0; i < threads; ++i) {
-      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes, notifier != nullptr,
-                                                        &summary.sources));
+      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes));
       for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
       if (observers) owned.back()->set_observer(observers(i));
       processors.push_back(owned.back().get());
@@ -344,8 +345,7 @@ RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, Mat
     summary.store_append_seconds = store->stats().append_seconds;
     summary.store_repaired_strings = store->stats().repaired_strings;
   }
-  if (detectors) {
-    detectors->finish();
+  if (detectors) {  // finished with the detection sink
     summary.detectors = detectors->stats();
     summary.detection_events = detectors->events();
   }

@@ -45,7 +45,7 @@ struct RunSummary {
 // Throws Error for setup problems (unwritable output); per-input and per-record problems are
 // reported in the summary and the dead-letter output instead.
 // observers, when given, yields one RecordObserver per worker thread. detectors, when given, sees
-// every job's detection events in input order (Enrichers::detection_events must be on) and is
+// every job's detection events in input order (Enrichers::dga must be set: the events carry name signals) and is
 // finished before the notifier closes, so findings of the last windows are announced too. store,
 // when given, receives every record (in input order) and is flushed at the end; the caller adds the
 // findings and finishes it.

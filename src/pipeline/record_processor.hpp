@@ -1,6 +1,7 @@
 #pragma once
-// Per-thread stage: parse each line, enrich it (registered domain, interesting-domain match) and
-// append the enriched JSON to the job's output. Owns one parser; the enrichers are shared const.
+// Per-thread stage: parse each line, run the enricher chain, hand the enriched record to every sink's
+// local state (JSON lines, the store, notifications, detection events), count, and dead-letter what
+// cannot be parsed. Owns one parser and the chain's per-thread state; the enrichers are shared const.
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/dga_model.hpp"
 #include "detect/name_features/name_memo.hpp"
@@ -25,7 +26,6 @@ struct Enrichers {
   const FirewallEvaluator* firewall = nullptr;      // may be null: no simulated firewall fields
   const DgaModel* dga = nullptr;                    // may be null: no name signals (entropy, DGA score, ...)
   const BenignNoise* benign_noise = nullptr;        // with dga: marks known-benign noise
-  bool detection_events = false;                    // with dga: fill each job's DetectionBatch
 };
 
 // The enricher chain the configured enrichers make, in order: name, interesting domains, threat
@@ -35,8 +35,7 @@ struct Enrichers {
 class RecordProcessor {
  public:
   ~RecordProcessor();
-  RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes, bool notify_matches,
-                  const std::vector<std::string>* source_names = nullptr);
+  RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes);
 
   void process(Job& job);
   // This worker's memo of name signals (null without a DGA model).
@@ -55,14 +54,9 @@ class RecordProcessor {
 
  private:
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
-  void add_match_event(Job& job, std::uint64_t line_no, const QueryRecord& record, std::string_view registered);
-  void add_threat_event(Job& job, std::uint64_t line_no, const QueryRecord& record, const ThreatMatch& hit);
-  void add_detection_event(Job& job, std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched);
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;
-  bool notify_matches_;
-  const std::vector<std::string>* source_names_;
   RecordObserver* observer_ = nullptr;
   QueryLogParser parser_;
   QueryRecord record_;
@@ -74,7 +68,6 @@ class RecordProcessor {
     std::unique_ptr<SinkLocal> local;
   };
   std::vector<SinkSlot> sinks_;
-  StrRef last_account_, last_vpc_;  // in the current job's arena; reused while records share them
 };
 
 }  // namespace dnslens

@@ -49,7 +49,7 @@ void FirehoseIngestConfig::validate() const {
 FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
-      processor_(enrichers, config.max_line_bytes, /*notify_matches=*/config.notifier != nullptr),
+      processor_(enrichers, config.max_line_bytes),
       appender_(store.make_appender()), stored_(*appender_) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
@@ -57,7 +57,15 @@ FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, D
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
     config_.limits.max_output_bytes = config_.max_decoded_bytes;
   }
-  processor_.add_sink(stored_, 0, 1);  // the records go into the request's transaction
+  if (detectors_ != nullptr) detection_ = std::make_unique<DetectionSink>(*detectors_);
+  if (config_.notifier != nullptr) announced_ = std::make_unique<NotificationSink>(*config_.notifier);
+  // The records go into the request's transaction; once it is committed, the detectors read the
+  // request's records (and announce new findings) before its matches are announced.
+  for (RecordSink* sink : std::initializer_list<RecordSink*>{&stored_, detection_.get(), announced_.get()}) {
+    if (sink == nullptr) continue;
+    processor_.add_sink(*sink, 0, 1);
+    sinks_.push_back(sink);
+  }
   processor_.set_observer(&newest_);
 }
 
@@ -132,7 +140,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
 
   DecodedEnvelopes& decoded = request.decoded;
   const std::string_view text = decoded.records;
-  const bool keep_jobs = detectors_ != nullptr || config_.notifier != nullptr;
+  const bool keep_jobs = sinks_.size() > 1;  // a sink besides the store reads the batches after the commit
   newest_.newest_ms = 0;
   request_id_ = request_id;
   dead_ = DeadLetterBudget{};
@@ -195,20 +203,15 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
   }
   // Announcements and detection only for what is committed, slice after slice in input order.
-  std::uint64_t first_line = 0;
+  std::uint64_t first_line = 1;
   for (std::size_t i = 0; keep_jobs && i < slices; ++i) {
     Job& job = *jobs_[i];
-    if (config_.notifier != nullptr) {
-      for (MatchEvent& m : job.matches) {
-        const std::uint64_t line = first_line + m.line;
-        m.json += ",\"firehose_request_id\":\"";
-        append_json_escaped_bytes(m.json, request_id);
-        const std::uint64_t record_index = line < decoded.origin.size() ? decoded.origin[line] : 0;
-        m.json += fmt::format("\",\"firehose_record\":{},\"line\":{}}}", record_index, line + 1);
-        config_.notifier->enqueue({m.kind, std::move(m.json), std::move(m.chat)});
-      }
-    }
-    if (detectors_ != nullptr) detectors_->consume(job.detection, std::string_view(job.input.data(), job.size));
+    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
+                             .source = {},
+                             .first_line = first_line,
+                             .envelopes = &decoded.origin,
+                             .firehose_request_id = request_id};
+    for (std::size_t s = 0; s < sinks_.size(); ++s) sinks_[s]->write(*job.sink_batches[s], origin);
     first_line += job.line_count;
   }
   if (detectors_ != nullptr && findings_ != nullptr) {
@@ -259,7 +262,7 @@ void FirehoseIngest::finish() {
   std::lock_guard lock(mutex_);
   if (finished_) return;
   finished_ = true;
-  if (detectors_ != nullptr) detectors_->finish();
+  if (detection_ != nullptr) detection_->finish();
   if (findings_ != nullptr) {
     store_.replace_findings(findings_->sorted());
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);

@@ -20,7 +20,9 @@
 #include "pipeline/record_observer.hpp"
 #include "pipeline/record_processor.hpp"
 #include "store/store_export.hpp"
+#include "sinks/detection/detection_sink.hpp"
 #include "sinks/duckdb/duckdb_sink.hpp"
+#include "sinks/notifications/notification_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -126,6 +128,9 @@ class FirehoseIngest {
   RecordProcessor processor_;
   std::unique_ptr<StoreAppender> appender_;
   DuckDbSink stored_;  // through appender_
+  std::unique_ptr<DetectionSink> detection_;        // with detectors
+  std::unique_ptr<NotificationSink> announced_;     // with a notifier
+  std::vector<RecordSink*> sinks_;                  // in the processor's order; written once committed
   // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.

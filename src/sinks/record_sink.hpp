@@ -3,13 +3,37 @@
 // per run, built from its validated config; one local state per worker that encodes each enriched
 // record on the worker thread into the batch (a job's worth of records, owned by the job); the
 // batches written in input order on the writer thread; finish() once every worker is done.
+#include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/enriched_record.hpp"
 #include "core/query_record.hpp"
 
 namespace dnslens {
+
+// One enriched record as a sink's local state sees it; everything is valid during add() only.
+struct SinkRecord {
+  std::string_view line;        // the record's bytes as read (no newline), inside the batch's input
+  std::uint64_t line_in_batch;  // 0-based: its line's offset from the batch's first line
+  const QueryRecord& record;
+  const EnrichedRecord& enriched;
+};
+
+// Where a batch's lines came from, known on the writer thread, which sees the batches in input order.
+struct BatchOrigin {
+  std::string_view input;             // the batch's lines (SinkRecord::line pointed into them)
+  std::string_view source;            // the input's name; empty for a Firehose request
+  std::uint64_t first_line = 1;       // 1-based number of the batch's first line in its input (file or decoded request)
+  const std::vector<std::uint64_t>* envelopes = nullptr;  // line number - 1 -> 1-based envelope (record) number
+  std::string_view firehose_request_id;  // set for a Firehose request
+
+  // The 1-based envelope (Firehose record) a line of the input came from; 0 for plain lines.
+  [[nodiscard]] std::uint64_t envelope_of(std::uint64_t line) const {
+    return envelopes != nullptr && line >= 1 && line <= envelopes->size() ? (*envelopes)[line - 1] : 0;
+  }
+};
 
 // What a sink's local state encoded for one batch; the pipeline keeps one per sink in each job.
 class SinkBatch {
@@ -22,10 +46,9 @@ class SinkBatch {
 class SinkLocal {
  public:
   virtual ~SinkLocal() = default;
-  // input_size: the bytes of lines the batch holds (a size hint).
-  virtual void begin_batch(SinkBatch& /*batch*/, std::size_t /*input_size*/) {}
-  // line: the record's bytes as read (no newline); valid while the batch is being filled.
-  virtual void add(std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched, SinkBatch& batch) = 0;
+  // input: the batch's lines, as read.
+  virtual void begin_batch(SinkBatch& /*batch*/, std::string_view /*input*/) {}
+  virtual void add(const SinkRecord& record, SinkBatch& batch) = 0;
   virtual void end_batch(SinkBatch& /*batch*/) {}
 };
 
@@ -35,8 +58,8 @@ class RecordSink {
   // worker: 0-based; workers: how many there are (a sink may do better with one).
   [[nodiscard]] virtual std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) = 0;
   [[nodiscard]] virtual std::unique_ptr<SinkBatch> make_batch() const = 0;
-  // On the writer thread, the batches in input order.
-  virtual void write(SinkBatch& /*batch*/) {}
+  // On the writer thread, the batches in input order (in serve: once the request is committed).
+  virtual void write(SinkBatch& /*batch*/, const BatchOrigin& /*origin*/) {}
   // Input has paused (a live stream): what was written becomes visible.
   virtual void flush() {}
   // After the last batch and once every worker is done; may throw (the output could not be completed).

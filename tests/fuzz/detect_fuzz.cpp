@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "core/json_escape.hpp"
+#include "sinks/detection/detection_sink.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
@@ -60,14 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   enrichers.psl = &psl();
   enrichers.dga = &default_dga_model();
   enrichers.benign_noise = &BenignNoise::builtin();
-  enrichers.detection_events = true;
-  RecordProcessor processor(enrichers, 4096, false);
+  RecordProcessor processor(enrichers, 4096);
   // The enriched lines go through the JSON-lines sink too (to /dev/null): its encoder sees every record.
   JsonLinesSink json(JsonLinesConfig{.path = "/dev/null", .dir = {}, .compression = Compression::kNone, .run_id = {}});
   processor.add_sink(json, 0, 1);
   const DetectionConfig config = tiny_config();
   FindingStore store(config.max_findings, config.evidence_per_finding);
   DetectorSet detectors(config, store);
+  DetectionSink detection(detectors);
+  processor.add_sink(detection, 0, 1);
 
   // Two jobs: the detectors carry state across batches, as they do in a run.
   std::int64_t ts = 0;  // milliseconds since 2026-11-01T00:00:00Z, kept within 20 days
@@ -115,11 +117,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     job.input.assign(lines.begin(), lines.end());
     job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
     processor.process(job);
-    json.write(*job.sink_batches[0]);
-    detectors.consume(job.detection, std::string_view(job.input.data(), job.size));
+    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size), .source = "fuzz", .first_line = 1,
+                             .envelopes = nullptr, .firehose_request_id = {}};
+    json.write(*job.sink_batches[0], origin);
+    detection.write(*job.sink_batches[1], origin);
   }
   json.finish();
-  detectors.finish();
+  detection.finish();
 
   const std::vector<Finding> findings = store.sorted();
   if (std::getenv("DETECT_FUZZ_VERBOSE") != nullptr) {  // to see what a seed reaches

@@ -18,10 +18,8 @@ class DuckDbLocal final : public SinkLocal {
  public:
   explicit DuckDbLocal(StoreAppender& appender) : appender_(appender) {}
 
-  void begin_batch(SinkBatch& /*batch*/, std::size_t /*input_size*/) override { rows_.clear(); }
-  void add(std::string_view /*line*/, const QueryRecord& record, const EnrichedRecord& enriched, SinkBatch& /*batch*/) override {
-    rows_.add(record, enriched);
-  }
+  void begin_batch(SinkBatch& /*batch*/, std::string_view /*input*/) override { rows_.clear(); }
+  void add(const SinkRecord& r, SinkBatch& /*batch*/) override { rows_.add(r.record, r.enriched); }
   void end_batch(SinkBatch& /*batch*/) override { appender_.append(rows_); }
 
  private:

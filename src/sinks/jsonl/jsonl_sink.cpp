@@ -32,19 +32,20 @@ class JsonLinesLocal final : public SinkLocal {
  public:
   JsonLinesLocal(bool partitioned, bool block_aligned) : partitioned_(partitioned), block_aligned_(block_aligned) {}
 
-  void begin_batch(SinkBatch& b, std::size_t input_size) override {
+  void begin_batch(SinkBatch& b, std::string_view input) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
+    const std::size_t input_size = input.size();
     if (block_aligned_) begin_block_aligned(batch, input_size);  // reserves more, and aligns
     else batch.output.reserve(input_size + input_size / 2);
     current_key_ = {};
   }
 
-  void add(std::string_view line, const QueryRecord& record, const EnrichedRecord& enriched, SinkBatch& b) override {
+  void add(const SinkRecord& r, SinkBatch& b) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
     const std::size_t start = batch.output.size();
-    encode_enriched_line(line, enriched, batch.output);
+    encode_enriched_line(r.line, r.enriched, batch.output);
     if (!partitioned_) return;
-    const std::size_t n = partition_key(record.account_id, record.vpc_id, record.timestamp_ms, key_buf_);
+    const std::size_t n = partition_key(r.record.account_id, r.record.vpc_id, r.record.timestamp_ms, key_buf_);
     const std::string_view key(key_buf_, n);
     if (batch.partitions_used == 0 || key != current_key_) {
       if (batch.partitions.size() == batch.partitions_used) batch.partitions.emplace_back();
@@ -102,7 +103,7 @@ std::unique_ptr<SinkLocal> JsonLinesSink::make_local(unsigned /*worker*/, unsign
 
 std::unique_ptr<SinkBatch> JsonLinesSink::make_batch() const { return std::make_unique<JsonLinesBatch>(); }
 
-void JsonLinesSink::write(SinkBatch& b) {
+void JsonLinesSink::write(SinkBatch& b, const BatchOrigin& /*origin*/) {
   auto& batch = static_cast<JsonLinesBatch&>(b);
   if (partitioned_) {
     for (std::size_t i = 0; i < batch.partitions_used; ++i) {

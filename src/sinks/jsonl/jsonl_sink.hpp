@@ -29,7 +29,7 @@ class JsonLinesSink final : public RecordSink {
 
   [[nodiscard]] std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) override;
   [[nodiscard]] std::unique_ptr<SinkBatch> make_batch() const override;
-  void write(SinkBatch& batch) override;
+  void write(SinkBatch& batch, const BatchOrigin& origin) override;
   void flush() override;
   void finish() override;
   [[nodiscard]] std::size_t partition_files() const { return partitioned_ ? partitioned_->files_written() : 0; }

@@ -49,11 +49,11 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
   const std::vector<std::string> names = {"xkqjwbrtzplmvh.com.", "www.example.co.uk.", "s3.amazonaws.com.",
                                           "a1b2c3d4e5f6a7b8c9d0.t.exfil.net.", "xkqjwbrtzplmvh.mooo.com.",
                                           "169.254.169.254.in-addr.arpa."};
-  RecordProcessor warm(signal_enrichers(), 1 << 20, false);
+  RecordProcessor warm(signal_enrichers(), 1 << 20);
   for (const auto& n : names) (void)enrich(warm, n);  // every name now in the memo
   ASSERT_EQ(warm.signal_memo()->misses(), names.size());
   for (const auto& n : names) {
-    RecordProcessor fresh(signal_enrichers(), 1 << 20, false);
+    RecordProcessor fresh(signal_enrichers(), 1 << 20);
     EnrichedRecord from_memo, computed;
     EXPECT_EQ(enrich(warm, n, &from_memo), enrich(fresh, n, &computed)) << n;
     EXPECT_EQ(from_memo.signals.dga_score, computed.signals.dga_score) << n;
@@ -66,7 +66,7 @@ TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
 }
 
 TEST(RecordProcessor, LongSubdomainLabelsAreScoredShortOnesAreNot) {
-  RecordProcessor p(signal_enrichers(), 1 << 20, false);
+  RecordProcessor p(signal_enrichers(), 1 << 20);
   EnrichedRecord o;
   (void)enrich(p, "qzxvkjwpfhgtmbnrcdlsy.t.exfil.net.", &o);
   EXPECT_EQ(o.signals.longest_subdomain_label, 21);
