@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/bad_reason.hpp"
+#include "sinks/dead_letters/dead_letter_writer.hpp"
 #include "sinks/record_sink.hpp"
 
 namespace dnslens {
@@ -57,6 +58,22 @@ struct DeadLetter {
 };
 
 inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
+
+// A job's dead letter as the writer sees it, with the batch's origin: its absolute line number (0 when
+// it is not about one line), the envelope it came from, and the input's name or the request's id.
+[[nodiscard]] inline DeadLetterEntry dead_letter_entry(const DeadLetter& d, const BatchOrigin& origin,
+                                                       std::uint64_t line_count) {
+  std::uint64_t line = 0;
+  if (d.line != kNoLine) line = origin.first_line + (d.line == kAfterJob ? line_count : d.line);
+  return DeadLetterEntry{.source = origin.source,
+                         .firehose_request_id = origin.firehose_request_id,
+                         .line = line,
+                         .envelope = d.envelope != 0 ? d.envelope : origin.envelope_of(line),
+                         .reason = d.reason,
+                         .detail = d.detail,
+                         .raw = d.raw,
+                         .raw_total = d.raw_total};
+}
 
 struct Job {
   enum class Kind { kLines, kPassThrough };

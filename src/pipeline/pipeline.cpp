@@ -24,7 +24,6 @@
 #include "sinks/duckdb/duckdb_sink.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
 #include "sinks/notifications/notification_sink.hpp"
-#include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -42,7 +41,7 @@ class Writer {
  public:
   Writer(const RunConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
          RunSummary& summary)
-      : config_(config), sources_(sources), sinks_(std::move(sinks)), summary_(summary) {}
+      : config_(config), sources_(sources), sinks_(std::move(sinks)), dead_(config.dead_letter_path), summary_(summary) {}
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
@@ -56,7 +55,7 @@ class Writer {
                              .envelopes = job.origin.get(),
                              .firehose_request_id = {}};
     for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) sinks_[i]->write(*job.sink_batches[i], origin);
-    for (const DeadLetter& d : job.dead) write_dead_letter(job, d);
+    for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
@@ -72,50 +71,18 @@ class Writer {
   // The dead letters are finished first: a sink that fails to finish (a store commit on a full
   // disk) must not leave the dead-letter file without its end.
   void finish() {
-    if (dead_sink_) dead_sink_->finish();
+    summary_.dead_letters = dead_.written();
+    summary_.dead_letter_path = dead_.created_path();
+    dead_.finish();
     for (RecordSink* s : sinks_) s->finish();
   }
 
  private:
-  void write_dead_letter(const Job& job, const DeadLetter& d) {
-    if (!dead_sink_) {
-      dead_sink_ = make_file_sink(config_.dead_letter_path, compression_for_path(config_.dead_letter_path));
-      summary_.dead_letter_path = config_.dead_letter_path;
-    }
-    std::string& o = dead_buf_;
-    o.clear();
-    o += "{\"file\":\"";
-    append_json_escaped_bytes(o, job.source_index < sources_.size() ? sources_[job.source_index] : "");
-    std::uint64_t line = 0;  // 0: the problem is not about one line
-    if (d.line != kNoLine) line = line_base_ + (d.line == kAfterJob ? job.line_count : d.line);
-    std::uint64_t envelope = d.envelope;
-    if (envelope == 0 && line >= 1 && job.origin && line <= job.origin->size()) envelope = (*job.origin)[line - 1];
-    o += fmt::format("\",\"line\":{}", line);
-    if (envelope) o += fmt::format(",\"envelope\":{}", envelope);
-    o += ",\"reason\":\"";
-    o += bad_reason_name(d.reason);
-    o += "\",\"detail\":\"";
-    append_json_escaped_bytes(o, d.detail);
-    o += '"';
-    if (is_valid_utf8(d.raw)) {
-      o += ",\"raw\":\"";
-      append_json_escaped(o, d.raw);
-      o += '"';
-    }
-    o += ",\"raw_base64\":\"";
-    o += base64_encode(d.raw);
-    o += fmt::format("\",\"raw_bytes\":{},\"raw_truncated\":{}}}\n", d.raw_total,
-                     d.raw_total > d.raw.size() ? "true" : "false");
-    dead_sink_->write(o);
-    ++summary_.dead_letters;
-  }
-
   const RunConfig& config_;
   const std::vector<std::string>& sources_;
   std::vector<RecordSink*> sinks_;
+  DeadLetterFile dead_;
   RunSummary& summary_;
-  std::unique_ptr<OutputSink> dead_sink_;
-  std::string dead_buf_;
   std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
   std::uint64_t line_base_ = 1;                     // absolute number of the next job's first line
 };

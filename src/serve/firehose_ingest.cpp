@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <iterator>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "core/error.hpp"
-#include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
 #include "sources/envelope_decoder.hpp"
 #include "store/store_schema.hpp"
@@ -50,7 +48,8 @@ FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, D
                                FindingStore* findings, FirehoseIngestConfig config)
     : store_(store), detectors_(detectors), findings_(findings), config_(config),
       processor_(enrichers, config.max_line_bytes),
-      appender_(store.make_appender()), stored_(*appender_) {
+      appender_(store.make_appender()), stored_(*appender_),
+      dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
@@ -142,18 +141,18 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   const std::string_view text = decoded.records;
   const bool keep_jobs = sinks_.size() > 1;  // a sink besides the store reads the batches after the commit
   newest_.newest_ms = 0;
-  request_id_ = request_id;
-  dead_ = DeadLetterBudget{};
   const std::int64_t now = unix_now_ms();
+  dead_.begin(now);
   std::size_t slices = 0;
   try {
     appender_->begin();
     // What could not be used goes into dead_letters in the same transaction: the request is
     // acknowledged as a whole, and nothing in it is lost unnoticed.
     for (const EnvelopeProblem& p : decoded.problems) {
-      add_dead_letter({now, {}, 0, bad_reason_name(BadReason::kBadEnvelope), p.reason, p.raw, p.raw.size()}, p.index);
+      dead_.write({.source = {}, .firehose_request_id = request_id, .line = 0, .envelope = p.index,
+                   .reason = BadReason::kBadEnvelope, .detail = p.reason, .raw = p.raw, .raw_total = p.raw.size()});
     }
-    std::uint64_t first_line = 0;  // the slice's, in the request
+    std::uint64_t first_line = 1;  // the slice's, in the request
     for (std::size_t begin = 0; begin < text.size(); ++slices) {
       const std::size_t end = slice_end(text, begin);
       Job& job = slice_job(keep_jobs ? slices : 0);
@@ -163,18 +162,19 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
       job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
       processor_.process(job);
       result.records += job.counters.records;
-      for (const DeadLetter& d : job.dead) {
-        const std::uint64_t line = first_line + d.line;
-        add_dead_letter({now, {}, line + 1, bad_reason_name(d.reason), d.detail, d.raw, d.raw_total},
-                        line < decoded.origin.size() ? decoded.origin[line] : 0);
-      }
+      const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
+                               .source = {},
+                               .first_line = first_line,
+                               .envelopes = &decoded.origin,
+                               .firehose_request_id = request_id};
+      for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
       result.bad_records += job.dead.size();
       job.dead.clear();
       first_line += job.line_count;
       begin = end;
     }
     result.bad_records += decoded.problems.size() + decoded.problems_dropped;
-    result.dead_letters_dropped = dead_.dropped + decoded.problems_dropped;
+    result.dead_letters_dropped = dead_.dropped() + decoded.problems_dropped;
     appender_->commit(fmt::format(
         "INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
         "VALUES ({}, {}, {}, {}, {}, {})",
@@ -224,20 +224,6 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
 Job& FirehoseIngest::slice_job(std::size_t slice) {
   while (jobs_.size() <= slice) jobs_.push_back(std::make_unique<Job>());
   return *jobs_[slice];
-}
-
-void FirehoseIngest::add_dead_letter(const DeadLetterRow& row, std::uint64_t record_index) {
-  if (dead_.kept >= config_.max_dead_letters || dead_.raw_bytes + row.raw.size() > config_.max_dead_letter_bytes) {
-    ++dead_.dropped;
-    return;
-  }
-  ++dead_.kept;
-  dead_.raw_bytes += row.raw.size();
-  origin_.clear();
-  fmt::format_to(std::back_inserter(origin_), "firehose {} record {}", request_id_, record_index);
-  DeadLetterRow kept = row;
-  kept.origin = origin_;
-  appender_->append_dead_letter(kept);
 }
 
 void FirehoseIngest::replace_firewall(std::unique_ptr<FirewallEvaluator> next) {

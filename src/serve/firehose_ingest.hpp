@@ -20,6 +20,7 @@
 #include "pipeline/record_observer.hpp"
 #include "pipeline/record_processor.hpp"
 #include "store/store_export.hpp"
+#include "sinks/dead_letters/dead_letter_writer.hpp"
 #include "sinks/detection/detection_sink.hpp"
 #include "sinks/duckdb/duckdb_sink.hpp"
 #include "sinks/notifications/notification_sink.hpp"
@@ -117,8 +118,6 @@ class FirehoseIngest {
   IngestResult ingest_locked(std::string request_id, std::string_view source_arn, struct FirehoseRequest& request);
   // The job for the slice-th part of a request (made the first time).
   Job& slice_job(std::size_t slice);
-  // Keeps a dead letter while the request's cap allows, else counts it.
-  void add_dead_letter(const DeadLetterRow& row, std::uint64_t record_index);
 
   std::mutex mutex_;  // one request at a time goes into the store and the detectors
   StoreWriter& store_;
@@ -135,12 +134,7 @@ class FirehoseIngest {
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.
   std::vector<std::unique_ptr<Job>> jobs_;
-  struct DeadLetterBudget {
-    std::size_t kept = 0, raw_bytes = 0;
-    std::uint64_t dropped = 0;
-  } dead_;
-  std::string request_id_;  // of the request being stored
-  std::string origin_;      // reused for each kept dead letter's origin
+  DeadLetterTable dead_;  // through appender_, capped per request
   std::unique_ptr<FirewallEvaluator> firewall_;  // the policy in force once one was reloaded
   NewestRecord newest_;
   IngestCounters counters_;
