@@ -1,8 +1,9 @@
 #include "sources/envelope_decoder.hpp"
 
-#include <simdjson.h>
+#include <optional>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "core/error.hpp"
 #include "io/base64.hpp"
@@ -17,11 +18,15 @@ constexpr std::size_t kProblemRawBytes = 512;
 constexpr std::size_t kDecompressSlice = 256 << 10;
 constexpr int kMaxNesting = 4;  // Firehose -> gzip -> CloudWatch payload is as deep as AWS goes
 
-// The budget ran out: ends the whole decode, where any other error ends one envelope or record.
+// The budget ran out: ends the whole decode. Nothing else is thrown: what is wrong with one envelope
+// or record is a Problem its caller records, and the decode goes on with the next.
 class BudgetExceeded : public Error {
  public:
   explicit BudgetExceeded(std::string message) : Error(ErrorCode::kDecompressionBomb, std::move(message)) {}
 };
+
+// Why an envelope or record cannot be used; empty when it can.
+using Problem = std::optional<std::string>;
 
 class EnvelopeWalker {
  public:
@@ -37,8 +42,47 @@ class EnvelopeWalker {
     out_.problems.push_back({index, std::move(reason), std::string(raw.substr(0, kProblemRawBytes))});
   }
 
-  // Undoes what a failed envelope or record had added, so it is used whole or not at all.
-  // The lines it kept no longer count against the budget; what it inflated does (that work was done).
+  // One top-level document of an input (an envelope), used whole or not at all: what a failed one had
+  // added is taken back, and the problem is recorded against its number.
+  void decode_envelope(std::string_view doc, InputFormat format, std::uint64_t envelope) {
+    const Mark before = mark();
+    if (Problem p = decode_document(doc, format, envelope, 0)) {
+      rewind(before);
+      add_problem(envelope, std::move(*p), doc);
+    }
+  }
+
+  // The records of a Firehose request body, each on its own: a record that cannot be used is taken
+  // back and recorded, and the next one still decodes. Record i's lines come from origin_of(i); its
+  // problem is recorded against problem_index(i), prefixed with prefix(i).
+  template <class OriginOf, class ProblemPrefix>
+  void decode_firehose_records(simdjson::dom::array records, int depth, OriginOf origin_of, ProblemPrefix prefix) {
+    std::uint64_t i = 0;
+    for (simdjson::dom::element record : records) {
+      ++i;
+      ++out_.firehose_records;
+      const Mark before = mark();
+      std::string_view data;
+      Problem p;
+      std::string_view raw;
+      if (record["data"].get_string().get(data)) {
+        p = "record without a 'data' string";
+        raw_record_ = simdjson::minify(record);
+        raw = raw_record_;
+      } else {
+        p = decode_data(data, InputFormat::kAuto, origin_of(i), depth);
+        raw = data;
+      }
+      if (p) {
+        rewind(before);
+        add_problem(origin_of(i), prefix(i) + *p, raw);
+      }
+    }
+  }
+
+ private:
+  // Undoes what a failed envelope or record had added. The lines it kept no longer count against the
+  // budget; what it inflated does (that work was done).
   struct Mark {
     std::size_t records, origins;
     std::uint64_t line_bytes;
@@ -50,93 +94,100 @@ class EnvelopeWalker {
     line_bytes_ = m.line_bytes;
   }
 
-  void decode_text(std::string_view text, InputFormat format, std::uint64_t origin, int depth) {
-    if (depth > kMaxNesting) throw Error(ErrorCode::kEnvelope, "envelopes nested too deeply");
-    for (std::string_view doc : split_top_level_json(text)) {
-      simdjson::padded_string padded(doc);
-      simdjson::dom::element root;
-      if (auto e = parser_for(depth).parse(padded).get(root)) {
-        throw Error(ErrorCode::kEnvelope, fmt::format("not valid JSON ({})", simdjson::error_message(e)));
-      }
-      decode_object(root, format, origin, depth);
-    }
-  }
-
-  // One Firehose record's data; its problems are caught and kept, so the next record still decodes.
-  void decode_record_data(std::string_view base64, std::uint64_t origin) {
-    const Mark before = mark();
-    try {
-      decode_data(base64, InputFormat::kAuto, origin, 0);
-    } catch (const BudgetExceeded&) {
-      throw;
-    } catch (const Error& e) {
-      rewind(before);
-      add_problem(origin, e.what(), base64);
-    }
-  }
-
- private:
   simdjson::dom::parser& parser_for(int depth) { return parsers_[static_cast<std::size_t>(depth)]; }
 
-  void decode_object(simdjson::dom::element root, InputFormat format, std::uint64_t origin, int depth) {
-    simdjson::dom::object obj;
-    if (root.get_object().get(obj)) throw Error(ErrorCode::kEnvelope, "envelope is not a JSON object");
-    simdjson::dom::element value;
-    if (format != InputFormat::kCloudWatch && obj["records"].get(value) == simdjson::SUCCESS) {
-      decode_firehose(obj, value, origin, depth);
-    } else if (obj["awslogs"].get(value) == simdjson::SUCCESS) {
-      std::string_view data;
-      if (value["data"].get_string().get(data)) throw Error(ErrorCode::kEnvelope, "awslogs.data is not a string");
-      decode_data(data, InputFormat::kCloudWatch, origin, depth);
-    } else if (obj["messageType"].get(value) == simdjson::SUCCESS) {
-      decode_cloudwatch(obj, origin);
-    } else {
-      throw Error(ErrorCode::kEnvelope, "neither a CloudWatch Logs payload nor a Firehose request");
+  Problem decode_document(std::string_view doc, InputFormat format, std::uint64_t origin, int depth) {
+    simdjson::padded_string padded(doc);
+    simdjson::dom::element root;
+    if (auto e = parser_for(depth).parse(padded).get(root)) {
+      return fmt::format("not valid JSON ({})", simdjson::error_message(e));
     }
+    return decode_object(root, format, origin, depth);
   }
 
-  void decode_firehose(simdjson::dom::object obj, simdjson::dom::element records, std::uint64_t origin, int depth) {
+  // Every document of a decoded payload; the first problem fails the payload (and so its record).
+  Problem decode_text(std::string_view text, InputFormat format, std::uint64_t origin, int depth) {
+    if (depth > kMaxNesting) return "envelopes nested too deeply";
+    for (std::string_view doc : split_top_level_json(text)) {
+      if (Problem p = decode_document(doc, format, origin, depth)) return p;
+    }
+    return std::nullopt;
+  }
+
+  Problem decode_object(simdjson::dom::element root, InputFormat format, std::uint64_t origin, int depth) {
+    simdjson::dom::object obj;
+    if (root.get_object().get(obj)) return "envelope is not a JSON object";
+    simdjson::dom::element value;
+    if (format != InputFormat::kCloudWatch && obj["records"].get(value) == simdjson::SUCCESS) {
+      return decode_firehose(obj, value, origin, depth);
+    }
+    if (obj["awslogs"].get(value) == simdjson::SUCCESS) {
+      std::string_view data;
+      if (value["data"].get_string().get(data)) return "awslogs.data is not a string";
+      return decode_data(data, InputFormat::kCloudWatch, origin, depth);
+    }
+    if (obj["messageType"].get(value) == simdjson::SUCCESS) return decode_cloudwatch(obj, origin);
+    return "neither a CloudWatch Logs payload nor a Firehose request";
+  }
+
+  // A Firehose request body inside an input. At the top (a file of request bodies) its records are
+  // decoded one by one, as the HTTP endpoint does: a bad record is recorded against the body's
+  // envelope number, named by its position, and the others go through. Nested in a record's data, the
+  // body is that record's content and fails with it.
+  Problem decode_firehose(simdjson::dom::object obj, simdjson::dom::element records, std::uint64_t origin, int depth) {
     std::string_view request_id;
     if (obj["requestId"].get_string().get(request_id) == simdjson::SUCCESS) out_.request_id = std::string(request_id);
     simdjson::dom::array arr;
-    if (records.get_array().get(arr)) throw Error(ErrorCode::kEnvelope, "Firehose 'records' is not an array");
+    if (records.get_array().get(arr)) return "Firehose 'records' is not an array";
+    if (depth == 0) {
+      decode_firehose_records(arr, depth, [origin](std::uint64_t) { return origin; },
+                              [](std::uint64_t i) { return fmt::format("Firehose record {}: ", i); });
+      return std::nullopt;
+    }
     for (simdjson::dom::element record : arr) {
       std::string_view data;
-      if (record["data"].get_string().get(data)) throw Error(ErrorCode::kEnvelope, "Firehose record without a 'data' string");
+      if (record["data"].get_string().get(data)) return "Firehose record without a 'data' string";
       ++out_.firehose_records;
-      decode_data(data, InputFormat::kAuto, origin, depth);
+      if (Problem p = decode_data(data, InputFormat::kAuto, origin, depth)) return p;
     }
+    return std::nullopt;
   }
 
   // A base64 payload: gzip (CloudWatch subscriptions) or plain; an envelope or query-log lines.
-  void decode_data(std::string_view base64, InputFormat hint, std::uint64_t origin, int depth) {
+  Problem decode_data(std::string_view base64, InputFormat hint, std::uint64_t origin, int depth) {
     auto bytes = base64_decode(base64);
-    if (!bytes) throw Error(ErrorCode::kEnvelope, "record data is not valid base64");
-    std::string decoded = sniff_compression(*bytes) == Compression::kNone ? std::move(*bytes) : decompress(*bytes);
+    if (!bytes) return "record data is not valid base64";
+    std::string decoded;
+    if (sniff_compression(*bytes) == Compression::kNone) {
+      decoded = std::move(*bytes);
+    } else if (Problem p = decompress(*bytes, decoded)) {
+      return p;
+    }
     InputFormat format = hint == InputFormat::kAuto ? sniff_input_format(decoded) : hint;
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
-      decode_text(decoded, format, origin, depth + 1);
-    } else {
-      append_lines(decoded, origin);
+      return decode_text(decoded, format, origin, depth + 1);
     }
+    append_lines(decoded, origin);
+    return std::nullopt;
   }
 
-  void decode_cloudwatch(simdjson::dom::object obj, std::uint64_t origin) {
+  Problem decode_cloudwatch(simdjson::dom::object obj, std::uint64_t origin) {
     std::string_view type;
-    if (obj["messageType"].get_string().get(type)) throw Error(ErrorCode::kEnvelope, "messageType is not a string");
+    if (obj["messageType"].get_string().get(type)) return "messageType is not a string";
     if (type == "CONTROL_MESSAGE") {
       ++out_.control_messages;
-      return;
+      return std::nullopt;
     }
-    if (type != "DATA_MESSAGE") throw Error(ErrorCode::kEnvelope, fmt::format("unknown messageType '{}'", type));
+    if (type != "DATA_MESSAGE") return fmt::format("unknown messageType '{}'", type);
     simdjson::dom::array events;
-    if (obj["logEvents"].get_array().get(events)) throw Error(ErrorCode::kEnvelope, "logEvents is not an array");
+    if (obj["logEvents"].get_array().get(events)) return "logEvents is not an array";
     for (simdjson::dom::element event : events) {
       std::string_view message;
-      if (event["message"].get_string().get(message)) throw Error(ErrorCode::kEnvelope, "log event without a message string");
+      if (event["message"].get_string().get(message)) return "log event without a message string";
       ++out_.log_events;
       append_line(message, origin);
     }
+    return std::nullopt;
   }
 
   void append_lines(std::string_view text, std::uint64_t origin) {
@@ -161,21 +212,31 @@ class EnvelopeWalker {
   }
 
   // A compressed payload may inflate no further than what the whole decode has left: it is
-  // charged as it streams out, so a bomb stops within one read of the budget.
-  std::string decompress(std::string_view compressed) {
-    auto opened = wrap_decoded(std::make_unique<MemoryByteSource>(std::string(compressed)), label_ + " (record data)",
-                               limits_);
-    std::string out;
+  // charged as it streams out, so a bomb stops within one read of the budget. The codecs report
+  // damage (a cut or corrupt stream, a size limit) by throwing; here that becomes the payload's problem.
+  Problem decompress(std::string_view compressed, std::string& out) {
+    std::unique_ptr<ByteSource> source;
+    try {
+      source = wrap_decoded(std::make_unique<MemoryByteSource>(std::string(compressed)), label_ + " (record data)", limits_)
+                   .source;
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
     std::size_t pos = 0;
     while (true) {
       out.resize(pos + kDecompressSlice);
-      const std::size_t n = opened.source->read(out.data() + pos, kDecompressSlice);
+      std::size_t n = 0;
+      try {
+        n = source->read(out.data() + pos, kDecompressSlice);
+      } catch (const Error& e) {
+        return std::string(e.what());
+      }
       if (n == 0) break;
       charge(inflated_, n, "decompressed payloads");
       pos += n;
     }
     out.resize(pos);
-    return out;
+    return std::nullopt;
   }
 
   void append_line(std::string_view message, std::uint64_t origin) {
@@ -199,6 +260,7 @@ class EnvelopeWalker {
   const EnvelopeBudget& budget_;
   std::uint64_t inflated_ = 0;
   std::uint64_t line_bytes_ = 0;
+  std::string raw_record_;  // a record without data, minified for its problem
   simdjson::dom::parser parsers_[kMaxNesting + 1];
 };
 
@@ -223,18 +285,9 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
   simdjson::dom::array records;
   if (obj["records"].get_array().get(records)) throw Error(ErrorCode::kEnvelope, "the body has no 'records' array");
   EnvelopeWalker walker(out.decoded, label, limits, budget);
-  std::uint64_t index = 0;
-  for (simdjson::dom::element record : records) {
-    ++index;
-    ++out.decoded.envelopes;
-    ++out.decoded.firehose_records;
-    std::string_view data;
-    if (record["data"].get_string().get(data)) {
-      walker.add_problem(index, "record without a 'data' string", std::string(simdjson::minify(record)));
-      continue;
-    }
-    walker.decode_record_data(data, index);
-  }
+  // The same record-by-record decode as a request body read from a file, each record its own envelope.
+  walker.decode_firehose_records(records, 0, [](std::uint64_t i) { return i; }, [](std::uint64_t) { return std::string(); });
+  out.decoded.envelopes = out.decoded.firehose_records;
   out.decoded.request_id = out.request_id;
   return out;
 }
@@ -308,19 +361,7 @@ DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, con
                                   const DecompressLimits& limits, const EnvelopeBudget& budget) {
   DecodedEnvelopes out;
   EnvelopeWalker walker(out, label, limits, budget);
-  for (std::string_view doc : split_top_level_json(text)) {
-    ++out.envelopes;
-    const auto before = walker.mark();
-    try {
-      walker.decode_text(doc, format, out.envelopes, 0);
-    } catch (const BudgetExceeded&) {
-      throw;
-    } catch (const Error& e) {
-      // Keep the envelope all-or-nothing so a half-decoded one is not half-counted.
-      walker.rewind(before);
-      walker.add_problem(out.envelopes, e.what(), doc);
-    }
-  }
+  for (std::string_view doc : split_top_level_json(text)) walker.decode_envelope(doc, format, ++out.envelopes);
   return out;
 }
 
