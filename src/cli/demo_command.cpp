@@ -108,27 +108,27 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     nc.file = o->dir + "/matches.jsonl";
     fs::remove(nc.file);
     auto notifier = make_notifier(nc);
-    RunConfig rc;
-    rc.inputs = {g.s3_dir};
-    rc.output = "none";
-    rc.output_dir = o->dir + "/enriched";
-    rc.output_compression = Compression::kGzip;
-    rc.dead_letter_path = o->dir + "/dead-letter.jsonl";
-    fs::remove_all(rc.output_dir);
+    PipelineConfig pc;
+    pc.source.inputs = {g.s3_dir};
+    pc.sinks.json = JsonLinesConfig{.path = {}, .dir = o->dir + "/enriched", .compression = Compression::kGzip, .run_id = {}};
+    pc.sinks.dead_letter_path = o->dir + "/dead-letter.jsonl";
+    fs::remove_all(pc.sinks.json->dir);
     write_demo_policy(o->dir);
     FirewallPolicy policy = load_policy({o->dir + "/firewall-policy.yaml"}, {});
     policy.validate();
     FirewallEvaluator firewall(std::move(policy));
     std::unique_ptr<Detection> detection = DetectOptions{}.build();
     detection->announce_to(notifier.get());
-    Enrichers enrichers{&psl, &interesting, &intel_handle, false, &firewall};
-    detection->wire(enrichers);
+    pc.enrich = Enrichers{.psl = &psl, .interesting = &interesting, .intel = &intel_handle, .intel_match_srcaddr = false,
+                          .firewall = &firewall, .dga = nullptr, .benign_noise = nullptr};
+    detection->wire(pc);
     const std::string store_path = o->dir + "/dnslens.duckdb";
     fs::remove(store_path);
     fs::remove(store_path + ".wal");
     StoreWriter store(store_path, /*duckdb_threads=*/1);
-    SimulatedRun run = run_with_firewall_simulation(rc, enrichers, notifier.get(), detection->detectors.get(),
-                                                    detection->store.get(), &store);
+    pc.sinks.store = &store;
+    pc.sinks.notifier = notifier.get();
+    SimulatedRun run = run_with_firewall_simulation(pc);
     store.add_findings(detection->store->sorted());
     store.finish();
     const std::string findings_path = o->dir + "/findings.jsonl";
@@ -148,7 +148,7 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     std::fprintf(stderr,
                  "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
                  "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",
-                 rc.output_dir.c_str(), nc.file.c_str(), rc.output_dir.c_str());
+                 pc.sinks.json->dir.c_str(), nc.file.c_str(), pc.sinks.json->dir.c_str());
     std::fprintf(stderr, "dnslens demo: %zu findings (DGA, tunneling, beaconing, sweeps, anomalies, threat intel) in %s\n"
                          "Try: jq -r '[.severity,.finding_type,.source,.domain] | @tsv' %s\n",
                  detection->store->size(), findings_path.c_str(), findings_path.c_str());

@@ -8,9 +8,10 @@
 
 namespace dnslens::cli {
 
-void Detection::wire(Enrichers& enrichers) const {
-  enrichers.dga = model;
-  enrichers.benign_noise = noise;
+void Detection::wire(PipelineConfig& pipeline) const {
+  pipeline.enrich.dga = model;
+  pipeline.enrich.benign_noise = noise;
+  pipeline.detection = DetectionStage{.detectors = detectors.get(), .findings = store.get()};
 }
 
 std::string finding_chat_line(const Finding& f) {

@@ -13,7 +13,7 @@
 #include "detect/engine/detector_set.hpp"
 #include "detect/findings/finding_store.hpp"
 #include "notify/match_notifier.hpp"
-#include "pipeline/record_processor.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace dnslens::cli {
 
@@ -26,8 +26,9 @@ struct Detection {
   std::unique_ptr<FindingStore> store;
   std::unique_ptr<DetectorSet> detectors;
 
-  // Sets the name-signal and detection-event fields of enrichers.
-  void wire(Enrichers& enrichers) const;
+  // Puts the name signals (the DGA model, the benign-noise list) into the pipeline's enrichment and
+  // the detectors and their findings into its detection stage.
+  void wire(PipelineConfig& pipeline) const;
   // Announces each new finding through the notifier (may be null).
   void announce_to(MatchNotifier* notifier);
   // Writes the findings as JSON lines, ordered by first seen.

@@ -97,21 +97,20 @@ int train(const TrainOptions& o) {
     data.sources.push_back(fmt::format("{} ({} labels)", f, added));
   }
   if (!o.logs.empty()) {
-    RunConfig config;
-    config.inputs = o.logs;
-    config.output = "none";
+    PipelineConfig p;
+    p.source.inputs = o.logs;
     std::mutex mutex;
     absl::flat_hash_set<std::string> labels;
     std::vector<std::unique_ptr<LabelCollector>> collectors;
-    Enrichers enrichers;
-    enrichers.psl = &psl;
-    enrichers.dga = &default_dga_model();
-    enrichers.benign_noise = &BenignNoise::builtin();
-    RunSummary summary = run_pipeline(config, enrichers, nullptr, [&](unsigned) {
+    p.enrich.psl = &psl;
+    p.enrich.dga = &default_dga_model();
+    p.enrich.benign_noise = &BenignNoise::builtin();
+    p.observers = [&](unsigned) {
       std::lock_guard lock(mutex);
       collectors.push_back(std::make_unique<LabelCollector>(mutex, labels, 2000000));
       return collectors.back().get();
-    });
+    };
+    RunSummary summary = run_pipeline(p);
     collectors.clear();  // flushes
     std::size_t added = 0;
     for (const auto& l : labels) added += add_label(l, data);

@@ -45,14 +45,14 @@ struct LogOptions {
     sub->add_option("--dead-letter", dead_letter, "Where bad records go")->capture_default_str();
     sub->add_flag("-q,--quiet", quiet, "No progress notes on stderr");
   }
-  [[nodiscard]] RunConfig config() const {
-    RunConfig c;
-    c.inputs = inputs;
-    c.threads = threads;
-    c.output = "none";
-    c.dead_letter_path = dead_letter;
-    c.format = parse_input_format(input_format);
-    return c;
+  // A pipeline over the logs with no enriched output; the caller adds the enrichment.
+  [[nodiscard]] PipelineConfig pipeline() const {
+    PipelineConfig p;
+    p.source.inputs = inputs;
+    p.source.threads = threads;
+    p.source.format = parse_input_format(input_format);
+    p.sinks.dead_letter_path = dead_letter;
+    return p;
   }
 };
 
@@ -77,8 +77,10 @@ struct SimulateOptions {
 int simulate(const SimulateOptions& o) {
   FirewallEvaluator evaluator(o.policy.load(o.logs.quiet));
   PublicSuffixList psl = o.psl.load();
-  Enrichers enrichers{&psl, nullptr, nullptr, false, &evaluator};
-  SimulatedRun run = run_with_firewall_simulation(o.logs.config(), enrichers, nullptr);
+  PipelineConfig p = o.logs.pipeline();
+  p.enrich.psl = &psl;
+  p.enrich.firewall = &evaluator;
+  SimulatedRun run = run_with_firewall_simulation(std::move(p));
   const RunSummary& summary = run.summary;
   const FirewallSimulation& total = run.simulation;
   write_text(o.output, o.json ? total.to_json(o.top) : total.to_table(o.top));
@@ -251,12 +253,13 @@ int suggest(const SuggestOptions& o) {
     }
     intel.emplace(std::move(ti));
   }
-  RunConfig config = o.logs.config();
-  const unsigned workers = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  PipelineConfig p = o.logs.pipeline();
   std::vector<std::unique_ptr<SuggestObserver>> observers;
-  for (unsigned i = 0; i < workers; ++i) observers.push_back(std::make_unique<SuggestObserver>());
-  Enrichers enrichers{&psl, nullptr, intel ? &*intel : nullptr, false, nullptr};
-  RunSummary summary = run_pipeline(config, enrichers, nullptr, [&](unsigned i) { return observers[i].get(); });
+  for (unsigned i = 0; i < p.source.workers(); ++i) observers.push_back(std::make_unique<SuggestObserver>());
+  p.enrich.psl = &psl;
+  p.enrich.intel = intel ? &*intel : nullptr;
+  p.observers = [&](unsigned i) { return observers.at(i).get(); };
+  RunSummary summary = run_pipeline(p);
 
   // Merge: distinct sources per name across workers, by source text.
   absl::flat_hash_map<std::string, std::uint32_t> all_sources;

@@ -23,7 +23,12 @@ namespace dnslens::cli {
 namespace {
 
 struct RunOptions {
-  RunConfig config;
+  SourceConfig source;
+  std::string output = "-";
+  std::string output_dir;
+  std::string dead_letter = "dnslens-dead-letter.jsonl";
+  std::string interesting_path;
+  std::string summary_json_path;
   PslOptions psl;
   NotifierConfig notify;
   std::string format = "auto";
@@ -38,27 +43,36 @@ struct RunOptions {
 };
 
 int execute(RunOptions& o) {
-  RunConfig& c = o.config;
-  c.format = parse_input_format(o.format);
-  if (o.compress == "auto") {
-    c.output_compression = c.output_dir.empty() ? compression_for_path(c.output) : Compression::kGzip;
-  } else {
-    c.output_compression = o.compress == "gzip" ? Compression::kGzip
-                           : o.compress == "zstd" ? Compression::kZstd : Compression::kNone;
+  PipelineConfig p;
+  p.source = o.source;
+  p.source.format = parse_input_format(o.format);
+  p.source.progress = o.progress == "always" || (o.progress == "auto" && !o.quiet && ::isatty(STDERR_FILENO));
+  if (!o.output_dir.empty() && o.output != "-" && o.output != "none") {
+    throw Error(ErrorCode::kUsage, "--output and --output-dir are exclusive");
   }
-  c.progress = o.progress == "always" || (o.progress == "auto" && !o.quiet && ::isatty(STDERR_FILENO));
-  if (o.notify.to_stdout && c.output == "-" && c.output_dir.empty()) {
+  if (!o.output_dir.empty() || o.output != "none") {
+    Compression compression = Compression::kNone;
+    if (o.compress == "auto") {
+      compression = o.output_dir.empty() ? compression_for_path(o.output) : Compression::kGzip;
+    } else {
+      compression = o.compress == "gzip" ? Compression::kGzip : o.compress == "zstd" ? Compression::kZstd : Compression::kNone;
+    }
+    p.sinks.json = JsonLinesConfig{.path = o.output_dir.empty() ? o.output : "", .dir = o.output_dir,
+                                   .compression = compression, .run_id = {}};
+  }
+  if (o.notify.to_stdout && o.output == "-" && o.output_dir.empty()) {
     throw Error(ErrorCode::kUsage, "--notify-stdout needs the enriched output elsewhere (--output FILE or none)");
   }
-  c.validate();
+  p.sinks.dead_letter_path = o.dead_letter;
+  p.source.validate();
   PublicSuffixList psl = o.psl.load();
   InterestingDomains interesting;
-  bool have_interesting = !c.interesting_path.empty();
+  const bool have_interesting = !o.interesting_path.empty();
   if (have_interesting) {
-    interesting = InterestingDomains::load_file(c.interesting_path, psl);
+    interesting = InterestingDomains::load_file(o.interesting_path, psl);
     if (!o.quiet) {
       std::fprintf(stderr, "dnslens: %zu interesting domains loaded from %s (%zu entries ignored)\n",
-                   interesting.size(), c.interesting_path.c_str(), interesting.rejected());
+                   interesting.size(), o.interesting_path.c_str(), interesting.rejected());
     }
   }
   o.intel.quiet = o.quiet;
@@ -77,14 +91,20 @@ int execute(RunOptions& o) {
                    firewall->domain_count());
     }
   }
-  Enrichers enrichers{&psl, have_interesting ? &interesting : nullptr, intel ? &*intel : nullptr, o.intel.srcaddr,
-                      firewall ? &*firewall : nullptr};
-  if (detection) detection->wire(enrichers);
+  p.enrich = Enrichers{.psl = &psl,
+                       .interesting = have_interesting ? &interesting : nullptr,
+                       .intel = intel ? &*intel : nullptr,
+                       .intel_match_srcaddr = o.intel.srcaddr,
+                       .firewall = firewall ? &*firewall : nullptr,
+                       .dga = nullptr,
+                       .benign_noise = nullptr};
+  if (detection) detection->wire(p);
   std::unique_ptr<StoreWriter> store;
   if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path, /*duckdb_threads=*/1);
+  p.sinks.store = store.get();
+  p.sinks.notifier = notifier.get();
   install_stop_signal_handlers();
-  RunSummary summary = run_pipeline(c, enrichers, notifier.get(), {}, detection ? detection->detectors.get() : nullptr,
-                                    detection ? detection->store.get() : nullptr, store.get());
+  RunSummary summary = run_pipeline(p);
   reloader.stop();
   if (detection) detection->write_findings(o.detect.findings);
   if (store) {
@@ -94,8 +114,8 @@ int execute(RunOptions& o) {
     summary.store_checkpoint_seconds = store->stats().checkpoint_seconds;
   }
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
-  if (!c.summary_json_path.empty()) {
-    auto sink = make_file_sink(c.summary_json_path, Compression::kNone);
+  if (!o.summary_json_path.empty()) {
+    auto sink = make_file_sink(o.summary_json_path, Compression::kNone);
     sink->write(summary.to_json());
     sink->finish();
   }
@@ -112,17 +132,17 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   CLI::App* sub = app.add_subcommand("run", "Enrich query logs: registered domain, TLD validity, interesting-domain "
                                             "matches (isMatchedDomain), threat intel, simulated DNS Firewall action, "
                                             "notifications");
-  RunConfig& c = opts->config;
+  SourceConfig& c = opts->source;
   sub->add_option("inputs", c.inputs, "Files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or - for stdin")
       ->required();
-  sub->add_option("-o,--output", c.output, "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
-  sub->add_option("--output-dir", c.output_dir,
+  sub->add_option("-o,--output", opts->output, "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
+  sub->add_option("--output-dir", opts->output_dir,
                   "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
   sub->add_option("--compress", opts->compress, "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
       ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));
-  sub->add_option("--dead-letter", c.dead_letter_path, "Where bad records go (file, line, reason, raw bytes)")
+  sub->add_option("--dead-letter", opts->dead_letter, "Where bad records go (file, line, reason, raw bytes)")
       ->capture_default_str();
-  sub->add_option("--interesting", c.interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
+  sub->add_option("--interesting", opts->interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
   opts->intel.add(sub);
   opts->firewall.add(sub, "--firewall-policy", false);
   opts->detect.add(sub);
@@ -139,7 +159,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--store", opts->store_path,
                   "Also load the enriched records and findings into this DuckDB database file (created when missing; "
                   "query it with 'dnslens sql')");
-  sub->add_option("--summary-json", c.summary_json_path, "Also write the run summary as JSON to this file");
+  sub->add_option("--summary-json", opts->summary_json_path, "Also write the run summary as JSON to this file");
   sub->add_flag("-q,--quiet", opts->quiet, "No summary on stderr");
   sub->add_flag("--fail-on-bad", opts->fail_on_bad, "Exit with 4 when any record was bad");
   add_notify_options(sub, opts->notify);

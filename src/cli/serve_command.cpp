@@ -133,9 +133,18 @@ int execute(ServeOptions& o) {
   std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, !o.interesting.empty() || intel || detection);
   if (detection) detection->announce_to(notifier.get());
   const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
-  Enrichers enrichers{&psl, o.interesting.empty() ? nullptr : &interesting, intel ? &*intel : nullptr, o.intel.srcaddr,
-                      firewall ? &*firewall : nullptr};
-  if (detection) detection->wire(enrichers);
+  PipelineConfig pipeline;
+  pipeline.source.kind = SourceKind::kFirehoseEndpoint;
+  pipeline.source.max_line_bytes = o.max_line_bytes;
+  pipeline.enrich = Enrichers{.psl = &psl,
+                              .interesting = o.interesting.empty() ? nullptr : &interesting,
+                              .intel = intel ? &*intel : nullptr,
+                              .intel_match_srcaddr = o.intel.srcaddr,
+                              .firewall = firewall ? &*firewall : nullptr,
+                              .dga = nullptr,
+                              .benign_noise = nullptr};
+  if (detection) detection->wire(pipeline);
+  pipeline.sinks.notifier = notifier.get();
 
   // Read-only: the dashboards over a store another process may read too; no Firehose endpoint.
   std::optional<DuckDatabase> read_only_db;
@@ -146,12 +155,10 @@ int execute(ServeOptions& o) {
     read_only_db.emplace(o.db, /*read_only=*/true);
   } else {
     store.emplace(o.db);
+    pipeline.sinks.store = &*store;
     FirehoseIngestConfig ingest_config;
-    ingest_config.max_line_bytes = o.max_line_bytes;
     ingest_config.max_decoded_bytes = o.server.max_decoded_bytes;
-    ingest_config.notifier = notifier.get();
-    ingest.emplace(*store, enrichers, detection ? detection->detectors.get() : nullptr,
-                   detection ? detection->store.get() : nullptr, ingest_config);
+    ingest.emplace(pipeline, ingest_config);
   }
   // SIGHUP reloads the threat-intel feeds and the DNS Firewall policy; a policy that no longer loads or
   // validates keeps the one in force.

@@ -20,7 +20,7 @@ namespace {
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 }
 
-ChunkReader::ChunkReader(const RunConfig& config, const std::vector<std::string>& sources,
+ChunkReader::ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources,
                          const std::vector<std::string>& problems, ReaderProgress& progress)
     : config_(config), sources_(sources), problems_(problems), progress_(progress), chunk_bytes_(config.chunk_bytes()) {
   leftover_.reserve(chunk_bytes_);

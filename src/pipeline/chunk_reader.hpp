@@ -10,7 +10,7 @@
 
 #include "io/byte_source.hpp"
 #include "pipeline/job.hpp"
-#include "pipeline/run_config.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace dnslens {
 
@@ -24,7 +24,7 @@ struct ReaderProgress {
 class ChunkReader {
  public:
   // problems: one per source; a non-empty one is reported as that input's failure without opening it.
-  ChunkReader(const RunConfig& config, const std::vector<std::string>& sources, const std::vector<std::string>& problems,
+  ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources, const std::vector<std::string>& problems,
               ReaderProgress& progress);
   ~ChunkReader();
   // Fills job with the next unit of work; false when every input is done.
@@ -36,7 +36,7 @@ class ChunkReader {
   void emit_truncated_tail(Job& job, std::string_view reason);
   std::size_t read_some(char* dst, std::size_t cap);
 
-  const RunConfig& config_;
+  const SourceConfig& config_;
   const std::vector<std::string>& sources_;
   const std::vector<std::string>& problems_;
   ReaderProgress& progress_;

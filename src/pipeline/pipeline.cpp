@@ -20,10 +20,7 @@
 #include "core/json_escape.hpp"
 #include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
-#include "sinks/detection/detection_sink.hpp"
-#include "sinks/duckdb/duckdb_sink.hpp"
-#include "sinks/jsonl/jsonl_sink.hpp"
-#include "sinks/notifications/notification_sink.hpp"
+#include "pipeline/sink_set.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -32,16 +29,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string make_run_id() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return fmt::format("{:x}-{}", std::chrono::duration_cast<std::chrono::milliseconds>(now).count(), ::getpid());
-}
-
 class Writer {
  public:
-  Writer(const RunConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
+  Writer(const PipelineConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
          RunSummary& summary)
-      : config_(config), sources_(sources), sinks_(std::move(sinks)), dead_(config.dead_letter_path), summary_(summary) {}
+      : config_(config), sources_(sources), sinks_(std::move(sinks)), dead_(config.sinks.dead_letter_path),
+        summary_(summary) {}
 
   void write(Job& job) {
     summary_.counters.add(job.counters);
@@ -58,7 +51,7 @@ class Writer {
     for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
-      std::fprintf(stderr, "%sdnslens: error: %s\n", config_.progress ? "\r\033[K" : "", e.c_str());
+      std::fprintf(stderr, "%sdnslens: error: %s\n", config_.source.progress ? "\r\033[K" : "", e.c_str());
       summary_.file_errors.push_back(e);
     }
   }
@@ -78,7 +71,7 @@ class Writer {
   }
 
  private:
-  const RunConfig& config_;
+  const PipelineConfig& config_;
   const std::vector<std::string>& sources_;
   std::vector<RecordSink*> sinks_;
   DeadLetterFile dead_;
@@ -259,68 +252,50 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 
 }  // namespace
 
-RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                        const ObserverFactory& observers, DetectorSet* detectors, const FindingStore* findings,
-                        StoreWriter* store) {
+RunSummary run_pipeline(const PipelineConfig& config) {
   config.validate();
+  if (config.source.kind != SourceKind::kInputs) throw Error(ErrorCode::kUsage, "run_pipeline reads inputs: the Firehose endpoint is served");
   RunSummary summary;
   auto start = Clock::now();
-  ExpandedInputs inputs = expand_inputs(config.inputs);
+  ExpandedInputs inputs = expand_inputs(config.source.inputs);
   summary.sources = std::move(inputs.paths);
-  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = config.source.workers();
   summary.threads = threads;
   ReaderProgress progress;
-  ChunkReader reader(config, summary.sources, inputs.problems, progress);
-  std::unique_ptr<JsonLinesSink> json;
-  if (!config.output_dir.empty() || config.output != "none") {
-    json = std::make_unique<JsonLinesSink>(JsonLinesConfig{.path = config.output,
-                                                           .dir = config.output_dir,
-                                                           .compression = config.output_compression,
-                                                           .run_id = make_run_id()});
-  }
-  std::unique_ptr<DuckDbSink> stored;
-  if (store) stored = std::make_unique<DuckDbSink>(*store);
-  std::unique_ptr<DetectionSink> detection;
-  if (detectors) detection = std::make_unique<DetectionSink>(*detectors);
-  std::unique_ptr<NotificationSink> announced;
-  if (notifier) announced = std::make_unique<NotificationSink>(*notifier);
-  // Written in this order for each job: the detectors see a job's records (and announce new findings)
-  // before its matches are announced.
-  std::vector<RecordSink*> sinks;
-  for (RecordSink* sink : std::initializer_list<RecordSink*>{detection.get(), json.get(), stored.get(), announced.get()}) {
-    if (sink != nullptr) sinks.push_back(sink);
-  }
+  ChunkReader reader(config.source, summary.sources, inputs.problems, progress);
+  SinkSet sink_set(config);
+  const std::vector<RecordSink*>& sinks = sink_set.sinks();
   Writer writer(config, summary.sources, sinks, summary);
   {
-    ProgressBar bar(config.progress, total_input_bytes(summary.sources), progress, summary);
+    ProgressBar bar(config.source.progress, total_input_bytes(summary.sources), progress, summary);
     // Also with one worker the reader (file reads, decompression) and the writer (output, dead
     // letters, detectors) run on their own threads, so a single enrichment thread never waits for I/O.
     std::vector<std::unique_ptr<RecordProcessor>> owned;
     std::vector<RecordProcessor*> processors;
     for (unsigned i = 0; i < threads; ++i) {
-      owned.push_back(std::make_unique<RecordProcessor>(enrichers, config.max_line_bytes));
+      owned.push_back(std::make_unique<RecordProcessor>(config.enrich, config.source.max_line_bytes));
       for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
-      if (observers) owned.back()->set_observer(observers(i));
+      if (config.observers) owned.back()->set_observer(config.observers(i));
       processors.push_back(owned.back().get());
     }
     run_threaded(threads, reader, processors, writer);
   }
   writer.finish();
-  if (json) summary.partition_files = json->partition_files();
-  if (store) {
+  if (sink_set.json() != nullptr) summary.partition_files = sink_set.json()->partition_files();
+  if (StoreWriter* store = config.sinks.store) {
     summary.store_rows = store->stats().rows;
     summary.store_append_seconds = store->stats().append_seconds;
     summary.store_repaired_strings = store->stats().repaired_strings;
   }
-  if (detectors) {  // finished with the detection sink
+  if (const DetectorSet* detectors = config.detection.detectors) {  // finished with the detection sink
     summary.detectors = detectors->stats();
     summary.detection_events = detectors->events();
   }
-  if (findings) {
+  if (const FindingStore* findings = config.detection.findings) {
     summary.findings = findings->stats();
     summary.findings_distinct = findings->size();
   }
-  if (notifier) {
+  if (MatchNotifier* notifier = config.sinks.notifier) {
     notifier->close();
     summary.notifier = notifier->stats();
   }

@@ -8,11 +8,9 @@
 #include "notify/match_notifier.hpp"
 #include "pipeline/job.hpp"
 #include "pipeline/record_processor.hpp"
-#include "pipeline/run_config.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace dnslens {
-
-class StoreWriter;  // store/store_writer.hpp
 
 struct RunSummary {
   RunCounters counters;
@@ -42,15 +40,12 @@ struct RunSummary {
   [[nodiscard]] std::string to_json() const;
 };
 
-// Throws Error for setup problems (unwritable output); per-input and per-record problems are
-// reported in the summary and the dead-letter output instead.
-// observers, when given, yields one RecordObserver per worker thread. detectors, when given, sees
-// every job's detection events in input order (Enrichers::dga must be set: the events carry name signals) and is
-// finished before the notifier closes, so findings of the last windows are announced too. store,
-// when given, receives every record (in input order) and is flushed at the end; the caller adds the
-// findings and finishes it.
-RunSummary run_pipeline(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                        const ObserverFactory& observers = {}, DetectorSet* detectors = nullptr,
-                        const FindingStore* findings = nullptr, StoreWriter* store = nullptr);
+// Runs a pipeline over its source's inputs: validates the config, then reads, enriches and writes
+// every record to the configured sinks. Throws Error for setup problems (an invalid config, an
+// unwritable output); per-input and per-record problems are reported in the summary and the
+// dead letters instead. The detectors are finished (the last windows judged, their findings
+// announced) and the notifier closed before it returns; the caller adds the findings to the store
+// and finishes it.
+RunSummary run_pipeline(const PipelineConfig& config);
 
 }  // namespace dnslens

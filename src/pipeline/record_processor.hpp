@@ -14,19 +14,10 @@
 #include "core/enriched_record.hpp"
 #include "parse/query_log_parser.hpp"
 #include "pipeline/job.hpp"
+#include "pipeline/pipeline_config.hpp"
 #include "pipeline/record_observer.hpp"
 
 namespace dnslens {
-
-struct Enrichers {
-  const PublicSuffixList* psl = nullptr;
-  const InterestingDomains* interesting = nullptr;  // may be null
-  const IntelHandle* intel = nullptr;               // may be null; snapshotted once per job
-  bool intel_match_srcaddr = false;
-  const FirewallEvaluator* firewall = nullptr;      // may be null: no simulated firewall fields
-  const DgaModel* dga = nullptr;                    // may be null: no name signals (entropy, DGA score, ...)
-  const BenignNoise* benign_noise = nullptr;        // with dga: marks known-benign noise
-};
 
 // The enricher chain the configured enrichers make, in order: name, interesting domains, threat
 // intel, DNS Firewall, name signals.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -23,14 +22,13 @@ class SimulationObserver final : public RecordObserver {
 
 }  // namespace
 
-SimulatedRun run_with_firewall_simulation(const RunConfig& config, const Enrichers& enrichers, MatchNotifier* notifier,
-                                          DetectorSet* detectors, const FindingStore* findings, StoreWriter* store) {
-  if (enrichers.firewall == nullptr) throw Error(ErrorCode::kInternal, "a firewall simulation needs a policy");
-  const unsigned workers = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+SimulatedRun run_with_firewall_simulation(PipelineConfig config) {
+  const FirewallEvaluator* firewall = config.enrich.firewall;
+  if (firewall == nullptr) throw Error(ErrorCode::kUsage, "a firewall simulation needs a policy");
   std::vector<std::unique_ptr<SimulationObserver>> observers;
-  for (unsigned i = 0; i < workers; ++i) observers.push_back(std::make_unique<SimulationObserver>(*enrichers.firewall));
-  SimulatedRun out{run_pipeline(config, enrichers, notifier, [&](unsigned i) { return observers.at(i).get(); }, detectors, findings, store),
-                   FirewallSimulation(*enrichers.firewall)};
+  for (unsigned i = 0; i < config.source.workers(); ++i) observers.push_back(std::make_unique<SimulationObserver>(*firewall));
+  config.observers = [&](unsigned i) { return observers.at(i).get(); };
+  SimulatedRun out{run_pipeline(config), FirewallSimulation(*firewall)};
   for (const auto& ob : observers) out.simulation.merge(ob->sim);
   return out;
 }

@@ -6,17 +6,13 @@
 
 namespace dnslens {
 
-class StoreWriter;  // store/store_writer.hpp
-
 struct SimulatedRun {
   RunSummary summary;
   FirewallSimulation simulation;
 };
 
-// enrichers.firewall must be set; it is the evaluator the report describes.
-[[nodiscard]] SimulatedRun run_with_firewall_simulation(const RunConfig& config, const Enrichers& enrichers,
-                                                        MatchNotifier* notifier, DetectorSet* detectors = nullptr,
-                                                        const FindingStore* findings = nullptr,
-                                                        StoreWriter* store = nullptr);
+// config.enrich.firewall must be set; it is the evaluator the report describes. The run's own
+// observers are replaced by the simulation's.
+[[nodiscard]] SimulatedRun run_with_firewall_simulation(PipelineConfig config);
 
 }  // namespace dnslens

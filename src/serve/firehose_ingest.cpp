@@ -44,27 +44,31 @@ void FirehoseIngestConfig::validate() const {
   limits.validate();
 }
 
-FirehoseIngest::FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors,
-                               FindingStore* findings, FirehoseIngestConfig config)
-    : store_(store), detectors_(detectors), findings_(findings), config_(config),
-      processor_(enrichers, config.max_line_bytes),
-      appender_(store.make_appender()), stored_(*appender_),
-      dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
+namespace {
+
+const PipelineConfig& validated(const PipelineConfig& pipeline) {
+  pipeline.validate();
+  if (pipeline.source.kind != SourceKind::kFirehoseEndpoint) {
+    throw Error(ErrorCode::kUsage, "FirehoseIngest serves the Firehose endpoint source");
+  }
+  return pipeline;
+}
+
+}  // namespace
+
+FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config)
+    : store_(*validated(pipeline).sinks.store), findings_(pipeline.detection.findings), notifier_(pipeline.sinks.notifier),
+      config_(config), processor_(pipeline.enrich, pipeline.source.max_line_bytes), appender_(store_.make_appender()),
+      sinks_(pipeline, appender_.get()), dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
     config_.limits.max_output_bytes = config_.max_decoded_bytes;
   }
-  if (detectors_ != nullptr) detection_ = std::make_unique<DetectionSink>(*detectors_);
-  if (config_.notifier != nullptr) announced_ = std::make_unique<NotificationSink>(*config_.notifier);
   // The records go into the request's transaction; once it is committed, the detectors read the
   // request's records (and announce new findings) before its matches are announced.
-  for (RecordSink* sink : std::initializer_list<RecordSink*>{&stored_, detection_.get(), announced_.get()}) {
-    if (sink == nullptr) continue;
-    processor_.add_sink(*sink, 0, 1);
-    sinks_.push_back(sink);
-  }
+  for (RecordSink* sink : sinks_.sinks()) processor_.add_sink(*sink, 0, 1);
   processor_.set_observer(&newest_);
 }
 
@@ -139,7 +143,7 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
 
   DecodedEnvelopes& decoded = request.decoded;
   const std::string_view text = decoded.records;
-  const bool keep_jobs = sinks_.size() > 1;  // a sink besides the store reads the batches after the commit
+  const bool keep_jobs = sinks_.sinks().size() > 1;  // a sink besides the store reads the batches after the commit
   newest_.newest_ms = 0;
   const std::int64_t now = unix_now_ms();
   dead_.begin(now);
@@ -211,10 +215,10 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
                              .first_line = first_line,
                              .envelopes = &decoded.origin,
                              .firehose_request_id = request_id};
-    for (std::size_t s = 0; s < sinks_.size(); ++s) sinks_[s]->write(*job.sink_batches[s], origin);
+    for (std::size_t s = 0; s < sinks_.sinks().size(); ++s) sinks_.sinks()[s]->write(*job.sink_batches[s], origin);
     first_line += job.line_count;
   }
-  if (detectors_ != nullptr && findings_ != nullptr) {
+  if (findings_ != nullptr) {
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }
   jobs_.resize(std::min(jobs_.size(), kKeptJobs));
@@ -248,7 +252,7 @@ void FirehoseIngest::finish() {
   std::lock_guard lock(mutex_);
   if (finished_) return;
   finished_ = true;
-  if (detection_ != nullptr) detection_->finish();
+  for (RecordSink* sink : sinks_.sinks()) sink->finish();  // the detection sink judges the open windows
   if (findings_ != nullptr) {
     store_.replace_findings(findings_->sorted());
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);

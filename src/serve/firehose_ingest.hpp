@@ -21,9 +21,8 @@
 #include "pipeline/record_processor.hpp"
 #include "store/store_export.hpp"
 #include "sinks/dead_letters/dead_letter_writer.hpp"
-#include "sinks/detection/detection_sink.hpp"
-#include "sinks/duckdb/duckdb_sink.hpp"
-#include "sinks/notifications/notification_sink.hpp"
+#include "pipeline/pipeline_config.hpp"
+#include "pipeline/sink_set.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -64,11 +63,8 @@ inline constexpr std::size_t kMaxRequestLines = 2'000'000;
 inline constexpr std::size_t kMaxRequestDeadLetters = 1000;
 inline constexpr std::size_t kMaxRequestDeadLetterBytes = 16ull << 20;  // their raw bytes, all together
 
+// The endpoint's limits on one request (the pipeline's source config gives the line limit).
 struct FirehoseIngestConfig {
-  std::size_t max_line_bytes = 1 << 20;
-  // Where interesting-domain and threat-intel matches are announced, once their request is committed
-  // (a retried request announces nothing again). Null: no announcements.
-  MatchNotifier* notifier = nullptr;
   // For gzip payloads inside records (CloudWatch Logs subscriptions); a record may not inflate past
   // max_decoded_bytes whatever max_output_bytes says.
   DecompressLimits limits;
@@ -91,9 +87,10 @@ class NewestRecord : public RecordObserver {
 
 class FirehoseIngest {
  public:
-  // detectors and findings may be null (no detection).
-  FirehoseIngest(StoreWriter& store, const Enrichers& enrichers, DetectorSet* detectors, FindingStore* findings,
-                 FirehoseIngestConfig config);
+  // pipeline: its source is the Firehose endpoint (SourceKind::kFirehoseEndpoint); its sinks are the
+  // store (required), the notifier, which announces matches and findings once their request is
+  // committed (a retried request announces nothing again), and the detection stage, when set.
+  FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config);
   ~FirehoseIngest();
 
   // header_request_id: X-Amz-Firehose-Request-Id (may be empty; the body's requestId must match it
@@ -108,7 +105,7 @@ class FirehoseIngest {
   // ingest lock: a request is evaluated against one policy from start to end).
   void replace_firewall(std::unique_ptr<FirewallEvaluator> next);
   // Where matches and findings are announced (null: nowhere).
-  [[nodiscard]] const MatchNotifier* notifier() const { return config_.notifier; }
+  [[nodiscard]] const MatchNotifier* notifier() const { return notifier_; }
   // Closes every detector window and writes the findings: call once, at shutdown.
   void finish();
 
@@ -121,15 +118,12 @@ class FirehoseIngest {
 
   std::mutex mutex_;  // one request at a time goes into the store and the detectors
   StoreWriter& store_;
-  DetectorSet* detectors_;
-  FindingStore* findings_;
+  const FindingStore* findings_;  // null without detection
+  MatchNotifier* notifier_;       // null: no announcements
   FirehoseIngestConfig config_;
   RecordProcessor processor_;
   std::unique_ptr<StoreAppender> appender_;
-  DuckDbSink stored_;  // through appender_
-  std::unique_ptr<DetectionSink> detection_;        // with detectors
-  std::unique_ptr<NotificationSink> announced_;     // with a notifier
-  std::vector<RecordSink*> sinks_;                  // in the processor's order; written once committed
+  SinkSet sinks_;  // the store's sink writes through appender_; the others are written once committed
   // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.

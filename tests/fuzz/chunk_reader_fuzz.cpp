@@ -16,7 +16,7 @@
 
 #include "pipeline/chunk_reader.hpp"
 #include "pipeline/job.hpp"
-#include "pipeline/run_config.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace {
 
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ::close(fd);
     return 0;
   }
-  dnslens::RunConfig config;
+  dnslens::SourceConfig config;
   const dnslens::InputFormat formats[] = {dnslens::InputFormat::kAuto, dnslens::InputFormat::kJsonLines,
                                           dnslens::InputFormat::kCloudWatch, dnslens::InputFormat::kFirehose};
   config.format = formats[mode & 3];

@@ -24,9 +24,7 @@ class DashboardTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::ScratchDir();
     store_ = new StoreWriter(dir_->file("dash.duckdb"), 1);
-    Enrichers enrichers;
-    enrichers.psl = &testing::test_psl();
-    FirehoseIngest ingest(*store_, enrichers, nullptr, nullptr, {});
+    FirehoseIngest ingest(testing::firehose_pipeline(*store_), {});
     // 3000 records over 50 hours, in 60 VPCs (more series than a chart keeps).
     std::string payload;
     for (std::size_t i = 0; i < 3000; ++i) payload += testing::query_line(i, 60) + "\n";

@@ -37,9 +37,7 @@ class FirehoseIngestTest : public ::testing::Test {
  protected:
   void open(FirehoseIngestConfig config = {}) {
     store_ = std::make_unique<StoreWriter>(dir_.file("serve.duckdb"), 1);
-    Enrichers enrichers;
-    enrichers.psl = &testing::test_psl();
-    ingest_ = std::make_unique<FirehoseIngest>(*store_, enrichers, nullptr, nullptr, config);
+    ingest_ = std::make_unique<FirehoseIngest>(testing::firehose_pipeline(*store_), config);
   }
   DuckConnection conn() { return store_->database().connect(); }
 

@@ -14,6 +14,8 @@
 
 #include "core/json_escape.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
+#include "pipeline/pipeline_config.hpp"
+#include "store/store_writer.hpp"
 
 namespace dnslens::testing {
 
@@ -36,6 +38,15 @@ inline std::string query_line(std::size_t i, std::size_t vpcs = 3) {
 
 inline const PublicSuffixList& test_psl() {
   static const PublicSuffixList p = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
+  return p;
+}
+
+// The serve pipeline with the name enrichment only, into store.
+inline PipelineConfig firehose_pipeline(StoreWriter& store) {
+  PipelineConfig p;
+  p.source.kind = SourceKind::kFirehoseEndpoint;
+  p.enrich.psl = &test_psl();
+  p.sinks.store = &store;
   return p;
 }
 

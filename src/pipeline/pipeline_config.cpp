@@ -1,4 +1,4 @@
-#include "pipeline/run_config.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 #include <sys/stat.h>
 
@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -14,19 +15,40 @@
 
 namespace dnslens {
 
-void RunConfig::validate() const {
-  if (inputs.empty()) throw Error(ErrorCode::kUsage, "no input given (a file, a directory, or - for stdin)");
+void SourceConfig::validate() const {
+  if (kind == SourceKind::kInputs && inputs.empty()) {
+    throw Error(ErrorCode::kUsage, "no input given (a file, a directory, or - for stdin)");
+  }
+  if (kind == SourceKind::kFirehoseEndpoint && !inputs.empty()) {
+    throw Error(ErrorCode::kUsage, "the Firehose endpoint's records come over HTTP: it reads no inputs");
+  }
   if (max_line_bytes < 1024 || max_line_bytes > (64u << 20)) {
     throw Error(ErrorCode::kUsage, "--max-line-bytes must be between 1024 and 67108864");
   }
   if (threads > 256) throw Error(ErrorCode::kUsage, "--threads must be at most 256");
-  if (!output_dir.empty() && output != "-" && output != "none") {
-    throw Error(ErrorCode::kUsage, "--output and --output-dir are exclusive");
-  }
   if (std::count(inputs.begin(), inputs.end(), std::string("-")) > 1) {
     throw Error(ErrorCode::kUsage, "stdin (-) can be read only once");
   }
   limits.validate();
+}
+
+unsigned SourceConfig::workers() const { return threads ? threads : std::max(1u, std::thread::hardware_concurrency()); }
+
+void PipelineConfig::validate() const {
+  source.validate();
+  if (enrich.psl == nullptr) throw Error(ErrorCode::kUsage, "a pipeline needs the public suffix list");
+  if (enrich.benign_noise != nullptr && enrich.dga == nullptr) {
+    throw Error(ErrorCode::kUsage, "the benign-noise list marks name signals: it needs the DGA model");
+  }
+  if (detection.detectors != nullptr && enrich.dga == nullptr) {
+    throw Error(ErrorCode::kUsage, "the detectors read name signals: detection needs the DGA model");
+  }
+  if (source.kind == SourceKind::kFirehoseEndpoint && (sinks.store == nullptr || sinks.json)) {
+    throw Error(ErrorCode::kUsage, "the Firehose endpoint commits each request to the store: it needs one, and writes no JSON lines");
+  }
+  if (sinks.json && sinks.json->path.empty() && sinks.json->dir.empty()) {
+    throw Error(ErrorCode::kUsage, "the enriched output needs a file, - for stdout, or a directory");
+  }
 }
 
 namespace {
