@@ -33,11 +33,6 @@ BenignNoise BenignNoise::load_file(const std::string& path) {
   return parse(read_whole_file(path, "benign-noise list", ErrorCode::kConfig), path);
 }
 
-const BenignNoise& BenignNoise::builtin() {
-  static const BenignNoise list = parse(embedded_benign_noise_text(), "data/benign-noise.txt");
-  return list;
-}
-
 bool BenignNoise::matches(std::string_view name) const {
   if (exact_.contains(as_absl(name))) return true;
   if (below_.empty()) return false;

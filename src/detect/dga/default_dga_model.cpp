@@ -1,3 +1,5 @@
+// The built-in model, parsed from the text embedded at build time. Built into dnslens_defaults with the
+// embedded data (CMakeLists.txt), so the detect library itself refers to nothing above it.
 #include "detect/dga/default_dga_model.hpp"
 
 namespace dnslens {
