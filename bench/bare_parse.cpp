@@ -26,15 +26,24 @@ void parse_lines(simdjson::ondemand::parser& parser, const char* p, const char* 
     if (!nl) nl = end;
     simdjson::ondemand::document doc;
     simdjson::ondemand::object obj;
-    bool ok = !parser.iterate(p, static_cast<std::size_t>(nl - p), static_cast<std::size_t>(end - p) + simdjson::SIMDJSON_PADDING).get(doc) &&
+    bool ok = !parser
+                   .iterate(p, static_cast<std::size_t>(nl - p),
+                            static_cast<std::size_t>(end - p) + simdjson::SIMDJSON_PADDING)
+                   .get(doc) &&
               !doc.get_object().get(obj);
     if (ok) {
       for (auto field : obj) {
         std::string_view key;
-        if (field.unescaped_key().get(key)) { ok = false; break; }
+        if (field.unescaped_key().get(key)) {
+          ok = false;
+          break;
+        }
         if (key == "query_name") {
           std::string_view v;
-          if (field.value().get_string().get(v)) { ok = false; break; }
+          if (field.value().get_string().get(v)) {
+            ok = false;
+            break;
+          }
           t.checksum += v.size();
         } else {
           simdjson::ondemand::value v = field.value();

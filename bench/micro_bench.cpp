@@ -22,15 +22,17 @@ namespace {
 
 std::vector<std::string> names() {
   std::vector<std::string> out;
-  const char* bases[] = {"www.example.com.", "foo.bar.example.co.uk.", "a.b.c.s3.amazonaws.com.",
-                         "ip-10-0-1-2.us-east-1.compute.internal.", "15.3.4.32.in-addr.arpa.",
-                         "abcdefghijkl.t.evil-tunnel.net.", "api.github.com.", "x.y.blogspot.com."};
+  const char* bases[] = {"www.example.com.",        "foo.bar.example.co.uk.",
+                         "a.b.c.s3.amazonaws.com.", "ip-10-0-1-2.us-east-1.compute.internal.",
+                         "15.3.4.32.in-addr.arpa.", "abcdefghijkl.t.evil-tunnel.net.",
+                         "api.github.com.",         "x.y.blogspot.com."};
   for (int i = 0; i < 4096; ++i) out.push_back(std::to_string(i) + "." + bases[i % 8]);
   return out;
 }
 
 void BM_NormalizeAndSplit(benchmark::State& state) {
-  static const auto psl = dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
+  static const auto psl =
+      dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
   const auto input = names();
   char buf[dnslens::kMaxNormalizedName];
   std::size_t i = 0, found = 0;
@@ -67,7 +69,8 @@ const EnrichedDay& enriched_day() {
     (void)dnslens::generate_logs(g);
     const std::string text = dnslens::read_whole_file(path.string(), "bench input", dnslens::ErrorCode::kIo);
     std::filesystem::remove(path);
-    static const auto psl = dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
+    static const auto psl =
+        dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
     dnslens::Enrichers e;
     e.psl = &psl;
     e.dga = &dnslens::default_dga_model();

@@ -8,7 +8,7 @@ PACKAGES=(
   libpsl-dev publicsuffix libabsl-dev libxxhash-dev
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev libmaxminddb-dev mmdb-bin
-  libgtest-dev libbenchmark-dev clang libclang-rt-dev
+  libgtest-dev libbenchmark-dev clang libclang-rt-dev clang-format
   libyaml-cpp-dev libboost1.81-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
   bc time jq python3-tldextract openssl

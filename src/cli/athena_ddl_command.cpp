@@ -15,18 +15,27 @@ namespace {
 // column list, so the local table, the JSON output and the Parquet export all describe one schema.
 std::string_view athena_type(StoreType t) {
   switch (t) {
-    case StoreType::kVarchar: return "string";
-    case StoreType::kFloat: return "float";
-    case StoreType::kDouble: return "double";
-    case StoreType::kInteger: return "int";
-    case StoreType::kBigint: return "bigint";
-    case StoreType::kBoolean: return "boolean";
-    case StoreType::kTimestamp: return "timestamp";
-    case StoreType::kAnswers: return "array<struct<`Rdata`:string,`Type`:string,`Class`:string>>";
+    case StoreType::kVarchar:
+      return "string";
+    case StoreType::kFloat:
+      return "float";
+    case StoreType::kDouble:
+      return "double";
+    case StoreType::kInteger:
+      return "int";
+    case StoreType::kBigint:
+      return "bigint";
+    case StoreType::kBoolean:
+      return "boolean";
+    case StoreType::kTimestamp:
+      return "timestamp";
+    case StoreType::kAnswers:
+      return "array<struct<`Rdata`:string,`Type`:string,`Class`:string>>";
     case StoreType::kSrcids:
       return "struct<`instance`:string,`resolver_endpoint`:string,`resolver_network_interface`:string>";
     case StoreType::kEnum:  // stored-table types only; route53query's columns never have them
-    case StoreType::kCodedAnswers: break;
+    case StoreType::kCodedAnswers:
+      break;
   }
   return "string";
 }
@@ -77,7 +86,8 @@ void register_athena_ddl(CLI::App& app, CommandRegistry& registry) {
     bool parquet = false;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("athena-ddl", "Print an Athena CREATE EXTERNAL TABLE for dnslens's enriched output");
+  CLI::App* sub =
+      app.add_subcommand("athena-ddl", "Print an Athena CREATE EXTERNAL TABLE for dnslens's enriched output");
   sub->add_option("--location", o->location, "S3 prefix the output was copied to")->capture_default_str();
   sub->add_option("--table", o->table, "Database.table name")->capture_default_str();
   sub->add_flag("--partitioned", o->partitioned,
@@ -99,8 +109,9 @@ void register_athena_ddl(CLI::App& app, CommandRegistry& registry) {
     if (o->partitioned) {
       ddl += "PARTITIONED BY (`account` string, `vpc` string, `day` string, `hour` string)\n";
     }
-    ddl += "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
-           "WITH SERDEPROPERTIES (\n  'serialization.format' = '1',\n  'ignore.malformed.json' = 'true'\n)\n";
+    ddl +=
+        "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
+        "WITH SERDEPROPERTIES (\n  'serialization.format' = '1',\n  'ignore.malformed.json' = 'true'\n)\n";
     ddl += fmt::format("LOCATION '{}'\n", location);
     if (o->partitioned) {
       ddl += fmt::format(

@@ -20,20 +20,23 @@ PublicSuffixList PslOptions::load() const {
 }
 
 void FirewallPolicyOptions::add(CLI::App* sub, const std::string& option_name, bool required) {
-  auto* o = sub->add_option(option_name, sources,
-                            "DNS Firewall policy [ID=]PATH (repeatable; files or directories): AWS CLI JSON "
-                            "(list-firewall-rules, -rule-groups, -domain-lists, -domains, -rule-group-associations), "
-                            "CloudFormation JSON/YAML, a dnslens policy file, or a domain list (one domain per line; ID "
-                            "names the list, default: the file name)");
+  auto* o =
+      sub->add_option(option_name, sources,
+                      "DNS Firewall policy [ID=]PATH (repeatable; files or directories): AWS CLI JSON "
+                      "(list-firewall-rules, -rule-groups, -domain-lists, -domains, -rule-group-associations), "
+                      "CloudFormation JSON/YAML, a dnslens policy file, or a domain list (one domain per line; ID "
+                      "names the list, default: the file name)");
   if (required) o->required();
-  sub->add_option("--template-param", template_parameters, "CloudFormation parameter NAME=VALUE (repeatable), e.g. VpcId=vpc-0abc");
+  sub->add_option("--template-param", template_parameters,
+                  "CloudFormation parameter NAME=VALUE (repeatable), e.g. VpcId=vpc-0abc");
 }
 
 FirewallPolicy FirewallPolicyOptions::load_unvalidated() const {
   PolicyLoadOptions options;
   for (const auto& p : template_parameters) {
     const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(ErrorCode::kUsage, "--template-param takes NAME=VALUE, not '" + p + "'");
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorCode::kUsage, "--template-param takes NAME=VALUE, not '" + p + "'");
     options.template_parameters[p.substr(0, eq)] = p.substr(eq + 1);
   }
   return load_policy(sources, options);
@@ -54,7 +57,8 @@ FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
 std::unique_ptr<MatchNotifier> notifier_from_options(const NotifierConfig& n, bool something_to_announce) {
   if (!n.enabled()) return nullptr;
   if (!something_to_announce) {
-    throw Error(ErrorCode::kUsage, "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
+    throw Error(ErrorCode::kUsage,
+                "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
   }
   return make_notifier(n);
 }
@@ -65,11 +69,14 @@ void add_notify_options(CLI::App* sub, NotifierConfig& n) {
   sub->add_option("--webhook", n.webhook_url, "POST batches of matches and new findings as JSON to this URL");
   sub->add_flag("--webhook-slack", n.slack, "Send Slack-compatible {\"text\": ...} bodies");
   sub->add_option("--notify-batch", n.batch_max_events, "Most events in one webhook batch")->capture_default_str();
-  sub->add_option("--notify-wait-ms", n.batch_wait_ms, "Longest a batch waits before it is sent")->capture_default_str();
+  sub->add_option("--notify-wait-ms", n.batch_wait_ms, "Longest a batch waits before it is sent")
+      ->capture_default_str();
   sub->add_option("--notify-rate", n.max_batches_per_minute, "Most webhook batches per minute (excess is summarised)")
       ->capture_default_str();
-  sub->add_option("--notify-retries", n.max_retries, "Retries per batch on 429/5xx/connection errors")->capture_default_str();
-  sub->add_option("--notify-backoff-ms", n.backoff_initial_ms, "First retry delay, doubled each retry")->capture_default_str();
+  sub->add_option("--notify-retries", n.max_retries, "Retries per batch on 429/5xx/connection errors")
+      ->capture_default_str();
+  sub->add_option("--notify-backoff-ms", n.backoff_initial_ms, "First retry delay, doubled each retry")
+      ->capture_default_str();
 }
 
 }  // namespace dnslens::cli

@@ -42,9 +42,10 @@ void write_demo_feed(const std::string& path) {
 // covers every subdomain, and a new rule blocks TXT lookups under the tunneling zone.
 void write_demo_policy(const std::string& dir) {
   auto list = make_file_sink(dir + "/known-bad.txt", Compression::kNone);
-  list->write("# Known-bad domains, reviewed in git before import-firewall-domains\n"
-              "malware-delivery.ru\n*.malware-delivery.ru\nphish-login-secure.com\n*.phish-login-secure.com\n"
-              "badcdn.top\n*.badcdn.top\ncryptominer-pool.io\n*.cryptominer-pool.io\n");
+  list->write(
+      "# Known-bad domains, reviewed in git before import-firewall-domains\n"
+      "malware-delivery.ru\n*.malware-delivery.ru\nphish-login-secure.com\n*.phish-login-secure.com\n"
+      "badcdn.top\n*.badcdn.top\ncryptominer-pool.io\n*.cryptominer-pool.io\n");
   list->finish();
   auto policy = make_file_sink(dir + "/firewall-policy.yaml", Compression::kNone);
   policy->write(R"(# dnslens DNS Firewall policy for the demo fleet (see docs/FIREWALL.md)
@@ -78,8 +79,8 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     std::uint64_t seed = 7;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand(
-      "demo", "Generate a realistic demo day in the S3 export layout and run the main job on it");
+  CLI::App* sub =
+      app.add_subcommand("demo", "Generate a realistic demo day in the S3 export layout and run the main job on it");
   sub->add_option("--dir", o->dir, "Working directory for the demo data and results")->capture_default_str();
   sub->add_option("--records", o->records, "Background records to generate")->capture_default_str();
   sub->add_option("--seed", o->seed, "Random seed")->capture_default_str();
@@ -110,7 +111,8 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     auto notifier = make_notifier(nc);
     PipelineConfig pc;
     pc.source.inputs = {g.s3_dir};
-    pc.sinks.json = JsonLinesConfig{.path = {}, .dir = o->dir + "/enriched", .compression = Compression::kGzip, .run_id = {}};
+    pc.sinks.json =
+        JsonLinesConfig{.path = {}, .dir = o->dir + "/enriched", .compression = Compression::kGzip, .run_id = {}};
     pc.sinks.dead_letter_path = o->dir + "/dead-letter.jsonl";
     fs::remove_all(pc.sinks.json->dir);
     write_demo_policy(o->dir);
@@ -119,8 +121,13 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     FirewallEvaluator firewall(std::move(policy));
     std::unique_ptr<Detection> detection = DetectOptions{}.build();
     detection->announce_to(notifier.get());
-    pc.enrich = Enrichers{.psl = &psl, .interesting = &interesting, .intel = &intel_handle, .intel_match_srcaddr = false,
-                          .firewall = &firewall, .dga = nullptr, .benign_noise = nullptr};
+    pc.enrich = Enrichers{.psl = &psl,
+                          .interesting = &interesting,
+                          .intel = &intel_handle,
+                          .intel_match_srcaddr = false,
+                          .firewall = &firewall,
+                          .dga = nullptr,
+                          .benign_noise = nullptr};
     detection->wire(pc);
     const std::string store_path = o->dir + "/dnslens.duckdb";
     fs::remove(store_path);
@@ -143,17 +150,21 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     auto sim_sink = make_file_sink(sim_path, Compression::kNone);
     sim_sink->write(total.to_table(5));
     sim_sink->finish();
-    std::fprintf(stderr, "dnslens demo: DNS Firewall policy %s/firewall-policy.yaml simulated: %s (%llu records with drift)\n",
-                 o->dir.c_str(), sim_path.c_str(), static_cast<unsigned long long>(total.drift_records()));
     std::fprintf(stderr,
-                 "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
-                 "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",
-                 pc.sinks.json->dir.c_str(), nc.file.c_str(), pc.sinks.json->dir.c_str());
-    std::fprintf(stderr, "dnslens demo: %zu findings (DGA, tunneling, beaconing, sweeps, anomalies, threat intel) in %s\n"
-                         "Try: jq -r '[.severity,.finding_type,.source,.domain] | @tsv' %s\n",
+                 "dnslens demo: DNS Firewall policy %s/firewall-policy.yaml simulated: %s (%llu records with drift)\n",
+                 o->dir.c_str(), sim_path.c_str(), static_cast<unsigned long long>(total.drift_records()));
+    std::fprintf(
+        stderr,
+        "\ndnslens demo: enriched output in %s/AWSLogs/..., interesting-domain and threat-intel matches in %s\n"
+        "Try: zcat %s/AWSLogs/*/vpcdnsquerylogs/*/*/*/*/*/*.gz | grep '\"isMatchedDomain\":\"Y\"' | head\n",
+        pc.sinks.json->dir.c_str(), nc.file.c_str(), pc.sinks.json->dir.c_str());
+    std::fprintf(stderr,
+                 "dnslens demo: %zu findings (DGA, tunneling, beaconing, sweeps, anomalies, threat intel) in %s\n"
+                 "Try: jq -r '[.severity,.finding_type,.source,.domain] | @tsv' %s\n",
                  detection->store->size(), findings_path.c_str(), findings_path.c_str());
-    std::fprintf(stderr, "dnslens demo: every record and finding is in the store %s\n"
-                         "Try: dnslens sql --db %s \"SELECT finding_type, severity, source, domain FROM findings\"\n",
+    std::fprintf(stderr,
+                 "dnslens demo: every record and finding is in the store %s\n"
+                 "Try: dnslens sql --db %s \"SELECT finding_type, severity, source, domain FROM findings\"\n",
                  store_path.c_str(), store_path.c_str());
     return summary.files_failed ? 3 : 0;
   });

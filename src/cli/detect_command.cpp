@@ -34,12 +34,23 @@ struct EvalOptions {
 
 bool kind_of(FindingType t, ScenarioKind& out) {
   switch (t) {
-    case FindingType::kDgaDomainRequest: out = ScenarioKind::kDga; return true;
-    case FindingType::kDnsDataExfiltration: out = ScenarioKind::kTunneling; return true;
-    case FindingType::kBeaconing: out = ScenarioKind::kBeaconing; return true;
-    case FindingType::kReverseDnsSweep: out = ScenarioKind::kSweep; return true;
-    case FindingType::kVolumeAnomaly: out = ScenarioKind::kAnomaly; return true;
-    default: return false;
+    case FindingType::kDgaDomainRequest:
+      out = ScenarioKind::kDga;
+      return true;
+    case FindingType::kDnsDataExfiltration:
+      out = ScenarioKind::kTunneling;
+      return true;
+    case FindingType::kBeaconing:
+      out = ScenarioKind::kBeaconing;
+      return true;
+    case FindingType::kReverseDnsSweep:
+      out = ScenarioKind::kSweep;
+      return true;
+    case FindingType::kVolumeAnomaly:
+      out = ScenarioKind::kAnomaly;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -65,7 +76,8 @@ struct EvalRun {
   RunSummary summary;
 };
 
-EvalRun run_once(const EvalOptions& o, const fs::path& dir, std::vector<ScenarioSpec> scenarios, const std::string& tag) {
+EvalRun run_once(const EvalOptions& o, const fs::path& dir, std::vector<ScenarioSpec> scenarios,
+                 const std::string& tag) {
   EvalRun r;
   GeneratorConfig g;
   g.seed = o.seed;
@@ -151,18 +163,21 @@ int eval(const EvalOptions& o) {
   std::string out = fmt::format(
       "dnslens detection evaluation: {} background records (+{} planted and benign look-alike records), {} scenarios, "
       "seed {}\n\nRecall per scenario\n{:<18} {:<9} {:>7} {:>7}  {}\n",
-      o.records, planted.generated.planted, truth.size(), o.seed, "detector", "intensity", "planted", "found", "scenario");
+      o.records, planted.generated.planted, truth.size(), o.seed, "detector", "intensity", "planted", "found",
+      "scenario");
   bool moderate_missed = false;
   for (ScenarioKind k : kAllScenarioKinds) {
     for (Intensity i : kAllIntensities) {
       std::size_t n = 0;
-      const std::size_t found = found_among([&](const PlantedScenario& s) { return s.kind == k && s.intensity == i; }, n);
+      const std::size_t found =
+          found_among([&](const PlantedScenario& s) { return s.kind == k && s.intensity == i; }, n);
       if (i != Intensity::kLow && found < n) moderate_missed = true;
-      out += fmt::format("{:<18} {:<9} {:>7} {:>7}  {}\n", scenario_kind_name(k), intensity_name(i), n, found, scenario_description(k, i));
+      out += fmt::format("{:<18} {:<9} {:>7} {:>7}  {}\n", scenario_kind_name(k), intensity_name(i), n, found,
+                         scenario_description(k, i));
     }
   }
-  out += fmt::format("\nPrecision per detector (planted run)\n{:<18} {:>8} {:>6} {:>6} {:>9} {:>9} {:>7}\n", "detector", "findings",
-                     "true", "false", "explained", "precision", "recall");
+  out += fmt::format("\nPrecision per detector (planted run)\n{:<18} {:>8} {:>6} {:>6} {:>9} {:>9} {:>7}\n", "detector",
+                     "findings", "true", "false", "explained", "precision", "recall");
   std::size_t false_total = 0;
   for (ScenarioKind k : kAllScenarioKinds) {
     std::size_t total = 0, tp = 0, fp = 0, explained = 0;
@@ -177,17 +192,19 @@ int eval(const EvalOptions& o) {
     std::size_t n = 0;
     const std::size_t found = found_among([&](const PlantedScenario& s) { return s.kind == k; }, n);
     false_total += fp;
-    out += fmt::format("{:<18} {:>8} {:>6} {:>6} {:>9} {:>8.1f}% {:>6.1f}%\n", scenario_kind_name(k), total, tp, fp, explained,
-                       tp + fp ? 100.0 * static_cast<double>(tp) / static_cast<double>(tp + fp) : 100.0,
+    out += fmt::format("{:<18} {:>8} {:>6} {:>6} {:>9} {:>8.1f}% {:>6.1f}%\n", scenario_kind_name(k), total, tp, fp,
+                       explained, tp + fp ? 100.0 * static_cast<double>(tp) / static_cast<double>(tp + fp) : 100.0,
                        n ? 100.0 * static_cast<double>(found) / static_cast<double>(n) : 0.0);
   }
-  out += fmt::format("\nBenign background alone ({} records incl. look-alikes: fleet-wide agent polling, DNSBL and hash-reputation "
-                     "lookups, CDN hex names, client-address PTRs, browser random-name probes): {} findings\n",
-                     benign.generated.records, benign.findings.size());
+  out += fmt::format(
+      "\nBenign background alone ({} records incl. look-alikes: fleet-wide agent polling, DNSBL and hash-reputation "
+      "lookups, CDN hex names, client-address PTRs, browser random-name probes): {} findings\n",
+      benign.generated.records, benign.findings.size());
   for (const auto& f : benign.findings) out += fmt::format("  false finding: {}\n", f.explanation);
   for (std::size_t i = 0; i < planted.findings.size(); ++i) {
     const Finding& f = planted.findings[i];
-    if (verdicts[i] == Verdict::kFalse && f.type != FindingType::kThreatIntelMatch) out += fmt::format("  false finding: {}\n", f.explanation);
+    if (verdicts[i] == Verdict::kFalse && f.type != FindingType::kThreatIntelMatch)
+      out += fmt::format("  false finding: {}\n", f.explanation);
   }
   if (!temporary) out += fmt::format("\nLogs, findings and ground truth are in {}\n", dir.string());
   std::fputs(out.c_str(), stdout);
@@ -207,12 +224,15 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
 
   auto e = std::make_shared<EvalOptions>();
   CLI::App* ev = detect->add_subcommand(
-      "eval", "Generate a day of logs with planted DGA, tunneling, beaconing, reverse-DNS sweep and volume-anomaly scenarios "
-              "at low, moderate and high intensity over a benign background with look-alikes; run the detectors; print recall "
-              "and precision per detector, and the findings on the benign background alone");
+      "eval",
+      "Generate a day of logs with planted DGA, tunneling, beaconing, reverse-DNS sweep and volume-anomaly scenarios "
+      "at low, moderate and high intensity over a benign background with look-alikes; run the detectors; print recall "
+      "and precision per detector, and the findings on the benign background alone");
   ev->add_option("--records", e->records, "Background records")->capture_default_str();
   ev->add_option("--seed", e->seed, "Generator seed")->capture_default_str();
-  ev->add_option("--repeats", e->repeats, "Scenarios per detector and intensity")->capture_default_str()->check(CLI::Range(1, 4));
+  ev->add_option("--repeats", e->repeats, "Scenarios per detector and intensity")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4));
   ev->add_option("-j,--threads", e->threads, "Worker threads (0 = one per core)");
   ev->add_option("--keep", e->keep, "Keep the generated logs and findings in this directory");
   ev->add_flag("--check", e->check, "Exit 1 when a moderate or high scenario is missed or any finding is false");
@@ -220,7 +240,8 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
   registry.add(ev, [e] { return eval(*e); });
 
   auto cfg = std::make_shared<std::string>();
-  CLI::App* def = detect->add_subcommand("defaults", "Print every detection setting with its default (or the values of --detect-config)");
+  CLI::App* def = detect->add_subcommand(
+      "defaults", "Print every detection setting with its default (or the values of --detect-config)");
   def->add_option("--detect-config", *cfg, "Show this file's values instead of the defaults");
   registry.add(def, [cfg] {
     DetectionConfig c = cfg->empty() ? DetectionConfig{} : DetectionConfig::load_file(*cfg);
@@ -230,8 +251,9 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
 
   auto types_cfg = std::make_shared<std::string>();
   CLI::App* types = detect->add_subcommand(
-      "types", "Print the finding types, the detector behind each and when it fires, as a markdown table (the one in "
-               "docs/DETECTIONS.md), with the default thresholds or those of --detect-config");
+      "types",
+      "Print the finding types, the detector behind each and when it fires, as a markdown table (the one in "
+      "docs/DETECTIONS.md), with the default thresholds or those of --detect-config");
   types->add_option("--detect-config", *types_cfg, "Fill in this file's thresholds instead of the defaults");
   registry.add(types, [types_cfg] {
     DetectionConfig c = types_cfg->empty() ? DetectionConfig{} : DetectionConfig::load_file(*types_cfg);

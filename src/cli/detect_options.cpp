@@ -16,7 +16,8 @@ void Detection::wire(PipelineConfig& pipeline) const {
 
 std::string finding_chat_line(const Finding& f) {
   // high Beaconing: `i-0abc` (10.0.6.216) in vpc-1 -> `c2.example`, 120 events from ... to ...: <explanation>
-  std::string line = fmt::format("{} {}: `{}`", finding_severity_name(f.severity), finding_type_name(f.type), f.entity.source);
+  std::string line =
+      fmt::format("{} {}: `{}`", finding_severity_name(f.severity), finding_type_name(f.type), f.entity.source);
   if (!f.entity.srcaddr.empty() && f.entity.srcaddr != f.entity.source) line += fmt::format(" ({})", f.entity.srcaddr);
   if (!f.entity.vpc.empty()) line += fmt::format(" in {}", f.entity.vpc);
   if (!f.domain.empty()) line += fmt::format(" -> `{}`", f.domain);
@@ -57,12 +58,15 @@ void Detection::write_findings(const std::string& path) const {
 
 void DetectOptions::add(CLI::App* sub, bool findings_file) {
   sub->add_flag("--no-detect", off, "No name signals (entropy, DGA score, benign noise) and no detectors");
-  sub->add_option("--detect-config", config_path, "Detection thresholds, YAML or JSON ('dnslens detect defaults' prints every key)");
+  sub->add_option("--detect-config", config_path,
+                  "Detection thresholds, YAML or JSON ('dnslens detect defaults' prints every key)");
   if (findings_file) {
-    sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")->capture_default_str();
+    sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")
+        ->capture_default_str();
   }
   sub->add_option("--dga-model", dga_model, "DGA model from 'dnslens dga train' (default: the built-in model)");
-  sub->add_option("--benign-noise", benign_noise, "Known-benign noise list (default: the built-in data/benign-noise.txt)");
+  sub->add_option("--benign-noise", benign_noise,
+                  "Known-benign noise list (default: the built-in data/benign-noise.txt)");
 }
 
 std::unique_ptr<Detection> DetectOptions::build() const {

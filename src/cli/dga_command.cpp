@@ -76,8 +76,10 @@ int train(const TrainOptions& o) {
   for (const auto& w : o.words) add_word_list(w, data);
   const std::string psl_path = o.psl.path.empty() ? DNSLENS_DEFAULT_PSL : o.psl.path;
   if (o.psl_section != "none") {
-    add_psl_labels(psl_path, o.psl_section == "icann" ? PslSection::kIcann : o.psl_section == "private" ? PslSection::kPrivate
-                                                                                                       : PslSection::kBoth,
+    add_psl_labels(psl_path,
+                   o.psl_section == "icann"     ? PslSection::kIcann
+                   : o.psl_section == "private" ? PslSection::kPrivate
+                                                : PslSection::kBoth,
                    data);
   }
   PublicSuffixList psl = o.psl.load();
@@ -114,7 +116,8 @@ int train(const TrainOptions& o) {
     collectors.clear();  // flushes
     std::size_t added = 0;
     for (const auto& l : labels) added += add_label(l, data);
-    data.sources.push_back(fmt::format("resolved names in {} records of query logs ({} distinct labels)", summary.counters.records, added));
+    data.sources.push_back(fmt::format("resolved names in {} records of query logs ({} distinct labels)",
+                                       summary.counters.records, added));
   }
   DgaTrainOptions options;
   options.seed = o.seed;
@@ -203,9 +206,9 @@ int eval(const EvalOptions& o) {
     }
     std::sort(scores.begin(), scores.end());
     const double n = static_cast<double>(std::max<std::size_t>(scores.size(), 1));
-    out += fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>10.3f}  {}\n", dga_family_name(f), 100.0 * static_cast<double>(above1) / n,
-                       100.0 * static_cast<double>(above01) / n, scores.empty() ? 0.0f : scores[scores.size() / 2],
-                       dga_family_description(f));
+    out += fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>10.3f}  {}\n", dga_family_name(f),
+                       100.0 * static_cast<double>(above1) / n, 100.0 * static_cast<double>(above01) / n,
+                       scores.empty() ? 0.0f : scores[scores.size() / 2], dga_family_description(f));
   }
   std::fputs(out.c_str(), stdout);
   return 0;
@@ -214,12 +217,14 @@ int eval(const EvalOptions& o) {
 }  // namespace
 
 void register_dga(CLI::App& app, CommandRegistry& registry) {
-  CLI::App* dga = app.add_subcommand("dga", "The DGA scorer: train it on benign names, score names, measure it on DGA families");
+  CLI::App* dga =
+      app.add_subcommand("dga", "The DGA scorer: train it on benign names, score names, measure it on DGA families");
   dga->require_subcommand(1);
 
   auto t = std::make_shared<TrainOptions>();
-  CLI::App* tr = dga->add_subcommand("train", "Train a DGA model on benign names (default sources: Debian word lists and the "
-                                              "public suffix list's ICANN section) plus your own lists and logs");
+  CLI::App* tr = dga->add_subcommand("train",
+                                     "Train a DGA model on benign names (default sources: Debian word lists and the "
+                                     "public suffix list's ICANN section) plus your own lists and logs");
   tr->add_option("-o,--output", t->output, "The model file to write")->required();
   tr->add_option("--words", t->words, "Extra word list, one word per line (repeatable)");
   tr->add_option("--labels", t->labels_files, "Benign domain names or labels, one per line (repeatable)");
@@ -228,7 +233,8 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::IsMember({"icann", "private", "both", "none"}))
       ->capture_default_str();
   tr->add_flag("--no-defaults", t->no_defaults, "Leave out the Debian word lists");
-  tr->add_option("--seed", t->seed, "Seed for the held-out split and the synthetic counterexamples")->capture_default_str();
+  tr->add_option("--seed", t->seed, "Seed for the held-out split and the synthetic counterexamples")
+      ->capture_default_str();
   t->psl.add(tr);
   registry.add(tr, [t] { return train(*t); });
 
@@ -240,8 +246,9 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
   registry.add(sc, [s] { return score(*s); });
 
   auto e = std::make_shared<EvalOptions>();
-  CLI::App* ev = dga->add_subcommand("eval", "True-positive rate at 1% and 0.1% false-positive rate on DGA families against "
-                                             "benign names the model was not trained on");
+  CLI::App* ev = dga->add_subcommand("eval",
+                                     "True-positive rate at 1% and 0.1% false-positive rate on DGA families against "
+                                     "benign names the model was not trained on");
   ev->add_option("--dga-model", e->model, "Model file (default: the built-in model)");
   ev->add_option("--per-family", e->per_family, "Names generated per family")->capture_default_str();
   ev->add_option("--seed", e->seed, "Seed (date) for the families")->capture_default_str();

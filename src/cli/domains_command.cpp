@@ -19,8 +19,9 @@ void register_domains(CLI::App& app, CommandRegistry& registry) {
   };
   auto opts = std::make_shared<ImportOptions>();
   CLI::App* imp = domains->add_subcommand(
-      "import", "Pull domains out of any text (hosts files, CSV, URLs, prose), keep those with an existing TLD, reduce "
-                "each to its registered domain, write a sorted list");
+      "import",
+      "Pull domains out of any text (hosts files, CSV, URLs, prose), keep those with an existing TLD, reduce "
+      "each to its registered domain, write a sorted list");
   imp->add_option("files", opts->files, "Text files to read (- for stdin)")->required();
   imp->add_option("-o,--output", opts->output, "The list to write (- for stdout)")->capture_default_str();
   opts->psl.add(imp);

@@ -21,8 +21,9 @@ std::int64_t parse_time_option(const std::string& text, std::string_view option)
   std::string iso = text;
   if (iso.size() == 10) iso += "T00:00:00Z";
   auto ms = parse_iso8601_ms(iso);
-  if (!ms) throw Error(ErrorCode::kUsage, fmt::format("{} '{}' is not an ISO 8601 time (2024-05-01T10:00:00Z or 2024-05-01)",
-                                                      option, text));
+  if (!ms)
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} '{}' is not an ISO 8601 time (2024-05-01T10:00:00Z or 2024-05-01)", option, text));
   return *ms;
 }
 
@@ -81,7 +82,8 @@ void register_prune(CLI::App& app, CommandRegistry& registry) {
     bool dry_run = false;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("prune", "Retention: delete records and findings older than an age from the store");
+  CLI::App* sub =
+      app.add_subcommand("prune", "Retention: delete records and findings older than an age from the store");
   sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
   auto* age = sub->add_option("--older-than", o->older_than, "Age to keep: 30d, 12h, 90m, 2w (counted back from now)");
   auto* before = sub->add_option("--before", o->before, "Delete everything before this time (ISO 8601 UTC or a date)");
@@ -92,7 +94,9 @@ void register_prune(CLI::App& app, CommandRegistry& registry) {
     std::int64_t cutoff = 0;
     if (!o->older_than.empty()) {
       auto ms = parse_age_ms(o->older_than);
-      if (!ms) throw Error(ErrorCode::kUsage, fmt::format("--older-than '{}' is not an age like 30d, 12h, 90m or 2w", o->older_than));
+      if (!ms)
+        throw Error(ErrorCode::kUsage,
+                    fmt::format("--older-than '{}' is not an age like 30d, 12h, 90m or 2w", o->older_than));
       cutoff = unix_now_ms() - *ms;
     } else if (!o->before.empty()) {
       cutoff = parse_time_option(o->before, "--before");

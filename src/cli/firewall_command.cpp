@@ -38,7 +38,8 @@ struct LogOptions {
   bool quiet = false;
 
   void add(CLI::App* sub) {
-    sub->add_option("logs", inputs, "Query logs: files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or -")->required();
+    sub->add_option("logs", inputs, "Query logs: files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or -")
+        ->required();
     sub->add_option("-j,--threads", threads, "Worker threads (0 = one per core)")->capture_default_str();
     sub->add_option("--input-format", input_format, "Input format: auto, jsonl, cloudwatch, firehose")
         ->check(CLI::IsMember({"auto", "jsonl", "cloudwatch", "firehose"}));
@@ -114,7 +115,8 @@ int lint(const LintOptions& o) {
     bool first = true;
     for (const auto& p : report.problems) {
       if (p.severity == Severity::kInfo && !o.notes) continue;
-      out += fmt::format("{}{{\"severity\":\"{}\",\"code\":\"{}\",\"where\":\"", first ? "" : ",", severity_name(p.severity), p.code);
+      out += fmt::format("{}{{\"severity\":\"{}\",\"code\":\"{}\",\"where\":\"", first ? "" : ",",
+                         severity_name(p.severity), p.code);
       append_json_escaped_bytes(out, p.where);
       out += "\",\"message\":\"";
       append_json_escaped_bytes(out, p.message);
@@ -125,16 +127,18 @@ int lint(const LintOptions& o) {
   } else {
     for (const auto& p : report.problems) {
       if (p.severity == Severity::kInfo && !o.notes) continue;
-      out += fmt::format("{}: {} [{}]\n  {}\n", severity_name(p.severity), p.where.empty() ? "policy" : p.where, p.code, p.message);
+      out += fmt::format("{}: {} [{}]\n  {}\n", severity_name(p.severity), p.where.empty() ? "policy" : p.where, p.code,
+                         p.message);
     }
     std::size_t domains = 0;
     std::size_t rules = 0;
     for (const auto& l : policy.domain_lists) domains += l.domains.size();
     for (const auto& g : policy.rule_groups) rules += g.rules.size();
-    out += fmt::format("{} error(s), {} warning(s) in {} rule group(s), {} rule(s), {} domain list(s) with {} domain(s), {} "
-                       "association(s)\n",
-                       report.errors, report.warnings, policy.rule_groups.size(), rules, policy.domain_lists.size(), domains,
-                       policy.associations.size());
+    out += fmt::format(
+        "{} error(s), {} warning(s) in {} rule group(s), {} rule(s), {} domain list(s) with {} domain(s), {} "
+        "association(s)\n",
+        report.errors, report.warnings, policy.rule_groups.size(), rules, policy.domain_lists.size(), domains,
+        policy.associations.size());
   }
   std::fputs(out.c_str(), stdout);
   if (report.errors > 0 || (o.strict && report.warnings > 0)) return 1;
@@ -192,7 +196,8 @@ class SuggestObserver final : public RecordObserver {
     const std::string_view src = r.source();
     // Look up before inserting: only a new name or source costs an allocation.
     auto sit = source_ids.find(as_absl(src));
-    if (sit == source_ids.end()) sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
+    if (sit == source_ids.end())
+      sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
     auto nit = names.find(as_absl(name));
     if (nit == names.end()) nit = names.emplace(std::string(name), NameStats{}).first;
     NameStats& n = nit->second;
@@ -212,17 +217,20 @@ class SuggestObserver final : public RecordObserver {
           entries = {std::string(name)};
         }
         break;
-      case MatchSite::kAnswerIp: entries = {std::string(name)}; break;
+      case MatchSite::kAnswerIp:
+        entries = {std::string(name)};
+        break;
       case MatchSite::kReverseName:
-      case MatchSite::kSrcaddr: return;  // blocking the name would not stop the traffic
+      case MatchSite::kSrcaddr:
+        return;  // blocking the name would not stop the traffic
     }
     for (auto& e : entries) {
       BlockCandidate& c = blocks[e];
       ++c.queries;
       if (ind.confidence > c.confidence || c.reason.empty()) {
         c.confidence = ind.confidence;
-        c.reason = fmt::format("threat intel: indicator {} ({}) matched the {}", ind.value, indicator_kind_name(ind.kind),
-                               match_site_name(o.threat.site));
+        c.reason = fmt::format("threat intel: indicator {} ({}) matched the {}", ind.value,
+                               indicator_kind_name(ind.kind), match_site_name(o.threat.site));
       }
     }
   }
@@ -249,7 +257,8 @@ int suggest(const SuggestOptions& o) {
     auto ti = std::make_shared<ThreatIntel>();
     for (const auto& f : o.intel) {
       FeedReport rep = load_feed(FeedSpec::parse(f), psl, *ti);
-      if (!o.logs.quiet) std::fprintf(stderr, "dnslens: intel feed '%s': %zu indicators\n", rep.name.c_str(), rep.loaded);
+      if (!o.logs.quiet)
+        std::fprintf(stderr, "dnslens: intel feed '%s': %zu indicators\n", rep.name.c_str(), rep.loaded);
     }
     intel.emplace(std::move(ti));
   }
@@ -290,10 +299,12 @@ int suggest(const SuggestOptions& o) {
       }
     }
   }
-  std::erase_if(blocks, [&](const auto& kv) { return kv.second.confidence >= 0 && kv.second.confidence < o.min_confidence; });
+  std::erase_if(blocks,
+                [&](const auto& kv) { return kv.second.confidence >= 0 && kv.second.confidence < o.min_confidence; });
 
   const std::size_t fleet = all_sources.size();
-  const std::size_t needed = std::max<std::size_t>(o.min_sources, static_cast<std::size_t>(o.fleet_fraction * static_cast<double>(fleet) + 0.999));
+  const std::size_t needed = std::max<std::size_t>(
+      o.min_sources, static_cast<std::size_t>(o.fleet_fraction * static_cast<double>(fleet) + 0.999));
   std::map<std::string, std::string> allow;  // name -> why
   std::size_t dropped_for_intel = 0;
   for (const auto& [name, m] : names) {
@@ -319,33 +330,40 @@ int suggest(const SuggestOptions& o) {
   }
   for (const auto& [entry, c] : blocks) {
     block_txt += entry + "\n";
-    block_why += fmt::format("{}\t{}\t{}\t{}\n", entry, c.reason, c.confidence >= 0 ? std::to_string(c.confidence) : "", c.queries);
+    block_why += fmt::format("{}\t{}\t{}\t{}\n", entry, c.reason, c.confidence >= 0 ? std::to_string(c.confidence) : "",
+                             c.queries);
   }
   const fs::path dir(o.out_dir);
   write_text((dir / "allowlist.txt").string(), allow_txt);
   write_text((dir / "allowlist.why.tsv").string(), allow_why);
   write_text((dir / "blocklist.txt").string(), block_txt);
   write_text((dir / "blocklist.why.tsv").string(), block_why);
-  std::fprintf(stdout,
-               "%zu records from %zu sources: %zu allowlist candidates (fleet-wide names need %zu sources), %zu blocklist "
-               "candidates from threat intel%s\nwritten to %s/: allowlist.txt, blocklist.txt (domain lists, one per line) "
-               "and *.why.tsv (the reason for each)\n",
-               static_cast<std::size_t>(summary.counters.records), fleet, allow.size(), needed, blocks.size(),
-               dropped_for_intel ? fmt::format(" ({} fleet-wide names left off the allowlist: they hit threat intel)", dropped_for_intel).c_str() : "",
-               o.out_dir.c_str());
+  std::fprintf(
+      stdout,
+      "%zu records from %zu sources: %zu allowlist candidates (fleet-wide names need %zu sources), %zu blocklist "
+      "candidates from threat intel%s\nwritten to %s/: allowlist.txt, blocklist.txt (domain lists, one per line) "
+      "and *.why.tsv (the reason for each)\n",
+      static_cast<std::size_t>(summary.counters.records), fleet, allow.size(), needed, blocks.size(),
+      dropped_for_intel
+          ? fmt::format(" ({} fleet-wide names left off the allowlist: they hit threat intel)", dropped_for_intel)
+                .c_str()
+          : "",
+      o.out_dir.c_str());
   return summary.files_failed > 0 ? 3 : 0;
 }
 
 }  // namespace
 
 void register_firewall(CLI::App& app, CommandRegistry& registry) {
-  CLI::App* fw = app.add_subcommand("firewall", "Route 53 Resolver DNS Firewall policy as code: simulate, lint, suggest");
+  CLI::App* fw =
+      app.add_subcommand("firewall", "Route 53 Resolver DNS Firewall policy as code: simulate, lint, suggest");
   fw->require_subcommand(1);
 
   auto sim = std::make_shared<SimulateOptions>();
   CLI::App* s = fw->add_subcommand(
-      "simulate", "Replay query logs against a policy: per rule what it would block or alert, top domains, sources and "
-                  "VPCs, and where the simulated action differs from the logged firewall_rule_action (drift)");
+      "simulate",
+      "Replay query logs against a policy: per rule what it would block or alert, top domains, sources and "
+      "VPCs, and where the simulated action differs from the logged firewall_rule_action (drift)");
   sim->logs.add(s);
   sim->policy.add(s, "--policy", true);
   sim->psl.add(s);
@@ -356,9 +374,10 @@ void register_firewall(CLI::App& app, CommandRegistry& registry) {
 
   auto lo = std::make_shared<LintOptions>();
   CLI::App* l = fw->add_subcommand(
-      "lint", "Check a policy before it goes live: what AWS would reject, invalid and duplicate domains, empty and unused "
-              "lists, unassociated rule groups, rules shadowed by earlier ones (ALLOWs that make a BLOCK unreachable). "
-              "Exit 1 when there are errors (or warnings with --strict)");
+      "lint",
+      "Check a policy before it goes live: what AWS would reject, invalid and duplicate domains, empty and unused "
+      "lists, unassociated rule groups, rules shadowed by earlier ones (ALLOWs that make a BLOCK unreachable). "
+      "Exit 1 when there are errors (or warnings with --strict)");
   lo->policy.add(l, "policy", true);
   l->add_flag("--json", lo->json, "JSON instead of text");
   l->add_flag("--strict", lo->strict, "Warnings fail too");
@@ -367,16 +386,19 @@ void register_firewall(CLI::App& app, CommandRegistry& registry) {
 
   auto su = std::make_shared<SuggestOptions>();
   CLI::App* g = fw->add_subcommand(
-      "suggest", "Candidate domain lists from logs, for review: an allowlist of fleet-wide names and cloud/connectivity "
-                 "probes, and a blocklist from threat-intel hits");
+      "suggest",
+      "Candidate domain lists from logs, for review: an allowlist of fleet-wide names and cloud/connectivity "
+      "probes, and a blocklist from threat-intel hits");
   su->logs.add(g);
   su->psl.add(g);
   g->add_option("--intel", su->intel, "Threat-intel feed [NAME=]PATH (repeatable), as for 'run --intel'");
-  g->add_option("--fleet-fraction", su->fleet_fraction, "A name queried by at least this fraction of sources is fleet-wide")
+  g->add_option("--fleet-fraction", su->fleet_fraction,
+                "A name queried by at least this fraction of sources is fleet-wide")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   g->add_option("--min-sources", su->min_sources, "... and by at least this many sources")->capture_default_str();
-  g->add_option("--min-confidence", su->min_confidence, "Leave out intel hits below this confidence")->capture_default_str();
+  g->add_option("--min-confidence", su->min_confidence, "Leave out intel hits below this confidence")
+      ->capture_default_str();
   g->add_option("--out-dir", su->out_dir, "Where the lists go")->capture_default_str();
   registry.add(g, [su] { return suggest(*su); });
 }

@@ -13,7 +13,8 @@ void register_psl(CLI::App& app, CommandRegistry& registry) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("psl", "Show how names split into subdomain, registered domain and public suffix");
-  sub->add_option("names", opts->names, "Domain names (as logged: trailing dot and \\DDD escapes accepted)")->required();
+  sub->add_option("names", opts->names, "Domain names (as logged: trailing dot and \\DDD escapes accepted)")
+      ->required();
   opts->psl.add(sub);
   registry.add(sub, [opts] {
     PublicSuffixList psl = opts->psl.load();

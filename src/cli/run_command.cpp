@@ -55,10 +55,12 @@ int execute(RunOptions& o) {
     if (o.compress == "auto") {
       compression = o.output_dir.empty() ? compression_for_path(o.output) : Compression::kGzip;
     } else {
-      compression = o.compress == "gzip" ? Compression::kGzip : o.compress == "zstd" ? Compression::kZstd : Compression::kNone;
+      compression = o.compress == "gzip"   ? Compression::kGzip
+                    : o.compress == "zstd" ? Compression::kZstd
+                                           : Compression::kNone;
     }
-    p.sinks.json = JsonLinesConfig{.path = o.output_dir.empty() ? o.output : "", .dir = o.output_dir,
-                                   .compression = compression, .run_id = {}};
+    p.sinks.json = JsonLinesConfig{
+        .path = o.output_dir.empty() ? o.output : "", .dir = o.output_dir, .compression = compression, .run_id = {}};
   }
   if (o.notify.to_stdout && o.output == "-" && o.output_dir.empty()) {
     throw Error(ErrorCode::kUsage, "--notify-stdout needs the enriched output elsewhere (--output FILE or none)");
@@ -87,8 +89,8 @@ int execute(RunOptions& o) {
   if (!o.firewall.sources.empty()) {
     firewall.emplace(o.firewall.load(o.quiet));
     if (!o.quiet) {
-      std::fprintf(stderr, "dnslens: DNS Firewall policy: %zu rules, %zu domain specifications\n", firewall->rules().size(),
-                   firewall->domain_count());
+      std::fprintf(stderr, "dnslens: DNS Firewall policy: %zu rules, %zu domain specifications\n",
+                   firewall->rules().size(), firewall->domain_count());
     }
   }
   p.enrich = Enrichers{.psl = &psl,
@@ -129,25 +131,31 @@ int execute(RunOptions& o) {
 
 void register_run(CLI::App& app, CommandRegistry& registry) {
   auto opts = std::make_shared<RunOptions>();
-  CLI::App* sub = app.add_subcommand("run", "Enrich query logs: registered domain, TLD validity, interesting-domain "
-                                            "matches (isMatchedDomain), threat intel, simulated DNS Firewall action, "
-                                            "notifications");
+  CLI::App* sub = app.add_subcommand("run",
+                                     "Enrich query logs: registered domain, TLD validity, interesting-domain "
+                                     "matches (isMatchedDomain), threat intel, simulated DNS Firewall action, "
+                                     "notifications");
   SourceConfig& c = opts->source;
   sub->add_option("inputs", c.inputs, "Files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or - for stdin")
       ->required();
-  sub->add_option("-o,--output", opts->output, "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
+  sub->add_option("-o,--output", opts->output,
+                  "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
   sub->add_option("--output-dir", opts->output_dir,
                   "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
-  sub->add_option("--compress", opts->compress, "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
+  sub->add_option("--compress", opts->compress,
+                  "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
       ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));
   sub->add_option("--dead-letter", opts->dead_letter, "Where bad records go (file, line, reason, raw bytes)")
       ->capture_default_str();
-  sub->add_option("--interesting", opts->interesting_path, "Interesting-domain list (one domain per line; see 'domains import')");
+  sub->add_option("--interesting", opts->interesting_path,
+                  "Interesting-domain list (one domain per line; see 'domains import')");
   opts->intel.add(sub);
   opts->firewall.add(sub, "--firewall-policy", false);
   opts->detect.add(sub);
   opts->psl.add(sub);
-  sub->add_option("-j,--threads", c.threads, "Enrichment worker threads (0 = one per core); reading and writing have a thread each besides")->capture_default_str();
+  sub->add_option("-j,--threads", c.threads,
+                  "Enrichment worker threads (0 = one per core); reading and writing have a thread each besides")
+      ->capture_default_str();
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")
       ->check(CLI::IsMember({"auto", "jsonl", "cloudwatch", "firehose"}));
   sub->add_option("--max-line-bytes", c.max_line_bytes, "Longer lines are dead-lettered")->capture_default_str();

@@ -114,7 +114,8 @@ int execute(ServeOptions& o) {
   std::optional<std::int64_t> retention_ms;
   if (!o.retention.empty()) {
     retention_ms = parse_age_ms(o.retention);
-    if (!retention_ms) throw Error(ErrorCode::kUsage, fmt::format("--retention '{}' is not an age like 30d", o.retention));
+    if (!retention_ms)
+      throw Error(ErrorCode::kUsage, fmt::format("--retention '{}' is not an age like 30d", o.retention));
   }
 
   PublicSuffixList psl = o.psl.load();
@@ -130,7 +131,8 @@ int execute(ServeOptions& o) {
   if (o.notify.enabled() && o.read_only) {
     throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");
   }
-  std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, !o.interesting.empty() || intel || detection);
+  std::unique_ptr<MatchNotifier> notifier =
+      notifier_from_options(o.notify, !o.interesting.empty() || intel || detection);
   if (detection) detection->announce_to(notifier.get());
   const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
   PipelineConfig pipeline;
@@ -169,7 +171,8 @@ int execute(ServeOptions& o) {
       const std::size_t rules = next->rules().size();
       const std::size_t domains = next->domain_count();
       ingest->replace_firewall(std::move(next));
-      std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules, domains);
+      std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules,
+                   domains);
     };
   }
   IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr, reload_firewall);
@@ -188,7 +191,8 @@ int execute(ServeOptions& o) {
   if (!o.quiet) {
     std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d/ (dashboards; %s/metrics, /healthz)%s\n", o.db.c_str(),
                  tls ? "https" : "http", o.server.host.c_str(), port,
-                 o.read_only ? "read-only, no Firehose endpoint; " : ("Firehose endpoint " + o.server.firehose_path + ", ").c_str(),
+                 o.read_only ? "read-only, no Firehose endpoint; "
+                             : ("Firehose endpoint " + o.server.firehose_path + ", ").c_str(),
                  !o.read_only && o.server.access_key.empty() ? "; no Firehose access key is checked" : "");
   }
 
@@ -237,16 +241,18 @@ int execute(ServeOptions& o) {
   static const IngestCounters kNone;
   const IngestCounters& c = ingest ? ingest->counters() : kNone;
   if (!o.quiet && ingest) {
-    std::fprintf(stderr, "dnslens: stopped: %llu requests stored (%llu duplicates), %llu records, %llu bad records, "
-                         "%llu findings\n",
-                 static_cast<unsigned long long>(c.requests_stored.load()),
-                 static_cast<unsigned long long>(c.requests_duplicate.load()),
-                 static_cast<unsigned long long>(c.records.load()), static_cast<unsigned long long>(c.bad_records.load()),
-                 static_cast<unsigned long long>(c.findings.load()));
+    std::fprintf(
+        stderr,
+        "dnslens: stopped: %llu requests stored (%llu duplicates), %llu records, %llu bad records, "
+        "%llu findings\n",
+        static_cast<unsigned long long>(c.requests_stored.load()),
+        static_cast<unsigned long long>(c.requests_duplicate.load()), static_cast<unsigned long long>(c.records.load()),
+        static_cast<unsigned long long>(c.bad_records.load()), static_cast<unsigned long long>(c.findings.load()));
   }
   if (!o.quiet && notifier) {
     const NotifierStats n = notifier->stats();
-    std::fprintf(stderr, "dnslens: notifications: %llu delivered, %llu dropped, %llu batches (%llu failed, %llu retries)\n",
+    std::fprintf(stderr,
+                 "dnslens: notifications: %llu delivered, %llu dropped, %llu batches (%llu failed, %llu retries)\n",
                  static_cast<unsigned long long>(n.events_delivered), static_cast<unsigned long long>(n.events_dropped),
                  static_cast<unsigned long long>(n.batches_sent), static_cast<unsigned long long>(n.batches_failed),
                  static_cast<unsigned long long>(n.retries));
@@ -260,13 +266,16 @@ int execute(ServeOptions& o) {
 void register_serve(CLI::App& app, CommandRegistry& registry) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* sub = app.add_subcommand(
-      "serve", "Live ingest and dashboards: a Kinesis Data Firehose HTTP endpoint into the store, live detection, "
-               "/metrics and /healthz");
+      "serve",
+      "Live ingest and dashboards: a Kinesis Data Firehose HTTP endpoint into the store, live detection, "
+      "/metrics and /healthz");
   sub->add_option("--db", o->db, "The DuckDB store file (created when missing)")->capture_default_str();
   sub->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
-  sub->add_option("--firehose-path", o->server.firehose_path, "URL path of the Firehose endpoint")->capture_default_str();
-  sub->add_option("--access-key-file", o->access_key_file,
-                  "File holding the Firehose access key (X-Amz-Firehose-Access-Key); default: $DNSLENS_FIREHOSE_ACCESS_KEY");
+  sub->add_option("--firehose-path", o->server.firehose_path, "URL path of the Firehose endpoint")
+      ->capture_default_str();
+  sub->add_option(
+      "--access-key-file", o->access_key_file,
+      "File holding the Firehose access key (X-Amz-Firehose-Access-Key); default: $DNSLENS_FIREHOSE_ACCESS_KEY");
   sub->add_flag("--allow-open-ingest", o->server.allow_open_ingest,
                 "Accept Firehose requests without an access key on a non-loopback address");
   sub->add_option("--ui-token-file", o->ui_token_file,
@@ -277,17 +286,20 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--max-request-bytes", o->server.max_request_bytes, "Largest request body as sent (413 above)")
       ->capture_default_str();
   sub->add_option("--max-decoded-bytes", o->server.max_decoded_bytes,
-                  "Largest request body after gzip decoding (413 above)")->capture_default_str();
+                  "Largest request body after gzip decoding (413 above)")
+      ->capture_default_str();
   sub->add_option("--max-line-bytes", o->max_line_bytes, "Longer records are dead-lettered")->capture_default_str();
   sub->add_option("--http-threads", o->server.threads,
                   "Workers for the blocking work (ingest, dashboard SQL, files); requests beyond them wait in a queue")
       ->capture_default_str();
-  sub->add_option("--http-io-threads", o->server.io_threads, "Event-loop threads that accept, read and write connections")
+  sub->add_option("--http-io-threads", o->server.io_threads,
+                  "Event-loop threads that accept, read and write connections")
       ->capture_default_str();
-  sub->add_option("--max-connections", o->server.max_connections, "Open connections; past it new ones are closed at once")
+  sub->add_option("--max-connections", o->server.max_connections,
+                  "Open connections; past it new ones are closed at once")
       ->capture_default_str();
-  sub->add_option("--max-queued-requests", o->server.max_queued_requests,
-                  "Requests waiting for a worker; past it 503")->capture_default_str();
+  sub->add_option("--max-queued-requests", o->server.max_queued_requests, "Requests waiting for a worker; past it 503")
+      ->capture_default_str();
   sub->add_option("--header-timeout-ms", o->header_timeout_ms,
                   "The request line and headers must arrive within this time (slow senders are closed)")
       ->capture_default_str();

@@ -61,9 +61,12 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<b
         append_json_escaped_bytes(out, r.column_name(c));
         out += "\":";
         auto v = r.text(c, row);
-        if (!v) out += "null";
-        else if (c < json_columns.size() && json_columns[c]) out += *v;
-        else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") out += *v;
+        if (!v)
+          out += "null";
+        else if (c < json_columns.size() && json_columns[c])
+          out += *v;
+        else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan")
+          out += *v;
         else {
           out += '"';
           append_json_escaped_bytes(out, *v);
@@ -139,7 +142,8 @@ std::string nested_as_json(DuckConnection& conn, const std::string& sql, std::ve
   for (std::size_t c = 0; c < columns.size(); ++c) json_columns[c] = nested_type(columns[c].second);
   if (std::find(json_columns.begin(), json_columns.end(), true) == json_columns.end()) return {};
   std::string body = sql;
-  while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) != 0 || body.back() == ';')) body.pop_back();
+  while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) != 0 || body.back() == ';'))
+    body.pop_back();
   std::string out = "SELECT ";
   for (std::size_t c = 0; c < columns.size(); ++c) {
     out += c ? ", " : "";
@@ -167,8 +171,10 @@ int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
     if (json_columns.empty()) {
       for (std::size_t c = 0; c < r.columns(); ++c) {
         if (!nested_type(r.column_type(c))) continue;
-        std::fprintf(stderr, "dnslens: column '%s' holds lists or structs, which print only when the statement runs on "
-                     "its own (then as JSON); they show as NULL here\n", r.column_name(c).c_str());
+        std::fprintf(stderr,
+                     "dnslens: column '%s' holds lists or structs, which print only when the statement runs on "
+                     "its own (then as JSON); they show as NULL here\n",
+                     r.column_name(c).c_str());
       }
     }
     std::fputs(render(r, o, json_columns).c_str(), stdout);
@@ -180,7 +186,8 @@ int execute(const SqlOptions& o) {
   if (o.max_width < 4) throw Error(ErrorCode::kUsage, "--max-width must be at least 4");
   if (!o.write && ::access(o.db.c_str(), F_OK) != 0) {
     throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}' "
-                                               "(or pass --write to create an empty one)", o.db, o.db));
+                                               "(or pass --write to create an empty one)",
+                                               o.db, o.db));
   }
   DuckDatabase db(o.db, !o.write);
   DuckConnection conn = db.connect();
@@ -190,8 +197,9 @@ int execute(const SqlOptions& o) {
   if (!o.query.empty()) return run_one(conn, o.query, o);
   // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
   const bool tty = ::isatty(STDIN_FILENO);
-  if (tty) std::fprintf(stderr, "dnslens sql on %s (DuckDB %s). End statements with ';', Ctrl-D quits.\n", o.db.c_str(),
-                        duckdb_version().c_str());
+  if (tty)
+    std::fprintf(stderr, "dnslens sql on %s (DuckDB %s). End statements with ';', Ctrl-D quits.\n", o.db.c_str(),
+                 duckdb_version().c_str());
   std::string pending, line;
   int status = 0;
   auto run_pending = [&] {
@@ -210,8 +218,10 @@ int execute(const SqlOptions& o) {
     pending += line;
     pending += '\n';
     const std::size_t end = pending.find_last_not_of(" \t\r\n");
-    if (end == std::string::npos) pending.clear();
-    else if (pending[end] == ';') run_pending();
+    if (end == std::string::npos)
+      pending.clear();
+    else if (pending[end] == ';')
+      run_pending();
   }
   if (pending.find_first_not_of(" \t\r\n") != std::string::npos) run_pending();
   return status;
@@ -221,8 +231,9 @@ int execute(const SqlOptions& o) {
 
 void register_sql(CLI::App& app, CommandRegistry& registry) {
   auto o = std::make_shared<SqlOptions>();
-  CLI::App* sub = app.add_subcommand("sql", "Run SQL on the store (tables route53query and findings, as on Athena); "
-                                            "without a query, read statements from stdin");
+  CLI::App* sub = app.add_subcommand("sql",
+                                     "Run SQL on the store (tables route53query and findings, as on Athena); "
+                                     "without a query, read statements from stdin");
   sub->add_option("query", o->query, "The SQL statement");
   sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
   sub->add_option("--format", o->format, "Output: table, csv or json (JSON lines)")

@@ -24,9 +24,9 @@ enum class BadReason : uint8_t {
 inline constexpr std::size_t kBadReasonCount = static_cast<std::size_t>(BadReason::kCount);
 
 constexpr std::string_view bad_reason_name(BadReason reason) {
-  constexpr std::array<std::string_view, kBadReasonCount> names = {
-      "malformed_json", "invalid_utf8",  "not_an_object",  "missing_field",
-      "wrong_type",     "bad_timestamp", "line_too_long",  "truncated_input", "bad_envelope"};
+  constexpr std::array<std::string_view, kBadReasonCount> names = {"malformed_json", "invalid_utf8",    "not_an_object",
+                                                                   "missing_field",  "wrong_type",      "bad_timestamp",
+                                                                   "line_too_long",  "truncated_input", "bad_envelope"};
   return names[static_cast<std::size_t>(reason)];
 }
 

@@ -32,8 +32,8 @@ std::size_t unescape_lower(std::string_view logged, char* out, NormalizedName& r
     if (c == '\\' && i + 1 < len) {
       result.had_escapes = true;
       if (i + 3 < len && is_octal(logged[i + 1]) && is_octal(logged[i + 2]) && is_octal(logged[i + 3])) {
-        unsigned v = static_cast<unsigned>(logged[i + 1] - '0') * 64 +
-                     static_cast<unsigned>(logged[i + 2] - '0') * 8 + static_cast<unsigned>(logged[i + 3] - '0');
+        unsigned v = static_cast<unsigned>(logged[i + 1] - '0') * 64 + static_cast<unsigned>(logged[i + 2] - '0') * 8 +
+                     static_cast<unsigned>(logged[i + 3] - '0');
         c = static_cast<char>(v & 0xFF);
         i += 4;
       } else {

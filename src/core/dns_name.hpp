@@ -12,10 +12,10 @@ inline constexpr std::size_t kMaxNormalizedName = 1024;
 inline constexpr std::size_t kMaxLabels = 128;
 
 struct NormalizedName {
-  std::string_view text;      // lowercase, no trailing dot; points into the caller's buffer
-  bool had_escapes = false;   // the logged name contained \-escapes
-  bool valid_syntax = true;   // no empty labels, labels <= 63 bytes, name <= 253 bytes
-  bool json_plain = true;     // every byte is printable ASCII other than '"' and '\\': copy into JSON as is
+  std::string_view text;     // lowercase, no trailing dot; points into the caller's buffer
+  bool had_escapes = false;  // the logged name contained \-escapes
+  bool valid_syntax = true;  // no empty labels, labels <= 63 bytes, name <= 253 bytes
+  bool json_plain = true;    // every byte is printable ASCII other than '"' and '\\': copy into JSON as is
 };
 
 // Writes into out (capacity kMaxNormalizedName). Names longer than that are truncated and
@@ -31,8 +31,7 @@ struct LabelSpans {
 [[nodiscard]] std::size_t split_labels_rtl(std::string_view name, LabelSpans& spans);
 
 // The suffix of name made of its rightmost n labels (n <= label count).
-[[nodiscard]] inline std::string_view rightmost_labels(std::string_view name, const LabelSpans& spans,
-                                                       std::size_t n) {
+[[nodiscard]] inline std::string_view rightmost_labels(std::string_view name, const LabelSpans& spans, std::size_t n) {
   return name.substr(spans.start[n - 1]);
 }
 

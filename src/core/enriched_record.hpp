@@ -25,11 +25,11 @@ struct ThreatMatch {
   std::string_view value;                // the indicator as the feed gave it
   std::string_view kind;                 // indicator_kind_name()
   std::string_view feed, actor, category, source;
-  int confidence = -1;                   // 0..100, -1 when the feed gave none
-  std::string_view confidence_level;     // confidence_level_name()
+  int confidence = -1;                // 0..100, -1 when the feed gave none
+  std::string_view confidence_level;  // confidence_level_name()
   MatchSite site = MatchSite::kQueryName;
-  std::string_view matched_value;        // the name, answer or address that matched
-  std::uint32_t count = 0;               // sites in the record that matched any indicator
+  std::string_view matched_value;  // the name, answer or address that matched
+  std::uint32_t count = 0;         // sites in the record that matched any indicator
   [[nodiscard]] bool hit() const { return indicator != nullptr; }
 };
 
@@ -42,28 +42,28 @@ enum class FirewallDrift : std::uint8_t { kNone, kAction, kRule };
 
 // What a DNS Firewall policy would do with the query.
 struct FirewallOutcome {
-  bool simulated = false;               // a policy is loaded: the fields below are meaningful
-  const CompiledRule* rule = nullptr;   // null: no rule decides the query (it resolves)
-  std::string_view action;              // BLOCK, ALERT, ALLOW; empty without a rule
+  bool simulated = false;              // a policy is loaded: the fields below are meaningful
+  const CompiledRule* rule = nullptr;  // null: no rule decides the query (it resolves)
+  std::string_view action;             // BLOCK, ALERT, ALLOW; empty without a rule
   std::string_view rule_name, rule_group_id, domain_list_id;
-  std::string_view block_response;      // block_response_name()
-  bool via_redirection = false;         // decided by a CNAME target, not the query name
-  std::string_view matched_name;        // the name of the chain that matched (the record's text)
+  std::string_view block_response;  // block_response_name()
+  bool via_redirection = false;     // decided by a CNAME target, not the query name
+  std::string_view matched_name;    // the name of the chain that matched (the record's text)
   FirewallDrift drift = FirewallDrift::kNone;
 };
 
 struct EnrichedRecord {
-  NormalizedName name;                  // text empty when the name is not valid DNS syntax
+  NormalizedName name;  // text empty when the name is not valid DNS syntax
   std::string_view registered_domain;
   std::string_view public_suffix;
   std::string_view subdomain;
   bool tld_valid = false;
-  bool matched = false;                 // the registered domain is on the interesting-domain list
+  bool matched = false;  // the registered domain is on the interesting-domain list
   ThreatMatch threat;
   FirewallOutcome firewall;
-  bool has_signals = false;             // name signals computed (a DGA model is loaded)
-  NameSignals signals;                  // zero for invalid names
-  std::uint64_t name_hash = 0;          // of the normalised name, with the signals
+  bool has_signals = false;     // name signals computed (a DGA model is loaded)
+  NameSignals signals;          // zero for invalid names
+  std::uint64_t name_hash = 0;  // of the normalised name, with the signals
 
   // The normalised name when it is valid DNS syntax, else empty.
   [[nodiscard]] std::string_view normalized_name() const { return name.valid_syntax ? name.text : std::string_view{}; }

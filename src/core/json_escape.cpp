@@ -11,11 +11,21 @@ inline bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == 
 
 void escape_control(std::string& out, unsigned char c) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
     default:
       out += "\\u00";
       out.push_back(kHex[c >> 4]);
@@ -54,8 +64,10 @@ void append_json_escaped_bytes(std::string& out, std::string_view bytes) {
       out.push_back(kHex[c & 15]);
       ++i;
     } else if (len == 1) {
-      if (needs_escape(c)) escape_control(out, c);
-      else out.push_back(static_cast<char>(c));
+      if (needs_escape(c))
+        escape_control(out, c);
+      else
+        out.push_back(static_cast<char>(c));
       ++i;
     } else {
       out.append(bytes.substr(i, len));

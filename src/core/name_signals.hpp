@@ -11,14 +11,14 @@ struct NameFeatures {
   std::uint16_t subdomain_length = 0;
   std::uint8_t longest_label = 0;
   std::uint8_t label_count = 0;
-  float digit_ratio = 0;        // digits / characters (dots excluded)
-  float consonant_ratio = 0;    // consonants / characters (dots excluded)
+  float digit_ratio = 0;      // digits / characters (dots excluded)
+  float consonant_ratio = 0;  // consonants / characters (dots excluded)
 };
 
 struct NameSignals {
   NameFeatures features;
   float dga_score = 0;
-  float subdomain_dga = 0;             // DGA score of the subdomain's longest label, when >= 12 characters
+  float subdomain_dga = 0;  // DGA score of the subdomain's longest label, when >= 12 characters
   std::uint8_t longest_subdomain_label = 0;
   bool benign_noise = false;
 };

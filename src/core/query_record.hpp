@@ -38,8 +38,8 @@ struct QueryRecord {
   std::string_view firewall_rule_group_id;
   std::string_view firewall_domain_list_id;
   std::array<DnsAnswer, kMaxAnswers> answers{};
-  std::uint32_t answer_count = 0;  // stored in answers (<= kMaxAnswers)
-  std::uint32_t answers_total = 0; // present in the record
+  std::uint32_t answer_count = 0;   // stored in answers (<= kMaxAnswers)
+  std::uint32_t answers_total = 0;  // present in the record
   std::uint32_t unknown_fields = 0;
 
   // Where the query came from: the instance, else the Resolver endpoint, else the source address.

@@ -29,8 +29,12 @@ CivilTime civil_from_ms(std::int64_t ms) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const int y = static_cast<int>(yoe) + static_cast<int>(era) * 400 + (m <= 2);
-  return CivilTime{y, static_cast<int>(m), static_cast<int>(d), static_cast<int>(rem / 3600),
-                   static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60)};
+  return CivilTime{y,
+                   static_cast<int>(m),
+                   static_cast<int>(d),
+                   static_cast<int>(rem / 3600),
+                   static_cast<int>(rem % 3600 / 60),
+                   static_cast<int>(rem % 60)};
 }
 
 bool write_iso8601_seconds(std::int64_t ms, char (&out)[20]) {
@@ -113,8 +117,8 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
 
 std::optional<std::int64_t> TimestampParser::parse_ms(std::string_view s) {
   int h, mi, sec;
-  const bool plain = s.size() == 20 && s[19] == 'Z' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' &&
-                     s[16] == ':' && digits(s, 11, 2, h) && digits(s, 14, 2, mi) && digits(s, 17, 2, sec);
+  const bool plain = s.size() == 20 && s[19] == 'Z' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':' &&
+                     digits(s, 11, 2, h) && digits(s, 14, 2, mi) && digits(s, 17, 2, sec);
   if (plain && have_date_ && std::memcmp(s.data(), date_, sizeof date_) == 0 && h <= 23 && mi <= 59 && sec <= 59) {
     return day_start_ms_ + (h * 3600 + mi * 60 + sec) * std::int64_t{1000};
   }

@@ -43,12 +43,8 @@ const std::array<const FindingTypeInfo*, kFindingTypeCount>& type_table() {
 
 std::span<const DetectorRegistration* const> registered_detectors() {
   static const std::array<const DetectorRegistration*, 6> list = {
-      &tunneling_registration(),
-      &dga_activity_registration(),
-      &beaconing_registration(),
-      &footprinting_registration(),
-      &anomaly_registration(),
-      &threat_intel_registration(),
+      &tunneling_registration(),    &dga_activity_registration(), &beaconing_registration(),
+      &footprinting_registration(), &anomaly_registration(),      &threat_intel_registration(),
   };
   return list;
 }

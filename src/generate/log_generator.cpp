@@ -54,32 +54,62 @@ class Rng {
   std::array<std::uint64_t, 4> state_{};
 };
 
-constexpr std::array<std::string_view, 6> kRegions = {"us-east-1", "us-west-2", "eu-west-1",
+constexpr std::array<std::string_view, 6> kRegions = {"us-east-1",    "us-west-2",      "eu-west-1",
                                                       "eu-central-1", "ap-southeast-2", "ap-northeast-1"};
 
 // Popular destinations, weighted by position (earlier = more frequent).
-constexpr std::array<std::string_view, 40> kPopular = {
-    "s3.amazonaws.com", "dynamodb.{r}.amazonaws.com", "sts.amazonaws.com", "ssm.{r}.amazonaws.com",
-    "ec2messages.{r}.amazonaws.com", "logs.{r}.amazonaws.com", "monitoring.{r}.amazonaws.com",
-    "api.github.com", "github.com", "registry.npmjs.org", "pypi.org", "files.pythonhosted.org",
-    "deb.debian.org", "security.ubuntu.com", "archive.ubuntu.com", "www.google.com", "oauth2.googleapis.com",
-    "login.microsoftonline.com", "graph.microsoft.com", "api.datadoghq.com", "intake.logs.datadoghq.com",
-    "hooks.slack.com", "api.stripe.com", "sentry.io", "o12345.ingest.sentry.io", "d1a2b3c4d5e6f7.cloudfront.net",
-    "cdn.jsdelivr.net", "www.bbc.co.uk", "api.twilio.com", "auth0.com", "app.example-corp.com",
-    "api.example-corp.com", "db.internal.example-corp.com", "kafka-1.internal.example-corp.com",
-    "smtp.sendgrid.net", "www.amazon.co.jp", "time.aws.com", "ntp.ubuntu.com", "quay.io", "ghcr.io"};
+constexpr std::array<std::string_view, 40> kPopular = {"s3.amazonaws.com",
+                                                       "dynamodb.{r}.amazonaws.com",
+                                                       "sts.amazonaws.com",
+                                                       "ssm.{r}.amazonaws.com",
+                                                       "ec2messages.{r}.amazonaws.com",
+                                                       "logs.{r}.amazonaws.com",
+                                                       "monitoring.{r}.amazonaws.com",
+                                                       "api.github.com",
+                                                       "github.com",
+                                                       "registry.npmjs.org",
+                                                       "pypi.org",
+                                                       "files.pythonhosted.org",
+                                                       "deb.debian.org",
+                                                       "security.ubuntu.com",
+                                                       "archive.ubuntu.com",
+                                                       "www.google.com",
+                                                       "oauth2.googleapis.com",
+                                                       "login.microsoftonline.com",
+                                                       "graph.microsoft.com",
+                                                       "api.datadoghq.com",
+                                                       "intake.logs.datadoghq.com",
+                                                       "hooks.slack.com",
+                                                       "api.stripe.com",
+                                                       "sentry.io",
+                                                       "o12345.ingest.sentry.io",
+                                                       "d1a2b3c4d5e6f7.cloudfront.net",
+                                                       "cdn.jsdelivr.net",
+                                                       "www.bbc.co.uk",
+                                                       "api.twilio.com",
+                                                       "auth0.com",
+                                                       "app.example-corp.com",
+                                                       "api.example-corp.com",
+                                                       "db.internal.example-corp.com",
+                                                       "kafka-1.internal.example-corp.com",
+                                                       "smtp.sendgrid.net",
+                                                       "www.amazon.co.jp",
+                                                       "time.aws.com",
+                                                       "ntp.ubuntu.com",
+                                                       "quay.io",
+                                                       "ghcr.io"};
 
-constexpr std::array<std::string_view, 16> kWords = {"alpha", "billing", "cache", "data", "edge", "feed",
-                                                     "gateway", "hub", "images", "jobs", "kv", "ledger",
-                                                     "metrics", "node", "orders", "payments"};
+constexpr std::array<std::string_view, 16> kWords = {"alpha",   "billing", "cache",  "data",    "edge", "feed",
+                                                     "gateway", "hub",     "images", "jobs",    "kv",   "ledger",
+                                                     "metrics", "node",    "orders", "payments"};
 
 const std::vector<std::string> kBadDomains = {"malware-delivery.ru", "phish-login-secure.com", "badcdn.top",
-                                              "c2-beacon.xyz", "evil-tunnel.net", "cryptominer-pool.io"};
+                                              "c2-beacon.xyz",       "evil-tunnel.net",        "cryptominer-pool.io"};
 
 struct Source {
   int account;
   int vpc;
-  std::string instance;   // empty for endpoint sources
+  std::string instance;  // empty for endpoint sources
   std::string endpoint;
   std::string eni;
   std::string ip;
@@ -87,7 +117,7 @@ struct Source {
 
 struct Fleet {
   std::vector<std::string> account_ids;
-  std::vector<std::string> vpc_ids;      // account * vpcs_per_account + vpc
+  std::vector<std::string> vpc_ids;  // account * vpcs_per_account + vpc
   std::vector<std::string> vpc_regions;
   std::vector<Source> sources;
 };
@@ -127,31 +157,41 @@ struct AnswerNetwork {
   std::uint32_t size;  // addresses in the prefix
   std::uint32_t weight;
 };
-constexpr std::uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) { return (a << 24) | (b << 16) | (c << 8) | d; }
+constexpr std::uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
+  return (a << 24) | (b << 16) | (c << 8) | d;
+}
 constexpr std::array<AnswerNetwork, 9> kAwsNetworks{{
-    {ip4(52, 0, 0, 0), 1u << 21, 30},   {ip4(54, 144, 0, 0), 1u << 20, 20}, {ip4(3, 208, 0, 0), 1u << 20, 15},
-    {ip4(18, 184, 0, 0), 1u << 17, 8},  {ip4(13, 112, 0, 0), 1u << 18, 6},  {ip4(18, 130, 0, 0), 1u << 16, 6},
-    {ip4(13, 232, 0, 0), 1u << 18, 5},  {ip4(54, 252, 0, 0), 1u << 16, 5},  {ip4(18, 228, 0, 0), 1u << 16, 5},
+    {ip4(52, 0, 0, 0), 1u << 21, 30},
+    {ip4(54, 144, 0, 0), 1u << 20, 20},
+    {ip4(3, 208, 0, 0), 1u << 20, 15},
+    {ip4(18, 184, 0, 0), 1u << 17, 8},
+    {ip4(13, 112, 0, 0), 1u << 18, 6},
+    {ip4(18, 130, 0, 0), 1u << 16, 6},
+    {ip4(13, 232, 0, 0), 1u << 18, 5},
+    {ip4(54, 252, 0, 0), 1u << 16, 5},
+    {ip4(18, 228, 0, 0), 1u << 16, 5},
 }};
-constexpr std::array<AnswerNetwork, 2> kGoogleNetworks{{{ip4(142, 250, 0, 0), 1u << 17, 3}, {ip4(172, 217, 0, 0), 1u << 16, 2}}};
-constexpr std::array<AnswerNetwork, 2> kMicrosoftNetworks{{{ip4(20, 33, 0, 0), 1u << 16, 1}, {ip4(40, 64, 0, 0), 1u << 22, 2}}};
+constexpr std::array<AnswerNetwork, 2> kGoogleNetworks{
+    {{ip4(142, 250, 0, 0), 1u << 17, 3}, {ip4(172, 217, 0, 0), 1u << 16, 2}}};
+constexpr std::array<AnswerNetwork, 2> kMicrosoftNetworks{
+    {{ip4(20, 33, 0, 0), 1u << 16, 1}, {ip4(40, 64, 0, 0), 1u << 22, 2}}};
 constexpr std::array<AnswerNetwork, 16> kOtherNetworks{{
-    {ip4(104, 16, 0, 0), 1u << 19, 20},   // Cloudflare
-    {ip4(172, 64, 0, 0), 1u << 19, 10},   // Cloudflare
-    {ip4(151, 101, 0, 0), 1u << 16, 10},  // Fastly
-    {ip4(23, 32, 0, 0), 1u << 21, 12},    // Akamai
-    {ip4(2, 16, 0, 0), 1u << 19, 5},      // Akamai (Europe)
-    {ip4(13, 224, 0, 0), 1u << 18, 10},   // CloudFront
-    {ip4(88, 198, 0, 0), 1u << 16, 4},    // Hetzner
-    {ip4(51, 68, 0, 0), 1u << 16, 4},     // OVH
-    {ip4(128, 199, 0, 0), 1u << 16, 3},   // DigitalOcean
-    {ip4(77, 88, 0, 0), 1u << 14, 2},     // Yandex
-    {ip4(47, 74, 0, 0), 1u << 17, 3},     // Alibaba Cloud
-    {ip4(43, 128, 0, 0), 1u << 20, 2},    // Tencent Cloud
-    {ip4(185, 220, 100, 0), 1u << 10, 1}, // small hosting networks
+    {ip4(104, 16, 0, 0), 1u << 19, 20},    // Cloudflare
+    {ip4(172, 64, 0, 0), 1u << 19, 10},    // Cloudflare
+    {ip4(151, 101, 0, 0), 1u << 16, 10},   // Fastly
+    {ip4(23, 32, 0, 0), 1u << 21, 12},     // Akamai
+    {ip4(2, 16, 0, 0), 1u << 19, 5},       // Akamai (Europe)
+    {ip4(13, 224, 0, 0), 1u << 18, 10},    // CloudFront
+    {ip4(88, 198, 0, 0), 1u << 16, 4},     // Hetzner
+    {ip4(51, 68, 0, 0), 1u << 16, 4},      // OVH
+    {ip4(128, 199, 0, 0), 1u << 16, 3},    // DigitalOcean
+    {ip4(77, 88, 0, 0), 1u << 14, 2},      // Yandex
+    {ip4(47, 74, 0, 0), 1u << 17, 3},      // Alibaba Cloud
+    {ip4(43, 128, 0, 0), 1u << 20, 2},     // Tencent Cloud
+    {ip4(185, 220, 100, 0), 1u << 10, 1},  // small hosting networks
     {ip4(91, 219, 236, 0), 1u << 10, 1},
-    {ip4(177, 71, 0, 0), 1u << 16, 2},    // Brazil
-    {ip4(200, 160, 0, 0), 1u << 12, 1},   // South America
+    {ip4(177, 71, 0, 0), 1u << 16, 2},   // Brazil
+    {ip4(200, 160, 0, 0), 1u << 12, 1},  // South America
 }};
 
 template <std::size_t N>
@@ -250,8 +290,8 @@ class Writer {
     if (e.rcode == "NOERROR" && e.firewall_action != "BLOCK") answers(rng, e, o);
     o += "],\"srcaddr\":\"";
     o += s.ip;
-    fmt::format_to(std::back_inserter(o), "\",\"srcport\":\"{}\",\"transport\":\"{}\",\"srcids\":{{", 1024 + rng.below(64000),
-                   rng.chance(0.03) ? "TCP" : "UDP");
+    fmt::format_to(std::back_inserter(o), "\",\"srcport\":\"{}\",\"transport\":\"{}\",\"srcids\":{{",
+                   1024 + rng.below(64000), rng.chance(0.03) ? "TCP" : "UDP");
     if (!s.instance.empty()) {
       o += "\"instance\":\"";
       o += s.instance;
@@ -313,9 +353,9 @@ class Writer {
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec) throw Error(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
-      std::string path = fmt::format("{}/{}_vpcdnsquerylogs_{}_{:04d}{:02d}{:02d}T{:02d}00Z_{:08x}.log.gz", dir, account,
-                                     vpc, t.year, t.month, t.day, t.hour,
-                                     static_cast<std::uint32_t>(std::hash<std::string>{}(key)));
+      std::string path =
+          fmt::format("{}/{}_vpcdnsquerylogs_{}_{:04d}{:02d}{:02d}T{:02d}00Z_{:08x}.log.gz", dir, account, vpc, t.year,
+                      t.month, t.day, t.hour, static_cast<std::uint32_t>(std::hash<std::string>{}(key)));
       it = s3_files_.emplace(key, S3File{make_file_sink(path, Compression::kGzip), {}}).first;
     }
     if (it->second.buf.size() >= kFlush) {
@@ -332,7 +372,8 @@ class Writer {
       int n = 1 + static_cast<int>(rng.below(3));
       if (block.single) n = 1;
       if (rng.chance(0.2)) {
-        fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"{}.edge.cdn-{}.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"}},",
+        fmt::format_to(std::back_inserter(o),
+                       "{{\"Rdata\":\"{}.edge.cdn-{}.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"}},",
                        kWords[rng.below(kWords.size())], rng.below(40));
       }
       for (int i = 0; i < n; ++i) {
@@ -341,14 +382,16 @@ class Writer {
                        i ? "," : "", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
       }
     } else if (e.qtype == "AAAA") {
-      fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"2600:1f18:{:x}:{:x}::{:x}\",\"Type\":\"AAAA\",\"Class\":\"IN\"}}",
-                     rng.below(65536), rng.below(65536), 1 + rng.below(65535));
+      fmt::format_to(std::back_inserter(o),
+                     "{{\"Rdata\":\"2600:1f18:{:x}:{:x}::{:x}\",\"Type\":\"AAAA\",\"Class\":\"IN\"}}", rng.below(65536),
+                     rng.below(65536), 1 + rng.below(65535));
     } else if (e.qtype == "PTR") {
-      fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"ip-10-{}-{}-{}.ec2.internal.\",\"Type\":\"PTR\",\"Class\":\"IN\"}}",
-                     rng.below(8), rng.below(256), rng.below(256));
+      fmt::format_to(std::back_inserter(o),
+                     "{{\"Rdata\":\"ip-10-{}-{}-{}.ec2.internal.\",\"Type\":\"PTR\",\"Class\":\"IN\"}}", rng.below(8),
+                     rng.below(256), rng.below(256));
     } else if (e.qtype == "TXT") {
-      fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"\\\"v=spf1 include:_spf.{} ~all\\\"\",\"Type\":\"TXT\",\"Class\":\"IN\"}}",
-                     e.name);
+      fmt::format_to(std::back_inserter(o),
+                     "{{\"Rdata\":\"\\\"v=spf1 include:_spf.{} ~all\\\"\",\"Type\":\"TXT\",\"Class\":\"IN\"}}", e.name);
     } else if (e.qtype == "MX") {
       fmt::format_to(std::back_inserter(o), "{{\"Rdata\":\"10 mx.{}.\",\"Type\":\"MX\",\"Class\":\"IN\"}}", e.name);
     } else if (e.qtype == "SRV") {
@@ -413,8 +456,10 @@ Event background(Rng& rng, const Fleet& f, std::int64_t ms) {
     if (auto pos = name.find("{r}"); pos != std::string::npos) name.replace(pos, 3, region);
     e.name = std::move(name);
     double r = rng.unit();
-    if (r < 0.01) e.rcode = "SERVFAIL";
-    else if (r < 0.02) e.rcode = "NXDOMAIN";
+    if (r < 0.01)
+      e.rcode = "SERVFAIL";
+    else if (r < 0.02)
+      e.rcode = "NXDOMAIN";
   }
   return e;
 }
@@ -449,8 +494,12 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
     std::size_t src = pick_instance();
     std::int64_t t0 = start + span_ms / 3;
     for (int i = 0; i < 300; ++i) {
-      ev.push_back({t0 + static_cast<std::int64_t>(rng.below(300000)), src, dga_name(rng), "A",
-                    rng.chance(0.85) ? "NXDOMAIN" : "NOERROR", {}});
+      ev.push_back({t0 + static_cast<std::int64_t>(rng.below(300000)),
+                    src,
+                    dga_name(rng),
+                    "A",
+                    rng.chance(0.85) ? "NXDOMAIN" : "NOERROR",
+                    {}});
     }
   }
   // Tunneling / exfiltration: 600 TXT queries with base32 chunks under evil-tunnel.net in 20 minutes.
@@ -458,9 +507,12 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
     std::size_t src = pick_instance();
     std::int64_t t0 = start + span_ms / 2;
     for (int i = 0; i < 600; ++i) {
-      ev.push_back({t0 + static_cast<std::int64_t>(rng.below(1200000)), src,
+      ev.push_back({t0 + static_cast<std::int64_t>(rng.below(1200000)),
+                    src,
                     fmt::format("{}.{}.{}.t.evil-tunnel.net", base32_label(rng, 52), base32_label(rng, 40), i),
-                    rng.chance(0.7) ? "TXT" : "CNAME", "NOERROR", {}});
+                    rng.chance(0.7) ? "TXT" : "CNAME",
+                    "NOERROR",
+                    {}});
     }
   }
   // Beaconing: every 60 s (+-3 s jitter) for the whole period to c2-beacon.xyz, alerted by the firewall.
@@ -476,8 +528,12 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
     std::size_t src = pick_instance();
     std::int64_t t0 = start + 2 * span_ms / 3;
     for (int host = 1; host < 255; ++host) {
-      ev.push_back({t0 + host * 450, src, fmt::format("{}.7.20.10.in-addr.arpa", host), "PTR",
-                    rng.chance(0.8) ? "NXDOMAIN" : "NOERROR", {}});
+      ev.push_back({t0 + host * 450,
+                    src,
+                    fmt::format("{}.7.20.10.in-addr.arpa", host),
+                    "PTR",
+                    rng.chance(0.8) ? "NXDOMAIN" : "NOERROR",
+                    {}});
     }
   }
   // Known-bad domains, a few each, some blocked by the firewall.
@@ -485,8 +541,8 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
     if (bad == "evil-tunnel.net" || bad == "c2-beacon.xyz") continue;
     for (int i = 0; i < 5; ++i) {
       ev.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span_ms))), pick_instance(),
-                    fmt::format("{}.{}", kWords[rng.below(kWords.size())], bad), "A",
-                    i % 2 ? "NXDOMAIN" : "NOERROR", std::string_view(i % 2 ? "BLOCK" : "")});
+                    fmt::format("{}.{}", kWords[rng.below(kWords.size())], bad), "A", i % 2 ? "NXDOMAIN" : "NOERROR",
+                    std::string_view(i % 2 ? "BLOCK" : "")});
     }
   }
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.ms < b.ms; });
@@ -506,13 +562,20 @@ std::string word_label(Rng& rng) {
 }
 
 std::int64_t jitter(Rng& rng, std::int64_t spread_ms) {
-  return spread_ms > 0 ? static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread_ms + 1))) - spread_ms : 0;
+  return spread_ms > 0 ? static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread_ms + 1))) - spread_ms
+                       : 0;
 }
 
-void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpec& spec, std::int64_t t0, double base_per_hour,
-                    ScenarioPlan& plan) {
-  PlantedScenario truth{spec.kind, spec.intensity, f.sources[src].instance, f.vpc_ids[static_cast<std::size_t>(f.sources[src].vpc)],
-                        {}, t0, t0, 0};
+void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpec& spec, std::int64_t t0,
+                    double base_per_hour, ScenarioPlan& plan) {
+  PlantedScenario truth{spec.kind,
+                        spec.intensity,
+                        f.sources[src].instance,
+                        f.vpc_ids[static_cast<std::size_t>(f.sources[src].vpc)],
+                        {},
+                        t0,
+                        t0,
+                        0};
   const int level = static_cast<int>(spec.intensity);
   auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode) {
     plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}});
@@ -525,10 +588,11 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
       static constexpr int kNames[] = {6, 25, 300};
       static constexpr std::int64_t kSpanMin[] = {30, 10, 5};
       static constexpr DgaFamily kFamilies[] = {DgaFamily::kNecurs, DgaFamily::kRamnit, DgaFamily::kKraken};
-      auto names = generate_dga_domains(kFamilies[rng.below(3)], rng.next() % 20000, static_cast<std::size_t>(kNames[level]));
+      auto names =
+          generate_dga_domains(kFamilies[rng.below(3)], rng.next() % 20000, static_cast<std::size_t>(kNames[level]));
       for (auto& n : names) {
-        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))), std::move(n), "A",
-            rng.chance(0.9) ? "NXDOMAIN" : "NOERROR");
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))),
+            std::move(n), "A", rng.chance(0.9) ? "NXDOMAIN" : "NOERROR");
       }
       break;
     }
@@ -563,8 +627,8 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
       const std::uint64_t b = 100 + rng.below(100), c = rng.below(256);
       const int first = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(255 - kHosts[level])));
       for (int h = 0; h < kHosts[level]; ++h) {
-        add(t0 + kSpanS[level] * 1000 * h / kHosts[level], fmt::format("{}.{}.{}.10.in-addr.arpa", first + h, c, b), "PTR",
-            rng.chance(0.7) ? "NXDOMAIN" : "NOERROR");
+        add(t0 + kSpanS[level] * 1000 * h / kHosts[level], fmt::format("{}.{}.{}.10.in-addr.arpa", first + h, c, b),
+            "PTR", rng.chance(0.7) ? "NXDOMAIN" : "NOERROR");
       }
       truth.domain = fmt::format("10.{}.{}.0/24", b, c);
       break;
@@ -574,15 +638,16 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
       static constexpr double kFactor[] = {1.0, 6.0, 20.0};
       const auto extra = static_cast<std::int64_t>(kFactor[level] * base_per_hour);
       const std::string name = fmt::format("{}-primary.db.internal.example-corp.com", kWords[rng.below(kWords.size())]);
-      for (std::int64_t i = 0; i < extra; ++i) add(t0 + static_cast<std::int64_t>(rng.below(3600000)), name, "A", "NXDOMAIN");
+      for (std::int64_t i = 0; i < extra; ++i)
+        add(t0 + static_cast<std::int64_t>(rng.below(3600000)), name, "A", "NXDOMAIN");
       break;
     }
   }
   plan.truth.push_back(std::move(truth));
 }
 
-void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::int64_t span, std::vector<std::size_t>& spare,
-                            ScenarioPlan& plan) {
+void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::int64_t span,
+                            std::vector<std::size_t>& spare, ScenarioPlan& plan) {
   auto take = [&] {
     std::size_t s = spare.back();
     spare.pop_back();
@@ -594,7 +659,8 @@ void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::i
     const std::string& region = f.vpc_regions[static_cast<std::size_t>(f.sources[s].vpc)];
     const std::int64_t phase = static_cast<std::int64_t>(rng.below(300000));
     for (std::int64_t t = start + phase; t < start + span; t += 300000) {
-      plan.events.push_back({t + jitter(rng, 15000), s, fmt::format("ssm.{}.amazonaws.com", region), "A", "NOERROR", {}});
+      plan.events.push_back(
+          {t + jitter(rng, 15000), s, fmt::format("ssm.{}.amazonaws.com", region), "A", "NOERROR", {}});
     }
   }
   const std::int64_t hours = span / 3600000;
@@ -602,34 +668,50 @@ void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::i
   if (!spare.empty()) {
     std::size_t mail = take();
     for (std::int64_t i = 0; i < 150 * hours; ++i) {
-      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), mail,
-                             fmt::format("{}.{}.{}.{}.zen.spamhaus.org", rng.below(256), rng.below(256), rng.below(256), 1 + rng.below(223)),
-                             "A", rng.chance(0.9) ? "NXDOMAIN" : "NOERROR", {}});
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))),
+                             mail,
+                             fmt::format("{}.{}.{}.{}.zen.spamhaus.org", rng.below(256), rng.below(256), rng.below(256),
+                                         1 + rng.below(223)),
+                             "A",
+                             rng.chance(0.9) ? "NXDOMAIN" : "NOERROR",
+                             {}});
     }
   }
   // Endpoint protection asking a hash-reputation service about files (40 hex characters per name).
   for (int k = 0; k < 2 && !spare.empty(); ++k) {
     std::size_t av = take();
     for (std::int64_t i = 0; i < 60 * hours; ++i) {
-      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), av,
-                             fmt::format("{}.malware.hash.cymru.com", hex_id(rng, 40)), "TXT", "NXDOMAIN", {}});
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))),
+                             av,
+                             fmt::format("{}.malware.hash.cymru.com", hex_id(rng, 40)),
+                             "TXT",
+                             "NXDOMAIN",
+                             {}});
     }
   }
   // Web front ends fetching assets from many CloudFront distributions (hex-looking labels).
   for (int k = 0; k < 3 && !spare.empty(); ++k) {
     std::size_t web = take();
     for (std::int64_t i = 0; i < 40 * hours; ++i) {
-      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), web,
-                             fmt::format("d{}.cloudfront.net", base32_label(rng, 13)), "A", "NOERROR", {}});
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))),
+                             web,
+                             fmt::format("d{}.cloudfront.net", base32_label(rng, 13)),
+                             "A",
+                             "NOERROR",
+                             {}});
     }
   }
   // A log pipeline resolving client addresses: many PTRs, scattered, mostly answered.
   if (!spare.empty()) {
     std::size_t logs = take();
     for (std::int64_t i = 0; i < 120 * hours; ++i) {
-      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), logs,
-                             fmt::format("{}.{}.{}.{}.in-addr.arpa", 1 + rng.below(254), rng.below(256), rng.below(256), 1 + rng.below(223)),
-                             "PTR", rng.chance(0.25) ? "NXDOMAIN" : "NOERROR", {}});
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))),
+                             logs,
+                             fmt::format("{}.{}.{}.{}.in-addr.arpa", 1 + rng.below(254), rng.below(256), rng.below(256),
+                                         1 + rng.below(223)),
+                             "PTR",
+                             rng.chance(0.25) ? "NXDOMAIN" : "NOERROR",
+                             {}});
     }
   }
   // Browsers behind the inbound endpoints probing for DNS hijacking with random single labels.
@@ -639,7 +721,12 @@ void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::i
       std::string label;
       const std::uint64_t len = 7 + rng.below(9);
       for (std::uint64_t j = 0; j < len; ++j) label.push_back(static_cast<char>('a' + rng.below(26)));
-      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))), s, label, "A", "NXDOMAIN", {}});
+      plan.events.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span))),
+                             s,
+                             label,
+                             "A",
+                             "NXDOMAIN",
+                             {}});
     }
   }
 }
@@ -653,13 +740,15 @@ ScenarioPlan plan_scenarios(Rng& rng, const Fleet& f, const GeneratorConfig& c, 
   for (std::size_t i = instances.size(); i > 1; --i) std::swap(instances[i - 1], instances[rng.below(i)]);
   const std::size_t stressors = c.benign_stressors ? 6 : 0;
   if (c.scenarios.size() + stressors > instances.size()) {
-    throw Error(ErrorCode::kUsage, fmt::format("{} scenarios need at least {} instances; the fleet has {}", c.scenarios.size(),
-                                               c.scenarios.size() + stressors, instances.size()));
+    throw Error(ErrorCode::kUsage, fmt::format("{} scenarios need at least {} instances; the fleet has {}",
+                                               c.scenarios.size(), c.scenarios.size() + stressors, instances.size()));
   }
-  const double base_per_hour = static_cast<double>(c.records) / static_cast<double>(f.sources.size()) / (static_cast<double>(span) / 3.6e6);
+  const double base_per_hour =
+      static_cast<double>(c.records) / static_cast<double>(f.sources.size()) / (static_cast<double>(span) / 3.6e6);
   for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
     // Start after a quarter of the period (the anomaly baseline needs history) and end in time.
-    const std::int64_t t0 = start + span / 4 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span / 4)));
+    const std::int64_t t0 =
+        start + span / 4 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span / 4)));
     plant_scenario(rng, f, instances[i], c.scenarios[i], t0, base_per_hour, plan);
   }
   std::vector<std::size_t> spare(instances.begin() + static_cast<std::ptrdiff_t>(c.scenarios.size()), instances.end());
@@ -672,20 +761,28 @@ ScenarioPlan plan_scenarios(Rng& rng, const Fleet& f, const GeneratorConfig& c, 
 
 std::string_view scenario_kind_name(ScenarioKind k) {
   switch (k) {
-    case ScenarioKind::kDga: return "dga";
-    case ScenarioKind::kTunneling: return "tunneling";
-    case ScenarioKind::kBeaconing: return "beaconing";
-    case ScenarioKind::kSweep: return "reverse_dns_sweep";
-    case ScenarioKind::kAnomaly: return "volume_anomaly";
+    case ScenarioKind::kDga:
+      return "dga";
+    case ScenarioKind::kTunneling:
+      return "tunneling";
+    case ScenarioKind::kBeaconing:
+      return "beaconing";
+    case ScenarioKind::kSweep:
+      return "reverse_dns_sweep";
+    case ScenarioKind::kAnomaly:
+      return "volume_anomaly";
   }
   return "?";
 }
 
 std::string_view intensity_name(Intensity i) {
   switch (i) {
-    case Intensity::kLow: return "low";
-    case Intensity::kModerate: return "moderate";
-    case Intensity::kHigh: return "high";
+    case Intensity::kLow:
+      return "low";
+    case Intensity::kModerate:
+      return "moderate";
+    case Intensity::kHigh:
+      return "high";
   }
   return "?";
 }
@@ -693,7 +790,8 @@ std::string_view intensity_name(Intensity i) {
 std::string scenario_description(ScenarioKind k, Intensity i) {
   static constexpr std::string_view kText[5][3] = {
       {"6 DGA names in 30 min", "25 DGA names in 10 min", "300 DGA names in 5 min"},
-      {"30 queries, 16-char chunks, 1 h", "150 queries, 36-char chunks, 30 min", "1000 queries, 2x50-char chunks, 20 min"},
+      {"30 queries, 16-char chunks, 1 h", "150 queries, 36-char chunks, 30 min",
+       "1000 queries, 2x50-char chunks, 20 min"},
       {"every 30 min +-90 s for 7 h", "every 5 min +-10 s, 20% missed, 6 h", "every 60 s +-3 s for 12 h"},
       {"20 PTRs of a /24 in 10 min", "64 PTRs of a /24 in 5 min", "254 PTRs of a /24 in 2 min"},
       {"+1x the hourly rate for 1 h", "+6x the hourly rate for 1 h", "+20x the hourly rate for 1 h"}};
@@ -717,8 +815,9 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
   Fleet fleet = build_fleet(config, rng);
   std::int64_t start = config.start_ms;
   if (start == 0) {
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     start = (now_ms / 86400000 - 1) * 86400000;
   }
   const std::int64_t span = static_cast<std::int64_t>(config.hours) * 3600000;
@@ -736,8 +835,9 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
   Writer writer(config, fleet);
   std::size_t next_planted = 0;
   for (std::uint64_t i = 0; i < total || (config.target_bytes && writer.bytes() < config.target_bytes); ++i) {
-    std::int64_t ms = start + static_cast<std::int64_t>(static_cast<double>(span) * static_cast<double>(std::min(i, total)) /
-                                                        static_cast<double>(total));
+    std::int64_t ms =
+        start + static_cast<std::int64_t>(static_cast<double>(span) * static_cast<double>(std::min(i, total)) /
+                                          static_cast<double>(total));
     while (next_planted < planted.size() && planted[next_planted].ms <= ms) writer.record(rng, planted[next_planted++]);
     writer.record(rng, background(rng, fleet, ms));
   }

@@ -13,8 +13,9 @@ namespace dnslens {
 // Planted scenarios for measuring the detectors: each kind at an intensity, with ground truth.
 enum class ScenarioKind : std::uint8_t { kDga, kTunneling, kBeaconing, kSweep, kAnomaly };
 enum class Intensity : std::uint8_t { kLow, kModerate, kHigh };
-inline constexpr ScenarioKind kAllScenarioKinds[] = {ScenarioKind::kDga, ScenarioKind::kTunneling, ScenarioKind::kBeaconing,
-                                                     ScenarioKind::kSweep, ScenarioKind::kAnomaly};
+inline constexpr ScenarioKind kAllScenarioKinds[] = {ScenarioKind::kDga, ScenarioKind::kTunneling,
+                                                     ScenarioKind::kBeaconing, ScenarioKind::kSweep,
+                                                     ScenarioKind::kAnomaly};
 inline constexpr Intensity kAllIntensities[] = {Intensity::kLow, Intensity::kModerate, Intensity::kHigh};
 [[nodiscard]] std::string_view scenario_kind_name(ScenarioKind k);
 [[nodiscard]] std::string_view intensity_name(Intensity i);
@@ -31,7 +32,7 @@ struct PlantedScenario {
   Intensity intensity;
   std::string instance;
   std::string vpc;
-  std::string domain;       // the registered domain or name involved, empty when many
+  std::string domain;  // the registered domain or name involved, empty when many
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
   std::uint64_t records = 0;
@@ -39,17 +40,17 @@ struct PlantedScenario {
 
 struct GeneratorConfig {
   std::uint64_t seed = 1;
-  std::uint64_t records = 300000;   // background records; planted ones come on top
-  std::uint64_t target_bytes = 0;   // when set, generate until this many bytes instead
-  std::int64_t start_ms = 0;        // 0: yesterday 00:00 UTC
+  std::uint64_t records = 300000;  // background records; planted ones come on top
+  std::uint64_t target_bytes = 0;  // when set, generate until this many bytes instead
+  std::int64_t start_ms = 0;       // 0: yesterday 00:00 UTC
   int hours = 24;
   int accounts = 3;
   int vpcs_per_account = 2;
   int instances_per_vpc = 12;
   bool plant = true;
-  std::string output = "-";         // file (.gz/.zst by extension) or "-"
-  std::string s3_dir;               // when set: S3 export layout under this directory
-  std::string interesting_out;      // when set: write the planted known-bad domains here
+  std::string output = "-";     // file (.gz/.zst by extension) or "-"
+  std::string s3_dir;           // when set: S3 export layout under this directory
+  std::string interesting_out;  // when set: write the planted known-bad domains here
   // When set, these scenarios are planted instead of the default set, each on its own instance,
   // and what was planted is reported in GeneratorStats::scenarios.
   std::vector<ScenarioSpec> scenarios;

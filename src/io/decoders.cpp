@@ -29,7 +29,8 @@ class BombGuard {
     if (limits_.max_output_bytes != 0 && out > limits_.max_output_bytes) {
       error.emplace(ErrorCode::kDecompressionBomb,
                     fmt::format("{}: decompressed size exceeds the limit of {} bytes; the rest of the input is not "
-                                "decoded", label_, limits_.max_output_bytes));
+                                "decoded",
+                                label_, limits_.max_output_bytes));
       return before >= limits_.max_output_bytes ? 0 : static_cast<std::size_t>(limits_.max_output_bytes - before);
     }
     if (limits_.max_ratio > 0 && out > limits_.ratio_grace_bytes && in > 0 &&
@@ -172,8 +173,8 @@ class ZstdDecoder final : public ByteSource {
       }
       if (input_.pos == input_.size && inner_eof_) {
         if (frame_open_) {
-          throw Error(ErrorCode::kDecompress, fmt::format("{}: truncated zstd stream after {} decompressed bytes",
-                                                          guard_.label(), total_out_));
+          throw Error(ErrorCode::kDecompress,
+                      fmt::format("{}: truncated zstd stream after {} decompressed bytes", guard_.label(), total_out_));
         }
         return 0;
       }
@@ -219,9 +220,8 @@ Compression sniff_compression(std::string_view head) {
   if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b) {
     return Compression::kGzip;
   }
-  if (head.size() >= 4 && static_cast<unsigned char>(head[0]) == 0x28 &&
-      static_cast<unsigned char>(head[1]) == 0xb5 && static_cast<unsigned char>(head[2]) == 0x2f &&
-      static_cast<unsigned char>(head[3]) == 0xfd) {
+  if (head.size() >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xb5 &&
+      static_cast<unsigned char>(head[2]) == 0x2f && static_cast<unsigned char>(head[3]) == 0xfd) {
     return Compression::kZstd;
   }
   return Compression::kNone;
@@ -229,9 +229,12 @@ Compression sniff_compression(std::string_view head) {
 
 std::string_view compression_name(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "none";
 }
@@ -252,9 +255,15 @@ OpenedInput wrap_decoded(std::unique_ptr<ByteSource> raw, std::string label, con
   auto peekable = std::make_unique<PeekableSource>(std::move(raw));
   opened.compression = sniff_compression(peekable->peek(4));
   switch (opened.compression) {
-    case Compression::kGzip: opened.source = make_gzip_decoder(std::move(peekable), std::move(label), limits); break;
-    case Compression::kZstd: opened.source = make_zstd_decoder(std::move(peekable), std::move(label), limits); break;
-    case Compression::kNone: opened.source = std::move(peekable); break;
+    case Compression::kGzip:
+      opened.source = make_gzip_decoder(std::move(peekable), std::move(label), limits);
+      break;
+    case Compression::kZstd:
+      opened.source = make_zstd_decoder(std::move(peekable), std::move(label), limits);
+      break;
+    case Compression::kNone:
+      opened.source = std::move(peekable);
+      break;
   }
   return opened;
 }

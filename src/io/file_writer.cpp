@@ -57,7 +57,8 @@ bool FileWriter::set_direct_flag(bool on) {
 }
 
 void FileWriter::clear_direct_flag() {
-  if (!set_direct_flag(false)) throw Error(ErrorCode::kIo, "cannot turn off direct I/O for " + path_ + ": " + std::strerror(errno));
+  if (!set_direct_flag(false))
+    throw Error(ErrorCode::kIo, "cannot turn off direct I/O for " + path_ + ": " + std::strerror(errno));
 }
 
 // From here on through the page cache: what is staged goes out at its offset first.
@@ -164,7 +165,8 @@ void FileWriter::judge(Clock::duration waited, std::size_t bytes) {
   window_bytes_ += bytes;
   if (window_bytes_ < limits_.window_bytes) return;
   const auto now = Clock::now();
-  const bool device_bound = waited_.count() >= limits_.device_bound_share * static_cast<double>((now - window_start_).count());
+  const bool device_bound =
+      waited_.count() >= limits_.device_bound_share * static_cast<double>((now - window_start_).count());
   window_start_ = now;
   window_bytes_ = 0;
   waited_ = {};

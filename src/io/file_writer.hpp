@@ -82,12 +82,12 @@ class FileWriter {
   bool started_direct_ = false;
   DirectWriteLimits limits_;
   std::unique_ptr<char, FreeAligned> staging_;
-  std::uint64_t base_ = 0;   // file offset of staging_[0], a multiple of the alignment
-  std::size_t staged_ = 0;   // bytes in staging_
-  std::size_t visible_ = 0;  // of those, already in the file through the page cache (flush)
+  std::uint64_t base_ = 0;        // file offset of staging_[0], a multiple of the alignment
+  std::size_t staged_ = 0;        // bytes in staging_
+  std::size_t visible_ = 0;       // of those, already in the file through the page cache (flush)
   std::size_t window_bytes_ = 0;  // written directly in the current judging window
   Clock::time_point window_start_{};
-  Clock::duration waited_{};      // in direct writes during the window
+  Clock::duration waited_{};  // in direct writes during the window
   std::uint64_t in_place_bytes_ = 0;
 };
 

@@ -56,8 +56,7 @@ class GzipSink final : public OutputSink {
       stream_.avail_out = static_cast<std::uint32_t>(out_.size());
       if (isal_deflate(&stream_) != COMP_OK) throw Error(ErrorCode::kInternal, "gzip compression failed");
       fd_.write_all(reinterpret_cast<const char*>(out_.data()), out_.size() - stream_.avail_out);
-    } while (stream_.avail_in > 0 || stream_.avail_out == 0 ||
-             (end && stream_.internal_state.state != ZSTATE_END));
+    } while (stream_.avail_in > 0 || stream_.avail_out == 0 || (end && stream_.internal_state.state != ZSTATE_END));
   }
 
   FileWriter fd_;
@@ -69,7 +68,8 @@ class GzipSink final : public OutputSink {
 
 class ZstdSink final : public OutputSink {
  public:
-  ZstdSink(const std::string& path, OpenMode mode, WriteHint hint) : fd_(path, mode, hint), ctx_(ZSTD_createCCtx()), out_(ZSTD_CStreamOutSize()) {
+  ZstdSink(const std::string& path, OpenMode mode, WriteHint hint)
+      : fd_(path, mode, hint), ctx_(ZSTD_createCCtx()), out_(ZSTD_CStreamOutSize()) {
     if (!ctx_) throw Error(ErrorCode::kInternal, "cannot allocate a zstd context");
     ZSTD_CCtx_setParameter(ctx_, ZSTD_c_compressionLevel, 3);
   }
@@ -108,9 +108,12 @@ class ZstdSink final : public OutputSink {
 std::unique_ptr<OutputSink> make_file_sink(const std::string& path, Compression compression, OpenMode mode,
                                            WriteHint hint) {
   switch (compression) {
-    case Compression::kGzip: return std::make_unique<GzipSink>(path, mode, hint);
-    case Compression::kZstd: return std::make_unique<ZstdSink>(path, mode, hint);
-    case Compression::kNone: break;
+    case Compression::kGzip:
+      return std::make_unique<GzipSink>(path, mode, hint);
+    case Compression::kZstd:
+      return std::make_unique<ZstdSink>(path, mode, hint);
+    case Compression::kNone:
+      break;
   }
   return std::make_unique<PlainSink>(path, mode, hint);
 }

@@ -71,11 +71,13 @@ class LimitChecker final : public YAML::EventHandler {
     }
     add_to_parent(e);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
     open(mark, anchor);
   }
   void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
     open(mark, anchor);
   }
   void OnMapEnd() override { close(); }
@@ -87,7 +89,8 @@ class LimitChecker final : public YAML::EventHandler {
   };
 
   [[noreturn]] void fail(const YAML::Mark& mark, std::string_view problem) const {
-    throw Error(ErrorCode::kConfig, fmt::format("{}: line {}, column {}: {}", origin_, mark.line + 1, mark.column + 1, problem));
+    throw Error(ErrorCode::kConfig,
+                fmt::format("{}: line {}, column {}: {}", origin_, mark.line + 1, mark.column + 1, problem));
   }
   void remember(YAML::anchor_t anchor, const Expansion& e) {
     if (anchor == YAML::NullAnchor) return;
@@ -112,7 +115,8 @@ class LimitChecker final : public YAML::EventHandler {
   }
   void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
     // Stopping here, before yaml-cpp recurses into the next level, is what keeps its stack bounded.
-    if (open_.size() >= limits_.max_depth) fail(mark, fmt::format("nested more than {} levels deep", limits_.max_depth));
+    if (open_.size() >= limits_.max_depth)
+      fail(mark, fmt::format("nested more than {} levels deep", limits_.max_depth));
     open_.push_back(Open{Expansion{1, 0, 0}, anchor});
   }
   void close() {

@@ -24,9 +24,9 @@ namespace dnslens {
 // ("billion laughs") become billions of nodes for anything that walks the tree, and its parser
 // recurses once per nesting level.
 struct YamlLimits {
-  std::size_t max_depth = 128;                   // counting what aliases bring in
-  std::size_t max_alias_nodes = 1'000'000;       // nodes that aliases add, over the whole document
-  std::size_t max_alias_bytes = 64u << 20;       // scalar bytes that aliases add
+  std::size_t max_depth = 128;              // counting what aliases bring in
+  std::size_t max_alias_nodes = 1'000'000;  // nodes that aliases add, over the whole document
+  std::size_t max_alias_bytes = 64u << 20;  // scalar bytes that aliases add
 };
 
 // Walks the first YAML document of text as events, without building it. Throws

@@ -11,9 +11,9 @@ namespace dnslens {
 struct NotifierStats {
   std::uint64_t events_in = 0;
   std::uint64_t events_delivered = 0;
-  std::uint64_t events_dropped = 0;      // queue full, or rate limit exceeded
+  std::uint64_t events_dropped = 0;  // queue full, or rate limit exceeded
   std::uint64_t batches_sent = 0;
-  std::uint64_t batches_failed = 0;      // given up after all retries
+  std::uint64_t batches_failed = 0;  // given up after all retries
   std::uint64_t retries = 0;
 };
 

@@ -64,12 +64,14 @@ std::string slack_text(const std::vector<Notification>& events, std::uint64_t su
   }
   std::string text;
   if (kinds <= 1) {
-    text = fmt::format("dnslens: {} {}", events.size(), notification_title(static_cast<NotificationKind>(only), events.size()));
+    text = fmt::format("dnslens: {} {}", events.size(),
+                       notification_title(static_cast<NotificationKind>(only), events.size()));
   } else {
     text = fmt::format("dnslens: {} events (", events.size());
     for (std::size_t k = 0, listed = 0; k < n.size(); ++k) {
       if (n[k] == 0) continue;
-      text += fmt::format("{}{} {}", listed++ ? ", " : "", n[k], notification_title(static_cast<NotificationKind>(k), n[k]));
+      text += fmt::format("{}{} {}", listed++ ? ", " : "", n[k],
+                          notification_title(static_cast<NotificationKind>(k), n[k]));
     }
     text += ')';
   }
@@ -182,7 +184,8 @@ class Notifier final : public MatchNotifier {
     auto now = Clock::now();
     double secs = std::chrono::duration<double>(now - last_refill_).count();
     last_refill_ = now;
-    tokens_ = std::min(static_cast<double>(config_.burst_batches), tokens_ + secs * config_.max_batches_per_minute / 60.0);
+    tokens_ =
+        std::min(static_cast<double>(config_.burst_batches), tokens_ + secs * config_.max_batches_per_minute / 60.0);
     if (tokens_ < 1.0) return false;
     tokens_ -= 1.0;
     return true;
@@ -203,7 +206,8 @@ class Notifier final : public MatchNotifier {
       body = fmt::format("{{\"source\":\"dnslens\",\"type\":\"{}\",\"count\":{},\"suppressed\":{},\"counts\":{{", type,
                          batch.size(), suppressed);
       for (std::size_t k = 0; k < n.size(); ++k) {
-        body += fmt::format("{}\"{}\":{}", k ? "," : "", notification_event_name(static_cast<NotificationKind>(k)), n[k]);
+        body +=
+            fmt::format("{}\"{}\":{}", k ? "," : "", notification_event_name(static_cast<NotificationKind>(k)), n[k]);
       }
       body += "},\"events\":[";
       for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -262,6 +266,8 @@ class Notifier final : public MatchNotifier {
 
 }  // namespace
 
-std::unique_ptr<MatchNotifier> make_notifier(const NotifierConfig& config) { return std::make_unique<Notifier>(config); }
+std::unique_ptr<MatchNotifier> make_notifier(const NotifierConfig& config) {
+  return std::make_unique<Notifier>(config);
+}
 
 }  // namespace dnslens

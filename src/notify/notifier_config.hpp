@@ -5,12 +5,12 @@
 namespace dnslens {
 
 struct NotifierConfig {
-  bool to_stdout = false;            // one JSON line per event
-  std::string file;                  // one JSON line per event, appended
-  std::string webhook_url;           // http(s)://host[:port]/path, JSON POST per batch
-  bool slack = false;                // webhook body {"text": ...} for Slack-compatible receivers
+  bool to_stdout = false;   // one JSON line per event
+  std::string file;         // one JSON line per event, appended
+  std::string webhook_url;  // http(s)://host[:port]/path, JSON POST per batch
+  bool slack = false;       // webhook body {"text": ...} for Slack-compatible receivers
   std::size_t batch_max_events = 100;
-  int batch_wait_ms = 1000;          // a batch leaves when full or this old
+  int batch_wait_ms = 1000;            // a batch leaves when full or this old
   double max_batches_per_minute = 30;  // token bucket for the webhook
   std::size_t burst_batches = 5;
   std::size_t queue_capacity = 10000;  // events waiting; beyond it events are dropped and counted

@@ -13,11 +13,13 @@ namespace {
 
 ParseOutcome from_simdjson(simdjson::error_code err, std::string_view field = {}) {
   switch (err) {
-    case simdjson::UTF8_ERROR: return ParseOutcome::failure(BadReason::kInvalidUtf8, field, simdjson::error_message(err));
+    case simdjson::UTF8_ERROR:
+      return ParseOutcome::failure(BadReason::kInvalidUtf8, field, simdjson::error_message(err));
     case simdjson::INCORRECT_TYPE:
     case simdjson::NUMBER_ERROR:
       return ParseOutcome::failure(BadReason::kWrongType, field, simdjson::error_message(err));
-    default: return ParseOutcome::failure(BadReason::kMalformedJson, field, simdjson::error_message(err));
+    default:
+      return ParseOutcome::failure(BadReason::kMalformedJson, field, simdjson::error_message(err));
   }
 }
 
@@ -47,7 +49,6 @@ simdjson::error_code get_string(od::value& v, std::string_view& out, bool escape
   if (!tok.empty() && tok.front() == '"') return v.get_string().get(out);  // reports the real error
   return simdjson::INCORRECT_TYPE;
 }
-
 
 // Fields are used in place (field_result.value_unsafe(), field.value() by reference): copying the
 // iterator structs right after simdjson built them costs a store-forwarding stall per field, which
@@ -109,7 +110,8 @@ Slot top_level_slot(std::string_view key, QueryRecord& out, std::string_view*& t
       if (key == "version") return target = &out.version, Slot::kStringOrNumber;
       if (key == "vpc_id") return target = &out.vpc_id, Slot::kString;
       break;
-    default: break;
+    default:
+      break;
   }
   return Slot::kUnknown;
 }
@@ -124,9 +126,12 @@ ParseOutcome parse_srcids(od::value& v, bool escapes, QueryRecord& out) {
     od::value& val = field.value();
     std::string_view* target = nullptr;
     for (int attempt = 0; attempt < 2 && target == nullptr; ++attempt) {
-      if (key == "instance") target = &out.instance;
-      else if (key == "resolver_endpoint") target = &out.resolver_endpoint;
-      else if (key == "resolver_network_interface") target = &out.resolver_network_interface;
+      if (key == "instance")
+        target = &out.instance;
+      else if (key == "resolver_endpoint")
+        target = &out.resolver_endpoint;
+      else if (key == "resolver_network_interface")
+        target = &out.resolver_network_interface;
       else if (attempt == 0) {
         if (auto e = unescaped_if_needed(field, key, key)) return from_simdjson(e, "srcids");
         if (key.empty()) break;
@@ -160,9 +165,12 @@ ParseOutcome parse_answers(od::value& v, bool escapes, QueryRecord& out) {
       od::value& val = field.value();
       std::string_view* target = nullptr;
       for (int attempt = 0; attempt < 2 && target == nullptr; ++attempt) {
-        if (key == "Rdata") target = &answer.rdata;
-        else if (key == "Type") target = &answer.type;
-        else if (key == "Class") target = &answer.klass;
+        if (key == "Rdata")
+          target = &answer.rdata;
+        else if (key == "Type")
+          target = &answer.type;
+        else if (key == "Class")
+          target = &answer.klass;
         else if (attempt == 0) {
           if (auto e = unescaped_if_needed(field, key, key)) return from_simdjson(e, "answers");
           if (key.empty()) break;
@@ -192,7 +200,8 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
     const char first = line.empty() ? '\0' : line.front();
     const bool json_value = first == '[' || first == '"' || first == '-' || (first >= '0' && first <= '9') ||
                             line == "true" || line == "false" || line == "null";
-    return json_value ? ParseOutcome::failure(BadReason::kNotAnObject) : ParseOutcome::failure(BadReason::kMalformedJson);
+    return json_value ? ParseOutcome::failure(BadReason::kNotAnObject)
+                      : ParseOutcome::failure(BadReason::kMalformedJson);
   }
   for (auto field_result : obj) {
     if (auto e = field_result.error()) return from_simdjson(e);
@@ -216,7 +225,9 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
       case Slot::kSrcids:
         if (auto r = parse_srcids(val, escapes, out); !r.ok) return r;
         break;
-      case Slot::kUnknown: ++out.unknown_fields; break;
+      case Slot::kUnknown:
+        ++out.unknown_fields;
+        break;
     }
   }
   // Anything after the object (a second object, garbage) makes the line malformed.

@@ -72,8 +72,8 @@ bool ChunkReader::open_next_source(Job& job) {
       std::size_t pos = 0;
       while (true) {
         if (pos >= config_.max_envelope_bytes) {
-          throw Error(ErrorCode::kEnvelope, fmt::format("{}: envelope input larger than {} bytes", label,
-                                                        config_.max_envelope_bytes));
+          throw Error(ErrorCode::kEnvelope,
+                      fmt::format("{}: envelope input larger than {} bytes", label, config_.max_envelope_bytes));
         }
         text.resize(pos + (1 << 20));
         std::size_t n = read_some(text.data() + pos, text.size() - pos);

@@ -15,8 +15,8 @@
 namespace dnslens {
 
 struct ReaderProgress {
-  std::atomic<std::uint64_t> raw_bytes_done{0};    // fully consumed inputs
-  std::atomic<std::uint64_t> raw_bytes_current{0}; // consumed of the current input
+  std::atomic<std::uint64_t> raw_bytes_done{0};     // fully consumed inputs
+  std::atomic<std::uint64_t> raw_bytes_current{0};  // consumed of the current input
   std::atomic<std::uint64_t> files_ok{0};
   std::atomic<std::uint64_t> files_failed{0};
 };
@@ -24,8 +24,8 @@ struct ReaderProgress {
 class ChunkReader {
  public:
   // problems: one per source; a non-empty one is reported as that input's failure without opening it.
-  ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources, const std::vector<std::string>& problems,
-              ReaderProgress& progress);
+  ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources,
+              const std::vector<std::string>& problems, ReaderProgress& progress);
   ~ChunkReader();
   // Fills job with the next unit of work; false when every input is done.
   [[nodiscard]] bool next(Job& job);

@@ -15,14 +15,14 @@
 namespace dnslens {
 
 struct RunCounters {
-  std::uint64_t records = 0;        // parsed and enriched
-  std::uint64_t record_bytes = 0;   // bytes of the lines of those records
+  std::uint64_t records = 0;       // parsed and enriched
+  std::uint64_t record_bytes = 0;  // bytes of the lines of those records
   std::uint64_t blank_lines = 0;
-  std::uint64_t matches = 0;        // isMatchedDomain = Y
+  std::uint64_t matches = 0;  // isMatchedDomain = Y
   std::uint64_t invalid_tld = 0;
-  std::uint64_t threat_hits = 0;    // records with a threat-intel match
-  std::uint64_t firewall_drift = 0; // records whose simulated firewall outcome differs from the logged one
-  std::uint64_t benign_noise = 0;   // records on the known-benign noise list
+  std::uint64_t threat_hits = 0;     // records with a threat-intel match
+  std::uint64_t firewall_drift = 0;  // records whose simulated firewall outcome differs from the logged one
+  std::uint64_t benign_noise = 0;    // records on the known-benign noise list
   std::array<std::uint64_t, kBadReasonCount> bad{};  // bad_envelope included
 
   [[nodiscard]] std::uint64_t bad_total() const {
@@ -45,12 +45,12 @@ struct RunCounters {
 
 // Line numbers inside a job are offsets from the job's first line: only the writer, which sees
 // the jobs in order, knows where a job starts, so nobody has to count newlines ahead of the workers.
-inline constexpr std::uint64_t kNoLine = ~std::uint64_t{0};     // not about one line (an envelope)
-inline constexpr std::uint64_t kAfterJob = kNoLine - 1;          // the line after the job's last line
+inline constexpr std::uint64_t kNoLine = ~std::uint64_t{0};  // not about one line (an envelope)
+inline constexpr std::uint64_t kAfterJob = kNoLine - 1;      // the line after the job's last line
 
 struct DeadLetter {
-  std::uint64_t line = kNoLine; // 0-based offset from the job's first line; the writer makes it 1-based absolute
-  std::uint64_t envelope = 0;   // 1-based envelope number, 0 when the input is plain lines
+  std::uint64_t line = kNoLine;  // 0-based offset from the job's first line; the writer makes it 1-based absolute
+  std::uint64_t envelope = 0;    // 1-based envelope number, 0 when the input is plain lines
   BadReason reason = BadReason::kMalformedJson;
   std::string detail;
   std::string raw;              // up to kDeadLetterRawBytes of the line
@@ -81,7 +81,7 @@ struct Job {
   std::uint64_t seq = 0;
   std::uint32_t source_index = 0;
   std::uint64_t line_count = 0;  // lines in the job (set by whoever consumes the input)
-  std::vector<char> input;  // whole lines, followed by simdjson padding
+  std::vector<char> input;       // whole lines, followed by simdjson padding
   std::size_t size = 0;
   std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
 

@@ -33,7 +33,10 @@ class Writer {
  public:
   Writer(const PipelineConfig& config, const std::vector<std::string>& sources, std::vector<RecordSink*> sinks,
          RunSummary& summary)
-      : config_(config), sources_(sources), sinks_(std::move(sinks)), dead_(config.sinks.dead_letter_path),
+      : config_(config),
+        sources_(sources),
+        sinks_(std::move(sinks)),
+        dead_(config.sinks.dead_letter_path),
         summary_(summary) {}
 
   void write(Job& job) {
@@ -42,12 +45,14 @@ class Writer {
       line_source_ = job.source_index;
       line_base_ = 1;
     }
-    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
-                             .source = job.source_index < sources_.size() ? std::string_view(sources_[job.source_index]) : "",
-                             .first_line = line_base_,
-                             .envelopes = job.origin.get(),
-                             .firehose_request_id = {}};
-    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) sinks_[i]->write(*job.sink_batches[i], origin);
+    const BatchOrigin origin{
+        .input = std::string_view(job.input.data(), job.size),
+        .source = job.source_index < sources_.size() ? std::string_view(sources_[job.source_index]) : "",
+        .first_line = line_base_,
+        .envelopes = job.origin.get(),
+        .firehose_request_id = {}};
+    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
+      sinks_[i]->write(*job.sink_batches[i], origin);
     for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
@@ -77,7 +82,7 @@ class Writer {
   DeadLetterFile dead_;
   RunSummary& summary_;
   std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
-  std::uint64_t line_base_ = 1;                     // absolute number of the next job's first line
+  std::uint64_t line_base_ = 1;                    // absolute number of the next job's first line
 };
 
 class ProgressBar {
@@ -111,8 +116,8 @@ class ProgressBar {
         double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
         int filled = static_cast<int>(frac * 30);
         double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0;
-        line = fmt::format("\r[{:=<{}}{: <{}}] {:5.1f}% {:.1f}/{:.1f} MB  {:.1f} MB/s  ETA {:.0f}s\033[K",
-                           "", filled, "", 30 - filled, frac * 100, static_cast<double>(done) / 1e6,
+        line = fmt::format("\r[{:=<{}}{: <{}}] {:5.1f}% {:.1f}/{:.1f} MB  {:.1f} MB/s  ETA {:.0f}s\033[K", "", filled,
+                           "", 30 - filled, frac * 100, static_cast<double>(done) / 1e6,
                            static_cast<double>(total_) / 1e6, rate / 1e6, eta);
       } else {
         line = fmt::format("\r{:.1f} MB read  {:.1f} MB/s\033[K", static_cast<double>(done) / 1e6, rate / 1e6);
@@ -146,7 +151,8 @@ std::uint64_t total_input_bytes(const std::vector<std::string>& sources) {
 // the direct write after it covers the block again), short enough for a live stream's output to show.
 constexpr auto kIdleFlushAfter = std::chrono::milliseconds(100);
 
-void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<RecordProcessor*>& processors, Writer& writer) {
+void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<RecordProcessor*>& processors,
+                  Writer& writer) {
   const std::size_t pool_size = workers * 2 + 2;
   BoundedQueue<std::unique_ptr<Job>> free_jobs(pool_size);
   BoundedQueue<std::unique_ptr<Job>> work(pool_size);
@@ -254,7 +260,8 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 
 RunSummary run_pipeline(const PipelineConfig& config) {
   config.validate();
-  if (config.source.kind != SourceKind::kInputs) throw Error(ErrorCode::kUsage, "run_pipeline reads inputs: the Firehose endpoint is served");
+  if (config.source.kind != SourceKind::kInputs)
+    throw Error(ErrorCode::kUsage, "run_pipeline reads inputs: the Firehose endpoint is served");
   RunSummary summary;
   auto start = Clock::now();
   ExpandedInputs inputs = expand_inputs(config.source.inputs);
@@ -319,47 +326,57 @@ std::string RunSummary::to_text() const {
       "  unknown TLD   {}\n"
       "  elapsed       {:.3f} s with {} worker(s): {:.0f} records/s, {:.1f} MB/s\n",
       files_ok, files_failed, static_cast<double>(raw_bytes) / 1e6, static_cast<double>(counters.record_bytes) / 1e6,
-      counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits, counters.invalid_tld, secs,
-      threads, static_cast<double>(counters.records) / secs, static_cast<double>(counters.record_bytes) / 1e6 / secs);
+      counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits,
+      counters.invalid_tld, secs, threads, static_cast<double>(counters.records) / secs,
+      static_cast<double>(counters.record_bytes) / 1e6 / secs);
   if (counters.firewall_drift > 0) {
-    s += fmt::format("  firewall      {} records where the simulated DNS Firewall outcome differs from the logged one\n",
-                     counters.firewall_drift);
+    s +=
+        fmt::format("  firewall      {} records where the simulated DNS Firewall outcome differs from the logged one\n",
+                    counters.firewall_drift);
   }
   if (!detectors.empty()) {
-    s += fmt::format("  findings      {} ({} detections merged, {} dropped past the cap)", findings_distinct, findings.merged,
-                     findings.dropped);
+    s += fmt::format("  findings      {} ({} detections merged, {} dropped past the cap)", findings_distinct,
+                     findings.merged, findings.dropped);
     std::string by_type;
     for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
-      if (findings.by_type[i]) by_type += fmt::format("{}{} {}", by_type.empty() ? "" : ", ", findings.by_type[i], finding_type_name(static_cast<FindingType>(i)));
+      if (findings.by_type[i])
+        by_type += fmt::format("{}{} {}", by_type.empty() ? "" : ", ", findings.by_type[i],
+                               finding_type_name(static_cast<FindingType>(i)));
     }
     s += by_type.empty() ? "\n" : ": " + by_type + "\n";
     s += fmt::format("  detectors     {} events; benign noise {} records\n", detection_events, counters.benign_noise);
     for (const auto& d : detectors) {
-      s += fmt::format("    {:<13} {} events, {} keys at the end (peak {}), {} evicted, {} late\n", d.name, d.events, d.keys,
-                       d.peak_keys, d.evicted, d.late);
+      s += fmt::format("    {:<13} {} events, {} keys at the end (peak {}), {} evicted, {} late\n", d.name, d.events,
+                       d.keys, d.peak_keys, d.evicted, d.late);
     }
   }
   if (!store_path.empty()) {
-    s += fmt::format("  store         {} records into {} ({:.3f} s appending, summed over workers; {:.3f} s checkpoint{})\n",
-                     store_rows, store_path, store_append_seconds, store_checkpoint_seconds,
-                     store_repaired_strings ? fmt::format(", {} non-UTF-8 strings kept as \\xNN", store_repaired_strings) : "");
+    s += fmt::format(
+        "  store         {} records into {} ({:.3f} s appending, summed over workers; {:.3f} s checkpoint{})\n",
+        store_rows, store_path, store_append_seconds, store_checkpoint_seconds,
+        store_repaired_strings ? fmt::format(", {} non-UTF-8 strings kept as \\xNN", store_repaired_strings) : "");
   }
   if (counters.bad_total() > 0) {
     s += "  bad records by reason:\n";
     for (std::size_t i = 0; i < kBadReasonCount; ++i) {
-      if (counters.bad[i]) s += fmt::format("    {:<16} {}\n", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
+      if (counters.bad[i])
+        s += fmt::format("    {:<16} {}\n", bad_reason_name(static_cast<BadReason>(i)), counters.bad[i]);
     }
     s += fmt::format("  dead letters  {} written to {}\n", dead_letters, dead_letter_path);
   }
   if (notifier.events_in > 0) {
     s += fmt::format("  notifications {} delivered, {} dropped, {} batches ({} failed, {} retries)\n",
-                     notifier.events_delivered, notifier.events_dropped, notifier.batches_sent,
-                     notifier.batches_failed, notifier.retries);
+                     notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
+                     notifier.retries);
   }
   for (const auto& e : file_errors) s += fmt::format("  error: {}\n", e);
   if (stopped_by_signal != 0) {
-    s += fmt::format("  stopped       by {}: the input after the last whole line read was not taken; everything "
-                     "before it is written\n", stopped_by_signal == SIGINT ? "SIGINT" : stopped_by_signal == SIGTERM ? "SIGTERM" : "a signal");
+    s += fmt::format(
+        "  stopped       by {}: the input after the last whole line read was not taken; everything "
+        "before it is written\n",
+        stopped_by_signal == SIGINT    ? "SIGINT"
+        : stopped_by_signal == SIGTERM ? "SIGTERM"
+                                       : "a signal");
   }
   return s;
 }
@@ -380,16 +397,19 @@ std::string RunSummary::to_json() const {
   errors += ']';
   std::string detect = "null";
   if (!detectors.empty()) {
-    detect = fmt::format("{{\"events\":{},\"benign_noise\":{},\"findings\":{},\"merged\":{},\"dropped\":{},\"by_type\":{{",
-                         detection_events, counters.benign_noise, findings_distinct, findings.merged, findings.dropped);
+    detect =
+        fmt::format("{{\"events\":{},\"benign_noise\":{},\"findings\":{},\"merged\":{},\"dropped\":{},\"by_type\":{{",
+                    detection_events, counters.benign_noise, findings_distinct, findings.merged, findings.dropped);
     for (std::size_t i = 0; i < kFindingTypeCount; ++i) {
-      detect += fmt::format("{}\"{}\":{}", i ? "," : "", finding_type_name(static_cast<FindingType>(i)), findings.by_type[i]);
+      detect +=
+          fmt::format("{}\"{}\":{}", i ? "," : "", finding_type_name(static_cast<FindingType>(i)), findings.by_type[i]);
     }
     detect += "},\"detectors\":{";
     for (std::size_t i = 0; i < detectors.size(); ++i) {
       const auto& d = detectors[i];
-      detect += fmt::format("{}\"{}\":{{\"events\":{},\"keys\":{},\"peak_keys\":{},\"evicted\":{},\"late\":{},\"detections\":{}}}",
-                            i ? "," : "", d.name, d.events, d.keys, d.peak_keys, d.evicted, d.late, d.detections);
+      detect += fmt::format(
+          "{}\"{}\":{{\"events\":{},\"keys\":{},\"peak_keys\":{},\"evicted\":{},\"late\":{},\"detections\":{}}}",
+          i ? "," : "", d.name, d.events, d.keys, d.peak_keys, d.evicted, d.late, d.detections);
     }
     detect += "}}";
   }
@@ -397,22 +417,23 @@ std::string RunSummary::to_json() const {
   if (!store_path.empty()) {
     store_json = "{\"path\":\"";
     append_json_escaped_bytes(store_json, store_path);
-    store_json += fmt::format("\",\"records\":{},\"append_seconds\":{:.6f},\"checkpoint_seconds\":{:.6f},"
-                              "\"repaired_strings\":{}}}",
-                              store_rows, store_append_seconds, store_checkpoint_seconds, store_repaired_strings);
+    store_json += fmt::format(
+        "\",\"records\":{},\"append_seconds\":{:.6f},\"checkpoint_seconds\":{:.6f},"
+        "\"repaired_strings\":{}}}",
+        store_rows, store_append_seconds, store_checkpoint_seconds, store_repaired_strings);
   }
   return fmt::format(
       "{{\"files_ok\":{},\"files_failed\":{},\"raw_bytes\":{},\"record_bytes\":{},\"records\":{},\"bad_records\":{},"
-      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":{},\"dead_letters\":{},"
+      "\"bad_by_reason\":{},\"blank_lines\":{},\"matches\":{},\"threat_hits\":{},\"firewall_drift\":{},\"invalid_tld\":"
+      "{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
       "\"retries\":{}}},\"detection\":{},\"store\":{},\"errors\":{},\"stopped_by_signal\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
-      counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld, dead_letters,
-      elapsed_seconds,
-      static_cast<double>(counters.records) / secs, threads, partition_files, notifier.events_in,
-      notifier.events_delivered, notifier.events_dropped, notifier.batches_sent, notifier.batches_failed,
-      notifier.retries, detect, store_json, errors, stopped_by_signal);
+      counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld,
+      dead_letters, elapsed_seconds, static_cast<double>(counters.records) / secs, threads, partition_files,
+      notifier.events_in, notifier.events_delivered, notifier.events_dropped, notifier.batches_sent,
+      notifier.batches_failed, notifier.retries, detect, store_json, errors, stopped_by_signal);
 }
 
 }  // namespace dnslens

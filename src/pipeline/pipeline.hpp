@@ -29,12 +29,12 @@ struct RunSummary {
   std::uint64_t detection_events = 0;
   FindingStoreStats findings;
   std::size_t findings_distinct = 0;
-  std::string store_path;                  // set by the caller that opened the store
-  std::uint64_t store_rows = 0;            // records appended to the DuckDB store
-  double store_append_seconds = 0;         // time spent appending them, summed over the workers
-  double store_checkpoint_seconds = 0;     // the final CHECKPOINT (after the pipeline)
+  std::string store_path;               // set by the caller that opened the store
+  std::uint64_t store_rows = 0;         // records appended to the DuckDB store
+  double store_append_seconds = 0;      // time spent appending them, summed over the workers
+  double store_checkpoint_seconds = 0;  // the final CHECKPOINT (after the pipeline)
   std::uint64_t store_repaired_strings = 0;
-  int stopped_by_signal = 0;               // SIGINT/SIGTERM ended the input early (0: read to the end)
+  int stopped_by_signal = 0;  // SIGINT/SIGTERM ended the input early (0: read to the end)
 
   [[nodiscard]] std::string to_text() const;
   [[nodiscard]] std::string to_json() const;

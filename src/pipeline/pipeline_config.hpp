@@ -31,13 +31,13 @@ enum class SourceKind { kInputs, kFirehoseEndpoint };
 
 struct SourceConfig {
   SourceKind kind = SourceKind::kInputs;
-  std::vector<std::string> inputs;        // kInputs: files, directories (recursive), "-" for stdin
+  std::vector<std::string> inputs;  // kInputs: files, directories (recursive), "-" for stdin
   InputFormat format = InputFormat::kAuto;
-  unsigned threads = 0;                   // enrichment workers; 0 = one per core
-  std::size_t max_line_bytes = 1 << 20;   // longer lines are dead-lettered
+  unsigned threads = 0;                  // enrichment workers; 0 = one per core
+  std::size_t max_line_bytes = 1 << 20;  // longer lines are dead-lettered
   std::uint64_t max_envelope_bytes = 1ull << 30;
   DecompressLimits limits;
-  bool progress = false;                  // a progress bar on stderr
+  bool progress = false;  // a progress bar on stderr
 
   // Throws Error(kUsage) naming the offending option.
   void validate() const;
@@ -60,10 +60,10 @@ struct Enrichers {
 // Where the enriched records, the dead letters and the announcements go. The pipeline makes one
 // record sink of each that is set (pipeline/sink_set.hpp).
 struct SinkConfig {
-  std::optional<JsonLinesConfig> json;    // enriched JSON lines: a file, stdout ("-") or the S3 layout
+  std::optional<JsonLinesConfig> json;  // enriched JSON lines: a file, stdout ("-") or the S3 layout
   std::string dead_letter_path = "dnslens-dead-letter.jsonl";  // created on the first bad record
-  StoreWriter* store = nullptr;           // the DuckDB store (the caller adds the findings and finishes it)
-  MatchNotifier* notifier = nullptr;      // interesting-domain and threat-intel matches, new findings
+  StoreWriter* store = nullptr;       // the DuckDB store (the caller adds the findings and finishes it)
+  MatchNotifier* notifier = nullptr;  // interesting-domain and threat-intel matches, new findings
 };
 
 struct DetectionStage {

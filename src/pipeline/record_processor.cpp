@@ -25,7 +25,9 @@ EnricherChain build_enricher_chain(const Enrichers& e) {
 }
 
 RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes)
-    : enrichers_(enrichers), max_line_bytes_(max_line_bytes), chain_(build_enricher_chain(enrichers_)),
+    : enrichers_(enrichers),
+      max_line_bytes_(max_line_bytes),
+      chain_(build_enricher_chain(enrichers_)),
       chain_local_(chain_.make_local()) {
   chain_.begin_batch(chain_local_);  // append_enriched() enriches with the intel of construction or the last job
 }

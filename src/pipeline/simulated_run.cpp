@@ -14,8 +14,8 @@ class SimulationObserver final : public RecordObserver {
  public:
   explicit SimulationObserver(const FirewallEvaluator& ev) : sim(ev) {}
   void observe(const QueryRecord& r, const EnrichedRecord& o) override {
-    sim.add(r, o.normalized_name(), FirewallVerdict{o.firewall.rule, o.firewall.via_redirection, o.firewall.matched_name},
-            o.firewall.drift);
+    sim.add(r, o.normalized_name(),
+            FirewallVerdict{o.firewall.rule, o.firewall.via_redirection, o.firewall.matched_name}, o.firewall.drift);
   }
   FirewallSimulation sim;
 };
@@ -26,7 +26,8 @@ SimulatedRun run_with_firewall_simulation(PipelineConfig config) {
   const FirewallEvaluator* firewall = config.enrich.firewall;
   if (firewall == nullptr) throw Error(ErrorCode::kUsage, "a firewall simulation needs a policy");
   std::vector<std::unique_ptr<SimulationObserver>> observers;
-  for (unsigned i = 0; i < config.source.workers(); ++i) observers.push_back(std::make_unique<SimulationObserver>(*firewall));
+  for (unsigned i = 0; i < config.source.workers(); ++i)
+    observers.push_back(std::make_unique<SimulationObserver>(*firewall));
   config.observers = [&](unsigned i) { return observers.at(i).get(); };
   SimulatedRun out{run_pipeline(config), FirewallSimulation(*firewall)};
   for (const auto& ob : observers) out.simulation.merge(ob->sim);

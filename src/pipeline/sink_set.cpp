@@ -38,8 +38,10 @@ SinkSet::SinkSet(const PipelineConfig& config, StoreAppender* request_appender) 
     if (json.run_id.empty()) json.run_id = make_run_id();
     json_ = add(std::make_unique<JsonLinesSink>(std::move(json)));
   }
-  if (request_appender != nullptr) add(std::make_unique<DuckDbSink>(*request_appender));
-  else if (s.store != nullptr) add(std::make_unique<DuckDbSink>(*s.store));
+  if (request_appender != nullptr)
+    add(std::make_unique<DuckDbSink>(*request_appender));
+  else if (s.store != nullptr)
+    add(std::make_unique<DuckDbSink>(*s.store));
   if (s.notifier != nullptr) add(std::make_unique<NotificationSink>(*s.notifier));
 }
 

@@ -30,7 +30,8 @@ constexpr FilterColumn kFilterColumns[] = {
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -49,7 +50,8 @@ std::int64_t parse_time(const std::string& v, std::string_view name) {
   } else {
     ms = parse_iso8601_ms(v);
   }
-  if (!ms) throw Error(ErrorCode::kUsage, fmt::format("'{}' is not a time (Unix milliseconds or ISO 8601): {}", name, v));
+  if (!ms)
+    throw Error(ErrorCode::kUsage, fmt::format("'{}' is not a time (Unix milliseconds or ISO 8601): {}", name, v));
   if (*ms < 0 || *ms > kMaxQueryTimeMs) {
     throw Error(ErrorCode::kUsage, fmt::format("'{}' is outside 1970-01-01 to 9999-12-31: {}", name, v));
   }
@@ -77,13 +79,20 @@ std::string_view cell_text(std::string_view v) {
 
 std::string_view panel_chart_name(PanelChart c) {
   switch (c) {
-    case PanelChart::kStat: return "stat";
-    case PanelChart::kBar: return "bar";
-    case PanelChart::kLine: return "line";
-    case PanelChart::kOutlier: return "outlier";
-    case PanelChart::kTable: return "table";
-    case PanelChart::kPie: return "pie";
-    case PanelChart::kMap: return "map";
+    case PanelChart::kStat:
+      return "stat";
+    case PanelChart::kBar:
+      return "bar";
+    case PanelChart::kLine:
+      return "line";
+    case PanelChart::kOutlier:
+      return "outlier";
+    case PanelChart::kTable:
+      return "table";
+    case PanelChart::kPie:
+      return "pie";
+    case PanelChart::kMap:
+      return "map";
   }
   return "table";
 }
@@ -137,24 +146,35 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
   DashboardQuery q;
   for (const auto& [k, v] : params) {
     if (v.size() > 1024) throw Error(ErrorCode::kUsage, fmt::format("parameter '{}' is too long", k));
-    if (k == "from") q.from_ms = parse_time(v, k);
-    else if (k == "to") q.to_ms = parse_time(v, k);
-    else if (k == "account") q.account = v;
-    else if (k == "vpc") q.vpc = v;
-    else if (k == "instance") q.instance = v;
-    else if (k == "srcaddr") q.srcaddr = v;
-    else if (k == "domain") q.domain = v;
-    else if (k == "name") q.name = v;
-    else if (k == "source") q.source = v;
-    else if (k == "finding") q.finding = v;
-    else if (k == "country") q.country = v;
-    else if (k == "limit") q.limit = parse_limit(v);
+    if (k == "from")
+      q.from_ms = parse_time(v, k);
+    else if (k == "to")
+      q.to_ms = parse_time(v, k);
+    else if (k == "account")
+      q.account = v;
+    else if (k == "vpc")
+      q.vpc = v;
+    else if (k == "instance")
+      q.instance = v;
+    else if (k == "srcaddr")
+      q.srcaddr = v;
+    else if (k == "domain")
+      q.domain = v;
+    else if (k == "name")
+      q.name = v;
+    else if (k == "source")
+      q.source = v;
+    else if (k == "finding")
+      q.finding = v;
+    else if (k == "country")
+      q.country = v;
+    else if (k == "limit")
+      q.limit = parse_limit(v);
     // Anything else (the UI token, cache busters) is not a filter.
   }
   if (q.from_ms && q.to_ms && *q.from_ms >= *q.to_ms) throw Error(ErrorCode::kUsage, "'from' must be before 'to'");
-  if (!q.country.empty() &&
-      (q.country.size() != 2 || !std::isupper(static_cast<unsigned char>(q.country[0])) ||
-       !std::isupper(static_cast<unsigned char>(q.country[1])))) {
+  if (!q.country.empty() && (q.country.size() != 2 || !std::isupper(static_cast<unsigned char>(q.country[0])) ||
+                             !std::isupper(static_cast<unsigned char>(q.country[1])))) {
     throw Error(ErrorCode::kUsage, "'country' is a two-letter country code");
   }
   if (!q.finding.empty() && q.finding.find_first_not_of("0123456789") != std::string::npos) {
@@ -164,7 +184,8 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
 }
 
 std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, std::string* title) {
-  std::string where = fmt::format("query_ts >= {} AND query_ts < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
+  std::string where =
+      fmt::format("query_ts >= {} AND query_ts < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
   for (const FilterColumn& c : kFilterColumns) {
     const std::string& value = q.*c.value;
     if (value.empty()) continue;
@@ -181,8 +202,8 @@ Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const Dashboar
     r.to_ms = *q.to_ms;
     return r;
   }
-  DuckResult mm = conn.query(fmt::format(
-      "SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryTable));
+  DuckResult mm =
+      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryTable));
   const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
   const std::int64_t now = unix_now_ms();
   r.from_ms = q.from_ms ? *q.from_ms : (lo ? std::stoll(*lo) : now - 86'400'000);
@@ -193,24 +214,28 @@ Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const Dashboar
 
 std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r) {
   std::string where = records_where(q, r, nullptr);
-  std::string fwhere = fmt::format("last_seen >= {} AND first_seen < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
+  std::string fwhere =
+      fmt::format("last_seen >= {} AND first_seen < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
   for (const FilterColumn& c : kFilterColumns) {
     const std::string& value = q.*c.value;
     if (!value.empty()) fwhere += fmt::format(" AND {} = {}", c.finding_column, sql_quote(value));
   }
   std::string body = std::string(panel.sql);
-  body = replace_all(body, "{bucket}", fmt::format("to_seconds({}::BIGINT)", dashboard_bucket_seconds(r.to_ms - r.from_ms)));
+  body = replace_all(body, "{bucket}",
+                     fmt::format("to_seconds({}::BIGINT)", dashboard_bucket_seconds(r.to_ms - r.from_ms)));
   body = replace_all(body, "{from}", sql_timestamp_ms(r.from_ms));
   body = replace_all(body, "{to}", sql_timestamp_ms(r.to_ms));
   // A panel's own WITH joins the filter CTEs.
-  const std::string ctes = fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
-                                       kQueryTable, where, kFindingsTable, fwhere);
+  const std::string ctes =
+      fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
+                  kQueryTable, where, kFindingsTable, fwhere);
   if (panel.chart == PanelChart::kLine) {
     // Series come from the records (VPCs, sources): the largest kMaxSeries keep their own line and
     // the rest are summed, so the rows stay within buckets x series.
     return fmt::format(
         "WITH {}, p AS MATERIALIZED ({}), top AS (SELECT series FROM p GROUP BY 1 ORDER BY sum(n) DESC, 1 LIMIT {}) "
-        "SELECT t, CASE WHEN series IS NULL OR series IN (SELECT series FROM top) THEN series ELSE '(other)' END AS series, "
+        "SELECT t, CASE WHEN series IS NULL OR series IN (SELECT series FROM top) THEN series ELSE '(other)' END AS "
+        "series, "
         "sum(n)::BIGINT AS n FROM p GROUP BY ALL ORDER BY 1, 2",
         ctes, body, kMaxSeries);
   }
@@ -223,12 +248,14 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   if (!panel) throw Error(ErrorCode::kUsage, fmt::format("no panel '{}'", id));
   DuckConnection conn = db_.connect();
   const Range r = effective_range(conn, q);
-  std::string head = fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},",
-                                 panel->id, panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),
-                                 dashboard_bucket_seconds(r.to_ms - r.from_ms));
+  std::string head =
+      fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},", panel->id,
+                  panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),
+                  dashboard_bucket_seconds(r.to_ms - r.from_ms));
   if (panel->chart == PanelChart::kMap && !(geo_ && geo_->has_country())) {
-    return head + "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "
-                  "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
+    return head +
+           "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "
+           "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
   }
   const std::string sql = panel_sql(*panel, q, r);
   const auto start = std::chrono::steady_clock::now();
@@ -255,9 +282,10 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
                         sql_timestamp_ms(std::stoll(f.text(3, 0).value_or("0"))));
     if (source) where += fmt::format(" AND source = {}", sql_quote(*source));
     if (domain) {
-      where += fmt::format(" AND (registered_domain = {0} OR query_name_normalized = {0} OR query_name_normalized LIKE {1} "
-                           "OR threat_indicator = {0})",
-                           sql_quote(*domain), sql_quote("%." + *domain));
+      where += fmt::format(
+          " AND (registered_domain = {0} OR query_name_normalized = {0} OR query_name_normalized LIKE {1} "
+          "OR threat_indicator = {0})",
+          sql_quote(*domain), sql_quote("%." + *domain));
     }
     title = fmt::format("{} {} {}", f.text(4, 0).value_or(""), source.value_or(""), domain.value_or(""));
   } else {
@@ -272,18 +300,22 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     add("query_name_normalized", q.name);
     add("source", q.source);
     if (!q.country.empty()) {
-      where += fmt::format(" AND len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) = {})) > 0",
-                           sql_quote(q.country));
+      where +=
+          fmt::format(" AND len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) = {})) > 0",
+                      sql_quote(q.country));
       title += fmt::format("{}answers in {}", title.empty() ? "" : " ", q.country);
     }
   }
   const std::string sql = fmt::format(
-      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {}) AS name, query_type AS type, rcode, source, "
-      "srcaddr, vpc_id, registered_domain AS domain, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
+      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {}) AS name, query_type AS type, "
+      "rcode, source, "
+      "srcaddr, vpc_id, registered_domain AS domain, round(dga_score, 3) AS dga_score, firewall_rule_action AS "
+      "firewall, "
       "threat_indicator AS threat FROM {} WHERE {} ORDER BY query_ts DESC, query_name LIMIT {}",
       kMaxCellBytes, kQueryTable, where, std::min(q.limit, kMaxRecordsLimit));
   DuckResult result = conn.query(sql);
-  const std::string total = conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
+  const std::string total =
+      conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
   std::string body = result_json(result);
   std::string out = "{\"title\":\"";
   append_json_escaped_bytes(out, title);
@@ -305,12 +337,13 @@ std::string Dashboard::catalog_json() {
   out += "],\"panels\":{";
   first = true;
   for (const PanelDef& p : dashboard_panels()) {
-    out += fmt::format("{}\"{}\":{{\"title\":\"{}\",\"chart\":\"{}\",\"drill\":\"{}\"}}", first ? "" : ",", p.id, p.title,
-                       panel_chart_name(p.chart), p.drill);
+    out += fmt::format("{}\"{}\":{{\"title\":\"{}\",\"chart\":\"{}\",\"drill\":\"{}\"}}", first ? "" : ",", p.id,
+                       p.title, panel_chart_name(p.chart), p.drill);
     first = false;
   }
   out += "},";
-  DuckResult mm = conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
+  DuckResult mm =
+      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
   const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
   out += fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},", lo ? *lo : "null", hi ? *hi : "null",
                      mm.text(2, 0).value_or("0"));
@@ -320,7 +353,8 @@ std::string Dashboard::catalog_json() {
   first = true;
   for (const auto& [key, column] : filters) {
     DuckResult values = conn.query(fmt::format(
-        "SELECT {0} AS v, count(*) n FROM {1} WHERE {0} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500", column, kQueryTable));
+        "SELECT {0} AS v, count(*) n FROM {1} WHERE {0} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500", column,
+        kQueryTable));
     out += fmt::format("{}\"{}\":[", first ? "" : ",", key);
     first = false;
     for (std::size_t i = 0; i < values.rows(); ++i) {

@@ -10,20 +10,22 @@ namespace {
 // Counts per bucket against the mean and deviation of the previous 12 buckets: a bucket above
 // mean + 3 deviations (and at least 5) is an outlier, the rolling test the commercial app uses. The
 // deviation is at least sqrt(mean) (counts are Poisson-like), so a flat series does not flag noise.
-#define DNSLENS_OUTLIER_SQL(CONDITION)                                                                          \
-  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {from}), {to}, {bucket})) AS t), "                       \
-  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM q WHERE " CONDITION " GROUP BY 1), "     \
-  "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                                      \
-  "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd FROM s "                    \
-  "WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                                         \
-  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                                         \
-  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                          \
+#define DNSLENS_OUTLIER_SQL(CONDITION)                                                        \
+  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {from}), {to}, {bucket})) AS t), "    \
+  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM q WHERE " CONDITION  \
+  " GROUP BY 1), "                                                                            \
+  "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                   \
+  "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd FROM s " \
+  "WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                      \
+  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                        \
+  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "        \
   "(n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS outlier FROM w ORDER BY t"
 
 // IPv4 answers (A records) by the country dnslens_country() places them in.
-#define DNSLENS_GEO_SQL(CONDITION)                                                                               \
-  "SELECT country, count(*) AS answers FROM (SELECT dnslens_country(a.Rdata) AS country FROM "                     \
-  "(SELECT unnest(answers) AS a FROM q WHERE query_type = 'A' AND " CONDITION ") WHERE a.Type = 'A') "              \
+#define DNSLENS_GEO_SQL(CONDITION)                                                             \
+  "SELECT country, count(*) AS answers FROM (SELECT dnslens_country(a.Rdata) AS country FROM " \
+  "(SELECT unnest(answers) AS a FROM q WHERE query_type = 'A' AND " CONDITION                  \
+  ") WHERE a.Type = 'A') "                                                                     \
   "WHERE country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
 
 // The first address a query resolved to (A or AAAA), for its AS.
@@ -40,59 +42,79 @@ std::vector<PanelDef> make_panels() {
        "SELECT count(*) AS queries, count(DISTINCT registered_domain) AS domains, count(DISTINCT source) AS sources, "
        "round(100.0 * count(*) FILTER (rcode = 'NXDOMAIN') / greatest(count(*), 1), 1) AS nxdomain_pct, "
        "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
-       "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q", ""},
+       "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q",
+       ""},
       {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country"},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
        "SELECT registered_domain AS domain, count(*) AS queries FROM q WHERE registered_domain IS NOT NULL "
-       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "domain"},
+       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+       "domain"},
       {"least_domains", "Least 10 queried domains", PanelChart::kBar,
        "SELECT registered_domain AS domain, count(*) AS queries FROM q WHERE registered_domain IS NOT NULL "
-       "GROUP BY 1 ORDER BY 2, 1 LIMIT 10", "domain"},
+       "GROUP BY 1 ORDER BY 2, 1 LIMIT 10",
+       "domain"},
       {"type_time", "Queries over time by type", PanelChart::kLine,
-       "SELECT time_bucket({bucket}, query_ts) AS t, query_type AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY 1, 2", ""},
+       "SELECT time_bucket({bucket}, query_ts) AS t, query_type AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY "
+       "1, 2",
+       ""},
       {"vpc_time", "Queries over time by VPC", PanelChart::kLine,
-       "SELECT time_bucket({bucket}, query_ts) AS t, vpc_id AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY 1, 2", ""},
+       "SELECT time_bucket({bucket}, query_ts) AS t, vpc_id AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY 1, 2",
+       ""},
       {"by_source", "Queries by instance ID and source address", PanelChart::kTable,
        "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count(*) AS queries FROM q GROUP BY ALL "
-       "ORDER BY queries DESC, source LIMIT 50", "source"},
+       "ORDER BY queries DESC, source LIMIT 50",
+       "source"},
       {"entropy", "Top 50 highest-entropy domains", PanelChart::kTable,
        "SELECT query_name_normalized AS name, registered_domain AS domain, round(max(name_entropy), 3) AS entropy, "
        "round(max(dga_score), 3) AS dga_score, count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL "
-       "GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 50", "name"},
+       "GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 50",
+       "name"},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
-       "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS sources "
-       "FROM q WHERE " DNSLENS_THREAT_HIT, ""},
+       "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS "
+       "sources "
+       "FROM q WHERE " DNSLENS_THREAT_HIT,
+       ""},
       {"threats_time", "Threats over time", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, 'threat hits' AS series, count(*) AS n FROM q "
-       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1", ""},
+       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1",
+       ""},
       {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL(DNSLENS_THREAT_HIT), ""},
       {"fw_outlier", "Anomalies in alerted and blocked queries", PanelChart::kOutlier,
        DNSLENS_OUTLIER_SQL(DNSLENS_FIREWALL_HIT), ""},
       {"fw_source_time", "Alerted and blocked queries by instance over time", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY 1, 2", ""},
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY 1, 2",
+       ""},
       {"fw_top_domains", "Top 10 alerted and blocked domains", PanelChart::kBar,
        "SELECT coalesce(registered_domain, query_name_normalized) AS domain, count(*) AS queries FROM q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "domain"},
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+       "domain"},
 
       // Resolver DNS Firewall.
       {"fw_summary", "DNS Firewall", PanelChart::kStat,
        "SELECT count(*) FILTER (firewall_rule_action = 'ALERT') AS alerted, "
        "count(*) FILTER (firewall_rule_action = 'BLOCK') AS blocked, "
        "count(DISTINCT firewall_rule_group_id) AS rule_groups, "
-       "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q", ""},
+       "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q",
+       ""},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
        DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country"},
       {"fw_by_rule", "Alerted and blocked queries by rule group and domain list", PanelChart::kTable,
-       "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, firewall_rule_action AS action, "
-       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, rule_group LIMIT 50", ""},
+       "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, firewall_rule_action AS "
+       "action, "
+       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT
+       " GROUP BY ALL ORDER BY queries DESC, rule_group LIMIT 50",
+       ""},
       {"fw_by_source", "Alerted and blocked queries by instance and source address", PanelChart::kTable,
-       "SELECT source, srcids.instance AS instance, srcaddr, firewall_rule_action AS action, count(*) AS queries FROM q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", "source"},
+       "SELECT source, srcids.instance AS instance, srcaddr, firewall_rule_action AS action, count(*) AS queries FROM "
+       "q "
+       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, source LIMIT 50",
+       "source"},
       {"fw_drift", "Simulated policy against the logged firewall", PanelChart::kTable,
        "SELECT coalesce(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
        "firewall_sim_rule AS rule, count(*) AS queries FROM q WHERE firewall_sim_action IS NOT NULL "
-       "AND coalesce(firewall_rule_action, 'ALLOW') <> firewall_sim_action GROUP BY ALL ORDER BY queries DESC LIMIT 50", ""},
+       "AND coalesce(firewall_rule_action, 'ALLOW') <> firewall_sim_action GROUP BY ALL ORDER BY queries DESC LIMIT 50",
+       ""},
 
       // Security Detail.
       {"bytes_source", "Bytes sent in DNS queries by instance", PanelChart::kBar,
@@ -101,73 +123,100 @@ std::vector<PanelDef> make_panels() {
        "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", ""},
       {"length", "Top 50 domains by query length and instance", PanelChart::kTable,
        "SELECT query_name_normalized AS name, source, max(length(query_name)) AS length, count(*) AS queries FROM q "
-       "WHERE query_name_normalized IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50", "name"},
+       "WHERE query_name_normalized IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50",
+       "name"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
-       "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS as_org, "
+       "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS "
+       "as_org, "
        "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, 1024) AS name, "
-       "query_type AS type, rcode, source, " DNSLENS_FIRST_ADDRESS " AS address, firewall_rule_action AS firewall, query_ts FROM q "
-       "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name", "name"},
+       "query_type AS type, rcode, source, " DNSLENS_FIRST_ADDRESS
+       " AS address, firewall_rule_action AS firewall, query_ts FROM q "
+       "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name",
+       "name"},
       {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,
        // The AS's name is looked up once per AS (from one of its addresses), not once per answer.
        "SELECT asn, dnslens_as_org(min(ip)) AS as_org, count(*) AS answers, count(DISTINCT ip) AS addresses, "
        "count(DISTINCT domain) AS domains, count(DISTINCT source) AS sources FROM (SELECT ip, domain, source, "
-       "dnslens_asn(ip) AS asn FROM (SELECT a.Rdata AS ip, registered_domain AS domain, source FROM (SELECT unnest(answers) "
+       "dnslens_asn(ip) AS asn FROM (SELECT a.Rdata AS ip, registered_domain AS domain, source FROM (SELECT "
+       "unnest(answers) "
        "AS a, registered_domain, source FROM q WHERE query_type IN ('A', 'AAAA')) WHERE a.Type IN ('A', 'AAAA'))) "
-       "WHERE asn IS NOT NULL GROUP BY 1 ORDER BY answers DESC, asn LIMIT 50", ""},
+       "WHERE asn IS NOT NULL GROUP BY 1 ORDER BY answers DESC, asn LIMIT 50",
+       ""},
       {"rdns_nx_name", "Reverse-DNS queries to non-existent names", PanelChart::kBar,
-       "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' "
-       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "name"},
+       "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = "
+       "'NXDOMAIN' "
+       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+       "name"},
       {"rdns_nx_source", "Reverse-DNS NXDOMAIN by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' GROUP BY 1 "
-       "ORDER BY 2 DESC, 1 LIMIT 10", "source"},
+       "ORDER BY 2 DESC, 1 LIMIT 10",
+       "source"},
       {"rdns_ok_name", "Successful reverse-DNS queries", PanelChart::kBar,
-       "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NOERROR' "
-       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", "name"},
+       "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = "
+       "'NOERROR' "
+       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+       "name"},
       {"rdns_ok_source", "Successful reverse-DNS queries by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NOERROR' GROUP BY 1 "
-       "ORDER BY 2 DESC, 1 LIMIT 10", "source"},
+       "ORDER BY 2 DESC, 1 LIMIT 10",
+       "source"},
       {"rdns_both", "Reverse-DNS queries by name and instance", PanelChart::kTable,
        "SELECT query_name_normalized AS name, source, rcode, count(*) AS queries FROM q WHERE query_type = 'PTR' "
-       "GROUP BY ALL ORDER BY queries DESC, name LIMIT 50", "name"},
+       "GROUP BY ALL ORDER BY queries DESC, name LIMIT 50",
+       "name"},
 
       // Threat Intel.
       {"ti_confidence", "Threats by confidence", PanelChart::kPie,
        "SELECT threat_confidence_level AS confidence, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
-       "GROUP BY 1 ORDER BY 2 DESC", ""},
+       "GROUP BY 1 ORDER BY 2 DESC",
+       ""},
       {"ti_actor", "Threats by actor", PanelChart::kBar,
        "SELECT coalesce(threat_actor, '(unattributed)') AS actor, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
-       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", ""},
+       "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
+       ""},
       {"ti_source", "Threats by instance", PanelChart::kBar,
        "SELECT source, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
        "source"},
       {"ti_source_time", "Threats over time by instance", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
-       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1, 2", ""},
+       "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1, 2",
+       ""},
       {"ti_table", "Threats", PanelChart::kTable,
-       "SELECT threat_indicator AS indicator, threat_indicator_type AS type, threat_feed AS feed, threat_actor AS actor, "
-       "threat_category AS category, max(threat_confidence) AS confidence, count(*) AS hits, count(DISTINCT source) AS sources, "
-       "strftime(min(query_ts), '%Y-%m-%d %H:%M') AS first_seen, strftime(max(query_ts), '%Y-%m-%d %H:%M') AS last_seen "
-       "FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY hits DESC, indicator LIMIT 100", ""},
+       "SELECT threat_indicator AS indicator, threat_indicator_type AS type, threat_feed AS feed, threat_actor AS "
+       "actor, "
+       "threat_category AS category, max(threat_confidence) AS confidence, count(*) AS hits, count(DISTINCT source) AS "
+       "sources, "
+       "strftime(min(query_ts), '%Y-%m-%d %H:%M') AS first_seen, strftime(max(query_ts), '%Y-%m-%d %H:%M') AS "
+       "last_seen "
+       "FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY hits DESC, indicator LIMIT 100",
+       ""},
       {"ti_domains", "Malicious domains and URIs", PanelChart::kTable,
        "SELECT threat_matched_value AS domain, threat_indicator AS indicator, count(*) AS hits FROM q "
-       "WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type <> 'ip' GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
+       "WHERE " DNSLENS_THREAT_HIT
+       " AND threat_indicator_type <> 'ip' GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
        "name"},
       {"ti_ips", "Malicious IPs", PanelChart::kTable,
-       "SELECT ip, matched_on, indicator, dnslens_country(ip) AS country, dnslens_asn(ip) AS asn, dnslens_as_org(ip) AS as_org, "
+       "SELECT ip, matched_on, indicator, dnslens_country(ip) AS country, dnslens_asn(ip) AS asn, dnslens_as_org(ip) "
+       "AS as_org, "
        "hits FROM (SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, "
        "count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type = 'ip' GROUP BY ALL "
-       "ORDER BY hits DESC, ip LIMIT 50) ORDER BY hits DESC, ip", ""},
+       "ORDER BY hits DESC, ip LIMIT 50) ORDER BY hits DESC, ip",
+       ""},
 
       // Findings (dnslens).
       {"fi_summary", "Findings", PanelChart::kStat,
-       "SELECT count(*) AS findings, count(*) FILTER (severity = 'high') AS high, count(*) FILTER (severity = 'medium') AS medium, "
-       "count(*) FILTER (severity = 'low') AS low FROM f", ""},
+       "SELECT count(*) AS findings, count(*) FILTER (severity = 'high') AS high, count(*) FILTER (severity = "
+       "'medium') AS medium, "
+       "count(*) FILTER (severity = 'low') AS low FROM f",
+       ""},
       {"fi_by_type", "Findings by type", PanelChart::kBar,
        "SELECT finding_type AS type, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC, 1", ""},
       {"fi_by_severity", "Findings by severity", PanelChart::kPie,
        "SELECT severity, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC", ""},
       {"fi_time", "Findings over time by type", PanelChart::kLine,
-       "SELECT time_bucket({bucket}, first_seen) AS t, finding_type AS series, count(*) AS n FROM f GROUP BY ALL ORDER BY 1, 2", ""},
+       "SELECT time_bucket({bucket}, first_seen) AS t, finding_type AS series, count(*) AS n FROM f GROUP BY ALL ORDER "
+       "BY 1, 2",
+       ""},
       {"fi_table", "Findings", PanelChart::kTable,
        "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, "
        "strftime(first_seen, '%Y-%m-%d %H:%M') AS first_seen, strftime(last_seen, '%Y-%m-%d %H:%M') AS last_seen, "
@@ -179,17 +228,23 @@ std::vector<PanelDef> make_panels() {
 
 std::vector<PageDef> make_pages() {
   return {
-      {"overview", "Query Logging Overview",
-       {"summary", "geo", "top_domains", "least_domains", "type_time", "vpc_time", "by_source", "entropy", "threat_total",
-        "threats_time", "threat_outlier", "fw_outlier", "fw_source_time", "fw_top_domains"}},
-      {"firewall", "Resolver DNS Firewall",
-       {"fw_summary", "fw_geo", "fw_by_rule", "fw_by_source", "fw_outlier", "fw_source_time", "fw_top_domains", "fw_drift"}},
-      {"security", "Security Detail",
-       {"type_time", "vpc_time", "by_source", "bytes_source", "bytes_vpc", "entropy", "length", "requests", "asn_top", "rdns_nx_name",
-        "rdns_nx_source", "rdns_ok_name", "rdns_ok_source", "rdns_both", "threat_total", "threats_time", "threat_outlier"}},
-      {"threat", "Threat Intel",
-       {"threat_total", "ti_confidence", "ti_actor", "ti_source", "threats_time", "ti_source_time", "ti_table", "ti_domains",
-        "ti_ips"}},
+      {"overview",
+       "Query Logging Overview",
+       {"summary", "geo", "top_domains", "least_domains", "type_time", "vpc_time", "by_source", "entropy",
+        "threat_total", "threats_time", "threat_outlier", "fw_outlier", "fw_source_time", "fw_top_domains"}},
+      {"firewall",
+       "Resolver DNS Firewall",
+       {"fw_summary", "fw_geo", "fw_by_rule", "fw_by_source", "fw_outlier", "fw_source_time", "fw_top_domains",
+        "fw_drift"}},
+      {"security",
+       "Security Detail",
+       {"type_time", "vpc_time", "by_source", "bytes_source", "bytes_vpc", "entropy", "length", "requests", "asn_top",
+        "rdns_nx_name", "rdns_nx_source", "rdns_ok_name", "rdns_ok_source", "rdns_both", "threat_total", "threats_time",
+        "threat_outlier"}},
+      {"threat",
+       "Threat Intel",
+       {"threat_total", "ti_confidence", "ti_actor", "ti_source", "threats_time", "ti_source_time", "ti_table",
+        "ti_domains", "ti_ips"}},
       {"findings", "Findings", {"fi_summary", "fi_by_type", "fi_by_severity", "fi_time", "fi_table"}},
   };
 }

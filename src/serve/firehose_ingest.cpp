@@ -57,9 +57,14 @@ const PipelineConfig& validated(const PipelineConfig& pipeline) {
 }  // namespace
 
 FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config)
-    : store_(*validated(pipeline).sinks.store), findings_(pipeline.detection.findings), notifier_(pipeline.sinks.notifier),
-      config_(config), processor_(pipeline.enrich, pipeline.source.max_line_bytes), appender_(store_.make_appender()),
-      sinks_(pipeline, appender_.get()), dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
+    : store_(*validated(pipeline).sinks.store),
+      findings_(pipeline.detection.findings),
+      notifier_(pipeline.sinks.notifier),
+      config_(config),
+      processor_(pipeline.enrich, pipeline.source.max_line_bytes),
+      appender_(store_.make_appender()),
+      sinks_(pipeline, appender_.get()),
+      dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
@@ -125,8 +130,9 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   try {
     // A retry of a request that was committed (its 200 lost on the way back) is acknowledged again
     // and stored no second time. Requests go in one at a time, so the check cannot race.
-    DuckResult seen = conn.query(fmt::format("SELECT records, bad_records, dead_letters_dropped FROM {} WHERE request_id = {}",
-                                             kIngestRequestsTable, sql_quote(request_id)));
+    DuckResult seen =
+        conn.query(fmt::format("SELECT records, bad_records, dead_letters_dropped FROM {} WHERE request_id = {}",
+                               kIngestRequestsTable, sql_quote(request_id)));
     if (seen.rows() > 0) {
       counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
       result.status = IngestStatus::kDuplicate;
@@ -153,8 +159,14 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     // What could not be used goes into dead_letters in the same transaction: the request is
     // acknowledged as a whole, and nothing in it is lost unnoticed.
     for (const EnvelopeProblem& p : decoded.problems) {
-      dead_.write({.source = {}, .firehose_request_id = request_id, .line = 0, .envelope = p.index,
-                   .reason = BadReason::kBadEnvelope, .detail = p.reason, .raw = p.raw, .raw_total = p.raw.size()});
+      dead_.write({.source = {},
+                   .firehose_request_id = request_id,
+                   .line = 0,
+                   .envelope = p.index,
+                   .reason = BadReason::kBadEnvelope,
+                   .detail = p.reason,
+                   .raw = p.raw,
+                   .raw_total = p.raw.size()});
     }
     std::uint64_t first_line = 1;  // the slice's, in the request
     for (std::size_t begin = 0; begin < text.size(); ++slices) {
@@ -179,11 +191,11 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     }
     result.bad_records += decoded.problems.size() + decoded.problems_dropped;
     result.dead_letters_dropped = dead_.dropped() + decoded.problems_dropped;
-    appender_->commit(fmt::format(
-        "INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
-        "VALUES ({}, {}, {}, {}, {}, {})",
-        kIngestRequestsTable, sql_quote(request_id), sql_timestamp_ms(now), sql_quote_or_null(source_arn), result.records,
-        result.bad_records, result.dead_letters_dropped));
+    appender_->commit(
+        fmt::format("INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
+                    "VALUES ({}, {}, {}, {}, {}, {})",
+                    kIngestRequestsTable, sql_quote(request_id), sql_timestamp_ms(now), sql_quote_or_null(source_arn),
+                    result.records, result.bad_records, result.dead_letters_dropped));
   } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
     try {
       appender_->rollback();

@@ -32,9 +32,9 @@ enum class IngestStatus { kStored, kDuplicate, kBadRequest, kFailed };
 struct IngestResult {
   IngestStatus status = IngestStatus::kFailed;
   std::string request_id;
-  std::string message;       // why, when not stored
-  std::uint64_t records = 0;      // stored
-  std::uint64_t bad_records = 0;  // could not be used: kept in dead_letters, or only counted past the cap
+  std::string message;                     // why, when not stored
+  std::uint64_t records = 0;               // stored
+  std::uint64_t bad_records = 0;           // could not be used: kept in dead_letters, or only counted past the cap
   std::uint64_t dead_letters_dropped = 0;  // of bad_records, those counted but not kept (past the cap)
 };
 
@@ -128,7 +128,7 @@ class FirehoseIngest {
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.
   std::vector<std::unique_ptr<Job>> jobs_;
-  DeadLetterTable dead_;  // through appender_, capped per request
+  DeadLetterTable dead_;                         // through appender_, capped per request
   std::unique_ptr<FirewallEvaluator> firewall_;  // the policy in force once one was reloaded
   NewestRecord newest_;
   IngestCounters counters_;

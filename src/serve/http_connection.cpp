@@ -54,11 +54,10 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
     if (!hub_.add(this, this->weak_from_this())) return close();
     if constexpr (kTls) {
       tcp_layer().expires_after(hub_.config.header_timeout);
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) return self->fail(ec);
-                                self->read_request();
-                              });
+      stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->fail(ec);
+        self->read_request();
+      });
     } else {
       read_request();
     }
@@ -101,8 +100,9 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
   void read_header() {
     // One deadline for the whole request line and headers, however slowly they trickle in.
     tcp_layer().expires_after(hub_.config.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -112,8 +112,8 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
       close_after_ = true;
       version_ = 11;
       const bool too_large = ec == http::error::header_limit || ec == http::error::buffer_overflow;
-      return write(hub_.handler.malformed(too_large ? 431 : 400, too_large ? "request headers too large"
-                                                                           : "malformed request: " + ec.message()));
+      return write(hub_.handler.malformed(
+          too_large ? 431 : 400, too_large ? "request headers too large" : "malformed request: " + ec.message()));
     }
     const HttpRequestHeader& head = parser_->get().base();
     version_ = head.version();
@@ -144,13 +144,14 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
       // The client holds its body back until told the request is taken.
       continue_ = http::response<http::empty_body>(http::status::continue_, version_);
       tcp_layer().expires_after(hub_.config.write_timeout);
-      return http::async_write(stream_, continue_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) {
-          self->release();
-          return self->fail(ec);
-        }
-        self->read_body();
-      });
+      return http::async_write(stream_, continue_,
+                               [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) {
+                                   self->release();
+                                   return self->fail(ec);
+                                 }
+                                 self->read_body();
+                               });
     }
     read_body();
   }
@@ -179,21 +180,22 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
       return write(hub_.handler.respond(route_, request.base(), std::move(request.body())));
     }
     reserved_ = false;  // the task gives the place back
-    hub_.workers.submit([self = this->shared_from_this(), request = parser_->release(), route = std::move(route_)]() mutable {
-      HttpResponse response;
-      try {
-        response = self->hub_.handler.respond(route, request.base(), std::move(request.body()));
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "dnslens: HTTP request failed: %s\n", e.what());
-        response = self->hub_.handler.malformed(500, "internal error");
-      } catch (...) {  // nothing may leave the worker without its place given back and an answer
-        std::fprintf(stderr, "dnslens: HTTP request failed with an unknown exception\n");
-        response = self->hub_.handler.malformed(500, "internal error");
-      }
-      self->hub_.workers.release();
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
-    });
+    hub_.workers.submit(
+        [self = this->shared_from_this(), request = parser_->release(), route = std::move(route_)]() mutable {
+          HttpResponse response;
+          try {
+            response = self->hub_.handler.respond(route, request.base(), std::move(request.body()));
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "dnslens: HTTP request failed: %s\n", e.what());
+            response = self->hub_.handler.malformed(500, "internal error");
+          } catch (...) {  // nothing may leave the worker without its place given back and an answer
+            std::fprintf(stderr, "dnslens: HTTP request failed with an unknown exception\n");
+            response = self->hub_.handler.malformed(500, "internal error");
+          }
+          self->hub_.workers.release();
+          net::post(self->stream_.get_executor(),
+                    [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+        });
   }
 
   void write(HttpResponse response) {

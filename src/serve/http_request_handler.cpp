@@ -79,12 +79,12 @@ std::string_view content_type_of(std::string_view path) {
   }
   const std::string_view ext = path.substr(dot + 1);
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"html", "text/html"},        {"htm", "text/html"},          {"js", "text/javascript"},
-      {"mjs", "text/javascript"},   {"css", "text/css"},           {"json", "application/json"},
-      {"map", "application/json"},  {"svg", "image/svg+xml"},      {"png", "image/png"},
-      {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},        {"gif", "image/gif"},
-      {"ico", "image/x-icon"},      {"txt", "text/plain"},         {"woff2", "font/woff2"},
-      {"woff", "font/woff"},        {"wasm", "application/wasm"},  {"webp", "image/webp"}};
+      {"html", "text/html"},       {"htm", "text/html"},         {"js", "text/javascript"},
+      {"mjs", "text/javascript"},  {"css", "text/css"},          {"json", "application/json"},
+      {"map", "application/json"}, {"svg", "image/svg+xml"},     {"png", "image/png"},
+      {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
+      {"ico", "image/x-icon"},     {"txt", "text/plain"},        {"woff2", "font/woff2"},
+      {"woff", "font/woff"},       {"wasm", "application/wasm"}, {"webp", "image/webp"}};
   for (const auto& [e, type] : kTypes) {
     if (e == ext) return type;
   }
@@ -162,13 +162,27 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
 
 void HttpCounters::count_status(int status) {
   switch (status) {
-    case 200: status_200.fetch_add(1, std::memory_order_relaxed); break;
-    case 400: status_400.fetch_add(1, std::memory_order_relaxed); break;
-    case 401: status_401.fetch_add(1, std::memory_order_relaxed); break;
-    case 403: status_403.fetch_add(1, std::memory_order_relaxed); break;
-    case 413: status_413.fetch_add(1, std::memory_order_relaxed); break;
-    case 500: status_500.fetch_add(1, std::memory_order_relaxed); break;
-    default: status_other.fetch_add(1, std::memory_order_relaxed); break;
+    case 200:
+      status_200.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case 400:
+      status_400.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case 401:
+      status_401.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case 403:
+      status_403.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case 413:
+      status_413.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case 500:
+      status_500.fetch_add(1, std::memory_order_relaxed);
+      break;
+    default:
+      status_other.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
 }
 
@@ -210,7 +224,8 @@ bool HttpRequestHandler::ui_authorized(std::string_view authorization, std::stri
     if (at != 0 && cookie[at - 1] != ' ' && cookie[at - 1] != ';') continue;
     const std::size_t start = at + kCookie.size();
     const std::size_t end = cookie.find(';', start);
-    if (constant_time_equal(config_.ui_token, cookie.substr(start, end == std::string_view::npos ? end : end - start))) {
+    if (constant_time_equal(config_.ui_token,
+                            cookie.substr(start, end == std::string_view::npos ? end : end - start))) {
       return true;
     }
   }
@@ -253,9 +268,9 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
       const bool chunked_twice = earlier.find("chunked") != std::string::npos;
       const int status = boost::beast::iequals(last, "chunked") && !chunked_twice ? 501 : 400;
       r.close = true;
-      return refuse(std::move(r), make_response(status, fmt::format("unsupported Transfer-Encoding '{}' (chunked only)\n",
-                                                                    coding),
-                                                "text/plain"));
+      return refuse(std::move(r),
+                    make_response(status, fmt::format("unsupported Transfer-Encoding '{}' (chunked only)\n", coding),
+                                  "text/plain"));
     }
   }
   const std::string_view target(head.target().data(), head.target().size());
@@ -306,14 +321,15 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
     const std::string_view version = field(head, "X-Amz-Firehose-Protocol-Version");
     if (!version.empty() && version != "1.0") {
       HttpResponse res = firehose_reply(r, head, 400,
-                                                 fmt::format("unsupported X-Amz-Firehose-Protocol-Version '{}' (1.0 "
-                                                             "is understood)", version));
+                                        fmt::format("unsupported X-Amz-Firehose-Protocol-Version '{}' (1.0 "
+                                                    "is understood)",
+                                                    version));
       return refuse(std::move(r), std::move(res));
     }
     const std::string_view encoding = field(head, "Content-Encoding");
     if (!encoding.empty() && encoding != "gzip" && encoding != "identity") {
-      HttpResponse res = firehose_reply(r, head, 400,
-                                                 fmt::format("unsupported Content-Encoding '{}' (gzip or none)", encoding));
+      HttpResponse res =
+          firehose_reply(r, head, 400, fmt::format("unsupported Content-Encoding '{}' (gzip or none)", encoding));
       return refuse(std::move(r), std::move(res));
     }
     const std::string_view length = field(head, "Content-Length");
@@ -348,7 +364,8 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
   const auto token = r.params.find("token");
   const std::string_view query_token = token == r.params.end() ? std::string_view() : std::string_view(token->second);
   if (!ui_authorized(field(head, "Authorization"), query_token, field(head, "Cookie"))) {
-    HttpResponse res = make_response(401, "unauthorized: open the dashboards with ?token=<the UI token>\n", "text/plain");
+    HttpResponse res =
+        make_response(401, "unauthorized: open the dashboards with ?token=<the UI token>\n", "text/plain");
     res.set(http::field::www_authenticate, "Bearer realm=\"dnslens\"");
     return refuse(std::move(r), std::move(res));
   }
@@ -376,15 +393,23 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
 HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpRequestHeader& head, std::string body) {
   HttpResponse res;
   switch (route.kind) {
-    case RouteKind::kRefused: res = route.refusal; break;
-    case RouteKind::kHealth:
-      res = make_response(200, fmt::format("{{\"status\":\"ok\",\"uptime_seconds\":{}}}\n",
-                                           (unix_now_ms() - started_ms_) / 1000),
-                          "application/json");
+    case RouteKind::kRefused:
+      res = route.refusal;
       break;
-    case RouteKind::kMetrics: res = make_response(200, metrics_text(), "text/plain; version=0.0.4"); break;
-    case RouteKind::kFirehose: res = firehose(route, head, std::move(body)); break;
-    case RouteKind::kCatalog: res = dashboard_json([&] { return dashboard_->catalog_json(); }); break;
+    case RouteKind::kHealth:
+      res = make_response(
+          200, fmt::format("{{\"status\":\"ok\",\"uptime_seconds\":{}}}\n", (unix_now_ms() - started_ms_) / 1000),
+          "application/json");
+      break;
+    case RouteKind::kMetrics:
+      res = make_response(200, metrics_text(), "text/plain; version=0.0.4");
+      break;
+    case RouteKind::kFirehose:
+      res = firehose(route, head, std::move(body));
+      break;
+    case RouteKind::kCatalog:
+      res = dashboard_json([&] { return dashboard_->catalog_json(); });
+      break;
     case RouteKind::kPanel:
       res = dashboard_json([&] {
         return dashboard_->panel_json(std::string_view(route.path).substr(sizeof("/api/panel/") - 1),
@@ -394,7 +419,9 @@ HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpReque
     case RouteKind::kRecords:
       res = dashboard_json([&] { return dashboard_->records_json(parse_dashboard_query(route.params)); });
       break;
-    case RouteKind::kStatic: res = static_file(route); break;
+    case RouteKind::kStatic:
+      res = static_file(route);
+      break;
   }
   if (!route.set_cookie.empty()) res.set(http::field::set_cookie, route.set_cookie);
   if (route.head_only) res.body().clear();  // Content-Length stays the GET answer's
@@ -403,8 +430,8 @@ HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpReque
 
 HttpResponse HttpRequestHandler::firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status,
                                                 std::string_view error) {
-  HttpResponse res = make_response(status, firehose_body(field(head, "X-Amz-Firehose-Request-Id"), error),
-                                   "application/json");
+  HttpResponse res =
+      make_response(status, firehose_body(field(head, "X-Amz-Firehose-Request-Id"), error), "application/json");
   http_.count_status(status);
   http_.observe_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - route.started).count());
   return res;
@@ -412,8 +439,9 @@ HttpResponse HttpRequestHandler::firehose_reply(const HttpRoute& route, const Ht
 
 HttpResponse HttpRequestHandler::body_refused(const HttpRoute& route, const HttpRequestHeader& head, int status) {
   const std::string why =
-      status == 413 ? fmt::format("the request body is larger than {} bytes (--max-request-bytes)", config_.max_request_bytes)
-                    : std::string("the request body could not be read (malformed chunked encoding)");
+      status == 413
+          ? fmt::format("the request body is larger than {} bytes (--max-request-bytes)", config_.max_request_bytes)
+          : std::string("the request body could not be read (malformed chunked encoding)");
   if (route.kind == RouteKind::kFirehose) return firehose_reply(route, head, status, why);
   return make_response(status, why + "\n", "text/plain");
 }
@@ -422,7 +450,8 @@ HttpResponse HttpRequestHandler::malformed(int status, std::string_view why) con
   return make_response(status, std::string(why) + "\n", "text/plain");
 }
 
-HttpResponse HttpRequestHandler::unavailable(const HttpRoute& route, const HttpRequestHeader& head, std::string_view why) {
+HttpResponse HttpRequestHandler::unavailable(const HttpRoute& route, const HttpRequestHeader& head,
+                                             std::string_view why) {
   HttpResponse res = route.kind == RouteKind::kFirehose ? firehose_reply(route, head, 503, why)
                                                         : make_response(503, std::string(why) + "\n", "text/plain");
   res.set(http::field::retry_after, "1");
@@ -452,9 +481,12 @@ HttpResponse HttpRequestHandler::firehose(const HttpRoute& route, const HttpRequ
   }
   switch (r.status) {
     case IngestStatus::kStored:
-    case IngestStatus::kDuplicate: return firehose_reply(route, head, 200, "");
-    case IngestStatus::kBadRequest: return firehose_reply(route, head, 400, r.message);
-    case IngestStatus::kFailed: break;
+    case IngestStatus::kDuplicate:
+      return firehose_reply(route, head, 200, "");
+    case IngestStatus::kBadRequest:
+      return firehose_reply(route, head, 400, r.message);
+    case IngestStatus::kFailed:
+      break;
   }
   return firehose_reply(route, head, 500, "the records could not be stored: " + r.message);
 }
@@ -476,8 +508,9 @@ HttpResponse HttpRequestHandler::dashboard_json(const std::function<std::string(
 
 HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
   if (web_root_.empty()) {
-    return make_response(503, "The dashboards' front end is not built (" + config_.web_root + "): run scripts/build-web.sh\n",
-                         "text/plain");
+    return make_response(
+        503, "The dashboards' front end is not built (" + config_.web_root + "): run scripts/build-web.sh\n",
+        "text/plain");
   }
   const HttpResponse not_found = make_response(404, "not found\n", "text/plain");
   std::string relative = route.path;
@@ -494,7 +527,8 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
   char resolved[PATH_MAX];
   if (!::realpath(full.c_str(), resolved)) return not_found;
   const std::string_view real(resolved);
-  if (!real.starts_with(web_root_) || real.size() <= web_root_.size() || real[web_root_.size()] != '/') return not_found;
+  if (!real.starts_with(web_root_) || real.size() <= web_root_.size() || real[web_root_.size()] != '/')
+    return not_found;
   const int fd = ::open(resolved, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return not_found;
   struct stat st {};
@@ -505,8 +539,10 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
     std::size_t done = 0;
     while (ok && done < content.size()) {
       const ssize_t n = ::read(fd, content.data() + done, content.size() - done);
-      if (n <= 0) ok = false;
-      else done += static_cast<std::size_t>(n);
+      if (n <= 0)
+        ok = false;
+      else
+        done += static_cast<std::size_t>(n);
     }
   }
   ::close(fd);
@@ -528,14 +564,19 @@ std::string HttpRequestHandler::metrics_text() const {
   out += fmt::format("dnslens_ingest_requests_total{{outcome=\"bad_request\"}} {}\n", v(c.requests_bad));
   out += fmt::format("dnslens_ingest_requests_total{{outcome=\"failed\"}} {}\n", v(c.requests_failed));
   metric("dnslens_http_responses_total", "counter", "Firehose endpoint responses by status code.");
-  for (auto [code, n] : {std::pair{"200", v(http_.status_200)}, {"400", v(http_.status_400)}, {"401", v(http_.status_401)},
-                         {"403", v(http_.status_403)}, {"413", v(http_.status_413)}, {"500", v(http_.status_500)},
+  for (auto [code, n] : {std::pair{"200", v(http_.status_200)},
+                         {"400", v(http_.status_400)},
+                         {"401", v(http_.status_401)},
+                         {"403", v(http_.status_403)},
+                         {"413", v(http_.status_413)},
+                         {"500", v(http_.status_500)},
                          {"other", v(http_.status_other)}}) {
     out += fmt::format("dnslens_http_responses_total{{code=\"{}\"}} {}\n", code, n);
   }
   metric("dnslens_http_connections", "gauge", "Open HTTP connections.");
   out += fmt::format("dnslens_http_connections {}\n", v(http_.connections_open));
-  metric("dnslens_http_connections_refused_total", "counter", "Connections closed at once: --max-connections were open.");
+  metric("dnslens_http_connections_refused_total", "counter",
+         "Connections closed at once: --max-connections were open.");
   out += fmt::format("dnslens_http_connections_refused_total {}\n", v(http_.connections_refused));
   metric("dnslens_http_connections_timed_out_total", "counter",
          "Connections closed because a header, body, idle or write deadline passed.");
@@ -551,8 +592,9 @@ std::string HttpRequestHandler::metrics_text() const {
   metric("dnslens_ingest_dead_letters_dropped_total", "counter",
          "Bad records past a request's dead-letter cap: counted here and in ingest_requests, not kept.");
   out += fmt::format("dnslens_ingest_dead_letters_dropped_total {}\n", v(c.dead_letters_dropped));
-  metric("dnslens_ingest_bytes_total", "counter", "Bytes taken in: request bodies after Content-Encoding, and the "
-                                                  "query-log lines decoded from their records.");
+  metric("dnslens_ingest_bytes_total", "counter",
+         "Bytes taken in: request bodies after Content-Encoding, and the "
+         "query-log lines decoded from their records.");
   out += fmt::format("dnslens_ingest_bytes_total{{stage=\"body\"}} {}\n", v(http_.received_bytes));
   out += fmt::format("dnslens_ingest_bytes_total{{stage=\"records\"}} {}\n", v(c.decoded_bytes));
   metric("dnslens_findings", "gauge", "Distinct findings of this server's detectors.");
@@ -570,8 +612,9 @@ std::string HttpRequestHandler::metrics_text() const {
   }
   const std::int64_t now = unix_now_ms();
   const std::int64_t newest = v(c.newest_record_ms);
-  metric("dnslens_ingest_lag_seconds", "gauge",
-         "Now minus the newest query timestamp stored (how far behind live the store is; NaN before the first record).");
+  metric(
+      "dnslens_ingest_lag_seconds", "gauge",
+      "Now minus the newest query timestamp stored (how far behind live the store is; NaN before the first record).");
   out += newest > 0 ? fmt::format("dnslens_ingest_lag_seconds {:.3f}\n", (now - newest) / 1000.0)
                     : "dnslens_ingest_lag_seconds NaN\n";
   metric("dnslens_ingest_last_commit_timestamp_seconds", "gauge", "When the last request was committed (Unix time).");
@@ -581,7 +624,8 @@ std::string HttpRequestHandler::metrics_text() const {
   for (std::size_t i = 0; i <= kLatencyBucketCount; ++i) {
     cumulative += v(http_.latency_buckets[i]);
     out += i < kLatencyBucketCount
-               ? fmt::format("dnslens_ingest_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[i], cumulative)
+               ? fmt::format("dnslens_ingest_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kLatencyBuckets[i],
+                             cumulative)
                : fmt::format("dnslens_ingest_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
   }
   out += fmt::format("dnslens_ingest_request_duration_seconds_sum {:.6f}\n", v(http_.latency_micros_sum) / 1e6);

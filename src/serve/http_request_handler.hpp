@@ -29,16 +29,16 @@ inline constexpr std::size_t kLatencyBucketCount = sizeof(kLatencyBuckets) / siz
 
 struct HttpCounters {
   // Firehose endpoint responses.
-  std::atomic<std::uint64_t> status_200{0}, status_400{0}, status_401{0}, status_403{0}, status_413{0},
-      status_500{0}, status_other{0};
+  std::atomic<std::uint64_t> status_200{0}, status_400{0}, status_401{0}, status_403{0}, status_413{0}, status_500{0},
+      status_other{0};
   std::atomic<std::uint64_t> received_bytes{0};
   std::atomic<std::uint64_t> latency_buckets[kLatencyBucketCount + 1]{};  // the last: +Inf
   std::atomic<std::uint64_t> latency_micros_sum{0};
   // Every connection and request.
   std::atomic<std::uint64_t> connections_open{0};
-  std::atomic<std::uint64_t> connections_refused{0};  // past --max-connections
+  std::atomic<std::uint64_t> connections_refused{0};    // past --max-connections
   std::atomic<std::uint64_t> connections_timed_out{0};  // a header, body or idle deadline passed
-  std::atomic<std::uint64_t> requests_overloaded{0};  // 503: no worker and a full queue
+  std::atomic<std::uint64_t> requests_overloaded{0};    // 503: no worker and a full queue
   void count_status(int status);
   void observe_latency(double seconds);
 };
@@ -48,12 +48,12 @@ enum class RouteKind : std::uint8_t { kRefused, kHealth, kMetrics, kFirehose, kC
 // What a request's headers decided.
 struct HttpRoute {
   RouteKind kind = RouteKind::kRefused;
-  HttpResponse refusal;          // kRefused: the whole answer; the body, if any, stays unread
-  std::uint64_t body_limit = 0;  // body bytes as sent the route reads (0: it takes none)
-  bool needs_worker = false;     // blocking work, for the worker pool
-  bool head_only = false;        // HEAD: the answer's headers without its body
-  bool close = false;            // the connection cannot go on after the answer (framing unknown)
-  std::string path;              // percent-decoded
+  HttpResponse refusal;                            // kRefused: the whole answer; the body, if any, stays unread
+  std::uint64_t body_limit = 0;                    // body bytes as sent the route reads (0: it takes none)
+  bool needs_worker = false;                       // blocking work, for the worker pool
+  bool head_only = false;                          // HEAD: the answer's headers without its body
+  bool close = false;                              // the connection cannot go on after the answer (framing unknown)
+  std::string path;                                // percent-decoded
   std::multimap<std::string, std::string> params;  // the decoded query string
   std::string set_cookie;
   std::chrono::steady_clock::time_point started;
@@ -90,7 +90,8 @@ class HttpRequestHandler {
 
  private:
   HttpResponse firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string body);
-  HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status, std::string_view error);
+  HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status,
+                              std::string_view error);
   HttpResponse dashboard_json(const std::function<std::string()>& body);
   HttpResponse static_file(const HttpRoute& route);
   HttpRoute refuse(HttpRoute route, HttpResponse response) const;

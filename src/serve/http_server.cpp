@@ -84,15 +84,15 @@ HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase*
   const ServeConfig& c = impl_->config;
   if (!c.tls_cert.empty()) {
     auto& tls = impl_->tls.emplace(net::ssl::context::tls_server);
-    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                    net::ssl::context::single_dh_use);
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
     boost::system::error_code ec;
     tls.use_certificate_chain_file(c.tls_cert, ec);
     if (!ec) tls.use_private_key_file(c.tls_key, net::ssl::context::pem, ec);
     if (ec || ::SSL_CTX_check_private_key(tls.native_handle()) != 1) {
       throw Error(ErrorCode::kConfig, fmt::format("cannot use the TLS certificate {} with key {} (unreadable, not "
-                                                  "PEM, or they do not match)", c.tls_cert, c.tls_key));
+                                                  "PEM, or they do not match)",
+                                                  c.tls_cert, c.tls_key));
     }
   }
 }
@@ -119,8 +119,8 @@ int HttpServer::bind() {
     s.acceptor.close(ignored);
   }
   if (ec || !s.acceptor.is_open()) {
-    throw Error(ErrorCode::kNetwork, fmt::format("cannot listen on {}: {}", where,
-                                                 ec ? ec.message() : std::string("no address to bind")));
+    throw Error(ErrorCode::kNetwork,
+                fmt::format("cannot listen on {}: {}", where, ec ? ec.message() : std::string("no address to bind")));
   }
   s.port = s.acceptor.local_endpoint().port();
   return s.port;

@@ -31,8 +31,10 @@ void ServeConfig::validate() const {
     throw Error(ErrorCode::kUsage, "--max-connections must be 1 to 1000000");
   }
   if (max_queued_requests > 1'000'000) throw Error(ErrorCode::kUsage, "--max-queued-requests must be at most 1000000");
-  for (auto [t, name] : {std::pair{header_timeout, "--header-timeout-ms"}, {body_timeout, "--body-timeout-ms"},
-                         {idle_timeout, "--idle-timeout-ms"}, {write_timeout, "--write-timeout-ms"},
+  for (auto [t, name] : {std::pair{header_timeout, "--header-timeout-ms"},
+                         {body_timeout, "--body-timeout-ms"},
+                         {idle_timeout, "--idle-timeout-ms"},
+                         {write_timeout, "--write-timeout-ms"},
                          {shutdown_timeout, "--shutdown-timeout-ms"}}) {
     if (t.count() <= 0 || t > std::chrono::hours(24)) {
       throw Error(ErrorCode::kUsage, fmt::format("{} must be above 0 and at most a day", name));
@@ -41,11 +43,12 @@ void ServeConfig::validate() const {
   if (!loopback()) {
     if (access_key.empty() && !allow_open_ingest) {
       throw Error(ErrorCode::kUsage, fmt::format("bound to {}, beyond loopback: set a Firehose access key "
-                                                 "(--access-key-file) or pass --allow-open-ingest", host));
+                                                 "(--access-key-file) or pass --allow-open-ingest",
+                                                 host));
     }
     if (ui_token.empty()) {
-      throw Error(ErrorCode::kUsage, fmt::format("bound to {}, beyond loopback: the dashboards need --ui-token-file",
-                                                 host));
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("bound to {}, beyond loopback: the dashboards need --ui-token-file", host));
     }
   }
 }

@@ -23,11 +23,11 @@ struct SinkRecord {
 
 // Where a batch's lines came from, known on the writer thread, which sees the batches in input order.
 struct BatchOrigin {
-  std::string_view input;             // the batch's lines (SinkRecord::line pointed into them)
-  std::string_view source;            // the input's name; empty for a Firehose request
-  std::uint64_t first_line = 1;       // 1-based number of the batch's first line in its input (file or decoded request)
+  std::string_view input;        // the batch's lines (SinkRecord::line pointed into them)
+  std::string_view source;       // the input's name; empty for a Firehose request
+  std::uint64_t first_line = 1;  // 1-based number of the batch's first line in its input (file or decoded request)
   const std::vector<std::uint64_t>* envelopes = nullptr;  // line number - 1 -> 1-based envelope (record) number
-  std::string_view firehose_request_id;  // set for a Firehose request
+  std::string_view firehose_request_id;                   // set for a Firehose request
 
   // The 1-based envelope (Firehose record) a line of the input came from; 0 for plain lines.
   [[nodiscard]] std::uint64_t envelope_of(std::uint64_t line) const {

@@ -140,8 +140,9 @@ class EnvelopeWalker {
     simdjson::dom::array arr;
     if (records.get_array().get(arr)) return "Firehose 'records' is not an array";
     if (depth == 0) {
-      decode_firehose_records(arr, depth, [origin](std::uint64_t) { return origin; },
-                              [](std::uint64_t i) { return fmt::format("Firehose record {}: ", i); });
+      decode_firehose_records(
+          arr, depth, [origin](std::uint64_t) { return origin; },
+          [](std::uint64_t i) { return fmt::format("Firehose record {}: ", i); });
       return std::nullopt;
     }
     for (simdjson::dom::element record : arr) {
@@ -206,7 +207,8 @@ class EnvelopeWalker {
   // and the lines kept. Memory stays within the input plus twice the budget.
   void charge(std::uint64_t& spent, std::uint64_t bytes, std::string_view what) {
     if (budget_.max_decoded_bytes != 0 && bytes > budget_.max_decoded_bytes - spent) {
-      throw BudgetExceeded(fmt::format("{}: the {} come to more than {} bytes", label_, what, budget_.max_decoded_bytes));
+      throw BudgetExceeded(
+          fmt::format("{}: the {} come to more than {} bytes", label_, what, budget_.max_decoded_bytes));
     }
     spent += bytes;
   }
@@ -217,8 +219,9 @@ class EnvelopeWalker {
   Problem decompress(std::string_view compressed, std::string& out) {
     std::unique_ptr<ByteSource> source;
     try {
-      source = wrap_decoded(std::make_unique<MemoryByteSource>(std::string(compressed)), label_ + " (record data)", limits_)
-                   .source;
+      source =
+          wrap_decoded(std::make_unique<MemoryByteSource>(std::string(compressed)), label_ + " (record data)", limits_)
+              .source;
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -278,7 +281,8 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
   simdjson::dom::object obj;
   if (root.get_object().get(obj)) throw Error(ErrorCode::kEnvelope, "the body is not a JSON object");
   std::string_view request_id;
-  if (obj["requestId"].get_string().get(request_id)) throw Error(ErrorCode::kEnvelope, "the body has no 'requestId' string");
+  if (obj["requestId"].get_string().get(request_id))
+    throw Error(ErrorCode::kEnvelope, "the body has no 'requestId' string");
   out.request_id = std::string(request_id);
   std::int64_t ts = 0;
   if (obj["timestamp"].get_int64().get(ts) == simdjson::SUCCESS) out.timestamp_ms = ts;
@@ -286,7 +290,8 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
   if (obj["records"].get_array().get(records)) throw Error(ErrorCode::kEnvelope, "the body has no 'records' array");
   EnvelopeWalker walker(out.decoded, label, limits, budget);
   // The same record-by-record decode as a request body read from a file, each record its own envelope.
-  walker.decode_firehose_records(records, 0, [](std::uint64_t i) { return i; }, [](std::uint64_t) { return std::string(); });
+  walker.decode_firehose_records(
+      records, 0, [](std::uint64_t i) { return i; }, [](std::uint64_t) { return std::string(); });
   out.decoded.envelopes = out.decoded.firehose_records;
   out.decoded.request_id = out.request_id;
   return out;
@@ -294,10 +299,14 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
 
 std::string_view input_format_name(InputFormat f) {
   switch (f) {
-    case InputFormat::kAuto: return "auto";
-    case InputFormat::kJsonLines: return "jsonl";
-    case InputFormat::kCloudWatch: return "cloudwatch";
-    case InputFormat::kFirehose: return "firehose";
+    case InputFormat::kAuto:
+      return "auto";
+    case InputFormat::kJsonLines:
+      return "jsonl";
+    case InputFormat::kCloudWatch:
+      return "cloudwatch";
+    case InputFormat::kFirehose:
+      return "firehose";
   }
   return "auto";
 }
@@ -317,8 +326,8 @@ InputFormat sniff_input_format(std::string_view head) {
   bool cw = window.find("\"messageType\"") != std::string_view::npos ||
             window.find("\"logEvents\"") != std::string_view::npos ||
             window.find("\"awslogs\"") != std::string_view::npos;
-  bool firehose = window.find("\"records\"") != std::string_view::npos &&
-                  window.find("\"requestId\"") != std::string_view::npos;
+  bool firehose =
+      window.find("\"records\"") != std::string_view::npos && window.find("\"requestId\"") != std::string_view::npos;
   if (firehose) return InputFormat::kFirehose;
   if (cw) return InputFormat::kCloudWatch;
   return InputFormat::kJsonLines;
@@ -333,9 +342,12 @@ std::vector<std::string_view> split_top_level_json(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {

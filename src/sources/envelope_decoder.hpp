@@ -23,19 +23,19 @@ enum class InputFormat { kAuto, kJsonLines, kCloudWatch, kFirehose };
 struct EnvelopeProblem {
   std::uint64_t index;  // 1-based envelope (top-level JSON object) number
   std::string reason;
-  std::string raw;      // first bytes of the offending envelope
+  std::string raw;  // first bytes of the offending envelope
 };
 
 struct DecodedEnvelopes {
-  std::string records;                  // one query-log record per line
-  std::vector<std::uint64_t> origin;    // per output line: the envelope it came from
+  std::string records;                // one query-log record per line
+  std::vector<std::uint64_t> origin;  // per output line: the envelope it came from
   std::vector<EnvelopeProblem> problems;
-  std::uint64_t problems_dropped = 0;   // problems past EnvelopeBudget::max_problems, counted only
+  std::uint64_t problems_dropped = 0;  // problems past EnvelopeBudget::max_problems, counted only
   std::uint64_t envelopes = 0;
   std::uint64_t control_messages = 0;
   std::uint64_t log_events = 0;
   std::uint64_t firehose_records = 0;
-  std::string request_id;               // the last Firehose requestId seen
+  std::string request_id;  // the last Firehose requestId seen
 };
 
 // What one decode may cost, all envelopes and records together. Every byte a decompression
@@ -65,7 +65,8 @@ struct FirehoseRequest {
 // Throws Error(kEnvelope) when the body as a whole is not a Firehose request, and
 // Error(kDecompressionBomb) when it decodes past the budget.
 [[nodiscard]] FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label,
-                                                      const DecompressLimits& limits, const EnvelopeBudget& budget = {});
+                                                      const DecompressLimits& limits,
+                                                      const EnvelopeBudget& budget = {});
 
 // Splits concatenated JSON values at top level ("{..}{..}", "{..}\n{..}"), honouring strings.
 [[nodiscard]] std::vector<std::string_view> split_top_level_json(std::string_view text);

@@ -9,7 +9,8 @@ namespace dnslens {
 
 DuckDatabase::DuckDatabase(const std::string& path, bool read_only, unsigned threads) : path_(path) {
   duckdb_config config = nullptr;
-  if (duckdb_create_config(&config) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: cannot create a config");
+  if (duckdb_create_config(&config) != DuckDBSuccess)
+    throw Error(ErrorCode::kInternal, "DuckDB: cannot create a config");
   if (read_only) {
     duckdb_set_config(config, "access_mode", "READ_ONLY");
   } else {
@@ -155,7 +156,9 @@ std::optional<std::string> DuckResult::text(std::size_t col, std::size_t row) co
   return out;
 }
 
-std::int64_t DuckResult::int64(std::size_t col, std::size_t row) const { return duckdb_value_int64(&result_, col, row); }
+std::int64_t DuckResult::int64(std::size_t col, std::size_t row) const {
+  return duckdb_value_int64(&result_, col, row);
+}
 double DuckResult::real(std::size_t col, std::size_t row) const { return duckdb_value_double(&result_, col, row); }
 
 DuckAppender::DuckAppender(DuckConnection& conn, const std::string& table) : table_(table) {
@@ -174,10 +177,13 @@ DuckAppender::~DuckAppender() {
 void DuckAppender::check(duckdb_state state, std::string_view what) {
   if (state == DuckDBSuccess) return;
   const char* e = duckdb_appender_error(appender_);
-  throw Error(ErrorCode::kIo, fmt::format("DuckDB: {} {} failed: {}", what, table_, e != nullptr ? e : "unknown error"));
+  throw Error(ErrorCode::kIo,
+              fmt::format("DuckDB: {} {} failed: {}", what, table_, e != nullptr ? e : "unknown error"));
 }
 
-void DuckAppender::append(duckdb_data_chunk chunk) { check(duckdb_append_data_chunk(appender_, chunk), "appending to"); }
+void DuckAppender::append(duckdb_data_chunk chunk) {
+  check(duckdb_append_data_chunk(appender_, chunk), "appending to");
+}
 
 void DuckAppender::append_text(std::string_view text) {
   if (!storable_text(text)) {
@@ -207,9 +213,18 @@ std::vector<duckdb_logical_type> DuckAppender::column_types() const {
 
 bool json_literal_type(duckdb_type t) {
   switch (t) {
-    case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_BOOLEAN:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_HUGEINT:
     case DUCKDB_TYPE_DECIMAL:
       return true;
     default:

@@ -61,8 +61,8 @@ class DuckConnection {
   DuckConnection(const DuckConnection&) = delete;
   DuckConnection& operator=(const DuckConnection&) = delete;
 
-  void exec(std::string_view sql);                        // throws on error
-  [[nodiscard]] DuckResult query(std::string_view sql);   // throws on error
+  void exec(std::string_view sql);                       // throws on error
+  [[nodiscard]] DuckResult query(std::string_view sql);  // throws on error
   // Several statements separated by ';' (split by DuckDB's own parser): one result each.
   [[nodiscard]] std::vector<DuckResult> query_all(std::string_view sql);
   // The result columns (name, type) of sql when it is exactly one SELECT (as DuckDB's parser sees
@@ -91,7 +91,7 @@ class DuckAppender {
   void append_timestamp_ms(std::int64_t unix_ms);
   void append_null();
   void end_row();
-  void flush();   // makes what was appended part of the table (committed in auto-commit mode)
+  void flush();  // makes what was appended part of the table (committed in auto-commit mode)
   [[nodiscard]] std::vector<duckdb_logical_type> column_types() const;  // caller destroys them
 
  private:
@@ -105,7 +105,9 @@ class DuckAppender {
 class DuckType {
  public:
   explicit DuckType(duckdb_logical_type t) : type_(t) {}
-  ~DuckType() { if (type_) duckdb_destroy_logical_type(&type_); }
+  ~DuckType() {
+    if (type_) duckdb_destroy_logical_type(&type_);
+  }
   DuckType(DuckType&& o) noexcept : type_(o.type_) { o.type_ = nullptr; }
   DuckType(const DuckType&) = delete;
   DuckType& operator=(const DuckType&) = delete;

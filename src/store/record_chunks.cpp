@@ -39,7 +39,8 @@ duckdb_logical_type enum_type(const EnumDomain& d) {
 duckdb_logical_type logical_type(const StoreColumn& c) {
   const StoreType t = c.type;
   switch (t) {
-    case StoreType::kEnum: return enum_type(*c.domain);
+    case StoreType::kEnum:
+      return enum_type(*c.domain);
     case StoreType::kCodedAnswers: {
       std::array<duckdb_logical_type, 3> members = {duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR),
                                                     enum_type(rr_type_domain()), enum_type(rr_class_domain())};
@@ -50,20 +51,28 @@ duckdb_logical_type logical_type(const StoreColumn& c) {
       duckdb_destroy_logical_type(&s);
       return l;
     }
-    case StoreType::kVarchar: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-    case StoreType::kFloat: return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
-    case StoreType::kDouble: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
-    case StoreType::kInteger: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
-    case StoreType::kBigint: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-    case StoreType::kBoolean: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-    case StoreType::kTimestamp: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
+    case StoreType::kVarchar:
+      return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    case StoreType::kFloat:
+      return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+    case StoreType::kDouble:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case StoreType::kInteger:
+      return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case StoreType::kBigint:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case StoreType::kBoolean:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case StoreType::kTimestamp:
+      return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
     case StoreType::kAnswers: {
       duckdb_logical_type s = varchar_struct({"Rdata", "Type", "Class"});
       duckdb_logical_type l = duckdb_create_list_type(s);
       duckdb_destroy_logical_type(&s);
       return l;
     }
-    case StoreType::kSrcids: return varchar_struct({"instance", "resolver_endpoint", "resolver_network_interface"});
+    case StoreType::kSrcids:
+      return varchar_struct({"instance", "resolver_endpoint", "resolver_network_interface"});
   }
   return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
 }
@@ -164,8 +173,10 @@ void RecordChunks::TextArena::reset() {
 }
 
 void RecordChunks::text_to(duckdb_vector v, std::uint64_t* validity, idx_t row, std::string_view s) {
-  if (s.empty()) duckdb_validity_set_row_invalid(validity, row);
-  else assign(v, row, s);
+  if (s.empty())
+    duckdb_validity_set_row_invalid(validity, row);
+  else
+    assign(v, row, s);
 }
 
 void RecordChunks::text(StoredColumn c, std::string_view s) { text_to(open_.vec[c], open_.validity[c], row_, s); }
@@ -274,8 +285,10 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
   text(kColAccountId, r.account_id);
   coded(kColRegion, r.region);
   text(kColVpcId, r.vpc_id);
-  if (canonical_timestamp(r.query_timestamp, r.timestamp_ms)) null(kColQueryTimestamp);
-  else text(kColQueryTimestamp, r.query_timestamp);
+  if (canonical_timestamp(r.query_timestamp, r.timestamp_ms))
+    null(kColQueryTimestamp);
+  else
+    text(kColQueryTimestamp, r.query_timestamp);
   text(kColQueryName, r.query_name);
   coded(kColQueryType, r.query_type);
   coded(kColQueryClass, r.query_class);
@@ -301,11 +314,12 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
       pack_answers(overflow_, r);
     } else if (r.answer_count > 0) {
       const idx_t need = open_.answers + r.answer_count;
-      if (duckdb_list_vector_reserve(list, need) != DuckDBSuccess) throw Error(ErrorCode::kInternal, "DuckDB: list reserve failed");
+      if (duckdb_list_vector_reserve(list, need) != DuckDBSuccess)
+        throw Error(ErrorCode::kInternal, "DuckDB: list reserve failed");
       entries[row_].length = r.answer_count;
       std::array<std::uint8_t*, 2> code_data{};
       std::array<std::uint64_t*, 3> child_validity{};  // Rdata, Type, Class
-      for (int f = 0; f < 3; ++f) {  // the child buffers move when the list grows
+      for (int f = 0; f < 3; ++f) {                    // the child buffers move when the list grows
         duckdb_vector v = open_.answer_fields[f];
         if (f > 0) code_data[f - 1] = static_cast<std::uint8_t*>(duckdb_vector_get_data(v));
         duckdb_vector_ensure_validity_writable(v);
@@ -316,8 +330,10 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
         text_to(open_.answer_fields[0], child_validity[0], at, r.answers[a].rdata);
         const int c[2] = {codes[a].first, codes[a].second};
         for (int f = 0; f < 2; ++f) {
-          if (c[f] < 0) duckdb_validity_set_row_invalid(child_validity[f + 1], at);
-          else code_data[f][at] = static_cast<std::uint8_t>(c[f]);
+          if (c[f] < 0)
+            duckdb_validity_set_row_invalid(child_validity[f + 1], at);
+          else
+            code_data[f][at] = static_cast<std::uint8_t>(c[f]);
         }
       }
       open_.answers = need;
@@ -377,7 +393,7 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
     value(kColBenignNoise, o.signals.benign_noise);
   } else {
     for (StoredColumn c : {kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength, kColLongestLabel,
-                          kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise}) {
+                           kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise}) {
       null(c);
     }
   }
@@ -394,8 +410,10 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
   } else {
     null(kColFirewallSim);
   }
-  if (o.firewall.simulated) value(kColFirewallSimDrift, o.firewall.drift != FirewallDrift::kNone);
-  else null(kColFirewallSimDrift);
+  if (o.firewall.simulated)
+    value(kColFirewallSimDrift, o.firewall.drift != FirewallDrift::kNone);
+  else
+    null(kColFirewallSimDrift);
   value(kColTldValid, o.tld_valid);
   value(kColQueryTs, duckdb_timestamp{r.timestamp_ms * 1000});
   text(kColSource, r.source());

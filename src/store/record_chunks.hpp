@@ -18,7 +18,6 @@
 
 namespace dnslens {
 
-
 class RecordChunks {
  public:
   RecordChunks();
@@ -44,7 +43,7 @@ class RecordChunks {
     std::array<duckdb_vector, 3> answer_fields{};  // children of the answers list's struct
     std::array<duckdb_vector, 3> srcid_fields{};
     std::array<std::uint64_t*, 3> srcid_validity{};
-    idx_t answers = 0;                              // list child rows used
+    idx_t answers = 0;  // list child rows used
   };
 
   // Long texts of the chunks, kept until clear(); blocks are kept for the next job.
@@ -77,22 +76,22 @@ class RecordChunks {
 
   std::vector<duckdb_logical_type> types_;
   std::vector<duckdb_data_chunk> chunks_;
-  std::size_t used_ = 0;   // full chunks
-  idx_t row_ = 0;          // rows in the open chunk
+  std::size_t used_ = 0;  // full chunks
+  idx_t row_ = 0;         // rows in the open chunk
   idx_t capacity_ = 0;
   Open open_;
   std::uint64_t rows_ = 0;
   std::uint64_t repaired_ = 0;
   TextArena arena_;
   std::string scratch_;
-  std::string packed_;    // a threat or firewall_sim JSON object being built
-  std::string overflow_;  // the row's overflow object being built
+  std::string packed_;                                // a threat or firewall_sim JSON object being built
+  std::string overflow_;                              // the row's overflow object being built
   std::string_view storable(std::string_view value);  // repaired into scratch_ when needed
   void pack(std::string& obj, std::string_view key, std::string_view value);
   void pack_number(std::string& obj, std::string_view key, std::int64_t value);
   void pack_answers(std::string& obj, const QueryRecord& r);
   void store_object(StoredColumn c, std::string& obj);  // NULL when obj is empty; then clears obj
-  void coded(StoredColumn c, std::string_view s);  // an ENUM column (its domain is stored_columns()[c]'s)
+  void coded(StoredColumn c, std::string_view s);       // an ENUM column (its domain is stored_columns()[c]'s)
 };
 
 }  // namespace dnslens

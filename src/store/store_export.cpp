@@ -43,10 +43,11 @@ void count_files(const std::filesystem::path& dir, ParquetExportStats& stats) {
 void ParquetExportOptions::validate() const {
   if (dir.empty()) throw Error(ErrorCode::kUsage, "the Parquet export needs a directory");
   if (compression != "zstd" && compression != "snappy" && compression != "gzip" && compression != "uncompressed") {
-    throw Error(ErrorCode::kUsage, fmt::format("unknown Parquet compression '{}' (zstd, snappy, gzip, uncompressed)",
-                                               compression));
+    throw Error(ErrorCode::kUsage,
+                fmt::format("unknown Parquet compression '{}' (zstd, snappy, gzip, uncompressed)", compression));
   }
-  if (from_ms && to_ms && *from_ms >= *to_ms) throw Error(ErrorCode::kUsage, "the export range is empty (--from >= --to)");
+  if (from_ms && to_ms && *from_ms >= *to_ms)
+    throw Error(ErrorCode::kUsage, "the export range is empty (--from >= --to)");
 }
 
 ParquetExportStats export_parquet(DuckConnection& conn, const ParquetExportOptions& o) {
@@ -73,11 +74,11 @@ ParquetExportStats export_parquet(DuckConnection& conn, const ParquetExportOptio
   }
   stats.partitions = hours.rows();
   if (stats.partitions > 0) {
-    DuckResult copied = conn.query(fmt::format(
-        "COPY (SELECT *, strftime(query_ts, '%Y-%m-%d') AS \"date\", strftime(query_ts, '%H') AS \"hour\" "
-        "FROM {} WHERE {}) TO {} (FORMAT parquet, COMPRESSION {}, PARTITION_BY (\"date\", \"hour\"), "
-        "OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'dnslens_{{i}}')",
-        kQueryTable, where, sql_quote(records_dir.string()), o.compression));
+    DuckResult copied = conn.query(
+        fmt::format("COPY (SELECT *, strftime(query_ts, '%Y-%m-%d') AS \"date\", strftime(query_ts, '%H') AS \"hour\" "
+                    "FROM {} WHERE {}) TO {} (FORMAT parquet, COMPRESSION {}, PARTITION_BY (\"date\", \"hour\"), "
+                    "OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'dnslens_{{i}}')",
+                    kQueryTable, where, sql_quote(records_dir.string()), o.compression));
     stats.records = copied.rows_changed();
   }
   DuckResult f = conn.query(fmt::format(
@@ -101,8 +102,10 @@ PruneStats prune_store(DuckConnection& conn, std::int64_t cutoff_ms, bool dry_ru
   }
   conn.exec("BEGIN TRANSACTION");
   try {
-    stats.records = conn.query(fmt::format("DELETE FROM {} WHERE query_ts < {}", kQueryDataTable, cutoff)).rows_changed();
-    stats.findings = conn.query(fmt::format("DELETE FROM {} WHERE last_seen < {}", kFindingsTable, cutoff)).rows_changed();
+    stats.records =
+        conn.query(fmt::format("DELETE FROM {} WHERE query_ts < {}", kQueryDataTable, cutoff)).rows_changed();
+    stats.findings =
+        conn.query(fmt::format("DELETE FROM {} WHERE last_seen < {}", kFindingsTable, cutoff)).rows_changed();
     // Ingest bookkeeping ages out with the records (Firehose retries for two hours at most).
     conn.exec(fmt::format("DELETE FROM {} WHERE received_at < {}", kIngestRequestsTable, cutoff));
     conn.exec(fmt::format("DELETE FROM {} WHERE received_at < {}", kDeadLettersTable, cutoff));
@@ -123,12 +126,23 @@ std::optional<std::int64_t> parse_age_ms(std::string_view text) {
   if (i == 0 || i + 1 != text.size() || n <= 0) return std::nullopt;
   std::int64_t unit = 0;
   switch (text[i]) {
-    case 's': unit = 1000; break;
-    case 'm': unit = 60'000; break;
-    case 'h': unit = kHourMs; break;
-    case 'd': unit = 24 * kHourMs; break;
-    case 'w': unit = 7 * 24 * kHourMs; break;
-    default: return std::nullopt;
+    case 's':
+      unit = 1000;
+      break;
+    case 'm':
+      unit = 60'000;
+      break;
+    case 'h':
+      unit = kHourMs;
+      break;
+    case 'd':
+      unit = 24 * kHourMs;
+      break;
+    case 'w':
+      unit = 7 * 24 * kHourMs;
+      break;
+    default:
+      return std::nullopt;
   }
   if (n > INT64_MAX / unit) return std::nullopt;
   return n * unit;

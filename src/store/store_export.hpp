@@ -11,7 +11,7 @@
 namespace dnslens {
 
 struct ParquetExportOptions {
-  std::filesystem::path dir;          // gets route53query/date=YYYY-MM-DD/hour=HH/*.parquet and findings/
+  std::filesystem::path dir;            // gets route53query/date=YYYY-MM-DD/hour=HH/*.parquet and findings/
   std::optional<std::int64_t> from_ms;  // inclusive; rounded down to the hour
   std::optional<std::int64_t> to_ms;    // exclusive; rounded up to the hour
   std::string compression = "zstd";     // zstd, snappy, gzip or uncompressed
@@ -20,7 +20,7 @@ struct ParquetExportOptions {
 
 struct ParquetExportStats {
   std::uint64_t records = 0;
-  std::uint64_t partitions = 0;          // date/hour directories written (each replaced whole)
+  std::uint64_t partitions = 0;  // date/hour directories written (each replaced whole)
   std::uint64_t findings = 0;
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;

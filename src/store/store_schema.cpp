@@ -72,14 +72,15 @@ std::string quoted(std::string_view name) { return fmt::format("\"{}\"", name); 
 // its ENUM cannot hold.
 std::string answers_overflow_sql(std::string_view answers) {
   return fmt::format(
-      "coalesce(list_bool_or(list_transform({}, lambda a: (a.\"Type\" IS NOT NULL AND TRY_CAST(a.\"Type\" AS {}) IS NULL) "
+      "coalesce(list_bool_or(list_transform({}, lambda a: (a.\"Type\" IS NOT NULL AND TRY_CAST(a.\"Type\" AS {}) IS "
+      "NULL) "
       "OR (a.\"Class\" IS NOT NULL AND TRY_CAST(a.\"Class\" AS {}) IS NULL))), false)",
       answers, rr_type_domain().sql(), rr_class_domain().sql());
 }
 
 std::string answers_type_sql(bool coded) {
-  return fmt::format("STRUCT(\"Rdata\" VARCHAR, \"Type\" {}, \"Class\" {})[]", coded ? rr_type_domain().sql() : "VARCHAR",
-                     coded ? rr_class_domain().sql() : "VARCHAR");
+  return fmt::format("STRUCT(\"Rdata\" VARCHAR, \"Type\" {}, \"Class\" {})[]",
+                     coded ? rr_type_domain().sql() : "VARCHAR", coded ? rr_class_domain().sql() : "VARCHAR");
 }
 
 }  // namespace
@@ -99,13 +100,16 @@ std::string EnumDomain::sql() const {
 const EnumDomain& rr_type_domain() {
   static const EnumDomain d(
       "query_type",
-      {"A", "NS", "MD", "MF", "CNAME", "SOA", "MB", "MG", "MR", "NULL", "WKS", "PTR", "HINFO", "MINFO", "MX", "TXT", "RP",
-       "AFSDB", "X25", "ISDN", "RT", "NSAP", "NSAP-PTR", "SIG", "KEY", "PX", "GPOS", "AAAA", "LOC", "NXT", "EID", "NIMLOC",
-       "SRV", "ATMA", "NAPTR", "KX", "CERT", "A6", "DNAME", "SINK", "OPT", "APL", "DS", "SSHFP", "IPSECKEY", "RRSIG", "NSEC",
-       "DNSKEY", "DHCID", "NSEC3", "NSEC3PARAM", "TLSA", "SMIMEA", "HIP", "NINFO", "RKEY", "TALINK", "CDS", "CDNSKEY",
-       "OPENPGPKEY", "CSYNC", "ZONEMD", "SVCB", "HTTPS", "DSYNC", "SPF", "UINFO", "UID", "GID", "UNSPEC", "NID", "L32",
-       "L64", "LP", "EUI48", "EUI64", "TKEY", "TSIG", "IXFR", "AXFR", "MAILB", "MAILA", "ANY", "URI", "CAA", "AVC", "DOA",
-       "AMTRELAY", "RESINFO", "WALLET", "TA", "DLV"});
+      {"A",          "NS",     "MD",       "MF",    "CNAME",    "SOA",   "MB",     "MG",       "MR",      "NULL",
+       "WKS",        "PTR",    "HINFO",    "MINFO", "MX",       "TXT",   "RP",     "AFSDB",    "X25",     "ISDN",
+       "RT",         "NSAP",   "NSAP-PTR", "SIG",   "KEY",      "PX",    "GPOS",   "AAAA",     "LOC",     "NXT",
+       "EID",        "NIMLOC", "SRV",      "ATMA",  "NAPTR",    "KX",    "CERT",   "A6",       "DNAME",   "SINK",
+       "OPT",        "APL",    "DS",       "SSHFP", "IPSECKEY", "RRSIG", "NSEC",   "DNSKEY",   "DHCID",   "NSEC3",
+       "NSEC3PARAM", "TLSA",   "SMIMEA",   "HIP",   "NINFO",    "RKEY",  "TALINK", "CDS",      "CDNSKEY", "OPENPGPKEY",
+       "CSYNC",      "ZONEMD", "SVCB",     "HTTPS", "DSYNC",    "SPF",   "UINFO",  "UID",      "GID",     "UNSPEC",
+       "NID",        "L32",    "L64",      "LP",    "EUI48",    "EUI64", "TKEY",   "TSIG",     "IXFR",    "AXFR",
+       "MAILB",      "MAILA",  "ANY",      "URI",   "CAA",      "AVC",   "DOA",    "AMTRELAY", "RESINFO", "WALLET",
+       "TA",         "DLV"});
   return d;
 }
 
@@ -115,9 +119,10 @@ const EnumDomain& rr_class_domain() {
 }
 
 const EnumDomain& rcode_domain() {
-  static const EnumDomain d("rcode", {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN",
-                                      "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI", "BADVERS", "BADSIG",
-                                      "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "BADCOOKIE"});
+  static const EnumDomain d("rcode",
+                            {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",    "REFUSED",  "YXDOMAIN",
+                             "YXRRSET", "NXRRSET", "NOTAUTH",  "NOTZONE",  "DSOTYPENI", "BADVERS",  "BADSIG",
+                             "BADKEY",  "BADTIME", "BADMODE",  "BADNAME",  "BADALG",    "BADTRUNC", "BADCOOKIE"});
   return d;
 }
 
@@ -129,12 +134,13 @@ const EnumDomain& transport_domain() {
 const EnumDomain& region_domain() {
   static const EnumDomain d(
       "region",
-      {"us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-1",
-       "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-       "ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ca-central-1",
-       "ca-west-1", "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
-       "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1", "us-gov-east-1",
-       "us-gov-west-1", "cn-north-1", "cn-northwest-1", "eusc-de-east-1"});
+      {"us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",      "af-south-1",     "ap-east-1",
+       "ap-east-2",      "ap-south-1",     "ap-south-2",     "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+       "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2",
+       "ap-northeast-3", "ca-central-1",   "ca-west-1",      "eu-central-1",   "eu-central-2",   "eu-west-1",
+       "eu-west-2",      "eu-west-3",      "eu-south-1",     "eu-south-2",     "eu-north-1",     "il-central-1",
+       "me-south-1",     "me-central-1",   "mx-central-1",   "sa-east-1",      "us-gov-east-1",  "us-gov-west-1",
+       "cn-north-1",     "cn-northwest-1", "eusc-de-east-1"});
   return d;
 }
 
@@ -186,7 +192,8 @@ std::string stored_columns_from_query_sql() {
   std::string any_overflow, overflow_members;
   for (const StoreColumn& c : stored_columns()) {
     if (c.type != StoreType::kEnum) continue;
-    const std::string test = fmt::format("(\"{0}\" IS NOT NULL AND TRY_CAST(\"{0}\" AS {1}) IS NULL)", c.name, c.domain->sql());
+    const std::string test =
+        fmt::format("(\"{0}\" IS NOT NULL AND TRY_CAST(\"{0}\" AS {1}) IS NULL)", c.name, c.domain->sql());
     any_overflow += test + " OR ";
     overflow_members += fmt::format("'{}', CASE WHEN {} THEN \"{}\" END, ", c.name, test, c.name);
   }
@@ -206,7 +213,8 @@ std::string stored_columns_from_query_sql() {
     } else if (c.type == StoreType::kEnum) {
       sql += fmt::format("TRY_CAST(\"{}\" AS {})", c.name, c.domain->sql());
     } else if (c.type == StoreType::kCodedAnswers) {
-      sql += fmt::format("CASE WHEN {} THEN NULL ELSE CAST(\"answers\" AS {}) END", answers_test, answers_type_sql(true));
+      sql +=
+          fmt::format("CASE WHEN {} THEN NULL ELSE CAST(\"answers\" AS {}) END", answers_test, answers_type_sql(true));
     } else if (c.name == "matched") {
       sql += "(\"isMatchedDomain\" = 'Y')";
     } else if (c.name == "overflow") {
@@ -227,18 +235,27 @@ std::string store_column_sql(const StoreColumn& c) {
 
 std::string_view store_type_sql(StoreType t) {
   switch (t) {
-    case StoreType::kVarchar: return "VARCHAR";
-    case StoreType::kFloat: return "FLOAT";
-    case StoreType::kDouble: return "DOUBLE";
-    case StoreType::kInteger: return "INTEGER";
-    case StoreType::kBigint: return "BIGINT";
-    case StoreType::kBoolean: return "BOOLEAN";
-    case StoreType::kTimestamp: return "TIMESTAMP";
-    case StoreType::kAnswers: return "STRUCT(\"Rdata\" VARCHAR, \"Type\" VARCHAR, \"Class\" VARCHAR)[]";
+    case StoreType::kVarchar:
+      return "VARCHAR";
+    case StoreType::kFloat:
+      return "FLOAT";
+    case StoreType::kDouble:
+      return "DOUBLE";
+    case StoreType::kInteger:
+      return "INTEGER";
+    case StoreType::kBigint:
+      return "BIGINT";
+    case StoreType::kBoolean:
+      return "BOOLEAN";
+    case StoreType::kTimestamp:
+      return "TIMESTAMP";
+    case StoreType::kAnswers:
+      return "STRUCT(\"Rdata\" VARCHAR, \"Type\" VARCHAR, \"Class\" VARCHAR)[]";
     case StoreType::kSrcids:
       return "STRUCT(\"instance\" VARCHAR, \"resolver_endpoint\" VARCHAR, \"resolver_network_interface\" VARCHAR)";
     case StoreType::kEnum:  // the members are the column's: store_column_sql
-    case StoreType::kCodedAnswers: break;
+    case StoreType::kCodedAnswers:
+      break;
   }
   return "VARCHAR";
 }
@@ -247,7 +264,8 @@ std::string store_schema_sql(std::string_view data_table) {
   std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (\n", data_table);
   const auto& stored = stored_columns();
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    sql += fmt::format("  \"{}\" {}{}\n", stored[i].name, store_column_sql(stored[i]), i + 1 < stored.size() ? "," : "");
+    sql +=
+        fmt::format("  \"{}\" {}{}\n", stored[i].name, store_column_sql(stored[i]), i + 1 < stored.size() ? "," : "");
   }
   sql += ");\n";
   sql += fmt::format(
@@ -265,11 +283,13 @@ std::string store_schema_sql(std::string_view data_table) {
   // says how many).
   sql += fmt::format(
       "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, records BIGINT, bad_records BIGINT,\n"
+      "  request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, records BIGINT, bad_records "
+      "BIGINT,\n"
       "  dead_letters_dropped BIGINT DEFAULT 0\n"
       ");\n"
       "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  received_at TIMESTAMP, origin VARCHAR, line BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR, raw_bytes BIGINT\n"
+      "  received_at TIMESTAMP, origin VARCHAR, line BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR, raw_bytes "
+      "BIGINT\n"
       ");\n",
       kIngestRequestsTable, kDeadLettersTable);
   return sql;

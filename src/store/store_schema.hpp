@@ -16,7 +16,17 @@ namespace dnslens {
 
 // kEnum and kCodedAnswers appear only in the stored table (route53query_data), never in the view.
 enum class StoreType : std::uint8_t {
-  kVarchar, kFloat, kDouble, kInteger, kBigint, kBoolean, kTimestamp, kAnswers, kSrcids, kEnum, kCodedAnswers
+  kVarchar,
+  kFloat,
+  kDouble,
+  kInteger,
+  kBigint,
+  kBoolean,
+  kTimestamp,
+  kAnswers,
+  kSrcids,
+  kEnum,
+  kCodedAnswers
 };
 
 // A closed set of texts stored as a DuckDB ENUM: one byte per row instead of a string, which DuckDB
@@ -127,13 +137,45 @@ static_assert(kQueryColumns.back().name == "source", "kQueryColumnCount must cou
 // The view gives back every column as the JSON lines have it. RecordChunks fills the columns by
 // these indices.
 enum StoredColumn : std::uint8_t {
-  kColVersion, kColAccountId, kColRegion, kColVpcId, kColQueryTimestamp, kColQueryName, kColQueryType,
-  kColQueryClass, kColRcode, kColAnswers, kColSrcaddr, kColSrcport, kColTransport, kColSrcids,
-  kColFirewallRuleAction, kColFirewallRuleGroupId, kColFirewallDomainListId, kColMatched,
-  kColQueryNameNormalized, kColRegisteredDomain, kColPublicSuffix, kColSubdomain, kColThreat,
-  kColNameEntropy, kColSubdomainEntropy, kColNameLength, kColSubdomainLength,
-  kColLongestLabel, kColLabelCount, kColDigitRatio, kColConsonantRatio, kColDgaScore, kColBenignNoise,
-  kColFirewallSim, kColFirewallSimDrift, kColTldValid, kColQueryTs, kColSource, kColOverflow,
+  kColVersion,
+  kColAccountId,
+  kColRegion,
+  kColVpcId,
+  kColQueryTimestamp,
+  kColQueryName,
+  kColQueryType,
+  kColQueryClass,
+  kColRcode,
+  kColAnswers,
+  kColSrcaddr,
+  kColSrcport,
+  kColTransport,
+  kColSrcids,
+  kColFirewallRuleAction,
+  kColFirewallRuleGroupId,
+  kColFirewallDomainListId,
+  kColMatched,
+  kColQueryNameNormalized,
+  kColRegisteredDomain,
+  kColPublicSuffix,
+  kColSubdomain,
+  kColThreat,
+  kColNameEntropy,
+  kColSubdomainEntropy,
+  kColNameLength,
+  kColSubdomainLength,
+  kColLongestLabel,
+  kColLabelCount,
+  kColDigitRatio,
+  kColConsonantRatio,
+  kColDgaScore,
+  kColBenignNoise,
+  kColFirewallSim,
+  kColFirewallSimDrift,
+  kColTldValid,
+  kColQueryTs,
+  kColSource,
+  kColOverflow,
   kStoredColumnCount
 };
 

@@ -44,12 +44,13 @@ void ensure_store_schema(DuckConnection& conn) {
   }
   if (version > kStoreSchemaVersion) {
     throw Error(ErrorCode::kConfig, fmt::format("the store's schema version {} is newer than this dnslens's ({}): "
-                                                "use a newer dnslens or another --store file", v, kStoreSchemaVersion));
+                                                "use a newer dnslens or another --store file",
+                                                v, kStoreSchemaVersion));
   }
   if (version == kStoreSchemaVersion) return;
   // 4 -> 5 (and on the way up from older versions): a column on ingest_requests.
-  const std::string small_tables =
-      fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS dead_letters_dropped BIGINT DEFAULT 0;\n", kIngestRequestsTable);
+  const std::string small_tables = fmt::format(
+      "ALTER TABLE {} ADD COLUMN IF NOT EXISTS dead_letters_dropped BIGINT DEFAULT 0;\n", kIngestRequestsTable);
   const std::string stamp =
       fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
   if (version >= kStoreRecordsLayoutVersion) {
@@ -61,7 +62,8 @@ void ensure_store_schema(DuckConnection& conn) {
   // the old view (schema 3), which both have route53query's columns.
   const auto exists = [&](std::string_view catalog, std::string_view name) {
     return conn.query(fmt::format("SELECT 1 FROM {}() WHERE {} = '{}'", catalog,
-                                  catalog == "duckdb_views" ? "view_name" : "table_name", name)).rows() > 0;
+                                  catalog == "duckdb_views" ? "view_name" : "table_name", name))
+               .rows() > 0;
   };
   const std::string next = fmt::format("{}_v{}", kQueryDataTable, kStoreSchemaVersion);
   std::string sql = fmt::format("DROP TABLE IF EXISTS {};\n", next) + store_schema_sql(next);
@@ -125,11 +127,15 @@ void StoreAppender::append_dead_letter(const DeadLetterRow& row) {
   DuckAppender& a = *dead_;
   a.append_timestamp_ms(row.received_ms);
   a.append_text(row.origin);
-  if (row.line != 0) a.append_int64(static_cast<std::int64_t>(row.line));
-  else a.append_null();
+  if (row.line != 0)
+    a.append_int64(static_cast<std::int64_t>(row.line));
+  else
+    a.append_null();
   a.append_text(row.reason);
-  if (!row.detail.empty()) a.append_text(row.detail);
-  else a.append_null();
+  if (!row.detail.empty())
+    a.append_text(row.detail);
+  else
+    a.append_null();
   a.append_text(row.raw);
   a.append_int64(static_cast<std::int64_t>(row.raw_bytes));
   a.end_row();
@@ -189,7 +195,8 @@ void StoreWriter::add_findings(const std::vector<Finding>& findings) {
 }
 
 void StoreWriter::replace_findings(const std::vector<Finding>& findings) {
-  std::string sql = fmt::format("BEGIN TRANSACTION; DELETE FROM {} WHERE run_id = {};\n", kFindingsTable, sql_quote(run_id_));
+  std::string sql =
+      fmt::format("BEGIN TRANSACTION; DELETE FROM {} WHERE run_id = {};\n", kFindingsTable, sql_quote(run_id_));
   if (!findings.empty()) sql += findings_insert_sql(findings, run_id_) + ";\n";
   sql += "COMMIT;";
   try {
@@ -207,7 +214,8 @@ void StoreWriter::replace_findings(const std::vector<Finding>& findings) {
 std::string findings_insert_sql(const std::vector<Finding>& findings, std::string_view run_id) {
   std::string sql = fmt::format(
       "INSERT INTO {} (finding_type, guardduty_analog, severity, confidence, score, first_seen, last_seen, events, "
-      "occurrences, account_id, vpc_id, instance, srcaddr, source, domain, explanation, metrics, evidence, finding_json, "
+      "occurrences, account_id, vpc_id, instance, srcaddr, source, domain, explanation, metrics, evidence, "
+      "finding_json, "
       "recorded_at, run_id) VALUES ",
       kFindingsTable);
   bool first = true;
@@ -220,14 +228,16 @@ std::string findings_insert_sql(const std::vector<Finding>& findings, std::strin
     evidence += ']';
     sql += first ? "" : ",\n";
     first = false;
-    sql += fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP, {})",
-                       sql_quote(finding_type_name(f.type)),
-                       guardduty_analog(f.type).empty() ? "NULL" : sql_quote(guardduty_analog(f.type)),
-                       sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, sql_timestamp_ms(f.first_seen_ms),
-                       sql_timestamp_ms(f.last_seen_ms), f.events, f.occurrences, sql_quote_or_null(f.entity.account), sql_quote_or_null(f.entity.vpc),
-                       sql_quote_or_null(f.entity.instance), sql_quote_or_null(f.entity.srcaddr), sql_quote_or_null(f.entity.source), sql_quote_or_null(f.domain),
-                       sql_quote(f.explanation), f.metrics_json.empty() ? "NULL" : sql_quote(f.metrics_json),
-                       sql_quote(evidence), sql_quote(finding_to_json(f)), sql_quote(run_id));
+    sql += fmt::format(
+        "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, now()::TIMESTAMP, {})",
+        sql_quote(finding_type_name(f.type)),
+        guardduty_analog(f.type).empty() ? "NULL" : sql_quote(guardduty_analog(f.type)),
+        sql_quote(finding_severity_name(f.severity)), f.confidence, f.score, sql_timestamp_ms(f.first_seen_ms),
+        sql_timestamp_ms(f.last_seen_ms), f.events, f.occurrences, sql_quote_or_null(f.entity.account),
+        sql_quote_or_null(f.entity.vpc), sql_quote_or_null(f.entity.instance), sql_quote_or_null(f.entity.srcaddr),
+        sql_quote_or_null(f.entity.source), sql_quote_or_null(f.domain), sql_quote(f.explanation),
+        f.metrics_json.empty() ? "NULL" : sql_quote(f.metrics_json), sql_quote(evidence), sql_quote(finding_to_json(f)),
+        sql_quote(run_id));
   }
   return sql;
 }

@@ -25,8 +25,8 @@ struct StoreStats {
 // A record that could not be used, as dead_letters keeps it.
 struct DeadLetterRow {
   std::int64_t received_ms = 0;
-  std::string_view origin;  // where it came from ("firehose <request id> record <n>")
-  std::uint64_t line = 0;   // 1-based line in the decoded request; 0 when not about one line (NULL)
+  std::string_view origin;               // where it came from ("firehose <request id> record <n>")
+  std::uint64_t line = 0;                // 1-based line in the decoded request; 0 when not about one line (NULL)
   std::string_view reason, detail, raw;  // detail: empty is NULL
   std::uint64_t raw_bytes = 0;           // the record's full length (raw may be cut short)
 };

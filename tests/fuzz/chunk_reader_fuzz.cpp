@@ -39,7 +39,8 @@ std::string gzip(const std::uint8_t* data, std::size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::uint8_t mode = data[0];
-  std::string content = (mode & 0x10) ? gzip(data + 1, size - 1) : std::string(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string content =
+      (mode & 0x10) ? gzip(data + 1, size - 1) : std::string(reinterpret_cast<const char*>(data) + 1, size - 1);
   if ((mode & 0x60) == 0x60 && content.size() > 8) content.resize(content.size() / 2);  // truncated archive
 
   // A memory file, so each input is a real file descriptor without touching the disk.

@@ -92,9 +92,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ts = std::clamp<std::int64_t>(ts, 0, 20LL * 86'400'000 - 1);
       const std::int64_t sec = ts / 1000;
       char when[40];
-      const int n = std::snprintf(when, sizeof when, "2026-11-%02dT%02d:%02d:%02d.%03dZ", static_cast<int>(1 + sec / 86400),
-                                  static_cast<int>(sec / 3600 % 24), static_cast<int>(sec / 60 % 60),
-                                  static_cast<int>(sec % 60), static_cast<int>(ts % 1000));
+      const int n =
+          std::snprintf(when, sizeof when, "2026-11-%02dT%02d:%02d:%02d.%03dZ", static_cast<int>(1 + sec / 86400),
+                        static_cast<int>(sec / 3600 % 24), static_cast<int>(sec / 60 % 60), static_cast<int>(sec % 60),
+                        static_cast<int>(ts % 1000));
       lines += R"({"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-)";
       lines += static_cast<char>('a' + k % 3);
       lines += R"(","query_timestamp":")";
@@ -117,8 +118,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     job.input.assign(lines.begin(), lines.end());
     job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
     processor.process(job);
-    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size), .source = "fuzz", .first_line = 1,
-                             .envelopes = nullptr, .firehose_request_id = {}};
+    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
+                             .source = "fuzz",
+                             .first_line = 1,
+                             .envelopes = nullptr,
+                             .firehose_request_id = {}};
     json.write(*job.sink_batches[0], origin);
     detection.write(*job.sink_batches[1], origin);
   }

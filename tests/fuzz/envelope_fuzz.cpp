@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_output_bytes = 8 << 20;
   for (auto format : {dnslens::InputFormat::kCloudWatch, dnslens::InputFormat::kFirehose}) {
     auto decoded = dnslens::decode_envelopes(text, format, "fuzz", limits);
-    if (decoded.origin.size() != static_cast<std::size_t>(std::count(decoded.records.begin(), decoded.records.end(), '\n'))) {
+    if (decoded.origin.size() !=
+        static_cast<std::size_t>(std::count(decoded.records.begin(), decoded.records.end(), '\n'))) {
       __builtin_trap();
     }
   }
@@ -22,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto request = dnslens::decode_firehose_request(text, "fuzz", limits);
     const auto& d = request.decoded;
-    if (d.origin.size() != static_cast<std::size_t>(std::count(d.records.begin(), d.records.end(), '\n'))) __builtin_trap();
+    if (d.origin.size() != static_cast<std::size_t>(std::count(d.records.begin(), d.records.end(), '\n')))
+      __builtin_trap();
     for (std::uint64_t origin : d.origin) {
       if (origin == 0 || origin > d.firehose_records) __builtin_trap();
     }

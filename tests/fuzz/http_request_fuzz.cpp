@@ -59,7 +59,8 @@ dnslens::HttpRequestHandler& handler() {
         c, nullptr, nullptr, [](std::string_view, std::string_view, std::string_view body) {
           if (body.size() > kMaxDecoded) __builtin_trap();
           dnslens::IngestResult r;
-          r.status = !body.empty() && body[0] == '{' ? dnslens::IngestStatus::kStored : dnslens::IngestStatus::kBadRequest;
+          r.status =
+              !body.empty() && body[0] == '{' ? dnslens::IngestStatus::kStored : dnslens::IngestStatus::kBadRequest;
           r.message = "not a Firehose request";
           return r;
         });

@@ -8,13 +8,15 @@
 #include "enrich/threat_intel/feed_loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const auto psl = dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
+  static const auto psl =
+      dnslens::PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, dnslens::PslScope::kIcannAndPrivate);
   if (size == 0) return 0;
   dnslens::FeedSpec spec;
   spec.name = "fuzz";
   spec.path = "fuzz";
-  const dnslens::FeedFormat formats[] = {dnslens::FeedFormat::kAuto, dnslens::FeedFormat::kList, dnslens::FeedFormat::kCsv,
-                                         dnslens::FeedFormat::kStix, dnslens::FeedFormat::kMisp};
+  const dnslens::FeedFormat formats[] = {dnslens::FeedFormat::kAuto, dnslens::FeedFormat::kList,
+                                         dnslens::FeedFormat::kCsv, dnslens::FeedFormat::kStix,
+                                         dnslens::FeedFormat::kMisp};
   spec.format = formats[data[0] % 5];
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   dnslens::ThreatIntel intel;

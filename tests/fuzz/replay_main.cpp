@@ -73,11 +73,48 @@ struct Random {
 };
 
 // Tokens that parsers of this project's formats treat specially.
-constexpr std::string_view kTokens[] = {
-    "{", "}", "[", "]", "\"", ":", ",", "\n", "\r\n", "\\", "\\u0000", "\\ud800", "null", "true", "-1", "0",
-    "4294967296", "18446744073709551616", "1e999", "\xff", "\xc3\x28", "\xef\xbb\xbf", "&a", "*a", "- ", "? ",
-    "---", "\x1f\x8b\x08", "\x28\xb5\x2f\xfd", "Content-Length: ", "Transfer-Encoding: chunked\r\n", "\r\n\r\n",
-    ".", "..", "*.", "xn--", "query_name", "query_timestamp", "answers", "Event", "Orgc", "Attribute"};
+constexpr std::string_view kTokens[] = {"{",
+                                        "}",
+                                        "[",
+                                        "]",
+                                        "\"",
+                                        ":",
+                                        ",",
+                                        "\n",
+                                        "\r\n",
+                                        "\\",
+                                        "\\u0000",
+                                        "\\ud800",
+                                        "null",
+                                        "true",
+                                        "-1",
+                                        "0",
+                                        "4294967296",
+                                        "18446744073709551616",
+                                        "1e999",
+                                        "\xff",
+                                        "\xc3\x28",
+                                        "\xef\xbb\xbf",
+                                        "&a",
+                                        "*a",
+                                        "- ",
+                                        "? ",
+                                        "---",
+                                        "\x1f\x8b\x08",
+                                        "\x28\xb5\x2f\xfd",
+                                        "Content-Length: ",
+                                        "Transfer-Encoding: chunked\r\n",
+                                        "\r\n\r\n",
+                                        ".",
+                                        "..",
+                                        "*.",
+                                        "xn--",
+                                        "query_name",
+                                        "query_timestamp",
+                                        "answers",
+                                        "Event",
+                                        "Orgc",
+                                        "Attribute"};
 
 std::vector<std::uint8_t> mutate(const std::vector<std::vector<std::uint8_t>>& corpus, Random& rng,
                                  std::size_t max_len) {
@@ -220,7 +257,8 @@ int main(int argc, char** argv) {
   Random rng{seed};
   for (std::size_t i = 0; i < mutations; ++i) {
     const std::vector<std::uint8_t> input = mutate(corpus, rng, max_len);
-    std::snprintf(g_crash_path, sizeof(g_crash_path), "replay-crash-%llu-%zu", static_cast<unsigned long long>(seed), i);
+    std::snprintf(g_crash_path, sizeof(g_crash_path), "replay-crash-%llu-%zu", static_cast<unsigned long long>(seed),
+                  i);
     run_one(input);
   }
   std::printf("fuzz replay: %zu corpus inputs and %zu mutations (seed %llu) ran clean\n", corpus.size(), mutations,

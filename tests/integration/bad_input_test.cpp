@@ -45,15 +45,15 @@ const std::string kArgs = " -o out.jsonl --dead-letter dead.jsonl --summary-json
 
 TEST(BadInput, EveryKindOfBadRecordIsDeadLetteredAndTheRestGoesThrough) {
   Workdir w;
-  std::string text = record("good1.example.com.") + "\n" +
-                     R"({"query_name":"broken.example.com.",)" + "\n" +                       // 2 malformed
+  std::string text = record("good1.example.com.") + "\n" + R"({"query_name":"broken.example.com.",)" +
+                     "\n" +                                                                   // 2 malformed
                      R"({"query_timestamp":"2021-02-04T17:51:55Z"})" + "\n" +                 // 3 missing field
                      R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":7})" + "\n" +  // 4 wrong type
                      R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"x)" + std::string("\xc3\x28") +
-                     R"(.com."})" + "\n" +                                                      // 5 invalid UTF-8
-                     R"({"query_timestamp":"noon","query_name":"a.com."})" + "\n" +            // 6 bad timestamp
-                     "\n" +                                                                     // 7 blank
-                     "[1,2]\n" +                                                                // 8 not an object
+                     R"(.com."})" + "\n" +                                           // 5 invalid UTF-8
+                     R"({"query_timestamp":"noon","query_name":"a.com."})" + "\n" +  // 6 bad timestamp
+                     "\n" +                                                          // 7 blank
+                     "[1,2]\n" +                                                     // 8 not an object
                      record("good2.example.com.") + "\n";
   w.write("in.jsonl", text);
   auto r = run_dnslens(w, "run in.jsonl" + kArgs);
@@ -116,10 +116,14 @@ TEST(BadInput, LineNumbersStayExactAcrossChunksFilesAndThreads) {
   const std::vector<std::size_t> bad_lines = {1, 9000, 31337, 52000, 60000};
   std::string a;
   for (std::size_t i = 1; i <= 60000; ++i) {
-    if (std::find(bad_lines.begin(), bad_lines.end(), i) != bad_lines.end()) a += "{\"query_name\":\n";
-    else if (i == 45001) a += record("x.evil-tunnel.net.") + "\n";  // the match, after several 4 MiB chunks
-    else if (i % 7 == 0) a += "\n";                              // blank lines count as lines
-    else a += record("host" + std::to_string(i) + ".example.com.") + "\n";
+    if (std::find(bad_lines.begin(), bad_lines.end(), i) != bad_lines.end())
+      a += "{\"query_name\":\n";
+    else if (i == 45001)
+      a += record("x.evil-tunnel.net.") + "\n";  // the match, after several 4 MiB chunks
+    else if (i % 7 == 0)
+      a += "\n";  // blank lines count as lines
+    else
+      a += record("host" + std::to_string(i) + ".example.com.") + "\n";
   }
   w.write("a.jsonl", a);
   w.write("b.jsonl", record("ok.example.com.") + "\n{bad\n" + record("x.evil-tunnel.net.") + "\n");
@@ -128,7 +132,8 @@ TEST(BadInput, LineNumbersStayExactAcrossChunksFilesAndThreads) {
     std::remove(w.file("dead.jsonl").c_str());
     std::remove(w.file("matches.jsonl").c_str());
     auto r = run_dnslens(w, std::string("run a.jsonl b.jsonl -o none --dead-letter dead.jsonl --interesting intel.txt "
-                                         "--notify-file matches.jsonl -j ") + threads);
+                                        "--notify-file matches.jsonl -j ") +
+                                threads);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     ASSERT_GT(a.size(), 8u << 20);
     auto dead = dead_letters(w);

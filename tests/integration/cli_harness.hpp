@@ -39,7 +39,8 @@ struct RunResult {
 };
 
 inline RunResult run_dnslens(const Workdir& w, const std::string& args, const std::string& stdin_file = "") {
-  std::string cmd = "cd " + w.path + " && " DNSLENS_BINARY " " + args + " >" + w.file(".stdout") + " 2>" + w.file(".stderr");
+  std::string cmd =
+      "cd " + w.path + " && " DNSLENS_BINARY " " + args + " >" + w.file(".stdout") + " 2>" + w.file(".stderr");
   if (!stdin_file.empty()) cmd += " <" + stdin_file;
   int status = std::system(cmd.c_str());
   RunResult r;

@@ -37,20 +37,21 @@ TEST(DetectCli, FindsEveryPlantedThreatOfTheDemoDayWithEvidence) {
   EXPECT_EQ(domains_by_type["Beaconing"], std::vector<std::string>{"update.c2-beacon.xyz"});
   EXPECT_EQ(domains_by_type["ReverseDNSSweep"].size(), 1u);
   for (const auto& [type, list] : domains_by_type) {
-    EXPECT_TRUE(type == "DGADomainRequest" || type == "DNSDataExfiltration" || type == "Beaconing" || type == "ReverseDNSSweep" ||
-                type == "VolumeAnomaly")
+    EXPECT_TRUE(type == "DGADomainRequest" || type == "DNSDataExfiltration" || type == "Beaconing" ||
+                type == "ReverseDNSSweep" || type == "VolumeAnomaly")
         << type;
   }
   // Each finding was announced once through the notifier.
   std::size_t announced = 0;
-  for (const auto& e : lines_of(w.read("events.jsonl"))) announced += e.find("\"event\":\"finding\"") != std::string::npos;
+  for (const auto& e : lines_of(w.read("events.jsonl")))
+    announced += e.find("\"event\":\"finding\"") != std::string::npos;
   EXPECT_EQ(announced, lines_of(w.read("dnslens-findings.jsonl")).size());
   // Every enriched record carries the name signals.
   auto out = lines_of(w.read("out.jsonl"));
   ASSERT_FALSE(out.empty());
   simdjson::dom::element rec = parser.parse(out[0]);
-  for (const char* key : {"name_entropy", "subdomain_entropy", "name_length", "subdomain_length", "longest_label", "label_count",
-                          "digit_ratio", "consonant_ratio", "dga_score"}) {
+  for (const char* key : {"name_entropy", "subdomain_entropy", "name_length", "subdomain_length", "longest_label",
+                          "label_count", "digit_ratio", "consonant_ratio", "dga_score"}) {
     EXPECT_TRUE(rec[key].is_number()) << key;
   }
   EXPECT_TRUE(rec["benign_noise"].is_bool());
@@ -89,7 +90,8 @@ TEST(DetectCli, EvaluationFindsModerateScenariosWithoutFalseFindings) {
 TEST(DetectCli, DgaModelRetrainsOnOwnLabelsAndScores) {
   Workdir w;
   std::string labels;
-  for (const char* base : {"billing", "orders", "payments", "ledger", "gateway", "metrics", "search", "catalog", "checkout", "profile"}) {
+  for (const char* base :
+       {"billing", "orders", "payments", "ledger", "gateway", "metrics", "search", "catalog", "checkout", "profile"}) {
     for (int i = 0; i < 150; ++i) labels += std::string(base) + "-service-" + std::to_string(i) + ".com\n";
   }
   w.write("labels.txt", labels);
@@ -131,7 +133,9 @@ TEST(DetectCli, TypesPrintsTheTableWithTheConfigsThresholds) {
   Workdir w;
   auto d = run_dnslens(w, "detect types");
   ASSERT_EQ(d.exit_code, 0) << d.err;
-  EXPECT_NE(d.out.find("| `DNSDataExfiltration` | per (source, registered domain), 1 h tumbling window"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("| `DNSDataExfiltration` | per (source, registered domain), 1 h tumbling window"),
+            std::string::npos)
+      << d.out;
   EXPECT_NE(d.out.find("≥ 12 events"), std::string::npos) << d.out;
   w.write("cfg.yaml", "beaconing:\n  min_events: 20\n");
   auto c = run_dnslens(w, "detect types --detect-config cfg.yaml");
@@ -140,7 +144,8 @@ TEST(DetectCli, TypesPrintsTheTableWithTheConfigsThresholds) {
   w.write("bad.yaml", "beaconing:\n  min_events: 2\n");
   auto b = run_dnslens(w, "detect types --detect-config bad.yaml");
   EXPECT_EQ(b.exit_code, 1);
-  EXPECT_NE(b.err.find("bad.yaml: detection config: beaconing.min_events must be at least 4"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("bad.yaml: detection config: beaconing.min_events must be at least 4"), std::string::npos)
+      << b.err;
 }
 
 }  // namespace

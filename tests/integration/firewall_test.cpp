@@ -14,8 +14,8 @@ const std::string kData = std::string(DNSLENS_TEST_DATA) + "/firewall/";
 TEST(FirewallSimulate, JsonReportCountsRulesAndDrift) {
   Workdir w;
   for (const char* threads : {"1", "2"}) {
-    RunResult r = run_dnslens(w, std::string("firewall simulate --json -j ") + threads + " --policy " + kData + "aws-cli " + kData +
-                                     "logs.jsonl --dead-letter dl.jsonl");
+    RunResult r = run_dnslens(w, std::string("firewall simulate --json -j ") + threads + " --policy " + kData +
+                                     "aws-cli " + kData + "logs.jsonl --dead-letter dl.jsonl");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["records"], 12);
@@ -42,10 +42,12 @@ TEST(FirewallSimulate, JsonReportCountsRulesAndDrift) {
 
 TEST(FirewallSimulate, TableNamesRulesDomainsSourcesAndDrift) {
   Workdir w;
-  RunResult r = run_dnslens(w, "firewall simulate -j1 --policy " + kData + "dnslens/policy.yaml " + kData + "logs.jsonl -q");
+  RunResult r =
+      run_dnslens(w, "firewall simulate -j1 --policy " + kData + "dnslens/policy.yaml " + kData + "logs.jsonl -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rule 'block-known-bad' (priority 200) in rule group 'baseline' (rslvr-frg-0a1b2c3d4e5f60718)"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("top domains: a.evil-payroll.top (2)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Policy drift"), std::string::npos);
   EXPECT_NE(r.out.find("logged none  simulated BLOCK"), std::string::npos) << r.out;
@@ -56,7 +58,8 @@ TEST(FirewallSimulate, BadPolicyFailsNamingTheRule) {
   RunResult r = run_dnslens(w, "firewall simulate --policy " + kData + "bad/policy.yaml " + kData + "logs.jsonl");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("rule 'block-bad' (priority 200) in rule group 'g1': a BLOCK rule needs a block response"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
 }
 
 TEST(FirewallLint, ExitCodesFollowTheFindings) {
@@ -113,7 +116,7 @@ TEST(FirewallSuggest, AllowlistOfFleetNoiseAndBlocklistFromIntel) {
   std::string logs;
   // Five instances all query the same update host and a cloud probe; one also hits a bad domain.
   for (int i = 0; i < 5; ++i) {
-    for (const char* name : {"updates.vendor.example", "metadata.google.internal", "rare-" }) {
+    for (const char* name : {"updates.vendor.example", "metadata.google.internal", "rare-"}) {
       std::string n = name;
       if (n == "rare-") n += std::to_string(i) + ".example.org";
       std::string rec = record(n + ".");

@@ -65,7 +65,8 @@ TEST(InputHardening, TheDecompressedLimitKeepsTheRecordsBeforeIt) {
   Workdir w;
   w.write("big.gz", gzip_member(records(100)));
   w.write("good.jsonl", records(3, "good"));
-  RunResult r = run_dnslens(w, "run big.gz good.jsonl -o out.jsonl --dead-letter dead.jsonl --max-decompressed-bytes 1000");
+  RunResult r =
+      run_dnslens(w, "run big.gz good.jsonl -o out.jsonl --dead-letter dead.jsonl --max-decompressed-bytes 1000");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("limit of 1000 bytes"), std::string::npos) << r.err;
   const std::string out = w.read("out.jsonl");
@@ -80,14 +81,15 @@ TEST(InputHardening, OtherCommandsReadingLogsSurviveTheSameInputs) {
   w.write("good.jsonl", records(10, "good"));
   for (const auto& [name, bytes] : early_failures()) {
     w.write(name, bytes);
-    RunResult sim = run_dnslens(w, "firewall simulate --policy " + std::string(DNSLENS_TEST_DATA) + "/firewall/dnslens/policy.yaml good.jsonl " + name);
+    RunResult sim = run_dnslens(w, "firewall simulate --policy " + std::string(DNSLENS_TEST_DATA) +
+                                       "/firewall/dnslens/policy.yaml good.jsonl " + name);
     EXPECT_EQ(sim.exit_code, 3) << name << ": " << sim.err;
     EXPECT_NE(sim.err.find(name), std::string::npos) << sim.err;
     RunResult sug = run_dnslens(w, "firewall suggest good.jsonl " + name + " --out-dir suggest");
     EXPECT_TRUE(sug.exit_code == 3 || sug.exit_code == 0) << name << ": exit " << sug.exit_code << " " << sug.err;
     EXPECT_NE(sug.err.find(name), std::string::npos) << sug.err;
-    RunResult train = run_dnslens(w, "dga train --no-defaults --psl-section none --logs good.jsonl --logs " + name +
-                                         " -o model.txt");
+    RunResult train =
+        run_dnslens(w, "dga train --no-defaults --psl-section none --logs good.jsonl --logs " + name + " -o model.txt");
     EXPECT_GE(train.exit_code, 0) << name;
     EXPECT_LE(train.exit_code, 3) << name << ": " << train.err;
     EXPECT_EQ(train.err.find("internal error"), std::string::npos) << train.err;
@@ -113,8 +115,8 @@ TEST(InputHardening, DirectoryEntriesThatCannotBeReadAreFailedInputs) {
   w.write("logs/a.jsonl", records(2, "a"));
   w.write("logs/sub/b.jsonl", records(3, "b"));
   ASSERT_EQ(::symlink("missing.jsonl", (dir + "/broken.jsonl").c_str()), 0);
-  ASSERT_EQ(::symlink("self.jsonl", (dir + "/self.jsonl").c_str()), 0);       // a link to itself
-  ASSERT_EQ(::symlink("..", (dir + "/sub/up").c_str()), 0);                     // a directory loop
+  ASSERT_EQ(::symlink("self.jsonl", (dir + "/self.jsonl").c_str()), 0);  // a link to itself
+  ASSERT_EQ(::symlink("..", (dir + "/sub/up").c_str()), 0);              // a directory loop
   ASSERT_EQ(::mkfifo((dir + "/pipe").c_str(), 0644), 0);
   RunResult r = run_dnslens(w, "run logs -o out.jsonl --dead-letter dead.jsonl");
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -171,7 +173,9 @@ struct PipedRun {
     ::close(fds[0]);
     input = fds[1];
   }
-  void send(const std::string& text) const { ASSERT_EQ(::write(input, text.data(), text.size()), static_cast<ssize_t>(text.size())); }
+  void send(const std::string& text) const {
+    ASSERT_EQ(::write(input, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
   int wait_exit(int seconds = 30) {
     for (int i = 0; i < seconds * 20; ++i) {
       int status = 0;
@@ -210,7 +214,8 @@ TEST(InputHardening, StopSignalsEndALiveRunWithWholeLinesAndASummary) {
     EXPECT_EQ(out.find("partial"), std::string::npos);
     const std::string err = w.read("stderr.txt");
     EXPECT_NE(err.find("40 enriched"), std::string::npos) << err;
-    EXPECT_NE(err.find(signo == SIGTERM ? "stopped       by SIGTERM" : "stopped       by SIGINT"), std::string::npos) << err;
+    EXPECT_NE(err.find(signo == SIGTERM ? "stopped       by SIGTERM" : "stopped       by SIGINT"), std::string::npos)
+        << err;
     EXPECT_NE(w.read("summary.json").find("\"stopped_by_signal\":" + std::to_string(signo)), std::string::npos);
   }
 }
@@ -221,13 +226,16 @@ TEST(InputHardening, AStopSignalDuringABatchRunFlushesWholeLines) {
   std::string text = records(20000);
   for (int i = 0; i < 4; ++i) text += text;
   w.write("big.jsonl", text);
-  const std::string cmd = "cd " + w.path + " && exec " DNSLENS_BINARY " run big.jsonl big.jsonl big.jsonl -o out.jsonl -j 1 2>stderr.txt";
+  const std::string cmd =
+      "cd " + w.path + " && exec " DNSLENS_BINARY " run big.jsonl big.jsonl big.jsonl -o out.jsonl -j 1 2>stderr.txt";
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(121);
   }
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(w.file("out.jsonl")) && std::filesystem::file_size(w.file("out.jsonl")) > 0; }));
+  ASSERT_TRUE(eventually([&] {
+    return std::filesystem::exists(w.file("out.jsonl")) && std::filesystem::file_size(w.file("out.jsonl")) > 0;
+  }));
   ::kill(pid, SIGINT);
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -61,7 +61,8 @@ TEST(LoaderHardening, MalformedInputsAreConfigErrorsNamingFileAndPlace) {
 TEST(LoaderHardening, MispEventsWithoutAnOrgcStillLoad) {
   Workdir w;
   w.write("logs.jsonl", record("a.evil-domain.com.") + "\n" + record("b.other-bad.net.") + "\n");
-  w.write("misp.json", R"([{"Event":{"info":"first","Attribute":[{"type":"domain","value":"evil-domain.com","to_ids":true}]}},
+  w.write("misp.json",
+          R"([{"Event":{"info":"first","Attribute":[{"type":"domain","value":"evil-domain.com","to_ids":true}]}},
                           {"Event":{"info":"second, no Orgc","Attribute":[{"type":"domain","value":"other-bad.net","to_ids":true}]}}])");
   RunResult r = run_dnslens(w, "run logs.jsonl -o out.jsonl --intel misp.json -q");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -100,9 +101,10 @@ TEST(LoaderHardening, AnAliasBombPolicyIsRefusedQuicklyAndInLittleMemory) {
 // A SIGHUP reload with such a policy keeps the policy in force, and the server keeps serving.
 TEST(LoaderHardening, ReloadingAnAliasBombKeepsTheServerAndItsPolicy) {
   Workdir w;
-  w.write("policy.yaml", "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
-                         "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
-                         "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
+  w.write("policy.yaml",
+          "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
+          "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
+          "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
   w.write("blocked.txt", "*.evil-domain.com\n");
   ServerProcess server(w, "--db live.duckdb --no-detect --firewall-policy policy.yaml");
   ASSERT_TRUE(server.started()) << server.log();

@@ -42,8 +42,12 @@ TEST(Outputs, InvalidTldAndNoMatch) {
 
 TEST(Outputs, DirectoriesCompressionStdinAndThreadsAgree) {
   Workdir w;
-  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 --s3-dir s3 --start 2026-01-01T00:00:00Z --hours 6").exit_code, 0);
-  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o flat.jsonl.zst --start 2026-01-01T00:00:00Z --hours 6").exit_code, 0);
+  ASSERT_EQ(
+      run_dnslens(w, "generate --records 30000 --seed 5 --s3-dir s3 --start 2026-01-01T00:00:00Z --hours 6").exit_code,
+      0);
+  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o flat.jsonl.zst --start 2026-01-01T00:00:00Z --hours 6")
+                .exit_code,
+            0);
   std::size_t gz_files = 0;
   for (auto& e : std::filesystem::recursive_directory_iterator(w.file("s3"))) gz_files += e.path().extension() == ".gz";
   EXPECT_GT(gz_files, 10u);
@@ -73,7 +77,11 @@ TEST(Outputs, DirectoriesCompressionStdinAndThreadsAgree) {
 
 TEST(Outputs, PartitionedOutputInTheS3Layout) {
   Workdir w;
-  ASSERT_EQ(run_dnslens(w, "generate --records 20000 --seed 9 -o in.jsonl --start 2026-03-01T00:00:00Z --hours 3 --accounts 1 --vpcs-per-account 2").exit_code, 0);
+  ASSERT_EQ(run_dnslens(w,
+                        "generate --records 20000 --seed 9 -o in.jsonl --start 2026-03-01T00:00:00Z --hours 3 "
+                        "--accounts 1 --vpcs-per-account 2")
+                .exit_code,
+            0);
   auto r = run_dnslens(w, "run in.jsonl --output-dir parts --summary-json s.json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::size_t files = 0;
@@ -100,11 +108,12 @@ TEST(Outputs, PartitionedOutputInTheS3Layout) {
 TEST(Outputs, EnvelopeFilesThroughTheCli) {
   Workdir w;
   std::string rec = record("via-firehose.example.com.");
-  std::string cw = R"({"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":")";
+  std::string cw =
+      R"({"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":")";
   append_json_escaped(cw, rec);
   cw += "\"}]}";
-  std::string body = R"({"requestId":"abc","timestamp":1578090901599,"records":[{"data":")" + base64_encode(gzip_member(cw)) +
-                     R"("},{"data":"%%%"}]})";
+  std::string body = R"({"requestId":"abc","timestamp":1578090901599,"records":[{"data":")" +
+                     base64_encode(gzip_member(cw)) + R"("},{"data":"%%%"}]})";
   w.write("firehose-body.json", body);
   w.write("cw.json.gz", gzip_member(cw + cw));
   auto r = run_dnslens(w, "run firehose-body.json cw.json.gz -o out.jsonl --dead-letter dead.jsonl -q");
@@ -129,10 +138,10 @@ TEST(Generator, DeterministicAndPlantsThreats) {
   std::string a = w.read("a.jsonl");
   EXPECT_EQ(a, w.read("b.jsonl"));
   EXPECT_NE(a, w.read("c.jsonl"));
-  for (const char* needle : {".t.evil-tunnel.net.", "update.c2-beacon.xyz.", ".7.20.10.in-addr.arpa.",
-                             "\"firewall_rule_action\":\"BLOCK\"", "\"firewall_rule_action\":\"ALERT\"",
-                             "metadata.google.internal.", "does-not-exist.example.com.", "\"resolver_endpoint\"",
-                             "\"rcode\":\"NXDOMAIN\"", "\"query_type\":\"AAAA\"", "\"query_type\":\"PTR\""}) {
+  for (const char* needle :
+       {".t.evil-tunnel.net.", "update.c2-beacon.xyz.", ".7.20.10.in-addr.arpa.", "\"firewall_rule_action\":\"BLOCK\"",
+        "\"firewall_rule_action\":\"ALERT\"", "metadata.google.internal.", "does-not-exist.example.com.",
+        "\"resolver_endpoint\"", "\"rcode\":\"NXDOMAIN\"", "\"query_type\":\"AAAA\"", "\"query_type\":\"PTR\""}) {
     EXPECT_NE(a.find(needle), std::string::npos) << needle;
   }
   simdjson::dom::parser parser;
@@ -166,7 +175,8 @@ TEST(AthenaDdl, DeclaresEveryFieldTheEnricherWrites) {
   for (auto field : obj) {
     EXPECT_NE(ddl.out.find("`" + std::string(field.key) + "`"), std::string::npos) << field.key;
   }
-  EXPECT_NE(ddl.out.find("s3://bucket/prefix/AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${day}/${hour}/"), std::string::npos);
+  EXPECT_NE(ddl.out.find("s3://bucket/prefix/AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${day}/${hour}/"),
+            std::string::npos);
   EXPECT_EQ(run_dnslens(w, "athena-ddl --location http://nope").exit_code, 1);
 }
 

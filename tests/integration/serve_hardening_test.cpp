@@ -137,14 +137,15 @@ Socket::Response exchange(int port, const std::string& request) {
 // A Firehose request body: one record per line.
 std::string firehose_request_body(const std::string& id, const std::vector<std::string>& lines) {
   std::string body = "{\"requestId\":\"" + id + "\",\"timestamp\":1700000000000,\"records\":[";
-  for (std::size_t r = 0; r < lines.size(); ++r) body += (r ? ",{\"data\":\"" : "{\"data\":\"") + base64_encode(lines[r] + "\n") + "\"}";
+  for (std::size_t r = 0; r < lines.size(); ++r)
+    body += (r ? ",{\"data\":\"" : "{\"data\":\"") + base64_encode(lines[r] + "\n") + "\"}";
   return body + "]}";
 }
 
 std::string firehose_head(const std::string& id, const std::string& extra = "") {
   return "POST /firehose HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "X-Amz-Firehose-Protocol-Version: 1.0\r\nX-Amz-Firehose-Request-Id: " + id +
-         "\r\nX-Amz-Firehose-Access-Key: " + kKey + "\r\n" + extra;
+         "X-Amz-Firehose-Protocol-Version: 1.0\r\nX-Amz-Firehose-Request-Id: " +
+         id + "\r\nX-Amz-Firehose-Access-Key: " + kKey + "\r\n" + extra;
 }
 
 std::string chunked(std::string_view body, std::size_t chunk) {
@@ -198,8 +199,10 @@ TEST_F(ServeHardeningTest, BodiesAreRefusedFromTheHeadersWhereNoneIsTaken) {
   ASSERT_EQ(exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
   const long baseline_kib = server.peak_rss_kib();
   ASSERT_GT(baseline_kib, 0);
-  const std::string sized = "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(bomb.size()) + "\r\n\r\n" + bomb;
-  const std::string chunked_bomb = "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bomb, 65536);
+  const std::string sized =
+      "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(bomb.size()) + "\r\n\r\n" + bomb;
+  const std::string chunked_bomb =
+      "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bomb, 65536);
   struct Case {
     std::string request;
     int status;
@@ -270,9 +273,9 @@ TEST_F(ServeHardeningTest, IdleAndSlowlorisConnectionsNeitherStarveTheServerNorS
     EXPECT_LT(seconds_since(t0), 1.0) << "healthz under slowloris";
     t0 = Clock::now();
     const std::string body = firehose_request_body("slow-" + std::to_string(i), {record("www.example.org.")});
-    const Socket::Response post = exchange(
-        server.port(), firehose_head("slow-" + std::to_string(i)) + "Content-Length: " + std::to_string(body.size()) +
-                           "\r\n\r\n" + body);
+    const Socket::Response post =
+        exchange(server.port(), firehose_head("slow-" + std::to_string(i)) +
+                                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
     EXPECT_EQ(post.status, 200) << post.body;
     EXPECT_LT(seconds_since(t0), 2.0) << "a Firehose POST under slowloris";
     t0 = Clock::now();
@@ -328,14 +331,15 @@ TEST_F(ServeHardeningTest, ConnectionsPastTheCapAreClosedAtOnce) {
 // The framing cannot smuggle a body past the limits: chunked bodies count against
 // --max-request-bytes, a gzip body must end with its trailer, Content-Length must be one value.
 TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeWhole) {
-  ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 100000 --max-decoded-bytes 1000000", kKeyEnv);
+  ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 100000 --max-decoded-bytes 1000000",
+                       kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
   std::vector<std::string> many;
   for (int i = 0; i < 2000; ++i) many.push_back(record("host" + std::to_string(i) + ".example.org."));
   const std::string big = firehose_request_body("big", many);
   ASSERT_GT(big.size(), 300'000u);
-  const Socket::Response over = exchange(server.port(), firehose_head("big") + "Transfer-Encoding: chunked\r\n\r\n" +
-                                                            chunked(big, 8192));
+  const Socket::Response over =
+      exchange(server.port(), firehose_head("big") + "Transfer-Encoding: chunked\r\n\r\n" + chunked(big, 8192));
   EXPECT_EQ(over.status, 413) << over.body;
   EXPECT_NE(over.body.find("\"requestId\":\"big\""), std::string::npos) << over.body;
   const std::string small = firehose_request_body("small", {record("www.example.org.")});
@@ -346,14 +350,15 @@ TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeW
   {
     const std::string cont = firehose_request_body("cont", {record("www.example.org.")});
     Socket c(server.port());
-    ASSERT_TRUE(c.send_all(firehose_head("cont") + "Expect: 100-continue\r\nContent-Length: " +
-                           std::to_string(cont.size()) + "\r\n\r\n"));
+    ASSERT_TRUE(c.send_all(firehose_head("cont") +
+                           "Expect: 100-continue\r\nContent-Length: " + std::to_string(cont.size()) + "\r\n\r\n"));
     EXPECT_EQ(c.read_response().status, 100);
     ASSERT_TRUE(c.send_all(cont));
     EXPECT_EQ(c.read_response().status, 200);
-    const Socket::Response refused = exchange(
-        server.port(), "POST /firehose HTTP/1.1\r\nX-Amz-Firehose-Access-Key: wrong\r\nExpect: 100-continue\r\n"
-                       "Content-Length: 100\r\n\r\n");
+    const Socket::Response refused =
+        exchange(server.port(),
+                 "POST /firehose HTTP/1.1\r\nX-Amz-Firehose-Access-Key: wrong\r\nExpect: 100-continue\r\n"
+                 "Content-Length: 100\r\n\r\n");
     EXPECT_EQ(refused.status, 403) << refused.head;
   }
   // gzip without its 8-byte trailer (CRC and length): every deflate block is there, the end is not.
@@ -364,13 +369,13 @@ TEST_F(ServeHardeningTest, FramingIsCheckedChunkedBodiesAreBoundedAndGzipMustBeW
                                   std::to_string(truncated.size()) + "\r\n\r\n" + truncated);
   EXPECT_EQ(no_trailer.status, 400) << no_trailer.body;
   const std::string dup = firehose_request_body("dup", {record("www.example.org.")});
-  const Socket::Response two_lengths = exchange(
-      server.port(), firehose_head("dup") + "Content-Length: " + std::to_string(dup.size()) + "\r\nContent-Length: " +
-                         std::to_string(dup.size() - 10) + "\r\n\r\n" + dup);
+  const Socket::Response two_lengths =
+      exchange(server.port(), firehose_head("dup") + "Content-Length: " + std::to_string(dup.size()) +
+                                  "\r\nContent-Length: " + std::to_string(dup.size() - 10) + "\r\n\r\n" + dup);
   EXPECT_EQ(two_lengths.status, 400) << two_lengths.head;
-  const Socket::Response both = exchange(server.port(), firehose_head("both") + "Content-Length: " +
-                                                            std::to_string(dup.size()) +
-                                                            "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(dup, 50));
+  const Socket::Response both =
+      exchange(server.port(), firehose_head("both") + "Content-Length: " + std::to_string(dup.size()) +
+                                  "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(dup, 50));
   EXPECT_EQ(both.status, 400) << both.head;
   const Socket::Response huge_header =
       exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40000, 'a') + "\r\n\r\n");
@@ -411,8 +416,8 @@ TEST_F(ServeHardeningTest, KeepAliveOutlivesAStoredPostAndAnUnknownTransferCodin
   };
   const std::string bad_target = "GET /%zz HTTP/1.1\r\nHost: x\r\n";  // refused for its target too
   for (const TeCase& k : {TeCase{firehose_head("te"), "gzip", 400}, TeCase{firehose_head("te"), "gzip, chunked", 501},
-                          TeCase{firehose_head("te"), "identity", 400}, TeCase{firehose_head("te"), "chunked, chunked", 400},
-                          TeCase{bad_target, "gzip", 400}}) {
+                          TeCase{firehose_head("te"), "identity", 400},
+                          TeCase{firehose_head("te"), "chunked, chunked", 400}, TeCase{bad_target, "gzip", 400}}) {
     Socket c(server.port());
     ASSERT_TRUE(c.connected());
     // What follows the headers cannot be told apart from a next request: it must never be read as one.
@@ -433,8 +438,11 @@ TEST_F(ServeHardeningTest, ASecondServerOnTheSamePortFailsClearly) {
   ASSERT_TRUE(first.started()) << first.log();
   const std::string port = std::to_string(first.port());
   // `timeout` bounds a second server that would start anyway.
-  const int status = std::system(("cd " + w.path + " && timeout 20 " DNSLENS_BINARY " serve --db other.duckdb "
-                                  "--no-detect --listen 127.0.0.1:" + port + " 2>second.err").c_str());
+  const int status = std::system(("cd " + w.path +
+                                  " && timeout 20 " DNSLENS_BINARY " serve --db other.duckdb "
+                                  "--no-detect --listen 127.0.0.1:" +
+                                  port + " 2>second.err")
+                                     .c_str());
   const std::string err = w.read("second.err");
   EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2) << err;
   EXPECT_NE(err.find("cannot listen on 127.0.0.1:" + port), std::string::npos) << err;
@@ -455,8 +463,8 @@ TEST_F(ServeHardeningTest, BusyWorkersAnswer503AndProbesStillAnswer) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::string other = firehose_request_body("busy", {record("www.example.org.")});
   const auto t0 = Clock::now();
-  const Socket::Response busy = exchange(server.port(), firehose_head("busy") + "Content-Length: " +
-                                                            std::to_string(other.size()) + "\r\n\r\n" + other);
+  const Socket::Response busy = exchange(
+      server.port(), firehose_head("busy") + "Content-Length: " + std::to_string(other.size()) + "\r\n\r\n" + other);
   EXPECT_EQ(busy.status, 503) << busy.body;
   EXPECT_NE(busy.body.find("\"requestId\":\"busy\""), std::string::npos) << busy.body;
   EXPECT_NE(Socket::lower(busy.head).find("retry-after: 1"), std::string::npos) << busy.head;
@@ -464,8 +472,9 @@ TEST_F(ServeHardeningTest, BusyWorkersAnswer503AndProbesStillAnswer) {
   EXPECT_EQ(exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200);
   ASSERT_TRUE(holder.send_all(body.substr(10)));
   EXPECT_EQ(holder.read_response().status, 200);
-  EXPECT_EQ(exchange(server.port(), firehose_head("busy") + "Content-Length: " + std::to_string(other.size()) +
-                                        "\r\n\r\n" + other).status,
+  EXPECT_EQ(exchange(server.port(),
+                     firehose_head("busy") + "Content-Length: " + std::to_string(other.size()) + "\r\n\r\n" + other)
+                .status,
             200);
   const Socket::Response metrics = exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(metric_value(metrics.body, "dnslens_http_requests_overloaded_total"), 1) << metrics.body;

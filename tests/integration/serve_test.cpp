@@ -38,7 +38,8 @@ const std::vector<std::string> kKeyEnv = {"DNSLENS_FIREHOSE_ACCESS_KEY=" + kKey}
 // A Firehose request body; each payload becomes one record's base64 data.
 std::string firehose_body(const std::string& id, const std::vector<std::string>& payloads) {
   std::string body = "{\"requestId\":\"" + id + "\",\"timestamp\":1700000000000,\"records\":[";
-  for (std::size_t i = 0; i < payloads.size(); ++i) body += (i ? "," : "") + std::string("{\"data\":\"") + base64_encode(payloads[i]) + "\"}";
+  for (std::size_t i = 0; i < payloads.size(); ++i)
+    body += (i ? "," : "") + std::string("{\"data\":\"") + base64_encode(payloads[i]) + "\"}";
   return body + "]}";
 }
 
@@ -55,14 +56,16 @@ std::vector<std::string> direct_payloads(const std::vector<std::string>& lines, 
 
 // Through a CloudWatch Logs subscription: each record is a gzip subscription payload.
 std::string cloudwatch_payload(const std::vector<std::string>& lines) {
-  std::string j = R"({"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"r53","logStream":"s","subscriptionFilters":["f"],"logEvents":[)";
+  std::string j =
+      R"({"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"r53","logStream":"s","subscriptionFilters":["f"],"logEvents":[)";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string escaped;
     for (char c : lines[i]) {
       if (c == '"' || c == '\\') escaped += '\\';
       escaped += c;
     }
-    j += (i ? "," : "") + std::string(R"({"id":")") + std::to_string(i) + R"(","timestamp":1700000000000,"message":")" + escaped + "\"}";
+    j += (i ? "," : "") + std::string(R"({"id":")") + std::to_string(i) + R"(","timestamp":1700000000000,"message":")" +
+         escaped + "\"}";
   }
   return gzip_member(j + "]}");
 }
@@ -91,8 +94,9 @@ void expect_firehose_response(const httplib::Result& r, const std::string& id, b
   simdjson::dom::element e;
   ASSERT_EQ(parser.parse(r->body).get(e), simdjson::SUCCESS) << r->body;
   EXPECT_EQ(std::string_view(e["requestId"]), id) << r->body;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   EXPECT_LT(std::abs(int64_t(e["timestamp"]) - now), 60000) << r->body;
   EXPECT_EQ(e["errorMessage"].error() == simdjson::SUCCESS, error) << r->body;
 }
@@ -116,7 +120,8 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
   const std::vector<std::string> b(lines.begin() + 1000, lines.begin() + 2500);
   const std::vector<std::string> cw(lines.begin() + 2500, lines.begin() + 3000);
   // Plain JSON, lines grouped 7 to a record.
-  auto r1 = c->Post("/firehose", firehose_headers("req-a"), firehose_body("req-a", direct_payloads(a, 7)), "application/json");
+  auto r1 = c->Post("/firehose", firehose_headers("req-a"), firehose_body("req-a", direct_payloads(a, 7)),
+                    "application/json");
   expect_firehose_response(r1, "req-a", false);
   EXPECT_EQ(r1->status, 200);
   // gzip Content-Encoding, one line per record.
@@ -160,7 +165,8 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
   w.write("first.jsonl", first3000);
   ASSERT_EQ(run_dnslens(w, "run first.jsonl -o none --no-detect --store batch.duckdb -q").exit_code, 0);
   conn.exec("ATTACH " + sql_quote(w.file("batch.duckdb")) + " AS batch (READ_ONLY)");
-  const std::string digest = "SELECT sum(hash(query_name, query_ts, srcaddr, answers, registered_domain, dga_score)) FROM ";
+  const std::string digest =
+      "SELECT sum(hash(query_name, query_ts, srcaddr, answers, registered_domain, dga_score)) FROM ";
   EXPECT_EQ(conn.query(digest + "route53query").text(0, 0), conn.query(digest + "batch.route53query").text(0, 0));
 }
 
@@ -171,14 +177,17 @@ TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
   Receiver receiver(1);  // the first batch fails once: it is retried
   w.write("list.txt", "evil-domain.com\n");
   w.write("feed.txt", "c2.badhost.net\n");
-  ServerProcess server(w, "--db live.duckdb --interesting list.txt --intel ops=feed.txt --notify-wait-ms 50 "
-                          "--notify-backoff-ms 20 --webhook " + receiver.url(), kKeyEnv);
+  ServerProcess server(w,
+                       "--db live.duckdb --interesting list.txt --intel ops=feed.txt --notify-wait-ms 50 "
+                       "--notify-backoff-ms 20 --webhook " +
+                           receiver.url(),
+                       kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
   auto c = client(server.port());
   // Records 1..6 of the request, one line each: matches at records 2, 4 (interesting) and 5 (intel).
   const std::vector<std::string> lines_m = {record("www.example.org."), record("a1.evil-domain.com."),
                                             record("www.example.org."), record("a2.EVIL-domain.com."),
-                                            record("c2.badhost.net."), record("www.example.org.")};
+                                            record("c2.badhost.net."),  record("www.example.org.")};
   const std::string body = firehose_body("req-m", direct_payloads(lines_m, 1));
   auto r1 = c->Post("/firehose", firehose_headers("req-m"), body, "application/json");
   expect_firehose_response(r1, "req-m", false);
@@ -187,8 +196,9 @@ TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
   auto retry = c->Post("/firehose", firehose_headers("req-m"), body, "application/json");
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->status, 200);
-  auto refused = c->Post("/firehose", firehose_headers("req-x", "wrong-key"),
-                         firehose_body("req-x", direct_payloads({record("a3.evil-domain.com.")}, 1)), "application/json");
+  auto refused =
+      c->Post("/firehose", firehose_headers("req-x", "wrong-key"),
+              firehose_body("req-x", direct_payloads({record("a3.evil-domain.com.")}, 1)), "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403);
   // The matches arrive while serving (bounded wait), before any shutdown flush.
@@ -206,13 +216,15 @@ TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
     return events;
   };
   auto count_of = [](const std::vector<std::string>& events, std::string_view kind) {
-    return std::count_if(events.begin(), events.end(),
-                         [&](const std::string& e) { return e.find("\"event\":\"" + std::string(kind) + "\"") != std::string::npos; });
+    return std::count_if(events.begin(), events.end(), [&](const std::string& e) {
+      return e.find("\"event\":\"" + std::string(kind) + "\"") != std::string::npos;
+    });
   };
   (void)testing::eventually([&] { return count_of(events_of(), "threat_intel_match") > 0; }, 10);
   auto metrics = c->Get("/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("dnslens_notification_batches_total{outcome=\"sent\"}"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("dnslens_notification_batches_total{outcome=\"sent\"}"), std::string::npos)
+      << metrics->body;
   EXPECT_EQ(server.stop(), 0) << server.log();
 
   const std::vector<std::string> events = events_of();
@@ -249,9 +261,10 @@ TEST_F(ServeTest, NotificationsNeedSomethingToAnnounce) {
 // SIGHUP reloads the DNS Firewall policy between requests; a policy that no longer loads keeps the
 // one in force.
 TEST_F(ServeTest, SighupReloadsTheFirewallPolicyAndKeepsItWhenTheNewOneIsBroken) {
-  w.write("policy.yaml", "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
-                         "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
-                         "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
+  w.write("policy.yaml",
+          "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
+          "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
+          "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
   w.write("blocked.txt", "*.evil-domain.com\n");
   ServerProcess server(w, "--db live.duckdb --no-detect --firewall-policy policy.yaml", kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
@@ -259,7 +272,8 @@ TEST_F(ServeTest, SighupReloadsTheFirewallPolicyAndKeepsItWhenTheNewOneIsBroken)
   auto post = [&](const std::string& id, const std::vector<std::string>& names) {
     std::vector<std::string> recs;
     for (const auto& n : names) recs.push_back(record(n));
-    auto r = c->Post("/firehose", firehose_headers(id), firehose_body(id, direct_payloads(recs, 1)), "application/json");
+    auto r =
+        c->Post("/firehose", firehose_headers(id), firehose_body(id, direct_payloads(recs, 1)), "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
   };
@@ -283,7 +297,8 @@ TEST_F(ServeTest, SighupReloadsTheFirewallPolicyAndKeepsItWhenTheNewOneIsBroken)
 }
 
 TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
-  ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 200000 --max-decoded-bytes 1000000", kKeyEnv);
+  ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 200000 --max-decoded-bytes 1000000",
+                       kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
   const std::vector<std::string> good(lines.begin(), lines.begin() + 100);
   const std::string body = firehose_body("r1", direct_payloads(good, 1));
@@ -308,7 +323,8 @@ TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
   EXPECT_EQ(status_of(firehose_headers("big"), firehose_body("big", {std::string(300000, 'x')})), 413);
   auto gz = firehose_headers("bomb");
   gz.emplace("Content-Encoding", "gzip");
-  const std::string bomb = gzip_member("{\"requestId\":\"bomb\",\"records\":[{\"data\":\"" + std::string(5'000'000, 'A') + "\"}]}", 9);
+  const std::string bomb =
+      gzip_member("{\"requestId\":\"bomb\",\"records\":[{\"data\":\"" + std::string(5'000'000, 'A') + "\"}]}", 9);
   ASSERT_LT(bomb.size(), 200000u);
   EXPECT_EQ(status_of(gz, bomb), 413);
   auto corrupt = firehose_headers("corrupt");
@@ -340,7 +356,10 @@ TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
   ASSERT_EQ(dead.rows(), 4u);
   EXPECT_EQ(dead.text(0, 0).value_or(""), "firehose r1 record 103");  // after 100 good and 2 bad lines
   EXPECT_EQ(dead.text(1, 0).value_or(""), "bad_envelope");
-  EXPECT_EQ(scalar(conn, "SELECT count(*) FROM dead_letters WHERE origin IN ('firehose r1 record 11', 'firehose r1 record 21')"), 2);
+  EXPECT_EQ(
+      scalar(conn,
+             "SELECT count(*) FROM dead_letters WHERE origin IN ('firehose r1 record 11', 'firehose r1 record 21')"),
+      2);
 }
 
 TEST_F(ServeTest, ASigkillLosesNoAcknowledgedRecordAndRetriesComplete) {
@@ -349,8 +368,9 @@ TEST_F(ServeTest, ASigkillLosesNoAcknowledgedRecordAndRetriesComplete) {
   const std::size_t requests = lines.size() / kPerRequest;
   std::vector<std::string> bodies;
   for (std::size_t i = 0; i < requests; ++i) {
-    bodies.push_back(firehose_body("kill-" + std::to_string(i),
-                                   direct_payloads({lines.begin() + i * kPerRequest, lines.begin() + (i + 1) * kPerRequest}, 4)));
+    bodies.push_back(
+        firehose_body("kill-" + std::to_string(i),
+                      direct_payloads({lines.begin() + i * kPerRequest, lines.begin() + (i + 1) * kPerRequest}, 4)));
   }
   std::mutex mu;
   std::vector<std::size_t> acked;
@@ -391,9 +411,12 @@ TEST_F(ServeTest, ASigkillLosesNoAcknowledgedRecordAndRetriesComplete) {
     DuckDatabase db(w.file("live.duckdb"), true);
     DuckConnection conn = db.connect();
     for (std::size_t i : acked) {
-      EXPECT_EQ(scalar(conn, "SELECT count(*) FROM ingest_requests WHERE request_id = 'kill-" + std::to_string(i) + "'"), 1) << i;
+      EXPECT_EQ(
+          scalar(conn, "SELECT count(*) FROM ingest_requests WHERE request_id = 'kill-" + std::to_string(i) + "'"), 1)
+          << i;
     }
-    EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"), scalar(conn, "SELECT sum(records) FROM ingest_requests"))
+    EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"),
+              scalar(conn, "SELECT sum(records) FROM ingest_requests"))
         << "a request is stored whole or not at all";
     EXPECT_EQ(scalar(conn, "SELECT sum(records) FROM ingest_requests"),
               scalar(conn, "SELECT count(*) FROM ingest_requests") * static_cast<std::int64_t>(kPerRequest));
@@ -411,12 +434,15 @@ TEST_F(ServeTest, ASigkillLosesNoAcknowledgedRecordAndRetriesComplete) {
   DuckDatabase db(w.file("live.duckdb"), true);
   DuckConnection conn = db.connect();
   EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"), static_cast<std::int64_t>(requests * kPerRequest));
-  EXPECT_EQ(scalar(conn, "SELECT count(DISTINCT request_id) FROM ingest_requests"), static_cast<std::int64_t>(requests));
+  EXPECT_EQ(scalar(conn, "SELECT count(DISTINCT request_id) FROM ingest_requests"),
+            static_cast<std::int64_t>(requests));
 }
 
 TEST_F(ServeTest, ServesHttpsWithACertificateFile) {
-  ASSERT_EQ(std::system(("cd " + w.path + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem "
-                         "-days 2 -subj /CN=localhost >/dev/null 2>&1").c_str()),
+  ASSERT_EQ(std::system(("cd " + w.path +
+                         " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem "
+                         "-days 2 -subj /CN=localhost >/dev/null 2>&1")
+                            .c_str()),
             0);
   ServerProcess server(w, "--db live.duckdb --no-detect --tls-cert cert.pem --tls-key key.pem", kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
@@ -424,7 +450,8 @@ TEST_F(ServeTest, ServesHttpsWithACertificateFile) {
   tls.enable_server_certificate_verification(false);  // self-signed
   tls.set_connection_timeout(5);
   const std::vector<std::string> some(lines.begin(), lines.begin() + 50);
-  auto r = tls.Post("/firehose", firehose_headers("tls-1"), firehose_body("tls-1", direct_payloads(some, 5)), "application/json");
+  auto r = tls.Post("/firehose", firehose_headers("tls-1"), firehose_body("tls-1", direct_payloads(some, 5)),
+                    "application/json");
   expect_firehose_response(r, "tls-1", false);
   EXPECT_EQ(r->status, 200);
   // Plain HTTP to the TLS port gets no answer.
@@ -435,8 +462,10 @@ TEST_F(ServeTest, ServesHttpsWithACertificateFile) {
   DuckConnection conn = db.connect();
   EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"), 50);
   // A key that does not match its certificate is a startup error.
-  ASSERT_EQ(std::system(("cd " + w.path + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.pem -out o.pem "
-                         "-days 2 -subj /CN=x >/dev/null 2>&1").c_str()),
+  ASSERT_EQ(std::system(("cd " + w.path +
+                         " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.pem -out o.pem "
+                         "-days 2 -subj /CN=x >/dev/null 2>&1")
+                            .c_str()),
             0);
   auto bad = run_dnslens(w, "serve --db x.duckdb --listen 127.0.0.1:0 --tls-cert cert.pem --tls-key other.pem");
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
@@ -476,7 +505,8 @@ TEST_F(ServeTest, TheDashboardsNeedTheUiTokenWhenOneIsSet) {
   // Probes stay open, and the Firehose endpoint has its own key.
   EXPECT_EQ(c->Get("/healthz")->status, 200);
   EXPECT_EQ(c->Get("/metrics")->status, 200);
-  auto post = c->Post("/firehose", firehose_headers("t1"), firehose_body("t1", direct_payloads({lines[0]}, 1)), "application/json");
+  auto post = c->Post("/firehose", firehose_headers("t1"), firehose_body("t1", direct_payloads({lines[0]}, 1)),
+                      "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 200);
   // Bad API parameters are 400s with a reason, not 500s.
@@ -497,7 +527,9 @@ TEST_F(ServeTest, GeoPanelsAnswerFromTheGeoDataAndSayWhenThereIsNone) {
     ASSERT_TRUE(server.started()) << server.log();
     auto c = client(server.port());
     ASSERT_EQ(c->Post("/firehose", firehose_headers("g1"), firehose_body("g1", direct_payloads(lines, 10)),
-                      "application/json")->status, 200);
+                      "application/json")
+                  ->status,
+              200);
     auto catalog = c->Get("/api/catalog");
     ASSERT_TRUE(catalog);
     EXPECT_NE(catalog->body.find("\"geo\":{\"country\":true,\"asn\":true,"), std::string::npos) << catalog->body;
@@ -521,7 +553,8 @@ TEST_F(ServeTest, GeoPanelsAnswerFromTheGeoDataAndSayWhenThereIsNone) {
   ServerProcess bare(w, "--db live.duckdb --no-detect --no-geo", {kKeyEnv[0]});
   ASSERT_TRUE(bare.started()) << bare.log();
   auto c = client(bare.port());
-  EXPECT_NE(c->Get("/api/catalog")->body.find("\"geo\":{\"country\":false,\"asn\":false,\"sources\":[]}"), std::string::npos);
+  EXPECT_NE(c->Get("/api/catalog")->body.find("\"geo\":{\"country\":false,\"asn\":false,\"sources\":[]}"),
+            std::string::npos);
   auto map = c->Get("/api/panel/geo");
   EXPECT_NE(map->body.find("no country data is loaded"), std::string::npos) << map->body;
   auto requests = c->Get("/api/panel/requests");
@@ -537,8 +570,8 @@ TEST_F(ServeTest, LoadOnLoopback) {
   std::vector<std::string> bodies;
   for (std::size_t i = 0; i < kRequests; ++i) {
     const std::size_t from = (i * kPer) % (lines.size() - kPer);
-    bodies.push_back(gzip_member(firehose_body("load-" + std::to_string(i),
-                                               direct_payloads({lines.begin() + from, lines.begin() + from + kPer}, 1))));
+    bodies.push_back(gzip_member(firehose_body(
+        "load-" + std::to_string(i), direct_payloads({lines.begin() + from, lines.begin() + from + kPer}, 1))));
   }
   ServerProcess server(w, "--db live.duckdb", kKeyEnv);
   ASSERT_TRUE(server.started()) << server.log();
@@ -566,10 +599,11 @@ TEST_F(ServeTest, LoadOnLoopback) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(ok.load(), kRequests);
   std::sort(latencies.begin(), latencies.end());
-  std::printf("[ load ] %zu requests x %zu records over %zu connections: %.2f s, %.0f records/s, latency p50 %.1f ms, "
-              "p99 %.1f ms, max %.1f ms\n",
-              kRequests, kPer, kConnections, secs, kRequests * kPer / secs, latencies[latencies.size() / 2] * 1e3,
-              latencies[latencies.size() * 99 / 100] * 1e3, latencies.back() * 1e3);
+  std::printf(
+      "[ load ] %zu requests x %zu records over %zu connections: %.2f s, %.0f records/s, latency p50 %.1f ms, "
+      "p99 %.1f ms, max %.1f ms\n",
+      kRequests, kPer, kConnections, secs, kRequests * kPer / secs, latencies[latencies.size() / 2] * 1e3,
+      latencies[latencies.size() * 99 / 100] * 1e3, latencies.back() * 1e3);
   EXPECT_EQ(server.stop(), 0) << server.log();
   DuckDatabase db(w.file("live.duckdb"), true);
   DuckConnection conn = db.connect();

@@ -26,8 +26,8 @@ class ServerProcess {
     if (pid_ == 0) {
       if (::chdir(w.path.c_str()) != 0) _exit(127);
       for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      const std::string cmd = "exec " DNSLENS_BINARY " serve --listen 127.0.0.1:0 --port-file " + port_file + " " + args +
-                              " 2>>" + w.file("serve.log");
+      const std::string cmd = "exec " DNSLENS_BINARY " serve --listen 127.0.0.1:0 --port-file " + port_file + " " +
+                              args + " 2>>" + w.file("serve.log");
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }

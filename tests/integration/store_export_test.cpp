@@ -21,8 +21,9 @@ using testing::Workdir;
 // "date=YYYY-MM-DD/hour=HH" -> record count, from the Parquet files alone.
 std::map<std::string, std::int64_t> parquet_hours(DuckConnection& c, const std::string& dir) {
   std::map<std::string, std::int64_t> out;
-  DuckResult r = c.query("SELECT regexp_extract(filename, 'date=[0-9-]+/hour=[0-9]+') AS p, count(*) FROM read_parquet(" +
-                         sql_quote(dir + "/route53query/**/*.parquet") + ", filename = true) GROUP BY p");
+  DuckResult r =
+      c.query("SELECT regexp_extract(filename, 'date=[0-9-]+/hour=[0-9]+') AS p, count(*) FROM read_parquet(" +
+              sql_quote(dir + "/route53query/**/*.parquet") + ", filename = true) GROUP BY p");
   for (std::size_t i = 0; i < r.rows(); ++i) out[r.text(0, i).value_or("")] = r.int64(1, i);
   return out;
 }
@@ -59,7 +60,8 @@ TEST_F(StoreExport, ParquetHoldsEveryRecordInItsHourPartitionWithTheSameValues) 
   // a digest over typed columns (answers and srcids included) agrees.
   const std::string files = sql_quote(w.file("pq") + "/route53query/**/*.parquet");
   const std::string digest =
-      "SELECT sum(hash(query_name, query_ts, srcport, answers, srcids, registered_domain, dga_score, isMatchedDomain)) ";
+      "SELECT sum(hash(query_name, query_ts, srcport, answers, srcids, registered_domain, dga_score, "
+      "isMatchedDomain)) ";
   EXPECT_EQ(text(c, digest + "FROM read_parquet(" + files + ")"), text(c, digest + "FROM route53query"));
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet(" + files +
                           ", hive_partitioning = false)) WHERE column_name IN ('date', 'hour')"),
@@ -67,18 +69,21 @@ TEST_F(StoreExport, ParquetHoldsEveryRecordInItsHourPartitionWithTheSameValues) 
   EXPECT_EQ(text(c, "SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet(" + files +
                         ")) WHERE column_name = 'answers'"),
             "STRUCT(Rdata VARCHAR, \"Type\" VARCHAR, \"Class\" VARCHAR)[]");
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM read_parquet(" + sql_quote(w.file("pq") + "/findings/findings.parquet") + ")"),
-            scalar(c, "SELECT count(*) FROM findings"));
+  EXPECT_EQ(
+      scalar(c, "SELECT count(*) FROM read_parquet(" + sql_quote(w.file("pq") + "/findings/findings.parquet") + ")"),
+      scalar(c, "SELECT count(*) FROM findings"));
 
   // The Athena table for the export names every Parquet column, and partitions as the folders do.
   auto ddl = run_dnslens(w, "athena-ddl --parquet --location s3://bucket/pq/route53query/");
   ASSERT_EQ(ddl.exit_code, 0) << ddl.err;
-  EXPECT_NE(ddl.out.find("PARTITIONED BY (`date` string, `hour` string)\nSTORED AS PARQUET"), std::string::npos) << ddl.out;
+  EXPECT_NE(ddl.out.find("PARTITIONED BY (`date` string, `hour` string)\nSTORED AS PARQUET"), std::string::npos)
+      << ddl.out;
   DuckResult cols = c.query("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(" + files +
                             ", hive_partitioning = false))");
   ASSERT_EQ(cols.rows(), 53u);
   for (std::size_t i = 0; i < cols.rows(); ++i) {
-    EXPECT_NE(ddl.out.find("`" + cols.text(0, i).value_or("") + "` "), std::string::npos) << cols.text(0, i).value_or("");
+    EXPECT_NE(ddl.out.find("`" + cols.text(0, i).value_or("") + "` "), std::string::npos)
+        << cols.text(0, i).value_or("");
   }
 
   // Exporting again replaces the hours instead of adding to them.
@@ -94,15 +99,16 @@ TEST_F(StoreExport, ARangeReplacesOnlyItsHours) {
   const std::string first_hour = text(c, "SELECT strftime(min(query_ts), '%Y-%m-%dT%H:00:00Z') FROM route53query");
   const std::string third_hour =
       text(c, "SELECT strftime(min(query_ts) + INTERVAL 2 HOUR, '%Y-%m-%dT%H:00:00Z') FROM route53query");
-  const std::string first_dir =
-      w.file("pq") + "/route53query/" + text(c, "SELECT strftime(min(query_ts), 'date=%Y-%m-%d/hour=%H') FROM route53query");
-  const std::string second_dir = w.file("pq") + "/route53query/" +
+  const std::string first_dir = w.file("pq") + "/route53query/" +
+                                text(c, "SELECT strftime(min(query_ts), 'date=%Y-%m-%d/hour=%H') FROM route53query");
+  const std::string second_dir =
+      w.file("pq") + "/route53query/" +
       text(c, "SELECT strftime(min(query_ts) + INTERVAL 1 HOUR, 'date=%Y-%m-%d/hour=%H') FROM route53query");
   std::filesystem::copy_file(first_dir + "/dnslens_0.parquet", second_dir + "/stray.parquet");
   std::filesystem::copy_file(second_dir + "/dnslens_0.parquet", first_dir + "/kept.parquet");
   // --from inside the first hour rounds down to it; --to is exclusive.
-  auto r = run_dnslens(w, "export --db s.duckdb --parquet pq --from " + first_hour.substr(0, 14) + "30:00Z --to " +
-                              third_hour);
+  auto r = run_dnslens(
+      w, "export --db s.duckdb --parquet pq --from " + first_hour.substr(0, 14) + "30:00Z --to " + third_hour);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("in 2 hour partitions"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(second_dir + "/stray.parquet"));
@@ -140,7 +146,8 @@ TEST_F(StoreExport, PruneDeletesExactlyWhatIsOlderThanTheCutoff) {
     DuckDatabase db(w.file("s.duckdb"), true);  // closed again before the next prune takes the write lock
     DuckConnection c = db.connect();
     EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), total - older);
-    EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_ts < TIMESTAMP '" + cutoff.substr(0, 19) + "'"), 0);
+    EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_ts < TIMESTAMP '" + cutoff.substr(0, 19) + "'"),
+              0);
   }
   // A 10000-week age keeps everything; malformed ages and a missing cutoff are usage errors.
   EXPECT_EQ(run_dnslens(w, "prune --db s.duckdb --older-than 10000w").exit_code, 0);

@@ -51,17 +51,22 @@ class PackedColumns : public ::testing::Test {
  public:
   void SetUp() override {
     // Quotes, a backslash and a non-UTF-8 byte in feed text; one indicator without a confidence.
-    w.write("feed.csv", "indicator,confidence,actor,threat\n"
-                        "evil-c2.com,90,\"Crimson \"\"Kite\"\" \\ crew\",c2\n"
-                        "phish.example.net,,,phish\xff" "ing\n");
+    w.write("feed.csv",
+            "indicator,confidence,actor,threat\n"
+            "evil-c2.com,90,\"Crimson \"\"Kite\"\" \\ crew\",c2\n"
+            "phish.example.net,,,phish\xff"
+            "ing\n");
     w.write("blocked.txt", "*.evil-c2.com\n*.blocked.example.org\n");
-    w.write("policy.yaml", "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
-                           "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
-                           "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
-    const char* const timestamps[] = {"2021-02-04T17:51:55Z", "2021-02-04T17:51:55.250Z", "2021-02-04T18:51:55+01:00",
-                                      "2021-02-04T23:59:60Z", "2021-02-04 17:51:56Z",
-                                      "2021-02-29T08:00:00Z" /* read as March 1st */};
-    const char* const names[] = {"a.evil-c2.com.", "LOGIN.phish.example.net.", "x.blocked.example.org.", "clean.example.com."};
+    w.write(
+        "policy.yaml",
+        "version: 1\ndomain_lists:\n  blocked: {file: blocked.txt}\nrule_groups:\n  g:\n    rules:\n"
+        "      - {name: block-listed, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: blocked}\n"
+        "associations: [{rule_group: g, vpc: \"*\", priority: 101}]\n");
+    const char* const timestamps[] = {"2021-02-04T17:51:55Z",      "2021-02-04T17:51:55.250Z",
+                                      "2021-02-04T18:51:55+01:00", "2021-02-04T23:59:60Z",
+                                      "2021-02-04 17:51:56Z",      "2021-02-29T08:00:00Z" /* read as March 1st */};
+    const char* const names[] = {"a.evil-c2.com.", "LOGIN.phish.example.net.", "x.blocked.example.org.",
+                                 "clean.example.com."};
     std::string logs;
     int i = 0;
     for (const char* ts : timestamps) {
@@ -80,19 +85,22 @@ class PackedColumns : public ::testing::Test {
     odd = replaced(odd, "\"query_class\":\"IN\"", "\"query_class\":\"CLASS9\"");
     odd = replaced(odd, "\"rcode\":\"NOERROR\"", "\"rcode\":\"RCODE23\"");
     odd = replaced(odd, "\"transport\":\"UDP\"", "\"transport\":\"QUIC\"");
-    odd = replaced(odd, "\"answers\":[]",
-                   R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}])");
+    odd = replaced(
+        odd, "\"answers\":[]",
+        R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}])");
     odd = replaced(odd, "\"srcids\":{\"instance\":\"i-0abc\"}", "\"srcids\":{}");
     logs += odd + "\n";
     odd = record("odd-3.example.com.");  // every value in its ENUM, several answers
     odd = replaced(odd, "\"query_class\":\"IN\"", "\"query_class\":\"CH\"");
     odd = replaced(odd, "\"rcode\":\"NOERROR\"", "\"rcode\":\"BADCOOKIE\"");
-    odd = replaced(odd, "\"answers\":[]",
-                   R"("answers":[{"Rdata":"a.example.","Type":"CNAME","Class":"IN"},{"Rdata":"2001:db8::1","Type":"AAAA","Class":"CH"}])");
+    odd = replaced(
+        odd, "\"answers\":[]",
+        R"("answers":[{"Rdata":"a.example.","Type":"CNAME","Class":"IN"},{"Rdata":"2001:db8::1","Type":"AAAA","Class":"CH"}])");
     logs += odd + "\n";
     w.write("logs.jsonl", logs);
-    auto r = run_dnslens(w, "run logs.jsonl -j2 -o out.jsonl --no-detect --store s.duckdb --intel vendor=feed.csv "
-                            "--firewall-policy policy.yaml");
+    auto r = run_dnslens(w,
+                         "run logs.jsonl -j2 -o out.jsonl --no-detect --store s.duckdb --intel vendor=feed.csv "
+                         "--firewall-policy policy.yaml");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     lines = lines_of(w.read("out.jsonl"));
     ASSERT_EQ(lines.size(), std::size(timestamps) * std::size(names) + 3);
@@ -108,8 +116,8 @@ class PackedColumns : public ::testing::Test {
       const std::string name = json_value(line, "query_name");
       for (const StoreColumn& col : kQueryColumns) {
         if (!stored_differently(col.name)) continue;
-        const std::string value = col.name == "answers" ? fmt::format("to_json(\"{}\")", col.name)
-                                                        : fmt::format("\"{}\"", col.name);
+        const std::string value =
+            col.name == "answers" ? fmt::format("to_json(\"{}\")", col.name) : fmt::format("\"{}\"", col.name);
         const std::string sql =
             fmt::format("SELECT {}::VARCHAR FROM route53query WHERE query_name = {}", value, sql_quote(name));
         std::string expected = json_value(line, col.name);
@@ -134,7 +142,9 @@ TEST_F(PackedColumns, ReadBackThroughTheViewAsTheJsonLinesHaveThem) {
   DuckConnection c = db.connect();
   // Not vacuous: hits, misses, a confidence left out, and timestamps of both kinds.
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_indicator IS NOT NULL"), 12);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE threat_confidence IS NULL AND threat_indicator IS NOT NULL"), 6);
+  EXPECT_EQ(
+      scalar(c, "SELECT count(*) FROM route53query WHERE threat_confidence IS NULL AND threat_indicator IS NOT NULL"),
+      6);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE firewall_sim_action = 'BLOCK'"), 12);
   EXPECT_EQ(text(c, "SELECT DISTINCT threat_category FROM route53query WHERE threat_indicator = 'phish.example.net'"),
             "phish\\xffing");
@@ -148,16 +158,18 @@ TEST_F(PackedColumns, ReadBackThroughTheViewAsTheJsonLinesHaveThem) {
   // answer outside them is kept whole there.
   EXPECT_EQ(scalar(c, "SELECT count(overflow) FROM route53query_data"), 2);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query_data WHERE answers IS NULL"), 2);
-  EXPECT_EQ(text(c, "SELECT overflow FROM route53query_data WHERE query_name = 'odd-2.example.com.'"),
-            R"({"query_type":"a","query_class":"CLASS9","rcode":"RCODE23",)"
-            R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}],)"
-            R"("transport":"QUIC"})");
+  EXPECT_EQ(
+      text(c, "SELECT overflow FROM route53query_data WHERE query_name = 'odd-2.example.com.'"),
+      R"({"query_type":"a","query_class":"CLASS9","rcode":"RCODE23",)"
+      R"("answers":[{"Rdata":"192.0.2.1","Type":"A","Class":"IN"},{"Rdata":"t\"x","Type":"TXT","Class":"CLASS9"}],)"
+      R"("transport":"QUIC"})");
   EXPECT_EQ(text(c, "SELECT source FROM route53query WHERE query_name = 'odd-1.example.com.'"), "rslvr-in-0abc");
   EXPECT_EQ(text(c, "SELECT source FROM route53query WHERE query_name = 'odd-2.example.com.'"), "10.0.0.5");
   EXPECT_EQ(text(c, "SELECT table_type FROM information_schema.tables WHERE table_name = 'route53query'"), "VIEW");
   // Every route53query column is there, in order, with its type.
-  DuckResult cols = c.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'route53query' "
-                            "ORDER BY ordinal_position");
+  DuckResult cols = c.query(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'route53query' "
+      "ORDER BY ordinal_position");
   ASSERT_EQ(cols.rows(), kQueryColumns.size());
   for (std::size_t i = 0; i < kQueryColumns.size(); ++i) {
     EXPECT_EQ(cols.text(0, i).value_or(""), kQueryColumns[i].name);
@@ -181,10 +193,12 @@ void expect_migrated_row_for_row(PackedColumns& t, int from_version, const std::
   // A long rewrite is announced.
   EXPECT_NE(up.err.find(fmt::format("converting the store from schema {} to {} ({} records)", from_version,
                                     kStoreSchemaVersion, t.lines.size())),
-            std::string::npos) << up.err;
+            std::string::npos)
+      << up.err;
   DuckDatabase db(t.w.file("s.duckdb"), true);
   DuckConnection c = db.connect();
-  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"), std::to_string(kStoreSchemaVersion));
+  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"),
+            std::to_string(kStoreSchemaVersion));
   EXPECT_EQ(text(c, "SELECT table_type FROM information_schema.tables WHERE table_name = 'route53query'"), "VIEW");
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'route53query_data'"),
             static_cast<std::int64_t>(kStoredColumnCount));
@@ -208,10 +222,11 @@ TEST_F(PackedColumns, ASchemaTwoStoreIsMigratedRowForRow) {
 
 // Schema 3: route53query was a view over an older route53query_data; the rows go through that view.
 TEST_F(PackedColumns, ASchemaThreeStoreIsMigratedRowForRow) {
-  expect_migrated_row_for_row(*this, 3,
-                              "CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW route53query; DROP TABLE "
-                              "route53query_data; ALTER TABLE old RENAME TO route53query_data; CREATE VIEW route53query "
-                              "AS SELECT * FROM route53query_data;");
+  expect_migrated_row_for_row(
+      *this, 3,
+      "CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW route53query; DROP TABLE "
+      "route53query_data; ALTER TABLE old RENAME TO route53query_data; CREATE VIEW route53query "
+      "AS SELECT * FROM route53query_data;");
 }
 
 TEST(StoreSchema, AVersionOneStoreIsMigratedWhenOpened) {
@@ -219,10 +234,12 @@ TEST(StoreSchema, AVersionOneStoreIsMigratedWhenOpened) {
   ASSERT_EQ(run_dnslens(w, "generate --records 3000 --seed 2 -o logs.jsonl").exit_code, 0);
   ASSERT_EQ(run_dnslens(w, "run logs.jsonl -o none --store s.duckdb -q").exit_code, 0);
   // What a schema-1 file looked like: route53query a table, no run_id, no ingest tables.
-  auto down = run_dnslens(w, "sql --db s.duckdb --write \"CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW "
-                             "route53query; DROP TABLE route53query_data; ALTER TABLE old RENAME TO route53query; "
-                             "ALTER TABLE findings DROP COLUMN run_id; DROP TABLE ingest_requests; DROP TABLE dead_letters; "
-                             "UPDATE dnslens_meta SET value = '1'\"");
+  auto down =
+      run_dnslens(w,
+                  "sql --db s.duckdb --write \"CREATE TABLE old AS SELECT * FROM route53query; DROP VIEW "
+                  "route53query; DROP TABLE route53query_data; ALTER TABLE old RENAME TO route53query; "
+                  "ALTER TABLE findings DROP COLUMN run_id; DROP TABLE ingest_requests; DROP TABLE dead_letters; "
+                  "UPDATE dnslens_meta SET value = '1'\"");
   ASSERT_EQ(down.exit_code, 0) << down.err;
   std::int64_t findings_before = 0;
   std::int64_t records_before = 0;
@@ -237,7 +254,8 @@ TEST(StoreSchema, AVersionOneStoreIsMigratedWhenOpened) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   DuckDatabase db(w.file("s.duckdb"), true);
   DuckConnection c = db.connect();
-  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"), std::to_string(kStoreSchemaVersion));
+  EXPECT_EQ(text(c, "SELECT value FROM dnslens_meta WHERE key = 'schema_version'"),
+            std::to_string(kStoreSchemaVersion));
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM findings WHERE run_id IS NULL"), findings_before);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM findings WHERE run_id IS NOT NULL"), findings_before);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests"), 0);

@@ -22,8 +22,10 @@ using testing::Workdir;
 
 TEST(StoreCli, HoldsEveryRecordAndFindingOfTheRunWithTheSameValues) {
   Workdir w;
-  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o logs.jsonl.gz --interesting-out bad.txt").exit_code, 0);
-  auto r = run_dnslens(w, "run logs.jsonl.gz -o out.jsonl -j2 --interesting bad.txt --store s.duckdb --summary-json sum.json");
+  ASSERT_EQ(run_dnslens(w, "generate --records 30000 --seed 5 -o logs.jsonl.gz --interesting-out bad.txt").exit_code,
+            0);
+  auto r = run_dnslens(
+      w, "run logs.jsonl.gz -o out.jsonl -j2 --interesting bad.txt --store s.duckdb --summary-json sum.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto out = lines_of(w.read("out.jsonl"));
   ASSERT_GT(out.size(), 30000u);
@@ -48,25 +50,32 @@ TEST(StoreCli, HoldsEveryRecordAndFindingOfTheRunWithTheSameValues) {
     EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_type = " + sql_quote(type)), n) << type;
   }
   EXPECT_NEAR(c.query("SELECT sum(name_entropy) FROM route53query").real(0, 0), entropy_sum, 0.01 * out.size());
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE rcode = 'NXDOMAIN' AND len(answers) > 0"), nx_with_answers);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE rcode = 'NXDOMAIN' AND len(answers) > 0"),
+            nx_with_answers);
   // Typed columns: the timestamp, the answers list and the srcids struct.
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_ts IS NULL OR strftime(query_ts, '%Y-%m-%dT%H:%M:%SZ') "
-                      "<> query_timestamp"),
-            0);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE source IS DISTINCT FROM coalesce(srcids.instance, "
-                      "srcids.resolver_endpoint, srcaddr)"),
+  EXPECT_EQ(
+      scalar(c,
+             "SELECT count(*) FROM route53query WHERE query_ts IS NULL OR strftime(query_ts, '%Y-%m-%dT%H:%M:%SZ') "
+             "<> query_timestamp"),
+      0);
+  EXPECT_EQ(scalar(c,
+                   "SELECT count(*) FROM route53query WHERE source IS DISTINCT FROM coalesce(srcids.instance, "
+                   "srcids.resolver_endpoint, srcaddr)"),
             0);
   EXPECT_GT(scalar(c, "SELECT count(*) FROM (SELECT unnest(answers) AS a FROM route53query) WHERE a.Type = 'A'"), 0);
   // One record compared field by field with its JSON line.
   simdjson::dom::element first = parser.parse(out[0]);
   const std::string name{std::string_view(first["query_name"])};
   const std::string ts{std::string_view(first["query_timestamp"])};
-  DuckResult row = c.query("SELECT registered_domain, subdomain, srcport, dga_score, tld_valid FROM route53query WHERE query_name = " +
-                           sql_quote(name) + " AND query_timestamp = " + sql_quote(ts) + " LIMIT 1");
+  DuckResult row = c.query(
+      "SELECT registered_domain, subdomain, srcport, dga_score, tld_valid FROM route53query WHERE query_name = " +
+      sql_quote(name) + " AND query_timestamp = " + sql_quote(ts) + " LIMIT 1");
   ASSERT_EQ(row.rows(), 1u);
   EXPECT_EQ(row.text(0, 0).value_or(""), std::string_view(first["registered_domain"]));
-  if (first["subdomain"].is_null()) EXPECT_FALSE(row.text(1, 0).has_value());
-  else EXPECT_EQ(row.text(1, 0).value_or(""), std::string_view(first["subdomain"]));
+  if (first["subdomain"].is_null())
+    EXPECT_FALSE(row.text(1, 0).has_value());
+  else
+    EXPECT_EQ(row.text(1, 0).value_or(""), std::string_view(first["subdomain"]));
   EXPECT_EQ(row.int64(2, 0), std::stoll(std::string(std::string_view(first["srcport"]))));
   EXPECT_NEAR(row.real(3, 0), double(first["dga_score"]), 0.0006);
   EXPECT_EQ(row.text(4, 0).value_or(""), bool(first["tld_valid"]) ? "true" : "false");
@@ -78,10 +87,11 @@ TEST(StoreCli, HoldsEveryRecordAndFindingOfTheRunWithTheSameValues) {
     simdjson::dom::element e = parser.parse(f);
     const std::string type{std::string_view(e["finding_type"])};
     const std::string source{std::string_view(e["source"])};
-    EXPECT_EQ(scalar(c, "SELECT count(*) FROM findings WHERE finding_type = " + sql_quote(type) + " AND source = " +
-                            sql_quote(source) + " AND events = " + std::to_string(int64_t(e["events"])) +
-                            " AND json_array_length(evidence::JSON) = " + std::to_string(e["evidence"].get_array().size())),
-              1)
+    EXPECT_EQ(
+        scalar(c, "SELECT count(*) FROM findings WHERE finding_type = " + sql_quote(type) +
+                      " AND source = " + sql_quote(source) + " AND events = " + std::to_string(int64_t(e["events"])) +
+                      " AND json_array_length(evidence::JSON) = " + std::to_string(e["evidence"].get_array().size())),
+        1)
         << f;
   }
   // The summary reports the load.
@@ -101,7 +111,11 @@ TEST(StoreCli, HostileStringsAreStoredVisiblyAndTheRecordsAroundThemToo) {
   DuckDatabase db(w.file("s.duckdb"), true);
   DuckConnection c = db.connect();
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), 4);
-  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name IN ('good-one.example.com.', 'good-two.example.com.')"), 2);
+  EXPECT_EQ(
+      scalar(
+          c,
+          "SELECT count(*) FROM route53query WHERE query_name IN ('good-one.example.com.', 'good-two.example.com.')"),
+      2);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name_normalized = 'bad\\xadname.example.com'"), 1);
   EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query WHERE query_name = 'nul\\x00byte.example.com.'"), 1);
   EXPECT_NE(r.err.find("non-UTF-8 strings kept as \\xNN"), std::string::npos) << r.err;
@@ -112,10 +126,12 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
   w.write("a.jsonl", record("a.example.com.") + "\n" + record("b.example.com.") + "\n");
   ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
   ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
-  auto q = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT query_name, count(*) AS n FROM route53query GROUP BY 1 ORDER BY 1\"");
+  auto q = run_dnslens(
+      w, "sql --db s.duckdb --format csv \"SELECT query_name, count(*) AS n FROM route53query GROUP BY 1 ORDER BY 1\"");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(q.out, "query_name,n\na.example.com.,2\nb.example.com.,2\n");
-  auto j = run_dnslens(w, "sql --db s.duckdb --format json \"SELECT count(*) AS n, NULL AS x, 'a\\\"b' AS s FROM route53query\"");
+  auto j = run_dnslens(
+      w, "sql --db s.duckdb --format json \"SELECT count(*) AS n, NULL AS x, 'a\\\"b' AS s FROM route53query\"");
   EXPECT_EQ(j.out, "{\"n\":4,\"x\":null,\"s\":\"a\\\"b\"}\n");
   auto del = run_dnslens(w, "sql --db s.duckdb \"DELETE FROM route53query_data\"");
   EXPECT_NE(del.exit_code, 0);
@@ -132,7 +148,10 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find("no store at nothing.duckdb"), std::string::npos);
   // A store written by a newer dnslens is refused, not misread.
-  ASSERT_EQ(run_dnslens(w, "sql --db s.duckdb --write \"UPDATE dnslens_meta SET value = '99' WHERE key = 'schema_version'\"").exit_code, 0);
+  ASSERT_EQ(
+      run_dnslens(w, "sql --db s.duckdb --write \"UPDATE dnslens_meta SET value = '99' WHERE key = 'schema_version'\"")
+          .exit_code,
+      0);
   auto newer = run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q");
   EXPECT_NE(newer.exit_code, 0);
   EXPECT_NE(newer.err.find("schema version 99"), std::string::npos) << newer.err;
@@ -143,27 +162,33 @@ TEST(StoreCli, LoadsAddUpAndSqlIsReadOnlyByDefault) {
 TEST(StoreCli, SqlPrintsListsAndStructsAsJson) {
   Workdir w;
   std::string line = record("x.example.com.");
-  line.replace(line.find("\"answers\":[]"), 12,
-               R"("answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}])");
+  line.replace(
+      line.find("\"answers\":[]"), 12,
+      R"("answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}])");
   w.write("a.jsonl", line + "\n" + record("y.example.com.", "2021-02-04T17:51:56Z") + "\n");
   ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q").exit_code, 0);
   // A quoted column name and a trailing comment: the rewrite keeps both working.
   w.write("q.sql", "SELECT query_name AS \"n\"\"\", answers, srcids FROM route53query ORDER BY query_ts -- last");
   auto j = run_dnslens(w, "sql --db s.duckdb --format json \"$(cat q.sql)\"");
   ASSERT_EQ(j.exit_code, 0) << j.err;
-  EXPECT_EQ(j.out,
-            R"({"n\"":"x.example.com.","answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}],)"
-            R"("srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
-            "\n"
-            R"({"n\"":"y.example.com.","answers":[],"srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
-            "\n");
-  auto csv = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT answers[2].Rdata AS r, answers FROM route53query ORDER BY query_ts LIMIT 1;\"");
-  EXPECT_EQ(csv.out,
-            "r,answers\n"
-            R"("x ""q""","[{""Rdata"":""192.0.2.7"",""Type"":""A"",""Class"":""IN""},{""Rdata"":""x \""q\"""",""Type"":""TXT"",""Class"":""IN""}]")"
-            "\n");
+  EXPECT_EQ(
+      j.out,
+      R"({"n\"":"x.example.com.","answers":[{"Rdata":"192.0.2.7","Type":"A","Class":"IN"},{"Rdata":"x \"q\"","Type":"TXT","Class":"IN"}],)"
+      R"("srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
+      "\n"
+      R"({"n\"":"y.example.com.","answers":[],"srcids":{"instance":"i-0abc","resolver_endpoint":null,"resolver_network_interface":null}})"
+      "\n");
+  auto csv = run_dnslens(w,
+                         "sql --db s.duckdb --format csv \"SELECT answers[2].Rdata AS r, answers FROM route53query "
+                         "ORDER BY query_ts LIMIT 1;\"");
+  EXPECT_EQ(
+      csv.out,
+      "r,answers\n"
+      R"("x ""q""","[{""Rdata"":""192.0.2.7"",""Type"":""A"",""Class"":""IN""},{""Rdata"":""x \""q\"""",""Type"":""TXT"",""Class"":""IN""}]")"
+      "\n");
   // Two statements at once cannot be rewritten: the list column says so instead of passing for NULL.
-  auto two = run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT 1 AS a; SELECT answers FROM route53query LIMIT 1\"");
+  auto two =
+      run_dnslens(w, "sql --db s.duckdb --format csv \"SELECT 1 AS a; SELECT answers FROM route53query LIMIT 1\"");
   EXPECT_NE(two.err.find("column 'answers' holds lists or structs"), std::string::npos) << two.err;
 }
 

@@ -57,16 +57,17 @@ TEST(ThreatIntelCli, EveryMatchSiteAndTheFieldsItAdds) {
           "cdn.evil-cname.net,30,,hosting\n"
           "192.0.2.66,70,,phishing\n"
           "10.9.9.9,95,,insider\n");
-  std::string logs = line("beacon.EVIL-C2.com.") +                                                    // 1 query name
-                     line("66.2.0.192.in-addr.arpa.", "[]", "10.0.0.5", "PTR") +                      // 2 reverse name
-                     line("www.fine.org.", "[" + answer("198.51.100.7", "A") + "]") +                // 3 answer IP
-                     line("img.fine.org.", "[" + answer("x.cdn.evil-cname.net.", "CNAME") + "," +     // 4 CNAME + answer
+  std::string logs = line("beacon.EVIL-C2.com.") +                                                 // 1 query name
+                     line("66.2.0.192.in-addr.arpa.", "[]", "10.0.0.5", "PTR") +                   // 2 reverse name
+                     line("www.fine.org.", "[" + answer("198.51.100.7", "A") + "]") +              // 3 answer IP
+                     line("img.fine.org.", "[" + answer("x.cdn.evil-cname.net.", "CNAME") + "," +  // 4 CNAME + answer
                                                answer("192.0.2.66", "A") + "]") +
-                     line("clean.example.com.", "[]", "10.9.9.9") +                                   // 5 srcaddr (flag)
-                     line("clean.example.com.");                                                      // 6 nothing
+                     line("clean.example.com.", "[]", "10.9.9.9") +  // 5 srcaddr (flag)
+                     line("clean.example.com.");                     // 6 nothing
   w.write("logs.jsonl", logs);
-  auto r = run_dnslens(w, "run logs.jsonl -j1 -o out.jsonl --intel vendor=feed.csv --summary-json s.json "
-                          "--notify-file events.jsonl");
+  auto r = run_dnslens(w,
+                       "run logs.jsonl -j1 -o out.jsonl --intel vendor=feed.csv --summary-json s.json "
+                       "--notify-file events.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("intel feed 'vendor' (feed.csv, csv): 5 indicators, 0 rejected"), std::string::npos) << r.err;
   Out out;
@@ -119,7 +120,9 @@ TEST(ThreatIntelCli, EveryMatchSiteAndTheFieldsItAdds) {
 TEST(ThreatIntelCli, ConfigFileMapsColumnsAndRejectsUnknownKeys) {
   Workdir w;
   w.write("odd.csv", "when,what,how_sure\n2024-01-01,bad-mapped.com,80\n");
-  w.write("feeds.json", R"([{"name":"mapped","path":"odd.csv","format":"csv","columns":{"indicator":"what","confidence":"how_sure","first_seen":"when"},"actor":"Default Actor"}])");
+  w.write(
+      "feeds.json",
+      R"([{"name":"mapped","path":"odd.csv","format":"csv","columns":{"indicator":"what","confidence":"how_sure","first_seen":"when"},"actor":"Default Actor"}])");
   w.write("logs.jsonl", line("a.bad-mapped.com."));
   auto r = run_dnslens(w, "run logs.jsonl -o out.jsonl --intel-config feeds.json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -148,14 +151,17 @@ TEST(ThreatIntelCli, SighupReloadsFeedsWithoutLosingRecords) {
   Workdir w;
   w.write("feed.txt", "first-feed.com\n");
   ASSERT_EQ(::mkfifo(w.file("in.fifo").c_str(), 0600), 0);
-  std::string cmd = "cd " + w.path + " && (exec " DNSLENS_BINARY
+  std::string cmd = "cd " + w.path +
+                    " && (exec " DNSLENS_BINARY
                     " run - -o out.jsonl --intel feed.txt -j 2 --progress never < in.fifo 2> err.txt) & echo $! > " +
                     w.file("pid");
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   int fd = ::open(w.file("in.fifo").c_str(), O_WRONLY);  // blocks until dnslens opens its end
   ASSERT_GE(fd, 0);
   const std::string pid = lines_of(w.read("pid")).at(0);
-  auto send = [&](const std::string& text) { ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size())); };
+  auto send = [&](const std::string& text) {
+    ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  };
   auto out_lines = [&] { return lines_of(w.read("out.jsonl")).size(); };
 
   send(line("a.second-feed.com.") + line("b.first-feed.com."));
@@ -201,7 +207,8 @@ TEST(Demo, EnrichesAGeneratedDayWithMatchesAndThreatIntel) {
   EXPECT_GT(interesting, 100u);
   EXPECT_GT(crimson, 10u);
   for (const char* domain : {"c2-beacon.xyz", "evil-tunnel.net", "malware-delivery.ru", "phish-login-secure.com"}) {
-    EXPECT_NE(w.read("d/matches.jsonl").find(std::string("\"indicator\":\"") + domain + "\""), std::string::npos) << domain;
+    EXPECT_NE(w.read("d/matches.jsonl").find(std::string("\"indicator\":\"") + domain + "\""), std::string::npos)
+        << domain;
   }
   EXPECT_NE(r.err.find("threat intel"), std::string::npos);
 }

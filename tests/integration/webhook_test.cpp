@@ -16,7 +16,8 @@ namespace {
 
 std::string matches_input(int n) {
   std::string text;
-  for (int i = 0; i < n; ++i) text += record("h" + std::to_string(i) + ".evil-domain.com.") + "\n" + record("benign.example.org.") + "\n";
+  for (int i = 0; i < n; ++i)
+    text += record("h" + std::to_string(i) + ".evil-domain.com.") + "\n" + record("benign.example.org.") + "\n";
   return text;
 }
 
@@ -60,7 +61,9 @@ TEST(Webhook, SlackCompatibleText) {
   Receiver receiver(0);
   w.write("in.jsonl", matches_input(2));
   w.write("list.txt", "evil-domain.com\n");
-  ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --interesting list.txt --webhook-slack --webhook " + receiver.url()).exit_code, 0);
+  ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --interesting list.txt --webhook-slack --webhook " + receiver.url())
+                .exit_code,
+            0);
   auto bodies = receiver.bodies();
   ASSERT_EQ(bodies.size(), 1u);
   simdjson::dom::parser parser;
@@ -80,24 +83,34 @@ TEST(Webhook, EachKindOfEventIsNamedForWhatItIs) {
   w.write("intel.csv", "indicator,type,confidence\nbad-actor.net,domain,80\n");
   {
     Receiver receiver(0);
-    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
-                             "--webhook-slack --webhook " + receiver.url()).exit_code, 0);
+    ASSERT_EQ(run_dnslens(w,
+                          "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
+                          "--webhook-slack --webhook " +
+                              receiver.url())
+                  .exit_code,
+              0);
     const auto bodies = receiver.bodies();
     ASSERT_EQ(bodies.size(), 1u);
     simdjson::dom::parser parser;
     simdjson::padded_string json(bodies[0]);
     const std::string_view text = parser.parse(json)["text"];
-    EXPECT_NE(text.find("dnslens: 3 events (2 interesting-domain matches, 1 threat-intel match)"), std::string_view::npos)
+    EXPECT_NE(text.find("dnslens: 3 events (2 interesting-domain matches, 1 threat-intel match)"),
+              std::string_view::npos)
         << text;
     EXPECT_NE(text.find("`c2.bad-actor.net.` matched domain `bad-actor.net` of feed feed (confidence 80)"),
-              std::string_view::npos) << text;
+              std::string_view::npos)
+        << text;
     EXPECT_NE(text.find("`h0.evil-domain.com.` (evil-domain.com) from "), std::string_view::npos) << text;
     EXPECT_EQ(text.find(" - in "), std::string_view::npos) << "no field is missing: " << text;
   }
   {
     Receiver receiver(0);
-    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
-                             "--webhook " + receiver.url()).exit_code, 0);
+    ASSERT_EQ(run_dnslens(w,
+                          "run in.jsonl -o none -q --no-detect --interesting list.txt --intel feed=intel.csv "
+                          "--webhook " +
+                              receiver.url())
+                  .exit_code,
+              0);
     const auto bodies = receiver.bodies();
     ASSERT_EQ(bodies.size(), 1u);
     simdjson::dom::parser parser;
@@ -111,8 +124,10 @@ TEST(Webhook, EachKindOfEventIsNamedForWhatItIs) {
   {
     // With detection: the finding has its own line.
     Receiver receiver(0);
-    ASSERT_EQ(run_dnslens(w, "run in.jsonl -o none -q --intel feed=intel.csv --webhook-slack --webhook " + receiver.url())
-                  .exit_code, 0);
+    ASSERT_EQ(
+        run_dnslens(w, "run in.jsonl -o none -q --intel feed=intel.csv --webhook-slack --webhook " + receiver.url())
+            .exit_code,
+        0);
     std::string text;  // the finding may come in a batch of its own
     for (const std::string& body : receiver.bodies()) {
       simdjson::dom::parser parser;

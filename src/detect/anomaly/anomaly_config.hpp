@@ -11,9 +11,9 @@ struct AnomalyConfig {
   std::int64_t bucket_seconds = 3600;
   std::uint32_t baseline_buckets = 24;
   std::uint32_t min_baseline_buckets = 6;
-  double min_robust_z = 6.0;                // (value - median) / max(1.4826 MAD, sqrt(median) + 1)
+  double min_robust_z = 6.0;  // (value - median) / max(1.4826 MAD, sqrt(median) + 1)
   std::uint64_t min_count = 50;
-  double min_ratio = 3.0;                   // value >= ratio x baseline median
+  double min_ratio = 3.0;  // value >= ratio x baseline median
   std::uint64_t max_entities = 20000;
 
   void fields(ConfigFields& f) {

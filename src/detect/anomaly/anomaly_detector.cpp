@@ -83,7 +83,8 @@ void AnomalyDetector::push_history(State& s, const Counts& c) {
 void AnomalyDetector::advance_to(State& s, std::int64_t bucket_start, FindingSink& sink) {
   close_bucket(s, sink);
   const std::int64_t step = config_.bucket_seconds * 1000;
-  const std::int64_t silent = std::min<std::int64_t>((bucket_start - s.bucket_start_ms) / step - 1, config_.baseline_buckets);
+  const std::int64_t silent =
+      std::min<std::int64_t>((bucket_start - s.bucket_start_ms) / step - 1, config_.baseline_buckets);
   for (std::int64_t i = 0; i < silent; ++i) push_history(s, Counts{});
   s.bucket_start_ms = bucket_start;
 }
@@ -107,11 +108,13 @@ void AnomalyDetector::close_bucket(State& s, FindingSink& sink) {
       const double noise = std::max(1.4826 * mad, std::sqrt(median) + 1.0);
       const double v = c[m];
       const double z = (v - median) / noise;
-      if (v >= static_cast<double>(config_.min_count) && v >= config_.min_ratio * std::max(median, 1.0) && z >= config_.min_robust_z) {
-        flagged += fmt::format("{}{} {} (baseline median {:.0f}, MAD {:.1f}, robust z {:.1f})", flagged.empty() ? "" : "; ",
-                               kMetricNames[m], c[m], median, mad, z);
-        metrics += fmt::format("{}\"{}\":{{\"value\":{},\"baseline_median\":{:.1f},\"baseline_mad\":{:.2f},\"robust_z\":{:.2f}}}",
-                               metrics.size() > 1 ? "," : "", kMetricNames[m], c[m], median, mad, z);
+      if (v >= static_cast<double>(config_.min_count) && v >= config_.min_ratio * std::max(median, 1.0) &&
+          z >= config_.min_robust_z) {
+        flagged += fmt::format("{}{} {} (baseline median {:.0f}, MAD {:.1f}, robust z {:.1f})",
+                               flagged.empty() ? "" : "; ", kMetricNames[m], c[m], median, mad, z);
+        metrics += fmt::format(
+            "{}\"{}\":{{\"value\":{},\"baseline_median\":{:.1f},\"baseline_mad\":{:.2f},\"robust_z\":{:.2f}}}",
+            metrics.size() > 1 ? "," : "", kMetricNames[m], c[m], median, mad, z);
         best_z = std::max(best_z, z);
         flagged_events = std::max<std::uint64_t>(flagged_events, c[m]);
         for (auto& line : s.evidence[m]) evidence.push_back(line);
@@ -128,10 +131,11 @@ void AnomalyDetector::close_bucket(State& s, FindingSink& sink) {
       f.last_seen_ms = s.last_ms;
       f.events = flagged_events;
       f.entity = s.entity;
-      f.explanation = fmt::format("{} {} in the {}-min bucket from its own last {} buckets: {}; thresholds: >= {}, >= {:.1f}x "
-                                  "median, robust z >= {:.1f}",
-                                  s.is_vpc ? "VPC" : "source", s.entity.source, config_.bucket_seconds / 60,
-                                  s.history.size(), flagged, config_.min_count, config_.min_ratio, config_.min_robust_z);
+      f.explanation = fmt::format(
+          "{} {} in the {}-min bucket from its own last {} buckets: {}; thresholds: >= {}, >= {:.1f}x "
+          "median, robust z >= {:.1f}",
+          s.is_vpc ? "VPC" : "source", s.entity.source, config_.bucket_seconds / 60, s.history.size(), flagged,
+          config_.min_count, config_.min_ratio, config_.min_robust_z);
       f.explanation.insert(0, "volume left the baseline of ");
       f.metrics_json = std::move(metrics);
       f.evidence = std::move(evidence);
@@ -171,19 +175,22 @@ namespace {
 
 DetectorDoc anomaly_doc(const DetectionConfig& c) {
   const AnomalyConfig& a = c.anomaly;
-  return {fmt::format("per VPC and per source, {} buckets against the entity's own last {} buckets (silent ones count as 0)",
-                      doc_duration(a.bucket_seconds), a.baseline_buckets),
-          fmt::format("for queries, NXDOMAIN, blocked, alerted or threat hits: value ≥ {}, ≥ {}× the baseline median, robust "
-                      "z = (value − median) / max(1.4826 MAD, √median + 1) ≥ {}, with ≥ {} buckets of history. Only rises "
-                      "are reported",
-                      a.min_count, a.min_ratio, a.min_robust_z, a.min_baseline_buckets)};
+  return {fmt::format(
+              "per VPC and per source, {} buckets against the entity's own last {} buckets (silent ones count as 0)",
+              doc_duration(a.bucket_seconds), a.baseline_buckets),
+          fmt::format(
+              "for queries, NXDOMAIN, blocked, alerted or threat hits: value ≥ {}, ≥ {}× the baseline median, robust "
+              "z = (value − median) / max(1.4826 MAD, √median + 1) ≥ {}, with ≥ {} buckets of history. Only rises "
+              "are reported",
+              a.min_count, a.min_ratio, a.min_robust_z, a.min_baseline_buckets)};
 }
 
 }  // namespace
 
 const DetectorRegistration& anomaly_registration() {
   static constexpr FindingTypeInfo kTypes[] = {{FindingType::kVolumeAnomaly, "VolumeAnomaly", ""}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::anomaly, AnomalyDetector>("anomaly", kTypes, anomaly_doc);
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::anomaly, AnomalyDetector>("anomaly", kTypes, anomaly_doc);
   return r;
 }
 

@@ -18,7 +18,8 @@ namespace dnslens {
 class AnomalyDetector : public Detector {
  public:
   static constexpr std::size_t kMetrics = 5;
-  static constexpr std::array<std::string_view, kMetrics> kMetricNames = {"queries", "nxdomain", "blocked", "alerted", "threat_hits"};
+  static constexpr std::array<std::string_view, kMetrics> kMetricNames = {"queries", "nxdomain", "blocked", "alerted",
+                                                                          "threat_hits"};
   using Counts = std::array<std::uint32_t, kMetrics>;
 
   AnomalyDetector(const AnomalyConfig& config, std::uint32_t evidence) : config_(config), evidence_(evidence) {
@@ -35,10 +36,10 @@ class AnomalyDetector : public Detector {
     std::int64_t first_ms = 0;
     std::int64_t last_ms = 0;
     bool is_vpc = false;
-    bool open = false;                 // the current bucket has events
+    bool open = false;  // the current bucket has events
     Counts current{};
-    std::vector<Counts> history;       // ring of the previous buckets (zeros for silent ones)
-    std::size_t next = 0;              // ring position to overwrite when full
+    std::vector<Counts> history;  // ring of the previous buckets (zeros for silent ones)
+    std::size_t next = 0;         // ring position to overwrite when full
     Entity entity;
     std::array<std::vector<std::string>, kMetrics> evidence;
   };

@@ -10,8 +10,8 @@ struct BeaconingConfig {
   bool enabled = true;
   std::uint32_t min_events = 12;
   double min_score = 0.8;
-  double jitter_tolerance = 0.2;            // dispersion (MAD) relative to the interval that still scores 0
-  std::int64_t min_interval_seconds = 10;   // faster is a burst, not a beacon
+  double jitter_tolerance = 0.2;           // dispersion (MAD) relative to the interval that still scores 0
+  std::int64_t min_interval_seconds = 10;  // faster is a burst, not a beacon
   std::int64_t max_interval_seconds = 43200;
   std::uint32_t max_timestamps = 256;       // per (source, name): the most recent are kept
   double max_source_share = 0.1;            // names polled by more sources are fleet software
@@ -33,9 +33,11 @@ struct BeaconingConfig {
   void validate(const ConfigCheck& check) const {
     check.seconds("min_interval_seconds", min_interval_seconds);
     check.seconds("max_interval_seconds", max_interval_seconds);
-    if (max_interval_seconds <= min_interval_seconds) check.fail("max_interval_seconds", "must exceed min_interval_seconds");
+    if (max_interval_seconds <= min_interval_seconds)
+      check.fail("max_interval_seconds", "must exceed min_interval_seconds");
     if (min_events < 4) check.fail("min_events", "must be at least 4");
-    if (max_timestamps < min_events || max_timestamps > 65536) check.fail("max_timestamps", "must be between min_events and 65536");
+    if (max_timestamps < min_events || max_timestamps > 65536)
+      check.fail("max_timestamps", "must be between min_events and 65536");
     check.share("min_score", min_score);
     check.share("max_source_share", max_source_share);
     if (!(jitter_tolerance > 0 && jitter_tolerance <= 1)) check.fail("jitter_tolerance", "must be in (0, 1]");

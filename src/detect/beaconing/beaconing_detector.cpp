@@ -47,7 +47,8 @@ BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitte
     intervals = raw;
   }
   std::sort(intervals.begin(), intervals.end());
-  const double q1 = quantile_sorted(intervals, 0.25), q2 = quantile_sorted(intervals, 0.5), q3 = quantile_sorted(intervals, 0.75);
+  const double q1 = quantile_sorted(intervals, 0.25), q2 = quantile_sorted(intervals, 0.5),
+               q3 = quantile_sorted(intervals, 0.75);
   double skew = 0;
   if (q3 > q1 && q2 != q1 && q2 != q3) skew = (q1 + q3 - 2 * q2) / (q3 - q1);
   std::vector<double> dev;
@@ -138,7 +139,8 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
   Finding f;
   f.type = FindingType::kBeaconing;
   f.score = b.score;
-  f.confidence = std::min(0.99, b.score * std::min(1.0, static_cast<double>(s.seconds.size()) / (4.0 * config_.min_events)) + 0.1);
+  f.confidence =
+      std::min(0.99, b.score * std::min(1.0, static_cast<double>(s.seconds.size()) / (4.0 * config_.min_events)) + 0.1);
   f.severity = s.seconds.size() >= 4 * config_.min_events ? FindingSeverity::kHigh : FindingSeverity::kMedium;
   f.first_seen_ms = first_ms;
   f.last_seen_ms = s.last_ms;
@@ -152,13 +154,14 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
       "{} queried {} every {:.0f} s (median absolute deviation {:.1f} s) over {} events in {:.1f} h, {} missed beats; "
       "score {:.2f} = mean of symmetry {:.2f}, regularity {:.2f}, completeness {:.2f}; polled by {} of {} sources; "
       "thresholds: score >= {:.2f}, >= {} events",
-      f.entity.source, f.domain, b.median_interval_s, b.mad_s, s.seconds.size(), static_cast<double>(s.last_ms - first_ms) / 3.6e6,
-      b.missed, b.score, b.skew_score, b.dispersion_score, b.coverage, polled_by, sources_.size(), config_.min_score,
-      config_.min_events);
+      f.entity.source, f.domain, b.median_interval_s, b.mad_s, s.seconds.size(),
+      static_cast<double>(s.last_ms - first_ms) / 3.6e6, b.missed, b.score, b.skew_score, b.dispersion_score,
+      b.coverage, polled_by, sources_.size(), config_.min_score, config_.min_events);
   f.metrics_json = fmt::format(
       "{{\"median_interval_seconds\":{:.1f},\"mad_seconds\":{:.2f},\"skew_score\":{:.3f},\"dispersion_score\":{:.3f},"
       "\"coverage\":{:.3f},\"events\":{},\"queries\":{},\"missed_beats\":{},\"sources_polling_name\":{}}}",
-      b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.seconds.size(), s.queries, b.missed, polled_by);
+      b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.seconds.size(), s.queries, b.missed,
+      polled_by);
   f.evidence = s.details->evidence;
   ++stats_.detections;
   sink.emit(std::move(f));
@@ -214,21 +217,23 @@ namespace {
 
 DetectorDoc beaconing_doc(const DetectionConfig& c) {
   const BeaconingConfig& b = c.beaconing;
-  return {fmt::format("per (source, query name); the most recent {} distinct seconds are kept", b.max_timestamps),
-          fmt::format("≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|), regularity "
-                      "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
-                      "are whole multiples of the median count as missed beats, but only for a series that is mostly "
-                      "regular already. Median interval {}–{}. Names polled by ≥ {} sources and ≥ {} of all sources are "
-                      "fleet software, not implants",
-                      b.min_events, b.min_score, b.jitter_tolerance, doc_duration(b.min_interval_seconds),
-                      doc_duration(b.max_interval_seconds), b.min_sources_for_fleet, doc_percent(b.max_source_share))};
+  return {
+      fmt::format("per (source, query name); the most recent {} distinct seconds are kept", b.max_timestamps),
+      fmt::format("≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|), regularity "
+                  "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
+                  "are whole multiples of the median count as missed beats, but only for a series that is mostly "
+                  "regular already. Median interval {}–{}. Names polled by ≥ {} sources and ≥ {} of all sources are "
+                  "fleet software, not implants",
+                  b.min_events, b.min_score, b.jitter_tolerance, doc_duration(b.min_interval_seconds),
+                  doc_duration(b.max_interval_seconds), b.min_sources_for_fleet, doc_percent(b.max_source_share))};
 }
 
 }  // namespace
 
 const DetectorRegistration& beaconing_registration() {
   static constexpr FindingTypeInfo kTypes[] = {{FindingType::kBeaconing, "Beaconing", ""}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::beaconing, BeaconingDetector>("beaconing", kTypes, beaconing_doc);
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::beaconing, BeaconingDetector>("beaconing", kTypes, beaconing_doc);
   return r;
 }
 

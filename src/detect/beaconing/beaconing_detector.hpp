@@ -19,10 +19,10 @@
 namespace dnslens {
 
 struct BeaconScore {
-  double score = 0;           // mean of the three below
-  double skew_score = 0;      // 1 - |Bowley skew|
-  double dispersion_score = 0;// 1 - MAD / (jitter_tolerance x median), clamped
-  double coverage = 0;        // observed intervals / intervals once missed beacons are counted
+  double score = 0;             // mean of the three below
+  double skew_score = 0;        // 1 - |Bowley skew|
+  double dispersion_score = 0;  // 1 - MAD / (jitter_tolerance x median), clamped
+  double coverage = 0;          // observed intervals / intervals once missed beacons are counted
   double median_interval_s = 0;
   double mad_s = 0;
   std::size_t intervals = 0;  // observed
@@ -49,11 +49,11 @@ class BeaconingDetector : public Detector {
     std::vector<std::string> evidence;
   };
   struct State {
-    std::int64_t base_ms = 0;       // the first event; seconds are offsets from it
+    std::int64_t base_ms = 0;  // the first event; seconds are offsets from it
     std::int64_t last_ms = 0;
     std::uint64_t name_hash = 0;
     std::uint32_t queries = 0;
-    std::uint32_t reported = 0;          // queries already counted in an emitted finding
+    std::uint32_t reported = 0;  // queries already counted in an emitted finding
     std::uint32_t next_evaluation = 0;
     std::vector<std::uint32_t> seconds;  // distinct seconds, ascending, the most recent max_timestamps
     std::unique_ptr<Details> details;

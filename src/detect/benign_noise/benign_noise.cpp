@@ -22,7 +22,8 @@ BenignNoise BenignNoise::parse(std::string_view text, std::string_view origin) {
     if (below) entry.remove_prefix(2);
     NormalizedName norm = normalize_name(entry, buf);
     if (entry.empty() || !norm.valid_syntax || norm.text.empty() || norm.text.find('*') != std::string_view::npos) {
-      throw Error(ErrorCode::kConfig, fmt::format("{}:{}: '{}' is not a domain name or *.domain", origin, line_no, entry));
+      throw Error(ErrorCode::kConfig,
+                  fmt::format("{}:{}: '{}' is not a domain name or *.domain", origin, line_no, entry));
     }
     (below ? list.below_ : list.exact_).emplace(norm.text);
   }

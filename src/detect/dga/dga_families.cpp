@@ -6,22 +6,32 @@ namespace dnslens {
 
 std::string_view dga_family_name(DgaFamily f) {
   switch (f) {
-    case DgaFamily::kNecurs: return "necurs";
-    case DgaFamily::kRamnit: return "ramnit";
-    case DgaFamily::kKraken: return "kraken";
-    case DgaFamily::kBanjori: return "banjori";
-    case DgaFamily::kWordPairs: return "suppobox-style";
+    case DgaFamily::kNecurs:
+      return "necurs";
+    case DgaFamily::kRamnit:
+      return "ramnit";
+    case DgaFamily::kKraken:
+      return "kraken";
+    case DgaFamily::kBanjori:
+      return "banjori";
+    case DgaFamily::kWordPairs:
+      return "suppobox-style";
   }
   return "?";
 }
 
 std::string_view dga_family_description(DgaFamily f) {
   switch (f) {
-    case DgaFamily::kNecurs: return "7-21 letters from a date-seeded 64-bit mixing function, 43 TLDs";
-    case DgaFamily::kRamnit: return "8-19 letters from a Park-Miller LCG, .com";
-    case DgaFamily::kKraken: return "6-11 letters from an LCG, under dynamic-DNS suffixes";
-    case DgaFamily::kBanjori: return "the first four letters of a long English-looking seed name mutated per step";
-    case DgaFamily::kWordPairs: return "two dictionary words concatenated (Suppobox's scheme), .net";
+    case DgaFamily::kNecurs:
+      return "7-21 letters from a date-seeded 64-bit mixing function, 43 TLDs";
+    case DgaFamily::kRamnit:
+      return "8-19 letters from a Park-Miller LCG, .com";
+    case DgaFamily::kKraken:
+      return "6-11 letters from an LCG, under dynamic-DNS suffixes";
+    case DgaFamily::kBanjori:
+      return "the first four letters of a long English-looking seed name mutated per step";
+    case DgaFamily::kWordPairs:
+      return "two dictionary words concatenated (Suppobox's scheme), .net";
   }
   return "";
 }
@@ -36,8 +46,9 @@ std::uint64_t necurs_mix(std::uint64_t value) {
 
 std::string necurs(std::uint64_t day, std::uint64_t seq) {
   static constexpr std::array<std::string_view, 43> kTlds = {
-      "tj", "in", "jp", "tw", "ac", "cm", "la", "mn", "so", "sh", "sc", "nu", "nf", "mu", "ms", "mx", "ki", "im", "cx", "cc", "tv", "bz",
-      "me", "eu", "de", "ru", "co", "su", "pw", "kz", "sx", "us", "ug", "ir", "to", "ga", "com", "net", "org", "biz", "xxx", "pro", "bit"};
+      "tj", "in", "jp", "tw", "ac", "cm", "la",  "mn",  "so",  "sh",  "sc",  "nu",  "nf", "mu", "ms",
+      "mx", "ki", "im", "cx", "cc", "tv", "bz",  "me",  "eu",  "de",  "ru",  "co",  "su", "pw", "kz",
+      "sx", "us", "ug", "ir", "to", "ga", "com", "net", "org", "biz", "xxx", "pro", "bit"};
   std::uint64_t year = 1970 + day / 365, month = 1 + day / 30 % 12, mday = 1 + day % 28;
   std::uint64_t n = necurs_mix(year);
   n = necurs_mix(n + month + 43690);
@@ -81,7 +92,9 @@ std::vector<std::string> ramnit(std::uint64_t seed, std::size_t count) {
 
 std::string kraken(std::uint64_t index, std::uint64_t seed, bool temp_file) {
   static constexpr std::array<std::string_view, 4> kSuffixes = {"dyndns.org", "yi.org", "dynserv.com", "mooo.com"};
-  auto rand = [](std::int64_t r) { return static_cast<std::int32_t>(static_cast<std::uint32_t>(1103515245ll * r + 12435)); };
+  auto rand = [](std::int64_t r) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(1103515245ll * r + 12435));
+  };
   auto crop = [](std::int64_t r) {
     std::int64_t q = r >= 0 ? r / 256 : -((-r + 255) / 256);  // floor division, as the original
     return ((q % 32768) + 32768) % 32768;
@@ -133,7 +146,9 @@ std::vector<std::string> generate_dga_domains(DgaFamily family, std::uint64_t se
     case DgaFamily::kNecurs:
       for (std::size_t i = 0; i < count; ++i) out.push_back(necurs(seed, i));
       break;
-    case DgaFamily::kRamnit: out = ramnit(seed * 2654435761u + 0xEF214BBF, count); break;
+    case DgaFamily::kRamnit:
+      out = ramnit(seed * 2654435761u + 0xEF214BBF, count);
+      break;
     case DgaFamily::kKraken:
       for (std::size_t i = 0; i < count; ++i) out.push_back(kraken(i * 2, seed, i % 2 == 0));
       break;

@@ -109,11 +109,13 @@ DgaModel::Features DgaModel::features(std::string_view label) const {
   std::size_t digits = 0, letters = 0, vowels = 0;
   bool hyphen = false;
   for (char c : label) {
-    if (c >= '0' && c <= '9') ++digits;
+    if (c >= '0' && c <= '9')
+      ++digits;
     else if (c >= 'a' && c <= 'z') {
       ++letters;
       vowels += is_vowel(c);
-    } else if (c == '-') hyphen = true;
+    } else if (c == '-')
+      hyphen = true;
   }
   const double len = static_cast<double>(std::max<std::size_t>(label.size(), 1));
   f[0] = bpc;
@@ -132,7 +134,8 @@ float DgaModel::score(std::string_view label) const {
   for (int i = 0; i < kFeatures; ++i) z += weights_[i] * (f[i] - mean_[i]) / scale_[i];
   // Two to five characters are too few to tell a machine-made label from an acronym ("bbc",
   // "k8s"): the score is scaled down linearly below six characters.
-  const double length_confidence = std::clamp((static_cast<double>(std::min<std::size_t>(label.size(), 63)) - 2.0) / 4.0, 0.0, 1.0);
+  const double length_confidence =
+      std::clamp((static_cast<double>(std::min<std::size_t>(label.size(), 63)) - 2.0) / 4.0, 0.0, 1.0);
   return static_cast<float>(length_confidence / (1.0 + std::exp(-z)));
 }
 
@@ -222,7 +225,8 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
     } else if (key == "labels") {
       // Not through a double: 1e300 or -1 would not convert back.
       auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), labels);
-      if (ec != std::errc{} || p != rest.data() + rest.size()) fail("labels is not a whole number from 0 to 2^64-1: " + std::string(rest));
+      if (ec != std::errc{} || p != rest.data() + rest.size())
+        fail("labels is not a whole number from 0 to 2^64-1: " + std::string(rest));
     } else if (key == "mean") {
       parse_row(rest, mean);
     } else if (key == "scale") {
@@ -243,7 +247,8 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
       fail("unknown entry '" + std::string(key) + "'");
     }
   }
-  if (!format_seen) throw Error(ErrorCode::kConfig, fmt::format("{}: not a dnslens DGA model (no format line)", origin));
+  if (!format_seen)
+    throw Error(ErrorCode::kConfig, fmt::format("{}: not a dnslens DGA model (no format line)", origin));
   if (!classifier_seen) throw Error(ErrorCode::kConfig, fmt::format("{}: no classifier weights", origin));
   DgaModel m = from_counts(std::move(counts));
   m.set_classifier(mean, scale, bias, weights);

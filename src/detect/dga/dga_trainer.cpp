@@ -51,9 +51,12 @@ std::string benign_variant(SplitMix& rng, const std::vector<std::string_view>& w
   const std::string_view a = words[rng.below(words.size())];
   const std::string_view b = words[rng.below(words.size())];
   switch (rng.below(4)) {
-    case 0: return std::string(a) + std::to_string(rng.below(rng.chance2() ? 10 : 1000));
-    case 1: return std::string(a) + std::string(b);
-    case 2: return std::string(a) + "-" + std::string(b);
+    case 0:
+      return std::string(a) + std::to_string(rng.below(rng.chance2() ? 10 : 1000));
+    case 1:
+      return std::string(a) + std::string(b);
+    case 2:
+      return std::string(a) + "-" + std::string(b);
     default: {
       std::string s;
       const std::size_t len = 2 + rng.below(3);
@@ -127,13 +130,19 @@ void add_psl_labels(const std::string& path, PslSection section, DgaTrainingData
     }
   }
   data.sources.push_back(fmt::format("{} {} section ({} labels)", path,
-                                     section == PslSection::kIcann ? "ICANN" : section == PslSection::kPrivate ? "private" : "whole",
+                                     section == PslSection::kIcann     ? "ICANN"
+                                     : section == PslSection::kPrivate ? "private"
+                                                                       : "whole",
                                      added));
 }
 
 std::vector<std::string> default_word_lists() {
-  return {"/usr/share/dict/american-english", "/usr/share/dict/ngerman", "/usr/share/dict/french",
-          "/usr/share/dict/spanish",          "/usr/share/dict/italian", "/usr/share/dict/portuguese",
+  return {"/usr/share/dict/american-english",
+          "/usr/share/dict/ngerman",
+          "/usr/share/dict/french",
+          "/usr/share/dict/spanish",
+          "/usr/share/dict/italian",
+          "/usr/share/dict/portuguese",
           "/usr/share/dict/dutch"};
 }
 
@@ -144,7 +153,8 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
     if (seen.insert(l).second) labels.push_back(l);
   }
   if (labels.size() < 1000) {
-    throw Error(ErrorCode::kConfig, fmt::format("DGA training needs at least 1000 distinct labels, got {}", labels.size()));
+    throw Error(ErrorCode::kConfig,
+                fmt::format("DGA training needs at least 1000 distinct labels, got {}", labels.size()));
   }
   std::sort(labels.begin(), labels.end());  // input order must not change the model
   SplitMix rng(options.seed);
@@ -152,12 +162,14 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
   const std::size_t holdout = std::min(options.max_classifier_samples / 2,
                                        static_cast<std::size_t>(static_cast<double>(labels.size()) * options.holdout));
 
-  std::vector<std::uint32_t> counts(static_cast<std::size_t>(DgaModel::kSymbols) * DgaModel::kSymbols * DgaModel::kSymbols, 0);
+  std::vector<std::uint32_t> counts(
+      static_cast<std::size_t>(DgaModel::kSymbols) * DgaModel::kSymbols * DgaModel::kSymbols, 0);
   std::vector<std::string_view> counted(labels.begin() + static_cast<std::ptrdiff_t>(holdout), labels.end());
   for (std::string_view l : counted) count_trigrams(l, counts);
   // Word boundaries inside labels ("stackoverflow") are as common as the words themselves.
   for (std::size_t i = 0; i < counted.size() / 3; ++i) {
-    std::string joined = std::string(counted[rng.below(counted.size())]) + std::string(counted[rng.below(counted.size())]);
+    std::string joined =
+        std::string(counted[rng.below(counted.size())]) + std::string(counted[rng.below(counted.size())]);
     if (joined.size() <= 63) count_trigrams(joined, counts);
   }
   DgaModel model = DgaModel::from_counts(std::move(counts));
@@ -209,8 +221,9 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
     bias -= kRate * grad_bias / n;
   }
   model.set_classifier(mean, scale, bias, w);
-  std::string description = fmt::format("trigram counts from {} labels, classifier fitted on {} held-out labels and as many synthetic ones; sources: ",
-                                         labels.size() - holdout, holdout);
+  std::string description = fmt::format(
+      "trigram counts from {} labels, classifier fitted on {} held-out labels and as many synthetic ones; sources: ",
+      labels.size() - holdout, holdout);
   for (std::size_t i = 0; i < data.sources.size(); ++i) description += (i ? "; " : "") + data.sources[i];
   model.set_description(std::move(description));
   model.set_label_count(labels.size());

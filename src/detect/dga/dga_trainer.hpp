@@ -11,8 +11,8 @@
 namespace dnslens {
 
 struct DgaTrainingData {
-  std::vector<std::string> labels;  // benign labels, lowercase [a-z0-9-_]
-  std::vector<std::string> sources; // what they came from, for the model's description
+  std::vector<std::string> labels;   // benign labels, lowercase [a-z0-9-_]
+  std::vector<std::string> sources;  // what they came from, for the model's description
 };
 
 // Adds each word of a word list (one per line; "'s" suffixes dropped, words with characters a
@@ -28,7 +28,7 @@ bool add_label(std::string_view label, DgaTrainingData& data);
 
 struct DgaTrainOptions {
   std::uint64_t seed = 1;
-  double holdout = 0.2;           // share of labels kept out of the n-gram counts to fit the classifier
+  double holdout = 0.2;  // share of labels kept out of the n-gram counts to fit the classifier
   std::size_t max_classifier_samples = 40000;
 };
 

@@ -9,7 +9,7 @@ namespace dnslens {
 struct DgaActivityConfig {
   bool enabled = true;
   std::int64_t window_seconds = 3600;
-  double score_threshold = 0.75;            // a name's DGA score from which it counts
+  double score_threshold = 0.75;  // a name's DGA score from which it counts
   std::uint32_t min_distinct_names = 8;
   double min_nxdomain_share = 0.5;
   std::uint64_t max_keys = 50000;

@@ -62,10 +62,12 @@ void DgaActivityDetector::close(DgaWindow& s, FindingSink& sink) {
   f.explanation = fmt::format(
       "{} queried {}{} distinct machine-looking domains within {} min (e.g. {}), mean DGA score {:.2f}, {:.0f}% "
       "NXDOMAIN; thresholds: >= {} names scoring >= {:.2f}, >= {:.0f}% NXDOMAIN",
-      s.entity.source, distinct >= kMaxDistinct ? ">= " : "", distinct, config_.window_seconds / 60, examples, mean_score,
-      100 * nx_share, config_.min_distinct_names, config_.score_threshold, 100 * config_.min_nxdomain_share);
+      s.entity.source, distinct >= kMaxDistinct ? ">= " : "", distinct, config_.window_seconds / 60, examples,
+      mean_score, 100 * nx_share, config_.min_distinct_names, config_.score_threshold,
+      100 * config_.min_nxdomain_share);
   f.metrics_json = fmt::format(
-      "{{\"distinct_domains\":{},\"queries\":{},\"mean_dga_score\":{:.3f},\"nxdomain_share\":{:.3f},\"example_domains\":{},"
+      "{{\"distinct_domains\":{},\"queries\":{},\"mean_dga_score\":{:.3f},\"nxdomain_share\":{:.3f},\"example_"
+      "domains\":{},"
       "\"window_start_ms\":{}}}",
       distinct, s.queries, mean_score, nx_share, examples_json, s.window_start_ms);
   f.evidence = std::move(s.evidence);
@@ -85,8 +87,10 @@ DetectorDoc dga_activity_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& dga_activity_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kDgaDomainRequest, "DGADomainRequest", "Trojan:EC2/DGADomainRequest.C!DNS"}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::dga, DgaActivityDetector>("dga", kTypes, dga_activity_doc);
+  static constexpr FindingTypeInfo kTypes[] = {
+      {FindingType::kDgaDomainRequest, "DGADomainRequest", "Trojan:EC2/DGADomainRequest.C!DNS"}};
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::dga, DgaActivityDetector>("dga", kTypes, dga_activity_doc);
   return r;
 }
 

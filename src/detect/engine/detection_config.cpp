@@ -50,14 +50,15 @@ void assign(const Field& f, const YAML::Node& node, std::string_view origin) {
     std::visit(
         [&](auto* p) {
           using T = std::remove_pointer_t<decltype(p)>;
-          if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint32_t> || std::is_same_v<T, std::uint64_t>) {
+          if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint32_t> ||
+                        std::is_same_v<T, std::uint64_t>) {
             const std::string& s = node.Scalar();
             if (!s.empty() && s.front() == '-') throw YAML::Exception(node.Mark(), "must not be negative");
             // yaml-cpp refuses what does not fit the type (4294967296 for a 32-bit count).
             T v{};
             if (!YAML::convert<T>::decode(node, v)) {
               throw YAML::Exception(node.Mark(), fmt::format("'{}' is not a whole number from 0 to {}", s,
-                                                              std::numeric_limits<T>::max()));
+                                                             std::numeric_limits<T>::max()));
             }
             *p = v;
           } else if constexpr (std::is_same_v<T, double>) {
@@ -115,12 +116,15 @@ DetectionConfig parse_unguarded(std::string_view text, std::string_view origin) 
     const std::string key = key_text(kv.first, origin);
     if (section_exists(key)) {
       if (!kv.second.IsMap()) {
-        throw Error(ErrorCode::kConfig, fmt::format("{}: '{}' must be a mapping of settings", place(origin, kv.second.Mark()), key));
+        throw Error(ErrorCode::kConfig,
+                    fmt::format("{}: '{}' must be a mapping of settings", place(origin, kv.second.Mark()), key));
       }
       for (const auto& inner : kv.second) {
         const std::string k = key_text(inner.first, origin);
         const Field* f = find(key, k);
-        if (!f) throw Error(ErrorCode::kConfig, fmt::format("{}: unknown key '{}.{}'", place(origin, inner.first.Mark()), key, k));
+        if (!f)
+          throw Error(ErrorCode::kConfig,
+                      fmt::format("{}: unknown key '{}.{}'", place(origin, inner.first.Mark()), key, k));
         assign(*f, inner.second, origin);
       }
     } else {
@@ -207,9 +211,12 @@ std::string DetectionConfig::to_yaml() const {
     std::visit(
         [&](auto* p) {
           using T = std::remove_pointer_t<decltype(p)>;
-          if constexpr (std::is_same_v<T, bool>) out += *p ? "true" : "false";
-          else if constexpr (std::is_same_v<T, std::string>) out += quoted(*p);
-          else out += fmt::format("{}", *p);
+          if constexpr (std::is_same_v<T, bool>)
+            out += *p ? "true" : "false";
+          else if constexpr (std::is_same_v<T, std::string>)
+            out += quoted(*p);
+          else
+            out += fmt::format("{}", *p);
         },
         f.value);
     out += '\n';

@@ -21,9 +21,9 @@ namespace dnslens {
 
 struct DetectionConfig {
   bool enabled = true;
-  std::string benign_noise;                 // list file; empty: the built-in list
-  std::string dga_model;                    // model file; empty: the built-in model
-  std::int64_t lateness_seconds = 600;      // how late a record may arrive and still count in its window
+  std::string benign_noise;             // list file; empty: the built-in list
+  std::string dga_model;                // model file; empty: the built-in model
+  std::int64_t lateness_seconds = 600;  // how late a record may arrive and still count in its window
   std::uint64_t max_findings = 100000;
   std::uint32_t evidence_per_finding = 5;
   // One member per registered detector.

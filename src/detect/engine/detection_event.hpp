@@ -34,17 +34,17 @@ struct DetectionEvent {
   std::uint64_t domain_hash = 0;
   std::uint64_t name_hash = 0;
   std::uint64_t vpc_hash = 0;
-  StrRef line;                     // into the job's input: the raw record
-  StrRef name;                     // normalized query name (strings)
-  StrRef domain;                   // registered domain, else the name (strings)
+  StrRef line;                                     // into the job's input: the raw record
+  StrRef name;                                     // normalized query name (strings)
+  StrRef domain;                                   // registered domain, else the name (strings)
   StrRef account, vpc, instance, srcaddr, source;  // (strings)
   StrRef threat_indicator, threat_feed;            // (strings), with kEventThreatHit
-  std::uint64_t reverse_group = 0; // with kEventReverseParsed: the /24 (IPv4) or /120 (IPv6) asked about
-  std::uint8_t reverse_host = 0;   // the last octet of the address asked about
+  std::uint64_t reverse_group = 0;  // with kEventReverseParsed: the /24 (IPv4) or /120 (IPv6) asked about
+  std::uint8_t reverse_host = 0;    // the last octet of the address asked about
   std::int8_t threat_confidence = -1;
-  float dga_score = 0;             // of the registered domain's label
+  float dga_score = 0;  // of the registered domain's label
   float subdomain_entropy = 0;
-  float subdomain_dga = 0;         // DGA score of the subdomain's longest label (0 when short)
+  float subdomain_dga = 0;  // DGA score of the subdomain's longest label (0 when short)
   std::uint16_t subdomain_length = 0;
   std::uint16_t flags = 0;
   std::uint8_t longest_subdomain_label = 0;

@@ -46,12 +46,12 @@ class Watermarks {
 
 struct DetectorStats {
   std::string_view name;
-  std::uint64_t events = 0;     // events the detector looked at (after its own prefilter)
-  std::uint64_t keys = 0;       // state entries now
+  std::uint64_t events = 0;  // events the detector looked at (after its own prefilter)
+  std::uint64_t keys = 0;    // state entries now
   std::uint64_t peak_keys = 0;
-  std::uint64_t evicted = 0;    // entries dropped to stay under the cap (evaluated first)
-  std::uint64_t late = 0;       // events older than their key's open window
-  std::uint64_t detections = 0; // findings handed to the sink (before deduplication)
+  std::uint64_t evicted = 0;     // entries dropped to stay under the cap (evaluated first)
+  std::uint64_t late = 0;        // events older than their key's open window
+  std::uint64_t detections = 0;  // findings handed to the sink (before deduplication)
 };
 
 class Detector {

@@ -22,7 +22,7 @@ struct FindingTypeInfo {
 
 // One row of the docs' detector table, with the thresholds of a given config filled in.
 struct DetectorDoc {
-  std::string scope;       // what state is kept per what, and for how long
+  std::string scope;  // what state is kept per what, and for how long
   std::string fires_when;
 };
 

@@ -14,7 +14,9 @@
 namespace dnslens {
 
 // The start of the window of length step that holds ts (floor, also for times before 1970).
-[[nodiscard]] inline std::int64_t window_start(std::int64_t ts, std::int64_t step) { return ts - ((ts % step) + step) % step; }
+[[nodiscard]] inline std::int64_t window_start(std::int64_t ts, std::int64_t step) {
+  return ts - ((ts % step) + step) % step;
+}
 
 // Closes and drops the least recently seen half of map (entries with last_ms), counting them as evicted.
 template <class Map, class Close>

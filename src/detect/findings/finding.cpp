@@ -9,9 +9,12 @@ namespace dnslens {
 
 std::string_view finding_severity_name(FindingSeverity s) {
   switch (s) {
-    case FindingSeverity::kLow: return "low";
-    case FindingSeverity::kMedium: return "medium";
-    case FindingSeverity::kHigh: return "high";
+    case FindingSeverity::kLow:
+      return "low";
+    case FindingSeverity::kMedium:
+      return "medium";
+    case FindingSeverity::kHigh:
+      return "high";
   }
   return "?";
 }

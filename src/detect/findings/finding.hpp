@@ -45,12 +45,12 @@ struct Finding {
   double score = 0;       // 0..1: how strongly the detector's features fired
   std::int64_t first_seen_ms = 0;
   std::int64_t last_seen_ms = 0;
-  std::uint64_t events = 0;     // records behind the finding
-  std::uint64_t occurrences = 1; // detections merged into it (windows, re-detections)
+  std::uint64_t events = 0;       // records behind the finding
+  std::uint64_t occurrences = 1;  // detections merged into it (windows, re-detections)
   Entity entity;
-  std::string domain;           // may be empty (a source-level finding)
-  std::string explanation;      // one line: which features crossed which thresholds
-  std::string metrics_json;     // a JSON object of the features, e.g. {"distinct_subdomains":412}
+  std::string domain;                 // may be empty (a source-level finding)
+  std::string explanation;            // one line: which features crossed which thresholds
+  std::string metrics_json;           // a JSON object of the features, e.g. {"distinct_subdomains":412}
   std::vector<std::string> evidence;  // raw query-log records
 
   // The deduplication key: type, source and domain.

@@ -43,7 +43,8 @@ void FindingStore::emit(Finding f) {
 std::vector<Finding> FindingStore::sorted() const {
   std::vector<Finding> out = findings_;
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return std::tie(a.first_seen_ms, a.type, a.entity.source, a.domain) < std::tie(b.first_seen_ms, b.type, b.entity.source, b.domain);
+    return std::tie(a.first_seen_ms, a.type, a.entity.source, a.domain) <
+           std::tie(b.first_seen_ms, b.type, b.entity.source, b.domain);
   });
   return out;
 }

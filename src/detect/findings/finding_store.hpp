@@ -15,9 +15,9 @@
 namespace dnslens {
 
 struct FindingStoreStats {
-  std::uint64_t emitted = 0;      // detections handed in
-  std::uint64_t merged = 0;       // of which were repeats of a known finding
-  std::uint64_t dropped = 0;      // new findings past the cap
+  std::uint64_t emitted = 0;                               // detections handed in
+  std::uint64_t merged = 0;                                // of which were repeats of a known finding
+  std::uint64_t dropped = 0;                               // new findings past the cap
   std::array<std::uint64_t, kFindingTypeCount> by_type{};  // distinct findings
 };
 

@@ -9,10 +9,10 @@ namespace dnslens {
 struct FootprintingConfig {
   bool enabled = true;
   std::int64_t window_seconds = 3600;
-  std::uint32_t min_addresses = 32;         // distinct addresses in one /24 (IPv4) or /120 (IPv6)
-  double min_density = 0.5;                 // ... covering this share of their range
-  double min_nxdomain_share = 0.5;          // ... or mostly answered NXDOMAIN
-  std::uint32_t min_wide_addresses = 128;   // or: this many across ranges, mostly NXDOMAIN
+  std::uint32_t min_addresses = 32;        // distinct addresses in one /24 (IPv4) or /120 (IPv6)
+  double min_density = 0.5;                // ... covering this share of their range
+  double min_nxdomain_share = 0.5;         // ... or mostly answered NXDOMAIN
+  std::uint32_t min_wide_addresses = 128;  // or: this many across ranges, mostly NXDOMAIN
   std::uint64_t max_keys = 20000;
 
   void fields(ConfigFields& f) {

@@ -52,15 +52,17 @@ void FootprintingDetector::close(FootprintingWindow& s, FindingSink& sink) {
   while (high > 0 && !best->hosts.test(high)) --high;
   const double density = static_cast<double>(best_count) / static_cast<double>(high - low + 1);
   const double nx_share = static_cast<double>(s.nxdomain) / s.ptr_queries;
-  const bool range_sweep = best_count >= config_.min_addresses &&
-                           (density >= config_.min_density || nx_share >= config_.min_nxdomain_share);
+  const bool range_sweep =
+      best_count >= config_.min_addresses && (density >= config_.min_density || nx_share >= config_.min_nxdomain_share);
   const bool wide_sweep = s.addresses >= config_.min_wide_addresses && nx_share >= config_.min_nxdomain_share;
   if (!range_sweep && !wide_sweep) return;
-  std::string range_text = best->v6 ? std::string("an IPv6 /120")
-                                    : fmt::format("{}.{}.{}.0/24", (best_group >> 16) & 0xff, (best_group >> 8) & 0xff, best_group & 0xff);
+  std::string range_text =
+      best->v6 ? std::string("an IPv6 /120")
+               : fmt::format("{}.{}.{}.0/24", (best_group >> 16) & 0xff, (best_group >> 8) & 0xff, best_group & 0xff);
   Finding f;
   f.type = FindingType::kReverseDnsSweep;
-  f.score = std::min(1.0, 0.5 * std::min(1.0, static_cast<double>(s.addresses) / 200.0) + 0.3 * density + 0.2 * nx_share);
+  f.score =
+      std::min(1.0, 0.5 * std::min(1.0, static_cast<double>(s.addresses) / 200.0) + 0.3 * density + 0.2 * nx_share);
   f.confidence = std::min(0.99, 0.5 + 0.3 * density + 0.2 * nx_share);
   f.severity = s.addresses >= 200 ? FindingSeverity::kHigh : FindingSeverity::kMedium;
   f.first_seen_ms = s.first_ms;
@@ -68,16 +70,20 @@ void FootprintingDetector::close(FootprintingWindow& s, FindingSink& sink) {
   f.events = s.ptr_queries;
   f.entity = s.entity;
   const double minutes = static_cast<double>(s.last_ms - s.first_ms) / 60000.0;
-  f.explanation = range_sweep
-      ? fmt::format("{} asked reverse DNS for {} addresses of {} (hosts {}-{}, density {:.2f}) in {:.0f} min, {} addresses "
-                    "in {} ranges overall, {:.0f}% NXDOMAIN; thresholds: >= {} addresses in one range with density >= {:.2f} "
-                    "or >= {:.0f}% NXDOMAIN",
-                    s.entity.source, best_count, range_text, low, high, density, minutes, s.addresses, s.ranges.size(),
-                    100 * nx_share, config_.min_addresses, config_.min_density, 100 * config_.min_nxdomain_share)
-      : fmt::format("{} asked reverse DNS for {} addresses across {} ranges in {:.0f} min, {:.0f}% NXDOMAIN; thresholds: "
-                    ">= {} addresses, >= {:.0f}% NXDOMAIN",
-                    s.entity.source, s.addresses, s.ranges.size(), minutes, 100 * nx_share, config_.min_wide_addresses,
-                    100 * config_.min_nxdomain_share);
+  f.explanation =
+      range_sweep
+          ? fmt::format(
+                "{} asked reverse DNS for {} addresses of {} (hosts {}-{}, density {:.2f}) in {:.0f} min, {} addresses "
+                "in {} ranges overall, {:.0f}% NXDOMAIN; thresholds: >= {} addresses in one range with density >= "
+                "{:.2f} "
+                "or >= {:.0f}% NXDOMAIN",
+                s.entity.source, best_count, range_text, low, high, density, minutes, s.addresses, s.ranges.size(),
+                100 * nx_share, config_.min_addresses, config_.min_density, 100 * config_.min_nxdomain_share)
+          : fmt::format(
+                "{} asked reverse DNS for {} addresses across {} ranges in {:.0f} min, {:.0f}% NXDOMAIN; thresholds: "
+                ">= {} addresses, >= {:.0f}% NXDOMAIN",
+                s.entity.source, s.addresses, s.ranges.size(), minutes, 100 * nx_share, config_.min_wide_addresses,
+                100 * config_.min_nxdomain_share);
   f.metrics_json = fmt::format(
       "{{\"addresses\":{},\"ranges\":{},\"densest_range\":\"{}\",\"densest_range_addresses\":{},\"density\":{:.3f},"
       "\"ptr_queries\":{},\"nxdomain_share\":{:.3f},\"window_start_ms\":{}}}",
@@ -91,18 +97,21 @@ namespace {
 
 DetectorDoc footprinting_doc(const DetectionConfig& c) {
   const FootprintingConfig& f = c.footprinting;
-  return {fmt::format("per source, {} window, PTR queries for full in-addr.arpa/ip6.arpa names", doc_duration(f.window_seconds)),
-          fmt::format("≥ {} distinct addresses in one /24 (or IPv6 /120), covering ≥ {} of their span or ≥ {} NXDOMAIN; "
-                      "or ≥ {} addresses across ranges, ≥ {} NXDOMAIN",
-                      f.min_addresses, doc_percent(f.min_density), doc_percent(f.min_nxdomain_share), f.min_wide_addresses,
-                      doc_percent(f.min_nxdomain_share))};
+  return {
+      fmt::format("per source, {} window, PTR queries for full in-addr.arpa/ip6.arpa names",
+                  doc_duration(f.window_seconds)),
+      fmt::format("≥ {} distinct addresses in one /24 (or IPv6 /120), covering ≥ {} of their span or ≥ {} NXDOMAIN; "
+                  "or ≥ {} addresses across ranges, ≥ {} NXDOMAIN",
+                  f.min_addresses, doc_percent(f.min_density), doc_percent(f.min_nxdomain_share), f.min_wide_addresses,
+                  doc_percent(f.min_nxdomain_share))};
 }
 
 }  // namespace
 
 const DetectorRegistration& footprinting_registration() {
   static constexpr FindingTypeInfo kTypes[] = {{FindingType::kReverseDnsSweep, "ReverseDNSSweep", ""}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::footprinting, FootprintingDetector>("footprinting", kTypes, footprinting_doc);
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::footprinting, FootprintingDetector>("footprinting", kTypes, footprinting_doc);
   return r;
 }
 

@@ -37,7 +37,9 @@ struct FootprintingWindow {
 class FootprintingDetector : public WindowedDetector<FootprintingWindow> {
  public:
   FootprintingDetector(const FootprintingConfig& config, std::uint32_t evidence)
-      : WindowedDetector("footprinting", config.window_seconds, config.max_keys), config_(config), evidence_(evidence) {}
+      : WindowedDetector("footprinting", config.window_seconds, config.max_keys),
+        config_(config),
+        evidence_(evidence) {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
 
   static constexpr std::size_t kMaxRanges = 256;  // ranges tracked per source and window

@@ -62,8 +62,10 @@ NameFeatures measure_name(std::string_view name, std::string_view subdomain) {
     }
     ++label;
     ++chars;
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c >= 'a' && c <= 'z' && !is_vowel(c)) ++consonants;
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if (c >= 'a' && c <= 'z' && !is_vowel(c))
+      ++consonants;
   }
   longest = std::max(longest, label);
   f.longest_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest, 255));

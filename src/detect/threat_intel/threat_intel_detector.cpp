@@ -13,7 +13,9 @@ void ThreatIntelDetector::observe(const EventContext& ctx, FindingSink& sink) {
   Finding f;
   f.type = FindingType::kThreatIntelMatch;
   const int confidence = e.threat_confidence;
-  f.severity = confidence >= 80 ? FindingSeverity::kHigh : confidence >= 50 ? FindingSeverity::kMedium : FindingSeverity::kLow;
+  f.severity = confidence >= 80   ? FindingSeverity::kHigh
+               : confidence >= 50 ? FindingSeverity::kMedium
+                                  : FindingSeverity::kLow;
   f.confidence = confidence >= 0 ? confidence / 100.0 : 0.5;
   f.score = f.confidence;
   f.first_seen_ms = f.last_seen_ms = e.ts_ms;
@@ -23,8 +25,8 @@ void ThreatIntelDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const std::string_view action = e.action == LoggedAction::kBlock   ? "blocked by DNS Firewall"
                                   : e.action == LoggedAction::kAlert ? "alerted by DNS Firewall"
                                                                      : "not blocked";
-  f.explanation = fmt::format("{} queried {} which matched indicator {} of feed '{}' (confidence {}), {}", f.entity.source,
-                              ctx.str(e.name), ctx.str(e.threat_indicator), ctx.str(e.threat_feed),
+  f.explanation = fmt::format("{} queried {} which matched indicator {} of feed '{}' (confidence {}), {}",
+                              f.entity.source, ctx.str(e.name), ctx.str(e.threat_indicator), ctx.str(e.threat_feed),
                               confidence >= 0 ? std::to_string(confidence) : std::string("unknown"), action);
   std::string feed;
   append_json_escaped_bytes(feed, ctx.str(e.threat_feed));
@@ -43,8 +45,10 @@ DetectorDoc threat_intel_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& threat_intel_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kThreatIntelMatch, "ThreatIntelMatch", "Impact:EC2/MaliciousDomainRequest.Reputation"}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::threat_intel, ThreatIntelDetector>("threat_intel", kTypes, threat_intel_doc);
+  static constexpr FindingTypeInfo kTypes[] = {
+      {FindingType::kThreatIntelMatch, "ThreatIntelMatch", "Impact:EC2/MaliciousDomainRequest.Reputation"}};
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::threat_intel, ThreatIntelDetector>("threat_intel", kTypes, threat_intel_doc);
   return r;
 }
 

@@ -9,7 +9,9 @@ namespace dnslens {
 
 class ThreatIntelDetector : public Detector {
  public:
-  ThreatIntelDetector(const ThreatIntelFindingConfig&, std::uint32_t evidence) : evidence_(evidence) { stats_.name = "threat_intel"; }
+  ThreatIntelDetector(const ThreatIntelFindingConfig&, std::uint32_t evidence) : evidence_(evidence) {
+    stats_.name = "threat_intel";
+  }
   void observe(const EventContext& ctx, FindingSink& sink) override;
   void sweep(const Watermarks&, std::int64_t, FindingSink&) override {}
   void finish(FindingSink&) override {}

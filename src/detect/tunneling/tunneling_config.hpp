@@ -12,10 +12,10 @@ struct TunnelingConfig {
   std::uint32_t min_subdomain_length = 12;  // shorter subdomains (www, api) are not looked at
   std::uint32_t min_queries = 40;
   std::uint32_t min_distinct_subdomains = 30;
-  std::uint64_t min_bytes = 1500;           // characters sent in subdomains within the window
-  double min_random_share = 0.5;            // share of queries whose longest label looks machine made
-  double min_mean_entropy = 3.8;            // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
-  double random_label_score = 0.5;          // DGA score from which a subdomain label counts as random
+  std::uint64_t min_bytes = 1500;   // characters sent in subdomains within the window
+  double min_random_share = 0.5;    // share of queries whose longest label looks machine made
+  double min_mean_entropy = 3.8;    // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
+  double random_label_score = 0.5;  // DGA score from which a subdomain label counts as random
   std::uint64_t max_keys = 50000;
 
   void fields(ConfigFields& f) {

@@ -17,7 +17,8 @@ void TunnelingWindow::reset(std::int64_t start) {
 
 void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
-  if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length) return;
+  if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length)
+    return;
   TunnelingWindow* s = open(mix_keys(e.source_hash, e.domain_hash), ctx, sink);
   if (s == nullptr) return;
   if (s->domain.empty()) s->domain = std::string(ctx.str(e.domain));
@@ -40,15 +41,18 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   const double random_share = static_cast<double>(s.random_labels) / s.queries;
   const double mean_entropy = s.entropy_sum / s.queries;
   const bool random_enough = random_share >= config_.min_random_share;
-  const bool entropy_enough = mean_entropy >= config_.min_mean_entropy && distinct >= 3.0 * config_.min_distinct_subdomains;
-  if (distinct < config_.min_distinct_subdomains || s.bytes < config_.min_bytes || !(random_enough || entropy_enough)) return;
+  const bool entropy_enough =
+      mean_entropy >= config_.min_mean_entropy && distinct >= 3.0 * config_.min_distinct_subdomains;
+  if (distinct < config_.min_distinct_subdomains || s.bytes < config_.min_bytes || !(random_enough || entropy_enough))
+    return;
   const double data_share = static_cast<double>(s.data_types) / s.queries;
   const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
   const double volume = std::min(1.0, static_cast<double>(s.bytes) / (10.0 * static_cast<double>(config_.min_bytes)));
   const double spread = std::min(1.0, distinct / (10.0 * config_.min_distinct_subdomains));
   Finding f;
   f.type = FindingType::kDnsDataExfiltration;
-  f.score = std::min(1.0, 0.35 * volume + 0.25 * spread + 0.3 * std::max(random_share, std::min(1.0, mean_entropy / 5.0)) + 0.1 * data_share);
+  f.score = std::min(1.0, 0.35 * volume + 0.25 * spread +
+                              0.3 * std::max(random_share, std::min(1.0, mean_entropy / 5.0)) + 0.1 * data_share);
   f.confidence = std::min(0.99, 0.5 + 0.4 * random_share + 0.1 * std::min(1.0, data_share + nx_share));
   f.severity = s.bytes >= 10 * config_.min_bytes ? FindingSeverity::kHigh : FindingSeverity::kMedium;
   f.first_seen_ms = s.first_ms;
@@ -58,16 +62,18 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   f.domain = s.domain;
   f.explanation = fmt::format(
       "{} queries from {} to {} carried {} characters in ~{:.0f} distinct subdomains within {} min ({:.0f}% with "
-      "machine-looking labels, mean entropy {:.2f} bits/char, {:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); thresholds: "
+      "machine-looking labels, mean entropy {:.2f} bits/char, {:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); "
+      "thresholds: "
       ">= {} distinct, >= {} characters, >= {:.0f}% random labels or entropy >= {:.1f}",
-      s.queries, s.entity.source, s.domain, s.bytes, distinct, config_.window_seconds / 60, 100 * random_share, mean_entropy,
-      100 * data_share, 100 * nx_share, config_.min_distinct_subdomains, config_.min_bytes, 100 * config_.min_random_share,
-      config_.min_mean_entropy);
+      s.queries, s.entity.source, s.domain, s.bytes, distinct, config_.window_seconds / 60, 100 * random_share,
+      mean_entropy, 100 * data_share, 100 * nx_share, config_.min_distinct_subdomains, config_.min_bytes,
+      100 * config_.min_random_share, config_.min_mean_entropy);
   f.metrics_json = fmt::format(
       "{{\"queries\":{},\"distinct_subdomains\":{:.0f},\"bytes_in_names\":{},\"random_label_share\":{:.3f},"
       "\"mean_subdomain_entropy\":{:.3f},\"longest_label\":{},\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},"
       "\"window_start_ms\":{}}}",
-      s.queries, distinct, s.bytes, random_share, mean_entropy, s.longest_label, data_share, nx_share, s.window_start_ms);
+      s.queries, distinct, s.bytes, random_share, mean_entropy, s.longest_label, data_share, nx_share,
+      s.window_start_ms);
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
   sink.emit(std::move(f));
@@ -77,22 +83,25 @@ namespace {
 
 DetectorDoc tunneling_doc(const DetectionConfig& c) {
   const TunnelingConfig& t = c.tunneling;
-  return {fmt::format("per (source, registered domain), {} tumbling window; only names with a subdomain of {}+ characters "
-                      "are looked at",
-                      doc_duration(t.window_seconds), t.min_subdomain_length),
-          fmt::format("≥ {} queries, ≥ {} distinct subdomains (HyperLogLog), ≥ {} characters sent in subdomains, and ≥ {} "
-                      "of queries with a machine-looking longest label (DGA score ≥ {}), or a mean subdomain entropy ≥ {} "
-                      "with ≥ {} distinct names. Data-carrying types (TXT, NULL, CNAME, MX, ANY) and NXDOMAIN share are "
-                      "reported and raise the score",
-                      t.min_queries, t.min_distinct_subdomains, t.min_bytes, doc_percent(t.min_random_share),
-                      t.random_label_score, t.min_mean_entropy, 3ull * t.min_distinct_subdomains)};
+  return {
+      fmt::format("per (source, registered domain), {} tumbling window; only names with a subdomain of {}+ characters "
+                  "are looked at",
+                  doc_duration(t.window_seconds), t.min_subdomain_length),
+      fmt::format("≥ {} queries, ≥ {} distinct subdomains (HyperLogLog), ≥ {} characters sent in subdomains, and ≥ {} "
+                  "of queries with a machine-looking longest label (DGA score ≥ {}), or a mean subdomain entropy ≥ {} "
+                  "with ≥ {} distinct names. Data-carrying types (TXT, NULL, CNAME, MX, ANY) and NXDOMAIN share are "
+                  "reported and raise the score",
+                  t.min_queries, t.min_distinct_subdomains, t.min_bytes, doc_percent(t.min_random_share),
+                  t.random_label_score, t.min_mean_entropy, 3ull * t.min_distinct_subdomains)};
 }
 
 }  // namespace
 
 const DetectorRegistration& tunneling_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kDnsDataExfiltration, "DNSDataExfiltration", "Trojan:EC2/DNSDataExfiltration"}};
-  static const DetectorRegistration r = make_registration<&DetectionConfig::tunneling, TunnelingDetector>("tunneling", kTypes, tunneling_doc);
+  static constexpr FindingTypeInfo kTypes[] = {
+      {FindingType::kDnsDataExfiltration, "DNSDataExfiltration", "Trojan:EC2/DNSDataExfiltration"}};
+  static const DetectorRegistration r =
+      make_registration<&DetectionConfig::tunneling, TunnelingDetector>("tunneling", kTypes, tunneling_doc);
   return r;
 }
 

@@ -26,10 +26,14 @@ void add_to(ListMap& map, const std::string& key, std::uint32_t list) {
 
 int severity_rank(FirewallAction a) {
   switch (a) {
-    case FirewallAction::kBlock: return 3;
-    case FirewallAction::kAlert: return 2;
-    case FirewallAction::kAllow: return 1;
-    case FirewallAction::kNone: break;
+    case FirewallAction::kBlock:
+      return 3;
+    case FirewallAction::kAlert:
+      return 2;
+    case FirewallAction::kAllow:
+      return 1;
+    case FirewallAction::kNone:
+      break;
   }
   return 0;
 }
@@ -63,15 +67,20 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
         if (problems) {
           PolicyOrigin where{list.domains_file.empty() ? list.origin.file : list.domains_file,
                              i < list.domain_lines.size() ? list.domain_lines[i] : 0};
-          problems->push_back(PolicyProblem{Severity::kError, "domain.invalid", where.text(),
-                                            fmt::format("domain list '{}': '{}' is skipped: {}", list.id, list.domains[i], *why)});
+          problems->push_back(
+              PolicyProblem{Severity::kError, "domain.invalid", where.text(),
+                            fmt::format("domain list '{}': '{}' is skipped: {}", list.id, list.domains[i], *why)});
         }
         continue;
       }
       ++domain_count_;
       switch (spec.kind) {
-        case DomainSpec::Kind::kExact: add_to(exact, spec.name, li); break;
-        case DomainSpec::Kind::kBelow: add_to(below, spec.name, li); break;
+        case DomainSpec::Kind::kExact:
+          add_to(exact, spec.name, li);
+          break;
+        case DomainSpec::Kind::kBelow:
+          add_to(below, spec.name, li);
+          break;
         case DomainSpec::Kind::kEverything:
           if (std::find(everything_.begin(), everything_.end(), li) == everything_.end()) everything_.push_back(li);
           break;
@@ -223,7 +232,8 @@ const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uin
   return nullptr;
 }
 
-const CompiledRule* FirewallEvaluator::first_match(std::string_view vpc_id, std::string_view name, std::uint16_t qtype) const {
+const CompiledRule* FirewallEvaluator::first_match(std::string_view vpc_id, std::string_view name,
+                                                   std::uint16_t qtype) const {
   return first_in_chain(chain_for(vpc_id), name, qtype);
 }
 
@@ -265,7 +275,8 @@ FirewallDrift FirewallEvaluator::drift(const QueryRecord& record, const Firewall
   if (outcome(record.firewall_rule_action) != outcome(simulated)) return FirewallDrift::kAction;
   if (verdict.rule == nullptr || !has_aws_ids_) return FirewallDrift::kNone;
   if ((!record.firewall_rule_group_id.empty() && record.firewall_rule_group_id != verdict.rule->group->id) ||
-      (!record.firewall_domain_list_id.empty() && record.firewall_domain_list_id != verdict.rule->rule->domain_list_id)) {
+      (!record.firewall_domain_list_id.empty() &&
+       record.firewall_domain_list_id != verdict.rule->rule->domain_list_id)) {
     return FirewallDrift::kRule;
   }
   return FirewallDrift::kNone;

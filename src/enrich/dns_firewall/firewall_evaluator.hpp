@@ -21,13 +21,13 @@
 namespace dnslens {
 
 struct CompiledRule {
-  std::uint32_t id = 0;            // index in FirewallEvaluator::rules()
+  std::uint32_t id = 0;  // index in FirewallEvaluator::rules()
   const FirewallRule* rule = nullptr;
   const RuleGroup* group = nullptr;
   const DomainList* list = nullptr;
   std::uint32_t list_index = 0;
-  std::uint16_t qtype = 0;         // 0: every type
-  bool evaluable = true;           // false: the list's contents are unknown (managed, S3 only)
+  std::uint16_t qtype = 0;  // 0: every type
+  bool evaluable = true;    // false: the list's contents are unknown (managed, S3 only)
 };
 
 struct FirewallVerdict {
@@ -36,7 +36,6 @@ struct FirewallVerdict {
   std::string_view matched_name;       // the name of the chain that matched (the record's text)
   [[nodiscard]] FirewallAction action() const { return rule ? rule->rule->action : FirewallAction::kNone; }
 };
-
 
 class FirewallEvaluator {
  public:
@@ -48,7 +47,8 @@ class FirewallEvaluator {
   // name: the normalised query name. scratch: kMaxNormalizedName bytes for CNAME targets.
   [[nodiscard]] FirewallVerdict evaluate(const QueryRecord& record, std::string_view name, char* scratch) const;
   // The first rule of the VPC's chain that matches one name (no redirection chain).
-  [[nodiscard]] const CompiledRule* first_match(std::string_view vpc_id, std::string_view name, std::uint16_t qtype) const;
+  [[nodiscard]] const CompiledRule* first_match(std::string_view vpc_id, std::string_view name,
+                                                std::uint16_t qtype) const;
 
   [[nodiscard]] FirewallDrift drift(const QueryRecord& record, const FirewallVerdict& verdict) const;
 
@@ -85,8 +85,8 @@ class FirewallEvaluator {
   std::vector<std::vector<std::uint32_t>> chains_;  // chains_[0]: VPCs without their own associations
   absl::flat_hash_map<std::string, std::uint32_t> vpc_chain_;
   absl::flat_hash_map<std::string, Range> exact_;
-  absl::flat_hash_map<std::string, Range> below_;   // "*.suffix" keyed by suffix
-  std::vector<std::uint32_t> everything_;           // lists holding "*"
+  absl::flat_hash_map<std::string, Range> below_;  // "*.suffix" keyed by suffix
+  std::vector<std::uint32_t> everything_;          // lists holding "*"
   std::vector<std::uint32_t> list_ids_;
   // Bit n: some key has n labels (63: 63 or more). Most parents of a name cannot be a key, and the
   // masks skip their hash probes.

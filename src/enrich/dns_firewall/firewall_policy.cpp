@@ -33,24 +33,27 @@ struct TypeName {
 };
 
 constexpr std::array<TypeName, 31> kTypes{{
-    {"A", 1, true},        {"NS", 2, true},       {"CNAME", 5, true},   {"SOA", 6, true},
-    {"PTR", 12, true},     {"MX", 15, true},      {"TXT", 16, true},    {"AAAA", 28, true},
-    {"SRV", 33, true},     {"NAPTR", 35, true},   {"DS", 43, true},     {"SPF", 99, true},
-    {"CAA", 257, true},    {"HINFO", 13, false},  {"RP", 17, false},    {"AFSDB", 18, false},
-    {"SIG", 24, false},    {"KEY", 25, false},    {"LOC", 29, false},   {"CERT", 37, false},
-    {"DNAME", 39, false},  {"OPT", 41, false},    {"SSHFP", 44, false}, {"RRSIG", 46, false},
-    {"NSEC", 47, false},   {"DNSKEY", 48, false}, {"TLSA", 52, false},  {"SVCB", 64, false},
-    {"HTTPS", 65, false},  {"ANY", 255, false},   {"URI", 256, false},
+    {"A", 1, true},        {"NS", 2, true},     {"CNAME", 5, true},   {"SOA", 6, true},     {"PTR", 12, true},
+    {"MX", 15, true},      {"TXT", 16, true},   {"AAAA", 28, true},   {"SRV", 33, true},    {"NAPTR", 35, true},
+    {"DS", 43, true},      {"SPF", 99, true},   {"CAA", 257, true},   {"HINFO", 13, false}, {"RP", 17, false},
+    {"AFSDB", 18, false},  {"SIG", 24, false},  {"KEY", 25, false},   {"LOC", 29, false},   {"CERT", 37, false},
+    {"DNAME", 39, false},  {"OPT", 41, false},  {"SSHFP", 44, false}, {"RRSIG", 46, false}, {"NSEC", 47, false},
+    {"DNSKEY", 48, false}, {"TLSA", 52, false}, {"SVCB", 64, false},  {"HTTPS", 65, false}, {"ANY", 255, false},
+    {"URI", 256, false},
 }};
 
 }  // namespace
 
 std::string_view firewall_action_name(FirewallAction a) {
   switch (a) {
-    case FirewallAction::kAllow: return "ALLOW";
-    case FirewallAction::kAlert: return "ALERT";
-    case FirewallAction::kBlock: return "BLOCK";
-    case FirewallAction::kNone: break;
+    case FirewallAction::kAllow:
+      return "ALLOW";
+    case FirewallAction::kAlert:
+      return "ALERT";
+    case FirewallAction::kBlock:
+      return "BLOCK";
+    case FirewallAction::kNone:
+      break;
   }
   return "";
 }
@@ -64,10 +67,14 @@ std::optional<FirewallAction> parse_firewall_action(std::string_view t) {
 
 std::string_view block_response_name(BlockResponse r) {
   switch (r) {
-    case BlockResponse::kNodata: return "NODATA";
-    case BlockResponse::kNxdomain: return "NXDOMAIN";
-    case BlockResponse::kOverride: return "OVERRIDE";
-    case BlockResponse::kNone: break;
+    case BlockResponse::kNodata:
+      return "NODATA";
+    case BlockResponse::kNxdomain:
+      return "NXDOMAIN";
+    case BlockResponse::kOverride:
+      return "OVERRIDE";
+    case BlockResponse::kNone:
+      break;
   }
   return "";
 }
@@ -114,9 +121,12 @@ bool is_rule_query_type(std::string_view t) {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kInfo: return "info";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInfo:
+      return "info";
   }
   return "error";
 }
@@ -222,16 +232,19 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
     std::map<int, const FirewallRule*> priorities;
     for (const auto& r : g.rules) {
       const std::string label = r.label();
-      if (r.action == FirewallAction::kNone) add("rule.action_missing", r.origin, label + ": no action (ALLOW, ALERT or BLOCK)");
+      if (r.action == FirewallAction::kNone)
+        add("rule.action_missing", r.origin, label + ": no action (ALLOW, ALERT or BLOCK)");
       if (r.action == FirewallAction::kBlock && r.block_response == BlockResponse::kNone) {
-        add("rule.block_response_missing", r.origin, label + ": a BLOCK rule needs a block response (NODATA, NXDOMAIN or OVERRIDE)");
+        add("rule.block_response_missing", r.origin,
+            label + ": a BLOCK rule needs a block response (NODATA, NXDOMAIN or OVERRIDE)");
       }
       if (r.action != FirewallAction::kBlock && r.block_response != BlockResponse::kNone) {
         add("rule.block_response_unexpected", r.origin,
             fmt::format("{}: block response {} is only used with BLOCK", label, block_response_name(r.block_response)));
       }
       if (r.block_response == BlockResponse::kOverride) {
-        if (r.block_override_domain.empty()) add("rule.override_domain_missing", r.origin, label + ": OVERRIDE needs a block override domain");
+        if (r.block_override_domain.empty())
+          add("rule.override_domain_missing", r.origin, label + ": OVERRIDE needs a block override domain");
         if (r.block_override_dns_type.empty()) {
           add("rule.override_type_missing", r.origin, label + ": OVERRIDE needs a block override DNS type (CNAME)");
         } else if (!iequals(r.block_override_dns_type, "CNAME")) {
@@ -239,12 +252,14 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
               fmt::format("{}: block override DNS type '{}' is not CNAME, the only type DNS Firewall accepts", label,
                           r.block_override_dns_type));
         }
-        if (!r.block_override_ttl) add("rule.override_ttl_missing", r.origin, label + ": OVERRIDE needs a block override TTL");
+        if (!r.block_override_ttl)
+          add("rule.override_ttl_missing", r.origin, label + ": OVERRIDE needs a block override TTL");
       } else if (!r.block_override_domain.empty() || !r.block_override_dns_type.empty()) {
         add("rule.override_unexpected", r.origin, label + ": block override settings without block response OVERRIDE");
       }
       if (r.block_override_ttl && (*r.block_override_ttl < 0 || *r.block_override_ttl > 604800)) {
-        add("rule.override_ttl_range", r.origin, fmt::format("{}: block override TTL {} is outside 0..604800", label, *r.block_override_ttl));
+        add("rule.override_ttl_range", r.origin,
+            fmt::format("{}: block override TTL {} is outside 0..604800", label, *r.block_override_ttl));
       }
       if (r.priority < 0) add("rule.priority_range", r.origin, label + ": negative priority");
       if (!r.query_type.empty() && !is_rule_query_type(r.query_type)) {
@@ -257,10 +272,11 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
         add("rule.domain_list_missing", r.origin, label + ": no domain list");
       } else if (find_list(r.domain_list_id) == nullptr) {
         // Usually an AWS managed list (rslvr-fdl-...) whose contents only AWS has.
-        out.push_back(PolicyProblem{Severity::kWarning, "rule.domain_list_unknown", r.origin.text(),
-                                    fmt::format("{}: domain list '{}' is not in the policy, so the rule is not simulated "
-                                                "(give its domains with --policy {}=FILE)",
-                                                label, r.domain_list_id, r.domain_list_id)});
+        out.push_back(
+            PolicyProblem{Severity::kWarning, "rule.domain_list_unknown", r.origin.text(),
+                          fmt::format("{}: domain list '{}' is not in the policy, so the rule is not simulated "
+                                      "(give its domains with --policy {}=FILE)",
+                                      label, r.domain_list_id, r.domain_list_id)});
       }
       auto [it, inserted] = priorities.emplace(r.priority, &r);
       if (!inserted) {
@@ -273,8 +289,9 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
   std::map<std::pair<std::string, int>, const RuleGroupAssociation*> assoc_priorities;
   std::set<std::pair<std::string, std::string>> assoc_pairs;
   for (const auto& a : associations) {
-    const std::string label = fmt::format("association of rule group '{}' with {} (priority {})", a.rule_group_id,
-                                          a.vpc_id == "*" ? std::string("every VPC") : "VPC '" + a.vpc_id + "'", a.priority);
+    const std::string label =
+        fmt::format("association of rule group '{}' with {} (priority {})", a.rule_group_id,
+                    a.vpc_id == "*" ? std::string("every VPC") : "VPC '" + a.vpc_id + "'", a.priority);
     if (find_group(a.rule_group_id) == nullptr) {
       add("association.rule_group_unknown", a.origin, label + ": the rule group is not in the policy");
     }
@@ -298,7 +315,8 @@ void FirewallPolicy::validate() const {
   auto problems = check();
   std::erase_if(problems, [](const PolicyProblem& p) { return p.severity != Severity::kError; });
   if (problems.empty()) return;
-  std::string msg = fmt::format("the DNS Firewall policy has {} error{}:", problems.size(), problems.size() == 1 ? "" : "s");
+  std::string msg =
+      fmt::format("the DNS Firewall policy has {} error{}:", problems.size(), problems.size() == 1 ? "" : "s");
   for (const auto& p : problems) msg += fmt::format("\n  {}: {}", p.where, p.message);
   throw Error(ErrorCode::kConfig, msg);
 }

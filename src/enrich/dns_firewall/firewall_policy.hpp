@@ -47,13 +47,13 @@ struct PolicyOrigin {
 };
 
 struct DomainList {
-  std::string id;    // what rules refer to: an AWS id (rslvr-fdl-...), a template logical id, or a name
+  std::string id;  // what rules refer to: an AWS id (rslvr-fdl-...), a template logical id, or a name
   std::string name;
-  std::vector<std::string> domains;             // as written (validated and normalised at compile time)
-  std::vector<std::size_t> domain_lines;        // line of each domain in its file, 0 when unknown
-  std::string domains_file;                     // where the domains were read from, when a file
-  std::string managed_owner;                    // AWS managed list: contents unknown unless supplied
-  bool contents_known = true;                   // false: managed or S3-only list with no local copy
+  std::vector<std::string> domains;       // as written (validated and normalised at compile time)
+  std::vector<std::size_t> domain_lines;  // line of each domain in its file, 0 when unknown
+  std::string domains_file;               // where the domains were read from, when a file
+  std::string managed_owner;              // AWS managed list: contents unknown unless supplied
+  bool contents_known = true;             // false: managed or S3-only list with no local copy
   PolicyOrigin origin;
 };
 
@@ -109,8 +109,8 @@ struct FirewallPolicy {
 
   [[nodiscard]] const DomainList* find_list(std::string_view id) const;
   [[nodiscard]] const RuleGroup* find_group(std::string_view id) const;
-  DomainList& list_for(std::string_view id);     // finds or adds
-  RuleGroup& group_for(std::string_view id);     // finds or adds
+  DomainList& list_for(std::string_view id);  // finds or adds
+  RuleGroup& group_for(std::string_view id);  // finds or adds
 
   // Structural problems AWS itself would reject (BLOCK without a block response, duplicate
   // priorities, unknown domain lists, invalid query types, ...). Empty when the policy can be

@@ -11,7 +11,9 @@ namespace dnslens {
 
 namespace {
 
-std::string_view action_or_none(FirewallAction a) { return a == FirewallAction::kNone ? "none" : firewall_action_name(a); }
+std::string_view action_or_none(FirewallAction a) {
+  return a == FirewallAction::kNone ? "none" : firewall_action_name(a);
+}
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -58,8 +60,9 @@ std::vector<std::pair<std::string, std::uint64_t>> TopCounter::top(std::size_t n
   std::vector<std::pair<std::string, std::uint64_t>> all(counts_.begin(), counts_.end());
   if (other_ > 0) all.emplace_back("(other)", other_);
   const std::size_t k = std::min(n, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
-                    [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  std::partial_sort(
+      all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
+      [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
   all.resize(k);
   return all;
 }
@@ -67,7 +70,8 @@ std::vector<std::pair<std::string, std::uint64_t>> TopCounter::top(std::size_t n
 FirewallSimulation::FirewallSimulation(const FirewallEvaluator& evaluator)
     : evaluator_(&evaluator), rules_(evaluator.rules().size()) {}
 
-void FirewallSimulation::add(const QueryRecord& r, std::string_view name, const FirewallVerdict& v, FirewallDrift drift) {
+void FirewallSimulation::add(const QueryRecord& r, std::string_view name, const FirewallVerdict& v,
+                             FirewallDrift drift) {
   ++records_;
   const FirewallAction sim = v.action();
   ++simulated_[static_cast<std::size_t>(sim)];
@@ -90,7 +94,8 @@ void FirewallSimulation::add(const QueryRecord& r, std::string_view name, const 
     s.vpcs.add(r.vpc_id);
   }
   if (drift == FirewallDrift::kNone) return;
-  DriftStats& d = drift == FirewallDrift::kRule ? rule_drift_ : drift_[{static_cast<int>(logged), static_cast<int>(sim)}];
+  DriftStats& d =
+      drift == FirewallDrift::kRule ? rule_drift_ : drift_[{static_cast<int>(logged), static_cast<int>(sim)}];
   ++d.count;
   d.names.add(shown);
   if (!r.firewall_rule_group_id.empty() || !r.firewall_domain_list_id.empty()) {
@@ -131,8 +136,9 @@ std::uint64_t FirewallSimulation::drift_records() const {
 
 std::string FirewallSimulation::to_table(std::size_t top) const {
   const auto& rules = evaluator_->rules();
-  std::string s = fmt::format("DNS Firewall simulation: {} records against {} rule(s) in {} rule group(s), {} domain specification(s)\n",
-                              records_, rules.size(), evaluator_->policy().rule_groups.size(), evaluator_->domain_count());
+  std::string s = fmt::format(
+      "DNS Firewall simulation: {} records against {} rule(s) in {} rule group(s), {} domain specification(s)\n",
+      records_, rules.size(), evaluator_->policy().rule_groups.size(), evaluator_->domain_count());
   auto actions = [&](const std::array<std::uint64_t, 4>& a) {
     return fmt::format("BLOCK {:>10}  ALERT {:>10}  ALLOW {:>10}  no rule {:>10}", a[3], a[2], a[1], a[0]);
   };
@@ -158,8 +164,8 @@ std::string FirewallSimulation::to_table(std::size_t top) const {
       action += fmt::format(" {}", block_response_name(r.block_response));
       if (r.block_response == BlockResponse::kOverride) action += fmt::format(" -> {}", r.block_override_domain);
     }
-    s += fmt::format("  {:<6} {}  [{}; list '{}'{}]\n", firewall_action_name(r.action), r.label(), action, r.domain_list_id,
-                     r.query_type.empty() ? "" : "; type " + r.query_type);
+    s += fmt::format("  {:<6} {}  [{}; list '{}'{}]\n", firewall_action_name(r.action), r.label(), action,
+                     r.domain_list_id, r.query_type.empty() ? "" : "; type " + r.query_type);
     if (!c.evaluable) {
       s += "         not simulated: the domain list's contents are not in the policy\n";
       continue;
@@ -180,11 +186,14 @@ std::string FirewallSimulation::to_table(std::size_t top) const {
     return s;
   }
   for (const auto& [k, d] : drift_) {
-    s += fmt::format("  logged {:<5} simulated {:<5} {:>10} queries\n", action_or_none(static_cast<FirewallAction>(k.first)),
+    s += fmt::format("  logged {:<5} simulated {:<5} {:>10} queries\n",
+                     action_or_none(static_cast<FirewallAction>(k.first)),
                      action_or_none(static_cast<FirewallAction>(k.second)), d.count);
     s += fmt::format("         top domains: {}\n", text_top(d.names, top));
-    if (d.logged_rules.distinct()) s += fmt::format("         logged rule group / list: {}\n", text_top(d.logged_rules, top));
-    if (d.simulated_rules.distinct()) s += fmt::format("         simulated rule: {}\n", text_top(d.simulated_rules, top));
+    if (d.logged_rules.distinct())
+      s += fmt::format("         logged rule group / list: {}\n", text_top(d.logged_rules, top));
+    if (d.simulated_rules.distinct())
+      s += fmt::format("         simulated rule: {}\n", text_top(d.simulated_rules, top));
   }
   if (rule_drift_.count) {
     s += fmt::format("  same action, another rule group or list {:>10} queries\n", rule_drift_.count);
@@ -199,15 +208,18 @@ std::string FirewallSimulation::to_json(std::size_t top) const {
   auto actions = [](const std::array<std::uint64_t, 4>& a) {
     return fmt::format("{{\"BLOCK\":{},\"ALERT\":{},\"ALLOW\":{},\"none\":{}}}", a[3], a[2], a[1], a[0]);
   };
-  std::string out = fmt::format("{{\"records\":{},\"simulated\":{},\"logged\":{},\"logged_other_actions\":{},\"rules\":[", records_,
-                                actions(simulated_), actions(logged_), logged_other_);
+  std::string out =
+      fmt::format("{{\"records\":{},\"simulated\":{},\"logged\":{},\"logged_other_actions\":{},\"rules\":[", records_,
+                  actions(simulated_), actions(logged_), logged_other_);
   const auto& rules = evaluator_->rules();
   for (std::uint32_t id = 0; id < rules.size(); ++id) {
     const FirewallRule& r = *rules[id].rule;
     const RuleStats& st = rules_[id];
     out += fmt::format(
-        "{}{{\"rule\":{},\"rule_group_id\":{},\"priority\":{},\"action\":\"{}\",\"block_response\":{},\"domain_list_id\":{},"
-        "\"query_type\":{},\"simulated\":{},\"queries\":{},\"via_redirection\":{},\"top_domains\":{},\"top_sources\":{},"
+        "{}{{\"rule\":{},\"rule_group_id\":{},\"priority\":{},\"action\":\"{}\",\"block_response\":{},\"domain_list_"
+        "id\":{},"
+        "\"query_type\":{},\"simulated\":{},\"queries\":{},\"via_redirection\":{},\"top_domains\":{},\"top_sources\":{}"
+        ","
         "\"vpcs\":{}}}",
         id ? "," : "", json_string(r.name), json_string(r.rule_group_id), r.priority, firewall_action_name(r.action),
         r.block_response == BlockResponse::kNone ? "null" : json_string(block_response_name(r.block_response)),
@@ -218,18 +230,20 @@ std::string FirewallSimulation::to_json(std::size_t top) const {
   out += "],\"drift\":[";
   bool first = true;
   for (const auto& [k, d] : drift_) {
-    out += fmt::format("{}{{\"kind\":\"action\",\"logged\":\"{}\",\"simulated\":\"{}\",\"queries\":{},\"top_domains\":{},"
-                       "\"logged_rules\":{},\"simulated_rules\":{}}}",
-                       first ? "" : ",", action_or_none(static_cast<FirewallAction>(k.first)),
-                       action_or_none(static_cast<FirewallAction>(k.second)), d.count, json_top(d.names, top, "domain"),
-                       json_top(d.logged_rules, top, "rule_group_and_list"), json_top(d.simulated_rules, top, "rule"));
+    out += fmt::format(
+        "{}{{\"kind\":\"action\",\"logged\":\"{}\",\"simulated\":\"{}\",\"queries\":{},\"top_domains\":{},"
+        "\"logged_rules\":{},\"simulated_rules\":{}}}",
+        first ? "" : ",", action_or_none(static_cast<FirewallAction>(k.first)),
+        action_or_none(static_cast<FirewallAction>(k.second)), d.count, json_top(d.names, top, "domain"),
+        json_top(d.logged_rules, top, "rule_group_and_list"), json_top(d.simulated_rules, top, "rule"));
     first = false;
   }
   if (rule_drift_.count) {
-    out += fmt::format("{}{{\"kind\":\"rule\",\"queries\":{},\"top_domains\":{},\"logged_rules\":{},\"simulated_rules\":{}}}",
-                       first ? "" : ",", rule_drift_.count, json_top(rule_drift_.names, top, "domain"),
-                       json_top(rule_drift_.logged_rules, top, "rule_group_and_list"),
-                       json_top(rule_drift_.simulated_rules, top, "rule"));
+    out += fmt::format(
+        "{}{{\"kind\":\"rule\",\"queries\":{},\"top_domains\":{},\"logged_rules\":{},\"simulated_rules\":{}}}",
+        first ? "" : ",", rule_drift_.count, json_top(rule_drift_.names, top, "domain"),
+        json_top(rule_drift_.logged_rules, top, "rule_group_and_list"),
+        json_top(rule_drift_.simulated_rules, top, "rule"));
   }
   out += fmt::format("],\"drift_queries\":{}}}\n", drift_records());
   return out;

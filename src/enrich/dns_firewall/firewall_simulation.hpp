@@ -60,7 +60,7 @@ class FirewallSimulation {
   std::uint64_t records_ = 0;
   std::array<std::uint64_t, 4> simulated_{};  // by FirewallAction
   std::array<std::uint64_t, 4> logged_{};
-  std::uint64_t logged_other_ = 0;            // firewall_rule_action values dnslens does not know
+  std::uint64_t logged_other_ = 0;                   // firewall_rule_action values dnslens does not know
   std::map<std::pair<int, int>, DriftStats> drift_;  // (logged, simulated) action
   DriftStats rule_drift_;                            // same action, another rule group or list
 };

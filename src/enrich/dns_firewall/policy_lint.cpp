@@ -34,8 +34,9 @@ void lint_lists(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
     for (std::size_t i = 0; i < list.domains.size(); ++i) {
       const std::string& d = list.domains[i];
       if (auto why = parse_domain_spec(d, spec)) {
-        out.push_back(PolicyProblem{Severity::kError, "domain.invalid", domain_origin(list, i).text(),
-                                    fmt::format("domain list '{}': '{}' is not a valid domain specification: {}", list.id, d, *why)});
+        out.push_back(PolicyProblem{
+            Severity::kError, "domain.invalid", domain_origin(list, i).text(),
+            fmt::format("domain list '{}': '{}' is not a valid domain specification: {}", list.id, d, *why)});
         continue;
       }
       ++valid;
@@ -50,10 +51,11 @@ void lint_lists(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
         const std::size_t end = std::min(spec.name.find('.', start), spec.name.size());
         const std::string_view label(spec.name.data() + start, end - start);
         if (!label.empty() && (label.front() == '-' || label.back() == '-')) {
-          out.push_back(PolicyProblem{Severity::kWarning, "domain.hyphen", domain_origin(list, i).text(),
-                                      fmt::format("domain list '{}': '{}' has a label that starts or ends with a hyphen, "
-                                                  "which no host name can have",
-                                                  list.id, d)});
+          out.push_back(
+              PolicyProblem{Severity::kWarning, "domain.hyphen", domain_origin(list, i).text(),
+                            fmt::format("domain list '{}': '{}' has a label that starts or ends with a hyphen, "
+                                        "which no host name can have",
+                                        list.id, d)});
           break;
         }
         start = end + 1;
@@ -64,11 +66,11 @@ void lint_lists(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
                                   fmt::format("domain list '{}' is empty: rules using it match nothing", list.id)});
     }
     if (!list.contents_known && list.domains.empty() && used.contains(list.id)) {
-      out.push_back(PolicyProblem{Severity::kInfo, "list.contents_unknown", list.origin.text(),
-                                  fmt::format("domain list '{}'{} has no local contents: rules using it are not checked "
-                                              "or simulated (give its domains with --policy {}=FILE)",
-                                              list.id, list.managed_owner.empty() ? "" : " (managed by " + list.managed_owner + ")",
-                                              list.id)});
+      out.push_back(PolicyProblem{
+          Severity::kInfo, "list.contents_unknown", list.origin.text(),
+          fmt::format("domain list '{}'{} has no local contents: rules using it are not checked "
+                      "or simulated (give its domains with --policy {}=FILE)",
+                      list.id, list.managed_owner.empty() ? "" : " (managed by " + list.managed_owner + ")", list.id)});
     }
     if (!used.contains(list.id)) {
       out.push_back(PolicyProblem{Severity::kInfo, "list.unused", list.origin.text(),
@@ -109,8 +111,12 @@ void add_coverage(Coverage& c, const DomainSpec& s, std::uint32_t rule) {
     case DomainSpec::Kind::kEverything:
       if (!c.everything) c.everything = rule;
       break;
-    case DomainSpec::Kind::kExact: c.exact.emplace(s.name, rule); break;
-    case DomainSpec::Kind::kBelow: c.below.emplace(s.name, rule); break;
+    case DomainSpec::Kind::kExact:
+      c.exact.emplace(s.name, rule);
+      break;
+    case DomainSpec::Kind::kBelow:
+      c.below.emplace(s.name, rule);
+      break;
   }
 }
 
@@ -151,7 +157,9 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
       for (const auto& s : specs) {
         std::optional<std::uint32_t> by = covered_by(coverage[0], s, position);
         if (r.qtype != 0) {
-          if (auto typed = covered_by(coverage[r.qtype], s, position); typed && (!by || position[*typed] < position[*by])) by = typed;
+          if (auto typed = covered_by(coverage[r.qtype], s, position);
+              typed && (!by || position[*typed] < position[*by]))
+            by = typed;
         }
         if (!by) continue;
         ++f.covered;
@@ -170,7 +178,8 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
     bool allow_hides_block = false;
     for (const auto& [earlier, n] : f.by_rule) {
       const FirewallRule& e = *rules[earlier].rule;
-      by += fmt::format("{}{} {} ({} domain{})", by.empty() ? "" : "; ", firewall_action_name(e.action), e.label(), n, n == 1 ? "" : "s");
+      by += fmt::format("{}{} {} ({} domain{})", by.empty() ? "" : "; ", firewall_action_name(e.action), e.label(), n,
+                        n == 1 ? "" : "s");
       if (e.action == FirewallAction::kAllow && r.rule->action == FirewallAction::kBlock) allow_hides_block = true;
     }
     std::string where_vpc = f.vpcs.size() == 1 && f.vpcs[0] != "*" ? fmt::format(" on VPC {}", f.vpcs[0]) : "";
@@ -180,11 +189,13 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
     std::string code = allow_hides_block ? (all ? "rule.block_unreachable" : "rule.block_partly_unreachable")
                                          : (all ? "rule.shadowed" : "rule.partly_shadowed");
     std::string msg =
-        all ? fmt::format("{}{} can never decide a query: every one of its {} domain{} is matched first by {} (e.g. {})",
-                          r.rule->label(), where_vpc, f.total, f.total == 1 ? "" : "s", by, examples)
+        all ? fmt::format(
+                  "{}{} can never decide a query: every one of its {} domain{} is matched first by {} (e.g. {})",
+                  r.rule->label(), where_vpc, f.total, f.total == 1 ? "" : "s", by, examples)
             : fmt::format("{}{}: {} of its {} domains are matched first by {} (e.g. {})", r.rule->label(), where_vpc,
                           f.covered, f.total, by, examples);
-    out.push_back(PolicyProblem{all || allow_hides_block ? Severity::kWarning : Severity::kInfo, code, r.rule->origin.text(), msg});
+    out.push_back(PolicyProblem{all || allow_hides_block ? Severity::kWarning : Severity::kInfo, code,
+                                r.rule->origin.text(), msg});
   }
 }
 
@@ -201,8 +212,9 @@ LintReport lint_policy(const FirewallPolicy& policy) {
       const bool associated = std::any_of(policy.associations.begin(), policy.associations.end(),
                                           [&](const RuleGroupAssociation& a) { return a.rule_group_id == g.id; });
       if (!associated) {
-        all.push_back(PolicyProblem{Severity::kWarning, "group.unassociated", g.origin.text(),
-                                    fmt::format("rule group '{}' is associated with no VPC: its rules filter nothing", g.id)});
+        all.push_back(
+            PolicyProblem{Severity::kWarning, "group.unassociated", g.origin.text(),
+                          fmt::format("rule group '{}' is associated with no VPC: its rules filter nothing", g.id)});
       }
     }
   }

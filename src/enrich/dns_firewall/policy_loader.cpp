@@ -48,8 +48,12 @@ json yaml_to_json(const YAML::Node& n, const std::string& path) {
   json out;
   switch (n.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: out = nullptr; break;
-    case YAML::NodeType::Scalar: out = scalar_to_json(n); break;
+    case YAML::NodeType::Undefined:
+      out = nullptr;
+      break;
+    case YAML::NodeType::Scalar:
+      out = scalar_to_json(n);
+      break;
     case YAML::NodeType::Sequence:
       out = json::array();
       for (const auto& item : n) out.push_back(yaml_to_json(item, path));
@@ -59,7 +63,8 @@ json yaml_to_json(const YAML::Node& n, const std::string& path) {
       for (const auto& kv : n) {
         if (!kv.first.IsScalar()) {
           const YAML::Mark m = kv.first.Mark();
-          fail(path, fmt::format("line {}, column {}: a key must be a plain value, not a list or map", m.line + 1, m.column + 1));
+          fail(path, fmt::format("line {}, column {}: a key must be a plain value, not a list or map", m.line + 1,
+                                 m.column + 1));
         }
         out[kv.first.Scalar()] = yaml_to_json(kv.second, path);
       }
@@ -73,7 +78,8 @@ json yaml_to_json(const YAML::Node& n, const std::string& path) {
     if (fn == "GetAtt" && out.is_string()) {
       const std::string s = out.get<std::string>();
       const auto dot = s.find('.');
-      return json{{"Fn::GetAtt", dot == std::string::npos ? json::array({s}) : json::array({s.substr(0, dot), s.substr(dot + 1)})}};
+      return json{{"Fn::GetAtt",
+                   dot == std::string::npos ? json::array({s}) : json::array({s.substr(0, dot), s.substr(dot + 1)})}};
     }
     return json{{"Fn::" + fn, out}};
   }
@@ -143,8 +149,9 @@ void set_redirection(FirewallRule& r, const std::optional<std::string>& text, co
   if (!text) return;
   auto d = parse_redirection_action(*text);
   if (!d) {
-    fail(where, fmt::format("{}: redirection setting '{}' is not INSPECT_REDIRECTION_DOMAIN or TRUST_REDIRECTION_DOMAIN",
-                            r.label(), *text));
+    fail(where,
+         fmt::format("{}: redirection setting '{}' is not INSPECT_REDIRECTION_DOMAIN or TRUST_REDIRECTION_DOMAIN",
+                     r.label(), *text));
   }
   r.redirection = *d;
 }
@@ -179,9 +186,14 @@ void read_domain_lines(std::string_view text, DomainList& list) {
 // AWS CLI / API output.
 
 bool is_aws_cli(const json& doc) {
-  static constexpr std::string_view kKeys[] = {"FirewallRules", "FirewallRuleGroups", "FirewallDomainLists", "Domains",
-                                                "FirewallRuleGroupAssociations", "FirewallRuleGroup", "FirewallDomainList",
-                                                "FirewallRuleGroupAssociation"};
+  static constexpr std::string_view kKeys[] = {"FirewallRules",
+                                               "FirewallRuleGroups",
+                                               "FirewallDomainLists",
+                                               "Domains",
+                                               "FirewallRuleGroupAssociations",
+                                               "FirewallRuleGroup",
+                                               "FirewallDomainList",
+                                               "FirewallRuleGroupAssociation"};
   for (auto k : kKeys) {
     if (doc.contains(std::string(k))) return true;
   }
@@ -195,13 +207,16 @@ const json& array_at(const json& doc, const char* key, const std::string& path) 
 }
 
 void load_aws_cli(const json& doc, const std::string& path, std::string_view list_id, FirewallPolicy& p) {
-  check_keys(doc, {"FirewallRules", "FirewallRuleGroups", "FirewallDomainLists", "Domains", "FirewallRuleGroupAssociations",
-                   "FirewallRuleGroup", "FirewallDomainList", "FirewallRuleGroupAssociation", "NextToken", "ResponseMetadata"},
-             path);
+  check_keys(
+      doc,
+      {"FirewallRules", "FirewallRuleGroups", "FirewallDomainLists", "Domains", "FirewallRuleGroupAssociations",
+       "FirewallRuleGroup", "FirewallDomainList", "FirewallRuleGroupAssociation", "NextToken", "ResponseMetadata"},
+      path);
   if (doc.contains("NextToken") && !doc.at("NextToken").is_null()) {
-    p.load_notes.push_back(PolicyProblem{Severity::kWarning, "aws.next_token", path,
-                                         "the output has a NextToken: it is one page of several (use the CLI's automatic "
-                                         "pagination, or pass every page)"});
+    p.load_notes.push_back(
+        PolicyProblem{Severity::kWarning, "aws.next_token", path,
+                      "the output has a NextToken: it is one page of several (use the CLI's automatic "
+                      "pagination, or pass every page)"});
   }
   auto add_group = [&](const json& g, const std::string& where) {
     const std::string id = opt_text(g, "Id", where).value_or("");
@@ -226,7 +241,8 @@ void load_aws_cli(const json& doc, const std::string& path, std::string_view lis
     assoc.priority = opt_int(a, "Priority", where).value_or(0);
     assoc.name = opt_text(a, "Name", where).value_or("");
     assoc.origin = PolicyOrigin{where, 0};
-    if (assoc.rule_group_id.empty() || assoc.vpc_id.empty()) fail(where, "an association needs FirewallRuleGroupId and VpcId");
+    if (assoc.rule_group_id.empty() || assoc.vpc_id.empty())
+      fail(where, "an association needs FirewallRuleGroupId and VpcId");
     const std::string status = opt_text(a, "Status", where).value_or("COMPLETE");
     if (status == "DELETING") return;  // on its way out: no longer filters
     p.associations.push_back(std::move(assoc));
@@ -243,7 +259,8 @@ void load_aws_cli(const json& doc, const std::string& path, std::string_view lis
   if (doc.contains("FirewallDomainList")) add_list(doc.at("FirewallDomainList"), path + ": FirewallDomainList");
   if (doc.contains("FirewallRuleGroupAssociations")) {
     const json& a = array_at(doc, "FirewallRuleGroupAssociations", path);
-    for (std::size_t i = 0; i < a.size(); ++i) add_association(a[i], fmt::format("{}: FirewallRuleGroupAssociations[{}]", path, i));
+    for (std::size_t i = 0; i < a.size(); ++i)
+      add_association(a[i], fmt::format("{}: FirewallRuleGroupAssociations[{}]", path, i));
   }
   if (doc.contains("FirewallRuleGroupAssociation")) add_association(doc.at("FirewallRuleGroupAssociation"), path);
   if (doc.contains("FirewallRules")) {
@@ -339,7 +356,8 @@ std::string resolved_or_fail(const json& props, const char* key, const TemplateC
   return *v;
 }
 
-void load_cloudformation(const json& doc, const std::string& path, const PolicyLoadOptions& options, FirewallPolicy& p) {
+void load_cloudformation(const json& doc, const std::string& path, const PolicyLoadOptions& options,
+                         FirewallPolicy& p) {
   TemplateContext t;
   t.path = path;
   const json& resources = doc.at("Resources");
@@ -381,8 +399,9 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
         list.contents_known = false;
         p.load_notes.push_back(PolicyProblem{
             Severity::kWarning, "template.domain_file_url", where,
-            fmt::format("domain list '{}' is read from {} by AWS: give a local copy with --policy {}=FILE to simulate it",
-                        logical_id, props.at("DomainFileUrl").dump(), logical_id)});
+            fmt::format(
+                "domain list '{}' is read from {} by AWS: give a local copy with --policy {}=FILE to simulate it",
+                logical_id, props.at("DomainFileUrl").dump(), logical_id)});
       }
     } else if (type == "AWS::Route53Resolver::FirewallRuleGroup") {
       ++found;
@@ -403,7 +422,8 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
             if (k == "FirewallDomainListId") {
               std::string ref;
               auto id = resolve(v, t, &ref);
-              if (!id) fail(rwhere, fmt::format("FirewallDomainListId refers to '{}', which is not in the template", ref));
+              if (!id)
+                fail(rwhere, fmt::format("FirewallDomainListId refers to '{}', which is not in the template", ref));
               resolved[k] = *id;
             } else if (v.is_object()) {
               auto text = resolve(v, t);
@@ -456,7 +476,8 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
 
 void load_dnslens(const json& doc, const std::string& path, bool allow_files, FirewallPolicy& p) {
   check_keys(doc, {"version", "domain_lists", "rule_groups", "associations"}, path);
-  if (auto v = opt_int(doc, "version", path); v && *v != 1) fail(path, fmt::format("version {} is not supported (1 is)", *v));
+  if (auto v = opt_int(doc, "version", path); v && *v != 1)
+    fail(path, fmt::format("version {} is not supported (1 is)", *v));
   const fs::path base = fs::path(path).parent_path();
   std::map<std::string, std::string> list_alias;  // key in this file -> id
   if (auto it = doc.find("domain_lists"); it != doc.end()) {
@@ -524,8 +545,9 @@ void load_dnslens(const json& doc, const std::string& path, bool allow_files, Fi
         r.rule_group_id = id;
         r.name = opt_text(o, "name", rwhere).value_or("");
         if (!r.name.empty()) rwhere = fmt::format("{} rule '{}'", where, r.name);
-        check_keys(o, {"name", "priority", "action", "domain_list", "block_response", "block_override_domain",
-                       "block_override_dns_type", "block_override_ttl", "query_type", "redirection"},
+        check_keys(o,
+                   {"name", "priority", "action", "domain_list", "block_response", "block_override_domain",
+                    "block_override_dns_type", "block_override_ttl", "query_type", "redirection"},
                    rwhere);
         const auto priority = opt_int(o, "priority", rwhere);
         if (!priority) fail(rwhere, "'priority' is required");
@@ -538,7 +560,8 @@ void load_dnslens(const json& doc, const std::string& path, bool allow_files, Fi
         r.block_override_domain = opt_text(o, "block_override_domain", rwhere).value_or("");
         r.block_override_dns_type = opt_text(o, "block_override_dns_type", rwhere).value_or("");
         r.block_override_ttl = opt_int(o, "block_override_ttl", rwhere);
-        if (r.block_response == BlockResponse::kOverride && r.block_override_dns_type.empty()) r.block_override_dns_type = "CNAME";
+        if (r.block_response == BlockResponse::kOverride && r.block_override_dns_type.empty())
+          r.block_override_dns_type = "CNAME";
         if (r.block_response == BlockResponse::kOverride && !r.block_override_ttl) r.block_override_ttl = 0;
         r.query_type = opt_text(o, "query_type", rwhere).value_or("");
         set_redirection(r, opt_text(o, "redirection", rwhere), rwhere);
@@ -627,10 +650,14 @@ std::pair<std::string, std::string> split_spec(const std::string& spec) {
 
 std::string_view policy_format_name(PolicyFormat f) {
   switch (f) {
-    case PolicyFormat::kAwsCli: return "aws-cli";
-    case PolicyFormat::kCloudFormation: return "cloudformation";
-    case PolicyFormat::kDnslens: return "dnslens";
-    case PolicyFormat::kDomainList: return "domain-list";
+    case PolicyFormat::kAwsCli:
+      return "aws-cli";
+    case PolicyFormat::kCloudFormation:
+      return "cloudformation";
+    case PolicyFormat::kDnslens:
+      return "dnslens";
+    case PolicyFormat::kDomainList:
+      return "domain-list";
   }
   return "?";
 }
@@ -663,8 +690,9 @@ FirewallPolicy load_policy_text_unguarded(std::string_view text, const std::stri
       format = PolicyFormat::kDnslens;
       load_dnslens(*doc, path, options.allow_file_references, p);
     } else {
-      fail(path, "not a DNS Firewall policy: expected AWS CLI output (FirewallRules, Domains, ...), a CloudFormation "
-                 "template (Resources) or a dnslens policy (rule_groups, domain_lists)");
+      fail(path,
+           "not a DNS Firewall policy: expected AWS CLI output (FirewallRules, Domains, ...), a CloudFormation "
+           "template (Resources) or a dnslens policy (rule_groups, domain_lists)");
     }
   } catch (const json::exception& e) {
     fail(path, fmt::format("unexpected shape: {}", e.what()));
@@ -692,7 +720,8 @@ FirewallPolicy load_policy(const std::vector<std::string>& sources, const Policy
     std::vector<std::string> files;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
         if (it->is_regular_file(ec)) files.push_back(it->path().string());
       }
       std::sort(files.begin(), files.end());

@@ -33,7 +33,8 @@ struct PolicyLoadOptions {
 [[nodiscard]] FirewallPolicy load_policy(const std::vector<std::string>& sources, const PolicyLoadOptions& options);
 
 // One source already in memory; path names it in messages and resolves relative domain files.
-[[nodiscard]] FirewallPolicy load_policy_text(const std::string& text, const std::string& path, std::string_view list_id,
-                                              const PolicyLoadOptions& options, PolicyFormat* detected = nullptr);
+[[nodiscard]] FirewallPolicy load_policy_text(const std::string& text, const std::string& path,
+                                              std::string_view list_id, const PolicyLoadOptions& options,
+                                              PolicyFormat* detected = nullptr);
 
 }  // namespace dnslens

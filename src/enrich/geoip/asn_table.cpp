@@ -135,7 +135,8 @@ AsnTable::LoadStats AsnTable::load_csv_text(std::string_view text, const std::st
       continue;
     }
     std::uint32_t asn = 0;
-    if (asn_text.size() > 2 && (asn_text[0] == 'A' || asn_text[0] == 'a') && (asn_text[1] == 'S' || asn_text[1] == 's')) {
+    if (asn_text.size() > 2 && (asn_text[0] == 'A' || asn_text[0] == 'a') &&
+        (asn_text[1] == 'S' || asn_text[1] == 's')) {
       asn_text.remove_prefix(2);
     }
     auto [ptr, ec] = std::from_chars(asn_text.data(), asn_text.data() + asn_text.size(), asn);
@@ -173,9 +174,8 @@ AsnTable::LoadStats AsnTable::load_csv_text(std::string_view text, const std::st
 
 template <typename Key>
 void AsnTable::finish_ranges(std::vector<Range<Key>>& ranges) {
-  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) {
-    return a.start != b.start ? a.start < b.start : a.end > b.end;
-  });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const auto& a, const auto& b) { return a.start != b.start ? a.start < b.start : a.end > b.end; });
   bool overlapping = false;
   for (std::size_t i = 1; i < ranges.size() && !overlapping; ++i) overlapping = ranges[i].start <= ranges[i - 1].end;
   if (!overlapping) return;
@@ -220,8 +220,8 @@ void AsnTable::finish() {
 
 std::optional<AsnInfo> AsnTable::find(const IpAddress& ip) const {
   auto search = [&](const auto& ranges, const auto& key) -> std::optional<AsnInfo> {
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), key,
-                               [](const auto& k, const auto& r) { return k < r.start; });
+    auto it =
+        std::upper_bound(ranges.begin(), ranges.end(), key, [](const auto& k, const auto& r) { return k < r.start; });
     if (it == ranges.begin()) return std::nullopt;
     --it;
     if (key > it->end) return std::nullopt;

@@ -31,7 +31,8 @@ bool is_mmdb(const std::string& path) {
   static constexpr std::string_view kMarker = "\xAB\xCD\xEFMaxMind.com";
   std::error_code ec;
   // A directory opens, but has no size to seek to.
-  if (!fs::is_regular_file(path, ec)) throw Error(ErrorCode::kConfig, path + ": cannot open geo data file: not a regular file");
+  if (!fs::is_regular_file(path, ec))
+    throw Error(ErrorCode::kConfig, path + ": cannot open geo data file: not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kConfig, path + ": cannot open geo data file");
   in.seekg(0, std::ios::end);
@@ -67,7 +68,8 @@ std::vector<GeoAttribution> attribution_beside(const std::string& path) {
     if (!item.is_object() || !item.contains("text") || !item["text"].is_string()) {
       throw Error(ErrorCode::kConfig, pointer + ": each entry needs a \"text\" string");
     }
-    if (item.contains("url") && !item["url"].is_string()) throw Error(ErrorCode::kConfig, pointer + ": \"url\" must be a string");
+    if (item.contains("url") && !item["url"].is_string())
+      throw Error(ErrorCode::kConfig, pointer + ": \"url\" must be a string");
     out.push_back({item["text"].get<std::string>(), item.value("url", std::string())});
   }
   return out;

@@ -35,7 +35,7 @@ struct GeoAttribution {
 };
 
 struct GeoSource {
-  std::string kind;         // "country" or "asn"
+  std::string kind;  // "country" or "asn"
   std::string path;
   std::string description;  // what the file is: type and build date, or the number of ranges
   std::vector<GeoAttribution> attribution;
@@ -43,8 +43,8 @@ struct GeoSource {
 
 struct GeoInfo {
   std::array<char, 2> country{};  // {0,0} when unknown
-  std::uint32_t asn = 0;           // 0 when unknown
-  std::string_view organization;   // valid while the GeoDb lives
+  std::uint32_t asn = 0;          // 0 when unknown
+  std::string_view organization;  // valid while the GeoDb lives
 
   [[nodiscard]] std::string_view country_code() const {
     return country[0] ? std::string_view(country.data(), 2) : std::string_view();
@@ -57,7 +57,7 @@ class GeoDb {
   // nullptr when geo is disabled, or when nothing was named and the default directory holds nothing.
   [[nodiscard]] static std::unique_ptr<GeoDb> open(const GeoConfig& config);
 
-  [[nodiscard]] GeoInfo lookup(const IpAddress& ip) const;           // cached
+  [[nodiscard]] GeoInfo lookup(const IpAddress& ip) const;  // cached
   [[nodiscard]] GeoInfo lookup_uncached(const IpAddress& ip) const;
   [[nodiscard]] const std::vector<GeoSource>& sources() const { return sources_; }
   [[nodiscard]] bool has_country() const { return !country_files_.empty(); }

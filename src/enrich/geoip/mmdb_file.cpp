@@ -45,7 +45,8 @@ bool MmdbFile::lookup(const IpAddress& ip, MMDB_entry_s& entry) const {
 
 std::string_view MmdbFile::string_at(MMDB_entry_s& entry, const char* const* path) const {
   MMDB_entry_data_s data{};
-  if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data || data.type != MMDB_DATA_TYPE_UTF8_STRING) {
+  if (MMDB_aget_value(&entry, &data, path) != MMDB_SUCCESS || !data.has_data ||
+      data.type != MMDB_DATA_TYPE_UTF8_STRING) {
     return {};
   }
   return {data.utf8_string, data.data_size};  // points into the mapped file
@@ -73,11 +74,20 @@ std::optional<AsnInfo> MmdbFile::asn(const IpAddress& ip) const {
   if (MMDB_aget_value(&entry, &data, kNumber) != MMDB_SUCCESS || !data.has_data) return std::nullopt;
   std::uint32_t number = 0;
   switch (data.type) {
-    case MMDB_DATA_TYPE_UINT16: number = data.uint16; break;
-    case MMDB_DATA_TYPE_UINT32: number = data.uint32; break;
-    case MMDB_DATA_TYPE_UINT64: number = static_cast<std::uint32_t>(data.uint64); break;
-    case MMDB_DATA_TYPE_INT32: number = static_cast<std::uint32_t>(data.int32); break;
-    default: return std::nullopt;
+    case MMDB_DATA_TYPE_UINT16:
+      number = data.uint16;
+      break;
+    case MMDB_DATA_TYPE_UINT32:
+      number = data.uint32;
+      break;
+    case MMDB_DATA_TYPE_UINT64:
+      number = static_cast<std::uint32_t>(data.uint64);
+      break;
+    case MMDB_DATA_TYPE_INT32:
+      number = static_cast<std::uint32_t>(data.int32);
+      break;
+    default:
+      return std::nullopt;
   }
   if (number == 0) return std::nullopt;
   return AsnInfo{number, string_at(entry, kOrg)};

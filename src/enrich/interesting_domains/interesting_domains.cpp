@@ -12,8 +12,7 @@ namespace dnslens {
 namespace {
 
 bool is_domain_char(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
 // A token is a domain when it has 2+ labels of [a-z0-9-_], none empty, none starting or ending

@@ -28,11 +28,20 @@ bool decode_utf8(std::string_view in, std::vector<std::uint32_t>& out) {
     auto b = static_cast<unsigned char>(in[i]);
     std::uint32_t cp;
     std::size_t extra;
-    if (b < 0x80) { cp = b; extra = 0; }
-    else if ((b & 0xE0) == 0xC0) { cp = b & 0x1F; extra = 1; }
-    else if ((b & 0xF0) == 0xE0) { cp = b & 0x0F; extra = 2; }
-    else if ((b & 0xF8) == 0xF0) { cp = b & 0x07; extra = 3; }
-    else return false;
+    if (b < 0x80) {
+      cp = b;
+      extra = 0;
+    } else if ((b & 0xE0) == 0xC0) {
+      cp = b & 0x1F;
+      extra = 1;
+    } else if ((b & 0xF0) == 0xE0) {
+      cp = b & 0x0F;
+      extra = 2;
+    } else if ((b & 0xF8) == 0xF0) {
+      cp = b & 0x07;
+      extra = 3;
+    } else
+      return false;
     if (i + extra >= in.size()) return false;
     for (std::size_t k = 1; k <= extra; ++k) {
       auto c = static_cast<unsigned char>(in[i + k]);
@@ -56,14 +65,18 @@ std::optional<std::string> label_to_ascii(std::string_view label) {
   std::string out = "xn--";
   std::uint32_t basic = 0;
   for (auto cp : cps) {
-    if (cp < 0x80) { out.push_back(static_cast<char>(cp)); ++basic; }
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+      ++basic;
+    }
   }
   std::uint32_t handled = basic;
   if (basic > 0) out.push_back('-');
   std::uint32_t n = kInitialN, delta = 0, bias = kInitialBias;
   while (handled < cps.size()) {
     std::uint32_t m = UINT32_MAX;
-    for (auto cp : cps) if (cp >= n && cp < m) m = cp;
+    for (auto cp : cps)
+      if (cp >= n && cp < m) m = cp;
     delta += (m - n) * (handled + 1);
     n = m;
     for (auto cp : cps) {

@@ -133,7 +133,8 @@ void load_list(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
   while (!text.empty()) {
     std::string_view line = take_line(text);
     ++line_no;
-    if (auto hash = line.find('#'); hash != std::string_view::npos && (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t')) {
+    if (auto hash = line.find('#');
+        hash != std::string_view::npos && (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t')) {
       line = line.substr(0, hash);
     }
     line = trim_json_space(line);
@@ -230,7 +231,7 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
       std::string h = lower(trim_json_space(header[c]));
       if (!h.empty() && h.front() == '#') h = std::string(trim_json_space(std::string_view(h).substr(1)));
       const bool hit = configured != spec.columns.end() ? h == lower(configured->second)
-                                                         : std::find(names.begin(), names.end(), h) != names.end();
+                                                        : std::find(names.begin(), names.end(), h) != names.end();
       if (hit) {
         column[field] = static_cast<int>(c);
         break;
@@ -243,7 +244,8 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
   }
   if (!column.contains("indicator")) {
     throw Error(ErrorCode::kConfig, fmt::format("{}: feed '{}': no indicator column in the CSV header (set one with "
-                                                "columns.indicator)", problems.path, spec.name));
+                                                "columns.indicator)",
+                                                problems.path, spec.name));
   }
   auto get = [&](const std::vector<std::string>& row, const char* field) -> std::string_view {
     auto it = column.find(field);
@@ -274,12 +276,18 @@ void load_csv(const FeedSpec& spec, std::string_view text, const PublicSuffixLis
 
 std::string_view json_type_name(simdjson::dom::element_type t) {
   switch (t) {
-    case simdjson::dom::element_type::ARRAY: return "an array";
-    case simdjson::dom::element_type::OBJECT: return "an object";
-    case simdjson::dom::element_type::STRING: return "a string";
-    case simdjson::dom::element_type::BOOL: return "a boolean";
-    case simdjson::dom::element_type::NULL_VALUE: return "null";
-    default: return "a number";
+    case simdjson::dom::element_type::ARRAY:
+      return "an array";
+    case simdjson::dom::element_type::OBJECT:
+      return "an object";
+    case simdjson::dom::element_type::STRING:
+      return "a string";
+    case simdjson::dom::element_type::BOOL:
+      return "a boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    default:
+      return "a number";
   }
 }
 
@@ -367,7 +375,8 @@ void load_stix(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
     std::string_view dst = str(obj, "target_ref");
     auto name = names.find(dst);
     if (name == names.end()) continue;
-    if (dst.substr(0, 14) == "threat-actor--" || dst.substr(0, 15) == "intrusion-set--" || dst.substr(0, 10) == "campaign--") {
+    if (dst.substr(0, 14) == "threat-actor--" || dst.substr(0, 15) == "intrusion-set--" ||
+        dst.substr(0, 10) == "campaign--") {
       actor_of[std::string(src)] = name->second;
     } else {
       threat_of[std::string(src)] = name->second;
@@ -483,8 +492,10 @@ void load_misp_event(const FeedSpec& spec, simdjson::dom::element event, std::si
       auto eq = name.find("=\"");
       if (eq == std::string_view::npos || name.size() < eq + 3) continue;
       std::string value(name.substr(eq + 2, name.size() - eq - 3));
-      if (name.substr(0, 25) == "misp-galaxy:threat-actor=" && meta.actor.empty()) meta.actor = value;
-      else if (name.substr(0, 12) == "misp-galaxy:" && meta.threat.empty()) meta.threat = value;
+      if (name.substr(0, 25) == "misp-galaxy:threat-actor=" && meta.actor.empty())
+        meta.actor = value;
+      else if (name.substr(0, 12) == "misp-galaxy:" && meta.threat.empty())
+        meta.threat = value;
     }
   }
   std::size_t attr_no = 0;
@@ -543,8 +554,8 @@ void load_misp(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
   std::vector<simdjson::dom::element> events;
   auto add_event = [&](simdjson::dom::element ev, std::string_view pointer) {
     if (!ev.is_object()) {
-      throw Error(ErrorCode::kConfig, fmt::format("{}: {}: a MISP Event must be an object, not {}", problems.path, pointer,
-                                                  json_type_name(ev.type())));
+      throw Error(ErrorCode::kConfig, fmt::format("{}: {}: a MISP Event must be an object, not {}", problems.path,
+                                                  pointer, json_type_name(ev.type())));
     }
     events.push_back(ev);
   };
@@ -557,7 +568,8 @@ void load_misp(const FeedSpec& spec, std::string_view text, const PublicSuffixLi
     if (response || root.get(list) == simdjson::SUCCESS) {
       std::size_t index = 0;
       for (auto item : list) {
-        if (item["Event"].get(ev) == simdjson::SUCCESS) add_event(ev, fmt::format("{}/{}/Event", response ? "/response" : "", index));
+        if (item["Event"].get(ev) == simdjson::SUCCESS)
+          add_event(ev, fmt::format("{}/{}/Event", response ? "/response" : "", index));
         ++index;
       }
     }
@@ -589,11 +601,16 @@ FeedFormat sniff_format(std::string_view text) {
 
 std::string_view feed_format_name(FeedFormat f) {
   switch (f) {
-    case FeedFormat::kAuto: return "auto";
-    case FeedFormat::kList: return "list";
-    case FeedFormat::kCsv: return "csv";
-    case FeedFormat::kStix: return "stix";
-    case FeedFormat::kMisp: return "misp";
+    case FeedFormat::kAuto:
+      return "auto";
+    case FeedFormat::kList:
+      return "list";
+    case FeedFormat::kCsv:
+      return "csv";
+    case FeedFormat::kStix:
+      return "stix";
+    case FeedFormat::kMisp:
+      return "misp";
   }
   return "auto";
 }
@@ -657,13 +674,16 @@ std::optional<std::string> classify_indicator(std::string_view text, std::string
       out.kind = prefix->address.v6 ? (full ? IndicatorKind::kIpv6 : IndicatorKind::kCidr6)
                                     : (full ? IndicatorKind::kIpv4 : IndicatorKind::kCidr4);
     }
-    out.match_key = full ? prefix->address.to_string() : fmt::format("{}/{}", prefix->address.to_string(), prefix->length);
+    out.match_key =
+        full ? prefix->address.to_string() : fmt::format("{}/{}", prefix->address.to_string(), prefix->length);
     if (!url) out.value = out.match_key;
     return std::nullopt;
   }
   if (host_bits) return "address has bits set past the prefix length";
-  if (host.find('/') != std::string::npos || host.find(':') != std::string::npos) return "not a valid address or prefix";
-  if (hint == "ip" || hint == "ipv4" || hint == "ipv6" || hint == "ip-dst" || hint == "ip-src") return "not a valid address";
+  if (host.find('/') != std::string::npos || host.find(':') != std::string::npos)
+    return "not a valid address or prefix";
+  if (hint == "ip" || hint == "ipv4" || hint == "ipv6" || hint == "ip-dst" || hint == "ip-src")
+    return "not a valid address";
   // A domain: lowercase, no trailing dot, a leading "*." means the domain and everything below it,
   // which parent matching already does.
   std::string_view d = host;
@@ -711,11 +731,20 @@ FeedReport load_feed_text(const FeedSpec& spec, const std::string& whole_text, c
     intel.add_feed(spec.name);
     Problems problems{report, spec.path};
     switch (report.format) {
-      case FeedFormat::kList: load_list(spec, text, psl, intel, problems); break;
-      case FeedFormat::kCsv: load_csv(spec, text, psl, intel, problems); break;
-      case FeedFormat::kStix: load_stix(spec, text, psl, intel, problems); break;
-      case FeedFormat::kMisp: load_misp(spec, text, psl, intel, problems); break;
-      case FeedFormat::kAuto: break;
+      case FeedFormat::kList:
+        load_list(spec, text, psl, intel, problems);
+        break;
+      case FeedFormat::kCsv:
+        load_csv(spec, text, psl, intel, problems);
+        break;
+      case FeedFormat::kStix:
+        load_stix(spec, text, psl, intel, problems);
+        break;
+      case FeedFormat::kMisp:
+        load_misp(spec, text, psl, intel, problems);
+        break;
+      case FeedFormat::kAuto:
+        break;
     }
   } catch (...) {
     rethrow_as_config_error(fmt::format("{} (intel feed '{}')", spec.path, spec.name));
@@ -744,7 +773,8 @@ std::vector<FeedSpec> load_feed_config(const std::string& path) {
       const std::string at = fmt::format("{}: '{}'", where, key);
       const auto& field = value;  // clang before 16 cannot capture a structured binding
       auto text = [&]() {
-        if (!field.is_string()) throw Error(ErrorCode::kConfig, fmt::format("{} must be a string, not {}", at, field.dump()));
+        if (!field.is_string())
+          throw Error(ErrorCode::kConfig, fmt::format("{} must be a string, not {}", at, field.dump()));
         return field.get<std::string>();
       };
       if (key == "name") {
@@ -764,9 +794,11 @@ std::vector<FeedSpec> load_feed_config(const std::string& path) {
       } else if (key == "default_confidence") {
         // get<int>() would wrap 4294967346 to 50.
         const bool in_range = value.is_number_unsigned() ? value.get<std::uint64_t>() <= 100
-                              : value.is_number_integer() ? value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= 100
-                                                          : false;
-        if (!in_range) throw Error(ErrorCode::kConfig, fmt::format("{} must be an integer 0..100, not {}", at, value.dump()));
+                              : value.is_number_integer()
+                                  ? value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= 100
+                                  : false;
+        if (!in_range)
+          throw Error(ErrorCode::kConfig, fmt::format("{} must be an integer 0..100, not {}", at, value.dump()));
         s.default_confidence = value.get<int>();
       } else if (key == "actor") {
         s.default_actor = text();

@@ -39,8 +39,8 @@ struct FeedReport {
   FeedFormat format = FeedFormat::kAuto;
   std::size_t loaded = 0;
   std::size_t rejected = 0;
-  std::size_t skipped = 0;                 // entries of types dnslens does not match on (hashes, ...)
-  std::vector<std::string> problems;       // "file:line: reason", the first kMaxProblems
+  std::size_t skipped = 0;            // entries of types dnslens does not match on (hashes, ...)
+  std::vector<std::string> problems;  // "file:line: reason", the first kMaxProblems
   static constexpr std::size_t kMaxProblems = 50;
 };
 
@@ -48,7 +48,8 @@ struct FeedReport {
 // not the format it claims to be at all.
 FeedReport load_feed(const FeedSpec& spec, const PublicSuffixList& psl, ThreatIntel& intel);
 // The same for a feed already in memory (spec.path only names it in reports).
-FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl, ThreatIntel& intel);
+FeedReport load_feed_text(const FeedSpec& spec, const std::string& text, const PublicSuffixList& psl,
+                          ThreatIntel& intel);
 
 // Turns one indicator text into a matchable entry: refangs (hxxp, [.]), lowercases domains, reduces
 // URLs to their host, checks addresses and prefixes. Returns the reason when it is not usable.

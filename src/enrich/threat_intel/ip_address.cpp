@@ -98,7 +98,8 @@ std::optional<IpAddress> address_from_reverse_name(std::string_view name) {
       std::string_view part = rest.substr(0, dot);
       unsigned v = 0;
       auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-      if (ec != std::errc() || ptr != part.data() + part.size() || part.empty() || part.size() > 3 || v > 255 || octet < 0) {
+      if (ec != std::errc() || ptr != part.data() + part.size() || part.empty() || part.size() > 3 || v > 255 ||
+          octet < 0) {
         return std::nullopt;
       }
       ip.bytes[static_cast<std::size_t>(octet--)] = static_cast<std::uint8_t>(v);

@@ -14,7 +14,8 @@ struct IpAddress {
   std::array<std::uint8_t, 16> bytes{};  // IPv4 uses the first 4
 
   [[nodiscard]] std::uint32_t v4() const {
-    return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) | bytes[3];
+    return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) |
+           bytes[3];
   }
   [[nodiscard]] int bits() const { return v6 ? 128 : 32; }
   // The address with every bit past `prefix` cleared.

@@ -29,12 +29,18 @@ void note_length(std::vector<int>& lengths, int n) {
 
 std::string_view indicator_kind_name(IndicatorKind kind) {
   switch (kind) {
-    case IndicatorKind::kDomain: return "domain";
-    case IndicatorKind::kIpv4: return "ipv4";
-    case IndicatorKind::kIpv6: return "ipv6";
-    case IndicatorKind::kCidr4: return "ipv4-cidr";
-    case IndicatorKind::kCidr6: return "ipv6-cidr";
-    case IndicatorKind::kUrl: return "url";
+    case IndicatorKind::kDomain:
+      return "domain";
+    case IndicatorKind::kIpv4:
+      return "ipv4";
+    case IndicatorKind::kIpv6:
+      return "ipv6";
+    case IndicatorKind::kCidr4:
+      return "ipv4-cidr";
+    case IndicatorKind::kCidr6:
+      return "ipv6-cidr";
+    case IndicatorKind::kUrl:
+      return "url";
   }
   return "unknown";
 }
@@ -48,10 +54,14 @@ ConfidenceLevel confidence_level(int confidence) {
 
 std::string_view confidence_level_name(ConfidenceLevel level) {
   switch (level) {
-    case ConfidenceLevel::kHigh: return "high";
-    case ConfidenceLevel::kMedium: return "medium";
-    case ConfidenceLevel::kLow: return "low";
-    case ConfidenceLevel::kUnknown: return "unknown";
+    case ConfidenceLevel::kHigh:
+      return "high";
+    case ConfidenceLevel::kMedium:
+      return "medium";
+    case ConfidenceLevel::kLow:
+      return "low";
+    case ConfidenceLevel::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -32,12 +32,12 @@ enum class ConfidenceLevel : std::uint8_t { kUnknown, kLow, kMedium, kHigh };
 
 // What a feed says about one indicator; text fields are interned (see ThreatIntel::text()).
 struct Indicator {
-  std::string_view value;       // as matched: a lowercase domain, an address or prefix, or a URL
+  std::string_view value;  // as matched: a lowercase domain, an address or prefix, or a URL
   IndicatorKind kind = IndicatorKind::kDomain;
-  std::int16_t confidence = -1; // 0..100, -1 when unknown
+  std::int16_t confidence = -1;  // 0..100, -1 when unknown
   std::uint32_t feed = 0;
-  std::uint32_t actor = 0;      // 0 = none
-  std::uint32_t threat = 0;     // threat category
+  std::uint32_t actor = 0;   // 0 = none
+  std::uint32_t threat = 0;  // threat category
   std::uint32_t source = 0;
   std::uint32_t first_seen = 0;
   std::uint32_t last_seen = 0;

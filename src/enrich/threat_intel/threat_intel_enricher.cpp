@@ -37,7 +37,8 @@ void ThreatIntelEnricher::enrich(const QueryRecord& r, EnrichedRecord& out, Enri
   ThreatMatch& hit = out.threat;
   keep_best(hit, intel.match_domain(name, out.registered_domain), MatchSite::kQueryName, r.query_name);
   if (name.ends_with(".arpa")) {
-    if (auto ip = address_from_reverse_name(name)) keep_best(hit, intel.match_ip(*ip), MatchSite::kReverseName, r.query_name);
+    if (auto ip = address_from_reverse_name(name))
+      keep_best(hit, intel.match_ip(*ip), MatchSite::kReverseName, r.query_name);
   }
   for (std::uint32_t i = 0; i < r.answer_count; ++i) {
     const DnsAnswer& a = r.answers[i];

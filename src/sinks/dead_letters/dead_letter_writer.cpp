@@ -58,7 +58,8 @@ void DeadLetterTable::write(const DeadLetterEntry& d) {
     origin_ = d.source;
     if (d.envelope != 0) fmt::format_to(std::back_inserter(origin_), " envelope {}", d.envelope);
   }
-  appender_.append_dead_letter({received_ms_, origin_, d.line, bad_reason_name(d.reason), d.detail, d.raw, d.raw_total});
+  appender_.append_dead_letter(
+      {received_ms_, origin_, d.line, bad_reason_name(d.reason), d.detail, d.raw, d.raw_total});
   ++written_;
 }
 

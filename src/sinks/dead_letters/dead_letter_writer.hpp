@@ -20,8 +20,8 @@ struct DeadLetterEntry {
   std::uint64_t envelope = 0;            // 1-based envelope (Firehose record) it came from; 0 for plain lines
   BadReason reason = BadReason::kMalformedJson;
   std::string_view detail;
-  std::string_view raw;                  // the record's bytes, possibly cut short
-  std::uint64_t raw_total = 0;           // its full length
+  std::string_view raw;         // the record's bytes, possibly cut short
+  std::uint64_t raw_total = 0;  // its full length
 };
 
 class DeadLetterWriter {

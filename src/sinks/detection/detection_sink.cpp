@@ -46,7 +46,8 @@ class DetectionLocal final : public SinkLocal {
     e.name = b.add(name);
     if (!o.registered_domain.empty() && normalized.ends_with(o.registered_domain)) {
       std::size_t off = normalized.size() - o.registered_domain.size();
-      e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off), static_cast<std::uint32_t>(o.registered_domain.size())};
+      e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off),
+                        static_cast<std::uint32_t>(o.registered_domain.size())};
       e.flags |= kEventHasRegistered;
     } else {
       e.domain = e.name;

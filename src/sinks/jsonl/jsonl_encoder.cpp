@@ -56,7 +56,6 @@ void append_count_field(std::string& out, std::string_view prefix, std::uint64_t
   out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
-
 // Feed text is untrusted (any bytes): always escaped as bytes.
 void append_threat_fields(std::string& out, const ThreatMatch& hit) {
   append_field(out, ",\"threat_indicator\":", hit.value, append_json_escaped_bytes);
@@ -80,8 +79,9 @@ void append_threat_fields(std::string& out, const ThreatMatch& hit) {
 
 void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
   if (f.rule == nullptr) {
-    out += ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
-           "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
+    out +=
+        ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
+        "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
   } else {
     append_field(out, ",\"firewall_sim_action\":", f.action, append_plain);
     append_field(out, ",\"firewall_sim_rule\":", f.rule_name, append_json_escaped_bytes);

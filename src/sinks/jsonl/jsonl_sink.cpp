@@ -35,8 +35,10 @@ class JsonLinesLocal final : public SinkLocal {
   void begin_batch(SinkBatch& b, std::string_view input) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
     const std::size_t input_size = input.size();
-    if (block_aligned_) begin_block_aligned(batch, input_size);  // reserves more, and aligns
-    else batch.output.reserve(input_size + input_size / 2);
+    if (block_aligned_)
+      begin_block_aligned(batch, input_size);  // reserves more, and aligns
+    else
+      batch.output.reserve(input_size + input_size / 2);
     current_key_ = {};
   }
 
@@ -96,8 +98,8 @@ JsonLinesSink::JsonLinesSink(JsonLinesConfig config) : config_(std::move(config)
 }
 
 std::unique_ptr<SinkLocal> JsonLinesSink::make_local(unsigned /*worker*/, unsigned workers) {
-  const bool block_aligned = workers == 1 && !partitioned_ && config_.path != "-" &&
-                             config_.compression == Compression::kNone;
+  const bool block_aligned =
+      workers == 1 && !partitioned_ && config_.path != "-" && config_.compression == Compression::kNone;
   return std::make_unique<JsonLinesLocal>(partitioned_.has_value(), block_aligned);
 }
 

@@ -16,10 +16,10 @@
 namespace dnslens {
 
 struct JsonLinesConfig {
-  std::string path;        // a file, or "-" for stdout; unused with dir
-  std::string dir;         // when set: the S3 export layout under it
+  std::string path;  // a file, or "-" for stdout; unused with dir
+  std::string dir;   // when set: the S3 export layout under it
   Compression compression = Compression::kNone;
-  std::string run_id;      // names the partition files
+  std::string run_id;  // names the partition files
 };
 
 class JsonLinesSink final : public RecordSink {

@@ -9,7 +9,8 @@
 
 namespace dnslens {
 
-PartitionedWriter::PartitionedWriter(std::string root, std::string run_id, Compression compression, std::size_t max_open)
+PartitionedWriter::PartitionedWriter(std::string root, std::string run_id, Compression compression,
+                                     std::size_t max_open)
     : root_(std::move(root)), run_id_(std::move(run_id)), compression_(compression), max_open_(max_open) {}
 
 void PartitionedWriter::write(std::string_view key, std::string_view bytes) {
@@ -25,8 +26,9 @@ void PartitionedWriter::write(std::string_view key, std::string_view bytes) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
-    std::string ext = compression_ == Compression::kGzip ? ".jsonl.gz"
-                      : compression_ == Compression::kZstd ? ".jsonl.zst" : ".jsonl";
+    std::string ext = compression_ == Compression::kGzip   ? ".jsonl.gz"
+                      : compression_ == Compression::kZstd ? ".jsonl.zst"
+                                                           : ".jsonl";
     std::string path = fmt::format("{}/dnslens-{}{}", dir, run_id_, ext);
     bool seen = paths_.contains(path);
     paths_[path] = true;

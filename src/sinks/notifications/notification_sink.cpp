@@ -12,8 +12,8 @@ namespace {
 
 struct MatchEvent {
   NotificationKind kind = NotificationKind::kInterestingMatch;
-  std::string json;             // the object without where it came from and its closing brace
-  std::string chat;             // its line for chat (Notification::line)
+  std::string json;  // the object without where it came from and its closing brace
+  std::string chat;  // its line for chat (Notification::line)
   std::uint64_t line_in_batch = 0;
 };
 
@@ -33,7 +33,9 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 // " from 10.0.0.5 i-0abc in vpc-1 at 2026-11-21T10:00:00Z": who asked, for a chat line.
 void append_asker(std::string& out, const QueryRecord& r) {
-  const std::string_view who = !r.instance.empty() ? r.instance : !r.resolver_endpoint.empty() ? r.resolver_endpoint : "-";
+  const std::string_view who = !r.instance.empty()            ? r.instance
+                               : !r.resolver_endpoint.empty() ? r.resolver_endpoint
+                                                              : "-";
   fmt::format_to(std::back_inserter(out), " from {} {} in {} at {}", r.srcaddr, who, r.vpc_id, r.query_timestamp);
 }
 

@@ -63,8 +63,10 @@ TEST(NormalizeName, LabelCheckAgreesWithItsDefinition) {
     const unsigned dot_per_mille = rng() % 4 == 0 ? 2 : 1 + rng() % 300;  // some names with few or no dots
     std::string name(len, 'a');
     for (auto& c : name) {
-      if (rng() % 1000 < dot_per_mille) c = '.';
-      else c = static_cast<char>('a' + rng() % 26);
+      if (rng() % 1000 < dot_per_mille)
+        c = '.';
+      else
+        c = static_cast<char>('a' + rng() % 26);
     }
     const std::string logged = name + (rng() % 2 ? "." : "");
     bool valid = false;
@@ -100,10 +102,10 @@ TEST(NormalizeName, HostileLengthIsBoundedAndInvalid) {
 TEST(NormalizeName, JsonPlainOnlyWhenNoByteNeedsEscaping) {
   char buf[kMaxNormalizedName];
   EXPECT_TRUE(normalize_name("Host-1_a.Example.COM.", buf).json_plain);
-  EXPECT_FALSE(normalize_name("a\\042b.example.com.", buf).json_plain);  // a quote after decoding
-  EXPECT_FALSE(normalize_name("a\\134b.example.com.", buf).json_plain);  // a backslash after decoding
-  EXPECT_FALSE(normalize_name("a\\000b.example.com.", buf).json_plain);  // a NUL byte
-  EXPECT_FALSE(normalize_name("a\\011b.example.com.", buf).json_plain);  // a tab
+  EXPECT_FALSE(normalize_name("a\\042b.example.com.", buf).json_plain);   // a quote after decoding
+  EXPECT_FALSE(normalize_name("a\\134b.example.com.", buf).json_plain);   // a backslash after decoding
+  EXPECT_FALSE(normalize_name("a\\000b.example.com.", buf).json_plain);   // a NUL byte
+  EXPECT_FALSE(normalize_name("a\\011b.example.com.", buf).json_plain);   // a tab
   EXPECT_FALSE(normalize_name("\xc3\xa4.example.com.", buf).json_plain);  // non-ASCII UTF-8
   EXPECT_FALSE(normalize_name("a\"b.example.com.", buf).json_plain);
   // The vectorised lowercase touches only A-Z.

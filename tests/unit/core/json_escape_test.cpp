@@ -57,8 +57,10 @@ TEST(JsonEscape, ReadsBackAsTheStoreWritesTheSameBytes) {
                                  std::string_view("\xf4\x90\x80\x80 past U+10FFFF"), std::string_view("ok \xc3\xa4"),
                                  std::string_view("\x80\x80\x80")}) {
     std::string store;
-    if (storable_text(bytes)) store = std::string(bytes);
-    else repair_text(bytes, store);
+    if (storable_text(bytes))
+      store = std::string(bytes);
+    else
+      repair_text(bytes, store);
     EXPECT_EQ(decoded(bytes), store) << bytes;
   }
 }

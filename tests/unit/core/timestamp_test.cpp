@@ -24,7 +24,8 @@ TEST(Timestamp, CivilRoundTrip) {
   for (std::int64_t ms : {0ll, 1612461115000ll, 951782400000ll /* 2000-02-29 */, 4102444799000ll}) {
     CivilTime t = civil_from_ms(ms);
     std::int64_t back = (days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day)) * 86400 +
-                         t.hour * 3600 + t.minute * 60 + t.second) * 1000;
+                         t.hour * 3600 + t.minute * 60 + t.second) *
+                        1000;
     EXPECT_EQ(back, ms);
   }
   CivilTime leap = civil_from_ms(951782400000ll);
@@ -50,11 +51,11 @@ TEST(Timestamp, WritesRoute53Form) {
 // whatever came before (same date, other dates, a leap second, bad times on a remembered date).
 TEST(Timestamp, StreamingParserAgreesWithTheFullParse) {
   const char* const texts[] = {
-      "2021-02-04T17:51:55Z", "2021-02-04T00:00:00Z", "2021-02-04T23:59:59Z", "2021-02-04 12:00:01Z",
-      "2021-02-04T24:00:00Z", "2021-02-04T12:60:00Z", "2021-02-04T12:00:61Z", "2021-02-04T23:59:60Z",
+      "2021-02-04T17:51:55Z", "2021-02-04T00:00:00Z", "2021-02-04T23:59:59Z",   "2021-02-04 12:00:01Z",
+      "2021-02-04T24:00:00Z", "2021-02-04T12:60:00Z", "2021-02-04T12:00:61Z",   "2021-02-04T23:59:60Z",
       "2021-02-04T1x:00:00Z", "2021-02-04T12:00:00",  "2021-02-04T12:00:00.5Z", "2021-02-04T12:00:00+01:00",
-      "2021-02-05T00:00:00Z", "2021-02-04T08:00:00Z", "2021-02-29T08:00:00Z", "2024-02-29T08:00:00Z",
-      "2024-02-29T09:30:15Z", "1969-12-31T23:59:59Z", "1969-12-31T00:00:01Z", "2021-02-04T17:51:55Zjunk",
+      "2021-02-05T00:00:00Z", "2021-02-04T08:00:00Z", "2021-02-29T08:00:00Z",   "2024-02-29T08:00:00Z",
+      "2024-02-29T09:30:15Z", "1969-12-31T23:59:59Z", "1969-12-31T00:00:01Z",   "2021-02-04T17:51:55Zjunk",
       "2021-02-04T17:51:55z", "2021-02-04X17:51:55Z"};
   TimestampParser stream;
   for (int round = 0; round < 3; ++round) {  // every text after every other one, in two orders

@@ -52,7 +52,8 @@ TEST(DetectionConfigErrors, NumbersOutOfTheirRangeNameTheKey) {
       << u32;
   EXPECT_NE(config_error("max_findings: 18446744073709551616\n").find("max_findings"), std::string::npos);
   // Seconds become milliseconds in int64 arithmetic.
-  EXPECT_NE(config_error("lateness_seconds: 9223372036854775807\n").find("detect.yaml: detection config: lateness_seconds must be at most"),
+  EXPECT_NE(config_error("lateness_seconds: 9223372036854775807\n")
+                .find("detect.yaml: detection config: lateness_seconds must be at most"),
             std::string::npos);
   EXPECT_NE(config_error("anomaly:\n  min_ratio: .inf\n").find("anomaly.min_ratio: '.inf' is not a finite number"),
             std::string::npos);
@@ -64,7 +65,8 @@ TEST(DetectionConfigErrors, ASectionMustBeAMapping) {
 }
 
 TEST(DetectionConfigErrors, ABomIsSkippedAndPathsPrintBackQuoted) {
-  const DetectionConfig c = DetectionConfig::parse("\xEF\xBB\xBFtunneling:\n  min_queries: 10\ndga_model: \"a\\\"b\"\n", "d.yaml");
+  const DetectionConfig c =
+      DetectionConfig::parse("\xEF\xBB\xBFtunneling:\n  min_queries: 10\ndga_model: \"a\\\"b\"\n", "d.yaml");
   EXPECT_EQ(c.tunneling.min_queries, 10u);
   EXPECT_EQ(DetectionConfig::parse(c.to_yaml(), "printed.yaml").dga_model, "a\"b");
 }

@@ -54,7 +54,8 @@ class Feed {
     e.flags = r.flags;
     e.dga_score = r.dga_score;
     e.subdomain_dga = r.subdomain_dga;
-    e.subdomain_length = static_cast<std::uint16_t>(r.name.size() > r.domain.size() ? r.name.size() - r.domain.size() - 1 : 0);
+    e.subdomain_length =
+        static_cast<std::uint16_t>(r.name.size() > r.domain.size() ? r.name.size() - r.domain.size() - 1 : 0);
     e.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(e.subdomain_length, 63));
     e.subdomain_entropy = 4.5f;
     e.reverse_group = r.reverse_group;
@@ -100,7 +101,8 @@ TEST(BeaconScore, RegularJitteredAndGappySeriesScoreHighRandomOnesLow) {
 
   std::mt19937_64 rng(1);
   std::vector<std::uint32_t> jittered, gappy, poisson;
-  for (std::uint32_t i = 0; i < 100; ++i) jittered.push_back(1000 + i * 300 + static_cast<std::uint32_t>(rng() % 21) - 10);
+  for (std::uint32_t i = 0; i < 100; ++i)
+    jittered.push_back(1000 + i * 300 + static_cast<std::uint32_t>(rng() % 21) - 10);
   for (std::uint32_t i = 0; i < 100; ++i) {
     if (rng() % 5 != 0) gappy.push_back(1000 + i * 300 + static_cast<std::uint32_t>(rng() % 21) - 10);
   }
@@ -119,10 +121,12 @@ TEST(BeaconScore, RegularJitteredAndGappySeriesScoreHighRandomOnesLow) {
 TEST(Beaconing, FindsAnImplantButNotFleetWidePolling) {
   Feed feed(only("beaconing"));
   std::mt19937_64 rng(2);
-  for (int i = 0; i < 100; ++i) feed.add({i * 60000 + static_cast<std::int64_t>(rng() % 4000), "i-bad", "update.c2.xyz", "c2.xyz"});
+  for (int i = 0; i < 100; ++i)
+    feed.add({i * 60000 + static_cast<std::int64_t>(rng() % 4000), "i-bad", "update.c2.xyz", "c2.xyz"});
   // Ten hosts poll the agent endpoint just as regularly: fleet software.
   for (int h = 0; h < 10; ++h) {
-    for (int i = 0; i < 100; ++i) feed.add({i * 60000 + h * 1000, "i-" + std::to_string(h), "ssm.amazonaws.com", "amazonaws.com"});
+    for (int i = 0; i < 100; ++i)
+      feed.add({i * 60000 + h * 1000, "i-" + std::to_string(h), "ssm.amazonaws.com", "amazonaws.com"});
   }
   std::vector<Finding> f = feed.finish();
   ASSERT_EQ(f.size(), 1u);
@@ -156,8 +160,8 @@ TEST(Tunneling, ManyRandomSubdomainsFireFewOrBenignDoNot) {
   const std::size_t tilde = hit[0].explanation.find('~');
   ASSERT_NE(tilde, std::string::npos);
   EXPECT_LE(std::stoi(hit[0].explanation.substr(tilde + 1)), 200);
-  EXPECT_TRUE(run(20, 0, 0.9f).empty());                    // below min_queries
-  EXPECT_TRUE(run(200, kEventBenignNoise, 0.9f).empty());   // on the noise list
+  EXPECT_TRUE(run(20, 0, 0.9f).empty());                   // below min_queries
+  EXPECT_TRUE(run(200, kEventBenignNoise, 0.9f).empty());  // on the noise list
 }
 
 TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
@@ -201,7 +205,8 @@ TEST(Anomaly, ASpikeOverItsOwnBaselineFiresASteadyRateDoesNot) {
     Feed feed(only("anomaly"));
     for (int hour = 0; hour < 12; ++hour) {
       const int n = hour == 10 ? spike : 100;
-      for (int i = 0; i < n; ++i) feed.add({hour * 3600000LL + i * (3600000LL / n), "i-4", "a.example.com", "example.com"});
+      for (int i = 0; i < n; ++i)
+        feed.add({hour * 3600000LL + i * (3600000LL / n), "i-4", "a.example.com", "example.com"});
     }
     return feed.finish();
   };
@@ -274,7 +279,8 @@ TEST(FindingStore, RepeatsMergeIntoOneAnnouncedFinding) {
 }
 
 TEST(DetectionConfig, ParsesValidatesAndPrintsEveryKey) {
-  DetectionConfig c = DetectionConfig::parse("tunneling:\n  min_queries: 7\ndga:\n  score_threshold: 0.9\nlateness_seconds: 5\n", "t");
+  DetectionConfig c =
+      DetectionConfig::parse("tunneling:\n  min_queries: 7\ndga:\n  score_threshold: 0.9\nlateness_seconds: 5\n", "t");
   EXPECT_EQ(c.tunneling.min_queries, 7u);
   EXPECT_DOUBLE_EQ(c.dga.score_threshold, 0.9);
   EXPECT_EQ(c.lateness_seconds, 5);

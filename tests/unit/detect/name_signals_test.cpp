@@ -53,7 +53,8 @@ TEST(NameFeatures, DgaLabelIsTheRegisteredLabel) {
 
 TEST(DgaModel, TheBuiltInModelSeparatesWordsFromRandomLabels) {
   const DgaModel& m = default_dga_model();
-  for (const char* benign : {"google", "wikipedia", "stackoverflow", "amazon", "microsoft", "weather", "bankofamerica"}) {
+  for (const char* benign :
+       {"google", "wikipedia", "stackoverflow", "amazon", "microsoft", "weather", "bankofamerica"}) {
     EXPECT_LT(m.score(benign), 0.3f) << benign;
   }
   for (const char* random : {"xjdkqwpozmv", "qkwtvtorbxjyndd", "kjh3k4j5h6", "zzqxwvkkjhg", "a8f3k2m9x7q1"}) {
@@ -108,7 +109,8 @@ TEST(DgaTrainer, IsDeterministicAndNeedsEnoughLabels) {
 // Reference outputs published with the families' reverse-engineered algorithms.
 TEST(DgaFamilies, MatchTheirPublishedOutputs) {
   EXPECT_EQ(generate_dga_domains(DgaFamily::kKraken, 0, 4),
-            (std::vector<std::string>{"rbqdxflojkj.mooo.com", "smhburg.dyndns.org", "cffxugijxn.yi.org", "ivxcxbj.dynserv.com"}));
+            (std::vector<std::string>{"rbqdxflojkj.mooo.com", "smhburg.dyndns.org", "cffxugijxn.yi.org",
+                                      "ivxcxbj.dynserv.com"}));
   EXPECT_EQ(generate_dga_domains(DgaFamily::kBanjori, 0, 3),
             (std::vector<std::string>{"kwtoestnessbiophysicalohax.com", "rvcxestnessbiophysicalohax.com",
                                       "hjbtestnessbiophysicalohax.com"}));
@@ -126,7 +128,8 @@ TEST(DgaFamilies, MatchTheirPublishedOutputs) {
 }
 
 TEST(BenignNoise, ExactNamesAndNamesBelow) {
-  BenignNoise list = BenignNoise::parse("# comment\nmetadata.google.internal\n*.hash.cymru.com  # trailing\n\n", "test");
+  BenignNoise list =
+      BenignNoise::parse("# comment\nmetadata.google.internal\n*.hash.cymru.com  # trailing\n\n", "test");
   EXPECT_EQ(list.size(), 2u);
   EXPECT_TRUE(list.matches("metadata.google.internal"));
   EXPECT_FALSE(list.matches("x.metadata.google.internal"));

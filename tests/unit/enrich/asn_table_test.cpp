@@ -60,7 +60,8 @@ TEST(AsnTable, ReadsTheIpLocationDbLayout) {
 // Every field may be quoted; each keeps its own text (found by the fuzzer: two quoted fields once
 // shared one buffer).
 TEST(AsnTable, EveryFieldMayBeQuoted) {
-  const std::string path = write_temp("quoted.csv", "\"9.9.9.0\",\"9.9.9.255\",\"19281\",\"Quad9, \"\"the\"\" resolver\"\n");
+  const std::string path =
+      write_temp("quoted.csv", "\"9.9.9.0\",\"9.9.9.255\",\"19281\",\"Quad9, \"\"the\"\" resolver\"\n");
   AsnTable table;
   EXPECT_EQ(table.load_csv(path).ranges, 1u);
   table.finish();

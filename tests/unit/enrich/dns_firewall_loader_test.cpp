@@ -88,16 +88,17 @@ TEST(CloudFormationImport, YamlShortFormTagsAndParameters) {
   PolicyLoadOptions options;
   options.template_parameters["VpcId"] = "vpc-0prod0000000000a";
   FirewallPolicy p = load_policy({path}, options);
-  FirewallPolicy detect = load_policy_text("Resources: {L: {Type: AWS::Route53Resolver::FirewallDomainList}}", "t.yaml", "", {}, &format);
+  FirewallPolicy detect =
+      load_policy_text("Resources: {L: {Type: AWS::Route53Resolver::FirewallDomainList}}", "t.yaml", "", {}, &format);
   EXPECT_EQ(format, PolicyFormat::kCloudFormation);
   EXPECT_NO_THROW(p.validate());
   ASSERT_EQ(p.rule_groups.size(), 1u);
   const RuleGroup& g = p.rule_groups[0];
   EXPECT_EQ(g.id, "RuleGroup");
   ASSERT_EQ(g.rules.size(), 3u);
-  EXPECT_EQ(g.rules[0].domain_list_id, "AllowedDomains");   // !Ref
-  EXPECT_EQ(g.rules[1].domain_list_id, "BlockedDomains");   // !GetAtt BlockedDomains.Id
-  EXPECT_EQ(g.rules[1].block_override_ttl, 300);            // !Ref to a parameter default
+  EXPECT_EQ(g.rules[0].domain_list_id, "AllowedDomains");  // !Ref
+  EXPECT_EQ(g.rules[1].domain_list_id, "BlockedDomains");  // !GetAtt BlockedDomains.Id
+  EXPECT_EQ(g.rules[1].block_override_ttl, 300);           // !Ref to a parameter default
   EXPECT_EQ(g.rules[1].name, "RuleGroup#20");
   EXPECT_EQ(g.rules[2].query_type, "TXT");
   ASSERT_EQ(p.associations.size(), 1u);
@@ -120,7 +121,7 @@ TEST(CloudFormationImport, JsonTemplate) {
   EXPECT_NO_THROW(p.validate());
   ASSERT_EQ(p.associations.size(), 1u);
   EXPECT_EQ(p.associations[0].vpc_id, "vpc-0prod0000000000a");  // parameter default
-  EXPECT_EQ(p.associations[0].priority, 150);                    // quoted number
+  EXPECT_EQ(p.associations[0].priority, 150);                   // quoted number
   EXPECT_EQ(p.rule_groups[0].rules[0].redirection, RedirectionAction::kTrust);
 }
 
@@ -175,7 +176,8 @@ TEST(DnslensPolicy, ErrorsNameTheFileTheRuleAndTheProblem) {
 
 TEST(DomainListFile, OneDomainPerLineWithCommentsAndLineNumbers) {
   PolicyFormat format{};
-  FirewallPolicy p = load_policy_text("\xEF\xBB\xBF# header\nexample.com\r\n\n*.example.net  # trailing comment\n", "blocked.txt", "", {}, &format);
+  FirewallPolicy p = load_policy_text("\xEF\xBB\xBF# header\nexample.com\r\n\n*.example.net  # trailing comment\n",
+                                      "blocked.txt", "", {}, &format);
   EXPECT_EQ(format, PolicyFormat::kDomainList);
   ASSERT_EQ(p.domain_lists.size(), 1u);
   EXPECT_EQ(p.domain_lists[0].id, "blocked");
@@ -225,15 +227,18 @@ rule_groups:
 associations:
   - {rule_group: second, vpc: vpc-a, priority: 200}
   - {rule_group: first, vpc: vpc-a, priority: 100}
-)", "p.yaml", "", {});
+)",
+                                      "p.yaml", "", {});
   LintReport r = lint_policy(p);
-  auto it = std::find_if(r.problems.begin(), r.problems.end(), [](const auto& x) { return x.code == "rule.block_unreachable"; });
+  auto it = std::find_if(r.problems.begin(), r.problems.end(),
+                         [](const auto& x) { return x.code == "rule.block_unreachable"; });
   ASSERT_NE(it, r.problems.end());
   EXPECT_EQ(it->severity, Severity::kWarning);
   // The same lists with the groups' order swapped: nothing is hidden.
   p.associations[0].priority = 50;
   r = lint_policy(p);
-  EXPECT_TRUE(std::none_of(r.problems.begin(), r.problems.end(), [](const auto& x) { return x.code.starts_with("rule.block"); }));
+  EXPECT_TRUE(std::none_of(r.problems.begin(), r.problems.end(),
+                           [](const auto& x) { return x.code.starts_with("rule.block"); }));
 }
 
 TEST(Lint, ATypedRuleOnlyShadowsRulesOfTheSameType) {
@@ -246,11 +251,13 @@ rule_groups:
       - {name: all-types, priority: 2, action: BLOCK, block_response: NODATA, domain_list: l}
       - {name: txt-again, priority: 3, action: ALERT, query_type: TXT, domain_list: l}
 associations: [{rule_group: g, vpc: vpc-a, priority: 100}]
-)", "p.yaml", "", {});
+)",
+                                      "p.yaml", "", {});
   LintReport r = lint_policy(p);
   std::vector<std::string> shadowed;
   for (const auto& x : r.problems) {
-    if (x.code.find("shadowed") != std::string::npos || x.code.find("unreachable") != std::string::npos) shadowed.push_back(x.message);
+    if (x.code.find("shadowed") != std::string::npos || x.code.find("unreachable") != std::string::npos)
+      shadowed.push_back(x.message);
   }
   ASSERT_EQ(shadowed.size(), 1u);
   EXPECT_NE(shadowed[0].find("'txt-again'"), std::string::npos) << shadowed[0];

@@ -313,8 +313,8 @@ associations:
   - {rule_group: missing, vpc: vpc-b, priority: 200}
 )");
   auto c = codes(p);
-  for (const char* expected : {"rule.priority_duplicate", "association.priority_duplicate", "association.priority_range",
-                               "association.rule_group_unknown"}) {
+  for (const char* expected : {"rule.priority_duplicate", "association.priority_duplicate",
+                               "association.priority_range", "association.rule_group_unknown"}) {
     EXPECT_NE(std::find(c.begin(), c.end(), expected), c.end()) << expected;
   }
 }

@@ -13,7 +13,8 @@ namespace dnslens {
 namespace {
 
 const PublicSuffixList& psl() {
-  static const PublicSuffixList list = PublicSuffixList::load_file("/usr/share/publicsuffix/public_suffix_list.dat", PslScope::kIcannAndPrivate);
+  static const PublicSuffixList list =
+      PublicSuffixList::load_file("/usr/share/publicsuffix/public_suffix_list.dat", PslScope::kIcannAndPrivate);
   return list;
 }
 
@@ -138,10 +139,14 @@ TEST(PolicyLoaderErrors, ANonScalarKeyNamesItsLine) {
 }
 
 TEST(PolicyLoaderErrors, ABomBeforeAPolicyOrListIsSkipped) {
-  const FirewallPolicy p = load_policy_text("\xEF\xBB\xBFversion: 1\ndomain_lists:\n  l: [bom.example]\n", "p.yaml", "", {});
+  const FirewallPolicy p =
+      load_policy_text("\xEF\xBB\xBFversion: 1\ndomain_lists:\n  l: [bom.example]\n", "p.yaml", "", {});
   ASSERT_EQ(p.domain_lists.size(), 1u);
   EXPECT_EQ(p.domain_lists[0].domains.at(0), "bom.example");
-  const FirewallPolicy list = load_policy_text("\xEF\xBB\xBF" "first.example\nsecond.example\n", "l.txt", "l", {});
+  const FirewallPolicy list = load_policy_text(
+      "\xEF\xBB\xBF"
+      "first.example\nsecond.example\n",
+      "l.txt", "l", {});
   ASSERT_EQ(list.domain_lists.size(), 1u);
   EXPECT_EQ(list.domain_lists[0].domains.at(0), "first.example");
 }

@@ -54,14 +54,16 @@ TEST(IpAddress, ParsesAddressesPrefixesAndReverseNames) {
   EXPECT_EQ(address_from_reverse_name("66.2.0.192.in-addr.arpa")->to_string(), "192.0.2.66");
   EXPECT_FALSE(address_from_reverse_name("2.0.192.in-addr.arpa").has_value());  // a /24 zone, not an address
   EXPECT_FALSE(address_from_reverse_name("300.2.0.192.in-addr.arpa").has_value());
-  EXPECT_EQ(address_from_reverse_name("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")->to_string(),
+  EXPECT_EQ(address_from_reverse_name("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa")
+                ->to_string(),
             "2001:db8::1");
 }
 
 // The hand-written IPv4 parser must accept exactly what inet_pton accepts.
 TEST(IpAddress, Ipv4ParserAgreesWithInetPton) {
-  for (const char* s : {"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3",
-                        ".1.2.3", "1.2.3.", "1.2.3.04", "10.0.0.1 ", "1.2.3.-4", "1234.1.1.1", "0.0.0.00", "9.9.9.9x", ""}) {
+  for (const char* s :
+       {"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3",
+        "1.2.3.", "1.2.3.04", "10.0.0.1 ", "1.2.3.-4", "1234.1.1.1", "0.0.0.00", "9.9.9.9x", ""}) {
     unsigned char expect[4];
     const bool ok = ::inet_pton(AF_INET, s, expect) == 1;
     auto got = parse_ip(s);
@@ -106,7 +108,7 @@ TEST(ThreatIntel, ParentDomainsDownToTheRegisteredDomainOnly) {
   ASSERT_TRUE(intel.add(in));
   EXPECT_NE(match_name(intel, "a.b.EVIL.com."), nullptr);
   EXPECT_NE(match_name(intel, "evil.com."), nullptr);
-  EXPECT_EQ(match_name(intel, "notevil.com."), nullptr);   // a suffix of the text, not a parent label
+  EXPECT_EQ(match_name(intel, "notevil.com."), nullptr);  // a suffix of the text, not a parent label
   EXPECT_EQ(match_name(intel, "evil.com.au."), nullptr);
   EXPECT_NE(match_name(intel, "x.deep.sub.example.co.uk."), nullptr);
   EXPECT_EQ(match_name(intel, "sub.example.co.uk."), nullptr);  // the indicator is below it
@@ -116,7 +118,8 @@ TEST(ThreatIntel, LongestPrefixFirstAndDuplicatesKeepTheHigherConfidence) {
   ThreatIntel intel;
   intel.add_feed("a");
   IndicatorInput in;
-  for (auto [text, conf] : {std::pair{"10.0.0.0/8", 20}, {"10.1.0.0/16", 60}, {"10.1.2.3", 90}, {"2001:db8::/32", 40}}) {
+  for (auto [text, conf] :
+       {std::pair{"10.0.0.0/8", 20}, {"10.1.0.0/16", 60}, {"10.1.2.3", 90}, {"2001:db8::/32", 40}}) {
     ASSERT_FALSE(classify_indicator(text, "", psl(), in));
     in.confidence = conf;
     ASSERT_TRUE(intel.add(in));
@@ -181,7 +184,7 @@ TEST(FeedLoader, CsvWithQuotesAliasesAndBadRowsByLine) {
   ASSERT_NE(url, nullptr);
   EXPECT_EQ(url->kind, IndicatorKind::kUrl);
   EXPECT_EQ(url->value, "https://bad.csv-host.net/x");
-  EXPECT_EQ(url->confidence, 72);  // 0.72 as a fraction
+  EXPECT_EQ(url->confidence, 72);                              // 0.72 as a fraction
   EXPECT_NE(match_name(intel, "xn--bcher-kva.de."), nullptr);  // the UTF-8 entry, punycoded
 }
 
@@ -232,8 +235,8 @@ TEST(FeedLoader, MispEvent) {
   ThreatIntel intel;
   FeedReport r = load_feed(FeedSpec::parse(kData + "event.misp.json"), psl(), intel);
   EXPECT_EQ(r.format, FeedFormat::kMisp);
-  EXPECT_EQ(r.loaded, 7u);  // domain, hostname, ip-dst, url, domain|ip (2), object domain
-  EXPECT_EQ(r.skipped, 2u); // md5, to_ids false
+  EXPECT_EQ(r.loaded, 7u);   // domain, hostname, ip-dst, url, domain|ip (2), object domain
+  EXPECT_EQ(r.skipped, 2u);  // md5, to_ids false
   EXPECT_TRUE(has_problem(r, "event 1 attribute 8: 'not_a_domain!'"));
   const Indicator* d = match_name(intel, "payroll-login.example.com.");
   ASSERT_NE(d, nullptr);

@@ -18,7 +18,8 @@ namespace {
 
 std::string lines(int n) {
   std::string text;
-  for (int i = 0; i < n; ++i) text += "{\"query_name\":\"host" + std::to_string(i) + ".example.com.\",\"n\":" + std::to_string(i * 7919) + "}\n";
+  for (int i = 0; i < n; ++i)
+    text += "{\"query_name\":\"host" + std::to_string(i) + ".example.com.\",\"n\":" + std::to_string(i * 7919) + "}\n";
   return text;
 }
 

@@ -60,9 +60,7 @@ TEST(Decoders, CorruptGzip) {
   }
 }
 
-TEST(Decoders, GarbageAfterAMemberIsAnError) {
-  EXPECT_THROW((void)decode(gzip_member("abc") + "not gzip"), Error);
-}
+TEST(Decoders, GarbageAfterAMemberIsAnError) { EXPECT_THROW((void)decode(gzip_member("abc") + "not gzip"), Error); }
 
 TEST(Decoders, DecompressionBombRatio) {
   std::string zeros(64 << 20, '\0');

@@ -86,8 +86,8 @@ TEST_F(FileWriterTest, FlushMakesEveryByteVisibleWhileTheFileStaysOpen) {
   FileWriter w(out, OpenMode::kTruncate, WriteHint::kBulk);
   std::string expected;
   unsigned seed = 40;
-  for (std::size_t n : {std::size_t{5000}, std::size_t{4000}, std::size_t{1}, std::size_t{0}, FileWriter::kStagingBytes + 333,
-                        std::size_t{4096}, std::size_t{70000}}) {
+  for (std::size_t n : {std::size_t{5000}, std::size_t{4000}, std::size_t{1}, std::size_t{0},
+                        FileWriter::kStagingBytes + 333, std::size_t{4096}, std::size_t{70000}}) {
     const std::string piece = pattern(n, seed++);
     w.write_all(piece.data(), piece.size());
     expected += piece;
@@ -140,7 +140,8 @@ TEST_F(FileWriterTest, JobsWithHeadroomAreWrittenInPlace) {
 }
 
 TEST_F(FileWriterTest, OutputsShorterThanABlockAndEmptyOutputsAreWritten) {
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{511}, std::size_t{4096}, FileWriter::kStagingBytes}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{511}, std::size_t{4096}, FileWriter::kStagingBytes}) {
     const std::string out = path("small-" + std::to_string(n));
     const std::string data = pattern(n, static_cast<unsigned>(n));
     FileWriter w(out, OpenMode::kTruncate, WriteHint::kBulk);

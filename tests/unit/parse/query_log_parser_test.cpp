@@ -19,14 +19,14 @@ constexpr std::string_view kAwsExample =
 
 // The record points into the input line and the parser: both live as long as the result.
 struct ParseResult {
-  explicit ParseResult(std::string_view text) : line(text) { outcome = parser.parse(line.view(), line.capacity(), record); }
+  explicit ParseResult(std::string_view text) : line(text) {
+    outcome = parser.parse(line.view(), line.capacity(), record);
+  }
   PaddedLine line;
   QueryLogParser parser;
   ParseOutcome outcome;
   QueryRecord record;
 };
-
-
 
 TEST(QueryLogParser, ReadsEveryDocumentedField) {
   QueryLogParser parser;
@@ -58,8 +58,9 @@ TEST(QueryLogParser, ReadsEveryDocumentedField) {
 }
 
 TEST(QueryLogParser, ResolverEndpointSourceAndNumbersWhereStringsAreUsual) {
-  ParseResult r(R"({"version":1.1,"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","srcport":53,)"
-                 R"("srcids":{"resolver_endpoint":"rslvr-in-1","resolver_network_interface":"rni-2"},"future_field":{"x":[1]}})");
+  ParseResult r(
+      R"({"version":1.1,"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","srcport":53,)"
+      R"("srcids":{"resolver_endpoint":"rslvr-in-1","resolver_network_interface":"rni-2"},"future_field":{"x":[1]}})");
   ASSERT_TRUE(r.outcome.ok);
   EXPECT_EQ(r.record.version, "1.1");
   EXPECT_EQ(r.record.srcport, "53");
@@ -81,7 +82,7 @@ TEST(QueryLogParser, EscapedKeysAndSpacesAroundTheColon) {
   EXPECT_EQ(p.record.answers[0].rdata, "10.0.0.1");
   EXPECT_EQ(p.record.answers[0].type, "A");
   EXPECT_EQ(p.record.version, "1.1");
-  EXPECT_EQ(p.record.rcode, "NOERROR");  // an escaped value is unescaped
+  EXPECT_EQ(p.record.rcode, "NOERROR");    // an escaped value is unescaped
   EXPECT_EQ(p.record.unknown_fields, 1u);  // "x\"y"
 }
 
@@ -103,7 +104,8 @@ TEST(QueryLogParser, AnswersReadTheSameInEveryLayout) {
       R"([ {"Rdata": "x.example.net.", "Type": "CNAME", "Class": "IN"}, {"Rdata": "10.0.0.1", "Type": "A", "Class": "IN"} ] )",
       R"([{"Type":"CNAME","Class":"IN","Rdata":"x.example.net."},{"Class":"IN","Rdata":"10.0.0.1","Type":"A"}])",
       R"([{"Rdata":"x.example.net.","Type":"CNAME","Class":"IN","TTL":"60"},{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}])",
-      "[{\"Rdata\":\"x.example.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"},\n{\"Rdata\":\"10.0.0.1\",\"Type\":\"A\",\"Class\":\"IN\"}]",
+      "[{\"Rdata\":\"x.example.net.\",\"Type\":\"CNAME\",\"Class\":\"IN\"},\n{\"Rdata\":\"10.0.0.1\",\"Type\":\"A\","
+      "\"Class\":\"IN\"}]",
       R"([{"Rdata":"x.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"10.0.0.1","Type":"A","Class":"IN"}]    )",
   };
   for (const std::string& answers : layouts) {

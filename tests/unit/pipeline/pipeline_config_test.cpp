@@ -89,7 +89,8 @@ TEST(SinkSetTest, OneSinkPerConfiguredOutputInTheWritersOrder) {
   p.enrich.dga = &default_dga_model();
   p.sinks.notifier = notifier.get();
   p.sinks.store = &store;
-  p.sinks.json = JsonLinesConfig{.path = dir.file("out.jsonl"), .dir = {}, .compression = Compression::kNone, .run_id = {}};
+  p.sinks.json =
+      JsonLinesConfig{.path = dir.file("out.jsonl"), .dir = {}, .compression = Compression::kNone, .run_id = {}};
   p.detection = {.detectors = &detectors, .findings = &findings};
   SinkSet all(p);
   ASSERT_EQ(all.sinks().size(), 4u);

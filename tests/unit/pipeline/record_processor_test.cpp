@@ -27,11 +27,12 @@ Enrichers signal_enrichers() {
 }
 
 std::string line_for(std::string_view name) {
-  return fmt::format(R"({{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-1",)"
-                     R"("query_timestamp":"2026-11-21T10:00:00Z","query_name":"{}","query_type":"A","query_class":"IN",)"
-                     R"("rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.5","srcport":"5353","transport":"UDP",)"
-                     R"("srcids":{{"instance":"i-0abc"}}}})",
-                     name);
+  return fmt::format(
+      R"({{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-1",)"
+      R"("query_timestamp":"2026-11-21T10:00:00Z","query_name":"{}","query_type":"A","query_class":"IN",)"
+      R"("rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.5","srcport":"5353","transport":"UDP",)"
+      R"("srcids":{{"instance":"i-0abc"}}}})",
+      name);
 }
 
 std::string enrich(RecordProcessor& p, std::string_view name, EnrichedRecord* outcome = nullptr) {
@@ -46,9 +47,9 @@ std::string enrich(RecordProcessor& p, std::string_view name, EnrichedRecord* ou
 }
 
 TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {
-  const std::vector<std::string> names = {"xkqjwbrtzplmvh.com.", "www.example.co.uk.", "s3.amazonaws.com.",
-                                          "a1b2c3d4e5f6a7b8c9d0.t.exfil.net.", "xkqjwbrtzplmvh.mooo.com.",
-                                          "169.254.169.254.in-addr.arpa."};
+  const std::vector<std::string> names = {"xkqjwbrtzplmvh.com.",      "www.example.co.uk.",
+                                          "s3.amazonaws.com.",        "a1b2c3d4e5f6a7b8c9d0.t.exfil.net.",
+                                          "xkqjwbrtzplmvh.mooo.com.", "169.254.169.254.in-addr.arpa."};
   RecordProcessor warm(signal_enrichers(), 1 << 20);
   for (const auto& n : names) (void)enrich(warm, n);  // every name now in the memo
   ASSERT_EQ(warm.signal_memo()->misses(), names.size());
@@ -83,7 +84,7 @@ TEST(NameMemo, AnswersOnlyForTheSameNameAndSkipsOverlongOnes) {
   EXPECT_EQ(*memo.find("a.example.com", 7), 1);
   EXPECT_EQ(memo.find("b.example.com", 7), nullptr);  // same hash, different name: a collision
   EXPECT_EQ(memo.find("a.example.com", 11), nullptr);
-  memo.put("b.example.com", 11, 2);                    // 11 & 3 == 7 & 3: replaces the slot
+  memo.put("b.example.com", 11, 2);  // 11 & 3 == 7 & 3: replaces the slot
   EXPECT_EQ(memo.find("a.example.com", 7), nullptr);
   EXPECT_EQ(*memo.find("b.example.com", 11), 2);
   const std::string long_name(300, 'a');

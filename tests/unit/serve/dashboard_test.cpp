@@ -74,7 +74,8 @@ TEST_F(DashboardTest, AnUnboundedRangeGivesAtMostTheMaximumOfBuckets) {
 TEST_F(DashboardTest, BucketsAreRoundAndNeverMoreThanTheMaximum) {
   EXPECT_EQ(dashboard_bucket_seconds(3'600'000), 60);
   EXPECT_EQ(dashboard_bucket_seconds(6 * 86'400'000LL), 3600);
-  for (std::int64_t range : std::initializer_list<std::int64_t>{1, 86'400'000, 400LL * 86'400'000, 3650LL * 86'400'000, kWideTo, kMaxQueryTimeMs}) {
+  for (std::int64_t range : std::initializer_list<std::int64_t>{1, 86'400'000, 400LL * 86'400'000, 3650LL * 86'400'000,
+                                                                kWideTo, kMaxQueryTimeMs}) {
     const std::int64_t bucket = dashboard_bucket_seconds(range);
     EXPECT_LE(range / (bucket * 1000), kMaxBuckets) << range;
     if (bucket > 604800) {
@@ -156,7 +157,8 @@ TEST(DashboardQueryTest, TimesAndLimitsOutsideTheirRangesAreRefusedWithTheReason
   expect_refused(params({{"limit", "1001"}}), "from 1 to 1000");
   expect_refused(params({{"limit", "10abc"}}), "from 1 to 1000");
   expect_refused(params({{"limit", "99999999999999999999999"}}), "from 1 to 1000");
-  const DashboardQuery q = parse_dashboard_query(params({{"from", "0"}, {"to", "2026-11-22T00:00:00Z"}, {"limit", "1000"}}));
+  const DashboardQuery q =
+      parse_dashboard_query(params({{"from", "0"}, {"to", "2026-11-22T00:00:00Z"}, {"limit", "1000"}}));
   EXPECT_EQ(*q.from_ms, 0);
   EXPECT_EQ(*q.to_ms, 1'795'305'600'000);
   EXPECT_EQ(q.limit, 1000u);

@@ -1,7 +1,7 @@
 // FirehoseIngest against a real store file: a request full of bad lines is stored quickly with a
 // bounded number of dead letters (the rest counted), in bounded memory, and the next request goes
-// in; requests past the line and decoded-size caps are refused before the ingest lock; dead letters keep their line and record across the
-// slices a request is enriched in.
+// in; requests past the line and decoded-size caps are refused before the ingest lock; dead letters keep their line and
+// record across the slices a request is enriched in.
 #include "serve/firehose_ingest.hpp"
 
 #include <gtest/gtest.h>
@@ -213,7 +213,8 @@ TEST_F(FirehoseIngestTest, DeadLettersKeepTheirLineAndRecordAcrossSlices) {
     EXPECT_EQ(dead.text(1, i).value_or(""), fmt::format("firehose sliced record {}", bad_at[i] / 1000 + 1));
     EXPECT_EQ(dead.text(2, i).value_or(""), fmt::format("{{\"bad line\":{}}}", bad_at[i]));
   }
-  EXPECT_EQ(text(c, "SELECT source_arn FROM ingest_requests"), "arn:aws:firehose:us-east-1:111122223333:deliverystream/x");
+  EXPECT_EQ(text(c, "SELECT source_arn FROM ingest_requests"),
+            "arn:aws:firehose:us-east-1:111122223333:deliverystream/x");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ namespace dnslens::testing {
 // {"requestId", "timestamp", "records":[{"data": base64(payload)}, ...]}
 inline std::string firehose_body(std::string_view request_id, const std::vector<std::string>& payloads) {
   std::string body = fmt::format("{{\"requestId\":\"{}\",\"timestamp\":1700000000000,\"records\":[", request_id);
-  for (std::size_t i = 0; i < payloads.size(); ++i) body += fmt::format("{}{{\"data\":\"{}\"}}", i ? "," : "", base64_encode(payloads[i]));
+  for (std::size_t i = 0; i < payloads.size(); ++i)
+    body += fmt::format("{}{{\"data\":\"{}\"}}", i ? "," : "", base64_encode(payloads[i]));
   return body + "]}";
 }
 

@@ -31,17 +31,31 @@ TEST(DeadLetterFileTest, IsCreatedWithTheFirstDeadLetterAndKeepsEveryFact) {
     EXPECT_FALSE(std::filesystem::exists(path));  // a clean run leaves no file behind
   }
   DeadLetterFile file(path);
-  file.write({.source = "in/a.json.gz", .firehose_request_id = {}, .line = 7, .envelope = 3,
-              .reason = BadReason::kMissingField, .detail = "field 'query_name'", .raw = "{\"x\":1}", .raw_total = 7});
-  file.write({.source = "b \"q\".jsonl", .firehose_request_id = {}, .line = 0, .envelope = 0,
-              .reason = BadReason::kBadEnvelope, .detail = "cut", .raw = std::string_view("\xff\xfe", 2), .raw_total = 9});
+  file.write({.source = "in/a.json.gz",
+              .firehose_request_id = {},
+              .line = 7,
+              .envelope = 3,
+              .reason = BadReason::kMissingField,
+              .detail = "field 'query_name'",
+              .raw = "{\"x\":1}",
+              .raw_total = 7});
+  file.write({.source = "b \"q\".jsonl",
+              .firehose_request_id = {},
+              .line = 0,
+              .envelope = 0,
+              .reason = BadReason::kBadEnvelope,
+              .detail = "cut",
+              .raw = std::string_view("\xff\xfe", 2),
+              .raw_total = 9});
   file.finish();
   EXPECT_EQ(file.written(), 2u);
   EXPECT_EQ(file.created_path(), path);
   EXPECT_EQ(slurp(path),
             "{\"file\":\"in/a.json.gz\",\"line\":7,\"envelope\":3,\"reason\":\"missing_field\",\"detail\":\"field "
-            "'query_name'\",\"raw\":\"{\\\"x\\\":1}\",\"raw_base64\":\"eyJ4IjoxfQ==\",\"raw_bytes\":7,\"raw_truncated\":false}\n"
-            "{\"file\":\"b \\\"q\\\".jsonl\",\"line\":0,\"reason\":\"bad_envelope\",\"detail\":\"cut\",\"raw_base64\":\"//4=\","
+            "'query_name'\",\"raw\":\"{\\\"x\\\":1}\",\"raw_base64\":\"eyJ4IjoxfQ==\",\"raw_bytes\":7,\"raw_"
+            "truncated\":false}\n"
+            "{\"file\":\"b "
+            "\\\"q\\\".jsonl\",\"line\":0,\"reason\":\"bad_envelope\",\"detail\":\"cut\",\"raw_base64\":\"//4=\","
             "\"raw_bytes\":9,\"raw_truncated\":true}\n");
 }
 
@@ -52,14 +66,38 @@ TEST(DeadLetterTableTest, KeepsUpToItsCapsPerRequestAndNamesTheOrigin) {
   DeadLetterTable table(*appender, /*max_kept=*/2, /*max_raw_bytes=*/10);
   appender->begin();
   table.begin(1'700'000'000'000);
-  table.write({.source = {}, .firehose_request_id = "req-1", .line = 4, .envelope = 2,
-               .reason = BadReason::kMalformedJson, .detail = "x", .raw = "{bad", .raw_total = 4});
-  table.write({.source = {}, .firehose_request_id = "req-1", .line = 0, .envelope = 5,
-               .reason = BadReason::kBadEnvelope, .detail = "y", .raw = "0123456789", .raw_total = 10});  // past 10 bytes
-  table.write({.source = "f.json", .firehose_request_id = {}, .line = 0, .envelope = 9,
-               .reason = BadReason::kBadEnvelope, .detail = "z", .raw = "ab", .raw_total = 2});
-  table.write({.source = "g.jsonl", .firehose_request_id = {}, .line = 1, .envelope = 0,
-               .reason = BadReason::kBadEnvelope, .detail = "w", .raw = "c", .raw_total = 1});  // past 2 rows
+  table.write({.source = {},
+               .firehose_request_id = "req-1",
+               .line = 4,
+               .envelope = 2,
+               .reason = BadReason::kMalformedJson,
+               .detail = "x",
+               .raw = "{bad",
+               .raw_total = 4});
+  table.write({.source = {},
+               .firehose_request_id = "req-1",
+               .line = 0,
+               .envelope = 5,
+               .reason = BadReason::kBadEnvelope,
+               .detail = "y",
+               .raw = "0123456789",
+               .raw_total = 10});  // past 10 bytes
+  table.write({.source = "f.json",
+               .firehose_request_id = {},
+               .line = 0,
+               .envelope = 9,
+               .reason = BadReason::kBadEnvelope,
+               .detail = "z",
+               .raw = "ab",
+               .raw_total = 2});
+  table.write({.source = "g.jsonl",
+               .firehose_request_id = {},
+               .line = 1,
+               .envelope = 0,
+               .reason = BadReason::kBadEnvelope,
+               .detail = "w",
+               .raw = "c",
+               .raw_total = 1});  // past 2 rows
   EXPECT_EQ(table.written(), 2u);
   EXPECT_EQ(table.dropped(), 2u);
   appender->commit();
@@ -73,8 +111,14 @@ TEST(DeadLetterTableTest, KeepsUpToItsCapsPerRequestAndNamesTheOrigin) {
   table.begin(1'700'000'001'000);  // the next request starts with its own caps
   EXPECT_EQ(table.dropped(), 0u);
   appender->begin();
-  table.write({.source = {}, .firehose_request_id = "req-2", .line = 1, .envelope = 1,
-               .reason = BadReason::kMalformedJson, .detail = {}, .raw = "0123456789", .raw_total = 10});
+  table.write({.source = {},
+               .firehose_request_id = "req-2",
+               .line = 1,
+               .envelope = 1,
+               .reason = BadReason::kMalformedJson,
+               .detail = {},
+               .raw = "0123456789",
+               .raw_total = 10});
   appender->commit();
   EXPECT_EQ(c.query("SELECT count(*) FROM dead_letters").int64(0, 0), 3);
 }

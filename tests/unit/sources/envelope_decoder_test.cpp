@@ -21,8 +21,9 @@ std::string escaped(std::string_view s) {
 }
 
 std::string cloudwatch_payload(const std::vector<std::string>& messages, std::string_view type = "DATA_MESSAGE") {
-  std::string p = R"({"messageType":")" + std::string(type) +
-                  R"(","owner":"111122223333","logGroup":"/aws/route53resolver","logStream":"vpc-1_1","subscriptionFilters":["f"],"logEvents":[)";
+  std::string p =
+      R"({"messageType":")" + std::string(type) +
+      R"(","owner":"111122223333","logGroup":"/aws/route53resolver","logStream":"vpc-1_1","subscriptionFilters":["f"],"logEvents":[)";
   for (std::size_t i = 0; i < messages.size(); ++i) {
     p += (i ? "," : "") + std::string(R"({"id":"3195310660696698337880902507980421114328961542429822156)") +
          std::to_string(i) + R"(","timestamp":1612461115000,"message":")" + escaped(messages[i]) + "\"}";
@@ -32,7 +33,8 @@ std::string cloudwatch_payload(const std::vector<std::string>& messages, std::st
 
 std::string firehose_body(const std::vector<std::string>& datas) {
   std::string b = R"({"requestId":"ed4acda5-034f-9f42-bba1-f29aea6d7d8f","timestamp":1578090901599,"records":[)";
-  for (std::size_t i = 0; i < datas.size(); ++i) b += (i ? "," : "") + std::string(R"({"data":")") + base64_encode(datas[i]) + "\"}";
+  for (std::size_t i = 0; i < datas.size(); ++i)
+    b += (i ? "," : "") + std::string(R"({"data":")") + base64_encode(datas[i]) + "\"}";
   return b + "]}";
 }
 
@@ -48,7 +50,8 @@ TEST(EnvelopeDecoder, SniffsFormats) {
 }
 
 TEST(EnvelopeDecoder, CloudWatchPayloadAndControlMessages) {
-  auto d = decode(cloudwatch_payload({kRecordA, kRecordB}) + "\n" + cloudwatch_payload({"CWL CONTROL MESSAGE"}, "CONTROL_MESSAGE"));
+  auto d = decode(cloudwatch_payload({kRecordA, kRecordB}) + "\n" +
+                  cloudwatch_payload({"CWL CONTROL MESSAGE"}, "CONTROL_MESSAGE"));
   EXPECT_EQ(d.records, kRecordA + "\n" + kRecordB + "\n");
   EXPECT_EQ(d.log_events, 2u);
   EXPECT_EQ(d.control_messages, 1u);
@@ -57,7 +60,8 @@ TEST(EnvelopeDecoder, CloudWatchPayloadAndControlMessages) {
 
 TEST(EnvelopeDecoder, FirehoseWithGzippedCloudWatchSubscriptionData) {
   // What CloudWatch Logs subscriptions deliver through Firehose: each record's data is a gzip payload.
-  auto d = decode(firehose_body({gzip_member(cloudwatch_payload({kRecordA})), gzip_member(cloudwatch_payload({kRecordB}))}));
+  auto d =
+      decode(firehose_body({gzip_member(cloudwatch_payload({kRecordA})), gzip_member(cloudwatch_payload({kRecordB}))}));
   EXPECT_EQ(d.records, kRecordA + "\n" + kRecordB + "\n");
   EXPECT_EQ(d.firehose_records, 2u);
   EXPECT_EQ(d.request_id, "ed4acda5-034f-9f42-bba1-f29aea6d7d8f");

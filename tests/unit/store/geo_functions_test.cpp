@@ -26,13 +26,14 @@ TEST(GeoFunctions, AnswerAsTheGeoDataDoes) {
   ASSERT_TRUE(geo);
 
   conn.exec("CREATE TABLE t (ip VARCHAR)");
-  const std::vector<std::string> addresses = {"8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "::ffff:9.9.9.9",
-                                              "52.94.236.248", "151.101.1.69"};
+  const std::vector<std::string> addresses = {"8.8.8.8",        "1.1.1.1",       "2001:4860:4860::8888",
+                                              "::ffff:9.9.9.9", "52.94.236.248", "151.101.1.69"};
   for (const auto& a : addresses) conn.exec("INSERT INTO t VALUES ('" + a + "')");
   // Enough rows for DuckDB to split the work over threads.
   conn.exec("INSERT INTO t SELECT ip FROM t, range(5000)");
-  DuckResult r = conn.query("SELECT ip, dnslens_country(ip), dnslens_asn(ip), dnslens_as_org(ip), count(*) FROM t "
-                            "GROUP BY ALL ORDER BY ip");
+  DuckResult r = conn.query(
+      "SELECT ip, dnslens_country(ip), dnslens_asn(ip), dnslens_as_org(ip), count(*) FROM t "
+      "GROUP BY ALL ORDER BY ip");
   ASSERT_EQ(r.rows(), addresses.size());
   for (std::size_t row = 0; row < r.rows(); ++row) {
     const std::string ip = *r.text(0, row);
@@ -44,8 +45,9 @@ TEST(GeoFunctions, AnswerAsTheGeoDataDoes) {
     EXPECT_EQ(r.text(3, row), std::string(g.organization)) << ip;
     EXPECT_EQ(r.int64(4, row), 5001);
   }
-  DuckResult n = conn.query("SELECT dnslens_country(NULL), dnslens_asn('not an address'), dnslens_as_org('10.0.0.1'), "
-                            "dnslens_country(''), dnslens_country('999.1.1.1'), dnslens_asn('::1')");
+  DuckResult n = conn.query(
+      "SELECT dnslens_country(NULL), dnslens_asn('not an address'), dnslens_as_org('10.0.0.1'), "
+      "dnslens_country(''), dnslens_country('999.1.1.1'), dnslens_asn('::1')");
   for (std::size_t c = 0; c < n.columns(); ++c) EXPECT_FALSE(n.text(c, 0)) << "column " << c;
 }
 

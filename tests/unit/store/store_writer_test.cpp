@@ -23,10 +23,12 @@ TEST(StoreAppenderTest, DeadLettersCommitWithTheBatchAndAreRepairedLikeAnyText) 
   EXPECT_EQ(c.query("SELECT count(*) FROM dead_letters").int64(0, 0), 0);
 
   appender->begin();
-  appender->append_dead_letter({1'700'000'000'000, "firehose r record 1", 0, "bad_envelope", "", std::string_view("raw\xff\x00z", 6), 6});
+  appender->append_dead_letter(
+      {1'700'000'000'000, "firehose r record 1", 0, "bad_envelope", "", std::string_view("raw\xff\x00z", 6), 6});
   appender->append_dead_letter({1'700'000'000'000, "firehose r record 2", 7, "invalid_json", "why", "{", 1});
   appender->commit();
-  DuckResult r = c.query("SELECT epoch_ms(received_at), origin, line, reason, detail, raw, raw_bytes FROM dead_letters ORDER BY origin");
+  DuckResult r = c.query(
+      "SELECT epoch_ms(received_at), origin, line, reason, detail, raw, raw_bytes FROM dead_letters ORDER BY origin");
   ASSERT_EQ(r.rows(), 2u);
   EXPECT_EQ(r.int64(0, 0), 1'700'000'000'000);
   EXPECT_FALSE(r.text(2, 0).has_value());  // not about one line
@@ -42,10 +44,13 @@ TEST(StoreSchemaStepTest, ASchemaFourStoreGainsTheColumnWithoutARewrite) {
   {
     StoreWriter store(file, 1);
     DuckConnection c = store.database().connect();
-    c.exec("INSERT INTO route53query_data (query_ts) SELECT TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND FROM range(100) t(i)");
+    c.exec(
+        "INSERT INTO route53query_data (query_ts) SELECT TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND FROM range(100) "
+        "t(i)");
     c.exec("DROP TABLE ingest_requests");
-    c.exec("CREATE TABLE ingest_requests (request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, "
-           "records BIGINT, bad_records BIGINT)");
+    c.exec(
+        "CREATE TABLE ingest_requests (request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, "
+        "records BIGINT, bad_records BIGINT)");
     c.exec("INSERT INTO ingest_requests VALUES ('old', now()::TIMESTAMP, NULL, 100, 2)");
     c.exec("UPDATE dnslens_meta SET value = '4' WHERE key = 'schema_version'");
   }
