@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE="${1:-1G}"
 WORK="${2:-/tmp/dnslens-bench}"
-BIN=build/dnslens
+BIN="${DNSLENS_BIN:-build/dnslens}"  # DNSLENS_BIN: another build to measure (an A/B against a baseline)
 mkdir -p "$WORK"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
 [ -f "$WORK/r53.jsonl" ] || $BIN generate --bytes "$SIZE" --seed 1 -o "$WORK/r53.jsonl"

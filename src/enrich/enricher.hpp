@@ -56,9 +56,10 @@ class EnricherChain {
   void begin_batch(Local& local) const {
     for (std::size_t i = 0; i < enrichers_.size(); ++i) enrichers_[i]->begin_batch(local.states_[i].get());
   }
-  // Resets out, then runs every enricher on the record.
+  // Runs every enricher on the record. out is not reset in between (a record's worth of stores per
+  // record): each enricher writes every field it owns, so out holds this record's facts only, as long
+  // as out was only ever written by this chain.
   void enrich(const QueryRecord& record, EnrichedRecord& out, Local& local) const {
-    out = EnrichedRecord{};
     for (std::size_t i = 0; i < enrichers_.size(); ++i) enrichers_[i]->enrich(record, out, local.states_[i].get());
   }
 

@@ -38,10 +38,12 @@ void RecordProcessor::set_firewall(const FirewallEvaluator* firewall) {
   EnricherChain chain = build_enricher_chain(next);
   EnricherChain::Local local = chain.make_local();  // the memo starts afresh: reloads are rare
   chain.begin_batch(local);
-  // Nothing above threw: the chain and its states change together.
+  // Nothing above threw: the chain and its states change together, and the record starts afresh
+  // (the old chain's fields would otherwise stay in it).
   enrichers_ = next;
   chain_ = std::move(chain);
   chain_local_ = std::move(local);
+  enriched_ = EnrichedRecord{};
 }
 
 const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {

@@ -29,7 +29,11 @@ NameSignals NameSignalEnricher::compute(const EnrichedRecord& r) const {
 
 void NameSignalEnricher::enrich(const QueryRecord& /*record*/, EnrichedRecord& out, EnricherState* state) const {
   out.has_signals = true;
-  if (!out.name.valid_syntax) return;
+  if (!out.name.valid_syntax) {
+    out.signals = NameSignals{};
+    out.name_hash = 0;
+    return;
+  }
   NameMemo<NameSignals>& memo = static_cast<State*>(state)->memo;
   out.name_hash = stable_hash(out.name.text);
   if (const NameSignals* known = memo.find(out.name.text, out.name_hash)) {

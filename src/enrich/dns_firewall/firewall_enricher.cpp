@@ -27,6 +27,8 @@ void FirewallEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, En
     f.rule_group_id = rule.rule_group_id;
     f.domain_list_id = rule.domain_list_id;
     f.block_response = block_response_name(rule.block_response);
+  } else {
+    f.action = f.rule_name = f.rule_group_id = f.domain_list_id = f.block_response = {};
   }
   f.drift = evaluator_.drift(record, verdict);
 }

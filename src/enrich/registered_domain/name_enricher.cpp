@@ -15,7 +15,11 @@ std::unique_ptr<EnricherState> NameEnricher::make_state() const { return std::ma
 
 void NameEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const {
   out.name = normalize_name(record.query_name, static_cast<NameState*>(state)->buffer);
-  if (!out.name.valid_syntax) return;
+  if (!out.name.valid_syntax) {
+    out.registered_domain = out.public_suffix = out.subdomain = {};
+    out.tld_valid = false;
+    return;
+  }
   const DomainParts parts = psl_.split(out.name.text);
   out.registered_domain = parts.registered_domain;
   out.public_suffix = parts.public_suffix;

@@ -31,6 +31,8 @@ void ThreatIntelEnricher::begin_batch(EnricherState* state) const {
 
 void ThreatIntelEnricher::enrich(const QueryRecord& r, EnrichedRecord& out, EnricherState* state) const {
   auto& s = *static_cast<IntelState*>(state);
+  // Only a hit writes the match's fields (and counts it), so a count of 0 means they are all empty.
+  if (out.threat.count != 0) out.threat = ThreatMatch{};
   if (s.intel == nullptr || s.intel->empty()) return;
   const ThreatIntel& intel = *s.intel;
   const std::string_view name = out.normalized_name();
