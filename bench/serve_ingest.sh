@@ -48,10 +48,11 @@ for name in sorted(os.listdir(sys.argv[2])):
 PY
   local after; after=$(cpu_of "$pid")
   kill -TERM "$pid"; wait "$pid" || true
-  local stored; stored=$("$bin" sql --db "$db" "SELECT count(*) FROM route53query" 2>/dev/null | tail -1 | tr -dc '0-9')
+  # `dnslens sql` prints a header, a rule, then the value.
+  local stored; stored=$("$bin" sql --db "$db" "SELECT count(*) AS n FROM route53query" 2>/dev/null | sed -n 3p | tr -dc '0-9')
   echo "$(echo "($after - $before) / $TICKS" | bc -l) $stored"
 }
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
   for bin in "${BINS[@]}"; do
     read -r cpu stored < <(measure "$bin")
     printf 'round %d  %-40s %8.3f CPU s  %8s records  %6.2f us/record\n' "$round" "$bin" "$cpu" "$stored" \
