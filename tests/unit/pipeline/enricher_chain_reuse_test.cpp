@@ -11,23 +11,14 @@
 #include "enrich/dns_firewall/policy_loader.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
 #include "pipeline/record_processor.hpp"
+#include "pipeline_test_helpers.hpp"
 
 namespace dnslens {
 namespace {
 
-const PublicSuffixList& psl() {
-  static const PublicSuffixList p = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
-  return p;
-}
+using testing::line_for;
 
-std::string line_for(std::string_view name) {
-  return fmt::format(
-      R"({{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-1",)"
-      R"("query_timestamp":"2026-11-21T10:00:00Z","query_name":"{}","query_type":"A","query_class":"IN",)"
-      R"("rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.5","srcport":"5353","transport":"UDP",)"
-      R"("srcids":{{"instance":"i-0abc"}}}})",
-      name);
-}
+const PublicSuffixList& psl() { return testing::pipeline_psl(); }
 
 // What each record was enriched with, copied when it is seen (the views point into per-record buffers).
 struct Facts {

@@ -9,14 +9,14 @@
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "../test_padding.hpp"
+#include "pipeline_test_helpers.hpp"
 
 namespace dnslens {
 namespace {
 
-const PublicSuffixList& psl() {
-  static const PublicSuffixList p = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
-  return p;
-}
+using testing::line_for;
+
+const PublicSuffixList& psl() { return testing::pipeline_psl(); }
 
 Enrichers signal_enrichers() {
   Enrichers e;
@@ -24,15 +24,6 @@ Enrichers signal_enrichers() {
   e.dga = &default_dga_model();
   e.benign_noise = &BenignNoise::builtin();
   return e;
-}
-
-std::string line_for(std::string_view name) {
-  return fmt::format(
-      R"({{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-1",)"
-      R"("query_timestamp":"2026-11-21T10:00:00Z","query_name":"{}","query_type":"A","query_class":"IN",)"
-      R"("rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.5","srcport":"5353","transport":"UDP",)"
-      R"("srcids":{{"instance":"i-0abc"}}}})",
-      name);
 }
 
 std::string enrich(RecordProcessor& p, std::string_view name, EnrichedRecord* outcome = nullptr) {
