@@ -15,6 +15,7 @@
 #include "core/stop_signal.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "pipeline/pipeline.hpp"
+#include "sinks/formats/record_format.hpp"
 #include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
@@ -26,6 +27,7 @@ struct RunOptions {
   SourceConfig source;
   std::string output = "-";
   std::string output_dir;
+  std::string output_format = "route53";
   std::string dead_letter = "dnslens-dead-letter.jsonl";
   std::string interesting_path;
   std::string summary_json_path;
@@ -59,8 +61,11 @@ int execute(RunOptions& o) {
                     : o.compress == "zstd" ? Compression::kZstd
                                            : Compression::kNone;
     }
-    p.sinks.json = JsonLinesConfig{
-        .path = o.output_dir.empty() ? o.output : "", .dir = o.output_dir, .compression = compression, .run_id = {}};
+    p.sinks.json = JsonLinesConfig{.path = o.output_dir.empty() ? o.output : "",
+                                   .dir = o.output_dir,
+                                   .compression = compression,
+                                   .run_id = {},
+                                   .format = &record_format(o.output_format)};
   }
   if (o.notify.to_stdout && o.output == "-" && o.output_dir.empty()) {
     throw Error(ErrorCode::kUsage, "--notify-stdout needs the enriched output elsewhere (--output FILE or none)");
@@ -142,6 +147,16 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
                   "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
   sub->add_option("--output-dir", opts->output_dir,
                   "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
+  {
+    std::string help = "Schema of the output lines:";
+    std::vector<std::string> names;
+    for (const RecordFormat& f : record_formats()) {
+      help += fmt::format(" {} ({});", f.name, f.description);
+      names.emplace_back(f.name);
+    }
+    help.back() = '.';
+    sub->add_option("--output-format", opts->output_format, help)->check(CLI::IsMember(names))->capture_default_str();
+  }
   sub->add_option("--compress", opts->compress,
                   "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
       ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));

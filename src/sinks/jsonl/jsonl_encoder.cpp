@@ -134,4 +134,13 @@ void encode_enriched_line(std::string_view line, const EnrichedRecord& o, std::s
   out += o.tld_valid ? ",\"tld_valid\":true}\n"sv : ",\"tld_valid\":false}\n"sv;
 }
 
+RecordFormat route53_format() {
+  return RecordFormat{
+      .name = "route53",
+      .description = "the Route 53 Resolver record as logged, with the enrichment fields appended",
+      .encode = [](const SinkRecord& r, std::string& out) { encode_enriched_line(r.line, r.enriched, out); },
+      .expansion = 1.5,
+  };
+}
+
 }  // namespace dnslens

@@ -7,10 +7,14 @@
 #include <string_view>
 
 #include "core/enriched_record.hpp"
+#include "sinks/formats/record_format.hpp"
 
 namespace dnslens {
 
 // Appends the enriched form of one record (line: its bytes as read, a JSON object) and a newline.
 void encode_enriched_line(std::string_view line, const EnrichedRecord& enriched, std::string& out);
+
+// The route53 output format: the enriched lines above.
+[[nodiscard]] RecordFormat route53_format();
 
 }  // namespace dnslens

@@ -30,7 +30,9 @@ struct JsonLinesBatch final : SinkBatch {
 
 class JsonLinesLocal final : public SinkLocal {
  public:
-  JsonLinesLocal(bool partitioned, bool block_aligned) : partitioned_(partitioned), block_aligned_(block_aligned) {}
+  // format: null for route53, whose encoder is called directly (the hot path of a plain run).
+  JsonLinesLocal(const RecordFormat* format, bool partitioned, bool block_aligned)
+      : format_(format), partitioned_(partitioned), block_aligned_(block_aligned) {}
 
   void begin_batch(SinkBatch& b, std::string_view input) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
@@ -38,14 +40,17 @@ class JsonLinesLocal final : public SinkLocal {
     if (block_aligned_)
       begin_block_aligned(batch, input_size);  // reserves more, and aligns
     else
-      batch.output.reserve(input_size + input_size / 2);
+      batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * expansion()));
     current_key_ = {};
   }
 
   void add(const SinkRecord& r, SinkBatch& b) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
     const std::size_t start = batch.output.size();
-    encode_enriched_line(r.line, r.enriched, batch.output);
+    if (format_ == nullptr)
+      encode_enriched_line(r.line, r.enriched, batch.output);
+    else
+      format_->encode(r, batch.output);
     if (!partitioned_) return;
     const std::size_t n = partition_key(r.record.account_id, r.record.vpc_id, r.record.timestamp_ms, key_buf_);
     const std::string_view key(key_buf_, n);
@@ -66,13 +71,15 @@ class JsonLinesLocal final : public SinkLocal {
   }
 
  private:
+  [[nodiscard]] double expansion() const { return format_ == nullptr ? 1.5 : format_->expansion; }
+
   // The output file holds output_total_ bytes, so its partial last block has output_total_ % kBlock
   // of them. The batch's first line goes right after that many bytes of headroom that begin on a
   // block boundary; the reservation is generous so appending lines does not move the buffer (if it
   // does, the writer notices the lost alignment and copies instead).
   void begin_block_aligned(JsonLinesBatch& batch, std::size_t input_size) const {
     constexpr std::size_t kBlock = 4096;
-    batch.output.reserve(2 * input_size + 2 * kBlock);
+    batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * (expansion() + 0.5)) + 2 * kBlock);
     const std::size_t carry = output_total_ % kBlock;
     const auto address = reinterpret_cast<std::uintptr_t>(batch.output.data());
     const std::size_t to_boundary = (kBlock - address % kBlock) % kBlock;
@@ -80,6 +87,7 @@ class JsonLinesLocal final : public SinkLocal {
     batch.output_start = batch.output.size();
   }
 
+  const RecordFormat* format_;
   bool partitioned_;
   bool block_aligned_;
   std::uint64_t output_total_ = 0;  // enriched bytes of all batches so far
@@ -100,7 +108,9 @@ JsonLinesSink::JsonLinesSink(JsonLinesConfig config) : config_(std::move(config)
 std::unique_ptr<SinkLocal> JsonLinesSink::make_local(unsigned /*worker*/, unsigned workers) {
   const bool block_aligned =
       workers == 1 && !partitioned_ && config_.path != "-" && config_.compression == Compression::kNone;
-  return std::make_unique<JsonLinesLocal>(partitioned_.has_value(), block_aligned);
+  const RecordFormat* format =
+      config_.format == nullptr || config_.format->name == "route53" ? nullptr : config_.format;
+  return std::make_unique<JsonLinesLocal>(format, partitioned_.has_value(), block_aligned);
 }
 
 std::unique_ptr<SinkBatch> JsonLinesSink::make_batch() const { return std::make_unique<JsonLinesBatch>(); }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "io/decoders.hpp"
+#include "sinks/formats/record_format.hpp"
 #include "sinks/jsonl/partitioned_writer.hpp"
 #include "io/output_sink.hpp"
 #include "sinks/record_sink.hpp"
@@ -19,7 +20,8 @@ struct JsonLinesConfig {
   std::string path;  // a file, or "-" for stdout; unused with dir
   std::string dir;   // when set: the S3 export layout under it
   Compression compression = Compression::kNone;
-  std::string run_id;  // names the partition files
+  std::string run_id;                    // names the partition files
+  const RecordFormat* format = nullptr;  // null: route53 (the enriched Route 53 lines)
 };
 
 class JsonLinesSink final : public RecordSink {
