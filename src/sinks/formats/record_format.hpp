@@ -1,7 +1,7 @@
 #pragma once
 // An output format of enriched records: how one record becomes one JSON line. The JSON-lines sink
 // writes whichever format the run asks for (to a file, stdout or the S3 layout); each format lives in
-// its own folder under src/sinks/ and is known by one line in output_formats.cpp.
+// its own folder under src/sinks/ and is known by one line in record_formats.cpp.
 #include <string>
 #include <string_view>
 #include <vector>
