@@ -14,18 +14,7 @@ WORK=$(mktemp -d /tmp/dnslens-serve-bench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "${BINS[0]}" generate --records "$RECORDS" --seed 1 -o "$WORK/logs.jsonl" 2>/dev/null
-python3 - "$WORK/logs.jsonl" "$WORK/bodies" <<'PY'
-import base64, json, os, sys
-lines = open(sys.argv[1], 'rb').read().splitlines(keepends=True)
-os.makedirs(sys.argv[2])
-per_record, per_request = 500, 4
-step = per_record * per_request
-for n, start in enumerate(range(0, len(lines), step)):
-    chunk = lines[start:start + step]
-    records = [{"data": base64.b64encode(b"".join(chunk[i:i + per_record])).decode()} for i in range(0, len(chunk), per_record)]
-    with open(os.path.join(sys.argv[2], "%06d.json" % n), "w") as f:
-        json.dump({"requestId": "bench-%06d" % n, "timestamp": 1763683200000, "records": records}, f)
-PY
+bench/firehose_bodies.py make "$WORK/logs.jsonl" "$WORK/bodies"
 echo "input: $RECORDS records in $(ls "$WORK/bodies" | wc -l) requests of $(du -sh "$WORK/bodies" | cut -f1)"
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 TICKS=$(getconf CLK_TCK)
@@ -37,15 +26,7 @@ measure() { # binary -> prints "cpu_seconds records"
   for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
   local port; port=$(cat "$WORK/port")
   local before; before=$(cpu_of "$pid")
-  python3 - "$port" "$WORK/bodies" <<'PY'
-import http.client, os, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=120)
-for name in sorted(os.listdir(sys.argv[2])):
-    body = open(os.path.join(sys.argv[2], name), "rb").read()
-    conn.request("POST", "/firehose", body, {"Content-Type": "application/json"})
-    r = conn.getresponse(); r.read()
-    if r.status != 200: sys.exit("request %s: %d" % (name, r.status))
-PY
+  bench/firehose_bodies.py post "$port" "$WORK/bodies"
   local after; after=$(cpu_of "$pid")
   kill -TERM "$pid"; wait "$pid" || true
   # `dnslens sql` prints a header, a rule, then the value.

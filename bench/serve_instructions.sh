@@ -19,17 +19,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(valgrind --version)"
 PER_REQUEST=2000
 "${BINS[0]}" generate --records $((REQUESTS * PER_REQUEST)) --seed 1 -o "$WORK/logs.jsonl" 2>/dev/null
-python3 - "$WORK/logs.jsonl" "$WORK/bodies" $PER_REQUEST <<'PY'
-import base64, json, os, sys
-lines = open(sys.argv[1], 'rb').read().splitlines(keepends=True)
-os.makedirs(sys.argv[2])
-per_record, step = 500, int(sys.argv[3])
-for n, start in enumerate(range(0, len(lines), step)):
-    chunk = lines[start:start + step]
-    records = [{"data": base64.b64encode(b"".join(chunk[i:i + per_record])).decode()} for i in range(0, len(chunk), per_record)]
-    with open(os.path.join(sys.argv[2], "%06d.json" % n), "w") as f:
-        json.dump({"requestId": "bench-%06d" % n, "timestamp": 1763683200000, "records": records}, f)
-PY
+bench/firehose_bodies.py make "$WORK/logs.jsonl" "$WORK/bodies" $PER_REQUEST
 echo "input: $REQUESTS requests of $PER_REQUEST records"
 measure() { # binary, requests -> prints "instructions stored_records"
   local bin=$1 requests=$2 db="$WORK/serve.duckdb" out="$WORK/callgrind.out"
@@ -39,15 +29,7 @@ measure() { # binary, requests -> prints "instructions stored_records"
   local pid=$!
   for _ in $(seq 1 600); do [ -s "$WORK/port" ] && break; sleep 0.1; done
   [ -s "$WORK/port" ] || { echo "serve did not start under valgrind:" >&2; cat "$WORK/valgrind.log" >&2; exit 1; }
-  python3 - "$(cat "$WORK/port")" "$WORK/bodies" "$requests" <<'PY'
-import http.client, os, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=600)
-for name in sorted(os.listdir(sys.argv[2]))[:int(sys.argv[3])]:
-    body = open(os.path.join(sys.argv[2], name), "rb").read()
-    conn.request("POST", "/firehose", body, {"Content-Type": "application/json"})
-    r = conn.getresponse(); r.read()
-    if r.status != 200: sys.exit("request %s: %d" % (name, r.status))
-PY
+  bench/firehose_bodies.py post "$(cat "$WORK/port")" "$WORK/bodies" "$requests"
   kill -TERM "$pid"; wait "$pid" || true
   local stored; stored=$("$bin" sql --db "$db" "SELECT count(*) AS n FROM route53query" 2>/dev/null | sed -n 3p | tr -dc '0-9')
   local instr; instr=$(awk '/^summary:/{s+=$2} END{printf "%.0f", s}' "$out"*)

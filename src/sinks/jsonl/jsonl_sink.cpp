@@ -30,9 +30,9 @@ struct JsonLinesBatch final : SinkBatch {
 
 class JsonLinesLocal final : public SinkLocal {
  public:
-  // format: null for route53, whose encoder is called directly (the hot path of a plain run).
-  JsonLinesLocal(const RecordFormat* format, bool partitioned, bool block_aligned)
-      : format_(format), partitioned_(partitioned), block_aligned_(block_aligned) {}
+  // route53's encoder is called directly (the hot path of a plain run), not through the pointer.
+  JsonLinesLocal(const RecordFormat& format, bool partitioned, bool block_aligned)
+      : format_(format), route53_(format.name == "route53"), partitioned_(partitioned), block_aligned_(block_aligned) {}
 
   void begin_batch(SinkBatch& b, std::string_view input) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
@@ -40,17 +40,17 @@ class JsonLinesLocal final : public SinkLocal {
     if (block_aligned_)
       begin_block_aligned(batch, input_size);  // reserves more, and aligns
     else
-      batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * expansion()));
+      batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * format_.expansion));
     current_key_ = {};
   }
 
   void add(const SinkRecord& r, SinkBatch& b) override {
     auto& batch = static_cast<JsonLinesBatch&>(b);
     const std::size_t start = batch.output.size();
-    if (format_ == nullptr)
+    if (route53_)
       encode_enriched_line(r.line, r.enriched, batch.output);
     else
-      format_->encode(r, batch.output);
+      format_.encode(r, batch.output);
     if (!partitioned_) return;
     const std::size_t n = partition_key(r.record.account_id, r.record.vpc_id, r.record.timestamp_ms, key_buf_);
     const std::string_view key(key_buf_, n);
@@ -71,15 +71,14 @@ class JsonLinesLocal final : public SinkLocal {
   }
 
  private:
-  [[nodiscard]] double expansion() const { return format_ == nullptr ? 1.5 : format_->expansion; }
-
   // The output file holds output_total_ bytes, so its partial last block has output_total_ % kBlock
   // of them. The batch's first line goes right after that many bytes of headroom that begin on a
   // block boundary; the reservation is generous so appending lines does not move the buffer (if it
   // does, the writer notices the lost alignment and copies instead).
   void begin_block_aligned(JsonLinesBatch& batch, std::size_t input_size) const {
     constexpr std::size_t kBlock = 4096;
-    batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * (expansion() + 0.5)) + 2 * kBlock);
+    batch.output.reserve(static_cast<std::size_t>(static_cast<double>(input_size) * (format_.expansion + 0.5)) +
+                         2 * kBlock);
     const std::size_t carry = output_total_ % kBlock;
     const auto address = reinterpret_cast<std::uintptr_t>(batch.output.data());
     const std::size_t to_boundary = (kBlock - address % kBlock) % kBlock;
@@ -87,7 +86,8 @@ class JsonLinesLocal final : public SinkLocal {
     batch.output_start = batch.output.size();
   }
 
-  const RecordFormat* format_;
+  const RecordFormat& format_;
+  bool route53_;
   bool partitioned_;
   bool block_aligned_;
   std::uint64_t output_total_ = 0;  // enriched bytes of all batches so far
@@ -108,8 +108,7 @@ JsonLinesSink::JsonLinesSink(JsonLinesConfig config) : config_(std::move(config)
 std::unique_ptr<SinkLocal> JsonLinesSink::make_local(unsigned /*worker*/, unsigned workers) {
   const bool block_aligned =
       workers == 1 && !partitioned_ && config_.path != "-" && config_.compression == Compression::kNone;
-  const RecordFormat* format =
-      config_.format == nullptr || config_.format->name == "route53" ? nullptr : config_.format;
+  const RecordFormat& format = config_.format != nullptr ? *config_.format : record_format("route53");
   return std::make_unique<JsonLinesLocal>(format, partitioned_.has_value(), block_aligned);
 }
 
