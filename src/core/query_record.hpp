@@ -1,9 +1,9 @@
 #pragma once
 // One Route 53 Resolver query-log record as views into the parser's buffers: valid until the next
 // record is parsed. Field names follow AWS's "Values that appear in VPC Resolver query logs".
-#include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace dnslens {
 
@@ -14,8 +14,6 @@ struct DnsAnswer {
 };
 
 struct QueryRecord {
-  static constexpr std::size_t kMaxAnswers = 16;
-
   std::string_view version;  // "1.100000" or a JSON number's text
   std::string_view account_id;
   std::string_view region;
@@ -37,9 +35,10 @@ struct QueryRecord {
   std::string_view firewall_rule_action;
   std::string_view firewall_rule_group_id;
   std::string_view firewall_domain_list_id;
-  std::array<DnsAnswer, kMaxAnswers> answers{};
-  std::uint32_t answer_count = 0;   // stored in answers (<= kMaxAnswers)
-  std::uint32_t answers_total = 0;  // present in the record
+  // Every answer of the record, in the first answer_count slots. The vector keeps its size from record
+  // to record (one record per parser), so only a record with more answers than any before allocates.
+  std::vector<DnsAnswer> answers = std::vector<DnsAnswer>(16);
+  std::uint32_t answer_count = 0;
   std::uint32_t unknown_fields = 0;
 
   // Where the query came from: the instance, else the Resolver endpoint, else the source address.
@@ -49,8 +48,13 @@ struct QueryRecord {
     return srcaddr;
   }
 
+  void add_answer(const DnsAnswer& answer) {
+    if (answer_count == answers.size()) answers.resize(answers.size() * 2);
+    answers[answer_count++] = answer;
+  }
+
   // Resets every field; answers past answer_count are never read, so they are left as they are
-  // (zeroing the whole array costs more than the rest of the record's bookkeeping).
+  // (zeroing them costs more than the rest of the record's bookkeeping).
   // One store per field: a chained `a = b = {}` reads each view back right after writing it, and
   // that 16-byte load over two 8-byte stores stalled store forwarding, a seventh of the parse.
   void clear() {
@@ -74,7 +78,6 @@ struct QueryRecord {
     firewall_rule_group_id = {};
     firewall_domain_list_id = {};
     answer_count = 0;
-    answers_total = 0;
     unknown_fields = 0;
   }
 };

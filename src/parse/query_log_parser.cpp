@@ -180,8 +180,7 @@ ParseOutcome parse_answers(od::value& v, bool escapes, QueryRecord& out) {
         if (auto e = get_string(val, *target, escapes)) return from_simdjson(e, "answers");
       }
     }
-    if (out.answer_count < QueryRecord::kMaxAnswers) out.answers[out.answer_count++] = answer;
-    ++out.answers_total;
+    out.add_answer(answer);
   }
   return ParseOutcome::success();
 }

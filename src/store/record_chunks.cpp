@@ -297,7 +297,8 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
   // answers: a list entry pointing at this record's rows of the child struct vector, Type and Class
   // as ENUM codes. A list with a Type or Class outside its ENUM goes whole into the overflow object.
   {
-    std::array<std::pair<int, int>, QueryRecord::kMaxAnswers> codes{};
+    std::vector<std::pair<int, int>>& codes = answer_codes_;
+    if (codes.size() < r.answer_count) codes.resize(r.answer_count);
     bool fits = true;
     for (std::uint32_t a = 0; a < r.answer_count && fits; ++a) {
       const DnsAnswer& ans = r.answers[a];

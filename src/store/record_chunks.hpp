@@ -86,6 +86,7 @@ class RecordChunks {
   std::string scratch_;
   std::string packed_;                                // a threat or firewall_sim JSON object being built
   std::string overflow_;                              // the row's overflow object being built
+  std::vector<std::pair<int, int>> answer_codes_;     // the row's answers' Type and Class ENUM codes
   std::string_view storable(std::string_view value);  // repaired into scratch_ when needed
   void pack(std::string& obj, std::string_view key, std::string_view value);
   void pack_number(std::string& obj, std::string_view key, std::int64_t value);
