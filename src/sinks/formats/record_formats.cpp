@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "sinks/formats/record_format.hpp"
 #include "sinks/jsonl/jsonl_encoder.hpp"
+#include "sinks/ocsf/ocsf_encoder.hpp"
 
 namespace dnslens {
 
@@ -10,6 +11,8 @@ namespace dnslens {
 const std::vector<RecordFormat>& record_formats() {
   static const std::vector<RecordFormat> formats = {
       route53_format(),
+      ocsf_1_1_format(),
+      ocsf_1_5_format(),
   };
   return formats;
 }

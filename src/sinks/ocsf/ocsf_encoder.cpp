@@ -1,0 +1,403 @@
+#include "sinks/ocsf/ocsf_encoder.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+#include "core/json_escape.hpp"
+#include "core/timestamp.hpp"
+
+namespace dnslens {
+
+namespace {
+
+using namespace std::string_view_literals;
+
+// Route 53 writes IANA's mnemonics in capitals (NOERROR, SERVFAIL); OCSF captions some differently
+// (ServError). Both spellings are read, in any case.
+struct RcodeName {
+  std::string_view iana, ocsf_caption;
+  int id;
+};
+constexpr std::array<RcodeName, 21> kRcodes{{
+    {"NOERROR", "NoError", 0},      {"FORMERR", "FormError", 1},   {"SERVFAIL", "ServError", 2},
+    {"NXDOMAIN", "NXDomain", 3},    {"NOTIMP", "NotImp", 4},       {"REFUSED", "Refused", 5},
+    {"YXDOMAIN", "YXDomain", 6},    {"YXRRSET", "YXRRSet", 7},     {"NXRRSET", "NXRRSet", 8},
+    {"NOTAUTH", "NotAuth", 9},      {"NOTZONE", "NotZone", 10},    {"DSOTYPENI", "DSOTYPENI", 11},
+    {"BADVERS", "BADSIG_VERS", 16}, {"BADSIG", "BADSIG_VERS", 16}, {"BADKEY", "BADKEY", 17},
+    {"BADTIME", "BADTIME", 18},     {"BADMODE", "BADMODE", 19},    {"BADNAME", "BADNAME", 20},
+    {"BADALG", "BADALG", 21},       {"BADTRUNC", "BADTRUNC", 22},  {"BADCOOKIE", "BADCOOKIE", 23},
+}};
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// One JSON object being written: each member knows whether it needs a comma.
+class Members {
+ public:
+  explicit Members(std::string& out) : out_(out) { out_ += '{'; }
+  Members(const Members&) = delete;
+  Members& operator=(const Members&) = delete;
+
+  // key is a literal name; opens the member for a value written by the caller.
+  std::string& key(std::string_view key) {
+    out_ += first_ ? "\""sv : ",\""sv;
+    first_ = false;
+    out_ += key;
+    out_ += "\":"sv;
+    return out_;
+  }
+  // Untrusted text (log fields, feed text) is escaped as bytes: invalid UTF-8 becomes visible \xNN.
+  void text(std::string_view name, std::string_view value) {
+    std::string& out = key(name);
+    out += '"';
+    append_json_escaped_bytes(out, value);
+    out += '"';
+  }
+  void text_if(std::string_view name, std::string_view value) {
+    if (!value.empty()) text(name, value);
+  }
+  void number(std::string_view name, std::int64_t value) {
+    std::string& out = key(name);
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+  }
+  void decimal(std::string_view name, double value) {
+    std::string& out = key(name);
+    char buf[32];
+    if (!std::isfinite(value)) value = 0;  // JSON has no NaN; the signals are finite for every name
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general, 6).ptr);
+  }
+  void boolean(std::string_view name, bool value) { key(name) += value ? "true"sv : "false"sv; }
+  void raw(std::string_view name, std::string_view json) { key(name) += json; }
+  void close() { out_ += '}'; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+// An observable: where in the event the value sits, its OCSF type and the value.
+void append_observable(std::string& out, bool& first, std::string_view name, int type_id, std::string_view value) {
+  if (value.empty()) return;
+  out += first ? "{"sv : ",{"sv;
+  first = false;
+  out += "\"name\":\""sv;
+  out += name;
+  out += type_id == 1   ? "\",\"type\":\"Hostname\",\"type_id\":1,\"value\":\""sv
+         : type_id == 2 ? "\",\"type\":\"IP Address\",\"type_id\":2,\"value\":\""sv
+                        : "\",\"type\":\"Resource UID\",\"type_id\":10,\"value\":\""sv;
+  append_json_escaped_bytes(out, value);
+  out += "\"}"sv;
+}
+
+bool is_address_type(std::string_view type) { return type == "A"sv || type == "AAAA"sv; }
+bool is_name_type(std::string_view type) {
+  return type == "CNAME"sv || type == "PTR"sv || type == "NS"sv || type == "DNAME"sv;
+}
+
+// Security Lake's action and disposition for DNS Firewall's logged action. Without a firewall rule the
+// query was resolved: OCSF's security_control profile reads no action as 1 (Allowed), and no control
+// acted on it: 16 (No Action).
+struct Verdict {
+  int action_id;
+  std::string_view action;
+  int disposition_id;
+  std::string_view disposition;
+};
+Verdict firewall_verdict(std::string_view logged) {
+  if (logged.empty()) return {1, "Allowed", 16, "No Action"};
+  if (logged == "ALLOW"sv) return {1, "Allowed", 1, "Allowed"};
+  if (logged == "ALERT"sv) return {1, "Allowed", 19, "Alert"};
+  if (logged == "BLOCK"sv) return {2, "Denied", 2, "Blocked"};
+  return {99, logged, 99, logged};
+}
+
+void append_time(Members& event, std::int64_t ms) {
+  event.number("time", ms);
+  char seconds[20];
+  if (!write_iso8601_seconds(ms, seconds)) return;  // a year past 9999: time alone says it
+  std::string& out = event.key("time_dt");
+  out += '"';
+  out.append(seconds, 19);  // without the Z
+  const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
+  out += '.';
+  out += static_cast<char>('0' + milli / 100);
+  out += static_cast<char>('0' + milli / 10 % 10);
+  out += static_cast<char>('0' + milli % 10);
+  out += "Z\""sv;
+}
+
+// One enrichment: the attribute it describes, that attribute's value, what kind of data, who added it;
+// the caller writes the data object's members and closes it.
+void open_enrichment(std::string& out, bool& first, std::string_view name, std::string_view value,
+                     std::string_view type, std::string_view provider) {
+  out += first ? "{\"name\":\""sv : ",{\"name\":\""sv;
+  first = false;
+  out += name;
+  out += "\",\"value\":\""sv;
+  append_json_escaped_bytes(out, value);
+  out += "\",\"type\":\""sv;
+  out += type;
+  out += "\",\"provider\":\""sv;
+  append_json_escaped_bytes(out, provider);
+  out += "\",\"data\":"sv;
+}
+
+// The enrichment's attribute for where a threat-intel indicator matched.
+std::string_view threat_site_attribute(MatchSite site) {
+  switch (site) {
+    case MatchSite::kAnswerIp:
+    case MatchSite::kCname:
+      return "answers[].rdata";
+    case MatchSite::kSrcaddr:
+      return "src_endpoint.ip";
+    case MatchSite::kQueryName:
+    case MatchSite::kReverseName:
+      break;
+  }
+  return "query.hostname";
+}
+
+// dnslens's own findings about the record, each an OCSF enrichment of the attribute it describes.
+void append_enrichments(Members& event, const QueryRecord& r, const EnrichedRecord& e) {
+  const bool parts = !e.registered_domain.empty() || !e.public_suffix.empty();
+  if (!parts && !e.threat.hit() && !e.has_signals && !e.firewall.simulated) return;
+  std::string& out = event.key("enrichments");
+  out += '[';
+  bool first = true;
+  if (parts) {
+    open_enrichment(out, first, "query.hostname", r.query_name, "Registered Domain", "dnslens");
+    Members data(out);
+    data.text_if("registered_domain", e.registered_domain);
+    data.text_if("public_suffix", e.public_suffix);
+    data.text_if("subdomain", e.subdomain);
+    data.boolean("tld_valid", e.tld_valid);
+    data.boolean("interesting_domain", e.matched);
+    data.close();
+    out += '}';
+  }
+  if (e.threat.hit()) {
+    const ThreatMatch& t = e.threat;
+    open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, "Threat Intelligence",
+                    t.feed.empty() ? "dnslens"sv : t.feed);
+    Members data(out);
+    data.text("indicator", t.value);
+    data.text_if("indicator_type", t.kind);
+    if (t.confidence >= 0) data.number("confidence", t.confidence);
+    data.text_if("confidence_level", t.confidence_level);
+    data.text_if("actor", t.actor);
+    data.text_if("category", t.category);
+    data.text_if("source", t.source);
+    data.text("matched_on", match_site_name(t.site));
+    data.number("match_count", t.count);
+    data.close();
+    out += '}';
+  }
+  if (e.has_signals) {
+    const NameFeatures& f = e.signals.features;
+    open_enrichment(out, first, "query.hostname", r.query_name, "Name Signals", "dnslens");
+    Members data(out);
+    data.decimal("dga_score", e.signals.dga_score);
+    data.decimal("name_entropy", f.name_entropy);
+    data.decimal("subdomain_entropy", f.subdomain_entropy);
+    data.number("name_length", f.name_length);
+    data.number("subdomain_length", f.subdomain_length);
+    data.number("longest_label", f.longest_label);
+    data.number("label_count", f.label_count);
+    data.decimal("digit_ratio", f.digit_ratio);
+    data.decimal("consonant_ratio", f.consonant_ratio);
+    data.boolean("benign_noise", e.signals.benign_noise);
+    data.close();
+    out += '}';
+  }
+  if (e.firewall.simulated) {
+    const FirewallOutcome& fw = e.firewall;
+    open_enrichment(out, first, fw.via_redirection ? "answers[].rdata"sv : "query.hostname"sv,
+                    fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name,
+                    "DNS Firewall Simulation", "dnslens");
+    Members data(out);
+    if (fw.rule != nullptr) {
+      data.text("action", fw.action);
+      data.text_if("rule", fw.rule_name);
+      data.text_if("rule_group_id", fw.rule_group_id);
+      data.text_if("domain_list_id", fw.domain_list_id);
+      data.text_if("block_response", fw.block_response);
+      data.text("matched_on", fw.via_redirection ? "redirection"sv : "query_name"sv);
+    } else {
+      data.text("action", "NONE");
+    }
+    data.text("drift", firewall_drift_name(fw.drift));
+    data.close();
+    out += '}';
+  }
+  out += ']';
+}
+
+}  // namespace
+
+void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, std::string& out) {
+  const QueryRecord& r = rec.record;
+  Members event(out);
+  event.raw("class_uid", "4003");
+  event.raw("class_name", "\"DNS Activity\""sv);
+  event.raw("category_uid", "4");
+  event.raw("category_name", "\"Network Activity\""sv);
+  event.raw("activity_id", "6");
+  event.raw("activity_name", "\"Traffic\""sv);
+  event.raw("type_uid", "400306");
+  event.raw("type_name", "\"DNS Activity: Traffic\""sv);
+  event.raw("severity_id", "1");
+  event.raw("severity", "\"Informational\""sv);
+  append_time(event, r.timestamp_ms);
+  {
+    std::string& o = event.key("metadata");
+    o += "{\"product\":{\"feature\":{\"name\":\"Resolver Query Logs\"},\"name\":\"Route 53\",\"vendor_name\":\"AWS\""sv;
+    if (!r.version.empty()) {
+      o += ",\"version\":\""sv;
+      append_json_escaped_bytes(o, r.version);
+      o += '"';
+    }
+    o += "},\"profiles\":[\"cloud\",\"security_control\",\"datetime\"],\"version\":\""sv;
+    o += schema_version;
+    o += "\"}"sv;
+  }
+  {
+    event.key("cloud");
+    Members cloud(out);
+    if (!r.account_id.empty()) {
+      cloud.key("account");
+      Members account(out);
+      account.text("uid", r.account_id);
+      account.close();
+    }
+    cloud.raw("provider", "\"AWS\""sv);
+    cloud.text_if("region", r.region);
+    cloud.close();
+  }
+  {
+    event.key("src_endpoint");
+    Members src(out);
+    src.text_if("ip", r.srcaddr);
+    int port = 0;
+    if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
+        ec == std::errc{} && end == r.srcport.data() + r.srcport.size() && port >= 0 && port <= 65535)
+      src.number("port", port);
+    src.text_if("vpc_uid", r.vpc_id);
+    src.text_if("instance_uid", r.instance);
+    src.close();
+  }
+  if (!r.resolver_endpoint.empty() || !r.resolver_network_interface.empty()) {
+    event.key("dst_endpoint");
+    Members dst(out);
+    dst.text_if("instance_uid", r.resolver_endpoint);
+    dst.text_if("interface_uid", r.resolver_network_interface);
+    dst.close();
+  }
+  {
+    event.key("connection_info");
+    Members conn(out);
+    conn.raw("direction", "\"Unknown\""sv);
+    conn.raw("direction_id", "0");
+    conn.text_if("protocol_name", r.transport);
+    if (r.transport == "UDP"sv) conn.raw("protocol_num", "17");
+    if (r.transport == "TCP"sv) conn.raw("protocol_num", "6");
+    conn.close();
+  }
+  {
+    event.key("query");
+    Members query(out);
+    query.text("hostname", r.query_name);
+    query.text_if("type", r.query_type);
+    query.text_if("class", r.query_class);
+    query.close();
+  }
+  {
+    std::string& o = event.key("answers");
+    o += '[';
+    for (std::uint32_t i = 0; i < r.answer_count; ++i) {
+      if (i) o += ',';
+      Members answer(out);
+      answer.text("rdata", r.answers[i].rdata);
+      answer.text_if("type", r.answers[i].type);
+      answer.text_if("class", r.answers[i].klass);
+      answer.close();
+    }
+    o += ']';
+  }
+  if (!r.rcode.empty()) {
+    const OcsfRcode code = ocsf_rcode(r.rcode);
+    event.number("rcode_id", code.id);
+    event.text("rcode", code.id == 99 ? r.rcode : code.caption);
+  }
+  const Verdict verdict = firewall_verdict(r.firewall_rule_action);
+  event.number("action_id", verdict.action_id);
+  event.text("action", verdict.action);
+  event.number("disposition_id", verdict.disposition_id);
+  event.text("disposition", verdict.disposition);
+  if (!r.firewall_rule_group_id.empty()) {
+    event.key("firewall_rule");
+    Members rule(out);
+    rule.text("uid", r.firewall_rule_group_id);
+    rule.close();
+  }
+  {
+    std::string& o = event.key("observables");
+    o += '[';
+    bool first = true;
+    append_observable(o, first, "query.hostname", 1, r.query_name);
+    append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr);
+    append_observable(o, first, "src_endpoint.instance_uid", 10, r.instance);
+    append_observable(o, first, "dst_endpoint.instance_uid", 10, r.resolver_endpoint);
+    for (std::uint32_t i = 0; i < r.answer_count; ++i) {
+      const DnsAnswer& a = r.answers[i];
+      if (is_address_type(a.type)) append_observable(o, first, "answers[].rdata", 2, a.rdata);
+      if (is_name_type(a.type)) append_observable(o, first, "answers[].rdata", 1, a.rdata);
+    }
+    o += ']';
+  }
+  append_enrichments(event, r, rec.enriched);
+  if (!r.firewall_domain_list_id.empty()) {
+    event.key("unmapped");
+    Members unmapped(out);
+    unmapped.text("firewall_domain_list_id", r.firewall_domain_list_id);
+    unmapped.close();
+  }
+  event.close();
+  out += '\n';
+}
+
+RecordFormat ocsf_1_1_format() {
+  return RecordFormat{
+      .name = "ocsf-1.1",
+      .description = "OCSF 1.1.0 DNS Activity (4003), as AWS Security Lake writes Route 53 Resolver logs",
+      .encode = [](const SinkRecord& r, std::string& out) { encode_ocsf_dns_activity(r, "1.1.0", out); },
+      .expansion = 5.0,
+  };
+}
+
+RecordFormat ocsf_1_5_format() {
+  return RecordFormat{
+      .name = "ocsf-1.5",
+      .description = "OCSF 1.5.0 DNS Activity (4003), the same mapping in OCSF 1.5.0",
+      .encode = [](const SinkRecord& r, std::string& out) { encode_ocsf_dns_activity(r, "1.5.0", out); },
+      .expansion = 5.0,
+  };
+}
+
+OcsfRcode ocsf_rcode(std::string_view rcode) {
+  for (const RcodeName& n : kRcodes)
+    if (equal_ignoring_case(rcode, n.iana) || equal_ignoring_case(rcode, n.ocsf_caption)) return {n.id, n.ocsf_caption};
+  return {99, "Other"};
+}
+
+}  // namespace dnslens
