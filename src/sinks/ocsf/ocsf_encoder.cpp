@@ -3,7 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
@@ -41,38 +44,122 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// One JSON object being written: each member knows whether it needs a comma.
+// How a text value becomes JSON string content.
+enum class Escaper : std::uint8_t {
+  kPlain,  // already valid JSON string content: copied
+  kJson,   // valid UTF-8 that may need escapes
+  kBytes,  // any bytes: invalid UTF-8 becomes the visible text \xNN
+};
+constexpr Escaper append_plain = Escaper::kPlain;
+constexpr Escaper append_json_escaped_text = Escaper::kJson;
+constexpr Escaper append_json_escaped_any = Escaper::kBytes;
+
+// The event is written into a per-thread buffer through a bare cursor (a capacity check and a memcpy per
+// piece, no std::string bookkeeping), then appended to the batch in one copy: an OCSF event is some
+// hundred pieces, and std::string appends cost more than the parse of the record.
+class Buffer {
+ public:
+  void start() { p_ = data_.get(); }
+  [[nodiscard]] std::string_view view() const { return {data_.get(), static_cast<std::size_t>(p_ - data_.get())}; }
+
+  void append(const char* s, std::size_t n) {
+    reserve(n);
+    std::memcpy(p_, s, n);
+    p_ += n;
+  }
+  void append(const char* s, const char* end) { append(s, static_cast<std::size_t>(end - s)); }
+  Buffer& operator+=(std::string_view s) {
+    append(s.data(), s.size());
+    return *this;
+  }
+  Buffer& operator+=(char c) {
+    reserve(1);
+    *p_++ = c;
+    return *this;
+  }
+  void escaped(std::string_view value, Escaper how) {
+    if (how == Escaper::kPlain) {
+      append(value.data(), value.size());
+      return;
+    }
+    scratch_.clear();
+    if (how == Escaper::kJson)
+      append_json_escaped(scratch_, value);
+    else
+      append_json_escaped_bytes(scratch_, value);
+    append(scratch_.data(), scratch_.size());
+  }
+
+ private:
+  void reserve(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
+  }
+  void grow(std::size_t n) {
+    const std::size_t used = static_cast<std::size_t>(p_ - data_.get());
+    const std::size_t capacity =
+        std::max<std::size_t>(2 * static_cast<std::size_t>(end_ - data_.get()), used + n + 4096);
+    auto bigger = std::make_unique<char[]>(capacity);
+    if (used) std::memcpy(bigger.get(), data_.get(), used);
+    data_ = std::move(bigger);
+    p_ = data_.get() + used;
+    end_ = data_.get() + capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
+  std::string scratch_;  // escaped text on its way in
+};
+
+// Per thread: each worker encodes its own records (a worker's buffer, as its parser is its own).
+Buffer& event_buffer() {
+  thread_local Buffer buffer;
+  return buffer;
+}
+
+// A line without a backslash has no escapes, so the record's text fields are its bytes between quotes,
+// already valid JSON string content (the parser accepted the line: valid UTF-8, no raw control
+// characters); they are copied. Otherwise each is escaped. Feed text is always escaped as bytes.
+Escaper record_escaper(std::string_view line) {
+  return line.find('\\') == std::string_view::npos ? append_plain : append_json_escaped_any;
+}
+
+// The same for the normalised name and its parts (they may hold \DDD-decoded bytes).
+Escaper name_escaper(const NormalizedName& name) {
+  return name.json_plain ? append_plain : name.had_escapes ? append_json_escaped_any : append_json_escaped_text;
+}
+
+// One JSON object being written: each member knows whether it needs a comma. Text is escaped with the
+// object's escaper (untrusted bytes by default: invalid UTF-8 becomes visible \xNN).
 class Members {
  public:
-  explicit Members(std::string& out) : out_(out) { out_ += '{'; }
+  explicit Members(Buffer& out, Escaper escape = append_json_escaped_any) : out_(out), escape_(escape) { out_ += '{'; }
   Members(const Members&) = delete;
   Members& operator=(const Members&) = delete;
 
-  // key is a literal name; opens the member for a value written by the caller.
-  std::string& key(std::string_view key) {
-    out_ += first_ ? "\""sv : ",\""sv;
+  // member is the quoted name and colon, a literal ("\"ip\":"); opens the member for a value written by
+  // the caller. text() takes the name with the value's opening quote ("\"ip\":\"").
+  Buffer& key(std::string_view member) {
+    if (!first_) out_ += ',';
     first_ = false;
-    out_ += key;
-    out_ += "\":"sv;
+    out_ += member;
     return out_;
   }
-  // Untrusted text (log fields, feed text) is escaped as bytes: invalid UTF-8 becomes visible \xNN.
-  void text(std::string_view name, std::string_view value) {
-    std::string& out = key(name);
-    out += '"';
-    append_json_escaped_bytes(out, value);
+  void text(std::string_view member_and_quote, std::string_view value) {
+    Buffer& out = key(member_and_quote);
+    out.escaped(value, escape_);
     out += '"';
   }
   void text_if(std::string_view name, std::string_view value) {
     if (!value.empty()) text(name, value);
   }
   void number(std::string_view name, std::int64_t value) {
-    std::string& out = key(name);
+    Buffer& out = key(name);
     char buf[24];
     out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
   }
   void decimal(std::string_view name, double value) {
-    std::string& out = key(name);
+    Buffer& out = key(name);
     char buf[32];
     if (!std::isfinite(value)) value = 0;  // JSON has no NaN; the signals are finite for every name
     out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general, 6).ptr);
@@ -82,12 +169,14 @@ class Members {
   void close() { out_ += '}'; }
 
  private:
-  std::string& out_;
+  Buffer& out_;
+  Escaper escape_;
   bool first_ = true;
 };
 
 // An observable: where in the event the value sits, its OCSF type and the value.
-void append_observable(std::string& out, bool& first, std::string_view name, int type_id, std::string_view value) {
+void append_observable(Buffer& out, bool& first, std::string_view name, int type_id, std::string_view value,
+                       Escaper escape) {
   if (value.empty()) return;
   out += first ? "{"sv : ",{"sv;
   first = false;
@@ -96,7 +185,7 @@ void append_observable(std::string& out, bool& first, std::string_view name, int
   out += type_id == 1   ? "\",\"type\":\"Hostname\",\"type_id\":1,\"value\":\""sv
          : type_id == 2 ? "\",\"type\":\"IP Address\",\"type_id\":2,\"value\":\""sv
                         : "\",\"type\":\"Resource UID\",\"type_id\":10,\"value\":\""sv;
-  append_json_escaped_bytes(out, value);
+  out.escaped(value, escape);
   out += "\"}"sv;
 }
 
@@ -123,10 +212,10 @@ Verdict firewall_verdict(std::string_view logged) {
 }
 
 void append_time(Members& event, std::int64_t ms) {
-  event.number("time", ms);
+  event.number("\"time\":", ms);
   char seconds[20];
   if (!write_iso8601_seconds(ms, seconds)) return;  // a year past 9999: time alone says it
-  std::string& out = event.key("time_dt");
+  Buffer& out = event.key("\"time_dt\":");
   out += '"';
   out.append(seconds, 19);  // without the Z
   const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
@@ -139,17 +228,17 @@ void append_time(Members& event, std::int64_t ms) {
 
 // One enrichment: the attribute it describes, that attribute's value, what kind of data, who added it;
 // the caller writes the data object's members and closes it.
-void open_enrichment(std::string& out, bool& first, std::string_view name, std::string_view value,
+void open_enrichment(Buffer& out, bool& first, std::string_view name, std::string_view value, Escaper escape,
                      std::string_view type, std::string_view provider) {
   out += first ? "{\"name\":\""sv : ",{\"name\":\""sv;
   first = false;
   out += name;
   out += "\",\"value\":\""sv;
-  append_json_escaped_bytes(out, value);
+  out.escaped(value, escape);
   out += "\",\"type\":\""sv;
   out += type;
   out += "\",\"provider\":\""sv;
-  append_json_escaped_bytes(out, provider);
+  out.escaped(provider, Escaper::kBytes);
   out += "\",\"data\":"sv;
 }
 
@@ -169,74 +258,74 @@ std::string_view threat_site_attribute(MatchSite site) {
 }
 
 // dnslens's own findings about the record, each an OCSF enrichment of the attribute it describes.
-void append_enrichments(Members& event, const QueryRecord& r, const EnrichedRecord& e) {
+void append_enrichments(Members& event, const QueryRecord& r, const EnrichedRecord& e, Escaper esc) {
   const bool parts = !e.registered_domain.empty() || !e.public_suffix.empty();
   if (!parts && !e.threat.hit() && !e.has_signals && !e.firewall.simulated) return;
-  std::string& out = event.key("enrichments");
+  Buffer& out = event.key("\"enrichments\":");
   out += '[';
   bool first = true;
   if (parts) {
-    open_enrichment(out, first, "query.hostname", r.query_name, "Registered Domain", "dnslens");
-    Members data(out);
-    data.text_if("registered_domain", e.registered_domain);
-    data.text_if("public_suffix", e.public_suffix);
-    data.text_if("subdomain", e.subdomain);
-    data.boolean("tld_valid", e.tld_valid);
-    data.boolean("interesting_domain", e.matched);
+    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Registered Domain", "dnslens");
+    Members data(out, name_escaper(e.name));
+    data.text_if("\"registered_domain\":\"", e.registered_domain);
+    data.text_if("\"public_suffix\":\"", e.public_suffix);
+    data.text_if("\"subdomain\":\"", e.subdomain);
+    data.boolean("\"tld_valid\":", e.tld_valid);
+    data.boolean("\"interesting_domain\":", e.matched);
     data.close();
     out += '}';
   }
   if (e.threat.hit()) {
     const ThreatMatch& t = e.threat;
-    open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, "Threat Intelligence",
-                    t.feed.empty() ? "dnslens"sv : t.feed);
+    open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, append_json_escaped_any,
+                    "Threat Intelligence", t.feed.empty() ? "dnslens"sv : t.feed);
     Members data(out);
-    data.text("indicator", t.value);
-    data.text_if("indicator_type", t.kind);
-    if (t.confidence >= 0) data.number("confidence", t.confidence);
-    data.text_if("confidence_level", t.confidence_level);
-    data.text_if("actor", t.actor);
-    data.text_if("category", t.category);
-    data.text_if("source", t.source);
-    data.text("matched_on", match_site_name(t.site));
-    data.number("match_count", t.count);
+    data.text("\"indicator\":\"", t.value);
+    data.text_if("\"indicator_type\":\"", t.kind);
+    if (t.confidence >= 0) data.number("\"confidence\":", t.confidence);
+    data.text_if("\"confidence_level\":\"", t.confidence_level);
+    data.text_if("\"actor\":\"", t.actor);
+    data.text_if("\"category\":\"", t.category);
+    data.text_if("\"source\":\"", t.source);
+    data.text("\"matched_on\":\"", match_site_name(t.site));
+    data.number("\"match_count\":", t.count);
     data.close();
     out += '}';
   }
   if (e.has_signals) {
     const NameFeatures& f = e.signals.features;
-    open_enrichment(out, first, "query.hostname", r.query_name, "Name Signals", "dnslens");
+    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Name Signals", "dnslens");
     Members data(out);
-    data.decimal("dga_score", e.signals.dga_score);
-    data.decimal("name_entropy", f.name_entropy);
-    data.decimal("subdomain_entropy", f.subdomain_entropy);
-    data.number("name_length", f.name_length);
-    data.number("subdomain_length", f.subdomain_length);
-    data.number("longest_label", f.longest_label);
-    data.number("label_count", f.label_count);
-    data.decimal("digit_ratio", f.digit_ratio);
-    data.decimal("consonant_ratio", f.consonant_ratio);
-    data.boolean("benign_noise", e.signals.benign_noise);
+    data.decimal("\"dga_score\":", e.signals.dga_score);
+    data.decimal("\"name_entropy\":", f.name_entropy);
+    data.decimal("\"subdomain_entropy\":", f.subdomain_entropy);
+    data.number("\"name_length\":", f.name_length);
+    data.number("\"subdomain_length\":", f.subdomain_length);
+    data.number("\"longest_label\":", f.longest_label);
+    data.number("\"label_count\":", f.label_count);
+    data.decimal("\"digit_ratio\":", f.digit_ratio);
+    data.decimal("\"consonant_ratio\":", f.consonant_ratio);
+    data.boolean("\"benign_noise\":", e.signals.benign_noise);
     data.close();
     out += '}';
   }
   if (e.firewall.simulated) {
     const FirewallOutcome& fw = e.firewall;
     open_enrichment(out, first, fw.via_redirection ? "answers[].rdata"sv : "query.hostname"sv,
-                    fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name,
+                    fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name, esc,
                     "DNS Firewall Simulation", "dnslens");
     Members data(out);
     if (fw.rule != nullptr) {
-      data.text("action", fw.action);
-      data.text_if("rule", fw.rule_name);
-      data.text_if("rule_group_id", fw.rule_group_id);
-      data.text_if("domain_list_id", fw.domain_list_id);
-      data.text_if("block_response", fw.block_response);
-      data.text("matched_on", fw.via_redirection ? "redirection"sv : "query_name"sv);
+      data.text("\"action\":\"", fw.action);
+      data.text_if("\"rule\":\"", fw.rule_name);
+      data.text_if("\"rule_group_id\":\"", fw.rule_group_id);
+      data.text_if("\"domain_list_id\":\"", fw.domain_list_id);
+      data.text_if("\"block_response\":\"", fw.block_response);
+      data.text("\"matched_on\":\"", fw.via_redirection ? "redirection"sv : "query_name"sv);
     } else {
-      data.text("action", "NONE");
+      data.text("\"action\":\"", "NONE");
     }
-    data.text("drift", firewall_drift_name(fw.drift));
+    data.text("\"drift\":\"", firewall_drift_name(fw.drift));
     data.close();
     out += '}';
   }
@@ -245,26 +334,23 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
 
 }  // namespace
 
-void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, std::string& out) {
+void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, std::string& line_out) {
   const QueryRecord& r = rec.record;
-  Members event(out);
-  event.raw("class_uid", "4003");
-  event.raw("class_name", "\"DNS Activity\""sv);
-  event.raw("category_uid", "4");
-  event.raw("category_name", "\"Network Activity\""sv);
-  event.raw("activity_id", "6");
-  event.raw("activity_name", "\"Traffic\""sv);
-  event.raw("type_uid", "400306");
-  event.raw("type_name", "\"DNS Activity: Traffic\""sv);
-  event.raw("severity_id", "1");
-  event.raw("severity", "\"Informational\""sv);
+  Buffer& out = event_buffer();
+  out.start();
+  const Escaper esc = record_escaper(rec.line);
+  Members event(out, esc);
+  event.raw("\"class_uid\":",
+            "4003,\"class_name\":\"DNS Activity\",\"category_uid\":4,\"category_name\":\"Network Activity\","
+            "\"activity_id\":6,\"activity_name\":\"Traffic\",\"type_uid\":400306,\"type_name\":\"DNS Activity: "
+            "Traffic\",\"severity_id\":1,\"severity\":\"Informational\""sv);
   append_time(event, r.timestamp_ms);
   {
-    std::string& o = event.key("metadata");
+    Buffer& o = event.key("\"metadata\":");
     o += "{\"product\":{\"feature\":{\"name\":\"Resolver Query Logs\"},\"name\":\"Route 53\",\"vendor_name\":\"AWS\""sv;
     if (!r.version.empty()) {
       o += ",\"version\":\""sv;
-      append_json_escaped_bytes(o, r.version);
+      o.escaped(r.version, esc);
       o += '"';
     }
     o += "},\"profiles\":[\"cloud\",\"security_control\",\"datetime\"],\"version\":\""sv;
@@ -272,108 +358,110 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     o += "\"}"sv;
   }
   {
-    event.key("cloud");
-    Members cloud(out);
+    event.key("\"cloud\":");
+    Members cloud(out, esc);
     if (!r.account_id.empty()) {
-      cloud.key("account");
-      Members account(out);
-      account.text("uid", r.account_id);
+      cloud.key("\"account\":");
+      Members account(out, esc);
+      account.text("\"uid\":\"", r.account_id);
       account.close();
     }
-    cloud.raw("provider", "\"AWS\""sv);
-    cloud.text_if("region", r.region);
+    cloud.raw("\"provider\":", "\"AWS\""sv);
+    cloud.text_if("\"region\":\"", r.region);
     cloud.close();
   }
   {
-    event.key("src_endpoint");
-    Members src(out);
-    src.text_if("ip", r.srcaddr);
+    event.key("\"src_endpoint\":");
+    Members src(out, esc);
+    src.text_if("\"ip\":\"", r.srcaddr);
     int port = 0;
     if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
         ec == std::errc{} && end == r.srcport.data() + r.srcport.size() && port >= 0 && port <= 65535)
-      src.number("port", port);
-    src.text_if("vpc_uid", r.vpc_id);
-    src.text_if("instance_uid", r.instance);
+      src.number("\"port\":", port);
+    src.text_if("\"vpc_uid\":\"", r.vpc_id);
+    src.text_if("\"instance_uid\":\"", r.instance);
     src.close();
   }
   if (!r.resolver_endpoint.empty() || !r.resolver_network_interface.empty()) {
-    event.key("dst_endpoint");
-    Members dst(out);
-    dst.text_if("instance_uid", r.resolver_endpoint);
-    dst.text_if("interface_uid", r.resolver_network_interface);
+    event.key("\"dst_endpoint\":");
+    Members dst(out, esc);
+    dst.text_if("\"instance_uid\":\"", r.resolver_endpoint);
+    dst.text_if("\"interface_uid\":\"", r.resolver_network_interface);
     dst.close();
   }
   {
-    event.key("connection_info");
-    Members conn(out);
-    conn.raw("direction", "\"Unknown\""sv);
-    conn.raw("direction_id", "0");
-    conn.text_if("protocol_name", r.transport);
-    if (r.transport == "UDP"sv) conn.raw("protocol_num", "17");
-    if (r.transport == "TCP"sv) conn.raw("protocol_num", "6");
+    event.key("\"connection_info\":");
+    Members conn(out, esc);
+    conn.raw("\"direction\":", "\"Unknown\""sv);
+    conn.raw("\"direction_id\":", "0");
+    conn.text_if("\"protocol_name\":\"", r.transport);
+    if (r.transport == "UDP"sv) conn.raw("\"protocol_num\":", "17");
+    if (r.transport == "TCP"sv) conn.raw("\"protocol_num\":", "6");
     conn.close();
   }
   {
-    event.key("query");
-    Members query(out);
-    query.text("hostname", r.query_name);
-    query.text_if("type", r.query_type);
-    query.text_if("class", r.query_class);
+    event.key("\"query\":");
+    Members query(out, esc);
+    query.text("\"hostname\":\"", r.query_name);
+    query.text_if("\"type\":\"", r.query_type);
+    query.text_if("\"class\":\"", r.query_class);
     query.close();
   }
   {
-    std::string& o = event.key("answers");
+    Buffer& o = event.key("\"answers\":");
     o += '[';
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       if (i) o += ',';
-      Members answer(out);
-      answer.text("rdata", r.answers[i].rdata);
-      answer.text_if("type", r.answers[i].type);
-      answer.text_if("class", r.answers[i].klass);
+      Members answer(out, esc);
+      answer.text("\"rdata\":\"", r.answers[i].rdata);
+      answer.text_if("\"type\":\"", r.answers[i].type);
+      answer.text_if("\"class\":\"", r.answers[i].klass);
       answer.close();
     }
     o += ']';
   }
   if (!r.rcode.empty()) {
     const OcsfRcode code = ocsf_rcode(r.rcode);
-    event.number("rcode_id", code.id);
-    event.text("rcode", code.id == 99 ? r.rcode : code.caption);
+    event.number("\"rcode_id\":", code.id);
+    event.text("\"rcode\":\"", code.id == 99 ? r.rcode : code.caption);
   }
   const Verdict verdict = firewall_verdict(r.firewall_rule_action);
-  event.number("action_id", verdict.action_id);
-  event.text("action", verdict.action);
-  event.number("disposition_id", verdict.disposition_id);
-  event.text("disposition", verdict.disposition);
+  event.number("\"action_id\":", verdict.action_id);
+  event.text("\"action\":\"", verdict.action);
+  event.number("\"disposition_id\":", verdict.disposition_id);
+  event.text("\"disposition\":\"", verdict.disposition);
   if (!r.firewall_rule_group_id.empty()) {
-    event.key("firewall_rule");
-    Members rule(out);
-    rule.text("uid", r.firewall_rule_group_id);
+    event.key("\"firewall_rule\":");
+    Members rule(out, esc);
+    rule.text("\"uid\":\"", r.firewall_rule_group_id);
     rule.close();
   }
   {
-    std::string& o = event.key("observables");
+    Buffer& o = event.key("\"observables\":");
     o += '[';
     bool first = true;
-    append_observable(o, first, "query.hostname", 1, r.query_name);
-    append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr);
-    append_observable(o, first, "src_endpoint.instance_uid", 10, r.instance);
-    append_observable(o, first, "dst_endpoint.instance_uid", 10, r.resolver_endpoint);
+    append_observable(o, first, "query.hostname", 1, r.query_name, esc);
+    append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr, esc);
+    append_observable(o, first, "src_endpoint.instance_uid", 10, r.instance, esc);
+    append_observable(o, first, "dst_endpoint.instance_uid", 10, r.resolver_endpoint, esc);
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       const DnsAnswer& a = r.answers[i];
-      if (is_address_type(a.type)) append_observable(o, first, "answers[].rdata", 2, a.rdata);
-      if (is_name_type(a.type)) append_observable(o, first, "answers[].rdata", 1, a.rdata);
+      if (is_address_type(a.type)) append_observable(o, first, "answers[].rdata", 2, a.rdata, esc);
+      if (is_name_type(a.type)) append_observable(o, first, "answers[].rdata", 1, a.rdata, esc);
     }
     o += ']';
   }
-  append_enrichments(event, r, rec.enriched);
+  append_enrichments(event, r, rec.enriched, esc);
   if (!r.firewall_domain_list_id.empty()) {
-    event.key("unmapped");
-    Members unmapped(out);
-    unmapped.text("firewall_domain_list_id", r.firewall_domain_list_id);
+    event.key("\"unmapped\":");
+    Members unmapped(out, esc);
+    unmapped.text("\"firewall_domain_list_id\":\"", r.firewall_domain_list_id);
     unmapped.close();
   }
   event.close();
   out += '\n';
+  const std::string_view event_text = out.view();
+  line_out.append(event_text.data(), event_text.size());
 }
 
 RecordFormat ocsf_1_1_format() {
