@@ -1,5 +1,6 @@
 #pragma once
-// ASCII whitespace as JSON defines it (space, tab, CR, LF), for trimming lines and tokens.
+// Small text helpers: ASCII whitespace as JSON defines it (space, tab, CR, LF) for trimming lines and
+// tokens, list-file entries, ASCII case-insensitive comparison.
 #include <string_view>
 
 namespace dnslens {
@@ -18,6 +19,18 @@ namespace dnslens {
   const std::string_view line = text.substr(0, nl);
   text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
   return line;
+}
+
+// ASCII case-insensitive equality (record types, response codes: protocol mnemonics, never names).
+[[nodiscard]] constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+    if (x != y) return false;
+  }
+  return true;
 }
 
 // One entry of a line-per-entry list file (domain lists): the line without its # comment and the

@@ -10,21 +10,11 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace dnslens {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 struct TypeName {
   std::string_view name;
@@ -59,9 +49,9 @@ std::string_view firewall_action_name(FirewallAction a) {
 }
 
 std::optional<FirewallAction> parse_firewall_action(std::string_view t) {
-  if (iequals(t, "ALLOW")) return FirewallAction::kAllow;
-  if (iequals(t, "ALERT")) return FirewallAction::kAlert;
-  if (iequals(t, "BLOCK")) return FirewallAction::kBlock;
+  if (ascii_iequals(t, "ALLOW")) return FirewallAction::kAllow;
+  if (ascii_iequals(t, "ALERT")) return FirewallAction::kAlert;
+  if (ascii_iequals(t, "BLOCK")) return FirewallAction::kBlock;
   return std::nullopt;
 }
 
@@ -80,9 +70,9 @@ std::string_view block_response_name(BlockResponse r) {
 }
 
 std::optional<BlockResponse> parse_block_response(std::string_view t) {
-  if (iequals(t, "NODATA")) return BlockResponse::kNodata;
-  if (iequals(t, "NXDOMAIN")) return BlockResponse::kNxdomain;
-  if (iequals(t, "OVERRIDE")) return BlockResponse::kOverride;
+  if (ascii_iequals(t, "NODATA")) return BlockResponse::kNodata;
+  if (ascii_iequals(t, "NXDOMAIN")) return BlockResponse::kNxdomain;
+  if (ascii_iequals(t, "OVERRIDE")) return BlockResponse::kOverride;
   return std::nullopt;
 }
 
@@ -91,13 +81,13 @@ std::string_view redirection_action_name(RedirectionAction r) {
 }
 
 std::optional<RedirectionAction> parse_redirection_action(std::string_view t) {
-  if (iequals(t, "INSPECT_REDIRECTION_DOMAIN")) return RedirectionAction::kInspect;
-  if (iequals(t, "TRUST_REDIRECTION_DOMAIN")) return RedirectionAction::kTrust;
+  if (ascii_iequals(t, "INSPECT_REDIRECTION_DOMAIN")) return RedirectionAction::kInspect;
+  if (ascii_iequals(t, "TRUST_REDIRECTION_DOMAIN")) return RedirectionAction::kTrust;
   return std::nullopt;
 }
 
 static std::optional<std::uint16_t> parse_type_number(std::string_view t, unsigned max) {
-  if (t.size() < 5 || !iequals(t.substr(0, 4), "TYPE")) return std::nullopt;
+  if (t.size() < 5 || !ascii_iequals(t.substr(0, 4), "TYPE")) return std::nullopt;
   unsigned v = 0;
   auto digits = t.substr(4);
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
@@ -107,14 +97,14 @@ static std::optional<std::uint16_t> parse_type_number(std::string_view t, unsign
 
 std::optional<std::uint16_t> parse_query_type(std::string_view t) {
   for (const auto& n : kTypes) {
-    if (iequals(t, n.name)) return n.code;
+    if (ascii_iequals(t, n.name)) return n.code;
   }
   return parse_type_number(t, 65535);
 }
 
 bool is_rule_query_type(std::string_view t) {
   for (const auto& n : kTypes) {
-    if (n.rule_type && iequals(t, n.name)) return true;
+    if (n.rule_type && ascii_iequals(t, n.name)) return true;
   }
   return parse_type_number(t, 65334).has_value();
 }
@@ -247,7 +237,7 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
           add("rule.override_domain_missing", r.origin, label + ": OVERRIDE needs a block override domain");
         if (r.block_override_dns_type.empty()) {
           add("rule.override_type_missing", r.origin, label + ": OVERRIDE needs a block override DNS type (CNAME)");
-        } else if (!iequals(r.block_override_dns_type, "CNAME")) {
+        } else if (!ascii_iequals(r.block_override_dns_type, "CNAME")) {
           add("rule.override_type_invalid", r.origin,
               fmt::format("{}: block override DNS type '{}' is not CNAME, the only type DNS Firewall accepts", label,
                           r.block_override_dns_type));

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/json_escape.hpp"
+#include "core/text.hpp"
 #include "core/timestamp.hpp"
 
 namespace dnslens {
@@ -32,17 +33,6 @@ constexpr std::array<RcodeName, 21> kRcodes{{
     {"BADTIME", "BADTIME", 18},     {"BADMODE", "BADMODE", 19},    {"BADNAME", "BADNAME", 20},
     {"BADALG", "BADALG", 21},       {"BADTRUNC", "BADTRUNC", 22},  {"BADCOOKIE", "BADCOOKIE", 23},
 }};
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // How a text value becomes JSON string content.
 enum class Escaper : std::uint8_t {
@@ -484,7 +474,7 @@ RecordFormat ocsf_1_5_format() {
 
 OcsfRcode ocsf_rcode(std::string_view rcode) {
   for (const RcodeName& n : kRcodes)
-    if (equal_ignoring_case(rcode, n.iana) || equal_ignoring_case(rcode, n.ocsf_caption)) return {n.id, n.ocsf_caption};
+    if (ascii_iequals(rcode, n.iana) || ascii_iequals(rcode, n.ocsf_caption)) return {n.id, n.ocsf_caption};
   return {99, "Other"};
 }
 
