@@ -1,9 +1,9 @@
 #include "sinks/ocsf/ocsf_encoder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "core/json_escape.hpp"
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
+#include "enrich/threat_intel/ip_address.hpp"
 
 namespace dnslens {
 
@@ -40,9 +41,6 @@ enum class Escaper : std::uint8_t {
   kJson,   // valid UTF-8 that may need escapes
   kBytes,  // any bytes: invalid UTF-8 becomes the visible text \xNN
 };
-constexpr Escaper append_plain = Escaper::kPlain;
-constexpr Escaper append_json_escaped_text = Escaper::kJson;
-constexpr Escaper append_json_escaped_any = Escaper::kBytes;
 
 // The event is written into a per-thread buffer through a bare cursor (a capacity check and a memcpy per
 // piece, no std::string bookkeeping), then appended to the batch in one copy: an OCSF event is some
@@ -111,19 +109,19 @@ Buffer& event_buffer() {
 // already valid JSON string content (the parser accepted the line: valid UTF-8, no raw control
 // characters); they are copied. Otherwise each is escaped. Feed text is always escaped as bytes.
 Escaper record_escaper(std::string_view line) {
-  return line.find('\\') == std::string_view::npos ? append_plain : append_json_escaped_any;
+  return line.find('\\') == std::string_view::npos ? Escaper::kPlain : Escaper::kBytes;
 }
 
 // The same for the normalised name and its parts (they may hold \DDD-decoded bytes).
 Escaper name_escaper(const NormalizedName& name) {
-  return name.json_plain ? append_plain : name.had_escapes ? append_json_escaped_any : append_json_escaped_text;
+  return name.json_plain ? Escaper::kPlain : name.had_escapes ? Escaper::kBytes : Escaper::kJson;
 }
 
 // One JSON object being written: each member knows whether it needs a comma. Text is escaped with the
 // object's escaper (untrusted bytes by default: invalid UTF-8 becomes visible \xNN).
 class Members {
  public:
-  explicit Members(Buffer& out, Escaper escape = append_json_escaped_any) : out_(out), escape_(escape) { out_ += '{'; }
+  explicit Members(Buffer& out, Escaper escape = Escaper::kBytes) : out_(out), escape_(escape) { out_ += '{'; }
   Members(const Members&) = delete;
   Members& operator=(const Members&) = delete;
 
@@ -195,16 +193,16 @@ struct Verdict {
 };
 Verdict firewall_verdict(std::string_view logged) {
   if (logged.empty()) return {1, "Allowed", 16, "No Action"};
-  if (logged == "ALLOW"sv) return {1, "Allowed", 1, "Allowed"};
-  if (logged == "ALERT"sv) return {1, "Allowed", 19, "Alert"};
-  if (logged == "BLOCK"sv) return {2, "Denied", 2, "Blocked"};
+  if (ascii_iequals(logged, "ALLOW"sv)) return {1, "Allowed", 1, "Allowed"};
+  if (ascii_iequals(logged, "ALERT"sv)) return {1, "Allowed", 19, "Alert"};
+  if (ascii_iequals(logged, "BLOCK"sv)) return {2, "Denied", 2, "Blocked"};
   return {99, logged, 99, logged};
 }
 
 void append_time(Members& event, std::int64_t ms) {
   event.number("\"time\":", ms);
   char seconds[20];
-  if (!write_iso8601_seconds(ms, seconds)) return;  // a year past 9999: time alone says it
+  if (!write_iso8601_seconds(ms, seconds)) return;  // a year outside 0000-9999: time alone says it
   Buffer& out = event.key("\"time_dt\":");
   out += '"';
   out.append(seconds, 19);  // without the Z
@@ -267,8 +265,8 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
   }
   if (e.threat.hit()) {
     const ThreatMatch& t = e.threat;
-    open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, append_json_escaped_any,
-                    "Threat Intelligence", t.feed.empty() ? "dnslens"sv : t.feed);
+    open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, Escaper::kBytes, "Threat Intelligence",
+                    t.feed.empty() ? "dnslens"sv : t.feed);
     Members data(out);
     data.text("\"indicator\":\"", t.value);
     data.text_if("\"indicator_type\":\"", t.kind);
@@ -360,16 +358,22 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     cloud.text_if("\"region\":\"", r.region);
     cloud.close();
   }
-  {
+  // The source: its address when srcaddr is one, its instance. A record with neither still needs the
+  // endpoint in 1.1.0 (required there, and an endpoint must name something): it is named "Unknown".
+  // Text that is not an address or a port goes to unmapped as logged.
+  const bool src_is_ip = !r.srcaddr.empty() && parse_ip(r.srcaddr).has_value();
+  int port = -1;
+  if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
+      ec != std::errc{} || end != r.srcport.data() + r.srcport.size() || port < 0 || port > 65535)
+    port = -1;
+  if (src_is_ip || !r.instance.empty() || schema_version == "1.1.0"sv) {
     event.key("\"src_endpoint\":");
     Members src(out, esc);
-    src.text_if("\"ip\":\"", r.srcaddr);
-    int port = 0;
-    if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
-        ec == std::errc{} && end == r.srcport.data() + r.srcport.size() && port >= 0 && port <= 65535)
-      src.number("\"port\":", port);
+    if (src_is_ip) src.text("\"ip\":\"", r.srcaddr);
+    if (port >= 0) src.number("\"port\":", port);
     src.text_if("\"vpc_uid\":\"", r.vpc_id);
     src.text_if("\"instance_uid\":\"", r.instance);
+    if (!src_is_ip && r.instance.empty()) src.raw("\"name\":", "\"Unknown\""sv);
     src.close();
   }
   if (!r.resolver_endpoint.empty() || !r.resolver_network_interface.empty()) {
@@ -431,21 +435,25 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     o += '[';
     bool first = true;
     append_observable(o, first, "query.hostname", 1, r.query_name, esc);
-    append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr, esc);
+    if (src_is_ip) append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr, esc);
     append_observable(o, first, "src_endpoint.instance_uid", 10, r.instance, esc);
     append_observable(o, first, "dst_endpoint.instance_uid", 10, r.resolver_endpoint, esc);
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       const DnsAnswer& a = r.answers[i];
-      if (is_address_type(a.type)) append_observable(o, first, "answers[].rdata", 2, a.rdata, esc);
+      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, first, "answers[].rdata", 2, a.rdata, esc);
       if (is_name_type(a.type)) append_observable(o, first, "answers[].rdata", 1, a.rdata, esc);
     }
     o += ']';
   }
   append_enrichments(event, r, rec.enriched, esc);
-  if (!r.firewall_domain_list_id.empty()) {
+  const bool bad_srcaddr = !r.srcaddr.empty() && !src_is_ip;
+  const bool bad_srcport = !r.srcport.empty() && port < 0;
+  if (!r.firewall_domain_list_id.empty() || bad_srcaddr || bad_srcport) {
     event.key("\"unmapped\":");
     Members unmapped(out, esc);
-    unmapped.text("\"firewall_domain_list_id\":\"", r.firewall_domain_list_id);
+    unmapped.text_if("\"firewall_domain_list_id\":\"", r.firewall_domain_list_id);
+    if (bad_srcaddr) unmapped.text("\"srcaddr\":\"", r.srcaddr);
+    if (bad_srcport) unmapped.text("\"srcport\":\"", r.srcport);
     unmapped.close();
   }
   event.close();
