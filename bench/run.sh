@@ -64,14 +64,19 @@ echo "  one core: -j1 (/dev/null) / bare:      $(r "$T_BARE_1C" "$T_J1N_1C"),  -
 echo "  -j2 / -j1 speed-up (file, /dev/null):  $(r "$T_J1" "$T_J2"), $(r "$T_J1N" "$T_J2N")"
 echo "  .gz -j2 time added over plain -j2 / igzip time: $(echo "($T_GZ - $T_J2N) / $T_IGZ" | bc -l | cut -c1-5)   (target <= 1.3)"
 echo "  .gz -j1 time added over plain -j1 / igzip time: $(echo "($T_GZ1 - $T_J1N) / $T_IGZ" | bc -l | cut -c1-5)"
-echo "--- output formats: OCSF against route53 (target: >= 0.60 of route53's records/s) ---"
+echo "--- output formats: OCSF and ECS against route53 (target: >= 0.60 of route53's records/s) ---"
 T_FR=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), --output-format route53" "$T_FR"
 T_FO=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --output-format ocsf-1.1 --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), --output-format ocsf-1.1" "$T_FO"
 test "$(wc -l < "$WORK/out.jsonl")" = "$(wc -l < "$WORK/r53.jsonl")" || { echo "bench: the OCSF output lost lines" >&2; exit 1; }
 echo "  (OCSF output: $(stat -c %s "$WORK/out.jsonl") bytes)"
+T_FE=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --output-format ecs --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), --output-format ecs" "$T_FE"
+test "$(wc -l < "$WORK/out.jsonl")" = "$(wc -l < "$WORK/r53.jsonl")" || { echo "bench: the ECS output lost lines" >&2; exit 1; }
+echo "  (ECS output: $(stat -c %s "$WORK/out.jsonl") bytes)"
 T_FR2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j2 (write file), --output-format route53" "$T_FR2"
 T_FO2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --output-format ocsf-1.1 --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j2 (write file), --output-format ocsf-1.1" "$T_FO2"
+T_FE2=$(best $BIN run "$WORK/r53.jsonl" -j 2 -o "$WORK/out.jsonl" --output-format ecs --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j2 (write file), --output-format ecs" "$T_FE2"
 echo "  ocsf-1.1 / route53 records/s: -j1 $(r "$T_FR" "$T_FO"), -j2 $(r "$T_FR2" "$T_FO2")   (target >= 0.60)"
+echo "  ecs / route53 records/s: -j1 $(r "$T_FR" "$T_FE"), -j2 $(r "$T_FR2" "$T_FE2")   (target >= 0.60)"
 echo "--- threat intel: 1M indicators (900k domains, 100k IPv4 addresses and prefixes) ---"
 if [ ! -f "$WORK/intel-1m.txt" ]; then
   awk 'BEGIN { for (i = 0; i < 900000; i++) printf "ioc%07d-%x.com\n", i, (i * 2654435761) % 65536;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "sinks/ecs/ecs_encoder.hpp"
 #include "sinks/formats/record_format.hpp"
 #include "sinks/jsonl/jsonl_encoder.hpp"
 #include "sinks/ocsf/ocsf_encoder.hpp"
@@ -13,6 +14,7 @@ const std::vector<RecordFormat>& record_formats() {
       route53_format(),
       ocsf_1_1_format(),
       ocsf_1_5_format(),
+      ecs_format(),
   };
   return formats;
 }

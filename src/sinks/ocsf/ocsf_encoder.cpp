@@ -7,8 +7,8 @@
 
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
-#include "sinks/formats/event_writer.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "sinks/formats/event_writer.hpp"
 
 namespace dnslens {
 
@@ -72,21 +72,6 @@ Verdict firewall_verdict(std::string_view logged) {
   if (ascii_iequals(logged, "ALERT"sv)) return {1, "Allowed", 19, "Alert"};
   if (ascii_iequals(logged, "BLOCK"sv)) return {2, "Denied", 2, "Blocked"};
   return {99, logged, 99, logged};
-}
-
-void append_time(Members& event, std::int64_t ms) {
-  event.number("\"time\":", ms);
-  char seconds[20];
-  if (!write_iso8601_seconds(ms, seconds)) return;  // a year outside 0000-9999: time alone says it
-  Buffer& out = event.key("\"time_dt\":");
-  out += '"';
-  out.append(seconds, 19);  // without the Z
-  const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
-  out += '.';
-  out += static_cast<char>('0' + milli / 100);
-  out += static_cast<char>('0' + milli / 10 % 10);
-  out += static_cast<char>('0' + milli % 10);
-  out += "Z\""sv;
 }
 
 // One enrichment: the attribute it describes, that attribute's value, what kind of data, who added it;
@@ -207,7 +192,8 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
             "4003,\"class_name\":\"DNS Activity\",\"category_uid\":4,\"category_name\":\"Network Activity\","
             "\"activity_id\":6,\"activity_name\":\"Traffic\",\"type_uid\":400306,\"type_name\":\"DNS Activity: "
             "Traffic\",\"severity_id\":1,\"severity\":\"Informational\""sv);
-  append_time(event, r.timestamp_ms);
+  event.number("\"time\":", r.timestamp_ms);
+  event.timestamp("\"time_dt\":", r.timestamp_ms);  // a year outside 0000-9999: time alone says it
   {
     Buffer& o = event.key("\"metadata\":");
     o += "{\"product\":{\"feature\":{\"name\":\"Resolver Query Logs\"},\"name\":\"Route 53\",\"vendor_name\":\"AWS\""sv;
