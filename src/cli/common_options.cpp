@@ -2,9 +2,13 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "enrich/dns_firewall/policy_loader.hpp"
+#include "io/output_sink.hpp"
 #include "notify/notifier.hpp"
+#include "sinks/formats/record_format.hpp"
 
 namespace dnslens::cli {
 
@@ -61,6 +65,46 @@ std::unique_ptr<MatchNotifier> notifier_from_options(const NotifierConfig& n, bo
                 "notifications need --interesting FILE, --intel FEED or the detectors (not --no-detect)");
   }
   return make_notifier(n);
+}
+
+void OutputOptions::add(CLI::App* sub, const std::string& default_output, const std::string& what) {
+  output = default_output;
+  sub->add_option("-o,--output", output,
+                  what + " as JSON lines: a file (.gz/.zst compress), - for stdout, none to discard")
+      ->capture_default_str();
+  sub->add_option("--output-dir", output_dir,
+                  "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
+  std::string help = "Schema of the output lines:";
+  std::vector<std::string> names;
+  for (const RecordFormat& f : record_formats()) {
+    help += fmt::format(" {} ({});", f.name, f.description);
+    names.emplace_back(f.name);
+  }
+  help.back() = '.';
+  sub->add_option("--output-format", format, help)->check(CLI::IsMember(names))->capture_default_str();
+  sub->add_option("--compress", compress,
+                  "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
+      ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));
+}
+
+std::optional<JsonLinesConfig> OutputOptions::config() const {
+  if (!output_dir.empty() && output != "-" && output != "none") {
+    throw Error(ErrorCode::kUsage, "--output and --output-dir are exclusive");
+  }
+  if (output_dir.empty() && output == "none") return std::nullopt;
+  Compression compression = Compression::kNone;
+  if (compress == "auto") {
+    compression = output_dir.empty() ? compression_for_path(output) : Compression::kGzip;
+  } else {
+    compression = compress == "gzip"   ? Compression::kGzip
+                  : compress == "zstd" ? Compression::kZstd
+                                       : Compression::kNone;
+  }
+  return JsonLinesConfig{.path = output_dir.empty() ? output : "",
+                         .dir = output_dir,
+                         .compression = compression,
+                         .run_id = {},
+                         .format = &record_format(format)};
 }
 
 void add_notify_options(CLI::App* sub, NotifierConfig& n) {

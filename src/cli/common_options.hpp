@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "notify/match_notifier.hpp"
 #include "notify/notifier_config.hpp"
+#include "sinks/jsonl/jsonl_sink.hpp"
 
 namespace dnslens::cli {
 
@@ -28,6 +30,21 @@ struct FirewallPolicyOptions {
   [[nodiscard]] FirewallPolicy load(bool quiet) const;
   // Loads without validating (lint reports every problem itself).
   [[nodiscard]] FirewallPolicy load_unvalidated() const;
+};
+
+// -o/--output, --output-dir, --output-format and --compress: where run and serve write records as JSON
+// lines, and in which schema (route53, ocsf-1.1, ocsf-1.5, ecs).
+struct OutputOptions {
+  std::string output;  // a file, "-" for stdout, "none"
+  std::string output_dir;
+  std::string format = "route53";
+  std::string compress = "auto";
+  // default_output: what -o means when not given ("-" for run, "none" for serve).
+  void add(CLI::App* sub, const std::string& default_output, const std::string& what);
+  // The JSON-lines sink they ask for; nothing for "none" without --output-dir. Error(kUsage) when
+  // --output and --output-dir are both given.
+  [[nodiscard]] std::optional<JsonLinesConfig> config() const;
+  [[nodiscard]] bool to_stdout() const { return output == "-" && output_dir.empty(); }
 };
 
 // --notify-stdout, --notify-file, --webhook and their batching, rate and retry settings: where run

@@ -25,16 +25,13 @@ namespace {
 
 struct RunOptions {
   SourceConfig source;
-  std::string output = "-";
-  std::string output_dir;
-  std::string output_format = "route53";
+  OutputOptions output;
   std::string dead_letter = "dnslens-dead-letter.jsonl";
   std::string interesting_path;
   std::string summary_json_path;
   PslOptions psl;
   NotifierConfig notify;
   std::string format = "auto";
-  std::string compress = "auto";
   std::string progress = "auto";
   bool quiet = false;
   bool fail_on_bad = false;
@@ -49,25 +46,8 @@ int execute(RunOptions& o) {
   p.source = o.source;
   p.source.format = parse_input_format(o.format);
   p.source.progress = o.progress == "always" || (o.progress == "auto" && !o.quiet && ::isatty(STDERR_FILENO));
-  if (!o.output_dir.empty() && o.output != "-" && o.output != "none") {
-    throw Error(ErrorCode::kUsage, "--output and --output-dir are exclusive");
-  }
-  if (!o.output_dir.empty() || o.output != "none") {
-    Compression compression = Compression::kNone;
-    if (o.compress == "auto") {
-      compression = o.output_dir.empty() ? compression_for_path(o.output) : Compression::kGzip;
-    } else {
-      compression = o.compress == "gzip"   ? Compression::kGzip
-                    : o.compress == "zstd" ? Compression::kZstd
-                                           : Compression::kNone;
-    }
-    p.sinks.json = JsonLinesConfig{.path = o.output_dir.empty() ? o.output : "",
-                                   .dir = o.output_dir,
-                                   .compression = compression,
-                                   .run_id = {},
-                                   .format = &record_format(o.output_format)};
-  }
-  if (o.notify.to_stdout && o.output == "-" && o.output_dir.empty()) {
+  p.sinks.json = o.output.config();
+  if (o.notify.to_stdout && o.output.to_stdout()) {
     throw Error(ErrorCode::kUsage, "--notify-stdout needs the enriched output elsewhere (--output FILE or none)");
   }
   p.sinks.dead_letter_path = o.dead_letter;
@@ -143,23 +123,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   SourceConfig& c = opts->source;
   sub->add_option("inputs", c.inputs, "Files (.json/.jsonl/.log, .gz, .zst), directories (recursive) or - for stdin")
       ->required();
-  sub->add_option("-o,--output", opts->output,
-                  "Enriched JSON lines: a file (.gz/.zst compress), - for stdout, none to discard");
-  sub->add_option("--output-dir", opts->output_dir,
-                  "Write partitions in the S3 layout: DIR/AWSLogs/<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH/");
-  {
-    std::string help = "Schema of the output lines:";
-    std::vector<std::string> names;
-    for (const RecordFormat& f : record_formats()) {
-      help += fmt::format(" {} ({});", f.name, f.description);
-      names.emplace_back(f.name);
-    }
-    help.back() = '.';
-    sub->add_option("--output-format", opts->output_format, help)->check(CLI::IsMember(names))->capture_default_str();
-  }
-  sub->add_option("--compress", opts->compress,
-                  "Output compression: auto (by extension; gzip for --output-dir), none, gzip, zstd")
-      ->check(CLI::IsMember({"auto", "none", "gzip", "zstd"}));
+  opts->output.add(sub, "-", "Enriched records");
   sub->add_option("--dead-letter", opts->dead_letter, "Where bad records go (file, line, reason, raw bytes)")
       ->capture_default_str();
   sub->add_option("--interesting", opts->interesting_path,

@@ -42,6 +42,7 @@ struct ServeOptions {
   std::string interesting;
   GeoOptions geo;
   NotifierConfig notify;
+  OutputOptions output;
   double findings_every = 10;
   std::string retention;
   std::size_t max_line_bytes = 1 << 20;
@@ -147,6 +148,13 @@ int execute(ServeOptions& o) {
                               .benign_noise = nullptr};
   if (detection) detection->wire(pipeline);
   pipeline.sinks.notifier = notifier.get();
+  pipeline.sinks.json = o.output.config();
+  if (pipeline.sinks.json && o.read_only) {
+    throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to write to --output");
+  }
+  if (o.notify.to_stdout && o.output.to_stdout()) {
+    throw Error(ErrorCode::kUsage, "--notify-stdout needs the records' output elsewhere (--output FILE or none)");
+  }
 
   // Read-only: the dashboards over a store another process may read too; no Firehose endpoint.
   std::optional<DuckDatabase> read_only_db;
@@ -321,6 +329,7 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   o->intel.add(sub);
   o->geo.add(sub);
   add_notify_options(sub, o->notify);
+  o->output.add(sub, "none", "Each stored record also");
   o->firewall.add(sub, "--firewall-policy", false);
   o->detect.add(sub, /*findings_file=*/false);
   o->psl.add(sub);

@@ -43,9 +43,8 @@ void PipelineConfig::validate() const {
   if (detection.detectors != nullptr && enrich.dga == nullptr) {
     throw Error(ErrorCode::kUsage, "the detectors read name signals: detection needs the DGA model");
   }
-  if (source.kind == SourceKind::kFirehoseEndpoint && (sinks.store == nullptr || sinks.json)) {
-    throw Error(ErrorCode::kUsage,
-                "the Firehose endpoint commits each request to the store: it needs one, and writes no JSON lines");
+  if (source.kind == SourceKind::kFirehoseEndpoint && sinks.store == nullptr) {
+    throw Error(ErrorCode::kUsage, "the Firehose endpoint commits each request to the store: it needs one");
   }
   if (sinks.json && sinks.json->path.empty() && sinks.json->dir.empty()) {
     throw Error(ErrorCode::kUsage, "the enriched output needs a file, - for stdout, or a directory");

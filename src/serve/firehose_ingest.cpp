@@ -230,6 +230,9 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     for (std::size_t s = 0; s < sinks_.sinks().size(); ++s) sinks_.sinks()[s]->write(*job.sink_batches[s], origin);
     first_line += job.line_count;
   }
+  // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
+  if (keep_jobs)
+    for (RecordSink* sink : sinks_.sinks()) sink->flush();
   if (findings_ != nullptr) {
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }

@@ -252,6 +252,50 @@ TEST_F(ServeTest, AnnouncesCommittedMatchesAndFindingsToTheWebhook) {
   EXPECT_NE(server.log().find("notifications: "), std::string::npos) << server.log();
 }
 
+// serve -o writes every stored record as JSON lines in the chosen schema, each request's records
+// readable once it is acknowledged, none twice for a retried request; the lines are the ones
+// `dnslens run` writes for the same records.
+TEST_F(ServeTest, WritesEachStoredRecordInTheChosenOutputFormat) {
+  ServerProcess server(w, "--db live.duckdb --no-detect -o live.ecs.jsonl --output-format ecs", kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  auto c = client(server.port());
+  const std::vector<std::string> a(lines.begin(), lines.begin() + 1000);
+  std::vector<std::string> b(lines.begin() + 1000, lines.begin() + 1500);
+  b.insert(b.begin() + 10, "{\"not\": \"a query log record\"}");
+  auto r1 = c->Post("/firehose", firehose_headers("req-a"), firehose_body("req-a", direct_payloads(a, 5)),
+                    "application/json");
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->status, 200);
+  EXPECT_EQ(lines_of(w.read("live.ecs.jsonl")).size(), 1000u);  // readable once acknowledged
+  auto retry = c->Post("/firehose", firehose_headers("req-a"), firehose_body("req-a", direct_payloads(a, 5)),
+                       "application/json");
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 200);
+  auto r2 = c->Post("/firehose", firehose_headers("req-b"), firehose_body("req-b", direct_payloads(b, 1)),
+                    "application/json");
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 200);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  const std::vector<std::string> written = lines_of(w.read("live.ecs.jsonl"));
+  ASSERT_EQ(written.size(), 1500u);  // the retry wrote nothing, the bad record went to dead_letters
+  EXPECT_NE(written[0].find("\"ecs\":{\"version\":\"8.11.0\"}"), std::string::npos) << written[0];
+
+  std::string first1500;
+  for (std::size_t i = 0; i < 1500; ++i) first1500 += lines[i] + "\n";
+  w.write("first.jsonl", first1500);
+  ASSERT_EQ(run_dnslens(w, "run first.jsonl -o batch.ecs.jsonl --output-format ecs --no-detect -q").exit_code, 0);
+  EXPECT_EQ(w.read("live.ecs.jsonl"), w.read("batch.ecs.jsonl"));
+}
+
+TEST_F(ServeTest, TheOutputOptionsAreCheckedBeforeServing) {
+  const auto both = run_dnslens(w, "serve --db x.duckdb -o a.jsonl --output-dir out --listen 127.0.0.1:0");
+  EXPECT_EQ(both.exit_code, 1);  // usage
+  EXPECT_NE(both.err.find("--output and --output-dir are exclusive"), std::string::npos) << both.err;
+  const auto format = run_dnslens(w, "serve --db x.duckdb -o a.jsonl --output-format splunk --listen 127.0.0.1:0");
+  EXPECT_EQ(format.exit_code, 1);
+  EXPECT_NE(format.err.find("--output-format"), std::string::npos) << format.err;
+}
+
 TEST_F(ServeTest, NotificationsNeedSomethingToAnnounce) {
   auto r = run_dnslens(w, "serve --db x.duckdb --no-detect --notify-stdout --listen 127.0.0.1:0");
   EXPECT_EQ(r.exit_code, 1);

@@ -129,6 +129,7 @@ void JsonLinesSink::write(SinkBatch& b, const BatchOrigin& /*origin*/) {
 
 void JsonLinesSink::flush() {
   if (file_) file_->flush();
+  if (partitioned_) partitioned_->flush();
 }
 
 void JsonLinesSink::finish() {

@@ -41,6 +41,10 @@ void PartitionedWriter::write(std::string_view key, std::string_view bytes) {
   it->second.sink->write(bytes);
 }
 
+void PartitionedWriter::flush() {
+  for (auto& [key, entry] : open_) entry.sink->flush();
+}
+
 void PartitionedWriter::finish() {
   for (auto& [key, entry] : open_) entry.sink->finish();
   open_.clear();

@@ -20,6 +20,8 @@ class PartitionedWriter {
   PartitionedWriter(std::string root, std::string run_id, Compression compression, std::size_t max_open = 64);
   // key is "<account>/vpcdnsquerylogs/<vpc>/YYYY/MM/DD/HH" (see partition_key()).
   void write(std::string_view key, std::string_view bytes);
+  // Hands what the open files hold to the kernel (a live stream's partitions are readable as it goes).
+  void flush();
   void finish();
   [[nodiscard]] std::size_t files_written() const { return paths_.size(); }
 
