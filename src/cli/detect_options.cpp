@@ -5,6 +5,7 @@
 #include "core/timestamp.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "io/output_sink.hpp"
+#include "sinks/ocsf/ocsf_finding.hpp"
 
 namespace dnslens::cli {
 
@@ -41,11 +42,15 @@ void Detection::announce_to(MatchNotifier* notifier) {
   });
 }
 
-void Detection::write_findings(const std::string& path) const {
+void Detection::write_findings(const std::string& path, std::string_view format) const {
   auto sink = make_file_sink(path, compression_for_path(path));
+  const std::string_view ocsf = ocsf_schema_version(format);
   std::string buf;
   for (const Finding& f : store->sorted()) {
-    buf += finding_to_json(f);
+    if (ocsf.empty())
+      buf += finding_to_json(f);
+    else
+      encode_ocsf_detection_finding(f, ocsf, buf);
     buf += '\n';
     if (buf.size() > (1u << 20)) {
       sink->write(buf);

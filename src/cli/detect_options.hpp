@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -32,7 +33,9 @@ struct Detection {
   // Announces each new finding through the notifier (may be null).
   void announce_to(MatchNotifier* notifier);
   // Writes the findings as JSON lines, ordered by first seen.
-  void write_findings(const std::string& path) const;
+  // One finding per line: dnslens's JSON, or an OCSF Detection Finding when format is an OCSF output
+  // format ("ocsf-1.1", "ocsf-1.5").
+  void write_findings(const std::string& path, std::string_view format = {}) const;
 };
 
 struct DetectOptions {

@@ -93,7 +93,7 @@ int execute(RunOptions& o) {
   install_stop_signal_handlers();
   RunSummary summary = run_pipeline(p);
   reloader.stop();
-  if (detection) detection->write_findings(o.detect.findings);
+  if (detection) detection->write_findings(o.detect.findings, o.output.format);
   if (store) {
     if (detection) store->add_findings(detection->store->sorted());
     store->finish();

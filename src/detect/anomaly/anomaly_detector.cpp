@@ -188,7 +188,8 @@ DetectorDoc anomaly_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& anomaly_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kVolumeAnomaly, "VolumeAnomaly", ""}};
+  static constexpr FindingTypeInfo kTypes[] = {
+      {FindingType::kVolumeAnomaly, "VolumeAnomaly", "", AnalyticKind::kStatistical, {}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::anomaly, AnomalyDetector>("anomaly", kTypes, anomaly_doc);
   return r;

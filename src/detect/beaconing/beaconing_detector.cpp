@@ -231,7 +231,12 @@ DetectorDoc beaconing_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& beaconing_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kBeaconing, "Beaconing", ""}};
+  static constexpr FindingTypeInfo kTypes[] = {
+      {FindingType::kBeaconing,
+       "Beaconing",
+       "",
+       AnalyticKind::kStatistical,
+       {"TA0011", "Command and Control", "T1071", "Application Layer Protocol", "T1071.004", "DNS"}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::beaconing, BeaconingDetector>("beaconing", kTypes, beaconing_doc);
   return r;

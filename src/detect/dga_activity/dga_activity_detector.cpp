@@ -88,7 +88,11 @@ DetectorDoc dga_activity_doc(const DetectionConfig& c) {
 
 const DetectorRegistration& dga_activity_registration() {
   static constexpr FindingTypeInfo kTypes[] = {
-      {FindingType::kDgaDomainRequest, "DGADomainRequest", "Trojan:EC2/DGADomainRequest.C!DNS"}};
+      {FindingType::kDgaDomainRequest,
+       "DGADomainRequest",
+       "Trojan:EC2/DGADomainRequest.C!DNS",
+       AnalyticKind::kLearning,
+       {"TA0011", "Command and Control", "T1568", "Dynamic Resolution", "T1568.002", "Domain Generation Algorithms"}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::dga, DgaActivityDetector>("dga", kTypes, dga_activity_doc);
   return r;

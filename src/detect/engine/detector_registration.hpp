@@ -2,6 +2,7 @@
 // How a detector makes itself known: its name (the config section and the stats name), the finding
 // types it raises, its settings, its factory and the documentation of when it fires. Each detector's
 // folder defines its registration; detect/detectors.cpp lists them.
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,10 +15,23 @@
 
 namespace dnslens {
 
+// How a detector decides (OCSF's analytic types): matching rules, behaviour over time, statistics
+// against a baseline, or a learned model.
+enum class AnalyticKind : std::uint8_t { kRule = 1, kBehavioral = 2, kStatistical = 3, kLearning = 4 };
+
+// The MITRE ATT&CK (Enterprise) technique a finding type is evidence of; empty uids when none fits.
+struct AttackTechnique {
+  std::string_view tactic_uid, tactic;
+  std::string_view technique_uid, technique;
+  std::string_view sub_technique_uid, sub_technique;
+};
+
 struct FindingTypeInfo {
   FindingType type;
   std::string_view name;              // as written in findings, the store and the docs
   std::string_view guardduty_analog;  // the closest GuardDuty finding type, or empty
+  AnalyticKind analytic = AnalyticKind::kRule;
+  AttackTechnique attack{};
 };
 
 // One row of the docs' detector table, with the thresholds of a given config filled in.

@@ -109,7 +109,11 @@ DetectorDoc footprinting_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& footprinting_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kReverseDnsSweep, "ReverseDNSSweep", ""}};
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kReverseDnsSweep,
+                                                "ReverseDNSSweep",
+                                                "",
+                                                AnalyticKind::kBehavioral,
+                                                {"TA0007", "Discovery", "T1018", "Remote System Discovery", "", ""}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::footprinting, FootprintingDetector>("footprinting", kTypes, footprinting_doc);
   return r;

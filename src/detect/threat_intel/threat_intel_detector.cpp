@@ -45,8 +45,11 @@ DetectorDoc threat_intel_doc(const DetectionConfig& c) {
 }  // namespace
 
 const DetectorRegistration& threat_intel_registration() {
-  static constexpr FindingTypeInfo kTypes[] = {
-      {FindingType::kThreatIntelMatch, "ThreatIntelMatch", "Impact:EC2/MaliciousDomainRequest.Reputation"}};
+  static constexpr FindingTypeInfo kTypes[] = {{FindingType::kThreatIntelMatch,
+                                                "ThreatIntelMatch",
+                                                "Impact:EC2/MaliciousDomainRequest.Reputation",
+                                                AnalyticKind::kRule,
+                                                {}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::threat_intel, ThreatIntelDetector>("threat_intel", kTypes, threat_intel_doc);
   return r;

@@ -99,7 +99,12 @@ DetectorDoc tunneling_doc(const DetectionConfig& c) {
 
 const DetectorRegistration& tunneling_registration() {
   static constexpr FindingTypeInfo kTypes[] = {
-      {FindingType::kDnsDataExfiltration, "DNSDataExfiltration", "Trojan:EC2/DNSDataExfiltration"}};
+      {FindingType::kDnsDataExfiltration,
+       "DNSDataExfiltration",
+       "Trojan:EC2/DNSDataExfiltration",
+       AnalyticKind::kBehavioral,
+       {"TA0010", "Exfiltration", "T1048", "Exfiltration Over Alternative Protocol", "T1048.003",
+        "Exfiltration Over Unencrypted Non-C2 Protocol"}}};
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::tunneling, TunnelingDetector>("tunneling", kTypes, tunneling_doc);
   return r;
