@@ -40,6 +40,9 @@ struct QueryRecord {
   std::vector<DnsAnswer> answers = std::vector<DnsAnswer>(16);
   std::uint32_t answer_count = 0;
   std::uint32_t unknown_fields = 0;
+  // When the line was an OCSF DNS Activity event: the Route 53 record it was read as (the fields above
+  // point into it). Empty when the line is a Route 53 record itself.
+  std::string_view converted_line;
 
   // Where the query came from: the instance, else the Resolver endpoint, else the source address.
   [[nodiscard]] std::string_view source() const {
@@ -79,6 +82,7 @@ struct QueryRecord {
     firewall_domain_list_id = {};
     answer_count = 0;
     unknown_fields = 0;
+    converted_line = {};
   }
 };
 

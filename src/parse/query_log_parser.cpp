@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
+#include "parse/ocsf_dns_reader.hpp"
 
 namespace dnslens {
 
@@ -74,7 +75,7 @@ simdjson::error_code unescaped_if_needed(od::field& field, std::string_view raw,
   return field.unescaped_key().get(out);
 }
 
-enum class Slot { kString, kStringOrNumber, kAnswers, kSrcids, kUnknown };
+enum class Slot { kString, kStringOrNumber, kAnswers, kSrcids, kOcsf, kUnknown };
 
 // Where a top-level key goes. Dispatch on the first letter, then compare.
 Slot top_level_slot(std::string_view key, QueryRecord& out, std::string_view*& target) {
@@ -82,6 +83,9 @@ Slot top_level_slot(std::string_view key, QueryRecord& out, std::string_view*& t
     case 'a':
       if (key == "account_id") return target = &out.account_id, Slot::kString;
       if (key == "answers") return Slot::kAnswers;
+      break;
+    case 'c':
+      if (key == "class_uid") return Slot::kOcsf;  // an OCSF event
       break;
     case 'f':
       if (key == "firewall_rule_action") return target = &out.firewall_rule_action, Slot::kString;
@@ -187,6 +191,23 @@ ParseOutcome parse_answers(od::value& v, bool escapes, QueryRecord& out) {
 
 }  // namespace
 
+QueryLogParser::QueryLogParser() = default;
+QueryLogParser::~QueryLogParser() = default;
+QueryLogParser::QueryLogParser(QueryLogParser&&) noexcept = default;
+QueryLogParser& QueryLogParser::operator=(QueryLogParser&&) noexcept = default;
+
+ParseOutcome QueryLogParser::parse_ocsf(std::string_view line, QueryRecord& out) {
+  if (!ocsf_) ocsf_ = std::make_unique<OcsfDnsReader>();
+  if (ParseOutcome r = ocsf_->to_route53(line, converted_); !r.ok) return r;
+  const std::size_t size = converted_.size();
+  converted_.resize(size + simdjson::SIMDJSON_PADDING);
+  reading_converted_ = true;
+  ParseOutcome r = parse(std::string_view(converted_.data(), size), converted_.size(), out);
+  reading_converted_ = false;
+  out.converted_line = std::string_view(converted_.data(), size);
+  return r;
+}
+
 ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, QueryRecord& out) {
   out.clear();
   const bool escapes = std::memchr(line.data(), '\\', line.size()) != nullptr;
@@ -224,6 +245,13 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
       case Slot::kSrcids:
         if (auto r = parse_srcids(val, escapes, out); !r.ok) return r;
         break;
+      case Slot::kOcsf: {
+        // An OCSF event has an integer class_uid; anything else is a record's unknown field.
+        od::json_type type;
+        if (!reading_converted_ && !val.type().get(type) && type == od::json_type::number) return parse_ocsf(line, out);
+        ++out.unknown_fields;
+        break;
+      }
       case Slot::kUnknown:
         ++out.unknown_fields;
         break;

@@ -2,6 +2,8 @@
 // The one Route 53 Resolver query-log parser. Every source (files, CloudWatch, Firehose) hands it
 // single JSON objects. Field order is free, unknown fields are counted and left in the raw bytes
 // (sinks copy those bytes, so nothing is lost). One parser per thread; steady state allocates nothing.
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include <simdjson.h>
@@ -24,15 +26,30 @@ struct ParseOutcome {
   }
 };
 
+class OcsfDnsReader;
+
 class QueryLogParser {
  public:
+  QueryLogParser();
+  ~QueryLogParser();
+  QueryLogParser(QueryLogParser&&) noexcept;
+  QueryLogParser& operator=(QueryLogParser&&) noexcept;
+
   // `line` must be followed by at least simdjson::SIMDJSON_PADDING readable bytes
   // (capacity counts from line.data()).
+  // An OCSF DNS Activity event (a line with a top-level class_uid) is read as the Route 53 record it
+  // describes (parse/ocsf_dns_reader.hpp): out.converted_line is that record, and out's fields point
+  // into it.
   [[nodiscard]] ParseOutcome parse(std::string_view line, std::size_t capacity, QueryRecord& out);
 
  private:
+  ParseOutcome parse_ocsf(std::string_view line, QueryRecord& out);
+
   simdjson::ondemand::parser parser_;
   TimestampParser timestamps_;
+  std::unique_ptr<OcsfDnsReader> ocsf_;  // made on the first OCSF line
+  std::string converted_;                // the Route 53 line of the last OCSF event
+  bool reading_converted_ = false;
 };
 
 }  // namespace dnslens

@@ -19,6 +19,12 @@ struct SinkRecord {
   std::uint64_t line_in_batch;  // 0-based: its line's offset from the batch's first line
   const QueryRecord& record;
   const EnrichedRecord& enriched;
+
+  // The record as a Route 53 line: the line itself, or the Route 53 record an OCSF event was read as.
+  // The record's fields point into it.
+  [[nodiscard]] std::string_view route53_line() const {
+    return record.converted_line.empty() ? line : record.converted_line;
+  }
 };
 
 // Where a batch's lines came from, known on the writer thread, which sees the batches in input order.

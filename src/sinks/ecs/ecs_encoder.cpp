@@ -189,7 +189,7 @@ void encode_ecs_document(const SinkRecord& rec, std::string& line_out) {
   const EnrichedRecord& e = rec.enriched;
   Buffer& out = event_writer::event_buffer();
   out.start();
-  const Escaper esc = record_escaper(rec.line);
+  const Escaper esc = record_escaper(rec.route53_line());
   Members doc(out, esc);
   doc.timestamp("\"@timestamp\":", r.timestamp_ms);
   doc.raw("\"ecs\":", "{\"version\":\"8.11.0\"}"sv);

@@ -138,7 +138,7 @@ RecordFormat route53_format() {
   return RecordFormat{
       .name = "route53",
       .description = "the Route 53 Resolver record as logged, with the enrichment fields appended",
-      .encode = [](const SinkRecord& r, std::string& out) { encode_enriched_line(r.line, r.enriched, out); },
+      .encode = [](const SinkRecord& r, std::string& out) { encode_enriched_line(r.route53_line(), r.enriched, out); },
       .expansion = 1.5,
   };
 }

@@ -48,7 +48,7 @@ class JsonLinesLocal final : public SinkLocal {
     auto& batch = static_cast<JsonLinesBatch&>(b);
     const std::size_t start = batch.output.size();
     if (route53_)
-      encode_enriched_line(r.line, r.enriched, batch.output);
+      encode_enriched_line(r.route53_line(), r.enriched, batch.output);
     else
       format_.encode(r, batch.output);
     if (!partitioned_) return;

@@ -4,7 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <string>
 
+#include <simdjson.h>
+
+#include "core/dns_rcode.hpp"
+#include "core/json_escape.hpp"
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
@@ -20,22 +25,6 @@ using event_writer::Escaper;
 using event_writer::Members;
 using event_writer::name_escaper;
 using event_writer::record_escaper;
-
-// Route 53 writes IANA's mnemonics in capitals (NOERROR, SERVFAIL); OCSF captions some differently
-// (ServError). Both spellings are read, in any case.
-struct RcodeName {
-  std::string_view iana, ocsf_caption;
-  int id;
-};
-constexpr std::array<RcodeName, 21> kRcodes{{
-    {"NOERROR", "NoError", 0},      {"FORMERR", "FormError", 1},   {"SERVFAIL", "ServError", 2},
-    {"NXDOMAIN", "NXDomain", 3},    {"NOTIMP", "NotImp", 4},       {"REFUSED", "Refused", 5},
-    {"YXDOMAIN", "YXDomain", 6},    {"YXRRSET", "YXRRSet", 7},     {"NXRRSET", "NXRRSet", 8},
-    {"NOTAUTH", "NotAuth", 9},      {"NOTZONE", "NotZone", 10},    {"DSOTYPENI", "DSOTYPENI", 11},
-    {"BADVERS", "BADSIG_VERS", 16}, {"BADSIG", "BADSIG_VERS", 16}, {"BADKEY", "BADKEY", 17},
-    {"BADTIME", "BADTIME", 18},     {"BADMODE", "BADMODE", 19},    {"BADNAME", "BADNAME", 20},
-    {"BADALG", "BADALG", 21},       {"BADTRUNC", "BADTRUNC", 22},  {"BADCOOKIE", "BADCOOKIE", 23},
-}};
 
 // An observable: where in the event the value sits, its OCSF type and the value.
 void append_observable(Buffer& out, bool& first, std::string_view name, int type_id, std::string_view value,
@@ -88,6 +77,58 @@ void open_enrichment(Buffer& out, bool& first, std::string_view name, std::strin
   out += "\",\"provider\":\""sv;
   out.escaped(provider, Escaper::kBytes);
   out += "\",\"data\":"sv;
+}
+
+// Whether the logged timestamp is what an OCSF reader writes back from time: whole seconds with a Z, or
+// milliseconds when there are some ("2021-02-04T17:51:55Z", "2021-02-04T17:51:55.123Z").
+bool logged_as_route53_writes(std::string_view logged, std::int64_t ms) {
+  char seconds[20];
+  if (!write_iso8601_seconds(ms, seconds)) return false;
+  const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
+  if (milli == 0) return logged == std::string_view(seconds, 20);
+  const char fraction[5] = {'.', static_cast<char>('0' + milli / 100), static_cast<char>('0' + milli / 10 % 10),
+                            static_cast<char>('0' + milli % 10), 'Z'};
+  return logged.size() == 24 && logged.substr(0, 19) == std::string_view(seconds, 19) &&
+         logged.substr(19) == std::string_view(fraction, 5);
+}
+
+// The record's top-level fields dnslens does not know (fields AWS may add), as they were logged. Rare:
+// the line is parsed again here.
+void append_unknown_fields(Members& unmapped, std::string_view line) {
+  static constexpr std::string_view kKnown[] = {"version",
+                                                "account_id",
+                                                "region",
+                                                "vpc_id",
+                                                "query_timestamp",
+                                                "query_name",
+                                                "query_type",
+                                                "query_class",
+                                                "rcode",
+                                                "answers",
+                                                "srcaddr",
+                                                "srcport",
+                                                "transport",
+                                                "srcids",
+                                                "firewall_rule_action",
+                                                "firewall_rule_group_id",
+                                                "firewall_domain_list_id"};
+  thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  padded.assign(line);
+  padded.resize(line.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::dom::object fields;
+  if (parser.parse(padded.data(), line.size(), false).get_object().get(fields)) return;
+  thread_local std::string name;
+  for (simdjson::dom::key_value_pair field : fields) {
+    bool known = false;
+    for (std::string_view k : kKnown) known = known || k == field.key;
+    if (known) continue;
+    name.clear();
+    name += '"';
+    append_json_escaped_bytes(name, field.key);
+    name += "\":";
+    unmapped.raw(name, simdjson::minify(field.value));
+  }
 }
 
 // The enrichment's attribute for where a threat-intel indicator matched.
@@ -186,7 +227,7 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   const QueryRecord& r = rec.record;
   Buffer& out = event_writer::event_buffer();
   out.start();
-  const Escaper esc = record_escaper(rec.line);
+  const Escaper esc = record_escaper(rec.route53_line());
   Members event(out, esc);
   event.raw("\"class_uid\":",
             "4003,\"class_name\":\"DNS Activity\",\"category_uid\":4,\"category_name\":\"Network Activity\","
@@ -227,7 +268,8 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
       ec != std::errc{} || end != r.srcport.data() + r.srcport.size() || port < 0 || port > 65535)
     port = -1;
-  if (src_is_ip || !r.instance.empty() || schema_version == "1.1.0"sv) {
+  const bool src_endpoint = src_is_ip || !r.instance.empty() || schema_version == "1.1.0"sv;
+  if (src_endpoint) {
     event.key("\"src_endpoint\":");
     Members src(out, esc);
     if (src_is_ip) src.text("\"ip\":\"", r.srcaddr);
@@ -307,14 +349,31 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     o += ']';
   }
   append_enrichments(event, r, rec.enriched, esc);
+  // unmapped: what OCSF has no attribute for, and a logged value whose OCSF form would not read back as
+  // it was logged (rcode BADSIG, which shares id 16 with BADVERS; an action or timestamp written
+  // otherwise than Route 53 writes them), so an OCSF reader gets the record back field for field.
   const bool bad_srcaddr = !r.srcaddr.empty() && !src_is_ip;
-  const bool bad_srcport = !r.srcport.empty() && port < 0;
-  if (!r.firewall_domain_list_id.empty() || bad_srcaddr || bad_srcport) {
+  // Without a src_endpoint (1.5.0, nothing identifies the source), its port and VPC go to unmapped.
+  const bool bad_srcport = !r.srcport.empty() && (port < 0 || !src_endpoint);
+  const bool lost_vpc = !r.vpc_id.empty() && !src_endpoint;
+  const DnsRcode* code = r.rcode.empty() ? nullptr : dns_rcode_by_name(r.rcode);
+  const bool odd_rcode = code != nullptr && dns_rcode_by_id(code->id)->iana != r.rcode;
+  const bool odd_action = verdict.action_id != 99 && !r.firewall_rule_action.empty() &&
+                          r.firewall_rule_action != "ALLOW"sv && r.firewall_rule_action != "ALERT"sv &&
+                          r.firewall_rule_action != "BLOCK"sv;
+  const bool odd_time = !logged_as_route53_writes(r.query_timestamp, r.timestamp_ms);
+  if (!r.firewall_domain_list_id.empty() || bad_srcaddr || bad_srcport || odd_rcode || odd_action || odd_time ||
+      lost_vpc || r.unknown_fields > 0) {
     event.key("\"unmapped\":");
     Members unmapped(out, esc);
     unmapped.text_if("\"firewall_domain_list_id\":\"", r.firewall_domain_list_id);
     if (bad_srcaddr) unmapped.text("\"srcaddr\":\"", r.srcaddr);
     if (bad_srcport) unmapped.text("\"srcport\":\"", r.srcport);
+    if (lost_vpc) unmapped.text("\"vpc_id\":\"", r.vpc_id);
+    if (odd_rcode) unmapped.text("\"rcode\":\"", r.rcode);
+    if (odd_action) unmapped.text("\"firewall_rule_action\":\"", r.firewall_rule_action);
+    if (odd_time) unmapped.text("\"query_timestamp\":\"", r.query_timestamp);
+    if (r.unknown_fields > 0) append_unknown_fields(unmapped, rec.route53_line());
     unmapped.close();
   }
   event.close();
@@ -342,9 +401,8 @@ RecordFormat ocsf_1_5_format() {
 }
 
 OcsfRcode ocsf_rcode(std::string_view rcode) {
-  for (const RcodeName& n : kRcodes)
-    if (ascii_iequals(rcode, n.iana) || ascii_iequals(rcode, n.ocsf_caption)) return {n.id, n.ocsf_caption};
-  return {99, "Other"};
+  const DnsRcode* code = dns_rcode_by_name(rcode);
+  return code != nullptr ? OcsfRcode{code->id, code->ocsf_caption} : OcsfRcode{99, "Other"};
 }
 
 }  // namespace dnslens
