@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -174,8 +175,14 @@ class Members {
   void raw(std::string_view name, std::string_view json) { key(name) += json; }
   // RFC 3339 UTC with milliseconds ("2026-11-21T10:00:00.123Z"); nothing for a year outside 0000-9999.
   void timestamp(std::string_view name, std::int64_t ms) {
-    char seconds[20];
-    if (!write_iso8601_seconds(ms, seconds)) return;
+    // A log's records share their seconds a few at a time: the last second's text is kept per thread.
+    thread_local std::int64_t cached_second = std::numeric_limits<std::int64_t>::min();
+    thread_local char seconds[20];
+    const std::int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    if (second != cached_second) {
+      if (!write_iso8601_seconds(ms, seconds)) return;
+      cached_second = second;
+    }
     Buffer& out = key(name);
     out += '"';
     out.append(seconds, 19);  // without the Z

@@ -26,17 +26,26 @@ using event_writer::Members;
 using event_writer::name_escaper;
 using event_writer::record_escaper;
 
-// An observable: where in the event the value sits, its OCSF type and the value.
-void append_observable(Buffer& out, bool& first, std::string_view name, int type_id, std::string_view value,
-                       Escaper escape) {
+// An observable: where in the event the value sits, its OCSF type and the value. The name and type are
+// one literal per kind, written with one copy.
+constexpr std::string_view kHostnameObservable = R"("name":"query.hostname","type":"Hostname","type_id":1,"value":")";
+constexpr std::string_view kSrcIpObservable = R"("name":"src_endpoint.ip","type":"IP Address","type_id":2,"value":")";
+constexpr std::string_view kSrcInstanceObservable =
+    R"("name":"src_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
+constexpr std::string_view kDstInstanceObservable =
+    R"("name":"dst_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
+constexpr std::string_view kAnswerIpObservable =
+    R"("name":"answers[].rdata","type":"IP Address","type_id":2,"value":")";
+constexpr std::string_view kAnswerNameObservable =
+    R"("name":"answers[].rdata","type":"Hostname","type_id":1,"value":")";
+
+[[gnu::always_inline]] inline void append_observable(Buffer& out, bool& first, std::string_view name_and_type,
+                                                     std::string_view value, Escaper escape) {
   if (value.empty()) return;
-  out += first ? "{"sv : ",{"sv;
+  out += first ? '{' : ',';
+  if (!first) out += '{';
   first = false;
-  out += "\"name\":\""sv;
-  out += name;
-  out += type_id == 1   ? "\",\"type\":\"Hostname\",\"type_id\":1,\"value\":\""sv
-         : type_id == 2 ? "\",\"type\":\"IP Address\",\"type_id\":2,\"value\":\""sv
-                        : "\",\"type\":\"Resource UID\",\"type_id\":10,\"value\":\""sv;
+  out += name_and_type;
   out.escaped(value, escape);
   out += "\"}"sv;
 }
@@ -337,14 +346,14 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     Buffer& o = event.key("\"observables\":");
     o += '[';
     bool first = true;
-    append_observable(o, first, "query.hostname", 1, r.query_name, esc);
-    if (src_is_ip) append_observable(o, first, "src_endpoint.ip", 2, r.srcaddr, esc);
-    append_observable(o, first, "src_endpoint.instance_uid", 10, r.instance, esc);
-    append_observable(o, first, "dst_endpoint.instance_uid", 10, r.resolver_endpoint, esc);
+    append_observable(o, first, kHostnameObservable, r.query_name, esc);
+    if (src_is_ip) append_observable(o, first, kSrcIpObservable, r.srcaddr, esc);
+    append_observable(o, first, kSrcInstanceObservable, r.instance, esc);
+    append_observable(o, first, kDstInstanceObservable, r.resolver_endpoint, esc);
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       const DnsAnswer& a = r.answers[i];
-      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, first, "answers[].rdata", 2, a.rdata, esc);
-      if (is_name_type(a.type)) append_observable(o, first, "answers[].rdata", 1, a.rdata, esc);
+      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, first, kAnswerIpObservable, a.rdata, esc);
+      if (is_name_type(a.type)) append_observable(o, first, kAnswerNameObservable, a.rdata, esc);
     }
     o += ']';
   }
