@@ -13,18 +13,20 @@ when there was any; `--expect-invalid` inverts that, for the tests of the valida
 """
 
 import argparse
+import datetime
 import ipaddress
 import json
 import re
 import sys
 
-DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 
 
 class Validator:
-    def __init__(self, schema):
+    def __init__(self, schema, strict=False):
+        self.strict = strict
         self.schema = schema
         self.classes = {c["uid"]: (name, c) for name, c in schema["classes"].items()}
         self.problems = []
@@ -57,8 +59,14 @@ class Validator:
                     ipaddress.ip_address(value)
                 except ValueError:
                     self.problem(path, f"{value!r} is not an IP address")
-            elif type_name == "datetime_t" and not DATETIME.match(value):
-                self.problem(path, f"{value!r} is not an RFC 3339 date-time")
+            elif type_name == "datetime_t":
+                if not DATETIME.match(value):
+                    self.problem(path, f"{value!r} is not an RFC 3339 date-time (with Z or an offset)")
+                else:
+                    try:
+                        datetime.datetime.fromisoformat(re.sub(r"(\.\d{1,6})\d*", r"\1", value.replace("Z", "+00:00")))
+                    except ValueError:
+                        self.problem(path, f"{value!r} is not a real date-time")
         elif kind in ("integer_t", "long_t"):
             if not isinstance(value, int) or isinstance(value, bool):
                 return self.problem(path, f"is {json.dumps(value)}, the schema says an integer")
@@ -102,6 +110,12 @@ class Validator:
                                      f"({captions[str(item)]!r})")
                 elif item == 99 and spec.get("sibling") and spec["sibling"] not in value:
                     self.problem(f"{prefix}{spec['sibling']}", f"is missing; {name} is 99 (Other)")
+        # --strict: a caption without its id (OCSF's id is the value, the caption only names it; AWS's
+        # own sample writes disposition alone, so this is dnslens's rule for its output, not the schema's).
+        for name, spec in attributes.items():
+            if (self.strict and spec.get("sibling") and spec["sibling"] in value and name not in value
+                    and "enum" in spec):
+                self.problem(f"{prefix}{spec['sibling']}", f"is written without {name}")
             if "enum" in spec and spec.get("is_array") and isinstance(item, list):
                 for i, element in enumerate(item):
                     if str(element) not in spec["enum"]:
@@ -141,6 +155,10 @@ class Validator:
         activity = event.get("activity_id")
         if isinstance(activity, int) and event.get("type_uid") != definition["uid"] * 100 + activity:
             self.problem("type_uid", f"{event.get('type_uid')!r}, expected {definition['uid'] * 100 + activity}")
+        activity_caption = definition["attributes"].get("activity_id", {}).get("enum", {}).get(str(activity))
+        expected_type = f"{definition['caption']}: {activity_caption}"
+        if activity_caption and event.get("type_name", expected_type) != expected_type:
+            self.problem("type_name", f"{event.get('type_name')!r}, expected {expected_type!r}")
         if event.get("class_name", definition["caption"]) != definition["caption"]:
             self.problem("class_name", f"{event.get('class_name')!r}, the class is {definition['caption']!r}")
         if event.get("category_name", definition["category_name"]) != definition["category_name"]:
@@ -162,10 +180,13 @@ def main():
     parser.add_argument("schema")
     parser.add_argument("files", nargs="+")
     parser.add_argument("--expect-invalid", action="store_true",
-                        help="every line must have a problem (the validator's own tests)")
+                        help='each line is {"why": TEXT, "event": EVENT}: the event must have a problem '
+                             "containing TEXT (the validator's own tests)")
+    parser.add_argument("--strict", action="store_true",
+                        help="also require the id of every enum caption written (dnslens's own output)")
     args = parser.parse_args()
     with open(args.schema, encoding="utf-8") as f:
-        validator = Validator(json.load(f))
+        validator = Validator(json.load(f), strict=args.strict)
     bad_lines = 0
     lines = 0
     for path in args.files:
@@ -174,24 +195,31 @@ def main():
                 if not line.strip():
                     continue
                 lines += 1
+                why = None
                 try:
                     event = json.loads(line)
+                    if args.expect_invalid:
+                        why, event = event["why"], event["event"]
                 except json.JSONDecodeError as e:
                     problems = [f"not JSON: {e}"]
                 else:
                     problems = validator.check_event(event)
+                if args.expect_invalid:
+                    if not any(why in p for p in problems):
+                        bad_lines += 1
+                        print(f"{path}:{number}: expected a problem containing {why!r}, got {problems or 'none'}")
+                    continue
                 if problems:
                     bad_lines += 1
-                if args.expect_invalid and not problems:
-                    print(f"{path}:{number}: passed, but it should fail")
-                elif not args.expect_invalid:
+                if not args.expect_invalid:
                     for text in problems:
                         print(f"{path}:{number}: {text}")
     if lines == 0:
         print("no lines to validate")
         return 1
     if args.expect_invalid:
-        return 0 if bad_lines == lines else 1
+        print(f"{lines} broken events, {lines - bad_lines} rejected for the reason named")
+        return 1 if bad_lines else 0
     print(f"{lines} lines, {bad_lines} with problems, OCSF {validator.schema['version']}")
     return 1 if bad_lines else 0
 
