@@ -12,6 +12,7 @@
 #include "parse/query_log_parser.hpp"
 #include "pipeline/record_processor.hpp"
 #include "sinks/ocsf/ocsf_encoder.hpp"
+#include "store/store_export.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
@@ -49,17 +50,6 @@ std::string route53_lines_sql(std::string_view where) {
       "srcids, firewall_rule_action, firewall_rule_group_id, firewall_domain_list_id FROM {} WHERE {} ORDER BY "
       "query_ts",
       kQueryTable, where);
-}
-
-void count_files(const std::filesystem::path& dir, SecurityLakeExportStats& stats) {
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().extension() == ".parquet") {
-      ++stats.files;
-      stats.bytes += it->file_size(ec);
-    }
-  }
 }
 
 }  // namespace
@@ -157,7 +147,9 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
       "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, PARTITION_BY (region, \"accountId\", \"eventDay\"), "
       "OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'dnslens_{{i}}')",
       events_sql, sql_quote(source_dir.string()), o.compression));
-  count_files(source_dir, stats);
+  const ParquetFiles files = parquet_files_under(source_dir);
+  stats.files = files.files;
+  stats.bytes = files.bytes;
   return stats;
 }
 

@@ -26,18 +26,6 @@ std::string range_sql(const ParquetExportOptions& o, std::string_view column_fro
   return where;
 }
 
-void count_files(const std::filesystem::path& dir, ParquetExportStats& stats) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) return;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().extension() == ".parquet") {
-      ++stats.files;
-      stats.bytes += it->file_size(ec);
-    }
-  }
-}
-
 }  // namespace
 
 void ParquetExportOptions::validate() const {
@@ -48,6 +36,20 @@ void ParquetExportOptions::validate() const {
   }
   if (from_ms && to_ms && *from_ms >= *to_ms)
     throw Error(ErrorCode::kUsage, "the export range is empty (--from >= --to)");
+}
+
+ParquetFiles parquet_files_under(const std::filesystem::path& dir) {
+  ParquetFiles out;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return out;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().extension() == ".parquet") {
+      ++out.files;
+      out.bytes += it->file_size(ec);
+    }
+  }
+  return out;
 }
 
 ParquetExportStats export_parquet(DuckConnection& conn, const ParquetExportOptions& o) {
@@ -85,8 +87,16 @@ ParquetExportStats export_parquet(DuckConnection& conn, const ParquetExportOptio
       "COPY (SELECT * FROM {} WHERE {} ORDER BY first_seen) TO {} (FORMAT parquet, COMPRESSION {})", kFindingsTable,
       range_sql(o, "first_seen", "last_seen"), sql_quote((findings_dir / "findings.parquet").string()), o.compression));
   stats.findings = f.rows_changed();
-  count_files(records_dir, stats);
-  count_files(findings_dir, stats);
+  {
+    const ParquetFiles f = parquet_files_under(records_dir);
+    stats.files += f.files;
+    stats.bytes += f.bytes;
+  }
+  {
+    const ParquetFiles f = parquet_files_under(findings_dir);
+    stats.files += f.files;
+    stats.bytes += f.bytes;
+  }
   return stats;
 }
 

@@ -18,6 +18,13 @@ struct ParquetExportOptions {
   void validate() const;
 };
 
+// The .parquet files under a directory (recursively) and their bytes.
+struct ParquetFiles {
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+};
+[[nodiscard]] ParquetFiles parquet_files_under(const std::filesystem::path& dir);
+
 struct ParquetExportStats {
   std::uint64_t records = 0;
   std::uint64_t partitions = 0;  // date/hour directories written (each replaced whole)

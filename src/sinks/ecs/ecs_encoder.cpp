@@ -11,6 +11,7 @@
 
 #include "core/text.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "sinks/formats/enrichment_members.hpp"
 #include "sinks/formats/event_writer.hpp"
 
 namespace dnslens {
@@ -139,37 +140,15 @@ void append_dnslens(Members& event, const QueryRecord& r, const EnrichedRecord& 
     threat.close();
   }
   if (e.has_signals) {
-    const NameFeatures& f = e.signals.features;
     ns.key("\"signals\":");
     Members signals(out);
-    signals.decimal("\"dga_score\":", e.signals.dga_score);
-    signals.decimal("\"name_entropy\":", f.name_entropy);
-    signals.decimal("\"subdomain_entropy\":", f.subdomain_entropy);
-    signals.number("\"name_length\":", f.name_length);
-    signals.number("\"subdomain_length\":", f.subdomain_length);
-    signals.number("\"longest_label\":", f.longest_label);
-    signals.number("\"label_count\":", f.label_count);
-    signals.decimal("\"digit_ratio\":", f.digit_ratio);
-    signals.decimal("\"consonant_ratio\":", f.consonant_ratio);
-    signals.boolean("\"benign_noise\":", e.signals.benign_noise);
+    event_writer::signal_members(signals, e.signals);
     signals.close();
   }
   if (e.firewall.simulated) {
-    const FirewallOutcome& fw = e.firewall;
     ns.key("\"firewall_sim\":");
     Members sim(out, Escaper::kBytes);
-    if (fw.rule != nullptr) {
-      sim.text("\"action\":\"", fw.action);
-      sim.text_if("\"rule\":\"", fw.rule_name);
-      sim.text_if("\"rule_group_id\":\"", fw.rule_group_id);
-      sim.text_if("\"domain_list_id\":\"", fw.domain_list_id);
-      sim.text_if("\"block_response\":\"", fw.block_response);
-      sim.text("\"matched_on\":\"", fw.via_redirection ? "redirection"sv : "query_name"sv);
-      sim.text_if("\"matched_name\":\"", fw.matched_name);
-    } else {
-      sim.text("\"action\":\"", "NONE");
-    }
-    sim.text("\"drift\":\"", firewall_drift_name(fw.drift));
+    event_writer::firewall_sim_members(sim, e.firewall);
     sim.close();
   }
   ns.close();

@@ -13,6 +13,7 @@
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "sinks/formats/enrichment_members.hpp"
 #include "sinks/formats/event_writer.hpp"
 
 namespace dnslens {
@@ -191,19 +192,9 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
     out += '}';
   }
   if (e.has_signals) {
-    const NameFeatures& f = e.signals.features;
     open_enrichment(out, first, "query.hostname", r.query_name, esc, "Name Signals", "dnslens");
     Members data(out);
-    data.decimal("\"dga_score\":", e.signals.dga_score);
-    data.decimal("\"name_entropy\":", f.name_entropy);
-    data.decimal("\"subdomain_entropy\":", f.subdomain_entropy);
-    data.number("\"name_length\":", f.name_length);
-    data.number("\"subdomain_length\":", f.subdomain_length);
-    data.number("\"longest_label\":", f.longest_label);
-    data.number("\"label_count\":", f.label_count);
-    data.decimal("\"digit_ratio\":", f.digit_ratio);
-    data.decimal("\"consonant_ratio\":", f.consonant_ratio);
-    data.boolean("\"benign_noise\":", e.signals.benign_noise);
+    event_writer::signal_members(data, e.signals);
     data.close();
     out += '}';
   }
@@ -213,17 +204,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
                     fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name, esc,
                     "DNS Firewall Simulation", "dnslens");
     Members data(out);
-    if (fw.rule != nullptr) {
-      data.text("\"action\":\"", fw.action);
-      data.text_if("\"rule\":\"", fw.rule_name);
-      data.text_if("\"rule_group_id\":\"", fw.rule_group_id);
-      data.text_if("\"domain_list_id\":\"", fw.domain_list_id);
-      data.text_if("\"block_response\":\"", fw.block_response);
-      data.text("\"matched_on\":\"", fw.via_redirection ? "redirection"sv : "query_name"sv);
-    } else {
-      data.text("\"action\":\"", "NONE");
-    }
-    data.text("\"drift\":\"", firewall_drift_name(fw.drift));
+    event_writer::firewall_sim_members(data, fw);
     data.close();
     out += '}';
   }
