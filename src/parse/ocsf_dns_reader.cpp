@@ -73,8 +73,27 @@ std::string_view firewall_action(dom::element ev, bool has_rule) {
   if (disposition_id == 1 || disposition == "Allowed"sv) return "ALLOW";
   if (disposition_id == 16 || disposition == "No Action"sv) return "ALERT";
   if (disposition_id == 99 && !disposition.empty()) return disposition;
+  // Global Resolver writes no disposition: Allowed (1) by the rule it names.
+  if (disposition_id < 0 && disposition.empty() && action_id == 1) return "ALLOW";
   return {};
 }
+
+// Global Resolver's identifiers, from its enrichment named "global-resolver" (value: the resolver's id;
+// data: the DNS view, the firewall rule that decided, and the access token the client used), as the
+// record's fields of those names.
+bool global_resolver_data(dom::element ev, std::string_view& resolver_id, dom::object& data) {
+  dom::array enrichments;
+  if (ev["enrichments"].get_array().get(enrichments)) return false;
+  for (dom::element e : enrichments) {
+    if (text_at(e, {"name"}) != "global-resolver"sv) continue;
+    resolver_id = text_at(e, {"value"});
+    return !e["data"].get_object().get(data);
+  }
+  return false;
+}
+
+constexpr std::string_view kGlobalResolverFields[] = {"dns_view_id", "firewall_rule_id", "token_id", "token_name",
+                                                      "token_expiration"};
 
 bool is_route53_field(std::string_view key) {
   static constexpr std::string_view kMapped[] = {
@@ -166,7 +185,11 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
     w.text("srcport", std::to_string(port));
   else
     w.text("srcport", text_at(ev, {"unmapped", "srcport"}));
-  w.text("transport", text_at(ev, {"connection_info", "protocol_name"}));
+  // Route 53 logs UDP/TCP; Global Resolver writes OCSF's lowercase.
+  std::string_view transport = text_at(ev, {"connection_info", "protocol_name"});
+  if (transport == "udp"sv) transport = "UDP";
+  if (transport == "tcp"sv) transport = "TCP";
+  w.text("transport", transport);
   const std::string_view instance = text_at(ev, {"src_endpoint", "instance_uid"});
   const std::string_view endpoint = text_at(ev, {"dst_endpoint", "instance_uid"});
   const std::string_view interface = text_at(ev, {"dst_endpoint", "interface_uid"});
@@ -180,11 +203,23 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
   std::string_view rule_group = text_at(ev, {"firewall_rule", "uid"});
   if (rule_group.empty()) rule_group = text_at(ev, {"unmapped", "firewall_rule_group_id"});  // version 1
   const std::string_view domain_list = text_at(ev, {"unmapped", "firewall_domain_list_id"});
+  std::string_view resolver_id, resolver_rule;
+  dom::object resolver;
+  const bool has_resolver_data = global_resolver_data(ev, resolver_id, resolver);
+  if (has_resolver_data && resolver.at_key("firewall_rule_id").get_string().get(resolver_rule)) resolver_rule = {};
   std::string_view action = text_at(ev, {"unmapped", "firewall_rule_action"});
-  if (action.empty()) action = firewall_action(ev, !rule_group.empty() || !domain_list.empty());
+  if (action.empty())
+    action = firewall_action(ev, !rule_group.empty() || !domain_list.empty() || !resolver_rule.empty());
   w.text("firewall_rule_action", action);
   w.text("firewall_rule_group_id", rule_group);
   w.text("firewall_domain_list_id", domain_list);
+  w.text("global_resolver_id", resolver_id);
+  if (has_resolver_data) {
+    for (std::string_view key : kGlobalResolverFields) {
+      std::string_view value;
+      if (!resolver.at_key(key).get_string().get(value)) w.text(key, value);
+    }
+  }
   // The rest of unmapped: the record's fields OCSF has no place for, as dnslens writes them.
   dom::object unmapped;
   if (!ev["unmapped"].get_object().get(unmapped)) {
