@@ -51,7 +51,7 @@ const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {
   return &chain_local_.state<NameSignalEnricher::State>(chain_.size() - 1)->memo;
 }
 
-EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, std::string& out) {
+EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, OutputBuffer& out) {
   EnrichedRecord enriched;
   chain_.enrich(record, enriched, chain_local_);
   encode_enriched_line(line, enriched, out);

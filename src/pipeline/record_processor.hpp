@@ -16,6 +16,7 @@
 #include "pipeline/job.hpp"
 #include "pipeline/pipeline_config.hpp"
 #include "pipeline/record_observer.hpp"
+#include "sinks/formats/output_buffer.hpp"
 
 namespace dnslens {
 
@@ -41,7 +42,7 @@ class RecordProcessor {
 
   // Appends the enriched form of one parsed record (exposed for tests and benchmarks), with the
   // threat intel as of construction or the last job.
-  EnrichedRecord append_enriched(std::string_view line, const QueryRecord& record, std::string& out);
+  EnrichedRecord append_enriched(std::string_view line, const QueryRecord& record, OutputBuffer& out);
 
  private:
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);

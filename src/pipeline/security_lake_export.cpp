@@ -108,7 +108,8 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
     const EnricherChain chain = build_enricher_chain(Enrichers{.psl = &psl});
     EnricherChain::Local local = chain.make_local();
     chain.begin_batch(local);
-    std::string line, encoded;
+    std::string line;
+    OutputBuffer encoded;
     while (std::getline(in, line)) {
       const std::size_t size = line.size();
       line.resize(size + simdjson::SIMDJSON_PADDING);
@@ -119,7 +120,7 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
       chain.enrich(record, enriched, local);
       encoded.clear();
       encode_ocsf_dns_activity(SinkRecord{std::string_view(line.data(), size), 0, record, enriched}, "1.1.0", encoded);
-      out << encoded;
+      out << encoded.view();
       ++stats.records;
     }
     out.close();

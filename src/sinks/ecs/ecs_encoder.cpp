@@ -163,11 +163,9 @@ std::string_view reverse_address(const EnrichedRecord& e, char (&buf)[INET6_ADDR
 
 }  // namespace
 
-void encode_ecs_document(const SinkRecord& rec, std::string& line_out) {
+void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
   const QueryRecord& r = rec.record;
   const EnrichedRecord& e = rec.enriched;
-  Buffer& out = event_writer::event_buffer();
-  out.start();
   const Escaper esc = record_escaper(rec.route53_line());
   Members doc(out, esc);
   doc.timestamp("\"@timestamp\":", r.timestamp_ms);
@@ -357,8 +355,6 @@ void encode_ecs_document(const SinkRecord& rec, std::string& line_out) {
   append_dnslens(doc, r, e, esc, !r.srcport.empty() && port < 0);
   doc.close();
   out += '\n';
-  const std::string_view text = out.view();
-  line_out.append(text.data(), text.size());
 }
 
 RecordFormat ecs_format() {

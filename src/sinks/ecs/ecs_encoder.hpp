@@ -15,6 +15,6 @@ namespace dnslens {
 [[nodiscard]] RecordFormat ecs_format();
 
 // Appends one document and a newline.
-void encode_ecs_document(const SinkRecord& record, std::string& out);
+void encode_ecs_document(const SinkRecord& record, OutputBuffer& out);
 
 }  // namespace dnslens

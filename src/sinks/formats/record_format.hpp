@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sinks/formats/output_buffer.hpp"
 #include "sinks/record_sink.hpp"
 
 namespace dnslens {
@@ -13,9 +14,9 @@ namespace dnslens {
 struct RecordFormat {
   std::string_view name;         // as --output-format spells it
   std::string_view description;  // one line, for --help and the docs
-  // Appends the record's line and a newline. Runs on the worker thread; allocates nothing once out
-  // has grown to a batch's size.
-  void (*encode)(const SinkRecord& record, std::string& out) = nullptr;
+  // Appends the record's line and a newline, in place. Runs on the worker thread; allocates nothing
+  // once out has grown to a batch's size.
+  void (*encode)(const SinkRecord& record, OutputBuffer& out) = nullptr;
   // Output bytes per input byte, about: what a batch's buffer reserves.
   double expansion = 1.5;
 };

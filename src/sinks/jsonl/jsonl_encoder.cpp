@@ -12,35 +12,31 @@ namespace {
 
 using namespace std::string_view_literals;  // appended literals have their length known: no strlen
 
-using Escaper = void (*)(std::string&, std::string_view);
-
-void append_plain(std::string& out, std::string_view text) { out.append(text); }
-
 // prefix is ,"name": ; appends "value" or null when the value is empty. Inlined: four calls per
 // record with constant prefixes, which the compiler then appends without a call each.
-[[gnu::always_inline]] inline void append_field(std::string& out, std::string_view prefix, std::string_view value,
+[[gnu::always_inline]] inline void append_field(OutputBuffer& out, std::string_view prefix, std::string_view value,
                                                 Escaper escape) {
   out += prefix;
   if (value.empty()) {
-    out += "null";
+    out += "null"sv;
     return;
   }
   out += '"';
-  escape(out, value);
+  out.escaped(value, escape);
   out += '"';
 }
 
 // A non-negative number with up to three decimals ("3.125", "0.5", "0"), without the cost of a
 // general float formatter.
-void append_decimal3(std::string& out, double v) {
+void append_decimal3(OutputBuffer& out, double v) {
   if (!(v > 0)) {
     out += '0';
     return;
   }
   if (!(v < 1e15)) v = 1e15;  // the signals are small; this only keeps the conversion defined
   const auto scaled = static_cast<std::uint64_t>(v * 1000.0 + 0.5);
-  char buf[32];
-  char* end = std::to_chars(buf, buf + sizeof buf, scaled / 1000).ptr;
+  char buf[64];  // to_chars writes at most 20 and the fraction 4; 64 keeps gcc's bounds warning quiet
+  char* end = std::to_chars(buf, buf + 32, scaled / 1000).ptr;
   if (unsigned frac = static_cast<unsigned>(scaled % 1000); frac != 0) {
     *end++ = '.';
     *end++ = static_cast<char>('0' + frac / 100);
@@ -50,57 +46,56 @@ void append_decimal3(std::string& out, double v) {
   out.append(buf, end);
 }
 
-void append_number_field(std::string& out, std::string_view prefix, double v) {
+void append_number_field(OutputBuffer& out, std::string_view prefix, double v) {
   out += prefix;
   append_decimal3(out, v);
 }
 
-void append_count_field(std::string& out, std::string_view prefix, std::uint64_t v) {
+void append_count_field(OutputBuffer& out, std::string_view prefix, std::uint64_t v) {
   out += prefix;
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  char buf[64];  // as above
+  out.append(buf, std::to_chars(buf, buf + 32, v).ptr);
 }
 
 // Feed text is untrusted (any bytes): always escaped as bytes.
-void append_threat_fields(std::string& out, const ThreatMatch& hit) {
-  append_field(out, ",\"threat_indicator\":", hit.value, append_json_escaped_bytes);
-  append_field(out, ",\"threat_indicator_type\":", hit.kind, append_plain);
-  append_field(out, ",\"threat_feed\":", hit.feed, append_json_escaped_bytes);
+void append_threat_fields(OutputBuffer& out, const ThreatMatch& hit) {
+  append_field(out, ",\"threat_indicator\":", hit.value, Escaper::kBytes);
+  append_field(out, ",\"threat_indicator_type\":", hit.kind, Escaper::kPlain);
+  append_field(out, ",\"threat_feed\":", hit.feed, Escaper::kBytes);
   if (hit.confidence >= 0) {
-    out += ",\"threat_confidence\":";
-    out += std::to_string(hit.confidence);
+    append_count_field(out, ",\"threat_confidence\":"sv, static_cast<std::uint64_t>(hit.confidence));
   } else {
-    out += ",\"threat_confidence\":null";
+    out += ",\"threat_confidence\":null"sv;
   }
-  append_field(out, ",\"threat_confidence_level\":", hit.confidence_level, append_plain);
-  append_field(out, ",\"threat_actor\":", hit.actor, append_json_escaped_bytes);
-  append_field(out, ",\"threat_category\":", hit.category, append_json_escaped_bytes);
-  append_field(out, ",\"threat_source\":", hit.source, append_json_escaped_bytes);
-  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), append_plain);
-  append_field(out, ",\"threat_matched_value\":", hit.matched_value, append_json_escaped_bytes);
-  out += ",\"threat_match_count\":";
-  out += std::to_string(hit.count);
+  append_field(out, ",\"threat_confidence_level\":", hit.confidence_level, Escaper::kPlain);
+  append_field(out, ",\"threat_actor\":", hit.actor, Escaper::kBytes);
+  append_field(out, ",\"threat_category\":", hit.category, Escaper::kBytes);
+  append_field(out, ",\"threat_source\":", hit.source, Escaper::kBytes);
+  append_field(out, ",\"threat_matched_on\":", match_site_name(hit.site), Escaper::kPlain);
+  append_field(out, ",\"threat_matched_value\":", hit.matched_value, Escaper::kBytes);
+  append_count_field(out, ",\"threat_match_count\":"sv, hit.count);
 }
 
-void append_firewall_fields(std::string& out, const FirewallOutcome& f) {
+void append_firewall_fields(OutputBuffer& out, const FirewallOutcome& f) {
   if (f.rule == nullptr) {
     out +=
         ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
         "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";
   } else {
-    append_field(out, ",\"firewall_sim_action\":", f.action, append_plain);
-    append_field(out, ",\"firewall_sim_rule\":", f.rule_name, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_rule_group_id\":", f.rule_group_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_domain_list_id\":", f.domain_list_id, append_json_escaped_bytes);
-    append_field(out, ",\"firewall_sim_block_response\":", f.block_response, append_plain);
-    append_field(out, ",\"firewall_sim_matched_on\":", f.via_redirection ? "redirection" : "query_name", append_plain);
+    append_field(out, ",\"firewall_sim_action\":", f.action, Escaper::kPlain);
+    append_field(out, ",\"firewall_sim_rule\":", f.rule_name, Escaper::kBytes);
+    append_field(out, ",\"firewall_sim_rule_group_id\":", f.rule_group_id, Escaper::kBytes);
+    append_field(out, ",\"firewall_sim_domain_list_id\":", f.domain_list_id, Escaper::kBytes);
+    append_field(out, ",\"firewall_sim_block_response\":", f.block_response, Escaper::kPlain);
+    append_field(out, ",\"firewall_sim_matched_on\":", f.via_redirection ? "redirection" : "query_name",
+                 Escaper::kPlain);
   }
   out += f.drift == FirewallDrift::kNone ? ",\"firewall_sim_drift\":false"sv : ",\"firewall_sim_drift\":true"sv;
 }
 
 }  // namespace
 
-void encode_enriched_line(std::string_view line, const EnrichedRecord& o, std::string& out) {
+void encode_enriched_line(std::string_view line, const EnrichedRecord& o, OutputBuffer& out) {
   const NormalizedName& norm = o.name;
   // The original bytes up to the closing brace: unknown fields survive byte for byte.
   std::size_t end = line.size();
@@ -109,9 +104,7 @@ void encode_enriched_line(std::string_view line, const EnrichedRecord& o, std::s
   out += o.matched ? ",\"isMatchedDomain\":\"Y\""sv : ",\"isMatchedDomain\":\"N\""sv;
   // Decoded \DDD escapes can produce any byte; otherwise the text came from validated UTF-8 JSON.
   // The parts are substrings of the normalized name, so one check covers all four.
-  const Escaper escape = norm.json_plain    ? append_plain
-                         : norm.had_escapes ? append_json_escaped_bytes
-                                            : append_json_escaped;
+  const Escaper escape = norm.json_plain ? Escaper::kPlain : norm.had_escapes ? Escaper::kBytes : Escaper::kJson;
   append_field(out, ",\"query_name_normalized\":", norm.text, escape);
   append_field(out, ",\"registered_domain\":", o.registered_domain, escape);
   append_field(out, ",\"public_suffix\":", o.public_suffix, escape);
@@ -138,7 +131,7 @@ RecordFormat route53_format() {
   return RecordFormat{
       .name = "route53",
       .description = "the Route 53 Resolver record as logged, with the enrichment fields appended",
-      .encode = [](const SinkRecord& r, std::string& out) { encode_enriched_line(r.route53_line(), r.enriched, out); },
+      .encode = [](const SinkRecord& r, OutputBuffer& out) { encode_enriched_line(r.route53_line(), r.enriched, out); },
       .expansion = 1.5,
   };
 }

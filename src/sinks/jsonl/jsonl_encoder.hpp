@@ -12,7 +12,7 @@
 namespace dnslens {
 
 // Appends the enriched form of one record (line: its bytes as read, a JSON object) and a newline.
-void encode_enriched_line(std::string_view line, const EnrichedRecord& enriched, std::string& out);
+void encode_enriched_line(std::string_view line, const EnrichedRecord& enriched, OutputBuffer& out);
 
 // The route53 output format: the enriched lines above.
 [[nodiscard]] RecordFormat route53_format();

@@ -16,7 +16,7 @@ struct PartitionSlice {
 };
 
 struct JsonLinesBatch final : SinkBatch {
-  std::string output;
+  OutputBuffer output;
   std::size_t output_start = 0;  // the lines begin here; the bytes before are headroom (block-aligned output)
   std::vector<PartitionSlice> partitions;
   std::size_t partitions_used = 0;
@@ -119,7 +119,7 @@ void JsonLinesSink::write(SinkBatch& b, const BatchOrigin& /*origin*/) {
   if (partitioned_) {
     for (std::size_t i = 0; i < batch.partitions_used; ++i) {
       const PartitionSlice& s = batch.partitions[i];
-      partitioned_->write(s.key, std::string_view(batch.output).substr(s.offset, s.length));
+      partitioned_->write(s.key, batch.output.view().substr(s.offset, s.length));
     }
   } else if (batch.output.size() > batch.output_start) {
     file_->write_with_headroom(batch.output.data() + batch.output_start, batch.output.size() - batch.output_start,

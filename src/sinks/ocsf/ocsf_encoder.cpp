@@ -59,24 +59,33 @@ bool is_name_type(std::string_view type) {
 // Security Lake's action and disposition for DNS Firewall's logged action. Without a firewall rule the
 // query was resolved: OCSF's security_control profile reads no action as 1 (Allowed), and no control
 // acted on it: 16 (No Action).
+// The four members are one literal for each of Route 53's actions.
 struct Verdict {
   int action_id;
   std::string_view action;
   int disposition_id;
   std::string_view disposition;
+  std::string_view members;  // from "action_id" on, without its opening quote; empty for Other (99)
 };
 Verdict firewall_verdict(std::string_view logged) {
-  if (logged.empty()) return {1, "Allowed", 16, "No Action"};
-  if (ascii_iequals(logged, "ALLOW"sv)) return {1, "Allowed", 1, "Allowed"};
-  if (ascii_iequals(logged, "ALERT"sv)) return {1, "Allowed", 19, "Alert"};
-  if (ascii_iequals(logged, "BLOCK"sv)) return {2, "Denied", 2, "Blocked"};
-  return {99, logged, 99, logged};
+  if (logged.empty())
+    return {1, "Allowed", 16, "No Action",
+            R"(action_id":1,"action":"Allowed","disposition_id":16,"disposition":"No Action")"};
+  if (ascii_iequals(logged, "ALLOW"sv))
+    return {1, "Allowed", 1, "Allowed",
+            R"(action_id":1,"action":"Allowed","disposition_id":1,"disposition":"Allowed")"};
+  if (ascii_iequals(logged, "ALERT"sv))
+    return {1, "Allowed", 19, "Alert", R"(action_id":1,"action":"Allowed","disposition_id":19,"disposition":"Alert")"};
+  if (ascii_iequals(logged, "BLOCK"sv))
+    return {2, "Denied", 2, "Blocked", R"(action_id":2,"action":"Denied","disposition_id":2,"disposition":"Blocked")"};
+  return {99, logged, 99, logged, {}};
 }
 
-// One enrichment: the attribute it describes, that attribute's value, what kind of data, who added it;
-// the caller writes the data object's members and closes it.
+// One enrichment: the attribute it describes, that attribute's value, what kind of data, who added it
+// (dnslens, or a feed's name: escaped as bytes); the caller writes the data object's members and closes it.
 void open_enrichment(Buffer& out, bool& first, std::string_view name, std::string_view value, Escaper escape,
-                     std::string_view type, std::string_view provider) {
+                     std::string_view type, std::string_view provider = "dnslens",
+                     Escaper provider_escape = Escaper::kPlain) {
   out += first ? "{\"name\":\""sv : ",{\"name\":\""sv;
   first = false;
   out += name;
@@ -85,15 +94,15 @@ void open_enrichment(Buffer& out, bool& first, std::string_view name, std::strin
   out += "\",\"type\":\""sv;
   out += type;
   out += "\",\"provider\":\""sv;
-  out.escaped(provider, Escaper::kBytes);
+  out.escaped(provider, provider_escape);
   out += "\",\"data\":"sv;
 }
 
 // Whether the logged timestamp is what an OCSF reader writes back from time: whole seconds with a Z, or
 // milliseconds when there are some ("2021-02-04T17:51:55Z", "2021-02-04T17:51:55.123Z").
 bool logged_as_route53_writes(std::string_view logged, std::int64_t ms) {
-  char seconds[20];
-  if (!write_iso8601_seconds(ms, seconds)) return false;
+  const char* seconds = event_writer::seconds_text(ms);
+  if (seconds == nullptr) return false;
   const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
   if (milli == 0) return logged == std::string_view(seconds, 20);
   const char fraction[5] = {'.', static_cast<char>('0' + milli / 100), static_cast<char>('0' + milli / 10 % 10),
@@ -164,7 +173,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
   out += '[';
   bool first = true;
   if (parts) {
-    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Registered Domain", "dnslens");
+    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Registered Domain");
     Members data(out, name_escaper(e.name));
     data.text_if("\"registered_domain\":\"", e.registered_domain);
     data.text_if("\"public_suffix\":\"", e.public_suffix);
@@ -177,7 +186,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
   if (e.threat.hit()) {
     const ThreatMatch& t = e.threat;
     open_enrichment(out, first, threat_site_attribute(t.site), t.matched_value, Escaper::kBytes, "Threat Intelligence",
-                    t.feed.empty() ? "dnslens"sv : t.feed);
+                    t.feed.empty() ? "dnslens"sv : t.feed, Escaper::kBytes);
     Members data(out);
     data.text("\"indicator\":\"", t.value);
     data.text_if("\"indicator_type\":\"", t.kind);
@@ -192,7 +201,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
     out += '}';
   }
   if (e.has_signals) {
-    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Name Signals", "dnslens");
+    open_enrichment(out, first, "query.hostname", r.query_name, esc, "Name Signals");
     Members data(out);
     event_writer::signal_members(data, e.signals);
     data.close();
@@ -202,7 +211,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
     const FirewallOutcome& fw = e.firewall;
     open_enrichment(out, first, fw.via_redirection ? "answers[].rdata"sv : "query.hostname"sv,
                     fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name, esc,
-                    "DNS Firewall Simulation", "dnslens");
+                    "DNS Firewall Simulation");
     Members data(out);
     event_writer::firewall_sim_members(data, fw);
     data.close();
@@ -213,10 +222,8 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
 
 }  // namespace
 
-void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, std::string& line_out) {
+void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, OutputBuffer& out) {
   const QueryRecord& r = rec.record;
-  Buffer& out = event_writer::event_buffer();
-  out.start();
   const Escaper esc = record_escaper(rec.route53_line());
   Members event(out, esc);
   event.raw("\"class_uid\":",
@@ -307,16 +314,23 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     }
     o += ']';
   }
-  if (!r.rcode.empty()) {
-    const OcsfRcode code = ocsf_rcode(r.rcode);
-    event.number("\"rcode_id\":", code.id);
-    event.text("\"rcode\":\"", code.id == 99 ? r.rcode : code.caption);
+  const DnsRcode* code = r.rcode.empty() ? nullptr : dns_rcode_by_name(r.rcode);
+  if (code != nullptr) {
+    event.number("\"rcode_id\":", code->id);
+    event.text("\"rcode\":\"", code->ocsf_caption);
+  } else if (!r.rcode.empty()) {
+    event.raw("\"rcode_id\":", "99"sv);
+    event.text("\"rcode\":\"", r.rcode);  // Other: the code as logged
   }
   const Verdict verdict = firewall_verdict(r.firewall_rule_action);
-  event.number("\"action_id\":", verdict.action_id);
-  event.text("\"action\":\"", verdict.action);
-  event.number("\"disposition_id\":", verdict.disposition_id);
-  event.text("\"disposition\":\"", verdict.disposition);
+  if (!verdict.members.empty()) {
+    event.raw("\"", verdict.members);
+  } else {
+    event.number("\"action_id\":", verdict.action_id);
+    event.text("\"action\":\"", verdict.action);
+    event.number("\"disposition_id\":", verdict.disposition_id);
+    event.text("\"disposition\":\"", verdict.disposition);
+  }
   if (!r.firewall_rule_group_id.empty()) {
     event.key("\"firewall_rule\":");
     Members rule(out, esc);
@@ -346,7 +360,6 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   // Without a src_endpoint (1.5.0, nothing identifies the source), its port and VPC go to unmapped.
   const bool bad_srcport = !r.srcport.empty() && (port < 0 || !src_endpoint);
   const bool lost_vpc = !r.vpc_id.empty() && !src_endpoint;
-  const DnsRcode* code = r.rcode.empty() ? nullptr : dns_rcode_by_name(r.rcode);
   const bool odd_rcode = code != nullptr && dns_rcode_by_id(code->id)->iana != r.rcode;
   const bool odd_action = verdict.action_id != 99 && !r.firewall_rule_action.empty() &&
                           r.firewall_rule_action != "ALLOW"sv && r.firewall_rule_action != "ALERT"sv &&
@@ -368,15 +381,13 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   }
   event.close();
   out += '\n';
-  const std::string_view event_text = out.view();
-  line_out.append(event_text.data(), event_text.size());
 }
 
 RecordFormat ocsf_1_1_format() {
   return RecordFormat{
       .name = "ocsf-1.1",
       .description = "OCSF 1.1.0 DNS Activity (4003), as AWS Security Lake writes Route 53 Resolver logs",
-      .encode = [](const SinkRecord& r, std::string& out) { encode_ocsf_dns_activity(r, "1.1.0", out); },
+      .encode = [](const SinkRecord& r, OutputBuffer& out) { encode_ocsf_dns_activity(r, "1.1.0", out); },
       .expansion = 5.0,
   };
 }
@@ -385,7 +396,7 @@ RecordFormat ocsf_1_5_format() {
   return RecordFormat{
       .name = "ocsf-1.5",
       .description = "OCSF 1.5.0 DNS Activity (4003), the same mapping in OCSF 1.5.0",
-      .encode = [](const SinkRecord& r, std::string& out) { encode_ocsf_dns_activity(r, "1.5.0", out); },
+      .encode = [](const SinkRecord& r, OutputBuffer& out) { encode_ocsf_dns_activity(r, "1.5.0", out); },
       .expansion = 5.0,
   };
 }

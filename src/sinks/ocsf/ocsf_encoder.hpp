@@ -18,7 +18,7 @@ namespace dnslens {
 [[nodiscard]] RecordFormat ocsf_1_5_format();
 
 // Appends one event and a newline; schema_version is written as metadata.version.
-void encode_ocsf_dns_activity(const SinkRecord& record, std::string_view schema_version, std::string& out);
+void encode_ocsf_dns_activity(const SinkRecord& record, std::string_view schema_version, OutputBuffer& out);
 
 // OCSF's response-code id for a Route 53 rcode text (NOERROR, NXDOMAIN, ...), and that id's caption;
 // 99 (Other) for a code outside the IANA table OCSF lists.

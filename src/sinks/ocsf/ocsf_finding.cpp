@@ -126,7 +126,6 @@ void encode_ocsf_detection_finding(const Finding& f, std::string_view schema_ver
   const std::string_view region = evidence.empty() ? std::string_view{} : evidence.front().first.region;
 
   Buffer out;
-  out.start();
   Members event(out);
   event.raw("\"class_uid\":",
             "2004,\"class_name\":\"Detection Finding\",\"category_uid\":2,\"category_name\":\"Findings\","

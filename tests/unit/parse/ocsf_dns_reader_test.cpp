@@ -86,8 +86,7 @@ TEST(OcsfDnsReaderGlobalResolver, TheDeniedSampleIsABlockOverTcp) {
 }
 
 TEST(OcsfDnsReaderGlobalResolver, AnAllowedQueryThatNoRuleDecidedHasNoFirewallAction) {
-  const std::string event =
-      replaced(aws_samples().at(0), R"("firewall_rule_id":"fr-a1b2c3d4fexample",)", "");
+  const std::string event = replaced(aws_samples().at(0), R"("firewall_rule_id":"fr-a1b2c3d4fexample",)", "");
   const ReadBack r(event);
   EXPECT_EQ(r.text("firewall_rule_action"), "<absent>");
   EXPECT_EQ(r.text("firewall_rule_id"), "<absent>");

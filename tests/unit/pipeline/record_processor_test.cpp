@@ -31,10 +31,10 @@ std::string enrich(RecordProcessor& p, std::string_view name, EnrichedRecord* ou
   QueryLogParser parser;
   QueryRecord record;
   EXPECT_TRUE(parser.parse(line.view(), line.capacity(), record).ok);
-  std::string out;
+  OutputBuffer out;
   EnrichedRecord o = p.append_enriched(line.view(), record, out);
   if (outcome != nullptr) *outcome = o;
-  return out;
+  return std::string(out.view());
 }
 
 TEST(RecordProcessor, RepeatedNamesGetTheSignalsComputedAfresh) {

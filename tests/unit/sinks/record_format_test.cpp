@@ -41,7 +41,7 @@ const RecordFormat kNamesOnly{
     .name = "names-only",
     .description = "test",
     .encode =
-        [](const SinkRecord& r, std::string& out) {
+        [](const SinkRecord& r, OutputBuffer& out) {
           out += "{\"name\":\"";
           out += r.record.query_name;
           out += "\"}\n";
