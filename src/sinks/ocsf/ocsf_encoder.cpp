@@ -28,26 +28,36 @@ using event_writer::name_escaper;
 using event_writer::record_escaper;
 
 // An observable: where in the event the value sits, its OCSF type and the value. The name and type are
-// one literal per kind, written with one copy.
-constexpr std::string_view kHostnameObservable = R"("name":"query.hostname","type":"Hostname","type_id":1,"value":")";
-constexpr std::string_view kSrcIpObservable = R"("name":"src_endpoint.ip","type":"IP Address","type_id":2,"value":")";
+// one literal per kind, written with one copy. The query's hostname (always there) comes first; each
+// other observable's literal opens with the comma before it.
+constexpr std::string_view kHostnameObservable = R"([{"name":"query.hostname","type":"Hostname","type_id":1,"value":")";
+constexpr std::string_view kSrcIpObservable = R"(,{"name":"src_endpoint.ip","type":"IP Address","type_id":2,"value":")";
 constexpr std::string_view kSrcInstanceObservable =
-    R"("name":"src_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
+    R"(,{"name":"src_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
 constexpr std::string_view kDstInstanceObservable =
-    R"("name":"dst_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
+    R"(,{"name":"dst_endpoint.instance_uid","type":"Resource UID","type_id":10,"value":")";
 constexpr std::string_view kAnswerIpObservable =
-    R"("name":"answers[].rdata","type":"IP Address","type_id":2,"value":")";
+    R"(,{"name":"answers[].rdata","type":"IP Address","type_id":2,"value":")";
 constexpr std::string_view kAnswerNameObservable =
-    R"("name":"answers[].rdata","type":"Hostname","type_id":1,"value":")";
+    R"(,{"name":"answers[].rdata","type":"Hostname","type_id":1,"value":")";
 
-[[gnu::always_inline]] inline void append_observable(Buffer& out, bool& first, std::string_view name_and_type,
-                                                     std::string_view value, Escaper escape) {
+[[gnu::always_inline]] inline void append_observable(Buffer& out, std::string_view opening, std::string_view value,
+                                                     Escaper escape) {
   if (value.empty()) return;
-  out += first ? '{' : ',';
-  if (!first) out += '{';
-  first = false;
-  out += name_and_type;
+  out += opening;
   out.escaped(value, escape);
+  out += "\"}"sv;
+}
+
+[[gnu::always_inline]] inline void append_name_type_class(Buffer& out, std::string_view open, std::string_view name,
+                                                          std::string_view type, std::string_view klass,
+                                                          Escaper escape) {
+  out += open;
+  out.escaped(name, escape);
+  out += R"(","type":")"sv;
+  out.escaped(type, escape);
+  out += R"(","class":")"sv;
+  out.escaped(klass, escape);
   out += "\"}"sv;
 }
 
@@ -172,7 +182,25 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
   Buffer& out = event.key("\"enrichments\":");
   out += '[';
   bool first = true;
-  if (parts) {
+  if (parts && !e.registered_domain.empty() && !e.public_suffix.empty()) {
+    // The usual case, the first enrichment: the same members as below, literals between the values.
+    first = false;
+    out += R"({"name":"query.hostname","value":")"sv;
+    out.escaped(r.query_name, esc);
+    out += R"(","type":"Registered Domain","provider":"dnslens","data":{"registered_domain":")"sv;
+    const Escaper name_esc = name_escaper(e.name);
+    out.escaped(e.registered_domain, name_esc);
+    out += R"(","public_suffix":")"sv;
+    out.escaped(e.public_suffix, name_esc);
+    if (!e.subdomain.empty()) {
+      out += R"(","subdomain":")"sv;
+      out.escaped(e.subdomain, name_esc);
+    }
+    out += e.tld_valid ? (e.matched ? R"(","tld_valid":true,"interesting_domain":true}})"sv
+                                    : R"(","tld_valid":true,"interesting_domain":false}})"sv)
+                       : (e.matched ? R"(","tld_valid":false,"interesting_domain":true}})"sv
+                                    : R"(","tld_valid":false,"interesting_domain":false}})"sv);
+  } else if (parts) {
     open_enrichment(out, first, "query.hostname", r.query_name, esc, "Registered Domain");
     Members data(out, name_escaper(e.name));
     data.text_if("\"registered_domain\":\"", e.registered_domain);
@@ -244,7 +272,13 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     o += schema_version;
     o += "\"}"sv;
   }
-  {
+  if (!r.account_id.empty() && !r.region.empty()) {
+    Buffer& o = event.key(R"("cloud":{"account":{"uid":")");
+    o.escaped(r.account_id, esc);
+    o += R"("},"provider":"AWS","region":")"sv;
+    o.escaped(r.region, esc);
+    o += "\"}"sv;
+  } else {
     event.key("\"cloud\":");
     Members cloud(out, esc);
     if (!r.account_id.empty()) {
@@ -266,7 +300,20 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
       ec != std::errc{} || end != r.srcport.data() + r.srcport.size() || port < 0 || port > 65535)
     port = -1;
   const bool src_endpoint = src_is_ip || !r.instance.empty() || schema_version == "1.1.0"sv;
-  if (src_endpoint) {
+  if (src_is_ip && port >= 0 && !r.vpc_id.empty()) {  // the usual case: the members below as literals
+    Buffer& o = event.key(R"("src_endpoint":{"ip":")");
+    o.escaped(r.srcaddr, esc);
+    o += R"(","port":)"sv;
+    char digits[64];  // to_chars writes at most 5; 64 keeps gcc's bounds warning quiet about copy_bytes
+    o.append(digits, std::to_chars(digits, digits + 8, port).ptr);
+    o += R"(,"vpc_uid":")"sv;
+    o.escaped(r.vpc_id, esc);
+    if (!r.instance.empty()) {
+      o += R"(","instance_uid":")"sv;
+      o.escaped(r.instance, esc);
+    }
+    o += "\"}"sv;
+  } else if (src_endpoint) {
     event.key("\"src_endpoint\":");
     Members src(out, esc);
     if (src_is_ip) src.text("\"ip\":\"", r.srcaddr);
@@ -283,33 +330,48 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     dst.text_if("\"interface_uid\":\"", r.resolver_network_interface);
     dst.close();
   }
-  {
+  if (r.transport == "UDP"sv) {
+    event.raw("\"connection_info\":",
+              R"({"direction":"Unknown","direction_id":0,"protocol_name":"UDP","protocol_num":17})"sv);
+  } else if (r.transport == "TCP"sv) {
+    event.raw("\"connection_info\":",
+              R"({"direction":"Unknown","direction_id":0,"protocol_name":"TCP","protocol_num":6})"sv);
+  } else {
     event.key("\"connection_info\":");
     Members conn(out, esc);
     conn.raw("\"direction\":", "\"Unknown\""sv);
     conn.raw("\"direction_id\":", "0");
     conn.text_if("\"protocol_name\":\"", r.transport);
-    if (r.transport == "UDP"sv) conn.raw("\"protocol_num\":", "17");
-    if (r.transport == "TCP"sv) conn.raw("\"protocol_num\":", "6");
     conn.close();
   }
+  // The query and each answer: {"hostname" or "rdata", "type", "class"}, the usual case (all three
+  // logged) as three literals between the values.
   {
-    event.key("\"query\":");
-    Members query(out, esc);
-    query.text("\"hostname\":\"", r.query_name);
-    query.text_if("\"type\":\"", r.query_type);
-    query.text_if("\"class\":\"", r.query_class);
-    query.close();
+    Buffer& o = event.key("\"query\":");
+    if (!r.query_type.empty() && !r.query_class.empty()) {
+      append_name_type_class(o, R"({"hostname":")", r.query_name, r.query_type, r.query_class, esc);
+    } else {
+      Members query(out, esc);
+      query.text("\"hostname\":\"", r.query_name);
+      query.text_if("\"type\":\"", r.query_type);
+      query.text_if("\"class\":\"", r.query_class);
+      query.close();
+    }
   }
   {
     Buffer& o = event.key("\"answers\":");
     o += '[';
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       if (i) o += ',';
+      const DnsAnswer& a = r.answers[i];
+      if (!a.type.empty() && !a.klass.empty()) {
+        append_name_type_class(o, R"({"rdata":")", a.rdata, a.type, a.klass, esc);
+        continue;
+      }
       Members answer(out, esc);
-      answer.text("\"rdata\":\"", r.answers[i].rdata);
-      answer.text_if("\"type\":\"", r.answers[i].type);
-      answer.text_if("\"class\":\"", r.answers[i].klass);
+      answer.text("\"rdata\":\"", a.rdata);
+      answer.text_if("\"type\":\"", a.type);
+      answer.text_if("\"class\":\"", a.klass);
       answer.close();
     }
     o += ']';
@@ -339,16 +401,16 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   }
   {
     Buffer& o = event.key("\"observables\":");
-    o += '[';
-    bool first = true;
-    append_observable(o, first, kHostnameObservable, r.query_name, esc);
-    if (src_is_ip) append_observable(o, first, kSrcIpObservable, r.srcaddr, esc);
-    append_observable(o, first, kSrcInstanceObservable, r.instance, esc);
-    append_observable(o, first, kDstInstanceObservable, r.resolver_endpoint, esc);
+    o += kHostnameObservable;  // the parser requires a query name
+    o.escaped(r.query_name, esc);
+    o += "\"}"sv;
+    if (src_is_ip) append_observable(o, kSrcIpObservable, r.srcaddr, esc);
+    append_observable(o, kSrcInstanceObservable, r.instance, esc);
+    append_observable(o, kDstInstanceObservable, r.resolver_endpoint, esc);
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       const DnsAnswer& a = r.answers[i];
-      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, first, kAnswerIpObservable, a.rdata, esc);
-      if (is_name_type(a.type)) append_observable(o, first, kAnswerNameObservable, a.rdata, esc);
+      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, kAnswerIpObservable, a.rdata, esc);
+      if (is_name_type(a.type)) append_observable(o, kAnswerNameObservable, a.rdata, esc);
     }
     o += ']';
   }
