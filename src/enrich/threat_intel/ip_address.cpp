@@ -23,37 +23,42 @@ std::string IpAddress::to_string() const {
 namespace {
 
 // Dotted-quad IPv4 as inet_pton accepts it (four decimal parts 0..255, no leading zeros beyond "0"),
-// without the copy and strlen: answers' addresses are parsed for every record when intel is on.
+// without the copy and strlen: answers' addresses are parsed for every record (by intel, and by the
+// OCSF and ECS outputs).
 bool parse_v4(std::string_view text, IpAddress& ip) {
-  std::size_t part = 0;
-  unsigned value = 0;
-  std::size_t digits = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '.') {
-      if (digits == 0 || part > 3) return false;
-      ip.bytes[part++] = static_cast<std::uint8_t>(value);
-      value = 0;
-      digits = 0;
-      continue;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (int part = 0; part < 4; ++part) {
+    if (p == end) return false;
+    unsigned value = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (value > 9) return false;
+    ++p;
+    if (value != 0) {  // up to two more digits; a part that starts with 0 is that 0 alone
+      for (int more = 0; more < 2 && p != end; ++more, ++p) {
+        const unsigned digit = static_cast<unsigned char>(*p) - unsigned{'0'};
+        if (digit > 9) break;
+        value = value * 10 + digit;
+      }
+      if (value > 255) return false;
     }
-    const char c = text[i];
-    if (c < '0' || c > '9') return false;
-    if (digits == 1 && value == 0) return false;  // a leading zero
-    value = value * 10 + static_cast<unsigned>(c - '0');
-    if (++digits > 3 || value > 255) return false;
+    ip.bytes[static_cast<std::size_t>(part)] = static_cast<std::uint8_t>(value);
+    if (part < 3) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
   }
-  return part == 4;
+  return p == end;
 }
 
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  if (text.find(':') == std::string_view::npos) {
-    IpAddress ip;
-    if (!parse_v4(text, ip)) return std::nullopt;
-    return ip;
+  {
+    IpAddress ip;  // an IPv4 address has no colon, an IPv6 address has one: IPv4 is tried first
+    if (parse_v4(text, ip)) return ip;
   }
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

@@ -169,16 +169,26 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
   const Escaper esc = record_escaper(rec.route53_line());
   Members doc(out, esc);
   doc.timestamp("\"@timestamp\":", r.timestamp_ms);
-  doc.raw("\"ecs\":", "{\"version\":\"8.11.0\"}"sv);
-
   // event.outcome depends on the response code alone, as Elastic writes it (a BLOCKed query answered
   // NOERROR is a success); a record without one is unknown.
-  doc.raw("\"event\":", r.rcode.empty()
-                            ? R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"unknown"})"sv
-                        : ascii_iequals(r.rcode, "NOERROR"sv)
-                            ? R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"success"})"sv
-                            : R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"failure"})"sv);
-  {
+  doc.raw(R"("ecs":{"version":"8.11.0"},"event":)",
+          r.rcode.empty() ? R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"unknown"})"sv
+          : ascii_iequals(r.rcode, "NOERROR"sv)
+              ? R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"success"})"sv
+              : R"({"kind":"event","category":["network"],"type":["protocol"],"outcome":"failure"})"sv);
+  if (!r.account_id.empty() && !r.region.empty()) {  // the usual case: the members below as literals
+    Buffer& o = doc.key(R"("cloud":{"provider":"aws","account":{"id":")");
+    o.escaped(r.account_id, esc);
+    o += R"("},"region":")"sv;
+    o.escaped(r.region, esc);
+    if (!r.instance.empty()) {
+      o += R"(","instance":{"id":")"sv;
+      o.escaped(r.instance, esc);
+      o += "\"}}"sv;
+    } else {
+      o += "\"}"sv;
+    }
+  } else {
     doc.key("\"cloud\":");
     Members cloud(out, esc);
     cloud.raw("\"provider\":", "\"aws\""sv);
@@ -199,7 +209,15 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
   }
   const bool firewall =
       !r.firewall_rule_action.empty() || !r.firewall_rule_group_id.empty() || !r.firewall_domain_list_id.empty();
-  if (!r.vpc_id.empty() || !r.instance.empty() || firewall) {
+  if (!r.vpc_id.empty() && !firewall) {  // the usual case
+    Buffer& o = doc.key(R"("aws":{"vpc_id":")");
+    o.escaped(r.vpc_id, esc);
+    if (!r.instance.empty()) {
+      o += R"(","instance_id":")"sv;
+      o.escaped(r.instance, esc);
+    }
+    o += "\"}"sv;
+  } else if (!r.vpc_id.empty() || !r.instance.empty() || firewall) {
     doc.key("\"aws\":");
     Members aws(out, esc);
     aws.text_if("\"vpc_id\":\"", r.vpc_id);
@@ -229,7 +247,12 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
   if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
       ec != std::errc{} || end != r.srcport.data() + r.srcport.size() || port < 0 || port > 65535)
     port = -1;
-  {
+  const std::string_view ip_type = !src_ip ? ""sv : src_ip->v6 ? R"(,"type":"ipv6"})"sv : R"(,"type":"ipv4"})"sv;
+  if (src_ip && r.transport == "UDP"sv) {  // the usual cases
+    doc.key(R"("network":{"protocol":"dns","transport":"udp","iana_number":"17")") += ip_type;
+  } else if (src_ip && r.transport == "TCP"sv) {
+    doc.key(R"("network":{"protocol":"dns","transport":"tcp","iana_number":"6")") += ip_type;
+  } else {
     doc.key("\"network\":");
     Members network(out, esc);
     network.raw("\"protocol\":", "\"dns\""sv);
@@ -248,7 +271,16 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
     if (src_ip) network.raw("\"type\":", src_ip->v6 ? "\"ipv6\""sv : "\"ipv4\""sv);
     network.close();
   }
-  if (!r.srcaddr.empty() || port >= 0) {
+  if (src_ip && port >= 0) {  // the usual case
+    Buffer& o = doc.key(R"("source":{"address":")");
+    o.escaped(r.srcaddr, esc);
+    o += R"(","ip":")"sv;
+    o.escaped(r.srcaddr, esc);
+    o += R"(","port":)"sv;
+    char digits[64];  // to_chars writes at most 5; 64 keeps gcc's bounds warning quiet about copy_bytes
+    o.append(digits, std::to_chars(digits, digits + 8, port).ptr);
+    o += '}';
+  } else if (!r.srcaddr.empty() || port >= 0) {
     doc.key("\"source\":");
     Members source(out, esc);
     source.text_if("\"address\":\"", r.srcaddr);
@@ -289,12 +321,26 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
       for (std::uint32_t i = 0; i < r.answer_count; ++i) {
         const DnsAnswer& a = r.answers[i];
         if (i) o += ',';
-        Members answer(out, esc);
-        answer.text("\"data\":\"", without_trailing_dot(a.rdata));
-        answer.text_if("\"type\":\"", a.type);
-        answer.text_if("\"class\":\"", a.klass);
-        if (a.type == "CNAME"sv) answer.text("\"name\":\"", without_trailing_dot(a.rdata));
-        answer.close();
+        if (!a.type.empty() && !a.klass.empty()) {  // the usual case: the members below as literals
+          o += R"({"data":")"sv;
+          o.escaped(without_trailing_dot(a.rdata), esc);
+          o += R"(","type":")"sv;
+          o.escaped(a.type, esc);
+          o += R"(","class":")"sv;
+          o.escaped(a.klass, esc);
+          if (a.type == "CNAME"sv) {
+            o += R"(","name":")"sv;
+            o.escaped(without_trailing_dot(a.rdata), esc);
+          }
+          o += "\"}"sv;
+        } else {
+          Members answer(out, esc);
+          answer.text("\"data\":\"", without_trailing_dot(a.rdata));
+          answer.text_if("\"type\":\"", a.type);
+          answer.text_if("\"class\":\"", a.klass);
+          if (a.type == "CNAME"sv) answer.text("\"name\":\"", without_trailing_dot(a.rdata));
+          answer.close();
+        }
         is_ip[i] = is_address_type(a.type) && parse_ip(a.rdata).has_value();
         resolved = resolved || is_ip[i];
       }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
@@ -72,6 +73,34 @@ TEST(IpAddress, Ipv4ParserAgreesWithInetPton) {
       EXPECT_EQ(0, std::memcmp(got->bytes.data(), expect, 4)) << s;
     }
   }
+}
+
+// Every string of up to 7 characters over digits, dots and a colon: parse_ip accepts exactly what
+// inet_pton accepts as IPv4 or IPv6, with the same bytes.
+TEST(IpAddress, ParseIpAgreesWithInetPtonOnEveryShortString) {
+  constexpr std::string_view kAlphabet = "0125.9:";
+  std::string s;
+  std::size_t checked = 0;
+  std::function<void(std::size_t)> each = [&](std::size_t left) {
+    unsigned char v4[4], v6[16];
+    const bool ok4 = ::inet_pton(AF_INET, s.c_str(), v4) == 1;
+    const bool ok6 = ::inet_pton(AF_INET6, s.c_str(), v6) == 1;
+    const auto got = parse_ip(s);
+    ++checked;
+    ASSERT_EQ(got.has_value(), ok4 || ok6) << '"' << s << '"';
+    if (got) {
+      ASSERT_EQ(0, std::memcmp(got->bytes.data(), got->v6 ? v6 : v4, got->v6 ? 16 : 4)) << s;
+    }
+    if (left == 0) return;
+    for (char c : kAlphabet) {
+      s.push_back(c);
+      each(left - 1);
+      s.pop_back();
+      if (testing::Test::HasFatalFailure()) return;
+    }
+  };
+  each(7);
+  EXPECT_EQ(checked, 960800u);  // (7^8 - 1) / 6 strings
 }
 
 TEST(ClassifyIndicator, RefangsNormalisesAndRejectsWithAReason) {
