@@ -261,16 +261,22 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   event.number("\"time\":", r.timestamp_ms);
   event.timestamp("\"time_dt\":", r.timestamp_ms);  // a year outside 0000-9999: time alone says it
   {
-    Buffer& o = event.key("\"metadata\":");
-    o += "{\"product\":{\"feature\":{\"name\":\"Resolver Query Logs\"},\"name\":\"Route 53\",\"vendor_name\":\"AWS\""sv;
+    Buffer& o = event.key(
+        R"("metadata":{"product":{"feature":{"name":"Resolver Query Logs"},"name":"Route 53","vendor_name":"AWS")");
     if (!r.version.empty()) {
       o += ",\"version\":\""sv;
       o.escaped(r.version, esc);
       o += '"';
     }
-    o += "},\"profiles\":[\"cloud\",\"security_control\",\"datetime\"],\"version\":\""sv;
-    o += schema_version;
-    o += "\"}"sv;
+    if (schema_version == "1.1.0"sv) {
+      o += R"(},"profiles":["cloud","security_control","datetime"],"version":"1.1.0"})"sv;
+    } else if (schema_version == "1.5.0"sv) {
+      o += R"(},"profiles":["cloud","security_control","datetime"],"version":"1.5.0"})"sv;
+    } else {
+      o += "},\"profiles\":[\"cloud\",\"security_control\",\"datetime\"],\"version\":\""sv;
+      o += schema_version;
+      o += "\"}"sv;
+    }
   }
   if (!r.account_id.empty() && !r.region.empty()) {
     Buffer& o = event.key(R"("cloud":{"account":{"uid":")");
