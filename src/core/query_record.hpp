@@ -43,6 +43,10 @@ struct QueryRecord {
   // When the line was an OCSF DNS Activity event: the Route 53 record it was read as (the fields above
   // point into it). Empty when the line is a Route 53 record itself.
   std::string_view converted_line;
+  // Whether the line the fields were read from has a backslash: without one, every text field is its
+  // bytes between quotes, already valid JSON string content. The parser sets it; true (escape every
+  // field) for a record made otherwise.
+  bool line_has_backslash = true;
 
   // Where the query came from: the instance, else the Resolver endpoint, else the source address.
   [[nodiscard]] std::string_view source() const {
@@ -83,6 +87,7 @@ struct QueryRecord {
     answer_count = 0;
     unknown_fields = 0;
     converted_line = {};
+    line_has_backslash = true;
   }
 };
 

@@ -211,6 +211,7 @@ ParseOutcome QueryLogParser::parse_ocsf(std::string_view line, QueryRecord& out)
 ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, QueryRecord& out) {
   out.clear();
   const bool escapes = std::memchr(line.data(), '\\', line.size()) != nullptr;
+  out.line_has_backslash = escapes;
   od::document doc;
   if (auto e = parser_.iterate(line.data(), line.size(), capacity).get(doc)) return from_simdjson(e);
   od::object obj;

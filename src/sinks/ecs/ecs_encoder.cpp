@@ -166,7 +166,7 @@ std::string_view reverse_address(const EnrichedRecord& e, char (&buf)[INET6_ADDR
 void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
   const QueryRecord& r = rec.record;
   const EnrichedRecord& e = rec.enriched;
-  const Escaper esc = record_escaper(rec.route53_line());
+  const Escaper esc = record_escaper(r);
   Members doc(out, esc);
   doc.timestamp("\"@timestamp\":", r.timestamp_ms);
   // event.outcome depends on the response code alone, as Elastic writes it (a BLOCKed query answered

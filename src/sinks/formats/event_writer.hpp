@@ -14,6 +14,7 @@
 
 #include "core/dns_name.hpp"
 #include "core/json_escape.hpp"
+#include "core/query_record.hpp"
 #include "core/timestamp.hpp"
 #include "sinks/formats/output_buffer.hpp"
 
@@ -25,8 +26,8 @@ using Escaper = dnslens::Escaper;
 // A line without a backslash has no escapes, so the record's text fields are its bytes between quotes,
 // already valid JSON string content (the parser accepted the line: valid UTF-8, no raw control
 // characters); they are copied. Otherwise each is escaped. Feed text is always escaped as bytes.
-inline Escaper record_escaper(std::string_view line) {
-  return line.find('\\') == std::string_view::npos ? Escaper::kPlain : Escaper::kBytes;
+inline Escaper record_escaper(const QueryRecord& record) {
+  return record.line_has_backslash ? Escaper::kBytes : Escaper::kPlain;
 }
 
 // The same for the normalised name and its parts (they may hold \DDD-decoded bytes).

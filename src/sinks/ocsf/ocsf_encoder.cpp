@@ -252,7 +252,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
 
 void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_version, OutputBuffer& out) {
   const QueryRecord& r = rec.record;
-  const Escaper esc = record_escaper(rec.route53_line());
+  const Escaper esc = record_escaper(r);
   Members event(out, esc);
   event.raw("\"class_uid\":",
             "4003,\"class_name\":\"DNS Activity\",\"category_uid\":4,\"category_name\":\"Network Activity\","
