@@ -213,7 +213,7 @@ bool FirewallEvaluator::list_matches(std::uint32_t list, std::string_view name) 
 }
 
 const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,
-                                                      std::uint16_t qtype) const {
+                                                      std::uint16_t qtype, bool redirection_target) const {
   if (chain.empty() || name.empty()) return nullptr;
   Hits hits;
   collect(name, hits);
@@ -221,6 +221,8 @@ const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uin
   for (std::uint32_t id : chain) {
     const CompiledRule& r = rules_[id];
     if (!r.evaluable || (r.qtype != 0 && r.qtype != qtype)) continue;
+    // TRUST_REDIRECTION_DOMAIN: the rule inspects only the first domain of the chain, the query name.
+    if (redirection_target && r.rule->redirection == RedirectionAction::kTrust) continue;
     if (hits.overflow) {
       if (list_matches(r.list_index, name)) return &r;
       continue;
@@ -248,21 +250,22 @@ FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::stri
       (v.rule->rule->action == FirewallAction::kBlock || v.rule->rule->redirection == RedirectionAction::kTrust)) {
     return v;
   }
-  // INSPECT_REDIRECTION_DOMAIN: every domain the answer redirects through is inspected too; the
+  // INSPECT_REDIRECTION_DOMAIN: every domain the answer redirects through is inspected too, by the
+  // rules that inspect redirections (a TRUST_REDIRECTION_DOMAIN rule sees the query name only); the
   // strictest decision along the chain is the query's.
   for (std::uint32_t i = 0; i < record.answer_count; ++i) {
     const DnsAnswer& a = record.answers[i];
     if (a.type != "CNAME" && a.type != "DNAME") continue;
     NormalizedName target = normalize_name(a.rdata, scratch);
     if (!target.valid_syntax) continue;
-    const CompiledRule* r = first_in_chain(chain, target.text, qtype);
+    const CompiledRule* r = first_in_chain(chain, target.text, qtype, /*redirection_target=*/true);
     if (r == nullptr) continue;
     if (severity_rank(r->rule->action) > severity_rank(v.action())) {
       v.rule = r;
       v.via_redirection = true;
       v.matched_name = a.rdata;
     }
-    if (r->rule->action == FirewallAction::kBlock || r->rule->redirection == RedirectionAction::kTrust) break;
+    if (r->rule->action == FirewallAction::kBlock) break;
   }
   return v;
 }

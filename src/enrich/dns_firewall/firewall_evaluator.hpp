@@ -77,8 +77,10 @@ class FirewallEvaluator {
   void for_each_matching_list(std::string_view name, Visit&& visit) const;
   void collect(std::string_view name, Hits& hits) const;
   [[nodiscard]] bool list_matches(std::uint32_t list, std::string_view name) const;
+  // redirection_target: name is a later domain of the answer's redirection chain, which rules with
+  // TRUST_REDIRECTION_DOMAIN do not inspect.
   [[nodiscard]] const CompiledRule* first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,
-                                                   std::uint16_t qtype) const;
+                                                   std::uint16_t qtype, bool redirection_target = false) const;
 
   std::shared_ptr<const FirewallPolicy> policy_;
   std::vector<CompiledRule> rules_;

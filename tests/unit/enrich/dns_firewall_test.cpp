@@ -217,6 +217,27 @@ TEST(Redirection, TrustInspectsOnlyTheFirstDomain) {
   EXPECT_FALSE(v.via_redirection);
 }
 
+// AWS: TRUST_REDIRECTION_DOMAIN "inspects only the first domain in the redirection chain" (the
+// FirewallDomainRedirectionAction of the Route 53 Resolver API): such a rule never matches a CNAME
+// target, whatever its action; a rule below it that inspects redirections still does.
+TEST(Redirection, ATrustRuleIsNotMatchedByALaterDomainOfTheChain) {
+  FirewallEvaluator ev(yaml(R"(
+domain_lists:
+  bad: ["*.bad.test"]
+  watch: ["*.watch.test"]
+rule_groups:
+  g:
+    rules:
+      - {name: block-bad, priority: 1, action: BLOCK, block_response: NXDOMAIN, domain_list: bad,
+         redirection: TRUST_REDIRECTION_DOMAIN}
+      - {name: alert-watch, priority: 2, action: ALERT, domain_list: watch}
+associations: [{rule_group: g, vpc: "*", priority: 100}]
+)"));
+  EXPECT_EQ(decided(ev, {.name = "x.bad.test"}), "block-bad");
+  EXPECT_EQ(decided(ev, {.name = "app.test", .cnames = {"edge.bad.test"}}), "-");
+  EXPECT_EQ(decided(ev, {.name = "app.test", .cnames = {"edge.bad.test", "e.watch.test"}}), "alert-watch");
+}
+
 TEST(ManagedLists, RulesOnUnknownContentsAreSkippedNotGuessed) {
   auto p = yaml(R"(
 domain_lists:
