@@ -169,6 +169,49 @@ void read_aws_rule(const json& o, FirewallRule& r, const std::string& where) {
   set_redirection(r, opt_text(o, "FirewallDomainRedirectionAction", where), where);
 }
 
+// A rule without a domain list that names what else it matches: a DNS Firewall Advanced rule (a
+// threat protection, DGA, DNS_TUNNELING or DICTIONARY_DGA at a confidence threshold, given by
+// DnsThreatProtection or by FirewallRuleType.DnsThreatProtection, with its FirewallThreatProtectionId),
+// or a rule of another FirewallRuleType (an advanced threat or content category, a partner's threat
+// protection). dnslens does not simulate those yet: they are noted and the other rules simulated. AWS
+// reports FirewallThreatProtectionId NOT_APPLICABLE on domain-list rules.
+bool is_advanced_rule(const json& o) {
+  if (auto list = o.find("FirewallDomainListId"); list != o.end() && list->is_string() && !list->empty()) return false;
+  if (auto id = o.find("FirewallThreatProtectionId");
+      id != o.end() && id->is_string() && !id->empty() && *id != "NOT_APPLICABLE")
+    return true;
+  return o.contains("DnsThreatProtection") || o.contains("FirewallRuleType");
+}
+
+std::string advanced_rule_note(const json& o, std::string_view name, const std::string& where) {
+  // What it matches, in the rule's own words.
+  const auto text_at = [&](const json& obj, const char* key) -> std::string {
+    auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string what;
+  const auto with_threshold = [&](const std::string& protection, const std::string& threshold) {
+    what = fmt::format("threat protection {}{}{}", protection.empty() ? "(unnamed)" : protection,
+                       threshold.empty() ? "" : " at confidence ", threshold);
+  };
+  if (o.contains("DnsThreatProtection")) {
+    with_threshold(opt_text(o, "DnsThreatProtection", where).value_or(""), text_at(o, "ConfidenceThreshold"));
+  } else if (auto type = o.find("FirewallRuleType"); type != o.end() && type->is_object()) {
+    if (auto p = type->find("DnsThreatProtection"); p != type->end() && p->is_object()) {
+      with_threshold(text_at(*p, "Value"), text_at(*p, "ConfidenceThreshold"));
+    } else if (auto c = type->find("FirewallAdvancedThreatCategory"); c != type->end() && c->is_object()) {
+      what = fmt::format("advanced threat category {}", text_at(*c, "Category"));
+    } else if (auto c2 = type->find("FirewallAdvancedContentCategory"); c2 != type->end() && c2->is_object()) {
+      what = fmt::format("advanced content category {}", text_at(*c2, "Category"));
+    } else if (auto partner = type->find("PartnerThreatProtection"); partner != type->end() && partner->is_object()) {
+      what = fmt::format("partner threat protection {}", text_at(*partner, "Partner"));
+    }
+  }
+  if (what.empty()) what = fmt::format("threat protection {}", text_at(o, "FirewallThreatProtectionId"));
+  return fmt::format("rule '{}' is a DNS Firewall Advanced rule ({}): not simulated; the other rules are",
+                     name.empty() ? "(unnamed)" : name, what);
+}
+
 // Domain-list file: one domain per line; blank lines and # comments are skipped.
 void read_domain_lines(std::string_view text, DomainList& list) {
   std::size_t line_no = 0;
@@ -273,6 +316,14 @@ void load_aws_cli(const json& doc, const std::string& path, std::string_view lis
       r.rule_group_id = opt_text(o, "FirewallRuleGroupId", where).value_or("");
       r.name = opt_text(o, "Name", where).value_or("");
       if (r.rule_group_id.empty()) fail(where, fmt::format("rule '{}' has no FirewallRuleGroupId", r.name));
+      if (is_advanced_rule(o)) {
+        // Its group stays known (its association still names it); the rule is noted, not simulated.
+        RuleGroup& g = p.group_for(r.rule_group_id);
+        if (g.origin.file.empty()) g.origin = PolicyOrigin{where, 0};
+        p.load_notes.push_back(
+            PolicyProblem{Severity::kWarning, "aws.advanced_rule", where, advanced_rule_note(o, r.name, where)});
+        continue;
+      }
       read_aws_rule(o, r, where);
       r.origin = PolicyOrigin{where, 0};
       RuleGroup& g = p.group_for(r.rule_group_id);
@@ -425,6 +476,8 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
               if (!id)
                 fail(rwhere, fmt::format("FirewallDomainListId refers to '{}', which is not in the template", ref));
               resolved[k] = *id;
+            } else if (k == "FirewallRuleType") {
+              resolved[k] = v;  // a map of what the rule matches, described in the note below
             } else if (v.is_object()) {
               auto text = resolve(v, t);
               if (!text) fail(rwhere, fmt::format("'{}' refers to something outside the template", k));
@@ -433,9 +486,12 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
               resolved[k] = v;
             }
           }
-          if (resolved.contains("FirewallThreatProtectionId") || resolved.contains("DnsThreatProtection")) {
-            p.load_notes.push_back(PolicyProblem{Severity::kWarning, "template.advanced_rule", rwhere,
-                                                 "a DNS Firewall Advanced rule (threat protection) is not simulated"});
+          if (is_advanced_rule(resolved)) {
+            p.load_notes.push_back(PolicyProblem{
+                Severity::kWarning, "template.advanced_rule", rwhere,
+                advanced_rule_note(resolved,
+                                   fmt::format("{}#{}", logical_id, opt_int(resolved, "Priority", rwhere).value_or(0)),
+                                   rwhere)});
             continue;
           }
           read_aws_rule(resolved, r, rwhere);

@@ -82,6 +82,68 @@ TEST(AwsCliImport, PaginatedOutputIsNoted) {
   EXPECT_EQ(p.load_notes[0].code, "aws.next_token");
 }
 
+// DNS Firewall Advanced rules (list-firewall-rules since November 2024: DnsThreatProtection with a
+// ConfidenceThreshold, or the same in FirewallRuleType, and a FirewallThreatProtectionId; domain-list
+// rules carry FirewallThreatProtectionId NOT_APPLICABLE) are noted, not simulated, and never make the
+// policy unloadable; the domain-list rules around them still decide.
+TEST(AwsCliImport, AdvancedRulesAreNotedAndTheOtherRulesSimulated) {
+  FirewallPolicy p = load_policy({kData + "aws-cli-advanced"}, {});
+  EXPECT_NO_THROW(p.validate());
+  const RuleGroup* g = p.find_group("rslvr-frg-0adv0000000000001");
+  ASSERT_NE(g, nullptr);
+  ASSERT_EQ(g->rules.size(), 1u);
+  EXPECT_EQ(g->rules[0].name, "block-known-bad");
+  EXPECT_NE(p.find_group("rslvr-frg-0adv0000000000002"), nullptr);  // its only rule is Advanced
+  std::vector<std::string> notes;
+  for (const auto& n : p.load_notes) {
+    if (n.code == "aws.advanced_rule") notes.push_back(n.where + ": " + n.message);
+  }
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NE(notes[0].find("FirewallRules[1]: rule 'block-dga' is a DNS Firewall Advanced rule (threat protection "
+                          "DGA at confidence HIGH)"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_NE(notes[1].find("'alert-tunneling' is a DNS Firewall Advanced rule (threat protection DNS_TUNNELING at "
+                          "confidence MEDIUM)"),
+            std::string::npos)
+      << notes[1];
+  EXPECT_NE(notes[2].find("DICTIONARY_DGA at confidence LOW"), std::string::npos) << notes[2];
+  EXPECT_EQ(lint_policy(p).errors, 0u);
+  FirewallEvaluator ev(std::move(p));
+  const CompiledRule* hit = ev.first_match("vpc-0prod0000000000a", "x.c2-beacon.xyz", 0);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->rule->name, "block-known-bad");
+  EXPECT_EQ(ev.first_match("vpc-0prod0000000000a", "kq3vz8wpl1x.com", 0), nullptr);
+}
+
+TEST(CloudFormationImport, AdvancedRulesInEitherShapeAreNoted) {
+  FirewallPolicy p = load_policy_text(R"({"Resources": {
+  "List": {"Type": "AWS::Route53Resolver::FirewallDomainList", "Properties": {"Domains": ["evil.test"]}},
+  "Group": {"Type": "AWS::Route53Resolver::FirewallRuleGroup", "Properties": {"FirewallRules": [
+    {"Action": "BLOCK", "BlockResponse": "NXDOMAIN", "Priority": 100,
+     "FirewallRuleType": {"DnsThreatProtection": {"Value": "DGA", "ConfidenceThreshold": "HIGH"}}},
+    {"Action": "ALERT", "Priority": 150, "DnsThreatProtection": "DNS_TUNNELING", "ConfidenceThreshold": "LOW",
+     "FirewallThreatProtectionId": "rslvr-ftp-0d6a0000000000004"},
+    {"Action": "ALERT", "Priority": 200, "FirewallDomainListId": {"Ref": "List"}}]}}}})",
+                                      "template.json", "", {});
+  EXPECT_NO_THROW(p.validate());
+  ASSERT_EQ(p.rule_groups.size(), 1u);
+  ASSERT_EQ(p.rule_groups[0].rules.size(), 1u);
+  EXPECT_EQ(p.rule_groups[0].rules[0].priority, 200);
+  std::vector<std::string> notes;
+  for (const auto& n : p.load_notes) {
+    if (n.code == "template.advanced_rule") notes.push_back(n.message);
+  }
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("'Group#100' is a DNS Firewall Advanced rule (threat protection DGA at confidence HIGH)"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_NE(notes[1].find("'Group#150' is a DNS Firewall Advanced rule (threat protection DNS_TUNNELING at confidence "
+                          "LOW)"),
+            std::string::npos)
+      << notes[1];
+}
+
 TEST(CloudFormationImport, YamlShortFormTagsAndParameters) {
   PolicyFormat format{};
   const std::string path = kData + "cfn/dns-firewall.yaml";
