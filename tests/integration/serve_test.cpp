@@ -90,6 +90,8 @@ std::unique_ptr<httplib::Client> client(int port) {
 void expect_firehose_response(const httplib::Result& r, const std::string& id, bool error) {
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  // The Firehose HTTP endpoint spec: the response carries no Content-Encoding, whatever the request accepts.
+  EXPECT_FALSE(r->has_header("Content-Encoding")) << r->get_header_value("Content-Encoding");
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   ASSERT_EQ(parser.parse(r->body).get(e), simdjson::SUCCESS) << r->body;
@@ -124,9 +126,10 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
                     "application/json");
   expect_firehose_response(r1, "req-a", false);
   EXPECT_EQ(r1->status, 200);
-  // gzip Content-Encoding, one line per record.
+  // gzip Content-Encoding, one line per record; the request accepts compressed answers.
   auto hb = firehose_headers("req-b");
   hb.emplace("Content-Encoding", "gzip");
+  hb.emplace("Accept-Encoding", "gzip, deflate, br");
   auto r2 = c->Post("/firehose", hb, gzip_member(firehose_body("req-b", direct_payloads(b, 1))), "application/json");
   expect_firehose_response(r2, "req-b", false);
   EXPECT_EQ(r2->status, 200);
