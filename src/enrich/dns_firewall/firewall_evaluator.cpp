@@ -44,7 +44,7 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
   if (policy_in.associations.empty() && !policy_in.rule_groups.empty()) {
     int priority = 100;
     for (const auto& g : policy_in.rule_groups) {
-      policy_in.associations.push_back(RuleGroupAssociation{g.id, "*", priority, "implicit", g.origin});
+      policy_in.associations.push_back(RuleGroupAssociation{g.id, "*", priority, "implicit", "", g.origin});
       priority += 100;
     }
     if (problems) {

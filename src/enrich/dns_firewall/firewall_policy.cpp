@@ -285,8 +285,17 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
     if (find_group(a.rule_group_id) == nullptr) {
       add("association.rule_group_unknown", a.origin, label + ": the rule group is not in the policy");
     }
-    if (a.priority < 100 || a.priority > 9900) {
-      add("association.priority_range", a.origin, label + ": priority must be between 100 and 9900");
+    // An account associates its rule groups at 100-9900; Firewall Manager's policies put theirs before
+    // (1-99) and after (9901-10000) them. Those are taken from Firewall Manager as they are, and noted
+    // on an association that does not say it is managed.
+    if (a.priority < 1 || a.priority > 10000) {
+      add("association.priority_range", a.origin,
+          label + ": priority must be between 100 and 9900 (1-99 and 9901-10000 for Firewall Manager's)");
+    } else if ((a.priority < 100 || a.priority > 9900) && a.managed_owner.empty()) {
+      out.push_back(PolicyProblem{
+          Severity::kWarning, "association.priority_range", a.origin.text(),
+          label + ": priority outside 100-9900, which only Firewall Manager's associations use (its policy's "
+                  "first rule groups at 1-99, last at 9901-10000); evaluated in priority order"});
     }
     auto [it, inserted] = assoc_priorities.emplace(std::make_pair(a.vpc_id, a.priority), &a);
     if (!inserted) {

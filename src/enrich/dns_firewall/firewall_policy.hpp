@@ -1,7 +1,8 @@
 #pragma once
 // A Route 53 Resolver DNS Firewall policy: domain lists, rule groups of prioritised rules, and the
 // association of rule groups with VPCs. The semantics are AWS's:
-// - A VPC's rule groups are evaluated in ascending association priority (100..9900, unique per VPC),
+// - A VPC's rule groups are evaluated in ascending association priority (100..9900 for an account's
+//   own, 1..99 and 9901..10000 for Firewall Manager's first and last rule groups; unique per VPC),
 //   the rules of a group in ascending rule priority (unique per group). The first rule whose domain
 //   list (and query type, when the rule has one) matches decides: ALLOW, ALERT and BLOCK all stop
 //   the inspection of that domain.
@@ -88,6 +89,9 @@ struct RuleGroupAssociation {
   std::string vpc_id;
   int priority = 0;
   std::string name;
+  // Who manages the association when not its account (AWS's ManagedOwnerName, e.g. Firewall Manager
+  // applying an organization's DNS Firewall policy); empty for the account's own.
+  std::string managed_owner;
   PolicyOrigin origin;
 };
 

@@ -283,6 +283,7 @@ void load_aws_cli(const json& doc, const std::string& path, std::string_view lis
     assoc.vpc_id = opt_text(a, "VpcId", where).value_or("");
     assoc.priority = opt_int(a, "Priority", where).value_or(0);
     assoc.name = opt_text(a, "Name", where).value_or("");
+    assoc.managed_owner = opt_text(a, "ManagedOwnerName", where).value_or("");
     assoc.origin = PolicyOrigin{where, 0};
     if (assoc.rule_group_id.empty() || assoc.vpc_id.empty())
       fail(where, "an association needs FirewallRuleGroupId and VpcId");

@@ -340,6 +340,48 @@ associations:
   }
 }
 
+// Firewall Manager associates its policy's rule groups at 1-99 (first) and 9901-10000 (last), around
+// the account's own at 100-9900: an organization's export loads, its associations in priority order.
+TEST(Check, FirewallManagerPrioritiesLoadAndAreOrdered) {
+  FirewallPolicy p = load_policy_text(R"({"FirewallRuleGroupAssociations": [
+    {"FirewallRuleGroupId": "g-first", "VpcId": "vpc-a", "Priority": 1, "Name": "fms-first",
+     "ManagedOwnerName": "AWS Firewall Manager", "Status": "COMPLETE"},
+    {"FirewallRuleGroupId": "g-own", "VpcId": "vpc-a", "Priority": 100, "Name": "own", "Status": "COMPLETE"},
+    {"FirewallRuleGroupId": "g-last", "VpcId": "vpc-a", "Priority": 10000, "Name": "fms-last",
+     "ManagedOwnerName": "AWS Firewall Manager", "Status": "COMPLETE"},
+    {"FirewallRuleGroupId": "g-odd", "VpcId": "vpc-b", "Priority": 50, "Name": "unmanaged", "Status": "COMPLETE"},
+    {"FirewallRuleGroupId": "g-own", "VpcId": "vpc-c", "Priority": 10001, "Name": "impossible", "Status": "COMPLETE"}
+  ]})",
+                                      "list-firewall-rule-group-associations.json", "", {});
+  for (const char* id : {"g-first", "g-own", "g-last", "g-odd"}) {
+    RuleGroup& g = p.group_for(id);
+    FirewallRule r;
+    r.name = std::string(id) + "-rule";
+    r.rule_group_id = id;
+    r.priority = 1;
+    r.action = FirewallAction::kAlert;
+    r.domain_list_id = "l";
+    g.rules.push_back(r);
+  }
+  p.list_for("l").domains = {"x.test"};
+  p.list_for("l").domain_lines = {0};
+  p.list_for("l").contents_known = true;
+  std::vector<std::string> errors, warnings;
+  for (const auto& problem : p.check()) {
+    if (problem.code != "association.priority_range") continue;
+    (problem.severity == Severity::kError ? errors : warnings).push_back(problem.message);
+  }
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("(priority 10001)"), std::string::npos) << errors[0];
+  ASSERT_EQ(warnings.size(), 1u);  // 50 without a managing owner; Firewall Manager's 1 and 10000 pass
+  EXPECT_NE(warnings[0].find("(priority 50)"), std::string::npos) << warnings[0];
+  std::erase_if(p.associations, [](const RuleGroupAssociation& a) { return a.priority == 10001; });
+  FirewallEvaluator ev(std::move(p));
+  std::vector<std::string> order;
+  for (std::uint32_t id : ev.chain_for("vpc-a")) order.push_back(ev.rules()[id].group->id);
+  EXPECT_EQ(order, (std::vector<std::string>{"g-first", "g-own", "g-last"}));
+}
+
 TEST(Check, UnknownListIsAWarningBecauseManagedListsLiveInAws) {
   auto p = yaml(R"(
 rule_groups:
