@@ -90,6 +90,12 @@ void register_export(CLI::App& app, CommandRegistry& registry) {
                    static_cast<unsigned long long>(s.records), o->security_lake.c_str(), o->source_name.c_str(),
                    static_cast<unsigned long long>(s.partitions), static_cast<unsigned long long>(s.files),
                    s.bytes / 1e6, secs);
+      if (s.unpartitioned > 0) {
+        std::fprintf(stderr,
+                     "dnslens: %llu records were left out: their region or account_id is not an AWS Region code and "
+                     "a 12-digit account, which Security Lake's partitions need\n",
+                     static_cast<unsigned long long>(s.unpartitioned));
+      }
       if (s.bad_records > 0) {
         std::fprintf(stderr, "dnslens: %llu stored records could not be read back and were not exported\n",
                      static_cast<unsigned long long>(s.bad_records));

@@ -95,11 +95,32 @@ bool global_resolver_data(dom::element ev, std::string_view& resolver_id, dom::o
 constexpr std::string_view kGlobalResolverFields[] = {"dns_view_id", "firewall_rule_id", "token_id", "token_name",
                                                       "token_expiration"};
 
-bool is_route53_field(std::string_view key) {
-  static constexpr std::string_view kMapped[] = {
-      "firewall_domain_list_id", "firewall_rule_group_id", "srcaddr", "srcport", "rcode",
-      "firewall_rule_action",    "query_timestamp",        "vpc_id"};
-  for (std::string_view k : kMapped)
+// A field the reader writes from the event's own attributes: every Route 53 field (unmapped's copies of
+// some are read above, where the attribute is missing) and Global Resolver's ids. unmapped's other
+// members are the record's fields OCSF has no place for; one named like these is not copied, so
+// unmapped cannot stand in for (or repeat) what the event says, such as its query name.
+bool is_written_field(std::string_view key) {
+  static constexpr std::string_view kWritten[] = {"version",
+                                                  "account_id",
+                                                  "region",
+                                                  "vpc_id",
+                                                  "query_timestamp",
+                                                  "query_name",
+                                                  "query_type",
+                                                  "query_class",
+                                                  "rcode",
+                                                  "answers",
+                                                  "srcaddr",
+                                                  "srcport",
+                                                  "transport",
+                                                  "srcids",
+                                                  "firewall_rule_action",
+                                                  "firewall_rule_group_id",
+                                                  "firewall_domain_list_id",
+                                                  "global_resolver_id"};
+  for (std::string_view k : kWritten)
+    if (k == key) return true;
+  for (std::string_view k : kGlobalResolverFields)
     if (k == key) return true;
   return false;
 }
@@ -137,6 +158,9 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
   if (const std::string_view logged = text_at(ev, {"unmapped", "query_timestamp"}); !logged.empty()) {
     w.text("query_timestamp", logged);  // as logged, where that was not Route 53's usual form
   } else if (int_at(ev, {"time"}, ms)) {
+    // Years 0000-9999, as an RFC 3339 time can say.
+    if (ms < -62167219200000 || ms > 253402300799999)
+      return ParseOutcome::failure(BadReason::kBadTimestamp, "time", "a time outside the years 0000-9999");
     // Whole seconds as Route 53 logs them ("...:55Z"); milliseconds only when there are some.
     std::string stamp = iso8601_seconds(ms);
     if (ms % 1000 != 0) {
@@ -155,7 +179,9 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
   w.text("query_type", text_at(ev, {"query", "type"}));
   w.text("query_class", text_at(ev, {"query", "class"}));
   std::int64_t rcode_id = -1;
-  const DnsRcode* rcode = int_at(ev, {"rcode_id"}, rcode_id) ? dns_rcode_by_id(static_cast<int>(rcode_id)) : nullptr;
+  const DnsRcode* rcode = int_at(ev, {"rcode_id"}, rcode_id) && rcode_id >= 0 && rcode_id <= 65535
+                              ? dns_rcode_by_id(static_cast<int>(rcode_id))
+                              : nullptr;
   std::string_view rcode_text = text_at(ev, {"unmapped", "rcode"});
   if (rcode_text.empty()) rcode_text = rcode != nullptr ? rcode->iana : text_at(ev, {"rcode"});
   w.text("rcode", rcode_text);
@@ -224,7 +250,7 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
   dom::object unmapped;
   if (!ev["unmapped"].get_object().get(unmapped)) {
     for (dom::key_value_pair field : unmapped) {
-      if (is_route53_field(field.key)) continue;
+      if (is_written_field(field.key)) continue;
       w.open(field.key) += simdjson::minify(field.value);
     }
   }

@@ -52,11 +52,31 @@ std::string route53_lines_sql(std::string_view where) {
       kQueryTable, where);
 }
 
+// An AWS Region code: two letters, then dash-separated words, then a number (us-east-1, us-gov-west-1,
+// ap-southeast-4, cn-north-1).
+bool is_aws_region(std::string_view s) {
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (s.size() < 6 || s.size() > 32 || !lower(s[0]) || !lower(s[1]) || s[2] != '-') return false;
+  const std::size_t dash = s.rfind('-');
+  if (dash <= 2 || dash + 1 == s.size()) return false;
+  for (std::size_t i = dash + 1; i < s.size(); ++i)
+    if (!digit(s[i])) return false;
+  for (std::size_t i = 3; i < dash; ++i) {
+    if (s[i] == '-' ? s[i - 1] == '-' : !lower(s[i])) return false;
+  }
+  return s[dash - 1] != '-';
+}
+
+bool is_aws_account(std::string_view s) {
+  return s.size() == 12 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 }  // namespace
 
 void SecurityLakeExportOptions::validate() const {
   if (dir.empty()) throw Error(ErrorCode::kUsage, "the Security Lake export needs a directory");
-  const bool name_ok = !source_name.empty() && source_name.size() <= 64 &&
+  const bool name_ok = !source_name.empty() && source_name.size() <= 64 && source_name != "." && source_name != ".." &&
                        source_name.find_first_not_of(
                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
   if (!name_ok) {
@@ -117,6 +137,10 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
         ++stats.bad_records;
         continue;
       }
+      if (!is_aws_region(record.region) || !is_aws_account(record.account_id)) {
+        ++stats.unpartitioned;
+        continue;
+      }
       chain.enrich(record, enriched, local);
       encoded.clear();
       encode_ocsf_dns_activity(SinkRecord{std::string_view(line.data(), size), 0, record, enriched}, "1.1.0", encoded);
@@ -132,7 +156,7 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
   // repeated leaves no duplicates.
   const std::string events_sql = fmt::format(
       "SELECT *, cloud.region AS region, cloud.account.uid AS \"accountId\", strftime(time_dt, '%Y%m%d') AS "
-      "\"eventDay\" FROM read_json({}, format = 'newline_delimited', columns = {})",
+      "\"eventDay\" FROM read_json({}, format = 'newline_delimited', columns = {}, hive_partitioning = false)",
       sql_quote(events.string()), kEventColumns);
   DuckResult days =
       conn.query(fmt::format("SELECT DISTINCT region, \"accountId\", \"eventDay\" FROM ({})", events_sql));

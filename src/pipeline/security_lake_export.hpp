@@ -29,6 +29,10 @@ struct SecurityLakeExportStats {
   std::uint64_t records = 0;
   std::uint64_t partitions = 0;   // region/accountId/eventDay directories written (each replaced whole)
   std::uint64_t bad_records = 0;  // store rows that did not read back as records (none expected)
+  // Records left out because their region or account is not AWS's shape (a region such as us-east-1, a
+  // 12-digit account): they name no Security Lake partition, and a value such as "x/../y" would name a
+  // directory outside the source's.
+  std::uint64_t unpartitioned = 0;
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
 };

@@ -121,7 +121,16 @@ void encode_ocsf_detection_finding(const Finding& f, std::string_view schema_ver
     padded[i].reserve(f.evidence[i].size() + simdjson::SIMDJSON_PADDING);
     padded[i] = f.evidence[i];
     QueryRecord r;
-    if (parser.parse(padded[i], padded[i].capacity(), r).ok) evidence.emplace_back(std::move(r), f.evidence[i]);
+    if (!parser.parse(padded[i], padded[i].capacity(), r).ok) continue;
+    if (!r.converted_line.empty()) {
+      // An OCSF line: its record views the parser's buffer, which the next line reuses. The Route 53
+      // line it was read as takes the evidence's place, and the record views that copy.
+      const std::string converted(r.converted_line);
+      padded[i].reserve(converted.size() + simdjson::SIMDJSON_PADDING);
+      padded[i] = converted;
+      if (!parser.parse(padded[i], padded[i].capacity(), r).ok) continue;
+    }
+    evidence.emplace_back(std::move(r), f.evidence[i]);
   }
   const std::string_view region = evidence.empty() ? std::string_view{} : evidence.front().first.region;
 

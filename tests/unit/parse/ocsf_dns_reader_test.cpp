@@ -108,5 +108,38 @@ TEST(OcsfDnsReaderGlobalResolver, AnIdThatIsNotTextIsLeftOut) {
   EXPECT_EQ(r.text("token_id"), "t-a1b2c3d4fexample");
 }
 
+// unmapped carries the record's fields OCSF has no place for; it cannot replace (or repeat) a field the
+// event itself says, such as the query name a threat-intel feed would match.
+TEST(OcsfDnsReaderHostileInput, UnmappedCannotReplaceTheEventsOwnFields) {
+  const ReadBack r(R"({"class_uid":4003,"time":1761358379000,"query":{"hostname":"c2.evilbad.com.","type":"A"},)"
+                   R"("src_endpoint":{"ip":"10.0.0.1"},"unmapped":{"query_name":"www.amazon.com.","query_type":"TXT",)"
+                   R"("srcaddr":"10.9.9.9","account_id":"999999999999","dns_view_id":"x","custom":"kept"}})");
+  EXPECT_EQ(r.text("query_name"), "c2.evilbad.com.");
+  EXPECT_EQ(r.text("query_type"), "A");
+  EXPECT_EQ(r.text("srcaddr"), "10.0.0.1");
+  EXPECT_EQ(r.text("account_id"), "<absent>");
+  EXPECT_EQ(r.text("dns_view_id"), "<absent>");
+  EXPECT_EQ(r.text("custom"), "kept");
+  EXPECT_EQ(r.line().find("www.amazon.com"), std::string::npos) << r.line();
+}
+
+TEST(OcsfDnsReaderHostileInput, AnRcodeIdOutOfRangeIsNotACode) {
+  const ReadBack r(R"({"class_uid":4003,"time":1761358379000,"query":{"hostname":"a.test."},)"
+                   R"("rcode_id":4294967296,"rcode":"Refused"})");
+  EXPECT_EQ(r.text("rcode"), "Refused");  // as written, not NOERROR (4294967296 wraps to 0 as an int)
+}
+
+TEST(OcsfDnsReaderHostileInput, ATimeOutsideTheYears0To9999IsABadTimestamp) {
+  OcsfDnsReader reader;
+  std::string out;
+  for (const char* time : {"-9223372036854775808", "9223372036854775807", "253402300800000", "-62167219200001"}) {
+    const ParseOutcome o =
+        reader.to_route53(std::string(R"({"class_uid":4003,"query":{"hostname":"a.test."},"time":)") + time + "}", out);
+    EXPECT_FALSE(o.ok) << time;
+    EXPECT_EQ(o.reason, BadReason::kBadTimestamp) << time;
+  }
+  EXPECT_TRUE(reader.to_route53(R"({"class_uid":4003,"query":{"hostname":"a.test."},"time":253402300799999})", out).ok);
+}
+
 }  // namespace
 }  // namespace dnslens
