@@ -13,6 +13,32 @@ struct DnsAnswer {
   std::string_view klass;
 };
 
+// The top-level fields of a Route 53 Resolver query-log record that the record below holds; any other
+// field of a line is unknown to dnslens (counted in unknown_fields, kept as logged where it can be).
+inline constexpr std::string_view kRoute53Fields[] = {"version",
+                                                      "account_id",
+                                                      "region",
+                                                      "vpc_id",
+                                                      "query_timestamp",
+                                                      "query_name",
+                                                      "query_type",
+                                                      "query_class",
+                                                      "rcode",
+                                                      "answers",
+                                                      "srcaddr",
+                                                      "srcport",
+                                                      "transport",
+                                                      "srcids",
+                                                      "firewall_rule_action",
+                                                      "firewall_rule_group_id",
+                                                      "firewall_domain_list_id"};
+
+[[nodiscard]] constexpr bool is_route53_field(std::string_view key) {
+  for (std::string_view field : kRoute53Fields)
+    if (field == key) return true;
+  return false;
+}
+
 struct QueryRecord {
   std::string_view version;  // "1.100000" or a JSON number's text
   std::string_view account_id;

@@ -100,26 +100,7 @@ constexpr std::string_view kGlobalResolverFields[] = {"dns_view_id", "firewall_r
 // members are the record's fields OCSF has no place for; one named like these is not copied, so
 // unmapped cannot stand in for (or repeat) what the event says, such as its query name.
 bool is_written_field(std::string_view key) {
-  static constexpr std::string_view kWritten[] = {"version",
-                                                  "account_id",
-                                                  "region",
-                                                  "vpc_id",
-                                                  "query_timestamp",
-                                                  "query_name",
-                                                  "query_type",
-                                                  "query_class",
-                                                  "rcode",
-                                                  "answers",
-                                                  "srcaddr",
-                                                  "srcport",
-                                                  "transport",
-                                                  "srcids",
-                                                  "firewall_rule_action",
-                                                  "firewall_rule_group_id",
-                                                  "firewall_domain_list_id",
-                                                  "global_resolver_id"};
-  for (std::string_view k : kWritten)
-    if (k == key) return true;
+  if (is_route53_field(key) || key == "global_resolver_id"sv) return true;
   for (std::string_view k : kGlobalResolverFields)
     if (k == key) return true;
   return false;

@@ -124,23 +124,6 @@ bool logged_as_route53_writes(std::string_view logged, std::int64_t ms) {
 // The record's top-level fields dnslens does not know (fields AWS may add), as they were logged. Rare:
 // the line is parsed again here.
 void append_unknown_fields(Members& unmapped, std::string_view line) {
-  static constexpr std::string_view kKnown[] = {"version",
-                                                "account_id",
-                                                "region",
-                                                "vpc_id",
-                                                "query_timestamp",
-                                                "query_name",
-                                                "query_type",
-                                                "query_class",
-                                                "rcode",
-                                                "answers",
-                                                "srcaddr",
-                                                "srcport",
-                                                "transport",
-                                                "srcids",
-                                                "firewall_rule_action",
-                                                "firewall_rule_group_id",
-                                                "firewall_domain_list_id"};
   thread_local simdjson::dom::parser parser;
   thread_local std::string padded;
   padded.assign(line);
@@ -149,9 +132,7 @@ void append_unknown_fields(Members& unmapped, std::string_view line) {
   if (parser.parse(padded.data(), line.size(), false).get_object().get(fields)) return;
   thread_local std::string name;
   for (simdjson::dom::key_value_pair field : fields) {
-    bool known = false;
-    for (std::string_view k : kKnown) known = known || k == field.key;
-    if (known) continue;
+    if (is_route53_field(field.key)) continue;
     name.clear();
     name += '"';
     append_json_escaped_bytes(name, field.key);
