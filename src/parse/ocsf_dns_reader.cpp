@@ -96,11 +96,15 @@ constexpr std::string_view kGlobalResolverFields[] = {"dns_view_id", "firewall_r
                                                       "token_expiration"};
 
 // A field the reader writes from the event's own attributes: every Route 53 field (unmapped's copies of
-// some are read above, where the attribute is missing) and Global Resolver's ids. unmapped's other
-// members are the record's fields OCSF has no place for; one named like these is not copied, so
-// unmapped cannot stand in for (or repeat) what the event says, such as its query name.
-bool is_written_field(std::string_view key) {
-  if (is_route53_field(key) || key == "global_resolver_id"sv) return true;
+// some are read above, where the attribute is missing), and Global Resolver's ids when the event has
+// its global-resolver enrichment. unmapped's other members are the record's fields OCSF has no place
+// for (Global Resolver's ids among them, in an event dnslens wrote from such a record); one named like
+// these is not copied, so unmapped cannot stand in for (or repeat) what the event says, such as its
+// query name.
+bool is_written_field(std::string_view key, bool resolver_ids_written) {
+  if (is_route53_field(key)) return true;
+  if (!resolver_ids_written) return false;
+  if (key == "global_resolver_id"sv) return true;
   for (std::string_view k : kGlobalResolverFields)
     if (k == key) return true;
   return false;
@@ -231,7 +235,7 @@ ParseOutcome OcsfDnsReader::to_route53(std::string_view line, std::string& out) 
   dom::object unmapped;
   if (!ev["unmapped"].get_object().get(unmapped)) {
     for (dom::key_value_pair field : unmapped) {
-      if (is_written_field(field.key)) continue;
+      if (is_written_field(field.key, has_resolver_data || !resolver_id.empty())) continue;
       w.open(field.key) += simdjson::minify(field.value);
     }
   }

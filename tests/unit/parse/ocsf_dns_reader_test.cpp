@@ -113,14 +113,29 @@ TEST(OcsfDnsReaderGlobalResolver, AnIdThatIsNotTextIsLeftOut) {
 TEST(OcsfDnsReaderHostileInput, UnmappedCannotReplaceTheEventsOwnFields) {
   const ReadBack r(R"({"class_uid":4003,"time":1761358379000,"query":{"hostname":"c2.evilbad.com.","type":"A"},)"
                    R"("src_endpoint":{"ip":"10.0.0.1"},"unmapped":{"query_name":"www.amazon.com.","query_type":"TXT",)"
-                   R"("srcaddr":"10.9.9.9","account_id":"999999999999","dns_view_id":"x","custom":"kept"}})");
+                   R"("srcaddr":"10.9.9.9","account_id":"999999999999","custom":"kept"}})");
   EXPECT_EQ(r.text("query_name"), "c2.evilbad.com.");
   EXPECT_EQ(r.text("query_type"), "A");
   EXPECT_EQ(r.text("srcaddr"), "10.0.0.1");
   EXPECT_EQ(r.text("account_id"), "<absent>");
-  EXPECT_EQ(r.text("dns_view_id"), "<absent>");
   EXPECT_EQ(r.text("custom"), "kept");
   EXPECT_EQ(r.line().find("www.amazon.com"), std::string::npos) << r.line();
+}
+
+// dnslens's own OCSF output of a Global Resolver record carries the ids in unmapped (OCSF has no place
+// for them there): read back, they are the record's again. With the enrichment, it alone says them.
+TEST(OcsfDnsReaderGlobalResolver, IdsInUnmappedReadBackWhenTheEventHasNoResolverEnrichment) {
+  const ReadBack back(R"({"class_uid":4003,"time":1761358379995,"query":{"hostname":"example.com."},)"
+                      R"("unmapped":{"global_resolver_id":"gr-1","dns_view_id":"dnsv-1","token_name":"device-1"}})");
+  EXPECT_EQ(back.text("global_resolver_id"), "gr-1");
+  EXPECT_EQ(back.text("dns_view_id"), "dnsv-1");
+  EXPECT_EQ(back.text("token_name"), "device-1");
+  const std::string both = replaced(aws_samples().at(0), R"("message":"",)",
+                                    R"("message":"","unmapped":{"dns_view_id":"dnsv-other","custom":"kept"},)");
+  const ReadBack r(both);
+  EXPECT_EQ(r.text("dns_view_id"), "dnsv-a1b2c3d4fexample");
+  EXPECT_EQ(r.text("custom"), "kept");
+  EXPECT_EQ(r.line().find("dnsv-other"), std::string::npos) << r.line();
 }
 
 TEST(OcsfDnsReaderHostileInput, AnRcodeIdOutOfRangeIsNotACode) {
