@@ -50,6 +50,9 @@ struct FirewallOutcome {
   bool via_redirection = false;     // decided by a CNAME target, not the query name
   std::string_view matched_name;    // the name of the chain that matched (the record's text)
   FirewallDrift drift = FirewallDrift::kNone;
+  // A rule decides the query. Sinks ask this, not for rule: a verdict read back from the store has its
+  // texts but no compiled rule.
+  [[nodiscard]] bool decided() const { return !action.empty(); }
 };
 
 struct EnrichedRecord {

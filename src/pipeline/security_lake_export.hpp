@@ -2,8 +2,9 @@
 // dnslens export --security-lake: the store's records as an Amazon Security Lake custom source, OCSF 1.1.0
 // DNS Activity events in Parquet, partitioned as Security Lake lays out custom sources:
 //   DIR/ext/<source>/region=<region>/accountId=<account>/eventDay=<YYYYMMDD>/*.parquet
-// Each record is read back from the store as its Route 53 record, enriched with the registered domain,
-// and encoded by the OCSF encoder (the same events as run --output-format ocsf-1.1); DuckDB reads those
+// Each record is read back from the store as its Route 53 record with the enrichments the store keeps
+// (interesting domain, threat intel, name signals, simulated DNS Firewall verdict; the registered domain is
+// computed again) and encoded by the OCSF encoder (the same events as run --output-format ocsf-1.1); DuckDB reads those
 // events with a fixed schema and writes the Parquet files, so every file has the same columns and types.
 #include <cstdint>
 #include <filesystem>

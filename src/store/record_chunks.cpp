@@ -399,7 +399,7 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
     }
   }
 
-  if (o.firewall.simulated && o.firewall.rule != nullptr) {  // keys: route53query's firewall_sim_<key> columns
+  if (o.firewall.simulated && o.firewall.decided()) {  // keys: route53query's firewall_sim_<key> columns
     const FirewallOutcome& f = o.firewall;
     pack(packed_, "action", f.action);
     pack(packed_, "rule", f.rule_name);

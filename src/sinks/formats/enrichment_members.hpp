@@ -25,7 +25,7 @@ inline void signal_members(Members& data, const NameSignals& signals) {
 
 // action NONE when no rule decides the query.
 inline void firewall_sim_members(Members& data, const FirewallOutcome& fw) {
-  if (fw.rule != nullptr) {
+  if (fw.decided()) {
     data.text("\"action\":\"", fw.action);
     data.text_if("\"rule\":\"", fw.rule_name);
     data.text_if("\"rule_group_id\":\"", fw.rule_group_id);

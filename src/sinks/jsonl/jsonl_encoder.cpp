@@ -77,7 +77,7 @@ void append_threat_fields(OutputBuffer& out, const ThreatMatch& hit) {
 }
 
 void append_firewall_fields(OutputBuffer& out, const FirewallOutcome& f) {
-  if (f.rule == nullptr) {
+  if (!f.decided()) {
     out +=
         ",\"firewall_sim_action\":null,\"firewall_sim_rule\":null,\"firewall_sim_rule_group_id\":null,"
         "\"firewall_sim_domain_list_id\":null,\"firewall_sim_block_response\":null,\"firewall_sim_matched_on\":null";

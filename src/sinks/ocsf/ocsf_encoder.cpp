@@ -219,7 +219,7 @@ void append_enrichments(Members& event, const QueryRecord& r, const EnrichedReco
   if (e.firewall.simulated) {
     const FirewallOutcome& fw = e.firewall;
     open_enrichment(out, first, fw.via_redirection ? "answers[].rdata"sv : "query.hostname"sv,
-                    fw.rule != nullptr && !fw.matched_name.empty() ? fw.matched_name : r.query_name, esc,
+                    fw.decided() && !fw.matched_name.empty() ? fw.matched_name : r.query_name, esc,
                     "DNS Firewall Simulation");
     Members data(out);
     event_writer::firewall_sim_members(data, fw);
