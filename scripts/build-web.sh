@@ -14,4 +14,5 @@ cp node_modules/echarts/dist/echarts.min.js dist/vendor/
 cp node_modules/echarts/LICENSE dist/vendor/ECHARTS-LICENSE
 cp node_modules/world-atlas/LICENSE dist/vendor/WORLD-ATLAS-LICENSE
 node tools/world-map.mjs dist/vendor/world.json
+node tools/precompress.mjs dist
 echo "dnslens: dashboards built in web/dist"

@@ -197,14 +197,15 @@ std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, st
 
 Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q) {
   Range r;
+  DuckResult mm =
+      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryDataTable));
+  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
+  r.first_ms = lo ? std::stoll(*lo) : 0;
   if (q.from_ms && q.to_ms) {
     r.from_ms = *q.from_ms;
     r.to_ms = *q.to_ms;
     return r;
   }
-  DuckResult mm =
-      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryTable));
-  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
   const std::int64_t now = unix_now_ms();
   r.from_ms = q.from_ms ? *q.from_ms : (lo ? std::stoll(*lo) : now - 86'400'000);
   r.to_ms = q.to_ms ? *q.to_ms : (hi ? std::stoll(*hi) + 1000 : now);
@@ -226,9 +227,18 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
   body = replace_all(body, "{from}", sql_timestamp_ms(r.from_ms));
   body = replace_all(body, "{to}", sql_timestamp_ms(r.to_ms));
   // A panel's own WITH joins the filter CTEs.
-  const std::string ctes =
+  std::string ctes =
       fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
                   kQueryTable, where, kFindingsTable, fwhere);
+  if (panel.chart == PanelChart::kOutlier) {
+    // qh: the records of the range and of the kOutlierHistory buckets before it, for a baseline.
+    Range history = r;
+    // Before the first stored record nothing was logged: that is no history, not zero queries.
+    history.from_ms = std::max<std::int64_t>(
+        r.first_ms, r.from_ms - kOutlierHistory * 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms));
+    body = replace_all(body, "{history_from}", sql_timestamp_ms(history.from_ms));
+    ctes += fmt::format(", qh AS (SELECT * FROM {} WHERE {})", kQueryTable, records_where(q, history, nullptr));
+  }
   if (panel.chart == PanelChart::kLine) {
     // Series come from the records (VPCs, sources): the largest kMaxSeries keep their own line and
     // the rest are summed, so the rows stay within buckets x series.
@@ -272,9 +282,15 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
   DuckConnection conn = db_.connect();
   std::string where;
   std::string title;
+  std::string finding = "null";  // the finding drilled into, as JSON
+  std::string order;             // what sorts first, before the newest-first order
   if (!q.finding.empty()) {
     DuckResult f = conn.query(fmt::format(
-        "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type FROM {} WHERE rowid = {}",
+        "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, json_object('type', "
+        "finding_type, 'severity', severity, 'confidence', confidence, 'score', score, 'first_seen', "
+        "strftime(first_seen, '%Y-%m-%d %H:%M:%S'), 'last_seen', strftime(last_seen, '%Y-%m-%d %H:%M:%S'), 'events', "
+        "events, 'source', source, 'domain', domain, 'explanation', explanation, 'metrics', try_cast(metrics AS "
+        "JSON), 'evidence', try_cast(evidence AS JSON))::VARCHAR FROM {} WHERE rowid = {}",
         kFindingsTable, q.finding));
     if (f.rows() == 0) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
     const auto source = f.text(0, 0), domain = f.text(1, 0);
@@ -288,6 +304,16 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
           sql_quote(*domain), sql_quote("%." + *domain));
     }
     title = fmt::format("{} {} {}", f.text(4, 0).value_or(""), source.value_or(""), domain.value_or(""));
+    finding = f.text(5, 0).value_or("null");
+    // The records that made the finding first: the names that scored as DGA, the reverse lookups of a
+    // sweep, the failed lookups of an NXDOMAIN anomaly.
+    const std::string type = f.text(4, 0).value_or("");
+    if (type == "DGADomainRequest")
+      order = "dga_score DESC NULLS LAST, ";
+    else if (type == "ReverseDNSSweep")
+      order = "(query_type = 'PTR') DESC, ";
+    else if (type == "VolumeAnomaly" && finding.find("\"nxdomain\"") != std::string::npos)
+      order = "(rcode = 'NXDOMAIN') DESC, ";
   } else {
     const Range r = effective_range(conn, q);
     where = records_where(q, r, &title);
@@ -296,7 +322,10 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
       where += fmt::format(" AND {} = {}", column, sql_quote(value));
       title += fmt::format("{}{}={}", title.empty() ? "" : " ", column, value);
     };
-    add("registered_domain", q.domain);
+    if (!q.domain.empty()) {  // as the domain panels name it: the registered domain, else the name
+      where += fmt::format(" AND coalesce(registered_domain, query_name_normalized) = {}", sql_quote(q.domain));
+      title += fmt::format("{}domain={}", title.empty() ? "" : " ", q.domain);
+    }
     add("query_name_normalized", q.name);
     add("source", q.source);
     if (!q.country.empty()) {
@@ -307,19 +336,20 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     }
   }
   const std::string sql = fmt::format(
-      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {}) AS name, query_type AS type, "
+      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {0}) AS name, query_type AS type, "
       "rcode, source, "
-      "srcaddr, vpc_id, registered_domain AS domain, round(dga_score, 3) AS dga_score, firewall_rule_action AS "
-      "firewall, "
-      "threat_indicator AS threat FROM {} WHERE {} ORDER BY query_ts DESC, query_name LIMIT {}",
-      kMaxCellBytes, kQueryTable, where, std::min(q.limit, kMaxRecordsLimit));
+      "srcaddr, vpc_id, registered_domain AS domain, left(array_to_string(list_transform(answers, lambda a: "
+      "a.Rdata), ' '), {0}) AS answers, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
+      "threat_indicator AS threat FROM {1} WHERE {2} ORDER BY {3}query_ts DESC, query_name LIMIT {4}",
+      kMaxCellBytes, kQueryTable, where, order, std::min(q.limit, kMaxRecordsLimit));
   DuckResult result = conn.query(sql);
   const std::string total =
       conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
   std::string body = result_json(result);
   std::string out = "{\"title\":\"";
   append_json_escaped_bytes(out, title);
-  out += fmt::format("\",\"total\":{},", total) + body.substr(1, body.size() - 2) + ",\"sql\":\"";
+  out +=
+      fmt::format("\",\"total\":{},\"finding\":{},", total, finding) + body.substr(1, body.size() - 2) + ",\"sql\":\"";
   append_json_escaped_bytes(out, sql);
   return out + "\"}";
 }

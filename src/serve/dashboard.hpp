@@ -41,6 +41,9 @@ struct PageDef {
 // summed into "(other)"); /api/records returns at most kMaxRecordsLimit rows; no text value is
 // longer than kMaxCellBytes, and rows stop once a result passes kMaxResultBytes ("truncated": true).
 inline constexpr std::int64_t kMaxBuckets = 150;
+// The buckets before an outlier panel's range that its first buckets are compared with (the SQL's
+// window, DNSLENS_OUTLIER_SQL).
+inline constexpr std::int64_t kOutlierHistory = 12;
 inline constexpr std::size_t kMaxSeries = 20;
 inline constexpr std::size_t kMaxRecordsLimit = 1000;
 inline constexpr std::size_t kMaxCellBytes = 1024;
@@ -79,6 +82,7 @@ class Dashboard {
  private:
   struct Range {
     std::int64_t from_ms = 0, to_ms = 0;
+    std::int64_t first_ms = 0;  // the first stored record's time (0: none): no history before it
   };
   // The request's range, else the stored data's (one min/max query).
   Range effective_range(DuckConnection& conn, const DashboardQuery& q);

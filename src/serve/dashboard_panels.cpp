@@ -1,4 +1,4 @@
-// Every dashboard panel: the commercial app's four dashboards panel for panel (docs/DASHBOARDS.md),
+// Every dashboard panel: the commercial app's four dashboards panel for panel (README.md, Dashboards),
 // plus dnslens's findings. `q` is route53query with the request's range and filters applied, `f` the
 // findings overlapping the range; {bucket} is the time-series bucket.
 #include "serve/dashboard.hpp"
@@ -10,16 +10,21 @@ namespace {
 // Counts per bucket against the mean and deviation of the previous 12 buckets: a bucket above
 // mean + 3 deviations (and at least 5) is an outlier, the rolling test the commercial app uses. The
 // deviation is at least sqrt(mean) (counts are Poisson-like), so a flat series does not flag noise.
-#define DNSLENS_OUTLIER_SQL(CONDITION)                                                        \
-  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {from}), {to}, {bucket})) AS t), "    \
-  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM q WHERE " CONDITION  \
-  " GROUP BY 1), "                                                                            \
-  "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                   \
-  "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd FROM s " \
-  "WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                      \
-  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                        \
-  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "        \
-  "(n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS outlier FROM w ORDER BY t"
+// The history reaches back before the range (qh: the records of the 12 buckets before it as well), so
+// the range's first bucket is compared with the hours before it, not with nothing; the history starts no
+// earlier than the first stored record (before it nothing was logged: not zero queries), and a bucket
+// with fewer than 3 buckets of history is never an outlier.
+#define DNSLENS_OUTLIER_SQL(CONDITION)                                                                     \
+  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {history_from}), {to}, {bucket})) AS t), "         \
+  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM qh WHERE " CONDITION              \
+  " GROUP BY 1), "                                                                                         \
+  "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                                \
+  "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd, count(*) OVER r AS " \
+  "history FROM s WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                    \
+  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                                     \
+  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                     \
+  "(history >= 3 AND n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS "    \
+  "outlier FROM w WHERE t >= time_bucket({bucket}, {from}) ORDER BY t"
 
 // IPv4 answers (A records) by the country dnslens_country() places them in.
 #define DNSLENS_GEO_SQL(CONDITION)                                                             \
@@ -34,6 +39,49 @@ namespace {
 // What counts as a firewall hit and a threat-intel hit, for every panel that filters on them.
 #define DNSLENS_FIREWALL_HIT "firewall_rule_action IN ('ALERT', 'BLOCK')"
 #define DNSLENS_THREAT_HIT "threat_indicator IS NOT NULL"
+// The indicator kinds that are addresses (threat_indicator_type: indicator_kind_name()).
+#define DNSLENS_IP_INDICATOR "threat_indicator_type IN ('ipv4', 'ipv6', 'ipv4-cidr', 'ipv6-cidr')"
+// A name's domain for the domain panels: its registered domain, or the name itself when it has none (a
+// public suffix such as s3.amazonaws.com, a single-label name).
+#define DNSLENS_DOMAIN "coalesce(registered_domain, query_name_normalized)"
+
+// The panels kept apart for alerted and for blocked queries: ID "alert" or "block", ACTION the logged
+// firewall_rule_action, WHAT the words of the title.
+#define DNSLENS_FIREWALL_OUTLIER(ID, ACTION, WHAT)                                  \
+  PanelDef {                                                                        \
+    "fw_" ID "_outlier", "Anomalies within " WHAT " queries", PanelChart::kOutlier, \
+        DNSLENS_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), ""              \
+  }
+#define DNSLENS_FIREWALL_SOURCE_TIME(ID, ACTION, WHAT)                                         \
+  PanelDef {                                                                                   \
+    "fw_" ID "_source_time", WHAT " queries by instance over time", PanelChart::kLine,         \
+        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q " \
+        "WHERE firewall_rule_action = '" ACTION "' GROUP BY ALL ORDER BY 1, 2",                \
+        ""                                                                                     \
+  }
+#define DNSLENS_FIREWALL_TOP_DOMAINS(ID, ACTION, WHAT)                                                          \
+  PanelDef {                                                                                                    \
+    "fw_" ID "_top_domains", "Top 10 " WHAT " domains", PanelChart::kBar,                                       \
+        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE firewall_rule_action = '" ACTION \
+        "' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",                                                             \
+        "domain"                                                                                                \
+  }
+#define DNSLENS_FIREWALL_BY_RULE(ID, ACTION, WHAT)                                                          \
+  PanelDef {                                                                                                \
+    "fw_" ID "_by_rule", WHAT " queries by rule group and domain list", PanelChart::kTable,                 \
+        "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, count(*) AS " \
+        "queries FROM q WHERE firewall_rule_action = '" ACTION                                              \
+        "' GROUP BY ALL ORDER BY queries DESC, "                                                            \
+        "rule_group LIMIT 50",                                                                              \
+        ""                                                                                                  \
+  }
+#define DNSLENS_FIREWALL_BY_SOURCE(ID, ACTION, WHAT)                                               \
+  PanelDef {                                                                                       \
+    "fw_" ID "_by_source", WHAT " queries by instance and source address", PanelChart::kTable,     \
+        "SELECT source, srcids.instance AS instance, srcaddr, count(*) AS queries FROM q WHERE "   \
+        "firewall_rule_action = '" ACTION "' GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", \
+        "source"                                                                                   \
+  }
 
 std::vector<PanelDef> make_panels() {
   return {
@@ -46,11 +94,11 @@ std::vector<PanelDef> make_panels() {
        ""},
       {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country"},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
-       "SELECT registered_domain AS domain, count(*) AS queries FROM q WHERE registered_domain IS NOT NULL "
+       "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE " DNSLENS_DOMAIN " IS NOT NULL "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
        "domain"},
       {"least_domains", "Least 10 queried domains", PanelChart::kBar,
-       "SELECT registered_domain AS domain, count(*) AS queries FROM q WHERE registered_domain IS NOT NULL "
+       "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE " DNSLENS_DOMAIN " IS NOT NULL "
        "GROUP BY 1 ORDER BY 2, 1 LIMIT 10",
        "domain"},
       {"type_time", "Queries over time by type", PanelChart::kLine,
@@ -64,11 +112,15 @@ std::vector<PanelDef> make_panels() {
        "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count(*) AS queries FROM q GROUP BY ALL "
        "ORDER BY queries DESC, source LIMIT 50",
        "source"},
+      // One row per domain (a tunnel's thousands of random names are one row, with an example), names
+      // dnslens marks as benign noise (EC2 and other cloud hostnames) left out. dga_score is the
+      // registered domain's (the store keeps no score of the labels under it).
       {"entropy", "Top 50 highest-entropy domains", PanelChart::kTable,
-       "SELECT query_name_normalized AS name, registered_domain AS domain, round(max(name_entropy), 3) AS entropy, "
-       "round(max(dga_score), 3) AS dga_score, count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL "
-       "GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 50",
-       "name"},
+       "SELECT " DNSLENS_DOMAIN " AS domain, arg_max(query_name_normalized, name_entropy) AS example, "
+       "round(max(name_entropy), 3) AS entropy, count(DISTINCT query_name_normalized) AS names, count(*) AS queries, "
+       "round(max(dga_score), 3) AS domain_dga_score FROM q WHERE query_name_normalized IS NOT NULL AND NOT "
+       "coalesce(benign_noise, false) GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 50",
+       "domain"},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
        "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS "
        "sources "
@@ -79,16 +131,14 @@ std::vector<PanelDef> make_panels() {
        "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1",
        ""},
       {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL(DNSLENS_THREAT_HIT), ""},
-      {"fw_outlier", "Anomalies in alerted and blocked queries", PanelChart::kOutlier,
-       DNSLENS_OUTLIER_SQL(DNSLENS_FIREWALL_HIT), ""},
-      {"fw_source_time", "Alerted and blocked queries by instance over time", PanelChart::kLine,
-       "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY 1, 2",
-       ""},
-      {"fw_top_domains", "Top 10 alerted and blocked domains", PanelChart::kBar,
-       "SELECT coalesce(registered_domain, query_name_normalized) AS domain, count(*) AS queries FROM q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
-       "domain"},
+      // Alerted and blocked queries apart, panel for panel as the commercial app keeps them: a handful of
+      // blocks beside thousands of alerts would vanish from a merged panel.
+      DNSLENS_FIREWALL_OUTLIER("alert", "ALERT", "alerted"),
+      DNSLENS_FIREWALL_OUTLIER("block", "BLOCK", "blocked"),
+      DNSLENS_FIREWALL_SOURCE_TIME("alert", "ALERT", "Alerted"),
+      DNSLENS_FIREWALL_SOURCE_TIME("block", "BLOCK", "Blocked"),
+      DNSLENS_FIREWALL_TOP_DOMAINS("alert", "ALERT", "alerted"),
+      DNSLENS_FIREWALL_TOP_DOMAINS("block", "BLOCK", "blocked"),
 
       // Resolver DNS Firewall.
       {"fw_summary", "DNS Firewall", PanelChart::kStat,
@@ -99,17 +149,10 @@ std::vector<PanelDef> make_panels() {
        ""},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
        DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country"},
-      {"fw_by_rule", "Alerted and blocked queries by rule group and domain list", PanelChart::kTable,
-       "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, firewall_rule_action AS "
-       "action, "
-       "count(*) AS queries FROM q WHERE " DNSLENS_FIREWALL_HIT
-       " GROUP BY ALL ORDER BY queries DESC, rule_group LIMIT 50",
-       ""},
-      {"fw_by_source", "Alerted and blocked queries by instance and source address", PanelChart::kTable,
-       "SELECT source, srcids.instance AS instance, srcaddr, firewall_rule_action AS action, count(*) AS queries FROM "
-       "q "
-       "WHERE " DNSLENS_FIREWALL_HIT " GROUP BY ALL ORDER BY queries DESC, source LIMIT 50",
-       "source"},
+      DNSLENS_FIREWALL_BY_RULE("alert", "ALERT", "Alerted"),
+      DNSLENS_FIREWALL_BY_RULE("block", "BLOCK", "Blocked"),
+      DNSLENS_FIREWALL_BY_SOURCE("alert", "ALERT", "Alerted"),
+      DNSLENS_FIREWALL_BY_SOURCE("block", "BLOCK", "Blocked"),
       {"fw_drift", "Simulated policy against the logged firewall", PanelChart::kTable,
        "SELECT coalesce(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
        "firewall_sim_rule AS rule, count(*) AS queries FROM q WHERE firewall_sim_action IS NOT NULL "
@@ -122,9 +165,11 @@ std::vector<PanelDef> make_panels() {
       {"bytes_vpc", "Bytes sent in DNS queries by VPC", PanelChart::kBar,
        "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", ""},
       {"length", "Top 50 domains by query length and instance", PanelChart::kTable,
-       "SELECT query_name_normalized AS name, source, max(length(query_name)) AS length, count(*) AS queries FROM q "
-       "WHERE query_name_normalized IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50",
-       "name"},
+       "SELECT " DNSLENS_DOMAIN " AS domain, source, arg_max(query_name_normalized, length(query_name)) AS example, "
+       "max(length(query_name)) AS length, count(DISTINCT query_name_normalized) AS names, count(*) AS queries FROM q "
+       "WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, false) GROUP BY 1, 2 "
+       "ORDER BY length DESC, 1, 2 LIMIT 50",
+       "domain"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
        "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS "
        "as_org, "
@@ -192,14 +237,13 @@ std::vector<PanelDef> make_panels() {
        ""},
       {"ti_domains", "Malicious domains and URIs", PanelChart::kTable,
        "SELECT threat_matched_value AS domain, threat_indicator AS indicator, count(*) AS hits FROM q "
-       "WHERE " DNSLENS_THREAT_HIT
-       " AND threat_indicator_type <> 'ip' GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
+       "WHERE " DNSLENS_THREAT_HIT " AND NOT " DNSLENS_IP_INDICATOR " GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
        "name"},
       {"ti_ips", "Malicious IPs", PanelChart::kTable,
        "SELECT ip, matched_on, indicator, dnslens_country(ip) AS country, dnslens_asn(ip) AS asn, dnslens_as_org(ip) "
        "AS as_org, "
        "hits FROM (SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, "
-       "count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type = 'ip' GROUP BY ALL "
+       "count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " AND " DNSLENS_IP_INDICATOR " GROUP BY ALL "
        "ORDER BY hits DESC, ip LIMIT 50) ORDER BY hits DESC, ip",
        ""},
 
@@ -217,6 +261,22 @@ std::vector<PanelDef> make_panels() {
        "SELECT time_bucket({bucket}, first_seen) AS t, finding_type AS series, count(*) AS n FROM f GROUP BY ALL ORDER "
        "BY 1, 2",
        ""},
+      // Findings of one source whose times overlap (or touch) are one incident: what one compromised
+      // instance did, with its findings listed, most severe incidents first.
+      {"fi_incidents", "Incidents (findings of one source, overlapping in time)", PanelChart::kTable,
+       "WITH o AS (SELECT *, max(last_seen) OVER (PARTITION BY source ORDER BY first_seen, finding_id ROWS BETWEEN "
+       "UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_end FROM f), "
+       "g AS (SELECT *, sum(CASE WHEN before_end IS NULL OR first_seen > before_end THEN 1 ELSE 0 END) OVER "
+       "(PARTITION BY source ORDER BY first_seen, finding_id) AS island FROM o) "
+       "SELECT source, CASE min(CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END) WHEN 0 THEN 'high' "
+       "WHEN 1 THEN 'medium' ELSE 'low' END AS severity, count(*) AS findings, "
+       "string_agg(DISTINCT finding_type, ', ' ORDER BY finding_type) AS types, "
+       "string_agg(DISTINCT domain, ', ' ORDER BY domain) AS domains, "
+       "strftime(min(first_seen), '%Y-%m-%d %H:%M') AS first_seen, strftime(max(last_seen), '%Y-%m-%d %H:%M') AS "
+       "last_seen, string_agg(finding_id::VARCHAR, ' ' ORDER BY first_seen, finding_id) AS finding_ids "
+       "FROM g GROUP BY source, island ORDER BY min(CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 "
+       "END), count(*) DESC, min(first_seen), source LIMIT 200",
+       "source"},
       {"fi_table", "Findings", PanelChart::kTable,
        "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, "
        "strftime(first_seen, '%Y-%m-%d %H:%M') AS first_seen, strftime(last_seen, '%Y-%m-%d %H:%M') AS last_seen, "
@@ -231,11 +291,13 @@ std::vector<PageDef> make_pages() {
       {"overview",
        "Query Logging Overview",
        {"summary", "geo", "top_domains", "least_domains", "type_time", "vpc_time", "by_source", "entropy",
-        "threat_total", "threats_time", "threat_outlier", "fw_outlier", "fw_source_time", "fw_top_domains"}},
+        "threat_total", "threats_time", "threat_outlier", "fw_alert_outlier", "fw_block_outlier",
+        "fw_alert_source_time", "fw_alert_top_domains", "fw_block_top_domains", "fw_block_source_time"}},
       {"firewall",
        "Resolver DNS Firewall",
-       {"fw_summary", "fw_geo", "fw_by_rule", "fw_by_source", "fw_outlier", "fw_source_time", "fw_top_domains",
-        "fw_drift"}},
+       {"fw_summary", "fw_geo", "fw_alert_by_rule", "fw_alert_by_source", "fw_alert_outlier", "fw_alert_source_time",
+        "fw_alert_top_domains", "fw_block_by_rule", "fw_block_by_source", "fw_block_outlier", "fw_block_source_time",
+        "fw_block_top_domains", "fw_drift"}},
       {"security",
        "Security Detail",
        {"type_time", "vpc_time", "by_source", "bytes_source", "bytes_vpc", "entropy", "length", "requests", "asn_top",
@@ -245,7 +307,7 @@ std::vector<PageDef> make_pages() {
        "Threat Intel",
        {"threat_total", "ti_confidence", "ti_actor", "ti_source", "threats_time", "ti_source_time", "ti_table",
         "ti_domains", "ti_ips"}},
-      {"findings", "Findings", {"fi_summary", "fi_by_type", "fi_by_severity", "fi_time", "fi_table"}},
+      {"findings", "Findings", {"fi_summary", "fi_by_type", "fi_by_severity", "fi_time", "fi_incidents", "fi_table"}},
   };
 }
 

@@ -71,6 +71,47 @@ bool announces_body(const HttpRequestHeader& head) {
   return ec != std::errc() || n != 0;
 }
 
+// Whether an Accept-Encoding value accepts a content coding: named (or "*") without q=0.
+bool accepts_coding(std::string_view header, std::string_view coding) {
+  bool star = false, named = false, named_ok = false;
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const std::size_t semi = item.find(';');
+    std::string_view name = trim_json_space(item.substr(0, semi));
+    bool zero = false;
+    if (semi != std::string_view::npos) {
+      std::string_view q = trim_json_space(item.substr(semi + 1));
+      if (q.size() >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+        q = trim_json_space(q.substr(2));
+        zero = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
+      }
+    }
+    if (name.size() == coding.size() && std::equal(name.begin(), name.end(), coding.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      named = true;
+      named_ok = !zero;
+    } else if (name == "*") {
+      star = !zero;
+    }
+  }
+  return named ? named_ok : star;
+}
+
+// Whether an If-None-Match value names the entity tag (or is "*").
+bool if_none_match(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view tag = trim_json_space(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);  // weak comparison, as RFC 9110 asks of If-None-Match
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
 std::string_view content_type_of(std::string_view path) {
   const std::size_t dot = path.rfind('.');
   const std::size_t slash = path.rfind('/');
@@ -420,7 +461,7 @@ HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpReque
       res = dashboard_json([&] { return dashboard_->records_json(parse_dashboard_query(route.params)); });
       break;
     case RouteKind::kStatic:
-      res = static_file(route);
+      res = static_file(route, head);
       break;
   }
   if (!route.set_cookie.empty()) res.set(http::field::set_cookie, route.set_cookie);
@@ -506,7 +547,7 @@ HttpResponse HttpRequestHandler::dashboard_json(const std::function<std::string(
   }
 }
 
-HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
+HttpResponse HttpRequestHandler::static_file(const HttpRoute& route, const HttpRequestHeader& head) {
   if (web_root_.empty()) {
     return make_response(
         503, "The dashboards' front end is not built (" + config_.web_root + "): run scripts/build-web.sh\n",
@@ -529,13 +570,50 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
   const std::string_view real(resolved);
   if (!real.starts_with(web_root_) || real.size() <= web_root_.size() || real[web_root_.size()] != '/')
     return not_found;
-  const int fd = ::open(resolved, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return not_found;
   struct stat st {};
+  if (::stat(resolved, &st) != 0 || !S_ISREG(st.st_mode)) return not_found;
+  // The copy compressed at build time (scripts/build-web.sh) that the browser accepts, if there is one:
+  // nothing is compressed per request.
+  std::string path(resolved);
+  std::string_view coding;
+  const std::string_view accepted = field(head, "Accept-Encoding");
+  for (const std::string_view c : {std::string_view("br"), std::string_view("gzip")}) {
+    if (!accepts_coding(accepted, c)) continue;
+    const std::string variant = path + (c == "br" ? ".br" : ".gz");
+    struct stat vst {};
+    if (::stat(variant.c_str(), &vst) == 0 && S_ISREG(vst.st_mode) && vst.st_mtime >= st.st_mtime) {
+      path = variant;
+      coding = c;
+      break;
+    }
+  }
+  // A validator per file version and coding: a reload asks If-None-Match and gets a bodiless 304.
+  const std::string etag = fmt::format(
+      "\"{:x}-{:x}{}{}\"", static_cast<std::uint64_t>(st.st_size),
+      static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(st.st_mtim.tv_nsec),
+      coding.empty() ? "" : "-", coding);
+  // The vendored libraries and map change only with a rebuild: kept a day. dnslens's own files are
+  // revalidated on every load (a 304 when unchanged), so a rebuilt front end shows at once.
+  const bool vendor = relative.starts_with("/vendor/");
+  const auto headers = [&](HttpResponse& res) {
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, vendor ? "public, max-age=86400" : "no-cache");
+    res.set(http::field::vary, "Accept-Encoding");
+    if (!coding.empty()) res.set(http::field::content_encoding, coding);
+  };
+  if (if_none_match(field(head, "If-None-Match"), etag)) {
+    HttpResponse res{http::status::not_modified, 11};
+    headers(res);
+    res.erase(http::field::content_encoding);  // a 304 has no body, so no Content-Length either
+    return res;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return not_found;
+  struct stat fst {};
   std::string content;
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  bool ok = ::fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode);
   if (ok) {
-    content.resize(static_cast<std::size_t>(st.st_size));
+    content.resize(static_cast<std::size_t>(fst.st_size));
     std::size_t done = 0;
     while (ok && done < content.size()) {
       const ssize_t n = ::read(fd, content.data() + done, content.size() - done);
@@ -547,7 +625,9 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route) {
   }
   ::close(fd);
   if (!ok) return not_found;
-  return make_response(200, std::move(content), content_type_of(relative));
+  HttpResponse res = make_response(200, std::move(content), content_type_of(relative));
+  headers(res);
+  return res;
 }
 
 std::string HttpRequestHandler::metrics_text() const {

@@ -93,7 +93,7 @@ class HttpRequestHandler {
   HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status,
                               std::string_view error);
   HttpResponse dashboard_json(const std::function<std::string()>& body);
-  HttpResponse static_file(const HttpRoute& route);
+  HttpResponse static_file(const HttpRoute& route, const HttpRequestHeader& head);
   HttpRoute refuse(HttpRoute route, HttpResponse response) const;
 
   ServeConfig config_;

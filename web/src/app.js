@@ -5,7 +5,8 @@
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token') || '';
-const state = { page: 'overview', preset: 'all', from: '', to: '', account: '', vpc: '', instance: '', srcaddr: '' };
+const DEFAULTS = { page: 'overview', preset: 'all', from: '', to: '', account: '', vpc: '', instance: '', srcaddr: '' };
+const state = { ...DEFAULTS };
 const FILTERS = ['account', 'vpc', 'instance', 'srcaddr'];
 const DRILL_COLUMN = { domain: 'domain', name: 'name', source: 'source', finding: 'finding', country: 'country' };
 let catalog = null;
@@ -25,21 +26,34 @@ const inputMs = (value) => (value ? Date.parse(value + ':00Z') : NaN);
 
 function readHash() {
   const h = new URLSearchParams(location.hash.slice(1));
-  for (const k of Object.keys(state)) if (h.has(k)) state[k] = h.get(k);
+  for (const k of Object.keys(state)) state[k] = h.has(k) ? h.get(k) : DEFAULTS[k];
 }
-function writeHash() {
+// A new view (page, range, filter) is a new history entry, so Back returns to the previous view.
+// (A view reached by Back or Forward replaces its entry instead.)
+function writeHash(push) {
   const h = new URLSearchParams();
   for (const [k, v] of Object.entries(state)) if (v) h.set(k, v);
-  history.replaceState(null, '', '#' + h.toString());
+  const hash = '#' + h.toString();
+  if (location.hash === hash) return;
+  if (push) history.pushState(null, '', hash); else history.replaceState(null, '', hash);
 }
 
-// The range as Unix ms: presets count back from the newest record, so a stored day stays viewable.
+// The range as Unix ms. "Last hour" and the other presets count back from now, so a stall in ingest
+// shows as an empty end of the charts (the status line says how old the newest record is); "All data"
+// spans the stored records.
 function range() {
   if (state.preset === 'custom' && state.from && state.to) return { from: inputMs(state.from), to: inputMs(state.to) };
-  if (!catalog.range.max) return {};
-  const to = catalog.range.max + 1000;
-  if (state.preset === 'all') return { from: catalog.range.min, to };
+  if (state.preset === 'all') return catalog.range.max ? { from: catalog.range.min, to: catalog.range.max + 1000 } : {};
+  const to = Math.ceil(Date.now() / 60000) * 60000;
   return { from: to - Number(state.preset) * 3600 * 1000, to };
+}
+
+function newestRecordNote() {
+  if (!catalog.range.max) return 'no records stored';
+  const age = Date.now() - catalog.range.max;
+  const ago = age < 120000 ? `${Math.max(0, Math.round(age / 1000))} s` : age < 7200000 ? `${Math.round(age / 60000)} min`
+    : age < 172800000 ? `${Math.round(age / 3600000)} h` : `${Math.round(age / 86400000)} days`;
+  return `newest record ${new Date(catalog.range.max).toISOString().slice(0, 19).replace('T', ' ')} UTC (${ago} ago)`;
 }
 
 function query(extra = {}) {
@@ -60,13 +74,19 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+// Columns whose values are colour-coded by meaning.
+const MEANING_COLUMNS = new Set(['severity', 'confidence', 'action', 'firewall', 'logged', 'simulated']);
+
 function table(data, drill, onDrill) {
   const head = el('tr', {}, ...data.columns.map((c) => el('th', {}, c)));
   const col = drill ? data.columns.indexOf(DRILL_COLUMN[drill]) : -1;
   const rows = data.rows.map((row) => {
     const tr = el('tr', col >= 0 && row[col] !== null ? { class: 'drillable' } : {},
-      ...row.map((v) => el('td', typeof v === 'number' ? { class: 'num' } : { title: v === null ? '' : String(v) },
-        v === null ? '' : String(v))));
+      ...row.map((v, i) => {
+        const attrs = typeof v === 'number' ? { class: 'num' } : { title: v === null ? '' : String(v) };
+        if (MEANING_COLUMNS.has(data.columns[i]) && v !== null && MEANING[v]) attrs.style = `color: ${MEANING[v]}`;
+        return el('td', attrs, v === null ? '' : String(v));
+      }));
     if (col >= 0 && row[col] !== null) tr.addEventListener('click', () => onDrill(drill, row[col]));
     return tr;
   });
@@ -80,29 +100,66 @@ function stats(data) {
       el('div', { class: 'label' }, c.replaceAll('_', ' ')))));
 }
 
+// Colours by meaning, the same on every page and under every filter: severity and confidence levels,
+// DNS Firewall actions; any other series (a VPC, an instance, a query type) gets the colour its name
+// hashes to, so it keeps its colour when other series come and go.
+const MEANING = { high: '#ff5d5d', medium: '#ff9f43', low: '#ffd166', informational: '#4aa3ff', unknown: '#8b98a8',
+  BLOCK: '#ff5d5d', ALERT: '#ff9f43', ALLOW: '#3ccf91', NONE: '#8b98a8' };
+const PALETTE = ['#4aa3ff', '#3ccf91', '#b48cff', '#00c2c7', '#ffd166', '#f78fb3', '#9bd34a', '#ff9f43', '#7ea7ff', '#c9a27e'];
+function colorOf(name) {
+  const key = String(name);
+  if (MEANING[key]) return MEANING[key];
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return PALETTE[(h >>> 0) % PALETTE.length];
+}
+// The panel's own colour, for single-series bars: blocked red, alerted orange, the rest blue.
+const panelColor = (id) => (id.includes('block') ? MEANING.BLOCK : id.includes('alert') ? MEANING.ALERT : '#4aa3ff');
+
+// The time buckets of a series panel: DuckDB's time_bucket() counts buckets from 2000-01-03 UTC (for
+// buckets under a month), so the same bucket starts are made here, from the range's first bucket to its
+// end. Every series gets a value in every bucket: an hour without events is a 0, not a line drawn
+// across it, and one event is a spike, not an undrawn point.
+const BUCKET_ORIGIN = Date.UTC(2000, 0, 3);
+function bucketStarts(data) {
+  const step = data.bucket_seconds * 1000;
+  const from = Date.parse(data.from), to = Date.parse(data.to);
+  const out = [];
+  for (let t = BUCKET_ORIGIN + Math.floor((from - BUCKET_ORIGIN) / step) * step; t < to && out.length < 10000; t += step) out.push(t);
+  return out;
+}
+const rowTime = (text) => Date.parse(text.replace(' ', 'T') + 'Z');
+
 const axisStyle = { axisLine: { lineStyle: { color: '#2a3440' } }, axisLabel: { color: '#8b98a8' }, splitLine: { lineStyle: { color: '#222b35' } } };
 
-function chartOption(kind, data) {
+function chartOption(kind, data, id) {
   const base = { animation: false, backgroundColor: 'transparent', textStyle: { color: '#dbe2ea' }, tooltip: { trigger: kind === 'pie' ? 'item' : 'axis' },
     grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true } };
   if (kind === 'bar') {
     const rows = data.rows.slice().reverse();
     return { ...base, xAxis: { type: 'value', ...axisStyle }, yAxis: { type: 'category', data: rows.map((r) => String(r[0])), ...axisStyle, axisLabel: { color: '#8b98a8', width: 220, overflow: 'truncate' } },
-      series: [{ type: 'bar', name: data.columns[1], data: rows.map((r) => r[1]), itemStyle: { color: '#4aa3ff' } }] };
+      series: [{ type: 'bar', name: data.columns[1], data: rows.map((r) => r[1]), itemStyle: { color: panelColor(id) },
+        barMinHeight: 2 }] };
   }
   if (kind === 'pie') {
     return { ...base, legend: { bottom: 0, textStyle: { color: '#8b98a8' } },
-      series: [{ type: 'pie', radius: ['35%', '65%'], data: data.rows.map((r) => ({ name: String(r[0]), value: r[1] })) }] };
+      series: [{ type: 'pie', radius: ['35%', '65%'], minShowLabelAngle: 0, data: data.rows.map((r) => ({ name: String(r[0]), value: r[1], itemStyle: { color: colorOf(r[0]) } })) }] };
   }
+  const xAxis = { type: 'time', min: Date.parse(data.from), max: Date.parse(data.to), ...axisStyle };
   if (kind === 'line') {  // long format: t, series, n
     const names = [...new Set(data.rows.map((r) => r[1]))];
-    const series = names.map((name) => ({ type: 'line', name: String(name), showSymbol: false,
-      data: data.rows.filter((r) => r[1] === name).map((r) => [r[0].replace(' ', 'T') + 'Z', r[2]]) }));
-    return { ...base, legend: { type: 'scroll', top: 0, textStyle: { color: '#8b98a8' } }, xAxis: { type: 'time', ...axisStyle }, yAxis: { type: 'value', ...axisStyle }, series };
+    const starts = bucketStarts(data);
+    const series = names.map((name) => {
+      const counts = new Map(data.rows.filter((r) => r[1] === name).map((r) => [rowTime(r[0]), r[2]]));
+      const points = starts.map((t) => [t, counts.get(t) ?? 0]);
+      // A sparse series also gets its points drawn, so one event stands out.
+      return { type: 'line', name: String(name), showSymbol: counts.size <= 12, symbolSize: (v) => (v[1] > 0 ? 6 : 0), color: colorOf(name), data: points };
+    });
+    return { ...base, legend: { type: 'scroll', top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: { type: 'value', minInterval: 1, ...axisStyle }, series };
   }
   if (kind === 'outlier') {  // t, n, mean, upper, outlier
     const t = (r) => r[0].replace(' ', 'T') + 'Z';
-    return { ...base, legend: { top: 0, textStyle: { color: '#8b98a8' } }, xAxis: { type: 'time', ...axisStyle }, yAxis: { type: 'value', ...axisStyle },
+    return { ...base, legend: { top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: { type: 'value', minInterval: 1, ...axisStyle },
       series: [
         { type: 'line', name: 'count', showSymbol: false, data: data.rows.map((r) => [t(r), r[1]]) },
         { type: 'line', name: 'mean + 3σ', showSymbol: false, lineStyle: { type: 'dashed' }, data: data.rows.map((r) => [t(r), r[3]]) },
@@ -164,7 +221,8 @@ async function renderPanel(id, box, gen) {
     const data = await api('/api/panel/' + id + '?' + query());
     if (gen !== generation) return;
     body.replaceChildren();
-    window.dnslens.panels[id] = { columns: data.columns, rows: data.rows, sql: data.sql, chart: def.chart };
+    window.dnslens.panels[id] = { columns: data.columns, rows: data.rows, sql: data.sql, chart: def.chart, from: data.from, to: data.to,
+      bucket_seconds: data.bucket_seconds };
     box.dataset.rows = data.rows.length;
     if (data.note) {
       body.append(el('div', { class: 'note' }, data.note));
@@ -180,7 +238,7 @@ async function renderPanel(id, box, gen) {
       const div = el('div', { class: 'chart' });
       body.append(div);
       const chart = echarts.init(div, null, { renderer: 'canvas' });
-      chart.setOption(chartOption(def.chart, data));
+      chart.setOption(chartOption(def.chart, data, id));
       if (def.drill && def.chart === 'bar') chart.on('click', (p) => drill(def.drill, p.name));
     }
     const sql = el('pre', { class: 'sql', hidden: '' }, data.sql || '');
@@ -192,6 +250,34 @@ async function renderPanel(id, box, gen) {
     window.dnslens.errors.push(id + ': ' + e.message);
   }
 }
+
+// A finding, as it was reported: what it is, why, its measurements and the records it cites.
+function findingCard(f) {
+  const rows = [['type', f.type], ['severity', f.severity], ['confidence', f.confidence], ['score', f.score], ['source', f.source],
+    ['domain', f.domain], ['first seen', f.first_seen], ['last seen', f.last_seen], ['events', f.events]].filter(([, v]) => v !== null && v !== undefined);
+  const card = el('div', { class: 'finding', id: 'drill-finding' },
+    el('p', { class: 'explanation' }, f.explanation || ''),
+    el('table', {}, el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', {}, k),
+      el('td', MEANING_COLUMNS.has(k) && MEANING[v] ? { style: `color: ${MEANING[v]}` } : {}, String(v)))))));
+  if (f.metrics && typeof f.metrics === 'object') {
+    card.append(el('h4', {}, 'Measurements'), el('pre', { class: 'metrics' }, JSON.stringify(f.metrics, null, 2)));
+  }
+  if (Array.isArray(f.evidence) && f.evidence.length) {
+    const cols = ['query_timestamp', 'query_name', 'query_type', 'rcode', 'srcaddr', 'answers'];
+    const ev = { columns: cols, rows: f.evidence.map((r) => cols.map((c) => (c === 'answers' ? (r.answers || []).map((a) => a.Rdata).join(' ')
+      : (r[c] ?? null)))) };
+    card.append(el('h4', {}, `Evidence (${f.evidence.length} records the finding cites)`), table(ev, '', null));
+  }
+  card.append(el('h4', {}, 'Records of the finding\'s source and time, the most relevant first'));
+  return card;
+}
+
+function toCsv(columns, rows) {
+  const cell = (v) => (v === null || v === undefined ? '' : /[",\n\r]/.test(String(v)) ? '"' + String(v).replaceAll('"', '""') + '"' : String(v));
+  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+function closeDrill() { document.getElementById('drill').classList.add('hidden'); }
 
 async function drill(kind, value) {
   const dlg = document.getElementById('drill');
@@ -205,9 +291,14 @@ async function drill(kind, value) {
     extra[kind] = value;
     const data = await api('/api/records?' + query(extra));
     document.getElementById('drill-title').textContent = `${data.title || kind + ' ' + value}: ${data.total.toLocaleString('en-US')} records` +
-      (data.total > data.rows.length ? ` (newest ${data.rows.length} shown)` : '');
+      (data.total > data.rows.length ? ` (${data.rows.length} shown)` : '');
+    if (data.finding) bodyEl.append(findingCard(data.finding));
+    const csv = new Blob([toCsv(data.columns, data.rows)], { type: 'text/csv' });
+    bodyEl.append(el('div', { class: 'drill-tools' },
+      el('a', { href: URL.createObjectURL(csv), download: `dnslens-${kind}-${String(value).replace(/[^\w.-]+/g, '_')}.csv`, id: 'drill-csv' },
+        `Download these ${data.rows.length} records (CSV)`)));
     bodyEl.append(table(data, '', null));
-    window.dnslens.drill = { kind, value, total: data.total, rows: data.rows, columns: data.columns, sql: data.sql };
+    window.dnslens.drill = { kind, value, total: data.total, rows: data.rows, columns: data.columns, sql: data.sql, finding: data.finding };
   } catch (e) {
     document.getElementById('drill-title').textContent = 'Error: ' + e.message;
     window.dnslens.errors.push('drill: ' + e.message);
@@ -215,11 +306,11 @@ async function drill(kind, value) {
   dlg.dataset.ready = '1';
 }
 
-async function renderPage() {
+async function renderPage(push = true) {
   const gen = ++generation;
   document.body.dataset.ready = '';
   window.dnslens.panels = {};
-  writeHash();
+  writeHash(push);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === state.page);
   const page = catalog.pages.find((p) => p.id === state.page) || catalog.pages[0];
   const grid = document.getElementById('grid');
@@ -235,7 +326,7 @@ async function renderPage() {
   const start = performance.now();
   await Promise.all(jobs);
   if (gen !== generation) return;
-  document.getElementById('status').textContent = `${page.panels.length} panels in ${Math.round(performance.now() - start)} ms`;
+  document.getElementById('status').textContent = `${page.panels.length} panels in ${Math.round(performance.now() - start)} ms; ${newestRecordNote()}`;
   document.body.dataset.ready = page.id;
 }
 
@@ -276,7 +367,10 @@ async function main() {
     for (const v of catalog.filters[f]) sel.append(el('option', { value: v }, v));
   }
   syncControls();
-  document.getElementById('preset').addEventListener('change', (e) => { state.preset = e.target.value; if (state.preset !== 'custom') syncControls(); });
+  // A preset applies at once; Custom waits for From/To and Apply.
+  document.getElementById('preset').addEventListener('change', (e) => {
+    if (e.target.value !== 'custom') document.getElementById('controls').requestSubmit();
+  });
   for (const id of ['from', 'to']) document.getElementById(id).addEventListener('change', () => { document.getElementById('preset').value = 'custom'; });
   document.getElementById('controls').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -286,10 +380,12 @@ async function main() {
     syncControls();
     renderPage();
   });
-  document.getElementById('drill-close').addEventListener('click', () => document.getElementById('drill').classList.add('hidden'));
-  window.addEventListener('hashchange', () => { readHash(); syncControls(); renderPage(); });
+  document.getElementById('drill-close').addEventListener('click', closeDrill);
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDrill(); });
+  document.getElementById('drill').addEventListener('click', (e) => { if (e.target.id === 'drill') closeDrill(); });
+  window.addEventListener('popstate', () => { readHash(); syncControls(); renderPage(false); });
   window.addEventListener('resize', () => document.querySelectorAll('.chart').forEach((c) => echarts.getInstanceByDom(c)?.resize()));
-  await renderPage();
+  await renderPage(false);
 }
 
 main().catch((e) => { window.dnslens.errors.push(e.message); document.getElementById('grid').textContent = 'Error: ' + e.message; });

@@ -24,6 +24,27 @@ const rowsOf = (objs) => objs.map((o) => Object.values(o));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 execFileSync(binary, ['demo', '--dir', work, '--records', '60000', '--seed', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+// Threat-intel hits on answer addresses (the demo feed names only domains): an IPv4 address, an IPv6
+// address and an IPv4 range, each reached under a name no feed knows, stored beside the demo day.
+const day = sql('SELECT strftime(min(query_ts), \'%Y-%m-%d\') AS d FROM route53query')[0].d;
+const ipRecord = (time, name, type, rdata, i) => JSON.stringify({ version: '1.100000', account_id: '111122223333', region: 'us-east-1',
+  vpc_id: 'vpc-0ip0test0000000001', query_timestamp: `${day}T${time}Z`, query_name: name, query_type: type, query_class: 'IN',
+  rcode: 'NOERROR', answers: [{ Rdata: rdata, Type: type, Class: 'IN' }], srcaddr: '10.9.9.' + (10 + i), srcport: String(40000 + i),
+  transport: 'UDP', srcids: { instance: 'i-0ipintel000000001' } });
+const IP_HITS = { '203.0.113.7': 3, '2001:db8::bad': 2, '198.51.100.23': 2 };
+const ipLines = [];
+let n = 0;
+for (const [ip, count] of Object.entries(IP_HITS)) {
+  for (let i = 0; i < count; i++, n++) {
+    ipLines.push(ipRecord(`06:${String(10 + n).padStart(2, '0')}:00`, `files-${n}.quiet-mirror.example.`, ip.includes(':') ? 'AAAA' : 'A', ip, n));
+  }
+}
+fs.writeFileSync(path.join(work, 'ip-hits.jsonl'), ipLines.join('\n') + '\n');
+fs.writeFileSync(path.join(work, 'ip-feed.csv'), 'indicator,type,confidence,actor,threat,source\n' +
+  '203.0.113.7,ipv4,90,Crimson Kite,command-and-control,browser test\n2001:db8::bad,ipv6,80,,malware-delivery,browser test\n' +
+  '198.51.100.0/24,ipv4-cidr,70,,suspicious-hosting,browser test\n');
+execFileSync(binary, ['run', path.join(work, 'ip-hits.jsonl'), '-o', 'none', '--store', db, '--intel', 'ipfeed=' + path.join(work, 'ip-feed.csv'), '-q', '--no-detect'],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
 const portFile = path.join(work, 'port');
 const server = spawn(binary, ['serve', '--db', db, '--read-only', '--listen', '127.0.0.1:0', '--port-file', portFile],
   { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -116,7 +137,7 @@ try {
   check(summary[4] === sql('SELECT count(*) AS n FROM route53query WHERE threat_indicator IS NOT NULL')[0].n, 'summary: threat hits');
 
   // Drill-down from the first bar of "Top 10 queried domains".
-  const top = sql("SELECT registered_domain AS d, count(*) AS n FROM route53query WHERE registered_domain IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")[0];
+  const top = sql("SELECT coalesce(registered_domain, query_name_normalized) AS d, count(*) AS n FROM route53query GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")[0];
   const point = await page.evaluate(() => {
     const div = document.querySelector('[data-panel="top_domains"] .chart');
     const chart = echarts.getInstanceByDom(div);
@@ -187,6 +208,146 @@ try {
   const filtered = await page.evaluate(() => window.dnslens.panels.summary.rows[0][0]);
   check(filtered === busiest.n, `instance filter: ${filtered} queries, SQL says ${busiest.n}`);
   check(page.url().includes('instance=' + busiest.i), 'the filter is in the URL');
+
+
+  // --- What an analyst must be able to trust (each of these failed before the panels were fixed) ---
+  const panelOf = async (pageId, id, hash = '') => {
+    await page.goto(base + `#page=${pageId}${hash}`);
+    await page.reload();
+    await page.waitForSelector(`body[data-ready="${pageId}"]`, { timeout: 60000 });
+    return page.evaluate((id) => window.dnslens.panels[id], id);
+  };
+  // Malicious IPs: IPv4, IPv6 and range indicators all show there, none under domains.
+  const ips = await panelOf('threat', 'ti_ips');
+  check(same(ips.rows.map((r) => r[0]).sort(), Object.keys(IP_HITS).sort()), `Malicious IPs: ${JSON.stringify(ips.rows.map((r) => r[0]))}`);
+  check(ips.rows.every((r) => r[6] === IP_HITS[r[0]]), 'Malicious IPs: hits per address');
+  const domainsPanel = await page.evaluate(() => window.dnslens.panels.ti_domains);
+  check(!domainsPanel.rows.some((r) => Object.keys(IP_HITS).includes(r[0])), 'Malicious domains: no address among them');
+  // Top queried domains count a name that is itself a public suffix (s3.amazonaws.com) as its own domain.
+  const topPanel = await panelOf('overview', 'top_domains');
+  const topSql = sql('SELECT coalesce(registered_domain, query_name_normalized) AS d, count(*) AS n FROM route53query GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1')[0];
+  check(same(topPanel.rows[0], [topSql.d, topSql.n]), `Top domains: first is ${JSON.stringify(topPanel.rows[0])}, SQL says ${topSql.d} ${topSql.n}`);
+  check(topPanel.rows.some((r) => r[0] === 's3.amazonaws.com'), 'Top domains: s3.amazonaws.com is there');
+  // Alerted and blocked apart: each panel counts its own action only, and blocks are drawn.
+  const ov = await page.evaluate(() => window.dnslens.panels);
+  const actionCount = (a) => sql(`SELECT count(*) AS n FROM route53query WHERE firewall_rule_action = '${a}'`)[0].n;
+  const blocks = actionCount('BLOCK');
+  check(blocks > 0 && blocks < 50, `the demo has a few blocked queries (${blocks})`);
+  check(ov.fw_block_top_domains.rows.reduce((a, r) => a + r[1], 0) === blocks, 'Top blocked domains: the blocked queries only');
+  check(ov.fw_alert_top_domains.rows.reduce((a, r) => a + r[1], 0) <= actionCount('ALERT'), 'Top alerted domains: alerts only');
+  check(ov.fw_block_source_time.rows.reduce((a, r) => a + r[2], 0) === blocks, 'Blocked by instance over time: every block');
+  check(ov.fw_block_outlier.rows.reduce((a, r) => a + r[1], 0) === blocks, 'Anomalies within blocked: every block counted');
+  // Time series: a value in every bucket of the range (zero-filled), the axis pinned to the range, and a
+  // series with a single event drawn.
+  const lineCheck = await page.evaluate(() => {
+    const out = [];
+    for (const box of document.querySelectorAll('[data-panel]')) {
+      const id = box.dataset.panel;
+      const p = window.dnslens.panels[id];
+      const div = box.querySelector('.chart');
+      if (!p || !div || (p.chart !== 'line' && p.chart !== 'outlier')) continue;
+      const o = echarts.getInstanceByDom(div).getOption();
+      out.push({ id, chart: p.chart, from: p.from, to: p.to, bucket: p.bucket_seconds, min: o.xAxis[0].min, max: o.xAxis[0].max,
+        lengths: o.series.filter((x) => x.type === 'line').map((x) => x.data.length), symbols: o.series.map((x) => x.showSymbol) });
+    }
+    return out;
+  });
+  check(lineCheck.length >= 6, `time series on the overview: ${lineCheck.length}`);
+  for (const c of lineCheck) {
+    const buckets = Math.ceil((Date.parse(c.to) - Date.parse(c.from)) / 1000 / c.bucket);
+    check(c.min === Date.parse(c.from) && c.max === Date.parse(c.to), `${c.id}: time axis pinned to the range`);
+    if (c.chart === 'line') check(c.lengths.every((l) => Math.abs(l - buckets) <= 1), `${c.id}: a value in every bucket (${c.lengths} vs ${buckets})`);
+  }
+  const fiTime = await panelOf('findings', 'fi_time');
+  const fiSeries = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('[data-panel="fi_time"] .chart')).getOption().series
+    .map((x) => ({ name: x.name, events: x.data.filter((d) => d[1] > 0).length, symbols: x.showSymbol })));
+  const singles = sql("SELECT finding_type AS t FROM findings GROUP BY 1 HAVING count(*) = 1 ORDER BY 1").map((r) => r.t);
+  check(singles.length > 0, 'the demo has a finding type with one finding');
+  for (const t of singles) {
+    const series = fiSeries.find((x) => x.name === t);
+    check(series && series.events === 1 && series.symbols, `Findings over time: the single ${t} is drawn`);
+  }
+  check(fiTime.rows.length > 0, 'Findings over time has rows');
+  // Colours follow meaning: severity red/orange/yellow whatever the order of the slices.
+  const sevColors = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('[data-panel="fi_by_severity"] .chart'))
+    .getOption().series[0].data.map((d) => [d.name, d.itemStyle.color]));
+  const SEV = { high: '#ff5d5d', medium: '#ff9f43', low: '#ffd166' };
+  check(sevColors.length > 0 && sevColors.every(([name, color]) => SEV[name] === color), `severity colours: ${JSON.stringify(sevColors)}`);
+  // Incidents: findings of one source that overlap in time are one row, with every finding once.
+  const incidents = await page.evaluate(() => window.dnslens.panels.fi_incidents);
+  const allFindings = sql('SELECT count(*) AS n FROM findings')[0].n;
+  check(incidents.rows.reduce((a, r) => a + r[2], 0) === allFindings, 'Incidents: every finding in one incident');
+  check(incidents.rows.some((r) => r[2] > 1), 'Incidents: related findings grouped');
+  for (const r of incidents.rows) {
+    const ids = r[7].split(' ').map(Number);
+    const sources = sql(`SELECT DISTINCT source FROM findings WHERE rowid IN (${ids.join(',')})`);
+    check(sources.length === 1 && sources[0].source === r[0], `Incident of ${r[0]}: its findings are its source's`);
+  }
+  // A finding opens on its evidence: the DGA finding's own card and the DGA names first; Escape closes.
+  const dga = sql("SELECT rowid AS id, json_array_length(evidence) AS n FROM findings WHERE finding_type = 'DGADomainRequest' LIMIT 1")[0];
+  const dgaRow = await page.evaluate((id) => window.dnslens.panels.fi_table.rows.findIndex((r) => r[0] === id), dga.id);
+  check(dgaRow >= 0, 'the DGA finding is in the findings table');
+  await page.locator('[data-panel="fi_table"] tbody tr.drillable').nth(dgaRow).click();
+  await page.waitForSelector('#drill[data-ready="1"]:not(.hidden)');
+  const dd = await page.evaluate(() => ({ ...window.dnslens.drill, card: !!document.querySelector('#drill-finding'),
+    evidenceRows: document.querySelectorAll('#drill-finding .tablewrap tbody tr').length, csv: document.querySelector('#drill-csv')?.getAttribute('download') }));
+  check(dd.kind === 'finding' && dd.value === dga.id && dd.card, 'DGA finding: its card is shown');
+  check(dd.evidenceRows === dga.n, `DGA finding: ${dd.evidenceRows} evidence rows shown, ${dga.n} stored`);
+  const scoreCol = dd.columns.indexOf('dga_score');
+  const dgaNames = JSON.parse(sql(`SELECT metrics FROM findings WHERE rowid = ${dga.id}`)[0].metrics).distinct_domains;
+  check(dd.rows.slice(0, Math.min(dgaNames, 50)).every((r) => r[scoreCol] >= 0.75), 'DGA finding: the machine-looking names come first');
+  check(dd.columns.includes('answers'), 'drill: the answers are shown');
+  check(typeof dd.csv === 'string' && dd.csv.endsWith('.csv'), 'drill: the records can be downloaded');
+  await page.screenshot({ path: path.join(artifacts, 'drill-dga-finding.png') });
+  await page.keyboard.press('Escape');
+  check(await page.evaluate(() => document.getElementById('drill').classList.contains('hidden')), 'Escape closes the drill-down');
+  // Outliers: the first bucket of a range is compared with the hours before it, and the store's very
+  // first buckets (no history) are never outliers.
+  const allOutlier = await panelOf('overview', 'threat_outlier');
+  check(allOutlier.rows.length > 3 && allOutlier.rows.slice(0, 3).every((r) => r[4] === false), 'outliers: the first buckets of the store are not outliers');
+  const mid = `${day}T06:00`, midEnd = `${day}T11:00`;
+  const midOutlier = await panelOf('overview', 'threat_outlier', `&preset=custom&from=${mid}&to=${midEnd}`);
+  check(midOutlier.rows[0][2] > 0 && midOutlier.rows[0][4] === false, `outliers: a range starting mid-day has a history (first row ${JSON.stringify(midOutlier.rows[0])})`);
+  // Time controls: a preset applies at once and counts back from now; Back returns to the last view.
+  await page.goto(base + '#page=overview');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="overview"]');
+  await page.evaluate(() => { document.body.dataset.ready = ''; });
+  await page.selectOption('#preset', '24');
+  await page.waitForSelector('body[data-ready="overview"]');
+  const presetRange = await page.evaluate(() => window.dnslens.panels.type_time);
+  check(Math.abs(Date.parse(presetRange.to) - Date.now()) < 120000, `Last 24 hours ends now (${presetRange.to})`);
+  check(page.url().includes('preset=24'), 'the preset is in the URL');
+  check((await page.textContent('#status')).includes('newest record'), 'the status line says how old the newest record is');
+  await page.click('nav a[data-page="findings"]');
+  await page.waitForSelector('body[data-ready="findings"]');
+  await page.goBack();
+  await page.waitForSelector('body[data-ready="overview"]');
+  check(page.url().includes('page=overview') && page.url().includes('preset=24'), `Back returns to the previous view (${page.url()})`);
+  check(await page.evaluate(() => document.getElementById('preset').value) === '24', 'Back restores the controls');
+
+  // Static files: compressed at build time, cacheable, revalidated with a 304.
+  const vendor = await fetch(base + 'vendor/echarts.min.js', { headers: { 'accept-encoding': 'br' } });
+  await vendor.arrayBuffer();
+  check(vendor.headers.get('content-encoding') === 'br' && /max-age=\d+/.test(vendor.headers.get('cache-control') || ''), 'echarts: Brotli, cacheable');
+  const etag = vendor.headers.get('etag');
+  const again = await fetch(base + 'vendor/echarts.min.js', { headers: { 'accept-encoding': 'br', 'if-none-match': etag } });
+  check(again.status === 304, `echarts revalidated: ${again.status}`);
+  // Cold first paint: a fresh browser context (empty cache) on every page.
+  let slowestPaint = 0;
+  for (const p of catalog.pages) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const cold = await context.newPage();
+    cold.on('pageerror', (e) => consoleErrors.push(e.message));
+    await cold.goto(base + '#page=' + p.id);
+    await cold.waitForSelector(`body[data-ready="${p.id}"]`, { timeout: 60000 });
+    const fcp = await cold.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    slowestPaint = Math.max(slowestPaint, fcp);
+    check(fcp > 0 && fcp < 2000, `${p.id}: cold first paint ${Math.round(fcp)} ms`);
+    await cold.screenshot({ path: path.join(artifacts, `${p.id}-1280.png`), fullPage: true });
+    await context.close();
+  }
+  console.log(`dashboards: slowest cold first paint ${Math.round(slowestPaint)} ms (1280 px, empty cache)`);
 
   check(consoleErrors.length === 0, 'console errors: ' + consoleErrors.join(' | '));
   check(offsite.length === 0, 'requests left the machine: ' + offsite.join(' '));

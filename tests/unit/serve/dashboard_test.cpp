@@ -60,7 +60,7 @@ DashboardQuery wide() {
 
 TEST_F(DashboardTest, AnUnboundedRangeGivesAtMostTheMaximumOfBuckets) {
   Dashboard dash(store_->database(), nullptr);
-  for (std::string_view id : {"threat_outlier", "fw_outlier"}) {
+  for (std::string_view id : {"threat_outlier", "fw_alert_outlier", "fw_block_outlier"}) {
     const std::string json = dash.panel_json(id, wide());
     EXPECT_LT(json.size(), 64u << 10) << id;
     simdjson::dom::element root = parse(json);
