@@ -110,6 +110,7 @@ void BeaconingDetector::observe(const EventContext& ctx, FindingSink& sink) {
     s.seconds.erase(s.seconds.begin(), s.seconds.begin() + static_cast<std::ptrdiff_t>(config_.max_timestamps / 2));
   }
   s.seconds.push_back(second);
+  ++s.beats;
   s.last_ms = std::max(s.last_ms, e.ts_ms);
   if (s.seconds.size() >= 3 && !s.details) {
     s.details = std::make_unique<Details>();
@@ -135,7 +136,8 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
       b.median_interval_s > static_cast<double>(config_.max_interval_seconds)) {
     return;
   }
-  const std::int64_t first_ms = s.base_ms + static_cast<std::int64_t>(s.seconds.front()) * 1000;
+  // The series began at its first event, not at the oldest second still kept for scoring.
+  const std::int64_t first_ms = s.base_ms;
   Finding f;
   f.type = FindingType::kBeaconing;
   f.score = b.score;
@@ -151,17 +153,19 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
   f.entity = s.details->entity;
   f.domain = s.details->name;
   f.explanation = fmt::format(
-      "{} queried {} every {:.0f} s (median absolute deviation {:.1f} s) over {} events in {:.1f} h, {} missed beats; "
+      "{} queried {} every {:.0f} s (median absolute deviation {:.1f} s) over {} events in {:.1f} h (the latest {} "
+      "scored), {} missed beats; "
       "score {:.2f} = mean of symmetry {:.2f}, regularity {:.2f}, completeness {:.2f}; polled by {} of {} sources; "
       "thresholds: score >= {:.2f}, >= {} events",
-      f.entity.source, f.domain, b.median_interval_s, b.mad_s, s.seconds.size(),
-      static_cast<double>(s.last_ms - first_ms) / 3.6e6, b.missed, b.score, b.skew_score, b.dispersion_score,
-      b.coverage, polled_by, sources_.size(), config_.min_score, config_.min_events);
+      f.entity.source, f.domain, b.median_interval_s, b.mad_s, s.beats,
+      static_cast<double>(s.last_ms - first_ms) / 3.6e6, s.seconds.size(), b.missed, b.score, b.skew_score,
+      b.dispersion_score, b.coverage, polled_by, sources_.size(), config_.min_score, config_.min_events);
   f.metrics_json = fmt::format(
       "{{\"median_interval_seconds\":{:.1f},\"mad_seconds\":{:.2f},\"skew_score\":{:.3f},\"dispersion_score\":{:.3f},"
-      "\"coverage\":{:.3f},\"events\":{},\"queries\":{},\"missed_beats\":{},\"sources_polling_name\":{}}}",
-      b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.seconds.size(), s.queries, b.missed,
-      polled_by);
+      "\"coverage\":{:.3f},\"events\":{},\"scored_events\":{},\"queries\":{},\"missed_beats\":{},"
+      "\"sources_polling_name\":{}}}",
+      b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.beats, s.seconds.size(), s.queries,
+      b.missed, polled_by);
   f.evidence = s.details->evidence;
   ++stats_.detections;
   sink.emit(std::move(f));
@@ -218,7 +222,9 @@ namespace {
 DetectorDoc beaconing_doc(const DetectionConfig& c) {
   const BeaconingConfig& b = c.beaconing;
   return {
-      fmt::format("per (source, query name); the most recent {} distinct seconds are kept", b.max_timestamps),
+      fmt::format("per (source, query name); the most recent {} distinct seconds are kept for the score, first "
+                  "seen and the count of polls over the whole series",
+                  b.max_timestamps),
       fmt::format("≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|), regularity "
                   "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
                   "are whole multiples of the median count as missed beats, but only for a series that is mostly "

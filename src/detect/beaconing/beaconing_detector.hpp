@@ -55,6 +55,7 @@ class BeaconingDetector : public Detector {
     std::uint32_t queries = 0;
     std::uint32_t reported = 0;  // queries already counted in an emitted finding
     std::uint32_t next_evaluation = 0;
+    std::uint32_t beats = 0;             // distinct seconds seen in all (seconds keeps the latest only)
     std::vector<std::uint32_t> seconds;  // distinct seconds, ascending, the most recent max_timestamps
     std::unique_ptr<Details> details;
   };

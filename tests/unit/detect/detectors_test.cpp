@@ -139,6 +139,20 @@ TEST(Beaconing, FindsAnImplantButNotFleetWidePolling) {
   EXPECT_FALSE(f[0].evidence.empty());
 }
 
+// A beacon polling all day outlives the timestamps kept for scoring (256 by default): its finding still
+// starts at its first poll and counts every poll.
+TEST(Beaconing, ALongBeaconKeepsItsFirstSeen) {
+  Feed feed(only("beaconing"));
+  const std::int64_t start = 1'796'342'400'000;  // 00:00
+  for (int i = 0; i < 1440; ++i) feed.add({start + i * 60000LL, "i-bad", "update.c2.xyz", "c2.xyz"});
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].first_seen_ms, start);
+  EXPECT_EQ(f[0].last_seen_ms, start + 1439 * 60000LL);
+  EXPECT_NE(f[0].explanation.find("over 1440 events in 24.0 h"), std::string::npos) << f[0].explanation;
+  EXPECT_NE(f[0].metrics_json.find("\"events\":1440"), std::string::npos) << f[0].metrics_json;
+}
+
 TEST(Tunneling, ManyRandomSubdomainsFireFewOrBenignDoNot) {
   std::mt19937_64 rng(3);
   auto run = [&](int queries, std::uint16_t extra_flags, float sub_dga) {
