@@ -26,12 +26,12 @@ namespace {
   "(history >= 3 AND n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS "    \
   "outlier FROM w WHERE t >= time_bucket({bucket}, {from}) ORDER BY t"
 
-// IPv4 answers (A records) by the country dnslens_country() places them in.
-#define DNSLENS_GEO_SQL(CONDITION)                                                             \
-  "SELECT country, count(*) AS answers FROM (SELECT dnslens_country(a.Rdata) AS country FROM " \
-  "(SELECT unnest(answers) AS a FROM q WHERE query_type = 'A' AND " CONDITION                  \
-  ") WHERE a.Type = 'A') "                                                                     \
-  "WHERE country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+// IPv4 answers (A records) by the country dnslens_country() places them in, looked up once per distinct
+// address.
+#define DNSLENS_GEO_SQL(CONDITION)                                                                              \
+  "SELECT country, sum(n)::BIGINT AS answers FROM (SELECT dnslens_country(ip) AS country, n FROM (SELECT "      \
+  "a.Rdata AS ip, count(*) AS n FROM (SELECT unnest(answers) AS a FROM q WHERE query_type = 'A' AND " CONDITION \
+  ") WHERE a.Type = 'A' GROUP BY 1)) WHERE country IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
 
 // The first address a query resolved to (A or AAAA), for its AS.
 #define DNSLENS_FIRST_ADDRESS "list_filter(answers, lambda a: a.Type IN ('A', 'AAAA'))[1].Rdata"
