@@ -470,9 +470,11 @@ HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpReque
 }
 
 HttpResponse HttpRequestHandler::firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status,
-                                                std::string_view error) {
-  HttpResponse res =
-      make_response(status, firehose_body(field(head, "X-Amz-Firehose-Request-Id"), error), "application/json");
+                                                std::string_view error, std::string_view request_id) {
+  // Firehose matches the answer to its request by the id: the header's, or the body's when only the
+  // body carried one.
+  const std::string_view id = request_id.empty() ? field(head, "X-Amz-Firehose-Request-Id") : request_id;
+  HttpResponse res = make_response(status, firehose_body(id, error), "application/json");
   http_.count_status(status);
   http_.observe_latency(std::chrono::duration<double>(std::chrono::steady_clock::now() - route.started).count());
   return res;
@@ -523,13 +525,13 @@ HttpResponse HttpRequestHandler::firehose(const HttpRoute& route, const HttpRequ
   switch (r.status) {
     case IngestStatus::kStored:
     case IngestStatus::kDuplicate:
-      return firehose_reply(route, head, 200, "");
+      return firehose_reply(route, head, 200, "", r.request_id);
     case IngestStatus::kBadRequest:
-      return firehose_reply(route, head, 400, r.message);
+      return firehose_reply(route, head, 400, r.message, r.request_id);
     case IngestStatus::kFailed:
       break;
   }
-  return firehose_reply(route, head, 500, "the records could not be stored: " + r.message);
+  return firehose_reply(route, head, 500, "the records could not be stored: " + r.message, r.request_id);
 }
 
 HttpResponse HttpRequestHandler::dashboard_json(const std::function<std::string()>& body) {

@@ -90,8 +90,9 @@ class HttpRequestHandler {
 
  private:
   HttpResponse firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string body);
-  HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status,
-                              std::string_view error);
+  // request_id: the id the body carried, when the request was read (the header's otherwise).
+  HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status, std::string_view error,
+                              std::string_view request_id = {});
   HttpResponse dashboard_json(const std::function<std::string()>& body);
   HttpResponse static_file(const HttpRoute& route, const HttpRequestHeader& head);
   HttpRoute refuse(HttpRoute route, HttpResponse response) const;

@@ -173,6 +173,20 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
   EXPECT_EQ(conn.query(digest + "route53query").text(0, 0), conn.query(digest + "batch.route53query").text(0, 0));
 }
 
+// A request whose id only its body carries (no X-Amz-Firehose-Request-Id header) is answered with that
+// id: Firehose pairs answers with requests by it.
+TEST_F(ServeTest, TheBodysRequestIdIsEchoedWhenTheHeaderHasNone) {
+  ServerProcess server(w, "--db live.duckdb --no-detect", kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  auto c = client(server.port());
+  const std::vector<std::string> a(lines.begin(), lines.begin() + 20);
+  auto r = c->Post("/firehose", firehose_headers(""), firehose_body("only-in-body", direct_payloads(a, 5)),
+                   "application/json");
+  expect_firehose_response(r, "only-in-body", false);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 // Live alerts: what a committed request matched (interesting domains, threat intel) and the
 // findings it led to go to the webhook, tagged with the Firehose request and record; a retried
 // request announces nothing twice, and a refused one announces nothing.

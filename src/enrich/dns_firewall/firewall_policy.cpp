@@ -106,7 +106,7 @@ bool is_rule_query_type(std::string_view t) {
   for (const auto& n : kTypes) {
     if (n.rule_type && ascii_iequals(t, n.name)) return true;
   }
-  return parse_type_number(t, 65334).has_value();
+  return parse_type_number(t, 65534).has_value();
 }
 
 std::string_view severity_name(Severity s) {
@@ -255,7 +255,7 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
       if (!r.query_type.empty() && !is_rule_query_type(r.query_type)) {
         add("rule.query_type_invalid", r.origin,
             fmt::format("{}: query type '{}' is not one DNS Firewall accepts (A, AAAA, CAA, CNAME, DS, MX, NAPTR, NS, "
-                        "PTR, SOA, SPF, SRV, TXT or TYPEnnn with nnn 1..65334)",
+                        "PTR, SOA, SPF, SRV, TXT or TYPEnnn with nnn 1..65534)",
                         label, r.query_type));
       }
       if (r.domain_list_id.empty()) {

@@ -72,7 +72,10 @@ TEST(QueryTypes, NamesAndNumbersAreTheSameType) {
   EXPECT_TRUE(is_rule_query_type("CAA"));
   EXPECT_TRUE(is_rule_query_type("TYPE65"));
   EXPECT_FALSE(is_rule_query_type("HTTPS"));  // not a mnemonic DNS Firewall accepts; TYPE65 is
-  EXPECT_FALSE(is_rule_query_type("TYPE65335"));
+  // The API reference: "TYPENUMBER, where the NUMBER can be 1-65534" (older SDK docs said 65334).
+  EXPECT_TRUE(is_rule_query_type("TYPE65335"));
+  EXPECT_TRUE(is_rule_query_type("TYPE65534"));
+  EXPECT_FALSE(is_rule_query_type("TYPE65535"));
 }
 
 const char* kWildcardPolicy = R"(
