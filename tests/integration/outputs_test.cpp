@@ -177,6 +177,8 @@ TEST(AthenaDdl, DeclaresEveryFieldTheEnricherWrites) {
   }
   EXPECT_NE(ddl.out.find("s3://bucket/prefix/AWSLogs/${account}/vpcdnsquerylogs/${vpc}/${day}/${hour}/"),
             std::string::npos);
+  // As Athena's own table for Resolver query logs declares it: the log writes "1.100000", text.
+  EXPECT_NE(ddl.out.find("`version` string,"), std::string::npos) << ddl.out;
   EXPECT_EQ(run_dnslens(w, "athena-ddl --location http://nope").exit_code, 1);
 }
 
