@@ -259,16 +259,28 @@ ParseOutcome QueryLogParser::parse(std::string_view line, std::size_t capacity, 
     }
   }
   // Anything after the object (a second object, garbage) makes the line malformed.
+  // After the object: nothing, or another object (records concatenated without a delimiter); anything
+  // else makes the line malformed.
   const char* rest = nullptr;
+  std::size_t next = 0;
   if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
-    return ParseOutcome::failure(BadReason::kMalformedJson, {}, "trailing content after the JSON object");
+    if (rest == nullptr || rest < line.data() || rest >= line.data() + line.size() || *rest != '{') {
+      return ParseOutcome::failure(BadReason::kMalformedJson, {}, "trailing content after the JSON object");
+    }
+    next = static_cast<std::size_t>(rest - line.data());
   }
-  if (out.query_name.empty()) return ParseOutcome::failure(BadReason::kMissingField, "query_name");
-  if (out.query_timestamp.empty()) return ParseOutcome::failure(BadReason::kMissingField, "query_timestamp");
-  auto ms = timestamps_.parse_ms(out.query_timestamp);
-  if (!ms) return ParseOutcome::failure(BadReason::kBadTimestamp, "query_timestamp");
-  out.timestamp_ms = *ms;
-  return ParseOutcome::success();
+  ParseOutcome outcome = ParseOutcome::success();
+  if (out.query_name.empty()) {
+    outcome = ParseOutcome::failure(BadReason::kMissingField, "query_name");
+  } else if (out.query_timestamp.empty()) {
+    outcome = ParseOutcome::failure(BadReason::kMissingField, "query_timestamp");
+  } else if (auto ms = timestamps_.parse_ms(out.query_timestamp)) {
+    out.timestamp_ms = *ms;
+  } else {
+    outcome = ParseOutcome::failure(BadReason::kBadTimestamp, "query_timestamp");
+  }
+  outcome.next = next;
+  return outcome;
 }
 
 }  // namespace dnslens

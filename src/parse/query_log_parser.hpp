@@ -19,6 +19,9 @@ struct ParseOutcome {
   BadReason reason = BadReason::kMalformedJson;
   std::string_view field;   // which field was missing / mistyped, when known
   std::string_view detail;  // simdjson's message, when it failed
+  // Where another JSON object begins in the line, after this record's (0: none). Firehose writes the
+  // records it delivers to S3 one after another without a delimiter ({...}{...}); each is a record.
+  std::size_t next = 0;
 
   static ParseOutcome success() { return {}; }
   static ParseOutcome failure(BadReason r, std::string_view f = {}, std::string_view d = {}) {

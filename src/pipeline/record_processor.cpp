@@ -87,22 +87,12 @@ void RecordProcessor::process(Job& job) {
       dead_letter(job, line_no, line,
                   ParseOutcome::failure(BadReason::kLineTooLong, {}, "line longer than --max-line-bytes"));
     } else {
-      auto outcome = parser_.parse(line, static_cast<std::size_t>(buffer_end - line.data()), record_);
-      if (!outcome.ok) {
-        dead_letter(job, line_no, line, outcome);
-      } else {
-        chain_.enrich(record_, enriched_, chain_local_);
-        const EnrichedRecord& enriched = enriched_;
-        const SinkRecord r{line, line_no, record_, enriched};
-        for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->add(r, *job.sink_batches[i]);
-        ++job.counters.records;
-        job.counters.record_bytes += line.size() + 1;
-        if (!enriched.tld_valid) ++job.counters.invalid_tld;
-        if (enriched.firewall.drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
-        if (enriched.signals.benign_noise) ++job.counters.benign_noise;
-        if (enriched.threat.hit()) ++job.counters.threat_hits;
-        if (enriched.matched) ++job.counters.matches;
-        if (observer_ != nullptr) observer_->observe(record_, enriched);
+      // One record per object: a line may hold several, concatenated without a delimiter.
+      for (std::string_view rest = line; !rest.empty();) {
+        auto outcome = parser_.parse(rest, static_cast<std::size_t>(buffer_end - rest.data()), record_);
+        const std::string_view object = outcome.next ? trim_json_space(rest.substr(0, outcome.next)) : rest;
+        rest = outcome.next ? trim_json_space(rest.substr(outcome.next)) : std::string_view{};
+        process_record(job, line_no, object, outcome);
       }
     }
     p = nl + 1;
@@ -110,6 +100,26 @@ void RecordProcessor::process(Job& job) {
   }
   job.line_count = line_no;
   for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->end_batch(*job.sink_batches[i]);
+}
+
+void RecordProcessor::process_record(Job& job, std::uint64_t line_no, std::string_view line,
+                                     const ParseOutcome& outcome) {
+  if (!outcome.ok) {
+    dead_letter(job, line_no, line, outcome);
+  } else {
+    chain_.enrich(record_, enriched_, chain_local_);
+    const EnrichedRecord& enriched = enriched_;
+    const SinkRecord r{line, line_no, record_, enriched};
+    for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->add(r, *job.sink_batches[i]);
+    ++job.counters.records;
+    job.counters.record_bytes += line.size() + 1;
+    if (!enriched.tld_valid) ++job.counters.invalid_tld;
+    if (enriched.firewall.drift != FirewallDrift::kNone) ++job.counters.firewall_drift;
+    if (enriched.signals.benign_noise) ++job.counters.benign_noise;
+    if (enriched.threat.hit()) ++job.counters.threat_hits;
+    if (enriched.matched) ++job.counters.matches;
+    if (observer_ != nullptr) observer_->observe(record_, enriched);
+  }
 }
 
 void RecordProcessor::dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome) {

@@ -46,6 +46,8 @@ class RecordProcessor {
 
  private:
   void dead_letter(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
+  // One parsed object of a line: enriched and handed to the sinks, or dead-lettered.
+  void process_record(Job& job, std::uint64_t line_no, std::string_view line, const ParseOutcome& outcome);
 
   Enrichers enrichers_;
   std::size_t max_line_bytes_;

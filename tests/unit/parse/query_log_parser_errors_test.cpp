@@ -25,11 +25,25 @@ TEST(QueryLogParserErrors, GoodBaseline) { EXPECT_TRUE(parse(kGood).ok); }
 TEST(QueryLogParserErrors, MalformedJson) {
   for (std::string_view bad : {R"({"query_name":"a.com.",)", R"({"query_name" "a.com."})", R"(not json)",
                                R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com."} trailing)",
-                               R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com."}{"x":1})"}) {
+                               R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com."}[1])"}) {
     auto o = parse(bad);
     EXPECT_FALSE(o.ok) << bad;
     EXPECT_EQ(o.reason, BadReason::kMalformedJson) << bad;
   }
+}
+
+// Firehose writes the records it delivers to S3 back to back ({...}{...}): the parser reads the first
+// and says where the next begins, whether the first is good or not.
+TEST(QueryLogParserErrors, ConcatenatedObjectsAreReadOneAtATime) {
+  const std::string two = std::string(kGood) + R"( {"x":1})";
+  auto o = parse(two);
+  EXPECT_TRUE(o.ok);
+  EXPECT_EQ(o.next, kGood.size() + 1);
+  o = parse(R"({"query_name":"a.com."}{"x":1})");
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.reason, BadReason::kMissingField);
+  EXPECT_EQ(o.next, std::string_view(R"({"query_name":"a.com."})").size());
+  EXPECT_EQ(parse(kGood).next, 0u);
 }
 
 TEST(QueryLogParserErrors, NotAnObject) {
