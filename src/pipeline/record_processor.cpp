@@ -87,12 +87,19 @@ void RecordProcessor::process(Job& job) {
       dead_letter(job, line_no, line,
                   ParseOutcome::failure(BadReason::kLineTooLong, {}, "line longer than --max-line-bytes"));
     } else {
-      // One record per object: a line may hold several, concatenated without a delimiter.
-      for (std::string_view rest = line; !rest.empty();) {
-        auto outcome = parser_.parse(rest, static_cast<std::size_t>(buffer_end - rest.data()), record_);
-        const std::string_view object = outcome.next ? trim_json_space(rest.substr(0, outcome.next)) : rest;
-        rest = outcome.next ? trim_json_space(rest.substr(outcome.next)) : std::string_view{};
-        process_record(job, line_no, object, outcome);
+      auto outcome = parser_.parse(line, static_cast<std::size_t>(buffer_end - line.data()), record_);
+      if (outcome.next == 0 && (outcome.ok || !holds_several_objects(line))) {
+        process_record(job, line_no, line, outcome);
+      } else {
+        // Objects concatenated without a delimiter: each is parsed alone (its own bytes only, so the
+        // line is read once), and a bad one is dead-lettered without its neighbours.
+        for (std::string_view rest = line; !rest.empty();) {
+          const std::size_t end = json_object_end(rest);
+          const std::string_view object = end == std::string_view::npos ? rest : rest.substr(0, end);
+          rest = end == std::string_view::npos ? std::string_view{} : trim_json_space(rest.substr(end));
+          auto one = parser_.parse(object, static_cast<std::size_t>(buffer_end - object.data()), record_);
+          process_record(job, line_no, object, one);
+        }
       }
     }
     p = nl + 1;
@@ -100,6 +107,33 @@ void RecordProcessor::process(Job& job) {
   }
   job.line_count = line_no;
   for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->end_batch(*job.sink_batches[i]);
+}
+
+std::size_t json_object_end(std::string_view s) {
+  if (s.empty() || s.front() != '{') return std::string_view::npos;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool holds_several_objects(std::string_view line) {
+  const std::size_t end = json_object_end(line);
+  return end != std::string_view::npos && end < line.size() && trim_json_space(line.substr(end)).starts_with('{');
 }
 
 void RecordProcessor::process_record(Job& job, std::uint64_t line_no, std::string_view line,

@@ -24,6 +24,12 @@ namespace dnslens {
 // intel, DNS Firewall, name signals.
 [[nodiscard]] EnricherChain build_enricher_chain(const Enrichers& enrichers);
 
+// Where the JSON object that begins s ends (one past its closing brace), by brackets outside strings;
+// npos when s does not begin with '{' or the object is not closed.
+[[nodiscard]] std::size_t json_object_end(std::string_view s);
+// Whether a line holds another JSON object after its first (objects concatenated without a delimiter).
+[[nodiscard]] bool holds_several_objects(std::string_view line);
+
 class RecordProcessor {
  public:
   ~RecordProcessor();

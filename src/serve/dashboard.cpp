@@ -231,12 +231,23 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
       fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
                   kQueryTable, where, kFindingsTable, fwhere);
   if (panel.chart == PanelChart::kOutlier) {
-    // qh: the records of the range and of the kOutlierHistory buckets before it, for a baseline.
+    // qh: the records of the range and of the kOutlierHistory whole buckets before it, for a baseline,
+    // aligned as time_bucket() aligns them (from 2000-01-03 UTC).
+    constexpr std::int64_t kBucketOrigin = 946'857'600'000;
+    const std::int64_t bucket_ms = 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms);
+    const auto bucket_start = [&](std::int64_t t) {
+      const std::int64_t d = t - kBucketOrigin;
+      return kBucketOrigin + (d / bucket_ms - (d % bucket_ms < 0 ? 1 : 0)) * bucket_ms;
+    };
+    // Before the first stored record nothing was logged (no history, not zero queries); its bucket is
+    // counted but is history only when the record opens it.
+    const std::int64_t first_bucket = bucket_start(r.first_ms);
     Range history = r;
-    // Before the first stored record nothing was logged: that is no history, not zero queries.
-    history.from_ms = std::max<std::int64_t>(
-        r.first_ms, r.from_ms - kOutlierHistory * 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms));
+    history.from_ms = std::max(bucket_start(r.from_ms) - kOutlierHistory * bucket_ms, first_bucket);
+    const std::int64_t history_start =
+        std::max(history.from_ms, r.first_ms == first_bucket ? first_bucket : first_bucket + bucket_ms);
     body = replace_all(body, "{history_from}", sql_timestamp_ms(history.from_ms));
+    body = replace_all(body, "{history_start}", sql_timestamp_ms(history_start));
     ctes += fmt::format(", qh AS (SELECT * FROM {} WHERE {})", kQueryTable, records_where(q, history, nullptr));
   }
   if (panel.chart == PanelChart::kLine) {

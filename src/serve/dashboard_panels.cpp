@@ -11,19 +11,22 @@ namespace {
 // mean + 3 deviations (and at least 5) is an outlier, the rolling test the commercial app uses. The
 // deviation is at least sqrt(mean) (counts are Poisson-like), so a flat series does not flag noise.
 // The history reaches back before the range (qh: the records of the 12 buckets before it as well), so
-// the range's first bucket is compared with the hours before it, not with nothing; the history starts no
-// earlier than the first stored record (before it nothing was logged: not zero queries), and a bucket
-// with fewer than 3 buckets of history is never an outlier.
-#define DNSLENS_OUTLIER_SQL(CONDITION)                                                                     \
-  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {history_from}), {to}, {bucket})) AS t), "         \
-  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM qh WHERE " CONDITION              \
-  " GROUP BY 1), "                                                                                         \
-  "s AS (SELECT b.t, coalesce(c.n, 0) AS n FROM b LEFT JOIN c USING (t)), "                                \
-  "w AS (SELECT t, n, avg(n) OVER r AS mean, coalesce(stddev_pop(n) OVER r, 0) AS sd, count(*) OVER r AS " \
-  "history FROM s WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                    \
-  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                                     \
-  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                     \
-  "(history >= 3 AND n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS "    \
+// the range's first bucket is compared with the hours before it, not with nothing. History is whole
+// buckets from the first one the store covers entirely ({history_start}: before the first stored record
+// nothing was logged, which is not zero queries, and its own bucket is only partly logged); a bucket with
+// fewer than 3 buckets of history is never an outlier. Every bucket here is whole, the range's first
+// one included.
+#define DNSLENS_OUTLIER_SQL(CONDITION)                                                                        \
+  "WITH b AS (SELECT unnest(range(time_bucket({bucket}, {history_from}), {to}, {bucket})) AS t), "            \
+  "c AS (SELECT time_bucket({bucket}, query_ts) AS t, count(*) AS n FROM qh WHERE " CONDITION                 \
+  " GROUP BY 1), "                                                                                            \
+  "s AS (SELECT b.t, coalesce(c.n, 0) AS n, CASE WHEN b.t >= {history_start} THEN coalesce(c.n, 0) END AS h " \
+  "FROM b LEFT JOIN c USING (t)), "                                                                           \
+  "w AS (SELECT t, n, avg(h) OVER r AS mean, coalesce(stddev_pop(h) OVER r, 0) AS sd, count(h) OVER r AS "    \
+  "history FROM s WINDOW r AS (ORDER BY t ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)) "                       \
+  "SELECT t, n, round(coalesce(mean, 0), 2) AS mean, "                                                        \
+  "round(coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0))), 2) AS upper, "                        \
+  "(history >= 3 AND n >= 5 AND n > coalesce(mean, 0) + 3 * greatest(sd, sqrt(coalesce(mean, 0)))) AS "       \
   "outlier FROM w WHERE t >= time_bucket({bucket}, {from}) ORDER BY t"
 
 // IPv4 answers (A records) by the country dnslens_country() places them in, looked up once per distinct

@@ -569,9 +569,10 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route, const HttpR
   const std::string full = web_root_ + relative;
   char resolved[PATH_MAX];
   if (!::realpath(full.c_str(), resolved)) return not_found;
-  const std::string_view real(resolved);
-  if (!real.starts_with(web_root_) || real.size() <= web_root_.size() || real[web_root_.size()] != '/')
-    return not_found;
+  const auto inside_root = [&](std::string_view real) {
+    return real.starts_with(web_root_) && real.size() > web_root_.size() && real[web_root_.size()] == '/';
+  };
+  if (!inside_root(resolved)) return not_found;
   struct stat st {};
   if (::stat(resolved, &st) != 0 || !S_ISREG(st.st_mode)) return not_found;
   // The copy compressed at build time (scripts/build-web.sh) that the browser accepts, if there is one:
@@ -582,9 +583,12 @@ HttpResponse HttpRequestHandler::static_file(const HttpRoute& route, const HttpR
   for (const std::string_view c : {std::string_view("br"), std::string_view("gzip")}) {
     if (!accepts_coding(accepted, c)) continue;
     const std::string variant = path + (c == "br" ? ".br" : ".gz");
+    char variant_resolved[PATH_MAX];
     struct stat vst {};
-    if (::stat(variant.c_str(), &vst) == 0 && S_ISREG(vst.st_mode) && vst.st_mtime >= st.st_mtime) {
-      path = variant;
+    // The variant must resolve inside the root too (a symlink must not lead out of it).
+    if (::realpath(variant.c_str(), variant_resolved) && inside_root(variant_resolved) &&
+        ::stat(variant_resolved, &vst) == 0 && S_ISREG(vst.st_mode) && vst.st_mtime >= st.st_mtime) {
+      path = variant_resolved;
       coding = c;
       break;
     }

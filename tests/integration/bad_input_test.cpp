@@ -82,22 +82,26 @@ TEST(BadInput, EveryKindOfBadRecordIsDeadLetteredAndTheRestGoesThrough) {
 // and a bad one among them is dead-lettered alone.
 TEST(BadInput, RecordsConcatenatedWithoutADelimiterAreEachARecord) {
   Workdir w;
-  w.write("in.jsonl", record("a.example.com.") + record("b.example.com.") + " " + record("c.example.com.") + "\n" +
-                          R"({"query_name":"nots.example.com."})" + record("d.example.com.") + "\n");
+  w.write("in.jsonl",
+          record("a.example.com.") + record("b.example.com.") + " " + record("c.example.com.") + "\n" +
+              R"({"query_name":"nots.example.com."})" + record("d.example.com.") + "\n" + record("e.example.com.") +
+              R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":{"x":1}})" + record("f.example.com.") + "\n");
   auto r = run_dnslens(w, "run in.jsonl" + kArgs);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto out = lines_of(w.read("out.jsonl"));
-  ASSERT_EQ(out.size(), 4u);
+  ASSERT_EQ(out.size(), 6u);
   for (std::size_t i = 0; i < out.size(); ++i) {
     EXPECT_NE(out[i].find(std::string(1, static_cast<char>('a' + i)) + ".example.com."), std::string::npos) << out[i];
     EXPECT_EQ(std::count(out[i].begin(), out[i].end(), '\n'), 0) << out[i];
   }
   auto dead = dead_letters(w);
-  ASSERT_EQ(dead.size(), 1u);
+  ASSERT_EQ(dead.size(), 2u);
   EXPECT_EQ(dead[0].reason, "missing_field");
   EXPECT_EQ(dead[0].line, 2u);
   EXPECT_EQ(dead[0].raw_bytes, std::string_view(R"({"query_name":"nots.example.com."})").size());
-  EXPECT_EQ(summary_value(w, "records"), 4u);
+  EXPECT_EQ(dead[1].reason, "wrong_type");  // a failure inside the object loses nothing around it
+  EXPECT_EQ(dead[1].line, 3u);
+  EXPECT_EQ(summary_value(w, "records"), 6u);
 }
 
 TEST(BadInput, TenMegabyteLineIsDeadLetteredWithoutLosingItsNeighbours) {

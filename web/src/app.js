@@ -121,12 +121,21 @@ const panelColor = (id) => (id.includes('block') ? MEANING.BLOCK : id.includes('
 // end. Every series gets a value in every bucket: an hour without events is a 0, not a line drawn
 // across it, and one event is a spike, not an undrawn point.
 const BUCKET_ORIGIN = Date.UTC(2000, 0, 3);
+// (A panel may have a row before the range: findings overlapping it are bucketed by first seen.)
+const bucketStart = (t, step) => BUCKET_ORIGIN + Math.floor((t - BUCKET_ORIGIN) / step) * step;
 function bucketStarts(data) {
   const step = data.bucket_seconds * 1000;
-  const from = Date.parse(data.from), to = Date.parse(data.to);
+  const from = Math.min(Date.parse(data.from), ...data.rows.map((r) => rowTime(r[0])));
+  const to = Date.parse(data.to);
   const out = [];
-  for (let t = BUCKET_ORIGIN + Math.floor((from - BUCKET_ORIGIN) / step) * step; t < to && out.length < 10000; t += step) out.push(t);
+  for (let t = bucketStart(from, step); t < to && out.length < 10000; t += step) out.push(t);
   return out;
+}
+// The time axis: the range, widened to whole buckets so the first and any earlier bucket are drawn.
+function timeAxis(data) {
+  const step = data.bucket_seconds * 1000;
+  const first = Math.min(Date.parse(data.from), ...data.rows.map((r) => rowTime(r[0])));
+  return { type: 'time', min: bucketStart(first, step), max: Date.parse(data.to), ...axisStyle };
 }
 const rowTime = (text) => Date.parse(text.replace(' ', 'T') + 'Z');
 
@@ -145,7 +154,7 @@ function chartOption(kind, data, id) {
     return { ...base, legend: { bottom: 0, textStyle: { color: '#8b98a8' } },
       series: [{ type: 'pie', radius: ['35%', '65%'], minShowLabelAngle: 0, data: data.rows.map((r) => ({ name: String(r[0]), value: r[1], itemStyle: { color: colorOf(r[0]) } })) }] };
   }
-  const xAxis = { type: 'time', min: Date.parse(data.from), max: Date.parse(data.to), ...axisStyle };
+  const xAxis = kind === 'line' || kind === 'outlier' ? timeAxis(data) : null;
   if (kind === 'line') {  // long format: t, series, n
     const names = [...new Set(data.rows.map((r) => r[1]))];
     const starts = bucketStarts(data);
@@ -272,12 +281,23 @@ function findingCard(f) {
   return card;
 }
 
+// RFC 4180 CSV. Query names and answers are attacker-controlled: a text cell that a spreadsheet would
+// run as a formula (=, +, -, @, tab, carriage return first) gets a leading apostrophe.
 function toCsv(columns, rows) {
-  const cell = (v) => (v === null || v === undefined ? '' : /[",\n\r]/.test(String(v)) ? '"' + String(v).replaceAll('"', '""') + '"' : String(v));
+  const cell = (v) => {
+    if (v === null || v === undefined) return '';
+    let s = String(v);
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    return /[",\n\r]/.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s;
+  };
   return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 
-function closeDrill() { document.getElementById('drill').classList.add('hidden'); }
+let drillCsvUrl = null;  // the drill-down's CSV download, released when the drill-down closes or changes
+function closeDrill() {
+  document.getElementById('drill').classList.add('hidden');
+  if (drillCsvUrl) { URL.revokeObjectURL(drillCsvUrl); drillCsvUrl = null; }
+}
 
 async function drill(kind, value) {
   const dlg = document.getElementById('drill');
@@ -294,8 +314,10 @@ async function drill(kind, value) {
       (data.total > data.rows.length ? ` (${data.rows.length} shown)` : '');
     if (data.finding) bodyEl.append(findingCard(data.finding));
     const csv = new Blob([toCsv(data.columns, data.rows)], { type: 'text/csv' });
+    if (drillCsvUrl) URL.revokeObjectURL(drillCsvUrl);
+    drillCsvUrl = URL.createObjectURL(csv);
     bodyEl.append(el('div', { class: 'drill-tools' },
-      el('a', { href: URL.createObjectURL(csv), download: `dnslens-${kind}-${String(value).replace(/[^\w.-]+/g, '_')}.csv`, id: 'drill-csv' },
+      el('a', { href: drillCsvUrl, download: `dnslens-${kind}-${String(value).replace(/[^\w.-]+/g, '_')}.csv`, id: 'drill-csv' },
         `Download these ${data.rows.length} records (CSV)`)));
     bodyEl.append(table(data, '', null));
     window.dnslens.drill = { kind, value, total: data.total, rows: data.rows, columns: data.columns, sql: data.sql, finding: data.finding };

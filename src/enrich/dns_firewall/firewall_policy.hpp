@@ -33,9 +33,9 @@ enum class RedirectionAction : std::uint8_t { kInspect, kTrust };
 [[nodiscard]] std::optional<RedirectionAction> parse_redirection_action(std::string_view text);
 
 // DNS query types as DNS Firewall names them: A, AAAA, CAA, CNAME, DS, MX, NAPTR, NS, PTR, SOA,
-// SPF, SRV, TXT, or TYPEnnn (1..65534, as the route53resolver API reference gives it). Returns the numeric type; names and TYPEnnn of the same
-// type compare equal (TYPE28 is AAAA). Other mnemonics Route 53 logs (HTTPS, SVCB, ANY, ...) are
-// known too, so log records can be compared.
+// SPF, SRV, TXT, or TYPEnnn (1..65534, as the route53resolver API reference gives it). Returns the
+// numeric type; names and TYPEnnn of the same type compare equal (TYPE28 is AAAA). Other mnemonics
+// Route 53 logs (HTTPS, SVCB, ANY, ...) are known too, so log records can be compared.
 [[nodiscard]] std::optional<std::uint16_t> parse_query_type(std::string_view text);
 // Whether a rule may name this type (the list above).
 [[nodiscard]] bool is_rule_query_type(std::string_view text);
