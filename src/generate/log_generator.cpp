@@ -237,7 +237,9 @@ AnswerBlock answer_block(std::string_view name) {
     return {spelled ? *spelled : ip4(10, 0, 0, 0) + static_cast<std::uint32_t>(h % (1u << 24)), true};
   }
   const AnswerNetwork* net;
-  if (name.find("amazonaws.com") != std::string_view::npos || name.find("aws") != std::string_view::npos) {
+  // The company's own public names (example-corp.com) are hosted where the company runs: on AWS.
+  if (name.find("amazonaws.com") != std::string_view::npos || name.find("aws") != std::string_view::npos ||
+      name.ends_with("example-corp.com")) {
     net = &pick_network(kAwsNetworks, h);
   } else if (name.find("google") != std::string_view::npos || name.find("gstatic") != std::string_view::npos) {
     net = &pick_network(kGoogleNetworks, h);
