@@ -58,8 +58,8 @@ std::string stored_records_sql(std::string_view where) {
       "dga_score, name_entropy, subdomain_entropy, name_length, subdomain_length, longest_label, label_count, "
       "digit_ratio, consonant_ratio, benign_noise, firewall_sim_action, firewall_sim_rule, "
       "firewall_sim_rule_group_id, firewall_sim_domain_list_id, firewall_sim_block_response, "
-      "firewall_sim_matched_on, firewall_sim_drift FROM {} WHERE {} ORDER BY query_ts",
-      kQueryTable, where);
+      "firewall_sim_matched_on, firewall_sim_drift, firewall_sim_matched_name FROM ({}) WHERE {} ORDER BY query_ts",
+      query_select_sql("(\"firewall_sim\" ->> 'matched_name') AS firewall_sim_matched_name"), where);
 }
 
 // Reads the enrichment columns of one stored record (the members after "r") back into what the
@@ -136,8 +136,10 @@ class StoredEnrichments {
         return false;
       }
       fw.via_redirection = matched_on == "redirection";
-      // The query name when it decided; the store does not keep which CNAME target did.
-      if (fw.decided() && !fw.via_redirection) fw.matched_name = r.query_name;
+      // The name of the chain that decided (the store packs it beside the verdict; a store an older
+      // dnslens wrote has none: the query name then, and no target for a redirection).
+      if (!text(row, "firewall_sim_matched_name", fw.matched_name)) return false;
+      if (fw.decided() && fw.matched_name.empty() && !fw.via_redirection) fw.matched_name = r.query_name;
       // The store keeps whether the verdict drifted, not how: a different outcome from the logged one is
       // action drift, the same outcome is rule drift (another rule group or domain list).
       if (drifted) {

@@ -407,6 +407,9 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
     pack(packed_, "domain_list_id", f.domain_list_id);
     pack(packed_, "block_response", f.block_response);
     pack(packed_, "matched_on", o.firewall.via_redirection ? "redirection" : "query_name");
+    // The name of the chain that matched (a CNAME target when matched_on is redirection): not a
+    // route53query column, read by the Security Lake export.
+    pack(packed_, "matched_name", o.firewall.matched_name);
     store_object(kColFirewallSim, packed_);
   } else {
     null(kColFirewallSim);

@@ -149,8 +149,10 @@ const std::array<StoreColumn, kStoredColumnCount>& stored_columns() {
   return columns;
 }
 
-std::string query_view_sql() {
-  std::string sql = fmt::format("CREATE OR REPLACE VIEW {} AS SELECT\n", kQueryTable);
+std::string query_view_sql() { return fmt::format("CREATE OR REPLACE VIEW {} AS {}", kQueryTable, query_select_sql()); }
+
+std::string query_select_sql(std::string_view extra) {
+  std::string sql = "SELECT\n";
   for (std::size_t i = 0; i < kQueryColumns.size(); ++i) {
     const StoreColumn& c = kQueryColumns[i];
     std::string_view key;
@@ -175,6 +177,7 @@ std::string query_view_sql() {
     }
     sql += fmt::format("  {} AS \"{}\"{}\n", expr, c.name, i + 1 < kQueryColumns.size() ? "," : "");
   }
+  if (!extra.empty()) sql += fmt::format("  , {}\n", extra);
   sql += fmt::format("FROM {}", kQueryDataTable);
   return sql;
 }

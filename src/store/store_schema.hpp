@@ -205,6 +205,10 @@ inline constexpr int kStoreRecordsLayoutVersion = 4;
 [[nodiscard]] std::string store_schema_sql(std::string_view data_table = kQueryDataTable);
 // CREATE OR REPLACE VIEW route53query over route53query_data.
 [[nodiscard]] std::string query_view_sql();
+// The view's SELECT over route53query_data, with extra select-list items after its columns (expressions
+// over route53query_data's own columns, such as a key of the packed firewall_sim object the view does
+// not show).
+[[nodiscard]] std::string query_select_sql(std::string_view extra = {});
 // The SELECT list that turns rows with route53query's columns (an older store's table or view) into
 // route53query_data's.
 [[nodiscard]] std::string stored_columns_from_query_sql();

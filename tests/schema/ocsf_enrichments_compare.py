@@ -2,8 +2,7 @@
 """Compare the enrichments[] of two sets of OCSF DNS Activity events of the same records: EXPECTED (as
 `dnslens run --output-format ocsf-1.1` wrote them) and ACTUAL (read back from another path, such as the
 Security Lake export). Events are matched by time, source address and port, query name and type; the
-enrichments of each pair must be equal. A DNS Firewall simulation decided by a CNAME target is compared
-without the target's name (the store does not keep which target matched).
+enrichments of each pair must be equal.
 
 Prints how many events were compared and how many carry each enrichment type; exit 1 on any difference.
 Usage: ocsf_enrichments_compare.py EXPECTED.jsonl ACTUAL.jsonl"""
@@ -24,9 +23,6 @@ def normalised(enrichments):
         e = json.loads(json.dumps(e))
         if isinstance(e.get("data"), str):
             e["data"] = json.loads(e["data"])
-        if e.get("type") == "DNS Firewall Simulation" and e["data"].get("matched_on") == "redirection":
-            e.pop("value", None)
-            e["data"].pop("matched_name", None)
         out.append(e)
     return json.dumps(out, sort_keys=True)
 
