@@ -267,7 +267,8 @@ function findingCard(f) {
   const card = el('div', { class: 'finding', id: 'drill-finding' },
     el('p', { class: 'explanation' }, f.explanation || ''),
     el('table', {}, el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', {}, k),
-      el('td', MEANING_COLUMNS.has(k) && MEANING[v] ? { style: `color: ${MEANING[v]}` } : {}, String(v)))))));
+      el('td', MEANING_COLUMNS.has(k) && MEANING[v] ? { style: `color: ${MEANING[v]}` } : {},
+        typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)))))));
   if (f.metrics && typeof f.metrics === 'object') {
     card.append(el('h4', {}, 'Measurements'), el('pre', { class: 'metrics' }, JSON.stringify(f.metrics, null, 2)));
   }
