@@ -274,7 +274,7 @@ function findingCard(f) {
   }
   if (Array.isArray(f.evidence) && f.evidence.length) {
     const cols = ['query_timestamp', 'query_name', 'query_type', 'rcode', 'srcaddr', 'answers'];
-    const ev = { columns: cols, rows: f.evidence.map((r) => cols.map((c) => (c === 'answers' ? (r.answers || []).map((a) => a.Rdata).join(' ')
+    const ev = { columns: cols, rows: f.evidence.map((r) => cols.map((c) => (c === 'answers' ? (Array.isArray(r.answers) ? r.answers : []).map((a) => a?.Rdata ?? a?.rdata ?? '').join(' ')
       : (r[c] ?? null)))) };
     card.append(el('h4', {}, `Evidence (${f.evidence.length} records the finding cites)`), table(ev, '', null));
   }
