@@ -30,4 +30,10 @@ std::string_view firewall_drift_name(FirewallDrift d) {
   return "none";
 }
 
+bool firewall_outcomes_differ(std::string_view a, std::string_view b) {
+  // A record without firewall fields and an ALLOW both mean the query went through unremarked.
+  auto outcome = [](std::string_view action) { return action == "ALLOW" ? std::string_view{} : action; };
+  return outcome(a) != outcome(b);
+}
+
 }  // namespace dnslens

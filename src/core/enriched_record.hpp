@@ -39,6 +39,9 @@ struct ThreatMatch {
 // ids).
 enum class FirewallDrift : std::uint8_t { kNone, kAction, kRule };
 [[nodiscard]] std::string_view firewall_drift_name(FirewallDrift d);
+// Whether two DNS Firewall actions (as logged: ALLOW, ALERT, BLOCK, or empty for none) have different
+// outcomes: resolved (none or ALLOW), alerted, blocked. Action drift is such a difference.
+[[nodiscard]] bool firewall_outcomes_differ(std::string_view a, std::string_view b);
 
 // What a DNS Firewall policy would do with the query.
 struct FirewallOutcome {

@@ -144,7 +144,7 @@ class StoredEnrichments {
       // action drift, the same outcome is rule drift (another rule group or domain list).
       if (drifted) {
         fw.drift =
-            outcome_of(fw.action) != outcome_of(r.firewall_rule_action) ? FirewallDrift::kAction : FirewallDrift::kRule;
+            firewall_outcomes_differ(r.firewall_rule_action, fw.action) ? FirewallDrift::kAction : FirewallDrift::kRule;
       }
     }
     return true;
@@ -154,9 +154,6 @@ class StoredEnrichments {
   // Stands for the feed's indicator entry, which is not at hand when reading the store; a non-null
   // indicator is what marks a threat-intel hit.
   static inline const Indicator kStoredIndicator{};
-
-  // Resolved (none or ALLOW), alerted or blocked.
-  static int outcome_of(std::string_view action) { return action == "ALERT" ? 1 : action == "BLOCK" ? 2 : 0; }
 
   static MatchSite match_site_from_name(std::string_view name) {
     for (MatchSite s : {MatchSite::kQueryName, MatchSite::kReverseName, MatchSite::kAnswerIp, MatchSite::kCname,

@@ -88,9 +88,7 @@ bool accepts_coding(std::string_view header, std::string_view coding) {
         zero = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
       }
     }
-    if (name.size() == coding.size() && std::equal(name.begin(), name.end(), coding.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        })) {
+    if (ascii_iequals(name, coding)) {
       named = true;
       named_ok = !zero;
     } else if (name == "*") {

@@ -271,11 +271,8 @@ FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::stri
 }
 
 FirewallDrift FirewallEvaluator::drift(const QueryRecord& record, const FirewallVerdict& verdict) const {
-  // Outcomes are compared: resolved (no rule, or ALLOW), alerted, blocked. A record without firewall
-  // fields and an ALLOW both mean the query went through unremarked.
-  auto outcome = [](std::string_view action) { return action == "ALLOW" ? std::string_view{} : action; };
-  const std::string_view simulated = firewall_action_name(verdict.action());
-  if (outcome(record.firewall_rule_action) != outcome(simulated)) return FirewallDrift::kAction;
+  if (firewall_outcomes_differ(record.firewall_rule_action, firewall_action_name(verdict.action())))
+    return FirewallDrift::kAction;
   if (verdict.rule == nullptr || !has_aws_ids_) return FirewallDrift::kNone;
   if ((!record.firewall_rule_group_id.empty() && record.firewall_rule_group_id != verdict.rule->group->id) ||
       (!record.firewall_domain_list_id.empty() &&
