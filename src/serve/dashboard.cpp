@@ -195,8 +195,13 @@ std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, st
   return where;
 }
 
-Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q) {
+Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q, bool need_first) {
   Range r;
+  if (q.from_ms && q.to_ms && !need_first) {  // the request names the range: no query
+    r.from_ms = *q.from_ms;
+    r.to_ms = *q.to_ms;
+    return r;
+  }
   DuckResult mm =
       conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryDataTable));
   const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
@@ -268,7 +273,7 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   const PanelDef* panel = find_panel(id);
   if (!panel) throw Error(ErrorCode::kUsage, fmt::format("no panel '{}'", id));
   DuckConnection conn = db_.connect();
-  const Range r = effective_range(conn, q);
+  const Range r = effective_range(conn, q, panel->chart == PanelChart::kOutlier);
   std::string head =
       fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},", panel->id,
                   panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),

@@ -82,10 +82,11 @@ class Dashboard {
  private:
   struct Range {
     std::int64_t from_ms = 0, to_ms = 0;
-    std::int64_t first_ms = 0;  // the first stored record's time (0: none): no history before it
+    std::int64_t first_ms = 0;  // the first stored record's time (0: none or not asked): no history before it
   };
-  // The request's range, else the stored data's (one min/max query).
-  Range effective_range(DuckConnection& conn, const DashboardQuery& q);
+  // The request's range, else the stored data's (one min/max query, also made for need_first: the
+  // outlier panels' history starts at first_ms).
+  Range effective_range(DuckConnection& conn, const DashboardQuery& q, bool need_first = false);
   // The SQL a panel runs for this request and range (returned with its rows as "sql").
   [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r);
   // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
