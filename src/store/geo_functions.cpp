@@ -31,7 +31,8 @@ void geo_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vec
     GeoInfo found;
     if (geo && duckdb_validity_row_is_valid(const_cast<uint64_t*>(in_validity), row)) {
       const std::string_view text(duckdb_string_t_data(&texts[row]), duckdb_string_t_length(texts[row]));
-      if (auto ip = parse_geo_address(text)) found = geo->lookup(*ip);
+      if (auto ip = parse_geo_address(text))
+        found = geo->lookup(*ip, kField == GeoField::kCountry ? kGeoCountry : kGeoAsn);
     }
     if constexpr (kField == GeoField::kCountry) {
       const std::string_view code = found.country_code();

@@ -215,6 +215,9 @@ void AsnTable::finish_ranges(std::vector<Range<Key>>& ranges) {
 void AsnTable::finish() {
   finish_ranges(v4_);
   finish_ranges(v6_);
+  v4_starts_.clear();
+  v4_starts_.reserve(v4_.size());
+  for (const auto& r : v4_) v4_starts_.push_back(r.start);
   org_lookup_.clear();
 }
 
@@ -227,7 +230,14 @@ std::optional<AsnInfo> AsnTable::find(const IpAddress& ip) const {
     if (key > it->end) return std::nullopt;
     return AsnInfo{it->asn, orgs_[it->org]};
   };
-  if (!ip.v6) return search(v4_, ip.v4());
+  if (!ip.v6) {
+    const std::uint32_t key = ip.v4();
+    const auto at = std::upper_bound(v4_starts_.begin(), v4_starts_.end(), key);
+    if (at == v4_starts_.begin()) return std::nullopt;
+    const auto& r = v4_[static_cast<std::size_t>(at - v4_starts_.begin()) - 1];
+    if (key > r.end) return std::nullopt;
+    return AsnInfo{r.asn, orgs_[r.org]};
+  }
   return search(v6_, key128(ip));
 }
 

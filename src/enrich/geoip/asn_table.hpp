@@ -60,6 +60,7 @@ class AsnTable {
   std::uint32_t intern(std::string_view org);
 
   std::vector<Range<std::uint32_t>> v4_;
+  std::vector<std::uint32_t> v4_starts_;  // v4_'s starts alone: the search touches 4 bytes a step, not 16
   std::vector<Range<U128>> v6_;
   std::deque<std::string> orgs_;
   absl::flat_hash_map<std::string_view, std::uint32_t> org_lookup_;  // only while loading

@@ -1,11 +1,8 @@
 #include "enrich/geoip/geo_db.hpp"
 
-#include <absl/container/flat_hash_map.h>
-#include <absl/hash/hash.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -23,8 +20,6 @@ namespace dnslens {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<std::uint64_t> g_next_serial{1};
 
 bool is_mmdb(const std::string& path) {
   // A MaxMind DB file ends with its metadata, introduced by this marker (within the last 128 KiB).
@@ -144,7 +139,6 @@ void GeoDb::add_asn(const std::string& path) {
 std::unique_ptr<GeoDb> GeoDb::open(const GeoConfig& config) {
   if (!config.enabled) return nullptr;
   std::unique_ptr<GeoDb> db(new GeoDb());
-  db->serial_ = g_next_serial.fetch_add(1);
   std::vector<std::string> countries = config.country_files;
   std::vector<std::string> asns = config.asn_files;
   if (countries.empty() && asns.empty() && !config.default_dir.empty()) {
@@ -174,59 +168,28 @@ const GeoDb* LazyGeoDb::get() const {
   return db_.get();
 }
 
-GeoInfo GeoDb::lookup_uncached(const IpAddress& ip) const {
+GeoInfo GeoDb::lookup(const IpAddress& ip, unsigned parts) const {
   GeoInfo info;
-  for (const auto& file : country_files_) {
-    const std::string_view code = file->country(ip);
-    if (code.size() == 2) {
-      info.country = {code[0], code[1]};
-      break;
+  if (parts & kGeoCountry) {
+    for (const auto& file : country_files_) {
+      const std::string_view code = file->country(ip);
+      if (code.size() == 2) {
+        info.country = {code[0], code[1]};
+        break;
+      }
     }
   }
-  std::optional<AsnInfo> asn;
-  for (const auto& file : asn_mmdbs_) {
-    if ((asn = file->asn(ip))) break;
+  if (parts & kGeoAsn) {
+    std::optional<AsnInfo> asn;
+    for (const auto& file : asn_mmdbs_) {
+      if ((asn = file->asn(ip))) break;
+    }
+    if (!asn) asn = asn_table_.find(ip);
+    if (asn) {
+      info.asn = asn->number;
+      info.organization = asn->organization;
+    }
   }
-  if (!asn) asn = asn_table_.find(ip);
-  if (asn) {
-    info.asn = asn->number;
-    info.organization = asn->organization;
-  }
-  return info;
-}
-
-namespace {
-
-struct CacheKey {
-  std::array<std::uint8_t, 16> bytes;
-  bool v6;
-  bool operator==(const CacheKey&) const = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const CacheKey& k) {
-    return H::combine(std::move(h), k.bytes, k.v6);
-  }
-};
-
-struct ThreadCache {
-  std::uint64_t owner = 0;  // serial of the GeoDb the entries came from
-  absl::flat_hash_map<CacheKey, GeoInfo> entries;
-};
-
-constexpr std::size_t kThreadCacheEntries = 1u << 16;  // a full cache starts over
-
-}  // namespace
-
-GeoInfo GeoDb::lookup(const IpAddress& ip) const {
-  thread_local ThreadCache cache;
-  if (cache.owner != serial_) {
-    cache.entries.clear();
-    cache.owner = serial_;
-  }
-  const CacheKey key{ip.bytes, ip.v6};
-  if (auto it = cache.entries.find(key); it != cache.entries.end()) return it->second;
-  const GeoInfo info = lookup_uncached(ip);
-  if (cache.entries.size() >= kThreadCacheEntries) cache.entries.clear();
-  cache.entries.emplace(key, info);
   return info;
 }
 

@@ -1,8 +1,7 @@
 #pragma once
 // Country and autonomous system of an address, from MaxMind DB files and ASN range tables the user
 // points at, or by default the freely licensed files scripts/fetch-geo.sh puts in .deps/geo-<version>/.
-// Lookups are answered from a sharded cache first: answers' addresses repeat (a domain resolves to the
-// same few addresses all day), and the dashboards ask about the same addresses on every refresh.
+// A lookup reads only the parts asked for (a panel of AS numbers never walks the country file).
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -41,6 +40,9 @@ struct GeoSource {
   std::vector<GeoAttribution> attribution;
 };
 
+// Which parts of GeoInfo a lookup fills (a caller that shows only the AS skips the country file).
+enum GeoParts : unsigned { kGeoCountry = 1, kGeoAsn = 2, kGeoAll = kGeoCountry | kGeoAsn };
+
 struct GeoInfo {
   std::array<char, 2> country{};  // {0,0} when unknown
   std::uint32_t asn = 0;          // 0 when unknown
@@ -57,8 +59,10 @@ class GeoDb {
   // nullptr when geo is disabled, or when nothing was named and the default directory holds nothing.
   [[nodiscard]] static std::unique_ptr<GeoDb> open(const GeoConfig& config);
 
-  [[nodiscard]] GeoInfo lookup(const IpAddress& ip) const;  // cached
-  [[nodiscard]] GeoInfo lookup_uncached(const IpAddress& ip) const;
+  // Fills the parts asked for; the others may be left unknown.
+  // Not cached: measured on a day of answers, a per-thread cache of results made the lookups slower (the AS
+  // table) or no faster (the country file) than looking each address up.
+  [[nodiscard]] GeoInfo lookup(const IpAddress& ip, unsigned parts = kGeoAll) const;
   [[nodiscard]] const std::vector<GeoSource>& sources() const { return sources_; }
   [[nodiscard]] bool has_country() const { return !country_files_.empty(); }
   [[nodiscard]] bool has_asn() const { return !asn_mmdbs_.empty() || asn_table_.size() > 0; }
@@ -72,10 +76,6 @@ class GeoDb {
   std::vector<std::unique_ptr<MmdbFile>> asn_mmdbs_;
   AsnTable asn_table_;
   std::vector<GeoSource> sources_;
-
-  // Per thread (DuckDB runs a function on all its threads): no lock on the hit path. A thread's cache
-  // belongs to one GeoDb at a time, told apart by a process-wide serial number.
-  std::uint64_t serial_ = 0;
 };
 
 // Opens the configured data the first time an address is looked up, so commands that never look one up
