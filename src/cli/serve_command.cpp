@@ -23,6 +23,8 @@
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
+#include "detect/dga/default_dga_model.hpp"
+#include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 #include "store/store_export.hpp"
 #include "store/store_writer.hpp"
@@ -188,6 +190,7 @@ int execute(ServeOptions& o) {
   {
     DuckConnection conn = db.connect();
     register_geo_functions(conn, geo.get());
+    register_dga_functions(conn, detection ? *detection->model : default_dga_model());
   }
   raise_descriptor_limit(o.server.max_connections);
   HttpServer server(o.server, ingest ? &*ingest : nullptr, &db, geo->get());

@@ -13,6 +13,8 @@
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "store/duckdb_api.hpp"
+#include "detect/dga/default_dga_model.hpp"
+#include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 #include "store/store_writer.hpp"
 
@@ -26,6 +28,7 @@ struct SqlOptions {
   std::string query;
   bool write = false;
   std::size_t max_width = 60;
+  std::string dga_model;
   GeoOptions geo;
 };
 
@@ -194,6 +197,9 @@ int execute(const SqlOptions& o) {
   if (o.write) ensure_store_schema(conn);
   const LazyGeoDb geo(o.geo.config());
   register_geo_functions(conn, &geo);
+  const std::optional<DgaModel> own_model =
+      o.dga_model.empty() ? std::nullopt : std::optional<DgaModel>(DgaModel::load_file(o.dga_model));
+  register_dga_functions(conn, own_model ? *own_model : default_dga_model());
   if (!o.query.empty()) return run_one(conn, o.query, o);
   // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
   const bool tty = ::isatty(STDIN_FILENO);
@@ -240,6 +246,8 @@ void register_sql(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
   sub->add_option("--max-width", o->max_width, "Widest table cell (characters)")->capture_default_str();
+  sub->add_option("--dga-model", o->dga_model,
+                  "DGA model from 'dnslens dga train' for dnslens_subdomain_dga() (default: the built-in model)");
   o->geo.add(sub);
   sub->add_flag("--write", o->write, "Open for writing (DELETE, CREATE ...); the default is read-only");
   registry.add(sub, [o] { return execute(*o); });

@@ -119,10 +119,14 @@ std::vector<PanelDef> make_panels() {
       // dnslens marks as benign noise (EC2 and other cloud hostnames) left out. dga_score is the
       // registered domain's (the store keeps no score of the labels under it).
       {"entropy", "Top 50 highest-entropy domains", PanelChart::kTable,
-       "SELECT " DNSLENS_DOMAIN " AS domain, arg_max(query_name_normalized, name_entropy) AS example, "
-       "round(max(name_entropy), 3) AS entropy, count(DISTINCT query_name_normalized) AS names, count(*) AS queries, "
-       "round(max(dga_score), 3) AS domain_dga_score FROM q WHERE query_name_normalized IS NOT NULL AND NOT "
-       "coalesce(benign_noise, false) GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 50",
+       // example_dga_score: of the example's most machine-looking label, the registered one (a DGA's) or
+       // the longest subdomain label (a tunnel's), scored only for the 50 rows shown.
+       "SELECT domain, ex.name AS example, entropy, names, queries, round(greatest(ex.dga, "
+       "coalesce(dnslens_subdomain_dga(ex.subdomain), 0)), 3) AS example_dga_score FROM (SELECT " DNSLENS_DOMAIN
+       " AS domain, arg_max({'name': query_name_normalized, 'subdomain': subdomain, 'dga': dga_score}, "
+       "name_entropy) AS ex, round(max(name_entropy), 3) AS entropy, count(DISTINCT query_name_normalized) AS names, "
+       "count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, false) "
+       "GROUP BY 1 ORDER BY entropy DESC, domain LIMIT 50) ORDER BY entropy DESC, domain",
        "domain"},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
        "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS "

@@ -170,9 +170,12 @@ function chartOption(kind, data, id) {
     const t = (r) => r[0].replace(' ', 'T') + 'Z';
     return { ...base, legend: { top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: { type: 'value', minInterval: 1, ...axisStyle },
       series: [
-        { type: 'line', name: 'count', showSymbol: false, data: data.rows.map((r) => [t(r), r[1]]) },
-        { type: 'line', name: 'mean + 3σ', showSymbol: false, lineStyle: { type: 'dashed' }, data: data.rows.map((r) => [t(r), r[3]]) },
-        { type: 'scatter', name: 'outlier', symbolSize: 9, itemStyle: { color: '#ff5d5d' }, data: data.rows.filter((r) => r[4]).map((r) => [t(r), r[1]]) },
+        // The count in the panel's own colour (blocked red, alerted orange); outliers ringed in white so
+        // they stand out on a red line too.
+        { type: 'line', name: 'count', showSymbol: false, color: panelColor(id), data: data.rows.map((r) => [t(r), r[1]]) },
+        { type: 'line', name: 'mean + 3σ', showSymbol: false, color: '#8b98a8', lineStyle: { type: 'dashed' }, data: data.rows.map((r) => [t(r), r[3]]) },
+        { type: 'scatter', name: 'outlier', symbolSize: 10, itemStyle: { color: '#ff5d5d', borderColor: '#ffffff', borderWidth: 1.5 },
+          data: data.rows.filter((r) => r[4]).map((r) => [t(r), r[1]]) },
       ] };
   }
   return base;

@@ -69,6 +69,34 @@ try {
 
   const catalog = await (await fetch(base + 'api/catalog')).json();
   let slowest = { ms: 0, id: '' };
+  // Colours by meaning, on every page: severity and DNS Firewall actions have theirs wherever they are
+  // drawn or listed, a blocked-only panel is red and an alerted-only one orange, and any other name keeps
+  // one colour on every chart of every page.
+  const MEANS = { high: '#ff5d5d', medium: '#ff9f43', low: '#ffd166', BLOCK: '#ff5d5d', ALERT: '#ff9f43', ALLOW: '#3ccf91' };
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  const colorOfName = new Map();
+  let meaningful = 0;
+  const checkColors = (pageId, id, kind, shown) => {
+    const where = `${pageId}/${id}`;
+    for (const [name, color] of kind === 'map' ? [] : shown.colors ?? []) {  // a map is shaded by value
+      check(typeof color === 'string', `${where}: ${name} has a colour of its own`);
+      if (kind === 'bar' || (kind === 'outlier' && name === 'count')) {
+        const own = id.includes('block') ? MEANS.BLOCK : id.includes('alert') ? MEANS.ALERT : null;
+        if (own) { meaningful++; check(color === own, `${where}: drawn ${color}, its action's colour is ${own}`); }
+      } else if (kind === 'line' || kind === 'pie') {
+        if (MEANS[name]) { meaningful++; check(color === MEANS[name], `${where}: ${name} drawn ${color}, expected ${MEANS[name]}`); }
+        if (!colorOfName.has(name)) colorOfName.set(name, { color, where });
+        const first = colorOfName.get(name);
+        check(first.color === color, `${where}: ${name} is ${color} here but ${first.color} on ${first.where}`);
+      }
+    }
+    for (const [column, text, color] of shown.tinted ?? []) {
+      if (['severity', 'action', 'firewall'].includes(column) && MEANS[text]) {
+        meaningful++;
+        check(color === rgb(MEANS[text]), `${where}: ${column} ${text} shown in ${color}`);
+      }
+    }
+  };
   for (const p of catalog.pages) {
     await page.goto(base + '#page=' + p.id);
     await page.waitForSelector(`body[data-ready="${p.id}"]`, { timeout: 60000 });
@@ -89,11 +117,18 @@ try {
           const o = echarts.getInstanceByDom(div).getOption();
           const cells = [...box.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent));
           const shapes = kind === 'map' ? echarts.getMap('world').geoJSON.features.map((f) => f.properties.name) : [];
-          return { series: o.series.map((s) => ({ name: s.name, data: s.data })), categories: o.yAxis?.[0]?.data ?? null, cells, shapes };
+          // Each drawn item's name and colour: a pie's slices, a line or bar series.
+          const colors = o.series.flatMap((s) => (s.type === 'pie' ? s.data.map((d) => [String(d.name), d.itemStyle?.color])
+            : [[String(s.name), s.itemStyle?.color ?? s.color ?? s.lineStyle?.color]]));
+          return { series: o.series.map((s) => ({ name: s.name, data: s.data })), categories: o.yAxis?.[0]?.data ?? null, cells, shapes, colors };
         }
         if (kind === 'stat') return { stats: [...box.querySelectorAll('.stat .value')].map((v) => v.textContent) };
-        return { cells: [...box.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)) };
+        // Table cells coloured by meaning: [column, text, colour].
+        const heads = [...box.querySelectorAll('thead th')].map((th) => th.textContent);
+        const tinted = [...box.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.children].map((td, i) => [heads[i], td.textContent, td.style.color]));
+        return { cells: [...box.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)), tinted };
       }, { id, kind });
+      checkColors(p.id, id, kind, shown);
       if (kind === 'bar' && expected.length) {
         check(same(shown.categories, expected.map((r) => String(r[0])).reverse()), `${p.id}/${id}: bar categories`);
         check(same(shown.series[0].data, expected.map((r) => r[1]).reverse()), `${p.id}/${id}: bar values`);
@@ -128,6 +163,7 @@ try {
     await page.screenshot({ path: path.join(artifacts, `${p.id}.png`), fullPage: true });
   }
 
+  check(meaningful >= 20, `colours by meaning checked on ${meaningful} items only`);
   // Independent SQL for the headline numbers.
   await page.goto(base + '#page=overview');
   await page.reload();
@@ -237,6 +273,18 @@ try {
   check(ov.fw_alert_top_domains.rows.reduce((a, r) => a + r[1], 0) <= actionCount('ALERT'), 'Top alerted domains: alerts only');
   check(ov.fw_block_source_time.rows.reduce((a, r) => a + r[2], 0) === blocks, 'Blocked by instance over time: every block');
   check(ov.fw_block_outlier.rows.reduce((a, r) => a + r[1], 0) === blocks, 'Anomalies within blocked: every block counted');
+  // Top entropy: one row per domain, and an exfiltration's example scored on the label that varies (the
+  // stored dga_score scores its registered label, near 0 for a tunnel's domain).
+  const entropyDomains = ov.entropy.rows.map((r) => r[0]);
+  check(new Set(entropyDomains).size === entropyDomains.length, 'Top entropy: one row per domain');
+  const exfil = sql("SELECT domain FROM findings WHERE finding_type = 'DNSDataExfiltration' AND domain IS NOT NULL LIMIT 1")[0];
+  check(exfil !== undefined, 'the test day has an exfiltration finding');
+  if (exfil) {
+    const row = ov.entropy.rows.find((r) => r[0] === exfil.domain);
+    const score = row && row[ov.entropy.columns.indexOf('example_dga_score')];
+    const stored = sql(`SELECT max(dga_score) AS s FROM route53query WHERE registered_domain = '${exfil.domain}'`)[0].s;
+    check(score >= 0.75 && stored < 0.5, `Top entropy: ${exfil.domain}'s example scores ${score} on its varying label (registered label ${stored})`);
+  }
   // Time series: a value in every bucket of the range (zero-filled), the axis pinned to the range, and a
   // series with a single event drawn.
   const lineCheck = await page.evaluate(() => {
@@ -353,7 +401,7 @@ try {
 
   check(consoleErrors.length === 0, 'console errors: ' + consoleErrors.join(' | '));
   check(offsite.length === 0, 'requests left the machine: ' + offsite.join(' '));
-  console.log(`dashboards: ${catalog.pages.length} pages, ${Object.keys(catalog.panels).length} panels checked against SQL; ` +
+  console.log(`dashboards: ${catalog.pages.length} pages, ${Object.keys(catalog.panels).length} panels checked against SQL, ${meaningful} colours by meaning; ` +
     `slowest panel ${slowest.id} ${slowest.ms} ms on ${catalog.range.records} records; screenshots in ${artifacts}`);
 } finally {
   if (browser) await browser.close();

@@ -7,6 +7,18 @@
 
 namespace dnslens {
 
+namespace {
+
+float long_label_score(const DgaModel& dga, std::string_view label) {
+  return label.size() >= 12 ? dga.score(label) : 0.0f;
+}
+
+}  // namespace
+
+float subdomain_dga_score(const DgaModel& dga, std::string_view subdomain) {
+  return long_label_score(dga, longest_label(subdomain));
+}
+
 NameSignals NameSignalEnricher::compute(const EnrichedRecord& r) const {
   const std::string_view name = r.name.text;
   NameSignals s;
@@ -20,8 +32,7 @@ NameSignals NameSignalEnricher::compute(const EnrichedRecord& r) const {
   if (!r.subdomain.empty()) {
     const std::string_view longest = longest_label(r.subdomain);
     s.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(longest.size(), 255));
-    // Scoring long labels only: short ones (www, api, mail) say nothing about encoded data.
-    if (longest.size() >= 12) s.subdomain_dga = dga_.score(longest);
+    s.subdomain_dga = long_label_score(dga_, longest);
   }
   s.benign_noise = benign_noise_ != nullptr && benign_noise_->matches(name);
   return s;

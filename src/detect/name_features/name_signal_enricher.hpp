@@ -9,6 +9,11 @@
 
 namespace dnslens {
 
+// NameSignals::subdomain_dga: the DGA score of the subdomain's longest label (what varies in a tunnel's or
+// an exfiltration's names), 0 when that label is shorter than 12 characters: short labels (www, api,
+// mail) say nothing about encoded data.
+[[nodiscard]] float subdomain_dga_score(const DgaModel& dga, std::string_view subdomain);
+
 class NameSignalEnricher final : public Enricher {
  public:
   struct State final : EnricherState {

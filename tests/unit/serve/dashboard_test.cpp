@@ -12,6 +12,8 @@
 #include "core/error.hpp"
 #include "ingest_test_helpers.hpp"
 #include "serve/firehose_ingest.hpp"
+#include "detect/dga/default_dga_model.hpp"
+#include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 
 namespace dnslens {
@@ -32,6 +34,7 @@ class DashboardTest : public ::testing::Test {
     ASSERT_EQ(r.status, IngestStatus::kStored) << r.message;
     DuckConnection conn = store_->database().connect();
     register_geo_functions(conn, nullptr);
+    register_dga_functions(conn, default_dga_model());
   }
   static void TearDownTestSuite() {
     delete store_;
