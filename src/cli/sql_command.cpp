@@ -14,6 +14,7 @@
 #include "core/json_escape.hpp"
 #include "store/duckdb_api.hpp"
 #include "detect/dga/default_dga_model.hpp"
+#include "store/athena_sql.hpp"
 #include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 #include "store/store_writer.hpp"
@@ -51,8 +52,55 @@ std::string clip(const std::string& s, std::size_t max) {
   return out + "…";
 }
 
-// json_columns: columns whose text is already JSON (nested values), written as they are in --format json.
-std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<bool>& json_columns) {
+bool nested_type(duckdb_type t) {
+  return t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_STRUCT || t == DUCKDB_TYPE_MAP || t == DUCKDB_TYPE_ARRAY ||
+         t == DUCKDB_TYPE_UNION;
+}
+
+// The types DuckDB's C API gives text for, one value at a time. Others come back as NULL (TIMESTAMPTZ,
+// TIMETZ, ENUM, BIT, VARINT, the TIMESTAMP_S/MS/NS units) or, for a UUID column, crash the reading of the
+// result; nested values (LIST, STRUCT, ...) have no text either.
+bool plain_type(duckdb_type t) {
+  switch (t) {
+    case DUCKDB_TYPE_BOOLEAN:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_VARCHAR:
+    case DUCKDB_TYPE_BLOB:
+    case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_TIME:
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_INTERVAL:
+    case DUCKDB_TYPE_SQLNULL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// How a column prints: as its text; as JSON text (a nested value, written as it is in --format json); or
+// not at all (NULL, with a note), when a statement that could not be rewritten returns a type without text.
+enum class Shown : std::uint8_t { kText, kJson, kHidden };
+
+std::optional<std::string> cell(const DuckResult& r, const std::vector<Shown>& shown, std::size_t c, std::size_t row) {
+  if (c < shown.size() && shown[c] == Shown::kHidden) return std::nullopt;
+  return r.text(c, row);
+}
+
+bool json_text(const std::vector<Shown>& shown, std::size_t c) { return c < shown.size() && shown[c] == Shown::kJson; }
+
+std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<Shown>& shown) {
   const std::size_t cols = r.columns(), rows = r.rows();
   std::string out;
   if (o.format == "json") {
@@ -63,10 +111,10 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<b
         out += '"';
         append_json_escaped_bytes(out, r.column_name(c));
         out += "\":";
-        auto v = r.text(c, row);
+        auto v = cell(r, shown, c, row);
         if (!v)
           out += "null";
-        else if (c < json_columns.size() && json_columns[c])
+        else if (json_text(shown, c))
           out += *v;
         else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan")
           out += *v;
@@ -93,7 +141,7 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<b
     for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(r.column_name(c));
     out += '\n';
     for (std::size_t row = 0; row < rows; ++row) {
-      for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(r.text(c, row).value_or(""));
+      for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(cell(r, shown, c, row).value_or(""));
       out += '\n';
     }
     return out;
@@ -107,7 +155,7 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<b
   }
   for (std::size_t row = 0; row < rows; ++row) {
     for (std::size_t c = 0; c < cols; ++c) {
-      cells[row + 1][c] = clip(r.text(c, row).value_or("NULL"), o.max_width);
+      cells[row + 1][c] = clip(cell(r, shown, c, row).value_or("NULL"), o.max_width);
       width[c] = std::max(width[c], width_of(cells[row + 1][c]));
     }
   }
@@ -130,57 +178,75 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<b
   return out;
 }
 
-bool nested_type(duckdb_type t) {
-  return t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_STRUCT || t == DUCKDB_TYPE_MAP || t == DUCKDB_TYPE_ARRAY ||
-         t == DUCKDB_TYPE_UNION;
-}
-
-// DuckDB's C API gives no text for a LIST, STRUCT, MAP, ARRAY or UNION value (answers, srcids, ...).
-// A single SELECT with such columns runs as SELECT #1 AS name, to_json(#2)::VARCHAR AS name, ...
-// FROM (statement): the same rows in the same order, the nested values as JSON. Empty when no
-// rewrite is needed.
-std::string nested_as_json(DuckConnection& conn, const std::string& sql, std::vector<bool>& json_columns) {
+// A single SELECT whose columns are not all plain runs as SELECT #1 AS name, to_json(#2)::VARCHAR AS name,
+// CAST(#3 AS VARCHAR) AS name, ... FROM (statement): the same rows in the same order, nested values as
+// JSON and the other types as DuckDB writes them as text. Empty when no rewrite is needed.
+std::string rewrite_for_text(DuckConnection& conn, const std::string& sql, std::vector<Shown>& shown) {
   const auto columns = conn.single_select_columns(sql);
-  json_columns.assign(columns.size(), false);
-  for (std::size_t c = 0; c < columns.size(); ++c) json_columns[c] = nested_type(columns[c].second);
-  if (std::find(json_columns.begin(), json_columns.end(), true) == json_columns.end()) return {};
+  shown.assign(columns.size(), Shown::kText);
+  bool rewrite = false;
+  for (const auto& column : columns) rewrite = rewrite || !plain_type(column.second);
+  if (!rewrite) return {};
   std::string body = sql;
   while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) != 0 || body.back() == ';'))
     body.pop_back();
   std::string out = "SELECT ";
   for (std::size_t c = 0; c < columns.size(); ++c) {
     out += c ? ", " : "";
-    out += json_columns[c] ? fmt::format("to_json(#{})::VARCHAR", c + 1) : fmt::format("#{}", c + 1);
+    if (nested_type(columns[c].second)) {
+      shown[c] = Shown::kJson;
+      out += fmt::format("to_json(#{})::VARCHAR", c + 1);
+    } else if (!plain_type(columns[c].second)) {
+      out += fmt::format("CAST(#{} AS VARCHAR)", c + 1);
+    } else {
+      out += fmt::format("#{}", c + 1);
+    }
     out += " AS " + sql_identifier(columns[c].first);
   }
-  return out + " FROM (\n" + body + "\n) AS dnslens_nested";
+  return out + " FROM (\n" + body + "\n) AS dnslens_text";
 }
 
 int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
-  std::vector<bool> json_columns;
-  const std::string rewritten = nested_as_json(conn, sql, json_columns);
+  std::vector<Shown> shown;
+  const std::string rewritten = rewrite_for_text(conn, sql, shown);
   std::vector<DuckResult> results;
   if (!rewritten.empty()) {
     try {
       results = conn.query_all(rewritten);
     } catch (const Error&) {  // not usable as a subquery (a ';' before a trailing comment, ...): run it as written
       results.clear();
-      json_columns.clear();
     }
   }
-  if (results.empty()) results = conn.query_all(sql);
+  const bool as_written = results.empty();
+  if (as_written) results = conn.query_all(sql);
   for (const DuckResult& r : results) {
     if (r.columns() == 0) continue;
-    if (json_columns.empty()) {
+    if (as_written) {
+      // Reading any value of a result that holds a type without text (a UUID, a TIMESTAMPTZ, ...) is unsafe
+      // in DuckDB's C API: such a result is not printed at all. Lists and structs show as NULL.
+      shown.assign(r.columns(), Shown::kText);
+      std::string unreadable;
       for (std::size_t c = 0; c < r.columns(); ++c) {
-        if (!nested_type(r.column_type(c))) continue;
+        if (plain_type(r.column_type(c))) continue;
+        shown[c] = Shown::kHidden;
+        if (!nested_type(r.column_type(c))) unreadable += (unreadable.empty() ? "'" : ", '") + r.column_name(c) + "'";
+      }
+      if (!unreadable.empty()) {
+        std::fprintf(stderr,
+                     "dnslens: a result with column(s) %s (a type such as UUID or TIMESTAMP WITH TIME ZONE) prints "
+                     "only when its statement runs on its own, not among several statements on one line\n",
+                     unreadable.c_str());
+        continue;
+      }
+      for (std::size_t c = 0; c < r.columns(); ++c) {
+        if (shown[c] != Shown::kHidden) continue;
         std::fprintf(stderr,
                      "dnslens: column '%s' holds lists or structs, which print only when the statement runs on "
                      "its own (then as JSON); they show as NULL here\n",
                      r.column_name(c).c_str());
       }
     }
-    std::fputs(render(r, o, json_columns).c_str(), stdout);
+    std::fputs(render(r, o, shown).c_str(), stdout);
   }
   return 0;
 }
@@ -192,14 +258,17 @@ int execute(const SqlOptions& o) {
                                                "(or pass --write to create an empty one)",
                                                o.db, o.db));
   }
-  DuckDatabase db(o.db, !o.write);
+  // The store is the catalog "default", as Athena's database is: "default"."route53query" runs as written.
+  DuckDatabase db(":memory:");
   DuckConnection conn = db.connect();
+  open_athena_catalog(conn, o.db, o.write);
   if (o.write) ensure_store_schema(conn);
   const LazyGeoDb geo(o.geo.config());
   register_geo_functions(conn, &geo);
   const std::optional<DgaModel> own_model =
       o.dga_model.empty() ? std::nullopt : std::optional<DgaModel>(DgaModel::load_file(o.dga_model));
   register_dga_functions(conn, own_model ? *own_model : default_dga_model());
+  add_athena_forms(conn);
   if (!o.query.empty()) return run_one(conn, o.query, o);
   // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
   const bool tty = ::isatty(STDIN_FILENO);
