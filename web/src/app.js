@@ -78,7 +78,9 @@ function el(tag, attrs = {}, ...children) {
 const MEANING_COLUMNS = new Set(['severity', 'confidence', 'action', 'firewall', 'logged', 'simulated']);
 
 function table(data, drill, onDrill) {
-  const head = el('tr', {}, ...data.columns.map((c) => el('th', {}, c)));
+  // A column of numbers is right-aligned, its header too.
+  const numeric = data.columns.map((_, i) => typeof data.rows.find((r) => r[i] !== null)?.[i] === 'number');
+  const head = el('tr', {}, ...data.columns.map((c, i) => el('th', numeric[i] ? { class: 'num' } : {}, c)));
   const col = drill ? data.columns.indexOf(DRILL_COLUMN[drill]) : -1;
   const rows = data.rows.map((row) => {
     const tr = el('tr', col >= 0 && row[col] !== null ? { class: 'drillable' } : {},
@@ -105,16 +107,43 @@ function stats(data) {
 // hashes to, so it keeps its colour when other series come and go.
 const MEANING = { high: '#ff5d5d', medium: '#ff9f43', low: '#ffd166', informational: '#4aa3ff', unknown: '#8b98a8',
   BLOCK: '#ff5d5d', ALERT: '#ff9f43', ALLOW: '#3ccf91', NONE: '#8b98a8' };
-const PALETTE = ['#4aa3ff', '#3ccf91', '#b48cff', '#00c2c7', '#ffd166', '#f78fb3', '#9bd34a', '#ff9f43', '#7ea7ff', '#c9a27e'];
-function colorOf(name) {
-  const key = String(name);
-  if (MEANING[key]) return MEANING[key];
+// 20 colours for names without a meaning, none of them the severity or action colours (red, orange, yellow,
+// green), so an instance or a query type never reads as blocked or high.
+// Neighbours differ in hue, since a name whose slot is taken moves to the next one.
+const PALETTE = ['#4aa3ff', '#e377c2', '#17becf', '#c9a27e', '#b48cff', '#9bd34a', '#f7b6d2', '#2f6fa8', '#dbe2ea', '#bcbd22',
+  '#8c6bb1', '#7fd4ff', '#a6761d', '#9edae5', '#6a8caf', '#d4a5ff', '#b8e186', '#8dd3c7', '#c7c7ff', '#a1887f'];
+const OTHER = '#8b98a8';
+function slotOf(key) {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return PALETTE[(h >>> 0) % PALETTE.length];
+  return (h >>> 0) % PALETTE.length;
 }
-// The panel's own colour, for single-series bars: blocked red, alerted orange, the rest blue.
-const panelColor = (id) => (id.includes('block') ? MEANING.BLOCK : id.includes('alert') ? MEANING.ALERT : '#4aa3ff');
+// The colours of one chart's series: a meaning's own colour, else the slot the name hashes to, so a name
+// keeps its colour across pages and filters; when two names of the chart hash to one slot, the later name
+// (in name order) takes the next free one, so no two series of a chart look alike.
+function seriesColors(names) {
+  const colors = new Map();
+  const taken = new Set();
+  for (const n of names) {
+    const key = String(n);
+    if (MEANING[key]) { colors.set(key, MEANING[key]); taken.add(MEANING[key]); }
+    if (key === '(other)') colors.set(key, OTHER);
+  }
+  for (const key of names.map(String).filter((k) => !colors.has(k)).sort()) {
+    let slot = slotOf(key);
+    for (let i = 0; i < PALETTE.length && taken.has(PALETTE[slot]); i++) slot = (slot + 1) % PALETTE.length;
+    colors.set(key, PALETTE[slot]);
+    taken.add(PALETTE[slot]);
+  }
+  return colors;
+}
+// The panel's own colour, for single-series charts: blocked red, alerted orange, threat intel pink, the
+// rest blue; the same for a panel's count and its outliers' count.
+const panelColor = (id) => (id.includes('block') ? MEANING.BLOCK : id.includes('alert') ? MEANING.ALERT
+  : id.startsWith('threat') || id.startsWith('ti_') ? '#f78fb3' : '#4aa3ff');
+// Value axes count things: whole ticks, written short (1.5M) so they never run together.
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const countAxis = (extra = {}) => ({ type: 'value', minInterval: 1, ...axisStyle, axisLabel: { color: '#8b98a8', formatter: (v) => compact.format(v) }, ...extra });
 
 // The time buckets of a series panel: DuckDB's time_bucket() counts buckets from 2000-01-03 UTC (for
 // buckets under a month), so the same bucket starts are made here, from the range's first bucket to its
@@ -135,40 +164,48 @@ function bucketStarts(data) {
 function timeAxis(data) {
   const step = data.bucket_seconds * 1000;
   const first = Math.min(Date.parse(data.from), ...data.rows.map((r) => rowTime(r[0])));
-  return { type: 'time', min: bucketStart(first, step), max: Date.parse(data.to), ...axisStyle };
+  // A day boundary is labelled with its date ("Dec 4"), not a bare day of the month.
+  return { type: 'time', min: bucketStart(first, step), max: Date.parse(data.to), ...axisStyle,
+    axisLabel: { color: '#8b98a8', hideOverlap: true, formatter: { year: '{yyyy}', month: '{MMM} {yyyy}', day: '{MMM} {d}', hour: '{HH}:{mm}', minute: '{HH}:{mm}' } } };
 }
 const rowTime = (text) => Date.parse(text.replace(' ', 'T') + 'Z');
 
 const axisStyle = { axisLine: { lineStyle: { color: '#2a3440' } }, axisLabel: { color: '#8b98a8' }, splitLine: { lineStyle: { color: '#222b35' } } };
 
 function chartOption(kind, data, id) {
-  const base = { animation: false, backgroundColor: 'transparent', textStyle: { color: '#dbe2ea' }, tooltip: { trigger: kind === 'pie' ? 'item' : 'axis' },
-    grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true } };
+  // useUTC: the axes and tooltips in UTC, as the tables and the time controls are.
+  const base = { animation: false, useUTC: true, backgroundColor: 'transparent', textStyle: { color: '#dbe2ea' }, tooltip: { trigger: kind === 'pie' ? 'item' : 'axis' },
+    grid: { left: 8, right: 28, top: 28, bottom: 8, containLabel: true } };
   if (kind === 'bar') {
     const rows = data.rows.slice().reverse();
-    return { ...base, xAxis: { type: 'value', ...axisStyle }, yAxis: { type: 'category', data: rows.map((r) => String(r[0])), ...axisStyle, axisLabel: { color: '#8b98a8', width: 220, overflow: 'truncate' } },
+    return { ...base, xAxis: countAxis(), yAxis: { type: 'category', data: rows.map((r) => String(r[0])), ...axisStyle, axisLabel: { color: '#8b98a8', width: 220, overflow: 'truncate' } },
       series: [{ type: 'bar', name: data.columns[1], data: rows.map((r) => r[1]), itemStyle: { color: panelColor(id) },
         barMinHeight: 2 }] };
   }
   if (kind === 'pie') {
+    const colors = seriesColors(data.rows.map((r) => r[0]));
     return { ...base, legend: { bottom: 0, textStyle: { color: '#8b98a8' } },
-      series: [{ type: 'pie', radius: ['35%', '65%'], minShowLabelAngle: 0, data: data.rows.map((r) => ({ name: String(r[0]), value: r[1], itemStyle: { color: colorOf(r[0]) } })) }] };
+      series: [{ type: 'pie', radius: ['35%', '65%'], minShowLabelAngle: 0, label: { color: '#dbe2ea', textBorderWidth: 0 },
+        labelLayout: { hideOverlap: true }, data: data.rows.map((r) => ({ name: String(r[0]), value: r[1], itemStyle: { color: colors.get(String(r[0])) } })) }] };
   }
   const xAxis = kind === 'line' || kind === 'outlier' ? timeAxis(data) : null;
   if (kind === 'line') {  // long format: t, series, n
     const names = [...new Set(data.rows.map((r) => r[1]))];
+    const colors = seriesColors(names);
     const starts = bucketStarts(data);
     const series = names.map((name) => {
       const counts = new Map(data.rows.filter((r) => r[1] === name).map((r) => [rowTime(r[0]), r[2]]));
       const points = starts.map((t) => [t, counts.get(t) ?? 0]);
       // A sparse series also gets its points drawn, so one event stands out.
-      return { type: 'line', name: String(name), showSymbol: counts.size <= 12, symbolSize: (v) => (v[1] > 0 ? 6 : 0), color: colorOf(name), data: points };
+      // A single series is the panel's own count: its colour, as its outlier panel draws it.
+      const color = names.length === 1 && !MEANING[String(name)] ? panelColor(id) : colors.get(String(name));
+      return { type: 'line', name: String(name), showSymbol: counts.size <= 12, symbolSize: (v) => (v[1] > 0 ? 6 : 0), color, data: points };
     });
-    return { ...base, legend: { type: 'scroll', top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: { type: 'value', minInterval: 1, ...axisStyle }, series };
+    return { ...base, legend: { type: 'scroll', top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: countAxis(), series };
   }
   if (kind === 'outlier') {  // t, n, mean, upper, outlier
     const t = (r) => r[0].replace(' ', 'T') + 'Z';
-    return { ...base, legend: { top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: { type: 'value', minInterval: 1, ...axisStyle },
+    return { ...base, legend: { top: 0, textStyle: { color: '#8b98a8' } }, xAxis, yAxis: countAxis(),
       series: [
         // The count in the panel's own colour (blocked red, alerted orange); outliers ringed in white so
         // they stand out on a red line too.
@@ -193,11 +230,15 @@ function loadWorld() {
   return worldMap;
 }
 
+// One colour per decade whatever the largest value, so 1,000 - 9,999 looks the same on every page: one hue
+// from dark to light (not the severity colours: a busy country is not a bad one).
+const DECADE_COLORS = ['#1d3a57', '#22507a', '#2f6fa8', '#4aa3ff', '#7cc0ff', '#b3dcff', '#e6f4ff'];
 function decades(max) {
   const pieces = [];
-  for (let lo = 1; lo <= max; lo *= 10) {
+  for (let lo = 1, i = 0; lo <= max; lo *= 10, i++) {
     const hi = lo * 10;
-    pieces.push({ gte: lo, lt: hi, label: `${lo.toLocaleString('en-US')} – ${(hi - 1).toLocaleString('en-US')}` });
+    pieces.push({ gte: lo, lt: hi, label: `${lo.toLocaleString('en-US')} – ${(hi - 1).toLocaleString('en-US')}`,
+      color: DECADE_COLORS[Math.min(i, DECADE_COLORS.length - 1)] });
   }
   return pieces;
 }
@@ -207,9 +248,8 @@ function mapOption(data, names) {
   return { animation: false, backgroundColor: 'transparent', textStyle: { color: '#dbe2ea' },
     tooltip: { trigger: 'item', formatter: (p) => `${names[p.name] || p.name} (${p.name}): ${Number.isFinite(p.value) ? p.value.toLocaleString('en-US') : 0} ${data.columns[1]}` },
     // Decades, not a linear scale: one country (usually where the cloud is) has most answers.
-    visualMap: { type: 'piecewise', left: 8, bottom: 8, textStyle: { color: '#8b98a8' }, pieces: decades(max),
-      inRange: { color: ['#1d3a57', '#2f6fa8', '#4aa3ff', '#ffd166', '#ff9f43', '#ff5d5d'] }, outOfRange: { color: '#222b35' } },
-    series: [{ type: 'map', map: 'world', name: data.columns[1], roam: true, zoom: 1.15, emphasis: { label: { show: false }, itemStyle: { areaColor: '#ffd166' } },
+    visualMap: { type: 'piecewise', left: 8, bottom: 8, textStyle: { color: '#8b98a8' }, pieces: decades(max), outOfRange: { color: '#222b35' } },
+    series: [{ type: 'map', map: 'world', name: data.columns[1], roam: true, zoom: 1.15, emphasis: { label: { show: false }, itemStyle: { areaColor: '#00c2c7' } },
       itemStyle: { areaColor: '#222b35', borderColor: '#34404d', borderWidth: 0.5 },
       data: data.rows.map((r) => ({ name: r[0], value: r[1] })) }] };
 }

@@ -70,11 +70,11 @@ try {
   const catalog = await (await fetch(base + 'api/catalog')).json();
   let slowest = { ms: 0, id: '' };
   // Colours by meaning, on every page: severity and DNS Firewall actions have theirs wherever they are
-  // drawn or listed, a blocked-only panel is red and an alerted-only one orange, and any other name keeps
-  // one colour on every chart of every page.
+  // drawn or listed, a blocked-only panel is red and an alerted-only one orange; no two series of a chart
+  // share a colour, and a panel on two pages draws each name in the same colour on both.
   const MEANS = { high: '#ff5d5d', medium: '#ff9f43', low: '#ffd166', BLOCK: '#ff5d5d', ALERT: '#ff9f43', ALLOW: '#3ccf91' };
   const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
-  const colorOfName = new Map();
+  const colorsOfPanel = new Map();
   let meaningful = 0;
   const checkColors = (pageId, id, kind, shown) => {
     const where = `${pageId}/${id}`;
@@ -83,12 +83,17 @@ try {
       if (kind === 'bar' || (kind === 'outlier' && name === 'count')) {
         const own = id.includes('block') ? MEANS.BLOCK : id.includes('alert') ? MEANS.ALERT : null;
         if (own) { meaningful++; check(color === own, `${where}: drawn ${color}, its action's colour is ${own}`); }
-      } else if (kind === 'line' || kind === 'pie') {
-        if (MEANS[name]) { meaningful++; check(color === MEANS[name], `${where}: ${name} drawn ${color}, expected ${MEANS[name]}`); }
-        if (!colorOfName.has(name)) colorOfName.set(name, { color, where });
-        const first = colorOfName.get(name);
-        check(first.color === color, `${where}: ${name} is ${color} here but ${first.color} on ${first.where}`);
+      } else if ((kind === 'line' || kind === 'pie') && MEANS[name]) {
+        meaningful++;
+        check(color === MEANS[name], `${where}: ${name} drawn ${color}, expected ${MEANS[name]}`);
       }
+    }
+    if (kind === 'line' || kind === 'pie') {
+      const drawn = (shown.colors ?? []).map(([, c]) => c);
+      check(new Set(drawn).size === drawn.length, `${where}: two series share a colour: ${JSON.stringify(shown.colors)}`);
+      const key = JSON.stringify(shown.colors);
+      if (!colorsOfPanel.has(id)) colorsOfPanel.set(id, { key, where });
+      check(colorsOfPanel.get(id).key === key, `${where}: colours differ from ${colorsOfPanel.get(id).where}`);
     }
     for (const [column, text, color] of shown.tinted ?? []) {
       if (['severity', 'action', 'firewall'].includes(column) && MEANS[text]) {
