@@ -190,7 +190,10 @@ function chartOption(kind, data, id) {
   }
   const xAxis = kind === 'line' || kind === 'outlier' ? timeAxis(data) : null;
   if (kind === 'line') {  // long format: t, series, n
-    const names = [...new Set(data.rows.map((r) => r[1]))];
+    // The biggest series first, so a paged legend starts with what dominates the chart.
+    const totals = new Map();
+    for (const r of data.rows) totals.set(r[1], (totals.get(r[1]) ?? 0) + r[2]);
+    const names = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || String(a).localeCompare(String(b)));
     const colors = seriesColors(names);
     const starts = bucketStarts(data);
     const series = names.map((name) => {
