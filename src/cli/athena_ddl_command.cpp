@@ -40,13 +40,14 @@ std::string_view athena_type(StoreType t) {
   return "string";
 }
 
-// JSON lines carry every column but the store's own query_ts and source; Parquet carries them all.
+// JSON lines carry every column but the store's own query_ts, source and unmapped; Parquet carries them all.
 // In the JSON lines the version is text as Route 53 writes it ("1.100000"), declared string as Athena's
 // own table for Resolver query logs does; the Parquet files hold the store's number.
 std::string athena_columns(bool parquet) {
   std::string out;
   for (const StoreColumn& c : kQueryColumns) {
-    if (!parquet && (c.name == "query_ts" || c.name == "source")) continue;
+    // The JSON lines carry unknown fields as logged, at the top level: unmapped is the store's.
+    if (!parquet && (c.name == "query_ts" || c.name == "source" || c.name == "unmapped")) continue;
     if (!out.empty()) out += ",\n";
     out += fmt::format("  `{}` {}", c.name, !parquet && c.name == "version" ? "string" : athena_type(c.type));
   }

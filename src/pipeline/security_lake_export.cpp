@@ -52,7 +52,7 @@ std::string stored_records_sql(std::string_view where) {
       "'transport': transport, 'srcids': COALESCE(srcids, {{'instance': NULL, 'resolver_endpoint': NULL, "
       "'resolver_network_interface': NULL}}), 'firewall_rule_action': firewall_rule_action, "
       "'firewall_rule_group_id': firewall_rule_group_id, 'firewall_domain_list_id': firewall_domain_list_id}} AS r, "
-      "\"isMatchedDomain\", threat_indicator, threat_indicator_type, threat_feed, threat_confidence, "
+      "unmapped, \"isMatchedDomain\", threat_indicator, threat_indicator_type, threat_feed, threat_confidence, "
       "threat_confidence_level, "
       "threat_actor, threat_category, threat_source, threat_matched_on, threat_matched_value, threat_match_count, "
       "dga_score, name_entropy, subdomain_entropy, name_length, subdomain_length, longest_label, label_count, "
@@ -288,8 +288,17 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
         continue;
       }
       route53.assign(r);
-      route53.resize(r.size() + simdjson::SIMDJSON_PADDING);
-      if (!parser.parse(std::string_view(route53.data(), r.size()), route53.size(), record).ok) {
+      // The record's unknown fields go back where they were logged, beside the known ones, so the event's
+      // unmapped holds them as `run --output-format ocsf-1.1` writes them.
+      std::string_view unmapped;
+      if (row.find_field("unmapped").get_string().get(unmapped) == simdjson::SUCCESS && unmapped.size() > 2 &&
+          route53.size() > 2) {
+        route53.back() = ',';
+        route53.append(unmapped.substr(1));
+      }
+      const std::size_t route53_size = route53.size();
+      route53.resize(route53_size + simdjson::SIMDJSON_PADDING);
+      if (!parser.parse(std::string_view(route53.data(), route53_size), route53.size(), record).ok) {
         ++stats.bad_records;
         continue;
       }
@@ -303,7 +312,7 @@ SecurityLakeExportStats export_security_lake(DuckConnection& conn, const PublicS
         continue;
       }
       encoded.clear();
-      encode_ocsf_dns_activity(SinkRecord{std::string_view(route53.data(), r.size()), 0, record, enriched}, "1.1.0",
+      encode_ocsf_dns_activity(SinkRecord{std::string_view(route53.data(), route53_size), 0, record, enriched}, "1.1.0",
                                encoded);
       out << encoded.view();
       ++stats.records;

@@ -354,7 +354,8 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
   const std::string sql = fmt::format(
       "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {0}) AS name, query_type AS type, "
       "rcode, source, "
-      "srcaddr, vpc_id, coalesce(registered_domain, query_name_normalized) AS domain, left(array_to_string(list_transform(answers, lambda a: "
+      "srcaddr, vpc_id, coalesce(registered_domain, query_name_normalized) AS domain, "
+      "left(array_to_string(list_transform(answers, lambda a: "
       "a.Rdata), ' '), {0}) AS answers, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
       "threat_indicator AS threat FROM {1} WHERE {2} ORDER BY {3}query_ts DESC, query_name LIMIT {4}",
       kMaxCellBytes, kQueryTable, where, order, std::min(q.limit, kMaxRecordsLimit));

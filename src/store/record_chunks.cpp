@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
+#include "parse/unknown_fields.hpp"
 #include "store/store_text.hpp"
 
 namespace dnslens {
@@ -268,7 +269,7 @@ bool canonical_timestamp(std::string_view logged, std::int64_t ms) {
 
 }  // namespace
 
-void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
+void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o, std::string_view route53_line) {
   if (open_.chunk == nullptr) open_chunk();
   if (row_ == capacity_) {
     duckdb_data_chunk_set_size(open_.chunk, row_);
@@ -421,6 +422,16 @@ void RecordChunks::add(const QueryRecord& r, const EnrichedRecord& o) {
   value(kColTldValid, o.tld_valid);
   value(kColQueryTs, duckdb_timestamp{r.timestamp_ms * 1000});
   text(kColSource, r.source());
+  // Fields AWS adds to the format later: route53query's unmapped column, as logged (a line that is not
+  // valid UTF-8 keeps them in the JSON lines only).
+  if (r.unknown_fields > 0) {
+    unknown_.clear();
+    if (append_unknown_fields(unknown_, route53_line) > 0) {
+      overflow_ += overflow_.empty() ? "{\"unmapped\":{" : ",\"unmapped\":{";
+      overflow_ += unknown_;
+      overflow_ += '}';
+    }
+  }
   store_object(kColOverflow, overflow_);
   ++row_;
   ++rows_;

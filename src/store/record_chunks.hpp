@@ -26,7 +26,8 @@ class RecordChunks {
   RecordChunks& operator=(const RecordChunks&) = delete;
 
   void clear();
-  void add(const QueryRecord& record, const EnrichedRecord& enriched);
+  // route53_line: the record's Route 53 line, read again for its unknown fields when it has some.
+  void add(const QueryRecord& record, const EnrichedRecord& enriched, std::string_view route53_line);
   // Chunks holding rows, each with its size set.
   [[nodiscard]] std::size_t chunk_count() const { return row_ == 0 ? used_ : used_ + 1; }
   [[nodiscard]] duckdb_data_chunk chunk(std::size_t i);
@@ -86,6 +87,7 @@ class RecordChunks {
   std::string scratch_;
   std::string packed_;                                // a threat or firewall_sim JSON object being built
   std::string overflow_;                              // the row's overflow object being built
+  std::string unknown_;                               // a record's unknown fields, as JSON members
   std::vector<std::pair<int, int>> answer_codes_;     // the row's answers' Type and Class ENUM codes
   std::string_view storable(std::string_view value);  // repaired into scratch_ when needed
   void pack(std::string& obj, std::string_view key, std::string_view value);

@@ -48,6 +48,7 @@ std::array<StoreColumn, kStoredColumnCount> make_stored_columns() {
   for (const StoreColumn& c : kQueryColumns) {
     std::string_view key;
     const Packed p = packed_in(c.name, key);
+    if (c.name == "unmapped") continue;  // a member of the overflow object
     if (p == Packed::kNo) {
       out.at(n++) = stored_as(c);
     } else if (p != last) {
@@ -172,6 +173,8 @@ std::string query_select_sql(std::string_view extra) {
           answers_type_sql(false));
     } else if (c.name == "isMatchedDomain") {
       expr = "CASE WHEN \"matched\" THEN 'Y' WHEN NOT \"matched\" THEN 'N' END";
+    } else if (c.name == "unmapped") {
+      expr = "CAST(json_extract(\"overflow\", '$.unmapped') AS VARCHAR)";
     } else {
       expr = quoted(c.name);
     }

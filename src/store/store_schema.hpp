@@ -64,7 +64,7 @@ struct StoreColumn {
 };
 
 // route53query's columns, in order: the schema users query (and athena-ddl prints).
-inline constexpr std::size_t kQueryColumnCount = 53;
+inline constexpr std::size_t kQueryColumnCount = 54;
 inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
     {"version", StoreType::kFloat},
     {"account_id", StoreType::kVarchar},
@@ -119,8 +119,11 @@ inline constexpr std::array<StoreColumn, kQueryColumnCount> kQueryColumns = {{
     {"tld_valid", StoreType::kBoolean},
     {"query_ts", StoreType::kTimestamp},
     {"source", StoreType::kVarchar},
+    // The record's top-level fields dnslens does not know (fields AWS adds to the format later), as one JSON
+    // object of them as logged; NULL when there are none. Kept in the overflow object.
+    {"unmapped", StoreType::kVarchar},
 }};
-static_assert(kQueryColumns.back().name == "source", "kQueryColumnCount must count every column");
+static_assert(kQueryColumns.back().name == "unmapped", "kQueryColumnCount must count every column");
 
 // How route53query is stored. DuckDB's loading cost is per column and, for text, per value, so
 // route53query is a view over route53query_data, which stores less text:
@@ -194,8 +197,9 @@ inline constexpr std::string_view kFindingsTable = "findings";
 inline constexpr std::string_view kIngestRequestsTable = "ingest_requests";
 inline constexpr std::string_view kDeadLettersTable = "dead_letters";
 // 2: findings.run_id; ingest_requests and dead_letters. 3: route53query is a view over route53query_data.
-// 4: ENUM columns with an overflow column; matched. 5: ingest_requests.dead_letters_dropped.
-inline constexpr int kStoreSchemaVersion = 5;
+// 4: ENUM columns with an overflow column; matched. 5: ingest_requests.dead_letters_dropped. 6: the view's
+// unmapped column (the records' unknown fields, in the overflow object).
+inline constexpr int kStoreSchemaVersion = 6;
 // The first version whose route53query_data is stored as this build stores it: newer steps only
 // add columns to the small tables, and never rewrite the records.
 inline constexpr int kStoreRecordsLayoutVersion = 4;

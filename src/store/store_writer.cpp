@@ -48,9 +48,11 @@ void ensure_store_schema(DuckConnection& conn) {
                                                 v, kStoreSchemaVersion));
   }
   if (version == kStoreSchemaVersion) return;
-  // 4 -> 5 (and on the way up from older versions): a column on ingest_requests.
-  const std::string small_tables = fmt::format(
-      "ALTER TABLE {} ADD COLUMN IF NOT EXISTS dead_letters_dropped BIGINT DEFAULT 0;\n", kIngestRequestsTable);
+  // 4 -> 5 (and on the way up from older versions): a column on ingest_requests. 5 -> 6: the view gains
+  // unmapped (the records are as they were: their unknown fields were not kept before).
+  const std::string small_tables =
+      fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS dead_letters_dropped BIGINT DEFAULT 0;\n{};\n",
+                  kIngestRequestsTable, query_view_sql());
   const std::string stamp =
       fmt::format("UPDATE dnslens_meta SET value = '{}' WHERE key = 'schema_version';\n", kStoreSchemaVersion);
   if (version >= kStoreRecordsLayoutVersion) {

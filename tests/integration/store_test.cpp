@@ -212,5 +212,36 @@ TEST(StoreCli, SqlPrintsTypesWithoutTextAsText) {
   EXPECT_NE(two.err.find("column(s) 'u'"), std::string::npos) << two.err;
 }
 
+// Fields AWS adds to the format later are kept by the store as logged (for serve it is the only copy), in
+// route53query's unmapped column, and come back in the Security Lake export's OCSF unmapped.
+TEST(StoreCli, KeepsFieldsAwsAddsLaterAsLogged) {
+  Workdir w;
+  std::string a = record("a.example.com.");
+  a.insert(a.size() - 1, R"(,"edns_client_subnet":{"family":1,"prefix":"192.0.2.0/24"},"resolver_flags":["AD","RD"],)"
+                         R"("note":"caf\u00e9 \"q\"","zero":0)");
+  w.write("a.jsonl", a + "\n" + record("b.example.com.", "2021-02-04T17:51:56Z") + "\n");
+  ASSERT_EQ(run_dnslens(w, "run a.jsonl -o none --store s.duckdb -q --no-detect").exit_code, 0);
+  auto q =
+      run_dnslens(w,
+                  "sql --db s.duckdb --format csv \"SELECT query_name, unmapped->>'$.edns_client_subnet.prefix' "
+                  "AS p, json_array_length(unmapped->'$.resolver_flags') AS n, unmapped->>'$.note' AS note, "
+                  "unmapped->>'$.zero' AS z, json_keys(unmapped::JSON) AS k FROM route53query ORDER BY query_ts\"");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out,
+            "query_name,p,n,note,z,k\n"
+            "a.example.com.,192.0.2.0/24,2,\"caf\xc3\xa9 \"\"q\"\"\",0,"
+            "\"[\"\"edns_client_subnet\"\",\"\"resolver_flags\"\",\"\"note\"\",\"\"zero\"\"]\"\n"
+            "b.example.com.,,,,,\n");
+  // The export puts them back beside the known fields: the event's unmapped has them, as run's OCSF does.
+  auto e = run_dnslens(w, "export --db s.duckdb --security-lake lake");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  auto events = run_dnslens(w,
+                            "sql --db s.duckdb --format csv \"SELECT query.hostname AS h, "
+                            "unmapped LIKE '%192.0.2.0/24%' AND unmapped LIKE '%resolver_flags%' AS kept FROM "
+                            "read_parquet('lake/ext/*/*/*/*/*.parquet', hive_partitioning = false) ORDER BY h\"");
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_EQ(events.out, "h,kept\na.example.com.,true\nb.example.com.,\n");
+}
+
 }  // namespace
 }  // namespace dnslens

@@ -19,7 +19,7 @@ class DuckDbLocal final : public SinkLocal {
   explicit DuckDbLocal(StoreAppender& appender) : appender_(appender) {}
 
   void begin_batch(SinkBatch& /*batch*/, std::string_view /*input*/) override { rows_.clear(); }
-  void add(const SinkRecord& r, SinkBatch& /*batch*/) override { rows_.add(r.record, r.enriched); }
+  void add(const SinkRecord& r, SinkBatch& /*batch*/) override { rows_.add(r.record, r.enriched, r.route53_line()); }
   void end_batch(SinkBatch& /*batch*/) override { appender_.append(rows_); }
 
  private:

@@ -6,13 +6,12 @@
 #include <cstdint>
 #include <string>
 
-#include <simdjson.h>
-
 #include "core/dns_rcode.hpp"
 #include "core/json_escape.hpp"
 #include "core/text.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "parse/unknown_fields.hpp"
 #include "sinks/formats/enrichment_members.hpp"
 #include "sinks/formats/event_writer.hpp"
 
@@ -121,24 +120,11 @@ bool logged_as_route53_writes(std::string_view logged, std::int64_t ms) {
          logged.substr(19) == std::string_view(fraction, 5);
 }
 
-// The record's top-level fields dnslens does not know (fields AWS may add), as they were logged. Rare:
-// the line is parsed again here.
-void append_unknown_fields(Members& unmapped, std::string_view line) {
-  thread_local simdjson::dom::parser parser;
-  thread_local std::string padded;
-  padded.assign(line);
-  padded.resize(line.size() + simdjson::SIMDJSON_PADDING);
-  simdjson::dom::object fields;
-  if (parser.parse(padded.data(), line.size(), false).get_object().get(fields)) return;
-  thread_local std::string name;
-  for (simdjson::dom::key_value_pair field : fields) {
-    if (is_route53_field(field.key)) continue;
-    name.clear();
-    name += '"';
-    append_json_escaped_bytes(name, field.key);
-    name += "\":";
-    unmapped.raw(name, simdjson::minify(field.value));
-  }
+// The record's top-level fields dnslens does not know (fields AWS may add), as they were logged.
+void add_unknown_fields(Members& unmapped, std::string_view line) {
+  thread_local std::string members;
+  members.clear();
+  if (append_unknown_fields(members, line) > 0) (void)unmapped.key(members);
 }
 
 // The enrichment's attribute for where a threat-intel indicator matched.
@@ -425,7 +411,7 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     if (odd_rcode) unmapped.text("\"rcode\":\"", r.rcode);
     if (odd_action) unmapped.text("\"firewall_rule_action\":\"", r.firewall_rule_action);
     if (odd_time) unmapped.text("\"query_timestamp\":\"", r.query_timestamp);
-    if (r.unknown_fields > 0) append_unknown_fields(unmapped, rec.route53_line());
+    if (r.unknown_fields > 0) add_unknown_fields(unmapped, rec.route53_line());
     unmapped.close();
   }
   event.close();

@@ -52,6 +52,8 @@ TEST(StoreSchemaStepTest, ASchemaFourStoreGainsTheColumnWithoutARewrite) {
         "CREATE TABLE ingest_requests (request_id VARCHAR PRIMARY KEY, received_at TIMESTAMP, source_arn VARCHAR, "
         "records BIGINT, bad_records BIGINT)");
     c.exec("INSERT INTO ingest_requests VALUES ('old', now()::TIMESTAMP, NULL, 100, 2)");
+    // Schema 4 and 5's view had no unmapped column.
+    c.exec("CREATE OR REPLACE VIEW route53query AS SELECT query_ts FROM route53query_data");
     c.exec("UPDATE dnslens_meta SET value = '4' WHERE key = 'schema_version'");
   }
   ::testing::internal::CaptureStderr();
@@ -62,6 +64,7 @@ TEST(StoreSchemaStepTest, ASchemaFourStoreGainsTheColumnWithoutARewrite) {
             std::to_string(kStoreSchemaVersion));
   EXPECT_EQ(c.query("SELECT dead_letters_dropped FROM ingest_requests WHERE request_id = 'old'").int64(0, 0), 0);
   EXPECT_EQ(c.query("SELECT count(*) FROM route53query_data").int64(0, 0), 100);
+  EXPECT_EQ(c.query("SELECT count(*) FROM route53query WHERE unmapped IS NULL").int64(0, 0), 100);  // the new view
 }
 
 }  // namespace
