@@ -93,6 +93,10 @@ class Validator:
         spec = self.fields.get(path) if path else {"type": "object"}
         if spec is None:
             return self.problem(path, "is not an ECS field nor one of the template's")
+        if spec["type"] == "flattened":  # any JSON: Elasticsearch indexes its leaves as keywords
+            if not isinstance(value, dict) or not value:
+                self.problem(path, "a flattened field must be a non-empty object")
+            return
         if isinstance(value, dict):
             if spec["type"] not in OBJECT_TYPES:
                 return self.problem(path, f"is an object, ECS says {spec['type']}")

@@ -11,6 +11,7 @@
 
 #include "core/text.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "parse/unknown_fields.hpp"
 #include "sinks/formats/enrichment_members.hpp"
 #include "sinks/formats/event_writer.hpp"
 
@@ -114,16 +115,27 @@ void append_threat(Members& event, const ThreatMatch& t) {
 }
 
 // dnslens's own results, and the log fields Elastic's pipeline drops, under dnslens.*.
-void append_dnslens(Members& event, const QueryRecord& r, const EnrichedRecord& e, Escaper esc, bool bad_port) {
+// The fields of the record dnslens does not know (fields AWS adds later), as logged: dnslens.route53.unmapped.
+void append_dnslens(Members& event, const SinkRecord& rec, const EnrichedRecord& e, Escaper esc, bool bad_port) {
+  const QueryRecord& r = rec.record;
+  thread_local std::string unknown;
+  unknown.clear();
+  if (r.unknown_fields > 0) (void)append_unknown_fields(unknown, rec.route53_line());
   Buffer& out = event.key("\"dnslens\":");
   Members ns(out, esc);
-  if (!r.version.empty() || !r.resolver_endpoint.empty() || !r.resolver_network_interface.empty() || bad_port) {
+  if (!r.version.empty() || !r.resolver_endpoint.empty() || !r.resolver_network_interface.empty() || bad_port ||
+      !unknown.empty()) {
     ns.key("\"route53\":");
     Members log(out, esc);
     log.text_if("\"version\":\"", r.version);
     log.text_if("\"resolver_endpoint\":\"", r.resolver_endpoint);
     log.text_if("\"resolver_network_interface\":\"", r.resolver_network_interface);
     if (bad_port) log.text("\"srcport\":\"", r.srcport);
+    if (!unknown.empty()) {
+      Buffer& o = log.key("\"unmapped\":{");
+      o += unknown;
+      o += '}';
+    }
     log.close();
   }
   ns.boolean("\"interesting_domain\":", e.matched);
@@ -398,7 +410,7 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
     }
   }
   if (e.threat.hit()) append_threat(doc, e.threat);
-  append_dnslens(doc, r, e, esc, !r.srcport.empty() && port < 0);
+  append_dnslens(doc, rec, e, esc, !r.srcport.empty() && port < 0);
   doc.close();
   out += '\n';
 }
