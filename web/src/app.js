@@ -118,9 +118,12 @@ function slotOf(key) {
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
   return (h >>> 0) % PALETTE.length;
 }
-// The colours of one chart's series: a meaning's own colour, else the slot the name hashes to, so a name
-// keeps its colour across pages and filters; when two names of the chart hash to one slot, the later name
-// (in name order) takes the next free one, so no two series of a chart look alike.
+// The colour each name was first drawn in during this visit to the page: the same name keeps it on every
+// page and under every filter.
+const drawnIn = new Map();
+// The colours of one chart's series: a meaning's own colour; else the name's colour from earlier charts,
+// else the slot the name hashes to. When the colour is already used in this chart by another name, the
+// name (in name order) takes the next free slot here only, so no two series of a chart look alike.
 function seriesColors(names) {
   const colors = new Map();
   const taken = new Set();
@@ -130,10 +133,11 @@ function seriesColors(names) {
     if (key === '(other)') colors.set(key, OTHER);
   }
   for (const key of names.map(String).filter((k) => !colors.has(k)).sort()) {
-    let slot = slotOf(key);
+    let slot = drawnIn.has(key) ? PALETTE.indexOf(drawnIn.get(key)) : slotOf(key);
     for (let i = 0; i < PALETTE.length && taken.has(PALETTE[slot]); i++) slot = (slot + 1) % PALETTE.length;
     colors.set(key, PALETTE[slot]);
     taken.add(PALETTE[slot]);
+    if (!drawnIn.has(key)) drawnIn.set(key, PALETTE[slot]);
   }
   return colors;
 }

@@ -242,12 +242,19 @@ try {
   await page.goto(base + '#page=overview');
   await page.reload();
   await page.waitForSelector('body[data-ready="overview"]');
+  const typeColors = () => page.evaluate(() => Object.fromEntries(echarts.getInstanceByDom(
+    document.querySelector('[data-panel="type_time"] .chart')).getOption().series.map((x) => [x.name, x.color])));
+  const unfiltered = await typeColors();
   await page.selectOption('#instance', busiest.i);
   await page.evaluate(() => { document.body.dataset.ready = ''; });
   await page.click('#controls button[type=submit]');
   await page.waitForSelector('body[data-ready="overview"]');
   const filtered = await page.evaluate(() => window.dnslens.panels.summary.rows[0][0]);
   check(filtered === busiest.n, `instance filter: ${filtered} queries, SQL says ${busiest.n}`);
+  // Under the filter, each query type keeps its colour.
+  const narrowed = await typeColors();
+  check(Object.keys(narrowed).length > 1 && Object.entries(narrowed).every(([t, c]) => unfiltered[t] === c),
+    `query-type colours under a filter ${JSON.stringify(narrowed)} vs ${JSON.stringify(unfiltered)}`);
   check(page.url().includes('instance=' + busiest.i), 'the filter is in the URL');
 
 
