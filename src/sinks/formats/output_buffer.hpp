@@ -3,9 +3,13 @@
 // std::string it grows without zero-filling and appends with a capacity check and a short inline copy,
 // so an OCSF or ECS event (some hundred pieces) is written in place instead of being assembled apart
 // and copied in. Every record format writes into one (RecordFormat::encode).
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -110,17 +114,33 @@ class OutputBuffer {
       append_json_escaped_bytes(scratch_, value);
     append(scratch_.data(), scratch_.size());
   }
+  // A batch's buffer is megabytes (an OCSF event is about 4 times its line) and is first written by the
+  // encoder: in 4 KiB pages that is a page fault every 4 KiB, a tenth of an OCSF run's time on this VM. A
+  // buffer of 2 MiB or more is allocated on 2 MiB boundaries and asked to be backed by huge pages
+  // (transparent huge pages in "madvise" mode, Debian's default), one fault per 2 MiB.
   [[gnu::noinline]] void grow_to(std::size_t needed) {
+    constexpr std::size_t kHugePage = std::size_t{2} << 20;
     const std::size_t used = size();
-    const std::size_t capacity = std::max<std::size_t>(2 * this->capacity(), needed + 4096);
-    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
-    if (used) std::memcpy(bigger.get(), data_.get(), used);
-    data_ = std::move(bigger);
+    std::size_t capacity = std::max<std::size_t>(2 * this->capacity(), needed + 4096);
+    char* bigger = nullptr;
+    if (capacity >= kHugePage) {
+      capacity = (capacity + kHugePage - 1) / kHugePage * kHugePage;
+      bigger = static_cast<char*>(std::aligned_alloc(kHugePage, capacity));
+      if (bigger != nullptr) (void)::madvise(bigger, capacity, MADV_HUGEPAGE);
+    } else {
+      bigger = static_cast<char*>(std::malloc(capacity));
+    }
+    if (bigger == nullptr) throw std::bad_alloc();
+    if (used) std::memcpy(bigger, data_.get(), used);
+    data_.reset(bigger);
     p_ = data_.get() + used;
     end_ = data_.get() + capacity;
   }
 
-  std::unique_ptr<char[]> data_;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char, Free> data_;
   char* p_ = nullptr;
   char* end_ = nullptr;
   std::string scratch_;  // escaped text on its way in
