@@ -118,7 +118,7 @@ void register_demo(CLI::App& app, CommandRegistry& registry) {
     write_demo_policy(o->dir);
     FirewallPolicy policy = load_policy({o->dir + "/firewall-policy.yaml"}, {});
     policy.validate();
-    FirewallEvaluator firewall(std::move(policy));
+    const FirewallHandle firewall(std::make_shared<const FirewallEvaluator>(std::move(policy)));
     std::unique_ptr<Detection> detection = DetectOptions{}.build();
     detection->announce_to(notifier.get());
     pc.enrich = Enrichers{.psl = &psl,

@@ -76,11 +76,11 @@ struct SimulateOptions {
 };
 
 int simulate(const SimulateOptions& o) {
-  FirewallEvaluator evaluator(o.policy.load(o.logs.quiet));
+  const FirewallHandle policy(std::make_shared<const FirewallEvaluator>(o.policy.load(o.logs.quiet)));
   PublicSuffixList psl = o.psl.load();
   PipelineConfig p = o.logs.pipeline();
   p.enrich.psl = &psl;
-  p.enrich.firewall = &evaluator;
+  p.enrich.firewall = &policy;
   SimulatedRun run = run_with_firewall_simulation(std::move(p));
   const RunSummary& summary = run.summary;
   const FirewallSimulation& total = run.simulation;

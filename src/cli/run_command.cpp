@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <cstdio>
 #include <memory>
@@ -66,18 +67,31 @@ int execute(RunOptions& o) {
   std::shared_ptr<const ThreatIntel> loaded = o.intel.load(psl);
   std::optional<IntelHandle> intel;
   if (loaded) intel.emplace(std::move(loaded));
-  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr);
   std::unique_ptr<Detection> detection = o.detect.build();
   std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, have_interesting || intel || detection);
   if (detection) detection->announce_to(notifier.get());
-  std::optional<FirewallEvaluator> firewall;
+  std::optional<FirewallHandle> firewall;
   if (!o.firewall.sources.empty()) {
-    firewall.emplace(o.firewall.load(o.quiet));
+    firewall.emplace(std::make_shared<const FirewallEvaluator>(o.firewall.load(o.quiet)));
     if (!o.quiet) {
       std::fprintf(stderr, "dnslens: DNS Firewall policy: %zu rules, %zu domain specifications\n",
-                   firewall->rules().size(), firewall->domain_count());
+                   firewall->current()->rules().size(), firewall->current()->domain_count());
     }
   }
+  // SIGHUP reloads the threat-intel feeds and the DNS Firewall policy (a live run on a stream: jobs
+  // started after the reload use the new ones); a policy that no longer loads or validates keeps the one
+  // in force.
+  std::function<void()> reload_firewall;
+  if (firewall) {
+    reload_firewall = [&] {
+      auto next = std::make_shared<const FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
+      const std::size_t rules = next->rules().size(), domains = next->domain_count();
+      firewall->replace(std::move(next));
+      std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules,
+                   domains);
+    };
+  }
+  IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr, reload_firewall);
   p.enrich = Enrichers{.psl = &psl,
                        .interesting = have_interesting ? &interesting : nullptr,
                        .intel = intel ? &*intel : nullptr,

@@ -128,8 +128,9 @@ int execute(ServeOptions& o) {
   std::shared_ptr<const ThreatIntel> loaded = o.intel.load(psl);
   std::optional<IntelHandle> intel;
   if (loaded) intel.emplace(std::move(loaded));
-  std::optional<FirewallEvaluator> firewall;
-  if (!o.firewall.sources.empty()) firewall.emplace(o.firewall.load(o.quiet));
+  std::optional<FirewallHandle> firewall;
+  if (!o.firewall.sources.empty())
+    firewall.emplace(std::make_shared<const FirewallEvaluator>(o.firewall.load(o.quiet)));
   std::unique_ptr<Detection> detection = o.detect.build();
   if (o.notify.enabled() && o.read_only) {
     throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");
@@ -177,10 +178,10 @@ int execute(ServeOptions& o) {
   std::function<void()> reload_firewall;
   if (firewall && ingest) {
     reload_firewall = [&] {
-      auto next = std::make_unique<FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
+      auto next = std::make_shared<const FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
       const std::size_t rules = next->rules().size();
       const std::size_t domains = next->domain_count();
-      ingest->replace_firewall(std::move(next));
+      firewall->replace(std::move(next));
       std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules,
                    domains);
     };

@@ -11,7 +11,7 @@
 #include "detect/dga/dga_model.hpp"
 #include "detect/engine/detector_set.hpp"
 #include "detect/findings/finding_store.hpp"
-#include "enrich/dns_firewall/firewall_evaluator.hpp"
+#include "enrich/dns_firewall/firewall_enricher.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "enrich/threat_intel/intel_handle.hpp"
@@ -52,7 +52,7 @@ struct Enrichers {
   const InterestingDomains* interesting = nullptr;  // isMatchedDomain
   const IntelHandle* intel = nullptr;               // threat intel; snapshotted once per job
   bool intel_match_srcaddr = false;                 // ... also on the source address
-  const FirewallEvaluator* firewall = nullptr;      // the simulated DNS Firewall outcome
+  const FirewallHandle* firewall = nullptr;         // the simulated DNS Firewall outcome; snapshotted once per job
   const DgaModel* dga = nullptr;                    // name signals (entropy, DGA score, ...)
   const BenignNoise* benign_noise = nullptr;        // with dga: marks known-benign noise
 };

@@ -32,20 +32,6 @@ RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes
   chain_.begin_batch(chain_local_);  // append_enriched() enriches with the intel of construction or the last job
 }
 
-void RecordProcessor::set_firewall(const FirewallEvaluator* firewall) {
-  Enrichers next = enrichers_;
-  next.firewall = firewall;
-  EnricherChain chain = build_enricher_chain(next);
-  EnricherChain::Local local = chain.make_local();  // the memo starts afresh: reloads are rare
-  chain.begin_batch(local);
-  // Nothing above threw: the chain and its states change together, and the record starts afresh
-  // (the old chain's fields would otherwise stay in it).
-  enrichers_ = next;
-  chain_ = std::move(chain);
-  chain_local_ = std::move(local);
-  enriched_ = EnrichedRecord{};
-}
-
 const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {
   if (enrichers_.dga == nullptr) return nullptr;  // the name-signal enricher is the chain's last
   return &chain_local_.state<NameSignalEnricher::State>(chain_.size() - 1)->memo;

@@ -39,9 +39,6 @@ class RecordProcessor {
   // This worker's memo of name signals (null without a DGA model).
   [[nodiscard]] const NameMemo<NameSignals>* signal_memo() const;
   void set_observer(RecordObserver* observer) { observer_ = observer; }
-  // Evaluates the next records against another policy (null: none). Between jobs only: verdicts
-  // point into the evaluator until their job is written.
-  void set_firewall(const FirewallEvaluator* firewall);
   // Every record of each job goes to this sink's local state (worker: this processor's 0-based
   // index among workers), into the job's batch for the sink at the next index.
   void add_sink(RecordSink& sink, unsigned worker, unsigned workers);

@@ -23,7 +23,8 @@ class SimulationObserver final : public RecordObserver {
 }  // namespace
 
 SimulatedRun run_with_firewall_simulation(PipelineConfig config) {
-  const FirewallEvaluator* firewall = config.enrich.firewall;
+  const std::shared_ptr<const FirewallEvaluator> firewall =
+      config.enrich.firewall != nullptr ? config.enrich.firewall->current() : nullptr;
   if (firewall == nullptr) throw Error(ErrorCode::kUsage, "a firewall simulation needs a policy");
   std::vector<std::unique_ptr<SimulationObserver>> observers;
   for (unsigned i = 0; i < config.source.workers(); ++i)

@@ -245,12 +245,6 @@ Job& FirehoseIngest::slice_job(std::size_t slice) {
   return *jobs_[slice];
 }
 
-void FirehoseIngest::replace_firewall(std::unique_ptr<FirewallEvaluator> next) {
-  std::lock_guard lock(mutex_);
-  processor_.set_firewall(next.get());
-  firewall_ = std::move(next);  // the previous reloaded policy (if any) is no longer referenced
-}
-
 void FirehoseIngest::flush_findings() {
   std::lock_guard lock(mutex_);
   if (findings_ == nullptr) return;

@@ -101,9 +101,6 @@ class FirehoseIngest {
   void flush_findings();
   // Retention: deletes what is older than cutoff_ms (between requests).
   PruneStats prune(std::int64_t cutoff_ms);
-  // A reloaded DNS Firewall policy for the requests after this call (between requests, under the
-  // ingest lock: a request is evaluated against one policy from start to end).
-  void replace_firewall(std::unique_ptr<FirewallEvaluator> next);
   // Where matches and findings are announced (null: nowhere).
   [[nodiscard]] const MatchNotifier* notifier() const { return notifier_; }
   // Closes every detector window and writes the findings: call once, at shutdown.
@@ -128,8 +125,7 @@ class FirehoseIngest {
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.
   std::vector<std::unique_ptr<Job>> jobs_;
-  DeadLetterTable dead_;                         // through appender_, capped per request
-  std::unique_ptr<FirewallEvaluator> firewall_;  // the policy in force once one was reloaded
+  DeadLetterTable dead_;  // through appender_, capped per request
   NewestRecord newest_;
   IngestCounters counters_;
   bool finished_ = false;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -218,6 +219,49 @@ TEST(InputHardening, StopSignalsEndALiveRunWithWholeLinesAndASummary) {
         << err;
     EXPECT_NE(w.read("summary.json").find("\"stopped_by_signal\":" + std::to_string(signo)), std::string::npos);
   }
+}
+
+// SIGHUP reloads the DNS Firewall policy of a live run: records read after the reload are evaluated
+// against the new policy; a policy that no longer loads keeps the one in force and the run goes on.
+TEST(InputHardening, SighupReloadsTheFirewallPolicyOfALiveRun) {
+  Workdir w;
+  const auto policy = [](std::string_view action) {
+    return "version: 1\ndomain_lists:\n  bad: [watched.example.com]\nrule_groups:\n  g:\n    rules:\n"
+           "      - {name: r, priority: 100, action: " +
+           std::string(action) + (action == "BLOCK" ? ", block_response: NXDOMAIN" : "") +
+           ", domain_list: bad}\nassociations: [{rule_group: g, vpc: \"*\", priority: 101}]\n";
+  };
+  w.write("policy.yaml", policy("BLOCK"));
+  PipedRun run(w, "run - -o out.jsonl -j 1 --no-detect --firewall-policy policy.yaml");
+  ASSERT_GT(run.pid, 0);
+  const auto actions = [&] {
+    std::vector<std::string> out;
+    const std::string text = w.read("out.jsonl");
+    for (std::size_t at = 0; (at = text.find("\"firewall_sim_action\":", at)) != std::string::npos; ++at) {
+      const std::size_t start = at + 22;
+      out.push_back(text.substr(start, text.find_first_of(",}", start) - start));
+    }
+    return out;
+  };
+  run.send(record("watched.example.com.") + "\n");
+  ASSERT_TRUE(eventually([&] { return actions().size() == 1; })) << w.read("stderr.txt");
+  w.write("policy.yaml", policy("ALERT"));
+  ASSERT_EQ(::kill(run.pid, SIGHUP), 0);
+  ASSERT_TRUE(eventually([&] {
+    return w.read("stderr.txt").find("DNS Firewall policy reloaded: 1 rules") != std::string::npos;
+  })) << w.read("stderr.txt");
+  run.send(record("watched.example.com.") + "\n");
+  ASSERT_TRUE(eventually([&] { return actions().size() == 2; })) << w.read("stderr.txt");
+  w.write("policy.yaml", "version: 1\nrule_groups: [not, a, map]\n");
+  ASSERT_EQ(::kill(run.pid, SIGHUP), 0);
+  ASSERT_TRUE(eventually([&] { return w.read("stderr.txt").find("keeping what was in force") != std::string::npos; }))
+      << w.read("stderr.txt");
+  run.send(record("watched.example.com.") + "\n");
+  ASSERT_TRUE(eventually([&] { return actions().size() == 3; })) << w.read("stderr.txt");
+  ::close(run.input);
+  run.input = -1;
+  EXPECT_EQ(run.wait_exit(), 0) << w.read("stderr.txt");
+  EXPECT_EQ(actions(), (std::vector<std::string>{"\"BLOCK\"", "\"ALERT\"", "\"ALERT\""}));
 }
 
 TEST(InputHardening, AStopSignalDuringABatchRunFlushesWholeLines) {

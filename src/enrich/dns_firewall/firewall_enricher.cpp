@@ -5,16 +5,26 @@ namespace dnslens {
 namespace {
 
 struct FirewallState final : EnricherState {
+  std::shared_ptr<const FirewallEvaluator> evaluator;  // this batch's snapshot
   char cname_buffer[kMaxNormalizedName];
 };
 
 }  // namespace
 
-std::unique_ptr<EnricherState> FirewallEnricher::make_state() const { return std::make_unique<FirewallState>(); }
+std::unique_ptr<EnricherState> FirewallEnricher::make_state() const {
+  auto state = std::make_unique<FirewallState>();
+  state->evaluator = policy_.current();
+  return state;
+}
+
+void FirewallEnricher::begin_batch(EnricherState* state) const {
+  static_cast<FirewallState*>(state)->evaluator = policy_.current();
+}
 
 void FirewallEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const {
-  const FirewallVerdict verdict =
-      evaluator_.evaluate(record, out.normalized_name(), static_cast<FirewallState*>(state)->cname_buffer);
+  auto& s = *static_cast<FirewallState*>(state);
+  const FirewallEvaluator& evaluator = *s.evaluator;
+  const FirewallVerdict verdict = evaluator.evaluate(record, out.normalized_name(), s.cname_buffer);
   FirewallOutcome& f = out.firewall;
   f.simulated = true;
   f.rule = verdict.rule;
@@ -30,7 +40,7 @@ void FirewallEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, En
   } else {
     f.action = f.rule_name = f.rule_group_id = f.domain_list_id = f.block_response = {};
   }
-  f.drift = evaluator_.drift(record, verdict);
+  f.drift = evaluator.drift(record, verdict);
 }
 
 }  // namespace dnslens

@@ -48,7 +48,7 @@ TEST(EnricherChainReuse, ARecordCarriesNothingOfTheOneBefore) {
   auto intel = std::make_shared<ThreatIntel>();
   (void)load_feed_text(FeedSpec::parse("feed=inline.txt"), "c2-beacon.xyz\n", psl(), *intel);
   const IntelHandle handle(intel);
-  const FirewallEvaluator firewall(load_policy_text(R"(version: 1
+  const FirewallHandle firewall(std::make_shared<const FirewallEvaluator>(load_policy_text(R"(version: 1
 domain_lists:
   bad: [c2-beacon.xyz, "*.c2-beacon.xyz"]
 rule_groups:
@@ -57,7 +57,7 @@ rule_groups:
       - {name: block-bad, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: bad}
 associations: [{rule_group: g, vpc: "*", priority: 101}]
 )",
-                                                    "policy.yaml", "", {}));
+                                                                                           "policy.yaml", "", {})));
   const Enrichers enrichers{.psl = &psl(),
                             .interesting = nullptr,
                             .intel = &handle,
