@@ -234,7 +234,7 @@ int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
       if (!unreadable.empty()) {
         std::fprintf(stderr,
                      "dnslens: a result with column(s) %s (a type such as UUID or TIMESTAMP WITH TIME ZONE) prints "
-                     "only when its statement runs on its own, not among several statements on one line\n",
+                     "only from a statement that runs on its own, without a comment after it\n",
                      unreadable.c_str());
         continue;
       }

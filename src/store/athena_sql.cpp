@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <ctime>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 
 #include "core/error.hpp"
+#include "store/store_text.hpp"
 
 namespace dnslens {
 
@@ -63,6 +66,14 @@ Civil civil_from_days(std::int64_t z) {
 }
 
 bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// Joda-Time reads a two-digit year within 50 years of its pivot, the current year minus 30.
+std::int64_t joda_pivot_year() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return tm.tm_year + 1900 - 30;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
   static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -175,20 +186,28 @@ void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
   }
 }
 
-void register_function(DuckConnection& conn, const char* name, duckdb_type first, duckdb_type result,
-                       duckdb_scalar_function_t fn) {
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, name);
-  DuckType first_type(duckdb_create_logical_type(first));
-  DuckType varchar(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-  DuckType result_type(duckdb_create_logical_type(result));
-  duckdb_scalar_function_add_parameter(f, first_type.get());
-  duckdb_scalar_function_add_parameter(f, varchar.get());
-  duckdb_scalar_function_set_return_type(f, result_type.get());
-  duckdb_scalar_function_set_special_handling(f);  // NULL in, NULL out is checked per row
-  duckdb_scalar_function_set_function(f, fn);
-  const duckdb_state state = duckdb_register_scalar_function(conn.handle(), f);
-  duckdb_destroy_scalar_function(&f);
+// name(first, VARCHAR) -> result, for each of the first argument's types (one implementation: TIMESTAMP and
+// TIMESTAMP WITH TIME ZONE are both microseconds since 1970 UTC).
+void register_function(DuckConnection& conn, const char* name, std::initializer_list<duckdb_type> firsts,
+                       duckdb_type result, duckdb_scalar_function_t fn) {
+  duckdb_scalar_function_set set = duckdb_create_scalar_function_set(name);
+  bool added = true;
+  for (duckdb_type first : firsts) {
+    duckdb_scalar_function f = duckdb_create_scalar_function();
+    duckdb_scalar_function_set_name(f, name);
+    DuckType first_type(duckdb_create_logical_type(first));
+    DuckType varchar(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
+    DuckType result_type(duckdb_create_logical_type(result));
+    duckdb_scalar_function_add_parameter(f, first_type.get());
+    duckdb_scalar_function_add_parameter(f, varchar.get());
+    duckdb_scalar_function_set_return_type(f, result_type.get());
+    duckdb_scalar_function_set_special_handling(f);  // NULL in, NULL out is checked per row
+    duckdb_scalar_function_set_function(f, fn);
+    added = added && duckdb_add_scalar_function_to_set(set, f) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&f);
+  }
+  const duckdb_state state = added ? duckdb_register_scalar_function_set(conn.handle(), set) : DuckDBError;
+  duckdb_destroy_scalar_function_set(&set);
   if (state != DuckDBSuccess) throw Error(ErrorCode::kIo, std::string("cannot register SQL function ") + name);
 }
 
@@ -232,7 +251,7 @@ std::vector<DatePart> joda_pattern(std::string_view pattern) {
       case 'y':
       case 'Y':
       case 'u':
-        add(parts, n == 2 ? DatePart::kYear2 : DatePart::kYear, n == 2 ? 2 : width);
+        add(parts, n == 2 ? DatePart::kYear2Joda : DatePart::kYear, n == 2 ? 2 : width);
         break;
       case 'M':
         add(parts, n <= 2 ? DatePart::kMonth : n == 3 ? DatePart::kMonthAbbr : DatePart::kMonthName, width);
@@ -383,7 +402,7 @@ std::vector<DatePart> mysql_pattern(std::string_view format) {
 
 std::int64_t parse_date(const std::vector<DatePart>& parts, std::string_view text, std::string_view pattern) {
   std::int64_t year = 1970;
-  int month = 1, day = 1, day_of_year = 0, hour = 0, minute = 0, second = 0, offset_minutes = 0;
+  int month = 1, day = 1, day_of_year = -1, hour = 0, minute = 0, second = 0, offset_minutes = 0;
   std::int64_t fraction_micros = 0;
   bool pm = false, twelve_hour = false;
   std::size_t at = 0;
@@ -405,9 +424,15 @@ std::int64_t parse_date(const std::vector<DatePart>& parts, std::string_view tex
       case DatePart::kYear:
         year = number(4);
         break;
-      case DatePart::kYear2: {  // Joda's pivot: within 50 years of 2000
+      case DatePart::kYear2: {  // Trino's MySQL-style %y: 1970-2069
         const int yy = number(2, 2);
-        year = yy < 50 ? 2000 + yy : 1900 + yy;
+        year = yy < 70 ? 2000 + yy : 1900 + yy;
+        break;
+      }
+      case DatePart::kYear2Joda: {  // Joda-Time's yy: the 100 years from 79 years ago to 20 ahead
+        const int yy = number(2, 2);
+        const std::int64_t low = joda_pivot_year() - 49;
+        year = low + ((yy - low % 100) % 100 + 100) % 100;
         break;
       }
       case DatePart::kMonth:
@@ -489,8 +514,8 @@ std::int64_t parse_date(const std::vector<DatePart>& parts, std::string_view tex
     hour = hour % 12 + (pm ? 12 : 0);
   }
   std::int64_t days;
-  if (day_of_year != 0) {
-    if (day_of_year > (leap(year) ? 366 : 365))
+  if (day_of_year >= 0) {
+    if (day_of_year < 1 || day_of_year > (leap(year) ? 366 : 365))
       throw Error(ErrorCode::kQuery, fmt::format("'{}': day {} is not in {}", text, day_of_year, year));
     days = days_from_civil(year, 1, 1) + day_of_year - 1;
   } else {
@@ -530,6 +555,7 @@ std::string format_date(const std::vector<DatePart>& parts, std::int64_t micros)
         num(out, c.year, std::max(p.digits, 4));
         break;
       case DatePart::kYear2:
+      case DatePart::kYear2Joda:
         num(out, ((c.year % 100) + 100) % 100, 2);
         break;
       case DatePart::kMonth:
@@ -589,6 +615,12 @@ std::string format_date(const std::vector<DatePart>& parts, std::int64_t micros)
 }
 
 void open_athena_catalog(DuckConnection& conn, const std::string& path, bool writable) {
+  // The path goes into SQL text, which must be UTF-8: a path that is not would name another file.
+  if (!storable_text(path)) {
+    throw Error(
+        ErrorCode::kUsage,
+        fmt::format("the store path {} is not valid UTF-8: rename the file or reach it through a symlink", path));
+  }
   try {
     conn.exec(fmt::format("ATTACH {} AS \"default\"{}", sql_quote(path), writable ? "" : " (READ_ONLY)"));
     conn.exec("USE \"default\"");
@@ -598,9 +630,13 @@ void open_athena_catalog(DuckConnection& conn, const std::string& path, bool wri
 }
 
 void add_athena_forms(DuckConnection& conn) {
-  register_function(conn, "parse_datetime", DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP, parse_function<joda_pattern>);
-  register_function(conn, "date_parse", DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_TIMESTAMP, parse_function<mysql_pattern>);
-  register_function(conn, "date_format", DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_VARCHAR, format_function);
+  // Times WITH TIME ZONE (from_iso8601_timestamp, from_unixtime) compare with query_ts and the parsed
+  // times in UTC, whatever the machine's zone, and print in UTC.
+  conn.exec("SET TimeZone = 'UTC'");
+  register_function(conn, "parse_datetime", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, parse_function<joda_pattern>);
+  register_function(conn, "date_parse", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, parse_function<mysql_pattern>);
+  register_function(conn, "date_format", {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_TIMESTAMP_TZ}, DUCKDB_TYPE_VARCHAR,
+                    format_function);
   static constexpr std::array<std::string_view, 7> kMacros = {
       "CREATE OR REPLACE TEMP MACRO cardinality(x) AS len(x)",
       "CREATE OR REPLACE TEMP MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",

@@ -12,9 +12,10 @@
 //   json_extract_scalar(json, path)  a scalar's text; NULL for an object or an array
 //   regexp_like(text, pattern), approx_distinct(x)
 // parse_datetime and date_parse return a TIMESTAMP in UTC (an offset in the text is applied), which
-// compares with query_ts; Trino's parse_datetime keeps the zone instead. The others are TEMP macros of the
-// connection: they shadow DuckDB's functions of the same name only there (the cardinality of a MAP is then
-// len()). A pattern Trino would not take either is an error naming it and the part that is wrong.
+// compares with query_ts; Trino's parse_datetime keeps the zone instead. The session's time zone is UTC.
+// The others are TEMP macros of the connection: they shadow DuckDB's functions of the same name only there
+// (DuckDB's cardinality takes a MAP, which the store has none of; this one takes a list). A pattern Trino
+// would not take either is an error naming it and the part that is wrong.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,7 +30,8 @@ struct DatePart {
   enum Kind : std::uint8_t {
     kLiteral,
     kYear,
-    kYear2,
+    kYear2,      // MySQL-style %y: 1970-2069
+    kYear2Joda,  // Joda-Time yy: within 50 years of the current year minus 30
     kMonth,
     kMonthAbbr,
     kMonthName,

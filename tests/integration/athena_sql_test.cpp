@@ -3,6 +3,8 @@
 // from the records loaded.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "cli_harness.hpp"
@@ -107,6 +109,27 @@ TEST_F(AthenaSql, JsonExtractScalarRegexpLikeAndApproxDistinct) {
                 "regexp_like('b.watched.org.', 'watched\\.org\\.$') AS r, "
                 "(SELECT approx_distinct(registered_domain) FROM route53query) AS d"),
             "s,o,r,d\nx,,true,2\n");
+}
+
+// from_iso8601_timestamp and from_unixtime are times WITH TIME ZONE: they compare with query_ts in UTC and
+// format with date_format, whatever the machine's zone.
+TEST_F(AthenaSql, TimesWithAZoneAreUtcWhateverTheMachinesZone) {
+  ::setenv("TZ", "Asia/Tokyo", 1);
+  EXPECT_EQ(csv("SELECT count(*) AS n FROM route53query WHERE query_ts >= "
+                "from_iso8601_timestamp('2020-09-24T07:59:59Z')"),
+            "n\n2\n");
+  EXPECT_EQ(csv("SELECT date_format(from_unixtime(1600905900), '%Y-%m-%d %H:%i') AS f, "
+                "parse_datetime('1970-01-01 00:00:00', 'yyyy-MM-dd HH:mm:ss') < from_unixtime(3600) AS before"),
+            "f,before\n2020-09-24 00:05,true\n");
+  ::unsetenv("TZ");
+}
+
+// A store path that is not UTF-8 cannot go into SQL text as it is: a clear error, no file of another name.
+TEST_F(AthenaSql, AStorePathThatIsNotUtf8IsRefused) {
+  const auto r = run_dnslens(w_, "sql --write --db 'x\xe9.duckdb' \"SELECT 1\"");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is not valid UTF-8"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(w_.file("x\\xe9.duckdb")));
 }
 
 TEST_F(AthenaSql, APatternTrinoRejectsIsAnErrorNamingIt) {

@@ -122,8 +122,9 @@ function slotOf(key) {
 // page and under every filter.
 const drawnIn = new Map();
 // The colours of one chart's series: a meaning's own colour; else the name's colour from earlier charts,
-// else the slot the name hashes to. When the colour is already used in this chart by another name, the
-// name (in name order) takes the next free slot here only, so no two series of a chart look alike.
+// else the slot the name hashes to. When the colour is already used in this chart (by a name drawn before,
+// which keeps it, or earlier in name order), the name takes the next free slot here only, so no two series
+// of a chart look alike.
 function seriesColors(names) {
   const colors = new Map();
   const taken = new Set();
@@ -132,7 +133,9 @@ function seriesColors(names) {
     if (MEANING[key]) { colors.set(key, MEANING[key]); taken.add(MEANING[key]); }
     if (key === '(other)') colors.set(key, OTHER);
   }
-  for (const key of names.map(String).filter((k) => !colors.has(k)).sort()) {
+  // Names drawn before first, so a new name never takes an earlier one's colour from it.
+  const rest = names.map(String).filter((k) => !colors.has(k)).sort();
+  for (const key of [...rest.filter((k) => drawnIn.has(k)), ...rest.filter((k) => !drawnIn.has(k))]) {
     let slot = drawnIn.has(key) ? PALETTE.indexOf(drawnIn.get(key)) : slotOf(key);
     for (let i = 0; i < PALETTE.length && taken.has(PALETTE[slot]); i++) slot = (slot + 1) % PALETTE.length;
     colors.set(key, PALETTE[slot]);

@@ -53,6 +53,9 @@ TEST(AthenaDatePatterns, MySqlSpecifiers) {
   EXPECT_EQ(mysql("2/4/21 5:51:55 PM", "%c/%e/%y %r"), utc_micros(2021, 2, 4, 17, 51, 55));
   EXPECT_EQ(mysql("February 4 2021 17:51:55.000250", "%M %e %Y %T.%f"), utc_micros(2021, 2, 4, 17, 51, 55, 250));
   EXPECT_EQ(mysql("2021 035 100%", "%Y %j 100%%"), utc_micros(2021, 2, 4, 0, 0, 0));
+  // Trino's %y: 1970-2069.
+  EXPECT_EQ(mysql("65-01-01", "%y-%m-%d"), utc_micros(2065, 1, 1, 0, 0, 0));
+  EXPECT_EQ(mysql("70-01-01", "%y-%m-%d"), utc_micros(1970, 1, 1, 0, 0, 0));
 }
 
 TEST(AthenaDatePatterns, WhatDoesNotMatchOrIsNoTimeIsAnError) {
@@ -62,6 +65,7 @@ TEST(AthenaDatePatterns, WhatDoesNotMatchOrIsNoTimeIsAnError) {
   EXPECT_THROW(joda("2021-02-04 24:00", "yyyy-MM-dd HH:mm"), Error);
   EXPECT_THROW(joda("13:00 PM", "hh:mm a"), Error);
   EXPECT_THROW(mysql("2021 366", "%Y %j"), Error);
+  EXPECT_THROW(mysql("2024 000", "%Y %j"), Error);  // day 0 of the year is no day
   try {
     (void)joda_pattern("yyyy-ww");
     ADD_FAILURE() << "a week-of-year pattern was accepted";
