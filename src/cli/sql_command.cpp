@@ -61,21 +61,9 @@ bool nested_type(duckdb_type t) {
 // TIMETZ, ENUM, BIT, VARINT, the TIMESTAMP_S/MS/NS units) or, for a UUID column, crash the reading of the
 // result; nested values (LIST, STRUCT, ...) have no text either.
 bool plain_type(duckdb_type t) {
+  if (json_literal_type(t)) return true;  // the numbers and BOOLEAN
   switch (t) {
-    case DUCKDB_TYPE_BOOLEAN:
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
-    case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_HUGEINT:
     case DUCKDB_TYPE_UHUGEINT:
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL:
     case DUCKDB_TYPE_VARCHAR:
     case DUCKDB_TYPE_BLOB:
     case DUCKDB_TYPE_DATE:

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "store/store_text.hpp"
 
 namespace dnslens {
@@ -37,33 +38,6 @@ void add_literal(std::vector<DatePart>& parts, char c) {
 }
 
 void add(std::vector<DatePart>& parts, DatePart::Kind kind, int digits = 2) { parts.push_back({kind, "", digits}); }
-
-// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t year;
-  unsigned month, day;
-};
-
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
 
 bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -517,12 +491,12 @@ std::int64_t parse_date(const std::vector<DatePart>& parts, std::string_view tex
   if (day_of_year >= 0) {
     if (day_of_year < 1 || day_of_year > (leap(year) ? 366 : 365))
       throw Error(ErrorCode::kQuery, fmt::format("'{}': day {} is not in {}", text, day_of_year, year));
-    days = days_from_civil(year, 1, 1) + day_of_year - 1;
+    days = days_from_civil(static_cast<int>(year), 1, 1) + day_of_year - 1;
   } else {
     if (month < 1 || month > 12 || day < 1 || static_cast<unsigned>(day) > days_in_month(year, month))
       throw Error(ErrorCode::kQuery,
                   fmt::format("'{}' is not a date (year {}, month {}, day {})", text, year, month, day));
-    days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    days = days_from_civil(static_cast<int>(year), static_cast<unsigned>(month), static_cast<unsigned>(day));
   }
   if (hour > 23 || minute > 59 || second > 59)
     throw Error(ErrorCode::kQuery, fmt::format("'{}' is not a time of day ({}:{}:{})", text, hour, minute, second));
@@ -537,7 +511,7 @@ std::string format_date(const std::vector<DatePart>& parts, std::int64_t micros)
     rest += kMicrosPerDay;
     --days;
   }
-  const Civil c = civil_from_days(days);
+  const CivilTime c = civil_from_ms(days * 86'400'000);  // the date; the time of day comes from rest
   const int hour = static_cast<int>(rest / (3600 * kMicrosPerSecond));
   const int minute = static_cast<int>(rest / (60 * kMicrosPerSecond) % 60);
   const int second = static_cast<int>(rest / kMicrosPerSecond % 60);
@@ -562,10 +536,10 @@ std::string format_date(const std::vector<DatePart>& parts, std::int64_t micros)
         num(out, c.month, p.digits);
         break;
       case DatePart::kMonthAbbr:
-        out += kMonths[c.month - 1].substr(0, 3);
+        out += kMonths[static_cast<std::size_t>(c.month - 1)].substr(0, 3);
         break;
       case DatePart::kMonthName:
-        out += kMonths[c.month - 1];
+        out += kMonths[static_cast<std::size_t>(c.month - 1)];
         break;
       case DatePart::kDay:
         num(out, c.day, p.digits);
