@@ -4,6 +4,7 @@
 
 #include "core/json_escape.hpp"
 #include "core/query_record.hpp"
+#include "core/text.hpp"
 
 namespace dnslens {
 
@@ -23,9 +24,7 @@ simdjson::error_code raw_value(simdjson::ondemand::value value, std::string_view
     if (auto e = value.get_array().get(a)) return e;
     return a.raw_json().get(text);
   }
-  text = value.raw_json_token();
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r'))
-    text.remove_suffix(1);
+  text = trim_json_space(value.raw_json_token());
   return simdjson::SUCCESS;
 }
 

@@ -4,11 +4,11 @@
 
 #include <array>
 #include <ctime>
-#include <initializer_list>
 #include <limits>
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/timestamp.hpp"
 #include "store/store_text.hpp"
 
@@ -26,7 +26,6 @@ constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 [[noreturn]] void unsupported(std::string_view kind, std::string_view pattern, std::string_view what) {
   throw Error(ErrorCode::kQuery, fmt::format("{} '{}': {} is not supported", kind, pattern, what));
@@ -73,10 +72,7 @@ std::optional<int> read_name(std::string_view text, std::size_t& at, const std::
                              bool abbr) {
   for (std::size_t i = 0; i < N; ++i) {
     const std::string_view name = abbr ? names[i].substr(0, 3) : names[i];
-    if (text.size() - at < name.size()) continue;
-    bool same = true;
-    for (std::size_t k = 0; k < name.size() && same; ++k) same = lower(text[at + k]) == lower(name[k]);
-    if (same) {
+    if (ascii_iequals(text.substr(at, name.size()), name)) {
       at += name.size();
       return static_cast<int>(i);
     }
@@ -158,31 +154,6 @@ void format_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_
       return;
     }
   }
-}
-
-// name(first, VARCHAR) -> result, for each of the first argument's types (one implementation: TIMESTAMP and
-// TIMESTAMP WITH TIME ZONE are both microseconds since 1970 UTC).
-void register_function(DuckConnection& conn, const char* name, std::initializer_list<duckdb_type> firsts,
-                       duckdb_type result, duckdb_scalar_function_t fn) {
-  duckdb_scalar_function_set set = duckdb_create_scalar_function_set(name);
-  bool added = true;
-  for (duckdb_type first : firsts) {
-    duckdb_scalar_function f = duckdb_create_scalar_function();
-    duckdb_scalar_function_set_name(f, name);
-    DuckType first_type(duckdb_create_logical_type(first));
-    DuckType varchar(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-    DuckType result_type(duckdb_create_logical_type(result));
-    duckdb_scalar_function_add_parameter(f, first_type.get());
-    duckdb_scalar_function_add_parameter(f, varchar.get());
-    duckdb_scalar_function_set_return_type(f, result_type.get());
-    duckdb_scalar_function_set_special_handling(f);  // NULL in, NULL out is checked per row
-    duckdb_scalar_function_set_function(f, fn);
-    added = added && duckdb_add_scalar_function_to_set(set, f) == DuckDBSuccess;
-    duckdb_destroy_scalar_function(&f);
-  }
-  const duckdb_state state = added ? duckdb_register_scalar_function_set(conn.handle(), set) : DuckDBError;
-  duckdb_destroy_scalar_function_set(&set);
-  if (state != DuckDBSuccess) throw Error(ErrorCode::kIo, std::string("cannot register SQL function ") + name);
 }
 
 }  // namespace
@@ -607,10 +578,13 @@ void add_athena_forms(DuckConnection& conn) {
   // Times WITH TIME ZONE (from_iso8601_timestamp, from_unixtime) compare with query_ts and the parsed
   // times in UTC, whatever the machine's zone, and print in UTC.
   conn.exec("SET TimeZone = 'UTC'");
-  register_function(conn, "parse_datetime", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, parse_function<joda_pattern>);
-  register_function(conn, "date_parse", {DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_TIMESTAMP, parse_function<mysql_pattern>);
-  register_function(conn, "date_format", {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_TIMESTAMP_TZ}, DUCKDB_TYPE_VARCHAR,
-                    format_function);
+  constexpr duckdb_type kText = DUCKDB_TYPE_VARCHAR;
+  register_scalar_function(conn, "parse_datetime", {{kText, kText}}, DUCKDB_TYPE_TIMESTAMP,
+                           parse_function<joda_pattern>);
+  register_scalar_function(conn, "date_parse", {{kText, kText}}, DUCKDB_TYPE_TIMESTAMP, parse_function<mysql_pattern>);
+  // TIMESTAMP and TIMESTAMP WITH TIME ZONE are both microseconds since 1970 UTC: one implementation.
+  register_scalar_function(conn, "date_format", {{DUCKDB_TYPE_TIMESTAMP, kText}, {DUCKDB_TYPE_TIMESTAMP_TZ, kText}},
+                           kText, format_function);
   static constexpr std::array<std::string_view, 7> kMacros = {
       "CREATE OR REPLACE TEMP MACRO cardinality(x) AS len(x)",
       "CREATE OR REPLACE TEMP MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",

@@ -1,8 +1,7 @@
 #include "store/dga_functions.hpp"
 
-#include <string>
+#include <string_view>
 
-#include "core/error.hpp"
 #include "detect/name_features/name_signal_enricher.hpp"
 
 namespace dnslens {
@@ -31,18 +30,8 @@ void subdomain_dga(duckdb_function_info info, duckdb_data_chunk input, duckdb_ve
 }  // namespace
 
 void register_dga_functions(DuckConnection& conn, const DgaModel& model) {
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, "dnslens_subdomain_dga");
-  DuckType varchar(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-  DuckType out(duckdb_create_logical_type(DUCKDB_TYPE_FLOAT));
-  duckdb_scalar_function_add_parameter(f, varchar.get());
-  duckdb_scalar_function_set_return_type(f, out.get());
-  duckdb_scalar_function_set_special_handling(f);  // NULL in, NULL out is checked above
-  duckdb_scalar_function_set_extra_info(f, const_cast<DgaModel*>(&model), nullptr);
-  duckdb_scalar_function_set_function(f, subdomain_dga);
-  const duckdb_state state = duckdb_register_scalar_function(conn.handle(), f);
-  duckdb_destroy_scalar_function(&f);
-  if (state != DuckDBSuccess) throw Error(ErrorCode::kIo, "cannot register SQL function dnslens_subdomain_dga");
+  register_scalar_function(conn, "dnslens_subdomain_dga", {{DUCKDB_TYPE_VARCHAR}}, DUCKDB_TYPE_FLOAT, subdomain_dga,
+                           const_cast<DgaModel*>(&model));
 }
 
 }  // namespace dnslens

@@ -232,6 +232,37 @@ bool json_literal_type(duckdb_type t) {
   }
 }
 
+duckdb_scalar_function make_scalar_function(const char* name, std::initializer_list<duckdb_type> params,
+                                            duckdb_type result, duckdb_scalar_function_t fn, void* extra) {
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, name);
+  for (duckdb_type p : params) {
+    DuckType type(duckdb_create_logical_type(p));
+    duckdb_scalar_function_add_parameter(f, type.get());
+  }
+  DuckType out(duckdb_create_logical_type(result));
+  duckdb_scalar_function_set_return_type(f, out.get());
+  duckdb_scalar_function_set_special_handling(f);
+  if (extra != nullptr) duckdb_scalar_function_set_extra_info(f, extra, nullptr);
+  duckdb_scalar_function_set_function(f, fn);
+  return f;
+}
+
+void register_scalar_function(DuckConnection& conn, const char* name,
+                              std::initializer_list<std::initializer_list<duckdb_type>> overloads, duckdb_type result,
+                              duckdb_scalar_function_t fn, void* extra) {
+  duckdb_scalar_function_set set = duckdb_create_scalar_function_set(name);
+  bool added = true;
+  for (std::initializer_list<duckdb_type> params : overloads) {
+    duckdb_scalar_function f = make_scalar_function(name, params, result, fn, extra);
+    added = added && duckdb_add_scalar_function_to_set(set, f) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&f);
+  }
+  const duckdb_state state = added ? duckdb_register_scalar_function_set(conn.handle(), set) : DuckDBError;
+  duckdb_destroy_scalar_function_set(&set);
+  if (state != DuckDBSuccess) throw Error(ErrorCode::kIo, std::string("cannot register SQL function ") + name);
+}
+
 std::string duckdb_version() { return duckdb_library_version(); }
 
 std::string sql_quote(std::string_view text) {

@@ -4,6 +4,7 @@
 #include <duckdb.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -116,6 +117,18 @@ class DuckType {
  private:
   duckdb_logical_type type_;
 };
+
+// A scalar SQL function of these parameter types, for DuckDB to call with `extra` as its extra info (not
+// owned). NULL in, NULL out is the function's own business (special handling: it checks validity).
+// The caller registers and destroys it.
+[[nodiscard]] duckdb_scalar_function make_scalar_function(const char* name, std::initializer_list<duckdb_type> params,
+                                                          duckdb_type result, duckdb_scalar_function_t fn,
+                                                          void* extra = nullptr);
+// make_scalar_function, registered on the connection's database (every connection has it); one function
+// per entry of `overloads` (its parameter types), all under one name. Throws Error(kIo) naming the function.
+void register_scalar_function(DuckConnection& conn, const char* name,
+                              std::initializer_list<std::initializer_list<duckdb_type>> overloads, duckdb_type result,
+                              duckdb_scalar_function_t fn, void* extra = nullptr);
 
 [[nodiscard]] std::string duckdb_version();
 // Types whose text form is a JSON literal as it stands (numbers, booleans); inf/nan are not.

@@ -57,29 +57,16 @@ void geo_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vec
   }
 }
 
-void register_one(DuckConnection& conn, const char* name, duckdb_type result, duckdb_scalar_function_t fn,
-                  const LazyGeoDb* geo) {
-  duckdb_scalar_function f = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(f, name);
-  DuckType varchar(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-  DuckType out(duckdb_create_logical_type(result));
-  duckdb_scalar_function_add_parameter(f, varchar.get());
-  duckdb_scalar_function_set_return_type(f, out.get());
-  // NULL in, NULL out is the function's own business (it checks validity).
-  duckdb_scalar_function_set_special_handling(f);
-  duckdb_scalar_function_set_extra_info(f, const_cast<LazyGeoDb*>(geo), nullptr);
-  duckdb_scalar_function_set_function(f, fn);
-  const duckdb_state state = duckdb_register_scalar_function(conn.handle(), f);
-  duckdb_destroy_scalar_function(&f);
-  if (state != DuckDBSuccess) throw Error(ErrorCode::kIo, std::string("cannot register SQL function ") + name);
-}
-
 }  // namespace
 
 void register_geo_functions(DuckConnection& conn, const LazyGeoDb* geo) {
-  register_one(conn, "dnslens_country", DUCKDB_TYPE_VARCHAR, geo_function<GeoField::kCountry>, geo);
-  register_one(conn, "dnslens_asn", DUCKDB_TYPE_UINTEGER, geo_function<GeoField::kAsn>, geo);
-  register_one(conn, "dnslens_as_org", DUCKDB_TYPE_VARCHAR, geo_function<GeoField::kOrganization>, geo);
+  auto* extra = const_cast<LazyGeoDb*>(geo);
+  register_scalar_function(conn, "dnslens_country", {{DUCKDB_TYPE_VARCHAR}}, DUCKDB_TYPE_VARCHAR,
+                           geo_function<GeoField::kCountry>, extra);
+  register_scalar_function(conn, "dnslens_asn", {{DUCKDB_TYPE_VARCHAR}}, DUCKDB_TYPE_UINTEGER,
+                           geo_function<GeoField::kAsn>, extra);
+  register_scalar_function(conn, "dnslens_as_org", {{DUCKDB_TYPE_VARCHAR}}, DUCKDB_TYPE_VARCHAR,
+                           geo_function<GeoField::kOrganization>, extra);
 }
 
 }  // namespace dnslens
