@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/default_dga_model.hpp"
+#include "enrich/dns_firewall/firewall_enricher.hpp"
 #include "enrich/dns_firewall/policy_loader.hpp"
 #include "io/output_sink.hpp"
 #include "notify/notifier.hpp"
@@ -56,6 +59,19 @@ FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
   }
   policy.validate();
   return policy;
+}
+
+void give_firewall_name_signals(Enrichers& enrich) {
+  if (enrich.firewall == nullptr || enrich.dga != nullptr || !enrich.firewall->current()->reads_name_signals()) return;
+  enrich.dga = &default_dga_model();
+  enrich.benign_noise = &BenignNoise::builtin();  // as with the detectors on, so the verdicts agree
+}
+
+void refuse_without_name_signals(const FirewallEvaluator& next, const Enrichers& enrich) {
+  if (enrich.dga != nullptr || !next.reads_name_signals()) return;
+  throw Error(ErrorCode::kConfig,
+              "the reloaded DNS Firewall policy has Advanced rules, which read name signals this run started "
+              "without: restart dnslens to simulate them");
 }
 
 std::unique_ptr<MatchNotifier> notifier_from_options(const NotifierConfig& n, bool something_to_announce) {

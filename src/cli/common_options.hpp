@@ -9,6 +9,7 @@
 #include "enrich/registered_domain/public_suffix_list.hpp"
 #include "notify/match_notifier.hpp"
 #include "notify/notifier_config.hpp"
+#include "pipeline/pipeline_config.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
 
 namespace dnslens::cli {
@@ -31,6 +32,13 @@ struct FirewallPolicyOptions {
   // Loads without validating (lint reports every problem itself).
   [[nodiscard]] FirewallPolicy load_unvalidated() const;
 };
+
+// DNS Firewall Advanced rules read the name signals: a pipeline without the detectors gets the built-in
+// DGA model for them.
+void give_firewall_name_signals(Enrichers& enrich);
+// A policy reloaded on SIGHUP: Error(kConfig) when it has Advanced rules and the pipeline started without
+// the name signals (a restart gives them), so the policy in force stays.
+void refuse_without_name_signals(const FirewallEvaluator& next, const Enrichers& enrich);
 
 // -o/--output, --output-dir, --output-format and --compress: where run and serve write records as JSON
 // lines, and in which schema (route53, ocsf-1.1, ocsf-1.5, ecs).

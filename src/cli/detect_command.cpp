@@ -7,14 +7,18 @@
 #include <filesystem>
 #include <memory>
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/detect_options.hpp"
 #include "core/error.hpp"
+#include "core/absl_view.hpp"
 #include "detect/detectors.hpp"
+#include "enrich/dns_firewall/threat_protection.hpp"
 #include "generate/log_generator.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/record_observer.hpp"
 
 namespace dnslens::cli {
 
@@ -70,10 +74,57 @@ bool matches(const Finding& f, const PlantedScenario& s) {
   return overlaps(f, s);
 }
 
+// DNS Firewall Advanced's protections simulated per query (threat_protection.hpp), tallied against the
+// planted names: which queries each threshold matches, and how many of them were planted as that threat.
+constexpr ThreatProtection kSimulatedProtections[] = {ThreatProtection::kDga, ThreatProtection::kDnsTunneling};
+constexpr ConfidenceThreshold kThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
+                                               ConfidenceThreshold::kHigh};
+
+struct AdvancedTally {
+  // [protection][threshold]
+  std::uint64_t matched[2][3] = {};
+  std::uint64_t planted_matched[2][3] = {};
+  void merge(const AdvancedTally& o) {
+    for (int p = 0; p < 2; ++p) {
+      for (int t = 0; t < 3; ++t) {
+        matched[p][t] += o.matched[p][t];
+        planted_matched[p][t] += o.planted_matched[p][t];
+      }
+    }
+  }
+};
+
+using PlantedNames = absl::flat_hash_map<std::string, ScenarioKind>;  // query name -> what planted it
+
+class AdvancedObserver final : public RecordObserver {
+ public:
+  explicit AdvancedObserver(const PlantedNames& planted) : planted_(planted) {}
+  void observe(const QueryRecord& /*record*/, const EnrichedRecord& e) override {
+    for (int p = 0; p < 2; ++p) {
+      const ConfidenceThreshold level = threat_protection_level(kSimulatedProtections[p], e);
+      if (level == ConfidenceThreshold::kNone) continue;
+      const auto it = planted_.find(as_absl(e.normalized_name()));
+      const ScenarioKind want = p == 0 ? ScenarioKind::kDga : ScenarioKind::kTunneling;
+      const bool planted = it != planted_.end() && it->second == want;
+      for (int t = 0; t < 3 && kThresholds[t] <= level; ++t) {
+        ++tally.matched[p][t];
+        tally.planted_matched[p][t] += planted;
+      }
+    }
+  }
+  AdvancedTally tally;
+
+ private:
+  const PlantedNames& planted_;
+};
+
 struct EvalRun {
   GeneratorStats generated;
   std::vector<Finding> findings;
   RunSummary summary;
+  PlantedNames planted_names;
+  std::uint64_t planted_queries[2] = {};  // DGA, tunneling
+  AdvancedTally advanced;
 };
 
 EvalRun run_once(const EvalOptions& o, const fs::path& dir, std::vector<ScenarioSpec> scenarios,
@@ -96,7 +147,18 @@ EvalRun run_once(const EvalOptions& o, const fs::path& dir, std::vector<Scenario
   PublicSuffixList psl = PublicSuffixList::load_file(DNSLENS_DEFAULT_PSL, PslScope::kIcannAndPrivate);
   p.enrich.psl = &psl;
   detection->wire(p);
+  for (const auto& sc : r.generated.scenarios) {
+    for (const auto& name : sc.names) {
+      r.planted_names.emplace(name, sc.kind);
+      ++r.planted_queries[sc.kind == ScenarioKind::kDga ? 0 : 1];
+    }
+  }
+  std::vector<std::unique_ptr<AdvancedObserver>> observers;
+  for (unsigned i = 0; i < p.source.workers(); ++i)
+    observers.push_back(std::make_unique<AdvancedObserver>(r.planted_names));
+  p.observers = [&](unsigned i) { return observers.at(i).get(); };
   r.summary = run_pipeline(p);
+  for (const auto& ob : observers) r.advanced.merge(ob->tally);
   detection->write_findings((dir / (tag + "-findings.jsonl")).string());
   r.findings = detection->store->sorted();
   return r;
@@ -205,6 +267,24 @@ int eval(const EvalOptions& o) {
     const Finding& f = planted.findings[i];
     if (verdicts[i] == Verdict::kFalse && f.type != FindingType::kThreatIntelMatch)
       out += fmt::format("  false finding: {}\n", f.explanation);
+  }
+  out += fmt::format(
+      "\nDNS Firewall Advanced simulated per query (a rule at a threshold matches these queries; true: planted as that "
+      "threat; the benign run's are all false)\n{:<14} {:<9} {:>8} {:>7} {:>7} {:>9} {:>9}\n",
+      "protection", "threshold", "matched", "true", "false", "precision", "recall");
+  for (int pi = 0; pi < 2; ++pi) {
+    for (int t = 0; t < 3; ++t) {
+      const std::uint64_t matched = planted.advanced.matched[pi][t] + benign.advanced.matched[pi][t];
+      const std::uint64_t tp = planted.advanced.planted_matched[pi][t];
+      const std::uint64_t fp = matched - tp;
+      out +=
+          fmt::format("{:<14} {:<9} {:>8} {:>7} {:>7} {:>8.2f}% {:>8.1f}%\n",
+                      threat_protection_name(kSimulatedProtections[pi]), confidence_threshold_name(kThresholds[t]),
+                      matched, tp, fp, matched ? 100.0 * static_cast<double>(tp) / static_cast<double>(matched) : 100.0,
+                      planted.planted_queries[pi]
+                          ? 100.0 * static_cast<double>(tp) / static_cast<double>(planted.planted_queries[pi])
+                          : 0.0);
+    }
   }
   if (!temporary) out += fmt::format("\nLogs, findings and ground truth are in {}\n", dir.string());
   std::fputs(out.c_str(), stdout);

@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "detect/dga/dga_families.hpp"
+#include "enrich/dns_firewall/threat_protection.hpp"
 #include "detect/dga/dga_trainer.hpp"
 #include "detect/name_features/name_features.hpp"
 #include "io/read_file.hpp"
@@ -193,6 +194,19 @@ int eval(const EvalOptions& o) {
       "threshold at 1% FPR: {:.3f}   at 0.1% FPR: {:.3f}\n\n"
       "{:<16} {:>10} {:>10} {:>10}  {}\n",
       benign.size(), o.per_family, t1, t01, "family", "TPR@1%", "TPR@0.1%", "median", "how names are built");
+  // DNS Firewall Advanced's DGA protection as `simulate` evaluates it: the registered label's score at
+  // each confidence threshold.
+  const float* const level = threat_protection_thresholds().dga_score;
+  auto share_at_least = [](const std::vector<float>& scores, float t) {
+    std::size_t k = 0;
+    for (float s : scores) k += s >= t;
+    return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
+  };
+  std::string advanced = fmt::format(
+      "\nDNS Firewall Advanced DGA simulated: the registered label's score at LOW >= {:.2f}, MEDIUM >= {:.2f}, HIGH >= "
+      "{:.2f}\n{:<16} {:>10} {:>10} {:>10}\n{:<16} {:>9.2f}% {:>9.2f}% {:>9.2f}%\n",
+      level[0], level[1], level[2], "family", "LOW", "MEDIUM", "HIGH", "benign (FPR)", share_at_least(benign, level[0]),
+      share_at_least(benign, level[1]), share_at_least(benign, level[2]));
   for (DgaFamily f : kAllDgaFamilies) {
     std::vector<std::string> names = generate_dga_domains(f, o.seed, o.per_family, words.labels);
     std::vector<float> scores;
@@ -209,7 +223,11 @@ int eval(const EvalOptions& o) {
     out += fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>10.3f}  {}\n", dga_family_name(f),
                        100.0 * static_cast<double>(above1) / n, 100.0 * static_cast<double>(above01) / n,
                        scores.empty() ? 0.0f : scores[scores.size() / 2], dga_family_description(f));
+    advanced +=
+        fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>9.1f}%\n", dga_family_name(f), share_at_least(scores, level[0]),
+                    share_at_least(scores, level[1]), share_at_least(scores, level[2]));
   }
+  out += advanced;
   std::fputs(out.c_str(), stdout);
   return 0;
 }

@@ -17,7 +17,10 @@
 #include "core/absl_view.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
+#include "detect/benign_noise/benign_noise.hpp"
+#include "detect/dga/default_dga_model.hpp"
 #include "enrich/dns_firewall/firewall_simulation.hpp"
+#include "enrich/dns_firewall/threat_protection.hpp"
 #include "enrich/dns_firewall/policy_lint.hpp"
 #include "enrich/threat_intel/feed_loader.hpp"
 #include "pipeline/simulated_run.hpp"
@@ -81,6 +84,7 @@ int simulate(const SimulateOptions& o) {
   PipelineConfig p = o.logs.pipeline();
   p.enrich.psl = &psl;
   p.enrich.firewall = &policy;
+  give_firewall_name_signals(p.enrich);
   SimulatedRun run = run_with_firewall_simulation(std::move(p));
   const RunSummary& summary = run.summary;
   const FirewallSimulation& total = run.simulation;
@@ -188,6 +192,19 @@ struct BlockCandidate {
   int confidence = -1;
 };
 
+// What a DNS Firewall Advanced rule at one threshold would have caught that the firewall in force let
+// through (no logged BLOCK or ALERT).
+struct AdvancedCatch {
+  static constexpr std::size_t kMaxNames = 100'000;
+  std::uint64_t queries = 0;
+  absl::flat_hash_set<std::string> names;         // bounded by kMaxNames
+  absl::flat_hash_set<std::uint32_t> sources;     // worker-local source ids (remapped when merged)
+  std::map<std::string, std::uint64_t> examples;  // the first few names, with their queries
+};
+constexpr ThreatProtection kSuggestedProtections[] = {ThreatProtection::kDga, ThreatProtection::kDnsTunneling};
+constexpr ConfidenceThreshold kSuggestedThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
+                                                        ConfidenceThreshold::kHigh};
+
 class SuggestObserver final : public RecordObserver {
  public:
   void observe(const QueryRecord& r, const EnrichedRecord& o) override {
@@ -198,6 +215,22 @@ class SuggestObserver final : public RecordObserver {
     auto sit = source_ids.find(as_absl(src));
     if (sit == source_ids.end())
       sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
+    if (r.firewall_rule_action != "BLOCK" && r.firewall_rule_action != "ALERT") {
+      for (int p = 0; p < 2; ++p) {
+        const ConfidenceThreshold level = threat_protection_level(kSuggestedProtections[p], o);
+        for (int t = 0; t < 3 && level != ConfidenceThreshold::kNone && kSuggestedThresholds[t] <= level; ++t) {
+          AdvancedCatch& c = advanced[p][t];
+          ++c.queries;
+          if (c.names.size() < AdvancedCatch::kMaxNames) c.names.emplace(name);
+          c.sources.insert(sit->second);
+          if (auto e = c.examples.find(std::string(name)); e != c.examples.end()) {
+            ++e->second;
+          } else if (c.examples.size() < 5) {
+            c.examples.emplace(std::string(name), 1);
+          }
+        }
+      }
+    }
     auto nit = names.find(as_absl(name));
     if (nit == names.end()) nit = names.emplace(std::string(name), NameStats{}).first;
     NameStats& n = nit->second;
@@ -238,7 +271,46 @@ class SuggestObserver final : public RecordObserver {
   absl::flat_hash_map<std::string, std::uint32_t> source_ids;
   absl::flat_hash_map<std::string, NameStats> names;
   std::map<std::string, BlockCandidate> blocks;
+  AdvancedCatch advanced[2][3];  // [protection][threshold]
 };
+
+// Proposes, per protection, the strictest threshold that would have caught what the firewall in force
+// let through, as an ALERT rule to review before it blocks: rules in the shape of `aws route53resolver
+// list-firewall-rules` (so `dnslens firewall simulate --policy` reads them back), and why each.
+void write_advanced_suggestions(const AdvancedCatch (&caught)[2][3], std::size_t fleet, const fs::path& dir,
+                                std::size_t& proposed) {
+  std::string rules, why = "protection\tthreshold\tqueries\tdistinct_names\tsources\texamples\tproposed\n";
+  int priority = 9000;  // after the account's own list rules, which usually sit lower
+  for (int p = 0; p < 2; ++p) {
+    int pick = -1;
+    for (int t = 2; t >= 0; --t) {
+      if (caught[p][t].queries > 0) {
+        pick = t;
+        break;
+      }
+    }
+    for (int t = 0; t < 3; ++t) {
+      const AdvancedCatch& c = caught[p][t];
+      std::string examples;
+      for (const auto& [n, q] : c.examples) examples += fmt::format("{}{} ({})", examples.empty() ? "" : ", ", n, q);
+      why += fmt::format("{}\t{}\t{}\t{}{}\t{} of {}\t{}\t{}\n", threat_protection_name(kSuggestedProtections[p]),
+                         confidence_threshold_name(kSuggestedThresholds[t]), c.queries, c.names.size(),
+                         c.names.size() >= AdvancedCatch::kMaxNames ? "+" : "", c.sources.size(), fleet, examples,
+                         t == pick ? "yes" : "no");
+    }
+    if (pick < 0) continue;
+    const std::string_view protection = threat_protection_name(kSuggestedProtections[p]);
+    const std::string_view threshold = confidence_threshold_name(kSuggestedThresholds[pick]);
+    rules += fmt::format(
+        "{}    {{\"FirewallRuleGroupId\": \"dnslens-suggested\", \"Name\": \"dnslens-{}-{}\", \"Priority\": {}, "
+        "\"Action\": \"ALERT\", \"DnsThreatProtection\": \"{}\", \"ConfidenceThreshold\": \"{}\"}}",
+        proposed ? ",\n" : "", protection, threshold, priority, protection, threshold);
+    priority += 100;
+    ++proposed;
+  }
+  write_text((dir / "advanced-rules.json").string(), "{\n  \"FirewallRules\": [\n" + rules + "\n  ]\n}\n");
+  write_text((dir / "advanced.why.tsv").string(), why);
+}
 
 struct SuggestOptions {
   LogOptions logs;
@@ -267,6 +339,8 @@ int suggest(const SuggestOptions& o) {
   for (unsigned i = 0; i < p.source.workers(); ++i) observers.push_back(std::make_unique<SuggestObserver>());
   p.enrich.psl = &psl;
   p.enrich.intel = intel ? &*intel : nullptr;
+  p.enrich.dga = &default_dga_model();  // the name signals DNS Firewall Advanced's simulation reads
+  p.enrich.benign_noise = &BenignNoise::builtin();
   p.observers = [&](unsigned i) { return observers.at(i).get(); };
   RunSummary summary = run_pipeline(p);
 
@@ -279,6 +353,7 @@ int suggest(const SuggestOptions& o) {
   };
   absl::flat_hash_map<std::string, Merged> names;
   std::map<std::string, BlockCandidate> blocks;
+  AdvancedCatch advanced[2][3];
   for (const auto& ob : observers) {
     std::vector<std::uint32_t> remap(ob->source_ids.size());
     for (const auto& [text, id] : ob->source_ids) {
@@ -289,6 +364,24 @@ int suggest(const SuggestOptions& o) {
       m.queries += st.queries;
       m.threat_hit = m.threat_hit || st.threat_hit;
       for (std::uint32_t s : st.sources) m.sources.insert(remap[s]);
+    }
+    for (int pi = 0; pi < 2; ++pi) {
+      for (int t = 0; t < 3; ++t) {
+        const AdvancedCatch& from = ob->advanced[pi][t];
+        AdvancedCatch& to = advanced[pi][t];
+        to.queries += from.queries;
+        for (const auto& n : from.names) {
+          if (to.names.size() < AdvancedCatch::kMaxNames) to.names.insert(n);
+        }
+        for (std::uint32_t src : from.sources) to.sources.insert(remap[src]);
+        for (const auto& [n, q] : from.examples) {
+          if (auto e = to.examples.find(n); e != to.examples.end()) {
+            e->second += q;
+          } else if (to.examples.size() < 5) {
+            to.examples.emplace(n, q);
+          }
+        }
+      }
     }
     for (const auto& [entry, c] : ob->blocks) {
       BlockCandidate& b = blocks[entry];
@@ -338,17 +431,20 @@ int suggest(const SuggestOptions& o) {
   write_text((dir / "allowlist.why.tsv").string(), allow_why);
   write_text((dir / "blocklist.txt").string(), block_txt);
   write_text((dir / "blocklist.why.tsv").string(), block_why);
+  std::size_t advanced_rules = 0;
+  write_advanced_suggestions(advanced, fleet, dir, advanced_rules);
   std::fprintf(
       stdout,
       "%zu records from %zu sources: %zu allowlist candidates (fleet-wide names need %zu sources), %zu blocklist "
-      "candidates from threat intel%s\nwritten to %s/: allowlist.txt, blocklist.txt (domain lists, one per line) "
-      "and *.why.tsv (the reason for each)\n",
+      "candidates from threat intel%s, %zu DNS Firewall Advanced rule(s) for what the firewall let through\n"
+      "written to %s/: allowlist.txt, blocklist.txt (domain lists, one per line), advanced-rules.json (rules as "
+      "list-firewall-rules gives them) and *.why.tsv (the reason for each)\n",
       static_cast<std::size_t>(summary.counters.records), fleet, allow.size(), needed, blocks.size(),
       dropped_for_intel
           ? fmt::format(" ({} fleet-wide names left off the allowlist: they hit threat intel)", dropped_for_intel)
                 .c_str()
           : "",
-      o.out_dir.c_str());
+      advanced_rules, o.out_dir.c_str());
   return summary.files_failed > 0 ? 3 : 0;
 }
 
@@ -388,7 +484,8 @@ void register_firewall(CLI::App& app, CommandRegistry& registry) {
   CLI::App* g = fw->add_subcommand(
       "suggest",
       "Candidate domain lists from logs, for review: an allowlist of fleet-wide names and cloud/connectivity "
-      "probes, and a blocklist from threat-intel hits");
+      "probes, a blocklist from threat-intel hits, and DNS Firewall Advanced rules (DGA, DNS_TUNNELING) at the "
+      "strictest threshold that would have caught what the firewall let through");
   su->logs.add(g);
   su->psl.add(g);
   g->add_option("--intel", su->intel, "Threat-intel feed [NAME=]PATH (repeatable), as for 'run --intel'");

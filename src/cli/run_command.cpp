@@ -85,6 +85,7 @@ int execute(RunOptions& o) {
   if (firewall) {
     reload_firewall = [&] {
       auto next = std::make_shared<const FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
+      refuse_without_name_signals(*next, p.enrich);
       const std::size_t rules = next->rules().size(), domains = next->domain_count();
       firewall->replace(std::move(next));
       std::fprintf(stderr, "dnslens: DNS Firewall policy reloaded: %zu rules, %zu domain specifications\n", rules,
@@ -100,6 +101,7 @@ int execute(RunOptions& o) {
                        .dga = nullptr,
                        .benign_noise = nullptr};
   if (detection) detection->wire(p);
+  give_firewall_name_signals(p.enrich);
   std::unique_ptr<StoreWriter> store;
   if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path, /*duckdb_threads=*/1);
   p.sinks.store = store.get();

@@ -150,6 +150,7 @@ int execute(ServeOptions& o) {
                               .dga = nullptr,
                               .benign_noise = nullptr};
   if (detection) detection->wire(pipeline);
+  give_firewall_name_signals(pipeline.enrich);
   pipeline.sinks.notifier = notifier.get();
   pipeline.sinks.json = o.output.config();
   if (pipeline.sinks.json && o.read_only) {
@@ -179,6 +180,7 @@ int execute(ServeOptions& o) {
   if (firewall && ingest) {
     reload_firewall = [&] {
       auto next = std::make_shared<const FirewallEvaluator>(o.firewall.load(/*quiet=*/true));
+      refuse_without_name_signals(*next, pipeline.enrich);
       const std::size_t rules = next->rules().size();
       const std::size_t domains = next->domain_count();
       firewall->replace(std::move(next));

@@ -580,6 +580,7 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
                         0};
   const int level = static_cast<int>(spec.intensity);
   auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode) {
+    if (spec.kind == ScenarioKind::kDga || spec.kind == ScenarioKind::kTunneling) truth.names.push_back(name);
     plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}});
     truth.end_ms = std::max(truth.end_ms, ms);
     truth.start_ms = std::min(truth.start_ms, ms);

@@ -40,6 +40,9 @@ void PipelineConfig::validate() const {
   if (enrich.benign_noise != nullptr && enrich.dga == nullptr) {
     throw Error(ErrorCode::kUsage, "the benign-noise list marks name signals: it needs the DGA model");
   }
+  if (enrich.firewall != nullptr && enrich.dga == nullptr && enrich.firewall->current()->reads_name_signals()) {
+    throw Error(ErrorCode::kUsage, "DNS Firewall Advanced rules read name signals: the policy needs the DGA model");
+  }
   if (detection.detectors != nullptr && enrich.dga == nullptr) {
     throw Error(ErrorCode::kUsage, "the detectors read name signals: detection needs the DGA model");
   }

@@ -19,8 +19,9 @@ EnricherChain build_enricher_chain(const Enrichers& e) {
   chain.add(std::make_shared<NameEnricher>(*e.psl));
   if (e.interesting != nullptr) chain.add(std::make_shared<InterestingEnricher>(*e.interesting));
   if (e.intel != nullptr) chain.add(std::make_shared<ThreatIntelEnricher>(*e.intel, *e.psl, e.intel_match_srcaddr));
-  if (e.firewall != nullptr) chain.add(std::make_shared<FirewallEnricher>(*e.firewall));
+  // The name signals before the firewall: DNS Firewall Advanced rules read them.
   if (e.dga != nullptr) chain.add(std::make_shared<NameSignalEnricher>(*e.dga, e.benign_noise));
+  if (e.firewall != nullptr) chain.add(std::make_shared<FirewallEnricher>(*e.firewall));
   return chain;
 }
 
@@ -33,8 +34,10 @@ RecordProcessor::RecordProcessor(Enrichers enrichers, std::size_t max_line_bytes
 }
 
 const NameMemo<NameSignals>* RecordProcessor::signal_memo() const {
-  if (enrichers_.dga == nullptr) return nullptr;  // the name-signal enricher is the chain's last
-  return &chain_local_.state<NameSignalEnricher::State>(chain_.size() - 1)->memo;
+  if (enrichers_.dga == nullptr) return nullptr;
+  // The name-signal enricher is the chain's last, or the last but the firewall.
+  const std::size_t index = chain_.size() - (enrichers_.firewall != nullptr ? 2 : 1);
+  return &chain_local_.state<NameSignalEnricher::State>(index)->memo;
 }
 
 EnrichedRecord RecordProcessor::append_enriched(std::string_view line, const QueryRecord& record, OutputBuffer& out) {

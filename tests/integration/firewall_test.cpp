@@ -1,5 +1,6 @@
 // The firewall commands end to end through the real binary: simulate (table and JSON), lint exit
-// codes, suggest's lists, and run --firewall-policy's per-record fields.
+// codes, suggest's lists and Advanced rules, and run --firewall-policy's per-record fields, DNS Firewall
+// Advanced rules included.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -139,6 +140,80 @@ TEST(FirewallSuggest, AllowlistOfFleetNoiseAndBlocklistFromIntel) {
   RunResult lint = run_dnslens(w, "firewall lint sugg/allowlist.txt sugg/blocklist.txt --notes");
   EXPECT_EQ(lint.exit_code, 0) << lint.out;
   EXPECT_EQ(lint.out.find("domain.invalid"), std::string::npos) << lint.out;
+}
+
+// Logs with a DGA name (the registered label scores 0.996), a base32 tunnel and ordinary names, from
+// the VPC the aws-cli-advanced fixture associates its rule groups with; one query the firewall in force
+// already alerted on.
+std::string advanced_logs() {
+  auto in_vpc = [](std::string rec) {
+    const std::string vpc = "vpc-7example";
+    return rec.replace(rec.find(vpc), vpc.size(), "vpc-0prod0000000000a");
+  };
+  std::string logs;
+  logs += in_vpc(record("mxwvfpgtxlxomjue.com.")) + "\n";
+  logs += in_vpc(record("o5hqf7uxqmvub5rvnvkj2yiibcwzxryj4taq2zrbs633xrw4p5.87.ledgermetrics-403.net.")) + "\n";
+  logs += in_vpc(record("www.example.com.")) + "\n";
+  std::string alerted = in_vpc(record("hnqdvicphgsjbappr.com."));
+  alerted.insert(alerted.size() - 1, R"(,"firewall_rule_action":"ALERT","firewall_rule_group_id":"rslvr-frg-0x")");
+  logs += alerted + "\n";
+  return logs;
+}
+
+TEST(FirewallAdvanced, RunAndSimulateEvaluateDgaAndTunnelingRulesWithoutTheDetectors) {
+  Workdir w;
+  w.write("logs.jsonl", advanced_logs());
+  RunResult r =
+      run_dnslens(w, "run -j1 --no-detect --firewall-policy " + kData + "aws-cli-advanced logs.jsonl -o out.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> recs;
+  for (const auto& line : lines_of(w.read("out.jsonl"))) recs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[0]["firewall_sim_action"], "BLOCK") << recs[0].dump();
+  EXPECT_EQ(recs[0]["firewall_sim_rule"], "block-dga");
+  EXPECT_TRUE(recs[0]["firewall_sim_domain_list_id"].is_null() || recs[0]["firewall_sim_domain_list_id"] == "")
+      << recs[0].dump();
+  EXPECT_EQ(recs[1]["firewall_sim_action"], "ALERT");
+  EXPECT_EQ(recs[1]["firewall_sim_rule"], "alert-tunneling");
+  EXPECT_TRUE(recs[2]["firewall_sim_action"].is_null()) << recs[2].dump();
+
+  RunResult sim = run_dnslens(w, "firewall simulate --json -j1 --policy " + kData + "aws-cli-advanced logs.jsonl -q");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  auto j = nlohmann::json::parse(sim.out);
+  std::map<std::string, nlohmann::json> rules;
+  for (const auto& rule : j["rules"]) rules[rule["rule"]] = rule;
+  EXPECT_EQ(rules["block-dga"]["threat_protection"], "DGA");
+  EXPECT_EQ(rules["block-dga"]["confidence_threshold"], "HIGH");
+  EXPECT_EQ(rules["block-dga"]["queries"], 2);
+  EXPECT_EQ(rules["alert-tunneling"]["queries"], 1);
+  EXPECT_EQ(rules["block-dictionary-dga"]["simulated"], false);
+  RunResult table = run_dnslens(w, "firewall simulate -j1 --policy " + kData + "aws-cli-advanced logs.jsonl");
+  EXPECT_NE(table.out.find("[BLOCK NXDOMAIN; DGA at HIGH]"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("not simulated: dnslens does not simulate DICTIONARY_DGA yet"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.err.find("DICTIONARY_DGA is not simulated"), std::string::npos) << table.err;
+}
+
+TEST(FirewallAdvanced, SuggestProposesRulesForWhatTheFirewallLetThrough) {
+  Workdir w;
+  w.write("logs.jsonl", advanced_logs());
+  RunResult r = run_dnslens(w, "firewall suggest -j1 --out-dir sugg logs.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rules = nlohmann::json::parse(w.read("sugg/advanced-rules.json"))["FirewallRules"];
+  ASSERT_EQ(rules.size(), 2u) << rules.dump();
+  EXPECT_EQ(rules[0]["DnsThreatProtection"], "DGA");
+  EXPECT_EQ(rules[0]["ConfidenceThreshold"], "HIGH");
+  EXPECT_EQ(rules[0]["Action"], "ALERT");
+  EXPECT_EQ(rules[1]["DnsThreatProtection"], "DNS_TUNNELING");
+  // The query the firewall already alerted on is not counted: one DGA query at HIGH, not two.
+  const std::string why = w.read("sugg/advanced.why.tsv");
+  EXPECT_NE(why.find("DGA\tHIGH\t1\t1\t1 of 1\tmxwvfpgtxlxomjue.com (1)\tyes"), std::string::npos) << why;
+  // The proposal is a policy dnslens reads back: lint accepts it and simulate evaluates it.
+  RunResult lint = run_dnslens(w, "firewall lint sugg/advanced-rules.json");
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  RunResult sim = run_dnslens(w, "firewall simulate --json -j1 --policy sugg/advanced-rules.json logs.jsonl -q");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  EXPECT_EQ(nlohmann::json::parse(sim.out)["simulated"]["ALERT"], 3);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ void FirewallEnricher::begin_batch(EnricherState* state) const {
 void FirewallEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const {
   auto& s = *static_cast<FirewallState*>(state);
   const FirewallEvaluator& evaluator = *s.evaluator;
-  const FirewallVerdict verdict = evaluator.evaluate(record, out.normalized_name(), s.cname_buffer);
+  const FirewallVerdict verdict = evaluator.evaluate(record, out.normalized_name(), s.cname_buffer, &out);
   FirewallOutcome& f = out.firewall;
   f.simulated = true;
   f.rule = verdict.rule;

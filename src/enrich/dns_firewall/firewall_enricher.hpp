@@ -1,6 +1,7 @@
 #pragma once
 // What a DNS Firewall policy would do with the query (the VPC's rule chain; CNAME answers for
-// redirection inspection), and whether that differs from what the log says DNS Firewall did.
+// redirection inspection), and whether that differs from what the log says DNS Firewall did. DNS
+// Firewall Advanced rules read the name signals, so the chain runs the name-signal enricher first.
 #include "core/swappable.hpp"
 #include "enrich/dns_firewall/firewall_evaluator.hpp"
 #include "enrich/enricher.hpp"

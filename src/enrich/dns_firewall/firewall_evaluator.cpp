@@ -6,6 +6,7 @@
 
 #include "core/absl_view.hpp"
 #include "core/dns_name.hpp"
+#include "enrich/dns_firewall/threat_protection.hpp"
 
 namespace dnslens {
 
@@ -119,7 +120,14 @@ FirewallEvaluator::FirewallEvaluator(FirewallPolicy policy_in, std::vector<Polic
         c.list_index = it->second;
         c.list = &p.domain_lists[it->second];
       }
-      c.evaluable = c.list != nullptr && (c.list->contents_known || !c.list->domains.empty());
+      if (r->advanced()) {
+        c.protection = r->threat_protection;
+        c.threshold = r->confidence;
+        c.evaluable = threat_protection_simulated(c.protection) && c.threshold != ConfidenceThreshold::kNone;
+        reads_signals_ = reads_signals_ || c.evaluable;
+      } else {
+        c.evaluable = c.list != nullptr && (c.list->contents_known || !c.list->domains.empty());
+      }
       if (!r->query_type.empty()) {
         c.qtype = parse_query_type(r->query_type).value_or(0);
         any_qtype_ = any_qtype_ || c.qtype != 0;
@@ -212,17 +220,36 @@ bool FirewallEvaluator::list_matches(std::uint32_t list, std::string_view name) 
   return found;
 }
 
+FirewallEvaluator::Levels FirewallEvaluator::levels_of(const EnrichedRecord* enriched) {
+  Levels l;
+  if (enriched == nullptr || !enriched->has_signals) return l;
+  for (ThreatProtection p : {ThreatProtection::kDga, ThreatProtection::kDnsTunneling}) {
+    const ConfidenceThreshold c = threat_protection_level(p, *enriched);
+    l.by_protection[static_cast<std::size_t>(p)] = c;
+    l.any = l.any || c != ConfidenceThreshold::kNone;
+  }
+  return l;
+}
+
 const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,
-                                                      std::uint16_t qtype, bool redirection_target) const {
+                                                      std::uint16_t qtype, const Levels& levels,
+                                                      bool redirection_target) const {
   if (chain.empty() || name.empty()) return nullptr;
   Hits hits;
   collect(name, hits);
-  if (hits.n == 0) return nullptr;
+  if (hits.n == 0 && !levels.any) return nullptr;
   for (std::uint32_t id : chain) {
     const CompiledRule& r = rules_[id];
-    if (!r.evaluable || (r.qtype != 0 && r.qtype != qtype)) continue;
+    if (!r.evaluable) continue;
+    if (r.protection != ThreatProtection::kNone) {
+      // Advanced: every query type; the query name only (levels is empty for redirection targets).
+      if (levels.by_protection[static_cast<std::size_t>(r.protection)] >= r.threshold) return &r;
+      continue;
+    }
+    if (r.qtype != 0 && r.qtype != qtype) continue;
     // TRUST_REDIRECTION_DOMAIN: the rule inspects only the first domain of the chain, the query name.
     if (redirection_target && r.rule->redirection == RedirectionAction::kTrust) continue;
+    if (hits.n == 0) continue;
     if (hits.overflow) {
       if (list_matches(r.list_index, name)) return &r;
       continue;
@@ -234,17 +261,18 @@ const CompiledRule* FirewallEvaluator::first_in_chain(const std::vector<std::uin
   return nullptr;
 }
 
-const CompiledRule* FirewallEvaluator::first_match(std::string_view vpc_id, std::string_view name,
-                                                   std::uint16_t qtype) const {
-  return first_in_chain(chain_for(vpc_id), name, qtype);
+const CompiledRule* FirewallEvaluator::first_match(std::string_view vpc_id, std::string_view name, std::uint16_t qtype,
+                                                   const EnrichedRecord* enriched) const {
+  return first_in_chain(chain_for(vpc_id), name, qtype, reads_signals_ ? levels_of(enriched) : Levels{});
 }
 
-FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::string_view name, char* scratch) const {
+FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::string_view name, char* scratch,
+                                            const EnrichedRecord* enriched) const {
   FirewallVerdict v;
   const auto& chain = chain_for(record.vpc_id);
   if (chain.empty()) return v;
   const std::uint16_t qtype = any_qtype_ ? parse_query_type(record.query_type).value_or(0) : 0;
-  v.rule = first_in_chain(chain, name, qtype);
+  v.rule = first_in_chain(chain, name, qtype, reads_signals_ ? levels_of(enriched) : Levels{});
   v.matched_name = record.query_name;
   if (v.rule != nullptr &&
       (v.rule->rule->action == FirewallAction::kBlock || v.rule->rule->redirection == RedirectionAction::kTrust)) {
@@ -258,7 +286,7 @@ FirewallVerdict FirewallEvaluator::evaluate(const QueryRecord& record, std::stri
     if (a.type != "CNAME" && a.type != "DNAME") continue;
     NormalizedName target = normalize_name(a.rdata, scratch);
     if (!target.valid_syntax) continue;
-    const CompiledRule* r = first_in_chain(chain, target.text, qtype, /*redirection_target=*/true);
+    const CompiledRule* r = first_in_chain(chain, target.text, qtype, Levels{}, /*redirection_target=*/true);
     if (r == nullptr) continue;
     if (severity_rank(r->rule->action) > severity_rank(v.action())) {
       v.rule = r;

@@ -27,7 +27,11 @@ struct CompiledRule {
   const DomainList* list = nullptr;
   std::uint32_t list_index = 0;
   std::uint16_t qtype = 0;  // 0: every type
-  bool evaluable = true;    // false: the list's contents are unknown (managed, S3 only)
+  bool evaluable = true;    // false: the list's contents are unknown (managed, S3 only), or an Advanced
+                            // protection the simulation does not evaluate
+  // DNS Firewall Advanced: the protection and the threshold a query's level must reach (list is null).
+  ThreatProtection protection = ThreatProtection::kNone;
+  ConfidenceThreshold threshold = ConfidenceThreshold::kNone;
 };
 
 struct FirewallVerdict {
@@ -44,11 +48,16 @@ class FirewallEvaluator {
   // group applies to every VPC in the order the policy lists them.
   explicit FirewallEvaluator(FirewallPolicy policy, std::vector<PolicyProblem>* problems = nullptr);
 
-  // name: the normalised query name. scratch: kMaxNormalizedName bytes for CNAME targets.
-  [[nodiscard]] FirewallVerdict evaluate(const QueryRecord& record, std::string_view name, char* scratch) const;
+  // name: the normalised query name. scratch: kMaxNormalizedName bytes for CNAME targets. enriched: the
+  // query name's parts and signals, which DNS Firewall Advanced rules read; null, or without signals:
+  // those rules match nothing.
+  [[nodiscard]] FirewallVerdict evaluate(const QueryRecord& record, std::string_view name, char* scratch,
+                                         const EnrichedRecord* enriched = nullptr) const;
   // The first rule of the VPC's chain that matches one name (no redirection chain).
-  [[nodiscard]] const CompiledRule* first_match(std::string_view vpc_id, std::string_view name,
-                                                std::uint16_t qtype) const;
+  [[nodiscard]] const CompiledRule* first_match(std::string_view vpc_id, std::string_view name, std::uint16_t qtype,
+                                                const EnrichedRecord* enriched = nullptr) const;
+  // The policy has DNS Firewall Advanced rules the simulation evaluates: it needs the name signals.
+  [[nodiscard]] bool reads_name_signals() const { return reads_signals_; }
 
   [[nodiscard]] FirewallDrift drift(const QueryRecord& record, const FirewallVerdict& verdict) const;
 
@@ -77,10 +86,17 @@ class FirewallEvaluator {
   void for_each_matching_list(std::string_view name, Visit&& visit) const;
   void collect(std::string_view name, Hits& hits) const;
   [[nodiscard]] bool list_matches(std::uint32_t list, std::string_view name) const;
+  // The strictest threshold each protection matches the query at (by ThreatProtection).
+  struct Levels {
+    ConfidenceThreshold by_protection[4] = {};
+    bool any = false;
+  };
+  [[nodiscard]] static Levels levels_of(const EnrichedRecord* enriched);
   // redirection_target: name is a later domain of the answer's redirection chain, which rules with
-  // TRUST_REDIRECTION_DOMAIN do not inspect.
+  // TRUST_REDIRECTION_DOMAIN do not inspect, nor Advanced rules (levels is then empty).
   [[nodiscard]] const CompiledRule* first_in_chain(const std::vector<std::uint32_t>& chain, std::string_view name,
-                                                   std::uint16_t qtype, bool redirection_target = false) const;
+                                                   std::uint16_t qtype, const Levels& levels,
+                                                   bool redirection_target = false) const;
 
   std::shared_ptr<const FirewallPolicy> policy_;
   std::vector<CompiledRule> rules_;
@@ -97,6 +113,7 @@ class FirewallEvaluator {
   std::size_t domain_count_ = 0;
   bool any_qtype_ = false;
   bool has_aws_ids_ = false;
+  bool reads_signals_ = false;
 };
 
 }  // namespace dnslens

@@ -86,6 +86,48 @@ std::optional<RedirectionAction> parse_redirection_action(std::string_view t) {
   return std::nullopt;
 }
 
+std::string_view threat_protection_name(ThreatProtection t) {
+  switch (t) {
+    case ThreatProtection::kDga:
+      return "DGA";
+    case ThreatProtection::kDictionaryDga:
+      return "DICTIONARY_DGA";
+    case ThreatProtection::kDnsTunneling:
+      return "DNS_TUNNELING";
+    case ThreatProtection::kNone:
+      break;
+  }
+  return "";
+}
+
+std::optional<ThreatProtection> parse_threat_protection(std::string_view t) {
+  if (ascii_iequals(t, "DGA")) return ThreatProtection::kDga;
+  if (ascii_iequals(t, "DICTIONARY_DGA") || ascii_iequals(t, "DICT_DGA")) return ThreatProtection::kDictionaryDga;
+  if (ascii_iequals(t, "DNS_TUNNELING")) return ThreatProtection::kDnsTunneling;
+  return std::nullopt;
+}
+
+std::string_view confidence_threshold_name(ConfidenceThreshold c) {
+  switch (c) {
+    case ConfidenceThreshold::kLow:
+      return "LOW";
+    case ConfidenceThreshold::kMedium:
+      return "MEDIUM";
+    case ConfidenceThreshold::kHigh:
+      return "HIGH";
+    case ConfidenceThreshold::kNone:
+      break;
+  }
+  return "";
+}
+
+std::optional<ConfidenceThreshold> parse_confidence_threshold(std::string_view t) {
+  if (ascii_iequals(t, "LOW")) return ConfidenceThreshold::kLow;
+  if (ascii_iequals(t, "MEDIUM")) return ConfidenceThreshold::kMedium;
+  if (ascii_iequals(t, "HIGH")) return ConfidenceThreshold::kHigh;
+  return std::nullopt;
+}
+
 static std::optional<std::uint16_t> parse_type_number(std::string_view t, unsigned max) {
   if (t.size() < 5 || !ascii_iequals(t.substr(0, 4), "TYPE")) return std::nullopt;
   unsigned v = 0;
@@ -213,6 +255,44 @@ RuleGroup& FirewallPolicy::group_for(std::string_view id) {
   return g;
 }
 
+namespace {
+
+// What AWS accepts on a DNS Firewall Advanced rule (CreateFirewallRule): ALERT or BLOCK, a confidence
+// threshold, no domain list. Qtype and FirewallDomainRedirectionAction belong to domain-list rules.
+template <class Add>
+void check_advanced(const FirewallRule& r, const std::string& label, Add&& add, std::vector<PolicyProblem>& out) {
+  const std::string_view protection = threat_protection_name(r.threat_protection);
+  if (r.action == FirewallAction::kAllow) {
+    add("rule.advanced_allow", r.origin,
+        fmt::format("{}: DNS Firewall Advanced ({}) rules take ALERT or BLOCK, not ALLOW", label, protection));
+  }
+  if (r.confidence == ConfidenceThreshold::kNone) {
+    add("rule.confidence_missing", r.origin,
+        fmt::format("{}: a DNS Firewall Advanced ({}) rule needs a confidence threshold (LOW, MEDIUM or HIGH)", label,
+                    protection));
+  }
+  if (!r.domain_list_id.empty()) {
+    add("rule.advanced_with_list", r.origin,
+        fmt::format("{}: a rule matches a domain list or a threat protection ({}), not both", label, protection));
+  }
+  if (!r.query_type.empty()) {
+    out.push_back(PolicyProblem{
+        Severity::kWarning, "rule.advanced_query_type", r.origin.text(),
+        fmt::format("{}: query type {} on a DNS Firewall Advanced ({}) rule: Qtype belongs to domain-list rules, and "
+                    "the simulation inspects every query type",
+                    label, r.query_type, protection)});
+  }
+  if (r.redirection == RedirectionAction::kTrust) {
+    out.push_back(PolicyProblem{
+        Severity::kWarning, "rule.advanced_redirection", r.origin.text(),
+        fmt::format("{}: TRUST_REDIRECTION_DOMAIN on a DNS Firewall Advanced ({}) rule: the redirection setting "
+                    "belongs to domain-list rules, and the simulation inspects the query name only",
+                    label, protection)});
+  }
+}
+
+}  // namespace
+
 std::vector<PolicyProblem> FirewallPolicy::check() const {
   std::vector<PolicyProblem> out;
   auto add = [&](std::string code, const PolicyOrigin& where, std::string msg) {
@@ -258,7 +338,16 @@ std::vector<PolicyProblem> FirewallPolicy::check() const {
                         "PTR, SOA, SPF, SRV, TXT or TYPEnnn with nnn 1..65534)",
                         label, r.query_type));
       }
-      if (r.domain_list_id.empty()) {
+      if (r.advanced()) {
+        check_advanced(r, label, add, out);
+      } else if (r.confidence != ConfidenceThreshold::kNone) {
+        add("rule.confidence_unexpected", r.origin,
+            fmt::format("{}: a confidence threshold ({}) is only used by DNS Firewall Advanced rules", label,
+                        confidence_threshold_name(r.confidence)));
+      }
+      if (r.advanced()) {
+        // Matches a threat, not a list.
+      } else if (r.domain_list_id.empty()) {
         add("rule.domain_list_missing", r.origin, label + ": no domain list");
       } else if (find_list(r.domain_list_id) == nullptr) {
         // Usually an AWS managed list (rslvr-fdl-...) whose contents only AWS has.

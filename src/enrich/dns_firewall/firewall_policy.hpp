@@ -12,6 +12,9 @@
 // - FirewallDomainRedirectionAction: INSPECT_REDIRECTION_DOMAIN (the default) inspects every
 //   domain of a CNAME/DNAME chain; TRUST_REDIRECTION_DOMAIN inspects only the first.
 // - BLOCK answers NODATA, NXDOMAIN or OVERRIDE (a CNAME to BlockOverrideDomain with a TTL).
+// - A DNS Firewall Advanced rule matches a kind of threat (DGA, DICTIONARY_DGA, DNS_TUNNELING) at a
+//   confidence threshold (LOW, MEDIUM, HIGH) instead of a domain list; ALERT or BLOCK only. It takes its
+//   place in the same priority order as the domain-list rules.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +34,16 @@ enum class BlockResponse : std::uint8_t { kNone, kNodata, kNxdomain, kOverride }
 enum class RedirectionAction : std::uint8_t { kInspect, kTrust };
 [[nodiscard]] std::string_view redirection_action_name(RedirectionAction r);
 [[nodiscard]] std::optional<RedirectionAction> parse_redirection_action(std::string_view text);
+
+// DNS Firewall Advanced: what a rule detects, and how sure it must be. Every query a rule matches at HIGH
+// it also matches at MEDIUM, and at LOW (the thresholds are nested).
+enum class ThreatProtection : std::uint8_t { kNone, kDga, kDictionaryDga, kDnsTunneling };
+[[nodiscard]] std::string_view threat_protection_name(ThreatProtection t);  // "" for kNone
+// DGA, DICTIONARY_DGA (the rule-type framework also writes DICT_DGA) or DNS_TUNNELING.
+[[nodiscard]] std::optional<ThreatProtection> parse_threat_protection(std::string_view text);
+enum class ConfidenceThreshold : std::uint8_t { kNone, kLow, kMedium, kHigh };
+[[nodiscard]] std::string_view confidence_threshold_name(ConfidenceThreshold c);  // "" for kNone
+[[nodiscard]] std::optional<ConfidenceThreshold> parse_confidence_threshold(std::string_view text);
 
 // DNS query types as DNS Firewall names them: A, AAAA, CAA, CNAME, DS, MX, NAPTR, NS, PTR, SOA,
 // SPF, SRV, TXT, or TYPEnnn (1..65534, as the route53resolver API reference gives it). Returns the
@@ -71,7 +84,13 @@ struct FirewallRule {
   std::optional<int> block_override_ttl;
   std::string query_type;  // empty: every type
   RedirectionAction redirection = RedirectionAction::kInspect;
+  bool redirection_given = false;  // the source set FirewallDomainRedirectionAction
+  // DNS Firewall Advanced (domain_list_id empty): the threat it detects and its confidence threshold.
+  ThreatProtection threat_protection = ThreatProtection::kNone;
+  ConfidenceThreshold confidence = ConfidenceThreshold::kNone;
+  std::string threat_protection_id;  // AWS's FirewallThreatProtectionId, when the export gives it
   PolicyOrigin origin;
+  [[nodiscard]] bool advanced() const { return threat_protection != ThreatProtection::kNone; }
   [[nodiscard]] std::string label() const;  // "rule 'name' (priority N) in rule group 'g'"
 };
 

@@ -164,10 +164,17 @@ std::string FirewallSimulation::to_table(std::size_t top) const {
       action += fmt::format(" {}", block_response_name(r.block_response));
       if (r.block_response == BlockResponse::kOverride) action += fmt::format(" -> {}", r.block_override_domain);
     }
-    s += fmt::format("  {:<6} {}  [{}; list '{}'{}]\n", firewall_action_name(r.action), r.label(), action,
-                     r.domain_list_id, r.query_type.empty() ? "" : "; type " + r.query_type);
+    const std::string matches =
+        r.advanced() ? fmt::format("{} at {}", threat_protection_name(r.threat_protection),
+                                   r.confidence == ConfidenceThreshold::kNone ? "no threshold"
+                                                                              : confidence_threshold_name(r.confidence))
+                     : fmt::format("list '{}'", r.domain_list_id);
+    s += fmt::format("  {:<6} {}  [{}; {}{}]\n", firewall_action_name(r.action), r.label(), action, matches,
+                     r.query_type.empty() ? "" : "; type " + r.query_type);
     if (!c.evaluable) {
-      s += "         not simulated: the domain list's contents are not in the policy\n";
+      s += r.advanced() ? fmt::format("         not simulated: dnslens does not simulate {} yet\n",
+                                      threat_protection_name(r.threat_protection))
+                        : "         not simulated: the domain list's contents are not in the policy\n";
       continue;
     }
     if (st.hits == 0) {
@@ -218,12 +225,16 @@ std::string FirewallSimulation::to_json(std::size_t top) const {
     out += fmt::format(
         "{}{{\"rule\":{},\"rule_group_id\":{},\"priority\":{},\"action\":\"{}\",\"block_response\":{},\"domain_list_"
         "id\":{},"
-        "\"query_type\":{},\"simulated\":{},\"queries\":{},\"via_redirection\":{},\"top_domains\":{},\"top_sources\":{}"
+        "\"query_type\":{},\"threat_protection\":{},\"confidence_threshold\":{},\"simulated\":{},\"queries\":{},\"via_"
+        "redirection\":{},\"top_domains\":{},\"top_sources\":{}"
         ","
         "\"vpcs\":{}}}",
         id ? "," : "", json_string(r.name), json_string(r.rule_group_id), r.priority, firewall_action_name(r.action),
         r.block_response == BlockResponse::kNone ? "null" : json_string(block_response_name(r.block_response)),
-        json_string(r.domain_list_id), r.query_type.empty() ? "null" : json_string(r.query_type),
+        r.advanced() ? "null" : json_string(r.domain_list_id),
+        r.query_type.empty() ? "null" : json_string(r.query_type),
+        r.advanced() ? json_string(threat_protection_name(r.threat_protection)) : "null",
+        r.confidence == ConfidenceThreshold::kNone ? "null" : json_string(confidence_threshold_name(r.confidence)),
         rules[id].evaluable ? "true" : "false", st.hits, st.via_redirection, json_top(st.names, top, "domain"),
         json_top(st.sources, top, "source"), json_top(st.vpcs, top, "vpc_id"));
   }

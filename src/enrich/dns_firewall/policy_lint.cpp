@@ -128,6 +128,38 @@ struct ShadowFinding {
   std::vector<std::string> vpcs;
 };
 
+// An Advanced rule never decides a query when a rule before it matches every name ("*" for every query
+// type), or when a rule of the same protection before it has a threshold as loose or looser: every query
+// a threshold matches, the looser ones match too.
+void lint_advanced_order(const CompiledRule& r, const std::string& vpc, std::optional<std::uint32_t> everything,
+                         std::map<ThreatProtection, std::uint32_t>& loosest, const std::vector<CompiledRule>& rules,
+                         std::set<std::uint32_t>& reported, std::vector<PolicyProblem>& out) {
+  const FirewallRule& rule = *r.rule;
+  const std::string where_vpc = vpc != "*" ? fmt::format(" on VPC {}", vpc) : "";
+  std::string why;
+  if (everything) {
+    const FirewallRule& e = *rules[*everything].rule;
+    why = fmt::format("{} {} matches every name first", firewall_action_name(e.action), e.label());
+  } else if (auto it = loosest.find(rule.threat_protection); it != loosest.end() &&
+                                                             r.threshold != ConfidenceThreshold::kNone &&
+                                                             rules[it->second].threshold <= r.threshold) {
+    const FirewallRule& e = *rules[it->second].rule;
+    why = fmt::format("{} {} at {} matches first every query this rule matches at {}", firewall_action_name(e.action),
+                      e.label(), confidence_threshold_name(e.confidence), confidence_threshold_name(rule.confidence));
+  }
+  const bool has_threshold = r.threshold != ConfidenceThreshold::kNone;  // without one, check() reports it
+  if (auto it = loosest.find(rule.threat_protection);
+      has_threshold && (it == loosest.end() || r.threshold < rules[it->second].threshold))
+    loosest[rule.threat_protection] = r.id;
+  if (why.empty() || !reported.insert(r.id).second) return;
+  out.push_back(PolicyProblem{
+      Severity::kWarning,
+      rule.action == FirewallAction::kBlock && why.find("ALLOW") == 0 ? "rule.block_unreachable" : "rule.shadowed",
+      rule.origin.text(),
+      fmt::format("{}{} ({} at {}) can never decide a query: {}", rule.label(), where_vpc,
+                  threat_protection_name(rule.threat_protection), confidence_threshold_name(rule.confidence), why)});
+}
+
 void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
   FirewallEvaluator ev(p);
   const auto& rules = ev.rules();
@@ -136,6 +168,7 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
   for (const auto& vpc : ev.vpcs_with_own_chain()) chains.emplace_back(vpc, &ev.chain_for(vpc));
 
   std::map<std::uint32_t, ShadowFinding> findings;
+  std::set<std::uint32_t> advanced_seen;  // Advanced rules already reported
   std::set<std::vector<std::uint32_t>> seen_chains;
   DomainSpec spec;
   for (const auto& [vpc, chain] : chains) {
@@ -143,8 +176,14 @@ void lint_shadowing(const FirewallPolicy& p, std::vector<PolicyProblem>& out) {
     std::map<std::uint16_t, Coverage> coverage;
     absl::flat_hash_map<std::uint32_t, std::size_t> position;
     for (std::size_t i = 0; i < chain->size(); ++i) position.emplace((*chain)[i], i);
+    // DNS Firewall Advanced: the earliest rule of each protection, by how loose its threshold is.
+    std::map<ThreatProtection, std::uint32_t> loosest;
     for (std::uint32_t id : *chain) {
       const CompiledRule& r = rules[id];
+      if (r.rule->advanced()) {
+        lint_advanced_order(r, vpc, coverage[0].everything, loosest, rules, advanced_seen, out);
+        continue;
+      }
       if (!r.evaluable || r.list == nullptr) continue;
       std::vector<DomainSpec> specs;
       std::set<std::string> distinct;
@@ -216,6 +255,16 @@ LintReport lint_policy(const FirewallPolicy& policy) {
             PolicyProblem{Severity::kWarning, "group.unassociated", g.origin.text(),
                           fmt::format("rule group '{}' is associated with no VPC: its rules filter nothing", g.id)});
       }
+    }
+  }
+  for (const auto& g : policy.rule_groups) {
+    for (const auto& r : g.rules) {
+      if (!r.advanced() || r.action != FirewallAction::kBlock || r.confidence != ConfidenceThreshold::kLow) continue;
+      all.push_back(PolicyProblem{
+          Severity::kInfo, "rule.advanced_low_block", r.origin.text(),
+          fmt::format("{} blocks {} at confidence LOW, which AWS describes as the threshold with the most false "
+                      "positives: ALERT first and review what it catches (dnslens firewall simulate shows it)",
+                      r.label(), threat_protection_name(r.threat_protection))});
     }
   }
   lint_shadowing(policy, all);

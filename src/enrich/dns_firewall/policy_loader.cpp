@@ -154,6 +154,7 @@ void set_redirection(FirewallRule& r, const std::optional<std::string>& text, co
                      r.label(), *text));
   }
   r.redirection = *d;
+  r.redirection_given = true;
 }
 
 // The rule fields AWS's API, CLI and CloudFormation share (FirewallRule / FirewallRuleProperty).
@@ -173,8 +174,7 @@ void read_aws_rule(const json& o, FirewallRule& r, const std::string& where) {
 // threat protection, DGA, DNS_TUNNELING or DICTIONARY_DGA at a confidence threshold, given by
 // DnsThreatProtection or by FirewallRuleType.DnsThreatProtection, with its FirewallThreatProtectionId),
 // or a rule of another FirewallRuleType (an advanced threat or content category, a partner's threat
-// protection). dnslens does not simulate those yet: they are noted and the other rules simulated. AWS
-// reports FirewallThreatProtectionId NOT_APPLICABLE on domain-list rules.
+// protection). AWS reports FirewallThreatProtectionId NOT_APPLICABLE on domain-list rules.
 bool is_advanced_rule(const json& o) {
   if (auto list = o.find("FirewallDomainListId"); list != o.end() && list->is_string() && !list->empty()) return false;
   if (auto id = o.find("FirewallThreatProtectionId");
@@ -183,33 +183,55 @@ bool is_advanced_rule(const json& o) {
   return o.contains("DnsThreatProtection") || o.contains("FirewallRuleType");
 }
 
-std::string advanced_rule_note(const json& o, std::string_view name, const std::string& where) {
-  // What it matches, in the rule's own words.
-  const auto text_at = [&](const json& obj, const char* key) -> std::string {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  std::string what;
-  const auto with_threshold = [&](const std::string& protection, const std::string& threshold) {
-    what = fmt::format("threat protection {}{}{}", protection.empty() ? "(unnamed)" : protection,
-                       threshold.empty() ? "" : " at confidence ", threshold);
-  };
+std::string text_at(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Reads what a DNS threat protection rule detects and its threshold into r. Returns false for an
+// Advanced rule dnslens cannot simulate (a threat or content category, a partner's protection, a
+// protection it does not know), with what it matches in *what.
+bool read_threat_protection(const json& o, FirewallRule& r, std::string* what, const std::string& where) {
+  std::string protection, threshold;
   if (o.contains("DnsThreatProtection")) {
-    with_threshold(opt_text(o, "DnsThreatProtection", where).value_or(""), text_at(o, "ConfidenceThreshold"));
+    protection = opt_text(o, "DnsThreatProtection", where).value_or("");
+    threshold = opt_text(o, "ConfidenceThreshold", where).value_or("");
   } else if (auto type = o.find("FirewallRuleType"); type != o.end() && type->is_object()) {
     if (auto p = type->find("DnsThreatProtection"); p != type->end() && p->is_object()) {
-      with_threshold(text_at(*p, "Value"), text_at(*p, "ConfidenceThreshold"));
+      protection = text_at(*p, "Value");
+      threshold = text_at(*p, "ConfidenceThreshold");
     } else if (auto c = type->find("FirewallAdvancedThreatCategory"); c != type->end() && c->is_object()) {
-      what = fmt::format("advanced threat category {}", text_at(*c, "Category"));
+      *what = fmt::format("advanced threat category {}", text_at(*c, "Category"));
+      return false;
     } else if (auto c2 = type->find("FirewallAdvancedContentCategory"); c2 != type->end() && c2->is_object()) {
-      what = fmt::format("advanced content category {}", text_at(*c2, "Category"));
+      *what = fmt::format("advanced content category {}", text_at(*c2, "Category"));
+      return false;
     } else if (auto partner = type->find("PartnerThreatProtection"); partner != type->end() && partner->is_object()) {
-      what = fmt::format("partner threat protection {}", text_at(*partner, "Partner"));
+      *what = fmt::format("partner threat protection {}", text_at(*partner, "Partner"));
+      return false;
     }
   }
-  if (what.empty()) what = fmt::format("threat protection {}", text_at(o, "FirewallThreatProtectionId"));
-  return fmt::format("rule '{}' is a DNS Firewall Advanced rule ({}): not simulated; the other rules are",
-                     name.empty() ? "(unnamed)" : name, what);
+  const auto t = parse_threat_protection(protection);
+  if (!t) {
+    *what = protection.empty() ? fmt::format("threat protection {}", text_at(o, "FirewallThreatProtectionId"))
+                               : fmt::format("threat protection {}", protection);
+    return false;
+  }
+  r.threat_protection = *t;
+  r.threat_protection_id = text_at(o, "FirewallThreatProtectionId");
+  if (!threshold.empty()) {
+    const auto c = parse_confidence_threshold(threshold);
+    if (!c) fail(where, fmt::format("confidence threshold '{}' is not LOW, MEDIUM or HIGH", threshold));
+    r.confidence = *c;
+  }
+  return true;
+}
+
+std::string unsimulated_rule_note(std::string_view name, const std::string& what) {
+  return fmt::format(
+      "rule '{}' is a DNS Firewall Advanced rule ({}) that dnslens cannot simulate: not simulated; "
+      "the other rules are",
+      name.empty() ? "(unnamed)" : name, what.empty() ? "of an unknown type" : what);
 }
 
 // Domain-list file: one domain per line; blank lines and # comments are skipped.
@@ -317,12 +339,13 @@ void load_aws_cli(const json& doc, const std::string& path, std::string_view lis
       r.rule_group_id = opt_text(o, "FirewallRuleGroupId", where).value_or("");
       r.name = opt_text(o, "Name", where).value_or("");
       if (r.rule_group_id.empty()) fail(where, fmt::format("rule '{}' has no FirewallRuleGroupId", r.name));
-      if (is_advanced_rule(o)) {
+      std::string what;
+      if (is_advanced_rule(o) && !read_threat_protection(o, r, &what, where)) {
         // Its group stays known (its association still names it); the rule is noted, not simulated.
         RuleGroup& g = p.group_for(r.rule_group_id);
         if (g.origin.file.empty()) g.origin = PolicyOrigin{where, 0};
         p.load_notes.push_back(
-            PolicyProblem{Severity::kWarning, "aws.advanced_rule", where, advanced_rule_note(o, r.name, where)});
+            PolicyProblem{Severity::kWarning, "aws.advanced_rule", where, unsimulated_rule_note(r.name, what)});
         continue;
       }
       read_aws_rule(o, r, where);
@@ -487,12 +510,12 @@ void load_cloudformation(const json& doc, const std::string& path, const PolicyL
               resolved[k] = v;
             }
           }
-          if (is_advanced_rule(resolved)) {
+          std::string what;
+          if (is_advanced_rule(resolved) && !read_threat_protection(resolved, r, &what, rwhere)) {
             p.load_notes.push_back(PolicyProblem{
                 Severity::kWarning, "template.advanced_rule", rwhere,
-                advanced_rule_note(resolved,
-                                   fmt::format("{}#{}", logical_id, opt_int(resolved, "Priority", rwhere).value_or(0)),
-                                   rwhere)});
+                unsimulated_rule_note(
+                    fmt::format("{}#{}", logical_id, opt_int(resolved, "Priority", rwhere).value_or(0)), what)});
             continue;
           }
           read_aws_rule(resolved, r, rwhere);
@@ -604,7 +627,8 @@ void load_dnslens(const json& doc, const std::string& path, bool allow_files, Fi
         if (!r.name.empty()) rwhere = fmt::format("{} rule '{}'", where, r.name);
         check_keys(o,
                    {"name", "priority", "action", "domain_list", "block_response", "block_override_domain",
-                    "block_override_dns_type", "block_override_ttl", "query_type", "redirection"},
+                    "block_override_dns_type", "block_override_ttl", "query_type", "redirection", "threat_protection",
+                    "confidence"},
                    rwhere);
         const auto priority = opt_int(o, "priority", rwhere);
         if (!priority) fail(rwhere, "'priority' is required");
@@ -622,6 +646,17 @@ void load_dnslens(const json& doc, const std::string& path, bool allow_files, Fi
         if (r.block_response == BlockResponse::kOverride && !r.block_override_ttl) r.block_override_ttl = 0;
         r.query_type = opt_text(o, "query_type", rwhere).value_or("");
         set_redirection(r, opt_text(o, "redirection", rwhere), rwhere);
+        if (auto t = opt_text(o, "threat_protection", rwhere)) {
+          const auto protection = parse_threat_protection(*t);
+          if (!protection)
+            fail(rwhere, fmt::format("threat protection '{}' is not DGA, DICTIONARY_DGA or DNS_TUNNELING", *t));
+          r.threat_protection = *protection;
+        }
+        if (auto c = opt_text(o, "confidence", rwhere)) {
+          const auto level = parse_confidence_threshold(*c);
+          if (!level) fail(rwhere, fmt::format("confidence '{}' is not LOW, MEDIUM or HIGH", *c));
+          r.confidence = *level;
+        }
         r.origin = PolicyOrigin{rwhere, 0};
         group.rules.push_back(std::move(r));
       }
@@ -792,6 +827,16 @@ FirewallPolicy load_policy(const std::vector<std::string>& sources, const Policy
     }
   }
   policy.finish();
+  for (const auto& g : policy.rule_groups) {
+    for (const auto& r : g.rules) {
+      if (r.threat_protection != ThreatProtection::kDictionaryDga) continue;
+      policy.load_notes.push_back(PolicyProblem{
+          Severity::kWarning, "rule.advanced_not_simulated", r.origin.text(),
+          fmt::format("{}: DNS Firewall Advanced DICTIONARY_DGA is not simulated (dnslens has no dictionary-DGA "
+                      "scorer yet): the simulation lets the queries it would catch go on to the next rules",
+                      r.label())});
+    }
+  }
   return policy;
 }
 

@@ -84,39 +84,47 @@ TEST(AwsCliImport, PaginatedOutputIsNoted) {
 
 // DNS Firewall Advanced rules (list-firewall-rules since November 2024: DnsThreatProtection with a
 // ConfidenceThreshold, or the same in FirewallRuleType, and a FirewallThreatProtectionId; domain-list
-// rules carry FirewallThreatProtectionId NOT_APPLICABLE) are noted, not simulated, and never make the
-// policy unloadable; the domain-list rules around them still decide.
-TEST(AwsCliImport, AdvancedRulesAreNotedAndTheOtherRulesSimulated) {
+// rules carry FirewallThreatProtectionId NOT_APPLICABLE) load with their protection and threshold. A
+// rule of another rule type (a threat or content category) is noted, not simulated, and never makes the
+// policy unloadable; DICTIONARY_DGA loads and is noted as not simulated.
+TEST(AwsCliImport, AdvancedRulesLoadWithProtectionAndThreshold) {
   FirewallPolicy p = load_policy({kData + "aws-cli-advanced"}, {});
   EXPECT_NO_THROW(p.validate());
   const RuleGroup* g = p.find_group("rslvr-frg-0adv0000000000001");
   ASSERT_NE(g, nullptr);
-  ASSERT_EQ(g->rules.size(), 1u);
-  EXPECT_EQ(g->rules[0].name, "block-known-bad");
-  EXPECT_NE(p.find_group("rslvr-frg-0adv0000000000002"), nullptr);  // its only rule is Advanced
+  ASSERT_EQ(g->rules.size(), 3u);
+  const FirewallRule& dga = rule(p, "block-dga");
+  EXPECT_EQ(dga.threat_protection, ThreatProtection::kDga);
+  EXPECT_EQ(dga.confidence, ConfidenceThreshold::kHigh);
+  EXPECT_EQ(dga.threat_protection_id, "rslvr-ftp-0d6a0000000000001");
+  EXPECT_EQ(dga.action, FirewallAction::kBlock);
+  EXPECT_EQ(dga.block_response, BlockResponse::kNxdomain);
+  const FirewallRule& tunnel = rule(p, "alert-tunneling");  // the FirewallRuleType shape
+  EXPECT_EQ(tunnel.threat_protection, ThreatProtection::kDnsTunneling);
+  EXPECT_EQ(tunnel.confidence, ConfidenceThreshold::kMedium);
+  EXPECT_FALSE(rule(p, "block-known-bad").advanced());  // FirewallThreatProtectionId NOT_APPLICABLE
+  EXPECT_EQ(rule(p, "block-dictionary-dga").threat_protection, ThreatProtection::kDictionaryDga);
   std::vector<std::string> notes;
-  for (const auto& n : p.load_notes) {
-    if (n.code == "aws.advanced_rule") notes.push_back(n.where + ": " + n.message);
-  }
-  ASSERT_EQ(notes.size(), 3u);
-  EXPECT_NE(notes[0].find("FirewallRules[1]: rule 'block-dga' is a DNS Firewall Advanced rule (threat protection "
-                          "DGA at confidence HIGH)"),
+  for (const auto& n : p.load_notes) notes.push_back(n.code + " " + n.where + ": " + n.message);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("aws.advanced_rule"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("FirewallRules[4]: rule 'alert-phishing' is a DNS Firewall Advanced rule (advanced threat "
+                          "category PHISHING) that dnslens cannot simulate"),
             std::string::npos)
       << notes[0];
-  EXPECT_NE(notes[1].find("'alert-tunneling' is a DNS Firewall Advanced rule (threat protection DNS_TUNNELING at "
-                          "confidence MEDIUM)"),
-            std::string::npos)
-      << notes[1];
-  EXPECT_NE(notes[2].find("DICTIONARY_DGA at confidence LOW"), std::string::npos) << notes[2];
+  EXPECT_NE(notes[1].find("rule.advanced_not_simulated"), std::string::npos) << notes[1];
+  EXPECT_NE(notes[1].find("rule 'block-dictionary-dga' (priority 100)"), std::string::npos) << notes[1];
   EXPECT_EQ(lint_policy(p).errors, 0u);
   FirewallEvaluator ev(std::move(p));
+  EXPECT_TRUE(ev.reads_name_signals());
   const CompiledRule* hit = ev.first_match("vpc-0prod0000000000a", "x.c2-beacon.xyz", 0);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(hit->rule->name, "block-known-bad");
-  EXPECT_EQ(ev.first_match("vpc-0prod0000000000a", "kq3vz8wpl1x.com", 0), nullptr);
+  // Without the name's signals the Advanced rules match nothing.
+  EXPECT_EQ(ev.first_match("vpc-0prod0000000000a", "kq3vz8wpl1xgbrtz.com", 0), nullptr);
 }
 
-TEST(CloudFormationImport, AdvancedRulesInEitherShapeAreNoted) {
+TEST(CloudFormationImport, AdvancedRulesInEitherShapeLoad) {
   FirewallPolicy p = load_policy_text(R"({"Resources": {
   "List": {"Type": "AWS::Route53Resolver::FirewallDomainList", "Properties": {"Domains": ["evil.test"]}},
   "Group": {"Type": "AWS::Route53Resolver::FirewallRuleGroup", "Properties": {"FirewallRules": [
@@ -124,24 +132,33 @@ TEST(CloudFormationImport, AdvancedRulesInEitherShapeAreNoted) {
      "FirewallRuleType": {"DnsThreatProtection": {"Value": "DGA", "ConfidenceThreshold": "HIGH"}}},
     {"Action": "ALERT", "Priority": 150, "DnsThreatProtection": "DNS_TUNNELING", "ConfidenceThreshold": "LOW",
      "FirewallThreatProtectionId": "rslvr-ftp-0d6a0000000000004"},
+    {"Action": "ALERT", "Priority": 170,
+     "FirewallRuleType": {"FirewallAdvancedContentCategory": {"Category": "GAMBLING"}}},
     {"Action": "ALERT", "Priority": 200, "FirewallDomainListId": {"Ref": "List"}}]}}}})",
                                       "template.json", "", {});
   EXPECT_NO_THROW(p.validate());
   ASSERT_EQ(p.rule_groups.size(), 1u);
-  ASSERT_EQ(p.rule_groups[0].rules.size(), 1u);
-  EXPECT_EQ(p.rule_groups[0].rules[0].priority, 200);
-  std::vector<std::string> notes;
-  for (const auto& n : p.load_notes) {
-    if (n.code == "template.advanced_rule") notes.push_back(n.message);
-  }
-  ASSERT_EQ(notes.size(), 2u);
-  EXPECT_NE(notes[0].find("'Group#100' is a DNS Firewall Advanced rule (threat protection DGA at confidence HIGH)"),
+  const auto& rules = p.rule_groups[0].rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].threat_protection, ThreatProtection::kDga);
+  EXPECT_EQ(rules[0].confidence, ConfidenceThreshold::kHigh);
+  EXPECT_EQ(rules[0].name, "Group#100");
+  EXPECT_EQ(rules[1].threat_protection, ThreatProtection::kDnsTunneling);
+  EXPECT_EQ(rules[1].confidence, ConfidenceThreshold::kLow);
+  EXPECT_EQ(rules[1].threat_protection_id, "rslvr-ftp-0d6a0000000000004");
+  EXPECT_EQ(rules[2].priority, 200);
+  ASSERT_EQ(p.load_notes.size(), 1u);
+  EXPECT_EQ(p.load_notes[0].code, "template.advanced_rule");
+  EXPECT_NE(p.load_notes[0].message.find("'Group#170' is a DNS Firewall Advanced rule (advanced content category "
+                                         "GAMBLING) that dnslens cannot simulate"),
             std::string::npos)
-      << notes[0];
-  EXPECT_NE(notes[1].find("'Group#150' is a DNS Firewall Advanced rule (threat protection DNS_TUNNELING at confidence "
-                          "LOW)"),
-            std::string::npos)
-      << notes[1];
+      << p.load_notes[0].message;
+  // A threshold AWS does not have is an error naming the rule's place.
+  EXPECT_NE(config_error(R"({"Resources": {"G": {"Type": "AWS::Route53Resolver::FirewallRuleGroup", "Properties":
+    {"FirewallRules": [{"Action": "ALERT", "Priority": 1, "DnsThreatProtection": "DGA", "ConfidenceThreshold": "SURE"}]}}}})",
+                         "t.json")
+                .find("t.json: resource G FirewallRules[0]: confidence threshold 'SURE' is not LOW, MEDIUM or HIGH"),
+            std::string::npos);
 }
 
 TEST(CloudFormationImport, YamlShortFormTagsAndParameters) {
