@@ -357,6 +357,47 @@ TEST_F(ServeTest, SighupReloadsTheFirewallPolicyAndKeepsItWhenTheNewOneIsBroken)
   EXPECT_EQ(scalar(conn, "SELECT count(*) FROM route53query"), 6);
 }
 
+// DNS Firewall Advanced rules are simulated in serve too, without the detectors; a reload that adds
+// Advanced rules to a server started without the name signals is refused and names why.
+TEST_F(ServeTest, SimulatesAdvancedRulesAndRefusesToAddThemWithoutTheNameSignals) {
+  const std::string advanced =
+      "version: 1\nrule_groups:\n  g:\n    rules:\n"
+      "      - {name: dga, priority: 100, action: BLOCK, block_response: NXDOMAIN, threat_protection: DGA, "
+      "confidence: HIGH}\n";
+  w.write("advanced.yaml", advanced);
+  {
+    ServerProcess server(w, "--db adv.duckdb --no-detect --firewall-policy advanced.yaml", kKeyEnv);
+    ASSERT_TRUE(server.started()) << server.log();
+    auto r = client(server.port())
+                 ->Post("/firehose", firehose_headers("a1"),
+                        firehose_body(
+                            "a1", direct_payloads({record("mxwvfpgtxlxomjue.com."), record("www.example.com.")}, 1)),
+                        "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(server.stop(), 0) << server.log();
+    DuckDatabase db(w.file("adv.duckdb"), true);
+    DuckConnection conn = db.connect();
+    EXPECT_EQ(conn.query("SELECT string_agg(query_name || '=' || coalesce(firewall_sim_rule, '-'), ' ' ORDER BY "
+                         "query_name) FROM route53query")
+                  .text(0, 0)
+                  .value_or(""),
+              "mxwvfpgtxlxomjue.com.=dga www.example.com.=-");
+  }
+  w.write("lists.yaml",
+          "version: 1\ndomain_lists:\n  bad: [bad.example]\nrule_groups:\n  g:\n    rules:\n"
+          "      - {name: bad, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: bad}\n");
+  ServerProcess server(w, "--db lists.duckdb --no-detect --firewall-policy lists.yaml", kKeyEnv);
+  ASSERT_TRUE(server.started()) << server.log();
+  w.write("lists.yaml", advanced);
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_log("reload failed, keeping what was in force")) << server.log();
+  EXPECT_NE(server.log().find("has Advanced rules, which read name signals this run started without"),
+            std::string::npos)
+      << server.log();
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
 TEST_F(ServeTest, RefusesWhatItCannotTakeAndKeepsTheRest) {
   ServerProcess server(w, "--db live.duckdb --no-detect --max-request-bytes 200000 --max-decoded-bytes 1000000",
                        kKeyEnv);
