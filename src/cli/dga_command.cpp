@@ -203,7 +203,7 @@ int eval(const EvalOptions& o) {
     return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
   };
   std::string advanced = fmt::format(
-      "\nDNS Firewall Advanced DGA simulated: the registered label's score at LOW >= {:.2f}, MEDIUM >= {:.2f}, HIGH >= "
+      "\nDNS Firewall Advanced DGA simulated: the generated label's score at LOW >= {:.2f}, MEDIUM >= {:.2f}, HIGH >= "
       "{:.2f}\n{:<16} {:>10} {:>10} {:>10}\n{:<16} {:>9.2f}% {:>9.2f}% {:>9.2f}%\n",
       level[0], level[1], level[2], "family", "LOW", "MEDIUM", "HIGH", "benign (FPR)", share_at_least(benign, level[0]),
       share_at_least(benign, level[1]), share_at_least(benign, level[2]));

@@ -197,9 +197,9 @@ struct BlockCandidate {
 struct AdvancedCatch {
   static constexpr std::size_t kMaxNames = 100'000;
   std::uint64_t queries = 0;
-  absl::flat_hash_set<std::string> names;         // bounded by kMaxNames
-  absl::flat_hash_set<std::uint32_t> sources;     // worker-local source ids (remapped when merged)
-  std::map<std::string, std::uint64_t> examples;  // the first few names, with their queries
+  absl::flat_hash_set<std::string> names;      // bounded by kMaxNames
+  absl::flat_hash_set<std::uint32_t> sources;  // worker-local source ids (remapped when merged)
+  std::set<std::string> examples;              // a few of the names (the first five each worker saw)
 };
 constexpr ThreatProtection kSuggestedProtections[] = {ThreatProtection::kDga, ThreatProtection::kDnsTunneling};
 constexpr ConfidenceThreshold kSuggestedThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
@@ -223,11 +223,7 @@ class SuggestObserver final : public RecordObserver {
           ++c.queries;
           if (c.names.size() < AdvancedCatch::kMaxNames) c.names.emplace(name);
           c.sources.insert(sit->second);
-          if (auto e = c.examples.find(std::string(name)); e != c.examples.end()) {
-            ++e->second;
-          } else if (c.examples.size() < 5) {
-            c.examples.emplace(std::string(name), 1);
-          }
+          if (c.examples.size() < 5) c.examples.emplace(name);
         }
       }
     }
@@ -292,7 +288,7 @@ void write_advanced_suggestions(const AdvancedCatch (&caught)[2][3], std::size_t
     for (int t = 0; t < 3; ++t) {
       const AdvancedCatch& c = caught[p][t];
       std::string examples;
-      for (const auto& [n, q] : c.examples) examples += fmt::format("{}{} ({})", examples.empty() ? "" : ", ", n, q);
+      for (const auto& n : c.examples) examples += fmt::format("{}{}", examples.empty() ? "" : ", ", n);
       why += fmt::format("{}\t{}\t{}\t{}{}\t{} of {}\t{}\t{}\n", threat_protection_name(kSuggestedProtections[p]),
                          confidence_threshold_name(kSuggestedThresholds[t]), c.queries, c.names.size(),
                          c.names.size() >= AdvancedCatch::kMaxNames ? "+" : "", c.sources.size(), fleet, examples,
@@ -374,12 +370,8 @@ int suggest(const SuggestOptions& o) {
           if (to.names.size() < AdvancedCatch::kMaxNames) to.names.insert(n);
         }
         for (std::uint32_t src : from.sources) to.sources.insert(remap[src]);
-        for (const auto& [n, q] : from.examples) {
-          if (auto e = to.examples.find(n); e != to.examples.end()) {
-            e->second += q;
-          } else if (to.examples.size() < 5) {
-            to.examples.emplace(n, q);
-          }
+        for (const auto& n : from.examples) {
+          if (to.examples.size() < 5) to.examples.insert(n);
         }
       }
     }

@@ -84,11 +84,9 @@ struct FirewallRule {
   std::optional<int> block_override_ttl;
   std::string query_type;  // empty: every type
   RedirectionAction redirection = RedirectionAction::kInspect;
-  bool redirection_given = false;  // the source set FirewallDomainRedirectionAction
   // DNS Firewall Advanced (domain_list_id empty): the threat it detects and its confidence threshold.
   ThreatProtection threat_protection = ThreatProtection::kNone;
   ConfidenceThreshold confidence = ConfidenceThreshold::kNone;
-  std::string threat_protection_id;  // AWS's FirewallThreatProtectionId, when the export gives it
   PolicyOrigin origin;
   [[nodiscard]] bool advanced() const { return threat_protection != ThreatProtection::kNone; }
   [[nodiscard]] std::string label() const;  // "rule 'name' (priority N) in rule group 'g'"

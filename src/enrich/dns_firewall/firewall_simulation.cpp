@@ -172,8 +172,10 @@ std::string FirewallSimulation::to_table(std::size_t top) const {
     s += fmt::format("  {:<6} {}  [{}; {}{}]\n", firewall_action_name(r.action), r.label(), action, matches,
                      r.query_type.empty() ? "" : "; type " + r.query_type);
     if (!c.evaluable) {
-      s += r.advanced() ? fmt::format("         not simulated: dnslens does not simulate {} yet\n",
-                                      threat_protection_name(r.threat_protection))
+      s += r.advanced() ? (r.confidence == ConfidenceThreshold::kNone
+                               ? std::string("         not simulated: the rule has no confidence threshold\n")
+                               : fmt::format("         not simulated: dnslens does not simulate {} yet\n",
+                                             threat_protection_name(r.threat_protection)))
                         : "         not simulated: the domain list's contents are not in the policy\n";
       continue;
     }

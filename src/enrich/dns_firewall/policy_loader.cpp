@@ -154,7 +154,6 @@ void set_redirection(FirewallRule& r, const std::optional<std::string>& text, co
                      r.label(), *text));
   }
   r.redirection = *d;
-  r.redirection_given = true;
 }
 
 // The rule fields AWS's API, CLI and CloudFormation share (FirewallRule / FirewallRuleProperty).
@@ -218,7 +217,6 @@ bool read_threat_protection(const json& o, FirewallRule& r, std::string* what, c
     return false;
   }
   r.threat_protection = *t;
-  r.threat_protection_id = text_at(o, "FirewallThreatProtectionId");
   if (!threshold.empty()) {
     const auto c = parse_confidence_threshold(threshold);
     if (!c) fail(where, fmt::format("confidence threshold '{}' is not LOW, MEDIUM or HIGH", threshold));

@@ -1,7 +1,8 @@
 #pragma once
 // DNS Firewall Advanced simulated per query. AWS decides a query before it resolves it, from what the
 // query says, so the simulation reads the query name's signals only (never the rcode or the answers):
-// - DGA: the DGA score of the registered domain's label (the label a DGA varies).
+// - DGA: the name's DGA score (the registered domain's label, or the larger of it and a single subdomain
+//   label of 6+ characters: what a DGA varies, also under a dynamic-DNS domain the suffix list lacks).
 // - DNS_TUNNELING: the subdomain under the registered domain: how long it is and how machine-made its
 //   longest label scores (what encoded data looks like).
 // - DICTIONARY_DGA: not simulated yet (dnslens has no dictionary-DGA scorer with a measured precision);

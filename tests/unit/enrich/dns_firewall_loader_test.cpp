@@ -96,7 +96,6 @@ TEST(AwsCliImport, AdvancedRulesLoadWithProtectionAndThreshold) {
   const FirewallRule& dga = rule(p, "block-dga");
   EXPECT_EQ(dga.threat_protection, ThreatProtection::kDga);
   EXPECT_EQ(dga.confidence, ConfidenceThreshold::kHigh);
-  EXPECT_EQ(dga.threat_protection_id, "rslvr-ftp-0d6a0000000000001");
   EXPECT_EQ(dga.action, FirewallAction::kBlock);
   EXPECT_EQ(dga.block_response, BlockResponse::kNxdomain);
   const FirewallRule& tunnel = rule(p, "alert-tunneling");  // the FirewallRuleType shape
@@ -145,7 +144,6 @@ TEST(CloudFormationImport, AdvancedRulesInEitherShapeLoad) {
   EXPECT_EQ(rules[0].name, "Group#100");
   EXPECT_EQ(rules[1].threat_protection, ThreatProtection::kDnsTunneling);
   EXPECT_EQ(rules[1].confidence, ConfidenceThreshold::kLow);
-  EXPECT_EQ(rules[1].threat_protection_id, "rslvr-ftp-0d6a0000000000004");
   EXPECT_EQ(rules[2].priority, 200);
   ASSERT_EQ(p.load_notes.size(), 1u);
   EXPECT_EQ(p.load_notes[0].code, "template.advanced_rule");
