@@ -11,8 +11,9 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev clang libclang-rt-dev clang-format
   libyaml-cpp-dev libboost1.81-dev
   wamerican wngerman wfrench wspanish witalian wportuguese wdutch
-  bc time jq python3-tldextract openssl
+  bc time jq python3-tldextract openssl curl
   chromium fonts-dejavu-core
+  clickhouse-server clickhouse-client zookeeper default-jre-headless
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -28,7 +29,19 @@ else
   echo "dnslens: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The packaged ClickHouse and ZooKeeper services are not wanted running: the tests start their own
+  # cluster on free ports (scripts/clickhouse-cluster.sh). policy-rc.d keeps apt from starting them.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" > /dev/null
+    $SUDO chmod +x "$policy"
+    made_policy=1
+  fi
+  status=0
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  if [ "$made_policy" = 1 ]; then $SUDO rm -f "$policy"; fi
+  [ "$status" = 0 ] || exit "$status"
 fi
 "$(dirname "$0")/fetch-duckdb.sh"
 "$(dirname "$0")/fetch-geo.sh"

@@ -13,6 +13,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_dga(app, registry);
   register_detect(app, registry);
   register_sql(app, registry);
+  register_clickhouse(app, registry);
   register_export(app, registry);
   register_prune(app, registry);
   register_serve(app, registry);

@@ -38,6 +38,7 @@ void register_firewall(CLI::App& app, CommandRegistry& registry);
 void register_dga(CLI::App& app, CommandRegistry& registry);
 void register_detect(CLI::App& app, CommandRegistry& registry);
 void register_sql(CLI::App& app, CommandRegistry& registry);
+void register_clickhouse(CLI::App& app, CommandRegistry& registry);
 void register_export(CLI::App& app, CommandRegistry& registry);
 void register_prune(CLI::App& app, CommandRegistry& registry);
 void register_serve(CLI::App& app, CommandRegistry& registry);

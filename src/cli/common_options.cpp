@@ -61,6 +61,32 @@ FirewallPolicy FirewallPolicyOptions::load(bool quiet) const {
   return policy;
 }
 
+void ClickHouseOptions::add(CLI::App* sub, bool required) {
+  auto* url =
+      sub->add_option("--clickhouse", config.url,
+                      "ClickHouse's HTTP(S) interface: http(s)://[user[:password]@]host:port (user and password "
+                      "also from DNSLENS_CLICKHOUSE_USER / DNSLENS_CLICKHOUSE_PASSWORD)");
+  if (required) url->required();
+  sub->add_option("--clickhouse-database", schema.database, "ClickHouse database of dnslens's tables")
+      ->capture_default_str();
+  sub->add_option("--clickhouse-cluster", schema.cluster,
+                  "ClickHouse cluster name (remote_servers): replicated tables and a Distributed route53query");
+  sub->add_option("--clickhouse-password-file", config.password_file, "ClickHouse password, from this file");
+  sub->add_option("--clickhouse-ca", config.ca_file, "CA bundle to verify an HTTPS ClickHouse server with");
+  sub->add_option("--clickhouse-retries", config.max_retries,
+                  "Retries of a request a retry can fix (connection, read-only replica, too many parts), with "
+                  "exponential backoff")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+}
+
+ClickHouseConfig ClickHouseOptions::client_config() const {
+  ClickHouseConfig c = config;
+  c.database = schema.database;
+  c.cluster = schema.cluster;
+  return c;
+}
+
 void give_firewall_name_signals(Enrichers& enrich) {
   if (enrich.firewall == nullptr || enrich.dga != nullptr || !enrich.firewall->current()->reads_name_signals()) return;
   enrich.dga = &default_dga_model();

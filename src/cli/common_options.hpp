@@ -10,6 +10,7 @@
 #include "notify/match_notifier.hpp"
 #include "notify/notifier_config.hpp"
 #include "pipeline/pipeline_config.hpp"
+#include "store/clickhouse/clickhouse_schema.hpp"
 #include "sinks/jsonl/jsonl_sink.hpp"
 
 namespace dnslens::cli {
@@ -31,6 +32,17 @@ struct FirewallPolicyOptions {
   [[nodiscard]] FirewallPolicy load(bool quiet) const;
   // Loads without validating (lint reports every problem itself).
   [[nodiscard]] FirewallPolicy load_unvalidated() const;
+};
+
+// --clickhouse URL and its companions: where ClickHouse is and which of dnslens's databases.
+struct ClickHouseOptions {
+  ClickHouseConfig config;
+  ClickHouseSchemaOptions schema;
+  // required: the command needs a server; else the options are optional (run: an extra sink).
+  void add(CLI::App* sub, bool required);
+  [[nodiscard]] bool given() const { return !config.url.empty(); }
+  // The config with the database and cluster the schema options name.
+  [[nodiscard]] ClickHouseConfig client_config() const;
 };
 
 // DNS Firewall Advanced rules read the name signals: a pipeline without the detectors gets the built-in

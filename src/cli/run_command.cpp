@@ -16,6 +16,7 @@
 #include "core/stop_signal.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
 #include "pipeline/pipeline.hpp"
+#include "sinks/clickhouse/clickhouse_sink.hpp"
 #include "sinks/formats/record_format.hpp"
 #include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
@@ -40,6 +41,7 @@ struct RunOptions {
   FirewallPolicyOptions firewall;
   DetectOptions detect;
   std::string store_path;  // DuckDB file; empty: no store
+  ClickHouseOptions clickhouse;
 };
 
 int execute(RunOptions& o) {
@@ -105,6 +107,11 @@ int execute(RunOptions& o) {
   std::unique_ptr<StoreWriter> store;
   if (!o.store_path.empty()) store = std::make_unique<StoreWriter>(o.store_path, /*duckdb_threads=*/1);
   p.sinks.store = store.get();
+  std::unique_ptr<ClickHouseSink> clickhouse;
+  if (o.clickhouse.given()) {
+    clickhouse = std::make_unique<ClickHouseSink>(o.clickhouse.client_config(), o.clickhouse.schema);
+    p.sinks.clickhouse = clickhouse.get();
+  }
   p.sinks.notifier = notifier.get();
   install_stop_signal_handlers();
   RunSummary summary = run_pipeline(p);
@@ -117,6 +124,12 @@ int execute(RunOptions& o) {
     summary.store_checkpoint_seconds = store->stats().checkpoint_seconds;
   }
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
+  if (clickhouse && !o.quiet) {
+    const ClickHouseSinkStats& ch = clickhouse->stats();
+    std::fprintf(stderr, "  clickhouse    %llu records in %llu inserts (%.1f MB RowBinary), %llu retries\n",
+                 static_cast<unsigned long long>(ch.rows), static_cast<unsigned long long>(ch.inserts),
+                 static_cast<double>(ch.bytes) / 1e6, static_cast<unsigned long long>(ch.retries));
+  }
   if (!o.summary_json_path.empty()) {
     auto sink = make_file_sink(o.summary_json_path, Compression::kNone);
     sink->write(summary.to_json());
@@ -162,6 +175,7 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--store", opts->store_path,
                   "Also load the enriched records and findings into this DuckDB database file (created when missing; "
                   "query it with 'dnslens sql')");
+  opts->clickhouse.add(sub, /*required=*/false);
   sub->add_option("--summary-json", opts->summary_json_path, "Also write the run summary as JSON to this file");
   sub->add_flag("-q,--quiet", opts->quiet, "No summary on stderr");
   sub->add_flag("--fail-on-bad", opts->fail_on_bad, "Exit with 4 when any record was bad");

@@ -64,6 +64,7 @@ struct SinkConfig {
   std::string dead_letter_path = "dnslens-dead-letter.jsonl";  // created on the first bad record
   StoreWriter* store = nullptr;       // the DuckDB store (the caller adds the findings and finishes it)
   MatchNotifier* notifier = nullptr;  // interesting-domain and threat-intel matches, new findings
+  RecordSink* clickhouse = nullptr;   // ClickHouse's route53query (the caller owns it; finished with the run)
 };
 
 struct DetectionStage {

@@ -42,6 +42,7 @@ SinkSet::SinkSet(const PipelineConfig& config, StoreAppender* request_appender) 
     add(std::make_unique<DuckDbSink>(*request_appender));
   else if (s.store != nullptr)
     add(std::make_unique<DuckDbSink>(*s.store));
+  if (s.clickhouse != nullptr) sinks_.push_back(s.clickhouse);
   if (s.notifier != nullptr) add(std::make_unique<NotificationSink>(*s.notifier));
 }
 

@@ -1,0 +1,59 @@
+// dnslens clickhouse init | migrate: dnslens's tables on a ClickHouse server or cluster.
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "store/clickhouse/clickhouse_schema.hpp"
+
+namespace dnslens::cli {
+
+namespace {
+
+struct ClickHouseCommandOptions {
+  ClickHouseOptions clickhouse;
+  bool print_sql = false;
+};
+
+int init(const ClickHouseCommandOptions& o, const char* verb) {
+  ClickHouseClient client(o.clickhouse.client_config());
+  const ClickHouseVersion v = client.version();
+  if (o.print_sql) {
+    for (const auto& sql : clickhouse_schema_sql(clickhouse_dialect(v), o.clickhouse.schema))
+      std::printf("%s;\n\n", sql.c_str());
+    return 0;
+  }
+  const int before = clickhouse_schema_version(client, o.clickhouse.schema);
+  for (const auto& line : clickhouse_init(client, o.clickhouse.schema)) std::printf("%s\n", line.c_str());
+  std::printf(
+      "dnslens %s: ClickHouse %s at %s, database %s%s: schema version %d (was %d)\n", verb, v.text.c_str(),
+      client.where().c_str(), o.clickhouse.schema.database.c_str(),
+      o.clickhouse.schema.cluster.empty() ? "" : fmt::format(" on cluster {}", o.clickhouse.schema.cluster).c_str(),
+      kClickHouseSchemaVersion, before);
+  return 0;
+}
+
+}  // namespace
+
+void register_clickhouse(CLI::App& app, CommandRegistry& registry) {
+  CLI::App* ch = app.add_subcommand("clickhouse", "dnslens's tables on ClickHouse: create and migrate them");
+  ch->require_subcommand(1);
+  auto o = std::make_shared<ClickHouseCommandOptions>();
+  CLI::App* in = ch->add_subcommand(
+      "init",
+      "Create the database and tables (idempotent), shaped by the server's version: route53query with the DuckDB "
+      "store's column names, partitioned by day; replicated and Distributed with --clickhouse-cluster");
+  o->clickhouse.add(in, /*required=*/true);
+  in->add_option("--retention-days", o->clickhouse.schema.retention_days, "Drop rows older than this (TTL; 0 = keep)");
+  in->add_flag("--print-sql", o->print_sql, "Print the statements for this server instead of running them");
+  registry.add(in, [o] { return init(*o, "clickhouse init"); });
+  auto m = std::make_shared<ClickHouseCommandOptions>();
+  CLI::App* mi = ch->add_subcommand("migrate", "Bring dnslens's tables to this dnslens's schema version");
+  m->clickhouse.add(mi, /*required=*/true);
+  mi->add_option("--retention-days", m->clickhouse.schema.retention_days, "Drop rows older than this (TTL; 0 = keep)");
+  registry.add(mi, [m] { return init(*m, "clickhouse migrate"); });
+}
+
+}  // namespace dnslens::cli

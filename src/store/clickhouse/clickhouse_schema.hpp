@@ -1,0 +1,67 @@
+#pragma once
+// dnslens's tables on ClickHouse, created and migrated by `dnslens clickhouse init|migrate`, shaped by
+// what the server's version has (SELECT version()): route53query with the DuckDB store's (and AWS's
+// Athena table's) column names, so the same SQL reads both; answers as the Nested columns
+// answers.Rdata / answers.Type / answers.Class and srcids as srcids.instance, srcids.resolver_endpoint
+// and srcids.resolver_network_interface, which read as Athena's struct fields do.
+// - Partitioned by day, ordered by account, VPC, registered domain and time (the panels' and drill-downs'
+//   filters), through key columns that are never NULL.
+// - Current servers (20.1 and later): DateTime64(3, 'UTC'), LowCardinality for low-variety texts, ZSTD
+//   on the long texts, and TTL retention when asked. Older ones (Debian's 18.16): DateTime('UTC') (the
+//   milliseconds stay in query_timestamp), plain Nullable(String), no codecs, no TTL.
+// - With a cluster name: ReplicatedMergeTree tables route53query_local on every node (ON CLUSTER) and a
+//   Distributed route53query over them, sharded by the source address.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/clickhouse/clickhouse_client.hpp"
+
+namespace dnslens {
+
+inline constexpr int kClickHouseSchemaVersion = 1;
+
+struct ClickHouseDialect {
+  bool datetime64 = false;       // DateTime64(3, 'UTC') for query_ts (else DateTime, whole seconds)
+  bool low_cardinality = false;  // LowCardinality(...) for low-variety texts
+  bool codecs = false;           // CODEC(ZSTD) on long texts
+  bool ttl = false;              // TTL retention
+  bool dedup_token = false;      // insert_deduplication_token (22.2 and later)
+};
+[[nodiscard]] ClickHouseDialect clickhouse_dialect(const ClickHouseVersion& v);
+
+struct ClickHouseSchemaOptions {
+  std::string database = "dnslens";
+  std::string cluster;     // empty: one server, plain MergeTree
+  int retention_days = 0;  // > 0 and the dialect has TTL: rows older than this are dropped
+};
+
+// route53query's columns as ClickHouse has them, in the order RowBinary rows carry them.
+struct ClickHouseColumn {
+  std::string name;
+  std::string type;
+};
+[[nodiscard]] std::vector<ClickHouseColumn> clickhouse_query_columns(const ClickHouseDialect& d);
+
+// The statements that create (idempotently) the database and tables.
+[[nodiscard]] std::vector<std::string> clickhouse_schema_sql(const ClickHouseDialect& d,
+                                                             const ClickHouseSchemaOptions& o);
+
+// Creates what is missing and records the schema version; returns what it did, one line per statement.
+std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
+// The schema version the database has (0: none).
+[[nodiscard]] int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
+
+// What a loader needs to know of the tables on the node it talks to (the table's own column types, not
+// the server's dialect: a table created before an upgrade keeps its types). Throws Error(kConfig) when
+// route53query is missing ("run dnslens clickhouse init first"), its columns are not the ones dnslens
+// writes, or the schema version is newer than this dnslens's.
+struct ClickHouseTableInfo {
+  bool datetime64 = false;  // query_ts is DateTime64 (8-byte milliseconds), else DateTime (4-byte seconds)
+};
+[[nodiscard]] ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
+
+// The table inserts go to: route53query (the Distributed table on a cluster).
+[[nodiscard]] std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o);
+
+}  // namespace dnslens
