@@ -1,6 +1,7 @@
 #include "store/clickhouse/clickhouse_schema.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -187,7 +188,12 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
   }
   std::vector<std::string> done;
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
-    client.query(sql);
+    // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
+    // under the client's read timeout, so a slow node ends in the server's error, not in a resent statement.
+    std::map<std::string, std::string> settings;
+    if (!o.cluster.empty())
+      settings["distributed_ddl_task_timeout"] = std::to_string(std::max(5, client.config().timeout_ms / 1000 - 10));
+    client.query(sql, settings);
     done.push_back(sql.substr(0, sql.find(" (")));
   }
   if (had < kClickHouseSchemaVersion) {
