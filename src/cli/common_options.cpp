@@ -73,6 +73,8 @@ void ClickHouseOptions::add(CLI::App* sub, bool required) {
                   "ClickHouse cluster name (remote_servers): replicated tables and a Distributed route53query");
   sub->add_option("--clickhouse-password-file", config.password_file, "ClickHouse password, from this file");
   sub->add_option("--clickhouse-ca", config.ca_file, "CA bundle to verify an HTTPS ClickHouse server with");
+  sub->add_flag("!--clickhouse-no-gzip", config.gzip,
+                "Send inserts uncompressed (less CPU where the network is not the limit, e.g. the same host)");
   sub->add_option("--clickhouse-retries", config.max_retries,
                   "Retries of a request a retry can fix (connection, read-only replica, too many parts), with "
                   "exponential backoff")

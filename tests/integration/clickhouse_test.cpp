@@ -5,6 +5,7 @@
 // load; an unreachable server or a missing schema is a clear error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -214,6 +215,28 @@ TEST_F(ClickHouseCluster, ARunStoresWhatTheDuckDbStoreHolds) {
     EXPECT_FALSE(from_duck.empty()) << p.duckdb;
     EXPECT_EQ(ch.query(p.clickhouse + " FORMAT TabSeparated", {{"database", db}}), from_duck) << p.clickhouse;
   }
+}
+
+// Uncompressed inserts (--clickhouse-no-gzip) store the same rows, into one server's plain MergeTree.
+TEST_F(ClickHouseCluster, UncompressedInsertsStoreTheSameRows) {
+  Workdir w;
+  RunResult gen = run_dnslens(w, "generate --records 5000 --seed 3 -o day.jsonl");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // One server's own tables (no cluster): an earlier test of this process may have killed a replica.
+  const std::string common = " --clickhouse " + ch_url(1, 1) + " --clickhouse-database ";
+  for (const std::string db : {"gzip_test", "plain_test"}) {
+    RunResult init = run_dnslens(w, "clickhouse init" + common + db);
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    RunResult run = run_dnslens(w, "run day.jsonl -j 2 --no-detect -o /dev/null" + common + db +
+                                       (db == "plain_test" ? " --clickhouse-no-gzip" : ""));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  const std::string sql = "SELECT count(), uniqExact(query_name), sum(length(answers.Rdata)), max(query_ts) FROM ";
+  ClickHouseClient c = client(1, 1);
+  const std::string gzip = c.query(sql + "gzip_test.route53query");
+  const std::string day = w.read("day.jsonl");
+  EXPECT_EQ(gzip.substr(0, gzip.find('\t')), std::to_string(std::count(day.begin(), day.end(), '\n')));
+  EXPECT_EQ(c.query(sql + "plain_test.route53query"), gzip);
 }
 
 TEST_F(ClickHouseCluster, AnUnreachableServerOrAMissingSchemaIsAClearError) {

@@ -193,7 +193,7 @@ void ClickHouseClient::insert(std::string_view statement, std::string_view body,
                               const std::map<std::string, std::string>& settings, bool idempotent) {
   std::string q = "query=" + url_encode(statement);
   for (const auto& [k, v] : settings) q += "&" + url_encode(k) + "=" + url_encode(v);
-  (void)post(q, body, /*compress=*/true, idempotent ? Retry::kAll : Retry::kRefusals);
+  (void)post(q, body, /*compress=*/config_.gzip, idempotent ? Retry::kAll : Retry::kRefusals);
 }
 
 ClickHouseVersion ClickHouseClient::version() {

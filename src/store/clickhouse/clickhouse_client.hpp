@@ -28,6 +28,7 @@ struct ClickHouseConfig {
   int backoff_initial_ms = 200;
   int backoff_max_ms = 10000;
   std::string ca_file;  // HTTPS: the CA bundle to verify the server with (default: the system's)
+  bool gzip = true;     // gzip insert bodies (off: less CPU where the network is not the limit, e.g. loopback)
 };
 
 // The server's version, from SELECT version(), for what its SQL has.
