@@ -189,7 +189,9 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
   std::vector<std::string> done;
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
     // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
-    // under the client's read timeout, so a slow node ends in the server's error, not in a resent statement.
+    // under the client's read timeout, so a slow or dead node ends in the server's own error (Code 159,
+    // naming the unfinished hosts) rather than a client timeout. The client still retries 159 like any
+    // unknown outcome, so a dead node makes init wait that long per attempt.
     std::map<std::string, std::string> settings;
     if (!o.cluster.empty())
       settings["distributed_ddl_task_timeout"] = std::to_string(std::max(5, client.config().timeout_ms / 1000 - 10));
