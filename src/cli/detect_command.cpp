@@ -76,9 +76,6 @@ bool matches(const Finding& f, const PlantedScenario& s) {
 
 // DNS Firewall Advanced's protections simulated per query (threat_protection.hpp), tallied against the
 // planted names: which queries each threshold matches, and how many of them were planted as that threat.
-constexpr ThreatProtection kSimulatedProtections[] = {ThreatProtection::kDga, ThreatProtection::kDnsTunneling};
-constexpr ConfidenceThreshold kThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
-                                               ConfidenceThreshold::kHigh};
 
 struct AdvancedTally {
   // [protection][threshold]
@@ -101,12 +98,12 @@ class AdvancedObserver final : public RecordObserver {
   explicit AdvancedObserver(const PlantedNames& planted) : planted_(planted) {}
   void observe(const QueryRecord& /*record*/, const EnrichedRecord& e) override {
     for (int p = 0; p < 2; ++p) {
-      const ConfidenceThreshold level = threat_protection_level(kSimulatedProtections[p], e);
+      const ConfidenceThreshold level = threat_protection_level(kSimulatedThreatProtections[p], e);
       if (level == ConfidenceThreshold::kNone) continue;
       const auto it = planted_.find(as_absl(e.normalized_name()));
       const ScenarioKind want = p == 0 ? ScenarioKind::kDga : ScenarioKind::kTunneling;
       const bool planted = it != planted_.end() && it->second == want;
-      for (int t = 0; t < 3 && kThresholds[t] <= level; ++t) {
+      for (int t = 0; t < 3 && kConfidenceThresholds[t] <= level; ++t) {
         ++tally.matched[p][t];
         tally.planted_matched[p][t] += planted;
       }
@@ -277,13 +274,13 @@ int eval(const EvalOptions& o) {
       const std::uint64_t matched = planted.advanced.matched[pi][t] + benign.advanced.matched[pi][t];
       const std::uint64_t tp = planted.advanced.planted_matched[pi][t];
       const std::uint64_t fp = matched - tp;
-      out +=
-          fmt::format("{:<14} {:<9} {:>8} {:>7} {:>7} {:>8.2f}% {:>8.1f}%\n",
-                      threat_protection_name(kSimulatedProtections[pi]), confidence_threshold_name(kThresholds[t]),
-                      matched, tp, fp, matched ? 100.0 * static_cast<double>(tp) / static_cast<double>(matched) : 100.0,
-                      planted.planted_queries[pi]
-                          ? 100.0 * static_cast<double>(tp) / static_cast<double>(planted.planted_queries[pi])
-                          : 0.0);
+      out += fmt::format("{:<14} {:<9} {:>8} {:>7} {:>7} {:>8.2f}% {:>8.1f}%\n",
+                         threat_protection_name(kSimulatedThreatProtections[pi]),
+                         confidence_threshold_name(kConfidenceThresholds[t]), matched, tp, fp,
+                         matched ? 100.0 * static_cast<double>(tp) / static_cast<double>(matched) : 100.0,
+                         planted.planted_queries[pi]
+                             ? 100.0 * static_cast<double>(tp) / static_cast<double>(planted.planted_queries[pi])
+                             : 0.0);
     }
   }
   if (!temporary) out += fmt::format("\nLogs, findings and ground truth are in {}\n", dir.string());

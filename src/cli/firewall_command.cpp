@@ -201,9 +201,6 @@ struct AdvancedCatch {
   absl::flat_hash_set<std::uint32_t> sources;  // worker-local source ids (remapped when merged)
   std::set<std::string> examples;              // a few of the names (the first five each worker saw)
 };
-constexpr ThreatProtection kSuggestedProtections[] = {ThreatProtection::kDga, ThreatProtection::kDnsTunneling};
-constexpr ConfidenceThreshold kSuggestedThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
-                                                        ConfidenceThreshold::kHigh};
 
 class SuggestObserver final : public RecordObserver {
  public:
@@ -217,8 +214,8 @@ class SuggestObserver final : public RecordObserver {
       sit = source_ids.emplace(std::string(src), static_cast<std::uint32_t>(source_ids.size())).first;
     if (r.firewall_rule_action != "BLOCK" && r.firewall_rule_action != "ALERT") {
       for (int p = 0; p < 2; ++p) {
-        const ConfidenceThreshold level = threat_protection_level(kSuggestedProtections[p], o);
-        for (int t = 0; t < 3 && level != ConfidenceThreshold::kNone && kSuggestedThresholds[t] <= level; ++t) {
+        const ConfidenceThreshold level = threat_protection_level(kSimulatedThreatProtections[p], o);
+        for (int t = 0; t < 3 && level != ConfidenceThreshold::kNone && kConfidenceThresholds[t] <= level; ++t) {
           AdvancedCatch& c = advanced[p][t];
           ++c.queries;
           if (c.names.size() < AdvancedCatch::kMaxNames) c.names.emplace(name);
@@ -289,14 +286,14 @@ void write_advanced_suggestions(const AdvancedCatch (&caught)[2][3], std::size_t
       const AdvancedCatch& c = caught[p][t];
       std::string examples;
       for (const auto& n : c.examples) examples += fmt::format("{}{}", examples.empty() ? "" : ", ", n);
-      why += fmt::format("{}\t{}\t{}\t{}{}\t{} of {}\t{}\t{}\n", threat_protection_name(kSuggestedProtections[p]),
-                         confidence_threshold_name(kSuggestedThresholds[t]), c.queries, c.names.size(),
+      why += fmt::format("{}\t{}\t{}\t{}{}\t{} of {}\t{}\t{}\n", threat_protection_name(kSimulatedThreatProtections[p]),
+                         confidence_threshold_name(kConfidenceThresholds[t]), c.queries, c.names.size(),
                          c.names.size() >= AdvancedCatch::kMaxNames ? "+" : "", c.sources.size(), fleet, examples,
                          t == pick ? "yes" : "no");
     }
     if (pick < 0) continue;
-    const std::string_view protection = threat_protection_name(kSuggestedProtections[p]);
-    const std::string_view threshold = confidence_threshold_name(kSuggestedThresholds[pick]);
+    const std::string_view protection = threat_protection_name(kSimulatedThreatProtections[p]);
+    const std::string_view threshold = confidence_threshold_name(kConfidenceThresholds[pick]);
     rules += fmt::format(
         "{}    {{\"FirewallRuleGroupId\": \"dnslens-suggested\", \"Name\": \"dnslens-{}-{}\", \"Priority\": {}, "
         "\"Action\": \"ALERT\", \"DnsThreatProtection\": \"{}\", \"ConfidenceThreshold\": \"{}\"}}",

@@ -223,7 +223,7 @@ bool FirewallEvaluator::list_matches(std::uint32_t list, std::string_view name) 
 FirewallEvaluator::Levels FirewallEvaluator::levels_of(const EnrichedRecord* enriched) {
   Levels l;
   if (enriched == nullptr || !enriched->has_signals) return l;
-  for (ThreatProtection p : {ThreatProtection::kDga, ThreatProtection::kDnsTunneling}) {
+  for (ThreatProtection p : kSimulatedThreatProtections) {
     const ConfidenceThreshold c = threat_protection_level(p, *enriched);
     l.by_protection[static_cast<std::size_t>(p)] = c;
     l.any = l.any || c != ConfidenceThreshold::kNone;

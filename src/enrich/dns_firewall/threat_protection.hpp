@@ -29,9 +29,18 @@ struct ThreatProtectionThresholds {
 };
 [[nodiscard]] const ThreatProtectionThresholds& threat_protection_thresholds();
 
+// The protections the simulation evaluates, and the thresholds from loosest to strictest.
+inline constexpr ThreatProtection kSimulatedThreatProtections[] = {ThreatProtection::kDga,
+                                                                   ThreatProtection::kDnsTunneling};
+inline constexpr ConfidenceThreshold kConfidenceThresholds[] = {ConfidenceThreshold::kLow, ConfidenceThreshold::kMedium,
+                                                                ConfidenceThreshold::kHigh};
+
 // Whether the simulation evaluates this protection at all.
 [[nodiscard]] constexpr bool threat_protection_simulated(ThreatProtection protection) {
-  return protection == ThreatProtection::kDga || protection == ThreatProtection::kDnsTunneling;
+  for (ThreatProtection p : kSimulatedThreatProtections) {
+    if (p == protection) return true;
+  }
+  return false;
 }
 
 }  // namespace dnslens
