@@ -6,6 +6,7 @@
 #
 #   scripts/clickhouse-cluster.sh start DIR [SHARDS] [REPLICAS]   # waits until every server answers
 #   scripts/clickhouse-cluster.sh stop DIR                        # SIGTERM, then SIGKILL after 10 s
+#   scripts/clickhouse-cluster.sh restart DIR SHARD REPLICA       # one server again (after a kill)
 #
 # start writes DIR/cluster.env: CLICKHOUSE_URLS (every server's HTTP URL, shard by shard),
 # CLICKHOUSE_CLUSTER=dnslens, and per server CLICKHOUSE_<s>_<r>_URL and _PID (1-based), ZOOKEEPER_PORT.
@@ -13,7 +14,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop DIR [SHARDS] [REPLICAS]" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop|restart DIR [SHARDS] [REPLICAS]" >&2; exit 2; }
 
 stop_cluster() {
   local pids=()
@@ -34,12 +35,43 @@ if [[ "$cmd" == stop ]]; then
   stop_cluster
   exit 0
 fi
-[[ "$cmd" == start ]] || { echo "usage: $0 start|stop DIR [SHARDS] [REPLICAS]" >&2; exit 2; }
+[[ "$cmd" == start || "$cmd" == restart ]] || { echo "usage: $0 start|stop|restart DIR ..." >&2; exit 2; }
+
+server=$(command -v clickhouse-server || true)
+[[ -x "$server" ]] || { echo "$0: clickhouse-server is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
+
+wait_for() {  # what, seconds, command...
+  local what=$1 seconds=$2
+  shift 2
+  for _ in $(seq 1 $((seconds * 10))); do
+    if "$@" > /dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "$0: $what did not come up within $seconds s; its log is in $dir" >&2
+  return 1
+}
+
+# Ready: the server answers and reaches ZooKeeper (replicated tables and ON CLUSTER need it).
+server_ready() {  # url
+  wait_for "clickhouse-server at $1" 60 curl -sf "$1/" --data-binary "SELECT count() FROM system.zookeeper WHERE path = '/'"
+}
+
+if [[ "$cmd" == restart ]]; then
+  s=${3:?usage: $0 restart DIR SHARD REPLICA} r=${4:?usage: $0 restart DIR SHARD REPLICA}
+  d="$dir/s${s}r${r}"
+  [[ -f "$d/config.xml" ]] || { echo "$0: no server $s/$r in $dir" >&2; exit 2; }
+  old_pid=$(sed -n "s/^CLICKHOUSE_${s}_${r}_PID=//p" "$dir/cluster.env")
+  ! kill -0 "$old_pid" 2>/dev/null || { echo "$0: server $s/$r (pid $old_pid) is still running" >&2; exit 1; }
+  "$server" --config-file="$d/config.xml" >> "$d/stdout.log" 2>&1 &
+  sed -i "/^${old_pid}\$/d" "$dir/pids"  # stop must not signal a pid the kernel may have reused
+  echo $! >> "$dir/pids"
+  sed -i "s/^CLICKHOUSE_${s}_${r}_PID=.*/CLICKHOUSE_${s}_${r}_PID=$!/" "$dir/cluster.env"
+  server_ready "$(sed -n "s/^CLICKHOUSE_${s}_${r}_URL=//p" "$dir/cluster.env")"
+  exit 0
+fi
 
 shards=${3:-2}
 replicas=${4:-2}
-server=$(command -v clickhouse-server || true)
-[[ -x "$server" ]] || { echo "$0: clickhouse-server is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
 [[ -f /usr/share/java/zookeeper.jar ]] || { echo "$0: ZooKeeper is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -62,17 +94,6 @@ for s in socks:
 EOF
 )
 zk_port=${ports[0]}
-
-wait_for() {  # what, seconds, command...
-  local what=$1 seconds=$2
-  shift 2
-  for _ in $(seq 1 $((seconds * 10))); do
-    if "$@" > /dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "$0: $what did not come up within $seconds s; its log is in $dir" >&2
-  return 1
-}
 
 # ZooKeeper, standalone.
 mkdir -p "$dir/zookeeper/data"
@@ -161,10 +182,7 @@ EOF
     urls+=("http://127.0.0.1:$http")
   done
 done
-# Ready: the server answers and reaches ZooKeeper (replicated tables and ON CLUSTER need it).
-for u in "${urls[@]}"; do
-  wait_for "clickhouse-server at $u" 60 curl -sf "$u/" --data-binary "SELECT count() FROM system.zookeeper WHERE path = '/'"
-done
+for u in "${urls[@]}"; do server_ready "$u"; done
 echo "CLICKHOUSE_URLS=\"${urls[*]}\"" >> "$env_file"
 trap - ERR INT TERM
 echo "ClickHouse cluster 'dnslens' ($shards x $replicas) up: ${urls[*]}"

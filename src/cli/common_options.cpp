@@ -75,6 +75,10 @@ void ClickHouseOptions::add(CLI::App* sub, bool required) {
   sub->add_option("--clickhouse-ca", config.ca_file, "CA bundle to verify an HTTPS ClickHouse server with");
   sub->add_flag("!--clickhouse-no-gzip", config.gzip,
                 "Send inserts uncompressed (less CPU where the network is not the limit, e.g. the same host)");
+  sub->add_option("--clickhouse-insert-quorum", config.insert_quorum,
+                  "Acknowledge an insert only once this many replicas of each shard have it (insert_quorum; "
+                  "needs --clickhouse-cluster)")
+      ->check(CLI::Range(0, 16));
   sub->add_option("--clickhouse-retries", config.max_retries,
                   "Retries of a request a retry can fix (connection, read-only replica, too many parts), with "
                   "exponential backoff")
@@ -83,6 +87,9 @@ void ClickHouseOptions::add(CLI::App* sub, bool required) {
 }
 
 ClickHouseConfig ClickHouseOptions::client_config() const {
+  if (config.insert_quorum > 1 && schema.cluster.empty()) {
+    throw Error(ErrorCode::kUsage, "--clickhouse-insert-quorum counts replicas: it needs --clickhouse-cluster");
+  }
   ClickHouseConfig c = config;
   c.database = schema.database;
   c.cluster = schema.cluster;

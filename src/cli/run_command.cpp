@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <cstdio>
@@ -117,6 +118,15 @@ int execute(RunOptions& o) {
   RunSummary summary = run_pipeline(p);
   reloader.stop();
   if (detection) detection->write_findings(o.detect.findings, o.output.format);
+  // A ClickHouse failure must not cost the DuckDB store its findings or the summary: reported after them.
+  std::exception_ptr clickhouse_failed;
+  if (clickhouse && detection) {
+    try {
+      clickhouse->add_findings(detection->store->sorted());
+    } catch (const Error&) {
+      clickhouse_failed = std::current_exception();
+    }
+  }
   if (store) {
     if (detection) store->add_findings(detection->store->sorted());
     store->finish();
@@ -126,8 +136,11 @@ int execute(RunOptions& o) {
   if (!o.quiet) std::fputs(summary.to_text().c_str(), stderr);
   if (clickhouse && !o.quiet) {
     const ClickHouseSinkStats& ch = clickhouse->stats();
-    std::fprintf(stderr, "  clickhouse    %llu records in %llu inserts (%.1f MB RowBinary), %llu retries\n",
-                 static_cast<unsigned long long>(ch.rows), static_cast<unsigned long long>(ch.inserts),
+    std::fprintf(stderr,
+                 "  clickhouse    %llu records, %llu dead letters, %llu findings in %llu inserts (%.1f MB RowBinary "
+                 "records), %llu retries\n",
+                 static_cast<unsigned long long>(ch.rows), static_cast<unsigned long long>(ch.dead_letters),
+                 static_cast<unsigned long long>(ch.findings), static_cast<unsigned long long>(ch.inserts),
                  static_cast<double>(ch.bytes) / 1e6, static_cast<unsigned long long>(ch.retries));
   }
   if (!o.summary_json_path.empty()) {
@@ -135,6 +148,7 @@ int execute(RunOptions& o) {
     sink->write(summary.to_json());
     sink->finish();
   }
+  if (clickhouse_failed) std::rethrow_exception(clickhouse_failed);
   if (summary.stopped_by_signal != 0) return 128 + summary.stopped_by_signal;
   if (summary.files_failed > 0) return 3;
   if (o.fail_on_bad && summary.counters.bad_total() > 0) return 4;

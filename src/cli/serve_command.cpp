@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "enrich/interesting_domains/interesting_domains.hpp"
+#include "serve/clickhouse_ingest_store.hpp"
 #include "serve/firehose_ingest.hpp"
 #include "serve/http_server.hpp"
 #include "detect/dga/default_dga_model.hpp"
@@ -52,6 +54,7 @@ struct ServeOptions {
   IntelOptions intel;
   FirewallPolicyOptions firewall;
   DetectOptions detect;
+  ClickHouseOptions clickhouse;
   bool quiet = false;
   bool read_only = false;
   std::int64_t header_timeout_ms = 10'000, body_timeout_ms = 120'000, idle_timeout_ms = 30'000,
@@ -114,6 +117,16 @@ int execute(ServeOptions& o) {
   o.server.ui_token = read_secret(o.ui_token_file, "DNSLENS_UI_TOKEN", "UI token");
   o.server.validate();
   if (o.findings_every <= 0) throw Error(ErrorCode::kUsage, "--findings-every must be above 0 seconds");
+  const bool to_clickhouse = o.clickhouse.given();
+  if (to_clickhouse && o.read_only) {
+    throw Error(ErrorCode::kUsage,
+                "--read-only serves a DuckDB store's dashboards; the dashboards do not read ClickHouse yet");
+  }
+  if (to_clickhouse && !o.retention.empty()) {
+    throw Error(ErrorCode::kUsage,
+                "ClickHouse drops old rows itself: give the retention to dnslens clickhouse init --retention-days, "
+                "not --retention");
+  }
   std::optional<std::int64_t> retention_ms;
   if (!o.retention.empty()) {
     retention_ms = parse_age_ms(o.retention);
@@ -163,8 +176,16 @@ int execute(ServeOptions& o) {
   // Read-only: the dashboards over a store another process may read too; no Firehose endpoint.
   std::optional<DuckDatabase> read_only_db;
   std::optional<StoreWriter> store;
+  std::unique_ptr<ClickHouseIngestStore> clickhouse;  // outlives the ingest that writes into it
   std::optional<FirehoseIngest> ingest;
-  if (o.read_only) {
+  if (to_clickhouse) {
+    FirehoseIngestConfig ingest_config;
+    ingest_config.max_decoded_bytes = o.server.max_decoded_bytes;
+    clickhouse = std::make_unique<ClickHouseIngestStore>(
+        o.clickhouse.client_config(), o.clickhouse.schema,
+        DeadLetterCaps{ingest_config.max_dead_letters, ingest_config.max_dead_letter_bytes});
+    ingest.emplace(pipeline, *clickhouse, ingest_config);
+  } else if (o.read_only) {
     if (::access(o.db.c_str(), F_OK) != 0) throw Error(ErrorCode::kUsage, fmt::format("no store at {}", o.db));
     read_only_db.emplace(o.db, /*read_only=*/true);
   } else {
@@ -189,22 +210,27 @@ int execute(ServeOptions& o) {
     };
   }
   IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr, reload_firewall);
-  DuckDatabase& db = read_only_db ? *read_only_db : store->database();
-  {
-    DuckConnection conn = db.connect();
+  // The dashboards read the DuckDB store (not yet ClickHouse: with --clickhouse there are none).
+  DuckDatabase* db = read_only_db ? &*read_only_db : store ? &store->database() : nullptr;
+  if (db != nullptr) {
+    DuckConnection conn = db->connect();
     register_geo_functions(conn, geo.get());
     register_dga_functions(conn, detection ? *detection->model : default_dga_model());
   }
   raise_descriptor_limit(o.server.max_connections);
-  HttpServer server(o.server, ingest ? &*ingest : nullptr, &db, geo->get());
+  HttpServer server(o.server, ingest ? &*ingest : nullptr, db, geo->get());
   const int port = server.bind();
   if (!o.port_file.empty()) {
     std::ofstream(o.port_file) << port << '\n';
   }
   const bool tls = !o.server.tls_cert.empty();
   if (!o.quiet) {
-    std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d/ (dashboards; %s/metrics, /healthz)%s\n", o.db.c_str(),
-                 tls ? "https" : "http", o.server.host.c_str(), port,
+    const std::string into = to_clickhouse ? fmt::format("into ClickHouse {} database {}",
+                                                         ClickHouseClient(o.clickhouse.client_config()).where(),
+                                                         o.clickhouse.schema.database)
+                                           : o.db;
+    std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d/ (%s%s/metrics, /healthz)%s\n", into.c_str(),
+                 tls ? "https" : "http", o.server.host.c_str(), port, db != nullptr ? "dashboards; " : "",
                  o.read_only ? "read-only, no Firehose endpoint; "
                              : ("Firehose endpoint " + o.server.firehose_path + ", ").c_str(),
                  !o.read_only && o.server.access_key.empty() ? "; no Firehose access key is checked" : "");
@@ -249,8 +275,15 @@ int execute(ServeOptions& o) {
   server.stop();
   housekeeping.join();
   reloader.stop();
-  if (ingest) ingest->finish();  // the last findings are announced here
-  if (store) store->finish();
+  // The last findings are announced and stored here; a store that fails (ClickHouse unreachable) must
+  // not keep what the notifier queued from being delivered: reported after it.
+  std::exception_ptr finish_failed;
+  try {
+    if (ingest) ingest->finish();
+    if (store) store->finish();
+  } catch (const Error&) {
+    finish_failed = std::current_exception();
+  }
   if (notifier) notifier->close();  // delivers what is queued, within the retry policy
   static const IngestCounters kNone;
   const IngestCounters& c = ingest ? ingest->counters() : kNone;
@@ -271,6 +304,7 @@ int execute(ServeOptions& o) {
                  static_cast<unsigned long long>(n.batches_sent), static_cast<unsigned long long>(n.batches_failed),
                  static_cast<unsigned long long>(n.retries));
   }
+  if (finish_failed) std::rethrow_exception(finish_failed);
   if (!ok && !g_stop) throw Error(ErrorCode::kNetwork, "the HTTP listener failed");
   return 0;
 }
@@ -339,6 +373,7 @@ void register_serve(CLI::App& app, CommandRegistry& registry) {
   o->firewall.add(sub, "--firewall-policy", false);
   o->detect.add(sub, /*findings_file=*/false);
   o->psl.add(sub);
+  o->clickhouse.add(sub, /*required=*/false);
   sub->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
   registry.add(sub, [o] { return execute(*o); });
 }

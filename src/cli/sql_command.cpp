@@ -4,17 +4,21 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/geo_options.hpp"
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "store/duckdb_api.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "store/athena_sql.hpp"
+#include "store/clickhouse/clickhouse_client.hpp"
 #include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 #include "store/store_writer.hpp"
@@ -31,6 +35,7 @@ struct SqlOptions {
   std::size_t max_width = 60;
   std::string dga_model;
   GeoOptions geo;
+  ClickHouseOptions clickhouse;
 };
 
 // Display width in code points (good enough for log text; no East Asian width tables).
@@ -88,6 +93,77 @@ std::optional<std::string> cell(const DuckResult& r, const std::vector<Shown>& s
 
 bool json_text(const std::vector<Shown>& shown, std::size_t c) { return c < shown.size() && shown[c] == Shown::kJson; }
 
+// A result as text: its column names and each row's values (nullopt: NULL).
+struct TextTable {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// RFC 4180: a header line, a field quoted only when it holds a comma, a quote or a line break; NULL is empty.
+std::string render_csv(const TextTable& t) {
+  std::string out;
+  auto field = [&](std::string_view v) {
+    if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
+      out += v;
+      return;
+    }
+    out += '"';
+    for (char ch : v) {
+      if (ch == '"') out += '"';
+      out += ch;
+    }
+    out += '"';
+  };
+  for (std::size_t c = 0; c < t.names.size(); ++c) {
+    if (c) out += ',';
+    field(t.names[c]);
+  }
+  out += '\n';
+  for (const auto& row : t.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) out += ',';
+      field(row[c].value_or(""));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+// Aligned columns, cells clipped to max_width, and the row count.
+std::string render_table(const TextTable& t, std::size_t max_width) {
+  const std::size_t cols = t.names.size(), rows = t.rows.size();
+  std::string out;
+  std::vector<std::vector<std::string>> cells(rows + 1, std::vector<std::string>(cols));
+  std::vector<std::size_t> width(cols, 0);
+  for (std::size_t c = 0; c < cols; ++c) {
+    cells[0][c] = clip(t.names[c], max_width);
+    width[c] = width_of(cells[0][c]);
+  }
+  for (std::size_t row = 0; row < rows; ++row) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      cells[row + 1][c] = clip(c < t.rows[row].size() ? t.rows[row][c].value_or("NULL") : "", max_width);
+      width[c] = std::max(width[c], width_of(cells[row + 1][c]));
+    }
+  }
+  auto line = [&](const std::vector<std::string>& v) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      out += c ? " | " : "";
+      out += v[c];
+      if (c + 1 < cols) out.append(width[c] - width_of(v[c]), ' ');
+    }
+    out += '\n';
+  };
+  line(cells[0]);
+  for (std::size_t c = 0; c < cols; ++c) {
+    out += c ? "-+-" : "";
+    out.append(width[c], '-');
+  }
+  out += '\n';
+  for (std::size_t row = 0; row < rows; ++row) line(cells[row + 1]);
+  out += fmt::format("({} row{})\n", rows, rows == 1 ? "" : "s");
+  return out;
+}
+
 std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<Shown>& shown) {
   const std::size_t cols = r.columns(), rows = r.rows();
   std::string out;
@@ -116,54 +192,13 @@ std::string render(const DuckResult& r, const SqlOptions& o, const std::vector<S
     }
     return out;
   }
-  if (o.format == "csv") {
-    auto field = [&](const std::string& v) {
-      if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-      std::string q = "\"";
-      for (char ch : v) {
-        if (ch == '"') q += '"';
-        q += ch;
-      }
-      return q + "\"";
-    };
-    for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(r.column_name(c));
-    out += '\n';
-    for (std::size_t row = 0; row < rows; ++row) {
-      for (std::size_t c = 0; c < cols; ++c) out += (c ? "," : "") + field(cell(r, shown, c, row).value_or(""));
-      out += '\n';
-    }
-    return out;
-  }
-  // table
-  std::vector<std::vector<std::string>> cells(rows + 1, std::vector<std::string>(cols));
-  std::vector<std::size_t> width(cols, 0);
-  for (std::size_t c = 0; c < cols; ++c) {
-    cells[0][c] = clip(r.column_name(c), o.max_width);
-    width[c] = width_of(cells[0][c]);
-  }
+  TextTable t;
+  for (std::size_t c = 0; c < cols; ++c) t.names.push_back(r.column_name(c));
   for (std::size_t row = 0; row < rows; ++row) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      cells[row + 1][c] = clip(cell(r, shown, c, row).value_or("NULL"), o.max_width);
-      width[c] = std::max(width[c], width_of(cells[row + 1][c]));
-    }
+    auto& cells = t.rows.emplace_back();
+    for (std::size_t c = 0; c < cols; ++c) cells.push_back(cell(r, shown, c, row));
   }
-  auto line = [&](const std::vector<std::string>& v) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      out += c ? " | " : "";
-      out += v[c];
-      if (c + 1 < cols) out.append(width[c] - width_of(v[c]), ' ');
-    }
-    out += '\n';
-  };
-  line(cells[0]);
-  for (std::size_t c = 0; c < cols; ++c) {
-    out += c ? "-+-" : "";
-    out.append(width[c], '-');
-  }
-  out += '\n';
-  for (std::size_t row = 0; row < rows; ++row) line(cells[row + 1]);
-  out += fmt::format("({} row{})\n", rows, rows == 1 ? "" : "s");
-  return out;
+  return o.format == "csv" ? render_csv(t) : render_table(t, o.max_width);
 }
 
 // A single SELECT whose columns are not all plain runs as SELECT #1 AS name, to_json(#2)::VARCHAR AS name,
@@ -239,35 +274,81 @@ int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
   return 0;
 }
 
-int execute(const SqlOptions& o) {
-  if (o.max_width < 4) throw Error(ErrorCode::kUsage, "--max-width must be at least 4");
-  if (!o.write && ::access(o.db.c_str(), F_OK) != 0) {
-    throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}' "
-                                               "(or pass --write to create an empty one)",
-                                               o.db, o.db));
+// One field of ClickHouse's TabSeparated output: \N is NULL, backslash escapes undone.
+std::optional<std::string> tsv_value(std::string_view f) {
+  if (f == "\\N") return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '\\' || i + 1 == f.size()) {
+      out += f[i];
+      continue;
+    }
+    const char e = f[++i];
+    out += e == 'n'   ? '\n'
+           : e == 't' ? '\t'
+           : e == 'r' ? '\r'
+           : e == '0' ? '\0'
+           : e == 'b' ? '\b'
+           : e == 'f' ? '\f'
+                      : e;
   }
-  // The store is the catalog "default", as Athena's database is: "default"."route53query" runs as written.
-  DuckDatabase db(":memory:");
-  DuckConnection conn = db.connect();
-  open_athena_catalog(conn, o.db, o.write);
-  if (o.write) ensure_store_schema(conn);
-  const LazyGeoDb geo(o.geo.config());
-  register_geo_functions(conn, &geo);
-  const std::optional<DgaModel> own_model =
-      o.dga_model.empty() ? std::nullopt : std::optional<DgaModel>(DgaModel::load_file(o.dga_model));
-  register_dga_functions(conn, own_model ? *own_model : default_dga_model());
-  add_athena_forms(conn);
-  if (!o.query.empty()) return run_one(conn, o.query, o);
-  // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
-  const bool tty = ::isatty(STDIN_FILENO);
-  if (tty)
-    std::fprintf(stderr, "dnslens sql on %s (DuckDB %s). End statements with ';', Ctrl-D quits.\n", o.db.c_str(),
-                 duckdb_version().c_str());
+  return out;
+}
+
+TextTable parse_tsv_with_names(std::string_view body) {
+  TextTable t;
+  bool header = true;
+  for (std::size_t at = 0; at < body.size();) {
+    std::size_t end = body.find('\n', at);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view line = body.substr(at, end - at);
+    std::vector<std::optional<std::string>> fields;
+    for (std::size_t f = 0;;) {
+      const std::size_t tab = line.find('\t', f);
+      fields.push_back(tsv_value(line.substr(f, tab == std::string_view::npos ? line.size() - f : tab - f)));
+      if (tab == std::string_view::npos) break;
+      f = tab + 1;
+    }
+    if (header) {
+      for (auto& n : fields) t.names.push_back(n.value_or("NULL"));
+      header = false;
+    } else {
+      t.rows.push_back(std::move(fields));
+    }
+    at = end + 1;
+  }
+  return t;
+}
+
+// A statement on ClickHouse: the server writes JSON lines itself; a table and CSV are drawn from its
+// TabSeparatedWithNames as they are from a DuckDB result. Read-only (readonly=2: settings may change, data may not)
+// unless --write.
+void run_clickhouse(ClickHouseClient& ch, std::string sql, const SqlOptions& o) {
+  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) != 0 || sql.back() == ';'))
+    sql.pop_back();
+  if (sql.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  std::map<std::string, std::string> settings{{"database", o.clickhouse.schema.database}};
+  settings["default_format"] = o.format == "json" ? "JSONEachRow" : "TabSeparatedWithNames";
+  if (o.format == "json") settings["output_format_json_quote_64bit_integers"] = "0";
+  if (!o.write) settings["readonly"] = "2";
+  const std::string body = ch.query(sql, settings, /*idempotent=*/!o.write);
+  if (o.format == "json") {
+    std::fputs(body.c_str(), stdout);
+  } else if (!body.empty()) {
+    const TextTable t = parse_tsv_with_names(body);
+    std::fputs((o.format == "csv" ? render_csv(t) : render_table(t, o.max_width)).c_str(), stdout);
+  }
+}
+
+// Statements from stdin, each ended by ';' (they may span lines); errors are printed and the session goes
+// on. Returns 2 when one failed.
+int read_statements(const std::function<void(const std::string&)>& run) {
   std::string pending, line;
   int status = 0;
+  const bool tty = ::isatty(STDIN_FILENO);
   auto run_pending = [&] {
     try {
-      run_one(conn, pending, o);
+      run(pending);
     } catch (const Error& e) {
       std::fprintf(stderr, "dnslens: %s\n", e.what());
       status = 2;
@@ -290,13 +371,53 @@ int execute(const SqlOptions& o) {
   return status;
 }
 
+int execute_clickhouse(const SqlOptions& o) {
+  ClickHouseClient ch(o.clickhouse.client_config());
+  if (!o.query.empty()) {
+    run_clickhouse(ch, o.query, o);
+    return 0;
+  }
+  if (::isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "dnslens sql on ClickHouse %s at %s, database %s. End statements with ';', Ctrl-D quits.\n",
+                 ch.version().text.c_str(), ch.where().c_str(), o.clickhouse.schema.database.c_str());
+  }
+  return read_statements([&](const std::string& sql) { run_clickhouse(ch, sql, o); });
+}
+
+int execute(const SqlOptions& o) {
+  if (o.max_width < 4) throw Error(ErrorCode::kUsage, "--max-width must be at least 4");
+  if (o.clickhouse.given()) return execute_clickhouse(o);
+  if (!o.write && ::access(o.db.c_str(), F_OK) != 0) {
+    throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}' "
+                                               "(or pass --write to create an empty one)",
+                                               o.db, o.db));
+  }
+  // The store is the catalog "default", as Athena's database is: "default"."route53query" runs as written.
+  DuckDatabase db(":memory:");
+  DuckConnection conn = db.connect();
+  open_athena_catalog(conn, o.db, o.write);
+  if (o.write) ensure_store_schema(conn);
+  const LazyGeoDb geo(o.geo.config());
+  register_geo_functions(conn, &geo);
+  const std::optional<DgaModel> own_model =
+      o.dga_model.empty() ? std::nullopt : std::optional<DgaModel>(DgaModel::load_file(o.dga_model));
+  register_dga_functions(conn, own_model ? *own_model : default_dga_model());
+  add_athena_forms(conn);
+  if (!o.query.empty()) return run_one(conn, o.query, o);
+  // Interactive: statements end with ';' (they may span lines); errors are printed and the session goes on.
+  if (::isatty(STDIN_FILENO))
+    std::fprintf(stderr, "dnslens sql on %s (DuckDB %s). End statements with ';', Ctrl-D quits.\n", o.db.c_str(),
+                 duckdb_version().c_str());
+  return read_statements([&](const std::string& sql) { run_one(conn, sql, o); });
+}
+
 }  // namespace
 
 void register_sql(CLI::App& app, CommandRegistry& registry) {
   auto o = std::make_shared<SqlOptions>();
   CLI::App* sub = app.add_subcommand("sql",
-                                     "Run SQL on the store (tables route53query and findings, as on Athena); "
-                                     "without a query, read statements from stdin");
+                                     "Run SQL on the store (tables route53query and findings, as on Athena), or on "
+                                     "ClickHouse (--clickhouse); without a query, read statements from stdin");
   sub->add_option("query", o->query, "The SQL statement");
   sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
   sub->add_option("--format", o->format, "Output: table, csv or json (JSON lines)")
@@ -307,6 +428,7 @@ void register_sql(CLI::App& app, CommandRegistry& registry) {
                   "DGA model from 'dnslens dga train' for dnslens_subdomain_dga() (default: the built-in model)");
   o->geo.add(sub);
   sub->add_flag("--write", o->write, "Open for writing (DELETE, CREATE ...); the default is read-only");
+  o->clickhouse.add(sub, /*required=*/false);
   registry.add(sub, [o] { return execute(*o); });
 }
 

@@ -53,7 +53,11 @@ class Writer {
         .firehose_request_id = {}};
     for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
       sinks_[i]->write(*job.sink_batches[i], origin);
-    for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
+    for (const DeadLetter& d : job.dead) {
+      const DeadLetterEntry entry = dead_letter_entry(d, origin, job.line_count);
+      dead_.write(entry);
+      for (RecordSink* s : sinks_) s->dead_letter(entry);
+    }
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.source.progress ? "\r\033[K" : "", e.c_str());

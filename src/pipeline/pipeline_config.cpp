@@ -46,9 +46,6 @@ void PipelineConfig::validate() const {
   if (detection.detectors != nullptr && enrich.dga == nullptr) {
     throw Error(ErrorCode::kUsage, "the detectors read name signals: detection needs the DGA model");
   }
-  if (source.kind == SourceKind::kFirehoseEndpoint && sinks.store == nullptr) {
-    throw Error(ErrorCode::kUsage, "the Firehose endpoint commits each request to the store: it needs one");
-  }
   if (sinks.json && sinks.json->path.empty() && sinks.json->dir.empty()) {
     throw Error(ErrorCode::kUsage, "the enriched output needs a file, - for stdout, or a directory");
   }

@@ -30,7 +30,7 @@ Sink* SinkSet::add(std::unique_ptr<Sink> sink) {
   return raw;
 }
 
-SinkSet::SinkSet(const PipelineConfig& config, StoreAppender* request_appender) {
+SinkSet::SinkSet(const PipelineConfig& config, RecordSink* request_store) {
   const SinkConfig& s = config.sinks;
   if (config.detection.detectors != nullptr) add(std::make_unique<DetectionSink>(*config.detection.detectors));
   if (s.json) {
@@ -38,11 +38,12 @@ SinkSet::SinkSet(const PipelineConfig& config, StoreAppender* request_appender) 
     if (json.run_id.empty()) json.run_id = make_run_id();
     json_ = add(std::make_unique<JsonLinesSink>(std::move(json)));
   }
-  if (request_appender != nullptr)
-    add(std::make_unique<DuckDbSink>(*request_appender));
-  else if (s.store != nullptr)
-    add(std::make_unique<DuckDbSink>(*s.store));
-  if (s.clickhouse != nullptr) sinks_.push_back(s.clickhouse);
+  if (request_store != nullptr) {
+    sinks_.push_back(request_store);
+  } else {
+    if (s.store != nullptr) add(std::make_unique<DuckDbSink>(*s.store));
+    if (s.clickhouse != nullptr) sinks_.push_back(s.clickhouse);
+  }
   if (s.notifier != nullptr) add(std::make_unique<NotificationSink>(*s.notifier));
 }
 

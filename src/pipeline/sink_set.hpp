@@ -14,9 +14,10 @@ namespace dnslens {
 
 class SinkSet {
  public:
-  // request_appender: serve's DuckDB sink writes through the request's appender, which its owner
-  // commits once per request, instead of per-worker appenders committed by finish().
-  explicit SinkSet(const PipelineConfig& config, StoreAppender* request_appender = nullptr);
+  // request_store: serve's store writes each request's records into its pending request (the DuckDB
+  // store's request appender, or ClickHouse's), committed by its owner once per request; it takes the
+  // place of the run's store sinks.
+  explicit SinkSet(const PipelineConfig& config, RecordSink* request_store = nullptr);
   ~SinkSet();
 
   [[nodiscard]] const std::vector<RecordSink*>& sinks() const { return sinks_; }

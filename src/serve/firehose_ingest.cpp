@@ -54,25 +54,46 @@ const PipelineConfig& validated(const PipelineConfig& pipeline) {
   return pipeline;
 }
 
+StoreWriter& duckdb_store(const PipelineConfig& pipeline) {
+  if (pipeline.sinks.store == nullptr) {
+    throw Error(ErrorCode::kUsage, "the Firehose endpoint commits each request to the store: it needs one");
+  }
+  return *pipeline.sinks.store;
+}
+
 }  // namespace
 
 FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config)
-    : store_(*validated(pipeline).sinks.store),
+    : owned_store_(std::make_unique<DuckIngestStore>(
+          duckdb_store(validated(pipeline)), DeadLetterCaps{config.max_dead_letters, config.max_dead_letter_bytes})),
+      store_(owned_store_.get()),
       findings_(pipeline.detection.findings),
       notifier_(pipeline.sinks.notifier),
       config_(config),
       processor_(pipeline.enrich, pipeline.source.max_line_bytes),
-      appender_(store_.make_appender()),
-      sinks_(pipeline, appender_.get()),
-      dead_(*appender_, config_.max_dead_letters, config_.max_dead_letter_bytes) {
+      sinks_(pipeline, &store_->records()) {
+  wire();
+}
+
+FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, IngestStore& store, FirehoseIngestConfig config)
+    : store_(&store),
+      findings_(validated(pipeline).detection.findings),
+      notifier_(pipeline.sinks.notifier),
+      config_(config),
+      processor_(pipeline.enrich, pipeline.source.max_line_bytes),
+      sinks_(pipeline, &store_->records()) {
+  wire();
+}
+
+void FirehoseIngest::wire() {
   config_.validate();
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
     config_.limits.max_output_bytes = config_.max_decoded_bytes;
   }
-  // The records go into the request's transaction; once it is committed, the detectors read the
-  // request's records (and announce new findings) before its matches are announced.
+  // The records go into the pending request; once it is committed, the detectors read the request's
+  // records (and announce new findings) before its matches are announced.
   for (RecordSink* sink : sinks_.sinks()) processor_.add_sink(*sink, 0, 1);
   processor_.set_observer(&newest_);
 }
@@ -126,19 +147,15 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
     counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
     return result;
   }
-  DuckConnection& conn = appender_->connection();
   try {
-    // A retry of a request that was committed (its 200 lost on the way back) is acknowledged again
-    // and stored no second time. Requests go in one at a time, so the check cannot race.
-    DuckResult seen =
-        conn.query(fmt::format("SELECT records, bad_records, dead_letters_dropped FROM {} WHERE request_id = {}",
-                               kIngestRequestsTable, sql_quote(request_id)));
-    if (seen.rows() > 0) {
+    // A retry of a request that was stored (its 200 lost on the way back) is acknowledged again and
+    // stored no second time.
+    if (const std::optional<StoredCounts> seen = store_->find(request_id)) {
       counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
       result.status = IngestStatus::kDuplicate;
-      result.records = static_cast<std::uint64_t>(seen.int64(0, 0));
-      result.bad_records = static_cast<std::uint64_t>(seen.int64(1, 0));
-      result.dead_letters_dropped = static_cast<std::uint64_t>(seen.int64(2, 0));
+      result.records = seen->records;
+      result.bad_records = seen->bad_records;
+      result.dead_letters_dropped = seen->dead_letters_dropped;
       return result;
     }
   } catch (const Error& e) {
@@ -152,21 +169,28 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
   const bool keep_jobs = sinks_.sinks().size() > 1;  // a sink besides the store reads the batches after the commit
   newest_.newest_ms = 0;
   const std::int64_t now = unix_now_ms();
-  dead_.begin(now);
+  StoredRequest stored{.request_id = request_id,
+                       .received_ms = now,
+                       .sent_ms = request.timestamp_ms,
+                       .source_arn = source_arn,
+                       .records = 0,
+                       .bad_records = 0,
+                       .dead_letters_dropped = 0};
+  DeadLetterTable& dead = store_->dead_letters();
   std::size_t slices = 0;
   try {
-    appender_->begin();
-    // What could not be used goes into dead_letters in the same transaction: the request is
-    // acknowledged as a whole, and nothing in it is lost unnoticed.
+    store_->begin(stored);
+    // What could not be used goes into dead_letters with the request: the request is acknowledged as
+    // a whole, and nothing in it is lost unnoticed.
     for (const EnvelopeProblem& p : decoded.problems) {
-      dead_.write({.source = {},
-                   .firehose_request_id = request_id,
-                   .line = 0,
-                   .envelope = p.index,
-                   .reason = BadReason::kBadEnvelope,
-                   .detail = p.reason,
-                   .raw = p.raw,
-                   .raw_total = p.raw.size()});
+      dead.write({.source = {},
+                  .firehose_request_id = request_id,
+                  .line = 0,
+                  .envelope = p.index,
+                  .reason = BadReason::kBadEnvelope,
+                  .detail = p.reason,
+                  .raw = p.raw,
+                  .raw_total = p.raw.size()});
     }
     std::uint64_t first_line = 1;  // the slice's, in the request
     for (std::size_t begin = 0; begin < text.size(); ++slices) {
@@ -183,24 +207,20 @@ IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_v
                                .first_line = first_line,
                                .envelopes = &decoded.origin,
                                .firehose_request_id = request_id};
-      for (const DeadLetter& d : job.dead) dead_.write(dead_letter_entry(d, origin, job.line_count));
+      for (const DeadLetter& d : job.dead) dead.write(dead_letter_entry(d, origin, job.line_count));
       result.bad_records += job.dead.size();
       job.dead.clear();
       first_line += job.line_count;
       begin = end;
     }
     result.bad_records += decoded.problems.size() + decoded.problems_dropped;
-    result.dead_letters_dropped = dead_.dropped() + decoded.problems_dropped;
-    appender_->commit(
-        fmt::format("INSERT INTO {} (request_id, received_at, source_arn, records, bad_records, dead_letters_dropped) "
-                    "VALUES ({}, {}, {}, {}, {}, {})",
-                    kIngestRequestsTable, sql_quote(request_id), sql_timestamp_ms(now), sql_quote_or_null(source_arn),
-                    result.records, result.bad_records, result.dead_letters_dropped));
+    result.dead_letters_dropped = dead.dropped() + decoded.problems_dropped;
+    stored.records = result.records;
+    stored.bad_records = result.bad_records;
+    stored.dead_letters_dropped = result.dead_letters_dropped;
+    store_->commit(stored);
   } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
-    try {
-      appender_->rollback();
-    } catch (const Error&) {  // the transaction is gone with the failure
-    }
+    store_->rollback();
     jobs_.resize(std::min(jobs_.size(), kKeptJobs));
     counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
     IngestResult failed;
@@ -248,13 +268,13 @@ Job& FirehoseIngest::slice_job(std::size_t slice) {
 void FirehoseIngest::flush_findings() {
   std::lock_guard lock(mutex_);
   if (findings_ == nullptr) return;
-  store_.replace_findings(findings_->sorted());
+  store_->replace_findings(findings_->sorted());
   counters_.findings.store(findings_->size(), std::memory_order_relaxed);
 }
 
 PruneStats FirehoseIngest::prune(std::int64_t cutoff_ms) {
   std::lock_guard lock(mutex_);
-  return prune_store(store_.connection(), cutoff_ms, /*dry_run=*/false);
+  return store_->prune(cutoff_ms);
 }
 
 void FirehoseIngest::finish() {
@@ -263,7 +283,7 @@ void FirehoseIngest::finish() {
   finished_ = true;
   for (RecordSink* sink : sinks_.sinks()) sink->finish();  // the detection sink judges the open windows
   if (findings_ != nullptr) {
-    store_.replace_findings(findings_->sorted());
+    store_->replace_findings(findings_->sorted());
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }
 }

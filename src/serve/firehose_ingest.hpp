@@ -23,6 +23,7 @@
 #include "sinks/dead_letters/dead_letter_writer.hpp"
 #include "pipeline/pipeline_config.hpp"
 #include "pipeline/sink_set.hpp"
+#include "serve/ingest_store.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -88,9 +89,11 @@ class NewestRecord : public RecordObserver {
 class FirehoseIngest {
  public:
   // pipeline: its source is the Firehose endpoint (SourceKind::kFirehoseEndpoint); its sinks are the
-  // store (required), the notifier, which announces matches and findings once their request is
+  // DuckDB store (required), the notifier, which announces matches and findings once their request is
   // committed (a retried request announces nothing again), and the detection stage, when set.
   FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config);
+  // Into another store (ClickHouse): the pipeline's store and ClickHouse sinks are not used.
+  FirehoseIngest(const PipelineConfig& pipeline, IngestStore& store, FirehoseIngestConfig config);
   ~FirehoseIngest();
 
   // header_request_id: X-Amz-Firehose-Request-Id (may be empty; the body's requestId must match it
@@ -110,22 +113,22 @@ class FirehoseIngest {
 
  private:
   IngestResult ingest_locked(std::string request_id, std::string_view source_arn, struct FirehoseRequest& request);
+  void wire();
   // The job for the slice-th part of a request (made the first time).
   Job& slice_job(std::size_t slice);
 
-  std::mutex mutex_;  // one request at a time goes into the store and the detectors
-  StoreWriter& store_;
+  std::mutex mutex_;                          // one request at a time goes into the store and the detectors
+  std::unique_ptr<IngestStore> owned_store_;  // the DuckDB store's, when made here
+  IngestStore* store_;
   const FindingStore* findings_;  // null without detection
   MatchNotifier* notifier_;       // null: no announcements
   FirehoseIngestConfig config_;
   RecordProcessor processor_;
-  std::unique_ptr<StoreAppender> appender_;
-  SinkSet sinks_;  // the store's sink writes through appender_; the others are written once committed
+  SinkSet sinks_;  // the store's sink writes into the pending request; the others are written once committed
   // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
   // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
   // announcements need its events afterwards; otherwise one job serves every slice.
   std::vector<std::unique_ptr<Job>> jobs_;
-  DeadLetterTable dead_;  // through appender_, capped per request
   NewestRecord newest_;
   IngestCounters counters_;
   bool finished_ = false;

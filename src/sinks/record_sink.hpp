@@ -10,6 +10,7 @@
 
 #include "core/enriched_record.hpp"
 #include "core/query_record.hpp"
+#include "sinks/dead_letters/dead_letter_entry.hpp"
 
 namespace dnslens {
 
@@ -66,6 +67,10 @@ class RecordSink {
   [[nodiscard]] virtual std::unique_ptr<SinkBatch> make_batch() const = 0;
   // On the writer thread, the batches in input order (in serve: once the request is committed).
   virtual void write(SinkBatch& /*batch*/, const BatchOrigin& /*origin*/) {}
+  // A record of the batch last written that could not be used, on the writer thread after that
+  // batch's write(); the entry is valid during the call only. The dead-letter file has it anyway: a
+  // sink that stores dead letters too takes it.
+  virtual void dead_letter(const DeadLetterEntry& /*entry*/) {}
   // Input has paused (a live stream): what was written becomes visible.
   virtual void flush() {}
   // After the last batch and once every worker is done; may throw (the output could not be completed).

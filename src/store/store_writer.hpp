@@ -31,15 +31,22 @@ struct DeadLetterRow {
   std::uint64_t raw_bytes = 0;           // the record's full length (raw may be cut short)
 };
 
+// Where a request's dead-letter rows go: the store's appender, or ClickHouse's pending request.
+class DeadLetterRowSink {
+ public:
+  virtual ~DeadLetterRowSink() = default;
+  virtual void append_dead_letter(const DeadLetterRow& row) = 0;
+};
+
 // One worker's connection into the store: its own transaction and appender, so workers load their
 // records in parallel (DuckDB writes each transaction's row groups independently and merges them at
 // commit). Records are not in input order in the table; query_ts orders them.
 // Batches: append() opens a transaction when none is open; commit() ends it, so one appender can
 // load a whole run or commit batch after batch (dnslens serve: one transaction per request).
-class StoreAppender {
+class StoreAppender final : public DeadLetterRowSink {
  public:
   explicit StoreAppender(DuckDatabase& db);
-  ~StoreAppender();  // rolls back what was not committed
+  ~StoreAppender() override;  // rolls back what was not committed
   StoreAppender(const StoreAppender&) = delete;
   StoreAppender& operator=(const StoreAppender&) = delete;
 
@@ -47,7 +54,7 @@ class StoreAppender {
   void append(RecordChunks& rows);  // then clears rows
   // Into dead_letters, in the same transaction as the records (through DuckDB's appender: a request
   // full of bad lines must not cost a statement, or a parsed VALUES list, per line).
-  void append_dead_letter(const DeadLetterRow& row);
+  void append_dead_letter(const DeadLetterRow& row) override;
   // Flushes, runs also_sql in the same transaction (bookkeeping that must land with the records or
   // not at all) and commits: the rows become visible. On failure everything is rolled back and the
   // error is thrown.

@@ -4,6 +4,7 @@
 // store (compared aggregate by aggregate, read through another replica); a dead replica does not stop a
 // load; an unreachable server or a missing schema is a clear error.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <csignal>
@@ -11,9 +12,13 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <atomic>
+#include <thread>
 
 #include "cli_harness.hpp"
 #include "core/error.hpp"
+#include "core/json_escape.hpp"
+#include "server_process.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
 #include "store/clickhouse/clickhouse_schema.hpp"
 #include "store/duckdb_api.hpp"
@@ -72,6 +77,16 @@ class ClickHouseCluster : public ::testing::Test {
     return ClickHouseClient(c);
   }
   static std::string ch_url(int shard = 1, int replica = 1) { return cluster_->url(shard, replica); }
+  // Every live replica has what the others have of these tables (a query through the Distributed
+  // tables may read any replica).
+  static void sync_replicas(const std::string& db, const std::vector<std::string>& tables) {
+    for (int s = 1; s <= 2; ++s) {
+      for (int r = 1; r <= 2; ++r) {
+        if (::kill(cluster_->pid(s, r), 0) != 0) continue;  // killed by a test
+        for (const auto& t : tables) client(s, r, db).query("SYSTEM SYNC REPLICA " + db + "." + t);
+      }
+    }
+  }
   static Cluster* cluster_;
   static bool started_;
 };
@@ -99,10 +114,10 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
       "clickhouse init --clickhouse " + ch_url(1, 1) + " --clickhouse-cluster dnslens --clickhouse-database init_test";
   RunResult first = run_dnslens(w, args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("schema version 1 (was 0)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("schema version 3 (was 0)"), std::string::npos) << first.out;
   RunResult again = run_dnslens(w, args);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("schema version 1 (was 1)"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("schema version 3 (was 3)"), std::string::npos) << again.out;
   const ClickHouseDialect d = clickhouse_dialect(client(1, 1).version());
   std::string expected;
   for (const auto& c : clickhouse_query_columns(d)) expected += c.name + "\n";
@@ -117,10 +132,21 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
           << "node " << s << "/" << r;
       ClickHouseSchemaOptions options;
       options.database = "init_test";
-      EXPECT_EQ(clickhouse_schema_version(c, options), 1) << "node " << s << "/" << r;
-      EXPECT_EQ(c.query("SELECT engine FROM system.tables WHERE database = 'init_test' AND name = "
-                        "'route53query_local'"),
-                "ReplicatedMergeTree\n");
+      EXPECT_EQ(clickhouse_schema_version(c, options), 3) << "node " << s << "/" << r;
+      EXPECT_EQ(
+          c.query("SELECT name, engine FROM system.tables WHERE database = 'init_test' ORDER BY name FORMAT "
+                  "TabSeparated"),
+          "dead_letters\tDistributed\ndead_letters_local\tReplicatedMergeTree\n"
+          "dnslens_schema\tReplicatedMergeTree\nfindings\tDistributed\n"
+          "findings_local\tReplicatedReplacingMergeTree\ningest_requests\tReplicatedReplacingMergeTree\n"
+          "passive_dns\tDistributed\npassive_dns_local\tReplicatedAggregatingMergeTree\n"
+          "passive_dns_mv\tMaterializedView\n"
+          "route53query\tDistributed\nroute53query_local\tReplicatedMergeTree\n"
+          "source_domain_hour\tDistributed\nsource_domain_hour_local\tReplicatedSummingMergeTree\n"
+          "source_domain_hour_mv\tMaterializedView\n"
+          "subdomains_hour\tDistributed\nsubdomains_hour_local\tReplicatedAggregatingMergeTree\n"
+          "subdomains_hour_mv\tMaterializedView\n"
+          "vpc_minute\tDistributed\nvpc_minute_local\tReplicatedSummingMergeTree\nvpc_minute_mv\tMaterializedView\n");
     }
   }
 }
@@ -143,16 +169,19 @@ TEST_F(ClickHouseCluster, ARunStoresWhatTheDuckDbStoreHolds) {
           "version: 1\ndomain_lists:\n  bad: [\"*.c2-beacon.xyz\", c2-beacon.xyz]\nrule_groups:\n  g:\n    rules:\n"
           "      - {name: block-c2, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: bad}\n"
           "      - {name: dga, priority: 200, action: ALERT, threat_protection: DGA, confidence: HIGH}\n");
+  // Records that cannot be used, between good ones: dead letters in ClickHouse as in the file.
+  w.write("bad.jsonl",
+          record("good.example.com.") + "\n{\"version\":\n" + record("fine.example.org.") + "\nnot json at all\n");
   RunResult run = run_dnslens(w,
-                              "run day.jsonl.gz -j 2 -o /dev/null --intel intel.csv --firewall-policy policy.yaml "
-                              "--store day.duckdb --clickhouse " +
+                              "run day.jsonl.gz bad.jsonl -j 2 -o /dev/null --intel intel.csv --firewall-policy "
+                              "policy.yaml --dead-letter dead.jsonl --store day.duckdb --clickhouse " +
                                   ch_url(2, 1) + " --clickhouse-cluster dnslens --clickhouse-database " + db);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("clickhouse    "), std::string::npos) << run.err;
 
   ClickHouseClient ch = client(2, 2, db);  // another node than the one loaded through
   // The insert returned once one replica of each shard had the rows: let the others catch up.
-  for (int s = 1; s <= 2; ++s) client(s, s == 1 ? 1 : 2, db).query("SYSTEM SYNC REPLICA " + db + ".route53query_local");
+  sync_replicas(db, {"route53query_local"});
   DuckDatabase duck(w.file("day.duckdb"), /*read_only=*/true);
   DuckConnection conn = duck.connect();
   struct Pair {
@@ -210,11 +239,92 @@ TEST_F(ClickHouseCluster, ARunStoresWhatTheDuckDbStoreHolds) {
                          where + " FORMAT TabSeparated",
                      {{"database", db}}),
             duck_rows);
+  // The run's findings, as the DuckDB store has them (read back once, FINAL: a finding stored again
+  // replaces itself).
+  // (ClickHouse's TabSeparated escapes a quote, DuckDB's text does not.)
+  const std::string findings = "finding_type, severity, events, occurrences, srcaddr, domain, ";
+  const std::string duck_findings =
+      duck_tsv(conn, "SELECT " + findings +
+                         "replace(explanation, '''', '') FROM findings ORDER BY finding_type, srcaddr, domain, "
+                         "explanation");
+  EXPECT_GE(std::count(duck_findings.begin(), duck_findings.end(), '\n'), 3) << duck_findings;
+  EXPECT_EQ(ch.query("SELECT " + findings +
+                         "replaceAll(explanation, '\\'', '') FROM findings FINAL ORDER BY finding_type, srcaddr, "
+                         "domain, explanation FORMAT TabSeparated",
+                     {{"database", db}}),
+            duck_findings);
+  EXPECT_EQ(ch.query("SELECT uniqExact(run_id), count() = uniqExact(finding_key) FROM findings", {{"database", db}}),
+            "1\t1\n");
+  // Dead letters: where each came from and why, as the dead-letter file says.
+  const std::string dead = w.read("dead.jsonl");
+  EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 2) << dead;
+  EXPECT_EQ(ch.query("SELECT origin, line, reason, raw FROM dead_letters ORDER BY line FORMAT TabSeparated",
+                     {{"database", db}}),
+            "bad.jsonl\t2\tmalformed_json\t{\"version\":\nbad.jsonl\t4\tmalformed_json\tnot json at all\n");
   for (const auto& p : same) {
     const std::string from_duck = duck_tsv(conn, p.duckdb);
     EXPECT_FALSE(from_duck.empty()) << p.duckdb;
     EXPECT_EQ(ch.query(p.clickhouse + " FORMAT TabSeparated", {{"database", db}}), from_duck) << p.clickhouse;
   }
+
+  // The rollups the materialized views kept while the rows went in, against the same aggregates of the
+  // rows themselves (and of the DuckDB store).
+  sync_replicas(db, {"source_domain_hour_local", "subdomains_hour_local", "passive_dns_local", "vpc_minute_local"});
+  EXPECT_EQ(ch.query("SELECT vpc_key, toString(minute), sum(queries), sum(nxdomain), sum(alerted), sum(blocked) FROM "
+                     "vpc_minute GROUP BY vpc_key, minute ORDER BY vpc_key, minute FORMAT TabSeparated",
+                     {{"database", db}}),
+            duck_tsv(conn,
+                     "SELECT coalesce(vpc_id, ''), strftime(date_trunc('minute', query_ts), '%Y-%m-%d %H:%M:%S'), "
+                     "count(*), count(*) FILTER (WHERE rcode = 'NXDOMAIN'), count(*) FILTER (WHERE "
+                     "firewall_rule_action = 'ALERT'), count(*) FILTER (WHERE firewall_rule_action = 'BLOCK') FROM "
+                     "route53query GROUP BY 1, 2 ORDER BY 1, 2"));
+  EXPECT_EQ(ch.query("SELECT domain_key, source, sum(queries) AS n, sum(nxdomain) FROM source_domain_hour GROUP BY "
+                     "domain_key, source ORDER BY n DESC, domain_key, source LIMIT 20 FORMAT TabSeparated",
+                     {{"database", db}}),
+            duck_tsv(conn,
+                     "SELECT coalesce(registered_domain, ''), coalesce(source, ''), count(*) AS n, count(*) FILTER "
+                     "(WHERE rcode = 'NXDOMAIN') FROM route53query GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20"));
+  EXPECT_EQ(ch.query("SELECT domain_key, countMerge(queries) AS n, uniqIfMerge(subdomains), sumMerge(subdomain_chars) "
+                     "FROM subdomains_hour GROUP BY domain_key ORDER BY n DESC, domain_key LIMIT 10 FORMAT "
+                     "TabSeparated",
+                     {{"database", db}}),
+            ch.query("SELECT ifNull(registered_domain, '') AS d, count() AS n, ifNull(uniq(subdomain), 0), "
+                     "sum(length(ifNull(subdomain, ''))) FROM route53query GROUP BY d ORDER BY n DESC, d LIMIT 10 "
+                     "FORMAT TabSeparated",
+                     {{"database", db}}));
+  EXPECT_EQ(ch.query("SELECT count(), sum(n), toString(min(f)), toString(max(l)) FROM (SELECT name, rdata, type, "
+                     "countMerge(queries) AS n, minMerge(first_seen) AS f, maxMerge(last_seen) AS l FROM passive_dns "
+                     "GROUP BY name, rdata, type) FORMAT TabSeparated",
+                     {{"database", db}}),
+            duck_tsv(conn,
+                     "SELECT count(*), sum(n), strftime(min(f), '%Y-%m-%d %H:%M:%S'), strftime(max(l), "
+                     "'%Y-%m-%d %H:%M:%S') FROM (SELECT query_name_normalized, a.Rdata, a.Type, count(*) AS n, "
+                     "min(date_trunc('second', query_ts)) AS f, max(date_trunc('second', query_ts)) AS l FROM "
+                     "(SELECT query_name_normalized, query_ts, unnest(answers) AS a FROM route53query) GROUP BY 1, "
+                     "2, 3)"));
+
+  // dnslens sql: SQL both engines speak prints the same table and CSV from either; JSON lines from
+  // ClickHouse; read-only unless --write.
+  const std::string on_ch = "sql --clickhouse " + ch_url(2, 2) + " --clickhouse-database " + db;
+  const std::string sql =
+      "\"SELECT rcode, count(*) AS n, max(query_name) AS last FROM route53query GROUP BY rcode ORDER BY rcode;\"";
+  for (const std::string format : {"table", "csv"}) {
+    RunResult duck_out = run_dnslens(w, "sql --db day.duckdb --format " + format + " " + sql);
+    ASSERT_EQ(duck_out.exit_code, 0) << duck_out.err;
+    EXPECT_GE(std::count(duck_out.out.begin(), duck_out.out.end(), '\n'), 3) << duck_out.out;
+    RunResult ch_out = run_dnslens(w, on_ch + " --format " + format + " " + sql);
+    ASSERT_EQ(ch_out.exit_code, 0) << ch_out.err;
+    EXPECT_EQ(ch_out.out, duck_out.out) << format;
+  }
+  RunResult json = run_dnslens(w, on_ch + " --format json \"SELECT count() AS n FROM route53query\"");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  std::string records = duck_tsv(conn, "SELECT count(*) FROM route53query");
+  records.pop_back();  // its newline
+  EXPECT_EQ(json.out, "{\"n\":" + records + "}\n");
+  RunResult write = run_dnslens(w, on_ch + " \"INSERT INTO dead_letters SELECT * FROM dead_letters\"");
+  EXPECT_NE(write.exit_code, 0);
+  EXPECT_NE(write.err.find("readonly"), std::string::npos) << write.err;
+  EXPECT_EQ(ch.query("SELECT count() FROM dead_letters", {{"database", db}}), "2\n");
 }
 
 // Uncompressed inserts (--clickhouse-no-gzip) store the same rows, into one server's plain MergeTree.
@@ -237,6 +347,100 @@ TEST_F(ClickHouseCluster, UncompressedInsertsStoreTheSameRows) {
   const std::string day = w.read("day.jsonl");
   EXPECT_EQ(gzip.substr(0, gzip.find('\t')), std::to_string(std::count(day.begin(), day.end(), '\n')));
   EXPECT_EQ(c.query(sql + "plain_test.route53query"), gzip);
+}
+
+// A Firehose request body of query-log lines, 50 to a record.
+std::string firehose_body(const std::string& id, const std::vector<std::string>& lines) {
+  std::string body = "{\"requestId\":\"" + id + "\",\"timestamp\":1700000000000,\"records\":[";
+  for (std::size_t i = 0; i < lines.size(); i += 50) {
+    std::string payload;
+    for (std::size_t j = i; j < std::min(lines.size(), i + 50); ++j) payload += lines[j] + "\n";
+    body += (i ? "," : "") + std::string("{\"data\":\"") + base64_encode(payload) + "\"}";
+  }
+  return body + "]}";
+}
+
+int post(int port, const std::string& id, const std::string& body) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(60, 0);
+  auto r = c.Post("/firehose", {{"X-Amz-Firehose-Request-Id", id}, {"X-Amz-Firehose-Protocol-Version", "1.0"}}, body,
+                  "application/json");
+  return r ? r->status : -1;
+}
+
+// Two serve instances on two nodes: each request is stored once whichever instance takes it, however
+// often Firehose sends it (one after the other, or both instances at once), with its dead letters and
+// its ingest_requests row; the findings land too.
+TEST_F(ClickHouseCluster, ServeStoresEachFirehoseRequestOnceAcrossInstances) {
+  Workdir w;
+  RunResult gen = run_dnslens(w, "generate --records 6000 --seed 5 -o day.jsonl");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string db = "serve_test";
+  const std::string common = " --clickhouse-cluster dnslens --clickhouse-database " + db;
+  RunResult init = run_dnslens(w, "clickhouse init --clickhouse " + ch_url(1, 1) + common);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  Workdir wa, wb;
+  testing::ServerProcess a(wa, "--findings-every 1 --clickhouse " + ch_url(1, 1) + common);
+  testing::ServerProcess b(wb, "--findings-every 1 --clickhouse " + ch_url(2, 1) + common);
+  ASSERT_TRUE(a.started()) << a.log();
+  ASSERT_TRUE(b.started()) << b.log();
+  EXPECT_NE(a.log().find("into ClickHouse http://127.0.0.1:"), std::string::npos) << a.log();
+
+  const std::vector<std::string> lines = testing::lines_of(w.read("day.jsonl"));
+  ASSERT_GE(lines.size(), 6000u);  // the planted threats come on top
+  std::vector<std::string> bodies;
+  for (std::size_t r = 0; r < 6; ++r) {
+    std::vector<std::string> part(lines.begin() + static_cast<long>(r * 1000),
+                                  lines.begin() + static_cast<long>((r + 1) * 1000));
+    if (r == 2 || r == 5) part.insert(part.begin() + 10, "{\"not\": \"a query\"");  // one bad line
+    bodies.push_back(firehose_body("req-" + std::to_string(r), part));
+  }
+  // Each request once, alternating instances; then every one again through the other instance (a
+  // retry whose 200 was lost); then request 5 both at once, twice.
+  for (std::size_t r = 0; r < 5; ++r)
+    EXPECT_EQ(post(r % 2 ? b.port() : a.port(), "req-" + std::to_string(r), bodies[r]), 200) << r;
+  for (std::size_t r = 0; r < 5; ++r)
+    EXPECT_EQ(post(r % 2 ? a.port() : b.port(), "req-" + std::to_string(r), bodies[r]), 200) << r;
+  for (int round = 0; round < 2; ++round) {
+    int sa = 0, sb = 0;
+    std::thread ta([&] { sa = post(a.port(), "req-5", bodies[5]); });
+    std::thread tb([&] { sb = post(b.port(), "req-5", bodies[5]); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(sa, 200);
+    EXPECT_EQ(sb, 200);
+  }
+  // Two different requests of one beacon query each, the same source, name and hour: their rollup rows
+  // differ only by the records' signature, and both count.
+  EXPECT_EQ(
+      post(a.port(), "beat-1", firehose_body("beat-1", {record("beat.beacon-test.net.", "2021-02-04T17:10:00Z")})),
+      200);
+  EXPECT_EQ(
+      post(b.port(), "beat-2", firehose_body("beat-2", {record("beat.beacon-test.net.", "2021-02-04T17:11:00Z")})),
+      200);
+  EXPECT_EQ(a.stop(), 0) << a.log();
+  EXPECT_EQ(b.stop(), 0) << b.log();
+  EXPECT_NE(a.log().find("duplicates)"), std::string::npos) << a.log();
+
+  ClickHouseClient ch = client(2, 1, db);
+  const auto q = [&](const std::string& sql) { return ch.query(sql, {{"database", db}}); };
+  sync_replicas(db, {"route53query_local", "dead_letters_local", "findings_local", "vpc_minute_local",
+                     "source_domain_hour_local"});
+  EXPECT_EQ(q("SELECT count(), uniqExact(query_name, srcaddr, srcport, query_timestamp) FROM route53query"),
+            "6002\t" + q("SELECT uniqExact(query_name, srcaddr, srcport, query_timestamp) FROM "
+                         "route53query"));
+  EXPECT_EQ(q("SELECT origin, line, reason FROM dead_letters ORDER BY origin FORMAT TabSeparated"),
+            "firehose req-2 record 1\t11\tmalformed_json\nfirehose req-5 record 1\t11\tmalformed_json\n");
+  EXPECT_EQ(q("SELECT request_id, records, bad_records FROM ingest_requests FINAL ORDER BY request_id FORMAT "
+              "TabSeparated"),
+            "beat-1\t1\t0\nbeat-2\t1\t0\nreq-0\t1000\t0\nreq-1\t1000\t0\nreq-2\t1000\t1\nreq-3\t1000\t0\n"
+            "req-4\t1000\t0\nreq-5\t1000\t1\n");
+  // The rollups counted each record once, retries and all.
+  EXPECT_EQ(q("SELECT sum(queries) FROM vpc_minute"), "6002\n");
+  EXPECT_EQ(q("SELECT sum(queries) FROM source_domain_hour WHERE domain_key = 'beacon-test.net'"), "2\n");
+  // Both instances wrote their findings (the day's threats are spread over them).
+  EXPECT_EQ(q("SELECT uniqExact(run_id) FROM findings"), "2\n");
+  EXPECT_EQ(q("SELECT count() = uniqExact(run_id, finding_key) FROM findings FINAL"), "1\n");
 }
 
 TEST_F(ClickHouseCluster, AnUnreachableServerOrAMissingSchemaIsAClearError) {
@@ -264,6 +468,156 @@ TEST_F(ClickHouseCluster, AnUnreachableServerOrAMissingSchemaIsAClearError) {
     EXPECT_NE(what.find("no_such_column"), std::string::npos) << what;
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
+}
+
+// Faults during a live load through two serve instances, the sender acting as Firehose does (a request
+// not answered 200 is sent again, here to the other instance, until it is): a replica SIGKILLed
+// mid-load and started again later, and a serve instance SIGKILLed while a large request is in flight.
+// Every request ends acknowledged, and its records are stored exactly once.
+TEST_F(ClickHouseCluster, NoAcknowledgedRecordIsLostOrStoredTwiceWhenAReplicaOrAServeInstanceDies) {
+  Workdir w;
+  RunResult gen = run_dnslens(w, "generate --records 48000 --seed 9 -o day.jsonl");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string db = "fault_test";
+  const std::string common = " --clickhouse-cluster dnslens --clickhouse-database " + db;
+  RunResult init = run_dnslens(w, "clickhouse init --clickhouse " + ch_url(1, 1) + common);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  Workdir wa, wb;
+  testing::ServerProcess a(wa, "--no-detect --clickhouse " + ch_url(1, 1) + common);
+  testing::ServerProcess b(wb, "--no-detect --clickhouse " + ch_url(2, 1) + common);
+  ASSERT_TRUE(a.started()) << a.log();
+  ASSERT_TRUE(b.started()) << b.log();
+
+  const std::vector<std::string> lines = testing::lines_of(w.read("day.jsonl"));
+  ASSERT_GE(lines.size(), 48000u);
+  // 20 requests: 19 of 2,000 lines and request 10 of 10,000 (long enough to be killed in the middle).
+  std::vector<std::string> bodies;
+  std::size_t at = 0;
+  for (int r = 0; r < 20; ++r) {
+    const std::size_t n = r == 10 ? 10000 : 2000;
+    bodies.push_back(firehose_body(
+        "f-" + std::to_string(r),
+        std::vector<std::string>(lines.begin() + static_cast<long>(at), lines.begin() + static_cast<long>(at + n))));
+    at += n;
+  }
+  ASSERT_EQ(at, 48000u);
+  bool a_alive = true;
+  int resent = 0;  // requests sent again after a failure
+  // Firehose's side: the request again until it is acknowledged (bounded: 2 minutes).
+  const auto deliver = [&](int r, int first_attempt) {
+    for (int attempt = first_attempt; attempt < first_attempt + 240; ++attempt) {
+      const bool to_a = a_alive && (r + attempt) % 2 == 0;
+      if (post(to_a ? a.port() : b.port(), "f-" + std::to_string(r), bodies[static_cast<std::size_t>(r)]) == 200)
+        return true;
+      ++resent;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return false;
+  };
+  for (int r = 0; r < 20; ++r) {
+    if (r == 5) ASSERT_EQ(::kill(cluster_->pid(2, 2), SIGKILL), 0);  // a replica of shard 2
+    if (r == 10) {
+      // Killed once its insert is running on the node it writes through (or, should the insert be
+      // over before it is seen, once the answer is in).
+      std::atomic<int> status{0};
+      std::thread sending([&] { status = post(a.port(), "f-10", bodies[10]); });
+      ClickHouseClient watch = client(1, 1, db);
+      bool mid_insert = false;
+      for (int i = 0; i < 2000 && status == 0 && !mid_insert; ++i) {
+        mid_insert =
+            watch.query(
+                "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO `fault_test`.`route53query`%'") !=
+            "0\n";
+      }
+      a.kill_hard();
+      std::fprintf(stderr, "serve killed %s\n", mid_insert ? "during its insert" : "after the request");
+      a_alive = false;
+      sending.join();
+      if (status == 200) continue;  // it was acknowledged before the kill
+      ++resent;
+      EXPECT_TRUE(deliver(r, 1)) << r;
+      continue;
+    }
+    if (r == 15) {
+      ASSERT_EQ(
+          std::system((kScript + " restart " + cluster_->dir + " 2 2 >> " + cluster_->dir + "/start.log 2>&1").c_str()),
+          0);
+    }
+    EXPECT_TRUE(deliver(r, 0)) << r << "\n" << b.log();
+  }
+  EXPECT_EQ(b.stop(), 0) << b.log();
+  std::fprintf(stderr, "%d requests were sent again\n", resent);
+
+  // Every live replica caught up (an earlier test of this process may have killed 1/2 for good); 2/2 was
+  // started again (its new pid is in cluster.env).
+  std::ifstream env(cluster_->dir + "/cluster.env");
+  for (std::string line; std::getline(env, line);) {
+    if (line.starts_with("CLICKHOUSE_2_2_PID=")) cluster_->env["CLICKHOUSE_2_2_PID"] = line.substr(19);
+  }
+  sync_replicas(db, {"route53query_local", "ingest_requests"});
+  for (int r = 1; r <= 2; ++r) {  // through either replica of shard 2: the restarted one caught up
+    ClickHouseClient ch = client(2, r, db);
+    EXPECT_EQ(ch.query("SELECT count(), uniqExact(query_name, srcaddr, srcport, query_timestamp) FROM route53query",
+                       {{"database", db}}),
+              "48000\t48000\n")
+        << "through 2/" << r << ", " << resent << " requests sent again";
+    EXPECT_EQ(ch.query("SELECT count(), sum(records) FROM ingest_requests FINAL", {{"database", db}}), "20\t48000\n");
+  }
+}
+
+// --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is
+// acknowledged on one replica alone); with both up, the rows are on both replicas when the run ends.
+TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
+  for (int s = 1; s <= 2; ++s) {
+    for (int r = 1; r <= 2; ++r) {
+      if (::kill(cluster_->pid(s, r), 0) != 0) GTEST_SKIP() << "an earlier test of this process killed a replica";
+    }
+  }
+  Workdir w;
+  RunResult gen = run_dnslens(w, "generate --records 5000 --seed 4 -o day.jsonl");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string db = "quorum_test";
+  const std::string common =
+      " --clickhouse " + ch_url(1, 1) + " --clickhouse-cluster dnslens --clickhouse-database " + db;
+  RunResult init = run_dnslens(w, "clickhouse init" + common);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  RunResult alone = run_dnslens(
+      w, "run day.jsonl --no-detect -o /dev/null --clickhouse-insert-quorum 2 --clickhouse " + ch_url(1, 1));
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_NE(alone.err.find("needs --clickhouse-cluster"), std::string::npos) << alone.err;
+
+  ASSERT_EQ(::kill(cluster_->pid(2, 2), SIGKILL), 0);
+  RunResult short_of_quorum = run_dnslens(
+      w, "run day.jsonl --no-detect -o /dev/null --clickhouse-insert-quorum 2 --clickhouse-retries 1" + common);
+  EXPECT_NE(short_of_quorum.exit_code, 0);
+  EXPECT_NE(short_of_quorum.err.find("ClickHouse at"), std::string::npos) << short_of_quorum.err;
+  ASSERT_EQ(
+      std::system((kScript + " restart " + cluster_->dir + " 2 2 >> " + cluster_->dir + "/start.log 2>&1").c_str()), 0);
+  std::ifstream env(cluster_->dir + "/cluster.env");
+  for (std::string line; std::getline(env, line);) {
+    if (line.starts_with("CLICKHOUSE_2_2_PID=")) cluster_->env["CLICKHOUSE_2_2_PID"] = line.substr(19);
+  }
+  // The failed load may have left rows on shard 1: a fresh database for the one that counts.
+  const std::string db2 = "quorum_ok_test";
+  const std::string common2 =
+      " --clickhouse " + ch_url(1, 1) + " --clickhouse-cluster dnslens --clickhouse-database " + db2;
+  ASSERT_EQ(run_dnslens(w, "clickhouse init" + common2).exit_code, 0);
+  RunResult ok;
+  for (int attempt = 0; attempt < 30; ++attempt) {  // the restarted replica rejoins within its ZooKeeper session
+    ok = run_dnslens(w, "run day.jsonl --no-detect -o /dev/null --clickhouse-insert-quorum 2" + common2);
+    if (ok.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const std::string day = w.read("day.jsonl");
+  const auto records = static_cast<long>(std::count(day.begin(), day.end(), '\n'));
+  long total = 0;
+  for (int s = 1; s <= 2; ++s) {  // no SYNC REPLICA: the quorum put them on both before the run ended
+    const std::string one = client(s, 1, db2).query("SELECT count() FROM " + db2 + ".route53query_local");
+    EXPECT_EQ(client(s, 2, db2).query("SELECT count() FROM " + db2 + ".route53query_local"), one) << "shard " << s;
+    total += std::atol(one.c_str());
+  }
+  EXPECT_EQ(total, records);
 }
 
 }  // namespace

@@ -6,49 +6,16 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/random_id.hpp"
+#include "core/timestamp.hpp"
 #include "parse/unknown_fields.hpp"
+#include "store/clickhouse/row_binary.hpp"
 
 namespace dnslens {
 
 namespace {
 
-void varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-template <class T>
-void fixed(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));  // x86 and ARM Linux are little-endian, as RowBinary is
-  out.append(b, sizeof(T));
-}
-
-void string(std::string& out, std::string_view s) {
-  varint(out, s.size());
-  out.append(s);
-}
-
-// Nullable(String): NULL for an empty text, as the DuckDB store has it.
-void text(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += '\1';
-    return;
-  }
-  out += '\0';
-  string(out, s);
-}
-
-template <class T>
-void nullable(std::string& out, bool present, T v) {
-  out += present ? '\0' : '\1';
-  if (present) fixed(out, v);
-}
-
-void boolean(std::string& out, bool present, bool v) { nullable<std::uint8_t>(out, present, v ? 1 : 0); }
+using namespace row_binary;
 
 class Batch final : public SinkBatch {
  public:
@@ -148,11 +115,7 @@ void append_clickhouse_row(const SinkRecord& rec, bool datetime64, std::string& 
   text(out, decided ? (fw.via_redirection ? "redirection" : "query_name") : std::string_view{});
   boolean(out, fw.simulated, fw.drift != FirewallDrift::kNone);
   boolean(out, true, o.tld_valid);
-  if (datetime64) {
-    fixed<std::int64_t>(out, r.timestamp_ms);
-  } else {
-    fixed<std::uint32_t>(out, static_cast<std::uint32_t>(r.timestamp_ms / 1000));
-  }
+  timestamp(out, datetime64, r.timestamp_ms);
   text(out, r.source());
   if (r.unknown_fields > 0) {
     std::string unknown = "{";
@@ -165,16 +128,59 @@ void append_clickhouse_row(const SinkRecord& rec, bool datetime64, std::string& 
   text(out, {});
 }
 
+void append_dead_letter_row(const DeadLetterRow& d, bool datetime64, std::string& out) {
+  timestamp(out, datetime64, d.received_ms);
+  string(out, d.origin);
+  nullable<std::int64_t>(out, d.line != 0, static_cast<std::int64_t>(d.line));
+  string(out, d.reason);
+  text(out, d.detail);
+  string(out, d.raw);
+  fixed<std::int64_t>(out, static_cast<std::int64_t>(d.raw_bytes));
+}
+
+void append_finding_row(const Finding& f, std::string_view run_id, std::int64_t recorded_ms, bool datetime64,
+                        std::string& out) {
+  string(out, finding_type_name(f.type));
+  text(out, guardduty_analog(f.type));
+  string(out, finding_severity_name(f.severity));
+  fixed<double>(out, f.confidence);
+  fixed<double>(out, f.score);
+  timestamp(out, datetime64, f.first_seen_ms);
+  timestamp(out, datetime64, f.last_seen_ms);
+  fixed<std::int64_t>(out, static_cast<std::int64_t>(f.events));
+  fixed<std::int64_t>(out, static_cast<std::int64_t>(f.occurrences));
+  text(out, f.entity.account);
+  text(out, f.entity.vpc);
+  text(out, f.entity.instance);
+  text(out, f.entity.srcaddr);
+  text(out, f.entity.source);
+  text(out, f.domain);
+  string(out, f.explanation);
+  text(out, f.metrics_json);
+  std::string evidence = "[";
+  for (std::size_t i = 0; i < f.evidence.size(); ++i) {
+    if (i) evidence += ',';
+    evidence += f.evidence[i];
+  }
+  evidence += ']';
+  string(out, evidence);
+  string(out, finding_to_json(f));
+  timestamp(out, datetime64, recorded_ms);
+  string(out, run_id);
+  string(out, f.key());
+}
+
 ClickHouseSink::ClickHouseSink(ClickHouseConfig config, ClickHouseSchemaOptions schema, std::size_t flush_bytes)
     : client_(std::move(config)), schema_(std::move(schema)), flush_bytes_(flush_bytes) {
-  datetime64_ = clickhouse_table_info(client_, schema_).datetime64;
-  statement_ = fmt::format("INSERT INTO {} FORMAT RowBinary", clickhouse_insert_table(schema_));
+  tables_ = clickhouse_table_info(client_, schema_);
+  dedup_views_ = clickhouse_dialect(client_.version()).dedup_token;
+  run_id_ = random_uuid();
 }
 
 ClickHouseSink::~ClickHouseSink() = default;
 
 std::unique_ptr<SinkLocal> ClickHouseSink::make_local(unsigned /*worker*/, unsigned /*workers*/) {
-  return std::make_unique<Local>(datetime64_);
+  return std::make_unique<Local>(tables_.datetime64);
 }
 
 std::unique_ptr<SinkBatch> ClickHouseSink::make_batch() const { return std::make_unique<Batch>(); }
@@ -186,19 +192,57 @@ void ClickHouseSink::write(SinkBatch& batch, const BatchOrigin& /*origin*/) {
   if (pending_.size() >= flush_bytes_) send();
 }
 
-void ClickHouseSink::send() {
-  if (pending_rows_ == 0) return;
+void ClickHouseSink::dead_letter(const DeadLetterEntry& entry) {
+  dead_letter_origin(entry, origin_);
+  append_dead_letter_row({.received_ms = unix_now_ms(),
+                          .origin = origin_,
+                          .line = entry.line,
+                          .reason = bad_reason_name(entry.reason),
+                          .detail = entry.detail,
+                          .raw = entry.raw,
+                          .raw_bytes = entry.raw_total},
+                         tables_.dead_letters_datetime64, pending_dead_);
+  ++pending_dead_rows_;
+  if (pending_dead_.size() >= flush_bytes_) send();
+}
+
+void ClickHouseSink::insert(std::string_view table, const std::string& rows) {
   std::map<std::string, std::string> settings;
   if (!schema_.cluster.empty()) settings["insert_distributed_sync"] = "1";
+  // A retried block the table drops as a duplicate is dropped from the rollups' views too (servers from
+  // 24.7 hand it to them unless asked; the setting exists from 22.2, as the token does).
+  if (dedup_views_) settings["deduplicate_blocks_in_dependent_materialized_views"] = "1";
   // Replicated tables drop a block they already have, so any failure may be retried; a single server's
   // MergeTree would store it twice, so only a refusal that says nothing was written is.
-  client_.insert(statement_, pending_, settings, /*idempotent=*/!schema_.cluster.empty());
-  stats_.rows += pending_rows_;
-  stats_.bytes += pending_.size();
+  client_.insert(fmt::format("INSERT INTO {} FORMAT RowBinary", clickhouse_insert_table(schema_, table)), rows,
+                 settings, /*idempotent=*/!schema_.cluster.empty());
   ++stats_.inserts;
   stats_.retries = client_.retries();
-  pending_.clear();
-  pending_rows_ = 0;
+}
+
+void ClickHouseSink::send() {
+  if (pending_rows_ > 0) {
+    insert("route53query", pending_);
+    stats_.rows += pending_rows_;
+    stats_.bytes += pending_.size();
+    pending_.clear();
+    pending_rows_ = 0;
+  }
+  if (pending_dead_rows_ > 0) {
+    insert("dead_letters", pending_dead_);
+    stats_.dead_letters += pending_dead_rows_;
+    pending_dead_.clear();
+    pending_dead_rows_ = 0;
+  }
+}
+
+void ClickHouseSink::add_findings(const std::vector<Finding>& findings) {
+  if (findings.empty()) return;
+  std::string rows;
+  const std::int64_t now = unix_now_ms();
+  for (const Finding& f : findings) append_finding_row(f, run_id_, now, tables_.findings_datetime64, rows);
+  insert("findings", rows);
+  stats_.findings += findings.size();
 }
 
 void ClickHouseSink::flush() { send(); }

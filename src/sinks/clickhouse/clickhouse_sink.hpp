@@ -8,14 +8,18 @@
 #include <memory>
 #include <string>
 
+#include "detect/findings/finding.hpp"
 #include "sinks/record_sink.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
 #include "store/clickhouse/clickhouse_schema.hpp"
+#include "store/store_writer.hpp"
 
 namespace dnslens {
 
 struct ClickHouseSinkStats {
   std::uint64_t rows = 0;
+  std::uint64_t dead_letters = 0;
+  std::uint64_t findings = 0;
   std::uint64_t inserts = 0;
   std::uint64_t bytes = 0;  // RowBinary bytes sent, before gzip
   std::uint64_t retries = 0;
@@ -30,25 +34,42 @@ class ClickHouseSink final : public RecordSink {
   [[nodiscard]] std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) override;
   [[nodiscard]] std::unique_ptr<SinkBatch> make_batch() const override;
   void write(SinkBatch& batch, const BatchOrigin& origin) override;
+  void dead_letter(const DeadLetterEntry& entry) override;
   void flush() override;
   void finish() override;
+
+  // The run's findings into findings, under this sink's run id (after finish(), or any time between
+  // batches); a finding stored again replaces itself.
+  void add_findings(const std::vector<Finding>& findings);
+  // A random UUID, made with the sink: tags its findings.
+  [[nodiscard]] const std::string& run_id() const { return run_id_; }
 
   [[nodiscard]] const ClickHouseSinkStats& stats() const { return stats_; }
 
  private:
   void send();
+  void insert(std::string_view table, const std::string& rows);
 
   ClickHouseClient client_;
   ClickHouseSchemaOptions schema_;
-  bool datetime64_ = false;  // the table's query_ts type
+  ClickHouseTableInfo tables_;
+  bool dedup_views_ = false;  // the server takes deduplicate_blocks_in_dependent_materialized_views
+  std::string run_id_;
   std::size_t flush_bytes_;
-  std::string statement_;
   std::string pending_;
   std::uint64_t pending_rows_ = 0;
+  std::string pending_dead_;  // dead_letters rows, sent after the records they came with
+  std::uint64_t pending_dead_rows_ = 0;
+  std::string origin_;
   ClickHouseSinkStats stats_;
 };
 
 // One record as a RowBinary row of route53query (the columns of clickhouse_query_columns(dialect)).
 void append_clickhouse_row(const SinkRecord& record, bool datetime64, std::string& out);
+// One row of dead_letters (line 0 and an empty detail are NULL, as in the DuckDB store).
+void append_dead_letter_row(const DeadLetterRow& row, bool datetime64, std::string& out);
+// One row of findings.
+void append_finding_row(const Finding& finding, std::string_view run_id, std::int64_t recorded_ms, bool datetime64,
+                        std::string& out);
 
 }  // namespace dnslens

@@ -44,6 +44,16 @@ void DeadLetterTable::begin(std::int64_t received_ms) {
   dropped_ = 0;
 }
 
+void dead_letter_origin(const DeadLetterEntry& d, std::string& out) {
+  out.clear();
+  if (!d.firehose_request_id.empty()) {
+    fmt::format_to(std::back_inserter(out), "firehose {} record {}", d.firehose_request_id, d.envelope);
+  } else {
+    out = d.source;
+    if (d.envelope != 0) fmt::format_to(std::back_inserter(out), " envelope {}", d.envelope);
+  }
+}
+
 void DeadLetterTable::write(const DeadLetterEntry& d) {
   if (kept_ >= max_kept_ || raw_bytes_ + d.raw.size() > max_raw_bytes_) {
     ++dropped_;
@@ -51,13 +61,7 @@ void DeadLetterTable::write(const DeadLetterEntry& d) {
   }
   ++kept_;
   raw_bytes_ += d.raw.size();
-  origin_.clear();
-  if (!d.firehose_request_id.empty()) {
-    fmt::format_to(std::back_inserter(origin_), "firehose {} record {}", d.firehose_request_id, d.envelope);
-  } else {
-    origin_ = d.source;
-    if (d.envelope != 0) fmt::format_to(std::back_inserter(origin_), " envelope {}", d.envelope);
-  }
+  dead_letter_origin(d, origin_);
   appender_.append_dead_letter(
       {received_ms_, origin_, d.line, bad_reason_name(d.reason), d.detail, d.raw, d.raw_total});
   ++written_;

@@ -7,22 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "core/bad_reason.hpp"
+#include "sinks/dead_letters/dead_letter_entry.hpp"
 #include "io/output_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
-
-struct DeadLetterEntry {
-  std::string_view source;               // the input's name (run); empty for a Firehose request
-  std::string_view firehose_request_id;  // serve
-  std::uint64_t line = 0;                // 1-based line in its input (file or decoded request); 0: not about one line
-  std::uint64_t envelope = 0;            // 1-based envelope (Firehose record) it came from; 0 for plain lines
-  BadReason reason = BadReason::kMalformedJson;
-  std::string_view detail;
-  std::string_view raw;         // the record's bytes, possibly cut short
-  std::uint64_t raw_total = 0;  // its full length
-};
 
 class DeadLetterWriter {
  public:
@@ -53,12 +42,12 @@ class DeadLetterFile final : public DeadLetterWriter {
   std::string buf_;
 };
 
-// Rows of the store's dead_letters table through an appender its owner commits (serve: with the
-// request). A request keeps at most max_kept of them and max_raw_bytes of their raw bytes, all
-// together; the rest are only counted (dropped()), so a flood of bad records costs little.
+// Rows of a dead_letters table through a row sink its owner commits (serve: with the request; the
+// DuckDB store's appender or ClickHouse's pending request). A request keeps at most max_kept of them and max_raw_bytes
+// of their raw bytes, all together; the rest are only counted (dropped()), so a flood of bad records costs little.
 class DeadLetterTable final : public DeadLetterWriter {
  public:
-  DeadLetterTable(StoreAppender& appender, std::size_t max_kept, std::size_t max_raw_bytes)
+  DeadLetterTable(DeadLetterRowSink& appender, std::size_t max_kept, std::size_t max_raw_bytes)
       : appender_(appender), max_kept_(max_kept), max_raw_bytes_(max_raw_bytes) {}
   // A new request, received at received_ms: the caps start over.
   void begin(std::int64_t received_ms);
@@ -67,7 +56,7 @@ class DeadLetterTable final : public DeadLetterWriter {
   [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
 
  private:
-  StoreAppender& appender_;
+  DeadLetterRowSink& appender_;
   std::size_t max_kept_, max_raw_bytes_;
   std::int64_t received_ms_ = 0;
   std::size_t kept_ = 0, raw_bytes_ = 0;

@@ -54,14 +54,19 @@ std::string percent_decode(std::string_view s) {
 // replica lost ZooKeeper for a moment, too many parts.
 bool refusal(int status, int code) {
   if (status == 503) return true;
-  return code == 242 /* TABLE_IS_READ_ONLY */ || code == 252 /* TOO_MANY_PARTS */ || code == 999 /* KEEPER */;
+  return code == 242 /* TABLE_IS_READ_ONLY */ || code == 252 /* TOO_MANY_PARTS */ || code == 999 /* KEEPER */ ||
+         code == 285 /* TOO_FEW_LIVE_REPLICAS (for the quorum) */ ||
+         code == 286 /* UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE */;
 }
 
-// A failure whose outcome is unknown: the request may or may not have been carried out.
-bool uncertain(int status, int code) {
+// A failure whose outcome is unknown: the request may or may not have been carried out. A timeout
+// (159) is one for an insert; for a statement it is a SELECT past its time limit or an ON CLUSTER
+// statement some node has not run yet (it will when it returns), which trying again only waits for
+// again.
+bool uncertain(int status, int code, bool insert) {
   if (status == 0 || status == 502 || status == 504) return true;
-  return code == 159 /* TIMEOUT_EXCEEDED */ || code == 209 /* SOCKET_TIMEOUT */ || code == 210 /* NETWORK_ERROR */ ||
-         code == 319 /* UNKNOWN_STATUS_OF_INSERT */;
+  return (insert && code == 159 /* TIMEOUT_EXCEEDED */) || code == 209 /* SOCKET_TIMEOUT */ ||
+         code == 210 /* NETWORK_ERROR */ || code == 319 /* UNKNOWN_STATUS_OF_INSERT */;
 }
 
 // A URL fit for messages: no user or password.
@@ -147,7 +152,8 @@ ClickHouseClient::ClickHouseClient(ClickHouseConfig config) : config_(std::move(
 
 ClickHouseClient::~ClickHouseClient() = default;
 
-std::string ClickHouseClient::post(std::string_view target_query, std::string_view body, bool compress, Retry retry) {
+std::string ClickHouseClient::post(std::string_view target_query, std::string_view body, bool insert, Retry retry) {
+  const bool compress = insert && config_.gzip;
   const std::string target = "/?" + std::string(target_query);
   int backoff = config_.backoff_initial_ms;
   httplib::Headers headers;
@@ -163,7 +169,7 @@ std::string ClickHouseClient::post(std::string_view target_query, std::string_vi
     if (status == 200) return res->body;
     const std::string reply = res ? res->body : std::string();
     const int code = clickhouse_error_code(reply);
-    const bool again = (retry == Retry::kAll && (refusal(status, code) || uncertain(status, code))) ||
+    const bool again = (retry == Retry::kAll && (refusal(status, code) || uncertain(status, code, insert))) ||
                        (retry == Retry::kRefusals && refusal(status, code));
     if (again && attempt < config_.max_retries) {
       ++retries_;
@@ -181,19 +187,21 @@ std::string ClickHouseClient::post(std::string_view target_query, std::string_vi
   }
 }
 
-std::string ClickHouseClient::query(std::string_view sql, const std::map<std::string, std::string>& settings) {
+std::string ClickHouseClient::query(std::string_view sql, const std::map<std::string, std::string>& settings,
+                                    bool idempotent) {
   std::string q;  // statements name their tables with the database
   for (const auto& [k, v] : settings) q += (q.empty() ? "" : "&") + url_encode(k) + "=" + url_encode(v);
-  // The statement is the body. dnslens's statements are reads, idempotent DDL (IF NOT EXISTS) and the
+  // The statement is the body. dnslens's own statements are reads, idempotent DDL (IF NOT EXISTS) and the
   // schema version's row (the same row again changes nothing dnslens reads): retried whatever failed.
-  return post(q, sql, /*compress=*/false, Retry::kAll);
+  return post(q, sql, /*insert=*/false, idempotent ? Retry::kAll : Retry::kRefusals);
 }
 
 void ClickHouseClient::insert(std::string_view statement, std::string_view body,
                               const std::map<std::string, std::string>& settings, bool idempotent) {
   std::string q = "query=" + url_encode(statement);
   for (const auto& [k, v] : settings) q += "&" + url_encode(k) + "=" + url_encode(v);
-  (void)post(q, body, /*compress=*/config_.gzip, idempotent ? Retry::kAll : Retry::kRefusals);
+  if (config_.insert_quorum > 1) q += "&insert_quorum=" + std::to_string(config_.insert_quorum);
+  (void)post(q, body, /*insert=*/true, idempotent ? Retry::kAll : Retry::kRefusals);
 }
 
 ClickHouseVersion ClickHouseClient::version() {
@@ -203,6 +211,16 @@ ClickHouseVersion ClickHouseClient::version() {
   if (std::sscanf(v.text.c_str(), "%d.%d", &v.major, &v.minor) != 2)
     throw Error(ErrorCode::kQuery, fmt::format("ClickHouse at {}: cannot read version '{}'", where_, v.text));
   return v;
+}
+
+std::string clickhouse_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
 }
 
 }  // namespace dnslens

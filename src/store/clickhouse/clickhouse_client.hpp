@@ -29,6 +29,9 @@ struct ClickHouseConfig {
   int backoff_max_ms = 10000;
   std::string ca_file;  // HTTPS: the CA bundle to verify the server with (default: the system's)
   bool gzip = true;     // gzip insert bodies (off: less CPU where the network is not the limit, e.g. loopback)
+  // > 1: an insert returns only once this many replicas of each shard have it (insert_quorum), so an
+  // acknowledged row survives the loss of a replica's disk; replicated tables (a cluster) only.
+  int insert_quorum = 0;
 };
 
 // The server's version, from SELECT version(), for what its SQL has.
@@ -48,7 +51,10 @@ class ClickHouseClient {
 
   // Runs a statement and returns the response body (the result in the statement's FORMAT, TSV by
   // default). Throws Error(kQuery) with the server's message, or Error(kNetwork) when it cannot be reached.
-  std::string query(std::string_view sql, const std::map<std::string, std::string>& settings = {});
+  // idempotent: running it twice does no harm, so a failure of unknown outcome is retried too (else only
+  // refusals that did nothing are).
+  std::string query(std::string_view sql, const std::map<std::string, std::string>& settings = {},
+                    bool idempotent = true);
   // Sends rows: statement is "INSERT INTO t FORMAT RowBinary" (or another format), body the rows,
   // gzip-compressed on the way. idempotent: the table drops a block it already has (replicated tables
   // do), so a failure whose outcome is unknown (no answer, a lost connection, UNKNOWN_STATUS_OF_INSERT)
@@ -64,7 +70,8 @@ class ClickHouseClient {
 
  private:
   enum class Retry { kRefusals, kAll };
-  std::string post(std::string_view target_query, std::string_view body, bool compress, Retry retry);
+  // insert: body is rows (gzip-compressed when configured), the statement in target_query.
+  std::string post(std::string_view target_query, std::string_view body, bool insert, Retry retry);
 
   ClickHouseConfig config_;
   std::string where_;
@@ -72,6 +79,9 @@ class ClickHouseClient {
   std::unique_ptr<httplib::Client> http_;
   std::uint64_t retries_ = 0;
 };
+
+// A ClickHouse string literal: 'text' with backslashes and quotes escaped.
+[[nodiscard]] std::string clickhouse_quote(std::string_view text);
 
 // ClickHouse's error text without its stack trace and exception boilerplate: "Code: 60: Table x doesn't exist".
 [[nodiscard]] std::string clickhouse_message(std::string_view body);

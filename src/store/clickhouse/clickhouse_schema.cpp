@@ -69,6 +69,137 @@ std::string on_cluster(const ClickHouseSchemaOptions& o) {
   return o.cluster.empty() ? std::string() : fmt::format(" ON CLUSTER {}", q(o.cluster));
 }
 
+// Replicated tables drop a block they already have among their last N (replicated_deduplication_window,
+// 100 by default): what makes a retried insert harmless. serve's retries can come long after the first
+// try (Firehose retries for up to two hours), with many inserts in between: a wider window.
+inline constexpr int kDeduplicationWindow = 10000;
+
+std::string dedup_window(const ClickHouseSchemaOptions& o) {
+  return o.cluster.empty() ? std::string()
+                           : fmt::format("\nSETTINGS replicated_deduplication_window = {}", kDeduplicationWindow);
+}
+
+// A table of dnslens's besides route53query: on a cluster a replicated `<name>_local` on every node and
+// a Distributed `<name>` over them.
+struct TableSpec {
+  std::string_view name;
+  std::string columns;
+  std::string_view engine;  // MergeTree, ReplacingMergeTree
+  std::string_view engine_args;
+  std::string_view partition_by;  // empty: none
+  std::string_view order_by;
+  std::string_view shard_key;
+};
+
+void add_table(std::vector<std::string>& out, const ClickHouseSchemaOptions& o, const TableSpec& t) {
+  const std::string db = q(o.database);
+  const std::string local = o.cluster.empty() ? std::string(t.name) : fmt::format("{}_local", t.name);
+  const std::string engine =
+      o.cluster.empty() ? fmt::format("{}({})", t.engine, t.engine_args)
+                        : fmt::format("Replicated{}('/clickhouse/tables/{{shard}}/{}/{}', '{{replica}}'{}{})", t.engine,
+                                      o.database, local, t.engine_args.empty() ? "" : ", ", t.engine_args);
+  out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {}.{}{} (\n{}\n) ENGINE = {}{}\nORDER BY ({}){}", db, q(local),
+                            on_cluster(o), t.columns, engine,
+                            t.partition_by.empty() ? std::string() : fmt::format("\nPARTITION BY {}", t.partition_by),
+                            t.order_by, t.engine != "ReplacingMergeTree" ? dedup_window(o) : std::string()));
+  if (!o.cluster.empty()) {
+    out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {}.{}{} AS {}.{} ENGINE = Distributed({}, {}, {}, {})", db,
+                              q(t.name), on_cluster(o), db, q(local), q(o.cluster), db, q(local), t.shard_key));
+  }
+}
+
+// Rollups kept by materialized views over the records as they are inserted (on a cluster, over each
+// node's route53query_local into its own replicated rollup table, under a Distributed one to read).
+// Sums in SummingMergeTree and states in AggregatingMergeTree: rows of one key are combined when parts
+// merge, so readers aggregate again (sum(), uniqMerge(), minMerge(), ...).
+// Every rollup row carries `sig`, a sum of its records' hashes. Replicated tables drop an inserted block
+// whose bytes they already have, the views' blocks too: that makes a retried insert count once in the
+// rollups, but without sig two different inserts could give the same rollup block (one beacon query per
+// request, the same hour) and the second would be dropped. With it, only the same records give the same
+// block.
+constexpr std::string_view kRowSignature =
+    "cityHash64(ifNull(query_timestamp, ''), ifNull(srcaddr, ''), ifNull(srcport, 0), ifNull(query_name, ''), "
+    "ifNull(query_type, ''), ifNull(vpc_id, ''))";
+
+void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, const ClickHouseSchemaOptions& o) {
+  const std::string db = q(o.database);
+  const std::string source = o.cluster.empty() ? q("route53query") : q("route53query_local");
+  const std::string ts = d.datetime64 ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
+  struct Rollup {
+    TableSpec table;
+    std::string select;
+  };
+  const std::vector<Rollup> rollups = {
+      // Beaconing: queries per source, registered domain and hour.
+      {{.name = "source_domain_hour",
+        .columns = "  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  source String,\n  srcaddr "
+                   "String,\n  domain_key String,\n  queries UInt64,\n  nxdomain UInt64,\n  sig UInt64",
+        .engine = "SummingMergeTree",
+        .engine_args = "(queries, nxdomain)",
+        .partition_by = "toDate(hour)",
+        .order_by = "domain_key, source, srcaddr, account_key, vpc_key, hour",
+        .shard_key = "rand()"},
+       "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
+       "ifNull(source, '') AS source, ifNull(srcaddr, '') AS srcaddr, ifNull(registered_domain, '') AS domain_key, "
+       "count() AS queries, countIf(ifNull(rcode, '') = 'NXDOMAIN') AS nxdomain, sum({sig}) AS sig FROM {source} GROUP "
+       "BY hour, "
+       "account_key, "
+       "vpc_key, source, srcaddr, domain_key"},
+      // Tunneling: distinct subdomains (and their characters) under each registered domain per hour.
+      {{.name = "subdomains_hour",
+        .columns = "  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  domain_key String,\n  "
+                   "queries AggregateFunction(count),\n  subdomains AggregateFunction(uniqIf, String, UInt8),\n  "
+                   "subdomain_chars AggregateFunction(sum, UInt64),\n  sig AggregateFunction(sum, UInt64)",
+        .engine = "AggregatingMergeTree",
+        .engine_args = "",
+        .partition_by = "toDate(hour)",
+        .order_by = "domain_key, account_key, vpc_key, hour",
+        .shard_key = "rand()"},
+       "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
+       "ifNull(registered_domain, '') AS domain_key, countState() AS queries, uniqIfState(ifNull(subdomain, ''), "
+       "isNotNull(subdomain)) AS subdomains, "
+       "sumState(toUInt64(length(ifNull(subdomain, '')))) AS subdomain_chars, sumState({sig}) AS sig FROM {source} "
+       "GROUP BY hour, account_key, "
+       "vpc_key, domain_key"},
+      // Passive DNS: each name's answers, first and last seen, per month.
+      {{.name = "passive_dns",
+        .columns = fmt::format("  month Date,\n  name String,\n  rdata String,\n  type String,\n  first_seen "
+                               "AggregateFunction(min, {0}),\n  last_seen AggregateFunction(max, {0}),\n  queries "
+                               "AggregateFunction(count),\n  sig AggregateFunction(sum, UInt64)",
+                               ts),
+        .engine = "AggregatingMergeTree",
+        .engine_args = "",
+        .partition_by = "month",
+        .order_by = "name, rdata, type, month",
+        .shard_key = "rand()"},
+       "SELECT toStartOfMonth(query_ts) AS month, ifNull(query_name_normalized, '') AS name, rdata, type, "
+       "minState(query_ts) AS first_seen, maxState(query_ts) AS last_seen, countState() AS queries, sumState({sig}) AS "
+       "sig FROM {source} ARRAY JOIN "
+       "`answers.Rdata` AS rdata, `answers.Type` AS type GROUP BY month, name, rdata, type"},
+      // Anomalies and log gaps: queries per VPC and minute.
+      {{.name = "vpc_minute",
+        .columns = "  minute DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  queries UInt64,\n  "
+                   "nxdomain UInt64,\n  alerted UInt64,\n  blocked UInt64,\n  sig UInt64",
+        .engine = "SummingMergeTree",
+        .engine_args = "(queries, nxdomain, alerted, blocked)",
+        .partition_by = "toDate(minute)",
+        .order_by = "account_key, vpc_key, minute",
+        .shard_key = "rand()"},
+       "SELECT toStartOfMinute(query_ts) AS minute, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS "
+       "vpc_key, count() AS queries, countIf(ifNull(rcode, '') = 'NXDOMAIN') AS nxdomain, "
+       "countIf(ifNull(firewall_rule_action, '') = 'ALERT') AS alerted, countIf(ifNull(firewall_rule_action, '') = "
+       "'BLOCK') AS blocked, sum({sig}) AS sig FROM {source} GROUP BY minute, account_key, vpc_key"},
+  };
+  for (const Rollup& r : rollups) {
+    add_table(out, o, r.table);
+    const std::string target = o.cluster.empty() ? std::string(r.table.name) : fmt::format("{}_local", r.table.name);
+    out.push_back(fmt::format("CREATE MATERIALIZED VIEW IF NOT EXISTS {}.{}{} TO {}.{} AS {}", db,
+                              q(fmt::format("{}_mv", r.table.name)), on_cluster(o), db, q(target),
+                              fmt::format(fmt::runtime(r.select), fmt::arg("source", fmt::format("{}.{}", db, source)),
+                                          fmt::arg("sig", kRowSignature))));
+  }
+}
+
 }  // namespace
 
 ClickHouseDialect clickhouse_dialect(const ClickHouseVersion& v) {
@@ -145,8 +276,8 @@ std::vector<std::string> clickhouse_schema_sql(const ClickHouseDialect& d, const
   }
   out.push_back(fmt::format(
       "CREATE TABLE IF NOT EXISTS {}.{}{} (\n{}) ENGINE = {}\nPARTITION BY toDate(query_ts)\nORDER BY (account_key, "
-      "vpc_key, domain_key, query_ts){}",
-      db, local_table(o), on_cluster(o), columns, engine, ttl));
+      "vpc_key, domain_key, query_ts){}{}",
+      db, local_table(o), on_cluster(o), columns, engine, ttl, dedup_window(o)));
   if (!o.cluster.empty()) {
     // The query columns only: the key columns are the local tables' own (materialized there).
     std::string query_columns;
@@ -157,6 +288,50 @@ std::vector<std::string> clickhouse_schema_sql(const ClickHouseDialect& d, const
         "cityHash64(ifNull(srcaddr, '')))",
         db, on_cluster(o), query_columns, q(o.cluster), db));
   }
+  const std::string ts = d.datetime64 ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
+  // Findings: a finding is one row per run and key (type, source, domain); storing it again under the
+  // same run id (serve's periodic writes) replaces the row at the next merge, and readers ask for FINAL.
+  // Rows of one key share a shard, so the replacement happens there.
+  add_table(out, o,
+            {.name = "findings",
+             .columns = fmt::format(
+                 "  finding_type String,\n  guardduty_analog Nullable(String),\n  severity String,\n  confidence "
+                 "Float64,\n  score Float64,\n  first_seen {0},\n  last_seen {0},\n  events Int64,\n  occurrences "
+                 "Int64,\n  account_id Nullable(String),\n  vpc_id Nullable(String),\n  instance Nullable(String),\n"
+                 "  srcaddr Nullable(String),\n  source Nullable(String),\n  domain Nullable(String),\n  explanation "
+                 "String,\n  metrics Nullable(String),\n  evidence String,\n  finding_json String,\n  recorded_at "
+                 "{0},\n  run_id String,\n  finding_key String",
+                 ts),
+             .engine = "ReplacingMergeTree",
+             .engine_args = "recorded_at",
+             .partition_by = "",
+             .order_by = "run_id, finding_key",
+             .shard_key = "cityHash64(finding_key)"});
+  // What could not be used, as the DuckDB store's dead_letters has it.
+  add_table(out, o,
+            {.name = "dead_letters",
+             .columns =
+                 fmt::format("  received_at {},\n  origin String,\n  line Nullable(Int64),\n  reason String,\n  detail "
+                             "Nullable(String),\n  raw String,\n  raw_bytes Int64",
+                             ts),
+             .engine = "MergeTree",
+             .engine_args = "",
+             .partition_by = "toDate(received_at)",
+             .order_by = "received_at, origin",
+             .shard_key = "cityHash64(origin)"});
+  add_rollups(out, d, o);
+  // The Firehose requests dnslens serve stored, by id: one row per id once merged. On a cluster every
+  // node holds every request (one replication path), so any serve instance finds any other's.
+  out.push_back(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {}.`ingest_requests`{} (\n  request_id String,\n  received_at {},\n  source_arn "
+      "Nullable(String),\n  records Int64,\n  bad_records Int64,\n  dead_letters_dropped Int64\n) ENGINE = {}\nORDER "
+      "BY request_id",
+      db, on_cluster(o), ts,
+      o.cluster.empty()
+          ? std::string("ReplacingMergeTree()")
+          : fmt::format(
+                "ReplicatedReplacingMergeTree('/clickhouse/tables/all/{}/ingest_requests', '{{shard}}-{{replica}}')",
+                o.database)));
   // On a cluster every node replicates the one version table (one replication path for all shards, the
   // replica named by shard and replica), so a version recorded through any node is read through every other.
   out.push_back(fmt::format(
@@ -171,15 +346,23 @@ std::vector<std::string> clickhouse_schema_sql(const ClickHouseDialect& d, const
 }
 
 int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
-  const std::string exists = client.query(
-      fmt::format("SELECT count() FROM system.tables WHERE database = '{}' AND name = 'dnslens_schema'", o.database));
+  const std::string exists =
+      client.query(fmt::format("SELECT count() FROM system.tables WHERE database = {} AND name = 'dnslens_schema'",
+                               clickhouse_quote(o.database)));
   if (exists.empty() || exists[0] == '0') return 0;
   const std::string v = client.query(fmt::format("SELECT max(version) FROM {}.`dnslens_schema`", q(o.database)));
   return std::atoi(v.c_str());
 }
 
 std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
-  const ClickHouseDialect d = clickhouse_dialect(client.version());
+  ClickHouseDialect d = clickhouse_dialect(client.version());
+  // New tables keep to the timestamp width of a route53query created before a server upgrade (the
+  // rollups' states hold its values).
+  const std::string existing = client.query(
+      fmt::format("SELECT type FROM system.columns WHERE database = {} AND table = 'route53query' AND name = "
+                  "'query_ts'",
+                  clickhouse_quote(o.database)));
+  if (!existing.empty()) d.datetime64 = existing.starts_with("DateTime64");
   const int had = clickhouse_schema_version(client, o);
   if (had > kClickHouseSchemaVersion) {
     throw Error(ErrorCode::kConfig,
@@ -187,16 +370,28 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
                             had, kClickHouseSchemaVersion));
   }
   std::vector<std::string> done;
+  bool lagging = false;
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
     // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
     // under the client's read timeout, so a slow or dead node ends in the server's own error (Code 159,
-    // naming the unfinished hosts) rather than a client timeout. The client still retries 159 like any
-    // unknown outcome, so a dead node makes init wait that long per attempt.
+    // naming the unfinished hosts) rather than a client timeout. The statement stays queued for them
+    // (they run it when they return), so init goes on and says so.
+    // Once a node has not answered, the next statements wait for it only briefly.
     std::map<std::string, std::string> settings;
-    if (!o.cluster.empty())
-      settings["distributed_ddl_task_timeout"] = std::to_string(std::max(5, client.config().timeout_ms / 1000 - 10));
-    client.query(sql, settings);
-    done.push_back(sql.substr(0, sql.find(" (")));
+    if (!o.cluster.empty()) {
+      settings["distributed_ddl_task_timeout"] =
+          std::to_string(lagging ? 5 : std::max(5, client.config().timeout_ms / 1000 - 10));
+    }
+    try {
+      client.query(sql, settings);
+      done.push_back(sql.substr(0, sql.find(" (")));
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      if (o.cluster.empty() || what.find("Code: 159") == std::string::npos) throw;
+      done.push_back(
+          fmt::format("{} - not yet on every node, queued for the others: {}", sql.substr(0, sql.find(" (")), what));
+      lagging = true;
+    }
   }
   if (had < kClickHouseSchemaVersion) {
     const std::string insert =
@@ -209,8 +404,8 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
 
 ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
   const std::string types = client.query(fmt::format(
-      "SELECT name, type FROM system.columns WHERE database = '{}' AND table = 'route53query' FORMAT TabSeparated",
-      o.database));
+      "SELECT name, type FROM system.columns WHERE database = {} AND table = 'route53query' FORMAT TabSeparated",
+      clickhouse_quote(o.database)));
   if (types.empty()) {
     throw Error(ErrorCode::kConfig,
                 fmt::format("ClickHouse at {} has no dnslens tables in database {}: run dnslens clickhouse init first",
@@ -223,6 +418,18 @@ ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickH
                             "dnslens",
                             o.database, version, kClickHouseSchemaVersion));
   }
+  if (version < kClickHouseSchemaVersion) {
+    throw Error(ErrorCode::kConfig,
+                fmt::format("ClickHouse database {} at {} has schema version {}, older than this dnslens's {}: run "
+                            "dnslens clickhouse migrate",
+                            o.database, client.where(), version, kClickHouseSchemaVersion));
+  }
+  // The other tables' time columns, each as its table was created.
+  const std::string times = client.query(
+      fmt::format("SELECT table, type FROM system.columns WHERE database = {} AND ((table = 'findings' AND name = "
+                  "'first_seen') OR (table IN ('dead_letters', 'ingest_requests') AND name = 'received_at')) FORMAT "
+                  "TabSeparated",
+                  clickhouse_quote(o.database)));
   // Every column RowBinary rows carry, in order (the key columns are MATERIALIZED, not sent).
   std::vector<std::string> names;
   ClickHouseTableInfo info;
@@ -236,6 +443,15 @@ ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickH
     if (name == "query_ts") info.datetime64 = type.starts_with("DateTime64");
     at = end + 1;
   }
+  for (std::size_t at = 0; at < times.size();) {
+    const std::size_t end = std::min(times.find('\n', at), times.size());
+    const std::string_view line(times.data() + at, end - at);
+    const bool wide = line.find("\tDateTime64") != std::string_view::npos;
+    if (line.starts_with("findings\t")) info.findings_datetime64 = wide;
+    if (line.starts_with("dead_letters\t")) info.dead_letters_datetime64 = wide;
+    if (line.starts_with("ingest_requests\t")) info.requests_datetime64 = wide;
+    at = end + 1;
+  }
   std::vector<std::string> want;
   for (const auto& c : clickhouse_query_columns(ClickHouseDialect{})) want.push_back(c.name);
   if (names != want) {
@@ -247,8 +463,8 @@ ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickH
   return info;
 }
 
-std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o) {
-  return fmt::format("{}.`route53query`", q(o.database));
+std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o, std::string_view name) {
+  return fmt::format("{}.{}", q(o.database), q(name));
 }
 
 }  // namespace dnslens

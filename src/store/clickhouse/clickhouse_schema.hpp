@@ -11,6 +11,9 @@
 //   milliseconds stay in query_timestamp), plain Nullable(String), no codecs, no TTL.
 // - With a cluster name: ReplicatedMergeTree tables route53query_local on every node (ON CLUSTER) and a
 //   Distributed route53query over them, sharded by the source address.
+// - findings (ReplacingMergeTree by run and finding key: stored again, a finding replaces itself; read
+//   with FINAL), dead_letters, and ingest_requests (serve's Firehose request ids; replicated to every node
+//   of a cluster), with the DuckDB store's column names.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +22,8 @@
 
 namespace dnslens {
 
-inline constexpr int kClickHouseSchemaVersion = 1;
+// 1: route53query. 2: findings, dead_letters, ingest_requests. 3: the rollups and their materialized views.
+inline constexpr int kClickHouseSchemaVersion = 3;
 
 struct ClickHouseDialect {
   bool datetime64 = false;       // DateTime64(3, 'UTC') for query_ts (else DateTime, whole seconds)
@@ -57,11 +61,16 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
 // route53query is missing ("run dnslens clickhouse init first"), its columns are not the ones dnslens
 // writes, or the schema version is newer than this dnslens's.
 struct ClickHouseTableInfo {
-  bool datetime64 = false;  // query_ts is DateTime64 (8-byte milliseconds), else DateTime (4-byte seconds)
+  bool datetime64 = false;               // query_ts is DateTime64 (8-byte milliseconds), else DateTime (4-byte seconds)
+  bool findings_datetime64 = false;      // findings' first_seen, last_seen and recorded_at
+  bool dead_letters_datetime64 = false;  // dead_letters.received_at
+  bool requests_datetime64 = false;      // ingest_requests.received_at
 };
 [[nodiscard]] ClickHouseTableInfo clickhouse_table_info(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 
-// The table inserts go to: route53query (the Distributed table on a cluster).
-[[nodiscard]] std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o);
+// The table inserts go to: `database`.`name` (the Distributed table on a cluster; ingest_requests is
+// the same table on every node).
+[[nodiscard]] std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o,
+                                                  std::string_view name = "route53query");
 
 }  // namespace dnslens

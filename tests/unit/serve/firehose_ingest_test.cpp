@@ -46,6 +46,20 @@ class FirehoseIngestTest : public ::testing::Test {
   std::unique_ptr<FirehoseIngest> ingest_;
 };
 
+TEST_F(FirehoseIngestTest, WithoutAStoreItIsAUsageError) {
+  store_ = std::make_unique<StoreWriter>(dir_.file("serve.duckdb"), 1);
+  PipelineConfig p = testing::firehose_pipeline(*store_);
+  p.sinks.store = nullptr;
+  try {
+    FirehoseIngest ingest(p, {});
+    FAIL() << "a Firehose endpoint without a store";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUsage);
+    EXPECT_NE(std::string(e.what()).find("commits each request to the store: it needs one"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(FirehoseIngestTest, AHundredThousandBadLinesAreCountedPastTheCapQuicklyInBoundedMemory) {
   open();
   std::string bad;
