@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/detect_clickhouse.hpp"
 #include "cli/detect_options.hpp"
 #include "core/error.hpp"
 #include "core/absl_view.hpp"
@@ -296,8 +297,13 @@ int eval(const EvalOptions& o) {
 }  // namespace
 
 void register_detect(CLI::App& app, CommandRegistry& registry) {
-  CLI::App* detect = app.add_subcommand("detect", "Detection settings and their measured quality");
-  detect->require_subcommand(1);
+  CLI::App* detect = app.add_subcommand(
+      "detect",
+      "Detection settings and their measured quality; with --clickhouse URL --since T, the detectors over the "
+      "records a ClickHouse cluster holds, findings stored back");
+  detect->require_subcommand(0, 1);
+  auto ch = std::make_shared<DetectClickHouseOptions>();
+  ch->add(detect);
 
   auto e = std::make_shared<EvalOptions>();
   CLI::App* ev = detect->add_subcommand(
@@ -336,6 +342,13 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
     DetectionConfig c = types_cfg->empty() ? DetectionConfig{} : DetectionConfig::load_file(*types_cfg);
     std::fputs(detector_table_markdown(c).c_str(), stdout);
     return 0;
+  });
+  // Last: `detect eval` and the others are found first (their parent is parsed too).
+  registry.add(detect, [ch] {
+    if (!ch->clickhouse.given()) {
+      throw Error(ErrorCode::kUsage, "detect needs a subcommand (eval, defaults, types) or --clickhouse URL --since T");
+    }
+    return detect_clickhouse(*ch);
   });
 }
 

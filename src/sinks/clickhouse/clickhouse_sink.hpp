@@ -43,6 +43,8 @@ class ClickHouseSink final : public RecordSink {
   void add_findings(const std::vector<Finding>& findings);
   // A random UUID, made with the sink: tags its findings.
   [[nodiscard]] const std::string& run_id() const { return run_id_; }
+  // Another run id: findings stored again under it replace the earlier ones (detect over one window).
+  void set_run_id(std::string id) { run_id_ = std::move(id); }
 
   [[nodiscard]] const ClickHouseSinkStats& stats() const { return stats_; }
 
