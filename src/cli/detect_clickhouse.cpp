@@ -124,7 +124,9 @@ int detect_clickhouse(const DetectClickHouseOptions& o) {
     producer.join();
     throw;
   }
+  ::close(STDIN_FILENO);  // a run stopped by a signal reads no further: the producer must not wait for it
   producer.join();
+  if (summary.stopped_by_signal != 0) return 128 + summary.stopped_by_signal;
   if (read_failed) std::rethrow_exception(read_failed);
 
   std::vector<Finding> found;
