@@ -118,10 +118,6 @@ int execute(ServeOptions& o) {
   o.server.validate();
   if (o.findings_every <= 0) throw Error(ErrorCode::kUsage, "--findings-every must be above 0 seconds");
   const bool to_clickhouse = o.clickhouse.given();
-  if (to_clickhouse && o.read_only) {
-    throw Error(ErrorCode::kUsage,
-                "--read-only serves a DuckDB store's dashboards; the dashboards do not read ClickHouse yet");
-  }
   if (to_clickhouse && !o.retention.empty()) {
     throw Error(ErrorCode::kUsage,
                 "ClickHouse drops old rows itself: give the retention to dnslens clickhouse init --retention-days, "
@@ -178,13 +174,15 @@ int execute(ServeOptions& o) {
   std::optional<StoreWriter> store;
   std::unique_ptr<ClickHouseIngestStore> clickhouse;  // outlives the ingest that writes into it
   std::optional<FirehoseIngest> ingest;
-  if (to_clickhouse) {
+  if (to_clickhouse && !o.read_only) {
     FirehoseIngestConfig ingest_config;
     ingest_config.max_decoded_bytes = o.server.max_decoded_bytes;
     clickhouse = std::make_unique<ClickHouseIngestStore>(
         o.clickhouse.client_config(), o.clickhouse.schema,
         DeadLetterCaps{ingest_config.max_dead_letters, ingest_config.max_dead_letter_bytes});
     ingest.emplace(pipeline, *clickhouse, ingest_config);
+  } else if (to_clickhouse) {
+    // --read-only: ClickHouse's dashboards, no Firehose endpoint.
   } else if (o.read_only) {
     if (::access(o.db.c_str(), F_OK) != 0) throw Error(ErrorCode::kUsage, fmt::format("no store at {}", o.db));
     read_only_db.emplace(o.db, /*read_only=*/true);
@@ -210,15 +208,21 @@ int execute(ServeOptions& o) {
     };
   }
   IntelReloader reloader(o.intel, psl, intel ? &*intel : nullptr, reload_firewall);
-  // The dashboards read the DuckDB store (not yet ClickHouse: with --clickhouse there are none).
+  // The dashboards read the DuckDB store, or ClickHouse with --clickhouse.
+  const DgaModel& dga_model = detection ? *detection->model : default_dga_model();
   DuckDatabase* db = read_only_db ? &*read_only_db : store ? &store->database() : nullptr;
+  std::unique_ptr<Dashboard> dashboard;
   if (db != nullptr) {
     DuckConnection conn = db->connect();
     register_geo_functions(conn, geo.get());
-    register_dga_functions(conn, detection ? *detection->model : default_dga_model());
+    register_dga_functions(conn, dga_model);
+    dashboard = std::make_unique<Dashboard>(*db, geo->get());
+  } else if (to_clickhouse) {
+    dashboard = std::make_unique<Dashboard>(std::make_unique<ClickHouseDashboardStore>(o.clickhouse.client_config()),
+                                            geo->get(), &dga_model);
   }
   raise_descriptor_limit(o.server.max_connections);
-  HttpServer server(o.server, ingest ? &*ingest : nullptr, db, geo->get());
+  HttpServer server(o.server, ingest ? &*ingest : nullptr, std::move(dashboard));
   const int port = server.bind();
   if (!o.port_file.empty()) {
     std::ofstream(o.port_file) << port << '\n';
@@ -230,7 +234,7 @@ int execute(ServeOptions& o) {
                                                          o.clickhouse.schema.database)
                                            : o.db;
     std::fprintf(stderr, "dnslens: serving %s on %s://%s:%d/ (%s%s/metrics, /healthz)%s\n", into.c_str(),
-                 tls ? "https" : "http", o.server.host.c_str(), port, db != nullptr ? "dashboards; " : "",
+                 tls ? "https" : "http", o.server.host.c_str(), port, "dashboards; ",
                  o.read_only ? "read-only, no Firehose endpoint; "
                              : ("Firehose endpoint " + o.server.firehose_path + ", ").c_str(),
                  !o.read_only && o.server.access_key.empty() ? "; no Firehose access key is checked" : "");

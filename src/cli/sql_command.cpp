@@ -19,6 +19,7 @@
 #include "detect/dga/default_dga_model.hpp"
 #include "store/athena_sql.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
+#include "store/clickhouse/clickhouse_tsv.hpp"
 #include "store/dga_functions.hpp"
 #include "store/geo_functions.hpp"
 #include "store/store_writer.hpp"
@@ -274,52 +275,6 @@ int run_one(DuckConnection& conn, const std::string& sql, const SqlOptions& o) {
   return 0;
 }
 
-// One field of ClickHouse's TabSeparated output: \N is NULL, backslash escapes undone.
-std::optional<std::string> tsv_value(std::string_view f) {
-  if (f == "\\N") return std::nullopt;
-  std::string out;
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    if (f[i] != '\\' || i + 1 == f.size()) {
-      out += f[i];
-      continue;
-    }
-    const char e = f[++i];
-    out += e == 'n'   ? '\n'
-           : e == 't' ? '\t'
-           : e == 'r' ? '\r'
-           : e == '0' ? '\0'
-           : e == 'b' ? '\b'
-           : e == 'f' ? '\f'
-                      : e;
-  }
-  return out;
-}
-
-TextTable parse_tsv_with_names(std::string_view body) {
-  TextTable t;
-  bool header = true;
-  for (std::size_t at = 0; at < body.size();) {
-    std::size_t end = body.find('\n', at);
-    if (end == std::string_view::npos) end = body.size();
-    const std::string_view line = body.substr(at, end - at);
-    std::vector<std::optional<std::string>> fields;
-    for (std::size_t f = 0;;) {
-      const std::size_t tab = line.find('\t', f);
-      fields.push_back(tsv_value(line.substr(f, tab == std::string_view::npos ? line.size() - f : tab - f)));
-      if (tab == std::string_view::npos) break;
-      f = tab + 1;
-    }
-    if (header) {
-      for (auto& n : fields) t.names.push_back(n.value_or("NULL"));
-      header = false;
-    } else {
-      t.rows.push_back(std::move(fields));
-    }
-    at = end + 1;
-  }
-  return t;
-}
-
 // A statement on ClickHouse: the server writes JSON lines itself; a table and CSV are drawn from its
 // TabSeparatedWithNames as they are from a DuckDB result. Read-only (readonly=2: settings may change, data may not)
 // unless --write.
@@ -335,7 +290,8 @@ void run_clickhouse(ClickHouseClient& ch, std::string sql, const SqlOptions& o) 
   if (o.format == "json") {
     std::fputs(body.c_str(), stdout);
   } else if (!body.empty()) {
-    const TextTable t = parse_tsv_with_names(body);
+    ClickHouseTable parsed = parse_clickhouse_tsv(body, /*with_types=*/false);
+    const TextTable t{std::move(parsed.names), std::move(parsed.rows)};
     std::fputs((o.format == "csv" ? render_csv(t) : render_table(t, o.max_width)).c_str(), stdout);
   }
 }

@@ -8,9 +8,16 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_set>
+
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
+#include "detect/name_features/name_signal_enricher.hpp"
+#include "store/clickhouse/clickhouse_client.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
@@ -108,27 +115,27 @@ std::int64_t dashboard_bucket_seconds(std::int64_t range_ms) {
   return (days + kMaxBuckets - 1) / kMaxBuckets * 86'400;
 }
 
-std::string result_json(const DuckResult& r, std::size_t max_bytes) {
+std::string result_json(const PanelRows& r, std::size_t max_bytes) {
   std::string out = "{\"columns\":[";
-  for (std::size_t c = 0; c < r.columns(); ++c) {
+  for (std::size_t c = 0; c < r.columns.size(); ++c) {
     out += c ? ",\"" : "\"";
-    append_json_escaped_bytes(out, r.column_name(c));
+    append_json_escaped_bytes(out, r.columns[c]);
     out += '"';
   }
   out += "],\"rows\":[";
   bool truncated = false;
-  for (std::size_t row = 0; row < r.rows(); ++row) {
+  for (std::size_t row = 0; row < r.rows.size(); ++row) {
     if (out.size() > max_bytes) {
       truncated = true;
       break;
     }
     out += row ? ",[" : "[";
-    for (std::size_t c = 0; c < r.columns(); ++c) {
+    for (std::size_t c = 0; c < r.columns.size(); ++c) {
       if (c) out += ',';
-      auto v = r.text(c, row);
+      const auto& v = c < r.rows[row].size() ? r.rows[row][c] : std::nullopt;
       if (!v) {
         out += "null";
-      } else if (json_literal_type(r.column_type(c)) && *v != "inf" && *v != "-inf" && *v != "nan") {
+      } else if (c < r.numeric.size() && r.numeric[c] && !v->empty() && *v != "inf" && *v != "-inf" && *v != "nan") {
         out += *v;
       } else {
         out += '"';
@@ -183,28 +190,49 @@ DashboardQuery parse_dashboard_query(const std::multimap<std::string, std::strin
   return q;
 }
 
+Dashboard::Dashboard(DuckDatabase& db, const GeoDb* geo)
+    : store_(std::make_unique<DuckDashboardStore>(db)), geo_(geo) {}
+
+Dashboard::Dashboard(std::unique_ptr<DashboardStore> store, const GeoDb* geo, const DgaModel* dga)
+    : store_(std::move(store)), geo_(geo), dga_(dga) {}
+
 std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, std::string* title) {
-  std::string where =
-      fmt::format("query_ts >= {} AND query_ts < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
+  std::string where = fmt::format("query_ts >= {} AND query_ts < {}", timestamp_sql(r.from_ms), timestamp_sql(r.to_ms));
   for (const FilterColumn& c : kFilterColumns) {
     const std::string& value = q.*c.value;
     if (value.empty()) continue;
-    where += fmt::format(" AND {} = {}", c.record_column, sql_quote(value));
+    where += fmt::format(" AND {} = {}", c.record_column, clickhouse() ? clickhouse_quote(value) : sql_quote(value));
     if (title) *title += fmt::format("{}{}={}", title->empty() ? "" : " ", c.record_column, value);
   }
   return where;
 }
 
-Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const DashboardQuery& q, bool need_first) {
+std::string Dashboard::findings_where(const DashboardQuery& q, const Range& r) {
+  std::string where =
+      fmt::format("last_seen >= {} AND first_seen < {}", timestamp_sql(r.from_ms), timestamp_sql(r.to_ms));
+  for (const FilterColumn& c : kFilterColumns) {
+    const std::string& value = q.*c.value;
+    if (!value.empty())
+      where += fmt::format(" AND {} = {}", c.finding_column, clickhouse() ? clickhouse_quote(value) : sql_quote(value));
+  }
+  return where;
+}
+
+Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_first) {
   Range r;
   if (q.from_ms && q.to_ms && !need_first) {  // the request names the range: no query
     r.from_ms = *q.from_ms;
     r.to_ms = *q.to_ms;
     return r;
   }
-  DuckResult mm =
-      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)) FROM {}", kQueryDataTable));
-  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
+  // ClickHouse's min() of no rows is 1970, not NULL: the count tells.
+  const PanelRows mm = store_->query(
+      clickhouse()
+          ? "SELECT toUInt32(toDateTime(min(query_ts))) * 1000, toUInt32(toDateTime(max(query_ts))) * 1000, "
+            "count() FROM route53query"
+          : fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryDataTable));
+  const bool any = !mm.rows.empty() && mm.rows[0].size() == 3 && mm.rows[0][2].value_or("0") != "0";
+  const std::optional<std::string> lo = any ? mm.rows[0][0] : std::nullopt, hi = any ? mm.rows[0][1] : std::nullopt;
   r.first_ms = lo ? std::stoll(*lo) : 0;
   if (q.from_ms && q.to_ms) {
     r.from_ms = *q.from_ms;
@@ -218,41 +246,46 @@ Dashboard::Range Dashboard::effective_range(DuckConnection& conn, const Dashboar
   return r;
 }
 
-std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r) {
-  std::string where = records_where(q, r, nullptr);
-  std::string fwhere =
-      fmt::format("last_seen >= {} AND first_seen < {}", sql_timestamp_ms(r.from_ms), sql_timestamp_ms(r.to_ms));
-  for (const FilterColumn& c : kFilterColumns) {
-    const std::string& value = q.*c.value;
-    if (!value.empty()) fwhere += fmt::format(" AND {} = {}", c.finding_column, sql_quote(value));
+Dashboard::PanelContext Dashboard::panel_context(const PanelDef& panel, const DashboardQuery& q) {
+  PanelContext c;
+  c.range = effective_range(q, panel.chart == PanelChart::kOutlier);
+  const Range& r = c.range;
+  c.bucket_ms = 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms);
+  if (panel.chart == PanelChart::kOutlier) {
+    // The history: the kOutlierHistory whole buckets before the range, for a baseline, aligned as
+    // time_bucket() aligns them (from 2000-01-03 UTC).
+    constexpr std::int64_t kBucketOrigin = 946'857'600'000;
+    const auto bucket_start = [&](std::int64_t t) {
+      const std::int64_t d = t - kBucketOrigin;
+      return kBucketOrigin + (d / c.bucket_ms - (d % c.bucket_ms < 0 ? 1 : 0)) * c.bucket_ms;
+    };
+    // Before the first stored record nothing was logged (no history, not zero queries); its bucket is
+    // counted but is history only when the record opens it.
+    const std::int64_t first_bucket = bucket_start(r.first_ms);
+    c.history_from_ms = std::max(bucket_start(r.from_ms) - kOutlierHistory * c.bucket_ms, first_bucket);
+    c.history_start_ms =
+        std::max(c.history_from_ms, r.first_ms == first_bucket ? first_bucket : first_bucket + c.bucket_ms);
   }
+  return c;
+}
+
+std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c) {
+  if (clickhouse()) return clickhouse_panel_sql(panel, q, c);
+  const Range& r = c.range;
   std::string body = std::string(panel.sql);
-  body = replace_all(body, "{bucket}",
-                     fmt::format("to_seconds({}::BIGINT)", dashboard_bucket_seconds(r.to_ms - r.from_ms)));
+  body = replace_all(body, "{bucket}", fmt::format("to_seconds({}::BIGINT)", c.bucket_ms / 1000));
   body = replace_all(body, "{from}", sql_timestamp_ms(r.from_ms));
   body = replace_all(body, "{to}", sql_timestamp_ms(r.to_ms));
   // A panel's own WITH joins the filter CTEs.
   std::string ctes =
       fmt::format("q AS (SELECT * FROM {} WHERE {}), f AS (SELECT rowid AS finding_id, * FROM {} WHERE {})",
-                  kQueryTable, where, kFindingsTable, fwhere);
+                  kQueryTable, records_where(q, r, nullptr), kFindingsTable, findings_where(q, r));
   if (panel.chart == PanelChart::kOutlier) {
-    // qh: the records of the range and of the kOutlierHistory whole buckets before it, for a baseline,
-    // aligned as time_bucket() aligns them (from 2000-01-03 UTC).
-    constexpr std::int64_t kBucketOrigin = 946'857'600'000;
-    const std::int64_t bucket_ms = 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms);
-    const auto bucket_start = [&](std::int64_t t) {
-      const std::int64_t d = t - kBucketOrigin;
-      return kBucketOrigin + (d / bucket_ms - (d % bucket_ms < 0 ? 1 : 0)) * bucket_ms;
-    };
-    // Before the first stored record nothing was logged (no history, not zero queries); its bucket is
-    // counted but is history only when the record opens it.
-    const std::int64_t first_bucket = bucket_start(r.first_ms);
+    // qh: the records of the range and of the history before it.
     Range history = r;
-    history.from_ms = std::max(bucket_start(r.from_ms) - kOutlierHistory * bucket_ms, first_bucket);
-    const std::int64_t history_start =
-        std::max(history.from_ms, r.first_ms == first_bucket ? first_bucket : first_bucket + bucket_ms);
-    body = replace_all(body, "{history_from}", sql_timestamp_ms(history.from_ms));
-    body = replace_all(body, "{history_start}", sql_timestamp_ms(history_start));
+    history.from_ms = c.history_from_ms;
+    body = replace_all(body, "{history_from}", sql_timestamp_ms(c.history_from_ms));
+    body = replace_all(body, "{history_start}", sql_timestamp_ms(c.history_start_ms));
     ctes += fmt::format(", qh AS (SELECT * FROM {} WHERE {})", kQueryTable, records_where(q, history, nullptr));
   }
   if (panel.chart == PanelChart::kLine) {
@@ -269,23 +302,319 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
   return "WITH " + ctes + " " + body;
 }
 
+std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c) {
+  const Range& r = c.range;
+  std::string body = std::string(panel.clickhouse_sql.empty() ? panel.sql : panel.clickhouse_sql);
+  body = replace_all(body, "{bucket_s}", std::to_string(c.bucket_ms / 1000));
+  body = replace_all(body, "{q}", fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, r, nullptr)));
+  // A finding's id: its run and key hashed, within JavaScript's exact integers.
+  body = replace_all(body, "{f}",
+                     fmt::format("(SELECT bitAnd(cityHash64(run_id, finding_key), 9007199254740991) AS finding_id, * "
+                                 "FROM (SELECT * FROM findings FINAL) WHERE {})",
+                                 findings_where(q, r)));
+  if (panel.chart == PanelChart::kOutlier) {
+    Range history = r;
+    history.from_ms = c.history_from_ms;
+    body = replace_all(body, "{qh}",
+                       fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, history, nullptr)));
+  }
+  if (panel.chart == PanelChart::kLine) {
+    // As DuckDB's: the largest kMaxSeries series keep their line, the others are summed into "(other)".
+    return fmt::format(
+        "SELECT t, if(s0 IS NULL OR s0 IN (SELECT s0 FROM (SELECT s0, sum(n) AS total FROM (SELECT series AS s0, n "
+        "FROM ({0})) GROUP BY s0 ORDER BY total DESC, s0 LIMIT {1})), s0, '(other)') AS series, sum(n) AS n FROM "
+        "(SELECT t, series AS s0, n FROM ({0})) GROUP BY t, series ORDER BY t, series",
+        body, kMaxSeries);
+  }
+  return body;
+}
+
+namespace {
+
+// "YYYY-MM-DD HH:MM:SS" as DuckDB writes a TIMESTAMP, cut to `length` characters.
+std::string timestamp_text(std::int64_t ms, std::size_t length = 19) {
+  std::string t = iso8601_seconds(ms).substr(0, 19);
+  t[10] = ' ';
+  return t.substr(0, length);
+}
+
+// A double as DuckDB writes it (the shortest text that reads back as the value).
+std::string number_text(double v) { return fmt::format("{}", v); }
+
+double round_to(double v, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(v * scale) / scale;
+}
+
+std::size_t column_index(const PanelRows& rows, std::string_view name) {
+  for (std::size_t c = 0; c < rows.columns.size(); ++c) {
+    if (rows.columns[c] == name) return c;
+  }
+  throw Error(ErrorCode::kInternal, fmt::format("a dashboard panel's rows have no column '{}'", name));
+}
+
+void insert_column(PanelRows& rows, std::size_t at, std::string name, bool numeric,
+                   const std::vector<std::optional<std::string>>& values) {
+  rows.columns.insert(rows.columns.begin() + static_cast<std::ptrdiff_t>(at), std::move(name));
+  rows.numeric.insert(rows.numeric.begin() + static_cast<std::ptrdiff_t>(at), numeric);
+  for (std::size_t i = 0; i < rows.rows.size(); ++i)
+    rows.rows[i].insert(rows.rows[i].begin() + static_cast<std::ptrdiff_t>(at), values[i]);
+}
+
+void erase_column(PanelRows& rows, std::size_t at) {
+  rows.columns.erase(rows.columns.begin() + static_cast<std::ptrdiff_t>(at));
+  rows.numeric.erase(rows.numeric.begin() + static_cast<std::ptrdiff_t>(at));
+  for (auto& row : rows.rows) row.erase(row.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+// "[1,2,3]": ClickHouse's text of an array of numbers.
+void read_number_array(std::string_view text, std::unordered_set<std::uint64_t>& into) {
+  std::uint64_t v = 0;
+  bool in = false;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+      in = true;
+    } else if (in) {
+      into.insert(v);
+      v = 0;
+      in = false;
+    }
+  }
+  if (in) into.insert(v);
+}
+
+int severity_rank(std::string_view s) { return s == "high" ? 0 : s == "medium" ? 1 : 2; }
+
+}  // namespace
+
+void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, PanelRows& rows) const {
+  const auto lookup = [&](const std::optional<std::string>& text, unsigned parts) {
+    GeoInfo found;
+    if (geo_ && text) {
+      if (auto ip = parse_geo_address(*text)) found = geo_->lookup(*ip, parts);
+    }
+    return found;
+  };
+  const auto asn_text = [](const GeoInfo& g) {
+    return g.asn == 0 ? std::nullopt : std::optional<std::string>(std::to_string(g.asn));
+  };
+  const auto org_text = [](const GeoInfo& g) {
+    return g.asn == 0 ? std::nullopt : std::optional<std::string>(g.organization);
+  };
+  const auto country_text = [](const GeoInfo& g) {
+    return g.country_code().empty() ? std::nullopt : std::optional<std::string>(g.country_code());
+  };
+  switch (panel.clickhouse_post) {
+    case PanelPost::kNone:
+      return;
+    case PanelPost::kCountries: {
+      std::map<std::string, std::int64_t> answers;
+      for (const auto& row : rows.rows) {
+        const GeoInfo g = lookup(row[0], kGeoCountry);
+        if (!g.country_code().empty()) answers[std::string(g.country_code())] += std::stoll(row[1].value_or("0"));
+      }
+      std::vector<std::pair<std::string, std::int64_t>> sorted(answers.begin(), answers.end());
+      std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      PanelRows out{{"country", "answers"}, {false, true}, {}};
+      for (const auto& [country, n] : sorted) out.rows.push_back({country, std::to_string(n)});
+      rows = std::move(out);
+      return;
+    }
+    case PanelPost::kAddressAs: {
+      const std::size_t at = column_index(rows, "address");
+      std::vector<std::optional<std::string>> asn, org;
+      for (const auto& row : rows.rows) {
+        const GeoInfo g = lookup(row[at], kGeoAsn);
+        asn.push_back(asn_text(g));
+        org.push_back(org_text(g));
+      }
+      insert_column(rows, at + 1, "asn", true, asn);
+      insert_column(rows, at + 2, "as_org", false, org);
+      return;
+    }
+    case PanelPost::kIpGeoAs: {
+      const std::size_t ip = column_index(rows, "ip");
+      std::vector<std::optional<std::string>> country, asn, org;
+      for (const auto& row : rows.rows) {
+        const GeoInfo g = lookup(row[ip], kGeoAll);
+        country.push_back(country_text(g));
+        asn.push_back(asn_text(g));
+        org.push_back(org_text(g));
+      }
+      insert_column(rows, 3, "country", false, country);
+      insert_column(rows, 4, "asn", true, asn);
+      insert_column(rows, 5, "as_org", false, org);
+      return;
+    }
+    case PanelPost::kAsTable: {
+      struct As {
+        std::int64_t answers = 0, addresses = 0;
+        std::string min_ip;
+        std::unordered_set<std::uint64_t> domains, sources;
+      };
+      std::map<std::uint32_t, As> by_as;
+      for (const auto& row : rows.rows) {
+        const GeoInfo g = lookup(row[0], kGeoAsn);
+        if (g.asn == 0) continue;
+        As& a = by_as[g.asn];
+        a.answers += std::stoll(row[1].value_or("0"));
+        ++a.addresses;
+        if (a.min_ip.empty() || *row[0] < a.min_ip) a.min_ip = *row[0];
+        read_number_array(row[2].value_or(""), a.domains);
+        read_number_array(row[3].value_or(""), a.sources);
+      }
+      std::vector<std::pair<std::uint32_t, const As*>> sorted;
+      for (const auto& [asn, a] : by_as) sorted.emplace_back(asn, &a);
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const auto& x, const auto& y) { return x.second->answers > y.second->answers; });
+      if (sorted.size() > 50) sorted.resize(50);
+      PanelRows out{
+          {"asn", "as_org", "answers", "addresses", "domains", "sources"}, {true, false, true, true, true, true}, {}};
+      for (const auto& [asn, a] : sorted) {
+        out.rows.push_back({std::to_string(asn), org_text(lookup(a->min_ip, kGeoAsn)), std::to_string(a->answers),
+                            std::to_string(a->addresses), std::to_string(a->domains.size()),
+                            std::to_string(a->sources.size())});
+      }
+      rows = std::move(out);
+      return;
+    }
+    case PanelPost::kSubdomainDga: {
+      const std::size_t dga_at = column_index(rows, "example_dga");
+      const std::size_t sub_at = column_index(rows, "example_subdomain");
+      std::vector<std::optional<std::string>> scores;
+      for (const auto& row : rows.rows) {
+        const float dga = row[dga_at] ? std::stof(*row[dga_at]) : 0.0F;
+        const float sub = row[sub_at] && dga_ ? subdomain_dga_score(*dga_, *row[sub_at]) : 0.0F;
+        // DuckDB's greatest() passes over a NULL score.
+        const float best = row[dga_at] ? std::max(dga, sub) : sub;
+        scores.emplace_back(fmt::format("{}", static_cast<float>(round_to(best, 3))));
+      }
+      erase_column(rows, std::max(dga_at, sub_at));
+      erase_column(rows, std::min(dga_at, sub_at));
+      insert_column(rows, rows.columns.size(), "example_dga_score", true, scores);
+      return;
+    }
+    case PanelPost::kOutlier: {
+      // DNSLENS_OUTLIER_SQL's rolling test over the counts per bucket.
+      const Range& r = c.range;
+      std::map<std::int64_t, std::int64_t> counts;  // bucket start (ms) -> records
+      for (const auto& row : rows.rows) {
+        if (const auto ms =
+                row[0] ? parse_iso8601_ms(row[0]->substr(0, 10) + "T" + row[0]->substr(11) + "Z") : std::nullopt)
+          counts[*ms] = std::stoll(row[1].value_or("0"));
+      }
+      PanelRows out{{"t", "n", "mean", "upper", "outlier"}, {false, true, true, true, true}, {}};
+      std::vector<std::optional<std::int64_t>> history;  // h per bucket (nullopt: before history starts)
+      const std::int64_t range_start =
+          r.from_ms - ((r.from_ms - 946'857'600'000) % c.bucket_ms + c.bucket_ms) % c.bucket_ms;
+      for (std::int64_t t = c.history_from_ms; t < r.to_ms; t += c.bucket_ms) {
+        const auto it = counts.find(t);
+        const std::int64_t n = it == counts.end() ? 0 : it->second;
+        double sum = 0, sum_sq = 0;
+        std::int64_t k = 0;
+        for (std::size_t i = history.size() > static_cast<std::size_t>(kOutlierHistory)
+                                 ? history.size() - static_cast<std::size_t>(kOutlierHistory)
+                                 : 0;
+             i < history.size(); ++i) {
+          if (!history[i]) continue;
+          sum += static_cast<double>(*history[i]);
+          ++k;
+        }
+        const double mean = k > 0 ? sum / static_cast<double>(k) : 0.0;
+        for (std::size_t i = history.size() > static_cast<std::size_t>(kOutlierHistory)
+                                 ? history.size() - static_cast<std::size_t>(kOutlierHistory)
+                                 : 0;
+             i < history.size(); ++i) {
+          if (history[i])
+            sum_sq += (static_cast<double>(*history[i]) - mean) * (static_cast<double>(*history[i]) - mean);
+        }
+        const double sd = k > 0 ? std::sqrt(sum_sq / static_cast<double>(k)) : 0.0;
+        const double upper = mean + 3 * std::max(sd, std::sqrt(mean));
+        history.push_back(t >= c.history_start_ms ? std::optional<std::int64_t>(n) : std::nullopt);
+        if (t < range_start) continue;
+        const bool outlier = k >= 3 && n >= 5 && static_cast<double>(n) > upper;
+        out.rows.push_back({timestamp_text(t), std::to_string(n), number_text(round_to(mean, 2)),
+                            number_text(round_to(upper, 2)), outlier ? "true" : "false"});
+      }
+      rows = std::move(out);
+      return;
+    }
+    case PanelPost::kIncidents: {
+      // Findings of one source whose times overlap (or touch): rows come ordered by source, first seen, id.
+      struct Incident {
+        std::optional<std::string> source;
+        int severity = 2;
+        std::int64_t findings = 0, first = 0, last = 0;
+        std::set<std::string> types, domains;
+        std::string ids;
+      };
+      std::vector<Incident> incidents;
+      std::optional<std::string> source;
+      std::int64_t end = 0;
+      bool open = false;
+      for (const auto& row : rows.rows) {
+        const std::int64_t first = std::stoll(row[4].value_or("0")), last = std::stoll(row[5].value_or("0"));
+        if (!open || row[0] != source || first > end) {
+          incidents.push_back({row[0], 2, 0, first, last, {}, {}, {}});
+          source = row[0];
+          end = last;
+          open = true;
+        }
+        Incident& in = incidents.back();
+        end = std::max(end, last);
+        in.severity = std::min(in.severity, severity_rank(row[1].value_or("")));
+        ++in.findings;
+        in.last = std::max(in.last, last);
+        if (row[2]) in.types.insert(*row[2]);
+        if (row[3]) in.domains.insert(*row[3]);
+        in.ids += (in.ids.empty() ? "" : " ") + row[6].value_or("");
+      }
+      std::stable_sort(incidents.begin(), incidents.end(), [](const Incident& a, const Incident& b) {
+        if (a.severity != b.severity) return a.severity < b.severity;
+        if (a.findings != b.findings) return a.findings > b.findings;
+        if (a.first != b.first) return a.first < b.first;
+        return a.source.has_value() && (!b.source || *a.source < *b.source);
+      });
+      if (incidents.size() > 200) incidents.resize(200);
+      const auto join = [](const std::set<std::string>& s) -> std::optional<std::string> {
+        if (s.empty()) return std::nullopt;
+        std::string out;
+        for (const auto& v : s) out += (out.empty() ? "" : ", ") + v;
+        return out;
+      };
+      static constexpr std::string_view kSeverity[] = {"high", "medium", "low"};
+      PanelRows out{{"source", "severity", "findings", "types", "domains", "first_seen", "last_seen", "finding_ids"},
+                    {false, false, true, false, false, false, false, false},
+                    {}};
+      for (const Incident& in : incidents) {
+        out.rows.push_back({in.source, std::string(kSeverity[in.severity]), std::to_string(in.findings), join(in.types),
+                            join(in.domains), timestamp_text(in.first * 1000, 16), timestamp_text(in.last * 1000, 16),
+                            in.ids});
+      }
+      rows = std::move(out);
+      return;
+    }
+  }
+}
+
 std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) {
   const PanelDef* panel = find_panel(id);
   if (!panel) throw Error(ErrorCode::kUsage, fmt::format("no panel '{}'", id));
-  DuckConnection conn = db_.connect();
-  const Range r = effective_range(conn, q, panel->chart == PanelChart::kOutlier);
-  std::string head =
-      fmt::format("{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},", panel->id,
-                  panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms),
-                  dashboard_bucket_seconds(r.to_ms - r.from_ms));
+  const PanelContext c = panel_context(*panel, q);
+  const Range& r = c.range;
+  std::string head = fmt::format(
+      "{{\"id\":\"{}\",\"chart\":\"{}\",\"from\":\"{}\",\"to\":\"{}\",\"bucket_seconds\":{},", panel->id,
+      panel_chart_name(panel->chart), iso8601_seconds(r.from_ms), iso8601_seconds(r.to_ms), c.bucket_ms / 1000);
   if (panel->chart == PanelChart::kMap && !(geo_ && geo_->has_country())) {
     return head +
            "\"columns\":[],\"rows\":[],\"note\":\"no country data is loaded (scripts/fetch-geo.sh installs the "
            "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
   }
-  const std::string sql = panel_sql(*panel, q, r);
+  const std::string sql = panel_sql(*panel, q, c);
   const auto start = std::chrono::steady_clock::now();
-  DuckResult result = conn.query(sql);
+  PanelRows result = store_->query(sql);
+  if (clickhouse()) post_process(*panel, c, result);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::string body = result_json(result);
   std::string out = head + body.substr(1, body.size() - 2) + ",\"sql\":\"";
@@ -294,74 +623,148 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
   return out;
 }
 
+std::string Dashboard::clickhouse_country_condition(const DashboardQuery& q, const Range& r) {
+  const PanelRows ips = store_->query(
+      fmt::format("SELECT DISTINCT ip FROM (SELECT * FROM route53query WHERE {}) ARRAY JOIN answers.Rdata AS ip, "
+                  "answers.Type AS ty WHERE ty = 'A'",
+                  records_where(q, r, nullptr)));
+  std::string list;
+  for (const auto& row : ips.rows) {
+    if (!row[0] || !geo_) continue;
+    const auto ip = parse_geo_address(*row[0]);
+    if (ip && geo_->lookup(*ip, kGeoCountry).country_code() == q.country)
+      list += (list.empty() ? "" : ", ") + clickhouse_quote(*row[0]);
+  }
+  return fmt::format("arrayExists((r, ty) -> ty = 'A' AND has([{}], r), answers.Rdata, answers.Type)",
+                     list.empty() ? "''" : list);
+}
+
 std::string Dashboard::records_json(const DashboardQuery& q) {
-  DuckConnection conn = db_.connect();
+  const bool ch = clickhouse();
+  const auto quote = [&](std::string_view v) { return ch ? clickhouse_quote(v) : sql_quote(v); };
   std::string where;
   std::string title;
   std::string finding = "null";  // the finding drilled into, as JSON
   std::string order;             // what sorts first, before the newest-first order
   if (!q.finding.empty()) {
-    DuckResult f = conn.query(fmt::format(
-        "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, json_object('type', "
-        "finding_type, 'severity', severity, 'confidence', confidence, 'score', score, 'first_seen', "
-        "strftime(first_seen, '%Y-%m-%d %H:%M:%S'), 'last_seen', strftime(last_seen, '%Y-%m-%d %H:%M:%S'), 'events', "
-        "events, 'source', source, 'domain', domain, 'explanation', explanation, 'metrics', try_cast(metrics AS "
-        "JSON), 'evidence', try_cast(evidence AS JSON))::VARCHAR FROM {} WHERE rowid = {}",
-        kFindingsTable, q.finding));
-    if (f.rows() == 0) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
-    const auto source = f.text(0, 0), domain = f.text(1, 0);
-    where = fmt::format("query_ts >= {} AND query_ts <= {}", sql_timestamp_ms(std::stoll(f.text(2, 0).value_or("0"))),
-                        sql_timestamp_ms(std::stoll(f.text(3, 0).value_or("0"))));
-    if (source) where += fmt::format(" AND source = {}", sql_quote(*source));
+    std::string type;
+    std::optional<std::string> source, domain;
+    std::int64_t first_ms = 0, last_ms = 0;
+    if (ch) {
+      const PanelRows f = store_->query(fmt::format(
+          "SELECT source, domain, toUInt32(toDateTime(first_seen)), toUInt32(toDateTime(last_seen)), finding_type, "
+          "severity, confidence, score, events, explanation, metrics, evidence FROM (SELECT * FROM findings FINAL) "
+          "WHERE bitAnd(cityHash64(run_id, finding_key), 9007199254740991) = {} LIMIT 1",
+          q.finding));
+      if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
+      const auto& row = f.rows[0];
+      source = row[0];
+      domain = row[1];
+      first_ms = std::stoll(row[2].value_or("0")) * 1000;
+      last_ms = std::stoll(row[3].value_or("0")) * 1000 + 999;  // the whole last second
+      type = row[4].value_or("");
+      // The members DuckDB's json_object() gives the card.
+      const auto text = [](const std::optional<std::string>& v) {
+        if (!v) return std::string("null");
+        std::string out = "\"";
+        append_json_escaped_bytes(out, *v);
+        return out + "\"";
+      };
+      const auto json = [](const std::optional<std::string>& v) {
+        return v && (v->starts_with("{") || v->starts_with("[")) ? *v : std::string("null");
+      };
+      finding = fmt::format(
+          "{{\"type\":{},\"severity\":{},\"confidence\":{},\"score\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\","
+          "\"events\":{},\"source\":{},\"domain\":{},\"explanation\":{},\"metrics\":{},\"evidence\":{}}}",
+          text(row[4]), text(row[5]), row[6].value_or("null"), row[7].value_or("null"), timestamp_text(first_ms),
+          timestamp_text(last_ms), row[8].value_or("null"), text(row[0]), text(row[1]), text(row[9]), json(row[10]),
+          json(row[11]));
+    } else {
+      const PanelRows f = store_->query(fmt::format(
+          "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, json_object('type', "
+          "finding_type, 'severity', severity, 'confidence', confidence, 'score', score, 'first_seen', "
+          "strftime(first_seen, '%Y-%m-%d %H:%M:%S'), 'last_seen', strftime(last_seen, '%Y-%m-%d %H:%M:%S'), "
+          "'events', events, 'source', source, 'domain', domain, 'explanation', explanation, 'metrics', "
+          "try_cast(metrics AS JSON), 'evidence', try_cast(evidence AS JSON))::VARCHAR FROM {} WHERE rowid = {}",
+          kFindingsTable, q.finding));
+      if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
+      const auto& row = f.rows[0];
+      source = row[0];
+      domain = row[1];
+      first_ms = std::stoll(row[2].value_or("0"));
+      last_ms = std::stoll(row[3].value_or("0"));
+      type = row[4].value_or("");
+      finding = row[5].value_or("null");
+    }
+    where = fmt::format("query_ts >= {} AND query_ts <= {}", timestamp_sql(first_ms), timestamp_sql(last_ms));
+    if (ch) {  // timestamp_sql rounds up to a whole second: <= the last second's end
+      where = fmt::format("query_ts >= {} AND query_ts < {}", timestamp_sql(first_ms), timestamp_sql(last_ms + 1));
+    }
+    // A VPC's finding (a volume anomaly) names the VPC as its source.
+    if (source) where += fmt::format(" AND (source = {0} OR vpc_id = {0})", quote(*source));
     if (domain) {
       where += fmt::format(
           " AND (registered_domain = {0} OR query_name_normalized = {0} OR query_name_normalized LIKE {1} "
           "OR threat_indicator = {0})",
-          sql_quote(*domain), sql_quote("%." + *domain));
+          quote(*domain), quote("%." + *domain));
     }
-    title = fmt::format("{} {} {}", f.text(4, 0).value_or(""), source.value_or(""), domain.value_or(""));
-    finding = f.text(5, 0).value_or("null");
+    title = fmt::format("{} {} {}", type, source.value_or(""), domain.value_or(""));
     // The records that made the finding first: the names that scored as DGA, the reverse lookups of a
     // sweep, the failed lookups of an NXDOMAIN anomaly.
-    const std::string type = f.text(4, 0).value_or("");
-    if (type == "DGADomainRequest")
-      order = "dga_score DESC NULLS LAST, ";
+    if (type == "DGADomainRequest")  // the score as shown, rounded (DuckDB's ORDER BY reads the alias)
+      order = ch ? "dga DESC NULLS LAST, " : "dga_score DESC NULLS LAST, ";
     else if (type == "ReverseDNSSweep")
       order = "(query_type = 'PTR') DESC, ";
     else if (type == "VolumeAnomaly" && finding.find("\"nxdomain\"") != std::string::npos)
       order = "(rcode = 'NXDOMAIN') DESC, ";
   } else {
-    const Range r = effective_range(conn, q);
+    const Range r = effective_range(q);
     where = records_where(q, r, &title);
     auto add = [&](std::string_view column, const std::string& value) {
       if (value.empty()) return;
-      where += fmt::format(" AND {} = {}", column, sql_quote(value));
+      where += fmt::format(" AND {} = {}", column, quote(value));
       title += fmt::format("{}{}={}", title.empty() ? "" : " ", column, value);
     };
     if (!q.domain.empty()) {  // as the domain panels name it: the registered domain, else the name
-      where += fmt::format(" AND coalesce(registered_domain, query_name_normalized) = {}", sql_quote(q.domain));
+      where += fmt::format(" AND coalesce(registered_domain, query_name_normalized) = {}", quote(q.domain));
       title += fmt::format("{}domain={}", title.empty() ? "" : " ", q.domain);
     }
     add("query_name_normalized", q.name);
     add("source", q.source);
     if (!q.country.empty()) {
       where +=
-          fmt::format(" AND len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) = {})) > 0",
-                      sql_quote(q.country));
+          " AND " + (ch ? clickhouse_country_condition(q, r)
+                        : fmt::format("len(list_filter(answers, lambda a: a.Type = 'A' AND dnslens_country(a.Rdata) "
+                                      "= {})) > 0",
+                                      sql_quote(q.country)));
       title += fmt::format("{}answers in {}", title.empty() ? "" : " ", q.country);
     }
   }
-  const std::string sql = fmt::format(
-      "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {0}) AS name, query_type AS type, "
-      "rcode, source, "
-      "srcaddr, vpc_id, coalesce(registered_domain, query_name_normalized) AS domain, "
-      "left(array_to_string(list_transform(answers, lambda a: "
-      "a.Rdata), ' '), {0}) AS answers, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
-      "threat_indicator AS threat FROM {1} WHERE {2} ORDER BY {3}query_ts DESC, query_name LIMIT {4}",
-      kMaxCellBytes, kQueryTable, where, order, std::min(q.limit, kMaxRecordsLimit));
-  DuckResult result = conn.query(sql);
-  const std::string total =
-      conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", kQueryTable, where)).text(0, 0).value_or("0");
+  const std::string sql =
+      ch ? fmt::format(
+               "SELECT time, name, type, rcode, source, srcaddr, vpc_id, domain, answer_text AS answers, dga AS "
+               "dga_score, firewall, threat FROM (SELECT substring(toString(query_ts), 1, 19) AS time, "
+               "substringUTF8(query_name, 1, {0}) AS name, query_type AS type, rcode, source, srcaddr, vpc_id, "
+               "coalesce(registered_domain, query_name_normalized) AS domain, "
+               "if(empty(answers.Rdata), NULL, substringUTF8(arrayStringConcat(answers.Rdata, ' '), 1, {0})) AS "
+               "answer_text, round(dga_score, 3) AS dga, firewall_rule_action AS firewall, threat_indicator AS threat "
+               "FROM route53query WHERE {1} ORDER BY {2}query_ts DESC, query_name, type, rcode, srcaddr, answer_text "
+               "LIMIT {3})",
+               kMaxCellBytes, where, order, std::min(q.limit, kMaxRecordsLimit))
+         : fmt::format(
+               "SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, {0}) AS name, query_type AS "
+               "type, rcode, source, "
+               "srcaddr, vpc_id, coalesce(registered_domain, query_name_normalized) AS domain, "
+               "left(array_to_string(list_transform(answers, lambda a: "
+               "a.Rdata), ' '), {0}) AS answers, round(dga_score, 3) AS dga_score, firewall_rule_action AS firewall, "
+               "threat_indicator AS threat FROM {1} WHERE {2} ORDER BY {3}query_ts DESC, query_name, type, rcode, "
+               "srcaddr, "
+               "answers LIMIT {4}",
+               kMaxCellBytes, kQueryTable, where, order, std::min(q.limit, kMaxRecordsLimit));
+  const PanelRows result = store_->query(sql);
+  const PanelRows count =
+      store_->query(fmt::format("SELECT count(*) FROM {} WHERE {}", ch ? "route53query" : kQueryTable, where));
+  const std::string total = count.rows.empty() ? "0" : count.rows[0][0].value_or("0");
   std::string body = result_json(result);
   std::string out = "{\"title\":\"";
   append_json_escaped_bytes(out, title);
@@ -372,7 +775,7 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
 }
 
 std::string Dashboard::catalog_json() {
-  DuckConnection conn = db_.connect();
+  const bool ch = clickhouse();
   std::string out = "{\"pages\":[";
   bool first = true;
   for (const PageDef& page : dashboard_pages()) {
@@ -389,24 +792,32 @@ std::string Dashboard::catalog_json() {
     first = false;
   }
   out += "},";
-  DuckResult mm =
-      conn.query(fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
-  const auto lo = mm.text(0, 0), hi = mm.text(1, 0);
-  out += fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},", lo ? *lo : "null", hi ? *hi : "null",
-                     mm.text(2, 0).value_or("0"));
+  const PanelRows mm = store_->query(
+      ch ? "SELECT toUInt32(toDateTime(min(query_ts))) * 1000, toUInt32(toDateTime(max(query_ts))) * 1000, count() "
+           "FROM route53query"
+         : fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
+  const std::string records = mm.rows.empty() ? "0" : mm.rows[0][2].value_or("0");
+  const bool any = records != "0";
+  out +=
+      fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},", any ? mm.rows[0][0].value_or("null") : "null",
+                  any ? mm.rows[0][1].value_or("null") : "null", records);
   out += "\"filters\":{";
   const std::pair<const char*, const char*> filters[] = {
       {"account", "account_id"}, {"vpc", "vpc_id"}, {"instance", "srcids.instance"}, {"srcaddr", "srcaddr"}};
   first = true;
   for (const auto& [key, column] : filters) {
-    DuckResult values = conn.query(fmt::format(
-        "SELECT {0} AS v, count(*) n FROM {1} WHERE {0} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 500", column,
-        kQueryTable));
+    const PanelRows values = store_->query(
+        ch ? fmt::format("SELECT v, count() AS n FROM (SELECT {0} AS v FROM route53query WHERE {0} IS NOT NULL) GROUP "
+                         "BY v ORDER BY n DESC, v LIMIT 500",
+                         column)
+           : fmt::format("SELECT {0} AS v, count(*) n FROM {1} WHERE {0} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 "
+                         "LIMIT 500",
+                         column, kQueryTable));
     out += fmt::format("{}\"{}\":[", first ? "" : ",", key);
     first = false;
-    for (std::size_t i = 0; i < values.rows(); ++i) {
+    for (std::size_t i = 0; i < values.rows.size(); ++i) {
       out += i ? ",\"" : "\"";
-      append_json_escaped_bytes(out, values.text(0, i).value_or(""));
+      append_json_escaped_bytes(out, values.rows[i][0].value_or(""));
       out += '"';
     }
     out += ']';

@@ -10,11 +10,27 @@
 #include <vector>
 
 #include "enrich/geoip/geo_db.hpp"
+#include "serve/dashboard_store.hpp"
 #include "store/duckdb_api.hpp"
 
 namespace dnslens {
 
+class DgaModel;
+
 enum class PanelChart { kStat, kBar, kLine, kOutlier, kTable, kPie, kMap };
+
+// What dnslens computes itself from a ClickHouse panel's rows, where ClickHouse has no function for it
+// (dnslens's geo, AS and DGA lookups) or its SQL cannot say it on every server (window functions):
+enum class PanelPost {
+  kNone,
+  kCountries,     // (ip, n) -> (country, answers): answers per country of the IPv4 addresses
+  kAddressAs,     // asn, as_org of the column "address", after it
+  kIpGeoAs,       // country, asn, as_org of the column "ip", after the first three columns
+  kAsTable,       // (ip, answers, domain hashes, source hashes) -> the AS table
+  kSubdomainDga,  // (..., example_dga, example_subdomain) -> example_dga_score
+  kOutlier,       // (t, n) over the history and the range -> the rolling outlier test
+  kIncidents,     // findings ordered by source and time -> incidents (overlapping findings of one source)
+};
 
 struct PanelDef {
   std::string_view id;
@@ -24,6 +40,10 @@ struct PanelDef {
   // {bucket} is the time-series bucket as a DuckDB INTERVAL; {from}/{to} the range as TIMESTAMPs.
   std::string_view sql;
   std::string_view drill;  // column whose value drills down to records: domain, source, name, country, finding
+  // The same panel in ClickHouse's SQL (empty: `sql` is also ClickHouse's). {q}, {qh} and {f} are
+  // subqueries there (Debian's 18.16 has no WITH subqueries); {bucket_s} is the bucket in seconds.
+  std::string_view clickhouse_sql = {};
+  PanelPost clickhouse_post = PanelPost::kNone;
 };
 
 struct PageDef {
@@ -68,9 +88,12 @@ struct DashboardQuery {
 
 class Dashboard {
  public:
-  // geo: what the geo SQL functions registered on db answer from (null: no geo data); the catalog
-  // lists its sources and their attribution, and the map panels say when there is no country data.
-  Dashboard(DuckDatabase& db, const GeoDb* geo) : db_(db), geo_(geo) {}
+  // The DuckDB store: geo, the data the geo SQL functions registered on db answer from (null: no geo
+  // data); the catalog lists its sources and their attribution, and the map panels say when there is
+  // no country data.
+  Dashboard(DuckDatabase& db, const GeoDb* geo);
+  // Another store (ClickHouse): the geo, AS and DGA values its SQL cannot compute come from geo and dga.
+  Dashboard(std::unique_ptr<DashboardStore> store, const GeoDb* geo, const DgaModel* dga);
   // {"pages":[...], "panels":{...}, "range":{"min","max"}, "filters":{"account":[...],...},
   //  "geo":{"country":bool,"asn":bool,"sources":[{"kind","file","description","attribution":[{"text","url"}]}]}}
   [[nodiscard]] std::string catalog_json();
@@ -84,21 +107,39 @@ class Dashboard {
     std::int64_t from_ms = 0, to_ms = 0;
     std::int64_t first_ms = 0;  // the first stored record's time (0: none or not asked): no history before it
   };
+  // What a panel's SQL and its computed columns need besides the request: the range, the bucket, and
+  // for the outlier panels the history before the range.
+  struct PanelContext {
+    Range range;
+    std::int64_t bucket_ms = 0;
+    std::int64_t history_from_ms = 0;   // the first bucket of history (records from here on are read)
+    std::int64_t history_start_ms = 0;  // buckets from here on count as history
+  };
+  [[nodiscard]] bool clickhouse() const { return store_->dialect() == SqlDialect::kClickHouse; }
   // The request's range, else the stored data's (one min/max query, also made for need_first: the
   // outlier panels' history starts at first_ms).
-  Range effective_range(DuckConnection& conn, const DashboardQuery& q, bool need_first = false);
+  Range effective_range(const DashboardQuery& q, bool need_first = false);
+  [[nodiscard]] PanelContext panel_context(const PanelDef& panel, const DashboardQuery& q);
   // The SQL a panel runs for this request and range (returned with its rows as "sql").
-  [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const Range& r);
+  [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c);
+  [[nodiscard]] std::string clickhouse_panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c);
+  // What dnslens adds to a ClickHouse panel's rows (PanelPost).
+  void post_process(const PanelDef& panel, const PanelContext& c, PanelRows& rows) const;
   // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
+  [[nodiscard]] std::string records_where(const DashboardQuery& q, const Range& r, std::string* title);
+  [[nodiscard]] std::string findings_where(const DashboardQuery& q, const Range& r);
+  [[nodiscard]] std::string timestamp_sql(std::int64_t ms) { return store_->timestamp_sql(ms); }
+  // The drill-down by country in ClickHouse: the IPv4 answers in range that dnslens places there.
+  [[nodiscard]] std::string clickhouse_country_condition(const DashboardQuery& q, const Range& r);
   [[nodiscard]] std::string geo_json() const;
-  [[nodiscard]] static std::string records_where(const DashboardQuery& q, const Range& r, std::string* title);
-  DuckDatabase& db_;
+  std::unique_ptr<DashboardStore> store_;
   const GeoDb* geo_;
+  const DgaModel* dga_ = nullptr;
 };
 
 // A result as {"columns":[...],"rows":[[...],...],"truncated":bool} with numbers unquoted; text
 // values cut at kMaxCellBytes, rows left out once the JSON passes max_bytes.
-[[nodiscard]] std::string result_json(const DuckResult& r, std::size_t max_bytes = kMaxResultBytes);
+[[nodiscard]] std::string result_json(const PanelRows& r, std::size_t max_bytes = kMaxResultBytes);
 // The time-series bucket for a range: a round step giving at most kMaxBuckets buckets.
 [[nodiscard]] std::int64_t dashboard_bucket_seconds(std::int64_t range_ms);
 

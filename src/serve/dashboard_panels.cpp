@@ -1,6 +1,8 @@
 // Every dashboard panel: the commercial app's four dashboards panel for panel (README.md, Dashboards),
 // plus dnslens's findings. `q` is route53query with the request's range and filters applied, `f` the
-// findings overlapping the range; {bucket} is the time-series bucket.
+// findings overlapping the range; {bucket} is the time-series bucket. Each panel's ClickHouse SQL sits
+// beside its DuckDB SQL where the two dialects differ (countIf for FILTER, explicit GROUP BY keys, ARRAY
+// JOIN for unnest, arithmetic buckets for time_bucket), written to give the same rows.
 #include "serve/dashboard.hpp"
 
 namespace dnslens {
@@ -48,42 +50,75 @@ namespace {
 // public suffix such as s3.amazonaws.com, a single-label name).
 #define DNSLENS_DOMAIN "coalesce(registered_domain, query_name_normalized)"
 
+// ClickHouse: a time's bucket as time_bucket() aligns it (from 2000-01-03 UTC, a Monday); toDateTime()
+// also takes a DateTime64.
+#define DNSLENS_CH_BUCKET(COLUMN) \
+  "toDateTime(intDiv(toUInt32(toDateTime(" COLUMN ")) - 946857600, {bucket_s}) * {bucket_s} + 946857600, 'UTC')"
+// ClickHouse: count(DISTINCT x) that is 0, not NULL, when every x is NULL (as on 18.16).
+#define DNSLENS_CH_DISTINCT(X) "ifNull(uniqExact(" X "), 0)"
+// ClickHouse: the answers of the records, one row each (ip, ty).
+#define DNSLENS_CH_ANSWERS "{q} ARRAY JOIN answers.Rdata AS ip, answers.Type AS ty"
+// ClickHouse: the first A or AAAA answer (NULL without one).
+#define DNSLENS_CH_FIRST_ADDRESS                                                               \
+  "if(empty(arrayFilter((r, ty) -> ty IN ('A', 'AAAA'), answers.Rdata, answers.Type)), NULL, " \
+  "arrayFilter((r, ty) -> ty IN ('A', 'AAAA'), answers.Rdata, answers.Type)[1])"
+// ClickHouse: the answers by IPv4 address, which dnslens places in countries (PanelPost::kCountries).
+#define DNSLENS_CH_GEO_SQL(CONDITION)                                                                      \
+  "SELECT ip, count() AS n FROM " DNSLENS_CH_ANSWERS " WHERE query_type = 'A' AND ty = 'A' AND " CONDITION \
+  " GROUP BY ip"
+// ClickHouse: the counts per bucket of the history and the range, for the outlier test (PanelPost::kOutlier).
+#define DNSLENS_CH_OUTLIER_SQL(CONDITION) \
+  "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, count() AS n FROM {qh} WHERE " CONDITION " GROUP BY t ORDER BY t"
+
 // The panels kept apart for alerted and for blocked queries: ID "alert" or "block", ACTION the logged
 // firewall_rule_action, WHAT the words of the title.
-#define DNSLENS_FIREWALL_OUTLIER(ID, ACTION, WHAT)                                  \
-  PanelDef {                                                                        \
-    "fw_" ID "_outlier", "Anomalies within " WHAT " queries", PanelChart::kOutlier, \
-        DNSLENS_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), ""              \
+#define DNSLENS_FIREWALL_OUTLIER(ID, ACTION, WHAT)                                         \
+  PanelDef {                                                                               \
+    "fw_" ID "_outlier", "Anomalies within " WHAT " queries", PanelChart::kOutlier,        \
+        DNSLENS_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), "",                    \
+        DNSLENS_CH_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), PanelPost::kOutlier \
   }
-#define DNSLENS_FIREWALL_SOURCE_TIME(ID, ACTION, WHAT)                                         \
-  PanelDef {                                                                                   \
-    "fw_" ID "_source_time", WHAT " queries by instance over time", PanelChart::kLine,         \
-        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q " \
-        "WHERE firewall_rule_action = '" ACTION "' GROUP BY ALL ORDER BY 1, 2",                \
-        ""                                                                                     \
+#define DNSLENS_FIREWALL_SOURCE_TIME(ID, ACTION, WHAT)                                                            \
+  PanelDef {                                                                                                      \
+    "fw_" ID "_source_time", WHAT " queries by instance over time", PanelChart::kLine,                          \
+        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "                  \
+        "WHERE firewall_rule_action = '" ACTION "' GROUP BY ALL ORDER BY 1, 2",                                 \
+        "",                                                                                                     \
+        "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, source AS series, count() AS n FROM {q} "               \
+        "WHERE firewall_rule_action = '" ACTION "' GROUP BY t, series ORDER BY t, series" \
   }
-#define DNSLENS_FIREWALL_TOP_DOMAINS(ID, ACTION, WHAT)                                                          \
-  PanelDef {                                                                                                    \
-    "fw_" ID "_top_domains", "Top 10 " WHAT " domains", PanelChart::kBar,                                       \
-        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE firewall_rule_action = '" ACTION \
-        "' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",                                                             \
-        "domain"                                                                                                \
+#define DNSLENS_FIREWALL_TOP_DOMAINS(ID, ACTION, WHAT)                                                           \
+  PanelDef {                                                                                                     \
+    "fw_" ID "_top_domains", "Top 10 " WHAT " domains", PanelChart::kBar,                                        \
+        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE firewall_rule_action = '" ACTION  \
+        "' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",                                                              \
+        "domain",                                                                                                \
+        "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE firewall_rule_action = '" ACTION \
+        "' GROUP BY domain ORDER BY queries DESC, domain LIMIT 10"                                               \
   }
 #define DNSLENS_FIREWALL_BY_RULE(ID, ACTION, WHAT)                                                          \
   PanelDef {                                                                                                \
     "fw_" ID "_by_rule", WHAT " queries by rule group and domain list", PanelChart::kTable,                 \
         "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, count(*) AS " \
         "queries FROM q WHERE firewall_rule_action = '" ACTION                                              \
-        "' GROUP BY ALL ORDER BY queries DESC, "                                                            \
-        "rule_group LIMIT 50",                                                                              \
-        ""                                                                                                  \
+        "' GROUP BY ALL ORDER BY queries DESC, rule_group, domain_list LIMIT 50",                           \
+        "",                                                                                                 \
+        "SELECT firewall_rule_group_id AS rule_group, firewall_domain_list_id AS domain_list, count() AS "  \
+        "queries FROM {q} WHERE firewall_rule_action = '" ACTION                                            \
+        "' GROUP BY rule_group, domain_list ORDER BY queries DESC, rule_group, domain_list LIMIT 50"        \
   }
-#define DNSLENS_FIREWALL_BY_SOURCE(ID, ACTION, WHAT)                                               \
-  PanelDef {                                                                                       \
-    "fw_" ID "_by_source", WHAT " queries by instance and source address", PanelChart::kTable,     \
-        "SELECT source, srcids.instance AS instance, srcaddr, count(*) AS queries FROM q WHERE "   \
-        "firewall_rule_action = '" ACTION "' GROUP BY ALL ORDER BY queries DESC, source LIMIT 50", \
-        "source"                                                                                   \
+#define DNSLENS_FIREWALL_BY_SOURCE(ID, ACTION, WHAT)                                              \
+  PanelDef {                                                                                      \
+    "fw_" ID "_by_source", WHAT " queries by instance and source address", PanelChart::kTable,    \
+        "SELECT source, srcids.instance AS instance, srcaddr, count(*) AS queries FROM q WHERE "  \
+        "firewall_rule_action = '" ACTION                                                         \
+        "' GROUP BY ALL ORDER BY queries DESC, source, instance, srcaddr "                        \
+        "LIMIT 50",                                                                               \
+        "source",                                                                                 \
+        "SELECT source, srcids.instance AS instance, srcaddr, count() AS queries FROM {q} WHERE " \
+        "firewall_rule_action = '" ACTION                                                         \
+        "' GROUP BY source, instance, srcaddr ORDER BY queries DESC, "                            \
+        "source, instance, srcaddr LIMIT 50"                                                      \
   }
 
 std::vector<PanelDef> make_panels() {
@@ -94,50 +129,80 @@ std::vector<PanelDef> make_panels() {
        "round(100.0 * count(*) FILTER (rcode = 'NXDOMAIN') / greatest(count(*), 1), 1) AS nxdomain_pct, "
        "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
        "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q",
-       ""},
-      {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country"},
+       "",
+       "SELECT count() AS queries, " DNSLENS_CH_DISTINCT("registered_domain") " AS domains, " DNSLENS_CH_DISTINCT(
+           "source") " AS sources, round(100.0 * countIf(rcode = 'NXDOMAIN') / greatest(count(), 1), 1) AS "
+                     "nxdomain_pct, countIf(" DNSLENS_THREAT_HIT ") AS threat_hits, countIf(" DNSLENS_FIREWALL_HIT
+                     ") AS alerted_or_blocked FROM {q}"},
+      {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country",
+       DNSLENS_CH_GEO_SQL("1"), PanelPost::kCountries},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE " DNSLENS_DOMAIN " IS NOT NULL "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
-       "domain"},
+       "domain",
+       "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE domain IS NOT NULL "
+       "GROUP BY domain ORDER BY queries DESC, domain LIMIT 10"},
       {"least_domains", "Least 10 queried domains", PanelChart::kBar,
        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE " DNSLENS_DOMAIN " IS NOT NULL "
        "GROUP BY 1 ORDER BY 2, 1 LIMIT 10",
-       "domain"},
+       "domain",
+       "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE domain IS NOT NULL "
+       "GROUP BY domain ORDER BY queries, domain LIMIT 10"},
       {"type_time", "Queries over time by type", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, query_type AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY "
        "1, 2",
-       ""},
+       "",
+       "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, query_type AS series, count() AS n FROM {q} GROUP BY t, series "
+                                               "ORDER BY t, series"},
       {"vpc_time", "Queries over time by VPC", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, vpc_id AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY 1, 2",
-       ""},
+       "",
+       "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, vpc_id AS series, count() AS n FROM {q} GROUP BY t, series "
+                                               "ORDER BY t, series"},
       {"by_source", "Queries by instance ID and source address", PanelChart::kTable,
        "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count(*) AS queries FROM q GROUP BY ALL "
-       "ORDER BY queries DESC, source LIMIT 50",
-       "source"},
+       "ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50",
+       "source",
+       "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count() AS queries FROM {q} GROUP BY source, "
+       "instance, srcaddr, vpc_id ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50"},
       // One row per domain (a tunnel's thousands of random names are one row, with an example), names
       // dnslens marks as benign noise (EC2 and other cloud hostnames) left out. dga_score is the
       // registered domain's (the store keeps no score of the labels under it).
       {"entropy", "Top 50 highest-entropy domains", PanelChart::kTable,
        // example_dga_score: of the example's most machine-looking label, the registered one (a DGA's) or
-       // the longest subdomain label (a tunnel's), scored only for the 50 rows shown.
+       // the longest subdomain label (a tunnel's), scored only for the 50 rows shown. The example is the
+       // highest-entropy name, the last in order among equals.
        "SELECT domain, ex.name AS example, entropy, names, queries, round(greatest(ex.dga, "
        "coalesce(dnslens_subdomain_dga(ex.subdomain), 0)), 3) AS example_dga_score FROM (SELECT " DNSLENS_DOMAIN
        " AS domain, arg_max({'name': query_name_normalized, 'subdomain': subdomain, 'dga': dga_score}, "
-       "name_entropy) AS ex, round(max(name_entropy), 3) AS entropy, count(DISTINCT query_name_normalized) AS names, "
-       "count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, false) "
-       "GROUP BY 1 ORDER BY entropy DESC, domain LIMIT 50) ORDER BY entropy DESC, domain",
-       "domain"},
+       "(name_entropy, query_name_normalized)) AS ex, round(max(name_entropy), 3) AS "
+       "entropy, count(DISTINCT query_name_normalized) AS names, count(*) AS queries FROM q WHERE "
+       "query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, false) GROUP BY 1 ORDER BY entropy DESC, "
+       "domain LIMIT 50) ORDER BY entropy DESC, domain",
+       "domain",
+       "SELECT domain, tupleElement(ex, 1) AS example, entropy, names, queries, tupleElement(ex, 3) AS example_dga, "
+       "tupleElement(ex, 2) AS example_subdomain FROM (SELECT " DNSLENS_DOMAIN
+       " AS domain, argMax(tuple(query_name_normalized, subdomain, dga_score), tuple(name_entropy, "
+       "query_name_normalized)) AS ex, round(max(name_entropy), 3) AS entropy, "
+       "uniqExact(query_name_normalized) AS names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT "
+       "NULL AND NOT ifNull(benign_noise, 0) GROUP BY domain ORDER BY entropy DESC, domain LIMIT 50) ORDER BY "
+       "entropy DESC, domain",
+       PanelPost::kSubdomainDga},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
        "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS "
        "sources "
        "FROM q WHERE " DNSLENS_THREAT_HIT,
-       ""},
+       "",
+       "SELECT count() AS threat_hits, " DNSLENS_CH_DISTINCT("threat_indicator") " AS indicators, " DNSLENS_CH_DISTINCT(
+           "source") " AS sources FROM {q} WHERE " DNSLENS_THREAT_HIT},
       {"threats_time", "Threats over time", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, 'threat hits' AS series, count(*) AS n FROM q "
        "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1",
-       ""},
-      {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL(DNSLENS_THREAT_HIT), ""},
+       "",
+       "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, 'threat hits' AS series, count() AS n FROM {q} "
+                                               "WHERE " DNSLENS_THREAT_HIT " GROUP BY t ORDER BY t"},
+      {"threat_outlier", "Threat outliers", PanelChart::kOutlier, DNSLENS_OUTLIER_SQL(DNSLENS_THREAT_HIT), "",
+       DNSLENS_CH_OUTLIER_SQL(DNSLENS_THREAT_HIT), PanelPost::kOutlier},
       // Alerted and blocked queries apart, panel for panel as the commercial app keeps them: a handful of
       // blocks beside thousands of alerts would vanish from a merged panel.
       DNSLENS_FIREWALL_OUTLIER("alert", "ALERT", "alerted"),
@@ -153,9 +218,14 @@ std::vector<PanelDef> make_panels() {
        "count(*) FILTER (firewall_rule_action = 'BLOCK') AS blocked, "
        "count(DISTINCT firewall_rule_group_id) AS rule_groups, "
        "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q",
-       ""},
+       "",
+       "SELECT countIf(firewall_rule_action = 'ALERT') AS alerted, countIf(firewall_rule_action = 'BLOCK') AS blocked, "
+       "" DNSLENS_CH_DISTINCT(
+           "firewall_rule_group_id") " AS rule_groups, ifNull(uniqExactIf(source, " DNSLENS_FIREWALL_HIT
+                                     "), 0) AS sources FROM {q}"},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
-       DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country"},
+       DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country",
+       DNSLENS_CH_GEO_SQL("firewall_rule_action = 'ALERT'"), PanelPost::kCountries},
       DNSLENS_FIREWALL_BY_RULE("alert", "ALERT", "Alerted"),
       DNSLENS_FIREWALL_BY_RULE("block", "BLOCK", "Blocked"),
       DNSLENS_FIREWALL_BY_SOURCE("alert", "ALERT", "Alerted"),
@@ -163,28 +233,46 @@ std::vector<PanelDef> make_panels() {
       {"fw_drift", "Simulated policy against the logged firewall", PanelChart::kTable,
        "SELECT coalesce(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
        "firewall_sim_rule AS rule, count(*) AS queries FROM q WHERE firewall_sim_action IS NOT NULL "
-       "AND coalesce(firewall_rule_action, 'ALLOW') <> firewall_sim_action GROUP BY ALL ORDER BY queries DESC LIMIT 50",
-       ""},
+       "AND coalesce(firewall_rule_action, 'ALLOW') <> firewall_sim_action GROUP BY ALL ORDER BY queries DESC, logged, "
+       "simulated, rule LIMIT 50",
+       "",
+       "SELECT ifNull(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
+       "firewall_sim_rule AS rule, count() AS queries FROM {q} WHERE firewall_sim_action IS NOT NULL "
+       "AND ifNull(firewall_rule_action, 'ALLOW') != firewall_sim_action GROUP BY logged, simulated, rule ORDER BY "
+       "queries DESC, logged, simulated, rule LIMIT 50"},
 
       // Security Detail.
       {"bytes_source", "Bytes sent in DNS queries by instance", PanelChart::kBar,
-       "SELECT source, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "source"},
+       "SELECT source, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "source",
+       "SELECT source, sum(length(query_name)) AS bytes FROM {q} GROUP BY source ORDER BY bytes DESC, source LIMIT 15"},
       {"bytes_vpc", "Bytes sent in DNS queries by VPC", PanelChart::kBar,
-       "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", ""},
+       "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "",
+       "SELECT vpc_id, sum(length(query_name)) AS bytes FROM {q} GROUP BY vpc_id ORDER BY bytes DESC, vpc_id LIMIT 15"},
       {"length", "Top 50 domains by query length and instance", PanelChart::kTable,
-       "SELECT " DNSLENS_DOMAIN " AS domain, source, arg_max(query_name_normalized, length(query_name)) AS example, "
-       "max(length(query_name)) AS length, count(DISTINCT query_name_normalized) AS names, count(*) AS queries FROM q "
-       "WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, false) GROUP BY 1, 2 "
-       "ORDER BY length DESC, 1, 2 LIMIT 50",
-       "domain"},
+       "SELECT " DNSLENS_DOMAIN " AS domain, source, arg_max(query_name_normalized, (length(query_name), "
+       "query_name_normalized)) AS example, max(length(query_name)) AS length, count(DISTINCT query_name_normalized) "
+       "AS names, count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, "
+       "false) GROUP BY 1, 2 ORDER BY length DESC, 1, 2 LIMIT 50",
+       "domain",
+       "SELECT " DNSLENS_DOMAIN " AS domain, source, argMax(query_name_normalized, tuple(length(query_name), "
+       "query_name_normalized)) AS example, max(length(query_name)) AS length, uniqExact(query_name_normalized) AS "
+       "names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT NULL AND NOT ifNull(benign_noise, 0) "
+       "GROUP BY domain, source ORDER BY length DESC, domain, source LIMIT 50"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
        "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS "
        "as_org, "
        "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, 1024) AS name, "
        "query_type AS type, rcode, source, " DNSLENS_FIRST_ADDRESS
        " AS address, firewall_rule_action AS firewall, query_ts FROM q "
-       "ORDER BY query_ts DESC, query_name LIMIT 100) ORDER BY query_ts DESC, name",
-       "name"},
+       "ORDER BY query_ts DESC, query_name, source, query_type, rcode, address LIMIT 100) ORDER BY query_ts DESC, "
+       "name, source, type, rcode, address",
+       "name",
+       "SELECT time, name, type, rcode, source, address, firewall FROM (SELECT substring(toString(query_ts), 1, 19) "
+       "AS time, substringUTF8(query_name, 1, 1024) AS name, query_type AS type, rcode, "
+       "source, " DNSLENS_CH_FIRST_ADDRESS
+       " AS address, firewall_rule_action AS firewall, query_ts, query_name FROM {q} ORDER BY query_ts DESC, "
+       "query_name, source, type, rcode, address LIMIT 100) ORDER BY query_ts DESC, name, source, type, rcode, address",
+       PanelPost::kAddressAs},
       {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,
        // The AS's name is looked up once per AS (from one of its addresses), not once per answer.
        "SELECT asn, dnslens_as_org(min(ip)) AS as_org, count(*) AS answers, count(DISTINCT ip) AS addresses, "
@@ -193,46 +281,69 @@ std::vector<PanelDef> make_panels() {
        "unnest(answers) "
        "AS a, registered_domain, source FROM q WHERE query_type IN ('A', 'AAAA')) WHERE a.Type IN ('A', 'AAAA'))) "
        "WHERE asn IS NOT NULL GROUP BY 1 ORDER BY answers DESC, asn LIMIT 50",
-       ""},
+       "",
+       // Per address; dnslens groups the addresses by AS, the domains and sources as hashes.
+       "SELECT ip, count() AS answers, groupUniqArray(cityHash64(registered_domain)) AS domains, "
+       "groupUniqArray(cityHash64(source)) AS sources FROM " DNSLENS_CH_ANSWERS
+       " WHERE query_type IN ('A', 'AAAA') AND ty IN ('A', 'AAAA') GROUP BY ip",
+       PanelPost::kAsTable},
       {"rdns_nx_name", "Reverse-DNS queries to non-existent names", PanelChart::kBar,
        "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = "
        "'NXDOMAIN' "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
-       "name"},
+       "name",
+       "SELECT query_name_normalized AS name, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = "
+       "'NXDOMAIN' GROUP BY name ORDER BY queries DESC, name LIMIT 10"},
       {"rdns_nx_source", "Reverse-DNS NXDOMAIN by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' GROUP BY 1 "
        "ORDER BY 2 DESC, 1 LIMIT 10",
-       "source"},
+       "source",
+       "SELECT source, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' GROUP BY source "
+       "ORDER BY queries DESC, source LIMIT 10"},
       {"rdns_ok_name", "Successful reverse-DNS queries", PanelChart::kBar,
        "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = "
        "'NOERROR' "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
-       "name"},
+       "name",
+       "SELECT query_name_normalized AS name, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = "
+       "'NOERROR' GROUP BY name ORDER BY queries DESC, name LIMIT 10"},
       {"rdns_ok_source", "Successful reverse-DNS queries by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NOERROR' GROUP BY 1 "
        "ORDER BY 2 DESC, 1 LIMIT 10",
-       "source"},
+       "source",
+       "SELECT source, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = 'NOERROR' GROUP BY source "
+       "ORDER BY queries DESC, source LIMIT 10"},
       {"rdns_both", "Reverse-DNS queries by name and instance", PanelChart::kTable,
        "SELECT query_name_normalized AS name, source, rcode, count(*) AS queries FROM q WHERE query_type = 'PTR' "
-       "GROUP BY ALL ORDER BY queries DESC, name LIMIT 50",
-       "name"},
+       "GROUP BY ALL ORDER BY queries DESC, name, source, rcode LIMIT 50",
+       "name",
+       "SELECT query_name_normalized AS name, source, rcode, count() AS queries FROM {q} WHERE query_type = 'PTR' "
+       "GROUP BY name, source, rcode ORDER BY queries DESC, name, source, rcode LIMIT 50"},
 
       // Threat Intel.
       {"ti_confidence", "Threats by confidence", PanelChart::kPie,
        "SELECT threat_confidence_level AS confidence, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
-       "GROUP BY 1 ORDER BY 2 DESC",
-       ""},
+       "GROUP BY 1 ORDER BY 2 DESC, 1",
+       "",
+       "SELECT threat_confidence_level AS confidence, count() AS hits FROM {q} WHERE " DNSLENS_THREAT_HIT " "
+       "GROUP BY confidence ORDER BY hits DESC, confidence"},
       {"ti_actor", "Threats by actor", PanelChart::kBar,
        "SELECT coalesce(threat_actor, '(unattributed)') AS actor, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
-       ""},
+       "",
+       "SELECT ifNull(threat_actor, '(unattributed)') AS actor, count() AS hits FROM {q} WHERE " DNSLENS_THREAT_HIT " "
+       "GROUP BY actor ORDER BY hits DESC, actor LIMIT 15"},
       {"ti_source", "Threats by instance", PanelChart::kBar,
        "SELECT source, count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15",
-       "source"},
+       "source",
+       "SELECT source, count() AS hits FROM {q} WHERE " DNSLENS_THREAT_HIT
+       " GROUP BY source ORDER BY hits DESC, source LIMIT 15"},
       {"ti_source_time", "Threats over time by instance", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, source AS series, count(*) AS n FROM q "
        "WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY 1, 2",
-       ""},
+       "",
+       "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, source AS series, count() AS n FROM {q} "
+                                               "WHERE " DNSLENS_THREAT_HIT " GROUP BY t, series ORDER BY t, series"},
       {"ti_table", "Threats", PanelChart::kTable,
        "SELECT threat_indicator AS indicator, threat_indicator_type AS type, threat_feed AS feed, threat_actor AS "
        "actor, "
@@ -240,34 +351,57 @@ std::vector<PanelDef> make_panels() {
        "sources, "
        "strftime(min(query_ts), '%Y-%m-%d %H:%M') AS first_seen, strftime(max(query_ts), '%Y-%m-%d %H:%M') AS "
        "last_seen "
-       "FROM q WHERE " DNSLENS_THREAT_HIT " GROUP BY ALL ORDER BY hits DESC, indicator LIMIT 100",
-       ""},
+       "FROM q WHERE " DNSLENS_THREAT_HIT
+       " GROUP BY ALL ORDER BY hits DESC, indicator, type, feed, actor, category LIMIT 100",
+       "",
+       "SELECT threat_indicator AS indicator, threat_indicator_type AS type, threat_feed AS feed, threat_actor AS "
+       "actor, threat_category AS category, max(threat_confidence) AS confidence, count() AS "
+       "hits, " DNSLENS_CH_DISTINCT(
+           "source") " AS sources, substring(toString(min(query_ts)), 1, 16) AS first_seen, "
+                     "substring(toString(max(query_ts)), 1, 16) AS last_seen FROM {q} WHERE " DNSLENS_THREAT_HIT
+                     " GROUP BY indicator, type, feed, actor, category ORDER BY hits DESC, indicator, type, feed, "
+                     "actor, category LIMIT 100"},
       {"ti_domains", "Malicious domains and URIs", PanelChart::kTable,
        "SELECT threat_matched_value AS domain, threat_indicator AS indicator, count(*) AS hits FROM q "
-       "WHERE " DNSLENS_THREAT_HIT " AND NOT " DNSLENS_IP_INDICATOR " GROUP BY ALL ORDER BY hits DESC, domain LIMIT 50",
-       "name"},
+       "WHERE " DNSLENS_THREAT_HIT " AND NOT " DNSLENS_IP_INDICATOR
+       " GROUP BY ALL ORDER BY hits DESC, domain, indicator LIMIT 50",
+       "name",
+       // NOT (NULL IN ...) is NULL in DuckDB, and NULL IN ... is 0 in ClickHouse: the NULL type is left out.
+       "SELECT threat_matched_value AS domain, threat_indicator AS indicator, count() AS hits FROM {q} "
+       "WHERE " DNSLENS_THREAT_HIT " AND threat_indicator_type IS NOT NULL AND NOT " DNSLENS_IP_INDICATOR
+       " GROUP BY domain, indicator ORDER BY hits DESC, domain, indicator LIMIT 50"},
       {"ti_ips", "Malicious IPs", PanelChart::kTable,
        "SELECT ip, matched_on, indicator, dnslens_country(ip) AS country, dnslens_asn(ip) AS asn, dnslens_as_org(ip) "
        "AS as_org, "
        "hits FROM (SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, "
        "count(*) AS hits FROM q WHERE " DNSLENS_THREAT_HIT " AND " DNSLENS_IP_INDICATOR " GROUP BY ALL "
-       "ORDER BY hits DESC, ip LIMIT 50) ORDER BY hits DESC, ip",
-       ""},
+       "ORDER BY hits DESC, ip, matched_on, indicator LIMIT 50) ORDER BY hits DESC, ip, matched_on, indicator",
+       "",
+       "SELECT threat_matched_value AS ip, threat_matched_on AS matched_on, threat_indicator AS indicator, count() AS "
+       "hits FROM {q} WHERE " DNSLENS_THREAT_HIT " AND " DNSLENS_IP_INDICATOR
+       " GROUP BY ip, matched_on, indicator ORDER BY hits DESC, ip, matched_on, indicator LIMIT 50",
+       PanelPost::kIpGeoAs},
 
       // Findings (dnslens).
       {"fi_summary", "Findings", PanelChart::kStat,
        "SELECT count(*) AS findings, count(*) FILTER (severity = 'high') AS high, count(*) FILTER (severity = "
        "'medium') AS medium, "
        "count(*) FILTER (severity = 'low') AS low FROM f",
-       ""},
+       "",
+       "SELECT count() AS findings, countIf(severity = 'high') AS high, countIf(severity = 'medium') AS medium, "
+       "countIf(severity = 'low') AS low FROM {f}"},
       {"fi_by_type", "Findings by type", PanelChart::kBar,
-       "SELECT finding_type AS type, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC, 1", ""},
+       "SELECT finding_type AS type, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC, 1", "",
+       "SELECT finding_type AS type, count() AS findings FROM {f} GROUP BY type ORDER BY findings DESC, type"},
       {"fi_by_severity", "Findings by severity", PanelChart::kPie,
-       "SELECT severity, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC", ""},
+       "SELECT severity, count(*) AS findings FROM f GROUP BY 1 ORDER BY 2 DESC, 1", "",
+       "SELECT severity, count() AS findings FROM {f} GROUP BY severity ORDER BY findings DESC, severity"},
       {"fi_time", "Findings over time by type", PanelChart::kLine,
        "SELECT time_bucket({bucket}, first_seen) AS t, finding_type AS series, count(*) AS n FROM f GROUP BY ALL ORDER "
        "BY 1, 2",
-       ""},
+       "",
+       "SELECT " DNSLENS_CH_BUCKET("first_seen") " AS t, finding_type AS series, count() AS n FROM {f} GROUP BY t, "
+                                                 "series ORDER BY t, series"},
       // Findings of one source whose times overlap (or touch) are one incident: what one compromised
       // instance did, with its findings listed, most severe incidents first.
       {"fi_incidents", "Incidents (findings of one source, overlapping in time)", PanelChart::kTable,
@@ -283,13 +417,23 @@ std::vector<PanelDef> make_panels() {
        "last_seen, string_agg(finding_id::VARCHAR, ' ' ORDER BY first_seen, finding_id) AS finding_ids "
        "FROM g GROUP BY source, island ORDER BY min(CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 "
        "END), count(*) DESC, min(first_seen), source LIMIT 200",
-       "source"},
+       "source",
+       // The findings, each source's in time order; dnslens finds the islands (18.16 has no window functions).
+       "SELECT source, severity, finding_type, domain, toUInt32(toDateTime(first_seen)) AS first_s, "
+       "toUInt32(toDateTime(last_seen)) AS last_s, finding_id FROM {f} ORDER BY source, first_s, finding_id",
+       PanelPost::kIncidents},
       {"fi_table", "Findings", PanelChart::kTable,
        "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, "
        "strftime(first_seen, '%Y-%m-%d %H:%M') AS first_seen, strftime(last_seen, '%Y-%m-%d %H:%M') AS last_seen, "
        "events, round(score, 2) AS score, explanation FROM f "
-       "ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, type, source LIMIT 500",
-       "finding"},
+       "ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, type, source, domain "
+       "LIMIT 500",
+       "finding",
+       "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, substring(toString(fs), 1, 16) "
+       "AS "
+       "first_seen, substring(toString(ls), 1, 16) AS last_seen, events, round(sc, 2) AS score, explanation FROM "
+       "(SELECT *, first_seen AS fs, last_seen AS ls, score AS sc FROM {f}) ORDER BY multiIf(severity = 'high', 0, "
+       "severity = 'medium', 1, 2), first_seen, type, source, domain LIMIT 500"},
   };
 }
 

@@ -28,9 +28,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
-  Impl(ServeConfig c, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo)
+  Impl(ServeConfig c, FirehoseIngest* ingest, std::unique_ptr<Dashboard> d)
       : config(std::move(c)),
-        dashboard(db ? std::make_unique<Dashboard>(*db, geo) : nullptr),
+        dashboard(std::move(d)),
         handler(config, ingest, dashboard.get()),
         workers(config.threads, config.max_queued_requests),
         hub(handler, workers),
@@ -78,9 +78,12 @@ struct HttpServer::Impl {
   net::executor_work_guard<net::io_context::executor_type> work;
 };
 
-HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo) {
+HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo)
+    : HttpServer(std::move(config), ingest, db ? std::make_unique<Dashboard>(*db, geo) : nullptr) {}
+
+HttpServer::HttpServer(ServeConfig config, FirehoseIngest* ingest, std::unique_ptr<Dashboard> dashboard) {
   config.validate();
-  impl_ = std::make_unique<Impl>(std::move(config), ingest, db, geo);
+  impl_ = std::make_unique<Impl>(std::move(config), ingest, std::move(dashboard));
   const ServeConfig& c = impl_->config;
   if (!c.tls_cert.empty()) {
     auto& tls = impl_->tls.emplace(net::ssl::context::tls_server);

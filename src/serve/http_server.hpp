@@ -19,6 +19,8 @@ class HttpServer {
   // ingest may be null (dashboards only, the store opened read-only).
   // db: the store the dashboards read (null: no dashboards); geo: the data its geo SQL functions use.
   HttpServer(ServeConfig config, FirehoseIngest* ingest, DuckDatabase* db, const GeoDb* geo = nullptr);
+  // dashboard: what the dashboards read (null: none).
+  HttpServer(ServeConfig config, FirehoseIngest* ingest, std::unique_ptr<Dashboard> dashboard);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

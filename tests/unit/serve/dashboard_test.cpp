@@ -124,8 +124,8 @@ TEST_F(DashboardTest, RecordsAreAtMostTheMaximumLimit) {
 }
 
 TEST_F(DashboardTest, AResultPastItsByteBudgetIsCutAndSaysSo) {
-  DuckConnection conn = store_->database().connect();
-  DuckResult r = conn.query("SELECT repeat('x', 5000) AS long_text, i FROM range(1000) t(i)");
+  DuckDashboardStore duck(store_->database());
+  const PanelRows r = duck.query("SELECT repeat('x', 5000) AS long_text, i FROM range(1000) t(i)");
   const std::string json = result_json(r, 64 << 10);
   EXPECT_LT(json.size(), (64 << 10) + 4096);
   simdjson::dom::element root = parse(json);
