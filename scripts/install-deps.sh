@@ -45,3 +45,4 @@ else
 fi
 "$(dirname "$0")/fetch-duckdb.sh"
 "$(dirname "$0")/fetch-geo.sh"
+"$(dirname "$0")/fetch-chdb.sh"
