@@ -46,6 +46,8 @@ CH_PID=$!
 for _ in $(seq 1 200); do [ -s "$WORK/duck.port" ] && [ -s "$WORK/ch.port" ] && break; sleep 0.1; done
 DP=$(cat "$WORK/duck.port") CP=$(cat "$WORK/ch.port")
 RECORDS_DUCK=$(curl -sf "http://127.0.0.1:$DP/api/catalog" | jq -r '.range.records')
+# The whole stored range, named in each request as the dashboards name it.
+RANGE=$(curl -sf "http://127.0.0.1:$DP/api/catalog" | jq -r '"from=\(.range.min)&to=\(.range.max + 1000)"')
 RECORDS_CH=$(curl -sf "http://127.0.0.1:$CP/api/catalog" | jq -r '.range.records')
 echo "records: DuckDB store $RECORDS_DUCK, ClickHouse $RECORDS_CH; the whole range; $BIN"
 PANELS=$(curl -sf "http://127.0.0.1:$DP/api/catalog" | jq -r '.panels | keys[]')
@@ -54,8 +56,8 @@ printf '%-22s %10s %10s %8s\n' panel "DuckDB ms" "CH ms" "CH/Duck"
 for p in $PANELS; do
   d=() c=()
   for _ in 1 2 3; do
-    d+=("$(curl -sf "http://127.0.0.1:$DP/api/panel/$p" | jq -r '.ms')")
-    c+=("$(curl -sf "http://127.0.0.1:$CP/api/panel/$p" | jq -r '.ms')")
+    d+=("$(curl -sf "http://127.0.0.1:$DP/api/panel/$p?$RANGE" | jq -r '.ms')")
+    c+=("$(curl -sf "http://127.0.0.1:$CP/api/panel/$p?$RANGE" | jq -r '.ms')")
   done
   D=$(printf '%s\n' "${d[@]}" | median) C=$(printf '%s\n' "${c[@]}" | median)
   printf '%-22s %10.1f %10.1f %8.2f\n' "$p" "$D" "$C" "$(echo "$C / ($D + 0.001)" | bc -l)"

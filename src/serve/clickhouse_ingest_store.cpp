@@ -89,17 +89,7 @@ void ClickHouseIngestStore::append_dead_letter(const DeadLetterRow& row) {
 }
 
 void ClickHouseIngestStore::insert(std::string_view table, const std::string& rows, std::string_view token) {
-  std::map<std::string, std::string> settings;
-  if (!schema_.cluster.empty()) settings["insert_distributed_sync"] = "1";
-  if (dedup_token_) {
-    settings["insert_deduplication_token"] = std::string(token);
-    // Servers from 24.7 hand a block the table dropped as a duplicate to the views anyway unless asked.
-    settings["deduplicate_blocks_in_dependent_materialized_views"] = "1";
-  }
-  // Replicated tables drop a block they already have, so any failure may be retried there; a single
-  // server's MergeTree only where the refusal says nothing was written.
-  client_.insert(fmt::format("INSERT INTO {} FORMAT RowBinary", clickhouse_insert_table(schema_, table)), rows,
-                 settings, /*idempotent=*/!schema_.cluster.empty());
+  clickhouse_insert_rows(client_, schema_, table, rows, dedup_token_, token);
   ++inserts_;
 }
 

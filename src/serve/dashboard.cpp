@@ -318,14 +318,7 @@ std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const Dashboa
     body = replace_all(body, "{qh}",
                        fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, history, nullptr)));
   }
-  if (panel.chart == PanelChart::kLine) {
-    // As DuckDB's: the largest kMaxSeries series keep their line, the others are summed into "(other)".
-    return fmt::format(
-        "SELECT t, if(s0 IS NULL OR s0 IN (SELECT s0 FROM (SELECT s0, sum(n) AS total FROM (SELECT series AS s0, n "
-        "FROM ({0})) GROUP BY s0 ORDER BY total DESC, s0 LIMIT {1})), s0, '(other)') AS series, sum(n) AS n FROM "
-        "(SELECT t, series AS s0, n FROM ({0})) GROUP BY t, series ORDER BY t, series",
-        body, kMaxSeries);
-  }
+  // A line chart's series beyond the largest kMaxSeries are summed by post_process (fold_series).
   return body;
 }
 
@@ -386,9 +379,35 @@ void read_number_array(std::string_view text, std::unordered_set<std::uint64_t>&
 
 int severity_rank(std::string_view s) { return s == "high" ? 0 : s == "medium" ? 1 : 2; }
 
+// A line chart's rows (t, series, n): the largest kMaxSeries series (by their sum, then by name; NULL
+// last) keep their line, the others are summed into "(other)", as DuckDB's panel SQL does.
+void fold_series(PanelRows& rows) {
+  using Series = std::optional<std::string>;
+  const auto before = [](const Series& a, const Series& b) { return a && (!b || *a < *b); };  // NULL last
+  std::map<Series, std::int64_t, decltype(before)> totals(before);
+  for (const auto& row : rows.rows) totals[row[1]] += std::stoll(row[2].value_or("0"));
+  std::vector<std::pair<Series, std::int64_t>> ranked(totals.begin(), totals.end());
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::set<Series, decltype(before)> kept(before);
+  for (std::size_t i = 0; i < ranked.size() && i < kMaxSeries; ++i) kept.insert(ranked[i].first);
+  std::map<std::pair<std::string, Series>, std::int64_t> folded;  // (t, series) -> n
+  for (const auto& row : rows.rows) {
+    const Series series = !row[1] || kept.contains(row[1]) ? row[1] : Series("(other)");
+    folded[{row[0].value_or(""), series}] += std::stoll(row[2].value_or("0"));
+  }
+  std::vector<std::pair<std::pair<std::string, Series>, std::int64_t>> out(folded.begin(), folded.end());
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    if (a.first.first != b.first.first) return a.first.first < b.first.first;
+    return before(a.first.second, b.first.second);
+  });
+  rows.rows.clear();
+  for (const auto& [key, n] : out) rows.rows.push_back({key.first, key.second, std::to_string(n)});
+}
+
 }  // namespace
 
 void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, PanelRows& rows) const {
+  if (panel.chart == PanelChart::kLine) fold_series(rows);
   const auto lookup = [&](const std::optional<std::string>& text, unsigned parts) {
     GeoInfo found;
     if (geo_ && text) {

@@ -127,7 +127,7 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
 
   w.write("intel.csv",
           "indicator,type,confidence,actor,category\nc2-beacon.xyz,domain,90,Beacon Crew,c2\n"
-          "evil-tunnel.net,domain,70,Tunnel Folk,exfiltration\n");
+          "evil-tunnel.net,domain,70,Tunnel Folk,exfiltration\ngithub.com,domain,30,,watchlist\n");
   w.write("policy.yaml",
           "version: 1\ndomain_lists:\n  bad: [\"*.c2-beacon.xyz\", c2-beacon.xyz]\nrule_groups:\n  g:\n    rules:\n"
           "      - {name: block-c2, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: bad}\n"

@@ -644,11 +644,12 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
   const std::string common = " --clickhouse-cluster dnslens --clickhouse-database " + db;
   RunResult init = run_dnslens(w, "clickhouse init --clickhouse " + ch_url(1, 1) + common);
   ASSERT_EQ(init.exit_code, 0) << init.err;
-  // Intel naming domains and one source address, and a policy with an Advanced rule, so the threat and
-  // firewall panels have rows.
+  // Intel naming domains (one that every source queries: more series than a line chart keeps) and one
+  // source address, and a policy with an Advanced rule, so the threat and firewall panels have rows.
   w.write("intel.csv",
           "indicator,type,confidence,actor,category\nc2-beacon.xyz,domain,90,Beacon Crew,c2\n"
-          "evil-tunnel.net,domain,70,Tunnel Folk,exfiltration\n10.3.4.145,ipv4,60,,scanner\n");
+          "evil-tunnel.net,domain,70,Tunnel Folk,exfiltration\n10.3.4.145,ipv4,60,,scanner\n"
+          "github.com,domain,30,,watchlist\n");
   w.write("policy.yaml",
           "version: 1\ndomain_lists:\n  bad: [\"*.c2-beacon.xyz\", c2-beacon.xyz]\nrule_groups:\n  g:\n    rules:\n"
           "      - {name: block-c2, priority: 100, action: BLOCK, block_response: NXDOMAIN, domain_list: bad}\n"

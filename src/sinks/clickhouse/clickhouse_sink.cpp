@@ -207,15 +207,7 @@ void ClickHouseSink::dead_letter(const DeadLetterEntry& entry) {
 }
 
 void ClickHouseSink::insert(std::string_view table, const std::string& rows) {
-  std::map<std::string, std::string> settings;
-  if (!schema_.cluster.empty()) settings["insert_distributed_sync"] = "1";
-  // A retried block the table drops as a duplicate is dropped from the rollups' views too (servers from
-  // 24.7 hand it to them unless asked; the setting exists from 22.2, as the token does).
-  if (dedup_views_) settings["deduplicate_blocks_in_dependent_materialized_views"] = "1";
-  // Replicated tables drop a block they already have, so any failure may be retried; a single server's
-  // MergeTree would store it twice, so only a refusal that says nothing was written is.
-  client_.insert(fmt::format("INSERT INTO {} FORMAT RowBinary", clickhouse_insert_table(schema_, table)), rows,
-                 settings, /*idempotent=*/!schema_.cluster.empty());
+  clickhouse_insert_rows(client_, schema_, table, rows, dedup_views_);
   ++stats_.inserts;
   stats_.retries = client_.retries();
 }

@@ -73,4 +73,13 @@ struct ClickHouseTableInfo {
 [[nodiscard]] std::string clickhouse_insert_table(const ClickHouseSchemaOptions& o,
                                                   std::string_view name = "route53query");
 
+// Sends RowBinary rows into one of dnslens's tables: on a cluster synchronously to the shards
+// (insert_distributed_sync), so a returned insert is on them. On servers that have it (dedup, 22.2+), a
+// block the table drops as a duplicate is dropped from the rollups' views too, and `token` (when given)
+// is the block's insert_deduplication_token. Replicated tables drop a block they already have, so any
+// failure is retried there; a single server's MergeTree would store it twice, so only a refusal that
+// says nothing was written is.
+void clickhouse_insert_rows(ClickHouseClient& client, const ClickHouseSchemaOptions& o, std::string_view table,
+                            std::string_view rows, bool dedup, std::string_view token = {});
+
 }  // namespace dnslens
