@@ -38,6 +38,7 @@ fi
 for url in $CLICKHOUSE_URLS; do
   curl -sf "$url/" --data-binary "OPTIMIZE TABLE dnslens.$( [ ${#CLUSTER[@]} = 0 ] && echo route53query || echo route53query_local ) FINAL" > /dev/null || true
 done
+rm -f "$WORK/duck.port" "$WORK/ch.port"
 "$BIN" serve --db "$WORK/day.duckdb" --read-only --listen 127.0.0.1:0 --port-file "$WORK/duck.port" -q &
 DUCK_PID=$!
 "$BIN" serve --clickhouse "$CLICKHOUSE_1_1_URL" "${CLUSTER[@]}" --read-only --listen 127.0.0.1:0 \

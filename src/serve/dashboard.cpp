@@ -201,7 +201,7 @@ std::string Dashboard::records_where(const DashboardQuery& q, const Range& r, st
   for (const FilterColumn& c : kFilterColumns) {
     const std::string& value = q.*c.value;
     if (value.empty()) continue;
-    where += fmt::format(" AND {} = {}", c.record_column, clickhouse() ? clickhouse_quote(value) : sql_quote(value));
+    where += fmt::format(" AND {} = {}", c.record_column, quote(value));
     if (title) *title += fmt::format("{}{}={}", title->empty() ? "" : " ", c.record_column, value);
   }
   return where;
@@ -212,10 +212,28 @@ std::string Dashboard::findings_where(const DashboardQuery& q, const Range& r) {
       fmt::format("last_seen >= {} AND first_seen < {}", timestamp_sql(r.from_ms), timestamp_sql(r.to_ms));
   for (const FilterColumn& c : kFilterColumns) {
     const std::string& value = q.*c.value;
-    if (!value.empty())
-      where += fmt::format(" AND {} = {}", c.finding_column, clickhouse() ? clickhouse_quote(value) : sql_quote(value));
+    if (!value.empty()) where += fmt::format(" AND {} = {}", c.finding_column, quote(value));
   }
   return where;
+}
+
+std::string Dashboard::quote(std::string_view value) const {
+  return clickhouse() ? clickhouse_quote(value) : sql_quote(value);
+}
+
+Dashboard::StoredRange Dashboard::stored_range() {
+  const PanelRows mm = store_->query(fmt::format(
+      "SELECT {}, {}, count(*) FROM {}", store_->epoch_ms_sql("min(query_ts)"), store_->epoch_ms_sql("max(query_ts)"),
+      clickhouse() ? std::string_view("route53query") : kQueryDataTable));
+  StoredRange out;
+  if (mm.rows.empty() || mm.rows[0].size() != 3) return out;
+  const auto& row = mm.rows[0];
+  out.records = std::stoll(row[2].value_or("0"));
+  if (out.records > 0 && row[0] && row[1]) {  // ClickHouse's min() of no rows is 1970, not NULL
+    out.min_ms = std::stoll(*row[0]);
+    out.max_ms = std::stoll(*row[1]);
+  }
+  return out;
 }
 
 Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_first) {
@@ -225,23 +243,17 @@ Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_f
     r.to_ms = *q.to_ms;
     return r;
   }
-  // ClickHouse's min() of no rows is 1970, not NULL: the count tells.
-  const PanelRows mm = store_->query(
-      clickhouse()
-          ? "SELECT toUInt32(toDateTime(min(query_ts))) * 1000, toUInt32(toDateTime(max(query_ts))) * 1000, "
-            "count() FROM route53query"
-          : fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryDataTable));
-  const bool any = !mm.rows.empty() && mm.rows[0].size() == 3 && mm.rows[0][2].value_or("0") != "0";
-  const std::optional<std::string> lo = any ? mm.rows[0][0] : std::nullopt, hi = any ? mm.rows[0][1] : std::nullopt;
-  r.first_ms = lo ? std::stoll(*lo) : 0;
+  const StoredRange stored = stored_range();
+  const std::optional<std::int64_t> lo = stored.min_ms, hi = stored.max_ms;
+  r.first_ms = lo.value_or(0);
   if (q.from_ms && q.to_ms) {
     r.from_ms = *q.from_ms;
     r.to_ms = *q.to_ms;
     return r;
   }
   const std::int64_t now = unix_now_ms();
-  r.from_ms = q.from_ms ? *q.from_ms : (lo ? std::stoll(*lo) : now - 86'400'000);
-  r.to_ms = q.to_ms ? *q.to_ms : (hi ? std::stoll(*hi) + 1000 : now);
+  r.from_ms = q.from_ms ? *q.from_ms : lo.value_or(now - 86'400'000);
+  r.to_ms = q.to_ms ? *q.to_ms : (hi ? *hi + 1000 : now);
   if (r.to_ms <= r.from_ms) r.to_ms = r.from_ms + 1000;
   return r;
 }
@@ -304,19 +316,34 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
 
 std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c) {
   const Range& r = c.range;
-  std::string body = std::string(panel.clickhouse_sql.empty() ? panel.sql : panel.clickhouse_sql);
-  body = replace_all(body, "{bucket_s}", std::to_string(c.bucket_ms / 1000));
-  body = replace_all(body, "{q}", fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, r, nullptr)));
-  // A finding's id: its run and key hashed, within JavaScript's exact integers.
-  body = replace_all(body, "{f}",
-                     fmt::format("(SELECT bitAnd(cityHash64(run_id, finding_key), 9007199254740991) AS finding_id, * "
-                                 "FROM (SELECT * FROM findings FINAL) WHERE {})",
-                                 findings_where(q, r)));
-  if (panel.chart == PanelChart::kOutlier) {
-    Range history = r;
-    history.from_ms = c.history_from_ms;
-    body = replace_all(body, "{qh}",
-                       fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, history, nullptr)));
+  Range history = r;
+  history.from_ms = c.history_from_ms;
+  // Each placeholder once, in one pass: the subqueries hold the request's quoted values, which are
+  // never read again as placeholders.
+  const std::pair<std::string_view, std::string> values[] = {
+      {"{bucket_s}", std::to_string(c.bucket_ms / 1000)},
+      {"{first_ms}", store_->epoch_ms_sql("first_seen")},
+      {"{last_ms}", store_->epoch_ms_sql("last_seen")},
+      {"{q}", fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, r, nullptr))},
+      {"{qh}", fmt::format("(SELECT * FROM route53query WHERE {})", records_where(q, history, nullptr))},
+      // A finding's id: its run and key hashed, within JavaScript's exact integers.
+      {"{f}", fmt::format("(SELECT bitAnd(cityHash64(run_id, finding_key), 9007199254740991) AS finding_id, * FROM "
+                          "(SELECT * FROM findings FINAL) WHERE {})",
+                          findings_where(q, r))},
+  };
+  const std::string_view text = panel.clickhouse_sql.empty() ? panel.sql : panel.clickhouse_sql;
+  std::string body;
+  for (std::size_t at = 0; at < text.size();) {
+    bool replaced = false;
+    for (const auto& [name, value] : values) {
+      if (text.substr(at, name.size()) == name) {
+        body += value;
+        at += name.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) body += text[at++];
   }
   // A line chart's series beyond the largest kMaxSeries are summed by post_process (fold_series).
   return body;
@@ -530,21 +557,19 @@ void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, Panel
       for (std::int64_t t = c.history_from_ms; t < r.to_ms; t += c.bucket_ms) {
         const auto it = counts.find(t);
         const std::int64_t n = it == counts.end() ? 0 : it->second;
+        // The window: the previous kOutlierHistory buckets, those before history starts left out.
+        const std::size_t window_start = history.size() > static_cast<std::size_t>(kOutlierHistory)
+                                             ? history.size() - static_cast<std::size_t>(kOutlierHistory)
+                                             : 0;
         double sum = 0, sum_sq = 0;
         std::int64_t k = 0;
-        for (std::size_t i = history.size() > static_cast<std::size_t>(kOutlierHistory)
-                                 ? history.size() - static_cast<std::size_t>(kOutlierHistory)
-                                 : 0;
-             i < history.size(); ++i) {
+        for (std::size_t i = window_start; i < history.size(); ++i) {
           if (!history[i]) continue;
           sum += static_cast<double>(*history[i]);
           ++k;
         }
         const double mean = k > 0 ? sum / static_cast<double>(k) : 0.0;
-        for (std::size_t i = history.size() > static_cast<std::size_t>(kOutlierHistory)
-                                 ? history.size() - static_cast<std::size_t>(kOutlierHistory)
-                                 : 0;
-             i < history.size(); ++i) {
+        for (std::size_t i = window_start; i < history.size(); ++i) {
           if (history[i])
             sum_sq += (static_cast<double>(*history[i]) - mean) * (static_cast<double>(*history[i]) - mean);
         }
@@ -560,7 +585,7 @@ void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, Panel
       return;
     }
     case PanelPost::kIncidents: {
-      // Findings of one source whose times overlap (or touch): rows come ordered by source, first seen, id.
+      // Findings of one source whose times (ms) overlap or touch: rows come ordered by source, first seen, id.
       struct Incident {
         std::optional<std::string> source;
         int severity = 2;
@@ -608,8 +633,7 @@ void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, Panel
                     {}};
       for (const Incident& in : incidents) {
         out.rows.push_back({in.source, std::string(kSeverity[in.severity]), std::to_string(in.findings), join(in.types),
-                            join(in.domains), timestamp_text(in.first * 1000, 16), timestamp_text(in.last * 1000, 16),
-                            in.ids});
+                            join(in.domains), timestamp_text(in.first, 16), timestamp_text(in.last, 16), in.ids});
       }
       rows = std::move(out);
       return;
@@ -660,7 +684,6 @@ std::string Dashboard::clickhouse_country_condition(const DashboardQuery& q, con
 
 std::string Dashboard::records_json(const DashboardQuery& q) {
   const bool ch = clickhouse();
-  const auto quote = [&](std::string_view v) { return ch ? clickhouse_quote(v) : sql_quote(v); };
   std::string where;
   std::string title;
   std::string finding = "null";  // the finding drilled into, as JSON
@@ -671,16 +694,16 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     std::int64_t first_ms = 0, last_ms = 0;
     if (ch) {
       const PanelRows f = store_->query(fmt::format(
-          "SELECT source, domain, toUInt32(toDateTime(first_seen)), toUInt32(toDateTime(last_seen)), finding_type, "
-          "severity, confidence, score, events, explanation, metrics, evidence FROM (SELECT * FROM findings FINAL) "
-          "WHERE bitAnd(cityHash64(run_id, finding_key), 9007199254740991) = {} LIMIT 1",
-          q.finding));
+          "SELECT source, domain, {}, {}, finding_type, severity, confidence, score, events, explanation, metrics, "
+          "evidence FROM (SELECT * FROM findings FINAL) WHERE bitAnd(cityHash64(run_id, finding_key), "
+          "9007199254740991) = {} LIMIT 1",
+          store_->epoch_ms_sql("first_seen"), store_->epoch_ms_sql("last_seen"), q.finding));
       if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
       const auto& row = f.rows[0];
       source = row[0];
       domain = row[1];
-      first_ms = std::stoll(row[2].value_or("0")) * 1000;
-      last_ms = std::stoll(row[3].value_or("0")) * 1000 + 999;  // the whole last second
+      first_ms = std::stoll(row[2].value_or("0"));
+      last_ms = std::stoll(row[3].value_or("0"));
       type = row[4].value_or("");
       // The members DuckDB's json_object() gives the card.
       const auto text = [](const std::optional<std::string>& v) {
@@ -689,15 +712,20 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
         append_json_escaped_bytes(out, *v);
         return out + "\"";
       };
+      const auto number = [](const std::optional<std::string>& v) {  // inf and nan are not JSON: null
+        if (!v) return std::string("null");
+        char* end = nullptr;
+        const double d = std::strtod(v->c_str(), &end);
+        return end != v->c_str() && *end == '\0' && std::isfinite(d) ? *v : std::string("null");
+      };
       const auto json = [](const std::optional<std::string>& v) {
         return v && (v->starts_with("{") || v->starts_with("[")) ? *v : std::string("null");
       };
       finding = fmt::format(
           "{{\"type\":{},\"severity\":{},\"confidence\":{},\"score\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\","
           "\"events\":{},\"source\":{},\"domain\":{},\"explanation\":{},\"metrics\":{},\"evidence\":{}}}",
-          text(row[4]), text(row[5]), row[6].value_or("null"), row[7].value_or("null"), timestamp_text(first_ms),
-          timestamp_text(last_ms), row[8].value_or("null"), text(row[0]), text(row[1]), text(row[9]), json(row[10]),
-          json(row[11]));
+          text(row[4]), text(row[5]), number(row[6]), number(row[7]), timestamp_text(first_ms), timestamp_text(last_ms),
+          number(row[8]), text(row[0]), text(row[1]), text(row[9]), json(row[10]), json(row[11]));
     } else {
       const PanelRows f = store_->query(fmt::format(
           "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, json_object('type', "
@@ -716,9 +744,6 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
       finding = row[5].value_or("null");
     }
     where = fmt::format("query_ts >= {} AND query_ts <= {}", timestamp_sql(first_ms), timestamp_sql(last_ms));
-    if (ch) {  // timestamp_sql rounds up to a whole second: <= the last second's end
-      where = fmt::format("query_ts >= {} AND query_ts < {}", timestamp_sql(first_ms), timestamp_sql(last_ms + 1));
-    }
     // A VPC's finding (a volume anomaly) names the VPC as its source.
     if (source) where += fmt::format(" AND (source = {0} OR vpc_id = {0})", quote(*source));
     if (domain) {
@@ -766,7 +791,8 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
                "substringUTF8(query_name, 1, {0}) AS name, query_type AS type, rcode, source, srcaddr, vpc_id, "
                "coalesce(registered_domain, query_name_normalized) AS domain, "
                "if(empty(answers.Rdata), NULL, substringUTF8(arrayStringConcat(answers.Rdata, ' '), 1, {0})) AS "
-               "answer_text, round(dga_score, 3) AS dga, firewall_rule_action AS firewall, threat_indicator AS threat "
+               "answer_text, floor(dga_score * 1000 + 0.5) / 1000 AS dga, firewall_rule_action AS firewall, "
+               "threat_indicator AS threat "
                "FROM route53query WHERE {1} ORDER BY {2}query_ts DESC, query_name, type, rcode, srcaddr, answer_text "
                "LIMIT {3})",
                kMaxCellBytes, where, order, std::min(q.limit, kMaxRecordsLimit))
@@ -811,15 +837,10 @@ std::string Dashboard::catalog_json() {
     first = false;
   }
   out += "},";
-  const PanelRows mm = store_->query(
-      ch ? "SELECT toUInt32(toDateTime(min(query_ts))) * 1000, toUInt32(toDateTime(max(query_ts))) * 1000, count() "
-           "FROM route53query"
-         : fmt::format("SELECT epoch_ms(min(query_ts)), epoch_ms(max(query_ts)), count(*) FROM {}", kQueryTable));
-  const std::string records = mm.rows.empty() ? "0" : mm.rows[0][2].value_or("0");
-  const bool any = records != "0";
-  out +=
-      fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},", any ? mm.rows[0][0].value_or("null") : "null",
-                  any ? mm.rows[0][1].value_or("null") : "null", records);
+  const StoredRange stored = stored_range();
+  out += fmt::format("\"range\":{{\"min\":{},\"max\":{},\"records\":{}}},",
+                     stored.min_ms ? std::to_string(*stored.min_ms) : "null",
+                     stored.max_ms ? std::to_string(*stored.max_ms) : "null", stored.records);
   out += "\"filters\":{";
   const std::pair<const char*, const char*> filters[] = {
       {"account", "account_id"}, {"vpc", "vpc_id"}, {"instance", "srcids.instance"}, {"srcaddr", "srcaddr"}};

@@ -116,6 +116,14 @@ class Dashboard {
     std::int64_t history_start_ms = 0;  // buckets from here on count as history
   };
   [[nodiscard]] bool clickhouse() const { return store_->dialect() == SqlDialect::kClickHouse; }
+  // The stored records' first and last time (none without records) and their number.
+  struct StoredRange {
+    std::optional<std::int64_t> min_ms, max_ms;
+    std::int64_t records = 0;
+  };
+  [[nodiscard]] StoredRange stored_range();
+  // A text value as a literal of the store's SQL.
+  [[nodiscard]] std::string quote(std::string_view value) const;
   // The request's range, else the stored data's (one min/max query, also made for need_first: the
   // outlier panels' history starts at first_ms).
   Range effective_range(const DashboardQuery& q, bool need_first = false);

@@ -54,6 +54,11 @@ namespace {
 // also takes a DateTime64.
 #define DNSLENS_CH_BUCKET(COLUMN) \
   "toDateTime(intDiv(toUInt32(toDateTime(" COLUMN ")) - 946857600, {bucket_s}) * {bucket_s} + 946857600, 'UTC')"
+// ClickHouse: X rounded to SCALE (10, 100, 1000) with ties away from zero, as DuckDB's round() (current
+// ClickHouse rounds a float's ties to even; X is never negative here).
+#define DNSLENS_CH_ROUND(X, SCALE) "floor((" X ") * " SCALE " + 0.5) / " SCALE
+// ClickHouse: count(*) FILTER (C), 0 over no rows where C may be NULL (18.16 gives NULL then).
+#define DNSLENS_CH_COUNT_IF(C) "countIf(ifNull(" C ", 0))"
 // ClickHouse: count(DISTINCT x) that is 0, not NULL, when every x is NULL (as on 18.16).
 #define DNSLENS_CH_DISTINCT(X) "ifNull(uniqExact(" X "), 0)"
 // ClickHouse: the answers of the records, one row each (ip, ty).
@@ -130,10 +135,21 @@ std::vector<PanelDef> make_panels() {
        "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
        "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q",
        "",
-       "SELECT count() AS queries, " DNSLENS_CH_DISTINCT("registered_domain") " AS domains, " DNSLENS_CH_DISTINCT(
-           "source") " AS sources, round(100.0 * countIf(rcode = 'NXDOMAIN') / greatest(count(), 1), 1) AS "
-                     "nxdomain_pct, countIf(" DNSLENS_THREAT_HIT ") AS threat_hits, countIf(" DNSLENS_FIREWALL_HIT
-                     ") AS alerted_or_blocked FROM {q}"},
+       "SELECT count() AS queries, " DNSLENS_CH_DISTINCT(
+           "registered_domain") " AS domains, "
+                                "" DNSLENS_CH_DISTINCT(
+                                    "source") " AS sources, "
+                                              "" DNSLENS_CH_ROUND(
+                                                  "100.0 * " DNSLENS_CH_COUNT_IF(
+                                                      "rcode = 'NXDOMAIN'") " / greatest(count(), 1)",
+                                                  "10") " AS "
+                                                        "nxdomain_pct, " DNSLENS_CH_COUNT_IF(
+                                                            DNSLENS_THREAT_HIT) " AS threat_hits, "
+                                                                                "" DNSLENS_CH_COUNT_IF(
+                                                                                    DNSLENS_FIREWALL_HIT) " AS "
+                                                                                                          "alerted_or_"
+                                                                                                          "blocked "
+                                                                                                          "FROM {q}"},
       {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country",
        DNSLENS_CH_GEO_SQL("1"), PanelPost::kCountries},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
@@ -183,10 +199,13 @@ std::vector<PanelDef> make_panels() {
        "SELECT domain, tupleElement(ex, 1) AS example, entropy, names, queries, tupleElement(ex, 3) AS example_dga, "
        "tupleElement(ex, 2) AS example_subdomain FROM (SELECT " DNSLENS_DOMAIN
        " AS domain, argMax(tuple(query_name_normalized, subdomain, dga_score), tuple(name_entropy, "
-       "query_name_normalized)) AS ex, round(max(name_entropy), 3) AS entropy, "
-       "uniqExact(query_name_normalized) AS names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT "
-       "NULL AND NOT ifNull(benign_noise, 0) GROUP BY domain ORDER BY entropy DESC, domain LIMIT 50) ORDER BY "
-       "entropy DESC, domain",
+       "query_name_normalized)) AS ex, " DNSLENS_CH_ROUND(
+           "max(name_entropy)", "1000") " AS entropy, "
+                                        "uniqExact(query_name_normalized) AS names, count() AS queries FROM {q} WHERE "
+                                        "query_name_normalized IS NOT "
+                                        "NULL AND NOT ifNull(benign_noise, 0) GROUP BY domain ORDER BY entropy DESC, "
+                                        "domain LIMIT 50) ORDER BY "
+                                        "entropy DESC, domain",
        PanelPost::kSubdomainDga},
       {"threat_total", "Threat-intel hits", PanelChart::kStat,
        "SELECT count(*) AS threat_hits, count(DISTINCT threat_indicator) AS indicators, count(DISTINCT source) AS "
@@ -219,10 +238,13 @@ std::vector<PanelDef> make_panels() {
        "count(DISTINCT firewall_rule_group_id) AS rule_groups, "
        "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q",
        "",
-       "SELECT countIf(firewall_rule_action = 'ALERT') AS alerted, countIf(firewall_rule_action = 'BLOCK') AS blocked, "
-       "" DNSLENS_CH_DISTINCT(
-           "firewall_rule_group_id") " AS rule_groups, ifNull(uniqExactIf(source, " DNSLENS_FIREWALL_HIT
-                                     "), 0) AS sources FROM {q}"},
+       "SELECT " DNSLENS_CH_COUNT_IF("firewall_rule_action = 'ALERT'") " AS alerted, " DNSLENS_CH_COUNT_IF(
+           "firewall_rule_action = 'BLOCK'") " AS blocked, "
+                                             "" DNSLENS_CH_DISTINCT(
+                                                 "firewall_rule_group_id") " AS rule_groups, "
+                                                                           "ifNull(uniqExactIf(source,"
+                                                                           " " DNSLENS_FIREWALL_HIT
+                                                                           "), 0) AS sources FROM {q}"},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
        DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country",
        DNSLENS_CH_GEO_SQL("firewall_rule_action = 'ALERT'"), PanelPost::kCountries},
@@ -244,18 +266,21 @@ std::vector<PanelDef> make_panels() {
       // Security Detail.
       {"bytes_source", "Bytes sent in DNS queries by instance", PanelChart::kBar,
        "SELECT source, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "source",
-       "SELECT source, sum(length(query_name)) AS bytes FROM {q} GROUP BY source ORDER BY bytes DESC, source LIMIT 15"},
+       "SELECT source, sum(lengthUTF8(query_name)) AS bytes FROM {q} GROUP BY source ORDER BY bytes DESC, source LIMIT "
+       "15"},
       {"bytes_vpc", "Bytes sent in DNS queries by VPC", PanelChart::kBar,
        "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "",
-       "SELECT vpc_id, sum(length(query_name)) AS bytes FROM {q} GROUP BY vpc_id ORDER BY bytes DESC, vpc_id LIMIT 15"},
+       "SELECT vpc_id, sum(lengthUTF8(query_name)) AS bytes FROM {q} GROUP BY vpc_id ORDER BY bytes DESC, vpc_id LIMIT "
+       "15"},
       {"length", "Top 50 domains by query length and instance", PanelChart::kTable,
        "SELECT " DNSLENS_DOMAIN " AS domain, source, arg_max(query_name_normalized, (length(query_name), "
        "query_name_normalized)) AS example, max(length(query_name)) AS length, count(DISTINCT query_name_normalized) "
        "AS names, count(*) AS queries FROM q WHERE query_name_normalized IS NOT NULL AND NOT coalesce(benign_noise, "
        "false) GROUP BY 1, 2 ORDER BY length DESC, 1, 2 LIMIT 50",
        "domain",
-       "SELECT " DNSLENS_DOMAIN " AS domain, source, argMax(query_name_normalized, tuple(length(query_name), "
-       "query_name_normalized)) AS example, max(length(query_name)) AS length, uniqExact(query_name_normalized) AS "
+       // DuckDB's length() counts characters, ClickHouse's bytes: lengthUTF8.
+       "SELECT " DNSLENS_DOMAIN " AS domain, source, argMax(query_name_normalized, tuple(lengthUTF8(query_name), "
+       "query_name_normalized)) AS example, max(lengthUTF8(query_name)) AS length, uniqExact(query_name_normalized) AS "
        "names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT NULL AND NOT ifNull(benign_noise, 0) "
        "GROUP BY domain, source ORDER BY length DESC, domain, source LIMIT 50"},
       {"requests", "Requests (newest 100)", PanelChart::kTable,
@@ -419,21 +444,24 @@ std::vector<PanelDef> make_panels() {
        "END), count(*) DESC, min(first_seen), source LIMIT 200",
        "source",
        // The findings, each source's in time order; dnslens finds the islands (18.16 has no window functions).
-       "SELECT source, severity, finding_type, domain, toUInt32(toDateTime(first_seen)) AS first_s, "
-       "toUInt32(toDateTime(last_seen)) AS last_s, finding_id FROM {f} ORDER BY source, first_s, finding_id",
+       "SELECT source, severity, finding_type, domain, {first_ms} AS first_ms, {last_ms} AS last_ms, finding_id "
+       "FROM {f} ORDER BY source, first_ms, finding_id",
        PanelPost::kIncidents},
       {"fi_table", "Findings", PanelChart::kTable,
        "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, "
        "strftime(first_seen, '%Y-%m-%d %H:%M') AS first_seen, strftime(last_seen, '%Y-%m-%d %H:%M') AS last_seen, "
        "events, round(score, 2) AS score, explanation FROM f "
-       "ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, type, source, domain "
-       "LIMIT 500",
+       "ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, type, source, domain, "
+       "explanation LIMIT 500",
        "finding",
        "SELECT finding_id AS finding, severity, finding_type AS type, source, domain, substring(toString(fs), 1, 16) "
        "AS "
-       "first_seen, substring(toString(ls), 1, 16) AS last_seen, events, round(sc, 2) AS score, explanation FROM "
-       "(SELECT *, first_seen AS fs, last_seen AS ls, score AS sc FROM {f}) ORDER BY multiIf(severity = 'high', 0, "
-       "severity = 'medium', 1, 2), first_seen, type, source, domain LIMIT 500"},
+       "first_seen, substring(toString(ls), 1, 16) AS last_seen, events, " DNSLENS_CH_ROUND(
+           "sc", "100") " AS score, "
+                        "explanation FROM "
+                        "(SELECT *, first_seen AS fs, last_seen AS ls, score AS sc FROM {f}) ORDER BY multiIf(severity "
+                        "= 'high', 0, "
+                        "severity = 'medium', 1, 2), first_seen, type, source, domain, explanation LIMIT 500"},
   };
 }
 

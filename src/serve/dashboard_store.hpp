@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/clickhouse/clickhouse_client.hpp"
@@ -30,6 +31,8 @@ class DashboardStore {
   [[nodiscard]] virtual PanelRows query(const std::string& sql) = 0;
   // A time as a literal its timestamps compare with.
   [[nodiscard]] virtual std::string timestamp_sql(std::int64_t ms) = 0;
+  // A timestamp expression as Unix milliseconds.
+  [[nodiscard]] virtual std::string epoch_ms_sql(std::string_view expression) = 0;
 };
 
 class DuckDashboardStore final : public DashboardStore {
@@ -38,12 +41,14 @@ class DuckDashboardStore final : public DashboardStore {
   [[nodiscard]] SqlDialect dialect() const override { return SqlDialect::kDuckDb; }
   [[nodiscard]] PanelRows query(const std::string& sql) override;
   [[nodiscard]] std::string timestamp_sql(std::int64_t ms) override;
+  [[nodiscard]] std::string epoch_ms_sql(std::string_view expression) override;
 
  private:
   DuckDatabase& db_;
 };
 
-// Statements run read-only (readonly=2) in the configured database. Requests come from the HTTP
+// Statements run read-only (readonly=2, or as the user's readonly=1 profile has them) in the configured
+// database. Requests come from the HTTP
 // server's threads at once: each takes an idle client (a kept-alive connection) or opens one.
 class ClickHouseDashboardStore final : public DashboardStore {
  public:
@@ -53,10 +58,14 @@ class ClickHouseDashboardStore final : public DashboardStore {
   // A DateTime64 query_ts (20.1 and later) compares with milliseconds; a DateTime one (whole seconds)
   // with the second at or after the time, which selects the same rows.
   [[nodiscard]] std::string timestamp_sql(std::int64_t ms) override;
+  [[nodiscard]] std::string epoch_ms_sql(std::string_view expression) override;
 
  private:
+  // Whether query_ts is DateTime64: read once the table exists (the findings' times are as wide).
+  [[nodiscard]] bool datetime64();
   ClickHouseConfig config_;
-  std::optional<bool> datetime64_;  // query_ts's type, read once (under mutex_)
+  std::optional<bool> datetime64_;  // under mutex_
+  bool plain_ = false;              // no settings (a readonly=1 user); under mutex_
   std::mutex mutex_;
   std::vector<std::unique_ptr<ClickHouseClient>> idle_;
 };
