@@ -61,6 +61,13 @@ namespace {
 #define DNSLENS_CH_COUNT_IF(C) "countIf(ifNull(" C ", 0))"
 // ClickHouse: count(DISTINCT x) that is 0, not NULL, when every x is NULL (as on 18.16).
 #define DNSLENS_CH_DISTINCT(X) "ifNull(uniqExact(" X "), 0)"
+// ClickHouse: the summary panel.
+#define DNSLENS_CH_SUMMARY_SQL \
+  "SELECT count() AS queries, " DNSLENS_CH_DISTINCT("registered_domain") " AS domains, " DNSLENS_CH_DISTINCT(      \
+      "source") " AS sources, " DNSLENS_CH_ROUND("100.0 * " DNSLENS_CH_COUNT_IF("rcode = 'NXDOMAIN'")              \
+                                                 " / greatest(count(), 1)",                                         \
+                                                 "10") " AS nxdomain_pct, " DNSLENS_CH_COUNT_IF(DNSLENS_THREAT_HIT) \
+      " AS threat_hits, " DNSLENS_CH_COUNT_IF(DNSLENS_FIREWALL_HIT) " AS alerted_or_blocked FROM {q}"
 // ClickHouse: the answers of the records, one row each (ip, ty).
 #define DNSLENS_CH_ANSWERS "{q} ARRAY JOIN answers.Rdata AS ip, answers.Type AS ty"
 // ClickHouse: the first A or AAAA answer (NULL without one).
@@ -134,22 +141,7 @@ std::vector<PanelDef> make_panels() {
        "round(100.0 * count(*) FILTER (rcode = 'NXDOMAIN') / greatest(count(*), 1), 1) AS nxdomain_pct, "
        "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
        "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q",
-       "",
-       "SELECT count() AS queries, " DNSLENS_CH_DISTINCT(
-           "registered_domain") " AS domains, "
-                                "" DNSLENS_CH_DISTINCT(
-                                    "source") " AS sources, "
-                                              "" DNSLENS_CH_ROUND(
-                                                  "100.0 * " DNSLENS_CH_COUNT_IF(
-                                                      "rcode = 'NXDOMAIN'") " / greatest(count(), 1)",
-                                                  "10") " AS "
-                                                        "nxdomain_pct, " DNSLENS_CH_COUNT_IF(
-                                                            DNSLENS_THREAT_HIT) " AS threat_hits, "
-                                                                                "" DNSLENS_CH_COUNT_IF(
-                                                                                    DNSLENS_FIREWALL_HIT) " AS "
-                                                                                                          "alerted_or_"
-                                                                                                          "blocked "
-                                                                                                          "FROM {q}"},
+       "", DNSLENS_CH_SUMMARY_SQL},
       {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country",
        DNSLENS_CH_GEO_SQL("1"), PanelPost::kCountries},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
