@@ -68,6 +68,11 @@ namespace {
                                                  " / greatest(count(), 1)",                                         \
                                                  "10") " AS nxdomain_pct, " DNSLENS_CH_COUNT_IF(DNSLENS_THREAT_HIT) \
       " AS threat_hits, " DNSLENS_CH_COUNT_IF(DNSLENS_FIREWALL_HIT) " AS alerted_or_blocked FROM {q}"
+// ClickHouse: the DNS Firewall summary panel.
+#define DNSLENS_CH_FW_SUMMARY_SQL \
+  "SELECT " DNSLENS_CH_COUNT_IF("firewall_rule_action = 'ALERT'") " AS alerted, " DNSLENS_CH_COUNT_IF(           \
+      "firewall_rule_action = 'BLOCK'") " AS blocked, " DNSLENS_CH_DISTINCT("firewall_rule_group_id")            \
+      " AS rule_groups, ifNull(uniqExactIf(source, " DNSLENS_FIREWALL_HIT "), 0) AS sources FROM {q}"
 // ClickHouse: the answers of the records, one row each (ip, ty).
 #define DNSLENS_CH_ANSWERS "{q} ARRAY JOIN answers.Rdata AS ip, answers.Type AS ty"
 // ClickHouse: the first A or AAAA answer (NULL without one).
@@ -229,14 +234,7 @@ std::vector<PanelDef> make_panels() {
        "count(*) FILTER (firewall_rule_action = 'BLOCK') AS blocked, "
        "count(DISTINCT firewall_rule_group_id) AS rule_groups, "
        "count(DISTINCT source) FILTER (" DNSLENS_FIREWALL_HIT ") AS sources FROM q",
-       "",
-       "SELECT " DNSLENS_CH_COUNT_IF("firewall_rule_action = 'ALERT'") " AS alerted, " DNSLENS_CH_COUNT_IF(
-           "firewall_rule_action = 'BLOCK'") " AS blocked, "
-                                             "" DNSLENS_CH_DISTINCT(
-                                                 "firewall_rule_group_id") " AS rule_groups, "
-                                                                           "ifNull(uniqExactIf(source,"
-                                                                           " " DNSLENS_FIREWALL_HIT
-                                                                           "), 0) AS sources FROM {q}"},
+       "", DNSLENS_CH_FW_SUMMARY_SQL},
       {"fw_geo", "Alerted queries: IPv4 resolution by geo location", PanelChart::kMap,
        DNSLENS_GEO_SQL("firewall_rule_action = 'ALERT'"), "country",
        DNSLENS_CH_GEO_SQL("firewall_rule_action = 'ALERT'"), PanelPost::kCountries},
