@@ -79,6 +79,10 @@ void ClickHouseOptions::add(CLI::App* sub, bool required) {
                   "Acknowledge an insert only once this many replicas of each shard have it (insert_quorum; "
                   "needs --clickhouse-cluster)")
       ->check(CLI::Range(0, 16));
+  sub->add_option("--clickhouse-insert-threads", config.insert_threads,
+                  "Inserts a load sends at once (run --clickhouse; each up to 8 MiB of rows)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   sub->add_option("--clickhouse-retries", config.max_retries,
                   "Retries of a request a retry can fix (connection, read-only replica, too many parts), with "
                   "exponential backoff")

@@ -1,5 +1,6 @@
 #include "sinks/clickhouse/clickhouse_sink.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -171,13 +172,59 @@ void append_finding_row(const Finding& f, std::string_view run_id, std::int64_t 
 }
 
 ClickHouseSink::ClickHouseSink(ClickHouseConfig config, ClickHouseSchemaOptions schema, std::size_t flush_bytes)
-    : client_(std::move(config)), schema_(std::move(schema)), flush_bytes_(flush_bytes) {
+    : config_(config), client_(std::move(config)), schema_(std::move(schema)), flush_bytes_(flush_bytes), inserts_(1) {
   tables_ = clickhouse_table_info(client_, schema_);
   dedup_views_ = clickhouse_dialect(client_.version()).dedup_token;
   run_id_ = random_uuid();
+  for (int i = 0; i < std::max(1, config_.insert_threads); ++i) senders_.emplace_back([this] { sender(); });
 }
 
-ClickHouseSink::~ClickHouseSink() = default;
+ClickHouseSink::~ClickHouseSink() { stop_senders(); }
+
+void ClickHouseSink::sender() {
+  std::unique_ptr<ClickHouseClient> client;
+  while (auto job = inserts_.pop()) {
+    try {
+      if (!client) client = std::make_unique<ClickHouseClient>(config_);
+      const std::uint64_t retries_before = client->retries();
+      insert(*client, job->table, job->rows);
+      std::lock_guard lock(mutex_);
+      ++stats_.inserts;
+      stats_.retries += client->retries() - retries_before;
+      if (job->table == "route53query") {
+        stats_.rows += job->count;
+        stats_.bytes += job->rows.size();
+      } else {
+        stats_.dead_letters += job->count;
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+    }
+  }
+}
+
+void ClickHouseSink::stop_senders() {
+  inserts_.close();
+  for (std::thread& t : senders_) {
+    if (t.joinable()) t.join();
+  }
+  senders_.clear();
+}
+
+void ClickHouseSink::rethrow_failure() {
+  std::exception_ptr failure;
+  {
+    std::lock_guard lock(mutex_);
+    failure = failure_;
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+void ClickHouseSink::hand_over(Insert insert) {
+  rethrow_failure();
+  if (!inserts_.push(std::move(insert))) throw Error(ErrorCode::kInternal, "ClickHouse inserts after the load ended");
+}
 
 std::unique_ptr<SinkLocal> ClickHouseSink::make_local(unsigned /*worker*/, unsigned /*workers*/) {
   return std::make_unique<Local>(tables_.datetime64);
@@ -206,23 +253,18 @@ void ClickHouseSink::dead_letter(const DeadLetterEntry& entry) {
   if (pending_dead_.size() >= flush_bytes_) send();
 }
 
-void ClickHouseSink::insert(std::string_view table, const std::string& rows) {
-  clickhouse_insert_rows(client_, schema_, table, rows, dedup_views_);
-  ++stats_.inserts;
-  stats_.retries = client_.retries();
+void ClickHouseSink::insert(ClickHouseClient& client, std::string_view table, const std::string& rows) {
+  clickhouse_insert_rows(client, schema_, table, rows, dedup_views_);
 }
 
 void ClickHouseSink::send() {
   if (pending_rows_ > 0) {
-    insert("route53query", pending_);
-    stats_.rows += pending_rows_;
-    stats_.bytes += pending_.size();
+    hand_over({"route53query", std::move(pending_), pending_rows_});
     pending_.clear();
     pending_rows_ = 0;
   }
   if (pending_dead_rows_ > 0) {
-    insert("dead_letters", pending_dead_);
-    stats_.dead_letters += pending_dead_rows_;
+    hand_over({"dead_letters", std::move(pending_dead_), pending_dead_rows_});
     pending_dead_.clear();
     pending_dead_rows_ = 0;
   }
@@ -233,12 +275,20 @@ void ClickHouseSink::add_findings(const std::vector<Finding>& findings) {
   std::string rows;
   const std::int64_t now = unix_now_ms();
   for (const Finding& f : findings) append_finding_row(f, run_id_, now, tables_.findings_datetime64, rows);
-  insert("findings", rows);
+  const std::uint64_t retries_before = client_.retries();
+  insert(client_, "findings", rows);
+  std::lock_guard lock(mutex_);
+  ++stats_.inserts;
   stats_.findings += findings.size();
+  stats_.retries += client_.retries() - retries_before;
 }
 
 void ClickHouseSink::flush() { send(); }
 
-void ClickHouseSink::finish() { send(); }
+void ClickHouseSink::finish() {
+  send();
+  stop_senders();  // every insert answered
+  rethrow_failure();
+}
 
 }  // namespace dnslens

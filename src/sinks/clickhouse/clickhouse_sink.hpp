@@ -1,12 +1,21 @@
 #pragma once
 // Enriched records into ClickHouse's route53query (see store/clickhouse/clickhouse_schema.hpp). Each
 // worker encodes its batch as RowBinary rows on the worker thread; the writer thread gathers the
-// batches in input order and sends them as one gzip-compressed INSERT every few MiB (memory stays
-// bounded), when input pauses, and at the end. On a cluster the insert goes to the Distributed table
-// synchronously (insert_distributed_sync): an insert that returns is on its shards.
+// batches in input order into one gzip-compressed INSERT every few MiB, when input pauses, and at the
+// end, and hands it to the sender threads (config.insert_threads, each with its own connection), so
+// that many inserts are in flight while the next is gathered; memory stays bounded (the hand-over
+// waits while every sender is busy and one insert waits). On a cluster the insert goes to the
+// Distributed table synchronously (insert_distributed_sync): an insert that returns is on its shards.
+// The first failed insert is reported at the next hand-over, or by finish().
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include "core/bounded_queue.hpp"
 
 #include "detect/findings/finding.hpp"
 #include "sinks/record_sink.hpp"
@@ -46,13 +55,25 @@ class ClickHouseSink final : public RecordSink {
   // Another run id: findings stored again under it replace the earlier ones (detect over one window).
   void set_run_id(std::string id) { run_id_ = std::move(id); }
 
+  // Complete once finish() returned (the senders write it while inserts are in flight).
   [[nodiscard]] const ClickHouseSinkStats& stats() const { return stats_; }
 
  private:
+  // One insert for the senders: rows of `table`, counted as records or dead letters.
+  struct Insert {
+    std::string table;
+    std::string rows;
+    std::uint64_t count = 0;
+  };
   void send();
-  void insert(std::string_view table, const std::string& rows);
+  void hand_over(Insert insert);
+  void sender();
+  void stop_senders();
+  void rethrow_failure();
+  void insert(ClickHouseClient& client, std::string_view table, const std::string& rows);
 
-  ClickHouseClient client_;
+  ClickHouseConfig config_;
+  ClickHouseClient client_;  // the checks, the findings
   ClickHouseSchemaOptions schema_;
   ClickHouseTableInfo tables_;
   bool dedup_views_ = false;  // the server takes deduplicate_blocks_in_dependent_materialized_views
@@ -63,6 +84,10 @@ class ClickHouseSink final : public RecordSink {
   std::string pending_dead_;  // dead_letters rows, sent after the records they came with
   std::uint64_t pending_dead_rows_ = 0;
   std::string origin_;
+  BoundedQueue<Insert> inserts_;
+  std::vector<std::thread> senders_;
+  std::mutex mutex_;            // stats_ and failure_, written by the senders
+  std::exception_ptr failure_;  // the first failed insert's error
   ClickHouseSinkStats stats_;
 };
 

@@ -32,6 +32,9 @@ struct ClickHouseConfig {
   // > 1: an insert returns only once this many replicas of each shard have it (insert_quorum), so an
   // acknowledged row survives the loss of a replica's disk; replicated tables (a cluster) only.
   int insert_quorum = 0;
+  // Inserts a load keeps in flight at once (each one client and connection): a server parses one
+  // insert on one thread, so two use two of its cores while dnslens encodes the next.
+  int insert_threads = 2;
 };
 
 // The server's version, from SELECT version(), for what its SQL has.
