@@ -184,6 +184,10 @@ ClickHouseSink::~ClickHouseSink() { stop_senders(); }
 void ClickHouseSink::sender() {
   std::unique_ptr<ClickHouseClient> client;
   while (auto job = inserts_.pop()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (failure_) continue;  // the load stops at the next hand-over: the inserts queued behind are dropped
+    }
     try {
       if (!client) client = std::make_unique<ClickHouseClient>(config_);
       const std::uint64_t retries_before = client->retries();

@@ -81,7 +81,7 @@ class ClickHouseSink final : public RecordSink {
   std::size_t flush_bytes_;
   std::string pending_;
   std::uint64_t pending_rows_ = 0;
-  std::string pending_dead_;  // dead_letters rows, sent after the records they came with
+  std::string pending_dead_;  // dead_letters rows, handed over after the records they came with
   std::uint64_t pending_dead_rows_ = 0;
   std::string origin_;
   BoundedQueue<Insert> inserts_;
