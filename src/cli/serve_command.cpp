@@ -229,7 +229,7 @@ int execute(ServeOptions& o) {
   }
   const bool tls = !o.server.tls_cert.empty();
   if (!o.quiet) {
-    const std::string into = to_clickhouse ? fmt::format("into ClickHouse {} database {}",
+    const std::string into = to_clickhouse ? fmt::format("{}ClickHouse {} database {}", o.read_only ? "" : "into ",
                                                          ClickHouseClient(o.clickhouse.client_config()).where(),
                                                          o.clickhouse.schema.database)
                                            : o.db;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <cmath>
 #include <map>
@@ -718,8 +719,11 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
         const double d = std::strtod(v->c_str(), &end);
         return end != v->c_str() && *end == '\0' && std::isfinite(d) ? *v : std::string("null");
       };
-      const auto json = [](const std::optional<std::string>& v) {
-        return v && (v->starts_with("{") || v->starts_with("[")) ? *v : std::string("null");
+      const auto json = [](const std::optional<std::string>& v) {  // null unless valid JSON, as try_cast
+        if (!v || !(v->starts_with("{") || v->starts_with("["))) return std::string("null");
+        simdjson::dom::parser parser;
+        simdjson::dom::element parsed;
+        return parser.parse(v->data(), v->size()).get(parsed) == simdjson::SUCCESS ? *v : std::string("null");
       };
       finding = fmt::format(
           "{{\"type\":{},\"severity\":{},\"confidence\":{},\"score\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\","
