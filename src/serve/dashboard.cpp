@@ -407,6 +407,35 @@ void read_number_array(std::string_view text, std::unordered_set<std::uint64_t>&
 
 int severity_rank(std::string_view s) { return s == "high" ? 0 : s == "medium" ? 1 : 2; }
 
+// A finding's card from ClickHouse's row (source, domain, first and last ms, type, severity, confidence,
+// score, events, explanation, metrics, evidence) with the members DuckDB's json_object() gives it.
+std::string clickhouse_finding_card(const std::vector<std::optional<std::string>>& row, std::int64_t first_ms,
+                                    std::int64_t last_ms) {
+  const auto text = [](const std::optional<std::string>& v) {
+    if (!v) return std::string("null");
+    std::string out = "\"";
+    append_json_escaped_bytes(out, *v);
+    return out + "\"";
+  };
+  const auto number = [](const std::optional<std::string>& v) {  // inf and nan are not JSON: null
+    if (!v) return std::string("null");
+    char* end = nullptr;
+    const double d = std::strtod(v->c_str(), &end);
+    return end != v->c_str() && *end == '\0' && std::isfinite(d) ? *v : std::string("null");
+  };
+  const auto json = [](const std::optional<std::string>& v) {  // null unless valid JSON, as try_cast
+    if (!v || !(v->starts_with("{") || v->starts_with("["))) return std::string("null");
+    simdjson::dom::parser parser;
+    simdjson::dom::element parsed;
+    return parser.parse(v->data(), v->size()).get(parsed) == simdjson::SUCCESS ? *v : std::string("null");
+  };
+  return fmt::format(
+      "{{\"type\":{},\"severity\":{},\"confidence\":{},\"score\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\","
+      "\"events\":{},\"source\":{},\"domain\":{},\"explanation\":{},\"metrics\":{},\"evidence\":{}}}",
+      text(row[4]), text(row[5]), number(row[6]), number(row[7]), timestamp_text(first_ms), timestamp_text(last_ms),
+      number(row[8]), text(row[0]), text(row[1]), text(row[9]), json(row[10]), json(row[11]));
+}
+
 // A line chart's rows (t, series, n): the largest kMaxSeries series (by their sum, then by name; NULL
 // last) keep their line, the others are summed into "(other)", as DuckDB's panel SQL does.
 void fold_series(PanelRows& rows) {
@@ -693,60 +722,28 @@ std::string Dashboard::records_json(const DashboardQuery& q) {
     std::string type;
     std::optional<std::string> source, domain;
     std::int64_t first_ms = 0, last_ms = 0;
-    if (ch) {
-      const PanelRows f = store_->query(fmt::format(
-          "SELECT source, domain, {}, {}, finding_type, severity, confidence, score, events, explanation, metrics, "
-          "evidence FROM (SELECT * FROM findings FINAL) WHERE bitAnd(cityHash64(run_id, finding_key), "
-          "9007199254740991) = {} LIMIT 1",
-          store_->epoch_ms_sql("first_seen"), store_->epoch_ms_sql("last_seen"), q.finding));
-      if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
-      const auto& row = f.rows[0];
-      source = row[0];
-      domain = row[1];
-      first_ms = std::stoll(row[2].value_or("0"));
-      last_ms = std::stoll(row[3].value_or("0"));
-      type = row[4].value_or("");
-      // The members DuckDB's json_object() gives the card.
-      const auto text = [](const std::optional<std::string>& v) {
-        if (!v) return std::string("null");
-        std::string out = "\"";
-        append_json_escaped_bytes(out, *v);
-        return out + "\"";
-      };
-      const auto number = [](const std::optional<std::string>& v) {  // inf and nan are not JSON: null
-        if (!v) return std::string("null");
-        char* end = nullptr;
-        const double d = std::strtod(v->c_str(), &end);
-        return end != v->c_str() && *end == '\0' && std::isfinite(d) ? *v : std::string("null");
-      };
-      const auto json = [](const std::optional<std::string>& v) {  // null unless valid JSON, as try_cast
-        if (!v || !(v->starts_with("{") || v->starts_with("["))) return std::string("null");
-        simdjson::dom::parser parser;
-        simdjson::dom::element parsed;
-        return parser.parse(v->data(), v->size()).get(parsed) == simdjson::SUCCESS ? *v : std::string("null");
-      };
-      finding = fmt::format(
-          "{{\"type\":{},\"severity\":{},\"confidence\":{},\"score\":{},\"first_seen\":\"{}\",\"last_seen\":\"{}\","
-          "\"events\":{},\"source\":{},\"domain\":{},\"explanation\":{},\"metrics\":{},\"evidence\":{}}}",
-          text(row[4]), text(row[5]), number(row[6]), number(row[7]), timestamp_text(first_ms), timestamp_text(last_ms),
-          number(row[8]), text(row[0]), text(row[1]), text(row[9]), json(row[10]), json(row[11]));
-    } else {
-      const PanelRows f = store_->query(fmt::format(
-          "SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, json_object('type', "
-          "finding_type, 'severity', severity, 'confidence', confidence, 'score', score, 'first_seen', "
-          "strftime(first_seen, '%Y-%m-%d %H:%M:%S'), 'last_seen', strftime(last_seen, '%Y-%m-%d %H:%M:%S'), "
-          "'events', events, 'source', source, 'domain', domain, 'explanation', explanation, 'metrics', "
-          "try_cast(metrics AS JSON), 'evidence', try_cast(evidence AS JSON))::VARCHAR FROM {} WHERE rowid = {}",
-          kFindingsTable, q.finding));
-      if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
-      const auto& row = f.rows[0];
-      source = row[0];
-      domain = row[1];
-      first_ms = std::stoll(row[2].value_or("0"));
-      last_ms = std::stoll(row[3].value_or("0"));
-      type = row[4].value_or("");
-      finding = row[5].value_or("null");
-    }
+    // The finding's source, domain, time and type (the first five columns), and its card: DuckDB's
+    // json_object(); on ClickHouse, the members it gives, written here (clickhouse_finding_card).
+    const PanelRows f = store_->query(
+        ch ? fmt::format("SELECT source, domain, {}, {}, finding_type, severity, confidence, score, events, "
+                         "explanation, metrics, evidence FROM (SELECT * FROM findings FINAL) WHERE "
+                         "bitAnd(cityHash64(run_id, finding_key), 9007199254740991) = {} LIMIT 1",
+                         store_->epoch_ms_sql("first_seen"), store_->epoch_ms_sql("last_seen"), q.finding)
+           : fmt::format("SELECT source, domain, epoch_ms(first_seen), epoch_ms(last_seen), finding_type, "
+                         "json_object('type', finding_type, 'severity', severity, 'confidence', confidence, 'score', "
+                         "score, 'first_seen', strftime(first_seen, '%Y-%m-%d %H:%M:%S'), 'last_seen', "
+                         "strftime(last_seen, '%Y-%m-%d %H:%M:%S'), 'events', events, 'source', source, 'domain', "
+                         "domain, 'explanation', explanation, 'metrics', try_cast(metrics AS JSON), 'evidence', "
+                         "try_cast(evidence AS JSON))::VARCHAR FROM {} WHERE rowid = {}",
+                         kFindingsTable, q.finding));
+    if (f.rows.empty()) throw Error(ErrorCode::kUsage, fmt::format("no finding {}", q.finding));
+    const auto& row = f.rows[0];
+    source = row[0];
+    domain = row[1];
+    first_ms = std::stoll(row[2].value_or("0"));
+    last_ms = std::stoll(row[3].value_or("0"));
+    type = row[4].value_or("");
+    finding = ch ? clickhouse_finding_card(row, first_ms, last_ms) : row[5].value_or("null");
     where = fmt::format("query_ts >= {} AND query_ts <= {}", timestamp_sql(first_ms), timestamp_sql(last_ms));
     // A VPC's finding (a volume anomaly) names the VPC as its source.
     if (source) where += fmt::format(" AND (source = {0} OR vpc_id = {0})", quote(*source));

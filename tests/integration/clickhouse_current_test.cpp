@@ -19,6 +19,7 @@
 #include "core/timestamp.hpp"
 #include "dashboard_compare.hpp"
 #include "server_process.hpp"
+#include "store_harness.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
 #include "store/duckdb_api.hpp"
 
@@ -88,19 +89,6 @@ std::string* ClickHouseCurrent::dir_ = nullptr;
 pid_t ClickHouseCurrent::pid_ = -1;
 int ClickHouseCurrent::port_ = 0;
 
-std::string duck_text(DuckConnection& conn, const std::string& sql) {
-  DuckResult r = conn.query(sql);
-  std::string out;
-  for (std::size_t row = 0; row < r.rows(); ++row) {
-    for (std::size_t col = 0; col < r.columns(); ++col) {
-      if (col) out += '\t';
-      out += r.text(col, row).value_or("\\N");
-    }
-    out += '\n';
-  }
-  return out;
-}
-
 TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes) {
   Workdir w;
   RunResult gen = run_dnslens(w, "generate --records 20000 --seed 17 -o day.jsonl");
@@ -146,22 +134,22 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
                   "countIf(threat_indicator IS NOT NULL), sum(length(answers.Rdata)) FROM route53query FORMAT "
                   "TabSeparated",
                   db),
-            duck_text(conn,
-                      "SELECT count(*), count(DISTINCT registered_domain), count(*) FILTER (WHERE "
-                      "firewall_rule_action = 'BLOCK'), count(threat_indicator), sum(len(answers)) FROM route53query"));
+            duck_tsv(conn,
+                     "SELECT count(*), count(DISTINCT registered_domain), count(*) FILTER (WHERE "
+                     "firewall_rule_action = 'BLOCK'), count(threat_indicator), sum(len(answers)) FROM route53query"));
   EXPECT_EQ(query("SELECT toUnixTimestamp64Milli(query_ts), query_name, query_timestamp FROM route53query ORDER BY "
                   "query_ts, query_name, srcaddr, srcport LIMIT 5 FORMAT TabSeparated",
                   db),
-            duck_text(conn,
-                      "SELECT epoch_ms(query_ts), query_name, query_timestamp FROM route53query ORDER BY query_ts, "
-                      "query_name, srcaddr, srcport LIMIT 5"));
+            duck_tsv(conn,
+                     "SELECT epoch_ms(query_ts), query_name, query_timestamp FROM route53query ORDER BY query_ts, "
+                     "query_name, srcaddr, srcport LIMIT 5"));
   EXPECT_EQ(query("SELECT count() FROM findings FINAL FORMAT TabSeparated", db),
-            duck_text(conn, "SELECT count(*) FROM findings"));
+            duck_tsv(conn, "SELECT count(*) FROM findings"));
   EXPECT_EQ(query("SELECT origin, line, reason FROM dead_letters ORDER BY line FORMAT TabSeparated", db),
             "bad.jsonl\t1\tmalformed_json\nbad.jsonl\t2\tmalformed_json\n");
   EXPECT_EQ(
       query("SELECT sum(queries), sum(blocked) FROM vpc_minute FORMAT TabSeparated", db),
-      duck_text(conn, "SELECT count(*), count(*) FILTER (WHERE firewall_rule_action = 'BLOCK') FROM route53query"));
+      duck_tsv(conn, "SELECT count(*), count(*) FILTER (WHERE firewall_rule_action = 'BLOCK') FROM route53query"));
 
   // sql --clickhouse prints what sql --db prints.
   const std::string sql =
@@ -178,7 +166,7 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
     testing::ServerProcess ch_server(wc, "--read-only" + on);
     ASSERT_TRUE(duck_server.started()) << duck_server.log();
     ASSERT_TRUE(ch_server.started()) << ch_server.log();
-    const std::string records = duck_text(conn, "SELECT count(*) FROM route53query");
+    const std::string records = duck_tsv(conn, "SELECT count(*) FROM route53query");
     expect_same_dashboards(duck_server.port(), ch_server.port(), std::stoll(records));
   }
 
@@ -192,10 +180,10 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
   RunResult detect = run_dnslens(w, "detect" + on + " --since " + iso8601_seconds(first * 1000) + " --until " +
                                         iso8601_seconds((last + 1) * 1000));
   ASSERT_EQ(detect.exit_code, 0) << detect.err;
-  const std::string expected = duck_text(
-      conn,
-      "SELECT finding_type, severity, coalesce(srcaddr, ''), coalesce(domain, ''), events FROM findings WHERE "
-      "finding_type <> 'ThreatIntelMatch' ORDER BY ALL");
+  const std::string expected =
+      duck_tsv(conn,
+               "SELECT finding_type, severity, coalesce(srcaddr, ''), coalesce(domain, ''), events FROM findings WHERE "
+               "finding_type <> 'ThreatIntelMatch' ORDER BY ALL");
   EXPECT_GE(std::count(expected.begin(), expected.end(), '\n'), 5) << expected;
   EXPECT_EQ(query("SELECT finding_type, severity, ifNull(srcaddr, '') AS a, ifNull(domain, '') AS d, events FROM "
                   "findings FINAL WHERE startsWith(run_id, 'detect:') AND finding_type != 'ThreatIntelMatch' ORDER BY "

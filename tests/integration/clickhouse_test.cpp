@@ -25,6 +25,7 @@
 #include "core/json_escape.hpp"
 #include "core/timestamp.hpp"
 #include "server_process.hpp"
+#include "store_harness.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
 #include "store/clickhouse/clickhouse_schema.hpp"
 #include "store/duckdb_api.hpp"
@@ -99,20 +100,6 @@ class ClickHouseCluster : public ::testing::Test {
 
 Cluster* ClickHouseCluster::cluster_ = nullptr;
 bool ClickHouseCluster::started_ = false;
-
-// A DuckDB result as ClickHouse's TabSeparated writes it (NULL as \N).
-std::string duck_tsv(DuckConnection& conn, const std::string& sql) {
-  DuckResult r = conn.query(sql);
-  std::string out;
-  for (std::size_t row = 0; row < r.rows(); ++row) {
-    for (std::size_t col = 0; col < r.columns(); ++col) {
-      if (col) out += '\t';
-      out += r.text(col, row).value_or("\\N");
-    }
-    out += '\n';
-  }
-  return out;
-}
 
 TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
   Workdir w;
