@@ -7,9 +7,11 @@
 
 #include "core/error.hpp"
 #include "detect/anomaly/anomaly_detector.hpp"
+#include "detect/answers/answers_detector.hpp"
 #include "detect/beaconing/beaconing_detector.hpp"
 #include "detect/dga_activity/dga_activity_detector.hpp"
 #include "detect/footprinting/footprinting_detector.hpp"
+#include "detect/log_gap/log_gap_detector.hpp"
 #include "detect/threat_intel/threat_intel_detector.hpp"
 #include "detect/tunneling/tunneling_detector.hpp"
 
@@ -42,9 +44,9 @@ const std::array<const FindingTypeInfo*, kFindingTypeCount>& type_table() {
 }  // namespace
 
 std::span<const DetectorRegistration* const> registered_detectors() {
-  static const std::array<const DetectorRegistration*, 6> list = {
-      &tunneling_registration(),    &dga_activity_registration(), &beaconing_registration(),
-      &footprinting_registration(), &anomaly_registration(),      &threat_intel_registration(),
+  static const std::array<const DetectorRegistration*, 8> list = {
+      &tunneling_registration(), &dga_activity_registration(), &beaconing_registration(), &footprinting_registration(),
+      &anomaly_registration(),   &threat_intel_registration(), &answers_registration(),   &log_gap_registration(),
   };
   return list;
 }
@@ -74,7 +76,8 @@ std::string detector_table_markdown(const DetectionConfig& config) {
   for (const DetectorRegistration* r : registered_detectors()) {
     const DetectorDoc doc = r->doc(config);
     for (const FindingTypeInfo& info : r->finding_types) {
-      out += fmt::format("| `{}` | {} | {} |\n", info.name, doc.scope, doc.fires_when);
+      out += fmt::format("| `{}` | {} | {} |\n", info.name, doc.scope,
+                         info.fires_when.empty() ? std::string_view(doc.fires_when) : info.fires_when);
     }
   }
   return out;

@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include <fmt/format.h>
+
 #include "cli_harness.hpp"
 
 namespace dnslens {
@@ -59,6 +61,110 @@ TEST(DetectCli, FindsEveryPlantedThreatOfTheDemoDayWithEvidence) {
   simdjson::dom::element s = parser.parse(summary);
   EXPECT_EQ(uint64_t(s["detection"]["events"]), uint64_t(s["records"]));
   EXPECT_GT(uint64_t(s["detection"]["benign_noise"]), 0u);
+}
+
+// A record of instance i-<n> in vpc at time ts, with answers (a JSON array) and an optional firewall action.
+std::string record(const std::string& ts, const std::string& name, const std::string& answers,
+                   const std::string& type = "A", const std::string& vpc = "vpc-1", const std::string& action = "",
+                   const std::string& instance = "i-0abc") {
+  std::string fw = action.empty() ? "" : R"(,"firewall_rule_action":")" + action + R"(")";
+  return R"({"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":")" + vpc +
+         R"(","query_timestamp":")" + ts + R"(","query_name":")" + name + R"(","query_type":")" + type +
+         R"(","query_class":"IN","rcode":"NOERROR","answers":)" + answers +
+         R"(,"srcaddr":"10.0.0.5","srcport":"5353","transport":"UDP","srcids":{"instance":")" + instance + R"("})" +
+         fw + "}\n";
+}
+
+std::string answer(const std::string& rdata, const std::string& type = "A") {
+  return R"([{"Rdata":")" + rdata + R"(","Type":")" + type + R"(","Class":"IN"}])";
+}
+
+// finding_type -> the findings' domains (or VPC for a VPC-level finding), from a findings file.
+std::map<std::string, std::vector<std::string>> findings_by_type(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  simdjson::dom::parser parser;
+  for (const auto& line : lines_of(text)) {
+    simdjson::dom::element f = parser.parse(line);
+    const std::string type{std::string_view(f["finding_type"])};
+    out[type].push_back(f["domain"].is_null() ? "vpc:" + std::string(std::string_view(f["vpc_id"]))
+                                              : std::string(std::string_view(f["domain"])));
+  }
+  return out;
+}
+
+TEST(DetectCli, AnswersToTheMetadataServiceOrABlackHoleAreFindings) {
+  Workdir w;
+  w.write("feed.csv", "indicator,confidence,threat\nsinkhole-op.net,80,Sinkhole\n");
+  const std::string ts = "2024-02-04T17:51:55Z";
+  std::string logs = record(ts, "7f000001.a9fea9fe.rbndr.us.", answer("169.254.169.254")) +  // rebinding service
+                     record(ts, "imds.rebind-me.com.", answer("fd00:ec2::254", "AAAA")) +    // IPv6 metadata
+                     record(ts, "creds.rebind-me.com.", answer("::ffff:169.254.170.2", "AAAA")) +
+                     record(ts, "instance-data.ec2.internal.", answer("169.254.169.254")) +  // AWS's own name
+                     record(ts, "dns.amazon-link.com.", answer("169.254.169.253")) +         // not the metadata service
+                     record(ts, "taken-down-bot.com.", answer("0.0.0.0")) +                  // a black hole
+                     record(ts, "localhost.fine-dev.com.", answer("127.0.0.1")) +            // local development
+                     record(ts, "2.0.0.127.zen.spamhaus.org.", answer("127.0.0.2")) +        // a DNS blocklist
+                     record(ts, "blocked-here.com.", answer("0.0.0.0"), "A", "vpc-1", "BLOCK") +  // our own firewall
+                     record(ts, "printer.corp.", answer("127.0.0.1")) +                           // not a public name
+                     record(ts, "www.zeus-cnc.biz.",
+                            R"([{"Rdata":"s.sinkhole-op.net.","Type":"CNAME","Class":"IN"},)"
+                            R"({"Rdata":"203.0.113.9","Type":"A","Class":"IN"}])") +  // intel: a sinkhole
+                     record(ts, "www.fine.org.", answer("93.184.216.34"));
+  w.write("logs.jsonl", logs);
+  auto r = run_dnslens(w, "run logs.jsonl -o /dev/null -j2 --intel ops=feed.csv --findings f.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto by_type = findings_by_type(w.read("f.jsonl"));
+  EXPECT_EQ(by_type["MetadataDNSRebind"], (std::vector<std::string>{"rbndr.us", "rebind-me.com"}));
+  EXPECT_EQ(by_type["BlackholeTraffic"], (std::vector<std::string>{"taken-down-bot.com", "zeus-cnc.biz"}));
+  EXPECT_EQ(by_type.size(), 2u) << w.read("f.jsonl");  // the sinkhole hit is no ThreatIntelMatch too
+  EXPECT_NE(w.read("f.jsonl").find(R"("guardduty_analog":"UnauthorizedAccess:EC2/MetadataDNSRebind")"),
+            std::string::npos);
+  EXPECT_NE(w.read("f.jsonl").find("feed 'ops' calls indicator sinkhole-op.net a sinkhole"), std::string::npos);
+
+  // Allowed names are the operator's to extend; a wrong entry names the key.
+  w.write("d.yaml", "answers:\n  metadata_allowed_names: \"*.rebind-me.com, rbndr.us\"\n");
+  r = run_dnslens(w, "run logs.jsonl -o /dev/null -j1 --detect-config d.yaml --findings f2.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(findings_by_type(w.read("f2.jsonl"))["MetadataDNSRebind"], std::vector<std::string>{"rbndr.us"});
+  w.write("bad.yaml", "answers:\n  blackhole_allowed_names: \"ok.com, not a name\"\n");
+  r = run_dnslens(w, "run logs.jsonl -o /dev/null --detect-config bad.yaml");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("answers.blackhole_allowed_names has 'not a name'"), std::string::npos) << r.err;
+}
+
+TEST(DetectCli, AVpcWhoseLogsStopIsALogGapButSparseTrafficIsNot) {
+  Workdir w;
+  // vpc-steady logs every 20 s from 10:00; it stops 11:30-12:15 (a gap), resumes, and stops for good at 13:30
+  // while vpc-other goes on to 14:00. vpc-sparse logs once every 7 minutes all along: never steady.
+  // vpc-late has a hole 11:00-11:40 whose records arrive late (after 12:00): no gap.
+  std::string logs;
+  auto at = [](int minute_of_day, int second) {
+    return fmt::format("2024-02-04T{:02d}:{:02d}:{:02d}Z", minute_of_day / 60, minute_of_day % 60, second);
+  };
+  for (int m = 600; m < 840; ++m) {
+    for (int s = 0; s < 60; s += 20) {
+      if (m < 810 && !(m >= 690 && m < 735)) logs += record(at(m, s), "a.fine.org.", "[]", "A", "vpc-steady");
+      logs += record(at(m, s), "b.fine.org.", "[]", "A", "vpc-other");
+      if (!(m >= 660 && m < 700)) logs += record(at(m, s), "c.fine.org.", "[]", "A", "vpc-late");
+    }
+    if (m % 7 == 0) logs += record(at(m, 0), "d.fine.org.", "[]", "A", "vpc-sparse");
+  }
+  for (int m = 660; m < 700; ++m) logs += record(at(m, 30), "c.fine.org.", "[]", "A", "vpc-late");  // late
+  w.write("logs.jsonl", logs);
+  auto r = run_dnslens(w, "run logs.jsonl -o /dev/null -j2 --findings f.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = w.read("f.jsonl");
+  EXPECT_EQ(findings_by_type(text)["QueryLogGap"], std::vector<std::string>{"vpc:vpc-steady"}) << text;
+  simdjson::dom::parser parser;
+  for (const auto& line : lines_of(text)) {
+    simdjson::dom::element f = parser.parse(line);
+    if (std::string_view(f["finding_type"]) != "QueryLogGap") continue;
+    // The gap and the silence at the end merge into one finding of the VPC: 11:29:40 to 13:59:40.
+    EXPECT_EQ(std::string_view(f["first_seen"]), "2024-02-04T11:29:40Z");
+    EXPECT_EQ(std::string_view(f["last_seen"]), "2024-02-04T13:59:40Z");
+    EXPECT_EQ(uint64_t(f["occurrences"]), 2u);
+    EXPECT_EQ(std::string_view(f["source"]), "vpc-steady");
+  }
 }
 
 TEST(DetectCli, NoDetectLeavesRecordsAndFindingsAlone) {

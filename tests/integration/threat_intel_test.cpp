@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "cli_harness.hpp"
@@ -99,12 +100,20 @@ TEST(ThreatIntelCli, EveryMatchSiteAndTheFieldsItAdds) {
   simdjson::padded_string summary(w.read("s.json"));
   EXPECT_EQ(uint64_t(p.parse(summary)["threat_hits"]), 4u);
   auto all_events = lines_of(w.read("events.jsonl"));
-  // Matches as they happen, and one ThreatIntelMatch finding per (source, indicator).
+  // Matches as they happen, and one finding per (source, indicator), typed by the indicator's category: c2
+  // is GuardDuty's C&C finding, phishing its phishing finding, "scanner" none of them.
   std::vector<std::string> events, findings;
   for (auto& e : all_events) (e.find("\"event\":\"finding\"") != std::string::npos ? findings : events).push_back(e);
   ASSERT_EQ(events.size(), 4u);
   ASSERT_EQ(findings.size(), 3u);
-  for (const auto& f : findings) EXPECT_NE(f.find("\"finding_type\":\"ThreatIntelMatch\""), std::string::npos) << f;
+  std::set<std::string> types;
+  for (const auto& f : findings) {
+    simdjson::dom::parser fp;
+    types.insert(std::string(std::string_view(fp.parse(simdjson::padded_string(f))["finding_type"])));
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"CommandAndControlActivity", "PhishingDomainRequest", "ThreatIntelMatch"}));
+  EXPECT_NE(findings[0].find("\"guardduty_analog\":\"Backdoor:EC2/C&CActivity.B!DNS\""), std::string::npos)
+      << findings[0];
   EXPECT_NE(events[0].find("\"event\":\"threat_intel_match\""), std::string::npos);
   EXPECT_NE(events[0].find("\"actor\":\"Crimson Kite\""), std::string::npos);
   EXPECT_NE(events[0].find("\"line\":1}"), std::string::npos);

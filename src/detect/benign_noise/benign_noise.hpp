@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <absl/container/flat_hash_set.h>
+#include "core/domain_set.hpp"
 
 namespace dnslens {
 
@@ -20,12 +20,11 @@ class BenignNoise {
   static const BenignNoise& builtin();
 
   // name: normalized (lowercase, no trailing dot).
-  [[nodiscard]] bool matches(std::string_view name) const;
-  [[nodiscard]] std::size_t size() const { return exact_.size() + below_.size(); }
+  [[nodiscard]] bool matches(std::string_view name) const { return names_.matches(name); }
+  [[nodiscard]] std::size_t size() const { return names_.size(); }
 
  private:
-  absl::flat_hash_set<std::string> exact_;
-  absl::flat_hash_set<std::string> below_;
+  DomainSet names_;
 };
 
 // The text of data/benign-noise.txt, defined by the build-generated source.

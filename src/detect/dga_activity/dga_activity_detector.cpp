@@ -90,7 +90,7 @@ const DetectorRegistration& dga_activity_registration() {
   static constexpr FindingTypeInfo kTypes[] = {
       {FindingType::kDgaDomainRequest,
        "DGADomainRequest",
-       "Trojan:EC2/DGADomainRequest.C!DNS",
+       "Trojan:EC2/DGADomainRequest.B",
        AnalyticKind::kLearning,
        {"TA0011", "Command and Control", "T1568", "Dynamic Resolution", "T1568.002", "Domain Generation Algorithms"}}};
   static const DetectorRegistration r =

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "detect/anomaly/anomaly_config.hpp"
+#include "detect/answers/answers_config.hpp"
 #include "detect/beaconing/beaconing_config.hpp"
 #include "detect/dga_activity/dga_activity_config.hpp"
 #include "detect/engine/config_fields.hpp"
 #include "detect/footprinting/footprinting_config.hpp"
+#include "detect/log_gap/log_gap_config.hpp"
 #include "detect/threat_intel/threat_intel_config.hpp"
 #include "detect/tunneling/tunneling_config.hpp"
 
@@ -33,6 +35,8 @@ struct DetectionConfig {
   FootprintingConfig footprinting;
   AnomalyConfig anomaly;
   ThreatIntelFindingConfig threat_intel;
+  AnswersConfig answers;
+  LogGapConfig log_gap;
 
   // Throws Error(kConfig) naming the key.
   void validate() const;

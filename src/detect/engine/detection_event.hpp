@@ -26,6 +26,9 @@ enum EventFlag : std::uint16_t {
   kEventTldValid = 32,       // the name ends in a TLD the public suffix list knows
   kEventHasRegistered = 64,  // the name has a registered domain (domain is it, else the whole name)
   kEventReverseV6 = 128,
+  kEventMetadataAnswer = 256,   // an answer is the instance metadata service's address (answer is set)
+  kEventBlackholeAnswer = 512,  // an answer is a black-hole address (answer is set), or kEventSinkholeIntel
+  kEventSinkholeIntel = 1024,   // the threat-intel hit's category says sinkhole / black hole
 };
 
 struct DetectionEvent {
@@ -39,10 +42,12 @@ struct DetectionEvent {
   StrRef domain;                                   // registered domain, else the name (strings)
   StrRef account, vpc, instance, srcaddr, source;  // (strings)
   StrRef threat_indicator, threat_feed;            // (strings), with kEventThreatHit
+  StrRef answer;  // (strings), with kEventMetadataAnswer or kEventBlackholeAnswer: the address answered
   std::uint64_t reverse_group = 0;  // with kEventReverseParsed: the /24 (IPv4) or /120 (IPv6) asked about
   std::uint8_t reverse_host = 0;    // the last octet of the address asked about
   std::int8_t threat_confidence = -1;
-  float dga_score = 0;  // of the registered domain's label
+  std::uint8_t threat_class = 0;  // with kEventThreatHit: the indicator's ThreatClass
+  float dga_score = 0;            // of the registered domain's label
   float subdomain_entropy = 0;
   float subdomain_dga = 0;  // DGA score of the subdomain's longest label (0 when short)
   std::uint16_t subdomain_length = 0;

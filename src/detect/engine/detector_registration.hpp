@@ -32,6 +32,7 @@ struct FindingTypeInfo {
   std::string_view guardduty_analog;  // the closest GuardDuty finding type, or empty
   AnalyticKind analytic = AnalyticKind::kRule;
   AttackTechnique attack{};
+  std::string_view fires_when{};  // when set: this type's own line in the docs' table (else the detector's)
 };
 
 // One row of the docs' detector table, with the thresholds of a given config filled in.

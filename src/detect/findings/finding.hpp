@@ -16,6 +16,18 @@ enum class FindingType : std::uint8_t {
   kReverseDnsSweep,
   kThreatIntelMatch,
   kVolumeAnomaly,
+  // Threat intel by the indicator's category (ThreatClass); kThreatIntelMatch for the rest.
+  kCommandAndControl,
+  kCryptoCurrency,
+  kPhishingDomainRequest,
+  kKnownDgaDomainRequest,
+  kDropPoint,
+  kDriveBySource,
+  // What the answers say.
+  kMetadataDnsRebind,
+  kBlackholeTraffic,
+  // A VPC whose query logs stop.
+  kQueryLogGap,
   kCount,  // not a type: how many there are
 };
 inline constexpr std::size_t kFindingTypeCount = static_cast<std::size_t>(FindingType::kCount);

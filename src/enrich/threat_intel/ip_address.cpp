@@ -130,4 +130,29 @@ std::optional<IpAddress> address_from_reverse_name(std::string_view name) {
   return std::nullopt;
 }
 
+SpecialAddress special_address(const IpAddress& ip) {
+  auto v4_kind = [](std::uint32_t a) {
+    if (a == 0xa9fea9fe || a == 0xa9feaa02 || a == 0xa9feaa17)
+      return SpecialAddress::kMetadata;  // .169.254, .170.2/.23
+    if ((a >> 24) == 0 || (a >> 24) == 127) return SpecialAddress::kBlackhole;
+    return SpecialAddress::kNone;
+  };
+  if (!ip.v6) return v4_kind(ip.v4());
+  const auto& b = ip.bytes;
+  auto zero = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i)
+      if (b[i] != 0) return false;
+    return true;
+  };
+  if (zero(0, 10) && b[10] == 0xff && b[11] == 0xff)  // ::ffff:a.b.c.d
+    return v4_kind((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) | b[15]);
+  // fd00:ec2::254 and fd00:ec2::23 (groups are hexadecimal: 0x0254 and 0x0023).
+  if (b[0] == 0xfd && b[1] == 0x00 && b[2] == 0x0e && b[3] == 0xc2 && zero(4, 14) &&
+      ((b[14] == 0x02 && b[15] == 0x54) || (b[14] == 0x00 && b[15] == 0x23)))
+    return SpecialAddress::kMetadata;
+  if (zero(0, 15) && (b[15] == 0 || b[15] == 1)) return SpecialAddress::kBlackhole;   // :: and ::1
+  if (b[0] == 0x01 && b[1] == 0x00 && zero(2, 8)) return SpecialAddress::kBlackhole;  // 100::/64
+  return SpecialAddress::kNone;
+}
+
 }  // namespace dnslens

@@ -37,4 +37,12 @@ struct IpPrefix {
 // ip6.arpa form. Names for partial ranges give nullopt.
 [[nodiscard]] std::optional<IpAddress> address_from_reverse_name(std::string_view normalized_name);
 
+// Addresses a public name has no business resolving to. kMetadata: the instance metadata service
+// and the other link-local credential endpoints of EC2 (169.254.169.254, fd00:ec2::254; ECS task
+// credentials 169.254.170.2; EKS Pod Identity 169.254.170.23, fd00:ec2::23; and their IPv4-mapped
+// forms). kBlackhole: addresses where traffic goes nowhere: 0.0.0.0/8, loopback 127.0.0.0/8, ::,
+// ::1, and the IPv6 discard prefix 100::/64.
+enum class SpecialAddress : std::uint8_t { kNone, kMetadata, kBlackhole };
+[[nodiscard]] SpecialAddress special_address(const IpAddress& ip);
+
 }  // namespace dnslens

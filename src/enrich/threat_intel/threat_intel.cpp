@@ -1,7 +1,10 @@
 #include "enrich/threat_intel/threat_intel.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 
 #include "core/absl_view.hpp"
 
@@ -25,7 +28,75 @@ void note_length(std::vector<int>& lengths, int n) {
   std::sort(lengths.begin(), lengths.end(), std::greater<>());
 }
 
+// The category's words, lowercase, each run of other characters one '-', framed by '-'
+// ("Botnet C&C" -> "-botnet-c&c-"), so a word is found as "-word-".
+std::string threat_words(std::string_view category) {
+  std::string out = "-";
+  for (char ch : category) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '&') {
+      out.push_back(static_cast<char>(std::tolower(c)));
+    } else if (out.back() != '-') {
+      out.push_back('-');
+    }
+  }
+  if (out.back() != '-') out.push_back('-');
+  return out;
+}
+
+bool has_any(std::string_view words, std::initializer_list<std::string_view> keys) {
+  for (std::string_view k : keys) {
+    if (words.find(k) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+ThreatClass classify_threat(std::string_view category) {
+  if (category.empty()) return ThreatClass::kGeneric;
+  const std::string w = threat_words(category);
+  // Most specific first: a sinkholed C2 domain is a sinkhole now; a DGA botnet's domain is a DGA domain.
+  if (has_any(w, {"-sinkhole", "-sinkholed-", "-blackhole", "-black-hole-"})) return ThreatClass::kSinkhole;
+  if (has_any(w, {"-dga-", "-domain-generation-", "-domain-generation-algorithm", "-algorithmically-generated-"}))
+    return ThreatClass::kDga;
+  if (has_any(w, {"-c2-", "-c&c-", "-cnc-", "-c-c-", "-c-and-c-", "-command-and-control-", "-command-control-",
+                  "-commandandcontrol-", "-botnet-cc-", "-botnetcc-", "-botnet-c2-", "-botnet-c&c-",
+                  "-command-&-control-"}))
+    return ThreatClass::kCommandAndControl;
+  if (has_any(w, {"-coinminer", "-cryptominer", "-cryptomining", "-crypto-mining", "-cryptojacking", "-miner-",
+                  "-miners-", "-mining-", "-mining-pool", "-bitcoin", "-monero-", "-xmrig", "-cryptocurrency"}))
+    return ThreatClass::kCryptoCurrency;
+  if (has_any(w, {"-phishing", "-phish-", "-credential-harvesting"})) return ThreatClass::kPhishing;
+  if (has_any(w, {"-drop-point", "-droppoint", "-drop-zone", "-dropzone", "-exfiltration", "-exfil-", "-cc-skimming",
+                  "-skimmer"}))
+    return ThreatClass::kDropPoint;
+  if (has_any(w, {"-drive-by", "-driveby", "-exploit-kit", "-exploitkit", "-malvertising"}))
+    return ThreatClass::kDriveBy;
+  return ThreatClass::kGeneric;
+}
+
+std::string_view threat_class_name(ThreatClass c) {
+  switch (c) {
+    case ThreatClass::kGeneric:
+      return "generic";
+    case ThreatClass::kCommandAndControl:
+      return "command_and_control";
+    case ThreatClass::kCryptoCurrency:
+      return "cryptocurrency";
+    case ThreatClass::kPhishing:
+      return "phishing";
+    case ThreatClass::kDga:
+      return "dga";
+    case ThreatClass::kDropPoint:
+      return "drop_point";
+    case ThreatClass::kDriveBy:
+      return "drive_by";
+    case ThreatClass::kSinkhole:
+      return "sinkhole";
+  }
+  return "generic";
+}
 
 std::string_view indicator_kind_name(IndicatorKind kind) {
   switch (kind) {
@@ -117,6 +188,7 @@ bool ThreatIntel::add(const IndicatorInput& in) {
   ind.feed = current_feed_;
   ind.actor = intern(in.actor);
   ind.threat = intern(in.threat);
+  ind.threat_class = classify_threat(in.threat);
   ind.source = intern(in.source);
   ind.first_seen = intern(in.first_seen);
   ind.last_seen = intern(in.last_seen);

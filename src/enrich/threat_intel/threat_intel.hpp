@@ -30,14 +30,33 @@ enum class ConfidenceLevel : std::uint8_t { kUnknown, kLow, kMedium, kHigh };
 [[nodiscard]] ConfidenceLevel confidence_level(int confidence);
 [[nodiscard]] std::string_view confidence_level_name(ConfidenceLevel level);
 
+// What kind of threat a feed's category text describes, read from its words: command and control
+// ("c2", "botnet_cc", "command-and-control"), cryptocurrency mining ("coinminer", "mining pool"),
+// phishing, a DGA domain, a drop point for stolen data ("exfiltration", "cc_skimming"), a drive-by
+// source ("exploit kit"), or a sinkhole / black hole; anything else (a malware family's name, an
+// empty category) is kGeneric. Decided once per indicator when the feed loads.
+enum class ThreatClass : std::uint8_t {
+  kGeneric,
+  kCommandAndControl,
+  kCryptoCurrency,
+  kPhishing,
+  kDga,
+  kDropPoint,
+  kDriveBy,
+  kSinkhole,
+};
+[[nodiscard]] ThreatClass classify_threat(std::string_view category);
+[[nodiscard]] std::string_view threat_class_name(ThreatClass c);
+
 // What a feed says about one indicator; text fields are interned (see ThreatIntel::text()).
 struct Indicator {
   std::string_view value;  // as matched: a lowercase domain, an address or prefix, or a URL
   IndicatorKind kind = IndicatorKind::kDomain;
   std::int16_t confidence = -1;  // 0..100, -1 when unknown
   std::uint32_t feed = 0;
-  std::uint32_t actor = 0;   // 0 = none
-  std::uint32_t threat = 0;  // threat category
+  std::uint32_t actor = 0;                           // 0 = none
+  std::uint32_t threat = 0;                          // threat category
+  ThreatClass threat_class = ThreatClass::kGeneric;  // classify_threat() of the category
   std::uint32_t source = 0;
   std::uint32_t first_seen = 0;
   std::uint32_t last_seen = 0;

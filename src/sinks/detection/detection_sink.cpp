@@ -4,6 +4,7 @@
 
 #include "core/stable_hash.hpp"
 #include "enrich/threat_intel/ip_address.hpp"
+#include "enrich/threat_intel/threat_intel.hpp"
 
 namespace dnslens {
 
@@ -26,6 +27,31 @@ LoggedAction logged_action(std::string_view action) {
 
 bool is_tunnel_type(std::string_view t) {
   return t == "TXT" || t == "NULL" || t == "CNAME" || t == "MX" || t == "ANY" || t == "TYPE10";
+}
+
+// The first answer that is a metadata-service or black-hole address (metadata wins), or kNone. Only
+// an answer whose first character could start such an address is parsed.
+SpecialAddress special_answer(const QueryRecord& r, std::string_view& address) {
+  SpecialAddress found = SpecialAddress::kNone;
+  for (std::uint32_t i = 0; i < r.answer_count; ++i) {
+    const DnsAnswer& a = r.answers[i];
+    if (a.rdata.empty()) continue;
+    const char c = a.rdata.front();
+    if (a.type == "A" ? (c != '0' && c != '1') : a.type != "AAAA" || (c != ':' && c != 'f' && c != 'F' && c != '1'))
+      continue;
+    const auto ip = parse_ip(a.rdata);
+    if (!ip) continue;
+    const SpecialAddress kind = special_address(*ip);
+    if (kind == SpecialAddress::kMetadata) {
+      address = a.rdata;
+      return kind;
+    }
+    if (kind == SpecialAddress::kBlackhole && found == SpecialAddress::kNone) {
+      found = kind;
+      address = a.rdata;
+    }
+  }
+  return found;
 }
 
 class DetectionLocal final : public SinkLocal {
@@ -95,6 +121,21 @@ class DetectionLocal final : public SinkLocal {
       e.threat_indicator = b.add(o.threat.value);
       e.threat_feed = b.add(o.threat.feed);
       e.threat_confidence = static_cast<std::int8_t>(std::clamp<int>(o.threat.confidence, -1, 100));
+      e.threat_class = static_cast<std::uint8_t>(o.threat.indicator->threat_class);
+    }
+    std::string_view address;
+    const SpecialAddress special = special_answer(r, address);
+    if (special == SpecialAddress::kMetadata) {
+      e.flags |= kEventMetadataAnswer;
+      e.answer = b.add(address);
+    } else if (special == SpecialAddress::kBlackhole) {
+      e.flags |= kEventBlackholeAnswer;
+      e.answer = b.add(address);
+    }
+    if (o.threat.hit() && o.threat.indicator->threat_class == ThreatClass::kSinkhole) {
+      // Intel says the name, an answer or a CNAME target is a sinkhole.
+      e.flags |= kEventBlackholeAnswer | kEventSinkholeIntel;
+      if (special != SpecialAddress::kBlackhole) e.answer = b.add(o.threat.matched_value);
     }
   }
 

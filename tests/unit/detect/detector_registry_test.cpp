@@ -64,7 +64,7 @@ TEST(DetectorRegistry, TheSetRunsTheEnabledRegisteredDetectors) {
   c.threat_intel.enabled = false;
   std::vector<std::string_view> some;
   for (const DetectorStats& s : DetectorSet(c, store).stats()) some.push_back(s.name);
-  EXPECT_EQ(some, (std::vector<std::string_view>{"tunneling", "dga", "footprinting", "anomaly"}));
+  EXPECT_EQ(some, (std::vector<std::string_view>{"tunneling", "dga", "footprinting", "anomaly", "answers", "log_gap"}));
 }
 
 TEST(DetectorRegistry, TheTableShowsTheConfigsThresholds) {

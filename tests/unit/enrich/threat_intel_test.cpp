@@ -103,6 +103,64 @@ TEST(IpAddress, ParseIpAgreesWithInetPtonOnEveryShortString) {
   EXPECT_EQ(checked, 960800u);  // (7^8 - 1) / 6 strings
 }
 
+TEST(IpAddress, MetadataServiceAndBlackHoleAddresses) {
+  auto kind = [](std::string_view text) {
+    auto ip = parse_ip(text);
+    EXPECT_TRUE(ip.has_value()) << text;
+    return ip ? special_address(*ip) : SpecialAddress::kNone;
+  };
+  for (std::string_view m : {"169.254.169.254", "169.254.170.2", "169.254.170.23", "fd00:ec2::254", "fd00:ec2::23",
+                             "::ffff:169.254.169.254", "FD00:EC2:0:0:0:0:0:254"})
+    EXPECT_EQ(kind(m), SpecialAddress::kMetadata) << m;
+  for (std::string_view b :
+       {"0.0.0.0", "0.1.2.3", "127.0.0.1", "127.255.255.254", "::", "::1", "100::", "100::ffff:1", "::ffff:127.0.0.1"})
+    EXPECT_EQ(kind(b), SpecialAddress::kBlackhole) << b;
+  // Amazon's DNS server and the time service are link-local too, but neither is a credential endpoint.
+  for (std::string_view n : {"169.254.169.253", "169.254.169.123", "169.254.170.3", "fd00:ec2::253", "fd00:ec2:1::254",
+                             "100:0:0:1::", "1.0.0.0", "126.255.255.255", "128.0.0.1", "::2", "8.8.8.8"})
+    EXPECT_EQ(kind(n), SpecialAddress::kNone) << n;
+}
+
+TEST(ThreatClass, AFeedsCategoryWordsNameGuardDutysThreats) {
+  const std::pair<std::string_view, ThreatClass> cases[] = {
+      {"c2", ThreatClass::kCommandAndControl},
+      {"Botnet C&C", ThreatClass::kCommandAndControl},
+      {"botnet_cc", ThreatClass::kCommandAndControl},
+      {"Command-and-Control", ThreatClass::kCommandAndControl},
+      {"CnC server", ThreatClass::kCommandAndControl},
+      {"CoinMiner", ThreatClass::kCryptoCurrency},
+      {"mining pool", ThreatClass::kCryptoCurrency},
+      {"XMRig miner", ThreatClass::kCryptoCurrency},
+      {"Phishing", ThreatClass::kPhishing},
+      {"phish", ThreatClass::kPhishing},
+      {"DGA", ThreatClass::kDga},
+      {"domain generation algorithm", ThreatClass::kDga},
+      {"Necurs DGA C2", ThreatClass::kDga},  // the most specific word wins
+      {"cc_skimming", ThreatClass::kDropPoint},
+      {"exfiltration", ThreatClass::kDropPoint},
+      {"Exploit Kit", ThreatClass::kDriveBy},
+      {"Sinkholed C2", ThreatClass::kSinkhole},
+      {"blackhole", ThreatClass::kSinkhole},
+      {"Emotet", ThreatClass::kGeneric},
+      {"payload_delivery", ThreatClass::kGeneric},
+      {"scanner", ThreatClass::kGeneric},
+      {"abc2", ThreatClass::kGeneric},  // a word inside another word is not that word
+      {"dropbox", ThreatClass::kGeneric},
+      {"", ThreatClass::kGeneric},
+  };
+  for (const auto& [category, expected] : cases)
+    EXPECT_EQ(threat_class_name(classify_threat(category)), threat_class_name(expected)) << category;
+  ThreatIntel intel;
+  intel.add_feed("f");
+  IndicatorInput in;
+  in.value = in.match_key = "evil.example";
+  in.threat = "Botnet C2";
+  ASSERT_TRUE(intel.add(in));
+  const Indicator* hit = intel.match_domain("www.evil.example", "evil.example");
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->threat_class, ThreatClass::kCommandAndControl);
+}
+
 TEST(ClassifyIndicator, RefangsNormalisesAndRejectsWithAReason) {
   IndicatorInput in;
   EXPECT_FALSE(classify_indicator("Evil[.]COM.", "", psl(), in));
