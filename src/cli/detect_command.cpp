@@ -54,6 +54,18 @@ bool kind_of(FindingType t, ScenarioKind& out) {
     case FindingType::kVolumeAnomaly:
       out = ScenarioKind::kAnomaly;
       return true;
+    case FindingType::kMetadataDnsRebind:
+      out = ScenarioKind::kMetadataRebind;
+      return true;
+    case FindingType::kBlackholeTraffic:
+      out = ScenarioKind::kBlackhole;
+      return true;
+    case FindingType::kSuspiciousDomainRequest:
+      out = ScenarioKind::kLowReputation;
+      return true;
+    case FindingType::kQueryLogGap:
+      out = ScenarioKind::kLogGap;
+      return true;
     default:
       return false;
   }
@@ -65,13 +77,17 @@ bool overlaps(const Finding& f, const PlantedScenario& s) {
 }
 
 bool same_entity(const Finding& f, const PlantedScenario& s) {
-  return f.entity.source == s.instance || (f.type == FindingType::kVolumeAnomaly && f.entity.source == s.vpc);
+  const bool vpc_level = f.type == FindingType::kVolumeAnomaly || f.type == FindingType::kQueryLogGap;
+  return f.entity.source == s.instance || (vpc_level && f.entity.source == s.vpc);
 }
 
 bool matches(const Finding& f, const PlantedScenario& s) {
   ScenarioKind k;
   if (!kind_of(f.type, k) || k != s.kind || !same_entity(f, s)) return false;
-  if (k == ScenarioKind::kTunneling || k == ScenarioKind::kBeaconing) return f.domain == s.domain;
+  if (k == ScenarioKind::kTunneling || k == ScenarioKind::kBeaconing || k == ScenarioKind::kMetadataRebind ||
+      k == ScenarioKind::kBlackhole || k == ScenarioKind::kLowReputation)
+    return f.domain == s.domain;
+  if (k == ScenarioKind::kLogGap) return f.entity.source == s.vpc && overlaps(f, s);
   return overlaps(f, s);
 }
 
@@ -308,9 +324,10 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
   auto e = std::make_shared<EvalOptions>();
   CLI::App* ev = detect->add_subcommand(
       "eval",
-      "Generate a day of logs with planted DGA, tunneling, beaconing, reverse-DNS sweep and volume-anomaly scenarios "
-      "at low, moderate and high intensity over a benign background with look-alikes; run the detectors; print recall "
-      "and precision per detector, and the findings on the benign background alone");
+      "Generate a day of logs with planted DGA, tunneling, beaconing, reverse-DNS sweep, volume-anomaly, metadata "
+      "rebinding, black-hole, low-reputation and log-gap scenarios at low, moderate and high intensity over a benign "
+      "background with look-alikes; run the detectors; print recall and precision per detector, and the findings on "
+      "the benign background alone");
   ev->add_option("--records", e->records, "Background records")->capture_default_str();
   ev->add_option("--seed", e->seed, "Generator seed")->capture_default_str();
   ev->add_option("--repeats", e->repeats, "Scenarios per detector and intensity")

@@ -21,6 +21,7 @@ struct NameSignals {
   float subdomain_dga = 0;  // DGA score of the subdomain's longest label, when >= 12 characters
   std::uint8_t longest_subdomain_label = 0;
   bool benign_noise = false;
+  std::uint8_t reputation = 0;  // a ReputationTier (detect/reputation): a low-reputation provider's name, or parked
 };
 
 }  // namespace dnslens

@@ -12,6 +12,7 @@
 #include "detect/dga_activity/dga_activity_detector.hpp"
 #include "detect/footprinting/footprinting_detector.hpp"
 #include "detect/log_gap/log_gap_detector.hpp"
+#include "detect/reputation/reputation_detector.hpp"
 #include "detect/threat_intel/threat_intel_detector.hpp"
 #include "detect/tunneling/tunneling_detector.hpp"
 
@@ -44,9 +45,10 @@ const std::array<const FindingTypeInfo*, kFindingTypeCount>& type_table() {
 }  // namespace
 
 std::span<const DetectorRegistration* const> registered_detectors() {
-  static const std::array<const DetectorRegistration*, 8> list = {
-      &tunneling_registration(), &dga_activity_registration(), &beaconing_registration(), &footprinting_registration(),
-      &anomaly_registration(),   &threat_intel_registration(), &answers_registration(),   &log_gap_registration(),
+  static const std::array<const DetectorRegistration*, 9> list = {
+      &tunneling_registration(),    &dga_activity_registration(), &beaconing_registration(),
+      &footprinting_registration(), &anomaly_registration(),      &threat_intel_registration(),
+      &answers_registration(),      &log_gap_registration(),      &reputation_registration(),
   };
   return list;
 }

@@ -260,6 +260,7 @@ struct Event {
   std::string_view qtype;
   std::string_view rcode;
   std::string_view firewall_action;  // empty, BLOCK or ALERT
+  std::string answer;                // when set: the one answer's Rdata (of type qtype) instead of made-up ones
 };
 
 class Writer {
@@ -289,7 +290,17 @@ class Writer {
     o += "\",\"query_class\":\"IN\",\"rcode\":\"";
     o += e.rcode;
     o += "\",\"answers\":[";
-    if (e.rcode == "NOERROR" && e.firewall_action != "BLOCK") answers(rng, e, o);
+    if (e.rcode == "NOERROR" && e.firewall_action != "BLOCK") {
+      if (e.answer.empty()) {
+        answers(rng, e, o);
+      } else {
+        o += "{\"Rdata\":\"";
+        o += e.answer;
+        o += "\",\"Type\":\"";
+        o += e.qtype;
+        o += "\",\"Class\":\"IN\"}";
+      }
+    }
     o += "],\"srcaddr\":\"";
     o += s.ip;
     fmt::format_to(std::back_inserter(o), "\",\"srcport\":\"{}\",\"transport\":\"{}\",\"srcids\":{{",
@@ -538,6 +549,46 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
                     {}});
     }
   }
+  // DNS rebinding: a web application made to fetch URLs whose names resolve to the metadata service.
+  {
+    std::size_t src = pick_instance();
+    std::int64_t t0 = start + 3 * span_ms / 5;
+    for (int i = 0; i < 4; ++i) {
+      ev.push_back({t0 + i * 20000,
+                    src,
+                    fmt::format("{}.rebind-probe.net", base32_label(rng, 8)),
+                    "A",
+                    "NOERROR",
+                    {},
+                    "169.254.169.254"});
+    }
+  }
+  // Malware still calling its botnet's domain, taken down and answering 0.0.0.0.
+  {
+    std::size_t src = pick_instance();
+    for (int i = 0; i < 12; ++i) {
+      ev.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span_ms))),
+                    src,
+                    "cdn.sinkholed-botnet.info",
+                    "A",
+                    "NOERROR",
+                    {},
+                    "0.0.0.0"});
+    }
+  }
+  // A dynamic-DNS hostname an instance fetches from now and then.
+  {
+    std::size_t src = pick_instance();
+    for (int i = 0; i < 6; ++i) {
+      ev.push_back({start + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span_ms))),
+                    src,
+                    "files-7.duckdns.org",
+                    "A",
+                    "NOERROR",
+                    {},
+                    "203.0.113.77"});
+    }
+  }
   // Known-bad domains, a few each, some blocked by the firewall.
   for (const auto& bad : kBadDomains) {
     if (bad == "evil-tunnel.net" || bad == "c2-beacon.xyz") continue;
@@ -554,9 +605,16 @@ std::vector<Event> planted_events(Rng& rng, const Fleet& f, std::int64_t start, 
 // ---------------------------------------------------------------------------------------------
 // Scenarios with ground truth, and benign look-alikes
 
+// A VPC that logs nothing from `from` to `to` (every record of its sources in between is dropped).
+struct LogGap {
+  int vpc;
+  std::int64_t from_ms, to_ms;
+};
+
 struct ScenarioPlan {
   std::vector<Event> events;
   std::vector<PlantedScenario> truth;
+  std::vector<LogGap> gaps;
 };
 
 std::string word_label(Rng& rng) {
@@ -579,9 +637,10 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
                         t0,
                         0};
   const int level = static_cast<int>(spec.intensity);
-  auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode) {
+  auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode,
+                 std::string answer = {}) {
     if (spec.kind == ScenarioKind::kDga || spec.kind == ScenarioKind::kTunneling) truth.names.push_back(name);
-    plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}});
+    plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}, std::move(answer)});
     truth.end_ms = std::max(truth.end_ms, ms);
     truth.start_ms = std::min(truth.start_ms, ms);
     ++truth.records;
@@ -636,6 +695,51 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
       truth.domain = fmt::format("10.{}.{}.0/24", b, c);
       break;
     }
+    case ScenarioKind::kMetadataRebind: {
+      // An application made to fetch URLs whose names resolve to the metadata service (a rebinding
+      // service's names, or the attacker's own domain).
+      static constexpr int kLookups[] = {1, 3, 30};
+      truth.domain = fmt::format("{}{}.com", word_label(rng), rng.below(100));
+      for (int i = 0; i < kLookups[level]; ++i) {
+        const bool v6 = i % 3 == 2;
+        add(t0 + static_cast<std::int64_t>(rng.below(600000)), fmt::format("{}.{}", base32_label(rng, 8), truth.domain),
+            v6 ? "AAAA" : "A", "NOERROR", v6 ? "fd00:ec2::254" : "169.254.169.254");
+      }
+      break;
+    }
+    case ScenarioKind::kBlackhole: {
+      // Malware still calling a domain that was taken down and now resolves to 0.0.0.0.
+      static constexpr int kQueries[] = {1, 5, 50};
+      static constexpr std::int64_t kSpanMin[] = {1, 60, 240};
+      truth.domain = fmt::format("{}-{}.info", word_label(rng), rng.below(1000));
+      const std::string name = "api." + truth.domain;
+      for (int i = 0; i < kQueries[level]; ++i) {
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))), name, "A",
+            "NOERROR", "0.0.0.0");
+      }
+      break;
+    }
+    case ScenarioKind::kLowReputation: {
+      // low: one lookup of a dynamic-DNS name; moderate: a quick tunnel looked up over an hour; high:
+      // callbacks of injected payloads to an out-of-band testing service.
+      static constexpr int kQueries[] = {1, 12, 40};
+      static constexpr std::int64_t kSpanMin[] = {1, 60, 30};
+      static constexpr std::string_view kProvider[] = {"duckdns.org", "trycloudflare.com", "oast.fun"};
+      const std::string host = level == 2   ? std::string()
+                               : level == 1 ? fmt::format("{}-{}-{}", kWords[rng.below(kWords.size())],
+                                                          kWords[rng.below(kWords.size())], rng.below(100))
+                                            : fmt::format("{}{}", word_label(rng), rng.below(100));
+      truth.domain = kProvider[level];
+      for (int i = 0; i < kQueries[level]; ++i) {
+        std::string name = level == 2 ? fmt::format("{}.{}", base32_label(rng, 20), kProvider[2])
+                                      : fmt::format("{}.{}", host, kProvider[level]);
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kSpanMin[level] * 60000))),
+            std::move(name), "A", "NOERROR", fmt::format("203.0.113.{}", 1 + rng.below(254)));
+      }
+      break;
+    }
+    case ScenarioKind::kLogGap:
+      break;  // planned with the others' times known (plan_log_gap)
     case ScenarioKind::kAnomaly: {
       // Extra queries for an hour, a multiple of the source's usual rate, to a name that does not exist.
       static constexpr double kFactor[] = {1.0, 6.0, 20.0};
@@ -734,6 +838,48 @@ void plant_benign_stressors(Rng& rng, const Fleet& f, std::int64_t start, std::i
   }
 }
 
+// A log gap in src's VPC: low 20 min (under the detector's default), moderate 1 h, high the rest of the
+// period from 70% on. Placed where no other short scenario of that VPC runs (a beacon may lose beats), so
+// the gap takes no other scenario's records away.
+void plan_log_gap(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpec& spec, std::int64_t start,
+                  std::int64_t span, ScenarioPlan& plan) {
+  const int vpc = f.sources[src].vpc;
+  const int level = static_cast<int>(spec.intensity);
+  std::vector<std::pair<std::int64_t, std::int64_t>> busy;
+  for (const PlantedScenario& t : plan.truth) {
+    if (t.vpc == f.vpc_ids[static_cast<std::size_t>(vpc)] && t.kind != ScenarioKind::kBeaconing)
+      busy.emplace_back(t.start_ms - 1200000, t.end_ms + 1200000);
+  }
+  for (const LogGap& g : plan.gaps) {
+    if (g.vpc == vpc) busy.emplace_back(g.from_ms - 7200000, g.to_ms + 7200000);
+  }
+  const std::int64_t end = start + span;
+  std::int64_t from = 0, to = 0;
+  if (level == 2) {
+    from = start + span * 7 / 10 + static_cast<std::int64_t>(rng.below(1800000));
+    to = end;
+  } else {
+    const std::int64_t length = level == 0 ? 1200000 : 3600000;
+    const std::int64_t first = start + span / 4 + static_cast<std::int64_t>(rng.below(3600000));
+    for (from = first; from + length < start + span * 7 / 10 - 3600000; from += 600000) {
+      bool clear = true;
+      for (const auto& [b, e] : busy) clear = clear && (from + length <= b || from >= e);
+      if (clear) break;
+    }
+    to = from + length;
+  }
+  plan.gaps.push_back({vpc, from, to});
+  plan.truth.push_back(PlantedScenario{spec.kind,
+                                       spec.intensity,
+                                       f.sources[src].instance,
+                                       f.vpc_ids[static_cast<std::size_t>(vpc)],
+                                       f.vpc_ids[static_cast<std::size_t>(vpc)],
+                                       from,
+                                       to,
+                                       0,
+                                       {}});
+}
+
 ScenarioPlan plan_scenarios(Rng& rng, const Fleet& f, const GeneratorConfig& c, std::int64_t start, std::int64_t span) {
   ScenarioPlan plan;
   std::vector<std::size_t> instances;
@@ -748,11 +894,19 @@ ScenarioPlan plan_scenarios(Rng& rng, const Fleet& f, const GeneratorConfig& c, 
   }
   const double base_per_hour =
       static_cast<double>(c.records) / static_cast<double>(f.sources.size()) / (static_cast<double>(span) / 3.6e6);
-  for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
-    // Start after a quarter of the period (the anomaly baseline needs history) and end in time.
-    const std::int64_t t0 =
-        start + span / 4 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span / 4)));
-    plant_scenario(rng, f, instances[i], c.scenarios[i], t0, base_per_hour, plan);
+  // Log gaps last: they are placed around the other scenarios of their VPC.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
+      if ((c.scenarios[i].kind == ScenarioKind::kLogGap) != (pass == 1)) continue;
+      if (pass == 1) {
+        plan_log_gap(rng, f, instances[i], c.scenarios[i], start, span, plan);
+        continue;
+      }
+      // Start after a quarter of the period (the anomaly baseline needs history) and end in time.
+      const std::int64_t t0 =
+          start + span / 4 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span / 4)));
+      plant_scenario(rng, f, instances[i], c.scenarios[i], t0, base_per_hour, plan);
+    }
   }
   std::vector<std::size_t> spare(instances.begin() + static_cast<std::ptrdiff_t>(c.scenarios.size()), instances.end());
   if (c.benign_stressors) plant_benign_stressors(rng, f, start, span, spare, plan);
@@ -774,6 +928,14 @@ std::string_view scenario_kind_name(ScenarioKind k) {
       return "reverse_dns_sweep";
     case ScenarioKind::kAnomaly:
       return "volume_anomaly";
+    case ScenarioKind::kMetadataRebind:
+      return "metadata_rebind";
+    case ScenarioKind::kBlackhole:
+      return "blackhole";
+    case ScenarioKind::kLowReputation:
+      return "low_reputation";
+    case ScenarioKind::kLogGap:
+      return "log_gap";
   }
   return "?";
 }
@@ -791,13 +953,17 @@ std::string_view intensity_name(Intensity i) {
 }
 
 std::string scenario_description(ScenarioKind k, Intensity i) {
-  static constexpr std::string_view kText[5][3] = {
+  static constexpr std::string_view kText[9][3] = {
       {"6 DGA names in 30 min", "25 DGA names in 10 min", "300 DGA names in 5 min"},
       {"30 queries, 16-char chunks, 1 h", "150 queries, 36-char chunks, 30 min",
        "1000 queries, 2x50-char chunks, 20 min"},
       {"every 30 min +-90 s for 7 h", "every 5 min +-10 s, 20% missed, 6 h", "every 60 s +-3 s for 12 h"},
       {"20 PTRs of a /24 in 10 min", "64 PTRs of a /24 in 5 min", "254 PTRs of a /24 in 2 min"},
-      {"+1x the hourly rate for 1 h", "+6x the hourly rate for 1 h", "+20x the hourly rate for 1 h"}};
+      {"+1x the hourly rate for 1 h", "+6x the hourly rate for 1 h", "+20x the hourly rate for 1 h"},
+      {"1 name resolving to 169.254.169.254", "3 names (one AAAA fd00:ec2::254)", "30 names in 10 min"},
+      {"1 query answered 0.0.0.0", "5 queries in 1 h", "50 queries in 4 h"},
+      {"1 dynamic-DNS lookup", "12 lookups of a quick tunnel in 1 h", "40 out-of-band callbacks in 30 min"},
+      {"the VPC silent for 20 min", "the VPC silent for 1 h", "the VPC silent from 70% of the day on"}};
   return std::string(kText[static_cast<int>(k)][static_cast<int>(i)]);
 }
 
@@ -826,10 +992,12 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
   const std::int64_t span = static_cast<std::int64_t>(config.hours) * 3600000;
   std::vector<Event> planted;
   std::vector<PlantedScenario> truth;
+  std::vector<LogGap> gaps;
   if (!config.scenarios.empty() || config.benign_stressors) {
     ScenarioPlan plan = plan_scenarios(rng, fleet, config, start, span);
     planted = std::move(plan.events);
     truth = std::move(plan.truth);
+    gaps = std::move(plan.gaps);
   } else if (config.plant) {
     planted = planted_events(rng, fleet, start, span);
   }
@@ -837,14 +1005,21 @@ GeneratorStats generate_logs(const GeneratorConfig& config) {
   std::uint64_t total = config.target_bytes ? config.target_bytes / 470 + 1 : config.records;
   Writer writer(config, fleet);
   std::size_t next_planted = 0;
+  // A record of a VPC inside one of its log gaps is not written.
+  auto write = [&](const Event& e) {
+    for (const LogGap& g : gaps) {
+      if (fleet.sources[e.source].vpc == g.vpc && e.ms >= g.from_ms && e.ms < g.to_ms) return;
+    }
+    writer.record(rng, e);
+  };
   for (std::uint64_t i = 0; i < total || (config.target_bytes && writer.bytes() < config.target_bytes); ++i) {
     std::int64_t ms =
         start + static_cast<std::int64_t>(static_cast<double>(span) * static_cast<double>(std::min(i, total)) /
                                           static_cast<double>(total));
-    while (next_planted < planted.size() && planted[next_planted].ms <= ms) writer.record(rng, planted[next_planted++]);
-    writer.record(rng, background(rng, fleet, ms));
+    while (next_planted < planted.size() && planted[next_planted].ms <= ms) write(planted[next_planted++]);
+    write(background(rng, fleet, ms));
   }
-  while (next_planted < planted.size()) writer.record(rng, planted[next_planted++]);
+  while (next_planted < planted.size()) write(planted[next_planted++]);
   writer.finish();
   if (!config.interesting_out.empty()) {
     auto sink = make_file_sink(config.interesting_out, Compression::kNone);

@@ -11,11 +11,22 @@
 namespace dnslens {
 
 // Planted scenarios for measuring the detectors: each kind at an intensity, with ground truth.
-enum class ScenarioKind : std::uint8_t { kDga, kTunneling, kBeaconing, kSweep, kAnomaly };
+enum class ScenarioKind : std::uint8_t {
+  kDga,
+  kTunneling,
+  kBeaconing,
+  kSweep,
+  kAnomaly,
+  kMetadataRebind,  // names that resolve to the instance metadata service
+  kBlackhole,       // a taken-down domain that resolves to 0.0.0.0
+  kLowReputation,   // dynamic DNS, a tunnel service, out-of-band callbacks
+  kLogGap,          // the instance's VPC logs nothing for a while (or for the rest of the day)
+};
 enum class Intensity : std::uint8_t { kLow, kModerate, kHigh };
-inline constexpr ScenarioKind kAllScenarioKinds[] = {ScenarioKind::kDga, ScenarioKind::kTunneling,
-                                                     ScenarioKind::kBeaconing, ScenarioKind::kSweep,
-                                                     ScenarioKind::kAnomaly};
+inline constexpr ScenarioKind kAllScenarioKinds[] = {
+    ScenarioKind::kDga,       ScenarioKind::kTunneling,     ScenarioKind::kBeaconing,
+    ScenarioKind::kSweep,     ScenarioKind::kAnomaly,       ScenarioKind::kMetadataRebind,
+    ScenarioKind::kBlackhole, ScenarioKind::kLowReputation, ScenarioKind::kLogGap};
 inline constexpr Intensity kAllIntensities[] = {Intensity::kLow, Intensity::kModerate, Intensity::kHigh};
 [[nodiscard]] std::string_view scenario_kind_name(ScenarioKind k);
 [[nodiscard]] std::string_view intensity_name(Intensity i);
@@ -32,7 +43,7 @@ struct PlantedScenario {
   Intensity intensity;
   std::string instance;
   std::string vpc;
-  std::string domain;  // the registered domain or name involved, empty when many
+  std::string domain;  // the registered domain or name involved, empty when many (a log gap: the VPC)
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
   std::uint64_t records = 0;

@@ -2,6 +2,7 @@
 // own check, retraining the DGA model, configuration errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include <simdjson.h>
@@ -38,9 +39,13 @@ TEST(DetectCli, FindsEveryPlantedThreatOfTheDemoDayWithEvidence) {
   EXPECT_EQ(domains_by_type["DNSDataExfiltration"], std::vector<std::string>{"evil-tunnel.net"});
   EXPECT_EQ(domains_by_type["Beaconing"], std::vector<std::string>{"update.c2-beacon.xyz"});
   EXPECT_EQ(domains_by_type["ReverseDNSSweep"].size(), 1u);
+  EXPECT_EQ(domains_by_type["MetadataDNSRebind"], std::vector<std::string>{"rebind-probe.net"});
+  EXPECT_EQ(domains_by_type["BlackholeTraffic"], std::vector<std::string>{"sinkholed-botnet.info"});
+  EXPECT_EQ(domains_by_type["SuspiciousDomainRequest"], std::vector<std::string>{"duckdns.org"});
   for (const auto& [type, list] : domains_by_type) {
     EXPECT_TRUE(type == "DGADomainRequest" || type == "DNSDataExfiltration" || type == "Beaconing" ||
-                type == "ReverseDNSSweep" || type == "VolumeAnomaly")
+                type == "ReverseDNSSweep" || type == "VolumeAnomaly" || type == "MetadataDNSRebind" ||
+                type == "BlackholeTraffic" || type == "SuspiciousDomainRequest")
         << type;
   }
   // Each finding was announced once through the notifier.
@@ -130,6 +135,44 @@ TEST(DetectCli, AnswersToTheMetadataServiceOrABlackHoleAreFindings) {
   r = run_dnslens(w, "run logs.jsonl -o /dev/null --detect-config bad.yaml");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("answers.blackhole_allowed_names has 'not a name'"), std::string::npos) << r.err;
+}
+
+TEST(DetectCli, LowReputationNamesAreSuspiciousDomainRequests) {
+  Workdir w;
+  const std::string ts = "2024-02-04T17:51:55Z";
+  std::string logs = record(ts, "home-lab7.duckdns.org.", answer("198.51.100.7")) +            // dynamic DNS
+                     record(ts, "nas-box.duckdns.org.", answer("198.51.100.6")) +              // same provider
+                     record(ts, "cold-river-42.trycloudflare.com.", answer("198.51.100.8")) +  // a quick tunnel
+                     record(ts, "cq3kd9x2vu.oast.fun.", answer("198.51.100.9")) +              // an OOB callback
+                     record(ts, "old-brand.com.",
+                            R"([{"Rdata":"old-brand.com.sedoparking.com.","Type":"CNAME","Class":"IN"},)"
+                            R"({"Rdata":"198.51.100.10","Type":"A","Class":"IN"}])") +  // parked
+                     record(ts, "www.fine.org.", answer("198.51.100.11")) +
+                     record(ts, "docs.ngrok.com.", answer("198.51.100.12"));  // the company's site, not a tunnel
+  w.write("logs.jsonl", logs);
+  auto r = run_dnslens(w, "run logs.jsonl -o /dev/null --findings f.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = w.read("f.jsonl");
+  auto by_type = findings_by_type(text);
+  std::vector<std::string> domains = by_type["SuspiciousDomainRequest"];
+  std::sort(domains.begin(), domains.end());
+  // A provider's hostnames are one finding per source; a parked domain is its own.
+  EXPECT_EQ(domains, (std::vector<std::string>{"duckdns.org", "oast.fun", "old-brand.com", "trycloudflare.com"}))
+      << text;
+  EXPECT_EQ(by_type.size(), 1u) << text;
+  simdjson::dom::parser parser;
+  std::map<std::string, std::string> tier, severity;
+  for (const auto& line : lines_of(text)) {
+    simdjson::dom::element f = parser.parse(line);
+    const std::string d{std::string_view(f["domain"])};
+    tier[d] = std::string(std::string_view(f["metrics"]["tier"]));
+    severity[d] = std::string(std::string_view(f["severity"]));
+  }
+  EXPECT_EQ(tier["old-brand.com"], "parked");
+  EXPECT_EQ(tier["duckdns.org"], "dynamic_dns");
+  EXPECT_EQ(tier["oast.fun"], "out_of_band_callback");
+  EXPECT_EQ(severity["oast.fun"], "medium");
+  EXPECT_EQ(severity["duckdns.org"], "low");
 }
 
 TEST(DetectCli, AVpcWhoseLogsStopIsALogGapButSparseTrafficIsNot) {

@@ -16,6 +16,7 @@
 #include "detect/engine/config_fields.hpp"
 #include "detect/footprinting/footprinting_config.hpp"
 #include "detect/log_gap/log_gap_config.hpp"
+#include "detect/reputation/reputation_config.hpp"
 #include "detect/threat_intel/threat_intel_config.hpp"
 #include "detect/tunneling/tunneling_config.hpp"
 
@@ -37,6 +38,7 @@ struct DetectionConfig {
   ThreatIntelFindingConfig threat_intel;
   AnswersConfig answers;
   LogGapConfig log_gap;
+  ReputationConfig reputation;
 
   // Throws Error(kConfig) naming the key.
   void validate() const;

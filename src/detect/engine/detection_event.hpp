@@ -47,6 +47,7 @@ struct DetectionEvent {
   std::uint8_t reverse_host = 0;    // the last octet of the address asked about
   std::int8_t threat_confidence = -1;
   std::uint8_t threat_class = 0;  // with kEventThreatHit: the indicator's ThreatClass
+  std::uint8_t reputation = 0;    // the name's ReputationTier
   float dga_score = 0;            // of the registered domain's label
   float subdomain_entropy = 0;
   float subdomain_dga = 0;  // DGA score of the subdomain's longest label (0 when short)

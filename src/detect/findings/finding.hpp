@@ -28,6 +28,8 @@ enum class FindingType : std::uint8_t {
   kBlackholeTraffic,
   // A VPC whose query logs stop.
   kQueryLogGap,
+  // A low-reputation name (dynamic DNS, tunnel services, out-of-band callbacks, parked).
+  kSuspiciousDomainRequest,
   kCount,  // not a type: how many there are
 };
 inline constexpr std::size_t kFindingTypeCount = static_cast<std::size_t>(FindingType::kCount);

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "core/stable_hash.hpp"
+#include "core/dns_name.hpp"
 #include "detect/name_features/name_features.hpp"
+#include "detect/reputation/low_reputation.hpp"
 
 namespace dnslens {
 
@@ -35,10 +37,11 @@ NameSignals NameSignalEnricher::compute(const EnrichedRecord& r) const {
     s.subdomain_dga = long_label_score(dga_, longest);
   }
   s.benign_noise = benign_noise_ != nullptr && benign_noise_->matches(name);
+  if (!s.benign_noise) s.reputation = static_cast<std::uint8_t>(name_reputation(name));
   return s;
 }
 
-void NameSignalEnricher::enrich(const QueryRecord& /*record*/, EnrichedRecord& out, EnricherState* state) const {
+void NameSignalEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const {
   out.has_signals = true;
   if (!out.name.valid_syntax) {
     out.signals = NameSignals{};
@@ -52,6 +55,18 @@ void NameSignalEnricher::enrich(const QueryRecord& /*record*/, EnrichedRecord& o
   } else {
     out.signals = compute(out);
     memo.put(out.name.text, out.name_hash, out.signals);
+  }
+  // A name that is an alias of a parking service is parked: a property of the answer, not the name.
+  if (out.signals.reputation == 0 && !out.signals.benign_noise) {
+    for (std::uint32_t i = 0; i < record.answer_count; ++i) {
+      const DnsAnswer& a = record.answers[i];
+      if (a.type != "CNAME") continue;
+      const NormalizedName target = normalize_name(a.rdata, static_cast<State*>(state)->cname_buffer);
+      if (target.valid_syntax && parking_target(target.text)) {
+        out.signals.reputation = static_cast<std::uint8_t>(ReputationTier::kParked);
+        break;
+      }
+    }
   }
 }
 

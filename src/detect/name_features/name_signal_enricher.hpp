@@ -2,6 +2,7 @@
 // The name signals detection reads (entropy, lengths, ratios, the DGA score of the registered label
 // and of long subdomain labels, known-benign noise). They are a function of the name alone, and
 // logs repeat names heavily, so each worker memoizes them.
+#include "core/dns_name.hpp"
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/dga_model.hpp"
 #include "detect/name_features/name_memo.hpp"
@@ -18,6 +19,7 @@ class NameSignalEnricher final : public Enricher {
  public:
   struct State final : EnricherState {
     NameMemo<NameSignals> memo;
+    char cname_buffer[kMaxNormalizedName];
   };
 
   // benign_noise may be null (nothing is marked as noise).

@@ -98,6 +98,7 @@ class DetectionLocal final : public SinkLocal {
     e.subdomain_entropy = o.signals.features.subdomain_entropy;
     e.subdomain_length = o.signals.features.subdomain_length;
     if (o.signals.benign_noise) e.flags |= kEventBenignNoise;
+    e.reputation = o.signals.reputation;
     if (o.tld_valid) e.flags |= kEventTldValid;
     if (is_tunnel_type(r.query_type)) e.flags |= kEventTunnelType;
     e.longest_subdomain_label = o.signals.longest_subdomain_label;

@@ -64,7 +64,8 @@ TEST(DetectorRegistry, TheSetRunsTheEnabledRegisteredDetectors) {
   c.threat_intel.enabled = false;
   std::vector<std::string_view> some;
   for (const DetectorStats& s : DetectorSet(c, store).stats()) some.push_back(s.name);
-  EXPECT_EQ(some, (std::vector<std::string_view>{"tunneling", "dga", "footprinting", "anomaly", "answers", "log_gap"}));
+  EXPECT_EQ(some, (std::vector<std::string_view>{"tunneling", "dga", "footprinting", "anomaly", "answers", "log_gap",
+                                                 "reputation"}));
 }
 
 TEST(DetectorRegistry, TheTableShowsTheConfigsThresholds) {
