@@ -352,6 +352,7 @@ std::string RunSummary::to_text() const {
     for (const auto& d : detectors) {
       s += fmt::format("    {:<13} {} events, {} keys at the end (peak {}), {} evicted, {} late\n", d.name, d.events,
                        d.keys, d.peak_keys, d.evicted, d.late);
+      if (!d.note.empty()) s += fmt::format("      {}\n", d.note);
     }
   }
   if (!store_path.empty()) {

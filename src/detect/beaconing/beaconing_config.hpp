@@ -13,10 +13,11 @@ struct BeaconingConfig {
   double jitter_tolerance = 0.2;           // dispersion (MAD) relative to the interval that still scores 0
   std::int64_t min_interval_seconds = 10;  // faster is a burst, not a beacon
   std::int64_t max_interval_seconds = 43200;
-  std::uint32_t max_timestamps = 256;       // per (source, name): the most recent are kept
-  double max_source_share = 0.1;            // names polled by more sources are fleet software
-  std::uint32_t min_sources_for_fleet = 4;  // ... when also at least this many sources poll them
-  std::uint64_t max_keys = 200000;
+  std::uint32_t max_timestamps = 256;        // per (source, name): the most recent are kept
+  double max_source_share = 0.1;             // names polled by more sources are fleet software
+  std::uint32_t min_sources_for_fleet = 4;   // ... when also at least this many sources poll them
+  std::uint64_t max_keys = 200000;           // pairs tracked in full (3+ distinct seconds)
+  std::uint64_t candidate_slots = 1u << 20;  // pairs seen once or twice: 16 bytes each, 8 per bucket
 
   void fields(ConfigFields& f) {
     f.add("enabled", &enabled);
@@ -29,6 +30,7 @@ struct BeaconingConfig {
     f.add("max_source_share", &max_source_share);
     f.add("min_sources_for_fleet", &min_sources_for_fleet);
     f.add("max_keys", &max_keys);
+    f.add("candidate_slots", &candidate_slots);
   }
   void validate(const ConfigCheck& check) const {
     check.seconds("min_interval_seconds", min_interval_seconds);
@@ -42,6 +44,8 @@ struct BeaconingConfig {
     check.share("max_source_share", max_source_share);
     if (!(jitter_tolerance > 0 && jitter_tolerance <= 1)) check.fail("jitter_tolerance", "must be in (0, 1]");
     check.cap("max_keys", max_keys);
+    check.between("candidate_slots", candidate_slots, 1024, 1u << 28);
+    if ((candidate_slots & (candidate_slots - 1)) != 0) check.fail("candidate_slots", "must be a power of two");
   }
 };
 

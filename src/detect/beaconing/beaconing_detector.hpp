@@ -27,16 +27,28 @@ struct BeaconScore {
   double mad_s = 0;
   std::size_t intervals = 0;  // observed
   std::size_t missed = 0;     // beacons inferred missing from long intervals
+  double fundamental_s = 0;   // when the series scored best as multiples of a shorter period (caching)
 };
 
 // timestamps: whole seconds, ascending, distinct. Fewer than 3 give a zero score.
-[[nodiscard]] BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitter_tolerance);
+//
+// Resolver caching: only queries the resolver does not answer from its cache are logged, so a beacon
+// of period p behind a TTL of T shows intervals of about ceil(T/p)·p and the next multiple (a 60 s
+// beacon behind a 300 s TTL: 300 s and 360 s). The series is scored a second way too, against
+// fundamentals median/k (k = 2..8, at least min_period_s): each interval's residual from its nearest
+// multiple of p, their skew and dispersion relative to p, and completeness counted in units of the
+// smallest multiple seen. The better score wins; `fundamental_s` says which (0: the plain one).
+[[nodiscard]] BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitter_tolerance,
+                                       double min_period_s = 1);
+
+// The chance that a beacon of period_s is lost from a candidate table of `buckets` buckets of `ways`
+// slots before its third beat, when new (source, name) pairs arrive at pairs_per_s: its slot goes
+// only when `ways` newer pairs land in its bucket within one period, twice over at most.
+[[nodiscard]] double candidate_loss_bound(double pairs_per_s, double period_s, double buckets, int ways);
 
 class BeaconingDetector : public Detector {
  public:
-  BeaconingDetector(const BeaconingConfig& config, std::uint32_t evidence) : config_(config), evidence_(evidence) {
-    stats_.name = "beaconing";
-  }
+  BeaconingDetector(const BeaconingConfig& config, std::uint32_t evidence);
   void observe(const EventContext& ctx, FindingSink& sink) override;
   void observe_batch(const DetectionBatch& batch, std::string_view input, FindingSink& sink) override;
   void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
@@ -56,18 +68,40 @@ class BeaconingDetector : public Detector {
     std::uint32_t reported = 0;  // queries already counted in an emitted finding
     std::uint32_t next_evaluation = 0;
     std::uint32_t beats = 0;             // distinct seconds seen in all (seconds keeps the latest only)
+    bool rejected = false;               // judged on enough beats: no beacon (evicted first)
     std::vector<std::uint32_t> seconds;  // distinct seconds, ascending, the most recent max_timestamps
     std::unique_ptr<Details> details;
   };
 
+  // A (source, name) pair seen in one or two distinct seconds: most pairs never get further, so they
+  // live in a fixed table of 16-byte slots, 8 to a bucket, until their third beat makes them a State.
+  // A full bucket gives up its least recently seen pair.
+  struct Candidate {
+    std::uint32_t tag = 0;  // the key's low half, never 0; 0: empty
+    std::uint32_t first_s = 0;
+    std::uint32_t last_s = 0;  // seconds since epoch_ms_
+    std::uint32_t beats = 0;
+  };
+  static constexpr int kWays = 8;
+
  private:
   [[nodiscard]] static bool wanted(const DetectionEvent& e) { return !e.has(kEventBenignNoise) && !e.has(kEventPtr); }
+  // An event of a pair not tracked yet: counted in its candidate slot, tracked from its third beat.
+  void observe_candidate(const EventContext& ctx, std::uint64_t key, FindingSink& sink);
+  State& track(const EventContext& ctx, std::uint64_t key, FindingSink& sink);
+  void add_beat(State& s, const EventContext& ctx, std::uint64_t key, std::uint32_t second);
   void evaluate(State& s, FindingSink& sink);
   void evict(FindingSink& sink);
   void release(const State& s);
 
   BeaconingConfig config_;
   std::uint32_t evidence_;
+  std::vector<Candidate> candidates_;
+  std::uint64_t bucket_mask_ = 0;
+  std::int64_t epoch_ms_ = INT64_MIN;  // candidate seconds count from here (a day before the first event)
+  std::int64_t first_event_ms_ = INT64_MAX, last_event_ms_ = INT64_MIN;
+  std::uint64_t new_pairs_ = 0;           // candidates created
+  std::uint64_t candidates_evicted_ = 0;  // candidates pushed out of a full bucket
   absl::flat_hash_map<std::uint64_t, State> pairs_;
   absl::flat_hash_map<std::uint64_t, std::uint32_t> sources_per_name_;  // among tracked pairs
   absl::flat_hash_set<std::uint64_t> sources_;                          // every source seen (capped)

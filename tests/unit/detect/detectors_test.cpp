@@ -83,6 +83,9 @@ DetectionConfig only(std::string_view detector) {
   c.footprinting.enabled = detector == "footprinting";
   c.anomaly.enabled = detector == "anomaly";
   c.threat_intel.enabled = false;
+  c.answers.enabled = detector == "answers";
+  c.log_gap.enabled = detector == "log_gap";
+  c.reputation.enabled = detector == "reputation";
   return c;
 }
 
@@ -151,6 +154,68 @@ TEST(Beaconing, ALongBeaconKeepsItsFirstSeen) {
   EXPECT_EQ(f[0].last_seen_ms, start + 1439 * 60000LL);
   EXPECT_NE(f[0].explanation.find("over 1440 events in 24.0 h"), std::string::npos) << f[0].explanation;
   EXPECT_NE(f[0].metrics_json.find("\"events\":1440"), std::string::npos) << f[0].metrics_json;
+}
+
+TEST(Beaconing, ASlowBeaconSurvivesAFloodOfOneOffNames) {
+  // 200,000 names queried once each over a day by 50 sources, and one implant calling home every 30 min.
+  // The one-off pairs stay in the candidate table and never crowd the tracked pairs (capped at 1,000 here).
+  DetectionConfig c = only("beaconing");
+  c.beaconing.max_keys = 1000;
+  c.beaconing.candidate_slots = 1 << 14;
+  Feed feed(c);
+  const std::int64_t start = 1'796'342'400'000;
+  std::mt19937_64 rng(11);
+  int beat = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::int64_t t = start + static_cast<std::int64_t>(i) * 432;  // 24 h
+    while (start + beat * 1800000LL + 7000 <= t) {
+      feed.add({start + beat * 1800000LL + 7000 + static_cast<std::int64_t>(rng() % 20000) - 10000, "i-implant",
+                "sync.updates-cdn.xyz", "updates-cdn.xyz"});
+      ++beat;
+    }
+    const std::string name = fmt::format("{}.example.net", random_label(rng, 12));
+    feed.add({t, fmt::format("i-{}", rng() % 50), name, "example.net"});
+  }
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].domain, "sync.updates-cdn.xyz");
+  EXPECT_LE(std::abs(f[0].first_seen_ms - (start + 7000)), 10000);  // the first beat, not the third
+  DetectorStats s = feed.set().stats().at(0);
+  EXPECT_EQ(s.evicted, 0u);    // no tracked pair had to go
+  EXPECT_LE(s.peak_keys, 3u);  // only the implant's pair (and a chance collision or two) ever got three beats
+  // 200,000 one-off pairs and the implant's, 2.3 new pairs a second.
+  EXPECT_NE(s.note.find("200001 new (source, name) pairs (2.3/s)"), std::string::npos) << s.note;
+}
+
+TEST(Beaconing, TheLossBoundFollowsThePoissonTail) {
+  // No new pairs: nothing is lost. One new pair per bucket per period on average, 8 ways: P(X >= 8) ~ 1e-5.
+  EXPECT_EQ(candidate_loss_bound(0, 3600, 1 << 17, 8), 0.0);
+  const double p = candidate_loss_bound(1.0, 3600, 3600, 8);
+  EXPECT_GT(p, 1.5e-5);
+  EXPECT_LT(p, 2.5e-5);
+  EXPECT_GT(candidate_loss_bound(10.0, 3600, 3600, 8), 0.5);  // ten per period: most are lost
+}
+
+TEST(Beaconing, CachedAnswersHideBeatsButNotTheBeacon) {
+  // Only queries the resolver does not answer from its cache are logged: a 60 s beacon behind a 300 s TTL
+  // shows up every 300-360 s; behind a 60 s TTL, intervals of 60 s and 120 s.
+  for (int ttl : {300, 60}) {
+    Feed feed(only("beaconing"));
+    std::mt19937_64 rng(static_cast<std::uint64_t>(ttl));
+    const std::int64_t start = 1'796'342'400'000;
+    std::int64_t cached_until = 0;
+    int logged = 0;
+    for (int i = 0; i < 720; ++i) {  // 12 h
+      const std::int64_t t = start + i * 60000LL + static_cast<std::int64_t>(rng() % 6000) - 3000;
+      if (t < cached_until) continue;
+      cached_until = t + ttl * 1000LL;
+      feed.add({t, "i-bad", "poll.c2-host.net", "c2-host.net"});
+      ++logged;
+    }
+    std::vector<Finding> f = feed.finish();
+    ASSERT_EQ(f.size(), 1u) << "ttl " << ttl << ", " << logged << " logged";
+    EXPECT_EQ(f[0].domain, "poll.c2-host.net");
+  }
 }
 
 TEST(Tunneling, ManyRandomSubdomainsFireFewOrBenignDoNot) {
