@@ -83,7 +83,10 @@ bool same_entity(const Finding& f, const PlantedScenario& s) {
 
 bool matches(const Finding& f, const PlantedScenario& s) {
   ScenarioKind k;
-  if (!kind_of(f.type, k) || k != s.kind || !same_entity(f, s)) return false;
+  if (!kind_of(f.type, k) || !same_entity(f, s)) return false;
+  // Slow tunneling is found as DNSDataExfiltration too, on any of its domains.
+  if (k == ScenarioKind::kTunneling && s.kind == ScenarioKind::kSlowTunneling) return overlaps(f, s);
+  if (k != s.kind) return false;
   if (k == ScenarioKind::kTunneling || k == ScenarioKind::kBeaconing || k == ScenarioKind::kMetadataRebind ||
       k == ScenarioKind::kBlackhole || k == ScenarioKind::kLowReputation)
     return f.domain == s.domain;
@@ -163,7 +166,8 @@ EvalRun run_once(const EvalOptions& o, const fs::path& dir, std::vector<Scenario
   detection->wire(p);
   for (const auto& sc : r.generated.scenarios) {
     for (const auto& name : sc.names) {
-      r.planted_names.emplace(name, sc.kind);
+      // Slow tunneling is tunneling to DNS Firewall Advanced too.
+      r.planted_names.emplace(name, sc.kind == ScenarioKind::kSlowTunneling ? ScenarioKind::kTunneling : sc.kind);
       ++r.planted_queries[sc.kind == ScenarioKind::kDga ? 0 : 1];
     }
   }

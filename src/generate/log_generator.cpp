@@ -639,7 +639,9 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
   const int level = static_cast<int>(spec.intensity);
   auto add = [&](std::int64_t ms, std::string name, std::string_view qtype, std::string_view rcode,
                  std::string answer = {}) {
-    if (spec.kind == ScenarioKind::kDga || spec.kind == ScenarioKind::kTunneling) truth.names.push_back(name);
+    if (spec.kind == ScenarioKind::kDga || spec.kind == ScenarioKind::kTunneling ||
+        spec.kind == ScenarioKind::kSlowTunneling)
+      truth.names.push_back(name);
     plan.events.push_back({ms, src, std::move(name), qtype, rcode, {}, std::move(answer)});
     truth.end_ms = std::max(truth.end_ms, ms);
     truth.start_ms = std::min(truth.start_ms, ms);
@@ -740,6 +742,24 @@ void plant_scenario(Rng& rng, const Fleet& f, std::size_t src, const ScenarioSpe
     }
     case ScenarioKind::kLogGap:
       break;  // planned with the others' times known (plan_log_gap)
+    case ScenarioKind::kSlowTunneling: {
+      // Encoded chunks to several domains, a few an hour: under every hourly threshold.
+      static constexpr int kQueries[] = {40, 90, 240};
+      static constexpr int kDomains[] = {1, 4, 3};
+      static constexpr int kChunk[] = {24, 40, 50};
+      static constexpr std::int64_t kHours[] = {6, 5, 8};
+      std::vector<std::string> domains;
+      for (int d = 0; d < kDomains[level]; ++d)
+        domains.push_back(fmt::format("{}-{}.{}", word_label(rng), rng.below(1000), d % 2 ? "com" : "net"));
+      truth.domain = domains.front();
+      for (int i = 0; i < kQueries[level]; ++i) {
+        add(t0 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(kHours[level] * 3600000))),
+            fmt::format("{}.{}", base32_label(rng, kChunk[level]),
+                        domains[static_cast<std::size_t>(i) % domains.size()]),
+            rng.chance(0.5) ? "TXT" : "A", "NOERROR");
+      }
+      break;
+    }
     case ScenarioKind::kAnomaly: {
       // Extra queries for an hour, a multiple of the source's usual rate, to a name that does not exist.
       static constexpr double kFactor[] = {1.0, 6.0, 20.0};
@@ -936,6 +956,8 @@ std::string_view scenario_kind_name(ScenarioKind k) {
       return "low_reputation";
     case ScenarioKind::kLogGap:
       return "log_gap";
+    case ScenarioKind::kSlowTunneling:
+      return "slow_tunneling";
   }
   return "?";
 }
@@ -953,7 +975,7 @@ std::string_view intensity_name(Intensity i) {
 }
 
 std::string scenario_description(ScenarioKind k, Intensity i) {
-  static constexpr std::string_view kText[9][3] = {
+  static constexpr std::string_view kText[10][3] = {
       {"6 DGA names in 30 min", "25 DGA names in 10 min", "300 DGA names in 5 min"},
       {"30 queries, 16-char chunks, 1 h", "150 queries, 36-char chunks, 30 min",
        "1000 queries, 2x50-char chunks, 20 min"},
@@ -963,7 +985,8 @@ std::string scenario_description(ScenarioKind k, Intensity i) {
       {"1 name resolving to 169.254.169.254", "3 names (one AAAA fd00:ec2::254)", "30 names in 10 min"},
       {"1 query answered 0.0.0.0", "5 queries in 1 h", "50 queries in 4 h"},
       {"1 dynamic-DNS lookup", "12 lookups of a quick tunnel in 1 h", "40 out-of-band callbacks in 30 min"},
-      {"the VPC silent for 20 min", "the VPC silent for 1 h", "the VPC silent from 70% of the day on"}};
+      {"the VPC silent for 20 min", "the VPC silent for 1 h", "the VPC silent from 70% of the day on"},
+      {"40 x 24 chars, 1 domain, 6 h", "90 x 40 chars, 4 domains, 5 h", "240 x 50 chars, 3 domains, 8 h"}};
   return std::string(kText[static_cast<int>(k)][static_cast<int>(i)]);
 }
 

@@ -21,12 +21,13 @@ enum class ScenarioKind : std::uint8_t {
   kBlackhole,       // a taken-down domain that resolves to 0.0.0.0
   kLowReputation,   // dynamic DNS, a tunnel service, out-of-band callbacks
   kLogGap,          // the instance's VPC logs nothing for a while (or for the rest of the day)
+  kSlowTunneling,   // a few encoded queries an hour for hours, spread over several domains
 };
 enum class Intensity : std::uint8_t { kLow, kModerate, kHigh };
 inline constexpr ScenarioKind kAllScenarioKinds[] = {
-    ScenarioKind::kDga,       ScenarioKind::kTunneling,     ScenarioKind::kBeaconing,
-    ScenarioKind::kSweep,     ScenarioKind::kAnomaly,       ScenarioKind::kMetadataRebind,
-    ScenarioKind::kBlackhole, ScenarioKind::kLowReputation, ScenarioKind::kLogGap};
+    ScenarioKind::kDga,           ScenarioKind::kTunneling, ScenarioKind::kSlowTunneling,  ScenarioKind::kBeaconing,
+    ScenarioKind::kSweep,         ScenarioKind::kAnomaly,   ScenarioKind::kMetadataRebind, ScenarioKind::kBlackhole,
+    ScenarioKind::kLowReputation, ScenarioKind::kLogGap};
 inline constexpr Intensity kAllIntensities[] = {Intensity::kLow, Intensity::kModerate, Intensity::kHigh};
 [[nodiscard]] std::string_view scenario_kind_name(ScenarioKind k);
 [[nodiscard]] std::string_view intensity_name(Intensity i);

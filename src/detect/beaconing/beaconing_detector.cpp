@@ -15,6 +15,14 @@ double quantile_sorted(const std::vector<double>& v, double q) {
 
 constexpr std::size_t kMaxSources = 1000000;
 
+// 1 - |Bowley skew|, the skew weighed by how wide the middle half is against the jitter tolerated: a
+// lopsided spread of a few seconds around a five-minute beat is still a beat (quartiles of a tight
+// series are mostly rounding), a lopsided spread as wide as the tolerance is not.
+double skew_score(double skew, double iqr, double tolerance) {
+  const double weight = tolerance > 0 ? std::min(1.0, iqr / tolerance) : 1.0;
+  return 1.0 - std::min(1.0, std::abs(skew) * weight);
+}
+
 // RITA's score of the intervals themselves, long ones split into missed beats.
 BeaconScore score_plain(const std::vector<std::uint32_t>& seconds, double jitter_tolerance);
 
@@ -53,7 +61,7 @@ BeaconScore score_multiples(const std::vector<double>& raw, double p, double jit
   r.mad_s = quantile_sorted(dev, 0.5);
   r.median_interval_s = unit * p;
   r.fundamental_s = p;
-  r.skew_score = 1.0 - std::min(1.0, std::abs(skew));
+  r.skew_score = skew_score(skew, q3 - q1, jitter_tolerance * p);
   r.dispersion_score = std::clamp(1.0 - r.mad_s / (jitter_tolerance * p), 0.0, 1.0);
   r.coverage = std::min(1.0, static_cast<double>(raw.size()) / expected);
   r.missed = static_cast<std::size_t>(std::max(0.0, std::round(expected - static_cast<double>(raw.size()))));
@@ -125,7 +133,7 @@ BeaconScore score_plain(const std::vector<std::uint32_t>& seconds, double jitter
   const double mad = quantile_sorted(dev, 0.5);
   r.median_interval_s = q2;
   r.mad_s = mad;
-  r.skew_score = 1.0 - std::min(1.0, std::abs(skew));
+  r.skew_score = skew_score(skew, q3 - q1, jitter_tolerance * q2);
   r.dispersion_score = std::clamp(1.0 - mad / (jitter_tolerance * q2), 0.0, 1.0);
   r.coverage = static_cast<double>(r.intervals) / static_cast<double>(intervals.size());
   r.score = (r.skew_score + r.dispersion_score + r.coverage) / 3.0;

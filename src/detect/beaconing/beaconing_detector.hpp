@@ -20,7 +20,7 @@ namespace dnslens {
 
 struct BeaconScore {
   double score = 0;             // mean of the three below
-  double skew_score = 0;        // 1 - |Bowley skew|
+  double skew_score = 0;        // 1 - |Bowley skew| x min(1, IQR / (jitter_tolerance x interval))
   double dispersion_score = 0;  // 1 - MAD / (jitter_tolerance x median), clamped
   double coverage = 0;          // observed intervals / intervals once missed beacons are counted
   double median_interval_s = 0;

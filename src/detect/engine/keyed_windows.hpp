@@ -39,7 +39,9 @@ void evict_least_recent_half(Map& map, DetectorStats& stats, Close&& close) {
 template <class State>
 class KeyedWindows {
  public:
-  KeyedWindows(std::int64_t window_ms, std::uint64_t max_keys) : window_ms_(window_ms), max_keys_(max_keys) {}
+  // offset_ms shifts the window boundaries (hopping windows: two sets, the second offset by half a window).
+  KeyedWindows(std::int64_t window_ms, std::uint64_t max_keys, std::int64_t offset_ms = 0)
+      : window_ms_(window_ms), max_keys_(max_keys), offset_ms_(offset_ms) {}
 
   // The open window of the event's key, with its time span and entity kept up to date; close(state)
   // runs first on an older window of the key. Returns nullptr for an event older than the key's
@@ -47,7 +49,7 @@ class KeyedWindows {
   template <class Close>
   State* at(std::uint64_t key, const EventContext& ctx, DetectorStats& stats, Close&& close) {
     const DetectionEvent& e = ctx.e;
-    const std::int64_t start = window_start(e.ts_ms, window_ms_);
+    const std::int64_t start = window_start(e.ts_ms - offset_ms_, window_ms_) + offset_ms_;
     auto it = map_.find(key);
     bool opened = false;
     if (it == map_.end()) {
@@ -102,6 +104,7 @@ class KeyedWindows {
  private:
   std::int64_t window_ms_;
   std::uint64_t max_keys_;
+  std::int64_t offset_ms_;
   absl::flat_hash_map<std::uint64_t, State> map_;
 };
 

@@ -17,6 +17,14 @@ struct TunnelingConfig {
   double min_mean_entropy = 3.8;    // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
   double random_label_score = 0.5;  // DGA score from which a subdomain label counts as random
   std::uint64_t max_keys = 50000;
+  // Low and slow, per source over a long window and across registered domains: names whose subdomain
+  // has slow_min_subdomain_length+ characters and a machine-looking longest label.
+  std::int64_t slow_window_seconds = 6 * 3600;
+  std::uint32_t slow_min_subdomain_length = 20;
+  std::uint32_t slow_min_queries = 60;
+  std::uint32_t slow_min_distinct = 40;
+  std::uint64_t slow_min_bytes = 2000;
+  std::uint64_t slow_max_keys = 50000;
 
   void fields(ConfigFields& f) {
     f.add("enabled", &enabled);
@@ -29,12 +37,20 @@ struct TunnelingConfig {
     f.add("min_mean_entropy", &min_mean_entropy);
     f.add("random_label_score", &random_label_score);
     f.add("max_keys", &max_keys);
+    f.add("slow_window_seconds", &slow_window_seconds);
+    f.add("slow_min_subdomain_length", &slow_min_subdomain_length);
+    f.add("slow_min_queries", &slow_min_queries);
+    f.add("slow_min_distinct", &slow_min_distinct);
+    f.add("slow_min_bytes", &slow_min_bytes);
+    f.add("slow_max_keys", &slow_max_keys);
   }
   void validate(const ConfigCheck& check) const {
     check.seconds("window_seconds", window_seconds);
     check.share("min_random_share", min_random_share);
     check.share("random_label_score", random_label_score);
     check.cap("max_keys", max_keys);
+    check.seconds("slow_window_seconds", slow_window_seconds);
+    check.cap("slow_max_keys", slow_max_keys);
   }
 };
 

@@ -15,13 +15,50 @@ void TunnelingWindow::reset(std::int64_t start) {
   evidence.clear();
 }
 
+void SlowTunnelWindow::reset(std::int64_t start) {
+  window_start_ms = start;
+  queries = data_types = nxdomain = domain_count = 0;
+  bytes = 0;
+  distinct.clear();
+  for (std::size_t i = 0; i < kDomains; ++i) {
+    domain_hashes[i] = 0;
+    domain_queries[i] = 0;
+    domains[i].clear();
+  }
+  evidence.clear();
+}
+
 void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
   if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length)
     return;
+  if (e.subdomain_length >= config_.slow_min_subdomain_length && e.subdomain_dga >= config_.random_label_score) {
+    for (auto& windows : slow_) {
+      SlowTunnelWindow* w = windows.at(e.source_hash, ctx, stats_, [&](SlowTunnelWindow& s) { close_slow(s, sink); });
+      if (w == nullptr) continue;
+      w->source_hash = e.source_hash;
+      ++w->queries;
+      w->bytes += e.subdomain_length;
+      w->data_types += e.has(kEventTunnelType);
+      w->nxdomain += e.rcode == RcodeKind::kNxDomain;
+      w->distinct.add(e.name_hash);
+      std::size_t i = 0;
+      while (i < w->domain_count && i < SlowTunnelWindow::kDomains && w->domain_hashes[i] != e.domain_hash) ++i;
+      if (i == w->domain_count) {
+        ++w->domain_count;
+        if (i < SlowTunnelWindow::kDomains) {
+          w->domain_hashes[i] = e.domain_hash;
+          w->domains[i] = std::string(ctx.str(e.domain));
+        }
+      }
+      if (i < SlowTunnelWindow::kDomains) ++w->domain_queries[i];
+      if (w->evidence.size() < evidence_) w->evidence.emplace_back(ctx.line());
+    }
+  }
   TunnelingWindow* s = open(mix_keys(e.source_hash, e.domain_hash), ctx, sink);
   if (s == nullptr) return;
   if (s->domain.empty()) s->domain = std::string(ctx.str(e.domain));
+  s->source_hash = e.source_hash;
   ++s->queries;
   s->bytes += e.subdomain_length;
   s->entropy_sum += e.subdomain_entropy;
@@ -76,7 +113,71 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
       s.window_start_ms);
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
+  std::int64_t& until = reported_until_[s.source_hash];
+  until = std::max(until, s.last_ms);
   sink.emit(std::move(f));
+}
+
+void TunnelingDetector::close_slow(SlowTunnelWindow& s, FindingSink& sink) {
+  if (s.queries < config_.slow_min_queries || s.bytes < config_.slow_min_bytes) return;
+  if (auto it = reported_until_.find(s.source_hash); it != reported_until_.end() && it->second >= s.first_ms) return;
+  const double distinct = std::min(s.distinct.estimate(), static_cast<double>(s.queries));
+  if (distinct < config_.slow_min_distinct) return;
+  // The domain with the most queries names the finding; an hourly finding on it is merged with it.
+  std::size_t top = 0;
+  const std::size_t counted = std::min<std::size_t>(s.domain_count, SlowTunnelWindow::kDomains);
+  for (std::size_t i = 1; i < counted; ++i) {
+    if (s.domain_queries[i] > s.domain_queries[top]) top = i;
+  }
+  std::string listed;
+  for (std::size_t i = 0; i < counted && i < 5; ++i)
+    listed += fmt::format("{}{} ({})", i ? ", " : "", s.domains[i], s.domain_queries[i]);
+  if (s.domain_count > 5) listed += fmt::format(" and {} more", s.domain_count - 5);
+  const double data_share = static_cast<double>(s.data_types) / s.queries;
+  const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
+  Finding f;
+  f.type = FindingType::kDnsDataExfiltration;
+  f.score = std::min(1.0, 0.5 + 0.3 * std::min(1.0, static_cast<double>(s.bytes) / (10.0 * config_.slow_min_bytes)) +
+                              0.2 * std::min(1.0, (s.domain_count - 1) / 3.0));
+  f.confidence = std::min(0.95, 0.6 + 0.1 * std::min<std::uint32_t>(s.domain_count, 3) + 0.05 * data_share);
+  f.severity = FindingSeverity::kMedium;
+  f.first_seen_ms = s.first_ms;
+  f.last_seen_ms = s.last_ms;
+  f.events = s.queries;
+  f.entity = s.entity;
+  f.domain = s.domains[top];
+  f.explanation = fmt::format(
+      "low and slow: {} sent {} characters in ~{:.0f} distinct machine-looking subdomains over {:.1f} h across {} "
+      "registered domain(s): {} ({:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); thresholds over {}: >= {} queries, >= "
+      "{} distinct, >= {} characters, subdomains of {}+ characters",
+      s.entity.source, s.bytes, distinct, static_cast<double>(s.last_ms - s.first_ms) / 3.6e6, s.domain_count, listed,
+      100 * data_share, 100 * nx_share, doc_duration(config_.slow_window_seconds), config_.slow_min_queries,
+      config_.slow_min_distinct, config_.slow_min_bytes, config_.slow_min_subdomain_length);
+  f.metrics_json = fmt::format(
+      "{{\"queries\":{},\"distinct_subdomains\":{:.0f},\"bytes_in_names\":{},\"registered_domains\":{},"
+      "\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},\"window_start_ms\":{},\"low_and_slow\":true}}",
+      s.queries, distinct, s.bytes, s.domain_count, data_share, nx_share, s.window_start_ms);
+  f.evidence = std::move(s.evidence);
+  ++stats_.detections;
+  std::int64_t& until = reported_until_[s.source_hash];
+  until = std::max(until, s.last_ms);
+  sink.emit(std::move(f));
+}
+
+void TunnelingDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
+  WindowedDetector::sweep(clocks, lateness_ms, sink);
+  for (auto& windows : slow_) windows.sweep(clocks, lateness_ms, [&](SlowTunnelWindow& s) { close_slow(s, sink); });
+}
+
+void TunnelingDetector::finish(FindingSink& sink) {
+  WindowedDetector::finish(sink);
+  for (auto& windows : slow_) windows.finish([&](SlowTunnelWindow& s) { close_slow(s, sink); });
+}
+
+DetectorStats TunnelingDetector::stats() const {
+  DetectorStats s = WindowedDetector::stats();
+  s.keys += slow_[0].size() + slow_[1].size();
+  return s;
 }
 
 namespace {
@@ -92,7 +193,12 @@ DetectorDoc tunneling_doc(const DetectionConfig& c) {
                   "with ≥ {} distinct names. Data-carrying types (TXT, NULL, CNAME, MX, ANY) and NXDOMAIN share are "
                   "reported and raise the score",
                   t.min_queries, t.min_distinct_subdomains, t.min_bytes, doc_percent(t.min_random_share),
-                  t.random_label_score, t.min_mean_entropy, 3ull * t.min_distinct_subdomains)};
+                  t.random_label_score, t.min_mean_entropy, 3ull * t.min_distinct_subdomains) +
+          fmt::format(". Low and slow, per source over {} hopping windows (every half window) across registered "
+                      "domains, names with a subdomain of {}+ "
+                      "characters and a machine-looking longest label: ≥ {} queries, ≥ {} distinct, ≥ {} characters",
+                      doc_duration(t.slow_window_seconds), t.slow_min_subdomain_length, t.slow_min_queries,
+                      t.slow_min_distinct, t.slow_min_bytes)};
 }
 
 }  // namespace

@@ -11,10 +11,13 @@
 #include "detect/engine/hyperloglog.hpp"
 #include "detect/engine/keyed_windows.hpp"
 
+#include <absl/container/flat_hash_map.h>
+
 namespace dnslens {
 
 struct TunnelingWindow {
   std::uint64_t vpc_hash = 0;
+  std::uint64_t source_hash = 0;
   std::int64_t window_start_ms = 0;
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
@@ -32,17 +35,55 @@ struct TunnelingWindow {
   void reset(std::int64_t start);
 };
 
+// Low and slow: one source's data-carrying names over hours, across any number of registered domains
+// (a C2 that spreads a few queries an hour over several domains stays under every hourly threshold).
+struct SlowTunnelWindow {
+  static constexpr std::size_t kDomains = 16;  // the registered domains counted one by one
+  std::uint64_t vpc_hash = 0;
+  std::uint64_t source_hash = 0;
+  std::int64_t window_start_ms = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::uint32_t queries = 0;
+  std::uint32_t data_types = 0;
+  std::uint32_t nxdomain = 0;
+  std::uint64_t bytes = 0;
+  HyperLogLog distinct;
+  std::uint32_t domain_count = 0;  // distinct domains seen (counted up to kDomains, then "more")
+  std::uint64_t domain_hashes[kDomains] = {};
+  std::uint32_t domain_queries[kDomains] = {};
+  std::string domains[kDomains];
+  Entity entity;
+  std::vector<std::string> evidence;
+  void reset(std::int64_t start);
+};
+
 class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
  public:
   TunnelingDetector(const TunnelingConfig& config, std::uint32_t evidence)
-      : WindowedDetector("tunneling", config.window_seconds, config.max_keys), config_(config), evidence_(evidence) {}
+      : WindowedDetector("tunneling", config.window_seconds, config.max_keys),
+        config_(config),
+        evidence_(evidence),
+        slow_{KeyedWindows<SlowTunnelWindow>(config.slow_window_seconds * 1000, config.slow_max_keys),
+              KeyedWindows<SlowTunnelWindow>(config.slow_window_seconds * 1000, config.slow_max_keys,
+                                             config.slow_window_seconds * 500)} {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
+  void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
+  void finish(FindingSink& sink) override;
+  [[nodiscard]] DetectorStats stats() const override;
 
  private:
   void close(TunnelingWindow& s, FindingSink& sink) override;
+  void close_slow(SlowTunnelWindow& s, FindingSink& sink);
 
   TunnelingConfig config_;
   std::uint32_t evidence_;
+  // Hopping: two sets of windows, the second offset by half a window, so a burst across one set's
+  // boundary falls whole in the other's window (a finding from both merges into one).
+  KeyedWindows<SlowTunnelWindow> slow_[2];
+  // Per source, the end of the latest finding: a slow window overlapping one says nothing new (the
+  // same records would be counted twice), so it is not reported.
+  absl::flat_hash_map<std::uint64_t, std::int64_t> reported_until_;
 };
 
 // Section `tunneling` of the detection config; raises DNSDataExfiltration.

@@ -243,6 +243,33 @@ TEST(Tunneling, ManyRandomSubdomainsFireFewOrBenignDoNot) {
   EXPECT_TRUE(run(200, kEventBenignNoise, 0.9f).empty());  // on the noise list
 }
 
+TEST(Tunneling, LowAndSlowAcrossDomainsAndAWindowBoundaryFires) {
+  // 90 encoded queries over 5 h from 04:00 (across the 06:00 boundary of one window set, whole in the
+  // other's 03:00-09:00 window), spread over 4 domains: about 5 an hour per domain.
+  Feed feed(only("tunneling"));
+  std::mt19937_64 rng(17);
+  const std::int64_t four = 1'796'342'400'000 + 4 * 3600000LL;
+  const std::string domains[] = {"alpha-cdn.net", "beta-sync.com", "gamma-api.net", "delta-img.com"};
+  for (int i = 0; i < 90; ++i) {
+    const std::string& d = domains[i % 4];
+    Rec r{four + static_cast<std::int64_t>(rng() % (5 * 3600000ULL)), "i-slow", random_label(rng, 40) + "." + d, d};
+    r.subdomain_dga = 0.9f;
+    feed.add(r);
+  }
+  // A web server fetching CDN assets: short hex-looking labels, never data.
+  for (int i = 0; i < 400; ++i) {
+    Rec r{four + i * 45000LL, "i-web", "d" + random_label(rng, 13) + ".cloudfront.net", "cloudfront.net"};
+    r.subdomain_dga = 0.9f;
+    feed.add(r);
+  }
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].type, FindingType::kDnsDataExfiltration);
+  EXPECT_EQ(f[0].entity.source, "i-slow");
+  EXPECT_NE(f[0].metrics_json.find("\"registered_domains\":4"), std::string::npos) << f[0].metrics_json;
+  EXPECT_NE(f[0].explanation.find("low and slow"), std::string::npos) << f[0].explanation;
+}
+
 TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
   auto run = [](int names, RcodeKind rcode) {
     Feed feed(only("dga"));
