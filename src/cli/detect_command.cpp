@@ -276,6 +276,23 @@ int eval(const EvalOptions& o) {
                        explained, tp + fp ? 100.0 * static_cast<double>(tp) / static_cast<double>(tp + fp) : 100.0,
                        n ? 100.0 * static_cast<double>(found) / static_cast<double>(n) : 0.0);
   }
+  // DGADomainRequest's confidence levels (DNS Firewall Advanced's): how many findings at each, and how many true.
+  out += fmt::format("\nDGADomainRequest by confidence level (both runs)\n{:<8} {:>8} {:>6} {:>6} {:>9}\n", "level",
+                     "findings", "true", "false", "precision");
+  for (std::string_view level : {"HIGH", "MEDIUM", "LOW"}) {
+    const std::string key = fmt::format("\"confidence_level\":\"{}\"", level);
+    std::size_t n = 0, tp = 0;
+    for (std::size_t i = 0; i < planted.findings.size(); ++i) {
+      const Finding& f = planted.findings[i];
+      if (f.type != FindingType::kDgaDomainRequest || f.metrics_json.find(key) == std::string::npos) continue;
+      ++n;
+      tp += verdicts[i] == Verdict::kTrue;
+    }
+    for (const Finding& f : benign.findings)
+      n += f.type == FindingType::kDgaDomainRequest && f.metrics_json.find(key) != std::string::npos;
+    out += fmt::format("{:<8} {:>8} {:>6} {:>6} {:>8.1f}%\n", level, n, tp, n - tp,
+                       n ? 100.0 * static_cast<double>(tp) / static_cast<double>(n) : 100.0);
+  }
   out += fmt::format(
       "\nBenign background alone ({} records incl. look-alikes: fleet-wide agent polling, DNSBL and hash-reputation "
       "lookups, CDN hex names, client-address PTRs, browser random-name probes): {} findings\n",

@@ -1,9 +1,14 @@
 #pragma once
 // DGA activity: per source and window, a burst of distinct names whose registered-domain label
 // the DGA model scores high, mostly answered NXDOMAIN (the generated domains are rarely registered).
+// Context sets the finding's confidence level (DNS Firewall Advanced's LOW / MEDIUM / HIGH): the
+// size of the burst, how machine-made and how unanswered its names are, and whether other hosts
+// queried the same names (a DGA seeded by the date makes every infected host ask for the same ones;
+// no benign software does that with names the model scores as random).
 #include <string>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include "detect/engine/detection_config.hpp"
@@ -35,9 +40,18 @@ class DgaActivityDetector : public WindowedDetector<DgaWindow> {
   void observe(const EventContext& ctx, FindingSink& sink) override;
 
   static constexpr std::size_t kMaxDistinct = 1024;  // distinct names counted exactly per window
+  static constexpr std::size_t kMaxSharedNames = 200000;
 
  private:
   void close(DgaWindow& s, FindingSink& sink) override;
+
+  // The sources (up to three) that queried a high-scoring name, fleet-wide.
+  struct NameSources {
+    std::uint64_t sources[3] = {};
+    std::uint8_t count = 0;
+    std::int64_t last_ms = 0;
+  };
+  absl::flat_hash_map<std::uint64_t, NameSources> name_sources_;
 
   DgaActivityConfig config_;
   std::uint32_t evidence_;

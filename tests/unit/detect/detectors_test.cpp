@@ -289,6 +289,36 @@ TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
   EXPECT_TRUE(run(30, RcodeKind::kNoError).empty());  // resolving names are CDNs more often than DGAs
 }
 
+TEST(DgaActivity, NamesOtherHostsAlsoQueriedRaiseTheConfidenceLevel) {
+  // Ten DGA names from each of two hosts: alone, a LOW finding each (just over the thresholds); when
+  // both hosts ask for the same names (a date-seeded DGA on two infected hosts), HIGH.
+  auto run = [](bool same_names) {
+    Feed feed(only("dga"));
+    std::mt19937_64 rng(4);
+    std::vector<std::string> names;
+    for (int i = 0; i < 10; ++i) names.push_back(random_label(rng, 14) + ".com");
+    for (const char* host : {"i-a", "i-b"}) {
+      for (int i = 0; i < 10; ++i) {
+        const std::string name = same_names || std::string(host) == "i-a" ? names[i] : random_label(rng, 14) + ".com";
+        Rec r{1'796'342'400'000 + i * 1000, host, name, name, i % 2 ? RcodeKind::kNxDomain : RcodeKind::kNoError};
+        r.dga_score = 0.8f;
+        feed.add(r);
+      }
+    }
+    return feed.finish();
+  };
+  for (bool same : {false, true}) {
+    std::vector<Finding> f = run(same);
+    ASSERT_EQ(f.size(), 2u);
+    for (const Finding& x : f) {
+      EXPECT_NE(x.metrics_json.find(same ? "\"confidence_level\":\"HIGH\"" : "\"confidence_level\":\"LOW\""),
+                std::string::npos)
+          << x.metrics_json;
+      if (same) EXPECT_NE(x.metrics_json.find("\"shared_names\":10,\"hosts_sharing\":2"), std::string::npos);
+    }
+  }
+}
+
 TEST(Footprinting, SequentialSweepFiresScatteredLookupsDoNot) {
   auto run = [](bool sequential) {
     Feed feed(only("footprinting"));
