@@ -179,12 +179,16 @@ TEST(DetectCli, AVpcWhoseLogsStopIsALogGapButSparseTrafficIsNot) {
   Workdir w;
   // vpc-steady logs every 20 s from 10:00; it stops 11:30-12:15 (a gap), resumes, and stops for good at 13:30
   // while vpc-other goes on to 14:00. vpc-sparse logs once every 7 minutes all along: never steady.
-  // vpc-late has a hole 11:00-11:40 whose records arrive late (after 12:00): no gap.
+  // vpc-late has a hole 11:00-11:40 whose records arrive late, after its 11:40-11:45 records (within the 10-minute
+  // lateness allowance): no gap.
   std::string logs;
   auto at = [](int minute_of_day, int second) {
     return fmt::format("2024-02-04T{:02d}:{:02d}:{:02d}Z", minute_of_day / 60, minute_of_day % 60, second);
   };
   for (int m = 600; m < 840; ++m) {
+    if (m == 705) {
+      for (int late = 660; late < 700; ++late) logs += record(at(late, 30), "c.fine.org.", "[]", "A", "vpc-late");
+    }
     for (int s = 0; s < 60; s += 20) {
       if (m < 810 && !(m >= 690 && m < 735)) logs += record(at(m, s), "a.fine.org.", "[]", "A", "vpc-steady");
       logs += record(at(m, s), "b.fine.org.", "[]", "A", "vpc-other");
@@ -192,7 +196,6 @@ TEST(DetectCli, AVpcWhoseLogsStopIsALogGapButSparseTrafficIsNot) {
     }
     if (m % 7 == 0) logs += record(at(m, 0), "d.fine.org.", "[]", "A", "vpc-sparse");
   }
-  for (int m = 660; m < 700; ++m) logs += record(at(m, 30), "c.fine.org.", "[]", "A", "vpc-late");  // late
   w.write("logs.jsonl", logs);
   auto r = run_dnslens(w, "run logs.jsonl -o /dev/null -j2 --findings f.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -67,9 +67,11 @@ void AnswersDetector::observe(const EventContext& ctx, FindingSink& sink) {
     if (metadata_allowed_.matches(name)) return;
   } else {
     // Loopback answers for local development names and DNS blocklists (benign noise) are by design;
-    // a block by the VPC's own DNS Firewall is not the domain's doing.
-    if (blackhole_allowed_.matches(name) || e.action == LoggedAction::kBlock) return;
-    if (!intel && (e.has(kEventBenignNoise) || !e.has(kEventTldValid) || has_localhost_label(name))) return;
+    // a block by the VPC's own DNS Firewall is not the domain's doing. A sinkhole that threat intel
+    // names is always reported (the threat-intel detector leaves it to this one).
+    if (!intel && (blackhole_allowed_.matches(name) || e.action == LoggedAction::kBlock || e.has(kEventBenignNoise) ||
+                   !e.has(kEventTldValid) || has_localhost_label(name)))
+      return;
   }
   ++stats_.events;
   Finding f;
@@ -126,8 +128,8 @@ const DetectorRegistration& answers_registration() {
        AnalyticKind::kRule,
        {"TA0011", "Command and Control", "T1071", "Application Layer Protocol", "T1071.004", "DNS"},
        "a public name (known TLD, no `localhost` label, not benign noise) resolves to 0.0.0.0/8, 127.0.0.0/8, ::, "
-       "::1 or 100::/64, or a threat-intel hit whose category says `sinkhole` or `blackhole`; not when the VPC's "
-       "own DNS Firewall blocked it"},
+       "::1 or 100::/64, not when the VPC's own DNS Firewall blocked it nor for `blackhole_allowed_names`; or a "
+       "threat-intel hit whose category says `sinkhole` or `blackhole`, always"},
   };
   static const DetectorRegistration r =
       make_registration<&DetectionConfig::answers, AnswersDetector>("answers", kTypes, answers_doc);

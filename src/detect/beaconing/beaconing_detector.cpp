@@ -202,7 +202,9 @@ void BeaconingDetector::observe_candidate(const EventContext& ctx, std::uint64_t
   const DetectionEvent& e = ctx.e;
   if (candidates_.empty()) {
     candidates_.resize(config_.candidate_slots);
-    epoch_ms_ = e.ts_ms - 86400000;  // room for records up to a day older than the first
+    // Seconds are unsigned 32-bit offsets: from 2^31 s (68 years) before the first record, any record
+    // within 68 years of it fits, in whatever order the inputs come.
+    epoch_ms_ = e.ts_ms - (std::int64_t{1} << 31) * 1000;
   }
   if (e.ts_ms < epoch_ms_) {
     ++stats_.late;
@@ -222,6 +224,7 @@ void BeaconingDetector::observe_candidate(const EventContext& ctx, std::uint64_t
       if (c.beats + 1 < 3) {
         c.last_s = second;
         ++c.beats;
+        ++refreshes_;
         return;
       }
       // The third beat: tracked from now on, with the two earlier beats' times.
@@ -328,6 +331,7 @@ void BeaconingDetector::evaluate(State& s, FindingSink& sink) {
       b.median_interval_s, b.mad_s, b.skew_score, b.dispersion_score, b.coverage, s.beats, s.seconds.size(), s.queries,
       b.missed, polled_by, b.fundamental_s);
   f.evidence = s.details->evidence;
+  s.rejected = false;  // a beacon after all
   ++stats_.detections;
   sink.emit(std::move(f));
 }
@@ -376,15 +380,18 @@ void BeaconingDetector::finish(FindingSink& sink) {
 DetectorStats BeaconingDetector::stats() const {
   DetectorStats s = stats_;
   s.keys = pairs_.size();
-  if (new_pairs_ > 0) {
-    const double span_s = std::max(1.0, static_cast<double>(last_event_ms_ - first_event_ms_) / 1000.0);
+  const double span_s = static_cast<double>(last_event_ms_ - first_event_ms_) / 1000.0;
+  if (new_pairs_ > 0 && span_s >= 3600) {  // a rate over less than an hour says little
+    // A slot goes when 8 other slots of its bucket were written since its last beat (new pairs, or
+    // second beats) and one more new pair arrives: modelled as Poisson arrivals of those writes.
     const double rate = static_cast<double>(new_pairs_) / span_s;
+    const double writes = static_cast<double>(new_pairs_ + refreshes_) / span_s;
     s.note = fmt::format(
-        "candidates: {} slots, {} new (source, name) pairs ({:.1f}/s), {} pushed out of a full bucket; a beacon "
-        "every hour is lost before it is tracked with probability <= {:.1e}, every 2 h <= {:.1e}",
-        config_.candidate_slots, new_pairs_, rate, candidates_evicted_,
-        candidate_loss_bound(rate, 3600, static_cast<double>(bucket_mask_ + 1), kWays),
-        candidate_loss_bound(rate, 7200, static_cast<double>(bucket_mask_ + 1), kWays));
+        "candidates: {} slots, {} new (source, name) pairs ({:.1f}/s, {:.1f} slot writes/s), {} pushed out of a "
+        "full bucket; modelled chance that a beacon is lost before it is tracked: every hour {:.1e}, every 2 h {:.1e}",
+        config_.candidate_slots, new_pairs_, rate, writes, candidates_evicted_,
+        candidate_loss_bound(writes, 3600, static_cast<double>(bucket_mask_ + 1), kWays),
+        candidate_loss_bound(writes, 7200, static_cast<double>(bucket_mask_ + 1), kWays));
   }
   return s;
 }
@@ -398,13 +405,16 @@ DetectorDoc beaconing_doc(const DetectionConfig& c) {
                   "table ({} slots); from the third, tracked (at most {} pairs), the most recent {} distinct seconds "
                   "kept for the score, first seen and the count of polls over the whole series",
                   b.candidate_slots, b.max_keys, b.max_timestamps),
-      fmt::format("≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|), regularity "
-                  "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
-                  "are whole multiples of the median count as missed beats, but only for a series that is mostly "
-                  "regular already. Median interval {}–{}. Names polled by ≥ {} sources and ≥ {} of all sources are "
-                  "fleet software, not implants",
-                  b.min_events, b.min_score, b.jitter_tolerance, doc_duration(b.min_interval_seconds),
-                  doc_duration(b.max_interval_seconds), b.min_sources_for_fleet, doc_percent(b.max_source_share))};
+      fmt::format(
+          "≥ {} events; score ≥ {} = mean of RITA's interval symmetry (1 − \\|Bowley skew\\|, the skew "
+          "weighed by the middle half's width against the jitter tolerated), regularity "
+          "(1 − MAD / ({} × median interval)) and completeness (observed / expected intervals). Intervals that "
+          "are whole multiples of the median count as missed beats, but only for a series that is mostly "
+          "regular already; the series is also scored as multiples of median / 2..8 (resolver caching), "
+          "the better score counting. Median interval {}–{}. Names polled by ≥ {} sources and ≥ {} of all sources are "
+          "fleet software, not implants",
+          b.min_events, b.min_score, b.jitter_tolerance, doc_duration(b.min_interval_seconds),
+          doc_duration(b.max_interval_seconds), b.min_sources_for_fleet, doc_percent(b.max_source_share))};
 }
 
 }  // namespace

@@ -41,10 +41,11 @@ struct BeaconScore {
 [[nodiscard]] BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitter_tolerance,
                                        double min_period_s = 1);
 
-// The chance that a beacon of period_s is lost from a candidate table of `buckets` buckets of `ways`
-// slots before its third beat, when new (source, name) pairs arrive at pairs_per_s: its slot goes
-// only when `ways` newer pairs land in its bucket within one period, twice over at most.
-[[nodiscard]] double candidate_loss_bound(double pairs_per_s, double period_s, double buckets, int ways);
+// The modelled chance that a beacon of period_s is lost from a candidate table of `buckets` buckets of
+// `ways` slots before its third beat, when slots are written (new pairs, second beats) at writes_per_s,
+// as Poisson arrivals spread evenly over the buckets: its slot can go only after `ways` writes land in
+// its bucket within one period, in either of its first two periods.
+[[nodiscard]] double candidate_loss_bound(double writes_per_s, double period_s, double buckets, int ways);
 
 class BeaconingDetector : public Detector {
  public:
@@ -98,9 +99,10 @@ class BeaconingDetector : public Detector {
   std::uint32_t evidence_;
   std::vector<Candidate> candidates_;
   std::uint64_t bucket_mask_ = 0;
-  std::int64_t epoch_ms_ = INT64_MIN;  // candidate seconds count from here (a day before the first event)
+  std::int64_t epoch_ms_ = INT64_MIN;  // candidate seconds count from here (2^31 s before the first event)
   std::int64_t first_event_ms_ = INT64_MAX, last_event_ms_ = INT64_MIN;
   std::uint64_t new_pairs_ = 0;           // candidates created
+  std::uint64_t refreshes_ = 0;           // candidates' second beats
   std::uint64_t candidates_evicted_ = 0;  // candidates pushed out of a full bucket
   absl::flat_hash_map<std::uint64_t, State> pairs_;
   absl::flat_hash_map<std::uint64_t, std::uint32_t> sources_per_name_;  // among tracked pairs

@@ -72,8 +72,19 @@ void LogGapDetector::observe(const EventContext& ctx, FindingSink& sink) {
     v.last_minute = minute;
     v.last_ms = e.ts_ms;
   } else {
-    // A late record: it may fall in a gap found earlier, which then was no gap.
-    if (v.pending && e.ts_ms > v.gap_start_ms && e.ts_ms < v.gap_end_ms) v.pending = false;
+    // A late record may fall in a gap found earlier: what is left of it on either side is still a gap
+    // when it is long enough (the earlier part first), else there was none.
+    if (v.pending && e.ts_ms > v.gap_start_ms && e.ts_ms < v.gap_end_ms) {
+      const std::int64_t min_gap_ms = config_.min_gap_seconds * 1000;
+      if (e.ts_ms - v.gap_start_ms >= min_gap_ms) {
+        v.gap_end_ms = e.ts_ms;
+      } else if (v.gap_end_ms - e.ts_ms >= min_gap_ms) {
+        v.gap_start_ms = e.ts_ms;
+      } else {
+        v.pending = false;
+        v.evidence.clear();
+      }
+    }
     const std::int64_t back = v.last_minute - minute;
     if (back < 64) v.minutes |= 1ull << back;
     v.first_ms = std::min(v.first_ms, e.ts_ms);

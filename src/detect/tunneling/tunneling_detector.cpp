@@ -4,7 +4,15 @@
 
 #include <fmt/format.h>
 
+#include "core/stable_hash.hpp"
+
 namespace dnslens {
+
+namespace {
+
+std::uint64_t stable_domain_key(std::string_view domain) { return stable_hash(domain); }
+
+}  // namespace
 
 void TunnelingWindow::reset(std::int64_t start) {
   window_start_ms = start;
@@ -18,6 +26,7 @@ void TunnelingWindow::reset(std::int64_t start) {
 void SlowTunnelWindow::reset(std::int64_t start) {
   window_start_ms = start;
   queries = data_types = nxdomain = domain_count = 0;
+  more_domains = false;
   bytes = 0;
   distinct.clear();
   for (std::size_t i = 0; i < kDomains; ++i) {
@@ -43,12 +52,14 @@ void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
       w->nxdomain += e.rcode == RcodeKind::kNxDomain;
       w->distinct.add(e.name_hash);
       std::size_t i = 0;
-      while (i < w->domain_count && i < SlowTunnelWindow::kDomains && w->domain_hashes[i] != e.domain_hash) ++i;
+      while (i < w->domain_count && w->domain_hashes[i] != e.domain_hash) ++i;
       if (i == w->domain_count) {
-        ++w->domain_count;
         if (i < SlowTunnelWindow::kDomains) {
+          ++w->domain_count;
           w->domain_hashes[i] = e.domain_hash;
           w->domains[i] = std::string(ctx.str(e.domain));
+        } else {
+          w->more_domains = true;
         }
       }
       if (i < SlowTunnelWindow::kDomains) ++w->domain_queries[i];
@@ -113,26 +124,32 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
       s.window_start_ms);
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
-  std::int64_t& until = reported_until_[s.source_hash];
+  std::int64_t& until = reported_until_[mix_keys(s.source_hash, stable_domain_key(s.domain))];
   until = std::max(until, s.last_ms);
   sink.emit(std::move(f));
 }
 
 void TunnelingDetector::close_slow(SlowTunnelWindow& s, FindingSink& sink) {
   if (s.queries < config_.slow_min_queries || s.bytes < config_.slow_min_bytes) return;
-  if (auto it = reported_until_.find(s.source_hash); it != reported_until_.end() && it->second >= s.first_ms) return;
+  if (auto it = slow_reported_until_.find(s.source_hash); it != slow_reported_until_.end() && it->second >= s.first_ms)
+    return;
   const double distinct = std::min(s.distinct.estimate(), static_cast<double>(s.queries));
   if (distinct < config_.slow_min_distinct) return;
   // The domain with the most queries names the finding; an hourly finding on it is merged with it.
   std::size_t top = 0;
-  const std::size_t counted = std::min<std::size_t>(s.domain_count, SlowTunnelWindow::kDomains);
+  const std::size_t counted = s.domain_count;
   for (std::size_t i = 1; i < counted; ++i) {
     if (s.domain_queries[i] > s.domain_queries[top]) top = i;
   }
+  if (auto it = reported_until_.find(mix_keys(s.source_hash, stable_domain_key(s.domains[top])));
+      it != reported_until_.end() && it->second >= s.first_ms)
+    return;  // the hourly windows reported its main domain over the same time
   std::string listed;
   for (std::size_t i = 0; i < counted && i < 5; ++i)
     listed += fmt::format("{}{} ({})", i ? ", " : "", s.domains[i], s.domain_queries[i]);
-  if (s.domain_count > 5) listed += fmt::format(" and {} more", s.domain_count - 5);
+  if (s.domain_count > 5 || s.more_domains)
+    listed += fmt::format(" and {}{} more", s.domain_count - std::min<std::uint32_t>(s.domain_count, 5),
+                          s.more_domains ? "+" : "");
   const double data_share = static_cast<double>(s.data_types) / s.queries;
   const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
   Finding f;
@@ -147,19 +164,19 @@ void TunnelingDetector::close_slow(SlowTunnelWindow& s, FindingSink& sink) {
   f.entity = s.entity;
   f.domain = s.domains[top];
   f.explanation = fmt::format(
-      "low and slow: {} sent {} characters in ~{:.0f} distinct machine-looking subdomains over {:.1f} h across {} "
+      "low and slow: {} sent {} characters in ~{:.0f} distinct machine-looking subdomains over {:.1f} h across {}{} "
       "registered domain(s): {} ({:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); thresholds over {}: >= {} queries, >= "
       "{} distinct, >= {} characters, subdomains of {}+ characters",
-      s.entity.source, s.bytes, distinct, static_cast<double>(s.last_ms - s.first_ms) / 3.6e6, s.domain_count, listed,
-      100 * data_share, 100 * nx_share, doc_duration(config_.slow_window_seconds), config_.slow_min_queries,
-      config_.slow_min_distinct, config_.slow_min_bytes, config_.slow_min_subdomain_length);
+      s.entity.source, s.bytes, distinct, static_cast<double>(s.last_ms - s.first_ms) / 3.6e6, s.domain_count,
+      s.more_domains ? "+" : "", listed, 100 * data_share, 100 * nx_share, doc_duration(config_.slow_window_seconds),
+      config_.slow_min_queries, config_.slow_min_distinct, config_.slow_min_bytes, config_.slow_min_subdomain_length);
   f.metrics_json = fmt::format(
       "{{\"queries\":{},\"distinct_subdomains\":{:.0f},\"bytes_in_names\":{},\"registered_domains\":{},"
       "\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},\"window_start_ms\":{},\"low_and_slow\":true}}",
-      s.queries, distinct, s.bytes, s.domain_count, data_share, nx_share, s.window_start_ms);
+      s.queries, distinct, s.bytes, s.domain_count + (s.more_domains ? 1 : 0), data_share, nx_share, s.window_start_ms);
   f.evidence = std::move(s.evidence);
   ++stats_.detections;
-  std::int64_t& until = reported_until_[s.source_hash];
+  std::int64_t& until = slow_reported_until_[s.source_hash];
   until = std::max(until, s.last_ms);
   sink.emit(std::move(f));
 }

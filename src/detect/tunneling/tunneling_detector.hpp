@@ -49,7 +49,8 @@ struct SlowTunnelWindow {
   std::uint32_t nxdomain = 0;
   std::uint64_t bytes = 0;
   HyperLogLog distinct;
-  std::uint32_t domain_count = 0;  // distinct domains seen (counted up to kDomains, then "more")
+  std::uint32_t domain_count = 0;  // distinct domains seen, up to kDomains
+  bool more_domains = false;       // ... and others past those
   std::uint64_t domain_hashes[kDomains] = {};
   std::uint32_t domain_queries[kDomains] = {};
   std::string domains[kDomains];
@@ -81,9 +82,10 @@ class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
   // Hopping: two sets of windows, the second offset by half a window, so a burst across one set's
   // boundary falls whole in the other's window (a finding from both merges into one).
   KeyedWindows<SlowTunnelWindow> slow_[2];
-  // Per source, the end of the latest finding: a slow window overlapping one says nothing new (the
-  // same records would be counted twice), so it is not reported.
-  absl::flat_hash_map<std::uint64_t, std::int64_t> reported_until_;
+  // The end of the latest finding per (source, domain), and per source of the low-and-slow ones: a slow
+  // window overlapping a finding on its main domain, or the other set's window already reported, says
+  // nothing new (the same records would be counted twice), so it is not reported.
+  absl::flat_hash_map<std::uint64_t, std::int64_t> reported_until_, slow_reported_until_;
 };
 
 // Section `tunneling` of the detection config; raises DNSDataExfiltration.

@@ -56,13 +56,15 @@ bool has_any(std::string_view words, std::initializer_list<std::string_view> key
 ThreatClass classify_threat(std::string_view category) {
   if (category.empty()) return ThreatClass::kGeneric;
   const std::string w = threat_words(category);
-  // Most specific first: a sinkholed C2 domain is a sinkhole now; a DGA botnet's domain is a DGA domain.
+  // Most specific first: an exploit kit is one whatever its name ("Blackhole Exploit Kit"); a sinkholed C2
+  // domain is a sinkhole now; a DGA botnet's domain is a DGA domain.
+  if (has_any(w, {"-exploit-kit", "-exploitkit"})) return ThreatClass::kDriveBy;
   if (has_any(w, {"-sinkhole", "-sinkholed-", "-blackhole", "-black-hole-"})) return ThreatClass::kSinkhole;
   if (has_any(w, {"-dga-", "-domain-generation-", "-domain-generation-algorithm", "-algorithmically-generated-"}))
     return ThreatClass::kDga;
   if (has_any(w, {"-c2-", "-c&c-", "-cnc-", "-c-c-", "-c-and-c-", "-command-and-control-", "-command-control-",
                   "-commandandcontrol-", "-botnet-cc-", "-botnetcc-", "-botnet-c2-", "-botnet-c&c-",
-                  "-command-&-control-"}))
+                  "-command-&-control-", "-c-&-c-"}))
     return ThreatClass::kCommandAndControl;
   if (has_any(w, {"-coinminer", "-cryptominer", "-cryptomining", "-crypto-mining", "-cryptojacking", "-miner-",
                   "-miners-", "-mining-", "-mining-pool", "-bitcoin", "-monero-", "-xmrig", "-cryptocurrency"}))

@@ -37,7 +37,8 @@ SpecialAddress special_answer(const QueryRecord& r, std::string_view& address) {
     const DnsAnswer& a = r.answers[i];
     if (a.rdata.empty()) continue;
     const char c = a.rdata.front();
-    if (a.type == "A" ? (c != '0' && c != '1') : a.type != "AAAA" || (c != ':' && c != 'f' && c != 'F' && c != '1'))
+    if (a.type == "A" ? (c != '0' && c != '1')
+                      : a.type != "AAAA" || (c != ':' && c != 'f' && c != 'F' && c != '1' && c != '0'))
       continue;
     const auto ip = parse_ip(a.rdata);
     if (!ip) continue;
@@ -136,7 +137,7 @@ class DetectionLocal final : public SinkLocal {
     if (o.threat.hit() && o.threat.indicator->threat_class == ThreatClass::kSinkhole) {
       // Intel says the name, an answer or a CNAME target is a sinkhole.
       e.flags |= kEventBlackholeAnswer | kEventSinkholeIntel;
-      if (special != SpecialAddress::kBlackhole) e.answer = b.add(o.threat.matched_value);
+      if (special == SpecialAddress::kNone) e.answer = b.add(o.threat.matched_value);
     }
   }
 

@@ -183,8 +183,20 @@ TEST(Beaconing, ASlowBeaconSurvivesAFloodOfOneOffNames) {
   DetectorStats s = feed.set().stats().at(0);
   EXPECT_EQ(s.evicted, 0u);    // no tracked pair had to go
   EXPECT_LE(s.peak_keys, 3u);  // only the implant's pair (and a chance collision or two) ever got three beats
-  // 200,000 one-off pairs and the implant's, 2.3 new pairs a second.
-  EXPECT_NE(s.note.find("200001 new (source, name) pairs (2.3/s)"), std::string::npos) << s.note;
+  // 200,000 one-off pairs and the implant's, 2.3 new pairs a second (and the implant's second beat).
+  EXPECT_NE(s.note.find("200001 new (source, name) pairs (2.3/s, 2.3 slot writes/s)"), std::string::npos) << s.note;
+}
+
+TEST(Beaconing, OlderDaysReadAfterNewerOnesStillCount) {
+  // Inputs read newest first: a record from today, then yesterday's beacon, a day and more older.
+  Feed feed(only("beaconing"));
+  const std::int64_t today = 1'796'342'400'000;
+  feed.add({today + 3600000, "i-x", "www.fine.org", "fine.org"});
+  const std::int64_t yesterday = today - 2 * 86400000LL;
+  for (int i = 0; i < 60; ++i) feed.add({yesterday + i * 300000LL, "i-bad", "poll.c2-host.net", "c2-host.net"});
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].first_seen_ms, yesterday);
 }
 
 TEST(Beaconing, TheLossBoundFollowsThePoissonTail) {

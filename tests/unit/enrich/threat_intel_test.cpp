@@ -141,6 +141,8 @@ TEST(ThreatClass, AFeedsCategoryWordsNameGuardDutysThreats) {
       {"Exploit Kit", ThreatClass::kDriveBy},
       {"Sinkholed C2", ThreatClass::kSinkhole},
       {"blackhole", ThreatClass::kSinkhole},
+      {"Blackhole Exploit Kit", ThreatClass::kDriveBy},  // a drive-by kit, not a sinkhole
+      {"C & C", ThreatClass::kCommandAndControl},
       {"Emotet", ThreatClass::kGeneric},
       {"payload_delivery", ThreatClass::kGeneric},
       {"scanner", ThreatClass::kGeneric},
