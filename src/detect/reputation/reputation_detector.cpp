@@ -59,7 +59,7 @@ namespace {
 
 DetectorDoc reputation_doc(const DetectionConfig&) {
   return {
-      "per (source, registered domain); each record alone",
+      "per (source, provider domain), or (source, registered domain) when parked; each record alone",
       "the name is a dynamic-DNS provider's hostname (duckdns.org, no-ip's and afraid.org's domains, ...), a tunnel "
       "or free-hosting service's (ngrok, trycloudflare.com, loca.lt, ...), an out-of-band callback service's "
       "(oast.*, oastify.com, dnslog.cn, ...: medium), or a CNAME of a parking service (parked); not benign noise"};
