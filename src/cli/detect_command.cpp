@@ -263,7 +263,12 @@ int eval(const EvalOptions& o) {
     std::size_t total = 0, tp = 0, fp = 0, explained = 0;
     for (std::size_t i = 0; i < planted.findings.size(); ++i) {
       ScenarioKind fk;
-      if (!kind_of(planted.findings[i].type, fk) || fk != k) continue;
+      if (!kind_of(planted.findings[i].type, fk)) continue;
+      // A low-and-slow exfiltration finding is slow tunneling's (both are DNSDataExfiltration).
+      if (fk == ScenarioKind::kTunneling &&
+          planted.findings[i].metrics_json.find("\"low_and_slow\":true") != std::string::npos)
+        fk = ScenarioKind::kSlowTunneling;
+      if (fk != k) continue;
       ++total;
       tp += verdicts[i] == Verdict::kTrue;
       explained += verdicts[i] == Verdict::kExplained;
