@@ -43,6 +43,9 @@ DetectionConfig tiny_config() {
   c.beaconing.min_events = 3;
   c.beaconing.max_keys = 8;
   c.beaconing.max_timestamps = 8;
+  c.beaconing.candidate_slots = 1024;  // 16 KB: full buckets and pushed-out candidates early
+  c.tunneling.slow_max_keys = 8;
+  c.log_gap.max_keys = 8;
   c.footprinting.max_keys = 8;
   c.anomaly.max_entities = 8;
   c.max_findings = 16;
