@@ -23,12 +23,59 @@ double skew_score(double skew, double iqr, double tolerance) {
   return 1.0 - std::min(1.0, std::abs(skew) * weight);
 }
 
-// RITA's score of the intervals themselves, long ones split into missed beats.
-BeaconScore score_plain(const std::vector<std::uint32_t>& seconds, double jitter_tolerance);
+// Quartiles, Bowley skew and median absolute deviation of values (sorted in place).
+struct Spread {
+  double q1 = 0, q2 = 0, q3 = 0;
+  double skew = 0;
+  double mad = 0;
+};
 
-}  // namespace
+Spread spread_of(std::vector<double>& values) {
+  std::sort(values.begin(), values.end());
+  Spread s;
+  s.q1 = quantile_sorted(values, 0.25);
+  s.q2 = quantile_sorted(values, 0.5);
+  s.q3 = quantile_sorted(values, 0.75);
+  if (s.q3 > s.q1 && s.q2 != s.q1 && s.q2 != s.q3) s.skew = (s.q1 + s.q3 - 2 * s.q2) / (s.q3 - s.q1);
+  std::vector<double> dev;
+  dev.reserve(values.size());
+  for (double x : values) dev.push_back(std::abs(x - s.q2));
+  std::sort(dev.begin(), dev.end());
+  s.mad = quantile_sorted(dev, 0.5);
+  return s;
+}
 
-namespace {
+// RITA's score of the intervals themselves (raw, whose median is given), long ones split into missed beats.
+BeaconScore score_plain(const std::vector<double>& raw, double median, double jitter_tolerance) {
+  BeaconScore r;
+  r.intervals = raw.size();
+  // Missed beacons: only for a series that is mostly regular already, or random traffic would be
+  // made to look regular by cutting its long gaps into pieces.
+  std::size_t near = 0;
+  for (double d : raw) near += std::abs(d - median) <= jitter_tolerance * median;
+  std::vector<double> intervals;
+  if (2 * near >= raw.size()) {
+    for (double d : raw) {
+      const double k = std::round(d / median);
+      if (k >= 2 && std::abs(d - k * median) <= jitter_tolerance * median * k) {
+        for (int i = 0; i < static_cast<int>(k); ++i) intervals.push_back(d / k);
+        r.missed += static_cast<std::size_t>(k) - 1;
+      } else {
+        intervals.push_back(d);
+      }
+    }
+  } else {
+    intervals = raw;
+  }
+  const Spread s = spread_of(intervals);
+  r.median_interval_s = s.q2;
+  r.mad_s = s.mad;
+  r.skew_score = skew_score(s.skew, s.q3 - s.q1, jitter_tolerance * s.q2);
+  r.dispersion_score = std::clamp(1.0 - s.mad / (jitter_tolerance * s.q2), 0.0, 1.0);
+  r.coverage = static_cast<double>(r.intervals) / static_cast<double>(intervals.size());
+  r.score = (r.skew_score + r.dispersion_score + r.coverage) / 3.0;
+  return r;
+}
 
 // The series as multiples of period p: residuals from the nearest multiple (Bowley skew and MAD relative
 // to p), completeness in units of the smallest multiple present.
@@ -49,19 +96,11 @@ BeaconScore score_multiples(const std::vector<double>& raw, double p, double jit
   const double unit = quantile_sorted(sorted_m, 0.1);  // the logged period, in multiples of p
   double expected = 0;
   for (double m : multiples) expected += m / unit;
-  std::sort(residuals.begin(), residuals.end());
-  const double q1 = quantile_sorted(residuals, 0.25), q2 = quantile_sorted(residuals, 0.5),
-               q3 = quantile_sorted(residuals, 0.75);
-  double skew = 0;
-  if (q3 > q1 && q2 != q1 && q2 != q3) skew = (q1 + q3 - 2 * q2) / (q3 - q1);
-  std::vector<double> dev;
-  dev.reserve(residuals.size());
-  for (double x : residuals) dev.push_back(std::abs(x - q2));
-  std::sort(dev.begin(), dev.end());
-  r.mad_s = quantile_sorted(dev, 0.5);
+  const Spread s = spread_of(residuals);
+  r.mad_s = s.mad;
   r.median_interval_s = unit * p;
   r.fundamental_s = p;
-  r.skew_score = skew_score(skew, q3 - q1, jitter_tolerance * p);
+  r.skew_score = skew_score(s.skew, s.q3 - s.q1, jitter_tolerance * p);
   r.dispersion_score = std::clamp(1.0 - r.mad_s / (jitter_tolerance * p), 0.0, 1.0);
   r.coverage = std::min(1.0, static_cast<double>(raw.size()) / expected);
   r.missed = static_cast<std::size_t>(std::max(0.0, std::round(expected - static_cast<double>(raw.size()))));
@@ -72,15 +111,19 @@ BeaconScore score_multiples(const std::vector<double>& raw, double p, double jit
 }  // namespace
 
 BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitter_tolerance, double min_period_s) {
-  BeaconScore plain = score_plain(seconds, jitter_tolerance);
-  if (seconds.size() < 3 || plain.median_interval_s <= 0) return plain;
+  if (seconds.size() < 3) return {};
   std::vector<double> raw;
   raw.reserve(seconds.size() - 1);
   for (std::size_t i = 1; i < seconds.size(); ++i) raw.push_back(static_cast<double>(seconds[i] - seconds[i - 1]));
   std::vector<double> sorted = raw;
   std::sort(sorted.begin(), sorted.end());
   const double median = quantile_sorted(sorted, 0.5);
-  BeaconScore best = plain;
+  if (median <= 0) {
+    BeaconScore none;
+    none.intervals = raw.size();
+    return none;
+  }
+  BeaconScore best = score_plain(raw, median, jitter_tolerance);
   for (int k = 2; k <= 8; ++k) {
     const double p = median / k;
     if (p < std::max(1.0, min_period_s)) break;
@@ -89,58 +132,6 @@ BeaconScore score_beacon(const std::vector<std::uint32_t>& seconds, double jitte
   }
   return best;
 }
-
-namespace {
-
-BeaconScore score_plain(const std::vector<std::uint32_t>& seconds, double jitter_tolerance) {
-  BeaconScore r;
-  if (seconds.size() < 3) return r;
-  std::vector<double> raw;
-  raw.reserve(seconds.size() - 1);
-  for (std::size_t i = 1; i < seconds.size(); ++i) raw.push_back(static_cast<double>(seconds[i] - seconds[i - 1]));
-  r.intervals = raw.size();
-  std::vector<double> sorted = raw;
-  std::sort(sorted.begin(), sorted.end());
-  const double median = quantile_sorted(sorted, 0.5);
-  if (median <= 0) return r;
-  // Missed beacons: only for a series that is mostly regular already, or random traffic would be
-  // made to look regular by cutting its long gaps into pieces.
-  std::size_t near = 0;
-  for (double d : raw) near += std::abs(d - median) <= jitter_tolerance * median;
-  std::vector<double> intervals;
-  if (2 * near >= raw.size()) {
-    for (double d : raw) {
-      const double k = std::round(d / median);
-      if (k >= 2 && std::abs(d - k * median) <= jitter_tolerance * median * k) {
-        for (int i = 0; i < static_cast<int>(k); ++i) intervals.push_back(d / k);
-        r.missed += static_cast<std::size_t>(k) - 1;
-      } else {
-        intervals.push_back(d);
-      }
-    }
-  } else {
-    intervals = raw;
-  }
-  std::sort(intervals.begin(), intervals.end());
-  const double q1 = quantile_sorted(intervals, 0.25), q2 = quantile_sorted(intervals, 0.5),
-               q3 = quantile_sorted(intervals, 0.75);
-  double skew = 0;
-  if (q3 > q1 && q2 != q1 && q2 != q3) skew = (q1 + q3 - 2 * q2) / (q3 - q1);
-  std::vector<double> dev;
-  dev.reserve(intervals.size());
-  for (double d : intervals) dev.push_back(std::abs(d - q2));
-  std::sort(dev.begin(), dev.end());
-  const double mad = quantile_sorted(dev, 0.5);
-  r.median_interval_s = q2;
-  r.mad_s = mad;
-  r.skew_score = skew_score(skew, q3 - q1, jitter_tolerance * q2);
-  r.dispersion_score = std::clamp(1.0 - mad / (jitter_tolerance * q2), 0.0, 1.0);
-  r.coverage = static_cast<double>(r.intervals) / static_cast<double>(intervals.size());
-  r.score = (r.skew_score + r.dispersion_score + r.coverage) / 3.0;
-  return r;
-}
-
-}  // namespace
 
 void BeaconingDetector::observe_batch(const DetectionBatch& batch, std::string_view input, FindingSink& sink) {
   // The pair table is far larger than the cache: its slots are fetched a few events ahead.

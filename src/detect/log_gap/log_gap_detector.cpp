@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/timestamp.hpp"
+#include "detect/engine/keyed_windows.hpp"
 
 namespace dnslens {
 
@@ -148,16 +149,9 @@ void LogGapDetector::finish(FindingSink& sink) {
 
 void LogGapDetector::evict(FindingSink& sink) {
   // The least recently logging half goes; a gap already found is reported first.
-  std::vector<std::pair<std::int64_t, std::uint64_t>> by_age;
-  by_age.reserve(vpcs_.size());
-  for (const auto& [key, v] : vpcs_) by_age.emplace_back(v.last_ms, key);
-  std::sort(by_age.begin(), by_age.end());
-  for (std::size_t i = 0; i < by_age.size() / 2; ++i) {
-    auto it = vpcs_.find(by_age[i].second);
-    if (it->second.pending) report(it->second, false, 0, sink);
-    vpcs_.erase(it);
-    ++stats_.evicted;
-  }
+  evict_least_recent_half(vpcs_, stats_, [&](Vpc& v) {
+    if (v.pending) report(v, false, 0, sink);
+  });
 }
 
 DetectorStats LogGapDetector::stats() const {
