@@ -289,8 +289,8 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
     o += R"(","ip":")"sv;
     o.escaped(r.srcaddr, esc);
     o += R"(","port":)"sv;
-    char digits[64];  // to_chars writes at most 5; 64 keeps gcc's bounds warning quiet about copy_bytes
-    o.append(digits, std::to_chars(digits, digits + 8, port).ptr);
+    char* const digits = o.claim(5);  // in place (OutputBuffer::claim)
+    o.commit(std::to_chars(digits, digits + 5, port).ptr);
     o += '}';
   } else if (!r.srcaddr.empty() || port >= 0) {
     doc.key("\"source\":");

@@ -82,14 +82,14 @@ class Members {
       out += static_cast<char>('0' + value);
       return;
     }
-    char buf[64];  // to_chars writes at most 20; 64 keeps gcc's bounds warning quiet about copy_bytes
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+    char* const start = out.claim(20);  // in place (OutputBuffer::claim)
+    out.commit(std::to_chars(start, start + 20, value).ptr);
   }
   void decimal(std::string_view name, double value) {
     Buffer& out = key(name);
-    char buf[64];
     if (!std::isfinite(value)) value = 0;  // JSON has no NaN; the signals are finite for every name
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general, 6).ptr);
+    char* const start = out.claim(32);     // "-1.23457e-308" at most
+    out.commit(std::to_chars(start, start + 32, value, std::chars_format::general, 6).ptr);
   }
   void boolean(std::string_view name, bool value) { key(name) += std::string_view(value ? "true" : "false"); }
   void raw(std::string_view name, std::string_view json) { key(name) += json; }
@@ -101,13 +101,14 @@ class Members {
     out += '"';
     out.append(seconds, 19);  // without the Z
     const auto milli = static_cast<unsigned>(((ms % 1000) + 1000) % 1000);
-    const char fraction[6] = {'.',
-                              static_cast<char>('0' + milli / 100),
-                              static_cast<char>('0' + milli / 10 % 10),
-                              static_cast<char>('0' + milli % 10),
-                              'Z',
-                              '"'};
-    out.append(fraction, sizeof fraction);
+    char* const fraction = out.claim(6);  // in place (OutputBuffer::claim)
+    fraction[0] = '.';
+    fraction[1] = static_cast<char>('0' + milli / 100);
+    fraction[2] = static_cast<char>('0' + milli / 10 % 10);
+    fraction[3] = static_cast<char>('0' + milli % 10);
+    fraction[4] = 'Z';
+    fraction[5] = '"';
+    out.commit(fraction + 6);
   }
   void close() { out_ += '}'; }
 

@@ -86,6 +86,15 @@ class OutputBuffer {
     p_ += n;
   }
   void append(const char* s, const char* end) { append(s, static_cast<std::size_t>(end - s)); }
+  // Room for up to n bytes written in place (digits): the caller writes from the returned pointer and
+  // hands the end back to commit(). Digits formatted into a local array and then appended would be
+  // read back by copy_bytes's wide loads right after their one-byte stores, a store-forwarding stall
+  // that cost more than the formatting.
+  [[gnu::always_inline]] char* claim(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) grow_to(size() + n);
+    return p_;
+  }
+  [[gnu::always_inline]] void commit(char* end) { p_ = end; }
   [[gnu::always_inline]] void append(std::string_view s) { append(s.data(), s.size()); }
   [[gnu::always_inline]] OutputBuffer& operator+=(std::string_view s) {
     append(s.data(), s.size());

@@ -277,8 +277,8 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     Buffer& o = event.key(R"("src_endpoint":{"ip":")");
     o.escaped(r.srcaddr, esc);
     o += R"(","port":)"sv;
-    char digits[64];  // to_chars writes at most 5; 64 keeps gcc's bounds warning quiet about copy_bytes
-    o.append(digits, std::to_chars(digits, digits + 8, port).ptr);
+    char* const digits = o.claim(5);  // in place (OutputBuffer::claim)
+    o.commit(std::to_chars(digits, digits + 5, port).ptr);
     o += R"(,"vpc_uid":")"sv;
     o.escaped(r.vpc_id, esc);
     if (!r.instance.empty()) {

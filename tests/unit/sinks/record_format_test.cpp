@@ -13,6 +13,7 @@
 #include "../serve/ingest_test_helpers.hpp"
 #include "core/error.hpp"
 #include "pipeline/pipeline.hpp"
+#include "sinks/jsonl/jsonl_encoder.hpp"
 
 namespace dnslens {
 namespace {
@@ -116,6 +117,46 @@ TEST_F(RecordFormatTest, Route53ChosenByNameIsTheDefaultOutputByteForByte) {
   const std::string by_default = read_all(dir_.file("default.jsonl"));
   EXPECT_EQ(std::count(by_default.begin(), by_default.end(), '\n'), 30000);
   EXPECT_EQ(read_all(dir_.file("named.jsonl")), by_default);
+}
+
+}  // namespace
+}  // namespace dnslens
+
+namespace dnslens {
+namespace {
+
+// The name signals appended to a route53 line: decimals rounded to three places without trailing
+// zeros, counts as integers, every digit count the formatters branch on.
+TEST(Route53Line, SignalNumbersAreWrittenRoundedToThreeDecimals) {
+  EnrichedRecord e;
+  e.has_signals = true;
+  e.tld_valid = true;
+  NameFeatures& f = e.signals.features;
+  f.name_entropy = 3.125f;
+  f.subdomain_entropy = 0.5f;
+  f.name_length = 7;
+  f.subdomain_length = 42;
+  f.longest_label = 255;
+  f.label_count = 10;
+  f.digit_ratio = 0.0004f;  // rounds to 0
+  f.consonant_ratio = 0.1f;
+  e.signals.dga_score = 1234.5678f;
+  OutputBuffer out;
+  encode_enriched_line(R"({"query_name":"a.example.com."})", e, out);
+  EXPECT_EQ(out.view(),
+            R"({"query_name":"a.example.com.","isMatchedDomain":"N","query_name_normalized":null,)"
+            R"("registered_domain":null,"public_suffix":null,"subdomain":null,"name_entropy":3.125,)"
+            R"("subdomain_entropy":0.5,"name_length":7,"subdomain_length":42,"longest_label":255,"label_count":10,)"
+            R"("digit_ratio":0,"consonant_ratio":0.1,"dga_score":1234.568,"benign_noise":false,"tld_valid":true})"
+            "\n");
+  for (const auto& [value, text] : std::vector<std::pair<float, std::string_view>>{
+           {0.9996f, "1"}, {12.0004f, "12"}, {-2.0f, "0"}, {0.05f, "0.05"}, {9.999f, "9.999"}, {100.25f, "100.25"}}) {
+    e.signals.dga_score = value;
+    out.clear();
+    encode_enriched_line(R"({"query_name":"a.example.com."})", e, out);
+    const std::string line(out.view());
+    EXPECT_NE(line.find(std::string(",\"dga_score\":") + std::string(text) + ","), std::string::npos) << value << line;
+  }
 }
 
 }  // namespace
