@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/stat.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@ namespace {
 // Memory address and file offset alignment of every direct write. statx says what the file needs;
 // a page satisfies every logical block size in use.
 constexpr std::size_t kAlign = 4096;
+constexpr std::size_t kStagingAlign = std::size_t{2} << 20;  // a huge page
 }  // namespace
 
 FileWriter::FileWriter(const std::string& path, OpenMode mode, WriteHint hint, DirectWriteLimits limits)
@@ -42,8 +44,12 @@ void FileWriter::try_direct() {
   if (!S_ISREG(sx.stx_mode) || !(sx.stx_mask & STATX_DIOALIGN)) return;
   if (sx.stx_dio_mem_align == 0 || sx.stx_dio_offset_align == 0) return;  // no direct I/O for this file
   if (kAlign % sx.stx_dio_mem_align != 0 || kAlign % sx.stx_dio_offset_align != 0) return;
-  staging_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kStagingBytes)));
+  // On 2 MiB boundaries and backed by huge pages where the kernel can (transparent huge pages in
+  // "madvise" mode): a direct write pins every page of its buffer, and 4 KiB pages made the staged
+  // writes of a many-worker run three times slower than the same writes from the batches' huge pages.
+  staging_.reset(static_cast<char*>(std::aligned_alloc(kStagingAlign, kStagingBytes)));
   if (!staging_) return;
+  (void)::madvise(staging_.get(), kStagingBytes, MADV_HUGEPAGE);
   const int fl = ::fcntl(fd_, F_GETFL);
   if (fl < 0 || ::fcntl(fd_, F_SETFL, fl | O_DIRECT) != 0) return;
   direct_ = started_direct_ = true;

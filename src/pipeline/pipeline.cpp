@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -51,18 +52,27 @@ class Writer {
         .first_line = line_base_,
         .envelopes = job.origin.get(),
         .firehose_request_id = {}};
-    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
-      sinks_[i]->write(*job.sink_batches[i], origin);
-    for (const DeadLetter& d : job.dead) {
-      const DeadLetterEntry entry = dead_letter_entry(d, origin, job.line_count);
-      dead_.write(entry);
-      for (RecordSink* s : sinks_) s->dead_letter(entry);
+    if (stages_ != nullptr) {
+      write_timed(job, origin);
+    } else {
+      for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
+        sinks_[i]->write(*job.sink_batches[i], origin);
+      write_dead_letters(job, origin);
     }
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.source.progress ? "\r\033[K" : "", e.c_str());
       summary_.file_errors.push_back(e);
     }
+  }
+
+  // Each sink's write (and finish), and the dead letters, timed into a stage of their own, appended to
+  // stages (SourceConfig::serial_stages).
+  void time_stages(std::vector<StageTime>& stages) {
+    stage_base_ = stages.size();
+    for (RecordSink* s : sinks_) stages.push_back(StageTime{.name = "writer: " + std::string(s->name())});
+    stages.push_back(StageTime{.name = "writer: dead letters"});
+    stages_ = &stages;
   }
 
   // Input has paused: what the writer wrote becomes visible in the output file.
@@ -75,16 +85,48 @@ class Writer {
   void finish() {
     summary_.dead_letters = dead_.written();
     summary_.dead_letter_path = dead_.created_path();
+    auto start = Clock::now();
     dead_.finish();
-    for (RecordSink* s : sinks_) s->finish();
+    if (stages_ != nullptr) (*stages_)[stage_base_ + sinks_.size()].seconds += seconds_since(start);
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+      start = Clock::now();
+      sinks_[i]->finish();
+      if (stages_ != nullptr) (*stages_)[stage_base_ + i].seconds += seconds_since(start);
+    }
   }
 
  private:
+  static double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  void write_dead_letters(const Job& job, const BatchOrigin& origin) {
+    for (const DeadLetter& d : job.dead) {
+      const DeadLetterEntry entry = dead_letter_entry(d, origin, job.line_count);
+      dead_.write(entry);
+      for (RecordSink* s : sinks_) s->dead_letter(entry);
+    }
+  }
+
+  void write_timed(Job& job, const BatchOrigin& origin) {
+    std::vector<StageTime>& stages = *stages_;
+    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) {
+      const auto start = Clock::now();
+      sinks_[i]->write(*job.sink_batches[i], origin);
+      stages[stage_base_ + i].seconds += seconds_since(start);
+    }
+    const auto start = Clock::now();
+    write_dead_letters(job, origin);
+    stages[stage_base_ + sinks_.size()].seconds += seconds_since(start);
+  }
+
   const PipelineConfig& config_;
   const std::vector<std::string>& sources_;
   std::vector<RecordSink*> sinks_;
   DeadLetterFile dead_;
   RunSummary& summary_;
+  std::vector<StageTime>* stages_ = nullptr;  // time_stages
+  std::size_t stage_base_ = 0;
   std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
   std::uint64_t line_base_ = 1;                    // absolute number of the next job's first line
 };
@@ -260,6 +302,26 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
   if (!reader_failure.empty()) throw Error(ErrorCode::kInternal, reader_failure);
 }
 
+// SourceConfig::serial_stages: one thread reads, enriches and writes each job in turn, each stage
+// timed alone (the writer times its sinks). stages holds the reader's and the worker's entries first.
+void run_staged(ChunkReader& reader, RecordProcessor& processor, Writer& writer, std::vector<StageTime>& stages) {
+  Job job;
+  for (std::uint64_t seq = 0;; ++seq) {
+    const auto start = Clock::now();
+    const bool more = reader.next(job);
+    const auto read = Clock::now();
+    stages[0].seconds += std::chrono::duration<double>(read - start).count();
+    if (!more) break;
+    try {
+      processor.process(job);
+    } catch (const std::exception& e) {  // as a worker's failure ends a threaded run
+      throw Error(ErrorCode::kIo, e.what());
+    }
+    stages[1].seconds += std::chrono::duration<double>(Clock::now() - read).count();
+    writer.write(job);
+  }
+}
+
 }  // namespace
 
 RunSummary run_pipeline(const PipelineConfig& config) {
@@ -283,13 +345,23 @@ RunSummary run_pipeline(const PipelineConfig& config) {
     // letters, detectors) run on their own threads, so a single enrichment thread never waits for I/O.
     std::vector<std::unique_ptr<RecordProcessor>> owned;
     std::vector<RecordProcessor*> processors;
-    for (unsigned i = 0; i < threads; ++i) {
+    if (const unsigned simulated = config.source.serial_stages; simulated > 0) {
+      summary.simulated_workers = simulated;
+      summary.threads = 1;
+      RecordProcessor processor(config.enrich, config.source.max_line_bytes);
+      for (RecordSink* sink : sinks) processor.add_sink(*sink, 0, simulated);
+      if (config.observers) processor.set_observer(config.observers(0));
+      summary.stages = {StageTime{.name = "reader"}, StageTime{.name = "one worker", .serial = false}};
+      writer.time_stages(summary.stages);
+      run_staged(reader, processor, writer, summary.stages);
+    }
+    for (unsigned i = 0; i < threads && config.source.serial_stages == 0; ++i) {
       owned.push_back(std::make_unique<RecordProcessor>(config.enrich, config.source.max_line_bytes));
       for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
       if (config.observers) owned.back()->set_observer(config.observers(i));
       processors.push_back(owned.back().get());
     }
-    run_threaded(threads, reader, processors, writer);
+    if (config.source.serial_stages == 0) run_threaded(threads, reader, processors, writer);
   }
   writer.finish();
   if (sink_set.json() != nullptr) summary.partition_files = sink_set.json()->partition_files();
@@ -318,6 +390,37 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   return summary;
 }
 
+namespace {
+
+// What the stages measured alone imply: each stage's records/s, the workers a serial stage can feed
+// (its records/s over one worker's), and the pipeline's records/s with one worker and with the
+// simulated count, each serial stage on a core of its own (the writer's parts share its thread).
+struct StageFigures {
+  double worker = 0;  // records/s
+  double reader = 0;
+  double writer = 0;  // all the writer's parts, one after another
+  double with_one = 0;
+  double with_simulated = 0;
+};
+
+double rate(std::uint64_t records, double seconds) { return static_cast<double>(records) / std::max(seconds, 1e-9); }
+
+StageFigures stage_figures(const RunSummary& s) {
+  StageFigures f;
+  double writer_seconds = 0;
+  for (const StageTime& t : s.stages) {
+    if (!t.serial) f.worker = rate(s.counters.records, t.seconds);
+    if (t.name == "reader") f.reader = rate(s.counters.records, t.seconds);
+    if (t.name.starts_with("writer")) writer_seconds += t.seconds;
+  }
+  f.writer = rate(s.counters.records, writer_seconds);
+  f.with_one = std::min({f.worker, f.reader, f.writer});
+  f.with_simulated = std::min({f.worker * s.simulated_workers, f.reader, f.writer});
+  return f;
+}
+
+}  // namespace
+
 std::string RunSummary::to_text() const {
   const double secs = std::max(elapsed_seconds, 1e-9);
   std::string s = fmt::format(
@@ -333,6 +436,24 @@ std::string RunSummary::to_text() const {
       counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits,
       counters.invalid_tld, secs, threads, static_cast<double>(counters.records) / secs,
       static_cast<double>(counters.record_bytes) / 1e6 / secs);
+  if (!stages.empty()) {
+    const StageFigures f = stage_figures(*this);
+    s += fmt::format(
+        "  stages        measured alone on one thread, sinks set up for {} workers; a serial stage feeds\n"
+        "                its records/s over one worker's records/s:\n",
+        simulated_workers);
+    for (const StageTime& t : stages) {
+      const double r = rate(counters.records, t.seconds);
+      s += fmt::format("    {:<26} {:8.3f} s {:>12.0f} records/s{}\n", t.name, t.seconds, r,
+                       t.serial ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "");
+    }
+    s += fmt::format(
+        "    {:<26} {:>23.0f} records/s   feeds {:.1f} workers\n"
+        "  implied       {:.0f} records/s with one worker, {:.0f} with {} ({:.1f}x), each serial stage on a core of "
+        "its own\n",
+        "writer, all parts", f.writer, f.writer / std::max(f.worker, 1e-9), f.with_one, f.with_simulated,
+        simulated_workers, f.with_simulated / std::max(f.with_one, 1e-9));
+  }
   if (counters.firewall_drift > 0) {
     s +=
         fmt::format("  firewall      {} records where the simulated DNS Firewall outcome differs from the logged one\n",
@@ -418,6 +539,22 @@ std::string RunSummary::to_json() const {
     }
     detect += "}}";
   }
+  std::string stages_json = "null";
+  if (!stages.empty()) {
+    const StageFigures f = stage_figures(*this);
+    stages_json = fmt::format("{{\"workers\":{},\"stages\":[", simulated_workers);
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const StageTime& t = stages[i];
+      const double r = rate(counters.records, t.seconds);
+      stages_json += fmt::format("{}{{\"name\":\"{}\",\"serial\":{},\"seconds\":{:.6f},\"records_per_second\":{:.1f}",
+                                 i ? "," : "", t.name, t.serial, t.seconds, r);
+      stages_json += t.serial ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";
+    }
+    stages_json += fmt::format(
+        "],\"writer_records_per_second\":{:.1f},\"implied_records_per_second_one_worker\":{:.1f},"
+        "\"implied_records_per_second\":{:.1f},\"implied_speedup\":{:.3f}}}",
+        f.writer, f.with_one, f.with_simulated, f.with_simulated / std::max(f.with_one, 1e-9));
+  }
   std::string store_json = "null";
   if (!store_path.empty()) {
     store_json = "{\"path\":\"";
@@ -433,12 +570,12 @@ std::string RunSummary::to_json() const {
       "{},\"dead_letters\":{},"
       "\"elapsed_seconds\":{:.6f},\"records_per_second\":{:.1f},\"threads\":{},\"partition_files\":{},"
       "\"notifications\":{{\"events\":{},\"delivered\":{},\"dropped\":{},\"batches\":{},\"failed_batches\":{},"
-      "\"retries\":{}}},\"detection\":{},\"store\":{},\"errors\":{},\"stopped_by_signal\":{}}}\n",
+      "\"retries\":{}}},\"detection\":{},\"store\":{},\"serial_stages\":{},\"errors\":{},\"stopped_by_signal\":{}}}\n",
       files_ok, files_failed, raw_bytes, counters.record_bytes, counters.records, counters.bad_total(), bad,
       counters.blank_lines, counters.matches, counters.threat_hits, counters.firewall_drift, counters.invalid_tld,
       dead_letters, elapsed_seconds, static_cast<double>(counters.records) / secs, threads, partition_files,
       notifier.events_in, notifier.events_delivered, notifier.events_dropped, notifier.batches_sent,
-      notifier.batches_failed, notifier.retries, detect, store_json, errors, stopped_by_signal);
+      notifier.batches_failed, notifier.retries, detect, store_json, stages_json, errors, stopped_by_signal);
 }
 
 }  // namespace dnslens

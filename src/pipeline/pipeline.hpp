@@ -12,6 +12,13 @@
 
 namespace dnslens {
 
+// One stage of a run measured alone (SourceConfig::serial_stages): its wall time over the whole input.
+struct StageTime {
+  std::string name;
+  bool serial = true;  // false: the workers' stage, which runs in parallel
+  double seconds = 0;
+};
+
 struct RunSummary {
   RunCounters counters;
   std::vector<std::string> sources;
@@ -34,7 +41,9 @@ struct RunSummary {
   double store_append_seconds = 0;      // time spent appending them, summed over the workers
   double store_checkpoint_seconds = 0;  // the final CHECKPOINT (after the pipeline)
   std::uint64_t store_repaired_strings = 0;
-  int stopped_by_signal = 0;  // SIGINT/SIGTERM ended the input early (0: read to the end)
+  std::vector<StageTime> stages;   // with serial_stages: the reader, one worker, then the writer's parts
+  unsigned simulated_workers = 0;  // serial_stages
+  int stopped_by_signal = 0;       // SIGINT/SIGTERM ended the input early (0: read to the end)
 
   [[nodiscard]] std::string to_text() const;
   [[nodiscard]] std::string to_json() const;

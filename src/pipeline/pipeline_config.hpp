@@ -38,6 +38,10 @@ struct SourceConfig {
   std::uint64_t max_envelope_bytes = 1ull << 30;
   DecompressLimits limits;
   bool progress = false;  // a progress bar on stderr
+  // > 0: the run measures its serial stages instead of overlapping them. One thread reads, enriches and
+  // writes each job in turn and times each stage alone (the reader, one worker, each sink's write, the
+  // dead letters); the sinks are set up as for this many workers (see RunSummary::stages).
+  unsigned serial_stages = 0;
 
   // Throws Error(kUsage) naming the offending option.
   void validate() const;

@@ -25,6 +25,7 @@ struct NoBatch final : SinkBatch {
 class ClickHouseIngestStore::Records final : public RecordSink {
  public:
   Records(std::string& rows, bool datetime64) : rows_(rows), datetime64_(datetime64) {}
+  [[nodiscard]] std::string_view name() const override { return "clickhouse request"; }
   [[nodiscard]] std::unique_ptr<SinkLocal> make_local(unsigned /*worker*/, unsigned /*workers*/) override {
     return std::make_unique<Local>(rows_, datetime64_);
   }

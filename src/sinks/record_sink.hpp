@@ -62,6 +62,8 @@ class SinkLocal {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
+  // What the sink is, for the serial-stage measurement ("output", "detectors", "store", ...).
+  [[nodiscard]] virtual std::string_view name() const = 0;
   // worker: 0-based; workers: how many there are (a sink may do better with one).
   [[nodiscard]] virtual std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) = 0;
   [[nodiscard]] virtual std::unique_ptr<SinkBatch> make_batch() const = 0;

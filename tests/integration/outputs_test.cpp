@@ -184,3 +184,70 @@ TEST(AthenaDdl, DeclaresEveryFieldTheEnricherWrites) {
 
 }  // namespace
 }  // namespace dnslens::testing
+
+namespace dnslens::testing {
+namespace {
+
+// --serial-stages runs the same pipeline one stage at a time: the output, the dead letters and the
+// findings are those of a threaded run, and the summary times every stage (reader, one worker, each
+// of the writer's sinks, the dead letters) and says what they imply for the simulated worker count.
+TEST(Outputs, SerialStagesMeasureTheRunTheThreadsMake) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 40000 --seed 7 -o day.jsonl").exit_code, 0);
+  const std::string day = w.read("day.jsonl");
+  const std::size_t middle = day.find('\n', day.size() / 2) + 1;
+  w.write("day.jsonl", day.substr(0, middle) + "{\"query_name\": not json\n" + day.substr(middle));
+  auto threaded = run_dnslens(w,
+                              "run day.jsonl -o a.jsonl -j 2 --findings a-findings.jsonl --dead-letter a-dead.jsonl "
+                              "--summary-json a.json -q");
+  auto staged = run_dnslens(w,
+                            "run day.jsonl -o b.jsonl --serial-stages 8 --findings b-findings.jsonl --dead-letter "
+                            "b-dead.jsonl --summary-json b.json");
+  ASSERT_EQ(threaded.exit_code, 0) << threaded.err;
+  ASSERT_EQ(staged.exit_code, 0) << staged.err;
+  EXPECT_EQ(w.read("a.jsonl"), w.read("b.jsonl"));
+  EXPECT_EQ(lines_of(w.read("a-dead.jsonl")).size(), 1u);
+  EXPECT_EQ(w.read("a-dead.jsonl"), w.read("b-dead.jsonl"));
+  const auto findings_a = lines_of(w.read("a-findings.jsonl"));
+  EXPECT_GT(findings_a.size(), 3u);
+  EXPECT_EQ(findings_a.size(), lines_of(w.read("b-findings.jsonl")).size());
+  EXPECT_NE(staged.err.find("feeds"), std::string::npos) << staged.err;
+
+  simdjson::dom::parser parser_a, parser_b;
+  simdjson::padded_string a_json = simdjson::padded_string(w.read("a.json"));
+  simdjson::dom::element a = parser_a.parse(a_json);
+  EXPECT_TRUE(a["serial_stages"].is_null());
+  simdjson::padded_string b_json = simdjson::padded_string(w.read("b.json"));
+  simdjson::dom::element b = parser_b.parse(b_json);
+  simdjson::dom::element s = b["serial_stages"];
+  EXPECT_EQ(std::int64_t(s["workers"]), 8);
+  double worker_rate = 0;
+  for (simdjson::dom::element stage : s["stages"].get_array())
+    if (!bool(stage["serial"])) worker_rate = double(stage["records_per_second"]);
+  EXPECT_GT(worker_rate, 0);
+  std::vector<std::string> names;
+  for (simdjson::dom::element stage : s["stages"].get_array()) {
+    names.emplace_back(std::string_view(stage["name"]));
+    const double seconds = double(stage["seconds"]);
+    EXPECT_GE(seconds, 0) << names.back();
+    if (names.back() == "reader" || names.back() == "one worker" || names.back() == "writer: detectors") {
+      EXPECT_GT(seconds, 0) << names.back();
+    }
+    if (bool(stage["serial"]) && seconds > 0) {
+      EXPECT_NEAR(double(stage["workers_fed"]), double(stage["records_per_second"]) / worker_rate,
+                  1e-3 * double(stage["workers_fed"]))
+          << names.back();
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"reader", "one worker", "writer: detectors", "writer: output",
+                                             "writer: dead letters"}));
+  EXPECT_EQ(std::int64_t(b["records"]), std::int64_t(a["records"]));
+  EXPECT_GT(std::int64_t(b["records"]), 40000);
+  const double speedup = double(s["implied_speedup"]);
+  EXPECT_GE(speedup, 1.0);
+  EXPECT_LE(speedup, 8.0);
+  EXPECT_LE(double(s["implied_records_per_second"]), 8 * worker_rate * 1.0001);
+}
+
+}  // namespace
+}  // namespace dnslens::testing

@@ -36,6 +36,7 @@ struct ClickHouseSinkStats {
 
 class ClickHouseSink final : public RecordSink {
  public:
+  [[nodiscard]] std::string_view name() const override { return "clickhouse"; }
   // Checks that the server has dnslens's tables (clickhouse init) and reads its dialect.
   ClickHouseSink(ClickHouseConfig config, ClickHouseSchemaOptions schema, std::size_t flush_bytes = 8u << 20);
   ~ClickHouseSink() override;

@@ -20,6 +20,7 @@ struct DetectionSinkBatch final : SinkBatch {
 
 class DetectionSink final : public RecordSink {
  public:
+  [[nodiscard]] std::string_view name() const override { return "detectors"; }
   // The records must carry name signals (the DGA model's enricher is in the chain).
   explicit DetectionSink(DetectorSet& detectors) : detectors_(detectors) {}
 

@@ -13,6 +13,7 @@ namespace dnslens {
 
 class DuckDbSink final : public RecordSink {
  public:
+  [[nodiscard]] std::string_view name() const override { return "duckdb store"; }
   // A run's sink: one appender per worker, committed by finish().
   explicit DuckDbSink(StoreWriter& store) : store_(&store) {}
   // Through one appender the caller owns and commits (serve: one transaction per request).

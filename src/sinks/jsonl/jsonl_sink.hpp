@@ -26,6 +26,7 @@ struct JsonLinesConfig {
 
 class JsonLinesSink final : public RecordSink {
  public:
+  [[nodiscard]] std::string_view name() const override { return "output"; }
   // Opens the output; throws Error(kIo) when it cannot.
   explicit JsonLinesSink(JsonLinesConfig config);
 

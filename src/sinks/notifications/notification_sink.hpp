@@ -15,6 +15,7 @@ namespace dnslens {
 
 class NotificationSink final : public RecordSink {
  public:
+  [[nodiscard]] std::string_view name() const override { return "notifications"; }
   explicit NotificationSink(MatchNotifier& notifier) : notifier_(notifier) {}
 
   [[nodiscard]] std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) override;
