@@ -126,6 +126,7 @@ std::size_t FileWriter::pwrite_blocks(const char* src, std::size_t n, Clock::dur
     done += static_cast<std::size_t>(w);
   }
   waited = Clock::now() - t0;
+  in_writes_ += waited;
   return done;
 }
 
@@ -180,6 +181,7 @@ void FileWriter::judge(Clock::duration waited, std::size_t bytes) {
 }
 
 void FileWriter::pwrite_all(const char* p, std::size_t n, std::uint64_t offset) {
+  const auto t0 = Clock::now();
   while (n > 0) {
     const ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
     if (w < 0) {
@@ -190,9 +192,11 @@ void FileWriter::pwrite_all(const char* p, std::size_t n, std::uint64_t offset) 
     offset += static_cast<std::uint64_t>(w);
     n -= static_cast<std::size_t>(w);
   }
+  in_writes_ += Clock::now() - t0;
 }
 
 void FileWriter::write_through(const char* p, std::size_t n) {
+  const auto t0 = Clock::now();
   while (n > 0) {
     const ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
@@ -202,6 +206,7 @@ void FileWriter::write_through(const char* p, std::size_t n) {
     p += w;
     n -= static_cast<std::size_t>(w);
   }
+  in_writes_ += Clock::now() - t0;
 }
 
 void FileWriter::close() {

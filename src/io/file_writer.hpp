@@ -55,6 +55,8 @@ class FileWriter {
   [[nodiscard]] std::uint64_t in_place_bytes() const { return in_place_bytes_; }
   // Whether this file started with direct writes (and, unlike direct(), stays so after falling back).
   [[nodiscard]] bool started_direct() const { return started_direct_; }
+  // Seconds spent in write system calls: the device's share of the writer's time.
+  [[nodiscard]] double seconds_in_writes() const { return std::chrono::duration<double>(in_writes_).count(); }
 
   static constexpr std::size_t kStagingBytes = 8 << 20;
 
@@ -89,6 +91,7 @@ class FileWriter {
   Clock::time_point window_start_{};
   Clock::duration waited_{};  // in direct writes during the window
   std::uint64_t in_place_bytes_ = 0;
+  Clock::duration in_writes_{};  // seconds_in_writes
 };
 
 }  // namespace dnslens

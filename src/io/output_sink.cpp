@@ -21,6 +21,7 @@ class PlainSink final : public OutputSink {
   }
   void flush() override { fd_.flush(); }
   void finish() override { fd_.close(); }
+  [[nodiscard]] double seconds_in_writes() const override { return fd_.seconds_in_writes(); }
 
  private:
   FileWriter fd_;
@@ -37,6 +38,7 @@ class GzipSink final : public OutputSink {
     stream_.level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
   }
   void write(std::string_view bytes) override { deflate(bytes, false); }
+  [[nodiscard]] double seconds_in_writes() const override { return fd_.seconds_in_writes(); }
   void flush() override { fd_.flush(); }
   void finish() override {
     if (finished_) return;
@@ -77,6 +79,7 @@ class ZstdSink final : public OutputSink {
   ZstdSink(const ZstdSink&) = delete;
   ZstdSink& operator=(const ZstdSink&) = delete;
   void write(std::string_view bytes) override { compress(bytes, ZSTD_e_continue); }
+  [[nodiscard]] double seconds_in_writes() const override { return fd_.seconds_in_writes(); }
   void flush() override { fd_.flush(); }
   void finish() override {
     if (finished_) return;

@@ -23,6 +23,8 @@ class OutputSink {
   virtual void write_with_headroom(char* bytes, std::size_t size, std::size_t /*headroom*/) { write({bytes, size}); }
   // Flushes and ends the compressed stream; the sink must not be written after this.
   virtual void finish() = 0;
+  // Seconds spent in write system calls (FileWriter::seconds_in_writes).
+  [[nodiscard]] virtual double seconds_in_writes() const = 0;
 };
 
 // path "-" writes to stdout. Throws Error(kIo) when the file cannot be opened.

@@ -91,7 +91,10 @@ class Writer {
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       start = Clock::now();
       sinks_[i]->finish();
-      if (stages_ != nullptr) (*stages_)[stage_base_ + i].seconds += seconds_since(start);
+      if (stages_ != nullptr) {
+        (*stages_)[stage_base_ + i].seconds += seconds_since(start);
+        (*stages_)[stage_base_ + i].in_writes = sinks_[i]->seconds_in_writes();
+      }
     }
   }
 
@@ -401,6 +404,8 @@ struct StageFigures {
   double writer = 0;  // all the writer's parts, one after another
   double with_one = 0;
   double with_simulated = 0;
+  double writer_cpu = 0;          // the writer without its time in write calls
+  double with_simulated_cpu = 0;  // with_simulated if the writes cost the writer nothing (overlapped)
 };
 
 double rate(std::uint64_t records, double seconds) { return static_cast<double>(records) / std::max(seconds, 1e-9); }
@@ -408,14 +413,18 @@ double rate(std::uint64_t records, double seconds) { return static_cast<double>(
 StageFigures stage_figures(const RunSummary& s) {
   StageFigures f;
   double writer_seconds = 0;
+  double in_writes = 0;
   for (const StageTime& t : s.stages) {
     if (!t.serial) f.worker = rate(s.counters.records, t.seconds);
     if (t.name == "reader") f.reader = rate(s.counters.records, t.seconds);
     if (t.name.starts_with("writer")) writer_seconds += t.seconds;
+    in_writes += t.in_writes;
   }
   f.writer = rate(s.counters.records, writer_seconds);
+  f.writer_cpu = rate(s.counters.records, std::max(writer_seconds - in_writes, 0.0));
   f.with_one = std::min({f.worker, f.reader, f.writer});
   f.with_simulated = std::min({f.worker * s.simulated_workers, f.reader, f.writer});
+  f.with_simulated_cpu = std::min({f.worker * s.simulated_workers, f.reader, f.writer_cpu});
   return f;
 }
 
@@ -446,6 +455,10 @@ std::string RunSummary::to_text() const {
       const double r = rate(counters.records, t.seconds);
       s += fmt::format("    {:<26} {:8.3f} s {:>12.0f} records/s{}\n", t.name, t.seconds, r,
                        t.serial ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "");
+      if (t.in_writes > 0)
+        s += fmt::format("      of which {:.3f} s in write calls (the device); without them it feeds {:.1f} workers\n",
+                         t.in_writes,
+                         rate(counters.records, std::max(t.seconds - t.in_writes, 1e-9)) / std::max(f.worker, 1e-9));
     }
     s += fmt::format(
         "    {:<26} {:>23.0f} records/s   feeds {:.1f} workers\n"
@@ -453,6 +466,11 @@ std::string RunSummary::to_text() const {
         "its own\n",
         "writer, all parts", f.writer, f.writer / std::max(f.worker, 1e-9), f.with_one, f.with_simulated,
         simulated_workers, f.with_simulated / std::max(f.with_one, 1e-9));
+    if (f.writer_cpu > f.writer * 1.0001)
+      s += fmt::format(
+          "                {:.0f} records/s with {} ({:.1f}x) were the writes overlapped with the writer's work or "
+          "the device faster\n",
+          f.with_simulated_cpu, simulated_workers, f.with_simulated_cpu / std::max(f.with_one, 1e-9));
   }
   if (counters.firewall_drift > 0) {
     s +=
@@ -546,14 +564,16 @@ std::string RunSummary::to_json() const {
     for (std::size_t i = 0; i < stages.size(); ++i) {
       const StageTime& t = stages[i];
       const double r = rate(counters.records, t.seconds);
-      stages_json += fmt::format("{}{{\"name\":\"{}\",\"serial\":{},\"seconds\":{:.6f},\"records_per_second\":{:.1f}",
-                                 i ? "," : "", t.name, t.serial, t.seconds, r);
+      stages_json += fmt::format(
+          "{}{{\"name\":\"{}\",\"serial\":{},\"seconds\":{:.6f},\"in_writes\":{:.6f},\"records_per_second\":{:.1f}",
+          i ? "," : "", t.name, t.serial, t.seconds, t.in_writes, r);
       stages_json += t.serial ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";
     }
     stages_json += fmt::format(
         "],\"writer_records_per_second\":{:.1f},\"implied_records_per_second_one_worker\":{:.1f},"
-        "\"implied_records_per_second\":{:.1f},\"implied_speedup\":{:.3f}}}",
-        f.writer, f.with_one, f.with_simulated, f.with_simulated / std::max(f.with_one, 1e-9));
+        "\"implied_records_per_second\":{:.1f},\"implied_speedup\":{:.3f},"
+        "\"implied_records_per_second_writes_overlapped\":{:.1f}}}",
+        f.writer, f.with_one, f.with_simulated, f.with_simulated / std::max(f.with_one, 1e-9), f.with_simulated_cpu);
   }
   std::string store_json = "null";
   if (!store_path.empty()) {

@@ -17,6 +17,7 @@ struct StageTime {
   std::string name;
   bool serial = true;  // false: the workers' stage, which runs in parallel
   double seconds = 0;
+  double in_writes = 0;  // of seconds, in write system calls (waiting on the device)
 };
 
 struct RunSummary {

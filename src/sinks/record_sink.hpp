@@ -77,6 +77,9 @@ class RecordSink {
   virtual void flush() {}
   // After the last batch and once every worker is done; may throw (the output could not be completed).
   virtual void finish() = 0;
+  // Seconds the sink's writes spent in write system calls so far (the device's share of its time), for
+  // the serial-stage measurement; 0 for a sink that writes no file.
+  [[nodiscard]] virtual double seconds_in_writes() const { return 0; }
 };
 
 }  // namespace dnslens

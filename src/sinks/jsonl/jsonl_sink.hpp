@@ -35,6 +35,7 @@ class JsonLinesSink final : public RecordSink {
   void write(SinkBatch& batch, const BatchOrigin& origin) override;
   void flush() override;
   void finish() override;
+  [[nodiscard]] double seconds_in_writes() const override { return file_ ? file_->seconds_in_writes() : 0; }
   [[nodiscard]] std::size_t partition_files() const { return partitioned_ ? partitioned_->files_written() : 0; }
 
  private:
