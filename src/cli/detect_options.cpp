@@ -69,6 +69,11 @@ void DetectOptions::add(CLI::App* sub, bool findings_file) {
     sub->add_option("--findings", findings, "Where findings go, as JSON lines (.gz/.zst compress)")
         ->capture_default_str();
   }
+  sub->add_option("--detector-threads", threads,
+                  "Threads that run the detectors side by side (each detector on one at a time; the findings do not "
+                  "depend on it). The writer's thread is one of them")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   sub->add_option("--dga-model", dga_model, "DGA model from 'dnslens dga train' (default: the built-in model)");
   sub->add_option("--benign-noise", benign_noise,
                   "Known-benign noise list (default: the built-in data/benign-noise.txt)");
@@ -94,7 +99,7 @@ std::unique_ptr<Detection> DetectOptions::build() const {
     d->noise = &BenignNoise::builtin();
   }
   d->store = std::make_unique<FindingStore>(d->config.max_findings, d->config.evidence_per_finding);
-  d->detectors = std::make_unique<DetectorSet>(d->config, *d->store);
+  d->detectors = std::make_unique<DetectorSet>(d->config, *d->store, threads);
   return d;
 }
 

@@ -44,6 +44,7 @@ struct DetectOptions {
   std::string dga_model;
   std::string benign_noise;
   std::string findings = "dnslens-findings.jsonl";
+  unsigned threads = 1;  // the detectors' threads (DetectorSet)
 
   // findings_file: offer --findings (serve keeps its findings in the store only).
   void add(CLI::App* sub, bool findings_file = true);

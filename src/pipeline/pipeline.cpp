@@ -376,6 +376,15 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   if (const DetectorSet* detectors = config.detection.detectors) {  // finished with the detection sink
     summary.detectors = detectors->stats();
     summary.detection_events = detectors->events();
+    for (StageTime& t : summary.stages) {
+      if (t.name != "writer: detectors") continue;
+      for (const DetectorStats& d : summary.detectors) {
+        if (d.seconds > t.slowest_seconds) {
+          t.slowest = std::string(d.name);
+          t.slowest_seconds = d.seconds;
+        }
+      }
+    }
   }
   if (const FindingStore* findings = config.detection.findings) {
     summary.findings = findings->stats();
@@ -455,6 +464,11 @@ std::string RunSummary::to_text() const {
       const double r = rate(counters.records, t.seconds);
       s += fmt::format("    {:<26} {:8.3f} s {:>12.0f} records/s{}\n", t.name, t.seconds, r,
                        t.serial ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "");
+      if (t.slowest_seconds > 0)
+        s += fmt::format(
+            "      the slowest detector, {}, {:.3f} s: side by side (--detector-threads) they feed up to {:.1f} "
+            "workers\n",
+            t.slowest, t.slowest_seconds, rate(counters.records, t.slowest_seconds) / std::max(f.worker, 1e-9));
       if (t.in_writes > 0)
         s += fmt::format("      of which {:.3f} s in write calls (the device); without them it feeds {:.1f} workers\n",
                          t.in_writes,
@@ -567,6 +581,8 @@ std::string RunSummary::to_json() const {
       stages_json += fmt::format(
           "{}{{\"name\":\"{}\",\"serial\":{},\"seconds\":{:.6f},\"in_writes\":{:.6f},\"records_per_second\":{:.1f}",
           i ? "," : "", t.name, t.serial, t.seconds, t.in_writes, r);
+      if (t.slowest_seconds > 0)
+        stages_json += fmt::format(",\"slowest\":\"{}\",\"slowest_seconds\":{:.6f}", t.slowest, t.slowest_seconds);
       stages_json += t.serial ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";
     }
     stages_json += fmt::format(

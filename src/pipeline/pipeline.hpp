@@ -18,6 +18,10 @@ struct StageTime {
   bool serial = true;  // false: the workers' stage, which runs in parallel
   double seconds = 0;
   double in_writes = 0;  // of seconds, in write system calls (waiting on the device)
+  // The detectors' stage: the slowest detector and its seconds, what bounds the stage when the
+  // detectors run side by side (--detector-threads).
+  std::string slowest{};
+  double slowest_seconds = 0;
 };
 
 struct RunSummary {

@@ -97,6 +97,29 @@ std::map<std::string, std::vector<std::string>> findings_by_type(const std::stri
   return out;
 }
 
+// With --detector-threads the detectors run side by side; their findings reach the store in detector
+// order, so the findings and the notifications are those of one thread, byte for byte.
+TEST(DetectCli, DetectorThreadsChangeNoFindingAndNoNotification) {
+  Workdir w;
+  ASSERT_EQ(run_dnslens(w, "generate --records 200000 --seed 5 -o logs.jsonl").exit_code, 0);
+  for (const char* threads : {"1", "3", "9"}) {
+    auto r =
+        run_dnslens(w, std::string("run logs.jsonl -o out-") + threads + ".jsonl -j2 --detector-threads " + threads +
+                           " --findings findings-" + threads + ".jsonl --notify-file events-" + threads + ".jsonl -q");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string findings = w.read("findings-1.jsonl");
+  EXPECT_GE(lines_of(findings).size(), 8u);
+  EXPECT_NE(findings.find("\"finding_type\":\"Beaconing\""), std::string::npos);
+  EXPECT_EQ(lines_of(w.read("events-1.jsonl")).size(), lines_of(findings).size());  // each announced once
+  for (const char* threads : {"3", "9"}) {
+    EXPECT_EQ(w.read(std::string("findings-") + threads + ".jsonl"), findings) << threads;
+    EXPECT_EQ(w.read(std::string("events-") + threads + ".jsonl"), w.read("events-1.jsonl")) << threads;
+    EXPECT_EQ(w.read(std::string("out-") + threads + ".jsonl"), w.read("out-1.jsonl")) << threads;
+  }
+  EXPECT_NE(run_dnslens(w, "run logs.jsonl -o none --detector-threads 0 -q").exit_code, 0);
+}
+
 TEST(DetectCli, AnswersToTheMetadataServiceOrABlackHoleAreFindings) {
   Workdir w;
   w.write("feed.csv", "indicator,confidence,threat\nsinkhole-op.net,80,Sinkhole\n");

@@ -233,6 +233,11 @@ TEST(Outputs, SerialStagesMeasureTheRunTheThreadsMake) {
     if (names.back() == "reader" || names.back() == "one worker" || names.back() == "writer: detectors") {
       EXPECT_GT(seconds, 0) << names.back();
     }
+    if (names.back() == "writer: detectors") {  // the slowest detector is one of the stage's parts
+      EXPECT_FALSE(std::string_view(stage["slowest"]).empty());
+      EXPECT_GT(double(stage["slowest_seconds"]), 0);
+      EXPECT_LE(double(stage["slowest_seconds"]), seconds * 1.01);
+    }
     // Only the output writes a file: its time in write calls is part of its time.
     const double in_writes = double(stage["in_writes"]);
     if (names.back() == "writer: output") {

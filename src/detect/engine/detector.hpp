@@ -53,6 +53,7 @@ struct DetectorStats {
   std::uint64_t late = 0;        // events older than their key's open window
   std::uint64_t detections = 0;  // findings handed to the sink (before deduplication)
   std::string note;              // a detector's own line for the run summary (empty: none)
+  double seconds = 0;            // spent observing, sweeping and finishing (DetectorSet)
 };
 
 class Detector {
