@@ -22,6 +22,7 @@
 #include "core/stop_signal.hpp"
 #include "pipeline/chunk_reader.hpp"
 #include "pipeline/sink_set.hpp"
+#include "sinks/detection/detection_sink.hpp"
 #include "store/store_writer.hpp"
 
 namespace dnslens {
@@ -70,8 +71,11 @@ class Writer {
   // stages (SourceConfig::serial_stages).
   void time_stages(std::vector<StageTime>& stages) {
     stage_base_ = stages.size();
-    for (RecordSink* s : sinks_) stages.push_back(StageTime{.name = "writer: " + std::string(s->name())});
-    stages.push_back(StageTime{.name = "writer: dead letters"});
+    for (RecordSink* s : sinks_) {
+      stages.push_back(StageTime{.name = "writer: " + std::string(s->name()),
+                                 .kind = dynamic_cast<DetectionSink*>(s) ? StageKind::kDetectors : StageKind::kSink});
+    }
+    stages.push_back(StageTime{.name = "writer: dead letters", .kind = StageKind::kDeadLetters});
     stages_ = &stages;
   }
 
@@ -87,12 +91,12 @@ class Writer {
     summary_.dead_letter_path = dead_.created_path();
     auto start = Clock::now();
     dead_.finish();
-    if (stages_ != nullptr) (*stages_)[stage_base_ + sinks_.size()].seconds += seconds_since(start);
+    if (stages_ != nullptr) (*stages_)[stage_base_ + sinks_.size()].finish_seconds += seconds_since(start);
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
       start = Clock::now();
       sinks_[i]->finish();
       if (stages_ != nullptr) {
-        (*stages_)[stage_base_ + i].seconds += seconds_since(start);
+        (*stages_)[stage_base_ + i].finish_seconds += seconds_since(start);
         (*stages_)[stage_base_ + i].in_writes = sinks_[i]->seconds_in_writes();
       }
     }
@@ -309,7 +313,7 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 // timed alone (the writer times its sinks). stages holds the reader's and the worker's entries first.
 void run_staged(ChunkReader& reader, RecordProcessor& processor, Writer& writer, std::vector<StageTime>& stages) {
   Job job;
-  for (std::uint64_t seq = 0;; ++seq) {
+  while (true) {
     const auto start = Clock::now();
     const bool more = reader.next(job);
     const auto read = Clock::now();
@@ -354,17 +358,19 @@ RunSummary run_pipeline(const PipelineConfig& config) {
       RecordProcessor processor(config.enrich, config.source.max_line_bytes);
       for (RecordSink* sink : sinks) processor.add_sink(*sink, 0, simulated);
       if (config.observers) processor.set_observer(config.observers(0));
-      summary.stages = {StageTime{.name = "reader"}, StageTime{.name = "one worker", .serial = false}};
+      summary.stages = {StageTime{.name = "reader", .kind = StageKind::kReader},
+                        StageTime{.name = "one worker", .kind = StageKind::kWorker}};
       writer.time_stages(summary.stages);
       run_staged(reader, processor, writer, summary.stages);
+    } else {
+      for (unsigned i = 0; i < threads; ++i) {
+        owned.push_back(std::make_unique<RecordProcessor>(config.enrich, config.source.max_line_bytes));
+        for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
+        if (config.observers) owned.back()->set_observer(config.observers(i));
+        processors.push_back(owned.back().get());
+      }
+      run_threaded(threads, reader, processors, writer);
     }
-    for (unsigned i = 0; i < threads && config.source.serial_stages == 0; ++i) {
-      owned.push_back(std::make_unique<RecordProcessor>(config.enrich, config.source.max_line_bytes));
-      for (RecordSink* sink : sinks) owned.back()->add_sink(*sink, i, threads);
-      if (config.observers) owned.back()->set_observer(config.observers(i));
-      processors.push_back(owned.back().get());
-    }
-    if (config.source.serial_stages == 0) run_threaded(threads, reader, processors, writer);
   }
   writer.finish();
   if (sink_set.json() != nullptr) summary.partition_files = sink_set.json()->partition_files();
@@ -377,7 +383,7 @@ RunSummary run_pipeline(const PipelineConfig& config) {
     summary.detectors = detectors->stats();
     summary.detection_events = detectors->events();
     for (StageTime& t : summary.stages) {
-      if (t.name != "writer: detectors") continue;
+      if (t.kind != StageKind::kDetectors) continue;
       for (const DetectorStats& d : summary.detectors) {
         if (d.seconds > t.slowest_seconds) {
           t.slowest = std::string(d.name);
@@ -424,9 +430,9 @@ StageFigures stage_figures(const RunSummary& s) {
   double writer_seconds = 0;
   double in_writes = 0;
   for (const StageTime& t : s.stages) {
-    if (!t.serial) f.worker = rate(s.counters.records, t.seconds);
-    if (t.name == "reader") f.reader = rate(s.counters.records, t.seconds);
-    if (t.name.starts_with("writer")) writer_seconds += t.seconds;
+    if (t.kind == StageKind::kWorker) f.worker = rate(s.counters.records, t.seconds);
+    if (t.kind == StageKind::kReader) f.reader = rate(s.counters.records, t.seconds);
+    if (t.kind != StageKind::kReader && t.kind != StageKind::kWorker) writer_seconds += t.seconds;
     in_writes += t.in_writes;
   }
   f.writer = rate(s.counters.records, writer_seconds);
@@ -454,24 +460,27 @@ std::string RunSummary::to_text() const {
       counters.records, counters.bad_total(), counters.blank_lines, counters.matches, counters.threat_hits,
       counters.invalid_tld, secs, threads, static_cast<double>(counters.records) / secs,
       static_cast<double>(counters.record_bytes) / 1e6 / secs);
-  if (!stages.empty()) {
+  if (!stages.empty() && counters.records == 0) {
+    s += "  stages        no records: nothing to measure\n";
+  } else if (!stages.empty()) {
     const StageFigures f = stage_figures(*this);
     s += fmt::format(
         "  stages        measured alone on one thread, sinks set up for {} workers; a serial stage feeds\n"
-        "                its records/s over one worker's records/s:\n",
+        "                its records/s over one worker's records/s (what runs once at the end apart):\n",
         simulated_workers);
     for (const StageTime& t : stages) {
       const double r = rate(counters.records, t.seconds);
-      s += fmt::format("    {:<26} {:8.3f} s {:>12.0f} records/s{}\n", t.name, t.seconds, r,
-                       t.serial ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "");
+      s += fmt::format(
+          "    {:<26} {:8.3f} s {:>12.0f} records/s{}{}\n", t.name, t.seconds, r,
+          t.kind != StageKind::kWorker ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "",
+          t.finish_seconds >= 0.0005 ? fmt::format(", then {:.3f} s at the end", t.finish_seconds) : "");
       if (t.slowest_seconds > 0)
         s += fmt::format(
-            "      the slowest detector, {}, {:.3f} s: side by side (--detector-threads) they feed up to {:.1f} "
-            "workers\n",
+            "      the slowest detector, {}, {:.3f} s (its end included): side by side (--detector-threads) they "
+            "feed up to {:.1f} workers\n",
             t.slowest, t.slowest_seconds, rate(counters.records, t.slowest_seconds) / std::max(f.worker, 1e-9));
-      if (t.in_writes > 0)
-        s += fmt::format("      of which {:.3f} s in write calls (the device); without them it feeds {:.1f} workers\n",
-                         t.in_writes,
+      if (t.in_writes >= 0.0005)
+        s += fmt::format("      of which {:.3f} s in write calls; without them it feeds {:.1f} workers\n", t.in_writes,
                          rate(counters.records, std::max(t.seconds - t.in_writes, 1e-9)) / std::max(f.worker, 1e-9));
     }
     s += fmt::format(
@@ -480,7 +489,7 @@ std::string RunSummary::to_text() const {
         "its own\n",
         "writer, all parts", f.writer, f.writer / std::max(f.worker, 1e-9), f.with_one, f.with_simulated,
         simulated_workers, f.with_simulated / std::max(f.with_one, 1e-9));
-    if (f.writer_cpu > f.writer * 1.0001)
+    if (f.with_simulated_cpu > f.with_simulated * 1.01)
       s += fmt::format(
           "                {:.0f} records/s with {} ({:.1f}x) were the writes overlapped with the writer's work or "
           "the device faster\n",
@@ -572,18 +581,25 @@ std::string RunSummary::to_json() const {
     detect += "}}";
   }
   std::string stages_json = "null";
-  if (!stages.empty()) {
+  if (!stages.empty() && counters.records > 0) {
     const StageFigures f = stage_figures(*this);
     stages_json = fmt::format("{{\"workers\":{},\"stages\":[", simulated_workers);
     for (std::size_t i = 0; i < stages.size(); ++i) {
       const StageTime& t = stages[i];
       const double r = rate(counters.records, t.seconds);
+      stages_json += i ? ",{\"name\":\"" : "{\"name\":\"";
+      append_json_escaped_bytes(stages_json, t.name);
       stages_json += fmt::format(
-          "{}{{\"name\":\"{}\",\"serial\":{},\"seconds\":{:.6f},\"in_writes\":{:.6f},\"records_per_second\":{:.1f}",
-          i ? "," : "", t.name, t.serial, t.seconds, t.in_writes, r);
-      if (t.slowest_seconds > 0)
-        stages_json += fmt::format(",\"slowest\":\"{}\",\"slowest_seconds\":{:.6f}", t.slowest, t.slowest_seconds);
-      stages_json += t.serial ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";
+          "\",\"serial\":{},\"seconds\":{:.6f},\"finish_seconds\":{:.6f},\"in_writes\":{:.6f},"
+          "\"records_per_second\":{:.1f}",
+          t.kind != StageKind::kWorker, t.seconds, t.finish_seconds, t.in_writes, r);
+      if (t.slowest_seconds > 0) {
+        stages_json += ",\"slowest\":\"";
+        append_json_escaped_bytes(stages_json, t.slowest);
+        stages_json += fmt::format("\",\"slowest_seconds\":{:.6f}", t.slowest_seconds);
+      }
+      stages_json +=
+          t.kind != StageKind::kWorker ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";
     }
     stages_json += fmt::format(
         "],\"writer_records_per_second\":{:.1f},\"implied_records_per_second_one_worker\":{:.1f},"

@@ -13,11 +13,14 @@
 namespace dnslens {
 
 // One stage of a run measured alone (SourceConfig::serial_stages): its wall time over the whole input.
+enum class StageKind { kReader, kWorker, kSink, kDetectors, kDeadLetters };
+
 struct StageTime {
   std::string name;
-  bool serial = true;  // false: the workers' stage, which runs in parallel
-  double seconds = 0;
-  double in_writes = 0;  // of seconds, in write system calls (waiting on the device)
+  StageKind kind = StageKind::kSink;
+  double seconds = 0;         // per batch, summed: what the stage's records/s come from
+  double finish_seconds = 0;  // once, at the end of input (a sink's finish: the store's commit, the last windows)
+  double in_writes = 0;       // of seconds, in write system calls (the device, or the kernel's copy)
   // The detectors' stage: the slowest detector and its seconds, what bounds the stage when the
   // detectors run side by side (--detector-threads).
   std::string slowest{};

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "../unit/compress_helpers.hpp"
@@ -210,7 +211,7 @@ TEST(Outputs, SerialStagesMeasureTheRunTheThreadsMake) {
   EXPECT_EQ(w.read("a-dead.jsonl"), w.read("b-dead.jsonl"));
   const auto findings_a = lines_of(w.read("a-findings.jsonl"));
   EXPECT_GT(findings_a.size(), 3u);
-  EXPECT_EQ(findings_a.size(), lines_of(w.read("b-findings.jsonl")).size());
+  EXPECT_EQ(w.read("a-findings.jsonl"), w.read("b-findings.jsonl"));
   EXPECT_NE(staged.err.find("feeds"), std::string::npos) << staged.err;
 
   simdjson::dom::parser parser_a, parser_b;
@@ -226,41 +227,47 @@ TEST(Outputs, SerialStagesMeasureTheRunTheThreadsMake) {
     if (!bool(stage["serial"])) worker_rate = double(stage["records_per_second"]);
   EXPECT_GT(worker_rate, 0);
   std::vector<std::string> names;
+  const double records = double(std::int64_t(b["records"]));
+  double reader_rate = 0, writer_seconds = 0;
   for (simdjson::dom::element stage : s["stages"].get_array()) {
     names.emplace_back(std::string_view(stage["name"]));
     const double seconds = double(stage["seconds"]);
     EXPECT_GE(seconds, 0) << names.back();
+    EXPECT_GE(double(stage["finish_seconds"]), 0) << names.back();
     if (names.back() == "reader" || names.back() == "one worker" || names.back() == "writer: detectors") {
       EXPECT_GT(seconds, 0) << names.back();
     }
+    if (names.back() == "reader") reader_rate = double(stage["records_per_second"]);
+    if (names.back().starts_with("writer")) writer_seconds += seconds;
     if (names.back() == "writer: detectors") {  // the slowest detector is one of the stage's parts
       EXPECT_FALSE(std::string_view(stage["slowest"]).empty());
       EXPECT_GT(double(stage["slowest_seconds"]), 0);
-      EXPECT_LE(double(stage["slowest_seconds"]), seconds * 1.01);
+      EXPECT_LE(double(stage["slowest_seconds"]), (seconds + double(stage["finish_seconds"])) * 1.01);
+      EXPECT_GT(double(stage["finish_seconds"]), 0);  // the last windows are judged at the end
     }
     // Only the output writes a file: its time in write calls is part of its time.
     const double in_writes = double(stage["in_writes"]);
     if (names.back() == "writer: output") {
       EXPECT_GT(in_writes, 0);
-      EXPECT_LE(in_writes, seconds);
+      EXPECT_LE(in_writes, seconds + double(stage["finish_seconds"]));
     } else {
       EXPECT_EQ(in_writes, 0) << names.back();
     }
+    if (seconds >= 0.001) {  // seconds are printed to the microsecond
+      EXPECT_NEAR(double(stage["records_per_second"]), records / seconds, 1e-3 * records / seconds) << names.back();
+    }
     if (bool(stage["serial"]) && seconds > 0) {
-      EXPECT_NEAR(double(stage["workers_fed"]), double(stage["records_per_second"]) / worker_rate,
-                  1e-3 * double(stage["workers_fed"]))
-          << names.back();
+      const double fed = double(stage["workers_fed"]);
+      EXPECT_NEAR(fed, double(stage["records_per_second"]) / worker_rate, std::max(1e-3 * fed, 1e-3)) << names.back();
     }
   }
   EXPECT_EQ(names, (std::vector<std::string>{"reader", "one worker", "writer: detectors", "writer: output",
                                              "writer: dead letters"}));
+  // The implied figure is the slowest of 8 workers, the reader and the writer's parts one after another.
+  const double implied = std::min({8 * worker_rate, reader_rate, records / writer_seconds});
+  EXPECT_NEAR(double(s["implied_records_per_second"]), implied, 1e-3 * implied);
   EXPECT_EQ(std::int64_t(b["records"]), std::int64_t(a["records"]));
   EXPECT_GT(std::int64_t(b["records"]), 40000);
-  const double speedup = double(s["implied_speedup"]);
-  EXPECT_GE(speedup, 1.0);
-  EXPECT_LE(speedup, 8.0);
-  EXPECT_LE(double(s["implied_records_per_second"]), 8 * worker_rate * 1.0001);
-  EXPECT_GE(double(s["implied_records_per_second_writes_overlapped"]), double(s["implied_records_per_second"]));
 }
 
 }  // namespace

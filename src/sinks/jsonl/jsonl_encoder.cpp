@@ -34,7 +34,7 @@ struct Fraction {
   char text[4];
   std::uint32_t length;
 };
-const std::array<Fraction, 1000> kFractions = [] {
+constexpr std::array<Fraction, 1000> kFractions = [] {
   std::array<Fraction, 1000> table{};
   for (unsigned frac = 1; frac < 1000; ++frac) {
     Fraction& f = table[frac];
