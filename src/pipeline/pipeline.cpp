@@ -53,13 +53,15 @@ class Writer {
         .first_line = line_base_,
         .envelopes = job.origin.get(),
         .firehose_request_id = {}};
-    if (stages_ != nullptr) {
-      write_timed(job, origin);
-    } else {
-      for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
-        sinks_[i]->write(*job.sink_batches[i], origin);
-      write_dead_letters(job, origin);
-    }
+    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i)
+      timed(i, &StageTime::seconds, [&] { sinks_[i]->write(*job.sink_batches[i], origin); });
+    timed(sinks_.size(), &StageTime::seconds, [&] {
+      for (const DeadLetter& d : job.dead) {
+        const DeadLetterEntry entry = dead_letter_entry(d, origin, job.line_count);
+        dead_.write(entry);
+        for (RecordSink* s : sinks_) s->dead_letter(entry);
+      }
+    });
     line_base_ += job.line_count;
     for (const auto& e : job.file_errors) {
       std::fprintf(stderr, "%sdnslens: error: %s\n", config_.source.progress ? "\r\033[K" : "", e.c_str());
@@ -89,42 +91,21 @@ class Writer {
   void finish() {
     summary_.dead_letters = dead_.written();
     summary_.dead_letter_path = dead_.created_path();
-    auto start = Clock::now();
-    dead_.finish();
-    if (stages_ != nullptr) (*stages_)[stage_base_ + sinks_.size()].finish_seconds += seconds_since(start);
+    timed(sinks_.size(), &StageTime::finish_seconds, [&] { dead_.finish(); });
     for (std::size_t i = 0; i < sinks_.size(); ++i) {
-      start = Clock::now();
-      sinks_[i]->finish();
-      if (stages_ != nullptr) {
-        (*stages_)[stage_base_ + i].finish_seconds += seconds_since(start);
-        (*stages_)[stage_base_ + i].in_writes = sinks_[i]->seconds_in_writes();
-      }
+      timed(i, &StageTime::finish_seconds, [&] { sinks_[i]->finish(); });
+      if (stages_ != nullptr) (*stages_)[stage_base_ + i].in_writes = sinks_[i]->seconds_in_writes();
     }
   }
 
  private:
-  static double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-  }
-
-  void write_dead_letters(const Job& job, const BatchOrigin& origin) {
-    for (const DeadLetter& d : job.dead) {
-      const DeadLetterEntry entry = dead_letter_entry(d, origin, job.line_count);
-      dead_.write(entry);
-      for (RecordSink* s : sinks_) s->dead_letter(entry);
-    }
-  }
-
-  void write_timed(Job& job, const BatchOrigin& origin) {
-    std::vector<StageTime>& stages = *stages_;
-    for (std::size_t i = 0; i < sinks_.size() && i < job.sink_batches.size(); ++i) {
-      const auto start = Clock::now();
-      sinks_[i]->write(*job.sink_batches[i], origin);
-      stages[stage_base_ + i].seconds += seconds_since(start);
-    }
+  // Runs work; with time_stages, its seconds go to the member of the writer's stage-th stage.
+  template <class Work>
+  void timed(std::size_t stage, double StageTime::*member, Work&& work) {
+    if (stages_ == nullptr) return work();
     const auto start = Clock::now();
-    write_dead_letters(job, origin);
-    stages[stage_base_ + sinks_.size()].seconds += seconds_since(start);
+    work();
+    (*stages_)[stage_base_ + stage].*member += std::chrono::duration<double>(Clock::now() - start).count();
   }
 
   const PipelineConfig& config_;
@@ -382,15 +363,6 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   if (const DetectorSet* detectors = config.detection.detectors) {  // finished with the detection sink
     summary.detectors = detectors->stats();
     summary.detection_events = detectors->events();
-    for (StageTime& t : summary.stages) {
-      if (t.kind != StageKind::kDetectors) continue;
-      for (const DetectorStats& d : summary.detectors) {
-        if (d.seconds > t.slowest_seconds) {
-          t.slowest = std::string(d.name);
-          t.slowest_seconds = d.seconds;
-        }
-      }
-    }
   }
   if (const FindingStore* findings = config.detection.findings) {
     summary.findings = findings->stats();
@@ -424,6 +396,15 @@ struct StageFigures {
 };
 
 double rate(std::uint64_t records, double seconds) { return static_cast<double>(records) / std::max(seconds, 1e-9); }
+
+// The detector that took longest (its end included): what bounds the detectors' stage when they run
+// side by side; null without detectors.
+const DetectorStats* slowest_detector(const std::vector<DetectorStats>& detectors) {
+  const auto it =
+      std::max_element(detectors.begin(), detectors.end(),
+                       [](const DetectorStats& a, const DetectorStats& b) { return a.seconds < b.seconds; });
+  return it == detectors.end() || it->seconds <= 0 ? nullptr : &*it;
+}
 
 StageFigures stage_figures(const RunSummary& s) {
   StageFigures f;
@@ -474,11 +455,11 @@ std::string RunSummary::to_text() const {
           "    {:<26} {:8.3f} s {:>12.0f} records/s{}{}\n", t.name, t.seconds, r,
           t.kind != StageKind::kWorker ? fmt::format("   feeds {:.1f} workers", r / std::max(f.worker, 1e-9)) : "",
           t.finish_seconds >= 0.0005 ? fmt::format(", then {:.3f} s at the end", t.finish_seconds) : "");
-      if (t.slowest_seconds > 0)
+      if (const DetectorStats* d = slowest_detector(detectors); d != nullptr && t.kind == StageKind::kDetectors)
         s += fmt::format(
             "      the slowest detector, {}, {:.3f} s (its end included): side by side (--detector-threads) they "
             "feed up to {:.1f} workers\n",
-            t.slowest, t.slowest_seconds, rate(counters.records, t.slowest_seconds) / std::max(f.worker, 1e-9));
+            d->name, d->seconds, rate(counters.records, d->seconds) / std::max(f.worker, 1e-9));
       if (t.in_writes >= 0.0005)
         s += fmt::format("      of which {:.3f} s in write calls; without them it feeds {:.1f} workers\n", t.in_writes,
                          rate(counters.records, std::max(t.seconds - t.in_writes, 1e-9)) / std::max(f.worker, 1e-9));
@@ -593,10 +574,10 @@ std::string RunSummary::to_json() const {
           "\",\"serial\":{},\"seconds\":{:.6f},\"finish_seconds\":{:.6f},\"in_writes\":{:.6f},"
           "\"records_per_second\":{:.1f}",
           t.kind != StageKind::kWorker, t.seconds, t.finish_seconds, t.in_writes, r);
-      if (t.slowest_seconds > 0) {
+      if (const DetectorStats* d = slowest_detector(detectors); d != nullptr && t.kind == StageKind::kDetectors) {
         stages_json += ",\"slowest\":\"";
-        append_json_escaped_bytes(stages_json, t.slowest);
-        stages_json += fmt::format("\",\"slowest_seconds\":{:.6f}", t.slowest_seconds);
+        append_json_escaped_bytes(stages_json, d->name);
+        stages_json += fmt::format("\",\"slowest_seconds\":{:.6f}", d->seconds);
       }
       stages_json +=
           t.kind != StageKind::kWorker ? fmt::format(",\"workers_fed\":{:.3f}}}", r / std::max(f.worker, 1e-9)) : "}";

@@ -21,10 +21,6 @@ struct StageTime {
   double seconds = 0;         // per batch, summed: what the stage's records/s come from
   double finish_seconds = 0;  // once, at the end of input (a sink's finish: the store's commit, the last windows)
   double in_writes = 0;       // of seconds, in write system calls (the device, or the kernel's copy)
-  // The detectors' stage: the slowest detector and its seconds, what bounds the stage when the
-  // detectors run side by side (--detector-threads).
-  std::string slowest{};
-  double slowest_seconds = 0;
 };
 
 struct RunSummary {

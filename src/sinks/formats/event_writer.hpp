@@ -78,10 +78,7 @@ class Members {
   }
   [[gnu::always_inline]] void number(std::string_view name, std::int64_t value) {
     Buffer& out = key(name);
-    if (value >= 0 && value < 10) {  // ids and codes: most are one digit
-      out += static_cast<char>('0' + value);
-      return;
-    }
+    if (value >= 0) return out.append_count(static_cast<std::uint64_t>(value));
     char* const start = out.claim(20);  // in place (OutputBuffer::claim)
     out.commit(std::to_chars(start, start + 20, value).ptr);
   }

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -95,6 +96,20 @@ class OutputBuffer {
     return p_;
   }
   [[gnu::always_inline]] void commit(char* end) { p_ = end; }
+  // A count in decimal, in place: ids, codes, lengths and label counts are mostly one or two digits.
+  [[gnu::always_inline]] void append_count(std::uint64_t v) {
+    char* p = claim(20);
+    if (v < 10) {
+      *p = static_cast<char>('0' + v);
+      commit(p + 1);
+    } else if (v < 100) {
+      p[0] = static_cast<char>('0' + v / 10);
+      p[1] = static_cast<char>('0' + v % 10);
+      commit(p + 2);
+    } else {
+      commit(std::to_chars(p, p + 20, v).ptr);
+    }
+  }
   [[gnu::always_inline]] void append(std::string_view s) { append(s.data(), s.size()); }
   [[gnu::always_inline]] OutputBuffer& operator+=(std::string_view s) {
     append(s.data(), s.size());

@@ -72,20 +72,9 @@ constexpr std::array<Fraction, 1000> kFractions = [] {
   append_decimal3(out, v);
 }
 
-// A count: lengths and label counts, mostly one or two digits.
 [[gnu::always_inline]] inline void append_count_field(OutputBuffer& out, std::string_view prefix, std::uint64_t v) {
   out += prefix;
-  char* p = out.claim(20);
-  if (v < 10) {
-    *p = static_cast<char>('0' + v);
-    out.commit(p + 1);
-  } else if (v < 100) {
-    p[0] = static_cast<char>('0' + v / 10);
-    p[1] = static_cast<char>('0' + v % 10);
-    out.commit(p + 2);
-  } else {
-    out.commit(std::to_chars(p, p + 20, v).ptr);
-  }
+  out.append_count(v);
 }
 
 // Feed text is untrusted (any bytes): always escaped as bytes.
