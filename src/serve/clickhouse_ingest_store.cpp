@@ -61,18 +61,33 @@ ClickHouseIngestStore::~ClickHouseIngestStore() = default;
 
 RecordSink& ClickHouseIngestStore::records() { return *records_; }
 
-std::optional<StoredCounts> ClickHouseIngestStore::find(const std::string& request_id) {
-  const std::string row = client_.query(fmt::format(
-      "SELECT records, bad_records, dead_letters_dropped FROM {} FINAL WHERE request_id = {} LIMIT 1 FORMAT "
-      "TabSeparated",
-      clickhouse_insert_table(schema_, "ingest_requests"), clickhouse_quote(request_id)));
-  if (row.empty()) return std::nullopt;
-  StoredCounts c;
-  char* at = const_cast<char*>(row.c_str());
-  c.records = std::strtoull(at, &at, 10);
-  c.bad_records = std::strtoull(at, &at, 10);
-  c.dead_letters_dropped = std::strtoull(at, &at, 10);
-  return c;
+std::vector<std::optional<StoredCounts>> ClickHouseIngestStore::find(const std::vector<std::string_view>& ids) {
+  std::vector<std::optional<StoredCounts>> found(ids.size());
+  if (ids.empty()) return found;
+  std::string in;
+  for (std::string_view id : ids) {
+    if (!in.empty()) in += ", ";
+    in += clickhouse_quote(id);
+  }
+  // Each row says which id it is by its position among the ids (an id may hold what TabSeparated escapes).
+  const std::string rows = client_.query(fmt::format(
+      "SELECT indexOf([{0}], request_id), any(records), any(bad_records), any(dead_letters_dropped) FROM {1} FINAL "
+      "WHERE request_id IN ({0}) GROUP BY request_id FORMAT TabSeparated",
+      in, clickhouse_insert_table(schema_, "ingest_requests")));
+  char* at = const_cast<char*>(rows.c_str());
+  while (*at != '\0') {
+    char* next = nullptr;
+    const unsigned long long index = std::strtoull(at, &next, 10);
+    if (next == at) break;
+    at = next;
+    StoredCounts c;
+    c.records = std::strtoull(at, &at, 10);
+    c.bad_records = std::strtoull(at, &at, 10);
+    c.dead_letters_dropped = std::strtoull(at, &at, 10);
+    if (index >= 1 && index <= ids.size()) found[index - 1] = c;
+    while (*at == '\n') ++at;
+  }
+  return found;
 }
 
 void ClickHouseIngestStore::begin(const StoredRequest& request) {
@@ -94,7 +109,7 @@ void ClickHouseIngestStore::insert(std::string_view table, const std::string& ro
   ++inserts_;
 }
 
-void ClickHouseIngestStore::commit(const StoredRequest& r) {
+void ClickHouseIngestStore::end(const StoredRequest& r) {
   using namespace row_binary;
   const std::string token = std::string(r.request_id);
   // The request's row last: a request is stored once its row is there, and a request that failed

@@ -27,10 +27,10 @@ class ClickHouseIngestStore final : public IngestStore, private DeadLetterRowSin
   ~ClickHouseIngestStore() override;
 
   [[nodiscard]] RecordSink& records() override;
-  [[nodiscard]] std::optional<StoredCounts> find(const std::string& request_id) override;
+  [[nodiscard]] std::vector<std::optional<StoredCounts>> find(const std::vector<std::string_view>& ids) override;
   void begin(const StoredRequest& request) override;
   [[nodiscard]] DeadLetterTable& dead_letters() override { return dead_; }
-  void commit(const StoredRequest& request) override;
+  void end(const StoredRequest& request) override;
   void rollback() noexcept override;
   void replace_findings(const std::vector<Finding>& findings) override;
   // ClickHouse drops old rows by TTL (clickhouse init --retention-days): serve refuses --retention.

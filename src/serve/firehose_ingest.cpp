@@ -20,8 +20,10 @@ namespace {
 // A slice is whole lines, up to this many bytes or lines (a line longer than a slice is a slice).
 constexpr std::size_t kSliceBytes = 4 << 20;
 constexpr std::size_t kSliceLines = 16384;
-// Jobs kept between requests: a large request's slices are not held on to after it.
+// Jobs kept between groups: a large group's slices are not held on to after it.
 constexpr std::size_t kKeptJobs = 2;
+// A group takes waiting requests until it holds this many decoded bytes (and always one request).
+constexpr std::size_t kGroupBytes = 64 << 20;
 
 // The end of the slice starting at begin: after its last whole line.
 std::size_t slice_end(std::string_view text, std::size_t begin) {
@@ -133,131 +135,236 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
     return result;
   }
   counters_.decoded_bytes.fetch_add(request.decoded.records.size(), std::memory_order_relaxed);
-  std::lock_guard lock(mutex_);
-  std::string id = request.request_id;
-  return ingest_locked(std::move(id), source_arn, request);
+  Pending mine;
+  mine.request_id = request.request_id;
+  mine.source_arn = source_arn;
+  mine.request = &request;
+  std::unique_lock queue_lock(queue_mutex_);
+  queue_.push_back(&mine);
+  while (!mine.done) {
+    if (group_running_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    // Group commit: the first to find no group running takes the requests waiting (its own among them,
+    // up to kGroupBytes) and stores them in one commit; the others wait for it.
+    std::vector<Pending*> group;
+    std::size_t bytes = 0, taken = 0;
+    while (taken < queue_.size() &&
+           (taken == 0 || bytes + queue_[taken]->request->decoded.records.size() <= kGroupBytes)) {
+      bytes += queue_[taken]->request->decoded.records.size();
+      group.push_back(queue_[taken++]);
+    }
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+    group_running_ = true;
+    queue_lock.unlock();
+    try {
+      std::lock_guard lock(mutex_);
+      store_group(group);
+    } catch (const std::exception& e) {  // no request of the group is left without an answer
+      for (Pending* p : group)
+        if (p->result.status == IngestStatus::kFailed && p->result.message.empty()) fail(*p, e.what());
+    }
+    queue_lock.lock();
+    group_running_ = false;
+    for (Pending* p : group) p->done = true;
+    queue_cv_.notify_all();
+  }
+  return std::move(mine.result);
 }
 
-IngestResult FirehoseIngest::ingest_locked(std::string request_id, std::string_view source_arn,
-                                           FirehoseRequest& request) {
-  IngestResult result;
-  result.request_id = request_id;
-  if (finished_) {
-    result.message = "the server is shutting down";
-    counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
-    return result;
+std::size_t FirehoseIngest::waiting() const {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
+}
+
+void FirehoseIngest::fail(Pending& p, std::string message) {
+  counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
+  p.result = {};
+  p.result.request_id = p.request_id;
+  p.result.status = IngestStatus::kFailed;
+  p.result.message = std::move(message);
+}
+
+void FirehoseIngest::store_group(const std::vector<Pending*>& group) {
+  std::vector<Pending*> fresh;                       // to store, in arrival order
+  std::vector<std::pair<Pending*, Pending*>> twins;  // a request, and the earlier one of its group with its id
+  std::vector<Pending*> asked;
+  std::vector<std::string_view> ids;
+  for (Pending* p : group) {
+    if (finished_) {
+      fail(*p, "the server is shutting down");
+      continue;
+    }
+    const auto twin =
+        std::find_if(asked.begin(), asked.end(), [&](const Pending* f) { return f->request_id == p->request_id; });
+    if (twin != asked.end()) {
+      twins.emplace_back(p, *twin);
+      continue;
+    }
+    asked.push_back(p);
+    ids.push_back(p->request_id);
   }
+  std::vector<std::optional<StoredCounts>> seen;
   try {
+    seen = store_->find(ids);
+  } catch (const std::exception& e) {
+    for (Pending* p : asked) fail(*p, e.what());
+    asked.clear();
+  }
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    Pending* p = asked[i];
+    if (!seen[i]) {
+      fresh.push_back(p);
+      continue;
+    }
     // A retry of a request that was stored (its 200 lost on the way back) is acknowledged again and
     // stored no second time.
-    if (const std::optional<StoredCounts> seen = store_->find(request_id)) {
-      counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
-      result.status = IngestStatus::kDuplicate;
-      result.records = seen->records;
-      result.bad_records = seen->bad_records;
-      result.dead_letters_dropped = seen->dead_letters_dropped;
-      return result;
-    }
-  } catch (const Error& e) {
-    counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
-    result.message = e.what();
-    return result;
+    counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
+    p->result = {};
+    p->result.request_id = p->request_id;
+    p->result.status = IngestStatus::kDuplicate;
+    p->result.records = seen[i]->records;
+    p->result.bad_records = seen[i]->bad_records;
+    p->result.dead_letters_dropped = seen[i]->dead_letters_dropped;
   }
+  if (!fresh.empty() && !store_together(fresh)) {
+    // One request's failure is its own: each is tried again alone (a twin takes its request's outcome).
+    for (Pending* p : fresh) store_together({p});
+  }
+  for (auto [p, original] : twins) {
+    p->result = original->result;
+    if (original->result.status == IngestStatus::kFailed) {
+      counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      p->result.status = IngestStatus::kDuplicate;
+      counters_.requests_duplicate.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
 
+void FirehoseIngest::process_request(Pending& p, std::size_t& next_job, bool keep_jobs) {
+  FirehoseRequest& request = *p.request;
   DecodedEnvelopes& decoded = request.decoded;
   const std::string_view text = decoded.records;
-  const bool keep_jobs = sinks_.sinks().size() > 1;  // a sink besides the store reads the batches after the commit
-  newest_.newest_ms = 0;
-  const std::int64_t now = unix_now_ms();
-  StoredRequest stored{.request_id = request_id,
-                       .received_ms = now,
-                       .sent_ms = request.timestamp_ms,
-                       .source_arn = source_arn,
-                       .records = 0,
-                       .bad_records = 0,
-                       .dead_letters_dropped = 0};
+  const std::string_view request_id = p.request_id;
+  IngestResult& result = p.result;
+  result = {};
+  result.request_id = p.request_id;
+  p.stored = StoredRequest{.request_id = request_id,
+                           .received_ms = unix_now_ms(),
+                           .sent_ms = request.timestamp_ms,
+                           .source_arn = p.source_arn,
+                           .records = 0,
+                           .bad_records = 0,
+                           .dead_letters_dropped = 0};
+  p.first_job = next_job;
   DeadLetterTable& dead = store_->dead_letters();
-  std::size_t slices = 0;
-  try {
-    store_->begin(stored);
-    // What could not be used goes into dead_letters with the request: the request is acknowledged as
-    // a whole, and nothing in it is lost unnoticed.
-    for (const EnvelopeProblem& p : decoded.problems) {
-      dead.write({.source = {},
-                  .firehose_request_id = request_id,
-                  .line = 0,
-                  .envelope = p.index,
-                  .reason = BadReason::kBadEnvelope,
-                  .detail = p.reason,
-                  .raw = p.raw,
-                  .raw_total = p.raw.size()});
-    }
-    std::uint64_t first_line = 1;  // the slice's, in the request
-    for (std::size_t begin = 0; begin < text.size(); ++slices) {
-      const std::size_t end = slice_end(text, begin);
-      Job& job = slice_job(keep_jobs ? slices : 0);
-      job.reset_results();
-      job.input.assign(text.data() + begin, text.data() + end);
-      job.size = end - begin;
-      job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
-      processor_.process(job);
-      result.records += job.counters.records;
-      const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
-                               .source = {},
-                               .first_line = first_line,
-                               .envelopes = &decoded.origin,
-                               .firehose_request_id = request_id};
-      for (const DeadLetter& d : job.dead) dead.write(dead_letter_entry(d, origin, job.line_count));
-      result.bad_records += job.dead.size();
-      job.dead.clear();
-      first_line += job.line_count;
-      begin = end;
-    }
-    result.bad_records += decoded.problems.size() + decoded.problems_dropped;
-    result.dead_letters_dropped = dead.dropped() + decoded.problems_dropped;
-    stored.records = result.records;
-    stored.bad_records = result.bad_records;
-    stored.dead_letters_dropped = result.dead_letters_dropped;
-    store_->commit(stored);
-  } catch (const std::exception& e) {  // whatever failed, nothing of the request may stay pending
-    store_->rollback();
-    jobs_.resize(std::min(jobs_.size(), kKeptJobs));
-    counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
-    IngestResult failed;
-    failed.request_id = request_id;
-    failed.status = IngestStatus::kFailed;
-    failed.message = e.what();
-    return failed;
+  store_->begin(p.stored);
+  // What could not be used goes into dead_letters with the request: the request is acknowledged as
+  // a whole, and nothing in it is lost unnoticed.
+  for (const EnvelopeProblem& problem : decoded.problems) {
+    dead.write({.source = {},
+                .firehose_request_id = request_id,
+                .line = 0,
+                .envelope = problem.index,
+                .reason = BadReason::kBadEnvelope,
+                .detail = problem.reason,
+                .raw = problem.raw,
+                .raw_total = problem.raw.size()});
   }
-  result.status = IngestStatus::kStored;
-  counters_.requests_stored.fetch_add(1, std::memory_order_relaxed);
-  counters_.records.fetch_add(result.records, std::memory_order_relaxed);
-  counters_.bad_records.fetch_add(result.bad_records, std::memory_order_relaxed);
-  counters_.dead_letters_dropped.fetch_add(result.dead_letters_dropped, std::memory_order_relaxed);
-  counters_.last_commit_ms.store(now, std::memory_order_relaxed);
-  if (newest_.newest_ms > counters_.newest_record_ms.load(std::memory_order_relaxed)) {
-    counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
-  }
-  // Announcements and detection only for what is committed, slice after slice in input order.
-  std::uint64_t first_line = 1;
-  for (std::size_t i = 0; keep_jobs && i < slices; ++i) {
-    Job& job = *jobs_[i];
+  std::uint64_t first_line = 1;  // the slice's, in the request
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t end = slice_end(text, begin);
+    Job& job = slice_job(keep_jobs ? next_job++ : 0);
+    job.reset_results();
+    job.input.assign(text.data() + begin, text.data() + end);
+    job.size = end - begin;
+    job.input.resize(job.size + simdjson::SIMDJSON_PADDING, '\0');
+    processor_.process(job);
+    result.records += job.counters.records;
     const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
                              .source = {},
                              .first_line = first_line,
                              .envelopes = &decoded.origin,
                              .firehose_request_id = request_id};
-    for (std::size_t s = 0; s < sinks_.sinks().size(); ++s) sinks_.sinks()[s]->write(*job.sink_batches[s], origin);
+    for (const DeadLetter& d : job.dead) dead.write(dead_letter_entry(d, origin, job.line_count));
+    result.bad_records += job.dead.size();
+    job.dead.clear();
     first_line += job.line_count;
+    begin = end;
   }
-  // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
-  if (keep_jobs)
-    for (RecordSink* sink : sinks_.sinks()) sink->flush();
+  p.jobs = keep_jobs ? next_job - p.first_job : 0;
+  result.bad_records += decoded.problems.size() + decoded.problems_dropped;
+  result.dead_letters_dropped = dead.dropped() + decoded.problems_dropped;
+  p.stored.records = result.records;
+  p.stored.bad_records = result.bad_records;
+  p.stored.dead_letters_dropped = result.dead_letters_dropped;
+  store_->end(p.stored);
+}
+
+bool FirehoseIngest::store_together(const std::vector<Pending*>& fresh) {
+  const bool keep_jobs = sinks_.sinks().size() > 1;  // a sink besides the store reads the batches after the commit
+  newest_.newest_ms = 0;
+  std::size_t next_job = 0;
+  try {
+    for (Pending* p : fresh) process_request(*p, next_job, keep_jobs);
+    if (before_commit_) before_commit_(fresh.size());
+    store_->commit();
+  } catch (const std::exception& e) {  // whatever failed, nothing of the group may stay pending
+    store_->rollback();
+    jobs_.resize(std::min(jobs_.size(), kKeptJobs));
+    if (fresh.size() == 1) fail(*fresh.front(), e.what());
+    return false;
+  }
+  counters_.commits.fetch_add(1, std::memory_order_relaxed);
+  counters_.last_commit_ms.store(unix_now_ms(), std::memory_order_relaxed);
+  if (newest_.newest_ms > counters_.newest_record_ms.load(std::memory_order_relaxed)) {
+    counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
+  }
+  for (Pending* p : fresh) {
+    const IngestResult& result = p->result;
+    p->result.status = IngestStatus::kStored;
+    counters_.requests_stored.fetch_add(1, std::memory_order_relaxed);
+    counters_.records.fetch_add(result.records, std::memory_order_relaxed);
+    counters_.bad_records.fetch_add(result.bad_records, std::memory_order_relaxed);
+    counters_.dead_letters_dropped.fetch_add(result.dead_letters_dropped, std::memory_order_relaxed);
+  }
+  std::size_t announced = 0;
+  try {
+    for (Pending* p : fresh) {
+      announce(*p);
+      ++announced;
+    }
+    // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
+    if (keep_jobs)
+      for (RecordSink* sink : sinks_.sinks()) sink->flush();
+  } catch (const std::exception& e) {
+    // Stored, so a retry is acknowledged as a duplicate; what failed is said now.
+    for (std::size_t i = announced; i < fresh.size(); ++i) {
+      fail(*fresh[i], fmt::format("stored, but its records could not be handed on: {}", e.what()));
+    }
+  }
   if (findings_ != nullptr) {
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }
   jobs_.resize(std::min(jobs_.size(), kKeptJobs));
-  return result;
+  return true;
+}
+
+void FirehoseIngest::announce(Pending& p) {
+  // Announcements and detection only for what is committed, slice after slice in input order.
+  std::uint64_t first_line = 1;
+  for (std::size_t i = p.first_job; i < p.first_job + p.jobs; ++i) {
+    Job& job = *jobs_[i];
+    const BatchOrigin origin{.input = std::string_view(job.input.data(), job.size),
+                             .source = {},
+                             .first_line = first_line,
+                             .envelopes = &p.request->decoded.origin,
+                             .firehose_request_id = p.request_id};
+    for (std::size_t s = 0; s < sinks_.sinks().size(); ++s) sinks_.sinks()[s]->write(*job.sink_batches[s], origin);
+    first_line += job.line_count;
+  }
 }
 
 Job& FirehoseIngest::slice_job(std::size_t slice) {

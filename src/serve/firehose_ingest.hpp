@@ -1,11 +1,14 @@
 #pragma once
 // The live ingest path of dnslens serve, independent of HTTP: one Kinesis Data Firehose request
-// body in, its records enriched and committed to the store in one transaction together with the
-// request id (so a retried request is recognised and never stored twice) and the records that could
-// not be used (dead_letters). Only a committed request may be acknowledged with 200. Detection runs
-// on what was committed, in commit order.
+// body in, its records enriched and committed to the store together with the request id (so a
+// retried request is recognised and never stored twice) and the records that could not be used
+// (dead_letters). Requests decode in parallel; those that wait while a commit runs are committed
+// together next (group commit: one transaction for them all). Only a committed request may be
+// acknowledged with 200. Detection runs on what was committed, in commit order.
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +48,7 @@ struct IngestCounters {
   std::atomic<std::uint64_t> requests_duplicate{0};
   std::atomic<std::uint64_t> requests_bad{0};
   std::atomic<std::uint64_t> requests_failed{0};
+  std::atomic<std::uint64_t> commits{0};  // store commits: each holds the requests stored together
   std::atomic<std::uint64_t> records{0};
   std::atomic<std::uint64_t> bad_records{0};
   std::atomic<std::uint64_t> dead_letters_dropped{0};  // bad records past a request's cap: counted, not kept
@@ -110,14 +114,44 @@ class FirehoseIngest {
   void finish();
 
   [[nodiscard]] const IngestCounters& counters() const { return counters_; }
+  // Decoded requests waiting for their group.
+  [[nodiscard]] std::size_t waiting() const;
+  // Called under the ingest lock with the number of requests about to be committed together; what it
+  // throws fails that commit. For tests: to hold a group back, or to fail one.
+  void set_before_commit(std::function<void(std::size_t requests)> hook) { before_commit_ = std::move(hook); }
 
  private:
-  IngestResult ingest_locked(std::string request_id, std::string_view source_arn, struct FirehoseRequest& request);
+  // A decoded request waiting for its group.
+  struct Pending {
+    std::string request_id;
+    std::string_view source_arn;
+    struct FirehoseRequest* request = nullptr;
+    IngestResult result;
+    bool done = false;          // answered (under queue_mutex_)
+    StoredRequest stored;       // as ingest_requests keeps it, once enriched
+    std::size_t first_job = 0;  // its slices' jobs, kept for the sinks besides the store
+    std::size_t jobs = 0;
+  };
+  // Under mutex_: the group's duplicates are answered, the rest stored in one commit.
+  void store_group(const std::vector<Pending*>& group);
+  // Stores the requests in one commit, then hands their records to the other sinks; false when the
+  // commit failed (everything rolled back; a lone request is answered as failed).
+  bool store_together(const std::vector<Pending*>& fresh);
+  // Enriches the request into the store's pending group; next_job: its first slice's job.
+  void process_request(Pending& p, std::size_t& next_job, bool keep_jobs);
+  // Hands a committed request's slices to the sinks besides the store.
+  void announce(Pending& p);
+  void fail(Pending& p, std::string message);
   void wire();
   // The job for the slice-th part of a request (made the first time).
   Job& slice_job(std::size_t slice);
 
-  std::mutex mutex_;                          // one request at a time goes into the store and the detectors
+  std::function<void(std::size_t)> before_commit_;
+  mutable std::mutex queue_mutex_;  // the requests waiting for a group, and whether one is running
+  std::condition_variable queue_cv_;
+  std::vector<Pending*> queue_;
+  bool group_running_ = false;
+  std::mutex mutex_;                          // one group at a time goes into the store and the detectors
   std::unique_ptr<IngestStore> owned_store_;  // the DuckDB store's, when made here
   IngestStore* store_;
   const FindingStore* findings_;  // null without detection
@@ -126,8 +160,8 @@ class FirehoseIngest {
   RecordProcessor processor_;
   SinkSet sinks_;  // the store's sink writes into the pending request; the others are written once committed
   // A request is enriched a slice of lines at a time, so what grows per line (the job's dead letters,
-  // its copy of the input) stays bounded. Each slice keeps its job until the commit when detection or
-  // announcements need its events afterwards; otherwise one job serves every slice.
+  // its copy of the input) stays bounded. Each slice of a group keeps its job until the commit when
+  // detection or announcements need its events afterwards; otherwise one job serves every slice.
   std::vector<std::unique_ptr<Job>> jobs_;
   NewestRecord newest_;
   IngestCounters counters_;

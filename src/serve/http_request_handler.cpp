@@ -668,6 +668,9 @@ std::string HttpRequestHandler::metrics_text() const {
   metric("dnslens_http_requests_overloaded_total", "counter",
          "Requests answered 503: every worker busy and --max-queued-requests waiting.");
   out += fmt::format("dnslens_http_requests_overloaded_total {}\n", v(http_.requests_overloaded));
+  metric("dnslens_ingest_commits_total", "counter",
+         "Store commits; the requests that wait while one runs are stored together in the next.");
+  out += fmt::format("dnslens_ingest_commits_total {}\n", v(c.commits));
   metric("dnslens_ingest_records_total", "counter", "Query-log records stored.");
   out += fmt::format("dnslens_ingest_records_total {}\n", v(c.records));
   metric("dnslens_ingest_bad_records_total", "counter",

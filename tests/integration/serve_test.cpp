@@ -154,6 +154,8 @@ TEST_F(ServeTest, StoresBatchesAnswersPerSpecAndStoresARetryOnce) {
   EXPECT_NE(metrics->body.find("dnslens_ingest_records_total 3000\n"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("dnslens_ingest_requests_total{outcome=\"duplicate\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics->body.find("dnslens_ingest_request_duration_seconds_count 4\n"), std::string::npos);
+  // One request at a time: a commit each (the retry is answered without one).
+  EXPECT_NE(metrics->body.find("dnslens_ingest_commits_total 3\n"), std::string::npos) << metrics->body;
   EXPECT_EQ(server.stop(), 0) << server.log();
 
   DuckDatabase db(w.file("live.duckdb"), true);

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "../compress_helpers.hpp"
 #include "ingest_test_helpers.hpp"
@@ -229,6 +232,125 @@ TEST_F(FirehoseIngestTest, DeadLettersKeepTheirLineAndRecordAcrossSlices) {
   }
   EXPECT_EQ(text(c, "SELECT source_arn FROM ingest_requests"),
             "arn:aws:firehose:us-east-1:111122223333:deliverystream/x");
+}
+
+// Group commit. Eight requests: "g0" alone first, held at its commit until the seven others wait;
+// those are then one group: "g1" to "g6" and a second "g3" (Firehose's retry of a request whose 200 it
+// has not seen yet). Each request is 100 lines, its 51st bad. before_commit sees each commit's size.
+class GroupCommitTest : public FirehoseIngestTest {
+ protected:
+  static std::string body(std::size_t k) {
+    std::string payload;
+    for (std::size_t j = 0; j < 100; ++j) {
+      payload += j == 50 ? fmt::format("{{\"bad line of\":{}}}\n", k) : query_line(k * 100 + j) + "\n";
+    }
+    return firehose_body(k == 7 ? "g3" : fmt::format("g{}", k), {payload});
+  }
+
+  // Runs the eight requests; fail_groups: a commit of more than one request fails (the disk is full).
+  void run_eight(bool fail_groups) {
+    store_ = std::make_unique<StoreWriter>(dir_.file("serve.duckdb"), 1);
+    PipelineConfig p = testing::firehose_pipeline(*store_);
+    p.sinks.json = JsonLinesConfig{.path = dir_.file("out.jsonl"), .dir = {}, .run_id = {}};
+    ingest_ = std::make_unique<FirehoseIngest>(p, FirehoseIngestConfig{});
+    ingest_->set_before_commit([this, fail_groups](std::size_t n) {
+      std::size_t seen = 0;
+      {
+        std::lock_guard lock(mu_);
+        sizes_.push_back(n);
+        seen = sizes_.size();
+      }
+      // The first commit waits (30 s at most) until the seven others are decoded and waiting.
+      for (int i = 0; seen == 1 && i < 3000 && ingest_->waiting() < 7; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (fail_groups && n > 1) throw Error(ErrorCode::kIo, "no space left on device");
+    });
+    results_.resize(8);
+    std::thread first([this] { results_[0] = ingest_->ingest("g0", "", body(0)); });
+    for (int i = 0; i < 3000; ++i) {  // the others once g0 holds the store
+      {
+        std::lock_guard lock(mu_);
+        if (!sizes_.empty()) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::vector<std::thread> rest;
+    for (std::size_t k = 1; k < 8; ++k) {
+      rest.emplace_back(
+          [this, k] { results_[k] = ingest_->ingest(k == 7 ? "g3" : fmt::format("g{}", k), "", body(k)); });
+    }
+    first.join();
+    for (auto& t : rest) t.join();
+  }
+
+  // What every run must have stored, however its commits went.
+  void expect_each_request_stored_once() {
+    int duplicates = 0;
+    for (std::size_t k = 0; k < 8; ++k) {
+      const IngestResult& r = results_[k];
+      EXPECT_EQ(r.request_id, k == 7 ? "g3" : fmt::format("g{}", k));
+      ASSERT_TRUE(r.status == IngestStatus::kStored || r.status == IngestStatus::kDuplicate) << k << ": " << r.message;
+      duplicates += r.status == IngestStatus::kDuplicate;
+      EXPECT_EQ(r.records, 99u) << k;
+      EXPECT_EQ(r.bad_records, 1u) << k;
+    }
+    EXPECT_EQ(duplicates, 1);
+    EXPECT_NE(results_[3].status, results_[7].status) << "one g3 is stored, the other is its duplicate";
+    EXPECT_EQ(ingest_->counters().requests_stored.load(), 7u);
+    EXPECT_EQ(ingest_->counters().requests_duplicate.load(), 1u);
+    EXPECT_EQ(ingest_->counters().requests_failed.load(), 0u);
+
+    DuckConnection c = conn();
+    EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), 7 * 99);
+    EXPECT_EQ(scalar(c, "SELECT count(DISTINCT request_id) FROM ingest_requests"), 7);
+    EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests WHERE records = 99 AND bad_records = 1"), 7);
+    // Each request's dead letter has its own request's line and record.
+    DuckResult dead = c.query("SELECT origin, line, raw FROM dead_letters ORDER BY origin");
+    ASSERT_EQ(dead.rows(), 7u);
+    for (std::size_t k = 0; k < 7; ++k) {
+      EXPECT_EQ(dead.text(0, k).value_or(""), fmt::format("firehose g{} record 1", k));
+      EXPECT_EQ(dead.int64(1, k), 51);
+      EXPECT_EQ(dead.text(2, k).value_or(""), fmt::format("{{\"bad line of\":{}}}", k));
+    }
+    // The other sinks get each stored request whole and in order, once.
+    std::ifstream out(dir_.file("out.jsonl"));
+    std::string line;
+    std::vector<std::size_t> minutes;
+    while (std::getline(out, line)) {
+      // query_line(i) is at minute i of the day.
+      const std::size_t at = line.find("\"query_timestamp\":\"2026-11-21T");
+      ASSERT_NE(at, std::string::npos) << line;
+      minutes.push_back(std::stoul(line.substr(at + 30, 2)) * 60 + std::stoul(line.substr(at + 33, 2)));
+    }
+    ASSERT_EQ(minutes.size(), 7u * 99);
+    std::vector<bool> seen(7);
+    for (std::size_t i = 0; i < minutes.size(); i += 99) {
+      const std::size_t k = minutes[i] / 100;
+      ASSERT_LT(k, 7u);
+      EXPECT_FALSE(seen[k]) << "request g" << k << " handed on twice";
+      seen[k] = true;
+      for (std::size_t j = 0; j < 99; ++j) EXPECT_EQ(minutes[i + j], k * 100 + j + (j >= 50)) << i + j;
+    }
+  }
+
+  std::mutex mu_;
+  std::vector<std::size_t> sizes_;
+  std::vector<IngestResult> results_;
+};
+
+TEST_F(GroupCommitTest, RequestsThatWaitWhileACommitRunsAreStoredInOneCommitAndATwinOnce) {
+  run_eight(/*fail_groups=*/false);
+  expect_each_request_stored_once();
+  EXPECT_EQ(sizes_, (std::vector<std::size_t>{1, 6}));
+  EXPECT_EQ(ingest_->counters().commits.load(), 2u);
+}
+
+TEST_F(GroupCommitTest, AFailedGroupIsRolledBackAndEachRequestTriedAgainAlone) {
+  run_eight(/*fail_groups=*/true);
+  expect_each_request_stored_once();
+  EXPECT_EQ(sizes_, (std::vector<std::size_t>{1, 6, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(ingest_->counters().commits.load(), 7u);
 }
 
 }  // namespace
