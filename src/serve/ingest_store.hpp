@@ -63,6 +63,9 @@ class IngestStore {
   // Stores the group's requests, their dead letters and their ingest_requests rows; throws when it could
   // not be made sure of. A store that stores each request at its end() has nothing left to do.
   virtual void commit() {}
+  // Whether a group's requests are stored together at commit() (all or none); false when each request
+  // is stored at its end(), so a group is stored request by request.
+  [[nodiscard]] virtual bool stores_groups() const { return false; }
   // Forgets what of the group is not stored.
   virtual void rollback() noexcept = 0;
   // The process's findings so far, replacing its earlier ones.
@@ -88,6 +91,7 @@ class DuckIngestStore final : public IngestStore {
   [[nodiscard]] DeadLetterTable& dead_letters() override { return dead_; }
   void end(const StoredRequest& request) override;
   void commit() override;
+  [[nodiscard]] bool stores_groups() const override { return true; }
   void rollback() noexcept override;
   void replace_findings(const std::vector<Finding>& findings) override { store_.replace_findings(findings); }
   PruneStats prune(std::int64_t cutoff_ms) override;
