@@ -10,6 +10,8 @@
 #
 # start writes DIR/cluster.env: CLICKHOUSE_URLS (every server's HTTP URL, shard by shard),
 # CLICKHOUSE_CLUSTER=dnslens, and per server CLICKHOUSE_<s>_<r>_URL and _PID (1-based), ZOOKEEPER_PORT.
+# With CLUSTER_OWNER_PID set, start leaves a watcher that stops the cluster once that process is gone
+# (a test killed at its timeout leaves no server behind); a stop ends the watcher too.
 set -euo pipefail
 
 cmd=${1:-}
@@ -184,5 +186,12 @@ EOF
 done
 for u in "${urls[@]}"; do server_ready "$u"; done
 echo "CLICKHOUSE_URLS=\"${urls[*]}\"" >> "$env_file"
+if [[ -n "${CLUSTER_OWNER_PID:-}" ]]; then
+  kill -0 "$CLUSTER_OWNER_PID" 2>/dev/null || { echo "$0: CLUSTER_OWNER_PID $CLUSTER_OWNER_PID is not running" >&2; false; }
+  # Checked every second; the watcher goes once the cluster is stopped (its pids file gone).
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null && [[ -f "$2/pids" ]]; do sleep 1; done
+                  [[ -f "$2/pids" ]] && "$3" stop "$2"' watcher "$CLUSTER_OWNER_PID" "$dir" "$(readlink -f "$0")" \
+    < /dev/null > "$dir/watcher.log" 2>&1 &
+fi
 trap - ERR INT TERM
 echo "ClickHouse cluster 'dnslens' ($shards x $replicas) up: ${urls[*]}"

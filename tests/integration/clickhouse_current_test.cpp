@@ -3,6 +3,7 @@
 // interface tests/chdb/chdb_http.cpp gives it, with the dnslens binary as it is. The schema with retention,
 // a run's rows, findings, dead letters and rollups, the dashboards, sql and detect are checked against the
 // DuckDB store of the same run, as the cluster tests check them on Debian's 18.16.
+#include <sys/prctl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,8 +33,11 @@ class ClickHouseCurrent : public ::testing::Test {
     char tmpl[] = "/tmp/dnslens-chdb-XXXXXX";
     dir_ = new std::string(mkdtemp(tmpl));
     const std::string port_file = *dir_ + "/port";
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Gone with the test process, even one killed at its ctest timeout.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) _exit(127);
       const std::string log = *dir_ + "/chdb.log";
       (void)std::freopen(log.c_str(), "w", stderr);
       ::execl(DNSLENS_CHDB_HTTP, DNSLENS_CHDB_HTTP, DNSLENS_CHDB_LIBRARY, dir_->c_str(), port_file.c_str(),

@@ -52,7 +52,9 @@ class ClickHouseCluster : public ::testing::Test {
     cluster_ = new Cluster;
     char tmpl[] = "/tmp/dnslens-clickhouse-XXXXXX";
     cluster_->dir = mkdtemp(tmpl);
-    const std::string cmd = kScript + " start " + cluster_->dir + " 2 2 > " + cluster_->dir + "/start.log 2>&1";
+    // Owned by this process: killed at a ctest timeout, it leaves no server running.
+    const std::string cmd = "CLUSTER_OWNER_PID=" + std::to_string(::getpid()) + " " + kScript + " start " +
+                            cluster_->dir + " 2 2 > " + cluster_->dir + "/start.log 2>&1";
     started_ = std::system(cmd.c_str()) == 0;
     std::ifstream env(cluster_->dir + "/cluster.env");
     std::string line;
@@ -707,6 +709,47 @@ TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
     total += std::atol(one.c_str());
   }
   EXPECT_EQ(total, records);
+}
+
+// The cluster script's watcher: a cluster whose owner is gone (a test killed at its ctest timeout) is
+// stopped within seconds, and one whose owner lives is left alone.
+TEST(ClickHouseClusterScript, AClusterWhoseOwnerIsGoneIsStopped) {
+  char tmpl[] = "/tmp/dnslens-clickhouse-owner-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const pid_t owner = ::fork();
+  if (owner == 0) {
+    ::execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(owner, 0);
+  const int started = std::system(("CLUSTER_OWNER_PID=" + std::to_string(owner) + " " + kScript + " start " + dir +
+                                   " 1 1 > " + dir + "/start.log 2>&1")
+                                      .c_str());
+  std::vector<pid_t> pids;
+  {
+    std::ifstream in(dir + "/pids");
+    for (pid_t p; in >> p;) pids.push_back(p);
+  }
+  auto alive = [&] {
+    return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), [](pid_t p) { return ::kill(p, 0) == 0; }));
+  };
+  const bool ok = started == 0 && pids.size() == 2;  // ZooKeeper and one server
+  if (ok) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    EXPECT_EQ(alive(), 2u) << "stopped while its owner runs";
+  }
+  ::kill(owner, SIGKILL);
+  int status = 0;
+  ::waitpid(owner, &status, 0);
+  for (int i = 0; i < 300 && alive() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::size_t left = alive();
+  (void)std::system((kScript + " stop " + dir).c_str());  // whatever the outcome, nothing stays running
+  std::ifstream log(dir + "/start.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(ok) << "the cluster did not start:\n" << text.str();
+  EXPECT_EQ(left, 0u) << "the cluster outlived its owner by 30 s";
 }
 
 }  // namespace

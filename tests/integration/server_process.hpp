@@ -1,6 +1,7 @@
 #pragma once
 // Starts the real `dnslens serve` as a child process on a free loopback port and stops it (SIGTERM
 // for a clean stop, SIGKILL for a crash). Every wait is bounded.
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,8 +23,11 @@ class ServerProcess {
   ServerProcess(const Workdir& w, const std::string& args, const std::vector<std::string>& env = {}) : w_(w) {
     const std::string port_file = w.file(".port");
     std::remove(port_file.c_str());
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Gone with the test process, even one killed at its ctest timeout.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) _exit(127);
       if (::chdir(w.path.c_str()) != 0) _exit(127);
       for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
       const std::string cmd = "exec " DNSLENS_BINARY " serve --listen 127.0.0.1:0 --port-file " + port_file + " " +
