@@ -20,6 +20,13 @@ dir=${2:-}
 
 stop_cluster() {
   local pids=()
+  # The watcher of this cluster (start with CLUSTER_OWNER_PID) goes with it, unless it is the one stopping.
+  if [[ -f "$dir/watcher.pid" ]]; then
+    local watcher
+    watcher=$(cat "$dir/watcher.pid")
+    rm -f "$dir/watcher.pid"
+    [[ "$watcher" != "${DNSLENS_WATCHER_PID:-}" ]] && kill "$watcher" 2>/dev/null || true
+  fi
   [[ -f "$dir/pids" ]] || return 0
   mapfile -t pids < "$dir/pids"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -188,10 +195,13 @@ for u in "${urls[@]}"; do server_ready "$u"; done
 echo "CLICKHOUSE_URLS=\"${urls[*]}\"" >> "$env_file"
 if [[ -n "${CLUSTER_OWNER_PID:-}" ]]; then
   kill -0 "$CLUSTER_OWNER_PID" 2>/dev/null || { echo "$0: CLUSTER_OWNER_PID $CLUSTER_OWNER_PID is not running" >&2; false; }
-  # Checked every second; the watcher goes once the cluster is stopped (its pids file gone).
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null && [[ -f "$2/pids" ]]; do sleep 1; done
-                  [[ -f "$2/pids" ]] && "$3" stop "$2"' watcher "$CLUSTER_OWNER_PID" "$dir" "$(readlink -f "$0")" \
-    < /dev/null > "$dir/watcher.log" 2>&1 &
+  # Checked every second (a zombie owner counts as gone); a stop of the cluster kills the watcher, and a
+  # watcher whose pid is no longer in watcher.pid (the directory started again) leaves.
+  setsid bash -c 'echo $$ > "$2/watcher.pid"
+                  owner_alive() { [[ -r /proc/$1/stat && "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]]; }
+                  while owner_alive "$1" && [[ "$(cat "$2/watcher.pid" 2>/dev/null)" == "$$" ]]; do sleep 1; done
+                  [[ "$(cat "$2/watcher.pid" 2>/dev/null)" == "$$" ]] && DNSLENS_WATCHER_PID=$$ "$3" stop "$2"' \
+    watcher "$CLUSTER_OWNER_PID" "$dir" "$(readlink -f "$0")" < /dev/null > "$dir/watcher.log" 2>&1 &
 fi
 trap - ERR INT TERM
 echo "ClickHouse cluster 'dnslens' ($shards x $replicas) up: ${urls[*]}"

@@ -175,14 +175,16 @@ void register_run(CLI::App& app, CommandRegistry& registry) {
   opts->firewall.add(sub, "--firewall-policy", false);
   opts->detect.add(sub);
   opts->psl.add(sub);
-  sub->add_option("-j,--threads", c.threads,
-                  "Enrichment worker threads (0 = one per core); reading and writing have a thread each besides")
-      ->capture_default_str();
+  CLI::Option* threads =
+      sub->add_option("-j,--threads", c.threads,
+                      "Enrichment worker threads (0 = one per core); reading and writing have a thread each besides")
+          ->capture_default_str();
   sub->add_option("--serial-stages", c.serial_stages,
                   "Measure instead of overlapping: one thread reads, enriches and writes each chunk in turn, each "
                   "stage timed alone with the sinks set up for N workers; the summary says how many workers each "
                   "serial stage (reader, writer's sinks) can feed and the speed-up N workers imply (bench/stages.sh)")
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(1u, 1024u))
+      ->excludes(threads);  // one thread does it all: a worker count would be ignored
   sub->add_option("--format", opts->format, "Input format: auto, jsonl, cloudwatch, firehose")
       ->check(CLI::IsMember({"auto", "jsonl", "cloudwatch", "firehose"}));
   sub->add_option("--max-line-bytes", c.max_line_bytes, "Longer lines are dead-lettered")->capture_default_str();

@@ -260,7 +260,7 @@ struct Event {
   std::string_view qtype;
   std::string_view rcode;
   std::string_view firewall_action;  // empty, BLOCK or ALERT
-  std::string answer;                // when set: the one answer's Rdata (of type qtype) instead of made-up ones
+  std::string answer = {};           // when set: the one answer's Rdata (of type qtype) instead of made-up ones
 };
 
 class Writer {

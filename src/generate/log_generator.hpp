@@ -48,7 +48,7 @@ struct PlantedScenario {
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
   std::uint64_t records = 0;
-  std::vector<std::string> names;  // DGA and tunneling: every query name planted (no trailing dot)
+  std::vector<std::string> names = {};  // DGA and tunneling: every query name planted (no trailing dot)
 };
 
 struct GeneratorConfig {

@@ -141,34 +141,57 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
   mine.request = &request;
   std::unique_lock queue_lock(queue_mutex_);
   queue_.push_back(&mine);
+  // Whatever ends this call, no one is left pointing at this frame's request.
+  struct Unqueue {
+    std::vector<Pending*>& queue;
+    Pending* mine;
+    ~Unqueue() { std::erase(queue, mine); }
+  } unqueue{queue_, &mine};
   while (!mine.done) {
     if (group_running_) {
       queue_cv_.wait(queue_lock);
       continue;
     }
     // Group commit: the first to find no group running takes the requests waiting (its own among them,
-    // up to kGroupBytes) and stores them in one commit; the others wait for it.
+    // up to kGroupBytes; one when the store stores request by request) and stores them in one commit;
+    // the others wait for it.
     std::vector<Pending*> group;
+    group.reserve(queue_.size());
+    const std::size_t most = store_->stores_groups() ? queue_.size() : 1;
     std::size_t bytes = 0, taken = 0;
-    while (taken < queue_.size() &&
-           (taken == 0 || bytes + queue_[taken]->request->decoded.records.size() <= kGroupBytes)) {
+    while (taken < most && (taken == 0 || bytes + queue_[taken]->request->decoded.records.size() <= kGroupBytes)) {
       bytes += queue_[taken]->request->decoded.records.size();
       group.push_back(queue_[taken++]);
     }
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
     group_running_ = true;
     queue_lock.unlock();
-    try {
-      std::lock_guard lock(mutex_);
-      store_group(group);
-    } catch (const std::exception& e) {  // no request of the group is left without an answer
-      for (Pending* p : group)
-        if (p->result.status == IngestStatus::kFailed && p->result.message.empty()) fail(*p, e.what());
+    {
+      // Every request of the group is answered, and the next group may start, however this one ends.
+      struct Release {
+        FirehoseIngest& self;
+        std::vector<Pending*>& group;
+        std::unique_lock<std::mutex>& queue_lock;
+        ~Release() {
+          queue_lock.lock();
+          self.group_running_ = false;
+          for (Pending* p : group) p->done = true;
+          self.queue_cv_.notify_all();
+        }
+      } release{*this, group, queue_lock};
+      try {
+        std::lock_guard lock(mutex_);
+        store_group(group);
+      } catch (...) {  // no request of the group is left without an answer
+        for (Pending* p : group) {
+          if (p->result.status == IngestStatus::kFailed && p->result.message.empty()) {
+            p->result.request_id = p->request_id;
+            p->result.message = "the request could not be stored";
+            counters_.requests_failed.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
     }
-    queue_lock.lock();
-    group_running_ = false;
-    for (Pending* p : group) p->done = true;
-    queue_cv_.notify_all();
   }
   return std::move(mine.result);
 }
@@ -325,29 +348,36 @@ bool FirehoseIngest::store_together(const std::vector<Pending*>& fresh) {
   if (newest_.newest_ms > counters_.newest_record_ms.load(std::memory_order_relaxed)) {
     counters_.newest_record_ms.store(newest_.newest_ms, std::memory_order_relaxed);
   }
-  for (Pending* p : fresh) {
-    const IngestResult& result = p->result;
-    p->result.status = IngestStatus::kStored;
-    counters_.requests_stored.fetch_add(1, std::memory_order_relaxed);
-    counters_.records.fetch_add(result.records, std::memory_order_relaxed);
-    counters_.bad_records.fetch_add(result.bad_records, std::memory_order_relaxed);
-    counters_.dead_letters_dropped.fetch_add(result.dead_letters_dropped, std::memory_order_relaxed);
-  }
-  std::size_t announced = 0;
-  try {
-    for (Pending* p : fresh) {
-      announce(*p);
-      ++announced;
+  // Stored. Each request's records are handed on by themselves: one that cannot be (its output or
+  // detection failed) is answered 500, and its retry, a duplicate, says 200.
+  std::vector<bool> handed(fresh.size(), true);
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    Pending& p = *fresh[i];
+    counters_.records.fetch_add(p.result.records, std::memory_order_relaxed);
+    counters_.bad_records.fetch_add(p.result.bad_records, std::memory_order_relaxed);
+    counters_.dead_letters_dropped.fetch_add(p.result.dead_letters_dropped, std::memory_order_relaxed);
+    p.result.status = IngestStatus::kStored;
+    try {
+      announce(p);
+    } catch (const std::exception& e) {
+      handed[i] = false;
+      fail(p, fmt::format("stored, but its records could not be handed on: {}", e.what()));
     }
-    // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
-    if (keep_jobs)
+  }
+  // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
+  if (keep_jobs) {
+    try {
       for (RecordSink* sink : sinks_.sinks()) sink->flush();
-  } catch (const std::exception& e) {
-    // Stored, so a retry is acknowledged as a duplicate; what failed is said now.
-    for (std::size_t i = announced; i < fresh.size(); ++i) {
-      fail(*fresh[i], fmt::format("stored, but its records could not be handed on: {}", e.what()));
+    } catch (const std::exception& e) {
+      for (std::size_t i = 0; i < fresh.size(); ++i) {
+        if (!handed[i]) continue;
+        handed[i] = false;
+        fail(*fresh[i], fmt::format("stored, but its records could not be handed on: {}", e.what()));
+      }
     }
   }
+  for (std::size_t i = 0; i < fresh.size(); ++i)
+    if (handed[i]) counters_.requests_stored.fetch_add(1, std::memory_order_relaxed);
   if (findings_ != nullptr) {
     counters_.findings.store(findings_->size(), std::memory_order_relaxed);
   }

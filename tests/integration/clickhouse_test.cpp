@@ -3,6 +3,8 @@
 // created through one node and seen on all; a run stores the same rows in ClickHouse as in the DuckDB
 // store (compared aggregate by aggregate, read through another replica); a dead replica does not stop a
 // load; an unreachable server or a missing schema is a clear error.
+#include <sys/prctl.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <simdjson.h>
@@ -716,8 +718,10 @@ TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
 TEST(ClickHouseClusterScript, AClusterWhoseOwnerIsGoneIsStopped) {
   char tmpl[] = "/tmp/dnslens-clickhouse-owner-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
+  const pid_t parent = ::getpid();
   const pid_t owner = ::fork();
   if (owner == 0) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) _exit(127);
     ::execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -730,8 +734,15 @@ TEST(ClickHouseClusterScript, AClusterWhoseOwnerIsGoneIsStopped) {
     std::ifstream in(dir + "/pids");
     for (pid_t p; in >> p;) pids.push_back(p);
   }
+  // Running: a process that is there and not a zombie (a container's PID 1 may not reap them).
   auto alive = [&] {
-    return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), [](pid_t p) { return ::kill(p, 0) == 0; }));
+    return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), [](pid_t p) {
+      std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
+      std::string line;
+      if (!std::getline(stat, line)) return false;
+      const std::size_t paren = line.rfind(')');
+      return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+    }));
   };
   const bool ok = started == 0 && pids.size() == 2;  // ZooKeeper and one server
   if (ok) {

@@ -213,6 +213,10 @@ TEST(Outputs, SerialStagesMeasureTheRunTheThreadsMake) {
   EXPECT_GT(findings_a.size(), 3u);
   EXPECT_EQ(w.read("a-findings.jsonl"), w.read("b-findings.jsonl"));
   EXPECT_NE(staged.err.find("feeds"), std::string::npos) << staged.err;
+  // One thread does it all: a worker count besides is refused, not ignored.
+  auto both = run_dnslens(w, "run day.jsonl -o none --serial-stages 8 -j 4");
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_NE(both.err.find("--threads excludes --serial-stages"), std::string::npos) << both.err;
 
   simdjson::dom::parser parser_a, parser_b;
   simdjson::padded_string a_json = simdjson::padded_string(w.read("a.json"));

@@ -240,11 +240,12 @@ TEST_F(FirehoseIngestTest, DeadLettersKeepTheirLineAndRecordAcrossSlices) {
 class GroupCommitTest : public FirehoseIngestTest {
  protected:
   static std::string body(std::size_t k) {
+    if (k == 7) return body(3);  // a retry is the same request
     std::string payload;
     for (std::size_t j = 0; j < 100; ++j) {
       payload += j == 50 ? fmt::format("{{\"bad line of\":{}}}\n", k) : query_line(k * 100 + j) + "\n";
     }
-    return firehose_body(k == 7 ? "g3" : fmt::format("g{}", k), {payload});
+    return firehose_body(fmt::format("g{}", k), {payload});
   }
 
   // Runs the eight requests; fail_groups: a commit of more than one request fails (the disk is full).
