@@ -8,6 +8,7 @@
 #   scripts/clickhouse-cluster.sh stop DIR                        # SIGTERM, then SIGKILL after 10 s
 #   scripts/clickhouse-cluster.sh restart DIR SHARD REPLICA       # one server again (after a kill)
 #
+# Users: default (everything) and reader (a readonly=1 profile: reads only, may set no setting).
 # start writes DIR/cluster.env: CLICKHOUSE_URLS (every server's HTTP URL, shard by shard),
 # CLICKHOUSE_CLUSTER=dnslens, and per server CLICKHOUSE_<s>_<r>_URL and _PID (1-based), ZOOKEEPER_PORT.
 # With CLUSTER_OWNER_PID set, start leaves a watcher that stops the cluster once that process is gone
@@ -179,8 +180,9 @@ EOF
     cat > "$d/users.xml" <<'EOF'
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default><readonly><readonly>1</readonly></readonly></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <reader><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>readonly</profile><quota>default</quota></reader></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 EOF

@@ -322,6 +322,17 @@ TEST_F(ClickHouseCluster, ARunStoresWhatTheDuckDbStoreHolds) {
   EXPECT_NE(write.exit_code, 0);
   EXPECT_NE(write.err.find("readonly"), std::string::npos) << write.err;
   EXPECT_EQ(ch.query("SELECT count() FROM dead_letters", {{"database", db}}), "2\n");
+  // A user whose profile is readonly=1 (the cluster's "reader") may set no setting: the same table.
+  std::string reader_url = ch_url(2, 2);
+  reader_url.insert(reader_url.find("//") + 2, "reader@");
+  const std::string as_reader = "sql --clickhouse " + reader_url + " --clickhouse-database " + db;
+  RunResult reader_table = run_dnslens(w, as_reader + " --format table " + sql);
+  ASSERT_EQ(reader_table.exit_code, 0) << reader_table.err;
+  EXPECT_EQ(reader_table.out, run_dnslens(w, "sql --db day.duckdb --format table " + sql).out);
+  RunResult reader_write =
+      run_dnslens(w, as_reader + " --write \"INSERT INTO dead_letters SELECT * FROM dead_letters\"");
+  EXPECT_NE(reader_write.exit_code, 0);
+  EXPECT_NE(reader_write.err.find("Code: 164"), std::string::npos) << reader_write.err;
 }
 
 // Uncompressed inserts (--clickhouse-no-gzip) store the same rows, into one server's plain MergeTree.
@@ -652,13 +663,23 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   sync_replicas(db, {"route53query_local", "findings_local"});
 
-  Workdir wd, wc;
+  Workdir wd, wc, wr;
   testing::ServerProcess duck(wd, "--read-only --db " + w.file("day.duckdb"));
   testing::ServerProcess ch(wc, "--read-only --clickhouse " + ch_url(2, 2) + common);
   ASSERT_TRUE(duck.started()) << duck.log();
   ASSERT_TRUE(ch.started()) << ch.log();
 
   expect_same_dashboards(duck.port(), ch.port(), 32636);  // 30,000 background records and the planted ones
+
+  // As a user whose profile is readonly=1, which may set no setting: the same dashboards.
+  std::string reader_url = ch_url(2, 1);
+  reader_url.insert(reader_url.find("//") + 2, "reader@");
+  testing::ServerProcess reader(wr, "--read-only --clickhouse " + reader_url +
+                                        " --clickhouse-cluster dnslens "
+                                        "--clickhouse-database " +
+                                        db);
+  ASSERT_TRUE(reader.started()) << reader.log();
+  expect_same_dashboards(duck.port(), reader.port(), 32636);
 }
 
 // --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is
