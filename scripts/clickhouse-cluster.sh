@@ -19,21 +19,27 @@ cmd=${1:-}
 dir=${2:-}
 [[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start|stop|restart DIR [SHARDS] [REPLICAS]" >&2; exit 2; }
 
+# Running: there and not a zombie (a container's PID 1 may not reap the servers once start has exited).
+running() {  # pid
+  [[ -r "/proc/$1/stat" ]] && [[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]]
+}
+
 stop_cluster() {
   local pids=()
-  # The watcher of this cluster (start with CLUSTER_OWNER_PID) goes with it, unless it is the one stopping.
-  if [[ -f "$dir/watcher.pid" ]]; then
-    local watcher
-    watcher=$(cat "$dir/watcher.pid")
-    rm -f "$dir/watcher.pid"
-    [[ "$watcher" != "${DNSLENS_WATCHER_PID:-}" ]] && kill "$watcher" 2>/dev/null || true
+  # The watcher of this cluster (start with CLUSTER_OWNER_PID) goes with it, unless it is the one stopping;
+  # a stale pid is signalled only if it is still a watcher. Another stop may remove the files meanwhile.
+  local watcher
+  watcher=$(cat "$dir/watcher.pid" 2>/dev/null || true)
+  rm -f "$dir/watcher.pid"
+  if [[ -n "$watcher" && "$watcher" != "${DNSLENS_WATCHER_PID:-}" ]] &&
+    grep -qa "watcher.pid" "/proc/$watcher/cmdline" 2>/dev/null; then
+    kill "$watcher" 2>/dev/null || true
   fi
-  [[ -f "$dir/pids" ]] || return 0
-  mapfile -t pids < "$dir/pids"
+  mapfile -t pids < "$dir/pids" 2>/dev/null || return 0
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for _ in $(seq 1 100); do
     local alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for p in "${pids[@]}"; do running "$p" && alive=1; done
     [[ $alive == 0 ]] && break
     sleep 0.1
   done
@@ -201,9 +207,11 @@ if [[ -n "${CLUSTER_OWNER_PID:-}" ]]; then
   # watcher whose pid is no longer in watcher.pid (the directory started again) leaves.
   setsid bash -c 'echo $$ > "$2/watcher.pid"
                   owner_alive() { [[ -r /proc/$1/stat && "$(sed "s/.*) //" "/proc/$1/stat" | cut -c1)" != Z ]]; }
-                  while owner_alive "$1" && [[ "$(cat "$2/watcher.pid" 2>/dev/null)" == "$$" ]]; do sleep 1; done
-                  [[ "$(cat "$2/watcher.pid" 2>/dev/null)" == "$$" ]] && DNSLENS_WATCHER_PID=$$ "$3" stop "$2"' \
+                  mine() { [[ -f "$2/pids" && "$(cat "$2/watcher.pid" 2>/dev/null)" == "$$" ]]; }
+                  while owner_alive "$1" && mine "$@"; do sleep 1; done
+                  mine "$@" && DNSLENS_WATCHER_PID=$$ "$3" stop "$2"' \
     watcher "$CLUSTER_OWNER_PID" "$dir" "$(readlink -f "$0")" < /dev/null > "$dir/watcher.log" 2>&1 &
+  wait_for "the cluster's watcher" 5 test -s "$dir/watcher.pid"  # so a stop right after start finds it
 fi
 trap - ERR INT TERM
 echo "ClickHouse cluster 'dnslens' ($shards x $replicas) up: ${urls[*]}"

@@ -290,14 +290,22 @@ void run_clickhouse(ClickHouseClient& ch, std::string sql, const SqlOptions& o) 
   try {
     body = ch.query(sql, settings, /*idempotent=*/!o.write);
   } catch (const Error& e) {
-    // A user whose profile is readonly=1 may set no setting (READONLY, 164, about a setting; a
-    // write refused is 164 too): the statement goes again with the format in it, read-only anyway. JSON then has 64-bit
-    // integers quoted, the server's default.
+    // A user whose profile is readonly=1 may set no setting (READONLY, 164, about a setting; a write
+    // refused is 164 too): the statement goes again with the format in it, read-only anyway; JSON then has
+    // 64-bit integers quoted, the server's default. A statement naming its own FORMAT is not touched.
     const std::string_view what = e.what();
-    if (o.write || what.find("Code: 164") == std::string_view::npos || what.find("setting") == std::string_view::npos)
+    std::string upper = sql;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (o.write || what.find("Code: 164") == std::string_view::npos || what.find("setting") == std::string_view::npos ||
+        upper.find("FORMAT") != std::string::npos)
       throw;
-    body = ch.query(sql + "\nFORMAT " + settings["default_format"], {{"database", o.clickhouse.schema.database}},
-                    /*idempotent=*/true);
+    try {
+      body = ch.query(sql + "\nFORMAT " + settings["default_format"], {{"database", o.clickhouse.schema.database}},
+                      /*idempotent=*/true);
+    } catch (const Error& again) {
+      throw Error(again.code(),
+                  fmt::format("{} (sent again without settings, which this user may not set: {})", again.what(), what));
+    }
   }
   if (o.format == "json") {
     std::fputs(body.c_str(), stdout);

@@ -152,9 +152,9 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
       queue_cv_.wait(queue_lock);
       continue;
     }
-    // Group commit: the first to find no group running takes the requests waiting (its own among them,
-    // up to kGroupBytes; one when the store stores request by request) and stores them in one commit;
-    // the others wait for it.
+    // Group commit: the first to find no group running takes the requests waiting, oldest first (up to
+    // kGroupBytes; one when the store stores request by request), and stores them in one commit; the
+    // others wait for it, and a request left waiting is taken by the next group.
     std::vector<Pending*> group;
     group.reserve(queue_.size());
     const std::size_t most = store_->stores_groups() ? queue_.size() : 1;
@@ -362,6 +362,9 @@ bool FirehoseIngest::store_together(const std::vector<Pending*>& fresh) {
     } catch (const std::exception& e) {
       handed[i] = false;
       fail(p, fmt::format("stored, but its records could not be handed on: {}", e.what()));
+    } catch (...) {
+      handed[i] = false;
+      fail(p, "stored, but its records could not be handed on");
     }
   }
   // A request is a batch of a live stream: what the JSON-lines output got of it is readable at once.
