@@ -251,11 +251,9 @@ void FirehoseIngest::store_group(const std::vector<Pending*>& group) {
     p->result.bad_records = seen[i]->bad_records;
     p->result.dead_letters_dropped = seen[i]->dead_letters_dropped;
   }
-  if (!store_->stores_groups()) {
-    // Each request is stored on its own (ClickHouse: its inserts), and answered for alone.
-    for (Pending* p : fresh) store_together({p});
-  } else if (!fresh.empty() && !store_together(fresh)) {
-    // One request's failure is its own: each is tried again alone (a twin takes its request's outcome).
+  // One request's failure is its own: the requests of a failed group are each tried again alone (a
+  // lone request's failure is its answer; a twin takes its request's outcome).
+  if (!fresh.empty() && !store_together(fresh) && fresh.size() > 1) {
     for (Pending* p : fresh) store_together({p});
   }
   for (auto [p, original] : twins) {

@@ -354,5 +354,24 @@ TEST_F(GroupCommitTest, AFailedGroupIsRolledBackAndEachRequestTriedAgainAlone) {
   EXPECT_EQ(ingest_->counters().commits.load(), 7u);
 }
 
+// A lone request whose commit fails is answered 500 once: tried once, counted once, nothing stored.
+TEST_F(FirehoseIngestTest, ALoneRequestWhoseCommitFailsIsTriedAndCountedOnce) {
+  open();
+  int commits_tried = 0;
+  ingest_->set_before_commit([&](std::size_t) {
+    ++commits_tried;
+    throw Error(ErrorCode::kIo, "no space left on device");
+  });
+  const IngestResult r = ingest_->ingest("lone", "", firehose_body("lone", {lines(0, 10)}));
+  EXPECT_EQ(r.status, IngestStatus::kFailed);
+  EXPECT_NE(r.message.find("no space left on device"), std::string::npos) << r.message;
+  EXPECT_EQ(commits_tried, 1);
+  EXPECT_EQ(ingest_->counters().requests_failed.load(), 1u);
+  EXPECT_EQ(ingest_->counters().commits.load(), 0u);
+  DuckConnection c = conn();
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM route53query"), 0);
+  EXPECT_EQ(scalar(c, "SELECT count(*) FROM ingest_requests"), 0);
+}
+
 }  // namespace
 }  // namespace dnslens
