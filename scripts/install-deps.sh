@@ -10,7 +10,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev libbrotli-dev libmaxminddb-dev mmdb-bin
   libgtest-dev libbenchmark-dev clang libclang-rt-dev clang-format
   libyaml-cpp-dev libboost1.81-dev
-  wamerican wngerman wfrench wspanish witalian wportuguese wdutch
+  wamerican wngerman wfrench wspanish witalian wportuguese wdutch webext-privacy-badger webext-ublock-origin-firefox
   bc time jq python3-tldextract openssl curl
   chromium fonts-dejavu-core
   clickhouse-server clickhouse-client zookeeper default-jre-headless
@@ -46,3 +46,4 @@ fi
 "$(dirname "$0")/fetch-duckdb.sh"
 "$(dirname "$0")/fetch-geo.sh"
 "$(dirname "$0")/fetch-chdb.sh"
+"$(dirname "$0")/fetch-benign-names.sh"

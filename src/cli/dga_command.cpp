@@ -1,7 +1,9 @@
 // dnslens dga train | score | eval: the character model behind the DGA score, retrainable on a
 // site's own benign logs and measured against real DGA families.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -14,8 +16,9 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "detect/dga/default_dga_model.hpp"
-#include "detect/dga/dga_families.hpp"
+#include "detect/dga/dga_family_catalog.hpp"
 #include "enrich/dns_firewall/threat_protection.hpp"
+#include "core/dns_name.hpp"
 #include "detect/dga/dga_trainer.hpp"
 #include "detect/name_features/name_features.hpp"
 #include "io/read_file.hpp"
@@ -25,6 +28,20 @@
 namespace dnslens::cli {
 
 namespace {
+
+// The families' names for training and for measurement come from different days.
+constexpr std::int64_t kTrainingDay = 19723;  // 2024-01-01
+constexpr std::int64_t kEvalDay = 20414;      // 2025-11-22
+
+std::string popular_sites_path() {
+  std::string path = std::string(DNSLENS_BENIGN_NAMES_DIR) + "/popular-sites.txt";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw Error(ErrorCode::kConfig,
+                fmt::format("{} is missing: scripts/fetch-benign-names.sh builds it from lists of popular sites", path));
+  }
+  return path;
+}
 
 DgaModel load_model(const std::string& path) {
   if (path.empty()) return default_dga_model();
@@ -62,8 +79,9 @@ struct TrainOptions {
   std::vector<std::string> words;
   std::vector<std::string> labels_files;
   std::vector<std::string> logs;
-  std::string psl_section = "icann";
+  std::string psl_section = "both";
   bool no_defaults = false;
+  std::vector<std::string> families = dga_training_families();
   std::string output;
   std::uint64_t seed = 1;
   PslOptions psl;
@@ -71,11 +89,13 @@ struct TrainOptions {
 
 int train(const TrainOptions& o) {
   DgaTrainingData data;
-  if (!o.no_defaults) {
-    for (const auto& w : default_word_lists()) add_word_list(w, data);
-  }
-  for (const auto& w : o.words) add_word_list(w, data);
   const std::string psl_path = o.psl.path.empty() ? DNSLENS_DEFAULT_PSL : o.psl.path;
+  if (!o.no_defaults) {
+    const auto lists = default_word_lists();
+    for (std::size_t i = 0; i < lists.size(); ++i) add_word_list(lists[i], data, 150000, i == 0);
+    add_popular_sites(popular_sites_path(), psl_path, SiteHalf::kTraining, data);
+  }
+  for (const auto& w : o.words) add_word_list(w, data, 150000, true);
   if (o.psl_section != "none") {
     add_psl_labels(psl_path,
                    o.psl_section == "icann"     ? PslSection::kIcann
@@ -84,19 +104,9 @@ int train(const TrainOptions& o) {
                    data);
   }
   PublicSuffixList psl = o.psl.load();
-  char buf[kMaxNormalizedName];
   for (const auto& f : o.labels_files) {
-    std::string text = read_whole_file(f, "label list", ErrorCode::kConfig);
-    std::string_view rest = text;
     std::size_t added = 0;
-    while (!rest.empty()) {
-      std::string_view entry = list_entry(take_line(rest));
-      if (entry.empty()) continue;
-      NormalizedName norm = normalize_name(entry, buf);
-      if (!norm.valid_syntax) continue;
-      DomainParts parts = psl.split(norm.text);
-      added += add_label(dga_label(norm.text, parts.registered_domain, parts.public_suffix), data);
-    }
+    for (const auto& l : registered_labels(f, psl_path, "label list")) added += add_label(l, data, LabelKind::kDomain);
     data.sources.push_back(fmt::format("{} ({} labels)", f, added));
   }
   if (!o.logs.empty()) {
@@ -116,10 +126,11 @@ int train(const TrainOptions& o) {
     RunSummary summary = run_pipeline(p);
     collectors.clear();  // flushes
     std::size_t added = 0;
-    for (const auto& l : labels) added += add_label(l, data);
+    for (const auto& l : labels) added += add_label(l, data, LabelKind::kDomain);
     data.sources.push_back(fmt::format("resolved names in {} records of query logs ({} distinct labels)",
                                        summary.counters.records, added));
   }
+  if (!(o.families.size() == 1 && o.families[0] == "none")) add_dga_family_labels(o.families, kTrainingDay, 3000, data);
   DgaTrainOptions options;
   options.seed = o.seed;
   DgaModel model = train_dga_model(data, options);
@@ -165,69 +176,156 @@ int score(const ScoreOptions& o) {
 struct EvalOptions {
   std::string model;
   std::size_t per_family = 2000;
-  std::uint64_t seed = 20261122;
+  std::int64_t day = kEvalDay;
+  std::string benign;  // default: the evaluation half of the popular sites
+  std::string trackers;  // default: the tracker domains beside them
+  std::vector<std::string> samples;
   PslOptions psl;
 };
 
 // The threshold above which at most `fpr` of the benign scores lie.
-float threshold_at(std::vector<float> benign, double fpr) {
+double threshold_at(std::vector<double> benign, double fpr) {
   std::sort(benign.begin(), benign.end(), std::greater<>());
   auto k = static_cast<std::size_t>(fpr * static_cast<double>(benign.size()));
   return benign[std::min(k, benign.size() - 1)];
 }
 
+struct FamilyResult {
+  std::string name;
+  std::string group;  // "held out", "trained on", "sample"
+  DgaKind kind;
+  double tpr1 = 0, tpr01 = 0, median = 0;
+  std::vector<double> scores;  // log_score
+  std::string description;
+};
+
+std::string benign_sources(const std::string& path) {
+  std::string text = read_whole_file(path, "benign name list", ErrorCode::kConfig);
+  std::string out;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::string_view line = take_line(rest);
+    if (!line.starts_with("# ")) continue;
+    out += fmt::format("  {}\n", line.substr(2));
+  }
+  return out;
+}
+
 int eval(const EvalOptions& o) {
   DgaModel model = load_model(o.model);
   PublicSuffixList psl = o.psl.load();
-  // Benign: labels of the public suffix list's private section (companies' and services' own
-  // domains), which the shipped model does not train on.
-  DgaTrainingData benign_data;
-  add_psl_labels(o.psl.path.empty() ? DNSLENS_DEFAULT_PSL : o.psl.path, PslSection::kPrivate, benign_data);
-  absl::flat_hash_set<std::string> benign_set(benign_data.labels.begin(), benign_data.labels.end());
-  std::vector<float> benign;
-  for (const auto& l : benign_set) benign.push_back(model.score(l));
-  const float t1 = threshold_at(benign, 0.01), t01 = threshold_at(benign, 0.001);
-  DgaTrainingData words;
-  add_word_list("/usr/share/dict/american-english", words, 20000);
-  std::string out = fmt::format(
-      "DGA scorer evaluation: {} benign labels (public suffix list, private section), {} names per family\n"
-      "threshold at 1% FPR: {:.3f}   at 0.1% FPR: {:.3f}\n\n"
-      "{:<16} {:>10} {:>10} {:>10}  {}\n",
-      benign.size(), o.per_family, t1, t01, "family", "TPR@1%", "TPR@0.1%", "median", "how names are built");
-  // DNS Firewall Advanced's DGA protection as `simulate` evaluates it: the registered label's score at
-  // each confidence threshold.
-  const float* const level = threat_protection_thresholds().dga_score;
-  auto share_at_least = [](const std::vector<float>& scores, float t) {
-    std::size_t k = 0;
-    for (float s : scores) k += s >= t;
-    return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
-  };
-  std::string advanced = fmt::format(
-      "\nDNS Firewall Advanced DGA simulated: the generated label's score at LOW >= {:.2f}, MEDIUM >= {:.2f}, HIGH >= "
-      "{:.2f}\n{:<16} {:>10} {:>10} {:>10}\n{:<16} {:>9.2f}% {:>9.2f}% {:>9.2f}%\n",
-      level[0], level[1], level[2], "family", "LOW", "MEDIUM", "HIGH", "benign (FPR)", share_at_least(benign, level[0]),
-      share_at_least(benign, level[1]), share_at_least(benign, level[2]));
-  for (DgaFamily f : kAllDgaFamilies) {
-    std::vector<std::string> names = generate_dga_domains(f, o.seed, o.per_family, words.labels);
-    std::vector<float> scores;
-    // Every family generates the first label; the rest is a fixed suffix (a TLD, or a dynamic-DNS
-    // domain the public suffix list may not know).
-    for (const auto& n : names) scores.push_back(model.score(std::string_view(n).substr(0, n.find('.'))));
+  const std::string psl_path = o.psl.path.empty() ? std::string(DNSLENS_DEFAULT_PSL) : o.psl.path;
+  // Benign: popular sites' registered labels the model never trains on (the evaluation half of the
+  // popular sites, or the user's list); tracker domains are reported beside them.
+  const std::string benign_path = o.benign.empty() ? popular_sites_path() : o.benign;
+  const std::string trackers_path =
+      !o.trackers.empty() ? o.trackers : o.benign.empty() ? std::string(DNSLENS_BENIGN_NAMES_DIR) + "/trackers.txt" : "";
+  std::vector<double> benign, trackers;
+  for (const auto& l : registered_labels(benign_path, psl_path, "benign name list")) {
+    if (!o.benign.empty() || site_half(l) == SiteHalf::kEvaluation) benign.push_back(model.log_score(l));
+  }
+  if (!trackers_path.empty()) {
+    for (const auto& l : registered_labels(trackers_path, psl_path, "tracker list")) trackers.push_back(model.log_score(l));
+  }
+  if (benign.size() < 1000) {
+    throw Error(ErrorCode::kConfig,
+                fmt::format("{}: {} distinct benign labels; at least 1000 are needed for a 0.1% false-positive rate",
+                            benign_path, benign.size()));
+  }
+  // Ranked by the score's logarithm, which does not round to 1 the way the float score does.
+  const double t1 = threshold_at(benign, 0.01), t01 = threshold_at(benign, 0.001);
+  std::vector<FamilyResult> results;
+  auto measure = [&](FamilyResult r, const std::vector<std::string>& labels) {
+    for (const auto& l : labels) r.scores.push_back(model.log_score(l));
     std::size_t above1 = 0, above01 = 0;
-    for (float s : scores) {
+    for (float s : r.scores) {
       above1 += s > t1;
       above01 += s > t01;
     }
-    std::sort(scores.begin(), scores.end());
-    const double n = static_cast<double>(std::max<std::size_t>(scores.size(), 1));
-    out += fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>10.3f}  {}\n", dga_family_name(f),
-                       100.0 * static_cast<double>(above1) / n, 100.0 * static_cast<double>(above01) / n,
-                       scores.empty() ? 0.0f : scores[scores.size() / 2], dga_family_description(f));
-    advanced +=
-        fmt::format("{:<16} {:>9.1f}% {:>9.1f}% {:>9.1f}%\n", dga_family_name(f), share_at_least(scores, level[0]),
-                    share_at_least(scores, level[1]), share_at_least(scores, level[2]));
+    const double n = static_cast<double>(std::max<std::size_t>(r.scores.size(), 1));
+    r.tpr1 = 100.0 * static_cast<double>(above1) / n;
+    r.tpr01 = 100.0 * static_cast<double>(above01) / n;
+    std::vector<double> sorted = r.scores;
+    std::sort(sorted.begin(), sorted.end());
+    r.median = sorted.empty() ? 0.0 : std::exp(sorted[sorted.size() / 2]);
+    results.push_back(std::move(r));
+  };
+  for (const auto& f : all_dga_families()) {
+    // Every family generates the first label; the rest is a fixed suffix (a TLD, or a dynamic-DNS
+    // domain the public suffix list may not know).
+    std::vector<std::string> labels;
+    for (const auto& n : f.generate(o.day, o.per_family)) labels.push_back(n.substr(0, n.find('.')));
+    measure({std::string(f.name), is_dga_training_family(f.name) ? "trained on" : "held out", f.kind, 0, 0, 0, {},
+             std::string(f.description)},
+            labels);
   }
-  out += advanced;
+  for (const auto& path : o.samples) {
+    // A file of published names of one family: scored as the pipeline scores names.
+    std::string stem = path.substr(path.find_last_of('/') + 1);
+    measure({stem, "sample", DgaKind::kCharacter, 0, 0, 0, {}, "names from " + path},
+            registered_labels(path, psl_path, "DGA sample list"));
+  }
+
+  auto share_above = [](const std::vector<double>& scores, double t) {
+    std::size_t k = 0;
+    for (double s : scores) k += s > t;
+    return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
+  };
+  std::string out = fmt::format(
+      "DGA scorer evaluation: {} names per family (days from {})\nbenign: {} registered labels of {}{}\n{}"
+      "threshold at 1% FPR: {:.6f}   at 0.1% FPR: {:.6f}\n",
+      o.per_family, o.day, benign.size(), benign_path,
+      o.benign.empty() ? " (the evaluation half; the model trains on the other)" : "", benign_sources(benign_path),
+      std::exp(t1), std::exp(t01));
+  if (!trackers.empty()) {
+    out += fmt::format("tracker domains ({} registered labels of {}) above them: {:.1f}% and {:.1f}%\n{}",
+                       trackers.size(), trackers_path, share_above(trackers, t1), share_above(trackers, t01),
+                       benign_sources(trackers_path));
+  }
+  out += fmt::format(
+      "\n"
+      "{:<20} {:<10} {:<10} {:>8} {:>9} {:>7}  {}\n",
+      "family", "kind", "model",
+      "TPR@1%", "TPR@0.1%", "median", "how names are built");
+  for (const auto& r : results) {
+    out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f}  {}\n", r.name,
+                       r.kind == DgaKind::kCharacter ? "character" : "dictionary", r.group, r.tpr1, r.tpr01, r.median,
+                       r.description);
+  }
+  out += "\nmacro average (mean of the families' rates)\n";
+  for (std::string_view group : {"held out", "trained on", "sample"}) {
+    for (DgaKind kind : {DgaKind::kCharacter, DgaKind::kDictionary}) {
+      double sum1 = 0, sum01 = 0;
+      std::size_t n = 0;
+      for (const auto& r : results) {
+        if (r.group != group || r.kind != kind) continue;
+        sum1 += r.tpr1;
+        sum01 += r.tpr01;
+        ++n;
+      }
+      if (n == 0) continue;
+      out += fmt::format("{:<10} {:<10} families {:>2}   TPR@1% {:>5.1f}%   TPR@0.1% {:>5.1f}%\n", group,
+                         kind == DgaKind::kCharacter ? "character" : "dictionary", n, sum1 / static_cast<double>(n),
+                         sum01 / static_cast<double>(n));
+    }
+  }
+  // DNS Firewall Advanced's DGA protection as `simulate` evaluates it: the registered label's score at
+  // each confidence threshold.
+  const float* const level = threat_protection_thresholds().dga_score;
+  auto share_at_least = [](const std::vector<double>& scores, float t) {
+    std::size_t k = 0;
+    for (double s : scores) k += static_cast<float>(std::exp(s)) >= t;
+    return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
+  };
+  out += fmt::format(
+      "\nDNS Firewall Advanced DGA simulated: the generated label's score at LOW >= {:.2f}, MEDIUM >= {:.2f}, HIGH >= "
+      "{:.2f}\n{:<20} {:>10} {:>10} {:>10}\n{:<20} {:>9.2f}% {:>9.2f}% {:>9.2f}%\n",
+      level[0], level[1], level[2], "family", "LOW", "MEDIUM", "HIGH", "benign (FPR)", share_at_least(benign, level[0]),
+      share_at_least(benign, level[1]), share_at_least(benign, level[2]));
+  for (const auto& r : results) {
+    out += fmt::format("{:<20} {:>9.1f}% {:>9.1f}% {:>9.1f}%\n", r.name, share_at_least(r.scores, level[0]),
+                       share_at_least(r.scores, level[1]), share_at_least(r.scores, level[2]));
+  }
   std::fputs(out.c_str(), stdout);
   return 0;
 }
@@ -251,6 +349,9 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::IsMember({"icann", "private", "both", "none"}))
       ->capture_default_str();
   tr->add_flag("--no-defaults", t->no_defaults, "Leave out the Debian word lists");
+  tr->add_option("--dga-families", t->families,
+                 "DGA families (from 'dnslens dga eval') whose names are the machine-made side, or 'none'")
+      ->capture_default_str();
   tr->add_option("--seed", t->seed, "Seed for the held-out split and the synthetic counterexamples")
       ->capture_default_str();
   t->psl.add(tr);
@@ -269,7 +370,14 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
                                      "benign names the model was not trained on");
   ev->add_option("--dga-model", e->model, "Model file (default: the built-in model)");
   ev->add_option("--per-family", e->per_family, "Names generated per family")->capture_default_str();
-  ev->add_option("--seed", e->seed, "Seed (date) for the families")->capture_default_str();
+  ev->add_option("--day", e->day, "First day (days since 1970-01-01) the families generate names for")
+      ->capture_default_str();
+  ev->add_option("--benign", e->benign,
+                 "Benign names, one per line (default: the evaluation half of the popular sites "
+                 "scripts/fetch-benign-names.sh gathers)");
+  ev->add_option("--trackers", e->trackers, "Tracker domains to report false positives on beside the benign names");
+  ev->add_option("--samples", e->samples,
+                 "Files of published names of one DGA family each, measured beside the generated ones (repeatable)");
   e->psl.add(ev);
   registry.add(ev, [e] { return eval(*e); });
 }

@@ -26,7 +26,15 @@ struct DgaFamilyInfo {
   std::vector<std::string> (*generate)(std::int64_t day, std::size_t count);
 };
 
-// Each group lives in its own source file (dga_families_<group>.cpp).
+// Every family of the catalogue, sorted by name.
+[[nodiscard]] const std::vector<DgaFamilyInfo>& all_dga_families();
+[[nodiscard]] const DgaFamilyInfo* find_dga_family(std::string_view name);
+// The families the shipped model learns from; `dga eval` reports the others as held out.
+[[nodiscard]] const std::vector<std::string>& dga_training_families();
+[[nodiscard]] bool is_dga_training_family(std::string_view name);
+
+// Each group lives in its own source file (dga_families_<group>.cpp); the first five families
+// (necurs, ramnit, kraken, banjori, suppobox-style) in dga_families.cpp.
 std::span<const DgaFamilyInfo> dga_families_group_a();
 std::span<const DgaFamilyInfo> dga_families_group_b();
 std::span<const DgaFamilyInfo> dga_families_group_c();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -15,7 +16,8 @@ namespace dnslens {
 namespace {
 
 constexpr std::size_t kTable = static_cast<std::size_t>(DgaModel::kSymbols) * DgaModel::kSymbols * DgaModel::kSymbols;
-constexpr std::string_view kFormat = "dnslens-dga-model 1";
+constexpr std::string_view kFormat1 = "dnslens-dga-model 1";
+constexpr std::string_view kFormat = "dnslens-dga-model 2";
 
 char symbol_char(int s) {
   if (s == 0) return '^';
@@ -124,19 +126,115 @@ DgaModel::Features DgaModel::features(std::string_view label) const {
   f[3] = hyphen ? 1.0 : 0.0;
   f[4] = letters ? static_cast<double>(vowels) / static_cast<double>(letters) : 0.0;
   f[5] = bpc * (len + 1) / 100.0;
+  if (!words_.empty()) {
+    const WordCover cover = word_cover(label);
+    f[6] = static_cast<double>(cover.covered) / len;
+    f[7] = std::log2(1.0 + static_cast<double>(cover.words));
+  }
   return f;
 }
 
-float DgaModel::score(std::string_view label) const {
-  if (label.empty() || log_prob_.empty()) return 0;
+void DgaModel::set_words(std::vector<std::string> words) {
+  std::erase_if(words, [](const std::string& w) {
+    if (w.size() < kMinWord || w.size() > kMaxWord) return true;
+    return !std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  });
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  // Build the trie level by level from the sorted words: a node is a distinct prefix; its children,
+  // in letter order, are the distinct prefixes one letter longer.
+  struct Node {
+    std::uint32_t begin, end;  // the words sharing this prefix
+    std::uint32_t depth;
+  };
+  std::vector<Node> nodes = {{0, static_cast<std::uint32_t>(words.size()), 0}};
+  first_edge_.clear();
+  edges_.clear();
+  terminal_.clear();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node n = nodes[i];
+    first_edge_.push_back(static_cast<std::uint32_t>(edges_.size()));
+    std::uint32_t w = n.begin;
+    terminal_.push_back(w < n.end && words[w].size() == n.depth);
+    if (terminal_.back()) ++w;
+    while (w < n.end) {
+      const char c = words[w][n.depth];
+      std::uint32_t e = w;
+      while (e < n.end && words[e][n.depth] == c) ++e;
+      edges_.push_back({c, static_cast<std::uint32_t>(nodes.size())});
+      nodes.push_back({w, e, n.depth + 1});
+      w = e;
+    }
+  }
+  first_edge_.push_back(static_cast<std::uint32_t>(edges_.size()));
+  words_ = std::move(words);
+}
+
+DgaModel::WordCover DgaModel::word_cover(std::string_view label) const {
+  WordCover cover;
+  if (words_.empty()) return cover;
+  std::size_t i = 0;
+  while (i < label.size()) {
+    // The longest word starting at i.
+    std::uint32_t node = 0;
+    std::size_t longest = 0;
+    for (std::size_t j = i; j < label.size(); ++j) {
+      const std::uint32_t* const begin = &first_edge_[node];
+      std::uint32_t next = 0;
+      for (std::uint32_t e = begin[0]; e < begin[1]; ++e) {
+        if (edges_[e].c == label[j]) {
+          next = edges_[e].child;
+          break;
+        }
+        if (edges_[e].c > label[j]) break;
+      }
+      if (next == 0) break;
+      node = next;
+      if (terminal_[node]) longest = j + 1 - i;
+    }
+    if (longest == 0) {
+      ++i;
+      continue;
+    }
+    cover.covered += longest;
+    ++cover.words;
+    i += longest;
+  }
+  return cover;
+}
+
+double DgaModel::logit(std::string_view label) const {
+  if (label.size() > 63) label = label.substr(0, 63);
   Features f = features(label);
   double z = bias_;
   for (int i = 0; i < kFeatures; ++i) z += weights_[i] * (f[i] - mean_[i]) / scale_[i];
-  // Two to five characters are too few to tell a machine-made label from an acronym ("bbc",
-  // "k8s"): the score is scaled down linearly below six characters.
-  const double length_confidence =
-      std::clamp((static_cast<double>(std::min<std::size_t>(label.size(), 63)) - 2.0) / 4.0, 0.0, 1.0);
-  return static_cast<float>(length_confidence / (1.0 + std::exp(-z)));
+  if (!ngram_weights_.empty()) {
+    float g = 0;
+    for_each_ngram(label, [&](std::size_t bucket) { g += ngram_weights_[bucket]; });
+    z += g;
+  }
+  return z;
+}
+
+namespace {
+
+// Two to five characters are too few to tell a machine-made label from an acronym ("bbc", "k8s"):
+// the score is scaled down linearly below six characters.
+double length_confidence(std::string_view label) {
+  return std::clamp((static_cast<double>(std::min<std::size_t>(label.size(), 63)) - 2.0) / 4.0, 0.0, 1.0);
+}
+
+}  // namespace
+
+float DgaModel::score(std::string_view label) const {
+  if (label.empty() || log_prob_.empty()) return 0;
+  return static_cast<float>(length_confidence(label) / (1.0 + std::exp(-logit(label))));
+}
+
+double DgaModel::log_score(std::string_view label) const {
+  const double confidence = label.empty() || log_prob_.empty() ? 0.0 : length_confidence(label);
+  if (confidence == 0) return -std::numeric_limits<double>::infinity();
+  return std::log(confidence) - std::log1p(std::exp(-logit(label)));
 }
 
 void DgaModel::set_classifier(const Features& mean, const Features& scale, double bias, const Features& weights) {
@@ -164,6 +262,17 @@ std::string DgaModel::serialize() const {
   row("scale", scale_);
   out += fmt::format("bias {:.9g}\n", bias_);
   row("weights", weights_);
+  for (std::size_t i = 0; i < words_.size(); i += 64) {
+    out += "w";
+    for (std::size_t k = i; k < std::min(words_.size(), i + 64); ++k) out += " " + words_[k];
+    out += '\n';
+  }
+  if (!ngram_weights_.empty()) {
+    out += fmt::format("ngram_bits {}\n", kNgramBits);
+    for (std::size_t i = 0; i < ngram_weights_.size(); ++i) {
+      if (ngram_weights_[i] != 0) out += fmt::format("g {} {:.6g}\n", i, ngram_weights_[i]);
+    }
+  }
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     if (counts_[i] == 0) continue;
     int a = static_cast<int>(i / (kSymbols * kSymbols)), b = static_cast<int>(i / kSymbols % kSymbols),
@@ -184,6 +293,7 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
   double bias = 0;
   std::string description;
   std::uint64_t labels = 0;
+  std::vector<float> ngrams;
   bool format_seen = false, classifier_seen = false;
   std::size_t line_no = 0;
   auto fail = [&](std::string_view why) {
@@ -195,17 +305,19 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
     if (ec != std::errc{} || p != s.data() + s.size() || !std::isfinite(v)) fail("not a number: " + std::string(s));
     return v;
   };
+  int row_features = kFeatures;
+  std::vector<std::string> words;
   auto parse_row = [&](std::string_view rest, Features& out) {
-    for (int i = 0; i < kFeatures; ++i) {
+    for (int i = 0; i < row_features; ++i) {
       while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
       std::size_t sp = rest.find(' ');
       std::string_view tok = rest.substr(0, sp);
-      if (tok.empty()) fail("expected " + std::to_string(kFeatures) + " numbers");
+      if (tok.empty()) fail("expected " + std::to_string(row_features) + " numbers");
       out[i] = parse_double(tok);
       rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp);
     }
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    if (!rest.empty()) fail("expected " + std::to_string(kFeatures) + " numbers");
+    if (!rest.empty()) fail("expected " + std::to_string(row_features) + " numbers");
   };
   while (!text.empty()) {
     ++line_no;
@@ -216,7 +328,8 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
     std::string_view key = line.substr(0, sp);
     std::string_view rest = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
     if (key == "format") {
-      if (rest != kFormat) fail("unsupported format '" + std::string(rest) + "'");
+      if (rest != kFormat && rest != kFormat1) fail("unsupported format '" + std::string(rest) + "'");
+      row_features = rest == kFormat1 ? kFormat1Features : kFeatures;
       format_seen = true;
     } else if (!format_seen) {
       fail("the first entry must be 'format " + std::string(kFormat) + "'");
@@ -236,6 +349,24 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
       classifier_seen = true;
     } else if (key == "bias") {
       bias = parse_double(rest);
+    } else if (key == "w") {
+      while (!rest.empty()) {
+        std::size_t sp2 = rest.find(' ');
+        std::string_view word = rest.substr(0, sp2);
+        if (!word.empty()) words.emplace_back(word);
+        rest = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
+      }
+    } else if (key == "ngram_bits") {
+      if (rest != std::to_string(kNgramBits)) fail("ngram_bits must be " + std::to_string(kNgramBits));
+      ngrams.assign(kNgramBuckets, 0.0f);
+    } else if (key == "g") {
+      if (ngrams.empty()) fail("'g' before 'ngram_bits'");
+      std::size_t sp2 = rest.find(' ');
+      std::size_t bucket = 0;
+      auto [p, ec] = std::from_chars(rest.data(), rest.data() + std::min(sp2, rest.size()), bucket);
+      if (sp2 == std::string_view::npos || ec != std::errc{} || p != rest.data() + sp2 || bucket >= kNgramBuckets)
+        fail("expected 'g <bucket below " + std::to_string(kNgramBuckets) + "> <weight>'");
+      ngrams[bucket] = static_cast<float>(parse_double(rest.substr(sp2 + 1)));
     } else if (key == "t") {
       if (rest.size() < 5 || rest[3] != ' ') fail("expected 't <3 symbols> <count>'");
       std::uint32_t n = 0;
@@ -252,6 +383,8 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
   if (!classifier_seen) throw Error(ErrorCode::kConfig, fmt::format("{}: no classifier weights", origin));
   DgaModel m = from_counts(std::move(counts));
   m.set_classifier(mean, scale, bias, weights);
+  m.ngram_weights_ = std::move(ngrams);
+  if (!words.empty()) m.set_words(std::move(words));
   m.description_ = std::move(description);
   m.label_count_ = labels;
   return m;

@@ -1,8 +1,12 @@
 #pragma once
 // A character trigram model of benign domain labels plus a logistic regression on top of it: the
 // DGA score of a label is the probability that it was machine generated rather than drawn from the
-// language the model was trained on. Built by train_dga_model() (dga_trainer.hpp); the text form
-// written by serialize() is what `dnslens dga train` produces and what --dga-model loads.
+// language the model was trained on. The regression sees six dense features (the trigram model's
+// surprise, length, digits, hyphen, vowels) and, from format 2 on, hashed character n-grams (2 to 4
+// characters, the label's start and end marked), whose weights learn what machine-made labels of
+// the training families and benign names look like. Built by train_dga_model() (dga_trainer.hpp);
+// the text form written by serialize() is what `dnslens dga train` produces and what --dga-model
+// loads (formats 1 and 2).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -14,10 +18,19 @@ namespace dnslens {
 class DgaModel {
  public:
   static constexpr int kSymbols = 40;  // boundary, a-z, 0-9, '-', '_', anything else
-  static constexpr int kFeatures = 6;
+  static constexpr int kFeatures = 8;
+  static constexpr int kFormat1Features = 6;  // format 1 models lack the word features
   static constexpr std::array<std::string_view, kFeatures> kFeatureNames = {
-      "bits_per_char", "log2_length", "digit_ratio", "has_hyphen", "vowel_ratio", "total_bits"};
+      "bits_per_char", "log2_length", "digit_ratio", "has_hyphen",
+      "vowel_ratio",   "total_bits",  "word_coverage", "log2_words"};
+  // Words of 4+ letters a label is read as (greedy, longest first): "cookingwithdog" is three words
+  // covering the whole label, a random label is next to none.
+  static constexpr std::size_t kMinWord = 4, kMaxWord = 24;
   using Features = std::array<double, kFeatures>;
+  // Hashed n-gram buckets: 2^kNgramBits weights.
+  static constexpr int kNgramBits = 18;
+  static constexpr std::size_t kNgramBuckets = std::size_t{1} << kNgramBits;
+  static constexpr int kMinNgram = 2, kMaxNgram = 3;
 
   [[nodiscard]] static int symbol(char c) {
     if (c >= 'a' && c <= 'z') return 1 + (c - 'a');
@@ -41,8 +54,39 @@ class DgaModel {
   [[nodiscard]] Features features(std::string_view label) const;
   // 0..1; labels longer than 63 are scored on their first 63 characters. Empty labels score 0.
   [[nodiscard]] float score(std::string_view label) const;
+  // log(score) in double precision: ranks labels the float score rounds to 1 (-inf for 0).
+  [[nodiscard]] double log_score(std::string_view label) const;
+  // The logistic regression's input before the sigmoid, without the short-label scaling.
+  [[nodiscard]] double logit(std::string_view label) const;
+
+  // Calls f(bucket) for every n-gram of "^label$" (label cut to 63 characters), 2 and 3 long.
+  template <typename F>
+  static void for_each_ngram(std::string_view label, F&& f) {
+    if (label.size() > 63) label = label.substr(0, 63);
+    std::uint64_t window = 0;  // the last four symbols, 6 bits each
+    const std::size_t n = label.size() + 2;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int s = i == 0 || i == n - 1 ? kSymbols : symbol(label[i - 1]);  // kSymbols marks the ends
+      window = ((window << 6) | static_cast<std::uint64_t>(s)) & 0xFFFFFF;
+      for (int k = kMinNgram; k <= kMaxNgram; ++k) {
+        if (static_cast<std::size_t>(k) > i + 1) break;
+        const std::uint64_t key = (window & ((std::uint64_t{1} << (6 * k)) - 1)) | (static_cast<std::uint64_t>(k) << 24);
+        f(static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kNgramBits)));
+      }
+    }
+  }
 
   void set_classifier(const Features& mean, const Features& scale, double bias, const Features& weights);
+  // kNgramBuckets weights, or empty for a model without n-grams (format 1).
+  void set_ngram_weights(std::vector<float> weights) { ngram_weights_ = std::move(weights); }
+  // The words the word features read labels as (lower-case letters, kMinWord to kMaxWord long; others
+  // are skipped). Empty for a model without word features.
+  void set_words(std::vector<std::string> words);
+  // Letters of the label covered by words, and how many words.
+  struct WordCover {
+    std::size_t covered = 0, words = 0;
+  };
+  [[nodiscard]] WordCover word_cover(std::string_view label) const;
   void set_description(std::string text) { description_ = std::move(text); }
   void set_label_count(std::uint64_t n) { label_count_ = n; }
   [[nodiscard]] const std::string& description() const { return description_; }
@@ -55,6 +99,16 @@ class DgaModel {
   Features scale_{};
   Features weights_{};
   double bias_ = 0;
+  std::vector<float> ngram_weights_;
+  // A trie of the words: node i's children are edges_[first_edge_[i] .. first_edge_[i + 1]).
+  struct Edge {
+    char c;
+    std::uint32_t child;
+  };
+  std::vector<std::string> words_;
+  std::vector<std::uint32_t> first_edge_;
+  std::vector<Edge> edges_;
+  std::vector<bool> terminal_;
   std::string description_;
   std::uint64_t label_count_ = 0;
 };

@@ -7,6 +7,7 @@
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "detect/dga/dga_families.hpp"
+#include "detect/dga/dga_family_catalog.hpp"
 #include "detect/dga/dga_trainer.hpp"
 #include "detect/name_features/name_features.hpp"
 
@@ -84,13 +85,93 @@ TEST(DgaModel, BadModelFilesNameTheLine) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("format dnslens-dga-model 2\n").find("line 1"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 3\n").find("line 1: unsupported format"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 2\nmean 1 2 3 4 5 6\n").find("expected 8 numbers"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 2\ng 5 0.5\n").find("line 2: 'g' before 'ngram_bits'"),
+            std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 2\nngram_bits 12\n").find("ngram_bits must be 18"), std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 2\nngram_bits 18\ng 999999999 1\n").find("line 3: expected 'g <bucket"),
+            std::string::npos);
   EXPECT_NE(message("labels 3\n").find("first entry"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 1\nbogus 1\n").find("line 2: unknown entry 'bogus'"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 1\nmean 1 2\n").find("expected 6 numbers"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 1\nt ab 5\n").find("line 2"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 1\n").find("no classifier"), std::string::npos);
   EXPECT_NE(message("").find("not a dnslens DGA model"), std::string::npos);
+}
+
+// A model file of format 1 (six features, no n-grams, no words: what `dga train` wrote before) still
+// loads and scores with what it has.
+TEST(DgaModel, LoadsFormatOneModels) {
+  std::string text =
+      "format dnslens-dga-model 1\nmean 3 3 0 0 0.4 0.3\nscale 1 1 1 1 1 1\nbias 0\nweights 2 0 0 0 0 0\n";
+  for (const char* t : {"^^g", "^go", "goo", "oog", "ogl", "gle", "le$"}) text += std::string("t ") + t + " 50\n";
+  DgaModel m = DgaModel::parse(text);
+  EXPECT_LT(m.score("google"), m.score("xqzvkwjp"));
+  EXPECT_EQ(m.word_cover("cookingwithdog").words, 0u);
+}
+
+TEST(DgaModel, ReadsLabelsAsWords) {
+  const DgaModel& m = default_dga_model();
+  auto cover = m.word_cover("cookingwithdog");  // "dog" is shorter than the 4 letters a word needs
+  EXPECT_EQ(cover.covered, 11u);
+  EXPECT_EQ(cover.words, 2u);
+  EXPECT_EQ(m.word_cover("somethingawful").covered, 14u);
+  EXPECT_LE(m.word_cover("xqzvkwjptrb").covered, 4u);
+  // Compounds of words are what popular sites are named; random letters of the same length are not.
+  EXPECT_LT(m.score("hollywoodunlocked"), 0.5f);
+  EXPECT_GT(m.score("xkqwzvtplmrhgf"), 0.9f);
+  DgaModel empty;
+  empty.set_words({"with", "cooking", "dog", "UPPER", "x"});  // short and non-letter words are left out
+  EXPECT_EQ(empty.word_cover("cookingwithdog").covered, 11u);
+  EXPECT_EQ(empty.word_cover("cookingwithdog").words, 2u);
+}
+
+// The popular sites split in two fixed halves by label: the model trains on one, eval measures on the other.
+TEST(DgaTrainer, SplitsSitesInTwoFixedHalves) {
+  std::size_t evaluation = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string label = "site" + std::to_string(i);
+    evaluation += site_half(label) == SiteHalf::kEvaluation;
+    EXPECT_EQ(site_half(label), site_half(std::string(label)));
+  }
+  EXPECT_GT(evaluation, 900u);
+  EXPECT_LT(evaluation, 1100u);
+}
+
+TEST(DgaTrainer, LearnsFromFamilyLabels) {
+  DgaTrainingData data;
+  add_word_list("/usr/share/dict/american-english", data, 20000, true);
+  DgaModel without = train_dga_model(data);
+  add_dga_family_labels({"pushdo", "simda"}, 19723, 2000, data);
+  EXPECT_EQ(data.machine_labels.size(), 4000u);
+  EXPECT_THROW(add_dga_family_labels({"no-such-family"}, 19723, 10, data), Error);
+  DgaModel with = train_dga_model(data);
+  // Held-out days of a trained family: pronounceable syllables the synthetic labels alone miss.
+  double sum_without = 0, sum_with = 0;
+  const auto names = find_dga_family("pushdo")->generate(20414, 200);
+  for (const auto& n : names) {
+    sum_without += without.score(n.substr(0, n.find('.')));
+    sum_with += with.score(n.substr(0, n.find('.')));
+  }
+  EXPECT_GT(sum_with, sum_without);
+}
+
+TEST(DgaFamilyCatalog, HoldsEveryFamilyOnceAndHoldsOutHalf) {
+  const auto& all = all_dga_families();
+  EXPECT_GE(all.size(), 40u);
+  std::size_t held_out_character = 0, held_out_dictionary = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) EXPECT_LT(all[i - 1].name, all[i].name);  // sorted, so unique
+    EXPECT_EQ(find_dga_family(all[i].name), &all[i]);
+    if (!is_dga_training_family(all[i].name)) {
+      (all[i].kind == DgaKind::kCharacter ? held_out_character : held_out_dictionary) += 1;
+    }
+  }
+  for (const auto& t : dga_training_families()) EXPECT_NE(find_dga_family(t), nullptr) << t;
+  EXPECT_GE(held_out_character, all.size() / 2 - 2);
+  EXPECT_GE(held_out_dictionary, 1u);
+  EXPECT_EQ(find_dga_family("no-such-family"), nullptr);
 }
 
 TEST(DgaTrainer, IsDeterministicAndNeedsEnoughLabels) {
