@@ -37,8 +37,9 @@ std::string popular_sites_path() {
   std::string path = std::string(DNSLENS_BENIGN_NAMES_DIR) + "/popular-sites.txt";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    throw Error(ErrorCode::kConfig,
-                fmt::format("{} is missing: scripts/fetch-benign-names.sh builds it from lists of popular sites", path));
+    throw Error(
+        ErrorCode::kConfig,
+        fmt::format("{} is missing: scripts/fetch-benign-names.sh builds it from lists of popular sites", path));
   }
   return path;
 }
@@ -177,7 +178,7 @@ struct EvalOptions {
   std::string model;
   std::size_t per_family = 2000;
   std::int64_t day = kEvalDay;
-  std::string benign;  // default: the evaluation half of the popular sites
+  std::string benign;    // default: the evaluation half of the popular sites
   std::string trackers;  // default: the tracker domains beside them
   std::vector<std::string> samples;
   PslOptions psl;
@@ -218,14 +219,16 @@ int eval(const EvalOptions& o) {
   // Benign: popular sites' registered labels the model never trains on (the evaluation half of the
   // popular sites, or the user's list); tracker domains are reported beside them.
   const std::string benign_path = o.benign.empty() ? popular_sites_path() : o.benign;
-  const std::string trackers_path =
-      !o.trackers.empty() ? o.trackers : o.benign.empty() ? std::string(DNSLENS_BENIGN_NAMES_DIR) + "/trackers.txt" : "";
+  const std::string trackers_path = !o.trackers.empty() ? o.trackers
+                                    : o.benign.empty()  ? std::string(DNSLENS_BENIGN_NAMES_DIR) + "/trackers.txt"
+                                                        : "";
   std::vector<double> benign, trackers;
   for (const auto& l : registered_labels(benign_path, psl_path, "benign name list")) {
     if (!o.benign.empty() || site_half(l) == SiteHalf::kEvaluation) benign.push_back(model.log_score(l));
   }
   if (!trackers_path.empty()) {
-    for (const auto& l : registered_labels(trackers_path, psl_path, "tracker list")) trackers.push_back(model.log_score(l));
+    for (const auto& l : registered_labels(trackers_path, psl_path, "tracker list"))
+      trackers.push_back(model.log_score(l));
   }
   if (benign.size() < 1000) {
     throw Error(ErrorCode::kConfig,
@@ -255,7 +258,13 @@ int eval(const EvalOptions& o) {
     // domain the public suffix list may not know).
     std::vector<std::string> labels;
     for (const auto& n : f.generate(o.day, o.per_family)) labels.push_back(n.substr(0, n.find('.')));
-    measure({std::string(f.name), is_dga_training_family(f.name) ? "trained on" : "held out", f.kind, 0, 0, 0, {},
+    measure({std::string(f.name),
+             is_dga_training_family(f.name) ? "trained on" : "held out",
+             f.kind,
+             0,
+             0,
+             0,
+             {},
              std::string(f.description)},
             labels);
   }
@@ -285,8 +294,7 @@ int eval(const EvalOptions& o) {
   out += fmt::format(
       "\n"
       "{:<20} {:<10} {:<10} {:>8} {:>9} {:>7}  {}\n",
-      "family", "kind", "model",
-      "TPR@1%", "TPR@0.1%", "median", "how names are built");
+      "family", "kind", "model", "TPR@1%", "TPR@0.1%", "median", "how names are built");
   for (const auto& r : results) {
     out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f}  {}\n", r.name,
                        r.kind == DgaKind::kCharacter ? "character" : "dictionary", r.group, r.tpr1, r.tpr01, r.median,

@@ -32,8 +32,8 @@ constexpr DgaFamilyInfo kFirstFive[] = {
      first_five<DgaFamily::kKraken>},
     {"banjori", "the first four letters of a long English-looking seed name mutated per step", DgaKind::kCharacter,
      first_five<DgaFamily::kBanjori>},
-    {"suppobox-style", "two dictionary words (Debian's, as Suppobox joins its own lists), .net",
-     DgaKind::kDictionary, first_five<DgaFamily::kWordPairs>},
+    {"suppobox-style", "two dictionary words (Debian's, as Suppobox joins its own lists), .net", DgaKind::kDictionary,
+     first_five<DgaFamily::kWordPairs>},
 };
 
 }  // namespace
@@ -61,9 +61,9 @@ const std::vector<std::string>& dga_training_families() {
   // letters and digits, hex and base64 of hashes, pronounceable syllables, a mutated English name,
   // words), leaving families of every shape out for measurement.
   static const std::vector<std::string> families = {
-      "banjori", "chinad",     "fobber",  "kraken", "locky",  "monerodownloader", "murofet-v1",
-      "mydoom",  "necurs",     "ngioweb", "pushdo", "pykspa", "qadars",           "ramnit",
-      "shiotob", "simda",      "sisron",  "tinba",  "suppobox-style"};
+      "banjori", "chinad", "fobber",  "kraken", "locky",         "monerodownloader", "murofet-v1",
+      "mydoom",  "necurs", "ngioweb", "pushdo", "pykspa",        "qadars",           "ramnit",
+      "shiotob", "simda",  "sisron",  "tinba",  "suppobox-style"};
   return families;
 }
 

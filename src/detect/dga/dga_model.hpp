@@ -21,7 +21,7 @@ class DgaModel {
   static constexpr int kFeatures = 8;
   static constexpr int kFormat1Features = 6;  // format 1 models lack the word features
   static constexpr std::array<std::string_view, kFeatures> kFeatureNames = {
-      "bits_per_char", "log2_length", "digit_ratio", "has_hyphen",
+      "bits_per_char", "log2_length", "digit_ratio",   "has_hyphen",
       "vowel_ratio",   "total_bits",  "word_coverage", "log2_words"};
   // Words of 4+ letters a label is read as (greedy, longest first): "cookingwithdog" is three words
   // covering the whole label, a random label is next to none.
@@ -70,7 +70,8 @@ class DgaModel {
       window = ((window << 6) | static_cast<std::uint64_t>(s)) & 0xFFFFFF;
       for (int k = kMinNgram; k <= kMaxNgram; ++k) {
         if (static_cast<std::size_t>(k) > i + 1) break;
-        const std::uint64_t key = (window & ((std::uint64_t{1} << (6 * k)) - 1)) | (static_cast<std::uint64_t>(k) << 24);
+        const std::uint64_t key =
+            (window & ((std::uint64_t{1} << (6 * k)) - 1)) | (static_cast<std::uint64_t>(k) << 24);
         f(static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kNgramBits)));
       }
     }

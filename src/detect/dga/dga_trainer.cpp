@@ -314,17 +314,20 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
     machine.erase(std::unique(machine.begin(), machine.end()), machine.end());
     for (std::size_t i = machine.size(); i > 1; --i) std::swap(machine[i - 1], machine[rng.below(i)]);
   }
-  for (std::size_t i = 0; i < holdout; ++i) {
-    // Half the benign examples are held-out labels, half benign variants built from them.
-    // Four in ten benign examples are held-out domain labels (when there are), three held-out words,
-    // three benign variants built from words.
+  // Four in ten benign examples are held-out domain labels, three held-out words, three benign
+  // variants built from words; when one kind is missing (a model trained on one's own labels only),
+  // the other stands in.
+  const std::vector<std::string_view>& words_or_domains = heldout.empty() ? heldout_domains : heldout;
+  const std::vector<std::string_view>& domains_or_words = heldout_domains.empty() ? heldout : heldout_domains;
+  const std::size_t benign_examples = std::min(options.max_classifier_samples / 2, std::max(holdout, domain_holdout));
+  for (std::size_t i = 0; i < benign_examples; ++i) {
     const std::size_t slot = i % 10;
-    if (slot < 4 && !heldout_domains.empty())
-      examples.emplace_back(heldout_domains[(i / 10 * 4 + slot) % heldout_domains.size()]);
+    if (slot < 4)
+      examples.emplace_back(domains_or_words[(i / 10 * 4 + slot) % domains_or_words.size()]);
     else if (slot >= 7)
-      examples.push_back(benign_variant(rng, heldout, vocabulary_views));
+      examples.push_back(benign_variant(rng, words_or_domains, vocabulary_views));
     else
-      examples.emplace_back(heldout[i]);
+      examples.emplace_back(words_or_domains[i % words_or_domains.size()]);
     y.push_back(0);
     examples.push_back(i % 2 == 1 && !machine.empty() ? std::string(machine[i / 2 % machine.size()])
                                                       : synthetic_label(rng));
@@ -376,9 +379,10 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
   model.set_ngram_weights(std::move(ngram));
   model.set_classifier(mean, scale, bias, w);
   std::string description = fmt::format(
-      "trigram counts from {} labels, classifier (6 features and hashed 2-4-grams) fitted on {} held-out labels and as "
+      "trigram counts from {} labels, classifier (8 features, word coverage among them, and hashed 2- and 3-grams) "
+      "fitted on {} held-out labels and as "
       "many machine-made ones ({} distinct family labels, the rest synthetic); sources: ",
-      counted.size(), holdout, machine.size());
+      counted.size(), benign_examples, machine.size());
   for (std::size_t i = 0; i < data.sources.size(); ++i) description += (i ? "; " : "") + data.sources[i];
   model.set_description(std::move(description));
   model.set_label_count(labels.size() + domains.size());

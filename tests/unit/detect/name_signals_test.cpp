@@ -162,7 +162,9 @@ TEST(DgaFamilyCatalog, HoldsEveryFamilyOnceAndHoldsOutHalf) {
   EXPECT_GE(all.size(), 40u);
   std::size_t held_out_character = 0, held_out_dictionary = 0;
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) EXPECT_LT(all[i - 1].name, all[i].name);  // sorted, so unique
+    if (i > 0) {
+      EXPECT_LT(all[i - 1].name, all[i].name);  // sorted, so unique
+    }
     EXPECT_EQ(find_dga_family(all[i].name), &all[i]);
     if (!is_dga_training_family(all[i].name)) {
       (all[i].kind == DgaKind::kCharacter ? held_out_character : held_out_dictionary) += 1;
