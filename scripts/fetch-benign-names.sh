@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 TOP_SITES=1.1.222
 TRACKERDB=1.0.945
 SEED=/usr/share/webext/privacy-badger/data/seed.json
-EASYLIST=$(ls -d /usr/share/mozilla/extensions/*/uBlock0@raymondhill.net/assets/thirdparties/easylist 2>/dev/null | head -1)
+EASYLIST=$(ls -d /usr/share/mozilla/extensions/*/uBlock0@raymondhill.net/assets/thirdparties/easylist 2>/dev/null | head -1 || true)
 DEST=.deps/benign-names
 STAMP="top-sites@$TOP_SITES @ghostery/trackerdb@$TRACKERDB $(dpkg-query -W -f='${Version}' webext-privacy-badger webext-ublock-origin-firefox 2>/dev/null || true)"
 if [ -f "$DEST/popular-sites.txt" ] && [ -f "$DEST/trackers.txt" ] && [ "$(cat "$DEST/VERSION" 2>/dev/null)" = "$STAMP" ]; then

@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     out += "\nstd::string build() {\n  std::string s;\n";
     for (std::size_t i = 0; i < pieces; ++i) out += "  s += kPart" + std::to_string(i) + ";\n";
     out +=
-        "  return s;\n}\n\n}  // namespace\n\nstd::string_view embedded_dga_model_text() {\n"
-        "  static const std::string text = build();\n  return text;\n}\n\n}  // namespace dnslens\n";
+        "  return s;\n}\n\n}  // namespace\n\nstd::string embedded_dga_model_text() { return build(); }\n\n"
+        "}  // namespace dnslens\n";
     std::ofstream f(argv[1], std::ios::binary | std::ios::trunc);
     f << out;
     if (!f.good()) throw dnslens::Error(dnslens::ErrorCode::kIo, std::string("cannot write ") + argv[1]);

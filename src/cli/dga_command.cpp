@@ -30,7 +30,8 @@ namespace dnslens::cli {
 namespace {
 
 // The families' names for training and for measurement come from different days.
-constexpr std::int64_t kTrainingDay = 19723;  // 2024-01-01
+constexpr std::int64_t kTrainingDay = 19723;  // 2024-01-01, as tools/dga_embed.cpp
+constexpr std::size_t kTrainingNames = 3000;  // per family, as tools/dga_embed.cpp
 constexpr std::int64_t kEvalDay = 20414;      // 2025-11-22
 
 std::string popular_sites_path() {
@@ -91,10 +92,19 @@ struct TrainOptions {
 int train(const TrainOptions& o) {
   DgaTrainingData data;
   const std::string psl_path = o.psl.path.empty() ? DNSLENS_DEFAULT_PSL : o.psl.path;
+  const bool families = !(o.families.size() == 1 && o.families[0] == "none");
+  if (families) {
+    for (const auto& f : o.families) {
+      if (find_dga_family(f) == nullptr) {
+        std::string known;
+        for (const auto& k : all_dga_families()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+        throw Error(ErrorCode::kUsage, fmt::format("--dga-families: no DGA family named '{}' (known: {})", f, known));
+      }
+    }
+  }
   if (!o.no_defaults) {
     const auto lists = default_word_lists();
     for (std::size_t i = 0; i < lists.size(); ++i) add_word_list(lists[i], data, 150000, i == 0);
-    add_popular_sites(popular_sites_path(), psl_path, SiteHalf::kTraining, data);
   }
   for (const auto& w : o.words) add_word_list(w, data, 150000, true);
   if (o.psl_section != "none") {
@@ -131,7 +141,9 @@ int train(const TrainOptions& o) {
     data.sources.push_back(fmt::format("resolved names in {} records of query logs ({} distinct labels)",
                                        summary.counters.records, added));
   }
-  if (!(o.families.size() == 1 && o.families[0] == "none")) add_dga_family_labels(o.families, kTrainingDay, 3000, data);
+  // The popular sites after the public suffix list, as the build-time training adds them.
+  if (!o.no_defaults) add_popular_sites(popular_sites_path(), psl_path, SiteHalf::kTraining, data);
+  if (families) add_dga_family_labels(o.families, kTrainingDay, kTrainingNames, data);
   DgaTrainOptions options;
   options.seed = o.seed;
   DgaModel model = train_dga_model(data, options);
@@ -197,6 +209,7 @@ struct FamilyResult {
   DgaKind kind;
   double tpr1 = 0, tpr01 = 0, median = 0;
   std::vector<double> scores;  // log_score
+  std::size_t measured = 0;
   std::string description;
 };
 
@@ -222,13 +235,35 @@ int eval(const EvalOptions& o) {
   const std::string trackers_path = !o.trackers.empty() ? o.trackers
                                     : o.benign.empty()  ? std::string(DNSLENS_BENIGN_NAMES_DIR) + "/trackers.txt"
                                                         : "";
+  // Labels the shipped model also learns from other sources (a word of the word lists, a label of
+  // the public suffix list: "apple", "blogspot"; for the trackers, the training half of the popular
+  // sites too) are left out, so that none was seen in training.
+  DgaTrainingData seen_in_training;
+  for (const auto& w : default_word_lists()) add_word_list(w, seen_in_training);
+  add_psl_labels(psl_path, PslSection::kBoth, seen_in_training);
+  absl::flat_hash_set<std::string> trained(seen_in_training.labels.begin(), seen_in_training.labels.end());
+  trained.insert(seen_in_training.domain_labels.begin(), seen_in_training.domain_labels.end());
   std::vector<double> benign, trackers;
+  std::size_t left_out = 0, trackers_left_out = 0;
   for (const auto& l : registered_labels(benign_path, psl_path, "benign name list")) {
-    if (!o.benign.empty() || site_half(l) == SiteHalf::kEvaluation) benign.push_back(model.log_score(l));
+    if (o.benign.empty() && site_half(l) != SiteHalf::kEvaluation) {
+      trained.insert(l);  // the training half of the popular sites
+      continue;
+    }
+    if (trained.contains(l)) {
+      ++left_out;
+      continue;
+    }
+    benign.push_back(model.log_score(l));
   }
   if (!trackers_path.empty()) {
-    for (const auto& l : registered_labels(trackers_path, psl_path, "tracker list"))
+    for (const auto& l : registered_labels(trackers_path, psl_path, "tracker list")) {
+      if (trained.contains(l)) {
+        ++trackers_left_out;
+        continue;
+      }
       trackers.push_back(model.log_score(l));
+    }
   }
   if (benign.size() < 1000) {
     throw Error(ErrorCode::kConfig,
@@ -241,11 +276,12 @@ int eval(const EvalOptions& o) {
   auto measure = [&](FamilyResult r, const std::vector<std::string>& labels) {
     for (const auto& l : labels) r.scores.push_back(model.log_score(l));
     std::size_t above1 = 0, above01 = 0;
-    for (float s : r.scores) {
+    for (double s : r.scores) {
       above1 += s > t1;
       above01 += s > t01;
     }
     const double n = static_cast<double>(std::max<std::size_t>(r.scores.size(), 1));
+    r.measured = r.scores.size();
     r.tpr1 = 100.0 * static_cast<double>(above1) / n;
     r.tpr01 = 100.0 * static_cast<double>(above01) / n;
     std::vector<double> sorted = r.scores;
@@ -256,22 +292,32 @@ int eval(const EvalOptions& o) {
   for (const auto& f : all_dga_families()) {
     // Every family generates the first label; the rest is a fixed suffix (a TLD, or a dynamic-DNS
     // domain the public suffix list may not know).
+    // A trained family's names that are also among its training names (families whose names do not
+    // change with the day, or change slowly) are left out: what is left was not trained on.
+    const bool trained_on = is_dga_training_family(f.name);
+    absl::flat_hash_set<std::string> training_names;
+    if (trained_on) {
+      for (auto& n : f.generate(kTrainingDay, kTrainingNames)) training_names.insert(std::move(n));
+    }
     std::vector<std::string> labels;
-    for (const auto& n : f.generate(o.day, o.per_family)) labels.push_back(n.substr(0, n.find('.')));
+    for (const auto& n : f.generate(o.day, o.per_family)) {
+      if (!training_names.contains(n)) labels.push_back(n.substr(0, n.find('.')));
+    }
     measure({std::string(f.name),
-             is_dga_training_family(f.name) ? "trained on" : "held out",
+             trained_on ? "trained on" : "held out",
              f.kind,
              0,
              0,
              0,
              {},
+             0,
              std::string(f.description)},
             labels);
   }
   for (const auto& path : o.samples) {
     // A file of published names of one family: scored as the pipeline scores names.
     std::string stem = path.substr(path.find_last_of('/') + 1);
-    measure({stem, "sample", DgaKind::kCharacter, 0, 0, 0, {}, "names from " + path},
+    measure({stem, "sample", DgaKind::kCharacter, 0, 0, 0, {}, 0, "names from " + path},
             registered_labels(path, psl_path, "DGA sample list"));
   }
 
@@ -281,24 +327,28 @@ int eval(const EvalOptions& o) {
     return 100.0 * static_cast<double>(k) / static_cast<double>(std::max<std::size_t>(scores.size(), 1));
   };
   std::string out = fmt::format(
-      "DGA scorer evaluation: {} names per family (days from {})\nbenign: {} registered labels of {}{}\n{}"
+      "DGA scorer evaluation: {} names per family (days from {}; a trained family's training names left out)\n"
+      "benign: {} registered labels of {}{}, {} left out as also in the word lists or the public suffix list\n"
+      "sources of the whole list:\n{}"
       "threshold at 1% FPR: {:.6f}   at 0.1% FPR: {:.6f}\n",
       o.per_family, o.day, benign.size(), benign_path,
-      o.benign.empty() ? " (the evaluation half; the model trains on the other)" : "", benign_sources(benign_path),
-      std::exp(t1), std::exp(t01));
+      o.benign.empty() ? " (the evaluation half; the model trains on the other)" : "", left_out,
+      benign_sources(benign_path), std::exp(t1), std::exp(t01));
   if (!trackers.empty()) {
-    out += fmt::format("tracker domains ({} registered labels of {}) above them: {:.1f}% and {:.1f}%\n{}",
-                       trackers.size(), trackers_path, share_above(trackers, t1), share_above(trackers, t01),
-                       benign_sources(trackers_path));
+    out += fmt::format(
+        "tracker domains ({} registered labels of {}; {} left out as in training) above them: {:.1f}% and "
+        "{:.1f}%\n{}",
+        trackers.size(), trackers_path, trackers_left_out, share_above(trackers, t1), share_above(trackers, t01),
+        benign_sources(trackers_path));
   }
   out += fmt::format(
       "\n"
-      "{:<20} {:<10} {:<10} {:>8} {:>9} {:>7}  {}\n",
-      "family", "kind", "model", "TPR@1%", "TPR@0.1%", "median", "how names are built");
+      "{:<20} {:<10} {:<10} {:>8} {:>9} {:>7} {:>6}  {}\n",
+      "family", "kind", "model", "TPR@1%", "TPR@0.1%", "median", "names", "how names are built");
   for (const auto& r : results) {
-    out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f}  {}\n", r.name,
+    out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f} {:>6}  {}\n", r.name,
                        r.kind == DgaKind::kCharacter ? "character" : "dictionary", r.group, r.tpr1, r.tpr01, r.median,
-                       r.description);
+                       r.measured, r.description);
   }
   out += "\nmacro average (mean of the families' rates)\n";
   for (std::string_view group : {"held out", "trained on", "sample"}) {
@@ -306,7 +356,7 @@ int eval(const EvalOptions& o) {
       double sum1 = 0, sum01 = 0;
       std::size_t n = 0;
       for (const auto& r : results) {
-        if (r.group != group || r.kind != kind) continue;
+        if (r.group != group || r.kind != kind || r.measured == 0) continue;
         sum1 += r.tpr1;
         sum01 += r.tpr01;
         ++n;
@@ -347,8 +397,9 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
 
   auto t = std::make_shared<TrainOptions>();
   CLI::App* tr = dga->add_subcommand("train",
-                                     "Train a DGA model on benign names (default sources: Debian word lists and the "
-                                     "public suffix list's ICANN section) plus your own lists and logs");
+                                     "Train a DGA model on benign names (default sources: Debian word lists, the "
+                                     "public suffix list, the training half of popular sites) plus your own lists "
+                                     "and logs, against DGA families' names");
   tr->add_option("-o,--output", t->output, "The model file to write")->required();
   tr->add_option("--words", t->words, "Extra word list, one word per line (repeatable)");
   tr->add_option("--labels", t->labels_files, "Benign domain names or labels, one per line (repeatable)");
@@ -356,9 +407,11 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
   tr->add_option("--psl-section", t->psl_section, "Public suffix list labels to train on: icann, private, both, none")
       ->check(CLI::IsMember({"icann", "private", "both", "none"}))
       ->capture_default_str();
-  tr->add_flag("--no-defaults", t->no_defaults, "Leave out the Debian word lists");
+  tr->add_flag("--no-defaults", t->no_defaults, "Leave out the Debian word lists and the popular sites");
   tr->add_option("--dga-families", t->families,
-                 "DGA families (from 'dnslens dga eval') whose names are the machine-made side, or 'none'")
+                 "DGA families (from 'dnslens dga eval', comma-separated) whose names are the machine-made side, "
+                 "or 'none'")
+      ->delimiter(',')
       ->capture_default_str();
   tr->add_option("--seed", t->seed, "Seed for the held-out split and the synthetic counterexamples")
       ->capture_default_str();
@@ -379,6 +432,7 @@ void register_dga(CLI::App& app, CommandRegistry& registry) {
   ev->add_option("--dga-model", e->model, "Model file (default: the built-in model)");
   ev->add_option("--per-family", e->per_family, "Names generated per family")->capture_default_str();
   ev->add_option("--day", e->day, "First day (days since 1970-01-01) the families generate names for")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{2932896}))  // to 9999-12-31
       ->capture_default_str();
   ev->add_option("--benign", e->benign,
                  "Benign names, one per line (default: the evaluation half of the popular sites "

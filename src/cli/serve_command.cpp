@@ -1,5 +1,6 @@
 // dnslens serve: the Kinesis Data Firehose HTTP endpoint into the store, live detection, /metrics,
 // /healthz and the dashboards.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -108,6 +109,11 @@ void raise_descriptor_limit(std::size_t connections) {
 }
 
 int execute(ServeOptions& o) {
+  // Buffers of 1 MiB and more (request bodies, decoded Firehose batches) are mapped for each request
+  // and returned to the system when it is answered. glibc's default raises that threshold to the
+  // largest block freed so far (the DGA model's load frees a few MB), after which such buffers come
+  // from the heap and a long-running server keeps their peak.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   parse_listen(o.listen, o.server);
   o.server.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
   o.server.body_timeout = std::chrono::milliseconds(o.body_timeout_ms);

@@ -296,7 +296,7 @@ TEST(DetectCli, DgaModelRetrainsOnOwnLabelsAndScores) {
   auto samples = run_dnslens(w, "dga eval --per-family 50 --samples sample.txt");
   ASSERT_EQ(samples.exit_code, 0) << samples.err;
   EXPECT_NE(samples.out.find("sample.txt           character  sample       100.0%"), std::string::npos) << samples.out;
-  w.write("few.txt", "google.com\nexample.org\n");
+  w.write("few.txt", "shopfoo123x.com\nbarnews987y.org\n");
   auto few = run_dnslens(w, "dga eval --benign few.txt");
   EXPECT_EQ(few.exit_code, 1);
   EXPECT_NE(few.err.find("few.txt: 2 distinct benign labels; at least 1000 are needed"), std::string::npos) << few.err;

@@ -154,7 +154,7 @@ std::string advanced_logs() {
   logs += in_vpc(record("mxwvfpgtxlxomjue.com.")) + "\n";
   logs += in_vpc(record("o5hqf7uxqmvub5rvnvkj2yiibcwzxryj4taq2zrbs633xrw4p5.87.ledgermetrics-403.net.")) + "\n";
   logs += in_vpc(record("www.example.com.")) + "\n";
-  std::string alerted = in_vpc(record("hnqdvicphgsjbappr.com."));
+  std::string alerted = in_vpc(record("qzxvkwjpfhtbnmrcd.com."));
   alerted.insert(alerted.size() - 1, R"(,"firewall_rule_action":"ALERT","firewall_rule_group_id":"rslvr-frg-0x")");
   logs += alerted + "\n";
   return logs;

@@ -1,7 +1,7 @@
 #pragma once
 // The DGA model shipped inside the binary: trained at build time (tools/dga_embed.cpp) on Debian's
-// word lists and the ICANN section of the public suffix list; see docs/DETECTIONS.md.
-#include <string_view>
+// word lists, the public suffix list, popular sites and DGA families; see docs/DETECTIONS.md.
+#include <string>
 
 #include "detect/dga/dga_model.hpp"
 
@@ -10,7 +10,8 @@ namespace dnslens {
 // Parsed once, on first use.
 [[nodiscard]] const DgaModel& default_dga_model();
 
-// The model's text, defined by the build-generated source.
-[[nodiscard]] std::string_view embedded_dga_model_text();
+// The model's text, defined by the build-generated source (assembled on each call: the model keeps
+// what it parsed, not the text).
+[[nodiscard]] std::string embedded_dga_model_text();
 
 }  // namespace dnslens

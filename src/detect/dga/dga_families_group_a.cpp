@@ -14,6 +14,8 @@
 
 #include <openssl/evp.h>
 
+#include "core/error.hpp"
+
 namespace dnslens {
 
 namespace {
@@ -44,7 +46,8 @@ template <std::size_t N>
 std::array<unsigned char, N> digest(const EVP_MD* md, std::span<const unsigned char> data) {
   std::array<unsigned char, N> out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N) std::abort();
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N)
+    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
   return out;
 }
 

@@ -16,6 +16,8 @@
 
 #include <openssl/evp.h>
 
+#include "core/error.hpp"
+
 namespace dnslens {
 
 namespace {
@@ -60,7 +62,8 @@ std::vector<std::string> over_periods(std::int64_t start, std::size_t count, Bat
 std::array<unsigned char, 16> md5(const unsigned char* data, std::size_t size) {
   std::array<unsigned char, 16> out{};
   unsigned int len = 0;
-  if (EVP_Digest(data, size, out.data(), &len, EVP_md5(), nullptr) != 1 || len != out.size()) std::abort();
+  if (EVP_Digest(data, size, out.data(), &len, EVP_md5(), nullptr) != 1 || len != out.size())
+    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
   return out;
 }
 

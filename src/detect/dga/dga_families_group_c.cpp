@@ -20,6 +20,8 @@
 
 #include <openssl/evp.h>
 
+#include "core/error.hpp"
+
 namespace dnslens {
 
 namespace {
@@ -83,7 +85,7 @@ std::array<unsigned char, N> digest(const EVP_MD* md, std::string_view data) {
   std::array<unsigned char, N> out{};
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N) {
-    throw std::runtime_error("EVP_Digest failed");
+    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
   }
   return out;
 }
@@ -137,7 +139,9 @@ constexpr std::string_view kGplPath = "/usr/share/common-licenses/GPL-3";
 // cased, cut into runs of ASCII letters, keeping runs of three or more letters in order, repeats included.
 std::vector<std::string> load_gpl_words() {
   std::ifstream in{std::string(kGplPath), std::ios::binary};
-  if (!in) throw std::runtime_error("gozi DGA: cannot read the GPL text " + std::string(kGplPath));
+  if (!in)
+    throw Error(ErrorCode::kConfig,
+                "gozi DGA: cannot read the GPL text " + std::string(kGplPath) + " (Debian package base-files)");
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   auto replace_all = [&text](std::string_view from, std::string_view to) {
     for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
@@ -161,7 +165,7 @@ std::vector<std::string> load_gpl_words() {
     }
   }
   flush();
-  if (words.empty()) throw std::runtime_error("gozi DGA: no words in " + std::string(kGplPath));
+  if (words.empty()) throw Error(ErrorCode::kConfig, "gozi DGA: no words in " + std::string(kGplPath));
   return words;
 }
 

@@ -126,7 +126,7 @@ DgaModel::Features DgaModel::features(std::string_view label) const {
   f[3] = hyphen ? 1.0 : 0.0;
   f[4] = letters ? static_cast<double>(vowels) / static_cast<double>(letters) : 0.0;
   f[5] = bpc * (len + 1) / 100.0;
-  if (!words_.empty()) {
+  if (!terminal_.empty()) {
     const WordCover cover = word_cover(label);
     f[6] = static_cast<double>(cover.covered) / len;
     f[7] = std::log2(1.0 + static_cast<double>(cover.words));
@@ -167,12 +167,35 @@ void DgaModel::set_words(std::vector<std::string> words) {
     }
   }
   first_edge_.push_back(static_cast<std::uint32_t>(edges_.size()));
-  words_ = std::move(words);
+  first_edge_.shrink_to_fit();
+  edges_.shrink_to_fit();
+  terminal_.shrink_to_fit();
+}
+
+std::vector<std::string> DgaModel::words() const {
+  std::vector<std::string> out;
+  if (terminal_.empty()) return out;
+  // Depth first, children in letter order: the words come out sorted.
+  std::string prefix;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> stack = {{0, first_edge_[0]}};  // node, next edge
+  while (!stack.empty()) {
+    auto& [node, edge] = stack.back();
+    if (edge == first_edge_[node] && terminal_[node]) out.push_back(prefix);
+    if (edge == first_edge_[node + 1]) {
+      stack.pop_back();
+      if (!prefix.empty()) prefix.pop_back();
+      continue;
+    }
+    const Edge e = edges_[edge++];
+    prefix.push_back(e.c);
+    stack.push_back({e.child, first_edge_[e.child]});
+  }
+  return out;
 }
 
 DgaModel::WordCover DgaModel::word_cover(std::string_view label) const {
   WordCover cover;
-  if (words_.empty()) return cover;
+  if (terminal_.empty()) return cover;
   std::size_t i = 0;
   while (i < label.size()) {
     // The longest word starting at i.
@@ -234,7 +257,10 @@ float DgaModel::score(std::string_view label) const {
 double DgaModel::log_score(std::string_view label) const {
   const double confidence = label.empty() || log_prob_.empty() ? 0.0 : length_confidence(label);
   if (confidence == 0) return -std::numeric_limits<double>::infinity();
-  return std::log(confidence) - std::log1p(std::exp(-logit(label)));
+  // log(sigmoid(z)) = -softplus(-z), computed without overflow for any z.
+  const double z = logit(label);
+  const double softplus = z < 0 ? -z + std::log1p(std::exp(z)) : std::log1p(std::exp(-z));
+  return std::log(confidence) - softplus;
 }
 
 void DgaModel::set_classifier(const Features& mean, const Features& scale, double bias, const Features& weights) {
@@ -262,13 +288,14 @@ std::string DgaModel::serialize() const {
   row("scale", scale_);
   out += fmt::format("bias {:.9g}\n", bias_);
   row("weights", weights_);
-  for (std::size_t i = 0; i < words_.size(); i += 64) {
+  const std::vector<std::string> vocabulary = words();
+  for (std::size_t i = 0; i < vocabulary.size(); i += 64) {
     out += "w";
-    for (std::size_t k = i; k < std::min(words_.size(), i + 64); ++k) out += " " + words_[k];
+    for (std::size_t k = i; k < std::min(vocabulary.size(), i + 64); ++k) out += " " + vocabulary[k];
     out += '\n';
   }
   if (!ngram_weights_.empty()) {
-    out += fmt::format("ngram_bits {}\n", kNgramBits);
+    out += fmt::format("ngrams {}\n", kNgramBuckets);
     for (std::size_t i = 0; i < ngram_weights_.size(); ++i) {
       if (ngram_weights_[i] != 0) out += fmt::format("g {} {:.6g}\n", i, ngram_weights_[i]);
     }
@@ -356,17 +383,19 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
         if (!word.empty()) words.emplace_back(word);
         rest = sp2 == std::string_view::npos ? std::string_view{} : rest.substr(sp2 + 1);
       }
-    } else if (key == "ngram_bits") {
-      if (rest != std::to_string(kNgramBits)) fail("ngram_bits must be " + std::to_string(kNgramBits));
+    } else if (key == "ngrams") {
+      if (rest != std::to_string(kNgramBuckets)) fail("ngrams must be " + std::to_string(kNgramBuckets));
       ngrams.assign(kNgramBuckets, 0.0f);
     } else if (key == "g") {
-      if (ngrams.empty()) fail("'g' before 'ngram_bits'");
+      if (ngrams.empty()) fail("'g' before 'ngrams'");
       std::size_t sp2 = rest.find(' ');
       std::size_t bucket = 0;
       auto [p, ec] = std::from_chars(rest.data(), rest.data() + std::min(sp2, rest.size()), bucket);
       if (sp2 == std::string_view::npos || ec != std::errc{} || p != rest.data() + sp2 || bucket >= kNgramBuckets)
         fail("expected 'g <bucket below " + std::to_string(kNgramBuckets) + "> <weight>'");
-      ngrams[bucket] = static_cast<float>(parse_double(rest.substr(sp2 + 1)));
+      const double weight = parse_double(rest.substr(sp2 + 1));
+      if (!(std::abs(weight) <= 1e6)) fail("n-gram weight out of range: " + std::string(rest.substr(sp2 + 1)));
+      ngrams[bucket] = static_cast<float>(weight);
     } else if (key == "t") {
       if (rest.size() < 5 || rest[3] != ' ') fail("expected 't <3 symbols> <count>'");
       std::uint32_t n = 0;

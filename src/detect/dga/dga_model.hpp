@@ -2,10 +2,10 @@
 // A character trigram model of benign domain labels plus a logistic regression on top of it: the
 // DGA score of a label is the probability that it was machine generated rather than drawn from the
 // language the model was trained on. The regression sees six dense features (the trigram model's
-// surprise, length, digits, hyphen, vowels) and, from format 2 on, hashed character n-grams (2 to 4
-// characters, the label's start and end marked), whose weights learn what machine-made labels of
-// the training families and benign names look like. Built by train_dga_model() (dga_trainer.hpp);
-// the text form written by serialize() is what `dnslens dga train` produces and what --dga-model
+// surprise, length, digits, hyphen, vowels) and, from format 2 on, two word features (how much of the
+// label reads as words) and a weight per character 2- and 3-gram (the label's start and end marked),
+// which learn what machine-made labels of the training families and benign names look like. Built by train_dga_model()
+// (dga_trainer.hpp); the text form written by serialize() is what `dnslens dga train` produces and what --dga-model
 // loads (formats 1 and 2).
 #include <array>
 #include <cstdint>
@@ -27,10 +27,10 @@ class DgaModel {
   // covering the whole label, a random label is next to none.
   static constexpr std::size_t kMinWord = 4, kMaxWord = 24;
   using Features = std::array<double, kFeatures>;
-  // Hashed n-gram buckets: 2^kNgramBits weights.
-  static constexpr int kNgramBits = 18;
-  static constexpr std::size_t kNgramBuckets = std::size_t{1} << kNgramBits;
-  static constexpr int kMinNgram = 2, kMaxNgram = 3;
+  // One weight per 2-gram and per 3-gram of symbols, kSymbols marking the label's ends.
+  static constexpr std::size_t kNgramSymbols = kSymbols + 1;
+  static constexpr std::size_t kNgramBuckets =
+      kNgramSymbols * kNgramSymbols + kNgramSymbols * kNgramSymbols * kNgramSymbols;
 
   [[nodiscard]] static int symbol(char c) {
     if (c >= 'a' && c <= 'z') return 1 + (c - 'a');
@@ -59,21 +59,18 @@ class DgaModel {
   // The logistic regression's input before the sigmoid, without the short-label scaling.
   [[nodiscard]] double logit(std::string_view label) const;
 
-  // Calls f(bucket) for every n-gram of "^label$" (label cut to 63 characters), 2 and 3 long.
+  // Calls f(bucket) for every 2-gram and 3-gram of "^label$" (label cut to 63 characters).
   template <typename F>
   static void for_each_ngram(std::string_view label, F&& f) {
     if (label.size() > 63) label = label.substr(0, 63);
-    std::uint64_t window = 0;  // the last four symbols, 6 bits each
-    const std::size_t n = label.size() + 2;
-    for (std::size_t i = 0; i < n; ++i) {
-      const int s = i == 0 || i == n - 1 ? kSymbols : symbol(label[i - 1]);  // kSymbols marks the ends
-      window = ((window << 6) | static_cast<std::uint64_t>(s)) & 0xFFFFFF;
-      for (int k = kMinNgram; k <= kMaxNgram; ++k) {
-        if (static_cast<std::size_t>(k) > i + 1) break;
-        const std::uint64_t key =
-            (window & ((std::uint64_t{1} << (6 * k)) - 1)) | (static_cast<std::uint64_t>(k) << 24);
-        f(static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kNgramBits)));
-      }
+    constexpr std::size_t V = kNgramSymbols;
+    std::size_t a = 0, b = kSymbols;  // b: the start mark
+    for (std::size_t i = 0; i <= label.size(); ++i) {
+      const std::size_t c = i == label.size() ? kSymbols : static_cast<std::size_t>(symbol(label[i]));
+      f(b * V + c);
+      if (i > 0) f(V * V + (a * V + b) * V + c);
+      a = b;
+      b = c;
     }
   }
 
@@ -81,8 +78,10 @@ class DgaModel {
   // kNgramBuckets weights, or empty for a model without n-grams (format 1).
   void set_ngram_weights(std::vector<float> weights) { ngram_weights_ = std::move(weights); }
   // The words the word features read labels as (lower-case letters, kMinWord to kMaxWord long; others
-  // are skipped). Empty for a model without word features.
+  // are skipped). None for a model without word features.
   void set_words(std::vector<std::string> words);
+  // The words, sorted (walked out of the trie).
+  [[nodiscard]] std::vector<std::string> words() const;
   // Letters of the label covered by words, and how many words.
   struct WordCover {
     std::size_t covered = 0, words = 0;
@@ -106,7 +105,6 @@ class DgaModel {
     char c;
     std::uint32_t child;
   };
-  std::vector<std::string> words_;
   std::vector<std::uint32_t> first_edge_;
   std::vector<Edge> edges_;
   std::vector<bool> terminal_;
