@@ -14,23 +14,17 @@
 
 #include <openssl/evp.h>
 
-#include "core/error.hpp"
+#include "detect/dga/dga_generator_support.hpp"
 
 namespace dnslens {
 
 namespace {
 
-// A calendar date as the algorithms read it.
-struct Date {
-  int year;
-  unsigned month;  // 1..12
-  unsigned day;    // 1..31
-};
-
-Date to_date(std::int64_t day) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  return Date{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
-}
+using dga_support::Date;
+using dga_support::md5;
+using dga_support::sha1;
+using dga_support::sha256;
+using dga_support::to_date;
 
 // Runs a per-day generator (appending at most `limit` names for one date) over day, day+1, ... until
 // count names are made.
@@ -40,21 +34,6 @@ std::vector<std::string> over_days(std::int64_t day, std::size_t count, DayFn&& 
   out.reserve(count);
   for (std::int64_t d = day; out.size() < count; ++d) one_day(to_date(d), count - out.size(), out);
   return out;
-}
-
-template <std::size_t N>
-std::array<unsigned char, N> digest(const EVP_MD* md, std::span<const unsigned char> data) {
-  std::array<unsigned char, N> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N)
-    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
-  return out;
-}
-
-std::array<unsigned char, 16> md5(std::span<const unsigned char> data) { return digest<16>(EVP_md5(), data); }
-std::array<unsigned char, 20> sha1(std::span<const unsigned char> data) { return digest<20>(EVP_sha1(), data); }
-std::array<unsigned char, 32> sha256(std::string_view text) {
-  return digest<32>(EVP_sha256(), {reinterpret_cast<const unsigned char*>(text.data()), text.size()});
 }
 
 constexpr std::uint32_t ror32(std::uint32_t v, unsigned n) { return n == 0 ? v : (v >> n) | (v << (32 - n)); }

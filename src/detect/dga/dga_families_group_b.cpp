@@ -16,30 +16,17 @@
 
 #include <openssl/evp.h>
 
-#include "core/error.hpp"
+#include "detect/dga/dga_generator_support.hpp"
 
 namespace dnslens {
 
 namespace {
 
-struct Date {
-  int year;
-  unsigned month;  // 1..12
-  unsigned day;    // 1..31
-};
-
-Date to_date(std::int64_t day) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  return Date{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
+using dga_support::Date;
+using dga_support::floor_div;
+using dga_support::floor_mod;
+using dga_support::md5;
+using dga_support::to_date;
 
 // Appends names from `batch` to `out` until `out` holds `count`.
 void take(std::vector<std::string>& out, std::vector<std::string>&& batch, std::size_t count) {
@@ -56,14 +43,6 @@ std::vector<std::string> over_periods(std::int64_t start, std::size_t count, Bat
   std::vector<std::string> out;
   out.reserve(count);
   for (std::int64_t d = start; out.size() < count; d = next_start(d)) take(out, batch(d), count);
-  return out;
-}
-
-std::array<unsigned char, 16> md5(const unsigned char* data, std::size_t size) {
-  std::array<unsigned char, 16> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data, size, out.data(), &len, EVP_md5(), nullptr) != 1 || len != out.size())
-    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
   return out;
 }
 
@@ -120,7 +99,7 @@ std::vector<std::string> pushdo_for_counter(std::int64_t counter) {
   for (int i = 0; i < 30; ++i) {
     const unsigned char le[4] = {static_cast<unsigned char>(r), static_cast<unsigned char>(r >> 8),
                                  static_cast<unsigned char>(r >> 16), static_cast<unsigned char>(r >> 24)};
-    const auto digest = md5(le, sizeof le);
+    const auto digest = md5(std::span<const unsigned char>(le, sizeof le));
     r = load_le32(digest.data());
     const std::size_t length = (r & 3) + 9;
     std::string label;

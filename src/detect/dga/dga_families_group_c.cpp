@@ -20,39 +20,22 @@
 
 #include <openssl/evp.h>
 
-#include "core/error.hpp"
+#include "detect/dga/dga_generator_support.hpp"
 
 namespace dnslens {
 
 namespace {
 
+using dga_support::Date;
+using dga_support::floor_div;
+using dga_support::md5;
+using dga_support::sha1;
+using dga_support::to_date;
+using dga_support::to_day;
+using dga_support::to_hex;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers
-
-struct Date {
-  int year;
-  unsigned month;    // 1..12
-  unsigned day;      // 1..31
-  unsigned weekday;  // 0 = Sunday .. 6 = Saturday
-};
-
-Date to_date(std::int64_t day) {
-  const std::chrono::sys_days sd{std::chrono::days{day}};
-  const std::chrono::year_month_day ymd{sd};
-  return Date{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-              std::chrono::weekday{sd}.c_encoding()};
-}
-
-std::int64_t to_day(int year, unsigned month, unsigned day) {
-  const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-  return std::chrono::sys_days{ymd}.time_since_epoch().count();
-}
-
-// Python's // and % (rounding towards negative infinity).
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
 
 // ISO 8601 week number (1..53) of a day.
 unsigned iso_week(std::int64_t day) {
@@ -78,31 +61,6 @@ std::vector<std::string> over_periods(std::int64_t day, std::size_t count, KeyFn
   }
   out.resize(count);
   return out;
-}
-
-template <std::size_t N>
-std::array<unsigned char, N> digest(const EVP_MD* md, std::string_view data) {
-  std::array<unsigned char, N> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1 || len != N) {
-    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
-  }
-  return out;
-}
-
-std::array<unsigned char, 16> md5(std::string_view data) { return digest<16>(EVP_md5(), data); }
-std::array<unsigned char, 20> sha1(std::string_view data) { return digest<20>(EVP_sha1(), data); }
-
-template <std::size_t N>
-std::string to_hex(const std::array<unsigned char, N>& bytes) {
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * N);
-  for (unsigned char b : bytes) {
-    s.push_back(kHex[b >> 4]);
-    s.push_back(kHex[b & 0xF]);
-  }
-  return s;
 }
 
 // Standard base64 (RFC 4648 alphabet) with '=' padding.
