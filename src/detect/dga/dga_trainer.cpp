@@ -296,7 +296,7 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
   }
 
   const std::vector<std::string_view> vocabulary_views(vocabulary_words.begin(), vocabulary_words.end());
-  // Logistic regression on standardized features and hashed n-grams: held-out benign labels (0)
+  // Logistic regression on standardized features and character n-grams: held-out benign labels (0)
   // against as many machine-made ones (1): synthetic, and the given families' labels when there are.
   std::vector<std::string> examples;
   std::vector<float> y;
@@ -383,7 +383,7 @@ DgaModel train_dga_model(const DgaTrainingData& data, const DgaTrainOptions& opt
   model.set_ngram_weights(std::move(ngram));
   model.set_classifier(mean, scale, bias, w);
   std::string description = fmt::format(
-      "trigram counts from {} labels, classifier (8 features, word coverage among them, and hashed 2- and 3-grams) "
+      "trigram counts from {} labels, classifier (8 features, word coverage among them, and character 2- and 3-grams) "
       "fitted on {} held-out labels and as "
       "many machine-made ones ({} distinct family labels, the rest synthetic); sources: ",
       counted.size(), benign_examples, machine.size());
