@@ -227,7 +227,6 @@ std::string benign_sources(const std::string& path) {
 
 int eval(const EvalOptions& o) {
   DgaModel model = load_model(o.model);
-  PublicSuffixList psl = o.psl.load();
   const std::string psl_path = o.psl.path.empty() ? std::string(DNSLENS_DEFAULT_PSL) : o.psl.path;
   // Benign: popular sites' registered labels the model never trains on (the evaluation half of the
   // popular sites, or the user's list); tracker domains are reported beside them.
