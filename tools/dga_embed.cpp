@@ -1,6 +1,6 @@
-// Build step: trains the default DGA model on the Debian word lists and the public suffix list (benign)
-// against the training families of the DGA catalogue and synthetic labels (machine made), and writes
-// it as a C++ source defining embedded_dga_model_text().
+// Build step: trains the default DGA model on the Debian word lists, the public suffix list and the
+// training half of popular sites (benign) against the training families of the DGA catalogue and
+// synthetic labels (machine made), and writes it as a C++ source defining embedded_dga_model_text().
 // Usage: dnslens_dga_embed OUT.cpp PSL_FILE POPULAR_SITES WORD_LIST...
 #include <cstdio>
 #include <fstream>

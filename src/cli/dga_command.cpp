@@ -294,13 +294,15 @@ int eval(const EvalOptions& o) {
     // A trained family's names that are also among its training names (families whose names do not
     // change with the day, or change slowly) are left out: what is left was not trained on.
     const bool trained_on = is_dga_training_family(f.name);
-    absl::flat_hash_set<std::string> training_names;
+    // Labels are what the model sees; a family's repeats (some generators cycle) are measured once.
+    absl::flat_hash_set<std::string> seen_labels;
     if (trained_on) {
-      for (auto& n : f.generate(kTrainingDay, kTrainingNames)) training_names.insert(std::move(n));
+      for (const auto& n : f.generate(kTrainingDay, kTrainingNames)) seen_labels.insert(n.substr(0, n.find('.')));
     }
     std::vector<std::string> labels;
     for (const auto& n : f.generate(o.day, o.per_family)) {
-      if (!training_names.contains(n)) labels.push_back(n.substr(0, n.find('.')));
+      std::string label = n.substr(0, n.find('.'));
+      if (seen_labels.insert(label).second) labels.push_back(std::move(label));
     }
     measure({std::string(f.name),
              trained_on ? "trained on" : "held out",
@@ -345,9 +347,14 @@ int eval(const EvalOptions& o) {
       "{:<20} {:<10} {:<10} {:>8} {:>9} {:>7} {:>6}  {}\n",
       "family", "kind", "model", "TPR@1%", "TPR@0.1%", "median", "names", "how names are built");
   for (const auto& r : results) {
-    out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f} {:>6}  {}\n", r.name,
-                       r.kind == DgaKind::kCharacter ? "character" : "dictionary", r.group, r.tpr1, r.tpr01, r.median,
-                       r.measured, r.description);
+    const std::string_view kind = r.kind == DgaKind::kCharacter ? "character" : "dictionary";
+    if (r.measured == 0) {
+      out += fmt::format("{:<20} {:<10} {:<10} {:>8} {:>9} {:>7} {:>6}  {}\n", r.name, kind, r.group, "n/a", "n/a",
+                         "n/a", 0, r.description);
+      continue;
+    }
+    out += fmt::format("{:<20} {:<10} {:<10} {:>7.1f}% {:>8.1f}% {:>7.3f} {:>6}  {}\n", r.name, kind, r.group, r.tpr1,
+                       r.tpr01, r.median, r.measured, r.description);
   }
   out += "\nmacro average (mean of the families' rates)\n";
   for (std::string_view group : {"held out", "trained on", "sample"}) {
@@ -380,6 +387,7 @@ int eval(const EvalOptions& o) {
       level[0], level[1], level[2], "family", "LOW", "MEDIUM", "HIGH", "benign (FPR)", share_at_least(benign, level[0]),
       share_at_least(benign, level[1]), share_at_least(benign, level[2]));
   for (const auto& r : results) {
+    if (r.measured == 0) continue;  // every name was a training name
     out += fmt::format("{:<20} {:>9.1f}% {:>9.1f}% {:>9.1f}%\n", r.name, share_at_least(r.scores, level[0]),
                        share_at_least(r.scores, level[1]), share_at_least(r.scores, level[2]));
   }

@@ -1,8 +1,10 @@
 // dnslens serve: the Kinesis Data Firehose HTTP endpoint into the store, live detection, /metrics,
 // /healthz and the dashboards.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#ifdef __GLIBC__  // defined by the headers above on glibc
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <csignal>
@@ -113,7 +115,9 @@ int execute(ServeOptions& o) {
   // and returned to the system when it is answered. glibc's default raises that threshold to the
   // largest block freed so far (the DGA model's load frees a few MB), after which such buffers come
   // from the heap and a long-running server keeps their peak.
+#ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   parse_listen(o.listen, o.server);
   o.server.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
   o.server.body_timeout = std::chrono::milliseconds(o.body_timeout_ms);

@@ -197,6 +197,10 @@ TEST(FirewallAdvanced, RunAndSimulateEvaluateDgaAndTunnelingRulesWithoutTheDetec
 TEST(FirewallAdvanced, SuggestProposesRulesForWhatTheFirewallLetThrough) {
   Workdir w;
   w.write("logs.jsonl", advanced_logs());
+  // The alerted name must itself score HIGH (0.98), or leaving it out below would prove nothing.
+  RunResult score = run_dnslens(w, "dga score qzxvkwjpfhtbnmrcd.com");
+  ASSERT_EQ(score.exit_code, 0) << score.err;
+  ASSERT_GE(std::stod(lines_of(score.out).at(1)), 0.98) << score.out;
   RunResult r = run_dnslens(w, "firewall suggest -j1 --out-dir sugg logs.jsonl -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto rules = nlohmann::json::parse(w.read("sugg/advanced-rules.json"))["FirewallRules"];

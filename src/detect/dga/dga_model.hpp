@@ -23,8 +23,8 @@ class DgaModel {
   static constexpr std::array<std::string_view, kFeatures> kFeatureNames = {
       "bits_per_char", "log2_length", "digit_ratio",   "has_hyphen",
       "vowel_ratio",   "total_bits",  "word_coverage", "log2_words"};
-  // Words of 4+ letters a label is read as (greedy, longest first): "cookingwithdog" is three words
-  // covering the whole label, a random label is next to none.
+  // Words of 4+ letters a label is read as (greedy, longest first): "cookingwithdog" is two words
+  // covering 11 of its 14 letters ("dog" is too short), a random label next to none.
   static constexpr std::size_t kMinWord = 4, kMaxWord = 24;
   using Features = std::array<double, kFeatures>;
   // One weight per 2-gram and per 3-gram of symbols, kSymbols marking the label's ends.

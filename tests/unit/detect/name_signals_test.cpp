@@ -128,6 +128,40 @@ TEST(DgaModel, ReadsLabelsAsWords) {
   EXPECT_EQ(empty.word_cover("cookingwithdog").words, 2u);
 }
 
+TEST(DgaModel, KeepsItsWordsInATrie) {
+  DgaModel m;
+  m.set_words({"cooking", "cook", "cooks", "with", "cook", "wit", "zebra", "Upper", "dog-house"});
+  // Sorted, unique, 4+ lower-case letters only; a word that is a prefix of others is kept.
+  EXPECT_EQ(m.words(), (std::vector<std::string>{"cook", "cooking", "cooks", "with", "zebra"}));
+  EXPECT_EQ(m.word_cover("cookswithzebra").covered, 14u);
+  EXPECT_EQ(m.word_cover("cookingx").covered, 7u);  // the longest word, then nothing
+  EXPECT_EQ(m.word_cover("\xc3\xa9"
+                         "cook")
+                .covered,
+            4u);
+  EXPECT_EQ(DgaModel::parse(m.serialize()).words(), m.words());
+}
+
+TEST(DgaModel, NgramsIndexOneWeightEach) {
+  for (std::string_view label : std::initializer_list<std::string_view>{"a", "ab", "k8s-x_y?", "\xff\xfe",
+                                                                        "0123456789abcdefghijklmnopqrstuvwxyz"}) {
+    std::vector<std::size_t> seen;
+    DgaModel::for_each_ngram(label, [&](std::size_t b) { seen.push_back(b); });
+    ASSERT_EQ(seen.size(), 2 * label.size() + 1) << label;  // n + 1 2-grams, n 3-grams
+    const std::size_t two = DgaModel::kNgramSymbols * DgaModel::kNgramSymbols;
+    std::size_t bigrams = 0;
+    for (std::size_t b : seen) {
+      EXPECT_LT(b, DgaModel::kNgramBuckets) << label;
+      bigrams += b < two;
+    }
+    EXPECT_EQ(bigrams, label.size() + 1) << label;
+  }
+  std::vector<std::size_t> ab, ba;
+  DgaModel::for_each_ngram("ab", [&](std::size_t b) { ab.push_back(b); });
+  DgaModel::for_each_ngram("ba", [&](std::size_t b) { ba.push_back(b); });
+  EXPECT_NE(ab, ba);
+}
+
 // The popular sites split in two fixed halves by label: the model trains on one, eval measures on the other.
 TEST(DgaTrainer, SplitsSitesInTwoFixedHalves) {
   std::size_t evaluation = 0;
