@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
@@ -151,7 +152,9 @@ void add_popular_sites(const std::string& path, const std::string& psl_path, Sit
   for (const auto& l : registered_labels(path, psl_path, "popular site list")) {
     if (site_half(l) == half) added += add_label(l, data, LabelKind::kDomain);
   }
-  data.sources.push_back(fmt::format("{} ({} registered labels, the {} half)", path, added,
+  // The file's name, not its path: the shipped model's description must not depend on the checkout.
+  data.sources.push_back(fmt::format("popular sites {} ({} registered labels, the {} half)",
+                                     std::filesystem::path(path).filename().string(), added,
                                      half == SiteHalf::kTraining ? "training" : "evaluation"));
 }
 
