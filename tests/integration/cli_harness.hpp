@@ -58,6 +58,16 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// Running: the process is there and is not a zombie. An orphan that exited lingers as a zombie until
+// PID 1 reaps it, which in a container may take seconds, and kill(pid, 0) still succeeds on one.
+inline bool process_running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
 // Polls until pred() holds, for at most `seconds` (every 50 ms).
 template <typename Pred>
 bool eventually(Pred pred, int seconds = 15) {

@@ -44,6 +44,7 @@ struct Cluster {
   int pid(int shard, int replica) const {
     return std::atoi(env.at("CLICKHOUSE_" + std::to_string(shard) + "_" + std::to_string(replica) + "_PID").c_str());
   }
+  bool alive(int shard, int replica) const { return process_running(pid(shard, replica)); }  // not a zombie
 };
 
 const std::string kScript = std::string(DNSLENS_SOURCE_DIR) + "/scripts/clickhouse-cluster.sh";
@@ -93,7 +94,7 @@ class ClickHouseCluster : public ::testing::Test {
   static void sync_replicas(const std::string& db, const std::vector<std::string>& tables) {
     for (int s = 1; s <= 2; ++s) {
       for (int r = 1; r <= 2; ++r) {
-        if (::kill(cluster_->pid(s, r), 0) != 0) continue;  // killed by a test
+        if (!cluster_->alive(s, r)) continue;  // killed by a test
         for (const auto& t : tables) client(s, r, db).query("SYSTEM SYNC REPLICA " + db + "." + t);
       }
     }
@@ -524,7 +525,9 @@ TEST_F(ClickHouseCluster, NoAcknowledgedRecordIsLostOrStoredTwiceWhenAReplicaOrA
     return false;
   };
   for (int r = 0; r < 20; ++r) {
-    if (r == 5) ASSERT_EQ(::kill(cluster_->pid(2, 2), SIGKILL), 0);  // a replica of shard 2
+    if (r == 5) {
+      ASSERT_EQ(::kill(cluster_->pid(2, 2), SIGKILL), 0);  // a replica of shard 2
+    }
     if (r == 10) {
       // Killed once its insert is running on the node it writes through (or, should the insert be
       // over before it is seen, once the answer is in).
@@ -687,7 +690,7 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
 TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
   for (int s = 1; s <= 2; ++s) {
     for (int r = 1; r <= 2; ++r) {
-      if (::kill(cluster_->pid(s, r), 0) != 0) GTEST_SKIP() << "an earlier test of this process killed a replica";
+      if (!cluster_->alive(s, r)) GTEST_SKIP() << "an earlier test of this process killed a replica";
     }
   }
   Workdir w;
@@ -755,16 +758,8 @@ TEST(ClickHouseClusterScript, AClusterWhoseOwnerIsGoneIsStopped) {
     std::ifstream in(dir + "/pids");
     for (pid_t p; in >> p;) pids.push_back(p);
   }
-  // Running: a process that is there and not a zombie (a container's PID 1 may not reap them).
-  auto alive = [&] {
-    return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), [](pid_t p) {
-      std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
-      std::string line;
-      if (!std::getline(stat, line)) return false;
-      const std::size_t paren = line.rfind(')');
-      return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
-    }));
-  };
+  auto alive = [&] { return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), process_running)); };
+
   const bool ok = started == 0 && pids.size() == 2;  // ZooKeeper and one server
   if (ok) {
     std::this_thread::sleep_for(std::chrono::seconds(2));

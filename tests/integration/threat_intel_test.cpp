@@ -182,7 +182,7 @@ TEST(ThreatIntelCli, SighupReloadsFeedsWithoutLosingRecords) {
   send(line("c.second-feed.com.") + line("d.first-feed.com."));
   ASSERT_TRUE(eventually([&] { return out_lines() == 4; })) << w.read("err.txt");
   ::close(fd);
-  EXPECT_TRUE(eventually([&] { return std::system(("kill -0 " + pid + " 2>/dev/null").c_str()) != 0; }));
+  EXPECT_TRUE(eventually([&] { return !process_running(std::stoi(pid)); }));
 
   auto out = lines_of(w.read("out.jsonl"));
   ASSERT_EQ(out.size(), 4u);
