@@ -1,11 +1,14 @@
-// dnslens clickhouse init | migrate: dnslens's tables on a ClickHouse server or cluster.
+// dnslens clickhouse init | migrate | rebuild-rollups: dnslens's tables on a ClickHouse server or cluster.
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "core/error.hpp"
 #include "store/clickhouse/clickhouse_schema.hpp"
 
 namespace dnslens::cli {
@@ -15,6 +18,8 @@ namespace {
 struct ClickHouseCommandOptions {
   ClickHouseOptions clickhouse;
   bool print_sql = false;
+  std::string since, until;          // rebuild-rollups
+  std::vector<std::string> rollups;  // rebuild-rollups: these only
 };
 
 int init(const ClickHouseCommandOptions& o, const char* verb) {
@@ -35,10 +40,23 @@ int init(const ClickHouseCommandOptions& o, const char* verb) {
   return 0;
 }
 
+int rebuild_rollups(const ClickHouseCommandOptions& o) {
+  ClickHouseRebuildRange range;
+  if (!o.since.empty()) range.since_ms = parse_time_option(o.since, "--since");
+  if (!o.until.empty()) range.until_ms = parse_time_option(o.until, "--until");
+  if (range.since_ms && range.until_ms && *range.until_ms <= *range.since_ms)
+    throw Error(ErrorCode::kUsage, "--until must be after --since");
+  ClickHouseClient client(o.clickhouse.client_config());
+  for (const auto& line : clickhouse_rebuild_rollups(client, o.clickhouse.schema, range, o.rollups))
+    std::printf("%s\n", line.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void register_clickhouse(CLI::App& app, CommandRegistry& registry) {
-  CLI::App* ch = app.add_subcommand("clickhouse", "dnslens's tables on ClickHouse: create and migrate them");
+  CLI::App* ch =
+      app.add_subcommand("clickhouse", "dnslens's tables on ClickHouse: create and migrate them, rebuild the rollups");
   ch->require_subcommand(1);
   auto o = std::make_shared<ClickHouseCommandOptions>();
   CLI::App* in = ch->add_subcommand(
@@ -54,6 +72,19 @@ void register_clickhouse(CLI::App& app, CommandRegistry& registry) {
   m->clickhouse.add(mi, /*required=*/true);
   mi->add_option("--retention-days", m->clickhouse.schema.retention_days, "Drop rows older than this (TTL; 0 = keep)");
   registry.add(mi, [m] { return init(*m, "clickhouse migrate"); });
+  auto r = std::make_shared<ClickHouseCommandOptions>();
+  CLI::App* re = ch->add_subcommand(
+      "rebuild-rollups",
+      "Compute the rollups again from route53query for every day with records in the range (passive DNS: every "
+      "month), replacing what they hold: for records loaded before the rollups existed, or to repair them. Records "
+      "loaded into those days meanwhile may count twice or not at all");
+  r->clickhouse.add(re, /*required=*/true);
+  re->add_option("--since", r->since, "Days with records from this time (ISO 8601, a date, or an age such as 7d)");
+  re->add_option("--until", r->until, "Days with records before this time (default: all)");
+  re->add_option("--rollup", r->rollups,
+                 "Only these rollups (source_domain_hour, subdomains_hour, passive_dns, vpc_minute)")
+      ->delimiter(',');
+  registry.add(re, [r] { return rebuild_rollups(*r); });
 }
 
 }  // namespace dnslens::cli

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "detect/benign_noise/benign_noise.hpp"
 #include "detect/dga/default_dga_model.hpp"
 #include "enrich/dns_firewall/firewall_enricher.hpp"
@@ -12,6 +13,7 @@
 #include "io/output_sink.hpp"
 #include "notify/notifier.hpp"
 #include "sinks/formats/record_format.hpp"
+#include "store/store_export.hpp"
 
 namespace dnslens::cli {
 
@@ -98,6 +100,16 @@ ClickHouseConfig ClickHouseOptions::client_config() const {
   c.database = schema.database;
   c.cluster = schema.cluster;
   return c;
+}
+
+std::int64_t parse_time_option(const std::string& text, std::string_view option) {
+  std::string iso = text;
+  if (iso.size() == 10) iso += "T00:00:00Z";  // a bare date: midnight UTC
+  if (auto ms = parse_iso8601_ms(iso)) return *ms;
+  if (auto age = parse_age_ms(text)) return unix_now_ms() - *age;
+  throw Error(
+      ErrorCode::kUsage,
+      fmt::format("{} '{}' is neither a time (2024-05-01T10:00:00Z or 2024-05-01) nor an age (24h)", option, text));
 }
 
 void give_firewall_name_signals(Enrichers& enrich) {

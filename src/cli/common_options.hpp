@@ -1,7 +1,9 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -44,6 +46,10 @@ struct ClickHouseOptions {
   // The config with the database and cluster the schema options name.
   [[nodiscard]] ClickHouseConfig client_config() const;
 };
+
+// An option's time: ISO 8601 (2024-05-01T00:00:00Z), a date (2024-05-01: midnight UTC), or an age ("24h": that long
+// before now). Throws Error(kUsage) naming the option.
+[[nodiscard]] std::int64_t parse_time_option(const std::string& text, std::string_view option);
 
 // DNS Firewall Advanced rules read the name signals: a pipeline without the detectors gets the built-in
 // DGA model for them.

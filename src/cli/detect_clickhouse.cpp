@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
 #include "pipeline/pipeline.hpp"
@@ -21,14 +22,6 @@
 namespace dnslens::cli {
 
 namespace {
-
-// An ISO 8601 time, or an age ("24h": that long before now).
-std::int64_t parse_time(const std::string& text, std::string_view option) {
-  if (auto ms = parse_iso8601_ms(text)) return *ms;
-  if (auto age = parse_age_ms(text)) return unix_now_ms() - *age;
-  throw Error(ErrorCode::kUsage,
-              fmt::format("{} '{}' is neither a time (2024-05-01T00:00:00Z) nor an age (24h)", option, text));
-}
 
 void write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -61,8 +54,8 @@ void DetectClickHouseOptions::add(CLI::App* sub) {
 
 int detect_clickhouse(const DetectClickHouseOptions& o) {
   if (o.since.empty()) throw Error(ErrorCode::kUsage, "detect --clickhouse needs --since");
-  const std::int64_t since = parse_time(o.since, "--since");
-  const std::int64_t until = o.until.empty() ? unix_now_ms() : parse_time(o.until, "--until");
+  const std::int64_t since = parse_time_option(o.since, "--since");
+  const std::int64_t until = o.until.empty() ? unix_now_ms() : parse_time_option(o.until, "--until");
   const std::optional<std::int64_t> lookback = parse_age_ms(o.lookback);
   if (!lookback && o.lookback != "0" && o.lookback != "0h") {
     throw Error(ErrorCode::kUsage, fmt::format("--lookback '{}' is not an age like 24h", o.lookback));

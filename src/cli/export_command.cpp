@@ -18,17 +18,6 @@ namespace dnslens::cli {
 
 namespace {
 
-// "2024-05-01T10:00:00Z" or a bare date "2024-05-01" (midnight UTC).
-std::int64_t parse_time_option(const std::string& text, std::string_view option) {
-  std::string iso = text;
-  if (iso.size() == 10) iso += "T00:00:00Z";
-  auto ms = parse_iso8601_ms(iso);
-  if (!ms)
-    throw Error(ErrorCode::kUsage,
-                fmt::format("{} '{}' is not an ISO 8601 time (2024-05-01T10:00:00Z or 2024-05-01)", option, text));
-  return *ms;
-}
-
 void require_store(const std::string& db) {
   if (::access(db.c_str(), F_OK) != 0) {
     throw Error(ErrorCode::kUsage, fmt::format("no store at {}: load one with 'dnslens run ... --store {}'", db, db));

@@ -685,6 +685,130 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
   expect_same_dashboards(duck.port(), reader.port(), 32636);
 }
 
+// The day of a generated file's records (its first record's).
+std::string gen_day(const Workdir& w) {
+  const std::string text = w.read("day.jsonl");
+  const auto at = text.find("\"query_timestamp\":\"");
+  return at == std::string::npos ? std::string() : text.substr(at + 19, 10);
+}
+
+// Each rollup, aggregated as a reader would, next to the same aggregate of the records themselves.
+std::vector<std::pair<std::string, std::string>> rollups_and_records(ClickHouseClient& ch, const std::string& db) {
+  const std::map<std::string, std::string> in{{"database", db}};
+  return {
+      {ch.query("SELECT vpc_key, toString(minute) AS m, sum(queries), sum(nxdomain), sum(alerted), sum(blocked) FROM "
+                "vpc_minute GROUP BY vpc_key, m ORDER BY vpc_key, m FORMAT TabSeparated",
+                in),
+       ch.query(
+           "SELECT ifNull(vpc_id, '') AS v, toString(toStartOfMinute(query_ts)) AS m, count(), countIf(ifNull(rcode, "
+           "'') = 'NXDOMAIN'), countIf(ifNull(firewall_rule_action, '') = 'ALERT'), "
+           "countIf(ifNull(firewall_rule_action, '') = 'BLOCK') FROM route53query GROUP BY v, m ORDER BY v, m FORMAT "
+           "TabSeparated",
+           in)},
+      {ch.query("SELECT toString(hour) AS h, domain_key, source, srcaddr, sum(queries), sum(nxdomain) FROM "
+                "source_domain_hour GROUP BY h, domain_key, source, srcaddr ORDER BY h, domain_key, source, srcaddr "
+                "FORMAT TabSeparated",
+                in),
+       ch.query("SELECT toString(toStartOfHour(query_ts)) AS h, ifNull(registered_domain, '') AS d, ifNull(source, "
+                "'') AS s, ifNull(srcaddr, '') AS a, count(), countIf(ifNull(rcode, '') = 'NXDOMAIN') FROM "
+                "route53query GROUP BY "
+                "h, d, s, a ORDER BY h, d, s, a FORMAT TabSeparated",
+                in)},
+      {ch.query("SELECT toString(hour) AS h, domain_key, countMerge(queries), uniqIfMerge(subdomains), "
+                "sumMerge(subdomain_chars) FROM subdomains_hour GROUP BY h, domain_key ORDER BY h, domain_key FORMAT "
+                "TabSeparated",
+                in),
+       ch.query("SELECT toString(toStartOfHour(query_ts)) AS h, ifNull(registered_domain, '') AS d, count(), "
+                "uniqIf(ifNull(subdomain, ''), isNotNull(subdomain)), sum(length(ifNull(subdomain, ''))) FROM "
+                "route53query GROUP BY h, d ORDER BY h, d FORMAT TabSeparated",
+                in)},
+      {ch.query("SELECT name, rdata, type, countMerge(queries), toString(minMerge(first_seen)), "
+                "toString(maxMerge(last_seen)) FROM passive_dns GROUP BY name, rdata, type ORDER BY name, rdata, type "
+                "FORMAT TabSeparated",
+                in),
+       ch.query("SELECT ifNull(query_name_normalized, '') AS n, rdata, type, count(), toString(min(query_ts)), "
+                "toString(max(query_ts)) FROM route53query ARRAY JOIN `answers.Rdata` AS rdata, `answers.Type` AS "
+                "type GROUP BY n, rdata, type ORDER BY n, rdata, type FORMAT TabSeparated",
+                in)},
+  };
+}
+
+// Rollups computed again from the records: over what the views already hold they change nothing (not
+// doubled, even run twice: the same rows are not dropped as a duplicate block), and rollups that
+// migrate creates over records already stored are filled from them.
+TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewOnes) {
+  for (int s = 1; s <= 2; ++s) {
+    for (int r = 1; r <= 2; ++r) {
+      if (!cluster_->alive(s, r)) GTEST_SKIP() << "an earlier test of this process killed a replica";
+    }
+  }
+  Workdir w;
+  RunResult gen = run_dnslens(w, "generate --records 4000 --seed 6 -o day.jsonl");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string db = "rebuild_test";
+  const std::string common =
+      " --clickhouse " + ch_url(1, 2) + " --clickhouse-cluster dnslens --clickhouse-database " + db;
+  const std::vector<std::string> rollup_tables = {"source_domain_hour", "subdomains_hour", "passive_dns", "vpc_minute"};
+  std::vector<std::string> locals;
+  for (const auto& t : rollup_tables) locals.push_back(t + "_local");
+  ASSERT_EQ(run_dnslens(w, "clickhouse init" + common).exit_code, 0);
+  RunResult run = run_dnslens(w, "run day.jsonl --no-detect -o /dev/null" + common);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ClickHouseClient ch = client(2, 1, db);
+  auto expect_rollups_match = [&](const std::string& when) {
+    sync_replicas(db, locals);
+    for (const auto& [rollup, records] : rollups_and_records(ch, db)) {
+      EXPECT_GT(std::count(records.begin(), records.end(), '\n'), 10) << when;
+      const auto [r, d] = std::mismatch(rollup.begin(), rollup.end(), records.begin(), records.end());
+      const auto line_start = [](const std::string& t, std::string::const_iterator at) {
+        return t.substr(t.rfind('\n', static_cast<std::size_t>(at - t.begin()) - (at == t.begin() ? 0 : 1)) + 1, 120);
+      };
+      EXPECT_TRUE(rollup == records) << when << ": the rollup has\n"
+                                     << line_start(rollup, r) << "\nwhere the records give\n"
+                                     << line_start(records, d);
+    }
+  };
+  sync_replicas(db, {"route53query_local"});
+  expect_rollups_match("as the views kept them");
+
+  for (int i = 0; i < 2; ++i) {
+    RunResult rebuilt = run_dnslens(w, "clickhouse rebuild-rollups" + common);
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+    const std::string day = gen_day(w);
+    EXPECT_NE(rebuilt.out.find("vpc_minute: rebuilt 1 day from route53query (" + day + " to " + day + ")"),
+              std::string::npos)
+        << rebuilt.out;
+    EXPECT_NE(rebuilt.out.find("passive_dns: rebuilt 1 month"), std::string::npos) << rebuilt.out;
+    expect_rollups_match("rebuilt, time " + std::to_string(i + 1));
+  }
+  // A range without records rebuilds nothing and leaves the rollups as they are.
+  RunResult none =
+      run_dnslens(w, "clickhouse rebuild-rollups --since 2000-01-01 --until 2000-01-02 --rollup vpc_minute" + common);
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "vpc_minute: no records to rebuild from\n");
+  RunResult unknown = run_dnslens(w, "clickhouse rebuild-rollups --rollup vpc_hour" + common);
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.err;
+  EXPECT_NE(unknown.err.find("there is no rollup named vpc_hour"), std::string::npos) << unknown.err;
+  expect_rollups_match("after a rebuild of nothing");
+
+  // A database whose rollups do not exist yet (as before schema version 3): migrate creates them and
+  // fills them from the records already stored.
+  for (const auto& t : rollup_tables) {
+    for (const std::string& name : {t + "_mv", t, t + "_local"})
+      ch.query("DROP TABLE " + db + "." + name + " ON CLUSTER dnslens");
+  }
+  RunResult migrate = run_dnslens(w, "clickhouse migrate" + common);
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_NE(migrate.out.find("backfilled source_domain_hour: rebuilt 1 day"), std::string::npos) << migrate.out;
+  EXPECT_NE(migrate.out.find("backfilled passive_dns: rebuilt 1 month"), std::string::npos) << migrate.out;
+  expect_rollups_match("backfilled by migrate");
+  // Loads go on into the views migrate created.
+  RunResult more = run_dnslens(w, "run day.jsonl --no-detect -o /dev/null" + common);
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  sync_replicas(db, {"route53query_local"});
+  expect_rollups_match("after another load");
+}
+
 // --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is
 // acknowledged on one replica alone); with both up, the rows are on both replicas when the run ends.
 TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {

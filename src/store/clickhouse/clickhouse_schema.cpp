@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -121,15 +122,17 @@ constexpr std::string_view kRowSignature =
     "cityHash64(ifNull(query_timestamp, ''), ifNull(srcaddr, ''), ifNull(srcport, 0), ifNull(query_name, ''), "
     "ifNull(query_type, ''), ifNull(vpc_id, ''))";
 
-void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, const ClickHouseSchemaOptions& o) {
-  const std::string db = q(o.database);
-  const std::string source = o.cluster.empty() ? q("route53query") : q("route53query_local");
+// A rollup: its table, the SELECT its view runs over each inserted block ({source} the records' table,
+// {where} a filter on them, empty in the view) and the partition its table is cut by (day or month).
+struct Rollup {
+  TableSpec table;
+  std::string select;
+  bool monthly = false;  // partitioned by month (else by day)
+};
+
+std::vector<Rollup> rollups(const ClickHouseDialect& d) {
   const std::string ts = d.datetime64 ? "DateTime64(3, 'UTC')" : "DateTime('UTC')";
-  struct Rollup {
-    TableSpec table;
-    std::string select;
-  };
-  const std::vector<Rollup> rollups = {
+  return {
       // Beaconing: queries per source, registered domain and hour.
       {{.name = "source_domain_hour",
         .columns = "  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  source String,\n  srcaddr "
@@ -141,10 +144,8 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
         .shard_key = "rand()"},
        "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
        "ifNull(source, '') AS source, ifNull(srcaddr, '') AS srcaddr, ifNull(registered_domain, '') AS domain_key, "
-       "count() AS queries, countIf(ifNull(rcode, '') = 'NXDOMAIN') AS nxdomain, sum({sig}) AS sig FROM {source} GROUP "
-       "BY hour, "
-       "account_key, "
-       "vpc_key, source, srcaddr, domain_key"},
+       "count() AS queries, countIf(ifNull(rcode, '') = 'NXDOMAIN') AS nxdomain, sum({sig}) AS sig FROM "
+       "{source}{where} GROUP BY hour, account_key, vpc_key, source, srcaddr, domain_key"},
       // Tunneling: distinct subdomains (and their characters) under each registered domain per hour.
       {{.name = "subdomains_hour",
         .columns = "  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  domain_key String,\n  "
@@ -157,10 +158,8 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
         .shard_key = "rand()"},
        "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
        "ifNull(registered_domain, '') AS domain_key, countState() AS queries, uniqIfState(ifNull(subdomain, ''), "
-       "isNotNull(subdomain)) AS subdomains, "
-       "sumState(toUInt64(length(ifNull(subdomain, '')))) AS subdomain_chars, sumState({sig}) AS sig FROM {source} "
-       "GROUP BY hour, account_key, "
-       "vpc_key, domain_key"},
+       "isNotNull(subdomain)) AS subdomains, sumState(toUInt64(length(ifNull(subdomain, '')))) AS subdomain_chars, "
+       "sumState({sig}) AS sig FROM {source}{where} GROUP BY hour, account_key, vpc_key, domain_key"},
       // Passive DNS: each name's answers, first and last seen, per month.
       {{.name = "passive_dns",
         .columns = fmt::format("  month Date,\n  name String,\n  rdata String,\n  type String,\n  first_seen "
@@ -174,8 +173,9 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
         .shard_key = "rand()"},
        "SELECT toStartOfMonth(query_ts) AS month, ifNull(query_name_normalized, '') AS name, rdata, type, "
        "minState(query_ts) AS first_seen, maxState(query_ts) AS last_seen, countState() AS queries, sumState({sig}) AS "
-       "sig FROM {source} ARRAY JOIN "
-       "`answers.Rdata` AS rdata, `answers.Type` AS type GROUP BY month, name, rdata, type"},
+       "sig FROM {source} ARRAY JOIN `answers.Rdata` AS rdata, `answers.Type` AS type{where} GROUP BY month, name, "
+       "rdata, type",
+       true},
       // Anomalies and log gaps: queries per VPC and minute.
       {{.name = "vpc_minute",
         .columns = "  minute DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  queries UInt64,\n  "
@@ -188,15 +188,24 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
        "SELECT toStartOfMinute(query_ts) AS minute, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS "
        "vpc_key, count() AS queries, countIf(ifNull(rcode, '') = 'NXDOMAIN') AS nxdomain, "
        "countIf(ifNull(firewall_rule_action, '') = 'ALERT') AS alerted, countIf(ifNull(firewall_rule_action, '') = "
-       "'BLOCK') AS blocked, sum({sig}) AS sig FROM {source} GROUP BY minute, account_key, vpc_key"},
+       "'BLOCK') AS blocked, sum({sig}) AS sig FROM {source}{where} GROUP BY minute, account_key, vpc_key"},
   };
-  for (const Rollup& r : rollups) {
+}
+
+std::string rollup_select(const Rollup& r, const std::string& source, const std::string& where) {
+  return fmt::format(fmt::runtime(r.select), fmt::arg("source", source), fmt::arg("sig", kRowSignature),
+                     fmt::arg("where", where));
+}
+
+void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, const ClickHouseSchemaOptions& o) {
+  const std::string db = q(o.database);
+  const std::string source = o.cluster.empty() ? q("route53query") : q("route53query_local");
+  for (const Rollup& r : rollups(d)) {
     add_table(out, o, r.table);
     const std::string target = o.cluster.empty() ? std::string(r.table.name) : fmt::format("{}_local", r.table.name);
     out.push_back(fmt::format("CREATE MATERIALIZED VIEW IF NOT EXISTS {}.{}{} TO {}.{} AS {}", db,
                               q(fmt::format("{}_mv", r.table.name)), on_cluster(o), db, q(target),
-                              fmt::format(fmt::runtime(r.select), fmt::arg("source", fmt::format("{}.{}", db, source)),
-                                          fmt::arg("sig", kRowSignature))));
+                              rollup_select(r, fmt::format("{}.{}", db, source), "")));
   }
 }
 
@@ -354,6 +363,93 @@ int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOp
   return std::atoi(v.c_str());
 }
 
+namespace {
+
+// The days (or months) with records, oldest first, as 'YYYY-MM-DD' (a month as its first day).
+std::vector<std::string> periods_with_records(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
+                                              const ClickHouseRebuildRange& range, bool monthly) {
+  std::string where;
+  if (range.since_ms) where += fmt::format(" AND query_ts >= toDateTime({}, 'UTC')", *range.since_ms / 1000);
+  if (range.until_ms) where += fmt::format(" AND query_ts < toDateTime({}, 'UTC')", (*range.until_ms + 999) / 1000);
+  const std::string text = client.query(
+      fmt::format("SELECT DISTINCT toString({}) AS p FROM {}.`route53query` WHERE 1{} ORDER BY p FORMAT TabSeparated",
+                  monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", q(o.database), where));
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl;
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
+// under the client's read timeout, so a slow or dead node ends in the server's own error (Code 159)
+// rather than a client timeout. Once a node has not answered, the next statements wait for it only
+// briefly.
+std::map<std::string, std::string> ddl_settings(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
+                                                bool lagging) {
+  std::map<std::string, std::string> settings;
+  if (!o.cluster.empty()) {
+    settings["distributed_ddl_task_timeout"] =
+        std::to_string(lagging ? 5 : std::max(5, client.config().timeout_ms / 1000 - 10));
+  }
+  return settings;
+}
+
+}  // namespace
+
+std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
+                                                    const ClickHouseRebuildRange& range,
+                                                    const std::vector<std::string>& only) {
+  const ClickHouseTableInfo info = clickhouse_table_info(client, o);  // the schema is there and current
+  ClickHouseDialect d = clickhouse_dialect(client.version());
+  d.datetime64 = info.datetime64;
+  for (const auto& name : only) {
+    const auto all = rollups(d);
+    if (std::none_of(all.begin(), all.end(), [&](const Rollup& r) { return r.table.name == name; }))
+      throw Error(ErrorCode::kUsage, fmt::format("there is no rollup named {}", name));
+  }
+  const std::string db = q(o.database);
+  const std::string source = fmt::format("{}.`route53query`", db);  // on a cluster the Distributed table: all shards
+  std::vector<std::string> done;
+  std::optional<std::vector<std::string>> days, months;
+  for (const Rollup& r : rollups(d)) {
+    if (!only.empty() && std::find(only.begin(), only.end(), r.table.name) == only.end()) continue;
+    auto& periods = r.monthly ? months : days;
+    if (!periods) periods = periods_with_records(client, o, range, r.monthly);
+    // The rows go into the rollup table of the node this talks to; readers aggregate over all shards, so
+    // where they lie does not matter. The same rows again must not be dropped as a duplicate block.
+    const std::string target = o.cluster.empty() ? q(r.table.name) : q(fmt::format("{}_local", r.table.name));
+    std::size_t lagging = 0;
+    for (const std::string& p : *periods) {
+      // On a cluster every shard drops the day. A replica that is down (the server's Code 159, after
+      // waiting for it) drops it from its shard's replication log when it returns.
+      try {
+        client.query(fmt::format("ALTER TABLE {}.{}{} DROP PARTITION '{}'", db, target, on_cluster(o), p),
+                     ddl_settings(client, o, lagging > 0));
+      } catch (const Error& e) {
+        if (o.cluster.empty() || std::string_view(e.what()).find("Code: 159") == std::string_view::npos) throw;
+        ++lagging;
+      }
+      const std::string where =
+          fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p);
+      client.query(fmt::format("INSERT INTO {}.{} {}", db, target, rollup_select(r, source, where)),
+                   {{"insert_deduplicate", "0"}});
+    }
+    done.push_back(periods->empty()
+                       ? fmt::format("{}: no records to rebuild from", r.table.name)
+                       : fmt::format("{}: rebuilt {} {} from route53query ({} to {})", r.table.name, periods->size(),
+                                     r.monthly ? (periods->size() == 1 ? "month" : "months")
+                                               : (periods->size() == 1 ? "day" : "days"),
+                                     periods->front(), periods->back()));
+    if (lagging > 0)
+      done.back() += fmt::format("; {} of them not yet dropped on every node (a node did not answer in time)", lagging);
+  }
+  return done;
+}
+
 std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
   ClickHouseDialect d = clickhouse_dialect(client.version());
   // New tables keep to the timestamp width of a route53query created before a server upgrade (the
@@ -369,21 +465,27 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
                 fmt::format("ClickHouse database {} has schema version {}, newer than this dnslens's {}", o.database,
                             had, kClickHouseSchemaVersion));
   }
+  // Rollups created now over records already stored are filled from them afterwards.
+  const bool had_records =
+      !existing.empty() &&
+      client.query(fmt::format("SELECT count() > 0 FROM {}.`route53query`", q(o.database))).starts_with("1");
+  std::vector<std::string> new_rollups;
+  if (had_records) {
+    for (const Rollup& r : rollups(d)) {
+      const std::string there =
+          client.query(fmt::format("SELECT count() FROM system.tables WHERE database = {} AND name = {}",
+                                   clickhouse_quote(o.database), clickhouse_quote(std::string(r.table.name))));
+      if (there.starts_with("0")) new_rollups.emplace_back(r.table.name);
+    }
+  }
   std::vector<std::string> done;
   bool lagging = false;
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
-    // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
-    // under the client's read timeout, so a slow or dead node ends in the server's own error (Code 159,
-    // naming the unfinished hosts) rather than a client timeout. The statement stays queued for them
-    // (they run it when they return), so init goes on and says so.
-    // Once a node has not answered, the next statements wait for it only briefly.
-    std::map<std::string, std::string> settings;
-    if (!o.cluster.empty()) {
-      settings["distributed_ddl_task_timeout"] =
-          std::to_string(lagging ? 5 : std::max(5, client.config().timeout_ms / 1000 - 10));
-    }
+    // A slow or dead node ends an ON CLUSTER statement in the server's own error (Code 159, naming the
+    // unfinished hosts). The statement stays queued for them (they run it when they return), so init
+    // goes on and says so.
     try {
-      client.query(sql, settings);
+      client.query(sql, ddl_settings(client, o, lagging));
       done.push_back(sql.substr(0, sql.find(" (")));
     } catch (const Error& e) {
       const std::string what = e.what();
@@ -398,6 +500,10 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
         fmt::format("INSERT INTO {}.`dnslens_schema` VALUES ({}, now())", q(o.database), kClickHouseSchemaVersion);
     client.query(insert);
     done.push_back(fmt::format("schema version {}", kClickHouseSchemaVersion));
+  }
+  if (!new_rollups.empty()) {
+    for (auto& line : clickhouse_rebuild_rollups(client, o, {}, new_rollups))
+      done.push_back("backfilled " + std::move(line));
   }
   return done;
 }

@@ -14,6 +14,8 @@
 // - findings (ReplacingMergeTree by run and finding key: stored again, a finding replaces itself; read
 //   with FINAL), dead_letters, and ingest_requests (serve's Firehose request ids; replicated to every node
 //   of a cluster), with the DuckDB store's column names.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,21 @@ struct ClickHouseColumn {
 
 // Creates what is missing and records the schema version; returns what it did, one line per statement.
 std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
+// Rebuilds rollups from route53query: for every day with records in the range (passive_dns: every month
+// with records, its partition), the rollup's partition is dropped and computed again from the records.
+// It fills the rollups for records loaded before they existed (`migrate` does it for rollups it
+// creates) and repairs them. A day's rollup is only replaced from that day's records, so a day whose
+// records retention has dropped keeps its rollup (a month of passive DNS is rebuilt from the records it
+// still has). Records loaded into a day while it is rebuilt may count twice or not at all: rebuild days
+// that no longer receive records, or stop loading meanwhile. `only`: these rollups (empty: all).
+// Returns one line per rollup; throws Error(kUsage) for an unknown rollup name.
+struct ClickHouseRebuildRange {
+  std::optional<std::int64_t> since_ms;  // records from this time (none: the oldest)
+  std::optional<std::int64_t> until_ms;  // before this time (none: the newest)
+};
+std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
+                                                    const ClickHouseRebuildRange& range,
+                                                    const std::vector<std::string>& only = {});
 // The schema version the database has (0: none).
 [[nodiscard]] int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 
