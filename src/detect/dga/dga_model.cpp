@@ -326,10 +326,13 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
   auto fail = [&](std::string_view why) {
     throw Error(ErrorCode::kConfig, fmt::format("{}: line {}: {}", origin, line_no, why));
   };
+  // Every number of the classifier within +-1e6: a score is then finite whatever the label (weights of
+  // 1e300 could add up to inf - inf, a NaN score). Trained models stay far below it.
   auto parse_double = [&](std::string_view s) {
     double v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc{} || p != s.data() + s.size() || !std::isfinite(v)) fail("not a number: " + std::string(s));
+    if (!(std::abs(v) <= 1e6)) fail("out of range (beyond +-1e6): " + std::string(s));
     return v;
   };
   int row_features = kFeatures;
@@ -393,9 +396,7 @@ DgaModel DgaModel::parse(std::string_view text, std::string_view origin) {
       auto [p, ec] = std::from_chars(rest.data(), rest.data() + std::min(sp2, rest.size()), bucket);
       if (sp2 == std::string_view::npos || ec != std::errc{} || p != rest.data() + sp2 || bucket >= kNgramBuckets)
         fail("expected 'g <bucket below " + std::to_string(kNgramBuckets) + "> <weight>'");
-      const double weight = parse_double(rest.substr(sp2 + 1));
-      if (!(std::abs(weight) <= 1e6)) fail("n-gram weight out of range: " + std::string(rest.substr(sp2 + 1)));
-      ngrams[bucket] = static_cast<float>(weight);
+      ngrams[bucket] = static_cast<float>(parse_double(rest.substr(sp2 + 1)));
     } else if (key == "t") {
       if (rest.size() < 5 || rest[3] != ' ') fail("expected 't <3 symbols> <count>'");
       std::uint32_t n = 0;

@@ -89,7 +89,12 @@ TEST(DgaModel, BadModelFilesNameTheLine) {
   EXPECT_NE(message("format dnslens-dga-model 2\nmean 1 2 3 4 5 6\n").find("expected 8 numbers"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 2\ng 5 0.5\n").find("line 2: 'g' before 'ngrams'"), std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 2\nngrams 12\n").find("ngrams must be 70602"), std::string::npos);
-  EXPECT_NE(message("format dnslens-dga-model 2\nngrams 70602\ng 5 1e40\n").find("line 3: n-gram weight out of range"),
+  EXPECT_NE(message("format dnslens-dga-model 2\nngrams 70602\ng 5 1e40\n").find("line 3: out of range"),
+            std::string::npos);
+  // Finite numbers too large for a finite score: refused where they are, not a NaN score later.
+  EXPECT_NE(message("format dnslens-dga-model 2\nweights 1e300 -1e300 0 0 0 0 0 0\n").find("line 2: out of range"),
+            std::string::npos);
+  EXPECT_NE(message("format dnslens-dga-model 2\nbias -2e6\n").find("line 2: out of range (beyond +-1e6): -2e6"),
             std::string::npos);
   EXPECT_NE(message("format dnslens-dga-model 2\nngrams 70602\ng 70602 1\n").find("line 3: expected 'g <bucket"),
             std::string::npos);
