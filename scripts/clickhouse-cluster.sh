@@ -77,7 +77,9 @@ if [[ "$cmd" == restart ]]; then
   d="$dir/s${s}r${r}"
   [[ -f "$d/config.xml" ]] || { echo "$0: no server $s/$r in $dir" >&2; exit 2; }
   old_pid=$(sed -n "s/^CLICKHOUSE_${s}_${r}_PID=//p" "$dir/cluster.env")
-  # A killed server may linger as a zombie until PID 1 reaps it: that is gone, not running.
+  # A killed server may linger as a zombie until PID 1 reaps it: that is gone, not running. One just
+  # killed gets a few seconds to go.
+  for _ in $(seq 1 50); do running "$old_pid" || break; sleep 0.1; done
   ! running "$old_pid" || { echo "$0: server $s/$r (pid $old_pid) is still running" >&2; exit 1; }
   "$server" --config-file="$d/config.xml" >> "$d/stdout.log" 2>&1 &
   sed -i "/^${old_pid}\$/d" "$dir/pids"  # stop must not signal a pid the kernel may have reused

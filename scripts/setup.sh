@@ -12,7 +12,11 @@ if [ -f demo/serve.pid ]; then
   if [ -n "$old" ] && kill -0 "$old" 2>/dev/null && tr '\0' ' ' < "/proc/$old/cmdline" 2>/dev/null | grep -q 'dnslens serve'; then
     echo "dnslens: stopping the demo server of an earlier setup (pid $old)"
     kill "$old"
-    for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do  # gone, or a zombie PID 1 has not reaped yet
+      state="$(sed 's/.*) //' "/proc/$old/stat" 2>/dev/null | cut -c1)"
+      { [ -z "$state" ] || [ "$state" = Z ]; } && break
+      sleep 0.1
+    done
   fi
 fi
 build/dnslens demo --dir demo

@@ -50,7 +50,8 @@ void register_export(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--source-name", o->source_name, "The custom source's name in Security Lake (with --security-lake)")
       ->capture_default_str();
   o->psl.add(sub);
-  sub->add_option("--from", o->from, "First hour to export (ISO 8601 UTC or a date; rounded down to the hour)");
+  sub->add_option("--from", o->from,
+                  "First hour to export (ISO 8601 UTC, a date, or an age such as 7d; rounded down to the hour)");
   sub->add_option("--to", o->to, "End of the export, exclusive (rounded up to the hour)");
   sub->add_option("--compression", o->compression, "Parquet compression: zstd, snappy, gzip, uncompressed")
       ->capture_default_str();
@@ -125,7 +126,8 @@ void register_prune(CLI::App& app, CommandRegistry& registry) {
       app.add_subcommand("prune", "Retention: delete records and findings older than an age from the store");
   sub->add_option("--db", o->db, "The DuckDB store file")->capture_default_str();
   auto* age = sub->add_option("--older-than", o->older_than, "Age to keep: 30d, 12h, 90m, 2w (counted back from now)");
-  auto* before = sub->add_option("--before", o->before, "Delete everything before this time (ISO 8601 UTC or a date)");
+  auto* before = sub->add_option("--before", o->before,
+                                 "Delete everything before this time (ISO 8601 UTC, a date, or an age such as 90d)");
   age->excludes(before);
   sub->add_flag("--dry-run", o->dry_run, "Only count what would be deleted");
   registry.add(sub, [o] {

@@ -685,13 +685,6 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
   expect_same_dashboards(duck.port(), reader.port(), 32636);
 }
 
-// The day of a generated file's records (its first record's).
-std::string gen_day(const Workdir& w) {
-  const std::string text = w.read("day.jsonl");
-  const auto at = text.find("\"query_timestamp\":\"");
-  return at == std::string::npos ? std::string() : text.substr(at + 19, 10);
-}
-
 // Each rollup, aggregated as a reader would, next to the same aggregate of the records themselves.
 std::vector<std::pair<std::string, std::string>> rollups_and_records(ClickHouseClient& ch, const std::string& db) {
   const std::map<std::string, std::string> in{{"database", db}};
@@ -743,7 +736,7 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
     }
   }
   Workdir w;
-  RunResult gen = run_dnslens(w, "generate --records 4000 --seed 6 -o day.jsonl");
+  RunResult gen = run_dnslens(w, "generate --records 4000 --seed 6 --start 2026-03-30T00:00:00Z -o day.jsonl");
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   const std::string db = "rebuild_test";
   const std::string common =
@@ -774,8 +767,7 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   for (int i = 0; i < 2; ++i) {
     RunResult rebuilt = run_dnslens(w, "clickhouse rebuild-rollups" + common);
     ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
-    const std::string day = gen_day(w);
-    EXPECT_NE(rebuilt.out.find("vpc_minute: rebuilt 1 day from route53query (" + day + " to " + day + ")"),
+    EXPECT_NE(rebuilt.out.find("vpc_minute: rebuilt 1 day from route53query (2026-03-30 to 2026-03-30)"),
               std::string::npos)
         << rebuilt.out;
     EXPECT_NE(rebuilt.out.find("passive_dns: rebuilt 1 month"), std::string::npos) << rebuilt.out;
@@ -785,7 +777,7 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   RunResult none =
       run_dnslens(w, "clickhouse rebuild-rollups --since 2000-01-01 --until 2000-01-02 --rollup vpc_minute" + common);
   ASSERT_EQ(none.exit_code, 0) << none.err;
-  EXPECT_EQ(none.out, "vpc_minute: no records to rebuild from\n");
+  EXPECT_EQ(none.out, "vpc_minute: nothing rebuilt (no records in the range)\n");
   RunResult unknown = run_dnslens(w, "clickhouse rebuild-rollups --rollup vpc_hour" + common);
   EXPECT_EQ(unknown.exit_code, 1) << unknown.err;
   EXPECT_NE(unknown.err.find("there is no rollup named vpc_hour"), std::string::npos) << unknown.err;
@@ -802,11 +794,41 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   EXPECT_NE(migrate.out.find("backfilled source_domain_hour: rebuilt 1 day"), std::string::npos) << migrate.out;
   EXPECT_NE(migrate.out.find("backfilled passive_dns: rebuilt 1 month"), std::string::npos) << migrate.out;
   expect_rollups_match("backfilled by migrate");
-  // Loads go on into the views migrate created.
-  RunResult more = run_dnslens(w, "run day.jsonl --no-detect -o /dev/null" + common);
+  // The views migrate created take the next day's records (other records: a load of the same ones
+  // again would be dropped as duplicate blocks before the views).
+  RunResult gen2 = run_dnslens(w, "generate --records 3000 --seed 8 --start 2026-03-31T00:00:00Z -o day2.jsonl");
+  ASSERT_EQ(gen2.exit_code, 0) << gen2.err;
+  RunResult more = run_dnslens(w, "run day2.jsonl --no-detect -o /dev/null" + common);
   ASSERT_EQ(more.exit_code, 0) << more.err;
   sync_replicas(db, {"route53query_local"});
-  expect_rollups_match("after another load");
+  expect_rollups_match("after the next day's load");
+  // One day of one rollup lost, and rebuilt alone: only that day is.
+  ch.query("ALTER TABLE " + db + ".vpc_minute_local ON CLUSTER dnslens DROP PARTITION '2026-03-30'");
+  sync_replicas(db, locals);
+  EXPECT_NE(ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}}),
+            ch.query("SELECT count() FROM route53query", {{"database", db}}));
+  RunResult one =
+      run_dnslens(w, "clickhouse rebuild-rollups --since 2026-03-30 --until 2026-03-31 --rollup vpc_minute" + common);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "vpc_minute: rebuilt 1 day from route53query (2026-03-30 to 2026-03-30)\n");
+  expect_rollups_match("after one day of one rollup was rebuilt");
+
+  // Retention drops the first day's records: a rebuild keeps that day's rollups (no records to rebuild
+  // it from) and the month of passive DNS (its rollup remembers older records), and rebuilds the rest.
+  const std::string before = ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}});
+  ch.query("ALTER TABLE " + db + ".route53query_local ON CLUSTER dnslens DROP PARTITION '2026-03-30'");
+  sync_replicas(db, {"route53query_local"});
+  RunResult kept = run_dnslens(w, "clickhouse rebuild-rollups" + common);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("vpc_minute: rebuilt 1 day from route53query (2026-03-31 to 2026-03-31)\n"),
+            std::string::npos)
+      << kept.out;
+  EXPECT_NE(kept.out.find("passive_dns: nothing rebuilt; kept 1 month whose rollup holds records older than those "
+                          "still stored (2026-03-01)\n"),
+            std::string::npos)
+      << kept.out;
+  sync_replicas(db, locals);
+  EXPECT_EQ(ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}}), before);
 }
 
 // --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is

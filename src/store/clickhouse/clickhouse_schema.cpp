@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.hpp"
 #include "store/store_schema.hpp"
@@ -365,15 +366,14 @@ int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOp
 
 namespace {
 
-// The days (or months) with records, oldest first, as 'YYYY-MM-DD' (a month as its first day).
-std::vector<std::string> periods_with_records(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
-                                              const ClickHouseRebuildRange& range, bool monthly) {
-  std::string where;
-  if (range.since_ms) where += fmt::format(" AND query_ts >= toDateTime({}, 'UTC')", *range.since_ms / 1000);
-  if (range.until_ms) where += fmt::format(" AND query_ts < toDateTime({}, 'UTC')", (*range.until_ms + 999) / 1000);
-  const std::string text = client.query(
-      fmt::format("SELECT DISTINCT toString({}) AS p FROM {}.`route53query` WHERE 1{} ORDER BY p FORMAT TabSeparated",
-                  monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", q(o.database), where));
+// A day (or month) with records: 'YYYY-MM-DD' (a month as its first day), and its oldest record's
+// time in whole seconds.
+struct Period {
+  std::string start;
+  std::int64_t oldest_s = 0;
+};
+
+std::vector<std::string> tsv_lines(const std::string& text) {
   std::vector<std::string> out;
   for (std::size_t start = 0; start < text.size();) {
     const std::size_t nl = text.find('\n', start);
@@ -382,6 +382,44 @@ std::vector<std::string> periods_with_records(ClickHouseClient& client, const Cl
     start = end + 1;
   }
   return out;
+}
+
+// The periods with records in the range, oldest first.
+std::vector<Period> periods_with_records(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
+                                         const ClickHouseRebuildRange& range, bool monthly) {
+  std::string where;
+  // Clamped to the epoch: a huge age would make a negative time, which DateTime wraps.
+  if (range.since_ms)
+    where += fmt::format(" AND query_ts >= toDateTime({}, 'UTC')", std::max<std::int64_t>(0, *range.since_ms) / 1000);
+  if (range.until_ms)
+    where +=
+        fmt::format(" AND query_ts < toDateTime({}, 'UTC')", std::max<std::int64_t>(0, (*range.until_ms + 999) / 1000));
+  std::vector<Period> out;
+  for (const std::string& line : tsv_lines(client.query(
+           fmt::format("SELECT toString({}) AS p, toUnixTimestamp(min(toDateTime(query_ts))) FROM {}.`route53query` "
+                       "WHERE 1{} GROUP BY p ORDER BY p FORMAT TabSeparated",
+                       monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", q(o.database), where)))) {
+    const std::size_t tab = line.find('\t');
+    out.push_back({line.substr(0, tab), tab == std::string::npos ? 0 : std::atoll(line.c_str() + tab + 1)});
+  }
+  return out;
+}
+
+// The first day after a period, as 'YYYY-MM-DD'.
+std::string period_end(const std::string& start, bool monthly) {
+  int y = std::atoi(start.c_str()), m = std::atoi(start.c_str() + 5), d = std::atoi(start.c_str() + 8);
+  if (monthly) {
+    d = 1;
+    if (++m > 12) m = 1, ++y;
+  } else {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (++d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) {
+      d = 1;
+      if (++m > 12) m = 1, ++y;
+    }
+  }
+  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
 }
 
 // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
@@ -406,46 +444,83 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
   const ClickHouseTableInfo info = clickhouse_table_info(client, o);  // the schema is there and current
   ClickHouseDialect d = clickhouse_dialect(client.version());
   d.datetime64 = info.datetime64;
+  const std::vector<Rollup> all = rollups(d);
   for (const auto& name : only) {
-    const auto all = rollups(d);
     if (std::none_of(all.begin(), all.end(), [&](const Rollup& r) { return r.table.name == name; }))
       throw Error(ErrorCode::kUsage, fmt::format("there is no rollup named {}", name));
   }
+  // A day's INSERT ... SELECT can take minutes, and is sent once: sent again after a failure of
+  // unknown outcome (a timeout, a lost connection) it could add the day twice. A failure ends the
+  // rebuild and says which day to rebuild again.
+  ClickHouseConfig insert_config = client.config();
+  insert_config.max_retries = 0;
+  insert_config.timeout_ms = std::max(insert_config.timeout_ms, 3'600'000);
+  ClickHouseClient inserter(insert_config);
   const std::string db = q(o.database);
   const std::string source = fmt::format("{}.`route53query`", db);  // on a cluster the Distributed table: all shards
   std::vector<std::string> done;
-  std::optional<std::vector<std::string>> days, months;
-  for (const Rollup& r : rollups(d)) {
+  std::optional<std::vector<Period>> days, months;
+  for (const Rollup& r : all) {
     if (!only.empty() && std::find(only.begin(), only.end(), r.table.name) == only.end()) continue;
     auto& periods = r.monthly ? months : days;
     if (!periods) periods = periods_with_records(client, o, range, r.monthly);
+    // A month whose rollup knows of records older than the oldest still stored (retention dropped
+    // them) keeps its rollup: rebuilt, it would forget them.
+    std::map<std::string, std::int64_t> rollup_oldest;
+    if (r.monthly && !periods->empty()) {
+      for (const std::string& line : tsv_lines(client.query(fmt::format(
+               "SELECT toString(month), toUnixTimestamp(toDateTime(minMerge(first_seen))) FROM {}.{} GROUP BY month "
+               "FORMAT TabSeparated",
+               db, q(r.table.name))))) {
+        const std::size_t tab = line.find('\t');
+        if (tab != std::string::npos) rollup_oldest[line.substr(0, tab)] = std::atoll(line.c_str() + tab + 1);
+      }
+    }
     // The rows go into the rollup table of the node this talks to; readers aggregate over all shards, so
     // where they lie does not matter. The same rows again must not be dropped as a duplicate block.
     const std::string target = o.cluster.empty() ? q(r.table.name) : q(fmt::format("{}_local", r.table.name));
-    std::size_t lagging = 0;
-    for (const std::string& p : *periods) {
-      // On a cluster every shard drops the day. A replica that is down (the server's Code 159, after
-      // waiting for it) drops it from its shard's replication log when it returns.
+    std::vector<std::string> rebuilt, kept;
+    for (const Period& p : *periods) {
+      const auto older = rollup_oldest.find(p.start);
+      if (older != rollup_oldest.end() && older->second < p.oldest_s) {
+        kept.push_back(p.start);
+        continue;
+      }
+      const std::string again = fmt::format(
+          "its rollup is incomplete until rebuilt: run dnslens clickhouse rebuild-rollups --since {} "
+          "--until {} --rollup {} again",
+          p.start, period_end(p.start, r.monthly), r.table.name);
+      // On a cluster every shard drops the day. Had a node not done so in time (the server's Code 159),
+      // its shard could still hold the views' rows of the day next to the ones inserted here.
       try {
-        client.query(fmt::format("ALTER TABLE {}.{}{} DROP PARTITION '{}'", db, target, on_cluster(o), p),
-                     ddl_settings(client, o, lagging > 0));
+        client.query(fmt::format("ALTER TABLE {}.{}{} DROP PARTITION '{}'", db, target, on_cluster(o), p.start),
+                     ddl_settings(client, o, false));
       } catch (const Error& e) {
-        if (o.cluster.empty() || std::string_view(e.what()).find("Code: 159") == std::string_view::npos) throw;
-        ++lagging;
+        throw Error(e.code(), fmt::format("dropping {} of {} {}: {}; {}, once every node is up", r.table.name,
+                                          r.monthly ? "the month" : "the day", p.start, e.what(), again));
       }
       const std::string where =
-          fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p);
-      client.query(fmt::format("INSERT INTO {}.{} {}", db, target, rollup_select(r, source, where)),
-                   {{"insert_deduplicate", "0"}});
+          fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
+      try {
+        inserter.query(fmt::format("INSERT INTO {}.{} {}", db, target, rollup_select(r, source, where)),
+                       {{"insert_deduplicate", "0"}}, /*idempotent=*/false);
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("rebuilding {} of {} {}: {}; {}", r.table.name,
+                                          r.monthly ? "the month" : "the day", p.start, e.what(), again));
+      }
+      rebuilt.push_back(p.start);
     }
-    done.push_back(periods->empty()
-                       ? fmt::format("{}: no records to rebuild from", r.table.name)
-                       : fmt::format("{}: rebuilt {} {} from route53query ({} to {})", r.table.name, periods->size(),
-                                     r.monthly ? (periods->size() == 1 ? "month" : "months")
-                                               : (periods->size() == 1 ? "day" : "days"),
-                                     periods->front(), periods->back()));
-    if (lagging > 0)
-      done.back() += fmt::format("; {} of them not yet dropped on every node (a node did not answer in time)", lagging);
+    std::string line = rebuilt.empty()
+                           ? fmt::format("{}: nothing rebuilt", r.table.name)
+                           : fmt::format("{}: rebuilt {} {} from route53query ({} to {})", r.table.name, rebuilt.size(),
+                                         r.monthly ? (rebuilt.size() == 1 ? "month" : "months")
+                                                   : (rebuilt.size() == 1 ? "day" : "days"),
+                                         rebuilt.front(), rebuilt.back());
+    if (periods->empty()) line += " (no records in the range)";
+    if (!kept.empty())
+      line += fmt::format("; kept {} {} whose rollup holds records older than those still stored ({})", kept.size(),
+                          kept.size() == 1 ? "month" : "months", fmt::join(kept, ", "));
+    done.push_back(std::move(line));
   }
   return done;
 }
@@ -465,17 +540,20 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
                 fmt::format("ClickHouse database {} has schema version {}, newer than this dnslens's {}", o.database,
                             had, kClickHouseSchemaVersion));
   }
-  // Rollups created now over records already stored are filled from them afterwards.
+  // Rollups created now (table or view missing) over records already stored are filled from them
+  // afterwards. With a shard down the count reads the others.
   const bool had_records =
-      !existing.empty() &&
-      client.query(fmt::format("SELECT count() > 0 FROM {}.`route53query`", q(o.database))).starts_with("1");
+      !existing.empty() && client
+                               .query(fmt::format("SELECT count() > 0 FROM {}.`route53query`", q(o.database)),
+                                      {{"skip_unavailable_shards", "1"}})
+                               .starts_with("1");
   std::vector<std::string> new_rollups;
   if (had_records) {
     for (const Rollup& r : rollups(d)) {
-      const std::string there =
-          client.query(fmt::format("SELECT count() FROM system.tables WHERE database = {} AND name = {}",
-                                   clickhouse_quote(o.database), clickhouse_quote(std::string(r.table.name))));
-      if (there.starts_with("0")) new_rollups.emplace_back(r.table.name);
+      const std::string there = client.query(fmt::format(
+          "SELECT count() FROM system.tables WHERE database = {} AND name IN ({}, {})", clickhouse_quote(o.database),
+          clickhouse_quote(std::string(r.table.name)), clickhouse_quote(fmt::format("{}_mv", r.table.name))));
+      if (!there.starts_with("2")) new_rollups.emplace_back(r.table.name);
     }
   }
   std::vector<std::string> done;
@@ -502,8 +580,19 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
     done.push_back(fmt::format("schema version {}", kClickHouseSchemaVersion));
   }
   if (!new_rollups.empty()) {
-    for (auto& line : clickhouse_rebuild_rollups(client, o, {}, new_rollups))
-      done.push_back("backfilled " + std::move(line));
+    const std::string advice = fmt::format(
+        "the rollups {} do not have the records stored before them yet: run dnslens clickhouse rebuild-rollups{}",
+        fmt::join(new_rollups, ", "), lagging ? " once every node is up" : "");
+    if (lagging) {
+      done.push_back(advice);
+    } else {
+      try {
+        for (auto& line : clickhouse_rebuild_rollups(client, o, {}, new_rollups))
+          done.push_back("backfilled " + std::move(line));
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("{}; {}", e.what(), advice));
+      }
+    }
   }
   return done;
 }

@@ -56,12 +56,14 @@ struct ClickHouseColumn {
 // Creates what is missing and records the schema version; returns what it did, one line per statement.
 std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 // Rebuilds rollups from route53query: for every day with records in the range (passive_dns: every month
-// with records, its partition), the rollup's partition is dropped and computed again from the records.
-// It fills the rollups for records loaded before they existed (`migrate` does it for rollups it
-// creates) and repairs them. A day's rollup is only replaced from that day's records, so a day whose
-// records retention has dropped keeps its rollup (a month of passive DNS is rebuilt from the records it
-// still has). Records loaded into a day while it is rebuilt may count twice or not at all: rebuild days
-// that no longer receive records, or stop loading meanwhile. `only`: these rollups (empty: all).
+// with records, its partition), the rollup's partition is dropped on every shard and computed again from
+// the records. It fills the rollups for records loaded before they existed (`migrate` does it for
+// rollups it creates) and repairs them. A day's rollup is only replaced from that day's records, so a
+// day whose records retention has dropped keeps its rollup, and so does a month of passive DNS whose
+// rollup holds records older than the oldest still stored. Records loaded into a day while it is rebuilt
+// may count twice or not at all, and readers see the day empty meanwhile: rebuild days that no longer
+// receive records, or stop loading. A node that does not drop a day in time, or a failed insert, ends
+// the rebuild with an Error naming the day to rebuild again. `only`: these rollups (empty: all).
 // Returns one line per rollup; throws Error(kUsage) for an unknown rollup name.
 struct ClickHouseRebuildRange {
   std::optional<std::int64_t> since_ms;  // records from this time (none: the oldest)
