@@ -221,6 +221,7 @@ class Notifier final : public MatchNotifier {
     client.set_connection_timeout(std::chrono::milliseconds(config_.timeout_ms));
     client.set_read_timeout(std::chrono::milliseconds(config_.timeout_ms));
     client.set_write_timeout(std::chrono::milliseconds(config_.timeout_ms));
+    client.set_tcp_nodelay(true);  // headers and body are separate writes: no wait for a delayed ACK
     int backoff = config_.backoff_initial_ms;
     for (int attempt = 0;; ++attempt) {
       auto res = client.Post(target.path, body, "application/json");

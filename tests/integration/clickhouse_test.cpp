@@ -81,6 +81,14 @@ class ClickHouseCluster : public ::testing::Test {
              << text.str();
     }
   }
+  static bool all_replicas_alive() {
+    for (int s = 1; s <= 2; ++s) {
+      for (int r = 1; r <= 2; ++r) {
+        if (!cluster_->alive(s, r)) return false;
+      }
+    }
+    return true;
+  }
   static ClickHouseClient client(int shard, int replica, const std::string& database = "dnslens") {
     ClickHouseConfig c;
     c.url = cluster_->url(shard, replica);
@@ -730,11 +738,7 @@ std::vector<std::pair<std::string, std::string>> rollups_and_records(ClickHouseC
 // doubled, even run twice: the same rows are not dropped as a duplicate block), and rollups that
 // migrate creates over records already stored are filled from them.
 TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewOnes) {
-  for (int s = 1; s <= 2; ++s) {
-    for (int r = 1; r <= 2; ++r) {
-      if (!cluster_->alive(s, r)) GTEST_SKIP() << "an earlier test of this process killed a replica";
-    }
-  }
+  if (!all_replicas_alive()) GTEST_SKIP() << "an earlier test of this process killed a replica";
   Workdir w;
   RunResult gen = run_dnslens(w, "generate --records 4000 --seed 6 --start 2026-03-30T00:00:00Z -o day.jsonl");
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
@@ -834,11 +838,7 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
 // --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is
 // acknowledged on one replica alone); with both up, the rows are on both replicas when the run ends.
 TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
-  for (int s = 1; s <= 2; ++s) {
-    for (int r = 1; r <= 2; ++r) {
-      if (!cluster_->alive(s, r)) GTEST_SKIP() << "an earlier test of this process killed a replica";
-    }
-  }
+  if (!all_replicas_alive()) GTEST_SKIP() << "an earlier test of this process killed a replica";
   Workdir w;
   RunResult gen = run_dnslens(w, "generate --records 5000 --seed 4 -o day.jsonl");
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
