@@ -817,6 +817,12 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   EXPECT_EQ(one.out, "vpc_minute: rebuilt 1 day from route53query (2026-03-30 to 2026-03-30)\n");
   expect_rollups_match("after one day of one rollup was rebuilt");
 
+  // A range that starts inside the month rebuilds the whole month of passive DNS (from all its records).
+  RunResult month = run_dnslens(w, "clickhouse rebuild-rollups --since 2026-03-31 --rollup passive_dns" + common);
+  ASSERT_EQ(month.exit_code, 0) << month.err;
+  EXPECT_EQ(month.out, "passive_dns: rebuilt 1 month from route53query (2026-03-01 to 2026-03-01)\n");
+  expect_rollups_match("after the month was rebuilt from a range starting inside it");
+
   // Retention drops the first day's records: a rebuild keeps that day's rollups (no records to rebuild
   // it from) and the month of passive DNS (its rollup remembers older records), and rebuilds the rest.
   const std::string before = ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}});

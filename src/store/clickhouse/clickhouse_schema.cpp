@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
@@ -394,32 +395,19 @@ std::vector<Period> periods_with_records(ClickHouseClient& client, const ClickHo
   if (range.until_ms)
     where +=
         fmt::format(" AND query_ts < toDateTime({}, 'UTC')", std::max<std::int64_t>(0, (*range.until_ms + 999) / 1000));
+  // The oldest record of each period over the whole period, not only the part in the range (a month's
+  // passive DNS is compared with it). GLOBAL: the subquery runs once, not again on every shard.
+  const std::string period = monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)";
   std::vector<Period> out;
-  for (const std::string& line : tsv_lines(client.query(
-           fmt::format("SELECT toString({}) AS p, toUnixTimestamp(min(toDateTime(query_ts))) FROM {}.`route53query` "
-                       "WHERE 1{} GROUP BY p ORDER BY p FORMAT TabSeparated",
-                       monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", q(o.database), where)))) {
+  for (const std::string& line : tsv_lines(client.query(fmt::format(
+           "SELECT toString({0}) AS p, toUnixTimestamp(min(toDateTime(query_ts))) FROM {1}.`route53query` WHERE {0} "
+           "GLOBAL IN (SELECT DISTINCT {0} FROM {1}.`route53query` WHERE 1{2}) GROUP BY p ORDER BY p FORMAT "
+           "TabSeparated",
+           period, q(o.database), where)))) {
     const std::size_t tab = line.find('\t');
     out.push_back({line.substr(0, tab), tab == std::string::npos ? 0 : std::atoll(line.c_str() + tab + 1)});
   }
   return out;
-}
-
-// The first day after a period, as 'YYYY-MM-DD'.
-std::string period_end(const std::string& start, bool monthly) {
-  int y = std::atoi(start.c_str()), m = std::atoi(start.c_str() + 5), d = std::atoi(start.c_str() + 8);
-  if (monthly) {
-    d = 1;
-    if (++m > 12) m = 1, ++y;
-  } else {
-    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (++d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) {
-      d = 1;
-      if (++m > 12) m = 1, ++y;
-    }
-  }
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
 }
 
 // The server waits for every node of an ON CLUSTER statement up to distributed_ddl_task_timeout: kept
@@ -486,24 +474,37 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
         kept.push_back(p.start);
         continue;
       }
+      // What is left: this period on, of this rollup and those not reached yet.
+      std::vector<std::string_view> left;
+      for (auto it = std::find_if(all.begin(), all.end(), [&](const Rollup& x) { return &x == &r; }); it != all.end();
+           ++it) {
+        if (only.empty() || std::find(only.begin(), only.end(), it->table.name) != only.end())
+          left.push_back(it->table.name);
+      }
       const std::string again = fmt::format(
-          "its rollup is incomplete until rebuilt: run dnslens clickhouse rebuild-rollups --since {} "
-          "--until {} --rollup {} again",
-          p.start, period_end(p.start, r.monthly), r.table.name);
+          "the rollups are incomplete until rebuilt: run dnslens clickhouse rebuild-rollups --since {}{} --rollup {} "
+          "again",
+          p.start, range.until_ms ? " --until " + iso8601_seconds(*range.until_ms) : std::string(),
+          fmt::join(left, ","));
       // On a cluster every shard drops the day. Had a node not done so in time (the server's Code 159),
       // its shard could still hold the views' rows of the day next to the ones inserted here.
       try {
         client.query(fmt::format("ALTER TABLE {}.{}{} DROP PARTITION '{}'", db, target, on_cluster(o), p.start),
                      ddl_settings(client, o, false));
       } catch (const Error& e) {
-        throw Error(e.code(), fmt::format("dropping {} of {} {}: {}; {}, once every node is up", r.table.name,
-                                          r.monthly ? "the month" : "the day", p.start, e.what(), again));
+        const bool node_late = std::string_view(e.what()).find("Code: 159") != std::string_view::npos;
+        throw Error(e.code(),
+                    fmt::format("dropping {} of {} {}: {}; {}{}", r.table.name, r.monthly ? "the month" : "the day",
+                                p.start, e.what(), again, node_late ? " once every node is up" : ""));
       }
       const std::string where =
           fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
       try {
         inserter.query(fmt::format("INSERT INTO {}.{} {}", db, target, rollup_select(r, source, where)),
-                       {{"insert_deduplicate", "0"}}, /*idempotent=*/false);
+                       // A replica within a second of the others where there is one: a lagging one
+                       // would miss the newest records.
+                       {{"insert_deduplicate", "0"}, {"max_replica_delay_for_distributed_queries", "1"}},
+                       /*idempotent=*/false);
       } catch (const Error& e) {
         throw Error(e.code(), fmt::format("rebuilding {} of {} {}: {}; {}", r.table.name,
                                           r.monthly ? "the month" : "the day", p.start, e.what(), again));
