@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/timestamp.hpp"
+#include "store/clickhouse/clickhouse_tsv.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
@@ -374,13 +375,12 @@ struct Period {
   std::int64_t oldest_s = 0;
 };
 
-std::vector<std::string> tsv_lines(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t nl = text.find('\n', start);
-    const std::size_t end = nl == std::string::npos ? text.size() : nl;
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
+// The rows of a SELECT of two columns, a text and a whole number (NULLs left out).
+std::vector<std::pair<std::string, std::int64_t>> text_number_rows(ClickHouseClient& client,
+                                                                   const std::string& select) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (auto& row : parse_clickhouse_tsv(client.query(select + " FORMAT TabSeparatedWithNames"), false).rows) {
+    if (row.size() == 2 && row[0] && row[1]) out.emplace_back(std::move(*row[0]), std::atoll(row[1]->c_str()));
   }
   return out;
 }
@@ -399,14 +399,12 @@ std::vector<Period> periods_with_records(ClickHouseClient& client, const ClickHo
   // passive DNS is compared with it). GLOBAL: the subquery runs once, not again on every shard.
   const std::string period = monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)";
   std::vector<Period> out;
-  for (const std::string& line : tsv_lines(client.query(fmt::format(
-           "SELECT toString({0}) AS p, toUnixTimestamp(min(toDateTime(query_ts))) FROM {1}.`route53query` WHERE {0} "
-           "GLOBAL IN (SELECT DISTINCT {0} FROM {1}.`route53query` WHERE 1{2}) GROUP BY p ORDER BY p FORMAT "
-           "TabSeparated",
-           period, q(o.database), where)))) {
-    const std::size_t tab = line.find('\t');
-    out.push_back({line.substr(0, tab), tab == std::string::npos ? 0 : std::atoll(line.c_str() + tab + 1)});
-  }
+  for (auto& [start, oldest] : text_number_rows(
+           client, fmt::format("SELECT toString({0}) AS p, toUnixTimestamp(min(toDateTime(query_ts))) FROM "
+                               "{1}.`route53query` WHERE {0} GLOBAL IN (SELECT DISTINCT {0} FROM {1}.`route53query` "
+                               "WHERE 1{2}) GROUP BY p ORDER BY p",
+                               period, q(o.database), where)))
+    out.push_back({std::move(start), oldest});
   return out;
 }
 
@@ -456,13 +454,11 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
     // them) keeps its rollup: rebuilt, it would forget them.
     std::map<std::string, std::int64_t> rollup_oldest;
     if (r.monthly && !periods->empty()) {
-      for (const std::string& line : tsv_lines(client.query(fmt::format(
-               "SELECT toString(month), toUnixTimestamp(toDateTime(minMerge(first_seen))) FROM {}.{} GROUP BY month "
-               "FORMAT TabSeparated",
-               db, q(r.table.name))))) {
-        const std::size_t tab = line.find('\t');
-        if (tab != std::string::npos) rollup_oldest[line.substr(0, tab)] = std::atoll(line.c_str() + tab + 1);
-      }
+      for (auto& [month, oldest] : text_number_rows(
+               client, fmt::format("SELECT toString(month), toUnixTimestamp(toDateTime(minMerge(first_seen))) FROM "
+                                   "{}.{} GROUP BY month",
+                                   db, q(r.table.name))))
+        rollup_oldest[std::move(month)] = oldest;
     }
     // The rows go into the rollup table of the node this talks to; readers aggregate over all shards, so
     // where they lie does not matter. The same rows again must not be dropped as a duplicate block.
