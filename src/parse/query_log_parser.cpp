@@ -120,7 +120,39 @@ Slot top_level_slot(std::string_view key, QueryRecord& out, std::string_view*& t
   return Slot::kUnknown;
 }
 
+// Where an id of an array-shaped srcids goes, by its AWS prefix; nullptr for an id of no known kind.
+std::string_view* srcid_slot(std::string_view id, QueryRecord& out) {
+  if (id.starts_with("i-")) return &out.instance;
+  if (id.starts_with("rslvr-")) return &out.resolver_endpoint;
+  if (id.starts_with("rni-")) return &out.resolver_network_interface;
+  return nullptr;
+}
+
+// srcids as Route 53 logs it, an object of named ids, or as the format's first version did in AWS's own
+// sample record (version 1.000000: "srcids":["i-0f19ert0572c3c54a"]), an array of ids, placed by their
+// prefix (i- an instance, rslvr- a Resolver endpoint, rni- its network interface; any other id is counted
+// as an unknown field and kept in the line). null is no ids.
 ParseOutcome parse_srcids(od::value& v, bool escapes, QueryRecord& out) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return from_simdjson(e, "srcids");
+  if (type == od::json_type::null) return ParseOutcome::success();
+  if (type == od::json_type::array) {
+    od::array arr;
+    if (auto e = v.get_array().get(arr)) return from_simdjson(e, "srcids");
+    for (auto item_result : arr) {
+      od::value item;
+      if (auto e = std::move(item_result).get(item)) return from_simdjson(e, "srcids");
+      std::string_view id;
+      if (auto e = get_string(item, id, escapes)) return from_simdjson(e, "srcids");
+      std::string_view* target = srcid_slot(id, out);
+      if (target != nullptr && target->empty()) {
+        *target = id;
+      } else if (!id.empty()) {
+        ++out.unknown_fields;
+      }
+    }
+    return ParseOutcome::success();
+  }
   od::object obj;
   if (auto e = v.get_object().get(obj)) return from_simdjson(e, "srcids");
   for (auto field_result : obj) {
@@ -170,6 +202,8 @@ ParseOutcome parse_answers(od::value& v, bool escapes, QueryRecord& out) {
       std::string_view* target = nullptr;
       for (int attempt = 0; attempt < 2 && target == nullptr; ++attempt) {
         if (key == "Rdata")
+          target = &answer.rdata;
+        else if (key == "Address" && answer.rdata.empty())  // the format's first version (1.000000)
           target = &answer.rdata;
         else if (key == "Type")
           target = &answer.type;

@@ -66,7 +66,9 @@ TEST(QueryLogParserErrors, WrongTypes) {
   EXPECT_EQ(o.field, "query_name");
   o = parse(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","answers":"none"})");
   EXPECT_EQ(o.reason, BadReason::kWrongType);
-  o = parse(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcids":["i-1"]})");
+  o = parse(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcids":[1]})");
+  EXPECT_EQ(o.reason, BadReason::kWrongType);
+  o = parse(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcids":"i-1"})");
   EXPECT_EQ(o.reason, BadReason::kWrongType);
   o = parse(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcport":{"n":1}})");
   EXPECT_EQ(o.reason, BadReason::kWrongType);

@@ -57,6 +57,56 @@ TEST(QueryLogParser, ReadsEveryDocumentedField) {
   EXPECT_EQ(r.unknown_fields, 0u);
 }
 
+// The format's first version (1.000000), as AWS's own sample pipeline publishes it
+// (github.com/aws-samples/r53resolver-query-log-parser): the README's sample record, one line, with srcids
+// an array of ids and an answer's data under "Address"; and the record its FirehosePutRecordTest.txt sends
+// (base64-decoded), without transport.
+TEST(QueryLogParser, ReadsTheFirstVersionsArrayOfSourceIdsAndAddressAnswers) {
+  ParseResult readme(
+      R"({"version":"1.000000","account_id":"99999999999","region":"us-east-1","vpc_id":"vpc-h456k56s57w78e76",)"
+      R"("query_timestamp":"2020-05-22T03:25:36Z","query_name":"223.0.2.1.in-addr.arpa.","query_type":"PTR",)"
+      R"("query_class":"IN","rcode":"NOERROR","answers":[{"Address":"ip-7-7-7-223.ec2.internal. ","Type":"PTR",)"
+      R"("Class":"IN"}],"srcaddr":"9.9.9.70","srcport":"60306","srcids":["i-0f19ert0572c3c54a"]})");
+  ASSERT_TRUE(readme.outcome.ok) << readme.outcome.detail;
+  EXPECT_EQ(readme.record.instance, "i-0f19ert0572c3c54a");
+  EXPECT_EQ(readme.record.resolver_endpoint, "");
+  ASSERT_EQ(readme.record.answer_count, 1u);
+  EXPECT_EQ(readme.record.answers[0].rdata, "ip-7-7-7-223.ec2.internal. ");
+  EXPECT_EQ(readme.record.answers[0].type, "PTR");
+  EXPECT_EQ(readme.record.unknown_fields, 0u);
+
+  ParseResult firehose(
+      R"({"version":"1.000000","account_id":"999999999","region":"us-east-1","vpc_id":"vpc-6u78sgn30rt4567sfe2",)"
+      R"("query_timestamp":"2020-07-12T22:38:12Z","query_name":"ec2messages.us-east-1.amazonaws.com.",)"
+      R"("query_type":"AAAA","query_class":"IN","rcode":"NOERROR","answers":[],"srcaddr":"10.66.0.139",)"
+      R"("srcport":"40737","srcids":["i-0ewrth34ht75my6d"]})");
+  ASSERT_TRUE(firehose.outcome.ok) << firehose.outcome.detail;
+  EXPECT_EQ(firehose.record.instance, "i-0ewrth34ht75my6d");
+  EXPECT_EQ(firehose.record.answer_count, 0u);
+}
+
+TEST(QueryLogParser, AnArrayOfSourceIdsIsPlacedByPrefix) {
+  ParseResult r(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcids":["rni-2","rslvr-in-1",)"
+                R"("eni-9","i-7","i-8",null]})");
+  ASSERT_TRUE(r.outcome.ok) << r.outcome.detail;
+  EXPECT_EQ(r.record.instance, "i-7");
+  EXPECT_EQ(r.record.resolver_endpoint, "rslvr-in-1");
+  EXPECT_EQ(r.record.resolver_network_interface, "rni-2");
+  EXPECT_EQ(r.record.unknown_fields, 2u);  // eni-9 has no place; a second instance id is not dropped silently
+
+  ParseResult none(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","srcids":null})");
+  ASSERT_TRUE(none.outcome.ok);
+  EXPECT_EQ(none.record.instance, "");
+
+  // Rdata wins over Address whichever comes first.
+  ParseResult both(R"({"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.com.","answers":[{"Rdata":"10.0.0.1",)"
+                   R"("Address":"10.0.0.2"},{"Address":"10.0.0.3","Rdata":"10.0.0.4"}]})");
+  ASSERT_TRUE(both.outcome.ok);
+  ASSERT_EQ(both.record.answer_count, 2u);
+  EXPECT_EQ(both.record.answers[0].rdata, "10.0.0.1");
+  EXPECT_EQ(both.record.answers[1].rdata, "10.0.0.4");
+}
+
 TEST(QueryLogParser, ResolverEndpointSourceAndNumbersWhereStringsAreUsual) {
   ParseResult r(
       R"({"version":1.1,"query_timestamp":"2021-02-04T17:51:55Z","query_name":"a.example.com.","srcport":53,)"
