@@ -5,6 +5,7 @@ namespace dnslens {
 namespace {
 constexpr char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 constexpr bool is_octal(char c) { return c >= '0' && c <= '7'; }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 namespace {
@@ -22,7 +23,9 @@ inline unsigned lower_copy(const char* src, std::size_t n, char* out) {
   return special;
 }
 
-// Decodes Route 53's \DDD and \X escapes; returns the decoded length (truncated at the cap, flagged).
+// Decodes \DDD and \X escapes; returns the decoded length (truncated at the cap, flagged). \DDD is octal,
+// the only escape AWS documents for Route 53 names (see dns_name.hpp); three digits that cannot be octal
+// (an 8 or a 9) are read as RFC 1035's decimal when they make a byte, else \D is D.
 std::size_t unescape_lower(std::string_view logged, char* out, NormalizedName& result, unsigned& special) {
   std::size_t n = 0;
   std::size_t i = 0;
@@ -35,6 +38,10 @@ std::size_t unescape_lower(std::string_view logged, char* out, NormalizedName& r
         unsigned v = static_cast<unsigned>(logged[i + 1] - '0') * 64 + static_cast<unsigned>(logged[i + 2] - '0') * 8 +
                      static_cast<unsigned>(logged[i + 3] - '0');
         c = static_cast<char>(v & 0xFF);
+        i += 4;
+      } else if (i + 3 < len && is_digit(logged[i + 1]) && is_digit(logged[i + 2]) && is_digit(logged[i + 3]) &&
+                 (logged[i + 1] - '0') * 100 + (logged[i + 2] - '0') * 10 + (logged[i + 3] - '0') <= 255) {
+        c = static_cast<char>((logged[i + 1] - '0') * 100 + (logged[i + 2] - '0') * 10 + (logged[i + 3] - '0'));
         i += 4;
       } else {
         c = logged[i + 1];

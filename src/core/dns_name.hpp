@@ -1,7 +1,14 @@
 #pragma once
 // Query names as Route 53 writes them: presentation format, usually with a trailing dot, with
-// bytes outside [a-z0-9-_] escaped as \DDD (three octal digits, Route 53's domain name format) or
-// \X. normalize_name() turns that into lowercase, dot-free-at-end text in a caller buffer.
+// bytes outside [a-z0-9-_] escaped as \DDD or \X. normalize_name() turns that into lowercase,
+// dot-free-at-end text in a caller buffer.
+// \DDD is read as octal. AWS documents no escaping for Resolver query logs' query_name (the log format
+// page says only "the domain name ... specified in the query"), no published log line shows one, and the
+// parsers of others (Elastic's, Panther's) decode none; the one escape AWS documents for Route 53 names is
+// octal ("\three-digit octal code. For example, \052 is the octal code for character *": the
+// hosted-zone domain name format), which its API is seen to emit (\052 for '*', \057 for '/'). RFC 1035's
+// presentation format is decimal, so three digits with an 8 or a 9, which cannot be octal, are read as
+// decimal. A test (DecodesRoute53OctalEscapes) cites this.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -21,6 +21,13 @@ TEST(NormalizeName, LowercasesAndDropsTheRootDot) {
   EXPECT_EQ(norm("example.com"), "example.com");
 }
 
+// Evidence for the base (2026-12): AWS documents no escaping of Resolver query logs' query_name
+// (docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-query-logs-format.html: "The domain name
+// (example.com) or subdomain name (www.example.com) that was specified in the query"), and no published
+// Resolver log line (Elastic's route53_resolver_logs test fixture, Panther's, AWS's samples) has an escape.
+// The one escape format AWS documents for Route 53 names is octal (DomainNameFormat: "\three-digit octal
+// code"; "\052 is the octal code for character *"), and its API emits it (aws/aws-cli#2701:
+// "\\052.mycompany.com."; hashicorp/terraform-provider-aws#40153: "0\\05724..." for '/'). So \DDD is octal.
 TEST(NormalizeName, DecodesRoute53OctalEscapes) {
   bool escapes = false;
   // Route 53 writes '*' as \052 and a space as \040.
@@ -29,6 +36,10 @@ TEST(NormalizeName, DecodesRoute53OctalEscapes) {
   EXPECT_EQ(norm("a\\040b.example.com."), "a b.example.com");
   EXPECT_EQ(norm("\\303\\244.example.com."), "\xc3\xa4.example.com");
   EXPECT_EQ(norm("a\\.b.example.com"), "a.b.example.com");  // \X is X
+  EXPECT_EQ(norm("0\\05724.0.168.192.in-addr.arpa."), "0/24.0.168.192.in-addr.arpa");
+  // Digits that cannot be octal are RFC 1035's decimal; past 255 they are no byte, and \D is D.
+  EXPECT_EQ(norm("a\\098c.example.com."), "abc.example.com");
+  EXPECT_EQ(norm("a\\299.example.com."), "a299.example.com");
 }
 
 TEST(NormalizeName, FlagsBadSyntax) {
