@@ -1,6 +1,7 @@
 #include "store/clickhouse/clickhouse_schema.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 
@@ -81,6 +82,23 @@ inline constexpr int kDeduplicationWindow = 10000;
 std::string dedup_window(const ClickHouseSchemaOptions& o) {
   return o.cluster.empty() ? std::string()
                            : fmt::format("\nSETTINGS replicated_deduplication_window = {}", kDeduplicationWindow);
+}
+
+// The rollups whose rebuild is owed: a row per rollup, the newest (by version) telling whether it is
+// pending and from which period on (`since`: 'YYYY-MM-DD', empty for all). `migrate` writes one for each
+// rollup it creates over stored records before creating it, a failed rebuild one for the rollup it left
+// incomplete; a rebuild that covers it clears it, and `migrate` rebuilds what is pending. Like
+// dnslens_schema, one replicated copy on every node.
+std::string backfill_table_sql(const ClickHouseSchemaOptions& o) {
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {}.`dnslens_rollup_backfill`{} (`rollup` String, since String, pending UInt8, "
+      "version UInt64) ENGINE = {} ORDER BY `rollup`",
+      q(o.database), on_cluster(o),
+      o.cluster.empty()
+          ? std::string("ReplacingMergeTree(version)")
+          : fmt::format("ReplicatedReplacingMergeTree('/clickhouse/tables/all/{}/dnslens_rollup_backfill', "
+                        "'{{shard}}-{{replica}}', version)",
+                        o.database));
 }
 
 // A table of dnslens's besides route53query: on a cluster a replicated `<name>_local` on every node and
@@ -269,6 +287,7 @@ std::vector<std::string> clickhouse_schema_sql(const ClickHouseDialect& d, const
   const std::string db = q(o.database);
   std::vector<std::string> out;
   out.push_back(fmt::format("CREATE DATABASE IF NOT EXISTS {}{}", db, on_cluster(o)));
+  out.push_back(backfill_table_sql(o));
   std::string columns;
   for (const auto& c : clickhouse_query_columns(d)) columns += fmt::format("  {} {},\n", q(c.name), c.type);
   // Keys are never NULL: the sorting key of a MergeTree may not be Nullable.
@@ -422,6 +441,47 @@ std::map<std::string, std::string> ddl_settings(ClickHouseClient& client, const 
   return settings;
 }
 
+// The pending rebuilds: rollup -> since ('YYYY-MM-DD', empty for all). Empty when the table is missing.
+std::map<std::string, std::string> pending_backfills(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
+  std::map<std::string, std::string> out;
+  const std::string exists = client.query(
+      fmt::format("SELECT count() FROM system.tables WHERE database = {} AND name = 'dnslens_rollup_backfill'",
+                  clickhouse_quote(o.database)));
+  if (!exists.starts_with("1")) return out;
+  for (auto& row : parse_clickhouse_tsv(
+                       client.query(fmt::format("SELECT `rollup`, argMax(since, version) AS s FROM "
+                                                "{}.`dnslens_rollup_backfill` GROUP BY `rollup` HAVING argMax(pending, "
+                                                "version) = 1 ORDER BY `rollup` FORMAT TabSeparatedWithNames",
+                                                q(o.database))),
+                       false)
+                       .rows) {
+    if (row.size() == 2 && row[0]) out[std::move(*row[0])] = row[1] ? std::move(*row[1]) : std::string();
+  }
+  return out;
+}
+
+// Records that the rollups' rebuild from `since` on is owed (pending) or done.
+void set_backfill(ClickHouseClient& client, const ClickHouseSchemaOptions& o, const std::vector<std::string>& rollups,
+                  std::string_view since, bool pending) {
+  if (rollups.empty()) return;
+  const auto version =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  std::string values;
+  for (const auto& r : rollups) {
+    values += fmt::format("{}({}, {}, {}, {})", values.empty() ? "" : ", ", clickhouse_quote(r),
+                          clickhouse_quote(std::string(since)), pending ? 1 : 0, version);
+  }
+  client.query(fmt::format("INSERT INTO {}.`dnslens_rollup_backfill` (`rollup`, since, pending, version) VALUES {}",
+                           q(o.database), values));
+}
+
+// The day (or the month's first day) a time falls in, as 'YYYY-MM-DD'.
+std::string period_of(std::int64_t ms, bool monthly) {
+  const CivilTime c = civil_from_ms(std::max<std::int64_t>(0, ms));
+  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, monthly ? 1 : c.day);
+}
+
 }  // namespace
 
 std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
@@ -444,6 +504,23 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
   ClickHouseClient inserter(insert_config);
   const std::string db = q(o.database);
   const std::string source = fmt::format("{}.`route53query`", db);  // on a cluster the Distributed table: all shards
+  // Every node must drop each day: one that cannot would keep the views' rows of the day beside the ones
+  // inserted here. An idempotent statement on every node first, the way each DROP goes, so a node down
+  // ends the rebuild before anything is dropped (it also creates the table of owed rebuilds where an
+  // older migrate did not).
+  try {
+    // A short wait: the statement is trivial, so a node that has not run it in 10 s is down or stuck.
+    auto settings = ddl_settings(client, o, false);
+    if (!o.cluster.empty()) settings["distributed_ddl_task_timeout"] = "10";
+    client.query(backfill_table_sql(o), settings);
+  } catch (const Error& e) {
+    if (o.cluster.empty() || std::string_view(e.what()).find("Code: 159") == std::string_view::npos) throw;
+    throw Error(e.code(),
+                fmt::format("not every node of cluster {} answers within 10 s, and a rebuild drops each day on "
+                            "every node: nothing was dropped; run it again once every node is up ({})",
+                            o.cluster, e.what()));
+  }
+  const std::map<std::string, std::string> owed = pending_backfills(client, o);
   std::vector<std::string> done;
   std::optional<std::vector<Period>> days, months;
   for (const Rollup& r : all) {
@@ -482,6 +559,15 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
           "again",
           p.start, range.until_ms ? " --until " + iso8601_seconds(*range.until_ms) : std::string(),
           fmt::join(left, ","));
+      // The rollup is incomplete from this period on until rebuilt: recorded, so `migrate` finishes it.
+      const auto owe = [&] {
+        try {
+          set_backfill(client, o, {std::string(r.table.name)}, p.start, true);
+          return std::string();
+        } catch (const Error& e) {
+          return fmt::format(" (and it could not be recorded for dnslens clickhouse migrate: {})", e.what());
+        }
+      };
       // On a cluster every shard drops the day. Had a node not done so in time (the server's Code 159),
       // its shard could still hold the views' rows of the day next to the ones inserted here.
       try {
@@ -489,9 +575,10 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
                      ddl_settings(client, o, false));
       } catch (const Error& e) {
         const bool node_late = std::string_view(e.what()).find("Code: 159") != std::string_view::npos;
+        const std::string recorded = owe();
         throw Error(e.code(),
-                    fmt::format("dropping {} of {} {}: {}; {}{}", r.table.name, r.monthly ? "the month" : "the day",
-                                p.start, e.what(), again, node_late ? " once every node is up" : ""));
+                    fmt::format("dropping {} of {} {}: {}; {}{}{}", r.table.name, r.monthly ? "the month" : "the day",
+                                p.start, e.what(), again, node_late ? " once every node is up" : "", recorded));
       }
       const std::string where =
           fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
@@ -502,10 +589,19 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
                        {{"insert_deduplicate", "0"}, {"max_replica_delay_for_distributed_queries", "1"}},
                        /*idempotent=*/false);
       } catch (const Error& e) {
-        throw Error(e.code(), fmt::format("rebuilding {} of {} {}: {}; {}", r.table.name,
-                                          r.monthly ? "the month" : "the day", p.start, e.what(), again));
+        const std::string recorded = owe();
+        throw Error(e.code(), fmt::format("rebuilding {} of {} {}: {}; {}{}", r.table.name,
+                                          r.monthly ? "the month" : "the day", p.start, e.what(), again, recorded));
       }
       rebuilt.push_back(p.start);
+    }
+    // An owed rebuild this one covered (every period from the owed one on) is done.
+    const auto it = owed.find(std::string(r.table.name));
+    bool cleared = false;
+    if (it != owed.end() && !range.until_ms &&
+        (!range.since_ms || (!it->second.empty() && period_of(*range.since_ms, r.monthly) <= it->second))) {
+      set_backfill(client, o, {it->first}, "", false);
+      cleared = true;
     }
     std::string line = rebuilt.empty()
                            ? fmt::format("{}: nothing rebuilt", r.table.name)
@@ -517,6 +613,7 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
     if (!kept.empty())
       line += fmt::format("; kept {} {} whose rollup holds records older than those still stored ({})", kept.size(),
                           kept.size() == 1 ? "month" : "months", fmt::join(kept, ", "));
+    if (cleared) line += "; its owed rebuild is done";
     done.push_back(std::move(line));
   }
   return done;
@@ -555,6 +652,7 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
   }
   std::vector<std::string> done;
   bool lagging = false;
+  const std::string backfill_table = backfill_table_sql(o);
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
     // A slow or dead node ends an ON CLUSTER statement in the server's own error (Code 159, naming the
     // unfinished hosts). The statement stays queued for them (they run it when they return), so init
@@ -569,6 +667,9 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
           fmt::format("{} - not yet on every node, queued for the others: {}", sql.substr(0, sql.find(" (")), what));
       lagging = true;
     }
+    // The backfill of the rollups about to be created is owed before they exist: a migrate stopped
+    // after creating them (killed, a node down, a failed backfill) leaves it recorded for the next.
+    if (sql == backfill_table) set_backfill(client, o, new_rollups, "", true);
   }
   if (had < kClickHouseSchemaVersion) {
     const std::string insert =
@@ -576,16 +677,25 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
     client.query(insert);
     done.push_back(fmt::format("schema version {}", kClickHouseSchemaVersion));
   }
-  if (!new_rollups.empty()) {
+  // The rollups created now, and those an earlier migrate or rebuild left owed, rebuilt from the records.
+  const std::map<std::string, std::string> owed = pending_backfills(client, o);
+  if (!owed.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, since] : owed) names.push_back(since.empty() ? name : name + " from " + since);
     const std::string advice = fmt::format(
-        "the rollups {} do not have the records stored before them yet: run dnslens clickhouse rebuild-rollups{}",
-        fmt::join(new_rollups, ", "), lagging ? " once every node is up" : "");
+        "the rollups {} do not have all the records stored before them yet: run dnslens clickhouse "
+        "migrate again{} (or rebuild-rollups)",
+        fmt::join(names, ", "), lagging ? " once every node is up" : "");
     if (lagging) {
       done.push_back(advice);
     } else {
       try {
-        for (auto& line : clickhouse_rebuild_rollups(client, o, {}, new_rollups))
-          done.push_back("backfilled " + std::move(line));
+        for (const auto& [name, since] : owed) {
+          ClickHouseRebuildRange range;
+          if (!since.empty()) range.since_ms = parse_iso8601_ms(since + "T00:00:00Z");
+          for (auto& line : clickhouse_rebuild_rollups(client, o, range, {name}))
+            done.push_back("backfilled " + std::move(line));
+        }
       } catch (const Error& e) {
         throw Error(e.code(), fmt::format("{}; {}", e.what(), advice));
       }

@@ -62,8 +62,11 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
 // day whose records retention has dropped keeps its rollup, and so does a month of passive DNS whose
 // rollup holds records older than the oldest still stored. Records loaded into a day while it is rebuilt
 // may count twice or not at all, and readers see the day empty meanwhile: rebuild days that no longer
-// receive records, or stop loading. A node that does not drop a day in time, or a failed insert, ends
-// the rebuild with an Error naming the day to rebuild again. `only`: these rollups (empty: all).
+// receive records, or stop loading. On a cluster every node must answer first (else nothing is dropped).
+// A node that does not drop a day in time, or a failed insert, ends the rebuild with an Error naming the
+// day to rebuild again, and records the rebuild as owed from that day in dnslens_rollup_backfill, which
+// `migrate` (clickhouse_init) finishes; a rebuild covering an owed one clears it. `migrate` records the
+// backfill of the rollups it creates there before creating them. `only`: these rollups (empty: all).
 // Returns one line per rollup; throws Error(kUsage) for an unknown rollup name.
 struct ClickHouseRebuildRange {
   std::optional<std::int64_t> since_ms;  // records from this time (none: the oldest)
