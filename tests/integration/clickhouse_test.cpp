@@ -790,6 +790,10 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
         << rebuilt.out;
     EXPECT_NE(rebuilt.out.find("passive_dns: rebuilt 1 month"), std::string::npos) << rebuilt.out;
     expect_rollups_match("rebuilt, time " + std::to_string(i + 1));
+    // The staging tables (on the node dnslens talks to) are gone.
+    EXPECT_EQ(client(1, 2, db).query("SELECT count() FROM system.tables WHERE database = '" + db +
+                                     "' AND name LIKE '%\\_rebuild'"),
+              "0\n");
   }
   // A range without records rebuilds nothing and leaves the rollups as they are.
   RunResult none =
@@ -854,13 +858,12 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   sync_replicas(db, locals);
   EXPECT_EQ(ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}}), before);
 
-  // A rebuild that dropped a day on some nodes and failed on another (here node 1/2, the one dnslens
-  // talks to, lost its vpc_minute_local) leaves the day empty, and says so: the rebuild is recorded as
-  // owed from that day, and the next migrate (which recreates the table) finishes it.
+  // A rebuild that dropped a day on some nodes and failed on another (here node 2/1 lost its
+  // vpc_minute_local) leaves the day incomplete, and says so: the rebuild is recorded as owed from that
+  // day, and the next migrate (which recreates the table) finishes it. The view on 2/1 stays, so migrate
+  // does not take vpc_minute for a new rollup: only the owed rebuild makes it rebuild the day.
   ClickHouseClient ch12 = client(1, 2, db);
-  // Its view stays, so migrate does not take vpc_minute for a new rollup: only the owed rebuild makes it
-  // rebuild the day.
-  ch12.query("DROP TABLE " + db + ".vpc_minute_local");
+  client(2, 1, db).query("DROP TABLE " + db + ".vpc_minute_local");
   RunResult partial = run_dnslens(w, "clickhouse rebuild-rollups --rollup vpc_minute" + common);
   EXPECT_EQ(partial.exit_code, 2) << partial.out << partial.err;
   EXPECT_NE(partial.err.find("dropping vpc_minute of the day 2026-03-31"), std::string::npos) << partial.err;

@@ -538,14 +538,26 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
         rollup_oldest[std::move(month)] = oldest;
     }
     // The rows go into the rollup table of the node this talks to; readers aggregate over all shards, so
-    // where they lie does not matter. The same rows again must not be dropped as a duplicate block.
+    // where they lie does not matter. Each period is computed into a staging table on that node first
+    // (its own engine, not replicated, with the rollup's columns), while readers still see the old rows;
+    // then the period is dropped on every shard and the staging one put in its place (REPLACE PARTITION,
+    // which the rollup's replicas then fetch): readers see the period missing only between those two.
     const std::string target = o.cluster.empty() ? q(r.table.name) : q(fmt::format("{}_local", r.table.name));
+    const std::string staging = q(fmt::format("{}_rebuild", r.table.name));
     std::vector<std::string> rebuilt, kept;
+    bool staged = false;
     for (const Period& p : *periods) {
       const auto older = rollup_oldest.find(p.start);
       if (older != rollup_oldest.end() && older->second < p.oldest_s) {
         kept.push_back(p.start);
         continue;
+      }
+      if (!staged) {  // a staging table left by a rebuild that failed goes
+        client.query(fmt::format("DROP TABLE IF EXISTS {}.{}", db, staging));
+        client.query(fmt::format("CREATE TABLE {}.{} AS {}.{} ENGINE = {}({}) PARTITION BY {} ORDER BY ({})", db,
+                                 staging, db, target, r.table.engine, r.table.engine_args, r.table.partition_by,
+                                 r.table.order_by));
+        staged = true;
       }
       // What is left: this period on, of this rollup and those not reached yet.
       std::vector<std::string_view> left;
@@ -554,12 +566,24 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
         if (only.empty() || std::find(only.begin(), only.end(), it->table.name) != only.end())
           left.push_back(it->table.name);
       }
-      const std::string again = fmt::format(
-          "the rollups are incomplete until rebuilt: run dnslens clickhouse rebuild-rollups --since {}{} --rollup {} "
-          "again",
-          p.start, range.until_ms ? " --until " + iso8601_seconds(*range.until_ms) : std::string(),
-          fmt::join(left, ","));
-      // The rollup is incomplete from this period on until rebuilt: recorded, so `migrate` finishes it.
+      const std::string rerun = fmt::format(
+          "run dnslens clickhouse rebuild-rollups --since {}{} --rollup {} again", p.start,
+          range.until_ms ? " --until " + iso8601_seconds(*range.until_ms) : std::string(), fmt::join(left, ","));
+      const std::string what = fmt::format("{} of {} {}", r.table.name, r.monthly ? "the month" : "the day", p.start);
+      const std::string where =
+          fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
+      try {
+        inserter.query(fmt::format("INSERT INTO {}.{} {}", db, staging, rollup_select(r, source, where)),
+                       // A replica within a second of the others where there is one: a lagging one
+                       // would miss the newest records.
+                       {{"max_replica_delay_for_distributed_queries", "1"}},
+                       /*idempotent=*/false);
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("rebuilding {}: {}; the rollup is as it was (nothing of it was dropped); {}",
+                                          what, e.what(), rerun));
+      }
+      // From here on the rollup is incomplete until the period is in place: a failure is recorded, so
+      // `migrate` finishes it.
       const auto owe = [&] {
         try {
           set_backfill(client, o, {std::string(r.table.name)}, p.start, true);
@@ -568,33 +592,29 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
           return fmt::format(" (and it could not be recorded for dnslens clickhouse migrate: {})", e.what());
         }
       };
-      // On a cluster every shard drops the day. Had a node not done so in time (the server's Code 159),
-      // its shard could still hold the views' rows of the day next to the ones inserted here.
+      // On a cluster every shard drops the period. Had a node not done so in time (the server's Code 159),
+      // its shard could still hold the views' rows of the period next to the ones put in here.
       try {
         client.query(fmt::format("ALTER TABLE {}.{}{} DROP PARTITION '{}'", db, target, on_cluster(o), p.start),
                      ddl_settings(client, o, false));
       } catch (const Error& e) {
         const bool node_late = std::string_view(e.what()).find("Code: 159") != std::string_view::npos;
         const std::string recorded = owe();
-        throw Error(e.code(),
-                    fmt::format("dropping {} of {} {}: {}; {}{}{}", r.table.name, r.monthly ? "the month" : "the day",
-                                p.start, e.what(), again, node_late ? " once every node is up" : "", recorded));
+        throw Error(e.code(), fmt::format("dropping {}: {}; the rollups are incomplete until rebuilt: {}{}{}", what,
+                                          e.what(), rerun, node_late ? " once every node is up" : "", recorded));
       }
-      const std::string where =
-          fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
       try {
-        inserter.query(fmt::format("INSERT INTO {}.{} {}", db, target, rollup_select(r, source, where)),
-                       // A replica within a second of the others where there is one: a lagging one
-                       // would miss the newest records.
-                       {{"insert_deduplicate", "0"}, {"max_replica_delay_for_distributed_queries", "1"}},
-                       /*idempotent=*/false);
+        client.query(
+            fmt::format("ALTER TABLE {}.{} REPLACE PARTITION '{}' FROM {}.{}", db, target, p.start, db, staging));
       } catch (const Error& e) {
         const std::string recorded = owe();
-        throw Error(e.code(), fmt::format("rebuilding {} of {} {}: {}; {}{}", r.table.name,
-                                          r.monthly ? "the month" : "the day", p.start, e.what(), again, recorded));
+        throw Error(e.code(), fmt::format("putting the rebuilt {} in place: {}; the rollups are incomplete until "
+                                          "rebuilt: {}{}",
+                                          what, e.what(), rerun, recorded));
       }
       rebuilt.push_back(p.start);
     }
+    if (staged) client.query(fmt::format("DROP TABLE IF EXISTS {}.{}", db, staging));
     // An owed rebuild this one covered (every period from the owed one on) is done.
     const auto it = owed.find(std::string(r.table.name));
     bool cleared = false;
