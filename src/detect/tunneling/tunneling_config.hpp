@@ -25,6 +25,12 @@ struct TunnelingConfig {
   std::uint32_t slow_min_distinct = 40;
   std::uint64_t slow_min_bytes = 2000;
   std::uint64_t slow_max_keys = 50000;
+  // Numbered labels, per (source, registered domain) and window: names whose first label is a number
+  // (a stager or a chunked transfer asking for piece 0, 1, 2, ... and taking the data from the answers).
+  // Fires on sequence_min_distinct distinct numbers at least, filling at least sequence_min_density of
+  // the range they span (a count, not random ids).
+  std::uint32_t sequence_min_distinct = 64;
+  double sequence_min_density = 0.5;
 
   void fields(ConfigFields& f) {
     f.add("enabled", &enabled);
@@ -43,6 +49,8 @@ struct TunnelingConfig {
     f.add("slow_min_distinct", &slow_min_distinct);
     f.add("slow_min_bytes", &slow_min_bytes);
     f.add("slow_max_keys", &slow_max_keys);
+    f.add("sequence_min_distinct", &sequence_min_distinct);
+    f.add("sequence_min_density", &sequence_min_density);
   }
   void validate(const ConfigCheck& check) const {
     check.seconds("window_seconds", window_seconds);
@@ -51,6 +59,7 @@ struct TunnelingConfig {
     check.cap("max_keys", max_keys);
     check.seconds("slow_window_seconds", slow_window_seconds);
     check.cap("slow_max_keys", slow_max_keys);
+    check.share("sequence_min_density", sequence_min_density);
   }
 };
 

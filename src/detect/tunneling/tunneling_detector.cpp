@@ -37,10 +37,34 @@ void SlowTunnelWindow::reset(std::int64_t start) {
   evidence.clear();
 }
 
+void SequenceWindow::reset(std::int64_t start) {
+  window_start_ms = start;
+  queries = data_types = nxdomain = 0;
+  lowest = UINT64_MAX;
+  highest = 0;
+  numbers.clear();
+  evidence.clear();
+}
+
+std::int64_t sequence_number(std::string_view name, std::size_t subdomain_length) {
+  if (subdomain_length == 0 || subdomain_length > name.size()) return -1;
+  std::int64_t n = 0;
+  std::size_t i = 0;
+  for (; i < subdomain_length && name[i] != '.'; ++i) {
+    if (name[i] < '0' || name[i] > '9' || i == 9) return -1;
+    n = n * 10 + (name[i] - '0');
+  }
+  return i == 0 ? -1 : n;
+}
+
 void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
-  if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered) || e.subdomain_length < config_.min_subdomain_length)
-    return;
+  if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered)) return;
+  if (!e.has(kEventPtr)) {  // reverse names are numbered by nature
+    if (const std::int64_t n = sequence_number(ctx.str(e.name), e.subdomain_length); n >= 0)
+      observe_sequence(ctx, n, sink);
+  }
+  if (e.subdomain_length < config_.min_subdomain_length) return;
   if (e.subdomain_length >= config_.slow_min_subdomain_length && e.subdomain_dga >= config_.random_label_score) {
     for (auto& windows : slow_) {
       SlowTunnelWindow* w = windows.at(e.source_hash, ctx, stats_, [&](SlowTunnelWindow& s) { close_slow(s, sink); });
@@ -181,19 +205,76 @@ void TunnelingDetector::close_slow(SlowTunnelWindow& s, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+void TunnelingDetector::observe_sequence(const EventContext& ctx, std::int64_t number, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
+  SequenceWindow* w = sequences_.at(mix_keys(e.source_hash, e.domain_hash), ctx, stats_,
+                                    [&](SequenceWindow& s) { close_sequence(s, sink); });
+  if (w == nullptr) return;
+  if (w->domain.empty()) w->domain = std::string(ctx.str(e.domain));
+  w->source_hash = e.source_hash;
+  ++w->queries;
+  w->data_types += e.has(kEventTunnelType);
+  w->nxdomain += e.rcode == RcodeKind::kNxDomain;
+  const auto n = static_cast<std::uint64_t>(number);
+  w->lowest = std::min(w->lowest, n);
+  w->highest = std::max(w->highest, n);
+  w->numbers.add(mix_keys(n, 0x9e3779b97f4a7c15ull));
+  if (w->evidence.size() < evidence_) w->evidence.emplace_back(ctx.line());
+}
+
+void TunnelingDetector::close_sequence(SequenceWindow& s, FindingSink& sink) {
+  if (s.queries < config_.sequence_min_distinct) return;
+  const double distinct = std::min(s.numbers.estimate(), static_cast<double>(s.queries));
+  const double span = static_cast<double>(s.highest - s.lowest) + 1;
+  const double density = std::min(1.0, distinct / span);
+  if (distinct < config_.sequence_min_distinct || density < config_.sequence_min_density) return;
+  // The long-subdomain windows may have reported the same names (numbered and long): one finding then.
+  if (auto it = reported_until_.find(mix_keys(s.source_hash, stable_domain_key(s.domain)));
+      it != reported_until_.end() && it->second >= s.first_ms)
+    return;
+  const double data_share = static_cast<double>(s.data_types) / s.queries;
+  const double nx_share = static_cast<double>(s.nxdomain) / s.queries;
+  const double spread = std::min(1.0, distinct / (10.0 * config_.sequence_min_distinct));
+  Finding f;
+  f.type = FindingType::kDnsDataExfiltration;
+  f.score = std::min(1.0, 0.5 + 0.3 * spread + 0.2 * data_share);
+  f.confidence = std::min(0.95, 0.55 + 0.3 * density + 0.1 * data_share);
+  f.severity = distinct >= 10.0 * config_.sequence_min_distinct ? FindingSeverity::kHigh : FindingSeverity::kMedium;
+  f.first_seen_ms = s.first_ms;
+  f.last_seen_ms = s.last_ms;
+  f.events = s.queries;
+  f.entity = s.entity;
+  f.domain = s.domain;
+  f.explanation = fmt::format(
+      "numbered labels: {} asked {} for ~{:.0f} distinct numbered names ({} to {}, {:.0f}% of that range) in {} "
+      "queries within {} min ({:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN): pieces of a payload fetched or sent one "
+      "by one; thresholds: >= {} distinct numbers filling >= {:.0f}% of their range",
+      s.entity.source, s.domain, distinct, s.lowest, s.highest, 100 * density, s.queries, config_.window_seconds / 60,
+      100 * data_share, 100 * nx_share, config_.sequence_min_distinct, 100 * config_.sequence_min_density);
+  f.metrics_json = fmt::format(
+      "{{\"queries\":{},\"distinct_numbers\":{:.0f},\"lowest\":{},\"highest\":{},\"density\":{:.3f},"
+      "\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},\"window_start_ms\":{},\"numbered_labels\":true}}",
+      s.queries, distinct, s.lowest, s.highest, density, data_share, nx_share, s.window_start_ms);
+  f.evidence = std::move(s.evidence);
+  ++stats_.detections;
+  sink.emit(std::move(f));
+}
+
 void TunnelingDetector::sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) {
   WindowedDetector::sweep(clocks, lateness_ms, sink);
   for (auto& windows : slow_) windows.sweep(clocks, lateness_ms, [&](SlowTunnelWindow& s) { close_slow(s, sink); });
+  sequences_.sweep(clocks, lateness_ms, [&](SequenceWindow& s) { close_sequence(s, sink); });
 }
 
 void TunnelingDetector::finish(FindingSink& sink) {
   WindowedDetector::finish(sink);
   for (auto& windows : slow_) windows.finish([&](SlowTunnelWindow& s) { close_slow(s, sink); });
+  sequences_.finish([&](SequenceWindow& s) { close_sequence(s, sink); });
 }
 
 DetectorStats TunnelingDetector::stats() const {
   DetectorStats s = WindowedDetector::stats();
-  s.keys += slow_[0].size() + slow_[1].size();
+  s.keys += slow_[0].size() + slow_[1].size() + sequences_.size();
   return s;
 }
 
@@ -215,7 +296,10 @@ DetectorDoc tunneling_doc(const DetectionConfig& c) {
                       "domains, names with a subdomain of {}+ "
                       "characters and a machine-looking longest label: ≥ {} queries, ≥ {} distinct, ≥ {} characters",
                       doc_duration(t.slow_window_seconds), t.slow_min_subdomain_length, t.slow_min_queries,
-                      t.slow_min_distinct, t.slow_min_bytes)};
+                      t.slow_min_distinct, t.slow_min_bytes) +
+          fmt::format(". Numbered labels, per (source, registered domain) and {} window: names whose first label is a "
+                      "number (any length of subdomain), ≥ {} distinct numbers filling ≥ {} of the range they span",
+                      doc_duration(t.window_seconds), t.sequence_min_distinct, doc_percent(t.sequence_min_density))};
 }
 
 }  // namespace

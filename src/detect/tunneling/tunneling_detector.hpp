@@ -59,6 +59,30 @@ struct SlowTunnelWindow {
   void reset(std::int64_t start);
 };
 
+// Numbered labels: one source asking a registered domain for names whose first label is a number
+// (0.x.example, 1.x.example, ...): pieces of a payload fetched or sent one by one, in short names the
+// other windows do not look at.
+struct SequenceWindow {
+  std::uint64_t vpc_hash = 0;
+  std::uint64_t source_hash = 0;
+  std::int64_t window_start_ms = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::uint32_t queries = 0;
+  std::uint32_t data_types = 0;
+  std::uint32_t nxdomain = 0;
+  std::uint64_t lowest = UINT64_MAX;  // the numbers' range
+  std::uint64_t highest = 0;
+  HyperLogLog numbers;  // distinct numbers
+  Entity entity;
+  std::string domain;
+  std::vector<std::string> evidence;
+  void reset(std::int64_t start);
+};
+
+// The number a query name's first label is (1 to 9 digits), or -1; names without a subdomain have none.
+[[nodiscard]] std::int64_t sequence_number(std::string_view name, std::size_t subdomain_length);
+
 class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
  public:
   TunnelingDetector(const TunnelingConfig& config, std::uint32_t evidence)
@@ -67,7 +91,8 @@ class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
         evidence_(evidence),
         slow_{KeyedWindows<SlowTunnelWindow>(config.slow_window_seconds * 1000, config.slow_max_keys),
               KeyedWindows<SlowTunnelWindow>(config.slow_window_seconds * 1000, config.slow_max_keys,
-                                             config.slow_window_seconds * 500)} {}
+                                             config.slow_window_seconds * 500)},
+        sequences_(config.window_seconds * 1000, config.max_keys) {}
   void observe(const EventContext& ctx, FindingSink& sink) override;
   void sweep(const Watermarks& clocks, std::int64_t lateness_ms, FindingSink& sink) override;
   void finish(FindingSink& sink) override;
@@ -76,12 +101,15 @@ class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
  private:
   void close(TunnelingWindow& s, FindingSink& sink) override;
   void close_slow(SlowTunnelWindow& s, FindingSink& sink);
+  void observe_sequence(const EventContext& ctx, std::int64_t number, FindingSink& sink);
+  void close_sequence(SequenceWindow& s, FindingSink& sink);
 
   TunnelingConfig config_;
   std::uint32_t evidence_;
   // Hopping: two sets of windows, the second offset by half a window, so a burst across one set's
   // boundary falls whole in the other's window (a finding from both merges into one).
   KeyedWindows<SlowTunnelWindow> slow_[2];
+  KeyedWindows<SequenceWindow> sequences_;
   // The end of the latest finding per (source, domain), and per source of the low-and-slow ones: a slow
   // window overlapping a finding on its main domain, or the other set's window already reported, says
   // nothing new (the same records would be counted twice), so it is not reported.

@@ -11,6 +11,7 @@
 #include "detect/engine/detector_set.hpp"
 #include "detect/engine/hyperloglog.hpp"
 #include "detect/findings/finding_store.hpp"
+#include "detect/tunneling/tunneling_detector.hpp"
 
 namespace dnslens {
 namespace {
@@ -280,6 +281,59 @@ TEST(Tunneling, LowAndSlowAcrossDomainsAndAWindowBoundaryFires) {
   EXPECT_EQ(f[0].entity.source, "i-slow");
   EXPECT_NE(f[0].metrics_json.find("\"registered_domains\":4"), std::string::npos) << f[0].metrics_json;
   EXPECT_NE(f[0].explanation.find("low and slow"), std::string::npos) << f[0].explanation;
+}
+
+TEST(Tunneling, SequenceNumberIsTheFirstLabelsNumber) {
+  EXPECT_EQ(sequence_number("17.s.stage-cdn.net", 4), 17);
+  EXPECT_EQ(sequence_number("0.stage-cdn.net", 1), 0);
+  EXPECT_EQ(sequence_number("123456789.x.net", 11), 123456789);
+  EXPECT_EQ(sequence_number("1234567890.x.net", 10), -1);  // ten digits: an id, not a count
+  EXPECT_EQ(sequence_number("a1.x.net", 2), -1);
+  EXPECT_EQ(sequence_number("1a.x.net", 2), -1);
+  EXPECT_EQ(sequence_number("x.net", 0), -1);  // no subdomain
+  EXPECT_EQ(sequence_number(".x.net", 1), -1);
+}
+
+TEST(Tunneling, NumberedLabelsFireWhereTheyCountUpAndNotWhereTheyAreIdsOrFew) {
+  const std::int64_t t0 = 1'796'342'400'000;
+  auto run = [&](const std::vector<Rec>& recs) {
+    Feed feed(only("tunneling"));
+    for (const Rec& r : recs) feed.add(r);
+    return feed.finish();
+  };
+  // A stager fetching a payload in 775 TXT pieces, short names the other windows never look at.
+  std::vector<Rec> stager;
+  for (int i = 0; i < 775; ++i) {
+    Rec r{t0 + i * 700, "i-stager", fmt::format("{}.s.stage-cdn.net", i), "stage-cdn.net"};
+    r.flags |= kEventTunnelType;
+    stager.push_back(r);
+  }
+  std::vector<Finding> hit = run(stager);
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(hit[0].type, FindingType::kDnsDataExfiltration);
+  EXPECT_EQ(hit[0].entity.source, "i-stager");
+  EXPECT_EQ(hit[0].domain, "stage-cdn.net");
+  EXPECT_EQ(hit[0].events, 775u);
+  EXPECT_NE(hit[0].explanation.find("numbered labels"), std::string::npos) << hit[0].explanation;
+  EXPECT_NE(hit[0].metrics_json.find("\"lowest\":0,\"highest\":774"), std::string::npos) << hit[0].metrics_json;
+  EXPECT_NE(hit[0].metrics_json.find("\"data_type_share\":1.000"), std::string::npos) << hit[0].metrics_json;
+
+  std::mt19937_64 rng(5);
+  std::vector<Rec> benign;
+  for (int i = 0; i < 600; ++i) {
+    benign.push_back({t0 + i * 900, "i-web", fmt::format("{}.pool.ntp.org", i % 4), "ntp.org"});  // a few, repeated
+    // ids, not a count: six-digit cache busters spread over a million
+    benign.push_back({t0 + i * 900, "i-web", fmt::format("{}.px.ads-cdn.com", 100000 + rng() % 900000), "ads-cdn.com"});
+    Rec ptr{t0 + i * 900, "i-scan", fmt::format("{}.0.10.in-addr.arpa", i % 256), "in-addr.arpa"};
+    ptr.flags |= kEventPtr;  // reverse names are numbered by nature
+    benign.push_back(ptr);
+  }
+  for (int i = 0; i < 40; ++i)
+    benign.push_back({t0 + i * 1000, "i-web", fmt::format("{}.img.shop.com", i), "shop.com"});
+  EXPECT_TRUE(run(benign).empty());
+  // The same stager on the noise list is left alone.
+  for (Rec& r : stager) r.flags |= kEventBenignNoise;
+  EXPECT_TRUE(run(stager).empty());
 }
 
 TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
