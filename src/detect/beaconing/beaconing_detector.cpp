@@ -225,6 +225,7 @@ void BeaconingDetector::observe_candidate(const EventContext& ctx, std::uint64_t
       s.base_ms = epoch_ms_ + static_cast<std::int64_t>(seen.first_s) * 1000;
       s.seconds.push_back(0);
       s.seconds.push_back(seen.last_s - seen.first_s);
+      s.last_second = seen.last_s - seen.first_s;
       s.beats = 2;
       s.queries = 3;
       s.last_ms = s.base_ms + static_cast<std::int64_t>(seen.last_s - seen.first_s) * 1000;
@@ -250,14 +251,15 @@ BeaconingDetector::State& BeaconingDetector::track(const EventContext& ctx, std:
 
 void BeaconingDetector::add_beat(State& s, const EventContext& ctx, std::uint64_t key, std::uint32_t second) {
   const DetectionEvent& e = ctx.e;
-  if (!s.seconds.empty() && second <= s.seconds.back()) {
-    if (second < s.seconds.back()) ++stats_.late;
+  if (!s.seconds.empty() && second <= s.last_second) {
+    if (second < s.last_second) ++stats_.late;
     return;  // the same second (A and AAAA together) or out of order
   }
   if (s.seconds.size() >= config_.max_timestamps) {
     s.seconds.erase(s.seconds.begin(), s.seconds.begin() + static_cast<std::ptrdiff_t>(config_.max_timestamps / 2));
   }
   s.seconds.push_back(second);
+  s.last_second = second;
   ++s.beats;
   s.last_ms = std::max(s.last_ms, e.ts_ms);
   if (s.seconds.size() >= 3 && !s.details) {
@@ -265,7 +267,10 @@ void BeaconingDetector::add_beat(State& s, const EventContext& ctx, std::uint64_
     s.details->entity = ctx.entity();
     s.details->name = std::string(ctx.str(e.name));
   }
-  if (s.details && s.details->evidence.size() < evidence_) s.details->evidence.emplace_back(ctx.line());
+  if (s.details && s.evidence_kept < evidence_) {
+    s.details->evidence.emplace_back(ctx.line());
+    ++s.evidence_kept;
+  }
   if (s.queries >= s.next_evaluation) {
     due_.push_back(key);
     s.next_evaluation = s.next_evaluation * 2;

@@ -69,6 +69,8 @@ class BeaconingDetector : public Detector {
     std::uint32_t reported = 0;  // queries already counted in an emitted finding
     std::uint32_t next_evaluation = 0;
     std::uint32_t beats = 0;             // distinct seconds seen in all (seconds keeps the latest only)
+    std::uint32_t last_second = 0;       // seconds.back(), here so that a repeat needs no load from the heap
+    std::uint32_t evidence_kept = 0;     // details->evidence.size(), likewise
     bool rejected = false;               // judged on enough beats: no beacon (evicted first)
     std::vector<std::uint32_t> seconds;  // distinct seconds, ascending, the most recent max_timestamps
     std::unique_ptr<Details> details;
