@@ -130,8 +130,9 @@ std::string_view* srcid_slot(std::string_view id, QueryRecord& out) {
 
 // srcids as Route 53 logs it, an object of named ids, or as the format's first version did in AWS's own
 // sample record (version 1.000000: "srcids":["i-0f19ert0572c3c54a"]), an array of ids, placed by their
-// prefix (i- an instance, rslvr- a Resolver endpoint, rni- its network interface; any other id is counted
-// as an unknown field and kept in the line). null is no ids.
+// prefix (i- an instance, rslvr- a Resolver endpoint, rni- its network interface; the JSON-lines output
+// keeps the array as logged, the other outputs carry the placed ids only: an id of no known kind, or a
+// second of one kind, has no column there). null is no ids.
 ParseOutcome parse_srcids(od::value& v, bool escapes, QueryRecord& out) {
   od::json_type type;
   if (auto e = v.type().get(type)) return from_simdjson(e, "srcids");
@@ -145,11 +146,7 @@ ParseOutcome parse_srcids(od::value& v, bool escapes, QueryRecord& out) {
       std::string_view id;
       if (auto e = get_string(item, id, escapes)) return from_simdjson(e, "srcids");
       std::string_view* target = srcid_slot(id, out);
-      if (target != nullptr && target->empty()) {
-        *target = id;
-      } else if (!id.empty()) {
-        ++out.unknown_fields;
-      }
+      if (target != nullptr && target->empty()) *target = id;
     }
     return ParseOutcome::success();
   }

@@ -48,22 +48,44 @@ void SequenceWindow::reset(std::int64_t start) {
 
 std::int64_t sequence_number(std::string_view name, std::size_t subdomain_length) {
   if (subdomain_length == 0 || subdomain_length > name.size()) return -1;
-  std::int64_t n = 0;
-  std::size_t i = 0;
-  for (; i < subdomain_length && name[i] != '.'; ++i) {
-    if (name[i] < '0' || name[i] > '9' || i == 9) return -1;
-    n = n * 10 + (name[i] - '0');
+  // The first label, and whether the subdomain starts with four labels of 0-255: an IPv4 address
+  // written backwards (a DNSBL or reputation lookup, 4.3.2.1.zen.dq.spamhaus.net) or forwards
+  // (nip.io-style names), numbered by the address, not by a count.
+  std::int64_t first = -1;
+  int octets = 0;
+  std::size_t at = 0;
+  while (at < subdomain_length && octets < 4) {
+    std::int64_t n = 0;
+    std::size_t len = 0;
+    while (at + len < subdomain_length && name[at + len] != '.') {
+      const char c = name[at + len];
+      if (c < '0' || c > '9' || len == 9) return octets == 0 ? -1 : first;
+      n = n * 10 + (c - '0');
+      ++len;
+    }
+    if (len == 0) return octets == 0 ? -1 : first;
+    if (octets == 0) first = n;
+    if (len > 3 || n > 255) return first;
+    ++octets;
+    at += len + 1;
   }
-  return i == 0 ? -1 : n;
+  return octets == 4 ? -1 : first;
 }
 
 void TunnelingDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
   if (e.has(kEventBenignNoise) || !e.has(kEventHasRegistered)) return;
+  observe_long(ctx, sink);
+  // After the hourly window: one closed by this event has noted its finding, so the numbered-label
+  // window of the same hour, closed next, does not report the same names again.
   if (!e.has(kEventPtr)) {  // reverse names are numbered by nature
     if (const std::int64_t n = sequence_number(ctx.str(e.name), e.subdomain_length); n >= 0)
       observe_sequence(ctx, n, sink);
   }
+}
+
+void TunnelingDetector::observe_long(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
   if (e.subdomain_length < config_.min_subdomain_length) return;
   if (e.subdomain_length >= config_.slow_min_subdomain_length && e.subdomain_dga >= config_.random_label_score) {
     for (auto& windows : slow_) {

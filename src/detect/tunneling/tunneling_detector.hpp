@@ -80,7 +80,8 @@ struct SequenceWindow {
   void reset(std::int64_t start);
 };
 
-// The number a query name's first label is (1 to 9 digits), or -1; names without a subdomain have none.
+// The number a query name's first label is (1 to 9 digits), or -1; names without a subdomain have none,
+// nor do names whose subdomain starts with an IPv4 address (four labels of 0-255).
 [[nodiscard]] std::int64_t sequence_number(std::string_view name, std::size_t subdomain_length);
 
 class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
@@ -101,6 +102,7 @@ class TunnelingDetector : public WindowedDetector<TunnelingWindow> {
  private:
   void close(TunnelingWindow& s, FindingSink& sink) override;
   void close_slow(SlowTunnelWindow& s, FindingSink& sink);
+  void observe_long(const EventContext& ctx, FindingSink& sink);  // the names with a long subdomain
   void observe_sequence(const EventContext& ctx, std::int64_t number, FindingSink& sink);
   void close_sequence(SequenceWindow& s, FindingSink& sink);
 

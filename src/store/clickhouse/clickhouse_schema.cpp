@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <random>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -464,9 +465,13 @@ std::map<std::string, std::string> pending_backfills(ClickHouseClient& client, c
 void set_backfill(ClickHouseClient& client, const ClickHouseSchemaOptions& o, const std::vector<std::string>& rollups,
                   std::string_view since, bool pending) {
   if (rollups.empty()) return;
-  const auto version =
+  // After every version recorded, even with a clock that stepped back.
+  const std::int64_t newest = std::atoll(
+      client.query(fmt::format("SELECT max(version) FROM {}.`dnslens_rollup_backfill`", q(o.database))).c_str());
+  const std::int64_t version = std::max<std::int64_t>(
+      newest + 1,
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+          .count());
   std::string values;
   for (const auto& r : rollups) {
     values += fmt::format("{}({}, {}, {}, {})", values.empty() ? "" : ", ", clickhouse_quote(r),
@@ -522,6 +527,21 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
   }
   const std::map<std::string, std::string> owed = pending_backfills(client, o);
   std::vector<std::string> done;
+  // Staging tables of rebuilds that did not finish (killed), or of one running now.
+  const std::string leftovers = client.query(fmt::format(
+      "SELECT name FROM system.tables WHERE database = {} AND match(name, '_rebuild_[0-9a-f]{{8}}$') ORDER BY name "
+      "FORMAT TabSeparated",
+      clickhouse_quote(o.database)));
+  if (!leftovers.empty()) {
+    std::string names = leftovers;
+    while (!names.empty() && names.back() == '\n') names.pop_back();
+    std::replace(names.begin(), names.end(), '\n', ' ');
+    done.push_back(
+        fmt::format("staging tables of an earlier rebuild that did not finish (or of one running now): {}; "
+                    "drop them once no rebuild runs",
+                    names));
+  }
+  const std::string run_id = fmt::format("{:08x}", std::random_device{}());
   std::optional<std::vector<Period>> days, months;
   for (const Rollup& r : all) {
     if (!only.empty() && std::find(only.begin(), only.end(), r.table.name) == only.end()) continue;
@@ -542,22 +562,41 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
     // (its own engine, not replicated, with the rollup's columns), while readers still see the old rows;
     // then the period is dropped on every shard and the staging one put in its place (REPLACE PARTITION,
     // which the rollup's replicas then fetch): readers see the period missing only between those two.
+    // The staging table is this run's own (another rebuild at the same time has its own: each REPLACE
+    // puts in a whole period), dropped when the rollup is done or the rebuild fails.
     const std::string target = o.cluster.empty() ? q(r.table.name) : q(fmt::format("{}_local", r.table.name));
-    const std::string staging = q(fmt::format("{}_rebuild", r.table.name));
+    const std::string staging = q(fmt::format("{}_rebuild_{}", r.table.name, run_id));
+    struct StagingTable {
+      ClickHouseClient& client;
+      std::string name;  // empty: not created
+      ~StagingTable() {
+        if (name.empty()) return;
+        try {
+          client.query("DROP TABLE IF EXISTS " + name);
+        } catch (const Error&) {  // left behind; the next rebuild names it
+        }
+      }
+    } staged{client, {}};
+    // What is owed of this rollup before this run (empty: every period) and what this run recorded.
+    const auto prior_it = owed.find(std::string(r.table.name));
+    const std::optional<std::string> prior =
+        prior_it == owed.end() ? std::nullopt : std::optional<std::string>(prior_it->second);
+    std::optional<std::string> recorded_from;
+    const auto owed_from = [&](const std::string& period) {
+      return prior ? std::min(*prior, period) : period;  // "" (every period) sorts first
+    };
     std::vector<std::string> rebuilt, kept;
-    bool staged = false;
     for (const Period& p : *periods) {
       const auto older = rollup_oldest.find(p.start);
       if (older != rollup_oldest.end() && older->second < p.oldest_s) {
         kept.push_back(p.start);
         continue;
       }
-      if (!staged) {  // a staging table left by a rebuild that failed goes
-        client.query(fmt::format("DROP TABLE IF EXISTS {}.{}", db, staging));
-        client.query(fmt::format("CREATE TABLE {}.{} AS {}.{} ENGINE = {}({}) PARTITION BY {} ORDER BY ({})", db,
-                                 staging, db, target, r.table.engine, r.table.engine_args, r.table.partition_by,
-                                 r.table.order_by));
-        staged = true;
+      if (staged.name.empty()) {
+        const std::string name = fmt::format("{}.{}", db, staging);
+        client.query(fmt::format("CREATE TABLE {} AS {}.{} ENGINE = {}({}) PARTITION BY {} ORDER BY ({})", name, db,
+                                 target, r.table.engine, r.table.engine_args, r.table.partition_by, r.table.order_by));
+        staged.name = name;
       }
       // What is left: this period on, of this rollup and those not reached yet.
       std::vector<std::string_view> left;
@@ -573,7 +612,7 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
       const std::string where =
           fmt::format(" WHERE {} = toDate('{}')", r.monthly ? "toStartOfMonth(query_ts)" : "toDate(query_ts)", p.start);
       try {
-        inserter.query(fmt::format("INSERT INTO {}.{} {}", db, staging, rollup_select(r, source, where)),
+        inserter.query(fmt::format("INSERT INTO {} {}", staged.name, rollup_select(r, source, where)),
                        // A replica within a second of the others where there is one: a lagging one
                        // would miss the newest records.
                        {{"max_replica_delay_for_distributed_queries", "1"}},
@@ -582,14 +621,26 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
         throw Error(e.code(), fmt::format("rebuilding {}: {}; the rollup is as it was (nothing of it was dropped); {}",
                                           what, e.what(), rerun));
       }
-      // From here on the rollup is incomplete until the period is in place: a failure is recorded, so
-      // `migrate` finishes it.
-      const auto owe = [&] {
+      // From the drop on, the rollup is incomplete until the period is in place: recorded as owed first,
+      // so that a rebuild killed or cut off in between is finished by the next `migrate`.
+      if (!recorded_from) {
         try {
-          set_backfill(client, o, {std::string(r.table.name)}, p.start, true);
+          set_backfill(client, o, {std::string(r.table.name)}, owed_from(p.start), true);
+        } catch (const Error& e) {
+          throw Error(e.code(), fmt::format("recording the rebuild of {} as owed: {}; the rollup is as it was "
+                                            "(nothing of it was dropped); {}",
+                                            what, e.what(), rerun));
+        }
+        recorded_from = owed_from(p.start);
+      }
+      // After a failure what is owed starts at this period (the ones before are in place), or earlier.
+      const auto owe = [&] {
+        if (owed_from(p.start) == *recorded_from) return std::string();
+        try {
+          set_backfill(client, o, {std::string(r.table.name)}, owed_from(p.start), true);
           return std::string();
         } catch (const Error& e) {
-          return fmt::format(" (and it could not be recorded for dnslens clickhouse migrate: {})", e.what());
+          return fmt::format(" (recorded for dnslens clickhouse migrate as owed from {})", *recorded_from);
         }
       };
       // On a cluster every shard drops the period. Had a node not done so in time (the server's Code 159),
@@ -599,29 +650,40 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
                      ddl_settings(client, o, false));
       } catch (const Error& e) {
         const bool node_late = std::string_view(e.what()).find("Code: 159") != std::string_view::npos;
-        const std::string recorded = owe();
+        const std::string note = owe();
         throw Error(e.code(), fmt::format("dropping {}: {}; the rollups are incomplete until rebuilt: {}{}{}", what,
-                                          e.what(), rerun, node_late ? " once every node is up" : "", recorded));
+                                          e.what(), rerun, node_late ? " once every node is up" : "", note));
       }
       try {
-        client.query(
-            fmt::format("ALTER TABLE {}.{} REPLACE PARTITION '{}' FROM {}.{}", db, target, p.start, db, staging));
+        client.query(fmt::format("ALTER TABLE {}.{} REPLACE PARTITION '{}' FROM {}", db, target, p.start, staged.name));
       } catch (const Error& e) {
-        const std::string recorded = owe();
+        const std::string note = owe();
         throw Error(e.code(), fmt::format("putting the rebuilt {} in place: {}; the rollups are incomplete until "
                                           "rebuilt: {}{}",
-                                          what, e.what(), rerun, recorded));
+                                          what, e.what(), rerun, note));
+      }
+      // The staging copy of the period is not needed any more (REPLACE shares its files); the table goes
+      // at the end anyway.
+      try {
+        client.query(fmt::format("ALTER TABLE {} DROP PARTITION '{}'", staged.name, p.start));
+      } catch (const Error&) {
       }
       rebuilt.push_back(p.start);
     }
-    if (staged) client.query(fmt::format("DROP TABLE IF EXISTS {}.{}", db, staging));
-    // An owed rebuild this one covered (every period from the owed one on) is done.
-    const auto it = owed.find(std::string(r.table.name));
+    // Done: an owed rebuild this one covered (every period from the owed one's first moment on) is done;
+    // one it did not cover stays owed as it was.
+    const bool covered =
+        !range.until_ms &&
+        (!range.since_ms ||
+         (prior && !prior->empty() && *range.since_ms <= parse_iso8601_ms(*prior + "T00:00:00Z").value_or(INT64_MIN)));
     bool cleared = false;
-    if (it != owed.end() && !range.until_ms &&
-        (!range.since_ms || (!it->second.empty() && period_of(*range.since_ms, r.monthly) <= it->second))) {
-      set_backfill(client, o, {it->first}, "", false);
+    if (prior && covered) {
+      set_backfill(client, o, {std::string(r.table.name)}, "", false);
       cleared = true;
+    } else if (prior && recorded_from && *recorded_from != *prior) {
+      set_backfill(client, o, {std::string(r.table.name)}, *prior, true);
+    } else if (!prior && recorded_from) {
+      set_backfill(client, o, {std::string(r.table.name)}, "", false);
     }
     std::string line = rebuilt.empty()
                            ? fmt::format("{}: nothing rebuilt", r.table.name)

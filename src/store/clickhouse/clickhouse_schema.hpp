@@ -61,16 +61,17 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
 // rollups it creates) and repairs them. A day's rollup is only replaced from that day's records, so a
 // day whose records retention has dropped keeps its rollup, and so does a month of passive DNS whose
 // rollup holds records older than the oldest still stored. A period is computed into a staging table
-// (`<rollup>_rebuild` on the node dnslens talks to) and then swapped in (DROP PARTITION on every shard,
+// (`<rollup>_rebuild_<run id>` on the node dnslens talks to) and then swapped in (DROP PARTITION on every shard,
 // REPLACE PARTITION from the staging table), so readers see it missing only between the two statements.
 // Records loaded into a day while it is rebuilt may count twice or not at all: rebuild days that no
 // longer receive records, or stop loading. On a cluster every node must answer first (else nothing is dropped).
 // A failure ends the rebuild with an Error naming the day to rebuild again. A failed insert (into the
-// staging table) leaves the rollup as it was; a node that does not drop a day in time, or a failed swap,
-// also records the rebuild as owed from that day in dnslens_rollup_backfill, which `migrate`
-// (clickhouse_init) finishes; a rebuild covering an owed one clears it. `migrate` records the
-// backfill of the rollups it creates there before creating them. `only`: these rollups (empty: all).
-// Returns one line per rollup; throws Error(kUsage) for an unknown rollup name.
+// staging table) leaves the rollup as it was. Before its first drop a rebuild records itself as owed in
+// dnslens_rollup_backfill (from that day, or an earlier day already owed), moves that to the day that
+// failed if one does, and settles it at the end; `migrate` (clickhouse_init) finishes what is owed, and a
+// rebuild whose range covers an owed one (no until, since at or before its first moment) clears it. `migrate` records
+// the backfill of the rollups it creates there before creating them. `only`: these rollups (empty: all). Returns one
+// line per rollup; throws Error(kUsage) for an unknown rollup name.
 struct ClickHouseRebuildRange {
   std::optional<std::int64_t> since_ms;  // records from this time (none: the oldest)
   std::optional<std::int64_t> until_ms;  // before this time (none: the newest)

@@ -292,6 +292,13 @@ TEST(Tunneling, SequenceNumberIsTheFirstLabelsNumber) {
   EXPECT_EQ(sequence_number("1a.x.net", 2), -1);
   EXPECT_EQ(sequence_number("x.net", 0), -1);  // no subdomain
   EXPECT_EQ(sequence_number(".x.net", 1), -1);
+  // An IPv4 address in the name, backwards (a DNSBL lookup) or forwards: numbered by the address.
+  EXPECT_EQ(sequence_number("4.3.2.1.zen.dq.spamhaus.net", 20), -1);
+  EXPECT_EQ(sequence_number("10.0.0.17.nip.io", 9), -1);
+  EXPECT_EQ(sequence_number("4.3.2.1.net", 7), -1);
+  EXPECT_EQ(sequence_number("4.3.2.x.net", 7), 4);       // three numbers are not an address
+  EXPECT_EQ(sequence_number("4.3.2.256.x.net", 11), 4);  // nor four with one past 255
+  EXPECT_EQ(sequence_number("17.3.2.1000.x.net", 13), 17);
 }
 
 TEST(Tunneling, NumberedLabelsFireWhereTheyCountUpAndNotWhereTheyAreIdsOrFew) {
@@ -330,10 +337,41 @@ TEST(Tunneling, NumberedLabelsFireWhereTheyCountUpAndNotWhereTheyAreIdsOrFew) {
   }
   for (int i = 0; i < 40; ++i)
     benign.push_back({t0 + i * 1000, "i-web", fmt::format("{}.img.shop.com", i), "shop.com"});
-  EXPECT_TRUE(run(benign).empty());
+  // A mail relay checking 600 senders against a DNSBL by A query: the first label is an address's last
+  // octet, every value of 0-255 within the hour.
+  for (int i = 0; i < 600; ++i) {
+    benign.push_back(
+        {t0 + i * 5000, "i-mail",
+         fmt::format("{}.{}.{}.{}.zen.dq.spamhaus.net", rng() % 256, rng() % 256, rng() % 256, 11 + i % 200),
+         "spamhaus.net"});
+  }
+  // (Only the numbered-label rule is asked about: this feed gives every name the same high entropy, so
+  // the relay's long DNSBL names look like a tunnel to the hourly window.)
+  for (const Finding& f : run(benign))
+    EXPECT_EQ(f.metrics_json.find("numbered_labels"), std::string::npos) << f.domain << ": " << f.explanation;
   // The same stager on the noise list is left alone.
   for (Rec& r : stager) r.flags |= kEventBenignNoise;
   EXPECT_TRUE(run(stager).empty());
+}
+
+TEST(Tunneling, NumberedLongNamesAreOneFindingNotTwo) {
+  // Numbered and long: both the hourly window and the numbered-label one see these names. The next
+  // hour's event closes both; the finding is reported once, with the hour's 200 queries.
+  Feed feed(only("tunneling"));
+  std::mt19937_64 rng(9);
+  const std::int64_t t0 = 1'796'342'400'000;
+  for (int i = 0; i < 200; ++i) {
+    Rec r{t0 + i * 1000, "i-1", fmt::format("{}.{}.exfil.net", i, random_label(rng, 40)), "exfil.net"};
+    r.subdomain_dga = 0.9f;
+    feed.add(r);
+  }
+  Rec next{t0 + 3600000, "i-1", "200." + random_label(rng, 40) + ".exfil.net", "exfil.net"};
+  next.subdomain_dga = 0.9f;
+  feed.add(next);
+  std::vector<Finding> f = feed.finish();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].events, 200u);
+  EXPECT_EQ(f[0].occurrences, 1u);
 }
 
 TEST(DgaActivity, NeedsManyDistinctHighScoringMostlyNxdomainNames) {
