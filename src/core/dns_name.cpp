@@ -6,6 +6,11 @@ namespace {
 constexpr char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 constexpr bool is_octal(char c) { return c >= '0' && c <= '7'; }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// The value of the three digits at d in base.
+constexpr unsigned three_digits(const char* d, unsigned base) {
+  return (static_cast<unsigned>(d[0] - '0') * base + static_cast<unsigned>(d[1] - '0')) * base +
+         static_cast<unsigned>(d[2] - '0');
+}
 }  // namespace
 
 namespace {
@@ -34,14 +39,12 @@ std::size_t unescape_lower(std::string_view logged, char* out, NormalizedName& r
     char c = logged[i];
     if (c == '\\' && i + 1 < len) {
       result.had_escapes = true;
-      if (i + 3 < len && is_octal(logged[i + 1]) && is_octal(logged[i + 2]) && is_octal(logged[i + 3])) {
-        unsigned v = static_cast<unsigned>(logged[i + 1] - '0') * 64 + static_cast<unsigned>(logged[i + 2] - '0') * 8 +
-                     static_cast<unsigned>(logged[i + 3] - '0');
+      const char* d = logged.data() + i + 1;
+      const bool digits = i + 3 < len && is_digit(d[0]) && is_digit(d[1]) && is_digit(d[2]);
+      const bool octal = digits && is_octal(d[0]) && is_octal(d[1]) && is_octal(d[2]);
+      const unsigned v = digits ? three_digits(d, octal ? 8 : 10) : 0;
+      if (octal || (digits && v <= 255)) {
         c = static_cast<char>(v & 0xFF);
-        i += 4;
-      } else if (i + 3 < len && is_digit(logged[i + 1]) && is_digit(logged[i + 2]) && is_digit(logged[i + 3]) &&
-                 (logged[i + 1] - '0') * 100 + (logged[i + 2] - '0') * 10 + (logged[i + 3] - '0') <= 255) {
-        c = static_cast<char>((logged[i + 1] - '0') * 100 + (logged[i + 2] - '0') * 10 + (logged[i + 3] - '0'));
         i += 4;
       } else {
         c = logged[i + 1];

@@ -87,9 +87,9 @@ std::string dedup_window(const ClickHouseSchemaOptions& o) {
 
 // The rollups whose rebuild is owed: a row per rollup, the newest (by version) telling whether it is
 // pending and from which period on (`since`: 'YYYY-MM-DD', empty for all). `migrate` writes one for each
-// rollup it creates over stored records before creating it, a failed rebuild one for the rollup it left
-// incomplete; a rebuild that covers it clears it, and `migrate` rebuilds what is pending. Like
-// dnslens_schema, one replicated copy on every node.
+// rollup it creates over stored records before creating it, a rebuild one before its first drop (moved
+// to the day that failed, settled when it finishes); a rebuild that covers it clears it, and `migrate`
+// rebuilds what is pending. Like dnslens_schema, one replicated copy on every node.
 std::string backfill_table_sql(const ClickHouseSchemaOptions& o) {
   return fmt::format(
       "CREATE TABLE IF NOT EXISTS {}.`dnslens_rollup_backfill`{} (`rollup` String, since String, pending UInt8, "
@@ -481,12 +481,6 @@ void set_backfill(ClickHouseClient& client, const ClickHouseSchemaOptions& o, co
                            q(o.database), values));
 }
 
-// The day (or the month's first day) a time falls in, as 'YYYY-MM-DD'.
-std::string period_of(std::int64_t ms, bool monthly) {
-  const CivilTime c = civil_from_ms(std::max<std::int64_t>(0, ms));
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, monthly ? 1 : c.day);
-}
-
 }  // namespace
 
 std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
@@ -528,18 +522,20 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
   const std::map<std::string, std::string> owed = pending_backfills(client, o);
   std::vector<std::string> done;
   // Staging tables of rebuilds that did not finish (killed), or of one running now.
-  const std::string leftovers = client.query(fmt::format(
-      "SELECT name FROM system.tables WHERE database = {} AND match(name, '_rebuild_[0-9a-f]{{8}}$') ORDER BY name "
-      "FORMAT TabSeparated",
-      clickhouse_quote(o.database)));
+  std::vector<std::string> leftovers;
+  for (auto& row : parse_clickhouse_tsv(
+                       client.query(fmt::format("SELECT name FROM system.tables WHERE database = {} AND match(name, "
+                                                "'_rebuild_[0-9a-f]{{8}}$') ORDER BY name FORMAT TabSeparatedWithNames",
+                                                clickhouse_quote(o.database))),
+                       false)
+                       .rows) {
+    if (row.size() == 1 && row[0]) leftovers.push_back(std::move(*row[0]));
+  }
   if (!leftovers.empty()) {
-    std::string names = leftovers;
-    while (!names.empty() && names.back() == '\n') names.pop_back();
-    std::replace(names.begin(), names.end(), '\n', ' ');
     done.push_back(
         fmt::format("staging tables of an earlier rebuild that did not finish (or of one running now): {}; "
                     "drop them once no rebuild runs",
-                    names));
+                    fmt::join(leftovers, " ")));
   }
   const std::string run_id = fmt::format("{:08x}", std::random_device{}());
   std::optional<std::vector<Period>> days, months;
