@@ -50,22 +50,88 @@ bool parse_v4(std::string_view text, IpAddress& ip) {
   return p == end;
 }
 
+// Colon-hex IPv6 exactly as glibc's inet_pton(AF_INET6) reads it (1 to 4 hex digits a group, one
+// "::" for a run of zero groups, a dotted-quad tail as the last 32 bits), without the copy into a
+// NUL-terminated buffer the C function needs: the OCSF and ECS outputs check every AAAA answer.
+bool parse_v6(std::string_view text, IpAddress& ip) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  std::array<std::uint8_t, 16> bytes{};
+  std::size_t filled = 0;         // bytes written so far
+  std::size_t zeros_at = 16 + 1;  // where "::" stands, in bytes; none yet
+  if (p == end) return false;
+  if (*p == ':' && (++p == end || *p != ':')) return false;  // a leading colon only as "::"
+  const char* group = p;                                     // where the current group began
+  unsigned digits = 0;
+  unsigned value = 0;
+  while (p != end) {
+    const char ch = *p++;
+    unsigned digit;
+    if (ch >= '0' && ch <= '9')
+      digit = static_cast<unsigned>(ch - '0');
+    else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+      digit = static_cast<unsigned>((ch | 0x20) - 'a' + 10);
+    else
+      digit = 16;
+    if (digit < 16) {
+      if (digits == 4) return false;
+      value = value << 4 | digit;
+      ++digits;
+      continue;
+    }
+    if (ch == ':') {
+      group = p;
+      if (digits == 0) {
+        if (zeros_at <= 16) return false;  // a second "::"
+        zeros_at = filled;
+        continue;
+      }
+      if (p == end || filled + 2 > 16) return false;  // a trailing single colon, or a ninth group
+      bytes[filled++] = static_cast<std::uint8_t>(value >> 8);
+      bytes[filled++] = static_cast<std::uint8_t>(value);
+      digits = 0;
+      value = 0;
+      continue;
+    }
+    IpAddress tail;
+    if (ch == '.' && filled + 4 <= 16 &&
+        parse_v4(std::string_view(group, static_cast<std::size_t>(end - group)), tail)) {
+      std::memcpy(&bytes[filled], tail.bytes.data(), 4);
+      filled += 4;
+      digits = 0;
+      break;
+    }
+    return false;
+  }
+  if (digits > 0) {
+    if (filled + 2 > 16) return false;
+    bytes[filled++] = static_cast<std::uint8_t>(value >> 8);
+    bytes[filled++] = static_cast<std::uint8_t>(value);
+  }
+  if (zeros_at <= 16) {
+    if (filled == 16) return false;  // "::" standing for no group at all
+    const std::size_t after = filled - zeros_at;
+    std::memmove(&bytes[16 - after], &bytes[zeros_at], after);
+    std::memset(&bytes[zeros_at], 0, 16 - after - zeros_at);
+    filled = 16;
+  }
+  if (filled != 16) return false;
+  ip.v6 = true;
+  ip.bytes = bytes;
+  return true;
+}
+
 }  // namespace
 
 std::optional<IpAddress> parse_ip(std::string_view text) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  {
-    IpAddress ip;  // an IPv4 address has no colon, an IPv6 address has one: IPv4 is tried first
-    if (parse_v4(text, ip)) return ip;
-  }
-  if (text.find(':') == std::string_view::npos) return std::nullopt;
-  char buf[INET6_ADDRSTRLEN];
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
+  IpAddress ip;  // an IPv4 address has no colon, an IPv6 address has one: IPv4 is tried first
+  if (parse_v4(text, ip) || parse_v6(text, ip)) return ip;
+  return std::nullopt;
+}
+
+bool is_ip_address(std::string_view text) {
   IpAddress ip;
-  ip.v6 = true;
-  if (::inet_pton(AF_INET6, buf, ip.bytes.data()) != 1) return std::nullopt;
-  return ip;
+  return parse_v4(text, ip) || parse_v6(text, ip);
 }
 
 std::optional<IpPrefix> parse_prefix(std::string_view text, bool* host_bits_set) {

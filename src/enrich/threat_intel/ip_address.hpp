@@ -29,7 +29,10 @@ struct IpPrefix {
   int length = 0;     // 0..32 or 0..128
 };
 
+// An IPv4 or IPv6 address in the text form inet_pton reads (the same strings accepted, the same bytes).
 [[nodiscard]] std::optional<IpAddress> parse_ip(std::string_view text);
+// Whether parse_ip would accept the text, without building the value.
+[[nodiscard]] bool is_ip_address(std::string_view text);
 // "a.b.c.d/n", "x::/n", or a bare address (a full-length prefix). Host bits set below the prefix
 // are an error (nullopt with *host_bits_set = true) so a typo in a feed is reported, not widened.
 [[nodiscard]] std::optional<IpPrefix> parse_prefix(std::string_view text, bool* host_bits_set = nullptr);

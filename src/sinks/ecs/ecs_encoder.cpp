@@ -353,7 +353,7 @@ void encode_ecs_document(const SinkRecord& rec, OutputBuffer& out) {
           if (a.type == "CNAME"sv) answer.text("\"name\":\"", without_trailing_dot(a.rdata));
           answer.close();
         }
-        is_ip[i] = is_address_type(a.type) && parse_ip(a.rdata).has_value();
+        is_ip[i] = is_address_type(a.type) && is_ip_address(a.rdata);
         resolved = resolved || is_ip[i];
       }
       o += ']';

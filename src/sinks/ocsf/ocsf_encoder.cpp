@@ -267,7 +267,7 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
   // The source: its address when srcaddr is one, its instance. A record with neither still needs the
   // endpoint in 1.1.0 (required there, and an endpoint must name something): it is named "Unknown".
   // Text that is not an address or a port goes to unmapped as logged.
-  const bool src_is_ip = !r.srcaddr.empty() && parse_ip(r.srcaddr).has_value();
+  const bool src_is_ip = is_ip_address(r.srcaddr);
   int port = -1;
   if (auto [end, ec] = std::from_chars(r.srcport.data(), r.srcport.data() + r.srcport.size(), port);
       ec != std::errc{} || end != r.srcport.data() + r.srcport.size() || port < 0 || port > 65535)
@@ -382,7 +382,7 @@ void encode_ocsf_dns_activity(const SinkRecord& rec, std::string_view schema_ver
     append_observable(o, kDstInstanceObservable, r.resolver_endpoint, esc);
     for (std::uint32_t i = 0; i < r.answer_count; ++i) {
       const DnsAnswer& a = r.answers[i];
-      if (is_address_type(a.type) && parse_ip(a.rdata)) append_observable(o, kAnswerIpObservable, a.rdata, esc);
+      if (is_address_type(a.type) && is_ip_address(a.rdata)) append_observable(o, kAnswerIpObservable, a.rdata, esc);
       if (is_name_type(a.type)) append_observable(o, kAnswerNameObservable, a.rdata, esc);
     }
     o += ']';

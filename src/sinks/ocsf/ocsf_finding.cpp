@@ -90,7 +90,7 @@ void append_evidence(Buffer& out, bool first, const QueryRecord& r, std::string_
     q.text_if("\"class\":\"", r.query_class);
     q.close();
   }
-  const bool ip = !r.srcaddr.empty() && parse_ip(r.srcaddr).has_value();
+  const bool ip = is_ip_address(r.srcaddr);
   if (ip || !r.instance.empty()) {
     ev.key("\"src_endpoint\":");
     Members src(out);

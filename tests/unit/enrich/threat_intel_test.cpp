@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "core/dns_name.hpp"
 #include "core/error.hpp"
@@ -101,6 +103,73 @@ TEST(IpAddress, ParseIpAgreesWithInetPtonOnEveryShortString) {
   };
   each(7);
   EXPECT_EQ(checked, 960800u);  // (7^8 - 1) / 6 strings
+}
+
+// IPv6 up to its full length: groups of 0 to 5 hex digits (both cases, a digit too many), a dotted quad
+// (valid, out of range, short), single and double colons, and stray characters, joined in every order a
+// fixed-seed generator makes; the short strings above cannot reach eight groups or an IPv4 tail after six.
+// parse_ip and is_ip_address accept exactly what inet_pton accepts, with the same bytes.
+TEST(IpAddress, Ipv6ParserAgreesWithInetPtonUpToFullLength) {
+  const std::vector<std::string_view> tokens = {"",
+                                                "0",
+                                                "1",
+                                                "fF",
+                                                "abcd",
+                                                "ABCD",
+                                                "12345",
+                                                "g",
+                                                ":",
+                                                "::",
+                                                ":::",
+                                                "1.2.3.4",
+                                                "255.255.255.255",
+                                                "256.1.1.1",
+                                                "1.2.3",
+                                                "01.2.3.4",
+                                                ".",
+                                                " ",
+                                                "ffff",
+                                                "0000"};
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::size_t accepted = 0;
+  std::size_t tails = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    std::string s;
+    const int pieces = static_cast<int>(next() % 17);
+    for (int k = 0; k < pieces; ++k) {
+      s += tokens[next() % tokens.size()];
+      if (next() % 4 != 0) s += next() % 8 == 0 ? "::" : ":";
+    }
+    if (next() % 3 == 0 && !s.empty()) s.pop_back();  // often no trailing colon
+    unsigned char v6[16];
+    unsigned char v4[4];
+    const bool ok = ::inet_pton(AF_INET6, s.c_str(), v6) == 1 || ::inet_pton(AF_INET, s.c_str(), v4) == 1;
+    const auto got = parse_ip(s);
+    ASSERT_EQ(got.has_value(), ok) << '"' << s << '"';
+    ASSERT_EQ(is_ip_address(s), ok) << '"' << s << '"';
+    if (got && got->v6) {
+      ASSERT_EQ(0, std::memcmp(got->bytes.data(), v6, 16)) << s;
+      ++accepted;
+      if (s.find('.') != std::string::npos) ++tails;
+    }
+  }
+  // The generator must reach the interesting cases, not only rejections.
+  EXPECT_GT(accepted, 2000u);
+  EXPECT_GT(tails, 200u) << accepted;
+  for (const char* s : {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "::ffff:10.0.0.1", "1::", "::", "::1",
+                        "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "fe80::1:2"}) {
+    EXPECT_TRUE(is_ip_address(s)) << s;
+  }
+  for (const char* s : {"1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "1::2::3",
+                        ":1::", "1:", "12345::", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.4:1", "1:2:3:4:5:6:7"}) {
+    EXPECT_FALSE(is_ip_address(s)) << s;
+  }
 }
 
 TEST(IpAddress, MetadataServiceAndBlackHoleAddresses) {
