@@ -102,18 +102,50 @@ void FirehoseIngest::wire() {
 
 FirehoseIngest::~FirehoseIngest() = default;
 
+namespace {
+constexpr std::size_t kSpareRequests = 8;
+constexpr std::size_t kSpareRequestBytes = 32 << 20;
+}  // namespace
+
+std::unique_ptr<FirehoseRequest> FirehoseIngest::take_spare_request() {
+  {
+    std::lock_guard lock(spare_mutex_);
+    if (!spare_requests_.empty()) {
+      std::unique_ptr<FirehoseRequest> r = std::move(spare_requests_.back());
+      spare_requests_.pop_back();
+      return r;
+    }
+  }
+  return std::make_unique<FirehoseRequest>();
+}
+
+void FirehoseIngest::give_back(std::unique_ptr<FirehoseRequest> request) {
+  if (!request || request->decoded.records.capacity() > kSpareRequestBytes) return;
+  request->decoded.clear();
+  std::lock_guard lock(spare_mutex_);
+  if (spare_requests_.size() < kSpareRequests) spare_requests_.push_back(std::move(request));
+}
+
 IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::string_view source_arn,
                                     std::string_view body) {
   IngestResult result;
   result.request_id = std::string(header_request_id);
   // Decoding (base64, gzip, JSON) needs no lock: requests decode in parallel on the HTTP threads.
-  FirehoseRequest request;
+  // Into a spare request's memory, handed back when this call ends (after everything below is done
+  // with it: declared first, so destroyed last).
+  struct GiveBack {
+    FirehoseIngest& self;
+    std::unique_ptr<FirehoseRequest> request;
+    ~GiveBack() { self.give_back(std::move(request)); }
+  } held{*this, take_spare_request()};
+  FirehoseRequest& request = *held.request;
   try {
     // Bounded as it decodes: a request past these would cost memory, and the lock, for nothing.
-    request = decode_firehose_request(body, "firehose request", config_.limits,
-                                      {.max_decoded_bytes = config_.max_decoded_bytes,
-                                       .max_lines = config_.max_lines,
-                                       .max_problems = config_.max_dead_letters});
+    decode_firehose_request(body, "firehose request", config_.limits,
+                            {.max_decoded_bytes = config_.max_decoded_bytes,
+                             .max_lines = config_.max_lines,
+                             .max_problems = config_.max_dead_letters},
+                            request);
   } catch (const Error& e) {
     counters_.requests_bad.fetch_add(1, std::memory_order_relaxed);
     result.status = IngestStatus::kBadRequest;

@@ -151,7 +151,13 @@ class FirehoseIngest {
   std::condition_variable queue_cv_;
   std::vector<Pending*> queue_;
   bool group_running_ = false;
-  std::mutex mutex_;                          // one group at a time goes into the store and the detectors
+  std::mutex mutex_;  // one group at a time goes into the store and the detectors
+  // Decoded requests' memory (megabytes each), kept for the next requests: memory mapped afresh for
+  // every request costs a page fault per 4 KiB. A few, none past kSpareRequestBytes.
+  std::mutex spare_mutex_;
+  std::vector<std::unique_ptr<FirehoseRequest>> spare_requests_;
+  std::unique_ptr<FirehoseRequest> take_spare_request();
+  void give_back(std::unique_ptr<FirehoseRequest> request);
   std::unique_ptr<IngestStore> owned_store_;  // the DuckDB store's, when made here
   IngestStore* store_;
   const FindingStore* findings_;  // null without detection

@@ -140,6 +140,12 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
     }
     // The limit counts body bytes whatever the framing; chunk headers are bounded by the buffer.
     parser_->body_limit(route_.body_limit);
+    // Read into the memory of a body answered before (the body reader refers to this string; it has
+    // read nothing yet). Only now: a connection waiting for its next request holds none.
+    if (route_.needs_worker) {
+      std::string& body = parser_->get().body();
+      if (std::string spare = hub_.take_body(); spare.capacity() > body.capacity()) body = std::move(spare);
+    }
     if (version_ >= 11 && beast::iequals(head[http::field::expect], "100-continue")) {
       // The client holds its body back until told the request is taken.
       continue_ = http::response<http::empty_body>(http::status::continue_, version_);
@@ -177,14 +183,15 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
     tcp_layer().expires_never();
     if (!route_.needs_worker) {
       http::request<http::string_body> request = parser_->release();
-      return write(hub_.handler.respond(route_, request.base(), std::move(request.body())));
+      return write(hub_.handler.respond(route_, request.base(), request.body()));
     }
     reserved_ = false;  // the task gives the place back
     hub_.workers.submit(
         [self = this->shared_from_this(), request = parser_->release(), route = std::move(route_)]() mutable {
           HttpResponse response;
           try {
-            response = self->hub_.handler.respond(route, request.base(), std::move(request.body()));
+            response = self->hub_.handler.respond(route, request.base(), request.body());
+            self->hub_.give_back_body(std::move(request.body()));
           } catch (const std::exception& e) {
             std::fprintf(stderr, "dnslens: HTTP request failed: %s\n", e.what());
             response = self->hub_.handler.malformed(500, "internal error");
@@ -278,6 +285,26 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
 };
 
 }  // namespace
+
+namespace {
+constexpr std::size_t kSpareBodies = 8;
+constexpr std::size_t kSpareBodyBytes = 16 << 20;
+}  // namespace
+
+std::string ConnectionHub::take_body() {
+  std::lock_guard lock(bodies_mutex_);
+  if (spare_bodies_.empty()) return {};
+  std::string body = std::move(spare_bodies_.back());
+  spare_bodies_.pop_back();
+  return body;
+}
+
+void ConnectionHub::give_back_body(std::string body) {
+  if (body.capacity() > kSpareBodyBytes) return;
+  body.clear();
+  std::lock_guard lock(bodies_mutex_);
+  if (spare_bodies_.size() < kSpareBodies) spare_bodies_.push_back(std::move(body));
+}
 
 bool ConnectionHub::try_open() {
   if (open_.fetch_add(1, std::memory_order_relaxed) >= config.max_connections) {

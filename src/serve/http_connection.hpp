@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -45,6 +46,11 @@ class ConnectionHub {
   void stop_all();
   // Waits until no request is in flight, or the deadline; true when drained.
   bool wait_drained(std::chrono::steady_clock::time_point deadline);
+  // Request bodies' memory: a body read into memory mapped afresh costs a page fault per 4 KiB (a
+  // Firehose request is megabytes), so the memory of bodies answered is kept for the next. At most
+  // kSpareBodies are kept, none past kSpareBodyBytes; taken empty.
+  [[nodiscard]] std::string take_body();
+  void give_back_body(std::string body);
 
   HttpRequestHandler& handler;
   WorkerPool& workers;
@@ -58,6 +64,8 @@ class ConnectionHub {
   std::size_t in_flight_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> open_{0};
+  std::mutex bodies_mutex_;
+  std::vector<std::string> spare_bodies_;
 };
 
 // Serves an accepted socket (which holds a place from hub.try_open()) until it closes; tls: null for

@@ -429,7 +429,7 @@ HttpRoute HttpRequestHandler::route(const HttpRequestHeader& head) {
   return r;
 }
 
-HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpRequestHeader& head, std::string body) {
+HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpRequestHeader& head, std::string& body) {
   HttpResponse res;
   switch (route.kind) {
     case RouteKind::kRefused:
@@ -444,7 +444,7 @@ HttpResponse HttpRequestHandler::respond(const HttpRoute& route, const HttpReque
       res = make_response(200, metrics_text(), "text/plain; version=0.0.4");
       break;
     case RouteKind::kFirehose:
-      res = firehose(route, head, std::move(body));
+      res = firehose(route, head, body);
       break;
     case RouteKind::kCatalog:
       res = dashboard_json([&] { return dashboard_->catalog_json(); });
@@ -499,7 +499,7 @@ HttpResponse HttpRequestHandler::unavailable(const HttpRoute& route, const HttpR
   return res;
 }
 
-HttpResponse HttpRequestHandler::firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string body) {
+HttpResponse HttpRequestHandler::firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string& body) {
   if (field(head, "Content-Encoding") == "gzip") {
     try {
       body = gunzip(std::move(body), config_.max_decoded_bytes);

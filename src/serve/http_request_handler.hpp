@@ -71,8 +71,9 @@ class HttpRequestHandler {
                      IngestFunction ingest_fn = {});
 
   [[nodiscard]] HttpRoute route(const HttpRequestHeader& head);
-  // The answer to a routed request whose body (at most route.body_limit bytes) has been read.
-  [[nodiscard]] HttpResponse respond(const HttpRoute& route, const HttpRequestHeader& head, std::string body);
+  // The answer to a routed request whose body (at most route.body_limit bytes) has been read. The body
+  // may be changed (a gzip body is inflated in its place); the caller reuses its memory afterwards.
+  [[nodiscard]] HttpResponse respond(const HttpRoute& route, const HttpRequestHeader& head, std::string& body);
   // When a routed request's body could not be read: 413 past the limit, 400 malformed.
   [[nodiscard]] HttpResponse body_refused(const HttpRoute& route, const HttpRequestHeader& head, int status);
   // A request that could not be parsed (400, 431 for oversized headers).
@@ -89,7 +90,7 @@ class HttpRequestHandler {
   [[nodiscard]] const ServeConfig& config() const { return config_; }
 
  private:
-  HttpResponse firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string body);
+  HttpResponse firehose(const HttpRoute& route, const HttpRequestHeader& head, std::string& body);
   // request_id: the id the body carried, when the request was read (the header's otherwise).
   HttpResponse firehose_reply(const HttpRoute& route, const HttpRequestHeader& head, int status, std::string_view error,
                               std::string_view request_id = {});

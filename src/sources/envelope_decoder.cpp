@@ -28,6 +28,46 @@ class BudgetExceeded : public Error {
 // Why an envelope or record cannot be used; empty when it can.
 using Problem = std::optional<std::string>;
 
+// Emptied for the next payload; a buffer grown past this (a rare huge payload) gives its memory back.
+constexpr std::size_t kKeptScratchBytes = 16 << 20;
+void reuse(std::string& buffer) {
+  if (buffer.capacity() > kKeptScratchBytes) std::string().swap(buffer);
+  buffer.clear();
+}
+void reuse(simdjson::dom::parser& parser) {
+  if (parser.capacity() > kKeptScratchBytes) parser = simdjson::dom::parser();
+}
+// The document copied into buffer with the padding simdjson reads past its end, and parsed.
+simdjson::error_code parse_padded(simdjson::dom::parser& parser, std::string& buffer, std::string_view doc,
+                                  simdjson::dom::element& root) {
+  reuse(parser);
+  reuse(buffer);
+  buffer.reserve(doc.size() + simdjson::SIMDJSON_PADDING);
+  buffer.append(doc);
+  buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+  return parser.parse(buffer.data(), doc.size(), false).get(root);
+}
+
+// What one level of envelope nesting works in, kept by each thread from one payload to the next: a
+// Firehose request's records come in megabytes, and memory mapped afresh for each is a page fault per
+// 4 KiB, which cost the HTTP endpoint more than decoding. One per level, since a payload's text is
+// still being read while what it wraps decodes.
+struct LevelScratch {
+  std::string base64;    // a record's data, decoded
+  std::string inflated;  // ... and decompressed
+  std::string padded;    // a document, with the padding simdjson reads past its end
+  simdjson::dom::parser parser;
+};
+LevelScratch& level_scratch(int depth) {
+  thread_local LevelScratch levels[kMaxNesting + 2];
+  return levels[static_cast<std::size_t>(depth)];
+}
+
+simdjson::error_code parse_at(int depth, std::string_view doc, simdjson::dom::element& root) {
+  LevelScratch& level = level_scratch(depth);
+  return parse_padded(level.parser, level.padded, doc, root);
+}
+
 class EnvelopeWalker {
  public:
   EnvelopeWalker(DecodedEnvelopes& out, const std::string& label, const DecompressLimits& limits,
@@ -94,12 +134,9 @@ class EnvelopeWalker {
     line_bytes_ = m.line_bytes;
   }
 
-  simdjson::dom::parser& parser_for(int depth) { return parsers_[static_cast<std::size_t>(depth)]; }
-
   Problem decode_document(std::string_view doc, InputFormat format, std::uint64_t origin, int depth) {
-    simdjson::padded_string padded(doc);
     simdjson::dom::element root;
-    if (auto e = parser_for(depth).parse(padded).get(root)) {
+    if (auto e = parse_at(depth, doc, root)) {
       return fmt::format("not valid JSON ({})", simdjson::error_message(e));
     }
     return decode_object(root, format, origin, depth);
@@ -156,13 +193,14 @@ class EnvelopeWalker {
 
   // A base64 payload: gzip (CloudWatch subscriptions) or plain; an envelope or query-log lines.
   Problem decode_data(std::string_view base64, InputFormat hint, std::uint64_t origin, int depth) {
-    auto bytes = base64_decode(base64);
-    if (!bytes) return "record data is not valid base64";
-    std::string decoded;
-    if (sniff_compression(*bytes) == Compression::kNone) {
-      decoded = std::move(*bytes);
-    } else if (Problem p = decompress(*bytes, decoded)) {
-      return p;
+    LevelScratch& level = level_scratch(depth);
+    reuse(level.base64);
+    if (!base64_decode_append(base64, level.base64)) return "record data is not valid base64";
+    std::string_view decoded = level.base64;
+    if (sniff_compression(decoded) != Compression::kNone) {
+      reuse(level.inflated);
+      if (Problem p = decompress(level.base64, level.inflated)) return p;
+      decoded = level.inflated;
     }
     InputFormat format = hint == InputFormat::kAuto ? sniff_input_format(decoded) : hint;
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
@@ -264,18 +302,39 @@ class EnvelopeWalker {
   std::uint64_t inflated_ = 0;
   std::uint64_t line_bytes_ = 0;
   std::string raw_record_;  // a record without data, minified for its problem
-  simdjson::dom::parser parsers_[kMaxNesting + 1];
 };
 
 }  // namespace
 
+void DecodedEnvelopes::clear() {
+  records.clear();
+  origin.clear();
+  problems.clear();
+  problems_dropped = 0;
+  envelopes = 0;
+  control_messages = 0;
+  log_events = 0;
+  firehose_records = 0;
+  request_id.clear();
+}
+
 FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits,
                                         const EnvelopeBudget& budget) {
   FirehoseRequest out;
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
+  decode_firehose_request(body, label, limits, budget, out);
+  return out;
+}
+
+void decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits,
+                             const EnvelopeBudget& budget, FirehoseRequest& out) {
+  out.request_id.clear();
+  out.timestamp_ms = 0;
+  out.decoded.clear();
+  // The body's own buffer and parser, apart from the levels its records' payloads decode in.
+  thread_local std::string padded;
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto e = parser.parse(padded).get(root)) {
+  if (auto e = parse_padded(parser, padded, body, root)) {
     throw Error(ErrorCode::kEnvelope, fmt::format("the body is not valid JSON ({})", simdjson::error_message(e)));
   }
   simdjson::dom::object obj;
@@ -294,7 +353,6 @@ FirehoseRequest decode_firehose_request(std::string_view body, const std::string
       records, 0, [](std::uint64_t i) { return i; }, [](std::uint64_t) { return std::string(); });
   out.decoded.envelopes = out.decoded.firehose_records;
   out.decoded.request_id = out.request_id;
-  return out;
 }
 
 std::string_view input_format_name(InputFormat f) {

@@ -27,6 +27,9 @@ struct EnvelopeProblem {
 };
 
 struct DecodedEnvelopes {
+  // Empties it for another decode, keeping the memory of its records and origins.
+  void clear();
+
   std::string records;                // one query-log record per line
   std::vector<std::uint64_t> origin;  // per output line: the envelope it came from
   std::vector<EnvelopeProblem> problems;
@@ -67,6 +70,9 @@ struct FirehoseRequest {
 [[nodiscard]] FirehoseRequest decode_firehose_request(std::string_view body, const std::string& label,
                                                       const DecompressLimits& limits,
                                                       const EnvelopeBudget& budget = {});
+// The same into out, whose memory is reused (what it held before is gone).
+void decode_firehose_request(std::string_view body, const std::string& label, const DecompressLimits& limits,
+                             const EnvelopeBudget& budget, FirehoseRequest& out);
 
 // Splits concatenated JSON values at top level ("{..}{..}", "{..}\n{..}"), honouring strings.
 [[nodiscard]] std::vector<std::string_view> split_top_level_json(std::string_view text);

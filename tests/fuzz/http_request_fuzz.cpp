@@ -131,6 +131,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (parser.get().body().size() > route.body_limit) __builtin_trap();
   http::request<http::string_body> request = parser.release();
-  check(h.respond(route, request.base(), std::move(request.body())), route);
+  check(h.respond(route, request.base(), request.body()), route);
   return 0;
 }
