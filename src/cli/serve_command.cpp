@@ -111,10 +111,12 @@ void raise_descriptor_limit(std::size_t connections) {
 }
 
 int execute(ServeOptions& o) {
-  // Buffers of 1 MiB and more (request bodies, decoded Firehose batches) are mapped for each request
-  // and returned to the system when it is answered. glibc's default raises that threshold to the
-  // largest block freed so far (the DGA model's load frees a few MB), after which such buffers come
-  // from the heap and a long-running server keeps their peak.
+  // Buffers of 1 MiB and more are mapped when allocated and returned to the system when freed. glibc's
+  // default raises that threshold to the largest block freed so far (the DGA model's load frees a few
+  // MB), after which such buffers come from the heap and a long-running server keeps their peak. The
+  // per-request buffers that would fault in afresh each time (request bodies, decoded requests, their
+  // parsers) are pooled instead, in bounded numbers and sizes (http_connection.hpp, firehose_ingest.hpp,
+  // envelope_decoder.cpp).
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
