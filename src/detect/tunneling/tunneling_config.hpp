@@ -12,9 +12,13 @@ struct TunnelingConfig {
   std::uint32_t min_subdomain_length = 12;  // shorter subdomains (www, api) are not looked at
   std::uint32_t min_queries = 40;
   std::uint32_t min_distinct_subdomains = 30;
-  std::uint64_t min_bytes = 1500;   // characters sent in subdomains within the window
-  double min_random_share = 0.5;    // share of queries whose longest label looks machine made
-  double min_mean_entropy = 3.8;    // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
+  std::uint64_t min_bytes = 1500;  // characters sent in subdomains within the window
+  double min_random_share = 0.5;   // share of queries whose longest label looks machine made
+  double min_mean_entropy = 3.8;   // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
+  // ... or: this share of data-carrying queries (TXT, NULL, CNAME, MX, ANY), with 3x the distinct names: a
+  // tunnel's polls for data (dns2tcp's, ten characters of a counter and nonce) need not look random, but
+  // they are all TXT and each name is new; mail's TXT lookups (SPF, DKIM, DMARC) repeat a few names.
+  double min_data_type_share = 0.8;
   double random_label_score = 0.5;  // DGA score from which a subdomain label counts as random
   std::uint64_t max_keys = 50000;
   // Low and slow, per source over a long window and across registered domains: names whose subdomain
@@ -41,6 +45,7 @@ struct TunnelingConfig {
     f.add("min_bytes", &min_bytes);
     f.add("min_random_share", &min_random_share);
     f.add("min_mean_entropy", &min_mean_entropy);
+    f.add("min_data_type_share", &min_data_type_share);
     f.add("random_label_score", &random_label_score);
     f.add("max_keys", &max_keys);
     f.add("slow_window_seconds", &slow_window_seconds);
@@ -55,6 +60,7 @@ struct TunnelingConfig {
   void validate(const ConfigCheck& check) const {
     check.seconds("window_seconds", window_seconds);
     check.share("min_random_share", min_random_share);
+    check.share("min_data_type_share", min_data_type_share);
     check.share("random_label_score", random_label_score);
     check.cap("max_keys", max_keys);
     check.seconds("slow_window_seconds", slow_window_seconds);

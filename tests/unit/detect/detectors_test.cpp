@@ -27,6 +27,7 @@ struct Rec {
   float subdomain_dga = 0;
   std::uint64_t reverse_group = 0;
   std::uint8_t reverse_host = 0;
+  float subdomain_entropy = 4.5f;
 };
 
 // Feeds records to a detector set as one batch per call.
@@ -58,7 +59,7 @@ class Feed {
     e.subdomain_length =
         static_cast<std::uint16_t>(r.name.size() > r.domain.size() ? r.name.size() - r.domain.size() - 1 : 0);
     e.longest_subdomain_label = static_cast<std::uint8_t>(std::min<std::size_t>(e.subdomain_length, 63));
-    e.subdomain_entropy = 4.5f;
+    e.subdomain_entropy = r.subdomain_entropy;
     e.reverse_group = r.reverse_group;
     e.reverse_host = r.reverse_host;
   }
@@ -281,6 +282,46 @@ TEST(Tunneling, LowAndSlowAcrossDomainsAndAWindowBoundaryFires) {
   EXPECT_EQ(f[0].entity.source, "i-slow");
   EXPECT_NE(f[0].metrics_json.find("\"registered_domains\":4"), std::string::npos) << f[0].metrics_json;
   EXPECT_NE(f[0].explanation.find("low and slow"), std::string::npos) << f[0].explanation;
+}
+
+// dns2tcp's polls, as its real client sends them (bench/real_tunnels.sh logs them): a ten-character label
+// of a session id, a counter and a flag, TXT, each name new, neither random-looking nor of high entropy.
+TEST(Tunneling, ATunnelsTxtPollsFireWithoutRandomLabelsMailsTxtLookupsDoNot) {
+  const std::int64_t t0 = 1'796'342'400'000;
+  auto run = [&](const std::vector<Rec>& recs) {
+    Feed feed(only("tunneling"));
+    for (const Rec& r : recs) feed.add(r);
+    return feed.finish();
+  };
+  auto polls = [&](int n, bool txt) {
+    std::vector<Rec> recs;
+    for (int i = 0; i < n; ++i) {
+      Rec r{t0 + i * 130, "i-shell", fmt::format("MfIA{:04X}BA.tunnel.example.org", 0x0E13 + i * 0x101), "example.org"};
+      if (txt) r.flags |= kEventTunnelType;
+      r.subdomain_dga = 0.1f;
+      r.subdomain_entropy = 3.4f;
+      recs.push_back(r);
+    }
+    return recs;
+  };
+  std::vector<Finding> hit = run(polls(180, true));
+  ASSERT_EQ(hit.size(), 1u);
+  EXPECT_EQ(hit[0].type, FindingType::kDnsDataExfiltration);
+  EXPECT_EQ(hit[0].domain, "example.org");
+  EXPECT_NE(hit[0].explanation.find("100% TXT/NULL/CNAME/MX"), std::string::npos) << hit[0].explanation;
+  EXPECT_TRUE(run(polls(180, false)).empty());  // the same names as A queries: nothing says tunnel
+  EXPECT_TRUE(run(polls(80, true)).empty());    // fewer than 3 x 30 distinct names
+  // A mail relay checking senders: DKIM, SPF and DMARC TXT lookups, a few names per sender's domain.
+  std::vector<Rec> mail;
+  for (int i = 0; i < 900; ++i) {
+    const std::string sender = fmt::format("sender{}.com", i % 300);
+    const char* kind[] = {"s1._domainkey.", "_dmarc.", "selector2._domainkey."};
+    Rec r{t0 + i * 1000, "i-mail", kind[i % 3] + sender, sender};
+    r.flags |= kEventTunnelType;
+    r.subdomain_entropy = 3.3f;
+    mail.push_back(r);
+  }
+  EXPECT_TRUE(run(mail).empty());
 }
 
 TEST(Tunneling, SequenceNumberIsTheFirstLabelsNumber) {
