@@ -7,18 +7,21 @@
 # Two sessions of the tool: a bulk upload (SIZE bytes at once) and an interactive one (a short write every
 # PAUSE seconds, like a shell over the tunnel).
 # Needs root (the client only speaks to port 53) and installs dns2tcp when it is missing.
-# Usage: [SIZE=60000] [WRITES=40] [PAUSE=0.5] bench/real_tunnels.sh [workdir, default /tmp/dnslens-tunnels]
+# Usage: [SIZE=60000] [WRITES=40] [PAUSE=0.5] bench/real_tunnels.sh [workdir: a new or empty directory,
+#        default a new one under /tmp]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${DNSLENS_BIN:-build/dnslens}"
-WORK="${1:-/tmp/dnslens-tunnels}"
+WORK="${1:-$(mktemp -d /tmp/dnslens-tunnels-XXXXXX)}"
 SIZE="${SIZE:-60000}"
 WRITES="${WRITES:-40}"
 PAUSE="${PAUSE:-0.5}"
 DOMAIN=tunnel.example.org
 [ "$(id -u)" = 0 ] || { echo "real_tunnels: needs root (dns2tcpc sends to port 53)" >&2; exit 1; }
-command -v dns2tcpd > /dev/null || apt-get install -y -q dns2tcp > /dev/null
-rm -rf "$WORK" && mkdir -p "$WORK/chroot"
+command -v dns2tcpd > /dev/null || { apt-get update -q > /dev/null && apt-get install -y -q dns2tcp > /dev/null; }
+mkdir -p "$WORK"
+[ -z "$(ls -A "$WORK")" ] || { echo "real_tunnels: $WORK is not empty" >&2; exit 1; }
+mkdir "$WORK/chroot"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 echo "dns2tcp $(dpkg-query -W -f='${Version}' dns2tcp), $(nproc) cores"
@@ -44,6 +47,11 @@ def question(packet):
     while packet[i]:
         n = packet[i]; labels.append(packet[i + 1:i + 1 + n].decode("ascii", "backslashreplace")); i += 1 + n
     return ".".join(labels) + ".", int.from_bytes(packet[i + 1:i + 3], "big")
+def logged(packet):
+    try:
+        return question(packet)
+    except IndexError:  # not a well-formed query: passed on, not logged
+        return None
 def answers():
     while True:
         packet, _ = back.recvfrom(65535)
@@ -51,8 +59,8 @@ def answers():
 threading.Thread(target=answers, daemon=True).start()
 while True:
     packet, client = front.recvfrom(65535)
-    name, qtype = question(packet)
-    log.write("%.3f\t%s\t%d\n" % (time.time(), name, qtype)); log.flush()
+    if (q := logged(packet)):
+        log.write("%.3f\t%s\t%d\n" % (time.time(), q[0], q[1])); log.flush()
     asked[packet[:2]] = client
     back.sendto(packet, ("127.0.0.3", 5353))
 PY
@@ -65,8 +73,8 @@ while True:
     c, _ = s.accept()
     while (d := c.recv(65536)):
         total += len(d)
+        open(sys.argv[1], "w").write(str(total))
     c.close()
-    open(sys.argv[1], "w").write(str(total))
 PY
 cat > "$WORK/session.py" <<'PY'
 import os, socket, sys, time
@@ -97,6 +105,11 @@ session() { # name, then session.py's arguments
 }
 session bulk "$SIZE" 0 0
 session interactive 0 "$WRITES" "$PAUSE"
+sleep 2
+expected=$((SIZE + WRITES * 64))
+[ "$(cat "$WORK/delivered" 2>/dev/null || echo 0)" = "$expected" ] ||
+  { echo "real_tunnels: the tunnel delivered $(cat "$WORK/delivered" 2>/dev/null || echo 0) of $expected bytes (see $WORK/dns2tcpd.log)" >&2; exit 1; }
+echo "delivered through the tunnel: $expected bytes"
 
 # The clean day, and the same day with each session's queries as the records of an instance of its own,
 # at its own pace: the bulk one from 10:00, the interactive one from 14:00.
@@ -112,6 +125,8 @@ with open(sys.argv[4], "w") as out:
     for n, (name, end) in enumerate(sessions):
         mine = queries[begin:int(end)]
         begin = int(end)
+        if not mine:
+            sys.exit("real_tunnels: the %s session sent no query" % name)
         start = datetime.datetime(2026, 11, 21, 10 + 4 * n, tzinfo=datetime.timezone.utc).timestamp()
         t0 = float(mine[0][0])
         for t, qname, qtype in mine:
@@ -145,7 +160,7 @@ clean, day = load(sys.argv[1]), load(sys.argv[2])
 sessions = [l.split()[0] for l in open(sys.argv[3])]
 ours = {"i-0d2t000000000000%d" % (n + 1): name for n, name in enumerate(sessions)}
 def key(f):
-    return (f["finding_type"], f.get("source"), f.get("domain"))
+    return (f["finding_type"], f.get("source") or "", f.get("domain") or "")
 added = {key(f) for f in day} - {key(f) for f in clean}
 print("findings on the clean day: %d; with the tunnels: %d" % (len(clean), len(day)))
 missed = []

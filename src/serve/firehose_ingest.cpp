@@ -65,6 +65,11 @@ StoreWriter& duckdb_store(const PipelineConfig& pipeline) {
 
 }  // namespace
 
+namespace {
+constexpr std::size_t kSpareRequests = 8;
+constexpr std::size_t kSpareRequestBytes = 32 << 20;
+}  // namespace
+
 FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config)
     : owned_store_(std::make_unique<DuckIngestStore>(
           duckdb_store(validated(pipeline)), DeadLetterCaps{config.max_dead_letters, config.max_dead_letter_bytes})),
@@ -89,6 +94,7 @@ FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, IngestStore& stor
 
 void FirehoseIngest::wire() {
   config_.validate();
+  spare_requests_.reserve(kSpareRequests);  // give_back never allocates
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
@@ -102,11 +108,6 @@ void FirehoseIngest::wire() {
 
 FirehoseIngest::~FirehoseIngest() = default;
 
-namespace {
-constexpr std::size_t kSpareRequests = 8;
-constexpr std::size_t kSpareRequestBytes = 32 << 20;
-}  // namespace
-
 std::unique_ptr<FirehoseRequest> FirehoseIngest::take_spare_request() {
   {
     std::lock_guard lock(spare_mutex_);
@@ -119,11 +120,13 @@ std::unique_ptr<FirehoseRequest> FirehoseIngest::take_spare_request() {
   return std::make_unique<FirehoseRequest>();
 }
 
-void FirehoseIngest::give_back(std::unique_ptr<FirehoseRequest> request) {
-  if (!request || request->decoded.records.capacity() > kSpareRequestBytes) return;
+void FirehoseIngest::give_back(std::unique_ptr<FirehoseRequest> request) noexcept {
+  if (!request) return;
+  const DecodedEnvelopes& d = request->decoded;
+  if (d.records.capacity() + d.origin.capacity() * sizeof(d.origin[0]) > kSpareRequestBytes) return;
   request->decoded.clear();
   std::lock_guard lock(spare_mutex_);
-  if (spare_requests_.size() < kSpareRequests) spare_requests_.push_back(std::move(request));
+  if (spare_requests_.size() < kSpareRequests) spare_requests_.push_back(std::move(request));  // room reserved
 }
 
 IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::string_view source_arn,
@@ -132,7 +135,7 @@ IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::str
   result.request_id = std::string(header_request_id);
   // Decoding (base64, gzip, JSON) needs no lock: requests decode in parallel on the HTTP threads.
   // Into a spare request's memory, handed back when this call ends (after everything below is done
-  // with it: declared first, so destroyed last).
+  // with it: declared before them, so destroyed after them).
   struct GiveBack {
     FirehoseIngest& self;
     std::unique_ptr<FirehoseRequest> request;

@@ -157,7 +157,7 @@ class FirehoseIngest {
   std::mutex spare_mutex_;
   std::vector<std::unique_ptr<FirehoseRequest>> spare_requests_;
   std::unique_ptr<FirehoseRequest> take_spare_request();
-  void give_back(std::unique_ptr<FirehoseRequest> request);
+  void give_back(std::unique_ptr<FirehoseRequest> request) noexcept;
   std::unique_ptr<IngestStore> owned_store_;  // the DuckDB store's, when made here
   IngestStore* store_;
   const FindingStore* findings_;  // null without detection

@@ -286,11 +286,6 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
 
 }  // namespace
 
-namespace {
-constexpr std::size_t kSpareBodies = 8;
-constexpr std::size_t kSpareBodyBytes = 16 << 20;
-}  // namespace
-
 std::string ConnectionHub::take_body() {
   std::lock_guard lock(bodies_mutex_);
   if (spare_bodies_.empty()) return {};
@@ -299,11 +294,12 @@ std::string ConnectionHub::take_body() {
   return body;
 }
 
-void ConnectionHub::give_back_body(std::string body) {
-  if (body.capacity() > kSpareBodyBytes) return;
+void ConnectionHub::give_back_body(std::string body) noexcept {
+  // Only a Firehose-sized body is worth keeping (a dashboard request's is empty), and none too large.
+  if (body.capacity() < kSpareBodyMinBytes || body.capacity() > kSpareBodyMaxBytes) return;
   body.clear();
   std::lock_guard lock(bodies_mutex_);
-  if (spare_bodies_.size() < kSpareBodies) spare_bodies_.push_back(std::move(body));
+  if (spare_bodies_.size() < kSpareBodies) spare_bodies_.push_back(std::move(body));  // room reserved
 }
 
 bool ConnectionHub::try_open() {

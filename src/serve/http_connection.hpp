@@ -31,7 +31,9 @@ class HttpConnection {
 class ConnectionHub {
  public:
   ConnectionHub(HttpRequestHandler& handler, WorkerPool& workers)
-      : handler(handler), workers(workers), config(handler.config()), counters(handler.counters()) {}
+      : handler(handler), workers(workers), config(handler.config()), counters(handler.counters()) {
+    spare_bodies_.reserve(kSpareBodies);
+  }
 
   // A place for one more connection; false when --max-connections are open.
   [[nodiscard]] bool try_open();
@@ -48,9 +50,12 @@ class ConnectionHub {
   bool wait_drained(std::chrono::steady_clock::time_point deadline);
   // Request bodies' memory: a body read into memory mapped afresh costs a page fault per 4 KiB (a
   // Firehose request is megabytes), so the memory of bodies answered is kept for the next. At most
-  // kSpareBodies are kept, none past kSpareBodyBytes; taken empty.
+  // kSpareBodies are kept, from kSpareBodyMinBytes to kSpareBodyMaxBytes; taken empty.
   [[nodiscard]] std::string take_body();
-  void give_back_body(std::string body);
+  void give_back_body(std::string body) noexcept;
+  static constexpr std::size_t kSpareBodies = 8;
+  static constexpr std::size_t kSpareBodyMinBytes = 64 << 10;
+  static constexpr std::size_t kSpareBodyMaxBytes = 16 << 20;
 
   HttpRequestHandler& handler;
   WorkerPool& workers;

@@ -1,6 +1,9 @@
 #include "sources/envelope_decoder.hpp"
 
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -28,51 +31,105 @@ class BudgetExceeded : public Error {
 // Why an envelope or record cannot be used; empty when it can.
 using Problem = std::optional<std::string>;
 
-// Emptied for the next payload; a buffer grown past this (a rare huge payload) gives its memory back.
-constexpr std::size_t kKeptScratchBytes = 16 << 20;
-void reuse(std::string& buffer) {
-  if (buffer.capacity() > kKeptScratchBytes) std::string().swap(buffer);
-  buffer.clear();
-}
-void reuse(simdjson::dom::parser& parser) {
-  if (parser.capacity() > kKeptScratchBytes) parser = simdjson::dom::parser();
-}
 // The document copied into buffer with the padding simdjson reads past its end, and parsed.
 simdjson::error_code parse_padded(simdjson::dom::parser& parser, std::string& buffer, std::string_view doc,
                                   simdjson::dom::element& root) {
-  reuse(parser);
-  reuse(buffer);
+  buffer.clear();
   buffer.reserve(doc.size() + simdjson::SIMDJSON_PADDING);
   buffer.append(doc);
   buffer.append(simdjson::SIMDJSON_PADDING, '\0');
   return parser.parse(buffer.data(), doc.size(), false).get(root);
 }
 
-// What one level of envelope nesting works in, kept by each thread from one payload to the next: a
-// Firehose request's records come in megabytes, and memory mapped afresh for each is a page fault per
-// 4 KiB, which cost the HTTP endpoint more than decoding. One per level, since a payload's text is
-// still being read while what it wraps decodes.
+// What a decode works in, kept from one decode to the next: a Firehose request's records come in
+// megabytes, and memory mapped afresh for each is a page fault per 4 KiB, which cost the HTTP endpoint
+// more than decoding. The body's copy and parser, then one set per level of envelope nesting (a
+// payload's text is still being read while what it wraps decodes).
 struct LevelScratch {
   std::string base64;    // a record's data, decoded
   std::string inflated;  // ... and decompressed
   std::string padded;    // a document, with the padding simdjson reads past its end
   simdjson::dom::parser parser;
 };
-LevelScratch& level_scratch(int depth) {
-  thread_local LevelScratch levels[kMaxNesting + 2];
-  return levels[static_cast<std::size_t>(depth)];
+struct DecodeScratch {
+  std::string padded;
+  simdjson::dom::parser parser;
+  LevelScratch levels[kMaxNesting + 2];
+};
+
+// Kept between decodes: at most kSpareScratch sets (so memory kept does not grow with the threads that
+// decode), each text buffer and parser at most kKeptScratchBytes (a parser holds about 14 bytes per byte
+// of that), and nothing of the levels past the second (a Firehose body of CloudWatch payloads uses two).
+constexpr std::size_t kSpareScratch = 4;
+constexpr std::size_t kKeptScratchBytes = 8 << 20;
+constexpr std::size_t kKeptLevels = 2;
+
+class ScratchPool {
+ public:
+  ScratchPool() { spare_.reserve(kSpareScratch); }
+  std::unique_ptr<DecodeScratch> take() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!spare_.empty()) {
+        std::unique_ptr<DecodeScratch> s = std::move(spare_.back());
+        spare_.pop_back();
+        return s;
+      }
+    }
+    return std::make_unique<DecodeScratch>();
+  }
+  // Never throws (it runs as a decode unwinds): the pool's room is reserved.
+  void give_back(std::unique_ptr<DecodeScratch> s) noexcept {
+    trim(s->padded, s->parser);
+    for (std::size_t i = 0; i < std::size(s->levels); ++i) {
+      LevelScratch& level = s->levels[i];
+      if (i >= kKeptLevels) {
+        level = LevelScratch();
+        continue;
+      }
+      trim(level.padded, level.parser);
+      trim(level.base64);
+      trim(level.inflated);
+    }
+    std::lock_guard lock(mutex_);
+    if (spare_.size() < kSpareScratch) spare_.push_back(std::move(s));
+  }
+
+ private:
+  static void trim(std::string& text) noexcept {
+    if (text.capacity() > kKeptScratchBytes) std::string().swap(text);
+  }
+  static void trim(std::string& text, simdjson::dom::parser& parser) noexcept {
+    trim(text);
+    if (parser.capacity() > kKeptScratchBytes) parser = simdjson::dom::parser();
+  }
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<DecodeScratch>> spare_;
+};
+
+ScratchPool& scratch_pool() {
+  static ScratchPool pool;
+  return pool;
 }
 
-simdjson::error_code parse_at(int depth, std::string_view doc, simdjson::dom::element& root) {
-  LevelScratch& level = level_scratch(depth);
-  return parse_padded(level.parser, level.padded, doc, root);
-}
+// A decode's scratch, taken from the pool and given back however the decode ends.
+class ScratchLease {
+ public:
+  ScratchLease() : scratch_(scratch_pool().take()) {}
+  ~ScratchLease() { scratch_pool().give_back(std::move(scratch_)); }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  DecodeScratch& operator*() { return *scratch_; }
+
+ private:
+  std::unique_ptr<DecodeScratch> scratch_;
+};
 
 class EnvelopeWalker {
  public:
   EnvelopeWalker(DecodedEnvelopes& out, const std::string& label, const DecompressLimits& limits,
-                 const EnvelopeBudget& budget)
-      : out_(out), label_(label), limits_(limits), budget_(budget) {}
+                 const EnvelopeBudget& budget, DecodeScratch& scratch)
+      : out_(out), label_(label), limits_(limits), budget_(budget), scratch_(scratch) {}
 
   void add_problem(std::uint64_t index, std::string reason, std::string_view raw) {
     if (out_.problems.size() >= budget_.max_problems) {
@@ -136,7 +193,8 @@ class EnvelopeWalker {
 
   Problem decode_document(std::string_view doc, InputFormat format, std::uint64_t origin, int depth) {
     simdjson::dom::element root;
-    if (auto e = parse_at(depth, doc, root)) {
+    LevelScratch& level = scratch_.levels[static_cast<std::size_t>(depth)];
+    if (auto e = parse_padded(level.parser, level.padded, doc, root)) {
       return fmt::format("not valid JSON ({})", simdjson::error_message(e));
     }
     return decode_object(root, format, origin, depth);
@@ -193,12 +251,12 @@ class EnvelopeWalker {
 
   // A base64 payload: gzip (CloudWatch subscriptions) or plain; an envelope or query-log lines.
   Problem decode_data(std::string_view base64, InputFormat hint, std::uint64_t origin, int depth) {
-    LevelScratch& level = level_scratch(depth);
-    reuse(level.base64);
+    LevelScratch& level = scratch_.levels[static_cast<std::size_t>(depth)];
+    level.base64.clear();
     if (!base64_decode_append(base64, level.base64)) return "record data is not valid base64";
     std::string_view decoded = level.base64;
     if (sniff_compression(decoded) != Compression::kNone) {
-      reuse(level.inflated);
+      level.inflated.clear();
       if (Problem p = decompress(level.base64, level.inflated)) return p;
       decoded = level.inflated;
     }
@@ -301,6 +359,7 @@ class EnvelopeWalker {
   const EnvelopeBudget& budget_;
   std::uint64_t inflated_ = 0;
   std::uint64_t line_bytes_ = 0;
+  DecodeScratch& scratch_;
   std::string raw_record_;  // a record without data, minified for its problem
 };
 
@@ -330,11 +389,9 @@ void decode_firehose_request(std::string_view body, const std::string& label, co
   out.request_id.clear();
   out.timestamp_ms = 0;
   out.decoded.clear();
-  // The body's own buffer and parser, apart from the levels its records' payloads decode in.
-  thread_local std::string padded;
-  thread_local simdjson::dom::parser parser;
+  ScratchLease scratch;
   simdjson::dom::element root;
-  if (auto e = parse_padded(parser, padded, body, root)) {
+  if (auto e = parse_padded((*scratch).parser, (*scratch).padded, body, root)) {
     throw Error(ErrorCode::kEnvelope, fmt::format("the body is not valid JSON ({})", simdjson::error_message(e)));
   }
   simdjson::dom::object obj;
@@ -347,7 +404,7 @@ void decode_firehose_request(std::string_view body, const std::string& label, co
   if (obj["timestamp"].get_int64().get(ts) == simdjson::SUCCESS) out.timestamp_ms = ts;
   simdjson::dom::array records;
   if (obj["records"].get_array().get(records)) throw Error(ErrorCode::kEnvelope, "the body has no 'records' array");
-  EnvelopeWalker walker(out.decoded, label, limits, budget);
+  EnvelopeWalker walker(out.decoded, label, limits, budget, *scratch);
   // The same record-by-record decode as a request body read from a file, each record its own envelope.
   walker.decode_firehose_records(
       records, 0, [](std::uint64_t i) { return i; }, [](std::uint64_t) { return std::string(); });
@@ -430,7 +487,8 @@ std::vector<std::string_view> split_top_level_json(std::string_view text) {
 DecodedEnvelopes decode_envelopes(std::string_view text, InputFormat format, const std::string& label,
                                   const DecompressLimits& limits, const EnvelopeBudget& budget) {
   DecodedEnvelopes out;
-  EnvelopeWalker walker(out, label, limits, budget);
+  ScratchLease scratch;
+  EnvelopeWalker walker(out, label, limits, budget, *scratch);
   for (std::string_view doc : split_top_level_json(text)) walker.decode_envelope(doc, format, ++out.envelopes);
   return out;
 }

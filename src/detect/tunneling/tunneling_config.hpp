@@ -15,10 +15,13 @@ struct TunnelingConfig {
   std::uint64_t min_bytes = 1500;  // characters sent in subdomains within the window
   double min_random_share = 0.5;   // share of queries whose longest label looks machine made
   double min_mean_entropy = 3.8;   // ... or: mean subdomain entropy (bits/char), with 3x the distinct names
-  // ... or: this share of data-carrying queries (TXT, NULL, CNAME, MX, ANY), with 3x the distinct names: a
-  // tunnel's polls for data (dns2tcp's, ten characters of a counter and nonce) need not look random, but
-  // they are all TXT and each name is new; mail's TXT lookups (SPF, DKIM, DMARC) repeat a few names.
+  // ... or: this share of data-carrying queries (TXT, NULL, CNAME, MX, ANY), with 3x the distinct names and
+  // some machine-looking labels: a tunnel's polls for data (dns2tcp's: ten characters of a session id,
+  // a counter and a flag) need not look random, but they are all TXT and each name is new, and the
+  // queries that carry the data do look random. Mail's TXT lookups (SPF, DKIM, DMARC) repeat a few names
+  // per domain, and a relay's SPF checks of many sending hosts of one provider have no random labels.
   double min_data_type_share = 0.8;
+  double min_data_type_random_share = 0.1;
   double random_label_score = 0.5;  // DGA score from which a subdomain label counts as random
   std::uint64_t max_keys = 50000;
   // Low and slow, per source over a long window and across registered domains: names whose subdomain
@@ -46,6 +49,7 @@ struct TunnelingConfig {
     f.add("min_random_share", &min_random_share);
     f.add("min_mean_entropy", &min_mean_entropy);
     f.add("min_data_type_share", &min_data_type_share);
+    f.add("min_data_type_random_share", &min_data_type_random_share);
     f.add("random_label_score", &random_label_score);
     f.add("max_keys", &max_keys);
     f.add("slow_window_seconds", &slow_window_seconds);
@@ -61,6 +65,7 @@ struct TunnelingConfig {
     check.seconds("window_seconds", window_seconds);
     check.share("min_random_share", min_random_share);
     check.share("min_data_type_share", min_data_type_share);
+    check.share("min_data_type_random_share", min_data_type_random_share);
     check.share("random_label_score", random_label_score);
     check.cap("max_keys", max_keys);
     check.seconds("slow_window_seconds", slow_window_seconds);

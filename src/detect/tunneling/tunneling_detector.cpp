@@ -138,8 +138,9 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
   const double data_share = static_cast<double>(s.data_types) / s.queries;
   const bool entropy_enough =
       mean_entropy >= config_.min_mean_entropy && distinct >= 3.0 * config_.min_distinct_subdomains;
-  const bool data_enough =
-      data_share >= config_.min_data_type_share && distinct >= 3.0 * config_.min_distinct_subdomains;
+  const bool data_enough = data_share >= config_.min_data_type_share &&
+                           random_share >= config_.min_data_type_random_share &&
+                           distinct >= 3.0 * config_.min_distinct_subdomains;
   if (distinct < config_.min_distinct_subdomains || s.bytes < config_.min_bytes ||
       !(random_enough || entropy_enough || data_enough))
     return;
@@ -162,11 +163,11 @@ void TunnelingDetector::close(TunnelingWindow& s, FindingSink& sink) {
       "machine-looking labels, mean entropy {:.2f} bits/char, {:.0f}% TXT/NULL/CNAME/MX, {:.0f}% NXDOMAIN); "
       "thresholds: "
       ">= {} distinct, >= {} characters, >= {:.0f}% random labels, or with >= {} distinct entropy >= {:.1f} or "
-      ">= {:.0f}% data-carrying types",
+      ">= {:.0f}% data-carrying types and >= {:.0f}% random labels",
       s.queries, s.entity.source, s.domain, s.bytes, distinct, config_.window_seconds / 60, 100 * random_share,
       mean_entropy, 100 * data_share, 100 * nx_share, config_.min_distinct_subdomains, config_.min_bytes,
       100 * config_.min_random_share, 3 * config_.min_distinct_subdomains, config_.min_mean_entropy,
-      100 * config_.min_data_type_share);
+      100 * config_.min_data_type_share, 100 * config_.min_data_type_random_share);
   f.metrics_json = fmt::format(
       "{{\"queries\":{},\"distinct_subdomains\":{:.0f},\"bytes_in_names\":{},\"random_label_share\":{:.3f},"
       "\"mean_subdomain_entropy\":{:.3f},\"longest_label\":{},\"data_type_share\":{:.3f},\"nxdomain_share\":{:.3f},"
@@ -316,10 +317,11 @@ DetectorDoc tunneling_doc(const DetectionConfig& c) {
       fmt::format("≥ {} queries, ≥ {} distinct subdomains (HyperLogLog), ≥ {} characters sent in subdomains, and ≥ {} "
                   "of queries with a machine-looking longest label (DGA score ≥ {}), or with ≥ {} distinct names a "
                   "mean subdomain entropy ≥ {} or ≥ {} data-carrying types (TXT, NULL, CNAME, MX, ANY: a tunnel's "
-                  "polls). The data-carrying and NXDOMAIN shares are reported and raise the score",
+                  "polls) with ≥ {} machine-looking. The data-carrying and NXDOMAIN shares are reported and raise "
+                  "the score",
                   t.min_queries, t.min_distinct_subdomains, t.min_bytes, doc_percent(t.min_random_share),
                   t.random_label_score, 3ull * t.min_distinct_subdomains, t.min_mean_entropy,
-                  doc_percent(t.min_data_type_share)) +
+                  doc_percent(t.min_data_type_share), doc_percent(t.min_data_type_random_share)) +
           fmt::format(". Low and slow, per source over {} hopping windows (every half window) across registered "
                       "domains, names with a subdomain of {}+ "
                       "characters and a machine-looking longest label: ≥ {} queries, ≥ {} distinct, ≥ {} characters",

@@ -284,39 +284,54 @@ TEST(Tunneling, LowAndSlowAcrossDomainsAndAWindowBoundaryFires) {
   EXPECT_NE(f[0].explanation.find("low and slow"), std::string::npos) << f[0].explanation;
 }
 
-// dns2tcp's polls, as its real client sends them (bench/real_tunnels.sh logs them): a ten-character label
-// of a session id, a counter and a flag, TXT, each name new, neither random-looking nor of high entropy.
+// dns2tcp's traffic as its real client sends it (bench/real_tunnels.sh logs it): polls, a ten-character
+// label of a session id, a counter and a flag, neither random-looking nor of high entropy, and between
+// them the queries that carry the data, long base64 labels; all TXT, each name new.
 TEST(Tunneling, ATunnelsTxtPollsFireWithoutRandomLabelsMailsTxtLookupsDoNot) {
   const std::int64_t t0 = 1'796'342'400'000;
+  std::mt19937_64 rng(9);
   auto run = [&](const std::vector<Rec>& recs) {
     Feed feed(only("tunneling"));
     for (const Rec& r : recs) feed.add(r);
     return feed.finish();
   };
-  auto polls = [&](int n, bool txt) {
+  auto session = [&](int n, bool txt, int every) {  // every `every`-th query carries data (0: none)
     std::vector<Rec> recs;
     for (int i = 0; i < n; ++i) {
-      Rec r{t0 + i * 130, "i-shell", fmt::format("MfIA{:04X}BA.tunnel.example.org", 0x0E13 + i * 0x101), "example.org"};
+      const bool data = every > 0 && i % every == 0;
+      Rec r{t0 + i * 130, "i-shell",
+            data ? fmt::format("MfIA{:04X}CP{}.tunnel.example.org", i, random_label(rng, 50))
+                 : fmt::format("MfIA{:04X}BA.tunnel.example.org", 0x0E13 + i * 0x101),
+            "example.org"};
       if (txt) r.flags |= kEventTunnelType;
-      r.subdomain_dga = 0.1f;
-      r.subdomain_entropy = 3.4f;
+      r.subdomain_dga = data ? 0.9f : 0.1f;
+      r.subdomain_entropy = data ? 4.6f : 3.4f;
       recs.push_back(r);
     }
     return recs;
   };
-  std::vector<Finding> hit = run(polls(180, true));
+  std::vector<Finding> hit = run(session(180, true, 5));  // 20% carry data, as in the capture
   ASSERT_EQ(hit.size(), 1u);
   EXPECT_EQ(hit[0].type, FindingType::kDnsDataExfiltration);
   EXPECT_EQ(hit[0].domain, "example.org");
   EXPECT_NE(hit[0].explanation.find("100% TXT/NULL/CNAME/MX"), std::string::npos) << hit[0].explanation;
-  EXPECT_TRUE(run(polls(180, false)).empty());  // the same names as A queries: nothing says tunnel
-  EXPECT_TRUE(run(polls(80, true)).empty());    // fewer than 3 x 30 distinct names
-  // A mail relay checking senders: DKIM, SPF and DMARC TXT lookups, a few names per sender's domain.
+  EXPECT_TRUE(run(session(180, false, 5)).empty());  // the same names as A queries
+  EXPECT_TRUE(run(session(89, true, 5)).empty());    // fewer than 3 x 30 distinct names
+  EXPECT_TRUE(run(session(180, true, 0)).empty());   // polls alone: nothing machine-made carried
+  // A mail relay's SPF checks of the sending hosts of one provider, a new host name in each TXT query,
+  // and its DKIM and DMARC lookups of 60 senders' domains, 45 each.
   std::vector<Rec> mail;
-  for (int i = 0; i < 900; ++i) {
-    const std::string sender = fmt::format("sender{}.com", i % 300);
+  for (int i = 0; i < 300; ++i) {
+    Rec r{t0 + i * 1000, "i-mail", fmt::format("mail{}.sea{}.mcsv.net", 100 + i, 30 + i % 9), "mcsv.net"};
+    r.flags |= kEventTunnelType;
+    r.subdomain_dga = 0.2f;
+    r.subdomain_entropy = 3.3f;
+    mail.push_back(r);
+  }
+  for (int i = 0; i < 2700; ++i) {
+    const std::string sender = fmt::format("sender{}.com", i % 60);
     const char* kind[] = {"s1._domainkey.", "_dmarc.", "selector2._domainkey."};
-    Rec r{t0 + i * 1000, "i-mail", kind[i % 3] + sender, sender};
+    Rec r{t0 + i * 1000, "i-mail", kind[(i / 60) % 3] + sender, sender};
     r.flags |= kEventTunnelType;
     r.subdomain_entropy = 3.3f;
     mail.push_back(r);
