@@ -15,8 +15,8 @@ constexpr std::array<std::int8_t, 256> make_table() {
 }
 constexpr auto kTable = make_table();
 
-// Byte by byte from `from` on, with whitespace and padding; acc and bits carry what the fast loop
-// had not completed (nothing: it stops on a group boundary).
+// Byte by byte from `from` on, with whitespace and padding. The fast loop stops on a group boundary, so
+// no bits are carried over from it.
 bool decode_rest(std::string_view text, std::size_t from, char*& to) {
   std::uint32_t acc = 0;
   int bits = 0;

@@ -65,11 +65,6 @@ StoreWriter& duckdb_store(const PipelineConfig& pipeline) {
 
 }  // namespace
 
-namespace {
-constexpr std::size_t kSpareRequests = 8;
-constexpr std::size_t kSpareRequestBytes = 32 << 20;
-}  // namespace
-
 FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, FirehoseIngestConfig config)
     : owned_store_(std::make_unique<DuckIngestStore>(
           duckdb_store(validated(pipeline)), DeadLetterCaps{config.max_dead_letters, config.max_dead_letter_bytes})),
@@ -94,7 +89,6 @@ FirehoseIngest::FirehoseIngest(const PipelineConfig& pipeline, IngestStore& stor
 
 void FirehoseIngest::wire() {
   config_.validate();
-  spare_requests_.reserve(kSpareRequests);  // give_back never allocates
   // A record's own inflation is bounded by what the whole request may decode to; the request's
   // total is checked once it is decoded.
   if (config_.limits.max_output_bytes == 0 || config_.limits.max_output_bytes > config_.max_decoded_bytes) {
@@ -109,15 +103,8 @@ void FirehoseIngest::wire() {
 FirehoseIngest::~FirehoseIngest() = default;
 
 std::unique_ptr<FirehoseRequest> FirehoseIngest::take_spare_request() {
-  {
-    std::lock_guard lock(spare_mutex_);
-    if (!spare_requests_.empty()) {
-      std::unique_ptr<FirehoseRequest> r = std::move(spare_requests_.back());
-      spare_requests_.pop_back();
-      return r;
-    }
-  }
-  return std::make_unique<FirehoseRequest>();
+  std::unique_ptr<FirehoseRequest> r = spare_requests_.take();
+  return r ? std::move(r) : std::make_unique<FirehoseRequest>();
 }
 
 void FirehoseIngest::give_back(std::unique_ptr<FirehoseRequest> request) noexcept {
@@ -125,8 +112,7 @@ void FirehoseIngest::give_back(std::unique_ptr<FirehoseRequest> request) noexcep
   const DecodedEnvelopes& d = request->decoded;
   if (d.records.capacity() + d.origin.capacity() * sizeof(d.origin[0]) > kSpareRequestBytes) return;
   request->decoded.clear();
-  std::lock_guard lock(spare_mutex_);
-  if (spare_requests_.size() < kSpareRequests) spare_requests_.push_back(std::move(request));  // room reserved
+  spare_requests_.give_back(std::move(request));
 }
 
 IngestResult FirehoseIngest::ingest(std::string_view header_request_id, std::string_view source_arn,

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/spare_pool.hpp"
 #include "detect/engine/detector_set.hpp"
 #include "detect/findings/finding_store.hpp"
 #include "io/decompress_limits.hpp"
@@ -154,8 +155,9 @@ class FirehoseIngest {
   std::mutex mutex_;  // one group at a time goes into the store and the detectors
   // Decoded requests' memory (megabytes each), kept for the next requests: memory mapped afresh for
   // every request costs a page fault per 4 KiB. A few, none past kSpareRequestBytes.
-  std::mutex spare_mutex_;
-  std::vector<std::unique_ptr<FirehoseRequest>> spare_requests_;
+  static constexpr std::size_t kSpareRequests = 8;
+  static constexpr std::size_t kSpareRequestBytes = 32 << 20;
+  SparePool<std::unique_ptr<FirehoseRequest>> spare_requests_{kSpareRequests};
   std::unique_ptr<FirehoseRequest> take_spare_request();
   void give_back(std::unique_ptr<FirehoseRequest> request) noexcept;
   std::unique_ptr<IngestStore> owned_store_;  // the DuckDB store's, when made here

@@ -286,20 +286,13 @@ class Connection final : public HttpConnection, public std::enable_shared_from_t
 
 }  // namespace
 
-std::string ConnectionHub::take_body() {
-  std::lock_guard lock(bodies_mutex_);
-  if (spare_bodies_.empty()) return {};
-  std::string body = std::move(spare_bodies_.back());
-  spare_bodies_.pop_back();
-  return body;
-}
+std::string ConnectionHub::take_body() { return spare_bodies_.take(); }
 
 void ConnectionHub::give_back_body(std::string body) noexcept {
   // Only a Firehose-sized body is worth keeping (a dashboard request's is empty), and none too large.
   if (body.capacity() < kSpareBodyMinBytes || body.capacity() > kSpareBodyMaxBytes) return;
   body.clear();
-  std::lock_guard lock(bodies_mutex_);
-  if (spare_bodies_.size() < kSpareBodies) spare_bodies_.push_back(std::move(body));  // room reserved
+  spare_bodies_.give_back(std::move(body));
 }
 
 bool ConnectionHub::try_open() {

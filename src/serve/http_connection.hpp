@@ -10,11 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "core/spare_pool.hpp"
 #include "serve/http_request_handler.hpp"
 #include "serve/worker_pool.hpp"
 
@@ -31,9 +31,7 @@ class HttpConnection {
 class ConnectionHub {
  public:
   ConnectionHub(HttpRequestHandler& handler, WorkerPool& workers)
-      : handler(handler), workers(workers), config(handler.config()), counters(handler.counters()) {
-    spare_bodies_.reserve(kSpareBodies);
-  }
+      : handler(handler), workers(workers), config(handler.config()), counters(handler.counters()) {}
 
   // A place for one more connection; false when --max-connections are open.
   [[nodiscard]] bool try_open();
@@ -69,8 +67,7 @@ class ConnectionHub {
   std::size_t in_flight_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> open_{0};
-  std::mutex bodies_mutex_;
-  std::vector<std::string> spare_bodies_;
+  SparePool<std::string> spare_bodies_{kSpareBodies};
 };
 
 // Serves an accepted socket (which holds a place from hub.try_open()) until it closes; tls: null for

@@ -1,14 +1,13 @@
 #include "sources/envelope_decoder.hpp"
 
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <vector>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "core/error.hpp"
+#include "core/spare_pool.hpp"
 #include "io/base64.hpp"
 #include "io/byte_source.hpp"
 #include "io/decoders.hpp"
@@ -66,19 +65,11 @@ constexpr std::size_t kKeptLevels = 2;
 
 class ScratchPool {
  public:
-  ScratchPool() { spare_.reserve(kSpareScratch); }
   std::unique_ptr<DecodeScratch> take() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!spare_.empty()) {
-        std::unique_ptr<DecodeScratch> s = std::move(spare_.back());
-        spare_.pop_back();
-        return s;
-      }
-    }
-    return std::make_unique<DecodeScratch>();
+    std::unique_ptr<DecodeScratch> s = spare_.take();
+    return s ? std::move(s) : std::make_unique<DecodeScratch>();
   }
-  // Never throws (it runs as a decode unwinds): the pool's room is reserved.
+  // Never throws: it runs as a decode unwinds.
   void give_back(std::unique_ptr<DecodeScratch> s) noexcept {
     trim(s->padded, s->parser);
     for (std::size_t i = 0; i < std::size(s->levels); ++i) {
@@ -91,8 +82,7 @@ class ScratchPool {
       trim(level.base64);
       trim(level.inflated);
     }
-    std::lock_guard lock(mutex_);
-    if (spare_.size() < kSpareScratch) spare_.push_back(std::move(s));
+    spare_.give_back(std::move(s));
   }
 
  private:
@@ -103,8 +93,7 @@ class ScratchPool {
     trim(text);
     if (parser.capacity() > kKeptScratchBytes) parser = simdjson::dom::parser();
   }
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<DecodeScratch>> spare_;
+  SparePool<std::unique_ptr<DecodeScratch>> spare_{kSpareScratch};
 };
 
 ScratchPool& scratch_pool() {
