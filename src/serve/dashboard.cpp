@@ -1,6 +1,7 @@
 #include "serve/dashboard.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "core/timestamp.hpp"
 #include "detect/name_features/name_signal_enricher.hpp"
 #include "store/clickhouse/clickhouse_client.hpp"
+#include "store/clickhouse/clickhouse_schema.hpp"
 #include "store/store_schema.hpp"
 
 namespace dnslens {
@@ -223,9 +225,16 @@ std::string Dashboard::quote(std::string_view value) const {
 }
 
 Dashboard::StoredRange Dashboard::stored_range() {
-  const PanelRows mm = store_->query(fmt::format(
-      "SELECT {}, {}, count(*) FROM {}", store_->epoch_ms_sql("min(query_ts)"), store_->epoch_ms_sql("max(query_ts)"),
-      clickhouse() ? std::string_view("route53query") : kQueryDataTable));
+  // On ClickHouse traffic_hour keeps every hour's first and last record and their number: its few rows
+  // are read instead of every record's time.
+  const PanelRows mm =
+      rollup_ready(PanelRollup::kTrafficHour)
+          ? store_->query(fmt::format("SELECT {}, {}, countMerge(queries) FROM traffic_hour",
+                                      store_->epoch_ms_sql("minMerge(first_seen)"),
+                                      store_->epoch_ms_sql("maxMerge(last_seen)")))
+          : store_->query(fmt::format("SELECT {}, {}, count(*) FROM {}", store_->epoch_ms_sql("min(query_ts)"),
+                                      store_->epoch_ms_sql("max(query_ts)"),
+                                      clickhouse() ? std::string_view("route53query") : kQueryDataTable));
   StoredRange out;
   if (mm.rows.empty() || mm.rows[0].size() != 3) return out;
   const auto& row = mm.rows[0];
@@ -237,7 +246,7 @@ Dashboard::StoredRange Dashboard::stored_range() {
   return out;
 }
 
-Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_first) {
+Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_first, StoredRange* stored_out) {
   Range r;
   if (q.from_ms && q.to_ms && !need_first) {  // the request names the range: no query
     r.from_ms = *q.from_ms;
@@ -245,6 +254,7 @@ Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_f
     return r;
   }
   const StoredRange stored = stored_range();
+  if (stored_out) *stored_out = stored;
   const std::optional<std::int64_t> lo = stored.min_ms, hi = stored.max_ms;
   r.first_ms = lo.value_or(0);
   if (q.from_ms && q.to_ms) {
@@ -261,7 +271,12 @@ Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_f
 
 Dashboard::PanelContext Dashboard::panel_context(const PanelDef& panel, const DashboardQuery& q) {
   PanelContext c;
-  c.range = effective_range(q, panel.chart == PanelChart::kOutlier);
+  if (rollup_usable(panel, q)) {
+    c.stored.emplace();
+    c.range = effective_range(q, true, &*c.stored);
+  } else {
+    c.range = effective_range(q, panel.chart == PanelChart::kOutlier);
+  }
   const Range& r = c.range;
   c.bucket_ms = 1000 * dashboard_bucket_seconds(r.to_ms - r.from_ms);
   if (panel.chart == PanelChart::kOutlier) {
@@ -315,13 +330,139 @@ std::string Dashboard::panel_sql(const PanelDef& panel, const DashboardQuery& q,
   return "WITH " + ctes + " " + body;
 }
 
+namespace {
+
+// What a reader needs of a rollup (the tables and views are clickhouse_schema's).
+struct RollupSpec {
+  PanelRollup id;
+  std::string_view table;
+  std::string_view columns;  // its columns, in the order its view's SELECT gives them
+  std::string_view period;   // the time column: the start of each period
+  std::int64_t period_ms;    // a period's length
+  // The key columns the request's filters compare with (account, VPC, instance, source address), in
+  // kFilterColumns' order; empty: the rollup does not keep it, and a request filtering on it reads the
+  // records.
+  std::array<std::string_view, 4> filter_keys;
+};
+
+constexpr RollupSpec kRollups[] = {
+    {PanelRollup::kVpcMinute,
+     "vpc_minute",
+     "minute, account_key, vpc_key, queries, nxdomain, alerted, blocked, sig",
+     "minute",
+     60'000,
+     {"account_key", "vpc_key", "", ""}},
+    {PanelRollup::kTrafficHour,
+     "traffic_hour",
+     "hour, account_key, vpc_key, source_key, instance_key, srcaddr_key, domain_key, registered, first_seen, "
+     "last_seen, queries, nxdomain, name_length, threat_hits, alerted, blocked, sig",
+     "hour",
+     3'600'000,
+     {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
+};
+
+const RollupSpec& rollup_spec(PanelRollup r) {
+  for (const RollupSpec& s : kRollups) {
+    if (s.id == r) return s;
+  }
+  throw Error(ErrorCode::kInternal, "a dashboard panel names no rollup");
+}
+
+// The start of the period of length `step` that holds t (periods from the Unix epoch: minutes and hours).
+std::int64_t period_start(std::int64_t t, std::int64_t step) { return t - ((t % step) + step) % step; }
+
+}  // namespace
+
+bool Dashboard::rollup_usable(const PanelDef& panel, const DashboardQuery& q) {
+  if (!clickhouse() || panel.rollup == PanelRollup::kNone) return false;
+  const RollupSpec& spec = rollup_spec(panel.rollup);
+  for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {
+    if (!(q.*kFilterColumns[i].value).empty() && spec.filter_keys[i].empty()) return false;
+  }
+  return rollup_ready(panel.rollup);
+}
+
+bool Dashboard::rollup_ready(PanelRollup rollup) {
+  if (!clickhouse()) return false;
+  std::lock_guard lock(rollup_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!rollups_checked_ || now - *rollups_checked_ > std::chrono::milliseconds(kRollupCheckMs)) {
+    // A rollup is read only when its table is there and no backfill of it is owed (`migrate` or a
+    // rebuild that failed records one: until it is done the rollup misses records).
+    rollups_usable_.clear();
+    try {
+      std::set<std::string> tables;
+      std::string names = "'dnslens_rollup_backfill'";
+      for (const RollupSpec& r : kRollups) names += fmt::format(", '{}'", r.table);
+      for (const auto& row :
+           store_
+               ->query(fmt::format("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ({})",
+                                   names))
+               .rows) {
+        if (!row.empty() && row[0]) tables.insert(*row[0]);
+      }
+      std::set<std::string> owed;
+      if (tables.contains("dnslens_rollup_backfill")) {
+        for (const auto& row : store_
+                                   ->query("SELECT `rollup` FROM dnslens_rollup_backfill GROUP BY `rollup` "
+                                           "HAVING argMax(pending, version) = 1")
+                                   .rows) {
+          if (!row.empty() && row[0]) owed.insert(*row[0]);
+        }
+      }
+      for (const RollupSpec& r : kRollups) {
+        const std::string table(r.table);
+        if (tables.contains(table) && !owed.contains(table)) rollups_usable_.insert(r.id);
+      }
+    } catch (const Error&) {  // not readable by this user, or the server failed: the records answer
+      rollups_usable_.clear();
+    }
+    rollups_checked_ = now;
+  }
+  return rollups_usable_.contains(rollup);
+}
+
+std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const DashboardQuery& q, std::int64_t from_ms,
+                                                  std::int64_t to_ms, const StoredRange& stored) {
+  const RollupSpec& s = rollup_spec(rollup);
+  if (!stored.min_ms || !stored.max_ms) return std::nullopt;  // no records: nothing to save
+  const std::int64_t step = s.period_ms;
+  // Periods [a, b) hold only records of the range: wholly inside it, or cut by it only where no record
+  // lies (before the first stored record, after the last). Periods before the first record are not read
+  // at all: a rollup keeps the days whose records retention has dropped.
+  const std::int64_t a =
+      from_ms <= *stored.min_ms ? period_start(*stored.min_ms, step) : period_start(from_ms + step - 1, step);
+  const std::int64_t b = to_ms > *stored.max_ms ? period_start(*stored.max_ms, step) + step : period_start(to_ms, step);
+  if (a >= b) return std::nullopt;
+  std::string rows = fmt::format("SELECT {} FROM {} WHERE {} >= toDateTime({}, 'UTC') AND {} < toDateTime({}, 'UTC')",
+                                 s.columns, s.table, s.period, a / 1000, s.period, b / 1000);
+  for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {
+    const std::string& value = q.*kFilterColumns[i].value;
+    if (value.empty()) continue;
+    if (s.filter_keys[i].empty()) return std::nullopt;
+    rows += fmt::format(" AND {} = {}", s.filter_keys[i], quote(value));
+  }
+  // The partial periods at the ends, where records are, from the records.
+  std::string edges;
+  const auto edge = [&](std::int64_t lo, std::int64_t hi) {
+    Range e;
+    e.from_ms = lo;
+    e.to_ms = hi;
+    edges += fmt::format("{}({})", edges.empty() ? "" : " OR ", records_where(q, e, nullptr));
+  };
+  if (from_ms > *stored.min_ms && from_ms < a) edge(from_ms, a);
+  if (to_ms <= *stored.max_ms && b < to_ms) edge(b, to_ms);
+  if (!edges.empty()) rows += " UNION ALL " + clickhouse_rollup_select(s.table, "route53query", " WHERE " + edges);
+  return "(" + rows + ")";
+}
+
 std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c) {
   const Range& r = c.range;
   Range history = r;
   history.from_ms = c.history_from_ms;
   // Each placeholder once, in one pass: the subqueries hold the request's quoted values, which are
   // never read again as placeholders.
-  const std::pair<std::string_view, std::string> values[] = {
+  const std::pair<std::string_view, std::string> fixed_values[] = {
       {"{bucket_s}", std::to_string(c.bucket_ms / 1000)},
       {"{first_ms}", store_->epoch_ms_sql("first_seen")},
       {"{last_ms}", store_->epoch_ms_sql("last_seen")},
@@ -332,7 +473,18 @@ std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const Dashboa
                           "(SELECT * FROM findings FINAL) WHERE {})",
                           findings_where(q, r))},
   };
-  const std::string_view text = panel.clickhouse_sql.empty() ? panel.sql : panel.clickhouse_sql;
+  std::string_view text = panel.clickhouse_sql.empty() ? panel.sql : panel.clickhouse_sql;
+  // The rollup's rows where they answer the panel: a time series' buckets are whole periods of it, and
+  // the range (with the outlier panels' history) holds at least one (else the records are about as cheap).
+  std::vector<std::pair<std::string_view, std::string>> values(std::begin(fixed_values), std::end(fixed_values));
+  const bool bucketed = panel.chart == PanelChart::kLine || panel.chart == PanelChart::kOutlier;
+  if (c.stored && (!bucketed || c.bucket_ms % rollup_spec(panel.rollup).period_ms == 0)) {
+    const std::int64_t from_ms = panel.chart == PanelChart::kOutlier ? c.history_from_ms : r.from_ms;
+    if (std::optional<std::string> rows = rollup_rows(panel.rollup, q, from_ms, r.to_ms, *c.stored)) {
+      text = panel.rollup_sql;
+      values.emplace_back("{rollup}", std::move(*rows));
+    }
+  }
   std::string body;
   for (std::size_t at = 0; at < text.size();) {
     bool replaced = false;
@@ -674,6 +826,8 @@ void Dashboard::post_process(const PanelDef& panel, const PanelContext& c, Panel
 std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) {
   const PanelDef* panel = find_panel(id);
   if (!panel) throw Error(ErrorCode::kUsage, fmt::format("no panel '{}'", id));
+  // The time spent answering: the stored range where the panel asks it, the SQL, dnslens's columns.
+  const auto start = std::chrono::steady_clock::now();
   const PanelContext c = panel_context(*panel, q);
   const Range& r = c.range;
   std::string head = fmt::format(
@@ -685,7 +839,6 @@ std::string Dashboard::panel_json(std::string_view id, const DashboardQuery& q) 
            "default; dnslens serve --geo-country FILE.mmdb uses another)\",\"sql\":null,\"ms\":0}";
   }
   const std::string sql = panel_sql(*panel, q, c);
-  const auto start = std::chrono::steady_clock::now();
   PanelRows result = store_->query(sql);
   if (clickhouse()) post_process(*panel, c, result);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

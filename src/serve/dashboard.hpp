@@ -2,9 +2,12 @@
 // The dashboards' data: every page and panel defined once here (title, chart, SQL over the store),
 // answered as JSON for the browser. Panels only run their own SQL; the request picks the time range
 // and the filters (account, VPC, instance, source address), which are quoted into a WHERE clause.
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +35,13 @@ enum class PanelPost {
   kIncidents,     // findings ordered by source and time -> incidents (overlapping findings of one source)
 };
 
+// A ClickHouse rollup a panel can read instead of the records (docs/CLICKHOUSE.md, Rollups).
+enum class PanelRollup {
+  kNone,
+  kVpcMinute,    // vpc_minute: queries, NXDOMAIN, alerted and blocked per minute, account and VPC
+  kTrafficHour,  // traffic_hour: the summary's counts per hour, account, VPC, source and domain
+};
+
 struct PanelDef {
   std::string_view id;
   std::string_view title;
@@ -44,6 +54,11 @@ struct PanelDef {
   // subqueries there (Debian's 18.16 has no WITH subqueries); {bucket_s} is the bucket in seconds.
   std::string_view clickhouse_sql = {};
   PanelPost clickhouse_post = PanelPost::kNone;
+  // The same panel over a rollup's rows ({rollup}: over the range, and the history before it for an
+  // outlier panel), used where the request's filters are the rollup's keys, its buckets whole rollup periods
+  // and no backfill of the rollup is owed; the rows are the same as `clickhouse_sql`'s.
+  PanelRollup rollup = PanelRollup::kNone;
+  std::string_view rollup_sql = {};
 };
 
 struct PageDef {
@@ -107,6 +122,11 @@ class Dashboard {
     std::int64_t from_ms = 0, to_ms = 0;
     std::int64_t first_ms = 0;  // the first stored record's time (0: none or not asked): no history before it
   };
+  // The stored records' first and last time (none without records) and their number.
+  struct StoredRange {
+    std::optional<std::int64_t> min_ms, max_ms;
+    std::int64_t records = 0;
+  };
   // What a panel's SQL and its computed columns need besides the request: the range, the bucket, and
   // for the outlier panels the history before the range.
   struct PanelContext {
@@ -114,23 +134,30 @@ class Dashboard {
     std::int64_t bucket_ms = 0;
     std::int64_t history_from_ms = 0;   // the first bucket of history (records from here on are read)
     std::int64_t history_start_ms = 0;  // buckets from here on count as history
+    // Asked when the panel may read a rollup: which periods of it hold only records of the range.
+    std::optional<StoredRange> stored;
   };
   [[nodiscard]] bool clickhouse() const { return store_->dialect() == SqlDialect::kClickHouse; }
-  // The stored records' first and last time (none without records) and their number.
-  struct StoredRange {
-    std::optional<std::int64_t> min_ms, max_ms;
-    std::int64_t records = 0;
-  };
   [[nodiscard]] StoredRange stored_range();
   // A text value as a literal of the store's SQL.
   [[nodiscard]] std::string quote(std::string_view value) const;
   // The request's range, else the stored data's (one min/max query, also made for need_first: the
-  // outlier panels' history starts at first_ms).
-  Range effective_range(const DashboardQuery& q, bool need_first = false);
+  // outlier panels' history starts at first_ms; stored, when given, gets what the query found).
+  Range effective_range(const DashboardQuery& q, bool need_first = false, StoredRange* stored = nullptr);
   [[nodiscard]] PanelContext panel_context(const PanelDef& panel, const DashboardQuery& q);
   // The SQL a panel runs for this request and range (returned with its rows as "sql").
   [[nodiscard]] std::string panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c);
   [[nodiscard]] std::string clickhouse_panel_sql(const PanelDef& panel, const DashboardQuery& q, const PanelContext& c);
+  // Whether a panel may read its rollup for this request: ClickHouse, the filters on the rollup's keys
+  // only, and the rollup there with no backfill owed (asked at most every kRollupCheckMs).
+  [[nodiscard]] bool rollup_usable(const PanelDef& panel, const DashboardQuery& q);
+  [[nodiscard]] bool rollup_ready(PanelRollup rollup);
+  // A rollup's rows for [from_ms, to_ms) as a subquery: its periods holding only records of the range
+  // from the rollup, the records of the partial periods at the ends (where records are) aggregated as
+  // its view does. None when no whole period is in the range.
+  [[nodiscard]] std::optional<std::string> rollup_rows(PanelRollup rollup, const DashboardQuery& q,
+                                                       std::int64_t from_ms, std::int64_t to_ms,
+                                                       const StoredRange& stored);
   // What dnslens adds to a ClickHouse panel's rows (PanelPost).
   void post_process(const PanelDef& panel, const PanelContext& c, PanelRows& rows) const;
   // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
@@ -143,6 +170,11 @@ class Dashboard {
   std::unique_ptr<DashboardStore> store_;
   const GeoDb* geo_;
   const DgaModel* dga_ = nullptr;
+  // The rollups found usable, asked again after kRollupCheckMs.
+  static constexpr std::int64_t kRollupCheckMs = 10'000;
+  std::mutex rollup_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> rollups_checked_;  // under rollup_mutex_
+  std::set<PanelRollup> rollups_usable_;                                  // under rollup_mutex_
 };
 
 // A result as {"columns":[...],"rows":[[...],...],"truncated":bool} with numbers unquoted; text

@@ -68,11 +68,23 @@ namespace {
                                                  " / greatest(count(), 1)",                                         \
                                                  "10") " AS nxdomain_pct, " DNSLENS_CH_COUNT_IF(DNSLENS_THREAT_HIT) \
       " AS threat_hits, " DNSLENS_CH_COUNT_IF(DNSLENS_FIREWALL_HIT) " AS alerted_or_blocked FROM {q}"
-// ClickHouse: the DNS Firewall summary panel.
+// ClickHouse: the summary panel from traffic_hour (ClickHouse's aliases are the query's: an aggregate
+// named as the rollup's column it reads could not be read again in another).
+#define DNSLENS_CH_ROLLUP_SUMMARY_SQL \
+  "SELECT n AS queries, domains, sources, " DNSLENS_CH_ROUND("100.0 * nx / greatest(n, 1)",                    \
+                                                             "10") " AS nxdomain_pct, t AS threat_hits, ab AS " \
+                                                                   "alerted_or_blocked FROM (SELECT "           \
+                                                                   "countMerge(queries) AS n, "                 \
+  "uniqExactIf(domain_key, registered = 1) AS domains, uniqExactIf(source_key, source_key != '') AS sources, "  \
+  "sumMerge(nxdomain) AS nx, sumMerge(threat_hits) AS t, sumMerge(alerted) + sumMerge(blocked) AS ab FROM "     \
+  "{rollup})"
+// ClickHouse: the DNS Firewall summary panel, over the records a firewall rule matched (the others count
+// nowhere in it): the sources are then read only where those are.
 #define DNSLENS_CH_FW_SUMMARY_SQL \
   "SELECT " DNSLENS_CH_COUNT_IF("firewall_rule_action = 'ALERT'") " AS alerted, " DNSLENS_CH_COUNT_IF(           \
       "firewall_rule_action = 'BLOCK'") " AS blocked, " DNSLENS_CH_DISTINCT("firewall_rule_group_id")            \
-      " AS rule_groups, ifNull(uniqExactIf(source, " DNSLENS_FIREWALL_HIT "), 0) AS sources FROM {q}"
+      " AS rule_groups, ifNull(uniqExactIf(source, " DNSLENS_FIREWALL_HIT "), 0) AS sources FROM {q} WHERE "      \
+      "isNotNull(firewall_rule_action) OR isNotNull(firewall_rule_group_id)"
 // ClickHouse: the answers of the records, one row each (ip, ty).
 #define DNSLENS_CH_ANSWERS "{q} ARRAY JOIN answers.Rdata AS ip, answers.Type AS ty"
 // ClickHouse: the first A or AAAA answer (NULL without one).
@@ -87,13 +99,19 @@ namespace {
 #define DNSLENS_CH_OUTLIER_SQL(CONDITION) \
   "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, count() AS n FROM {qh} WHERE " CONDITION " GROUP BY t ORDER BY t"
 
+// ClickHouse: the same counts from vpc_minute's COLUMN (buckets without any left out, as above).
+#define DNSLENS_CH_ROLLUP_OUTLIER_SQL(COLUMN) \
+  "SELECT " DNSLENS_CH_BUCKET("minute") " AS t, sum(" COLUMN ") AS n FROM {rollup} GROUP BY t HAVING n > 0 ORDER BY t"
+
 // The panels kept apart for alerted and for blocked queries: ID "alert" or "block", ACTION the logged
 // firewall_rule_action, WHAT the words of the title.
-#define DNSLENS_FIREWALL_OUTLIER(ID, ACTION, WHAT)                                         \
-  PanelDef {                                                                               \
-    "fw_" ID "_outlier", "Anomalies within " WHAT " queries", PanelChart::kOutlier,        \
-        DNSLENS_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), "",                    \
-        DNSLENS_CH_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), PanelPost::kOutlier \
+// COLUMN: vpc_minute's count of them.
+#define DNSLENS_FIREWALL_OUTLIER(ID, ACTION, WHAT, COLUMN)                                                           \
+  PanelDef {                                                                                                         \
+    "fw_" ID "_outlier", "Anomalies within " WHAT " queries", PanelChart::kOutlier,                                  \
+        DNSLENS_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), "",                                              \
+        DNSLENS_CH_OUTLIER_SQL("firewall_rule_action = '" ACTION "'"), PanelPost::kOutlier, PanelRollup::kVpcMinute, \
+        DNSLENS_CH_ROLLUP_OUTLIER_SQL(COLUMN)                                                                        \
   }
 #define DNSLENS_FIREWALL_SOURCE_TIME(ID, ACTION, WHAT)                                                            \
   PanelDef {                                                                                                      \
@@ -104,14 +122,19 @@ namespace {
         "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, source AS series, count() AS n FROM {q} "               \
         "WHERE firewall_rule_action = '" ACTION "' GROUP BY t, series ORDER BY t, series" \
   }
-#define DNSLENS_FIREWALL_TOP_DOMAINS(ID, ACTION, WHAT)                                                           \
+// COLUMN: traffic_hour's count of them.
+#define DNSLENS_FIREWALL_TOP_DOMAINS(ID, ACTION, WHAT, COLUMN)                                                   \
   PanelDef {                                                                                                     \
     "fw_" ID "_top_domains", "Top 10 " WHAT " domains", PanelChart::kBar,                                        \
         "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE firewall_rule_action = '" ACTION  \
         "' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",                                                              \
         "domain",                                                                                                \
         "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE firewall_rule_action = '" ACTION \
-        "' GROUP BY domain ORDER BY queries DESC, domain LIMIT 10"                                               \
+        "' GROUP BY domain ORDER BY queries DESC, domain LIMIT 10",                                              \
+        PanelPost::kNone, PanelRollup::kTrafficHour,                                                             \
+        "SELECT domain, n AS queries FROM (SELECT nullIf(domain_key, '') AS domain, sumMerge(" COLUMN            \
+        ") AS n "                                                                                                \
+        "FROM {rollup} GROUP BY domain HAVING n > 0) ORDER BY queries DESC, domain LIMIT 10"                     \
   }
 #define DNSLENS_FIREWALL_BY_RULE(ID, ACTION, WHAT)                                                          \
   PanelDef {                                                                                                \
@@ -124,7 +147,7 @@ namespace {
         "queries FROM {q} WHERE firewall_rule_action = '" ACTION                                            \
         "' GROUP BY rule_group, domain_list ORDER BY queries DESC, rule_group, domain_list LIMIT 50"        \
   }
-#define DNSLENS_FIREWALL_BY_SOURCE(ID, ACTION, WHAT)                                              \
+#define DNSLENS_FIREWALL_BY_SOURCE(ID, ACTION, WHAT, COLUMN)                                      \
   PanelDef {                                                                                      \
     "fw_" ID "_by_source", WHAT " queries by instance and source address", PanelChart::kTable,    \
         "SELECT source, srcids.instance AS instance, srcaddr, count(*) AS queries FROM q WHERE "  \
@@ -135,7 +158,13 @@ namespace {
         "SELECT source, srcids.instance AS instance, srcaddr, count() AS queries FROM {q} WHERE " \
         "firewall_rule_action = '" ACTION                                                         \
         "' GROUP BY source, instance, srcaddr ORDER BY queries DESC, "                            \
-        "source, instance, srcaddr LIMIT 50"                                                      \
+        "source, instance, srcaddr LIMIT 50",                                                     \
+        PanelPost::kNone, PanelRollup::kTrafficHour,                                              \
+        "SELECT source, instance, srcaddr, n AS queries FROM (SELECT nullIf(source_key, '') AS "  \
+        "source, nullIf(instance_key, '') AS instance, nullIf(srcaddr_key, '') AS srcaddr, "      \
+        "sumMerge(" COLUMN                                                                        \
+        ") AS n FROM {rollup} GROUP BY source, instance, srcaddr HAVING n > "                     \
+        "0) ORDER BY queries DESC, source, instance, srcaddr LIMIT 50"                            \
   }
 
 std::vector<PanelDef> make_panels() {
@@ -146,7 +175,7 @@ std::vector<PanelDef> make_panels() {
        "round(100.0 * count(*) FILTER (rcode = 'NXDOMAIN') / greatest(count(*), 1), 1) AS nxdomain_pct, "
        "count(*) FILTER (" DNSLENS_THREAT_HIT ") AS threat_hits, "
        "count(*) FILTER (" DNSLENS_FIREWALL_HIT ") AS alerted_or_blocked FROM q",
-       "", DNSLENS_CH_SUMMARY_SQL},
+       "", DNSLENS_CH_SUMMARY_SQL, PanelPost::kNone, PanelRollup::kTrafficHour, DNSLENS_CH_ROLLUP_SUMMARY_SQL},
       {"geo", "IPv4 resolution by geo location", PanelChart::kMap, DNSLENS_GEO_SQL("TRUE"), "country",
        DNSLENS_CH_GEO_SQL("1"), PanelPost::kCountries},
       {"top_domains", "Top 10 queried domains", PanelChart::kBar,
@@ -154,13 +183,19 @@ std::vector<PanelDef> make_panels() {
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
        "domain",
        "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE domain IS NOT NULL "
-       "GROUP BY domain ORDER BY queries DESC, domain LIMIT 10"},
+       "GROUP BY domain ORDER BY queries DESC, domain LIMIT 10",
+       PanelPost::kNone, PanelRollup::kTrafficHour,
+       "SELECT domain_key AS domain, countMerge(queries) AS queries FROM {rollup} WHERE domain != '' GROUP BY domain "
+       "ORDER BY queries DESC, domain LIMIT 10"},
       {"least_domains", "Least 10 queried domains", PanelChart::kBar,
        "SELECT " DNSLENS_DOMAIN " AS domain, count(*) AS queries FROM q WHERE " DNSLENS_DOMAIN " IS NOT NULL "
        "GROUP BY 1 ORDER BY 2, 1 LIMIT 10",
        "domain",
        "SELECT " DNSLENS_DOMAIN " AS domain, count() AS queries FROM {q} WHERE domain IS NOT NULL "
-       "GROUP BY domain ORDER BY queries, domain LIMIT 10"},
+       "GROUP BY domain ORDER BY queries, domain LIMIT 10",
+       PanelPost::kNone, PanelRollup::kTrafficHour,
+       "SELECT domain_key AS domain, countMerge(queries) AS queries FROM {rollup} WHERE domain != '' GROUP BY domain "
+       "ORDER BY queries, domain LIMIT 10"},
       {"type_time", "Queries over time by type", PanelChart::kLine,
        "SELECT time_bucket({bucket}, query_ts) AS t, query_type AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY "
        "1, 2",
@@ -171,13 +206,22 @@ std::vector<PanelDef> make_panels() {
        "SELECT time_bucket({bucket}, query_ts) AS t, vpc_id AS series, count(*) AS n FROM q GROUP BY ALL ORDER BY 1, 2",
        "",
        "SELECT " DNSLENS_CH_BUCKET("query_ts") " AS t, vpc_id AS series, count() AS n FROM {q} GROUP BY t, series "
-                                               "ORDER BY t, series"},
+                                               "ORDER BY t, series",
+       PanelPost::kNone, PanelRollup::kVpcMinute,
+       // The rollup's key is '' for a record without a VPC, which the stores keep as NULL (never '').
+       "SELECT " DNSLENS_CH_BUCKET("minute") " AS t, nullIf(vpc_key, '') AS series, sum(queries) AS n FROM {rollup} "
+                                             "GROUP BY t, series ORDER BY t, series"},
       {"by_source", "Queries by instance ID and source address", PanelChart::kTable,
        "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count(*) AS queries FROM q GROUP BY ALL "
        "ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50",
        "source",
        "SELECT source, srcids.instance AS instance, srcaddr, vpc_id, count() AS queries FROM {q} GROUP BY source, "
-       "instance, srcaddr, vpc_id ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50"},
+       "instance, srcaddr, vpc_id ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50",
+       PanelPost::kNone, PanelRollup::kTrafficHour,
+       "SELECT nullIf(source_key, '') AS source, nullIf(instance_key, '') AS instance, nullIf(srcaddr_key, '') AS "
+       "srcaddr, nullIf(vpc_key, '') AS vpc_id, countMerge(queries) AS queries FROM {rollup} GROUP BY source, "
+       "instance, "
+       "srcaddr, vpc_id ORDER BY queries DESC, source, instance, srcaddr, vpc_id LIMIT 50"},
       // One row per domain (a tunnel's thousands of random names are one row, with an example), names
       // dnslens marks as benign noise (EC2 and other cloud hostnames) left out. dga_score is the
       // registered domain's (the store keeps no score of the labels under it).
@@ -221,12 +265,12 @@ std::vector<PanelDef> make_panels() {
        DNSLENS_CH_OUTLIER_SQL(DNSLENS_THREAT_HIT), PanelPost::kOutlier},
       // Alerted and blocked queries apart, panel for panel as the commercial app keeps them: a handful of
       // blocks beside thousands of alerts would vanish from a merged panel.
-      DNSLENS_FIREWALL_OUTLIER("alert", "ALERT", "alerted"),
-      DNSLENS_FIREWALL_OUTLIER("block", "BLOCK", "blocked"),
+      DNSLENS_FIREWALL_OUTLIER("alert", "ALERT", "alerted", "alerted"),
+      DNSLENS_FIREWALL_OUTLIER("block", "BLOCK", "blocked", "blocked"),
       DNSLENS_FIREWALL_SOURCE_TIME("alert", "ALERT", "Alerted"),
       DNSLENS_FIREWALL_SOURCE_TIME("block", "BLOCK", "Blocked"),
-      DNSLENS_FIREWALL_TOP_DOMAINS("alert", "ALERT", "alerted"),
-      DNSLENS_FIREWALL_TOP_DOMAINS("block", "BLOCK", "blocked"),
+      DNSLENS_FIREWALL_TOP_DOMAINS("alert", "ALERT", "alerted", "alerted"),
+      DNSLENS_FIREWALL_TOP_DOMAINS("block", "BLOCK", "blocked", "blocked"),
 
       // Resolver DNS Firewall.
       {"fw_summary", "DNS Firewall", PanelChart::kStat,
@@ -240,8 +284,8 @@ std::vector<PanelDef> make_panels() {
        DNSLENS_CH_GEO_SQL("firewall_rule_action = 'ALERT'"), PanelPost::kCountries},
       DNSLENS_FIREWALL_BY_RULE("alert", "ALERT", "Alerted"),
       DNSLENS_FIREWALL_BY_RULE("block", "BLOCK", "Blocked"),
-      DNSLENS_FIREWALL_BY_SOURCE("alert", "ALERT", "Alerted"),
-      DNSLENS_FIREWALL_BY_SOURCE("block", "BLOCK", "Blocked"),
+      DNSLENS_FIREWALL_BY_SOURCE("alert", "ALERT", "Alerted", "alerted"),
+      DNSLENS_FIREWALL_BY_SOURCE("block", "BLOCK", "Blocked", "blocked"),
       {"fw_drift", "Simulated policy against the logged firewall", PanelChart::kTable,
        "SELECT coalesce(firewall_rule_action, 'none') AS logged, firewall_sim_action AS simulated, "
        "firewall_sim_rule AS rule, count(*) AS queries FROM q WHERE firewall_sim_action IS NOT NULL "
@@ -257,11 +301,18 @@ std::vector<PanelDef> make_panels() {
       {"bytes_source", "Bytes sent in DNS queries by instance", PanelChart::kBar,
        "SELECT source, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "source",
        "SELECT source, sum(lengthUTF8(query_name)) AS bytes FROM {q} GROUP BY source ORDER BY bytes DESC, source LIMIT "
-       "15"},
+       "15",
+       PanelPost::kNone, PanelRollup::kTrafficHour,
+       "SELECT nullIf(source_key, '') AS source, sumMerge(name_length) AS bytes FROM {rollup} GROUP BY source ORDER BY "
+       "bytes DESC, source LIMIT 15"},
       {"bytes_vpc", "Bytes sent in DNS queries by VPC", PanelChart::kBar,
        "SELECT vpc_id, sum(length(query_name)) AS bytes FROM q GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 15", "",
        "SELECT vpc_id, sum(lengthUTF8(query_name)) AS bytes FROM {q} GROUP BY vpc_id ORDER BY bytes DESC, vpc_id LIMIT "
-       "15"},
+       "15",
+       PanelPost::kNone, PanelRollup::kTrafficHour,
+       "SELECT nullIf(vpc_key, '') AS vpc_id, sumMerge(name_length) AS bytes FROM {rollup} GROUP BY vpc_id ORDER BY "
+       "bytes "
+       "DESC, vpc_id LIMIT 15"},
       {"length", "Top 50 domains by query length and instance", PanelChart::kTable,
        "SELECT " DNSLENS_DOMAIN " AS domain, source, arg_max(query_name_normalized, (length(query_name), "
        "query_name_normalized)) AS example, max(length(query_name)) AS length, count(DISTINCT query_name_normalized) "
@@ -273,6 +324,8 @@ std::vector<PanelDef> make_panels() {
        "query_name_normalized)) AS example, max(lengthUTF8(query_name)) AS length, uniqExact(query_name_normalized) AS "
        "names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT NULL AND NOT ifNull(benign_noise, 0) "
        "GROUP BY domain, source ORDER BY length DESC, domain, source LIMIT 50"},
+      // ClickHouse first finds the 100th newest time from the times alone, so the other columns are read
+      // only for the records at or after it (ties included: the same 100 are kept).
       {"requests", "Requests (newest 100)", PanelChart::kTable,
        "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS "
        "as_org, "
@@ -285,7 +338,8 @@ std::vector<PanelDef> make_panels() {
        "SELECT time, name, type, rcode, source, address, firewall FROM (SELECT substring(toString(query_ts), 1, 19) "
        "AS time, substringUTF8(query_name, 1, 1024) AS name, query_type AS type, rcode, "
        "source, " DNSLENS_CH_FIRST_ADDRESS
-       " AS address, firewall_rule_action AS firewall, query_ts, query_name FROM {q} ORDER BY query_ts DESC, "
+       " AS address, firewall_rule_action AS firewall, query_ts, query_name FROM {q} WHERE query_ts >= (SELECT "
+       "min(t) FROM (SELECT query_ts AS t FROM {q} ORDER BY t DESC LIMIT 100)) ORDER BY query_ts DESC, "
        "query_name, source, type, rcode, address LIMIT 100) ORDER BY query_ts DESC, name, source, type, rcode, address",
        PanelPost::kAddressAs},
       {"asn_top", "Resolved addresses by autonomous system", PanelChart::kTable,

@@ -114,6 +114,14 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
       query("SELECT create_table_query FROM system.tables WHERE database = 'current' AND name = 'route53query'", db)
           .find("TTL toDate(query_ts) + toIntervalDay(400)"),
       std::string::npos);
+  // The dashboards' rollup expires with the records of its day; the others are kept.
+  EXPECT_NE(
+      query("SELECT create_table_query FROM system.tables WHERE database = 'current' AND name = 'traffic_hour'", db)
+          .find("TTL toDate(hour) + toIntervalDay(400)"),
+      std::string::npos);
+  EXPECT_EQ(query("SELECT create_table_query FROM system.tables WHERE database = 'current' AND name = 'vpc_minute'", db)
+                .find("TTL"),
+            std::string::npos);
   RunResult again = run_dnslens(w, "clickhouse migrate" + on);
   ASSERT_EQ(again.exit_code, 0) << again.err;
 

@@ -133,10 +133,10 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
       "clickhouse init --clickhouse " + ch_url(1, 1) + " --clickhouse-cluster dnslens --clickhouse-database init_test";
   RunResult first = run_dnslens(w, args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("schema version 3 (was 0)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("schema version 4 (was 0)"), std::string::npos) << first.out;
   RunResult again = run_dnslens(w, args);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("schema version 3 (was 3)"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("schema version 4 (was 4)"), std::string::npos) << again.out;
   const ClickHouseDialect d = clickhouse_dialect(client(1, 1).version());
   std::string expected;
   for (const auto& c : clickhouse_query_columns(d)) expected += c.name + "\n";
@@ -151,7 +151,7 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
           << "node " << s << "/" << r;
       ClickHouseSchemaOptions options;
       options.database = "init_test";
-      EXPECT_EQ(clickhouse_schema_version(c, options), 3) << "node " << s << "/" << r;
+      EXPECT_EQ(clickhouse_schema_version(c, options), 4) << "node " << s << "/" << r;
       EXPECT_EQ(
           c.query("SELECT name, engine FROM system.tables WHERE database = 'init_test' ORDER BY name FORMAT "
                   "TabSeparated"),
@@ -166,6 +166,8 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
           "source_domain_hour_mv\tMaterializedView\n"
           "subdomains_hour\tDistributed\nsubdomains_hour_local\tReplicatedAggregatingMergeTree\n"
           "subdomains_hour_mv\tMaterializedView\n"
+          "traffic_hour\tDistributed\ntraffic_hour_local\tReplicatedAggregatingMergeTree\n"
+          "traffic_hour_mv\tMaterializedView\n"
           "vpc_minute\tDistributed\nvpc_minute_local\tReplicatedSummingMergeTree\nvpc_minute_mv\tMaterializedView\n");
     }
   }
@@ -686,15 +688,72 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
                               "--store day.duckdb --clickhouse " +
                                   ch_url(1, 1) + common);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  sync_replicas(db, {"route53query_local", "findings_local"});
+  sync_replicas(db, {"route53query_local", "findings_local", "vpc_minute_local", "traffic_hour_local"});
 
-  Workdir wd, wc, wr;
+  Workdir wd, wc, wr, wp;
   testing::ServerProcess duck(wd, "--read-only --db " + w.file("day.duckdb"));
   testing::ServerProcess ch(wc, "--read-only --clickhouse " + ch_url(2, 2) + common);
   ASSERT_TRUE(duck.started()) << duck.log();
   ASSERT_TRUE(ch.started()) << ch.log();
 
   expect_same_dashboards(duck.port(), ch.port(), 32636);  // 30,000 background records and the planted ones
+
+  // Those rows came from the rollups where a panel has one (its SQL, in the answer, names it); a filter
+  // on what the rollup does not keep, or a backfill of it still owed, makes the panel read the records.
+  const auto sql_of = [](int port, const std::string& path) {
+    const std::string body = testing::http_get(port, path);
+    simdjson::dom::parser p;
+    simdjson::padded_string text(body);
+    std::string_view sql;
+    if (p.parse(text)["sql"].get(sql) != simdjson::SUCCESS) return "no sql in " + body;
+    return std::string(sql);
+  };
+  simdjson::dom::parser cp;
+  const std::string catalog_text = testing::http_get(duck.port(), "/api/catalog");
+  simdjson::padded_string catalog_json(catalog_text);
+  const simdjson::dom::element catalog = cp.parse(catalog_json);
+  const std::string instance(catalog["filters"]["instance"].at(0).get_string().value());
+  const std::int64_t first = catalog["range"]["min"].get_int64().value();
+  for (const std::string panel :
+       {"summary", "top_domains", "least_domains", "by_source", "bytes_source", "bytes_vpc"}) {
+    EXPECT_NE(sql_of(ch.port(), "/api/panel/" + panel).find("FROM traffic_hour WHERE hour >="), std::string::npos)
+        << panel;
+    EXPECT_NE(sql_of(ch.port(), "/api/panel/" + panel + "?instance=" + instance).find("FROM traffic_hour"),
+              std::string::npos)
+        << panel;
+  }
+  for (const std::string panel : {"vpc_time", "fw_alert_outlier", "fw_block_outlier"}) {
+    EXPECT_NE(sql_of(ch.port(), "/api/panel/" + panel).find("FROM vpc_minute WHERE minute >="), std::string::npos)
+        << panel;
+    EXPECT_EQ(sql_of(ch.port(), "/api/panel/" + panel + "?instance=" + instance).find("vpc_minute"), std::string::npos)
+        << panel;
+  }
+  // A 3-hour range off the second: the rollup's whole hours, and the records of the partial ones.
+  const std::string inside =
+      sql_of(ch.port(), "/api/panel/summary?from=" + std::to_string(first + 6 * 3'600'000 + 123) +
+                            "&to=" + std::to_string(first + 9 * 3'600'000 + 777));
+  EXPECT_NE(inside.find("FROM traffic_hour WHERE hour >="), std::string::npos) << inside;
+  EXPECT_NE(inside.find("UNION ALL SELECT toStartOfHour(query_ts)"), std::string::npos) << inside;
+  {
+    ClickHouseClient c = client(1, 1, db);
+    c.query("INSERT INTO " + db +
+            ".dnslens_rollup_backfill (`rollup`, since, pending, version) VALUES ('traffic_hour', '', 1, "
+            "9000000000000000000)");
+    sync_replicas(db, {"dnslens_rollup_backfill"});
+    testing::ServerProcess owed(wp, "--read-only --clickhouse " + ch_url(2, 2) + common);
+    ASSERT_TRUE(owed.started()) << owed.log();
+    for (const std::string panel : {"summary", "top_domains", "vpc_time"}) {
+      const std::string path = "/api/panel/" + panel;
+      EXPECT_EQ(sql_of(owed.port(), path).find("traffic_hour"), std::string::npos) << panel;
+      EXPECT_EQ(testing::answered_rows(testing::http_get(owed.port(), path), path),
+                testing::answered_rows(testing::http_get(duck.port(), path), path));
+    }
+    EXPECT_NE(sql_of(owed.port(), "/api/panel/vpc_time").find("FROM vpc_minute"), std::string::npos);
+    c.query("INSERT INTO " + db +
+            ".dnslens_rollup_backfill (`rollup`, since, pending, version) VALUES ('traffic_hour', '', 0, "
+            "9000000000000000001)");
+    sync_replicas(db, {"dnslens_rollup_backfill"});
+  }
 
   // As a user whose profile is readonly=1, which may set no setting: the same dashboards.
   std::string reader_url = ch_url(2, 1);
@@ -745,6 +804,24 @@ std::vector<std::pair<std::string, std::string>> rollups_and_records(ClickHouseC
                 "toString(max(query_ts)) FROM route53query ARRAY JOIN `answers.Rdata` AS rdata, `answers.Type` AS "
                 "type GROUP BY n, rdata, type ORDER BY n, rdata, type FORMAT TabSeparated",
                 in)},
+      {ch.query(
+           "SELECT toString(hour) AS h, account_key, vpc_key, source_key, instance_key, srcaddr_key, domain_key, "
+           "registered, toString(minMerge(first_seen)), toString(maxMerge(last_seen)), countMerge(queries), "
+           "sumMerge(nxdomain), sumMerge(name_length), sumMerge(threat_hits), sumMerge(alerted), sumMerge(blocked) "
+           "FROM traffic_hour GROUP BY h, account_key, vpc_key, source_key, instance_key, srcaddr_key, "
+           "domain_key, registered ORDER BY h, account_key, vpc_key, source_key, instance_key, srcaddr_key, "
+           "domain_key, registered FORMAT TabSeparated",
+           in),
+       ch.query(
+           "SELECT toString(toStartOfHour(query_ts)) AS h, ifNull(account_id, '') AS a, ifNull(vpc_id, '') AS v, "
+           "ifNull(source, '') AS s, ifNull(`srcids.instance`, '') AS i, ifNull(srcaddr, '') AS sa, "
+           "ifNull(registered_domain, ifNull(query_name_normalized, '')) AS d, toUInt8(isNotNull(registered_domain)) "
+           "AS r, toString(min(query_ts)), toString(max(query_ts)), count(), countIf(ifNull(rcode, '') = "
+           "'NXDOMAIN'), sum(lengthUTF8(query_name)), countIf(isNotNull(threat_indicator)), "
+           "countIf(ifNull(firewall_rule_action, '') = 'ALERT'), countIf(ifNull(firewall_rule_action, '') = "
+           "'BLOCK') FROM route53query GROUP BY h, a, v, s, i, sa, d, r ORDER BY h, a, v, s, i, sa, d, r FORMAT "
+           "TabSeparated",
+           in)},
   };
 }
 
@@ -759,7 +836,8 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   const std::string db = "rebuild_test";
   const std::string common =
       " --clickhouse " + ch_url(1, 2) + " --clickhouse-cluster dnslens --clickhouse-database " + db;
-  const std::vector<std::string> rollup_tables = {"source_domain_hour", "subdomains_hour", "passive_dns", "vpc_minute"};
+  const std::vector<std::string> rollup_tables = {"source_domain_hour", "subdomains_hour", "passive_dns", "vpc_minute",
+                                                  "traffic_hour"};
   std::vector<std::string> locals;
   for (const auto& t : rollup_tables) locals.push_back(t + "_local");
   ASSERT_EQ(run_dnslens(w, "clickhouse init" + common).exit_code, 0);
@@ -873,7 +951,8 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   EXPECT_EQ(ch12.query("SELECT `rollup`, argMax(since, version), argMax(pending, version) FROM " + db +
                        ".dnslens_rollup_backfill GROUP BY `rollup` ORDER BY `rollup` FORMAT TabSeparated"),
             // the rollups migrate backfilled earlier: done
-            "passive_dns\t\t0\nsource_domain_hour\t\t0\nsubdomains_hour\t\t0\nvpc_minute\t2026-03-31\t1\n");
+            "passive_dns\t\t0\nsource_domain_hour\t\t0\nsubdomains_hour\t\t0\ntraffic_hour\t\t0\nvpc_minute\t2026-03-"
+            "31\t1\n");
   RunResult finish = run_dnslens(w, "clickhouse migrate" + common);
   ASSERT_EQ(finish.exit_code, 0) << finish.err;
   EXPECT_NE(finish.out.find("backfilled vpc_minute: rebuilt 1 day from route53query (2026-03-31 to 2026-03-31); its "

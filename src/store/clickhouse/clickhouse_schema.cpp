@@ -112,6 +112,7 @@ struct TableSpec {
   std::string_view partition_by;  // empty: none
   std::string_view order_by;
   std::string_view shard_key;
+  std::string_view ttl_date = {};  // with a retention: rows expire as the records of this day (empty: kept)
 };
 
 void add_table(std::vector<std::string>& out, const ClickHouseSchemaOptions& o, const TableSpec& t) {
@@ -121,10 +122,13 @@ void add_table(std::vector<std::string>& out, const ClickHouseSchemaOptions& o, 
       o.cluster.empty() ? fmt::format("{}({})", t.engine, t.engine_args)
                         : fmt::format("Replicated{}('/clickhouse/tables/{{shard}}/{}/{}', '{{replica}}'{}{})", t.engine,
                                       o.database, local, t.engine_args.empty() ? "" : ", ", t.engine_args);
-  out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {}.{}{} (\n{}\n) ENGINE = {}{}\nORDER BY ({}){}", db, q(local),
-                            on_cluster(o), t.columns, engine,
+  const std::string ttl = t.ttl_date.empty() || o.retention_days <= 0
+                              ? std::string()
+                              : fmt::format("\nTTL {} + INTERVAL {} DAY", t.ttl_date, o.retention_days);
+  out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {}.{}{} (\n{}\n) ENGINE = {}{}\nORDER BY ({}){}{}", db,
+                            q(local), on_cluster(o), t.columns, engine,
                             t.partition_by.empty() ? std::string() : fmt::format("\nPARTITION BY {}", t.partition_by),
-                            t.order_by, t.engine != "ReplacingMergeTree" ? dedup_window(o) : std::string()));
+                            t.order_by, ttl, t.engine != "ReplacingMergeTree" ? dedup_window(o) : std::string()));
   if (!o.cluster.empty()) {
     out.push_back(fmt::format("CREATE TABLE IF NOT EXISTS {}.{}{} AS {}.{} ENGINE = Distributed({}, {}, {}, {})", db,
                               q(t.name), on_cluster(o), db, q(local), q(o.cluster), db, q(local), t.shard_key));
@@ -198,6 +202,37 @@ std::vector<Rollup> rollups(const ClickHouseDialect& d) {
        "sig FROM {source} ARRAY JOIN `answers.Rdata` AS rdata, `answers.Type` AS type{where} GROUP BY month, name, "
        "rdata, type",
        true},
+      // The dashboards: queries per hour by source and by domain (the registered domain, else the name),
+      // with what the summary and traffic panels count of them and the first and last record's time
+      // (the stored range, without reading the records). Keys are '' where the record has no value (the
+      // stores keep an empty text as NULL, never as ''). With a retention its rows expire with the
+      // records of their day, so the dashboards never count records no longer stored.
+      {{.name = "traffic_hour",
+        .columns =
+            fmt::format("  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  source_key String,\n  "
+                        "instance_key String,\n  srcaddr_key String,\n  domain_key String,\n  registered UInt8,\n  "
+                        "first_seen AggregateFunction(min, {0}),\n  last_seen AggregateFunction(max, {0}),\n  queries "
+                        "AggregateFunction(count),\n  nxdomain AggregateFunction(sum, UInt64),\n  name_length "
+                        "AggregateFunction(sum, UInt64),\n  threat_hits AggregateFunction(sum, UInt64),\n  alerted "
+                        "AggregateFunction(sum, UInt64),\n  blocked AggregateFunction(sum, UInt64),\n  sig "
+                        "AggregateFunction(sum, UInt64)",
+                        ts),
+        .engine = "AggregatingMergeTree",
+        .engine_args = "",
+        .partition_by = "toDate(hour)",
+        .order_by = "account_key, vpc_key, domain_key, source_key, instance_key, srcaddr_key, registered, hour",
+        .shard_key = "rand()",
+        .ttl_date = "toDate(hour)"},
+       "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
+       "ifNull(source, '') AS source_key, ifNull(`srcids.instance`, '') AS instance_key, ifNull(srcaddr, '') AS "
+       "srcaddr_key, ifNull(registered_domain, ifNull(query_name_normalized, '')) AS domain_key, "
+       "toUInt8(isNotNull(registered_domain)) AS registered, minState(query_ts) AS first_seen, maxState(query_ts) AS "
+       "last_seen, countState() AS queries, sumState(toUInt64(ifNull(rcode, '') = 'NXDOMAIN')) AS nxdomain, "
+       "sumState(toUInt64(ifNull(lengthUTF8(query_name), 0))) AS name_length, "
+       "sumState(toUInt64(isNotNull(threat_indicator))) AS threat_hits, sumState(toUInt64(ifNull(firewall_rule_action, "
+       "'') = 'ALERT')) AS alerted, sumState(toUInt64(ifNull(firewall_rule_action, '') = 'BLOCK')) AS blocked, "
+       "sumState({sig}) AS sig FROM {source}{where} GROUP BY hour, account_key, vpc_key, source_key, instance_key, "
+       "srcaddr_key, domain_key, registered"},
       // Anomalies and log gaps: queries per VPC and minute.
       {{.name = "vpc_minute",
         .columns = "  minute DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  queries UInt64,\n  "
@@ -232,6 +267,13 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
 }
 
 }  // namespace
+
+std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source, std::string_view where) {
+  for (const Rollup& r : rollups(ClickHouseDialect{})) {
+    if (r.table.name == rollup) return rollup_select(r, std::string(source), std::string(where));
+  }
+  throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
+}
 
 ClickHouseDialect clickhouse_dialect(const ClickHouseVersion& v) {
   ClickHouseDialect d;

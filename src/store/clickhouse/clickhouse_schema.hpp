@@ -25,7 +25,8 @@
 namespace dnslens {
 
 // 1: route53query. 2: findings, dead_letters, ingest_requests. 3: the rollups and their materialized views.
-inline constexpr int kClickHouseSchemaVersion = 3;
+// 4: the traffic_hour rollup (the dashboards').
+inline constexpr int kClickHouseSchemaVersion = 4;
 
 struct ClickHouseDialect {
   bool datetime64 = false;       // DateTime64(3, 'UTC') for query_ts (else DateTime, whole seconds)
@@ -79,6 +80,12 @@ struct ClickHouseRebuildRange {
 std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, const ClickHouseSchemaOptions& o,
                                                     const ClickHouseRebuildRange& range,
                                                     const std::vector<std::string>& only = {});
+// The rows a rollup's materialized view makes of the records of `source` that match `where` (" WHERE
+// ..." or empty), in the rollup table's columns: what a reader adds to the rollup's own rows for records
+// the rollup's whole periods leave out (a range's partial minutes or hours). Throws Error(kInternal) for
+// a name that is no rollup.
+[[nodiscard]] std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source,
+                                                   std::string_view where);
 // The schema version the database has (0: none).
 [[nodiscard]] int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 
