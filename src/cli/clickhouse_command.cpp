@@ -81,8 +81,9 @@ void register_clickhouse(CLI::App& app, CommandRegistry& registry) {
   r->clickhouse.add(re, /*required=*/true);
   re->add_option("--since", r->since, "Days with records from this time (ISO 8601, a date, or an age such as 7d)");
   re->add_option("--until", r->until, "Days with records before this time (default: all)");
-  re->add_option("--rollup", r->rollups,
-                 "Only these rollups (source_domain_hour, subdomains_hour, passive_dns, vpc_minute, traffic_hour)")
+  re->add_option(
+        "--rollup", r->rollups,
+        "Only these rollups (source_domain_hour, subdomains_hour, passive_dns, vpc_minute, traffic_hour, rdns_hour)")
       ->delimiter(',');
   registry.add(re, [r] { return rebuild_rollups(*r); });
 }

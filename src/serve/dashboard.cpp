@@ -271,7 +271,10 @@ Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_f
 
 Dashboard::PanelContext Dashboard::panel_context(const PanelDef& panel, const DashboardQuery& q) {
   PanelContext c;
-  if (rollup_usable(panel, q)) {
+  c.rollup = rollup_usable(panel, q);
+  if (c.rollup && (panel.chart == PanelChart::kOutlier || rollup_ready(PanelRollup::kTrafficHour))) {
+    // The stored range (from traffic_hour, a few rows) lets the rollup answer the periods at the
+    // range's ends too where no record lies beyond them.
     c.stored.emplace();
     c.range = effective_range(q, true, &*c.stored);
   } else {
@@ -359,6 +362,12 @@ constexpr RollupSpec kRollups[] = {
      "hour",
      3'600'000,
      {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
+    {PanelRollup::kRdnsHour,
+     "rdns_hour",
+     "hour, account_key, vpc_key, source_key, instance_key, srcaddr_key, name_key, rcode_key, queries, sig",
+     "hour",
+     3'600'000,
+     {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
 };
 
 const RollupSpec& rollup_spec(PanelRollup r) {
@@ -384,56 +393,69 @@ bool Dashboard::rollup_usable(const PanelDef& panel, const DashboardQuery& q) {
 
 bool Dashboard::rollup_ready(PanelRollup rollup) {
   if (!clickhouse()) return false;
-  std::lock_guard lock(rollup_mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (!rollups_checked_ || now - *rollups_checked_ > std::chrono::milliseconds(kRollupCheckMs)) {
-    // A rollup is read only when its table is there and no backfill of it is owed (`migrate` or a
-    // rebuild that failed records one: until it is done the rollup misses records).
-    rollups_usable_.clear();
-    try {
-      std::set<std::string> tables;
-      std::string names = "'dnslens_rollup_backfill'";
-      for (const RollupSpec& r : kRollups) names += fmt::format(", '{}'", r.table);
-      for (const auto& row :
-           store_
-               ->query(fmt::format("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ({})",
-                                   names))
-               .rows) {
-        if (!row.empty() && row[0]) tables.insert(*row[0]);
-      }
-      std::set<std::string> owed;
-      if (tables.contains("dnslens_rollup_backfill")) {
-        for (const auto& row : store_
-                                   ->query("SELECT `rollup` FROM dnslens_rollup_backfill GROUP BY `rollup` "
-                                           "HAVING argMax(pending, version) = 1")
-                                   .rows) {
-          if (!row.empty() && row[0]) owed.insert(*row[0]);
-        }
-      }
-      for (const RollupSpec& r : kRollups) {
-        const std::string table(r.table);
-        if (tables.contains(table) && !owed.contains(table)) rollups_usable_.insert(r.id);
-      }
-    } catch (const Error&) {  // not readable by this user, or the server failed: the records answer
-      rollups_usable_.clear();
-    }
-    rollups_checked_ = now;
+  {
+    // One request asks again when the answer is old; the others go on with the answer they have
+    // (none before the first: they read the records), so no request waits on another's round trips.
+    std::lock_guard lock(rollup_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (rollups_checking_ || (rollups_checked_ && now - *rollups_checked_ <= std::chrono::milliseconds(kRollupCheckMs)))
+      return rollups_usable_.contains(rollup);
+    rollups_checking_ = true;
   }
+  // A rollup is read only when its table is there and no backfill of it is owed (`migrate` or a
+  // rebuild that failed records one: until it is done the rollup misses records).
+  std::set<PanelRollup> usable;
+  try {
+    std::set<std::string> tables;
+    std::string names = "'dnslens_rollup_backfill'";
+    for (const RollupSpec& r : kRollups) names += fmt::format(", '{}'", r.table);
+    for (const auto& row :
+         store_
+             ->query(fmt::format("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ({})",
+                                 names))
+             .rows) {
+      if (!row.empty() && row[0]) tables.insert(*row[0]);
+    }
+    std::set<std::string> owed;
+    if (tables.contains("dnslens_rollup_backfill")) {
+      for (const auto& row : store_
+                                 ->query("SELECT `rollup` FROM dnslens_rollup_backfill GROUP BY `rollup` "
+                                         "HAVING argMax(pending, version) = 1")
+                                 .rows) {
+        if (!row.empty() && row[0]) owed.insert(*row[0]);
+      }
+    }
+    for (const RollupSpec& r : kRollups) {
+      const std::string table(r.table);
+      if (tables.contains(table) && !owed.contains(table)) usable.insert(r.id);
+    }
+  } catch (const Error&) {  // not readable by this user, or the server failed: the records answer
+    usable.clear();
+  }
+  std::lock_guard lock(rollup_mutex_);
+  rollups_usable_ = std::move(usable);
+  rollups_checked_ = std::chrono::steady_clock::now();
+  rollups_checking_ = false;
   return rollups_usable_.contains(rollup);
 }
 
 std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const DashboardQuery& q, std::int64_t from_ms,
-                                                  std::int64_t to_ms, const StoredRange& stored) {
+                                                  std::int64_t to_ms, const std::optional<StoredRange>& stored) {
   const RollupSpec& s = rollup_spec(rollup);
-  if (!stored.min_ms || !stored.max_ms) return std::nullopt;  // no records: nothing to save
   const std::int64_t step = s.period_ms;
-  // Periods [a, b) hold only records of the range: wholly inside it, or cut by it only where no record
-  // lies (before the first stored record, after the last). Periods before the first record are not read
-  // at all: a rollup keeps the days whose records retention has dropped.
-  const std::int64_t a =
-      from_ms <= *stored.min_ms ? period_start(*stored.min_ms, step) : period_start(from_ms + step - 1, step);
-  const std::int64_t b = to_ms > *stored.max_ms ? period_start(*stored.max_ms, step) + step : period_start(to_ms, step);
-  if (a >= b) return std::nullopt;
+  // The periods [a, b) come from the rollup: those wholly inside the range, and those the range cuts
+  // only before the first stored record or after the last (which then hold only records of the range,
+  // without records on both sides of a range's end to read). The ends of the range outside [a, b) come
+  // from the records, always: a record stored after the stored range was asked, or missing from a
+  // lagging rollup replica, is read there (cheaply: parts whose times are all outside are skipped).
+  std::int64_t a = period_start(from_ms + step - 1, step), b = period_start(to_ms, step);
+  if (stored && stored->min_ms && stored->max_ms) {
+    // The rollups' periods are DateTime: 1970 to 2106. Records outside are left to the record panels.
+    if (*stored->min_ms < 0 || *stored->max_ms >= 4'294'967'295'000) return std::nullopt;
+    if (from_ms <= *stored->min_ms) a = period_start(*stored->min_ms, step);
+    if (to_ms > *stored->max_ms) b = period_start(*stored->max_ms, step) + step;
+  }
+  if (a >= b || a < 0 || b > 4'294'967'295'000) return std::nullopt;
   std::string rows = fmt::format("SELECT {} FROM {} WHERE {} >= toDateTime({}, 'UTC') AND {} < toDateTime({}, 'UTC')",
                                  s.columns, s.table, s.period, a / 1000, s.period, b / 1000);
   for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {
@@ -442,7 +464,6 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
     if (s.filter_keys[i].empty()) return std::nullopt;
     rows += fmt::format(" AND {} = {}", s.filter_keys[i], quote(value));
   }
-  // The partial periods at the ends, where records are, from the records.
   std::string edges;
   const auto edge = [&](std::int64_t lo, std::int64_t hi) {
     Range e;
@@ -450,8 +471,8 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
     e.to_ms = hi;
     edges += fmt::format("{}({})", edges.empty() ? "" : " OR ", records_where(q, e, nullptr));
   };
-  if (from_ms > *stored.min_ms && from_ms < a) edge(from_ms, a);
-  if (to_ms <= *stored.max_ms && b < to_ms) edge(b, to_ms);
+  if (from_ms < a) edge(from_ms, std::min(a, to_ms));
+  if (b < to_ms) edge(std::max(b, from_ms), to_ms);
   if (!edges.empty()) rows += " UNION ALL " + clickhouse_rollup_select(s.table, "route53query", " WHERE " + edges);
   return "(" + rows + ")";
 }
@@ -478,9 +499,9 @@ std::string Dashboard::clickhouse_panel_sql(const PanelDef& panel, const Dashboa
   // the range (with the outlier panels' history) holds at least one (else the records are about as cheap).
   std::vector<std::pair<std::string_view, std::string>> values(std::begin(fixed_values), std::end(fixed_values));
   const bool bucketed = panel.chart == PanelChart::kLine || panel.chart == PanelChart::kOutlier;
-  if (c.stored && (!bucketed || c.bucket_ms % rollup_spec(panel.rollup).period_ms == 0)) {
+  if (c.rollup && (!bucketed || c.bucket_ms % rollup_spec(panel.rollup).period_ms == 0)) {
     const std::int64_t from_ms = panel.chart == PanelChart::kOutlier ? c.history_from_ms : r.from_ms;
-    if (std::optional<std::string> rows = rollup_rows(panel.rollup, q, from_ms, r.to_ms, *c.stored)) {
+    if (std::optional<std::string> rows = rollup_rows(panel.rollup, q, from_ms, r.to_ms, c.stored)) {
       text = panel.rollup_sql;
       values.emplace_back("{rollup}", std::move(*rows));
     }

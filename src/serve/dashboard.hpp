@@ -40,6 +40,7 @@ enum class PanelRollup {
   kNone,
   kVpcMinute,    // vpc_minute: queries, NXDOMAIN, alerted and blocked per minute, account and VPC
   kTrafficHour,  // traffic_hour: the summary's counts per hour, account, VPC, source and domain
+  kRdnsHour,     // rdns_hour: PTR queries per hour, account, VPC, source, name and response code
 };
 
 struct PanelDef {
@@ -134,7 +135,9 @@ class Dashboard {
     std::int64_t bucket_ms = 0;
     std::int64_t history_from_ms = 0;   // the first bucket of history (records from here on are read)
     std::int64_t history_start_ms = 0;  // buckets from here on count as history
-    // Asked when the panel may read a rollup: which periods of it hold only records of the range.
+    bool rollup = false;                // the panel may read its rollup
+    // Asked when the panel may read a rollup and it is cheap (or needed anyway): which periods of it
+    // hold only records of the range.
     std::optional<StoredRange> stored;
   };
   [[nodiscard]] bool clickhouse() const { return store_->dialect() == SqlDialect::kClickHouse; }
@@ -153,11 +156,12 @@ class Dashboard {
   [[nodiscard]] bool rollup_usable(const PanelDef& panel, const DashboardQuery& q);
   [[nodiscard]] bool rollup_ready(PanelRollup rollup);
   // A rollup's rows for [from_ms, to_ms) as a subquery: its periods holding only records of the range
-  // from the rollup, the records of the partial periods at the ends (where records are) aggregated as
-  // its view does. None when no whole period is in the range.
+  // from the rollup (with the stored range, when known, also those cut only where no record lies), the
+  // records of the rest of the range aggregated as its view does. None when no such period is in the
+  // range, or the records' times are outside the rollups' 1970-2106.
   [[nodiscard]] std::optional<std::string> rollup_rows(PanelRollup rollup, const DashboardQuery& q,
                                                        std::int64_t from_ms, std::int64_t to_ms,
-                                                       const StoredRange& stored);
+                                                       const std::optional<StoredRange>& stored);
   // What dnslens adds to a ClickHouse panel's rows (PanelPost).
   void post_process(const PanelDef& panel, const PanelContext& c, PanelRows& rows) const;
   // route53query's range and account/VPC/instance/srcaddr filters; title, when given, gets the filters.
@@ -175,6 +179,7 @@ class Dashboard {
   std::mutex rollup_mutex_;
   std::optional<std::chrono::steady_clock::time_point> rollups_checked_;  // under rollup_mutex_
   std::set<PanelRollup> rollups_usable_;                                  // under rollup_mutex_
+  bool rollups_checking_ = false;                                         // under rollup_mutex_
 };
 
 // A result as {"columns":[...],"rows":[[...],...],"truncated":bool} with numbers unquoted; text

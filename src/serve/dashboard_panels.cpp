@@ -362,32 +362,52 @@ std::vector<PanelDef> make_panels() {
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
        "name",
        "SELECT query_name_normalized AS name, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = "
-       "'NXDOMAIN' GROUP BY name ORDER BY queries DESC, name LIMIT 10"},
+       "'NXDOMAIN' GROUP BY name ORDER BY queries DESC, name LIMIT 10",
+       PanelPost::kNone, PanelRollup::kRdnsHour,
+       "SELECT name, n AS queries FROM (SELECT nullIf(name_key, '') AS name, sum(queries) AS n FROM {rollup} WHERE "
+       "rcode_key = 'NXDOMAIN' GROUP BY "
+       "name) ORDER BY queries DESC, name LIMIT 10"},
       {"rdns_nx_source", "Reverse-DNS NXDOMAIN by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' GROUP BY 1 "
        "ORDER BY 2 DESC, 1 LIMIT 10",
        "source",
        "SELECT source, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = 'NXDOMAIN' GROUP BY source "
-       "ORDER BY queries DESC, source LIMIT 10"},
+       "ORDER BY queries DESC, source LIMIT 10",
+       PanelPost::kNone, PanelRollup::kRdnsHour,
+       "SELECT source, n AS queries FROM (SELECT nullIf(source_key, '') AS source, sum(queries) AS n FROM {rollup} "
+       "WHERE rcode_key = 'NXDOMAIN' GROUP BY "
+       "source) ORDER BY queries DESC, source LIMIT 10"},
       {"rdns_ok_name", "Successful reverse-DNS queries", PanelChart::kBar,
        "SELECT query_name_normalized AS name, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = "
        "'NOERROR' "
        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
        "name",
        "SELECT query_name_normalized AS name, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = "
-       "'NOERROR' GROUP BY name ORDER BY queries DESC, name LIMIT 10"},
+       "'NOERROR' GROUP BY name ORDER BY queries DESC, name LIMIT 10",
+       PanelPost::kNone, PanelRollup::kRdnsHour,
+       "SELECT name, n AS queries FROM (SELECT nullIf(name_key, '') AS name, sum(queries) AS n FROM {rollup} WHERE "
+       "rcode_key = 'NOERROR' GROUP BY "
+       "name) ORDER BY queries DESC, name LIMIT 10"},
       {"rdns_ok_source", "Successful reverse-DNS queries by instance", PanelChart::kBar,
        "SELECT source, count(*) AS queries FROM q WHERE query_type = 'PTR' AND rcode = 'NOERROR' GROUP BY 1 "
        "ORDER BY 2 DESC, 1 LIMIT 10",
        "source",
        "SELECT source, count() AS queries FROM {q} WHERE query_type = 'PTR' AND rcode = 'NOERROR' GROUP BY source "
-       "ORDER BY queries DESC, source LIMIT 10"},
+       "ORDER BY queries DESC, source LIMIT 10",
+       PanelPost::kNone, PanelRollup::kRdnsHour,
+       "SELECT source, n AS queries FROM (SELECT nullIf(source_key, '') AS source, sum(queries) AS n FROM {rollup} "
+       "WHERE rcode_key = 'NOERROR' GROUP BY "
+       "source) ORDER BY queries DESC, source LIMIT 10"},
       {"rdns_both", "Reverse-DNS queries by name and instance", PanelChart::kTable,
        "SELECT query_name_normalized AS name, source, rcode, count(*) AS queries FROM q WHERE query_type = 'PTR' "
        "GROUP BY ALL ORDER BY queries DESC, name, source, rcode LIMIT 50",
        "name",
        "SELECT query_name_normalized AS name, source, rcode, count() AS queries FROM {q} WHERE query_type = 'PTR' "
-       "GROUP BY name, source, rcode ORDER BY queries DESC, name, source, rcode LIMIT 50"},
+       "GROUP BY name, source, rcode ORDER BY queries DESC, name, source, rcode LIMIT 50",
+       PanelPost::kNone, PanelRollup::kRdnsHour,
+       "SELECT name, source, rcode, n AS queries FROM (SELECT nullIf(name_key, '') AS name, nullIf(source_key, '') AS "
+       "source, nullIf(rcode_key, '') AS rcode, sum(queries) AS n FROM {rollup} GROUP BY name, source, rcode) ORDER "
+       "BY queries DESC, name, source, rcode LIMIT 50"},
 
       // Threat Intel.
       {"ti_confidence", "Threats by confidence", PanelChart::kPie,

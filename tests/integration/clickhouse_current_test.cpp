@@ -124,6 +124,16 @@ TEST_F(ClickHouseCurrent, TheCurrentDialectStoresAndShowsWhatTheDuckDbStoreDoes)
             std::string::npos);
   RunResult again = run_dnslens(w, "clickhouse migrate" + on);
   ASSERT_EQ(again.exit_code, 0) << again.err;
+  // A dashboards' rollup that migrate creates over an existing route53query takes its TTL, without
+  // --retention-days.
+  query("DROP TABLE current.traffic_hour_mv", db);
+  query("DROP TABLE current.traffic_hour", db);
+  RunResult recreated = run_dnslens(w, "clickhouse migrate" + on);
+  ASSERT_EQ(recreated.exit_code, 0) << recreated.err;
+  EXPECT_NE(
+      query("SELECT create_table_query FROM system.tables WHERE database = 'current' AND name = 'traffic_hour'", db)
+          .find("TTL toDate(hour) + toIntervalDay(400)"),
+      std::string::npos);
 
   w.write("intel.csv",
           "indicator,type,confidence,actor,category\nc2-beacon.xyz,domain,90,Beacon Crew,c2\n"

@@ -161,6 +161,7 @@ TEST_F(ClickHouseCluster, InitCreatesTheSchemaOnEveryNodeAndIsIdempotent) {
           "findings_local\tReplicatedReplacingMergeTree\ningest_requests\tReplicatedReplacingMergeTree\n"
           "passive_dns\tDistributed\npassive_dns_local\tReplicatedAggregatingMergeTree\n"
           "passive_dns_mv\tMaterializedView\n"
+          "rdns_hour\tDistributed\nrdns_hour_local\tReplicatedSummingMergeTree\nrdns_hour_mv\tMaterializedView\n"
           "route53query\tDistributed\nroute53query_local\tReplicatedMergeTree\n"
           "source_domain_hour\tDistributed\nsource_domain_hour_local\tReplicatedSummingMergeTree\n"
           "source_domain_hour_mv\tMaterializedView\n"
@@ -722,6 +723,11 @@ TEST_F(ClickHouseCluster, DashboardsFromTheClusterShowWhatTheDuckDbStoreShows) {
               std::string::npos)
         << panel;
   }
+  for (const std::string panel : {"rdns_nx_name", "rdns_nx_source", "rdns_ok_name", "rdns_ok_source", "rdns_both"}) {
+    EXPECT_NE(sql_of(ch.port(), "/api/panel/" + panel + "?srcaddr=10.0.0.1").find("FROM rdns_hour WHERE hour >="),
+              std::string::npos)
+        << panel;
+  }
   for (const std::string panel : {"vpc_time", "fw_alert_outlier", "fw_block_outlier"}) {
     EXPECT_NE(sql_of(ch.port(), "/api/panel/" + panel).find("FROM vpc_minute WHERE minute >="), std::string::npos)
         << panel;
@@ -822,6 +828,17 @@ std::vector<std::pair<std::string, std::string>> rollups_and_records(ClickHouseC
            "'BLOCK') FROM route53query GROUP BY h, a, v, s, i, sa, d, r ORDER BY h, a, v, s, i, sa, d, r FORMAT "
            "TabSeparated",
            in)},
+      {ch.query("SELECT toString(hour) AS h, account_key, vpc_key, source_key, instance_key, srcaddr_key, name_key, "
+                "rcode_key, sum(queries) FROM rdns_hour GROUP BY h, account_key, vpc_key, source_key, instance_key, "
+                "srcaddr_key, name_key, rcode_key ORDER BY h, account_key, vpc_key, source_key, instance_key, "
+                "srcaddr_key, name_key, rcode_key FORMAT TabSeparated",
+                in),
+       ch.query("SELECT toString(toStartOfHour(query_ts)) AS h, ifNull(account_id, '') AS a, ifNull(vpc_id, '') AS v, "
+                "ifNull(source, '') AS s, ifNull(`srcids.instance`, '') AS i, ifNull(srcaddr, '') AS sa, "
+                "ifNull(query_name_normalized, '') AS n, ifNull(rcode, '') AS r, count() FROM route53query WHERE "
+                "query_type = 'PTR' GROUP BY h, a, v, s, i, sa, n, r ORDER BY h, a, v, s, i, sa, n, r FORMAT "
+                "TabSeparated",
+                in)},
   };
 }
 
@@ -836,8 +853,8 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   const std::string db = "rebuild_test";
   const std::string common =
       " --clickhouse " + ch_url(1, 2) + " --clickhouse-cluster dnslens --clickhouse-database " + db;
-  const std::vector<std::string> rollup_tables = {"source_domain_hour", "subdomains_hour", "passive_dns", "vpc_minute",
-                                                  "traffic_hour"};
+  const std::vector<std::string> rollup_tables = {"source_domain_hour", "subdomains_hour", "passive_dns",
+                                                  "vpc_minute",         "traffic_hour",    "rdns_hour"};
   std::vector<std::string> locals;
   for (const auto& t : rollup_tables) locals.push_back(t + "_local");
   ASSERT_EQ(run_dnslens(w, "clickhouse init" + common).exit_code, 0);
@@ -951,7 +968,8 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   EXPECT_EQ(ch12.query("SELECT `rollup`, argMax(since, version), argMax(pending, version) FROM " + db +
                        ".dnslens_rollup_backfill GROUP BY `rollup` ORDER BY `rollup` FORMAT TabSeparated"),
             // the rollups migrate backfilled earlier: done
-            "passive_dns\t\t0\nsource_domain_hour\t\t0\nsubdomains_hour\t\t0\ntraffic_hour\t\t0\nvpc_minute\t2026-03-"
+            "passive_dns\t\t0\nrdns_hour\t\t0\nsource_domain_hour\t\t0\nsubdomains_hour\t\t0\ntraffic_hour\t\t0\nvpc_"
+            "minute\t2026-03-"
             "31\t1\n");
   RunResult finish = run_dnslens(w, "clickhouse migrate" + common);
   ASSERT_EQ(finish.exit_code, 0) << finish.err;

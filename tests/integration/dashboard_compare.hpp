@@ -103,8 +103,9 @@ inline std::string http_get(int port, const std::string& path) {
 }
 
 // Every panel of the dashboards served on other_port shows the rows the DuckDB store's show on
-// duck_port: over the whole day, with a VPC filter and over a 3-hour range inside it that starts off the
-// second (the outlier panels then compare with the hours before it); the catalog's range and filter
+// duck_port: over the whole day, with a VPC, an instance or a source address filter, over a 3-hour range
+// inside it that starts off the second (the outlier panels then compare with the hours before it), and
+// over ranges that start before the first record or end after the last; the catalog's range and filter
 // values; the drill-downs by domain, name, source, country and VPC; every finding's records and card
 // (findings matched by their place in the findings table: each store numbers them its own way).
 inline void expect_same_dashboards(int duck_port, int other_port, std::int64_t records) {
@@ -134,7 +135,13 @@ inline void expect_same_dashboards(int duck_port, int other_port, std::int64_t r
       // 6 h in, 3 h long, off the second: history before it, whole-second ClickHouse times
       "?from=" + std::to_string(first + 6 * 3'600'000 + 123) + "&to=" + std::to_string(first + 9 * 3'600'000 + 777),
       // a filter value with a quote and a placeholder's name: a literal that matches nothing, not SQL
-      whole + "&account=%7Bf%7D%27%20OR%201%3D1%20--"};
+      whole + "&account=%7Bf%7D%27%20OR%201%3D1%20--",
+      // filters on an instance and on a source address (the rollups keep them, or the records answer)
+      whole + "&instance=" + std::string(catalog["filters"]["instance"].at(0).get_string().value()),
+      whole + "&srcaddr=" + std::string(catalog["filters"]["srcaddr"].at(0).get_string().value()),
+      // from a day before the first record to inside the day, and from inside it to a day after the last
+      "?from=" + std::to_string(first - 86'400'000) + "&to=" + std::to_string(first + 5 * 3'600'000 + 4'321),
+      "?from=" + std::to_string(first + 17 * 3'600'000 + 61'000) + "&to=" + std::to_string(last + 86'400'000)};
   std::size_t panels = 0, nonempty = 0;
   for (auto [id, panel] : catalog["panels"].get_object()) {
     ++panels;

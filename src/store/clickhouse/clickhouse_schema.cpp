@@ -153,7 +153,8 @@ constexpr std::string_view kRowSignature =
 struct Rollup {
   TableSpec table;
   std::string select;
-  bool monthly = false;  // partitioned by month (else by day)
+  bool monthly = false;           // partitioned by month (else by day)
+  std::string_view records = {};  // the records it counts (a condition on them; empty: all)
 };
 
 std::vector<Rollup> rollups(const ClickHouseDialect& d) {
@@ -233,6 +234,25 @@ std::vector<Rollup> rollups(const ClickHouseDialect& d) {
        "'') = 'ALERT')) AS alerted, sumState(toUInt64(ifNull(firewall_rule_action, '') = 'BLOCK')) AS blocked, "
        "sumState({sig}) AS sig FROM {source}{where} GROUP BY hour, account_key, vpc_key, source_key, instance_key, "
        "srcaddr_key, domain_key, registered"},
+      // The reverse-DNS panels: PTR queries per hour by source, name and response code (expiring with
+      // the records, as traffic_hour).
+      {{.name = "rdns_hour",
+        .columns = "  hour DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  source_key String,\n  "
+                   "instance_key String,\n  srcaddr_key String,\n  name_key String,\n  rcode_key String,\n  "
+                   "queries UInt64,\n  sig UInt64",
+        .engine = "SummingMergeTree",
+        .engine_args = "(queries)",
+        .partition_by = "toDate(hour)",
+        .order_by = "account_key, vpc_key, name_key, source_key, instance_key, srcaddr_key, rcode_key, hour",
+        .shard_key = "rand()",
+        .ttl_date = "toDate(hour)"},
+       "SELECT toStartOfHour(query_ts) AS hour, ifNull(account_id, '') AS account_key, ifNull(vpc_id, '') AS vpc_key, "
+       "ifNull(source, '') AS source_key, ifNull(`srcids.instance`, '') AS instance_key, ifNull(srcaddr, '') AS "
+       "srcaddr_key, ifNull(query_name_normalized, '') AS name_key, ifNull(rcode, '') AS rcode_key, count() AS "
+       "queries, sum({sig}) AS sig FROM {source}{where} GROUP BY hour, account_key, vpc_key, source_key, "
+       "instance_key, srcaddr_key, name_key, rcode_key",
+       false,
+       "ifNull(query_type, '') = 'PTR'"},
       // Anomalies and log gaps: queries per VPC and minute.
       {{.name = "vpc_minute",
         .columns = "  minute DateTime('UTC'),\n  account_key String,\n  vpc_key String,\n  queries UInt64,\n  "
@@ -250,8 +270,16 @@ std::vector<Rollup> rollups(const ClickHouseDialect& d) {
 }
 
 std::string rollup_select(const Rollup& r, const std::string& source, const std::string& where) {
+  constexpr std::string_view kWhere = " WHERE ";
+  if (!where.empty() && !where.starts_with(kWhere))
+    throw Error(ErrorCode::kInternal, fmt::format("a rollup's record filter is not a WHERE clause: {}", where));
+  std::string filter = where;
+  if (!r.records.empty()) {
+    filter = where.empty() ? fmt::format("{}{}", kWhere, r.records)
+                           : fmt::format("{}({}) AND {}", kWhere, where.substr(kWhere.size()), r.records);
+  }
   return fmt::format(fmt::runtime(r.select), fmt::arg("source", source), fmt::arg("sig", kRowSignature),
-                     fmt::arg("where", where));
+                     fmt::arg("where", filter));
 }
 
 void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, const ClickHouseSchemaOptions& o) {
@@ -739,8 +767,9 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
   return done;
 }
 
-std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o) {
+std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& options) {
   ClickHouseDialect d = clickhouse_dialect(client.version());
+  ClickHouseSchemaOptions o = options;
   // New tables keep to the timestamp width of a route53query created before a server upgrade (the
   // rollups' states hold its values).
   const std::string existing = client.query(
@@ -748,6 +777,16 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
                   "'query_ts'",
                   clickhouse_quote(o.database)));
   if (!existing.empty()) d.datetime64 = existing.starts_with("DateTime64");
+  // The dashboards' rollups expire with the records: a table created now takes route53query's own
+  // retention (an existing table keeps its TTL whatever --retention-days says), none where it has none.
+  if (!existing.empty()) {
+    const std::string create = client.query(fmt::format(
+        "SELECT create_table_query FROM system.tables WHERE database = {} AND name = {}", clickhouse_quote(o.database),
+        clickhouse_quote(o.cluster.empty() ? "route53query" : "route53query_local")));
+    constexpr std::string_view kTtl = "TTL toDate(query_ts) + toIntervalDay(";
+    const std::size_t at = create.find(kTtl);
+    o.retention_days = at == std::string::npos ? 0 : std::atoi(create.c_str() + at + kTtl.size());
+  }
   const int had = clickhouse_schema_version(client, o);
   if (had > kClickHouseSchemaVersion) {
     throw Error(ErrorCode::kConfig,

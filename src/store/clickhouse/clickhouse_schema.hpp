@@ -25,7 +25,7 @@
 namespace dnslens {
 
 // 1: route53query. 2: findings, dead_letters, ingest_requests. 3: the rollups and their materialized views.
-// 4: the traffic_hour rollup (the dashboards').
+// 4: the dashboards' rollups, traffic_hour and rdns_hour.
 inline constexpr int kClickHouseSchemaVersion = 4;
 
 struct ClickHouseDialect {
@@ -55,6 +55,8 @@ struct ClickHouseColumn {
                                                              const ClickHouseSchemaOptions& o);
 
 // Creates what is missing and records the schema version; returns what it did, one line per statement.
+// Where route53query exists, the dashboards' rollups it creates take route53query's own TTL (or none),
+// not o.retention_days.
 std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 // Rebuilds rollups from route53query: for every day with records in the range (passive_dns: every month
 // with records, its partition), the rollup's partition is dropped on every shard and computed again from
