@@ -272,9 +272,8 @@ Dashboard::Range Dashboard::effective_range(const DashboardQuery& q, bool need_f
 Dashboard::PanelContext Dashboard::panel_context(const PanelDef& panel, const DashboardQuery& q) {
   PanelContext c;
   c.rollup = rollup_usable(panel, q);
-  if (c.rollup && (panel.chart == PanelChart::kOutlier || rollup_ready(PanelRollup::kTrafficHour))) {
-    // The stored range (from traffic_hour, a few rows) lets the rollup answer the periods at the
-    // range's ends too where no record lies beyond them.
+  if (c.rollup) {
+    // The stored range (from traffic_hour's few rows where it is usable): where the rollup may start.
     c.stored.emplace();
     c.range = effective_range(q, true, &*c.stored);
   } else {
@@ -431,6 +430,10 @@ bool Dashboard::rollup_ready(PanelRollup rollup) {
     }
   } catch (const Error&) {  // not readable by this user, or the server failed: the records answer
     usable.clear();
+  } catch (...) {  // anything else goes on up, and the next request asks again
+    std::lock_guard lock(rollup_mutex_);
+    rollups_checking_ = false;
+    throw;
   }
   std::lock_guard lock(rollup_mutex_);
   rollups_usable_ = std::move(usable);
@@ -443,19 +446,17 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
                                                   std::int64_t to_ms, const std::optional<StoredRange>& stored) {
   const RollupSpec& s = rollup_spec(rollup);
   const std::int64_t step = s.period_ms;
-  // The periods [a, b) come from the rollup: those wholly inside the range, and those the range cuts
-  // only before the first stored record or after the last (which then hold only records of the range,
-  // without records on both sides of a range's end to read). The ends of the range outside [a, b) come
-  // from the records, always: a record stored after the stored range was asked, or missing from a
-  // lagging rollup replica, is read there (cheaply: parts whose times are all outside are skipped).
-  std::int64_t a = period_start(from_ms + step - 1, step), b = period_start(to_ms, step);
-  if (stored && stored->min_ms && stored->max_ms) {
-    // The rollups' periods are DateTime: 1970 to 2106. Records outside are left to the record panels.
-    if (*stored->min_ms < 0 || *stored->max_ms >= 4'294'967'295'000) return std::nullopt;
-    if (from_ms <= *stored->min_ms) a = period_start(*stored->min_ms, step);
-    if (to_ms > *stored->max_ms) b = period_start(*stored->max_ms, step) + step;
-  }
-  if (a >= b || a < 0 || b > 4'294'967'295'000) return std::nullopt;
+  // The periods [a, b) wholly inside the range come from the rollup, never one the range cuts (a
+  // record stored after the stored range was asked could lie in its part outside the range); the rest
+  // of the range comes from the records (cheaply: parts whose times are all outside are skipped). The
+  // rollup is read from the first stored record's period on: the rollups without a TTL keep the days
+  // retention has dropped from the records. A stale first record only moves work to the records.
+  if (!stored || !stored->min_ms || !stored->max_ms) return std::nullopt;  // no records: nothing to save
+  // The rollups' periods are DateTime: 1970 to 2106. Records outside are left to the record panels.
+  if (*stored->min_ms < 0 || *stored->max_ms >= 4'294'967'295'000) return std::nullopt;
+  const std::int64_t a = std::max(period_start(from_ms + step - 1, step), period_start(*stored->min_ms, step));
+  const std::int64_t b = period_start(to_ms, step);
+  if (a >= b || b > 4'294'967'295'000) return std::nullopt;
   std::string rows = fmt::format("SELECT {} FROM {} WHERE {} >= toDateTime({}, 'UTC') AND {} < toDateTime({}, 'UTC')",
                                  s.columns, s.table, s.period, a / 1000, s.period, b / 1000);
   for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {

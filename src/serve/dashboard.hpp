@@ -136,8 +136,7 @@ class Dashboard {
     std::int64_t history_from_ms = 0;   // the first bucket of history (records from here on are read)
     std::int64_t history_start_ms = 0;  // buckets from here on count as history
     bool rollup = false;                // the panel may read its rollup
-    // Asked when the panel may read a rollup and it is cheap (or needed anyway): which periods of it
-    // hold only records of the range.
+    // Asked when the panel may read a rollup: from which period on the rollup holds stored records.
     std::optional<StoredRange> stored;
   };
   [[nodiscard]] bool clickhouse() const { return store_->dialect() == SqlDialect::kClickHouse; }
@@ -155,10 +154,10 @@ class Dashboard {
   // only, and the rollup there with no backfill owed (asked at most every kRollupCheckMs).
   [[nodiscard]] bool rollup_usable(const PanelDef& panel, const DashboardQuery& q);
   [[nodiscard]] bool rollup_ready(PanelRollup rollup);
-  // A rollup's rows for [from_ms, to_ms) as a subquery: its periods holding only records of the range
-  // from the rollup (with the stored range, when known, also those cut only where no record lies), the
-  // records of the rest of the range aggregated as its view does. None when no such period is in the
-  // range, or the records' times are outside the rollups' 1970-2106.
+  // A rollup's rows for [from_ms, to_ms) as a subquery: its periods wholly inside the range (from the
+  // first stored record's on) from the rollup, the records of the rest of the range aggregated as its
+  // view does. None when no such period is in the range, no record is stored, or the records' times are
+  // outside the rollups' 1970-2106.
   [[nodiscard]] std::optional<std::string> rollup_rows(PanelRollup rollup, const DashboardQuery& q,
                                                        std::int64_t from_ms, std::int64_t to_ms,
                                                        const std::optional<StoredRange>& stored);

@@ -777,8 +777,11 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
                   "'query_ts'",
                   clickhouse_quote(o.database)));
   if (!existing.empty()) d.datetime64 = existing.starts_with("DateTime64");
+  if (o.retention_days > 0 && !d.ttl)
+    throw Error(ErrorCode::kUsage, "this ClickHouse server has no TTL: retention needs 19.6 or later");
   // The dashboards' rollups expire with the records: a table created now takes route53query's own
   // retention (an existing table keeps its TTL whatever --retention-days says), none where it has none.
+  std::string ttl_note;
   if (!existing.empty()) {
     const std::string create = client.query(fmt::format(
         "SELECT create_table_query FROM system.tables WHERE database = {} AND name = {}", clickhouse_quote(o.database),
@@ -786,6 +789,11 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
     constexpr std::string_view kTtl = "TTL toDate(query_ts) + toIntervalDay(";
     const std::size_t at = create.find(kTtl);
     o.retention_days = at == std::string::npos ? 0 : std::atoi(create.c_str() + at + kTtl.size());
+    if (at == std::string::npos && create.find(" TTL ") != std::string::npos) {
+      ttl_note =
+          "route53query has a TTL other than dnslens's (whole days of query_ts): rollups created now have none; "
+          "give traffic_hour and rdns_hour the same one (ALTER TABLE ... MODIFY TTL)";
+    }
   }
   const int had = clickhouse_schema_version(client, o);
   if (had > kClickHouseSchemaVersion) {
@@ -810,6 +818,7 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
     }
   }
   std::vector<std::string> done;
+  if (!ttl_note.empty()) done.push_back(ttl_note);
   bool lagging = false;
   const std::string backfill_table = backfill_table_sql(o);
   for (const auto& sql : clickhouse_schema_sql(d, o)) {
