@@ -446,17 +446,26 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
                                                   std::int64_t to_ms, const std::optional<StoredRange>& stored) {
   const RollupSpec& s = rollup_spec(rollup);
   const std::int64_t step = s.period_ms;
-  // The periods [a, b) wholly inside the range come from the rollup, never one the range cuts (a
-  // record stored after the stored range was asked could lie in its part outside the range); the rest
-  // of the range comes from the records (cheaply: parts whose times are all outside are skipped). The
-  // rollup is read from the first stored record's period on: the rollups without a TTL keep the days
-  // retention has dropped from the records. A stale first record only moves work to the records.
+  // The periods [a, b) come from the rollup: those wholly inside the range, and those it cuts only
+  // before the first stored record or after the last (a record stored while this panel is computed,
+  // older than the first or newer than the last, may then be counted though outside the range: the
+  // panel is as of a moment later). The rest of the range, where it holds stored records, comes from
+  // the records; where it holds none it is left out (such a record is then not counted: the panel is
+  // as of the stored range's reading). The rollup is read from the first stored record's period on: the
+  // rollups without a TTL keep the days retention has dropped from the records.
   if (!stored || !stored->min_ms || !stored->max_ms) return std::nullopt;  // no records: nothing to save
+  const std::int64_t lo = *stored->min_ms, hi = *stored->max_ms;
   // The rollups' periods are DateTime: 1970 to 2106. Records outside are left to the record panels.
-  if (*stored->min_ms < 0 || *stored->max_ms >= 4'294'967'295'000) return std::nullopt;
-  const std::int64_t a = std::max(period_start(from_ms + step - 1, step), period_start(*stored->min_ms, step));
-  const std::int64_t b = period_start(to_ms, step);
-  if (a >= b || b > 4'294'967'295'000) return std::nullopt;
+  if (lo < 0 || hi >= 4'294'967'295'000) return std::nullopt;
+  const std::int64_t a =
+      from_ms <= lo ? period_start(lo, step) : std::max(period_start(from_ms + step - 1, step), period_start(lo, step));
+  const std::int64_t b = to_ms > hi ? period_start(hi, step) + step : period_start(to_ms, step);
+  if (a >= b) return std::nullopt;
+  // The ends outside [a, b) that hold stored records. Reading them scans their days' records, about what
+  // the records' own panel costs for a range of a day or two: the rollup is worth it from three days.
+  const bool head = from_ms < a && from_ms <= hi && a > lo, tail = b < to_ms && b <= hi && to_ms > lo;
+  constexpr std::int64_t kDay = 86'400'000;
+  if ((head || tail) && period_start(to_ms - 1, kDay) - period_start(from_ms, kDay) < 2 * kDay) return std::nullopt;
   std::string rows = fmt::format("SELECT {} FROM {} WHERE {} >= toDateTime({}, 'UTC') AND {} < toDateTime({}, 'UTC')",
                                  s.columns, s.table, s.period, a / 1000, s.period, b / 1000);
   for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {
@@ -466,14 +475,14 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
     rows += fmt::format(" AND {} = {}", s.filter_keys[i], quote(value));
   }
   std::string edges;
-  const auto edge = [&](std::int64_t lo, std::int64_t hi) {
+  const auto edge = [&](std::int64_t from, std::int64_t to) {
     Range e;
-    e.from_ms = lo;
-    e.to_ms = hi;
+    e.from_ms = from;
+    e.to_ms = to;
     edges += fmt::format("{}({})", edges.empty() ? "" : " OR ", records_where(q, e, nullptr));
   };
-  if (from_ms < a) edge(from_ms, std::min(a, to_ms));
-  if (b < to_ms) edge(std::max(b, from_ms), to_ms);
+  if (head) edge(from_ms, std::min(a, to_ms));
+  if (tail) edge(std::max(b, from_ms), to_ms);
   if (!edges.empty()) rows += " UNION ALL " + clickhouse_rollup_select(s.table, "route53query", " WHERE " + edges);
   return "(" + rows + ")";
 }

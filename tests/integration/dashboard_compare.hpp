@@ -139,9 +139,10 @@ inline void expect_same_dashboards(int duck_port, int other_port, std::int64_t r
       // filters on an instance and on a source address (the rollups keep them, or the records answer)
       whole + "&instance=" + std::string(catalog["filters"]["instance"].at(0).get_string().value()),
       whole + "&srcaddr=" + std::string(catalog["filters"]["srcaddr"].at(0).get_string().value()),
-      // from a day before the first record to inside the day, and from inside it to a day after the last
-      "?from=" + std::to_string(first - 86'400'000) + "&to=" + std::to_string(first + 5 * 3'600'000 + 4'321),
-      "?from=" + std::to_string(first + 17 * 3'600'000 + 61'000) + "&to=" + std::to_string(last + 86'400'000)};
+      // from two days before the first record to inside the day, and from inside it to two days after the
+      // last (ranges of three days: the rollups answer with the records of the partial hours added)
+      "?from=" + std::to_string(first - 2 * 86'400'000) + "&to=" + std::to_string(first + 5 * 3'600'000 + 4'321),
+      "?from=" + std::to_string(first + 17 * 3'600'000 + 61'000) + "&to=" + std::to_string(last + 2 * 86'400'000)};
   std::size_t panels = 0, nonempty = 0;
   for (auto [id, panel] : catalog["panels"].get_object()) {
     ++panels;

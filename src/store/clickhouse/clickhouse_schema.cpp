@@ -269,7 +269,10 @@ std::vector<Rollup> rollups(const ClickHouseDialect& d) {
   };
 }
 
-std::string rollup_select(const Rollup& r, const std::string& source, const std::string& where) {
+// sig: the rows' signature (kRowSignature for the views and rebuilds; a reader that only adds the rows to
+// the rollup's own may give a constant, which reads none of the columns it hashes).
+std::string rollup_select(const Rollup& r, const std::string& source, const std::string& where,
+                          std::string_view sig = kRowSignature) {
   constexpr std::string_view kWhere = " WHERE ";
   if (!where.empty() && !where.starts_with(kWhere))
     throw Error(ErrorCode::kInternal, fmt::format("a rollup's record filter is not a WHERE clause: {}", where));
@@ -278,7 +281,7 @@ std::string rollup_select(const Rollup& r, const std::string& source, const std:
     filter = where.empty() ? fmt::format("{}{}", kWhere, r.records)
                            : fmt::format("{}({}) AND {}", kWhere, where.substr(kWhere.size()), r.records);
   }
-  return fmt::format(fmt::runtime(r.select), fmt::arg("source", source), fmt::arg("sig", kRowSignature),
+  return fmt::format(fmt::runtime(r.select), fmt::arg("source", source), fmt::arg("sig", sig),
                      fmt::arg("where", filter));
 }
 
@@ -298,7 +301,7 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
 
 std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source, std::string_view where) {
   for (const Rollup& r : rollups(ClickHouseDialect{})) {
-    if (r.table.name == rollup) return rollup_select(r, std::string(source), std::string(where));
+    if (r.table.name == rollup) return rollup_select(r, std::string(source), std::string(where), "toUInt64(0)");
   }
   throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
 }

@@ -84,8 +84,9 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
                                                     const std::vector<std::string>& only = {});
 // The rows a rollup's materialized view makes of the records of `source` that match `where` (" WHERE
 // ..." or empty), in the rollup table's columns: what a reader adds to the rollup's own rows for records
-// the rollup's whole periods leave out (a range's partial minutes or hours). Throws Error(kInternal) for
-// a name that is no rollup.
+// the rollup's whole periods leave out (a range's partial minutes or hours). Their `sig` is 0 (no
+// signature: the rows are only added to the rollup's own). Throws Error(kInternal) for a name that is
+// no rollup.
 [[nodiscard]] std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source,
                                                    std::string_view where);
 // The schema version the database has (0: none).
