@@ -57,7 +57,8 @@ struct PanelDef {
   PanelPost clickhouse_post = PanelPost::kNone;
   // The same panel over a rollup's rows ({rollup}: over the range, and the history before it for an
   // outlier panel), used where the request's filters are the rollup's keys, its buckets whole rollup periods
-  // and no backfill of the rollup is owed; the rows are the same as `clickhouse_sql`'s.
+  // and no backfill of the rollup is owed; the rows are the same as `clickhouse_sql`'s (but for records
+  // stored while the panel runs: docs/CLICKHOUSE.md).
   PanelRollup rollup = PanelRollup::kNone;
   std::string_view rollup_sql = {};
 };
@@ -154,10 +155,11 @@ class Dashboard {
   // only, and the rollup there with no backfill owed (asked at most every kRollupCheckMs).
   [[nodiscard]] bool rollup_usable(const PanelDef& panel, const DashboardQuery& q);
   [[nodiscard]] bool rollup_ready(PanelRollup rollup);
-  // A rollup's rows for [from_ms, to_ms) as a subquery: its periods wholly inside the range (from the
-  // first stored record's on) from the rollup, the records of the rest of the range aggregated as its
-  // view does. None when no such period is in the range, no record is stored, or the records' times are
-  // outside the rollups' 1970-2106.
+  // A rollup's rows for [from_ms, to_ms) as a subquery: from the rollup, its periods inside the range or
+  // cut only before the first stored record or after the last (from the first stored record's period
+  // on); from the records, the cut periods that hold stored records, over ranges of three days or more.
+  // None when shorter ranges cut such periods, no such period is in the range, no record is stored, or
+  // the records' times are outside the rollups' 1970-2106.
   [[nodiscard]] std::optional<std::string> rollup_rows(PanelRollup rollup, const DashboardQuery& q,
                                                        std::int64_t from_ms, std::int64_t to_ms,
                                                        const std::optional<StoredRange>& stored);
