@@ -338,9 +338,8 @@ namespace {
 struct RollupSpec {
   PanelRollup id;
   std::string_view table;
-  std::string_view columns;  // its columns, in the order its view's SELECT gives them
-  std::string_view period;   // the time column: the start of each period
-  std::int64_t period_ms;    // a period's length
+  std::string_view period;  // the time column: the start of each period
+  std::int64_t period_ms;   // a period's length
   // The key columns the request's filters compare with (account, VPC, instance, source address), in
   // kFilterColumns' order; empty: the rollup does not keep it, and a request filtering on it reads the
   // records.
@@ -348,25 +347,13 @@ struct RollupSpec {
 };
 
 constexpr RollupSpec kRollups[] = {
-    {PanelRollup::kVpcMinute,
-     "vpc_minute",
-     "minute, account_key, vpc_key, queries, nxdomain, alerted, blocked, sig",
-     "minute",
-     60'000,
-     {"account_key", "vpc_key", "", ""}},
+    {PanelRollup::kVpcMinute, "vpc_minute", "minute", 60'000, {"account_key", "vpc_key", "", ""}},
     {PanelRollup::kTrafficHour,
      "traffic_hour",
-     "hour, account_key, vpc_key, source_key, instance_key, srcaddr_key, domain_key, registered, first_seen, "
-     "last_seen, queries, nxdomain, name_length, threat_hits, alerted, blocked, sig",
      "hour",
      3'600'000,
      {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
-    {PanelRollup::kRdnsHour,
-     "rdns_hour",
-     "hour, account_key, vpc_key, source_key, instance_key, srcaddr_key, name_key, rcode_key, queries, sig",
-     "hour",
-     3'600'000,
-     {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
+    {PanelRollup::kRdnsHour, "rdns_hour", "hour", 3'600'000, {"account_key", "vpc_key", "instance_key", "srcaddr_key"}},
 };
 
 const RollupSpec& rollup_spec(PanelRollup r) {
@@ -467,7 +454,7 @@ std::optional<std::string> Dashboard::rollup_rows(PanelRollup rollup, const Dash
   constexpr std::int64_t kDay = 86'400'000;
   if ((head || tail) && period_start(to_ms - 1, kDay) - period_start(from_ms, kDay) < 2 * kDay) return std::nullopt;
   std::string rows = fmt::format("SELECT {} FROM {} WHERE {} >= toDateTime({}, 'UTC') AND {} < toDateTime({}, 'UTC')",
-                                 s.columns, s.table, s.period, a / 1000, s.period, b / 1000);
+                                 clickhouse_rollup_columns(s.table), s.table, s.period, a / 1000, s.period, b / 1000);
   for (std::size_t i = 0; i < std::size(kFilterColumns); ++i) {
     const std::string& value = q.*kFilterColumns[i].value;
     if (value.empty()) continue;

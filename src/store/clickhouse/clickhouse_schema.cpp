@@ -306,6 +306,23 @@ std::string clickhouse_rollup_select(std::string_view rollup, std::string_view s
   throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
 }
 
+std::string clickhouse_rollup_columns(std::string_view rollup) {
+  for (const Rollup& r : rollups(ClickHouseDialect{})) {
+    if (r.table.name != rollup) continue;
+    // The columns' text is "  name Type,\n  name Type, ..." (types may hold commas, never ",\n").
+    std::string names;
+    for (std::string_view rest = r.table.columns; !rest.empty();) {
+      const std::size_t end = rest.find(",\n");
+      std::string_view column = rest.substr(0, end);
+      column.remove_prefix(std::min(column.find_first_not_of(' '), column.size()));
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", column.substr(0, column.find(' ')));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    }
+    return names;
+  }
+  throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
+}
+
 ClickHouseDialect clickhouse_dialect(const ClickHouseVersion& v) {
   ClickHouseDialect d;
   d.datetime64 = v.at_least(20, 1);

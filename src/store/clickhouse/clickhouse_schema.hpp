@@ -89,6 +89,9 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
 // no rollup.
 [[nodiscard]] std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source,
                                                    std::string_view where);
+// A rollup's column names, comma-separated, in its table's order (which its view's SELECT gives too).
+// Throws Error(kInternal) for a name that is no rollup.
+[[nodiscard]] std::string clickhouse_rollup_columns(std::string_view rollup);
 // The schema version the database has (0: none).
 [[nodiscard]] int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
 
