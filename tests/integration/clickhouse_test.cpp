@@ -364,16 +364,26 @@ TEST_F(ClickHouseCluster, ARunStoresWhatTheDuckDbStoreHolds) {
 // Uncompressed inserts (--clickhouse-no-gzip) store the same rows, into one server's plain MergeTree.
 TEST_F(ClickHouseCluster, UncompressedInsertsStoreTheSameRows) {
   Workdir w;
-  RunResult gen = run_dnslens(w, "generate --records 5000 --seed 3 -o day.jsonl");
+  RunResult gen = run_dnslens(w, "generate --records 40000 --seed 3 -o day.jsonl");
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   // One server's own tables (no cluster): an earlier test of this process may have killed a replica.
   const std::string common = " --clickhouse " + ch_url(1, 1) + " --clickhouse-database ";
   for (const std::string db : {"gzip_test", "plain_test"}) {
     RunResult init = run_dnslens(w, "clickhouse init" + common + db);
     ASSERT_EQ(init.exit_code, 0) << init.err;
-    RunResult run = run_dnslens(w, "run day.jsonl -j 2 --no-detect -o /dev/null" + common + db +
-                                       (db == "plain_test" ? " --clickhouse-no-gzip" : ""));
+    // An insert per batch of the input (64K is less than one batch's rows: 40,000 records are five
+    // batches) and one sender: the fifth batch's rows gather in the buffer the first insert handed back
+    // (the third could be queued only once the sender was done with the first), and one handed back with
+    // rows still in it would store them twice.
+    RunResult run = run_dnslens(w,
+                                "run day.jsonl -j 2 --no-detect -o /dev/null --clickhouse-insert-bytes 64K "
+                                "--clickhouse-insert-threads 1" +
+                                    common + db + (db == "plain_test" ? " --clickhouse-no-gzip" : ""));
     ASSERT_EQ(run.exit_code, 0) << run.err;
+    // The summary's "N records, ... in K inserts".
+    const std::size_t in = run.err.find(" in ", run.err.find("clickhouse    "));
+    ASSERT_NE(in, std::string::npos) << run.err;
+    EXPECT_GE(std::stoi(run.err.substr(in + 4)), 5) << run.err;
   }
   const std::string sql = "SELECT count(), uniqExact(query_name), sum(length(answers.Rdata)), max(query_ts) FROM ";
   ClickHouseClient c = client(1, 1);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -171,8 +172,13 @@ void append_finding_row(const Finding& f, std::string_view run_id, std::int64_t 
   string(out, f.key());
 }
 
-ClickHouseSink::ClickHouseSink(ClickHouseConfig config, ClickHouseSchemaOptions schema, std::size_t flush_bytes)
-    : config_(config), client_(std::move(config)), schema_(std::move(schema)), flush_bytes_(flush_bytes), inserts_(1) {
+ClickHouseSink::ClickHouseSink(ClickHouseConfig config, ClickHouseSchemaOptions schema)
+    : config_(config),
+      client_(std::move(config)),
+      schema_(std::move(schema)),
+      flush_bytes_(config_.insert_bytes),
+      spare_rows_(static_cast<std::size_t>(std::max(1, config_.insert_threads)) + 3),
+      inserts_(1) {
   tables_ = clickhouse_table_info(client_, schema_);
   dedup_views_ = clickhouse_dialect(client_.version()).dedup_token;
   run_id_ = random_uuid();
@@ -192,15 +198,18 @@ void ClickHouseSink::sender() {
       if (!client) client = std::make_unique<ClickHouseClient>(config_);
       const std::uint64_t retries_before = client->retries();
       insert(*client, job->table, job->rows);
-      std::lock_guard lock(mutex_);
-      ++stats_.inserts;
-      stats_.retries += client->retries() - retries_before;
-      if (job->table == "route53query") {
-        stats_.rows += job->count;
-        stats_.bytes += job->rows.size();
-      } else {
-        stats_.dead_letters += job->count;
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.inserts;
+        stats_.retries += client->retries() - retries_before;
+        if (job->table == "route53query") {
+          stats_.rows += job->count;
+          stats_.bytes += job->rows.size();
+        } else {
+          stats_.dead_letters += job->count;
+        }
       }
+      recycle(std::move(job->rows));
     } catch (...) {
       std::lock_guard lock(mutex_);
       if (!failure_) failure_ = std::current_exception();
@@ -261,15 +270,21 @@ void ClickHouseSink::insert(ClickHouseClient& client, std::string_view table, co
   clickhouse_insert_rows(client, schema_, table, rows, dedup_views_);
 }
 
+void ClickHouseSink::recycle(std::string rows) noexcept {
+  // An insert holds the flush size and at most one batch more (a batch is a few MiB of rows): a buffer
+  // grown past that by an unusual batch (very long lines) is let go.
+  if (rows.capacity() > 2 * flush_bytes_ + (16u << 20)) return;
+  rows.clear();
+  spare_rows_.give_back(std::move(rows));
+}
+
 void ClickHouseSink::send() {
   if (pending_rows_ > 0) {
-    hand_over({"route53query", std::move(pending_), pending_rows_});
-    pending_.clear();
+    hand_over({"route53query", std::exchange(pending_, spare_rows_.take()), pending_rows_});
     pending_rows_ = 0;
   }
   if (pending_dead_rows_ > 0) {
-    hand_over({"dead_letters", std::move(pending_dead_), pending_dead_rows_});
-    pending_dead_.clear();
+    hand_over({"dead_letters", std::exchange(pending_dead_, spare_rows_.take()), pending_dead_rows_});
     pending_dead_rows_ = 0;
   }
 }

@@ -4,11 +4,14 @@
 // and retries with backoff for what a retry can fix (a replica read-only for a moment, too many parts,
 // ZooKeeper; the connection and an unknown insert status only where the table deduplicates). One client per thread: it
 // keeps its connection alive between requests.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "io/gzip_compressor.hpp"
 
 namespace httplib {
 class Client;
@@ -35,6 +38,8 @@ struct ClickHouseConfig {
   // Inserts a load keeps in flight at once (each one client and connection): a server parses one
   // insert on one thread, so two use two of its cores while dnslens encodes the next.
   int insert_threads = 2;
+  // Rows a load gathers into one insert (the last may be smaller): ClickHouse wants few big inserts.
+  std::size_t insert_bytes = 8u << 20;
 };
 
 // The server's version, from SELECT version(), for what its SQL has.
@@ -80,6 +85,7 @@ class ClickHouseClient {
   std::string where_;
   std::string user_, password_;
   std::unique_ptr<httplib::Client> http_;
+  GzipCompressor gzip_;  // insert bodies (its output buffer kept from one insert to the next)
   std::uint64_t retries_ = 0;
 };
 
