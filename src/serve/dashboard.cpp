@@ -404,10 +404,7 @@ bool Dashboard::rollup_ready(PanelRollup rollup) {
     }
     std::set<std::string> owed;
     if (tables.contains("dnslens_rollup_backfill")) {
-      for (const auto& row : store_
-                                 ->query("SELECT `rollup` FROM dnslens_rollup_backfill GROUP BY `rollup` "
-                                         "HAVING argMax(pending, version) = 1")
-                                 .rows) {
+      for (const auto& row : store_->query(clickhouse_owed_backfills_sql("dnslens_rollup_backfill")).rows) {
         if (!row.empty() && row[0]) owed.insert(*row[0]);
       }
     }

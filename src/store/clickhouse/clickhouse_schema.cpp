@@ -476,6 +476,13 @@ int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOp
   return std::atoi(v.c_str());
 }
 
+std::string clickhouse_owed_backfills_sql(std::string_view table) {
+  return fmt::format(
+      "SELECT `rollup`, argMax(since, version) AS s FROM {} GROUP BY `rollup` HAVING argMax(pending, version) = 1 "
+      "ORDER BY `rollup`",
+      table);
+}
+
 namespace {
 
 // A day (or month) with records: 'YYYY-MM-DD' (a month as its first day), and its oldest record's
@@ -539,13 +546,11 @@ std::map<std::string, std::string> pending_backfills(ClickHouseClient& client, c
       fmt::format("SELECT count() FROM system.tables WHERE database = {} AND name = 'dnslens_rollup_backfill'",
                   clickhouse_quote(o.database)));
   if (!exists.starts_with("1")) return out;
-  for (auto& row : parse_clickhouse_tsv(
-                       client.query(fmt::format("SELECT `rollup`, argMax(since, version) AS s FROM "
-                                                "{}.`dnslens_rollup_backfill` GROUP BY `rollup` HAVING argMax(pending, "
-                                                "version) = 1 ORDER BY `rollup` FORMAT TabSeparatedWithNames",
-                                                q(o.database))),
-                       false)
-                       .rows) {
+  for (auto& row :
+       parse_clickhouse_tsv(client.query(clickhouse_owed_backfills_sql(q(o.database) + ".`dnslens_rollup_backfill`") +
+                                         " FORMAT TabSeparatedWithNames"),
+                            false)
+           .rows) {
     if (row.size() == 2 && row[0]) out[std::move(*row[0])] = row[1] ? std::move(*row[1]) : std::string();
   }
   return out;
