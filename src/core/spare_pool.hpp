@@ -28,6 +28,11 @@ class SparePool {
     std::lock_guard lock(mutex_);
     if (spare_.size() < most_) spare_.push_back(std::move(item));
   }
+  // Lets every kept one go (its user is done).
+  void clear() noexcept {
+    std::lock_guard lock(mutex_);
+    spare_.clear();
+  }
 
  private:
   const std::size_t most_;

@@ -8,10 +8,9 @@
 
 namespace dnslens {
 
-GzipCompressor::GzipCompressor() : level_buf_(ISAL_DEF_LVL1_DEFAULT) {}
-
 std::string_view GzipCompressor::compress(std::string_view in) {
   if (in.size() > UINT32_MAX / 2) throw Error(ErrorCode::kInternal, "gzip: a buffer over 2 GiB");
+  if (level_buf_.empty()) level_buf_.resize(ISAL_DEF_LVL1_DEFAULT);  // a client that never inserts has none
   isal_zstream stream{};
   isal_deflate_init(&stream);
   stream.gzip_flag = IGZIP_GZIP;
@@ -24,7 +23,8 @@ std::string_view GzipCompressor::compress(std::string_view in) {
   stream.flush = NO_FLUSH;
   // Incompressible input grows by a few bytes per 64 KiB block, plus the header and trailer; the
   // loop grows the buffer should that ever be short.
-  const std::size_t want = in.size() + in.size() / 64 + 1024;
+  std::size_t want = in.size() + in.size() / 64 + 1024;
+  if (first_output_ != 0 && capacity_ == 0) want = first_output_;
   if (capacity_ < want) {
     out_ = std::make_unique_for_overwrite<std::uint8_t[]>(want);
     capacity_ = want;

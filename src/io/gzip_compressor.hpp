@@ -1,6 +1,6 @@
 #pragma once
-// Whole-buffer gzip (ISA-L, level 1: fast, for request bodies sent over a network), reusing its state
-// and output buffer from one call to the next.
+// Whole-buffer gzip (ISA-L level 1: fast, for request bodies sent over a network), keeping its level
+// buffer and output buffer from one call to the next.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,12 +11,15 @@ namespace dnslens {
 
 class GzipCompressor {
  public:
-  GzipCompressor();
+  // first_output: the output buffer's first size when not 0 (tests: a small one makes it grow);
+  // otherwise the input's size plus room for incompressible input.
+  explicit GzipCompressor(std::size_t first_output = 0) : first_output_(first_output) {}
   // One gzip member holding `in`; valid until the next call. Throws Error(kInternal) if ISA-L fails.
   [[nodiscard]] std::string_view compress(std::string_view in);
 
  private:
-  std::vector<std::uint8_t> level_buf_;
+  std::size_t first_output_;
+  std::vector<std::uint8_t> level_buf_;  // allocated by the first compress()
   std::unique_ptr<std::uint8_t[]> out_;  // not zero-filled: the compressor writes what is read
   std::size_t capacity_ = 0;
 };

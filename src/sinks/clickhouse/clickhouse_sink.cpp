@@ -307,6 +307,10 @@ void ClickHouseSink::flush() { send(); }
 void ClickHouseSink::finish() {
   send();
   stop_senders();  // every insert answered
+  // The insert buffers are done with (the findings go in a buffer of their own).
+  pending_ = std::string();
+  pending_dead_ = std::string();
+  spare_rows_.clear();
   rethrow_failure();
 }
 

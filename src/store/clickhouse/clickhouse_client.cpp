@@ -172,7 +172,9 @@ std::string ClickHouseClient::post(std::string_view target_query, std::string_vi
     auto res = http_->Post(
         target, headers, payload.size(),
         [payload](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-          return sink.write(payload.data() + offset, length);
+          // A failed write is the socket's error ("Write"), not a cancelled request: true either way.
+          sink.write(payload.data() + offset, length);
+          return true;
         },
         "application/octet-stream");
     const int status = res ? res->status : 0;

@@ -50,5 +50,17 @@ TEST(GzipCompressor, OneMemberAnyReaderTakesReusedAcrossCalls) {
   }
 }
 
+TEST(GzipCompressor, AnOutputBufferTooSmallGrowsWithoutLosingBytes) {
+  std::mt19937_64 rng(5);
+  std::string mixed;
+  for (int i = 0; i < 20000; ++i) mixed += "line " + std::to_string(rng() % 1000) + "\n";
+  for (int i = 0; i < 100000; ++i) mixed += static_cast<char>(rng());
+  for (std::size_t first : {1, 7, 64, 4096}) {
+    GzipCompressor gzip(first);
+    EXPECT_EQ(gunzip(gzip.compress(mixed)), mixed) << "first output buffer " << first;
+    EXPECT_EQ(gunzip(gzip.compress("short")), "short");
+  }
+}
+
 }  // namespace
 }  // namespace dnslens
