@@ -297,30 +297,33 @@ void add_rollups(std::vector<std::string>& out, const ClickHouseDialect& d, cons
   }
 }
 
+// The rollup of that table name, for the readers (no view SELECT depends on the dialect); throws
+// Error(kInternal) for a name that is no rollup.
+Rollup rollup_named(std::string_view name) {
+  for (Rollup& r : rollups(ClickHouseDialect{})) {
+    if (r.table.name == name) return std::move(r);
+  }
+  throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", name));
+}
+
 }  // namespace
 
 std::string clickhouse_rollup_select(std::string_view rollup, std::string_view source, std::string_view where) {
-  for (const Rollup& r : rollups(ClickHouseDialect{})) {
-    if (r.table.name == rollup) return rollup_select(r, std::string(source), std::string(where), "toUInt64(0)");
-  }
-  throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
+  return rollup_select(rollup_named(rollup), std::string(source), std::string(where), "toUInt64(0)");
 }
 
 std::string clickhouse_rollup_columns(std::string_view rollup) {
-  for (const Rollup& r : rollups(ClickHouseDialect{})) {
-    if (r.table.name != rollup) continue;
-    // The columns' text is "  name Type,\n  name Type, ..." (types may hold commas, never ",\n").
-    std::string names;
-    for (std::string_view rest = r.table.columns; !rest.empty();) {
-      const std::size_t end = rest.find(",\n");
-      std::string_view column = rest.substr(0, end);
-      column.remove_prefix(std::min(column.find_first_not_of(' '), column.size()));
-      names += fmt::format("{}{}", names.empty() ? "" : ", ", column.substr(0, column.find(' ')));
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
-    }
-    return names;
+  const Rollup r = rollup_named(rollup);
+  // The columns' text is "  name Type,\n  name Type, ..." (types may hold commas, never ",\n").
+  std::string names;
+  for (std::string_view rest = r.table.columns; !rest.empty();) {
+    const std::size_t end = rest.find(",\n");
+    std::string_view column = rest.substr(0, end);
+    column.remove_prefix(std::min(column.find_first_not_of(' '), column.size()));
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", column.substr(0, column.find(' ')));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
   }
-  throw Error(ErrorCode::kInternal, fmt::format("no rollup '{}'", rollup));
+  return names;
 }
 
 ClickHouseDialect clickhouse_dialect(const ClickHouseVersion& v) {

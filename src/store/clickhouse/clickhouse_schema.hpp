@@ -75,10 +75,6 @@ std::vector<std::string> clickhouse_init(ClickHouseClient& client, const ClickHo
 // rebuild whose range covers an owed one (no until, since at or before its first moment) clears it. `migrate` records
 // the backfill of the rollups it creates there before creating them. `only`: these rollups (empty: all). Returns one
 // line per rollup; throws Error(kUsage) for an unknown rollup name.
-// The rollups whose rebuild is owed, from `table` (dnslens_rollup_backfill, with its database or not):
-// rollup and the day it is owed from, one row each. Both `migrate` and the dashboards (which read a
-// rollup only when nothing is owed) ask with it.
-[[nodiscard]] std::string clickhouse_owed_backfills_sql(std::string_view table);
 struct ClickHouseRebuildRange {
   std::optional<std::int64_t> since_ms;  // records from this time (none: the oldest)
   std::optional<std::int64_t> until_ms;  // before this time (none: the newest)
@@ -98,6 +94,10 @@ std::vector<std::string> clickhouse_rebuild_rollups(ClickHouseClient& client, co
 [[nodiscard]] std::string clickhouse_rollup_columns(std::string_view rollup);
 // The schema version the database has (0: none).
 [[nodiscard]] int clickhouse_schema_version(ClickHouseClient& client, const ClickHouseSchemaOptions& o);
+// The rollups whose rebuild is owed, from `table` (dnslens_rollup_backfill, with its database or not):
+// rollup and the day it is owed from, one row each. Both `migrate` and the dashboards (which read a
+// rollup only when nothing is owed) ask with it.
+[[nodiscard]] std::string clickhouse_owed_backfills_sql(std::string_view table);
 
 // What a loader needs to know of the tables on the node it talks to (the table's own column types, not
 // the server's dialect: a table created before an upgrade keeps its types). Throws Error(kConfig) when
