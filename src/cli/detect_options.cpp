@@ -77,6 +77,10 @@ void DetectOptions::add(CLI::App* sub, bool findings_file) {
   sub->add_option("--dga-model", dga_model, "DGA model from 'dnslens dga train' (default: the built-in model)");
   sub->add_option("--benign-noise", benign_noise,
                   "Known-benign noise list (default: the built-in data/benign-noise.txt)");
+  sub->add_option("--domain-history", domain_history,
+                  "File of the registered domains resolved so far, kept across runs (created when absent): queries of "
+                  "a domain first resolved within the last day, after a week of history, become newly observed "
+                  "SuspiciousDomainRequest findings. One process per file");
 }
 
 std::unique_ptr<Detection> DetectOptions::build() const {
@@ -84,6 +88,11 @@ std::unique_ptr<Detection> DetectOptions::build() const {
   auto d = std::make_unique<Detection>();
   if (!config_path.empty()) d->config = DetectionConfig::load_file(config_path);
   if (!d->config.enabled) return nullptr;
+  if (!domain_history.empty()) {
+    if (!d->config.reputation.enabled)
+      throw Error(ErrorCode::kUsage, "--domain-history needs the reputation detector (reputation.enabled is false)");
+    d->config.reputation.history_file = domain_history;
+  }
   const std::string model_path = !dga_model.empty() ? dga_model : d->config.dga_model;
   const std::string noise_path = !benign_noise.empty() ? benign_noise : d->config.benign_noise;
   if (!model_path.empty()) {

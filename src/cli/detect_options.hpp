@@ -43,6 +43,7 @@ struct DetectOptions {
   std::string config_path;
   std::string dga_model;
   std::string benign_noise;
+  std::string domain_history;  // overrides reputation.history_file
   std::string findings = "dnslens-findings.jsonl";
   unsigned threads = 1;  // the detectors' threads (DetectorSet)
 

@@ -86,6 +86,7 @@ std::string detector_table_markdown(const DetectionConfig& config) {
 }
 
 std::string doc_duration(std::int64_t seconds) {
+  if (seconds >= 2 * 86400 && seconds % 86400 == 0) return fmt::format("{} days", seconds / 86400);
   if (seconds > 0 && seconds % 3600 == 0) return fmt::format("{} h", seconds / 3600);
   if (seconds > 0 && seconds % 60 == 0) return fmt::format("{} min", seconds / 60);
   return fmt::format("{} s", seconds);

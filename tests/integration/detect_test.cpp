@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include <simdjson.h>
@@ -196,6 +197,76 @@ TEST(DetectCli, LowReputationNamesAreSuspiciousDomainRequests) {
   EXPECT_EQ(tier["oast.fun"], "out_of_band_callback");
   EXPECT_EQ(severity["oast.fun"], "medium");
   EXPECT_EQ(severity["duckdns.org"], "low");
+}
+
+TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
+  Workdir w;
+  // A day of learning is enough here (the default is a week); a domain stays new for 12 hours.
+  w.write("d.yaml", "reputation:\n  learning_seconds: 86400\n  newly_observed_seconds: 43200\n");
+  const std::string run = "-o /dev/null -j1 --detect-config d.yaml --domain-history h.tsv --findings ";
+  auto nx = [](std::string r) { return r.replace(r.find("NOERROR"), 7, "NXDOMAIN"); };
+  // Run 1, Feb 1: the history learns fine.org and shop.example.com.
+  w.write("day1.jsonl", record("2024-02-01T08:00:00Z", "www.fine.org.", answer("198.51.100.1")) +
+                            record("2024-02-01T09:00:00Z", "api.shop.example.com.", answer("198.51.100.2")));
+  auto r = run_dnslens(w, "run day1.jsonl " + run + "f1.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("f1.jsonl"), "");
+  // Run 2, Feb 3: fine.org is known; new-vendor.io is resolved three times by one host and once by another
+  // (one finding each, the first widened to 3 events); a never-resolved name (NXDOMAIN), a query DNS Firewall
+  // blocked and a reverse lookup are no resolutions of a new domain.
+  w.write("day3.jsonl",
+          record("2024-02-03T10:00:00Z", "www.fine.org.", answer("198.51.100.1")) +
+              record("2024-02-03T10:00:05Z", "cdn.new-vendor.io.", answer("198.51.100.3")) +
+              record("2024-02-03T10:20:00Z", "cdn.new-vendor.io.", answer("198.51.100.3")) +
+              record("2024-02-03T11:00:00Z", "app.new-vendor.io.", answer("198.51.100.3")) +
+              record("2024-02-03T10:30:00Z", "new-vendor.io.", answer("198.51.100.3"), "A", "vpc-1", "", "i-0def") +
+              nx(record("2024-02-03T10:40:00Z", "typo-domain.com.", "[]")) +
+              record("2024-02-03T10:41:00Z", "blocked-new.net.", "[]", "A", "vpc-1", "BLOCK") +
+              record("2024-02-03T10:42:00Z", "9.113.0.203.in-addr.arpa.", answer("host.example.net.", "PTR"), "PTR"));
+  r = run_dnslens(w, "run day3.jsonl " + run + "f3.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = w.read("f3.jsonl");
+  EXPECT_EQ(findings_by_type(text)["SuspiciousDomainRequest"],
+            (std::vector<std::string>{"new-vendor.io", "new-vendor.io"}))
+      << text;
+  EXPECT_EQ(findings_by_type(text).size(), 1u) << text;
+  simdjson::dom::parser parser;
+  std::map<std::string, std::int64_t> events;
+  for (const auto& line : lines_of(text)) {
+    simdjson::dom::element f = parser.parse(line);
+    events[std::string(std::string_view(f["instance"]))] = std::int64_t(f["events"]);
+    EXPECT_EQ(std::string_view(f["metrics"]["tier"]), "newly_observed");
+    EXPECT_EQ(std::string_view(f["metrics"]["first_resolved"]), "2024-02-03T10:00:05Z");
+    EXPECT_EQ(std::string_view(f["severity"]), "low");
+  }
+  EXPECT_EQ(events, (std::map<std::string, std::int64_t>{{"i-0abc", 3}, {"i-0def", 1}}));
+  // The history kept what it learned, in its documented shape.
+  const std::string history = w.read("h.tsv");
+  EXPECT_TRUE(history.starts_with("# dnslens domain history 1\n# since 1706774400\n")) << history;
+  EXPECT_NE(history.find("new-vendor.io\t1706954405\t1706958000\n"), std::string::npos) << history;
+  EXPECT_EQ(history.find("typo-domain.com"), std::string::npos) << history;
+  // Run 3, the next day: new-vendor.io is no longer new.
+  w.write("day4.jsonl", record("2024-02-04T10:00:05Z", "cdn.new-vendor.io.", answer("198.51.100.3")));
+  r = run_dnslens(w, "run day4.jsonl " + run + "f4.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("f4.jsonl"), "");
+  // Without the history the same day finds nothing new; a broken history file is an error naming its line.
+  r = run_dnslens(w, "run day3.jsonl -o /dev/null -j1 --detect-config d.yaml --findings f5.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("f5.jsonl"), "");
+  // A history that cannot be saved is said on stderr and in the summary; the run's findings still go out.
+  std::filesystem::create_directories(w.file("h.tsv.tmp"));
+  r = run_dnslens(w, "run day3.jsonl " + run + "f6.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("dnslens: the domain history was not saved: domain history h.tsv: cannot create h.tsv.tmp"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("NOT SAVED"), std::string::npos) << r.err;
+  EXPECT_EQ(findings_by_type(w.read("f6.jsonl"))["SuspiciousDomainRequest"].size(), 2u);
+  w.write("bad.tsv", "# dnslens domain history 1\nfine.org\t1706774400\n");
+  r = run_dnslens(w, "run day3.jsonl " + std::string("-o /dev/null --domain-history bad.tsv"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bad.tsv:2: expected three tab-separated columns"), std::string::npos) << r.err;
 }
 
 TEST(DetectCli, AVpcWhoseLogsStopIsALogGapButSparseTrafficIsNot) {

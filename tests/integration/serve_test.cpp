@@ -306,6 +306,42 @@ TEST_F(ServeTest, WritesEachStoredRecordInTheChosenOutputFormat) {
   EXPECT_EQ(w.read("live.ecs.jsonl"), w.read("batch.ecs.jsonl"));
 }
 
+// serve keeps its domain history across restarts (saved at shutdown), judges newly observed domains
+// against it, and refuses a history another process holds.
+TEST_F(ServeTest, KeepsTheDomainHistoryAcrossRestartsAndAloneOnItsFile) {
+  w.write("d.yaml", "reputation:\n  learning_seconds: 86400\n");
+  const std::string args = "--db live.duckdb --detect-config d.yaml --domain-history h.tsv";
+  auto post = [&](ServerProcess& server, const std::string& id, const std::vector<std::string>& records) {
+    auto r = client(server.port())
+                 ->Post("/firehose", firehose_headers(id), firehose_body(id, direct_payloads(records, 1)),
+                        "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  };
+  {
+    ServerProcess server(w, args, kKeyEnv);
+    ASSERT_TRUE(server.started()) << server.log();
+    post(server, "day-1", {record("www.known-site.com.", "2024-02-01T10:00:00Z")});
+    const auto second = run_dnslens(w, "serve --db other.duckdb --domain-history h.tsv --listen 127.0.0.1:0");
+    EXPECT_NE(second.exit_code, 0);
+    EXPECT_NE(second.err.find("domain history h.tsv is in use by another dnslens process"), std::string::npos)
+        << second.err;
+    EXPECT_EQ(server.stop(), 0) << server.log();
+  }
+  EXPECT_NE(w.read("h.tsv").find("known-site.com\t1706781600\t1706781600\n"), std::string::npos) << w.read("h.tsv");
+  {
+    ServerProcess server(w, args, kKeyEnv);
+    ASSERT_TRUE(server.started()) << server.log();
+    post(server, "day-3",
+         {record("www.known-site.com.", "2024-02-03T10:00:00Z"),
+          record("login.fresh-site.net.", "2024-02-03T10:00:01Z")});
+    EXPECT_EQ(server.stop(), 0) << server.log();
+  }
+  DuckDatabase db(w.file("live.duckdb"), true);
+  DuckConnection conn = db.connect();
+  EXPECT_EQ(testing::text(conn, "SELECT string_agg(domain, ',' ORDER BY domain) FROM findings"), "fresh-site.net");
+}
+
 TEST_F(ServeTest, TheOutputOptionsAreCheckedBeforeServing) {
   const auto both = run_dnslens(w, "serve --db x.duckdb -o a.jsonl --output-dir out --listen 127.0.0.1:0");
   EXPECT_EQ(both.exit_code, 1);  // usage

@@ -1,15 +1,40 @@
 #include "detect/reputation/reputation_detector.hpp"
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "core/json_escape.hpp"
+#include "core/timestamp.hpp"
 #include "detect/reputation/low_reputation.hpp"
 
 namespace dnslens {
 
+ReputationDetector::ReputationDetector(const ReputationConfig& config, std::uint32_t evidence)
+    : config_(config), evidence_(evidence), last_save_(Clock::now()) {
+  stats_.name = "reputation";
+  if (!config_.history_file.empty()) {
+    history_ = std::make_unique<DomainHistory>(
+        config_.history_file,
+        DomainHistoryLimits{.max_domains = config_.history_max_domains, .keep_seconds = config_.history_keep_seconds});
+  }
+}
+
 void ReputationDetector::observe(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
-  if (e.reputation == 0 || e.has(kEventBenignNoise)) return;
+  if (e.has(kEventBenignNoise)) return;
+  if (e.reputation != 0) {
+    observe_low_reputation(ctx, sink);
+  } else if (history_ && e.rcode == RcodeKind::kNoError && e.action != LoggedAction::kBlock &&
+             (e.flags & (kEventHasRegistered | kEventTldValid)) == (kEventHasRegistered | kEventTldValid) &&
+             !e.has(kEventPtr)) {
+    observe_newly_observed(ctx, sink);
+  }
+}
+
+void ReputationDetector::observe_low_reputation(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
   ++stats_.events;
   const auto tier = static_cast<ReputationTier>(e.reputation);
   Finding f;
@@ -55,14 +80,122 @@ void ReputationDetector::observe(const EventContext& ctx, FindingSink& sink) {
   sink.emit(std::move(f));
 }
 
+void ReputationDetector::observe_newly_observed(const EventContext& ctx, FindingSink& sink) {
+  const DetectionEvent& e = ctx.e;
+  const std::int64_t ts_s = e.ts_ms >= 0 ? e.ts_ms / 1000 : -((-e.ts_ms + 999) / 1000);
+  const std::int64_t first_s = history_->observe(e.domain_hash, ctx.str(e.domain), ts_s);
+  if (first_s == DomainHistory::kNever) return;
+  // Learned while the history was young, or first resolved too long ago: known.
+  if (first_s - history_->since() < config_.learning_seconds) return;
+  if (ts_s - first_s >= config_.newly_observed_seconds) return;
+  ++stats_.events;
+  ++stats_.detections;
+  const std::uint64_t key = mix_keys(e.source_hash, e.domain_hash);
+  auto it = pending_.find(key);
+  if (it != pending_.end()) {  // a repeat since the last sweep: gathered, emitted by flush_pending
+    Pending& p = it->second;
+    if (p.more == 0) {
+      p.first_ms = p.last_ms = e.ts_ms;
+    } else {
+      p.first_ms = std::min(p.first_ms, e.ts_ms);
+      p.last_ms = std::max(p.last_ms, e.ts_ms);
+    }
+    ++p.more;
+    if (p.finding.evidence.size() < evidence_) p.finding.evidence.emplace_back(ctx.line());
+    return;
+  }
+  Finding f;
+  f.type = FindingType::kSuspiciousDomainRequest;
+  f.severity = FindingSeverity::kLow;
+  f.confidence = 0.3;
+  f.score = f.confidence;
+  f.first_seen_ms = f.last_seen_ms = e.ts_ms;
+  f.events = 1;
+  f.entity = ctx.entity();
+  f.domain = std::string(ctx.str(e.domain));
+  const std::string_view name = ctx.str(e.name);
+  char first_iso[20];
+  const std::string_view first_text =
+      write_iso8601_seconds(first_s * 1000, first_iso) ? std::string_view(first_iso, 20) : std::string_view("?");
+  const double learned_days = static_cast<double>(first_s - history_->since()) / 86400.0;
+  f.explanation = fmt::format(
+      "{} resolved {}: {} was first resolved by this deployment at {}, after {:.1f} days of domain history without it",
+      f.entity.source, name, f.domain, first_text, learned_days);
+  std::string name_json;
+  append_json_escaped_bytes(name_json, name);
+  f.metrics_json =
+      fmt::format("{{\"tier\":\"newly_observed\",\"name\":\"{}\",\"first_resolved\":\"{}\",\"history_days\":{:.1f}}}",
+                  name_json, first_text, learned_days);
+  if (evidence_ > 0) f.evidence.emplace_back(ctx.line());
+  ++newly_observed_;
+  Pending& p = pending_[key];
+  p.finding = f;
+  p.finding.evidence.clear();
+  sink.emit(std::move(f));
+}
+
+void ReputationDetector::flush_pending(FindingSink& sink) {
+  for (auto& [key, p] : pending_) {
+    if (p.more == 0) continue;
+    Finding f = std::move(p.finding);
+    f.events = p.more;
+    f.first_seen_ms = p.first_ms;
+    f.last_seen_ms = p.last_ms;
+    sink.emit(std::move(f));
+  }
+  pending_.clear();
+}
+
+void ReputationDetector::sweep(const Watermarks&, std::int64_t, FindingSink& sink) {
+  flush_pending(sink);
+  if (history_ && Clock::now() - last_save_ >= std::chrono::seconds(config_.history_save_seconds)) save_history();
+}
+
+void ReputationDetector::finish(FindingSink& sink) {
+  flush_pending(sink);
+  if (history_) save_history();
+}
+
+void ReputationDetector::save_history() {
+  // A history that cannot be saved must not stop the records and findings: said on stderr and in the
+  // summary, and tried again at the next save.
+  last_save_ = Clock::now();
+  try {
+    history_->save();
+    save_failure_.clear();
+  } catch (const Error& e) {
+    save_failure_ = e.what();
+    std::fprintf(stderr, "dnslens: the domain history was not saved: %s\n", e.what());
+  }
+}
+
+DetectorStats ReputationDetector::stats() const {
+  DetectorStats s = stats_;
+  if (history_) {
+    s.keys = s.peak_keys = history_->size();
+    s.evicted = history_->forgotten();
+    s.note =
+        fmt::format("domain history {}: {} domains, {} newly observed (source, domain){}", history_->path(),
+                    history_->size(), newly_observed_, save_failure_.empty() ? "" : "; NOT SAVED: " + save_failure_);
+  }
+  return s;
+}
+
 namespace {
 
-DetectorDoc reputation_doc(const DetectionConfig&) {
+DetectorDoc reputation_doc(const DetectionConfig& c) {
   return {
-      "per (source, provider domain), or (source, registered domain) when parked; each record alone",
+      "per (source, provider domain), or (source, registered domain) when parked or newly observed; each record "
+      "alone, against the domain history's first resolution of each registered domain (kept across runs, at most " +
+          std::to_string(c.reputation.history_max_domains) + " domains, each for " +
+          doc_duration(c.reputation.history_keep_seconds) + " after its last resolution)",
       "the name is a dynamic-DNS provider's hostname (duckdns.org, no-ip's and afraid.org's domains, ...), a tunnel "
       "or free-hosting service's (ngrok, trycloudflare.com, loca.lt, ...), an out-of-band callback service's "
-      "(oast.*, oastify.com, dnslog.cn, ...: medium), or a CNAME of a parking service (parked); not benign noise"};
+      "(oast.*, oastify.com, dnslog.cn, ...: medium), or a CNAME of a parking service (parked); not benign noise. "
+      "With a domain history (`--domain-history`): an answered query of a registered domain first resolved less "
+      "than " +
+          doc_duration(c.reputation.newly_observed_seconds) + " before, after " +
+          doc_duration(c.reputation.learning_seconds) + " of history (newly observed)"};
 }
 
 }  // namespace

@@ -1,0 +1,250 @@
+#include "detect/reputation/domain_history.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/stable_hash.hpp"
+#include "io/read_file.hpp"
+
+namespace dnslens {
+namespace {
+
+constexpr std::string_view kHeader = "# dnslens domain history 1";
+constexpr std::string_view kSince = "# since ";
+
+bool parse_seconds(std::string_view text, std::int64_t& out) {
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && p == end && out >= 0;
+}
+
+// What a registered domain may hold: the query-name normalizer's output is lower-case LDH labels,
+// underscores and escaped bytes, never whitespace or control characters.
+bool plausible_domain(std::string_view d) {
+  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.') return false;
+  return std::none_of(d.begin(), d.end(), [](char c) { return static_cast<unsigned char>(c) <= ' '; });
+}
+
+[[noreturn]] void io_failure(const std::string& path, std::string_view what) {
+  throw Error(ErrorCode::kIo, fmt::format("domain history {}: {}: {}", path, what, std::strerror(errno)));
+}
+
+}  // namespace
+
+DomainHistory::DomainHistory(std::string path, DomainHistoryLimits limits) : path_(std::move(path)), limits_(limits) {
+  const std::string lock_path = path_ + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) io_failure(path_, fmt::format("cannot create the lock file {}", lock_path));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err == EWOULDBLOCK) {
+      throw Error(ErrorCode::kIo, fmt::format("domain history {} is in use by another dnslens process (it holds {}); "
+                                              "give each process its own history",
+                                              path_, lock_path));
+    }
+    errno = err;
+    io_failure(path_, fmt::format("cannot lock {}", lock_path));
+  }
+  try {
+    load();
+  } catch (...) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw;
+  }
+}
+
+DomainHistory::~DomainHistory() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+}
+
+void DomainHistory::load() {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;  // a new history
+    io_failure(path_, "cannot read");
+  }
+  const std::string text = read_whole_file(path_, "domain history", ErrorCode::kIo);
+  auto fail = [&](std::size_t line, std::string_view why) {
+    throw Error(ErrorCode::kConfig, fmt::format("domain history {}:{}: {}", path_, line, why));
+  };
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  bool header = false;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line_no == 1) {
+      if (line != kHeader) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
+      header = true;
+      continue;
+    }
+    if (line.empty()) continue;
+    if (line.front() == '#') {
+      if (line.starts_with(kSince)) {
+        std::int64_t since = 0;
+        if (!parse_seconds(line.substr(kSince.size()), since)) fail(line_no, "'# since' needs epoch seconds");
+        since_s_ = std::min(since_s_, since);
+      }
+      continue;
+    }
+    const std::size_t t1 = line.find('\t');
+    const std::size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
+    if (t2 == std::string_view::npos || line.find('\t', t2 + 1) != std::string_view::npos)
+      fail(line_no, "expected three tab-separated columns: domain, first seen, last seen");
+    const std::string_view domain = line.substr(0, t1);
+    std::int64_t first = 0, last = 0;
+    if (!plausible_domain(domain)) fail(line_no, fmt::format("'{}' is not a registered domain", domain));
+    if (!parse_seconds(line.substr(t1 + 1, t2 - t1 - 1), first) || !parse_seconds(line.substr(t2 + 1), last))
+      fail(line_no, "first and last seen must be epoch seconds");
+    if (last < first) fail(line_no, "last seen is before first seen");
+    const std::uint64_t hash = stable_hash(domain);
+    if (domains_.contains(hash)) fail(line_no, fmt::format("{} is listed twice", domain));
+    add(hash, domain, clamp_seconds(first), clamp_seconds(last));
+    since_s_ = std::min(since_s_, first);
+    newest_s_ = std::max(newest_s_, last);
+  }
+  if (!header) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
+}
+
+std::uint32_t DomainHistory::clamp_seconds(std::int64_t ts_s) {
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(ts_s, 0, UINT32_MAX));
+}
+
+void DomainHistory::add(std::uint64_t hash, std::string_view domain, std::uint32_t first_s, std::uint32_t last_s) {
+  const std::uint64_t offset = names_.size();
+  names_.append(domain);
+  domains_.emplace(hash, Entry{first_s, last_s, offset << 8 | domain.size()});
+}
+
+std::int64_t DomainHistory::observe(std::uint64_t hash, std::string_view domain, std::int64_t ts_s) {
+  const std::uint32_t ts = clamp_seconds(ts_s);
+  auto it = domains_.find(hash);
+  if (it != domains_.end() || plausible_domain(domain)) {
+    since_s_ = std::min<std::int64_t>(since_s_, ts);
+    newest_s_ = std::max<std::int64_t>(newest_s_, ts);
+  }
+  if (it != domains_.end()) {
+    Entry& e = it->second;
+    e.first_s = std::min(e.first_s, ts);
+    e.last_s = std::max(e.last_s, ts);
+    return e.first_s;
+  }
+  if (!plausible_domain(domain)) return kNever;  // a line of the file could not hold it
+  // Over the cap by a quarter: forget down to it (amortized; the least recently resolved go first).
+  if (domains_.size() >= limits_.max_domains + limits_.max_domains / 4) prune(limits_.max_domains);
+  add(hash, domain, ts, ts);
+  return ts;
+}
+
+std::int64_t DomainHistory::first_seen(std::string_view domain) const {
+  auto it = domains_.find(stable_hash(domain));
+  return it == domains_.end() ? kNever : it->second.first_s;
+}
+
+void DomainHistory::prune(std::size_t target) {
+  const std::size_t before = domains_.size();
+  if (newest_s_ != INT64_MIN && limits_.keep_seconds > 0) {
+    const std::int64_t cutoff = newest_s_ - limits_.keep_seconds;
+    absl::erase_if(domains_, [&](const auto& kv) { return kv.second.last_s < cutoff; });
+  }
+  if (domains_.size() > target) {
+    std::vector<std::uint32_t> last;
+    last.reserve(domains_.size());
+    for (const auto& [hash, e] : domains_) last.push_back(e.last_s);
+    auto nth = last.begin() + static_cast<std::ptrdiff_t>(domains_.size() - target);
+    std::nth_element(last.begin(), nth, last.end());
+    const std::uint32_t keep_from = *nth;  // drop those resolved before it, then ties until at the target
+    absl::erase_if(domains_, [&](const auto& kv) { return kv.second.last_s < keep_from; });
+    for (auto it = domains_.begin(); it != domains_.end() && domains_.size() > target;) {
+      if (it->second.last_s == keep_from)
+        domains_.erase(it++);
+      else
+        ++it;
+    }
+  }
+  if (domains_.size() == before) return;
+  forgotten_ += before - domains_.size();
+  // The forgotten names' bytes go: the survivors' names move into a new arena.
+  std::string names;
+  names.reserve(names_.size() * domains_.size() / std::max<std::size_t>(before, 1) + 64);
+  for (auto& [hash, e] : domains_) {
+    const std::string_view name = name_of(e);
+    const std::uint64_t offset = names.size();
+    names.append(name);
+    e.name = offset << 8 | name.size();
+  }
+  names_ = std::move(names);
+}
+
+void DomainHistory::save() {
+  prune(limits_.max_domains);
+  std::vector<const Entry*> order;
+  order.reserve(domains_.size());
+  for (const auto& [hash, e] : domains_) order.push_back(&e);
+  // Oldest first (then by name): a person reading the file sees the learning, then what came after.
+  std::sort(order.begin(), order.end(), [&](const Entry* a, const Entry* b) {
+    return a->first_s != b->first_s ? a->first_s < b->first_s : name_of(*a) < name_of(*b);
+  });
+  const std::string tmp = path_ + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) io_failure(path_, fmt::format("cannot create {}", tmp));
+  auto write_out = [&](std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        errno = err;
+        io_failure(path_, fmt::format("cannot write {}", tmp));
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  };
+  std::string out;  // written a megabyte at a time
+  out += kHeader;
+  out += '\n';
+  if (since_s_ != kNever) fmt::format_to(std::back_inserter(out), "{}{}\n", kSince, since_s_);
+  for (const Entry* e : order) {
+    fmt::format_to(std::back_inserter(out), "{}\t{}\t{}\n", name_of(*e), e->first_s, e->last_s);
+    if (out.size() >= (1u << 20)) {
+      write_out(out);
+      out.clear();
+    }
+  }
+  write_out(out);
+  int err = ::fsync(fd) == 0 ? 0 : errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    errno = err;
+    io_failure(path_, fmt::format("cannot write {}", tmp));
+  }
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    errno = err;
+    io_failure(path_, "cannot replace it");
+  }
+}
+
+}  // namespace dnslens
