@@ -670,6 +670,16 @@ TEST_F(ClickHouseCluster, DetectOverTheClusterFindsWhatOneRunOverTheWholeDayFind
   sync_replicas(db, {"findings_local"});
   EXPECT_EQ(q(sql), expected);
   EXPECT_EQ(q("SELECT uniqExact(run_id) FROM findings"), "1\n");
+  // With a domain history, detect over the cluster learns the day's domains as one run over the whole day
+  // does (a new history is still learning: nothing is newly observed, the findings stay the same).
+  RunResult learned = run_dnslens(w, detect + " --domain-history cluster.tsv");
+  ASSERT_EQ(learned.exit_code, 0) << learned.err;
+  RunResult local = run_dnslens(w, "run day.jsonl -o /dev/null --findings /dev/null --domain-history local.tsv");
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_GT(testing::lines_of(w.read("local.tsv")).size(), 20u) << w.read("local.tsv");
+  EXPECT_EQ(w.read("cluster.tsv"), w.read("local.tsv"));
+  sync_replicas(db, {"findings_local"});
+  EXPECT_EQ(q(sql), expected);
 }
 
 // The dashboards read from the cluster: the same day in the DuckDB store and in ClickHouse (read through
