@@ -194,6 +194,11 @@ void add_notify_options(CLI::App* sub, NotifierConfig& n) {
       ->capture_default_str();
   sub->add_option("--notify-backoff-ms", n.backoff_initial_ms, "First retry delay, doubled each retry")
       ->capture_default_str();
+  sub->add_option("--notify-min-severity", n.min_finding_severity,
+                  "Announce findings from this severity on (low, medium, high); a finding whose severity rises to it "
+                  "is announced then. Matches are always announced")
+      ->check(CLI::IsMember({"low", "medium", "high"}))
+      ->capture_default_str();
 }
 
 }  // namespace dnslens::cli

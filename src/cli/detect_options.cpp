@@ -35,11 +35,16 @@ std::string finding_event_json(const Finding& f) {
   return "{\"event\":\"finding\"," + json.substr(1);
 }
 
-void Detection::announce_to(MatchNotifier* notifier) {
+void Detection::announce_to(MatchNotifier* notifier, std::string_view min_severity) {
   if (notifier == nullptr) return;
-  store->set_announce([notifier](const Finding& f) {
-    notifier->enqueue({NotificationKind::kFinding, finding_event_json(f), finding_chat_line(f)});
-  });
+  FindingSeverity min = FindingSeverity::kLow;
+  if (!parse_finding_severity(min_severity, min))
+    throw Error(ErrorCode::kUsage, fmt::format("--notify-min-severity: '{}' is not low, medium or high", min_severity));
+  store->set_announce(
+      [notifier](const Finding& f) {
+        notifier->enqueue({NotificationKind::kFinding, finding_event_json(f), finding_chat_line(f)});
+      },
+      min);
 }
 
 void Detection::write_findings(const std::string& path, std::string_view format) const {

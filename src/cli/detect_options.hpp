@@ -30,8 +30,9 @@ struct Detection {
   // Puts the name signals (the DGA model, the benign-noise list) into the pipeline's enrichment and
   // the detectors and their findings into its detection stage.
   void wire(PipelineConfig& pipeline) const;
-  // Announces each new finding through the notifier (may be null).
-  void announce_to(MatchNotifier* notifier);
+  // Announces each new finding of at least min_severity ("low", "medium", "high") through the notifier (may be
+  // null).
+  void announce_to(MatchNotifier* notifier, std::string_view min_severity = "low");
   // Writes the findings as JSON lines, ordered by first seen.
   // One finding per line: dnslens's JSON, or an OCSF Detection Finding when format is an OCSF output
   // format ("ocsf-1.1", "ocsf-1.5").

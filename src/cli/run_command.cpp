@@ -72,7 +72,7 @@ int execute(RunOptions& o) {
   if (loaded) intel.emplace(std::move(loaded));
   std::unique_ptr<Detection> detection = o.detect.build();
   std::unique_ptr<MatchNotifier> notifier = notifier_from_options(o.notify, have_interesting || intel || detection);
-  if (detection) detection->announce_to(notifier.get());
+  if (detection) detection->announce_to(notifier.get(), o.notify.min_finding_severity);
   std::optional<FirewallHandle> firewall;
   if (!o.firewall.sources.empty()) {
     firewall.emplace(std::make_shared<const FirewallEvaluator>(o.firewall.load(o.quiet)));

@@ -158,7 +158,7 @@ int execute(ServeOptions& o) {
   }
   std::unique_ptr<MatchNotifier> notifier =
       notifier_from_options(o.notify, !o.interesting.empty() || intel || detection);
-  if (detection) detection->announce_to(notifier.get());
+  if (detection) detection->announce_to(notifier.get(), o.notify.min_finding_severity);
   const std::unique_ptr<LazyGeoDb> geo = o.geo.load(o.quiet);
   PipelineConfig pipeline;
   pipeline.source.kind = SourceKind::kFirehoseEndpoint;

@@ -18,6 +18,7 @@ struct NotifierConfig {
   int backoff_initial_ms = 500;
   int backoff_max_ms = 30000;
   int timeout_ms = 5000;
+  std::string min_finding_severity = "low";  // findings below it are not announced (low, medium, high)
 
   [[nodiscard]] bool enabled() const { return to_stdout || !file.empty() || !webhook_url.empty(); }
   void validate() const;  // throws Error(kUsage)

@@ -197,6 +197,18 @@ TEST(DetectCli, LowReputationNamesAreSuspiciousDomainRequests) {
   EXPECT_EQ(tier["oast.fun"], "out_of_band_callback");
   EXPECT_EQ(severity["oast.fun"], "medium");
   EXPECT_EQ(severity["duckdns.org"], "low");
+
+  // The notifiers can leave the low ones out; the findings file keeps them all.
+  r = run_dnslens(w,
+                  "run logs.jsonl -o /dev/null --findings f2.jsonl --notify-file n.jsonl --notify-min-severity medium");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(findings_by_type(w.read("f2.jsonl"))["SuspiciousDomainRequest"].size(), 4u);
+  const auto notified = lines_of(w.read("n.jsonl"));
+  ASSERT_EQ(notified.size(), 1u) << w.read("n.jsonl");
+  EXPECT_NE(notified[0].find("\"domain\":\"oast.fun\""), std::string::npos) << notified[0];
+  r = run_dnslens(w, "run logs.jsonl -o /dev/null --notify-stdout --notify-min-severity urgent");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--notify-min-severity"), std::string::npos) << r.err;
 }
 
 TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {

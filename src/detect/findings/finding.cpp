@@ -19,6 +19,16 @@ std::string_view finding_severity_name(FindingSeverity s) {
   return "?";
 }
 
+bool parse_finding_severity(std::string_view name, FindingSeverity& out) {
+  for (FindingSeverity s : {FindingSeverity::kLow, FindingSeverity::kMedium, FindingSeverity::kHigh}) {
+    if (name == finding_severity_name(s)) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string Finding::key() const {
   std::string k(finding_type_name(type));
   k += '\0';

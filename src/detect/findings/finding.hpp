@@ -41,6 +41,7 @@ enum class FindingSeverity : std::uint8_t { kLow, kMedium, kHigh };
 [[nodiscard]] std::string_view finding_type_name(FindingType t);
 [[nodiscard]] std::string_view guardduty_analog(FindingType t);
 [[nodiscard]] std::string_view finding_severity_name(FindingSeverity s);
+[[nodiscard]] bool parse_finding_severity(std::string_view name, FindingSeverity& out);
 [[nodiscard]] bool parse_finding_type(std::string_view name, FindingType& out);
 
 // Who a finding is about, copied out of the records (a finding outlives them).

@@ -18,7 +18,8 @@ void FindingStore::emit(Finding f) {
     ++stats_.by_type[static_cast<std::size_t>(f.type)];
     index_.emplace(std::move(key), findings_.size());
     findings_.push_back(std::move(f));
-    if (announce_) announce_(findings_.back());
+    announced_.push_back(false);
+    announce_if_due(findings_.size() - 1);
     return;
   }
   ++stats_.merged;
@@ -38,6 +39,13 @@ void FindingStore::emit(Finding f) {
     if (known.evidence.size() >= max_evidence_) break;
     known.evidence.push_back(std::move(e));
   }
+  announce_if_due(it->second);  // a repeat may have raised it to the threshold
+}
+
+void FindingStore::announce_if_due(std::size_t i) {
+  if (!announce_ || announced_[i] || findings_[i].severity < announce_min_) return;
+  announced_[i] = true;
+  announce_(findings_[i]);
 }
 
 std::vector<Finding> FindingStore::sorted() const {

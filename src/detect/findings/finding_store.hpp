@@ -1,6 +1,7 @@
 #pragma once
 // Deduplicates findings by (type, source, domain): a repeat widens the first/last-seen span, adds
-// its events and evidence, and keeps the strongest score; only the first occurrence is announced.
+// its events and evidence, and keeps the strongest score and severity. A finding is announced once: when
+// it first reaches the announce threshold's severity (at once with the default, low).
 // Bounded: past max_findings, new keys are counted as dropped.
 #include <array>
 #include <cstdint>
@@ -27,7 +28,10 @@ class FindingStore : public FindingSink {
   explicit FindingStore(std::size_t max_findings = 100000, std::size_t max_evidence = 5)
       : max_findings_(max_findings), max_evidence_(max_evidence) {}
 
-  void set_announce(Announce announce) { announce_ = std::move(announce); }
+  void set_announce(Announce announce, FindingSeverity min_severity = FindingSeverity::kLow) {
+    announce_ = std::move(announce);
+    announce_min_ = min_severity;
+  }
   void emit(Finding finding) override;
 
   // Findings ordered by first seen, then type, source and domain.
@@ -36,9 +40,13 @@ class FindingStore : public FindingSink {
   [[nodiscard]] std::size_t size() const { return findings_.size(); }
 
  private:
+  void announce_if_due(std::size_t i);
+
   std::size_t max_findings_;
   std::size_t max_evidence_;
   Announce announce_;
+  FindingSeverity announce_min_ = FindingSeverity::kLow;
+  std::vector<bool> announced_;  // per finding
   std::vector<Finding> findings_;
   absl::flat_hash_map<std::string, std::size_t> index_;
   FindingStoreStats stats_;

@@ -139,6 +139,7 @@ void ReputationDetector::flush_pending(FindingSink& sink) {
     if (p.more == 0) continue;
     Finding f = std::move(p.finding);
     f.events = p.more;
+    f.occurrences = p.more;  // one detection per query, as if each had been emitted
     f.first_seen_ms = p.first_ms;
     f.last_seen_ms = p.last_ms;
     sink.emit(std::move(f));

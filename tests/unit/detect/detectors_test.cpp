@@ -574,6 +574,34 @@ TEST(FindingStore, RepeatsMergeIntoOneAnnouncedFinding) {
   EXPECT_EQ(store.stats().dropped, 1u);
 }
 
+// With a threshold, a finding is announced once, when it first reaches it: new, or raised by a repeat.
+TEST(FindingStore, AnnouncesAFindingOnceWhenItFirstReachesTheThreshold) {
+  FindingStore store;
+  std::vector<std::string> announced;
+  store.set_announce(
+      [&](const Finding& f) { announced.push_back(f.domain + ":" + std::string(finding_severity_name(f.severity))); },
+      FindingSeverity::kMedium);
+  Finding low;
+  low.type = FindingType::kDgaDomainRequest;
+  low.entity.source = "i-1";
+  low.domain = "a.com";
+  low.severity = FindingSeverity::kLow;
+  store.emit(low);
+  store.emit(low);
+  EXPECT_TRUE(announced.empty());
+  Finding high = low;
+  high.severity = FindingSeverity::kHigh;
+  store.emit(high);  // the repeat raises a.com to high: announced now
+  store.emit(low);
+  store.emit(high);  // not again
+  Finding medium = low;
+  medium.domain = "b.com";
+  medium.severity = FindingSeverity::kMedium;
+  store.emit(medium);
+  EXPECT_EQ(announced, (std::vector<std::string>{"a.com:high", "b.com:medium"}));
+  EXPECT_EQ(store.size(), 2u);
+}
+
 TEST(DetectionConfig, ParsesValidatesAndPrintsEveryKey) {
   DetectionConfig c =
       DetectionConfig::parse("tunneling:\n  min_queries: 7\ndga:\n  score_threshold: 0.9\nlateness_seconds: 5\n", "t");
