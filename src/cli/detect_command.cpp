@@ -363,6 +363,7 @@ void register_detect(CLI::App& app, CommandRegistry& registry) {
   ev->add_option("--keep", e->keep, "Keep the generated logs and findings in this directory");
   ev->add_flag("--check", e->check, "Exit 1 when a moderate or high scenario is missed or any finding is false");
   e->detect.add(ev);
+  e->detect.no_history_because = "detect eval's days are generated: a domain history would learn them";
   registry.add(ev, [e] { return eval(*e); });
 
   auto cfg = std::make_shared<std::string>();

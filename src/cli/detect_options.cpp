@@ -89,15 +89,26 @@ void DetectOptions::add(CLI::App* sub, bool findings_file) {
 }
 
 std::unique_ptr<Detection> DetectOptions::build() const {
-  if (off) return nullptr;
+  if (off) {
+    if (!domain_history.empty())
+      throw Error(ErrorCode::kUsage, "--domain-history needs the detectors (not --no-detect)");
+    return nullptr;
+  }
   auto d = std::make_unique<Detection>();
   if (!config_path.empty()) d->config = DetectionConfig::load_file(config_path);
-  if (!d->config.enabled) return nullptr;
+  if (!d->config.enabled) {
+    if (!domain_history.empty())
+      throw Error(ErrorCode::kUsage, "--domain-history needs the detectors (the detection config disables them)");
+    return nullptr;
+  }
   if (!domain_history.empty()) {
+    if (!no_history_because.empty()) throw Error(ErrorCode::kUsage, "--domain-history: " + no_history_because);
     if (!d->config.reputation.enabled)
       throw Error(ErrorCode::kUsage, "--domain-history needs the reputation detector (reputation.enabled is false)");
     d->config.reputation.history_file = domain_history;
   }
+  // A history named in the config is not touched by a command that must not teach it.
+  if (!no_history_because.empty()) d->config.reputation.history_file.clear();
   const std::string model_path = !dga_model.empty() ? dga_model : d->config.dga_model;
   const std::string noise_path = !benign_noise.empty() ? benign_noise : d->config.benign_noise;
   if (!model_path.empty()) {

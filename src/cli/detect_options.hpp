@@ -45,6 +45,9 @@ struct DetectOptions {
   std::string dga_model;
   std::string benign_noise;
   std::string domain_history;  // overrides reputation.history_file
+  // Why this command keeps no domain history (it takes in no live records, or only generated ones); empty:
+  // it keeps one when asked.
+  std::string no_history_because;
   std::string findings = "dnslens-findings.jsonl";
   unsigned threads = 1;  // the detectors' threads (DetectorSet)
 

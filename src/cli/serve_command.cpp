@@ -152,6 +152,7 @@ int execute(ServeOptions& o) {
   std::optional<FirewallHandle> firewall;
   if (!o.firewall.sources.empty())
     firewall.emplace(std::make_shared<const FirewallEvaluator>(o.firewall.load(o.quiet)));
+  if (o.read_only) o.detect.no_history_because = "serve --read-only takes in no records";
   std::unique_ptr<Detection> detection = o.detect.build();
   if (o.notify.enabled() && o.read_only) {
     throw Error(ErrorCode::kUsage, "--read-only takes in no records: there is nothing to notify about");

@@ -63,6 +63,7 @@ struct EnrichedRecord {
   std::string_view registered_domain;
   std::string_view public_suffix;
   std::string_view subdomain;
+  std::string_view icann_registered_domain;  // DomainParts::icann_registered_domain
   bool tld_valid = false;
   bool matched = false;  // the registered domain is on the interesting-domain list
   ThreatMatch threat;

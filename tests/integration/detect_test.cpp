@@ -213,8 +213,10 @@ TEST(DetectCli, LowReputationNamesAreSuspiciousDomainRequests) {
 
 TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
   Workdir w;
-  // A day of learning is enough here (the default is a week); a domain stays new for 12 hours.
-  w.write("d.yaml", "reputation:\n  learning_seconds: 86400\n  newly_observed_seconds: 43200\n");
+  // A day of learning is enough here (the default is a week); a domain stays new for 12 hours; the days
+  // logged here are two apart, which the default gap (2 days) would take for logging that stopped.
+  w.write("d.yaml",
+          "reputation:\n  learning_seconds: 86400\n  newly_observed_seconds: 43200\n  history_gap_seconds: 259200\n");
   const std::string run = "-o /dev/null -j1 --detect-config d.yaml --domain-history h.tsv --findings ";
   auto nx = [](std::string r) { return r.replace(r.find("NOERROR"), 7, "NXDOMAIN"); };
   // Run 1, Feb 1: the history learns fine.org and shop.example.com.
@@ -234,29 +236,39 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
               record("2024-02-03T10:30:00Z", "new-vendor.io.", answer("198.51.100.3"), "A", "vpc-1", "", "i-0def") +
               nx(record("2024-02-03T10:40:00Z", "typo-domain.com.", "[]")) +
               record("2024-02-03T10:41:00Z", "blocked-new.net.", "[]", "A", "vpc-1", "BLOCK") +
-              record("2024-02-03T10:42:00Z", "9.113.0.203.in-addr.arpa.", answer("host.example.net.", "PTR"), "PTR"));
+              record("2024-02-03T10:42:00Z", "9.113.0.203.in-addr.arpa.", answer("host.example.net.", "PTR"), "PTR") +
+              // A new CloudFront distribution is cloudfront.net's (the registry's view), not a domain of its own.
+              record("2024-02-03T10:50:00Z", "img.d111111abcdef8.cloudfront.net.", answer("198.51.100.9")) +
+              // A record dated past the wall clock is not kept (it would expire every other domain).
+              record("2099-02-03T10:00:00Z", "from-the-future.com.", answer("198.51.100.10")));
   r = run_dnslens(w, "run day3.jsonl " + run + "f3.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string text = w.read("f3.jsonl");
   EXPECT_EQ(findings_by_type(text)["SuspiciousDomainRequest"],
-            (std::vector<std::string>{"new-vendor.io", "new-vendor.io"}))
+            (std::vector<std::string>{"new-vendor.io", "new-vendor.io", "cloudfront.net"}))
       << text;
   EXPECT_EQ(findings_by_type(text).size(), 1u) << text;
   simdjson::dom::parser parser;
   std::map<std::string, std::int64_t> events;
   for (const auto& line : lines_of(text)) {
     simdjson::dom::element f = parser.parse(line);
-    events[std::string(std::string_view(f["instance"]))] = std::int64_t(f["events"]);
+    const std::string domain{std::string_view(f["domain"])};
+    events[std::string(std::string_view(f["instance"])) + " " + domain] = std::int64_t(f["events"]);
     EXPECT_EQ(std::string_view(f["metrics"]["tier"]), "newly_observed");
-    EXPECT_EQ(std::string_view(f["metrics"]["first_resolved"]), "2024-02-03T10:00:05Z");
+    if (domain == "new-vendor.io") EXPECT_EQ(std::string_view(f["metrics"]["first_resolved"]), "2024-02-03T10:00:05Z");
     EXPECT_EQ(std::string_view(f["severity"]), "low");
   }
-  EXPECT_EQ(events, (std::map<std::string, std::int64_t>{{"i-0abc", 3}, {"i-0def", 1}}));
+  EXPECT_EQ(events, (std::map<std::string, std::int64_t>{
+                        {"i-0abc new-vendor.io", 3}, {"i-0def new-vendor.io", 1}, {"i-0abc cloudfront.net", 1}}));
   // The history kept what it learned, in its documented shape.
   const std::string history = w.read("h.tsv");
-  EXPECT_TRUE(history.starts_with("# dnslens domain history 1\n# since 1706774400\n")) << history;
+  // Learning began with the first record; the newest record kept is the last of Feb 3 (not the one of 2099).
+  EXPECT_TRUE(history.starts_with("# dnslens domain history 1\n# since 1706774400\n# newest 1706958000\n")) << history;
   EXPECT_NE(history.find("new-vendor.io\t1706954405\t1706958000\n"), std::string::npos) << history;
+  EXPECT_NE(history.find("fine.org\t1706774400\t1706954400\n"), std::string::npos) << history;
   EXPECT_EQ(history.find("typo-domain.com"), std::string::npos) << history;
+  EXPECT_EQ(history.find("from-the-future.com"), std::string::npos) << history;
+  EXPECT_EQ(history.find("d111111abcdef8"), std::string::npos) << history;
   // Run 3, the next day: new-vendor.io is no longer new.
   w.write("day4.jsonl", record("2024-02-04T10:00:05Z", "cdn.new-vendor.io.", answer("198.51.100.3")));
   r = run_dnslens(w, "run day4.jsonl " + run + "f4.jsonl");
@@ -270,11 +282,19 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
   std::filesystem::create_directories(w.file("h.tsv.tmp"));
   r = run_dnslens(w, "run day3.jsonl " + run + "f6.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("dnslens: the domain history was not saved: domain history h.tsv: cannot create h.tsv.tmp"),
+  EXPECT_NE(r.err.find("dnslens: the domain history was not saved: domain history h.tsv: cannot create " +
+                       w.file("h.tsv.tmp")),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("NOT SAVED"), std::string::npos) << r.err;
-  EXPECT_EQ(findings_by_type(w.read("f6.jsonl"))["SuspiciousDomainRequest"].size(), 2u);
+  EXPECT_EQ(findings_by_type(w.read("f6.jsonl"))["SuspiciousDomainRequest"].size(), 3u);
+  // Commands that take in no live records keep no history, and it needs the detectors.
+  r = run_dnslens(w, "run day3.jsonl -o /dev/null --no-detect --domain-history h.tsv");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--domain-history needs the detectors"), std::string::npos) << r.err;
+  r = run_dnslens(w, "detect eval --records 1000 --domain-history h.tsv");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--domain-history: detect eval's days are generated"), std::string::npos) << r.err;
   w.write("bad.tsv", "# dnslens domain history 1\nfine.org\t1706774400\n");
   r = run_dnslens(w, "run day3.jsonl " + std::string("-o /dev/null --domain-history bad.tsv"));
   EXPECT_NE(r.exit_code, 0);

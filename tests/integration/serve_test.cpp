@@ -309,7 +309,7 @@ TEST_F(ServeTest, WritesEachStoredRecordInTheChosenOutputFormat) {
 // serve keeps its domain history across restarts (saved at shutdown), judges newly observed domains
 // against it, and refuses a history another process holds.
 TEST_F(ServeTest, KeepsTheDomainHistoryAcrossRestartsAndAloneOnItsFile) {
-  w.write("d.yaml", "reputation:\n  learning_seconds: 86400\n");
+  w.write("d.yaml", "reputation:\n  learning_seconds: 86400\n  history_gap_seconds: 259200\n");
   const std::string args = "--db live.duckdb --detect-config d.yaml --domain-history h.tsv";
   auto post = [&](ServerProcess& server, const std::string& id, const std::vector<std::string>& records) {
     auto r = client(server.port())

@@ -29,6 +29,7 @@ enum EventFlag : std::uint16_t {
   kEventMetadataAnswer = 256,   // an answer is the instance metadata service's address (answer is set)
   kEventBlackholeAnswer = 512,  // an answer is a black-hole address (answer is set), or kEventSinkholeIntel
   kEventSinkholeIntel = 1024,   // the threat-intel hit's category says sinkhole / black hole
+  kEventPrivateSuffix = 2048,   // a private-section suffix decided the registered domain (icann_domain is set)
 };
 
 struct DetectionEvent {
@@ -37,9 +38,10 @@ struct DetectionEvent {
   std::uint64_t domain_hash = 0;
   std::uint64_t name_hash = 0;
   std::uint64_t vpc_hash = 0;
-  StrRef line;                                     // into the job's input: the raw record
-  StrRef name;                                     // normalized query name (strings)
-  StrRef domain;                                   // registered domain, else the name (strings)
+  StrRef line;          // into the job's input: the raw record
+  StrRef name;          // normalized query name (strings)
+  StrRef domain;        // registered domain, else the name (strings)
+  StrRef icann_domain;  // with kEventPrivateSuffix: the registered domain by the ICANN rules alone (strings)
   StrRef account, vpc, instance, srcaddr, source;  // (strings)
   StrRef threat_indicator, threat_feed;            // (strings), with kEventThreatHit
   StrRef answer;  // (strings), with kEventMetadataAnswer or kEventBlackholeAnswer: the address answered

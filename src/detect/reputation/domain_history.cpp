@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,6 +25,7 @@ namespace {
 
 constexpr std::string_view kHeader = "# dnslens domain history 1";
 constexpr std::string_view kSince = "# since ";
+constexpr std::string_view kNewest = "# newest ";
 
 bool parse_seconds(std::string_view text, std::int64_t& out) {
   const char* end = text.data() + text.size();
@@ -32,7 +36,7 @@ bool parse_seconds(std::string_view text, std::int64_t& out) {
 // What a registered domain may hold: the query-name normalizer's output is lower-case LDH labels,
 // underscores and escaped bytes, never whitespace or control characters.
 bool plausible_domain(std::string_view d) {
-  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.') return false;
+  if (d.empty() || d.size() > 253 || d.front() == '.' || d.back() == '.' || d.front() == '#') return false;
   return std::none_of(d.begin(), d.end(), [](char c) { return static_cast<unsigned char>(c) <= ' '; });
 }
 
@@ -40,10 +44,29 @@ bool plausible_domain(std::string_view d) {
   throw Error(ErrorCode::kIo, fmt::format("domain history {}: {}: {}", path, what, std::strerror(errno)));
 }
 
+// The temporary file of a save: closed, and removed unless renamed into place, whatever is thrown.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  bool placed = false;
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!placed) ::unlink(path.c_str());
+  }
+};
+
+// A symbolic link's target (the history is replaced there, not the link); the path itself otherwise.
+std::string resolve_links(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : real.string();
+}
+
 }  // namespace
 
-DomainHistory::DomainHistory(std::string path, DomainHistoryLimits limits) : path_(std::move(path)), limits_(limits) {
-  const std::string lock_path = path_ + ".lock";
+DomainHistory::DomainHistory(std::string path, DomainHistoryLimits limits)
+    : path_(std::move(path)), real_path_(resolve_links(path_)), limits_(limits) {
+  const std::string lock_path = real_path_ + ".lock";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0) io_failure(path_, fmt::format("cannot create the lock file {}", lock_path));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -60,6 +83,7 @@ DomainHistory::DomainHistory(std::string path, DomainHistoryLimits limits) : pat
   }
   try {
     load();
+    peak_ = domains_.size();
   } catch (...) {
     ::close(lock_fd_);
     lock_fd_ = -1;
@@ -73,11 +97,11 @@ DomainHistory::~DomainHistory() {
 
 void DomainHistory::load() {
   struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) {
+  if (::stat(real_path_.c_str(), &st) != 0) {
     if (errno == ENOENT) return;  // a new history
     io_failure(path_, "cannot read");
   }
-  const std::string text = read_whole_file(path_, "domain history", ErrorCode::kIo);
+  const std::string text = read_whole_file(real_path_, "domain history", ErrorCode::kIo);
   auto fail = [&](std::size_t line, std::string_view why) {
     throw Error(ErrorCode::kConfig, fmt::format("domain history {}:{}: {}", path_, line, why));
   };
@@ -98,10 +122,13 @@ void DomainHistory::load() {
     }
     if (line.empty()) continue;
     if (line.front() == '#') {
+      std::int64_t value = 0;
       if (line.starts_with(kSince)) {
-        std::int64_t since = 0;
-        if (!parse_seconds(line.substr(kSince.size()), since)) fail(line_no, "'# since' needs epoch seconds");
-        since_s_ = std::min(since_s_, since);
+        if (!parse_seconds(line.substr(kSince.size()), value)) fail(line_no, "'# since' needs epoch seconds");
+        since_s_ = clamp_seconds(value);
+      } else if (line.starts_with(kNewest)) {
+        if (!parse_seconds(line.substr(kNewest.size()), value)) fail(line_no, "'# newest' needs epoch seconds");
+        newest_s_ = std::max<std::int64_t>(newest_s_, clamp_seconds(value));
       }
       continue;
     }
@@ -118,10 +145,11 @@ void DomainHistory::load() {
     const std::uint64_t hash = stable_hash(domain);
     if (domains_.contains(hash)) fail(line_no, fmt::format("{} is listed twice", domain));
     add(hash, domain, clamp_seconds(first), clamp_seconds(last));
-    since_s_ = std::min(since_s_, first);
-    newest_s_ = std::max(newest_s_, last);
+    newest_s_ = std::max<std::int64_t>(newest_s_, clamp_seconds(last));
   }
   if (!header) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
+  if (since_s_ == kNever && !domains_.empty()) fail(2, "a history with domains needs its '# since' line");
+  if (since_s_ != kNever) newest_s_ = std::max(newest_s_, since_s_);
 }
 
 std::uint32_t DomainHistory::clamp_seconds(std::int64_t ts_s) {
@@ -135,11 +163,20 @@ void DomainHistory::add(std::uint64_t hash, std::string_view domain, std::uint32
 }
 
 std::int64_t DomainHistory::observe(std::uint64_t hash, std::string_view domain, std::int64_t ts_s) {
+  if (ts_s > wall_limit_s_) {
+    // A day past the wall clock (read again when a record passes the last reading's limit).
+    wall_limit_s_ = static_cast<std::int64_t>(std::time(nullptr)) + 86400;
+    if (ts_s > wall_limit_s_) return kNever;
+  }
   const std::uint32_t ts = clamp_seconds(ts_s);
   auto it = domains_.find(hash);
-  if (it != domains_.end() || plausible_domain(domain)) {
-    since_s_ = std::min<std::int64_t>(since_s_, ts);
-    newest_s_ = std::max<std::int64_t>(newest_s_, ts);
+  if (it == domains_.end() && !plausible_domain(domain)) return kNever;  // a line of the file could not hold it
+  if (since_s_ == kNever || ts > newest_s_ + limits_.gap_seconds) {
+    since_s_ = newest_s_ = ts;  // the first record, or the first after a gap: watching starts again
+  } else if (ts > newest_s_) {
+    newest_s_ = ts;
+  } else if (ts < since_s_ && ts >= since_s_ - limits_.gap_seconds) {
+    since_s_ = ts;  // an older record just before the stretch extends it
   }
   if (it != domains_.end()) {
     Entry& e = it->second;
@@ -147,10 +184,10 @@ std::int64_t DomainHistory::observe(std::uint64_t hash, std::string_view domain,
     e.last_s = std::max(e.last_s, ts);
     return e.first_s;
   }
-  if (!plausible_domain(domain)) return kNever;  // a line of the file could not hold it
   // Over the cap by a quarter: forget down to it (amortized; the least recently resolved go first).
   if (domains_.size() >= limits_.max_domains + limits_.max_domains / 4) prune(limits_.max_domains);
   add(hash, domain, ts, ts);
+  peak_ = std::max<std::uint64_t>(peak_, domains_.size());
   return ts;
 }
 
@@ -203,19 +240,21 @@ void DomainHistory::save() {
   std::sort(order.begin(), order.end(), [&](const Entry* a, const Entry* b) {
     return a->first_s != b->first_s ? a->first_s < b->first_s : name_of(*a) < name_of(*b);
   });
-  const std::string tmp = path_ + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_failure(path_, fmt::format("cannot create {}", tmp));
+  TempFile tmp{real_path_ + ".tmp"};
+  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (tmp.fd < 0) {
+    tmp.placed = true;  // nothing of ours to remove
+    io_failure(path_, fmt::format("cannot create {}", tmp.path));
+  }
+  struct stat st {};
+  if (::stat(real_path_.c_str(), &st) == 0) (void)::fchmod(tmp.fd, st.st_mode & 07777);  // keep the file's mode
   auto write_out = [&](std::string_view bytes) {
     while (!bytes.empty()) {
-      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      const ssize_t n = ::write(tmp.fd, bytes.data(), bytes.size());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        const int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        errno = err;
-        io_failure(path_, fmt::format("cannot write {}", tmp));
+        if (n == 0) errno = EIO;
+        io_failure(path_, fmt::format("cannot write {}", tmp.path));
       }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -223,7 +262,7 @@ void DomainHistory::save() {
   std::string out;  // written a megabyte at a time
   out += kHeader;
   out += '\n';
-  if (since_s_ != kNever) fmt::format_to(std::back_inserter(out), "{}{}\n", kSince, since_s_);
+  if (since_s_ != kNever) fmt::format_to(std::back_inserter(out), "{}{}\n{}{}\n", kSince, since_s_, kNewest, newest_s_);
   for (const Entry* e : order) {
     fmt::format_to(std::back_inserter(out), "{}\t{}\t{}\n", name_of(*e), e->first_s, e->last_s);
     if (out.size() >= (1u << 20)) {
@@ -232,18 +271,17 @@ void DomainHistory::save() {
     }
   }
   write_out(out);
-  int err = ::fsync(fd) == 0 ? 0 : errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    errno = err;
-    io_failure(path_, fmt::format("cannot write {}", tmp));
-  }
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    err = errno;
-    ::unlink(tmp.c_str());
-    errno = err;
-    io_failure(path_, "cannot replace it");
+  if (::fsync(tmp.fd) != 0) io_failure(path_, fmt::format("cannot write {}", tmp.path));
+  const int fd = std::exchange(tmp.fd, -1);
+  if (::close(fd) != 0) io_failure(path_, fmt::format("cannot write {}", tmp.path));
+  if (::rename(tmp.path.c_str(), real_path_.c_str()) != 0) io_failure(path_, "cannot replace it");
+  tmp.placed = true;
+  // The rename is durable once the directory is.
+  const std::string dir = std::filesystem::path(real_path_).parent_path().string();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
   }
 }
 

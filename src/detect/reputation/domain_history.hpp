@@ -5,17 +5,25 @@
 //
 //   # dnslens domain history 1
 //   # since 1733011200
+//   # newest 1733097600
 //   example.com<TAB>1733011200<TAB>1733097600
 //
-// `since` is the oldest event time the history has seen (its learning started there); the columns are
-// the domain, its first and its last resolution, in UTC epoch seconds. The file is read at start and
-// written whole by save(): into a temporary file next to it, synced, then renamed over it, so a crash
-// leaves the old or the new history, never a torn one. A lock on `<file>.lock` keeps a second dnslens
-// process from using the same history (its save would drop the other's domains).
+// The columns are the domain, its first and its last resolution, in UTC epoch seconds. `since` is where
+// the history's current stretch of watching began: it learns from there, and a domain first resolved
+// within learning time of it is not new. A stretch ends where the records stop for gap_seconds: records
+// after such a gap start a new one (the history learns again, so a first run on an old sample, or weeks
+// of logs lost, make nothing "new"). Records older than the stretch, beyond the gap, add their domains
+// but do not move `since`; records dated more than a day past the wall clock are not kept (a broken clock
+// must not expire every domain). `newest` is the newest record time kept, from which domains expire.
+//
+// The file is read at start and written whole by save(): into a temporary file next to it (with the
+// file's mode), synced, renamed over it, and the directory synced, so a crash leaves the old or the new
+// history, never a torn one. A lock on `<file>.lock` (the path resolved through symbolic links) keeps a
+// second dnslens process from using the same history (its save would drop the other's domains).
 //
 // Bounded: domains not resolved for keep_seconds (of event time) are forgotten, and past max_domains the
-// least recently resolved go first; a forgotten domain counts as new when it comes back. About 40 bytes a
-// domain in memory (a 16-byte entry in a hash table at most half empty after growth, and the name).
+// least recently resolved go first; a forgotten domain counts as new when it comes back. About 60 bytes a
+// domain in memory (a 24-byte slot of a hash table about half full after it grows, and the name).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +35,7 @@ namespace dnslens {
 struct DomainHistoryLimits {
   std::uint64_t max_domains = 1000000;
   std::int64_t keep_seconds = 180 * 86400;
+  std::int64_t gap_seconds = 2 * 86400;  // records stopping this long end a stretch of watching
 };
 
 class DomainHistory {
@@ -42,16 +51,20 @@ class DomainHistory {
   DomainHistory& operator=(const DomainHistory&) = delete;
 
   // Records a resolution of domain (whose stable_hash is hash) at ts_s; returns its first-seen time, or
-  // kNever for a name no line of the file could hold (empty, over 253 bytes, whitespace or control bytes).
+  // kNever when it is not kept: a name no line of the file could hold (empty, over 253 bytes, a leading
+  // '#', whitespace or control bytes), or a time more than a day past the wall clock.
   std::int64_t observe(std::uint64_t hash, std::string_view domain, std::int64_t ts_s);
-  // The oldest event time seen, kNever while empty.
+  // Where the current stretch of watching began, kNever while empty.
   [[nodiscard]] std::int64_t since() const { return since_s_; }
+  // The newest record time kept, INT64_MIN while empty.
+  [[nodiscard]] std::int64_t newest() const { return newest_s_; }
   // The domain's first-seen time, kNever when unknown.
   [[nodiscard]] std::int64_t first_seen(std::string_view domain) const;
   [[nodiscard]] std::size_t size() const { return domains_.size(); }
   [[nodiscard]] const std::string& path() const { return path_; }
-  // Domains forgotten so far (expired or over the cap).
+  // Domains forgotten so far (expired or over the cap), and the most held at once.
   [[nodiscard]] std::uint64_t forgotten() const { return forgotten_; }
+  [[nodiscard]] std::uint64_t peak() const { return peak_; }
 
   // Forgets what the limits say, then writes the file atomically. Throws Error(kIo).
   void save();
@@ -72,7 +85,8 @@ class DomainHistory {
   }
   [[nodiscard]] static std::uint32_t clamp_seconds(std::int64_t ts_s);
 
-  std::string path_;
+  std::string path_;       // as given, for messages
+  std::string real_path_;  // through symbolic links: what is locked and replaced
   DomainHistoryLimits limits_;
   int lock_fd_ = -1;
   absl::flat_hash_map<std::uint64_t, Entry> domains_;  // by stable_hash of the domain
@@ -80,6 +94,8 @@ class DomainHistory {
   std::int64_t since_s_ = kNever;
   std::int64_t newest_s_ = INT64_MIN;
   std::uint64_t forgotten_ = 0;
+  std::uint64_t peak_ = 0;
+  std::int64_t wall_limit_s_ = INT64_MIN;  // a day past the wall clock when last read
 };
 
 }  // namespace dnslens

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/json_escape.hpp"
+#include "core/stable_hash.hpp"
 #include "core/timestamp.hpp"
 #include "detect/reputation/low_reputation.hpp"
 
@@ -15,9 +16,10 @@ ReputationDetector::ReputationDetector(const ReputationConfig& config, std::uint
     : config_(config), evidence_(evidence), last_save_(Clock::now()) {
   stats_.name = "reputation";
   if (!config_.history_file.empty()) {
-    history_ = std::make_unique<DomainHistory>(
-        config_.history_file,
-        DomainHistoryLimits{.max_domains = config_.history_max_domains, .keep_seconds = config_.history_keep_seconds});
+    history_ = std::make_unique<DomainHistory>(config_.history_file,
+                                               DomainHistoryLimits{.max_domains = config_.history_max_domains,
+                                                                   .keep_seconds = config_.history_keep_seconds,
+                                                                   .gap_seconds = config_.history_gap_seconds});
   }
 }
 
@@ -83,14 +85,20 @@ void ReputationDetector::observe_low_reputation(const EventContext& ctx, Finding
 void ReputationDetector::observe_newly_observed(const EventContext& ctx, FindingSink& sink) {
   const DetectionEvent& e = ctx.e;
   const std::int64_t ts_s = e.ts_ms >= 0 ? e.ts_ms / 1000 : -((-e.ts_ms + 999) / 1000);
-  const std::int64_t first_s = history_->observe(e.domain_hash, ctx.str(e.domain), ts_s);
+  // Under a suffix of the list's private section (a CloudFront distribution, an S3 bucket, a blog host's
+  // customer) the domain is its owner's at the registry (cloudfront.net): each distribution or bucket
+  // would otherwise be a domain of its own, new every time one is made.
+  const bool private_suffix = e.has(kEventPrivateSuffix);
+  const std::string_view domain = ctx.str(private_suffix ? e.icann_domain : e.domain);
+  const std::uint64_t domain_hash = private_suffix ? stable_hash(domain) : e.domain_hash;
+  const std::int64_t first_s = history_->observe(domain_hash, domain, ts_s);
   if (first_s == DomainHistory::kNever) return;
   // Learned while the history was young, or first resolved too long ago: known.
   if (first_s - history_->since() < config_.learning_seconds) return;
   if (ts_s - first_s >= config_.newly_observed_seconds) return;
   ++stats_.events;
-  ++stats_.detections;
-  const std::uint64_t key = mix_keys(e.source_hash, e.domain_hash);
+  ++newly_observed_;
+  const std::uint64_t key = mix_keys(e.source_hash, domain_hash);
   auto it = pending_.find(key);
   if (it != pending_.end()) {  // a repeat since the last sweep: gathered, emitted by flush_pending
     Pending& p = it->second;
@@ -112,7 +120,7 @@ void ReputationDetector::observe_newly_observed(const EventContext& ctx, Finding
   f.first_seen_ms = f.last_seen_ms = e.ts_ms;
   f.events = 1;
   f.entity = ctx.entity();
-  f.domain = std::string(ctx.str(e.domain));
+  f.domain = std::string(domain);
   const std::string_view name = ctx.str(e.name);
   char first_iso[20];
   const std::string_view first_text =
@@ -127,7 +135,7 @@ void ReputationDetector::observe_newly_observed(const EventContext& ctx, Finding
       fmt::format("{{\"tier\":\"newly_observed\",\"name\":\"{}\",\"first_resolved\":\"{}\",\"history_days\":{:.1f}}}",
                   name_json, first_text, learned_days);
   if (evidence_ > 0) f.evidence.emplace_back(ctx.line());
-  ++newly_observed_;
+  ++stats_.detections;
   Pending& p = pending_[key];
   p.finding = f;
   p.finding.evidence.clear();
@@ -142,6 +150,7 @@ void ReputationDetector::flush_pending(FindingSink& sink) {
     f.occurrences = p.more;  // one detection per query, as if each had been emitted
     f.first_seen_ms = p.first_ms;
     f.last_seen_ms = p.last_ms;
+    ++stats_.detections;
     sink.emit(std::move(f));
   }
   pending_.clear();
@@ -164,7 +173,7 @@ void ReputationDetector::save_history() {
   try {
     history_->save();
     save_failure_.clear();
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     save_failure_ = e.what();
     std::fprintf(stderr, "dnslens: the domain history was not saved: %s\n", e.what());
   }
@@ -173,11 +182,13 @@ void ReputationDetector::save_history() {
 DetectorStats ReputationDetector::stats() const {
   DetectorStats s = stats_;
   if (history_) {
-    s.keys = s.peak_keys = history_->size();
-    s.evicted = history_->forgotten();
-    s.note =
-        fmt::format("domain history {}: {} domains, {} newly observed (source, domain){}", history_->path(),
-                    history_->size(), newly_observed_, save_failure_.empty() ? "" : "; NOT SAVED: " + save_failure_);
+    s.keys = history_->size();
+    s.peak_keys = history_->peak();
+    s.note = fmt::format(
+        "domain history {}: {} domains ({} forgotten: not resolved for {} or over the cap), {} queries of newly "
+        "observed domains{}",
+        history_->path(), history_->size(), history_->forgotten(), doc_duration(config_.history_keep_seconds),
+        newly_observed_, save_failure_.empty() ? "" : "; NOT SAVED: " + save_failure_);
   }
   return s;
 }

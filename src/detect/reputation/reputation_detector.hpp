@@ -7,8 +7,9 @@
 // newly_observed_seconds ago, once the history had been learning for learning_seconds (tier
 // newly_observed). Only answered queries count as resolutions (NOERROR, not blocked by DNS Firewall), and
 // names with a low-reputation tier of their own, benign noise, reverse lookups and names under suffixes
-// the public suffix list does not know are left out. A (source, domain)'s repeats are gathered and widen
-// its finding at each sweep, not one finding each.
+// the public suffix list does not know are left out. Under a private-section suffix (cloudfront.net, an S3
+// endpoint) the domain is the one the ICANN rules give (kEventPrivateSuffix). A (source, domain)'s repeats
+// are gathered and widen its finding at each sweep, not one finding each.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -52,7 +53,7 @@ class ReputationDetector : public Detector {
   absl::flat_hash_map<std::uint64_t, Pending> pending_;  // by (source, domain)
   Clock::time_point last_save_;
   std::string save_failure_;          // the last save's error, empty after a good one
-  std::uint64_t newly_observed_ = 0;  // (source, domain) findings begun
+  std::uint64_t newly_observed_ = 0;  // queries of newly observed domains
   DetectorStats stats_;
 };
 

@@ -16,7 +16,7 @@ std::unique_ptr<EnricherState> NameEnricher::make_state() const { return std::ma
 void NameEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, EnricherState* state) const {
   out.name = normalize_name(record.query_name, static_cast<NameState*>(state)->buffer);
   if (!out.name.valid_syntax) {
-    out.registered_domain = out.public_suffix = out.subdomain = {};
+    out.registered_domain = out.public_suffix = out.subdomain = out.icann_registered_domain = {};
     out.tld_valid = false;
     return;
   }
@@ -24,6 +24,7 @@ void NameEnricher::enrich(const QueryRecord& record, EnrichedRecord& out, Enrich
   out.registered_domain = parts.registered_domain;
   out.public_suffix = parts.public_suffix;
   out.subdomain = parts.subdomain;
+  out.icann_registered_domain = parts.icann_registered_domain;
   out.tld_valid = parts.tld_valid;
 }
 

@@ -70,6 +70,8 @@ void PublicSuffixList::add_rule(std::string_view raw, bool is_private) {
   }
   if (rule.empty()) return;
   ++(is_private ? stats_.private_rules : stats_.icann_rules);
+  if (!is_private)
+    bits |= static_cast<std::uint8_t>(bits == kNormal ? kIcannNormal : bits == kWildcard ? kIcannWildcard : 0);
   add_key(rule, bits);
   if (auto ascii = domain_to_ascii(rule); ascii && *ascii != rule) add_key(*ascii, bits);
 }
@@ -90,6 +92,7 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
   if (n == 0) return parts;
 
   std::size_t best = 1;  // the implicit "*" rule
+  std::size_t icann_best = 1;
   std::size_t exception = 0;
   for (std::size_t k = 1; k <= n; ++k) {
     auto it = rules_.find(as_absl(rightmost_labels(name, spans, k)));
@@ -98,6 +101,8 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
     if (k == 1) parts.tld_valid = (bits & (kNormal | kWildcard)) != 0;
     if ((bits & kNormal) && k > best) best = k;
     if ((bits & kWildcard) && k + 1 <= n && k + 1 > best) best = k + 1;
+    if ((bits & kIcannNormal) && k > icann_best) icann_best = k;
+    if ((bits & kIcannWildcard) && k + 1 <= n && k + 1 > icann_best) icann_best = k + 1;
     if (bits & kException) exception = k;
     if (!(bits & (kHasLonger | kWildcard))) break;
   }
@@ -109,6 +114,10 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
       parts.subdomain = name.substr(0, spans.start[suffix_labels] - 1);
     }
   }
+  const std::size_t icann_labels = exception ? exception - 1 : icann_best;
+  parts.icann_registered_domain = icann_labels == suffix_labels ? parts.registered_domain
+                                  : icann_labels < n            ? rightmost_labels(name, spans, icann_labels + 1)
+                                                                : std::string_view();
   return parts;
 }
 

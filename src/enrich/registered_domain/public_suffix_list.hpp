@@ -18,7 +18,11 @@ struct DomainParts {
   std::string_view public_suffix;      // "co.uk"
   std::string_view registered_domain;  // "example.co.uk"; empty when the name is itself a suffix
   std::string_view subdomain;          // "foo.bar"; empty when none
-  bool tld_valid = false;              // the rightmost label is a TLD the list knows
+  // By the ICANN section's rules alone: "amazonaws.com" for "x.bucket.s3.amazonaws.com", whose registered
+  // domain the private section makes "bucket.s3.amazonaws.com"; the registered domain when no private rule
+  // decided it. Who owns the name at the registry, where registered_domain is who it was handed to.
+  std::string_view icann_registered_domain;
+  bool tld_valid = false;  // the rightmost label is a TLD the list knows
   bool is_ip_literal = false;
 };
 
@@ -43,10 +47,12 @@ class PublicSuffixList {
 
  private:
   enum Bits : std::uint8_t {
-    kNormal = 1,     // the key is a rule
-    kWildcard = 2,   // "*.<key>" is a rule
-    kException = 4,  // "!<key>" is a rule
-    kHasLonger = 8,  // some rule ends with ".<key>"
+    kNormal = 1,          // the key is a rule
+    kWildcard = 2,        // "*.<key>" is a rule
+    kException = 4,       // "!<key>" is a rule
+    kHasLonger = 8,       // some rule ends with ".<key>"
+    kIcannNormal = 16,    // kNormal, from the ICANN section
+    kIcannWildcard = 32,  // kWildcard, from the ICANN section
   };
   void add_rule(std::string_view rule, bool is_private);
   void add_key(std::string_view key, std::uint8_t bits);

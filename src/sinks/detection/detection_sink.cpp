@@ -76,6 +76,12 @@ class DetectionLocal final : public SinkLocal {
       e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off),
                         static_cast<std::uint32_t>(o.registered_domain.size())};
       e.flags |= kEventHasRegistered;
+      const std::string_view icann = o.icann_registered_domain;
+      if (icann.size() < o.registered_domain.size() && !icann.empty() && normalized.ends_with(icann)) {
+        e.flags |= kEventPrivateSuffix;
+        e.icann_domain = StrRef{e.name.offset + static_cast<std::uint32_t>(normalized.size() - icann.size()),
+                                static_cast<std::uint32_t>(icann.size())};
+      }
     } else {
       e.domain = e.name;
     }

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -62,10 +64,12 @@ TEST_F(DomainHistoryTest, ASaveIsReadBackWithFirstAndLastSeen) {
     EXPECT_EQ(h.since(), 1500);
     EXPECT_EQ(see(h, "tab\there.example", 100), DomainHistory::kNever);  // no line could hold it
     EXPECT_EQ(see(h, "", 100), DomainHistory::kNever);
+    EXPECT_EQ(see(h, "#c.example", 100), DomainHistory::kNever);  // would read back as a comment
     EXPECT_EQ(h.since(), 1500);
     h.save();
   }
-  EXPECT_EQ(read(p), "# dnslens domain history 1\n# since 1500\nb.example\t1500\t2500\na.example\t3000\t3000\n");
+  EXPECT_EQ(read(p),
+            "# dnslens domain history 1\n# since 1500\n# newest 3000\nb.example\t1500\t2500\na.example\t3000\t3000\n");
   EXPECT_FALSE(fs::exists(p + ".tmp"));
   DomainHistory again(p, {});
   EXPECT_EQ(again.size(), 2u);
@@ -73,6 +77,62 @@ TEST_F(DomainHistoryTest, ASaveIsReadBackWithFirstAndLastSeen) {
   EXPECT_EQ(again.first_seen("a.example"), 3000);
   EXPECT_EQ(again.first_seen("c.example"), DomainHistory::kNever);
   EXPECT_EQ(see(again, "a.example", 9000), 3000);
+}
+
+// Learning counts from where the current stretch of records began: a gap starts it again, and a record
+// far older than the stretch or dated past the wall clock does not move it.
+TEST_F(DomainHistoryTest, WatchingStartsAgainAfterAGapAndIgnoresStrayTimes) {
+  DomainHistory h(path("h.tsv"), {.max_domains = 1000, .keep_seconds = 100000, .gap_seconds = 100});
+  see(h, "a.example", 1000);
+  see(h, "b.example", 1050);
+  EXPECT_EQ(h.since(), 1000);
+  see(h, "c.example", 1300);  // 250 s after the newest: a new stretch
+  EXPECT_EQ(h.since(), 1300);
+  EXPECT_EQ(h.newest(), 1300);
+  see(h, "d.example", 900);  // older than the stretch by more than the gap: kept, since not moved
+  EXPECT_EQ(h.since(), 1300);
+  EXPECT_EQ(h.first_seen("d.example"), 900);
+  see(h, "e.example", 1250);  // just before it: extends it
+  EXPECT_EQ(h.since(), 1250);
+  const std::int64_t future = static_cast<std::int64_t>(std::time(nullptr)) + 3 * 86400;
+  EXPECT_EQ(see(h, "f.example", future), DomainHistory::kNever);
+  EXPECT_EQ(see(h, "a.example", future), DomainHistory::kNever);
+  EXPECT_EQ(h.newest(), 1300);
+  EXPECT_EQ(h.size(), 5u);
+}
+
+// A prune keeps the most recently resolved, ties broken down to the cap, and what it keeps reads back
+// with its own name and times (the names move into a new arena).
+TEST_F(DomainHistoryTest, WhatAPruneKeepsReadsBackWithItsOwnNamesAndTimes) {
+  const std::string p = path("h.tsv");
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> seen;
+  {
+    DomainHistory h(p, {.max_domains = 16, .keep_seconds = 100000});
+    for (int i = 0; i < 40; ++i) {
+      const std::string d = "domain-" + std::to_string(i) + ".example";
+      const std::int64_t first = 1000 + i, last = 2000 + 10 * (i / 8);  // five groups of eight tied last times
+      see(h, d, first);
+      see(h, d, last);
+      seen[d] = {first, last};
+    }
+    h.save();
+    EXPECT_EQ(h.size(), 16u);
+    EXPECT_EQ(h.forgotten(), 24u);
+  }
+  DomainHistory again(p, {.max_domains = 16, .keep_seconds = 100000});
+  ASSERT_EQ(again.size(), 16u);
+  std::size_t newest_group = 0;
+  for (const auto& [d, times] : seen) {
+    const std::int64_t first = again.first_seen(d);
+    if (first == DomainHistory::kNever) continue;
+    EXPECT_EQ(first, times.first) << d;
+    EXPECT_GE(times.second, 2030) << d;  // only the two newest groups (16 domains) can be kept
+    newest_group += times.second == 2040;
+  }
+  EXPECT_EQ(newest_group, 8u);
+  const std::string text = read(p);
+  for (const auto& line : {"domain-39.example\t1039\t2040\n", "domain-32.example\t1032\t2040\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << text;
 }
 
 TEST_F(DomainHistoryTest, ALockedHistoryIsRefusedUntilItsHolderIsGone) {
@@ -121,7 +181,31 @@ TEST_F(DomainHistoryTest, AMalformedFileIsAnErrorNamingItsLine) {
             std::string::npos);
   EXPECT_NE(err("# dnslens domain history 1\n# since yesterday\n").find("h.tsv:2: '# since' needs epoch seconds"),
             std::string::npos);
+  EXPECT_NE(err("# dnslens domain history 1\na.com\t10\t20\n").find("h.tsv:2: a history with domains needs its"),
+            std::string::npos);
   EXPECT_EQ(err(head + "\n# a note\r\na.com\t10\t20\r\n"), "no error");  // blank lines, comments, CRLF
+}
+
+// A history reached through a symbolic link is replaced where the link points, with the file's own mode,
+// and locked there: the link and the file are one history.
+TEST_F(DomainHistoryTest, ALinkedHistoryIsSavedAndLockedAtItsTarget) {
+  const std::string target = path("real.tsv"), link = path("link.tsv");
+  {
+    DomainHistory h(target, {});
+    see(h, "a.com", 10);
+    h.save();
+  }
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(target, link);
+  {
+    DomainHistory h(link, {});
+    EXPECT_NE(error_of(target).find("is in use by another dnslens process"), std::string::npos);
+    see(h, "b.com", 20);
+    h.save();
+  }
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_NE(read(target).find("b.com\t20\t20\n"), std::string::npos) << read(target);
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(DomainHistoryTest, AFailedSaveNamesTheFileAndKeepsTheOldHistory) {

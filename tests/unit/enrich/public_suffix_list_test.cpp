@@ -137,6 +137,12 @@ TEST(PublicSuffixList, IcannOnlyIgnoresPrivateRules) {
   EXPECT_EQ(icann.split("x.y.blogspot.com").registered_domain, "blogspot.com");
   EXPECT_GT(all_rules().stats().private_rules, 1000u);
   EXPECT_EQ(icann.stats().private_rules, 0u);
+  // Splitting by every rule also says the domain by the ICANN rules alone.
+  EXPECT_EQ(all_rules().split("a.b.s3.amazonaws.com").icann_registered_domain, "amazonaws.com");
+  EXPECT_EQ(all_rules().split("x.d111111abcdef8.cloudfront.net").icann_registered_domain, "cloudfront.net");
+  EXPECT_EQ(all_rules().split("www.myblog.blogspot.co.uk").icann_registered_domain, "blogspot.co.uk");
+  EXPECT_EQ(all_rules().split("www.example.co.uk").icann_registered_domain, "example.co.uk");
+  EXPECT_EQ(all_rules().split("www.city.kobe.jp").icann_registered_domain, "city.kobe.jp");  // an exception rule
 }
 
 TEST(PublicSuffixList, RejectsUnusableFiles) {
@@ -241,6 +247,24 @@ TEST(PublicSuffixList, IcannScopeAgreesWithLibpslIcannSuffixes) {
   }
   psl_free(ctx);
   EXPECT_EQ(differences, 0u);
+}
+
+// icann_registered_domain of a split by every rule is the registered domain of a split by the ICANN rules.
+TEST(PublicSuffixList, TheIcannDomainOfEveryNameIsTheIcannScopesRegisteredDomain) {
+  auto icann = PublicSuffixList::load_file(kPslPath, PslScope::kIcannOnly);
+  std::size_t private_decided = 0, differences = 0;
+  for (const std::string& name : oracle_names()) {
+    char buf[kMaxNormalizedName];
+    auto norm = normalize_name(name, buf);
+    if (!norm.valid_syntax || is_ipv4_literal(norm.text)) continue;
+    const DomainParts all = all_rules().split(norm.text);
+    const std::string_view expected = icann.split(norm.text).registered_domain;
+    private_decided += all.icann_registered_domain != all.registered_domain;
+    if (all.icann_registered_domain != expected && ++differences <= 20)
+      ADD_FAILURE() << norm.text << ": ours=" << all.icann_registered_domain << " icann=" << expected;
+  }
+  EXPECT_EQ(differences, 0u);
+  EXPECT_GT(private_decided, 1000u);  // the private section decided many of them
 }
 
 }  // namespace
