@@ -220,8 +220,10 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
   const std::string run = "-o /dev/null -j1 --detect-config d.yaml --domain-history h.tsv --findings ";
   auto nx = [](std::string r) { return r.replace(r.find("NOERROR"), 7, "NXDOMAIN"); };
   // Run 1, Feb 1: the history learns fine.org and shop.example.com.
+  // s3.amazonaws.com is itself a suffix of the list's private section: the history learns amazonaws.com.
   w.write("day1.jsonl", record("2024-02-01T08:00:00Z", "www.fine.org.", answer("198.51.100.1")) +
-                            record("2024-02-01T09:00:00Z", "api.shop.example.com.", answer("198.51.100.2")));
+                            record("2024-02-01T09:00:00Z", "api.shop.example.com.", answer("198.51.100.2")) +
+                            record("2024-02-01T09:30:00Z", "s3.amazonaws.com.", answer("198.51.100.4")));
   auto r = run_dnslens(w, "run day1.jsonl " + run + "f1.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(w.read("f1.jsonl"), "");
@@ -239,6 +241,8 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
               record("2024-02-03T10:42:00Z", "9.113.0.203.in-addr.arpa.", answer("host.example.net.", "PTR"), "PTR") +
               // A new CloudFront distribution is cloudfront.net's (the registry's view), not a domain of its own.
               record("2024-02-03T10:50:00Z", "img.d111111abcdef8.cloudfront.net.", answer("198.51.100.9")) +
+              // A bucket not seen before is amazonaws.com's, which is known.
+              record("2024-02-03T10:55:00Z", "logs-bucket.s3.amazonaws.com.", answer("198.51.100.5")) +
               // A record dated past the wall clock is not kept (it would expire every other domain).
               record("2099-02-03T10:00:00Z", "from-the-future.com.", answer("198.51.100.10")));
   r = run_dnslens(w, "run day3.jsonl " + run + "f3.jsonl");
@@ -266,6 +270,7 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
   EXPECT_TRUE(history.starts_with("# dnslens domain history 1\n# since 1706774400\n# newest 1706958000\n")) << history;
   EXPECT_NE(history.find("new-vendor.io\t1706954405\t1706958000\n"), std::string::npos) << history;
   EXPECT_NE(history.find("fine.org\t1706774400\t1706954400\n"), std::string::npos) << history;
+  EXPECT_NE(history.find("amazonaws.com\t1706779800\t1706957700\n"), std::string::npos) << history;
   EXPECT_EQ(history.find("typo-domain.com"), std::string::npos) << history;
   EXPECT_EQ(history.find("from-the-future.com"), std::string::npos) << history;
   EXPECT_EQ(history.find("d111111abcdef8"), std::string::npos) << history;

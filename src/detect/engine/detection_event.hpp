@@ -29,7 +29,8 @@ enum EventFlag : std::uint16_t {
   kEventMetadataAnswer = 256,   // an answer is the instance metadata service's address (answer is set)
   kEventBlackholeAnswer = 512,  // an answer is a black-hole address (answer is set), or kEventSinkholeIntel
   kEventSinkholeIntel = 1024,   // the threat-intel hit's category says sinkhole / black hole
-  kEventPrivateSuffix = 2048,   // a private-section suffix decided the registered domain (icann_domain is set)
+  kEventPrivateSuffix = 2048,   // a private-section suffix decided the registered domain, or the name is one
+                                // (icann_domain is set)
 };
 
 struct DetectionEvent {

@@ -29,9 +29,12 @@ void FindingStore::emit(Finding f) {
   known.events += f.events;
   known.occurrences += f.occurrences;
   known.confidence = std::max(known.confidence, f.confidence);
+  // The explanation and metrics are the strongest detection's: the higher score, or a higher severity
+  // (which an announcement at a severity threshold must explain).
+  const bool stronger = f.score > known.score || f.severity > known.severity;
   known.severity = std::max(known.severity, f.severity);
-  if (f.score > known.score) {
-    known.score = f.score;
+  known.score = std::max(known.score, f.score);
+  if (stronger) {
     known.explanation = std::move(f.explanation);
     known.metrics_json = std::move(f.metrics_json);
   }

@@ -55,11 +55,19 @@ struct TempFile {
   }
 };
 
-// A symbolic link's target (the history is replaced there, not the link); the path itself otherwise.
+// Where a path's symbolic links lead (the history is locked and replaced there, not at the link), also
+// when the last link's target does not exist yet; the path itself when it is no link.
 std::string resolve_links(const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  const std::filesystem::path real = std::filesystem::weakly_canonical(path, ec);
-  return ec ? path : real.string();
+  fs::path p = path;
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(p, ec)); ++hops) {
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  const fs::path real = fs::weakly_canonical(p, ec);
+  return ec ? p.string() : real.string();
 }
 
 }  // namespace
@@ -125,7 +133,7 @@ void DomainHistory::load() {
       std::int64_t value = 0;
       if (line.starts_with(kSince)) {
         if (!parse_seconds(line.substr(kSince.size()), value)) fail(line_no, "'# since' needs epoch seconds");
-        since_s_ = clamp_seconds(value);
+        since_s_ = std::min<std::int64_t>(since_s_, clamp_seconds(value));
       } else if (line.starts_with(kNewest)) {
         if (!parse_seconds(line.substr(kNewest.size()), value)) fail(line_no, "'# newest' needs epoch seconds");
         newest_s_ = std::max<std::int64_t>(newest_s_, clamp_seconds(value));
@@ -150,6 +158,11 @@ void DomainHistory::load() {
   if (!header) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
   if (since_s_ == kNever && !domains_.empty()) fail(2, "a history with domains needs its '# since' line");
   if (since_s_ != kNever) newest_s_ = std::max(newest_s_, since_s_);
+  // Times a day past the wall clock (a clock that ran ahead, a hand edit) would expire every domain at the
+  // next save: the stretch is taken to end at the wall clock instead.
+  const std::int64_t limit = static_cast<std::int64_t>(std::time(nullptr)) + 86400;
+  if (newest_s_ > limit) newest_s_ = limit;
+  if (since_s_ != kNever && since_s_ > limit) since_s_ = limit;
 }
 
 std::uint32_t DomainHistory::clamp_seconds(std::int64_t ts_s) {

@@ -28,9 +28,8 @@ void ReputationDetector::observe(const EventContext& ctx, FindingSink& sink) {
   if (e.has(kEventBenignNoise)) return;
   if (e.reputation != 0) {
     observe_low_reputation(ctx, sink);
-  } else if (history_ && e.rcode == RcodeKind::kNoError && e.action != LoggedAction::kBlock &&
-             (e.flags & (kEventHasRegistered | kEventTldValid)) == (kEventHasRegistered | kEventTldValid) &&
-             !e.has(kEventPtr)) {
+  } else if (history_ && e.rcode == RcodeKind::kNoError && e.action != LoggedAction::kBlock && e.has(kEventTldValid) &&
+             (e.flags & (kEventHasRegistered | kEventPrivateSuffix)) != 0 && !e.has(kEventPtr)) {
     observe_newly_observed(ctx, sink);
   }
 }

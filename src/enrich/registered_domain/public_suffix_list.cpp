@@ -71,7 +71,9 @@ void PublicSuffixList::add_rule(std::string_view raw, bool is_private) {
   if (rule.empty()) return;
   ++(is_private ? stats_.private_rules : stats_.icann_rules);
   if (!is_private)
-    bits |= static_cast<std::uint8_t>(bits == kNormal ? kIcannNormal : bits == kWildcard ? kIcannWildcard : 0);
+    bits |= static_cast<std::uint8_t>(bits == kNormal     ? kIcannNormal
+                                      : bits == kWildcard ? kIcannWildcard
+                                                          : kIcannException);
   add_key(rule, bits);
   if (auto ascii = domain_to_ascii(rule); ascii && *ascii != rule) add_key(*ascii, bits);
 }
@@ -93,7 +95,7 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
 
   std::size_t best = 1;  // the implicit "*" rule
   std::size_t icann_best = 1;
-  std::size_t exception = 0;
+  std::size_t exception = 0, icann_exception = 0;
   for (std::size_t k = 1; k <= n; ++k) {
     auto it = rules_.find(as_absl(rightmost_labels(name, spans, k)));
     if (it == rules_.end()) break;
@@ -104,6 +106,7 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
     if ((bits & kIcannNormal) && k > icann_best) icann_best = k;
     if ((bits & kIcannWildcard) && k + 1 <= n && k + 1 > icann_best) icann_best = k + 1;
     if (bits & kException) exception = k;
+    if (bits & kIcannException) icann_exception = k;
     if (!(bits & (kHasLonger | kWildcard))) break;
   }
   const std::size_t suffix_labels = exception ? exception - 1 : best;
@@ -114,7 +117,7 @@ DomainParts PublicSuffixList::split(std::string_view name) const {
       parts.subdomain = name.substr(0, spans.start[suffix_labels] - 1);
     }
   }
-  const std::size_t icann_labels = exception ? exception - 1 : icann_best;
+  const std::size_t icann_labels = icann_exception ? icann_exception - 1 : icann_best;
   parts.icann_registered_domain = icann_labels == suffix_labels ? parts.registered_domain
                                   : icann_labels < n            ? rightmost_labels(name, spans, icann_labels + 1)
                                                                 : std::string_view();

@@ -47,12 +47,13 @@ class PublicSuffixList {
 
  private:
   enum Bits : std::uint8_t {
-    kNormal = 1,          // the key is a rule
-    kWildcard = 2,        // "*.<key>" is a rule
-    kException = 4,       // "!<key>" is a rule
-    kHasLonger = 8,       // some rule ends with ".<key>"
-    kIcannNormal = 16,    // kNormal, from the ICANN section
-    kIcannWildcard = 32,  // kWildcard, from the ICANN section
+    kNormal = 1,           // the key is a rule
+    kWildcard = 2,         // "*.<key>" is a rule
+    kException = 4,        // "!<key>" is a rule
+    kHasLonger = 8,        // some rule ends with ".<key>"
+    kIcannNormal = 16,     // kNormal, from the ICANN section
+    kIcannWildcard = 32,   // kWildcard, from the ICANN section
+    kIcannException = 64,  // kException, from the ICANN section
   };
   void add_rule(std::string_view rule, bool is_private);
   void add_key(std::string_view key, std::uint8_t bits);

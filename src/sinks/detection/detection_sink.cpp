@@ -76,14 +76,16 @@ class DetectionLocal final : public SinkLocal {
       e.domain = StrRef{e.name.offset + static_cast<std::uint32_t>(off),
                         static_cast<std::uint32_t>(o.registered_domain.size())};
       e.flags |= kEventHasRegistered;
-      const std::string_view icann = o.icann_registered_domain;
-      if (icann.size() < o.registered_domain.size() && !icann.empty() && normalized.ends_with(icann)) {
-        e.flags |= kEventPrivateSuffix;
-        e.icann_domain = StrRef{e.name.offset + static_cast<std::uint32_t>(normalized.size() - icann.size()),
-                                static_cast<std::uint32_t>(icann.size())};
-      }
     } else {
       e.domain = e.name;
+    }
+    // A private-section suffix decided the registered domain, or the name is such a suffix itself
+    // (s3.amazonaws.com): the registry's domain is shorter.
+    const std::string_view icann = o.icann_registered_domain;
+    if (!icann.empty() && icann.size() != o.registered_domain.size() && normalized.ends_with(icann)) {
+      e.flags |= kEventPrivateSuffix;
+      e.icann_domain = StrRef{e.name.offset + static_cast<std::uint32_t>(normalized.size() - icann.size()),
+                              static_cast<std::uint32_t>(icann.size())};
     }
     // Consecutive records usually share account and VPC; the strings are compared where they live
     // (the arena may have moved since the last record).

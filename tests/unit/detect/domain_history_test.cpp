@@ -206,6 +206,33 @@ TEST_F(DomainHistoryTest, ALinkedHistoryIsSavedAndLockedAtItsTarget) {
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_NE(read(target).find("b.com\t20\t20\n"), std::string::npos) << read(target);
   EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  // A link made before the history exists (relative, into another directory) leads its first save there.
+  fs::create_directories(dir_ / "persistent");
+  fs::create_symlink("persistent/new.tsv", dir_ / "ahead.tsv");
+  {
+    DomainHistory h(path("ahead.tsv"), {});
+    see(h, "c.com", 30);
+    h.save();
+  }
+  EXPECT_TRUE(fs::is_symlink(dir_ / "ahead.tsv"));
+  EXPECT_TRUE(fs::exists(dir_ / "persistent" / "new.tsv.lock"));
+  EXPECT_NE(read(path("persistent/new.tsv")).find("c.com\t30\t30\n"), std::string::npos);
+}
+
+// Times in a file past the wall clock (a clock that ran ahead) do not expire every domain at the next save.
+TEST_F(DomainHistoryTest, AFileDatedInTheFutureDoesNotExpireItsDomains) {
+  const std::string p = path("h.tsv");
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  write(p, "# dnslens domain history 1\n# since " + std::to_string(now - 86400) + "\n# newest " +
+               std::to_string(now + 400 * 86400) + "\nold.com\t" + std::to_string(now - 86400) + "\t" +
+               std::to_string(now - 3600) + "\n");
+  {
+    DomainHistory h(p, {.max_domains = 1000, .keep_seconds = 30 * 86400});
+    EXPECT_LE(h.newest(), now + 86400 + 5);
+    h.save();
+    EXPECT_EQ(h.size(), 1u);
+  }
+  EXPECT_NE(read(p).find("old.com\t"), std::string::npos) << read(p);
 }
 
 TEST_F(DomainHistoryTest, AFailedSaveNamesTheFileAndKeepsTheOldHistory) {

@@ -145,6 +145,20 @@ TEST(PublicSuffixList, IcannOnlyIgnoresPrivateRules) {
   EXPECT_EQ(all_rules().split("www.city.kobe.jp").icann_registered_domain, "city.kobe.jp");  // an exception rule
 }
 
+// A private section's exception rule decides the registered domain, not the ICANN one.
+TEST(PublicSuffixList, APrivateExceptionRuleLeavesTheIcannDomainAlone) {
+  const auto psl = PublicSuffixList::load_text(
+      "// ===BEGIN ICANN DOMAINS===\ncom\n// ===END ICANN DOMAINS===\n"
+      "// ===BEGIN PRIVATE DOMAINS===\n*.host.com\n!www.host.com\n// ===END PRIVATE DOMAINS===\n",
+      PslScope::kIcannAndPrivate);
+  const DomainParts excepted = psl.split("a.www.host.com");
+  EXPECT_EQ(excepted.registered_domain, "www.host.com");
+  EXPECT_EQ(excepted.icann_registered_domain, "host.com");
+  const DomainParts wild = psl.split("a.b.host.com");
+  EXPECT_EQ(wild.registered_domain, "a.b.host.com");
+  EXPECT_EQ(wild.icann_registered_domain, "host.com");
+}
+
 TEST(PublicSuffixList, RejectsUnusableFiles) {
   EXPECT_THROW(PublicSuffixList::load_file("/nonexistent/psl.dat", PslScope::kIcannAndPrivate), Error);
   EXPECT_THROW(PublicSuffixList::load_text("// only comments\n\n", PslScope::kIcannAndPrivate), Error);
