@@ -113,6 +113,7 @@ void DomainHistory::load() {
   auto fail = [&](std::size_t line, std::string_view why) {
     throw Error(ErrorCode::kConfig, fmt::format("domain history {}:{}: {}", path_, line, why));
   };
+  const std::string not_history = fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader);
   std::size_t line_no = 0;
   std::size_t pos = 0;
   bool header = false;
@@ -124,7 +125,7 @@ void DomainHistory::load() {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line_no == 1) {
-      if (line != kHeader) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
+      if (line != kHeader) fail(1, not_history);
       header = true;
       continue;
     }
@@ -155,7 +156,7 @@ void DomainHistory::load() {
     add(hash, domain, clamp_seconds(first), clamp_seconds(last));
     newest_s_ = std::max<std::int64_t>(newest_s_, clamp_seconds(last));
   }
-  if (!header) fail(1, fmt::format("not a dnslens domain history (the first line must be '{}')", kHeader));
+  if (!header) fail(1, not_history);
   if (since_s_ == kNever && !domains_.empty()) fail(2, "a history with domains needs its '# since' line");
   if (since_s_ != kNever) newest_s_ = std::max(newest_s_, since_s_);
   // Times a day past the wall clock (a clock that ran ahead, a hand edit) would expire every domain at the

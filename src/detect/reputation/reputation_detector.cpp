@@ -12,6 +12,26 @@
 
 namespace dnslens {
 
+namespace {
+
+// A SuspiciousDomainRequest about one record (both tiers of findings start so), and its name as JSON
+// string content for the metrics.
+Finding suspicious_request(const EventContext& ctx, FindingSeverity severity, double confidence,
+                           std::string& name_json) {
+  Finding f;
+  f.type = FindingType::kSuspiciousDomainRequest;
+  f.severity = severity;
+  f.confidence = confidence;
+  f.score = confidence;
+  f.first_seen_ms = f.last_seen_ms = ctx.e.ts_ms;
+  f.events = 1;
+  f.entity = ctx.entity();
+  append_json_escaped_bytes(name_json, ctx.str(ctx.e.name));
+  return f;
+}
+
+}  // namespace
+
 ReputationDetector::ReputationDetector(const ReputationConfig& config, std::uint32_t evidence)
     : config_(config), evidence_(evidence), last_save_(Clock::now()) {
   stats_.name = "reputation";
@@ -38,15 +58,10 @@ void ReputationDetector::observe_low_reputation(const EventContext& ctx, Finding
   const DetectionEvent& e = ctx.e;
   ++stats_.events;
   const auto tier = static_cast<ReputationTier>(e.reputation);
-  Finding f;
-  f.type = FindingType::kSuspiciousDomainRequest;
   const bool callback = tier == ReputationTier::kOutOfBand;
-  f.severity = callback ? FindingSeverity::kMedium : FindingSeverity::kLow;
-  f.confidence = callback ? 0.7 : 0.5;
-  f.score = f.confidence;
-  f.first_seen_ms = f.last_seen_ms = e.ts_ms;
-  f.events = 1;
-  f.entity = ctx.entity();
+  std::string name_json;
+  Finding f = suspicious_request(ctx, callback ? FindingSeverity::kMedium : FindingSeverity::kLow, callback ? 0.7 : 0.5,
+                                 name_json);
   const std::string_view name = ctx.str(e.name);
   // A provider's many hostnames (a DGA under a dynamic-DNS domain) are one finding per source; a parked
   // domain is its own.
@@ -73,8 +88,6 @@ void ReputationDetector::observe_low_reputation(const EventContext& ctx, Finding
                                   : e.action == LoggedAction::kAlert ? ", alerted by DNS Firewall"
                                                                      : "";
   f.explanation = fmt::format("{} queried {}: {}{}", f.entity.source, name, why, action);
-  std::string name_json;
-  append_json_escaped_bytes(name_json, name);
   f.metrics_json = fmt::format("{{\"tier\":\"{}\",\"name\":\"{}\"}}", reputation_tier_name(tier), name_json);
   if (evidence_ > 0) f.evidence.emplace_back(ctx.line());
   ++stats_.detections;
@@ -111,14 +124,8 @@ void ReputationDetector::observe_newly_observed(const EventContext& ctx, Finding
     if (p.finding.evidence.size() < evidence_) p.finding.evidence.emplace_back(ctx.line());
     return;
   }
-  Finding f;
-  f.type = FindingType::kSuspiciousDomainRequest;
-  f.severity = FindingSeverity::kLow;
-  f.confidence = 0.3;
-  f.score = f.confidence;
-  f.first_seen_ms = f.last_seen_ms = e.ts_ms;
-  f.events = 1;
-  f.entity = ctx.entity();
+  std::string name_json;
+  Finding f = suspicious_request(ctx, FindingSeverity::kLow, 0.3, name_json);
   f.domain = std::string(domain);
   const std::string_view name = ctx.str(e.name);
   char first_iso[20];
@@ -128,16 +135,13 @@ void ReputationDetector::observe_newly_observed(const EventContext& ctx, Finding
   f.explanation = fmt::format(
       "{} resolved {}: {} was first resolved by this deployment at {}, after {:.1f} days of domain history without it",
       f.entity.source, name, f.domain, first_text, learned_days);
-  std::string name_json;
-  append_json_escaped_bytes(name_json, name);
   f.metrics_json =
       fmt::format("{{\"tier\":\"newly_observed\",\"name\":\"{}\",\"first_resolved\":\"{}\",\"history_days\":{:.1f}}}",
                   name_json, first_text, learned_days);
+  // The pending copy gathers its own evidence from the repeats.
+  pending_[key].finding = f;
   if (evidence_ > 0) f.evidence.emplace_back(ctx.line());
   ++stats_.detections;
-  Pending& p = pending_[key];
-  p.finding = f;
-  p.finding.evidence.clear();
   sink.emit(std::move(f));
 }
 
