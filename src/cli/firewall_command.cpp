@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <thread>
@@ -199,7 +200,15 @@ struct AdvancedCatch {
   std::uint64_t queries = 0;
   absl::flat_hash_set<std::string> names;      // bounded by kMaxNames
   absl::flat_hash_set<std::uint32_t> sources;  // worker-local source ids (remapped when merged)
-  std::set<std::string> examples;              // a few of the names (the first five each worker saw)
+  std::set<std::string> examples;              // a few of the names: the five first in byte order
+
+  // Keeps name if it is among the five first in byte order: the same five however the input was split
+  // among workers and batches.
+  void add_example(std::string_view name) {
+    if (examples.size() == kExamples && name >= *examples.rbegin()) return;
+    if (examples.emplace(name).second && examples.size() > kExamples) examples.erase(std::prev(examples.end()));
+  }
+  static constexpr std::size_t kExamples = 5;
 };
 
 class SuggestObserver final : public RecordObserver {
@@ -220,7 +229,7 @@ class SuggestObserver final : public RecordObserver {
           ++c.queries;
           if (c.names.size() < AdvancedCatch::kMaxNames) c.names.emplace(name);
           c.sources.insert(sit->second);
-          if (c.examples.size() < 5) c.examples.emplace(name);
+          c.add_example(name);
         }
       }
     }
@@ -367,9 +376,7 @@ int suggest(const SuggestOptions& o) {
           if (to.names.size() < AdvancedCatch::kMaxNames) to.names.insert(n);
         }
         for (std::uint32_t src : from.sources) to.sources.insert(remap[src]);
-        for (const auto& n : from.examples) {
-          if (to.examples.size() < 5) to.examples.insert(n);
-        }
+        for (const auto& n : from.examples) to.add_example(n);
       }
     }
     for (const auto& [entry, c] : ob->blocks) {

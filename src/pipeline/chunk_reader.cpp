@@ -20,9 +20,14 @@ namespace {
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 }
 
-ChunkReader::ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources,
+ChunkReader::ChunkReader(const SourceConfig& config, std::size_t batch_bytes, const std::vector<std::string>& sources,
                          const std::vector<std::string>& problems, ReaderProgress& progress)
-    : config_(config), sources_(sources), problems_(problems), progress_(progress), chunk_bytes_(config.chunk_bytes()) {
+    : config_(config),
+      sources_(sources),
+      problems_(problems),
+      progress_(progress),
+      chunk_bytes_(std::max<std::size_t>(batch_bytes, 1)),
+      max_chunk_bytes_(config.max_chunk_bytes(chunk_bytes_)) {
   leftover_.reserve(chunk_bytes_);
 }
 
@@ -144,28 +149,39 @@ bool ChunkReader::next(Job& job) {
     }
     job.source_index = current_index_;
     job.origin = origin_;
-    job.input.resize(chunk_bytes_ + kPadding);
+    // The job's room: the batch size, or twice the partial line carried over (a long line's head).
+    std::size_t capacity = chunk_bytes_;
+    while (capacity < max_chunk_bytes_ && capacity < 2 * leftover_.size())
+      capacity = std::min(2 * capacity, max_chunk_bytes_);
+    job.input.resize(capacity + kPadding);
     std::size_t filled = leftover_.size();
     std::memcpy(job.input.data(), leftover_.data(), filled);
     leftover_.clear();
     std::string failure;
-    try {
-      while (!source_eof_ && filled < chunk_bytes_ && stop_signal() == 0) {
-        const std::size_t want = chunk_bytes_ - filled;
-        std::size_t n = read_some(job.input.data() + filled, want);
-        if (n == 0) source_eof_ = true;
-        filled += n;
-        if (live_ && n > 0 && n < want && std::memchr(job.input.data() + filled - n, '\n', n)) break;
+    std::size_t cut = 0;
+    while (true) {
+      try {
+        while (!source_eof_ && filled < capacity && stop_signal() == 0) {
+          const std::size_t want = capacity - filled;
+          std::size_t n = read_some(job.input.data() + filled, want);
+          if (n == 0) source_eof_ = true;
+          filled += n;
+          if (live_ && n > 0 && n < want && std::memchr(job.input.data() + filled - n, '\n', n)) break;
+        }
+      } catch (const Error& e) {
+        failure = e.what();
+        source_eof_ = true;
       }
-    } catch (const Error& e) {
-      failure = e.what();
-      source_eof_ = true;
+      // Whole lines only; the partial last line waits for the next chunk.
+      cut = filled;
+      while (cut > 0 && job.input[cut - 1] != '\n') --cut;
+      // No whole line in a full chunk: it grows (doubling) until the line fits or the chunk is largest.
+      if (cut > 0 || filled < capacity || source_eof_ || capacity == max_chunk_bytes_ || stop_signal() != 0) break;
+      capacity = std::min(2 * capacity, max_chunk_bytes_);
+      job.input.resize(capacity + kPadding);
     }
     char* data = job.input.data();
-    // Whole lines only; the partial last line waits for the next chunk.
-    std::size_t cut = filled;
-    while (cut > 0 && data[cut - 1] != '\n') --cut;
-    if (cut == 0 && filled == chunk_bytes_ && source_eof_ == false) {
+    if (cut == 0 && filled == capacity && capacity == max_chunk_bytes_ && source_eof_ == false) {
       // One line longer than a whole chunk: dead-letter its head, skip to its end.
       DeadLetter& d = job.dead.emplace_back();
       d.line = 0;
@@ -175,7 +191,7 @@ bool ChunkReader::next(Job& job) {
       std::uint64_t total = filled;
       try {
         while (true) {
-          std::size_t n = read_some(data, chunk_bytes_);
+          std::size_t n = read_some(data, capacity);
           if (n == 0) {
             source_eof_ = true;
             break;

@@ -1,6 +1,6 @@
 #pragma once
 // Turns the run's inputs into jobs of whole lines. Handles, per input: codec detection, envelope
-// decoding, lines longer than a chunk (dead-lettered, skipped to the next newline), a stream that
+// decoding, lines longer than the largest chunk (dead-lettered, skipped to the next newline), a stream that
 // fails midway (the lines before it go through, its partial last line is dead-lettered as
 // truncated) and inputs that cannot be opened (reported, the run goes on).
 #include <atomic>
@@ -24,7 +24,9 @@ struct ReaderProgress {
 class ChunkReader {
  public:
   // problems: one per source; a non-empty one is reported as that input's failure without opening it.
-  ChunkReader(const SourceConfig& config, const std::vector<std::string>& sources,
+  // batch_bytes: the input a job holds (whole lines up to it); a job grows past it only while one line
+  // does not fit, up to config.max_chunk_bytes().
+  ChunkReader(const SourceConfig& config, std::size_t batch_bytes, const std::vector<std::string>& sources,
               const std::vector<std::string>& problems, ReaderProgress& progress);
   ~ChunkReader();
   // Fills job with the next unit of work; false when every input is done.
@@ -48,9 +50,10 @@ class ChunkReader {
   std::vector<char> leftover_;
   std::uint64_t seq_ = 0;
   bool source_eof_ = false;
-  bool live_ = false;  // stdin is a pipe or socket: hand over whole lines as they arrive, not per 4 MiB
+  bool live_ = false;  // stdin is a pipe or socket: hand over whole lines as they arrive, not per batch
   std::string pending_error_;
-  std::size_t chunk_bytes_;
+  std::size_t chunk_bytes_;      // a job's input
+  std::size_t max_chunk_bytes_;  // ... grown to hold one long line
 };
 
 }  // namespace dnslens

@@ -323,9 +323,11 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   const unsigned threads = config.source.workers();
   summary.threads = threads;
   ReaderProgress progress;
-  ChunkReader reader(config.source, summary.sources, inputs.problems, progress);
   SinkSet sink_set(config);
   const std::vector<RecordSink*>& sinks = sink_set.sinks();
+  std::size_t batch_bytes = kDefaultBatchInputBytes;
+  for (const RecordSink* sink : sinks) batch_bytes = std::max(batch_bytes, sink->batch_input_bytes());
+  ChunkReader reader(config.source, batch_bytes, summary.sources, inputs.problems, progress);
   Writer writer(config, summary.sources, sinks, summary);
   {
     ProgressBar bar(config.source.progress, total_input_bytes(summary.sources), progress, summary);

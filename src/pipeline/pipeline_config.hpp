@@ -45,7 +45,11 @@ struct SourceConfig {
 
   // Throws Error(kUsage) naming the offending option.
   void validate() const;
-  [[nodiscard]] std::size_t chunk_bytes() const { return std::max<std::size_t>(4u << 20, 2 * max_line_bytes + 4096); }
+  // The most one job's input grows to while a single line does not fit in the run's batch size
+  // (RecordSink::batch_input_bytes): a line of max_line_bytes always fits whole.
+  [[nodiscard]] std::size_t max_chunk_bytes(std::size_t batch_bytes) const {
+    return std::max<std::size_t>(batch_bytes, 2 * max_line_bytes + 4096);
+  }
   [[nodiscard]] unsigned workers() const;
 };
 

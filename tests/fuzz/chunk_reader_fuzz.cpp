@@ -1,8 +1,8 @@
 // Fuzz target: the run's input stage (codec detection, gzip and zstd decoding with their limits,
 // envelope detection and decoding, line cutting) on hostile files. The first byte picks the input
-// format, the decompression limits and whether the rest is gzipped first (so the line logic is
-// reached through the decoder too). Every job must hold whole lines inside its buffer, followed by
-// zeroed padding, and an input must end as ok or failed exactly once.
+// format, the decompression limits, whether the rest is gzipped first (so the line logic is reached
+// through the decoder too) and whether jobs are smaller than the longest line (so they grow). Every job must hold whole
+// lines inside its buffer, followed by zeroed padding, and an input must end as ok or failed exactly once.
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -63,7 +63,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<std::string> problems = {"", ""};
   dnslens::ReaderProgress progress;
   {
-    dnslens::ChunkReader reader(config, sources, problems, progress);
+    // Batches smaller than the longest line (0x80), so a chunk grows to hold one line before it
+    // dead-letters a longer one.
+    const std::size_t batch_bytes = (mode & 0x80) ? 1500 : dnslens::kDefaultBatchInputBytes;
+    dnslens::ChunkReader reader(config, batch_bytes, sources, problems, progress);
     dnslens::Job job;
     std::size_t jobs = 0;
     while (reader.next(job)) {

@@ -121,6 +121,32 @@ TEST(BadInput, TenMegabyteLineIsDeadLetteredWithoutLosingItsNeighbours) {
   EXPECT_TRUE(dead[0].raw_truncated);
 }
 
+// A job holds 512 KiB of input unless a sink asks for more; a longer line (up to --max-line-bytes,
+// 1 MiB by default) grows its job instead of being cut or dead-lettered, and the lines after it, in
+// jobs of the usual size again, go through with their line numbers.
+TEST(BadInput, ALineLongerThanABatchButWithinTheLimitGoesThroughWhole) {
+  Workdir w;
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) lines += record("n" + std::to_string(i) + ".example.com.") + "\n";  // ~900 KB
+  const std::string padding(900 << 10, 'p');
+  std::string longish = record("long.example.com.");
+  longish.insert(longish.size() - 1, R"(,"padding":")" + padding + "\"");
+  std::string bad = R"({"query_name":)";
+  w.write("in.jsonl", lines + longish + "\n" + lines + bad + "\n" + record("last.example.com.") + "\n");
+  for (const char* threads : {" -j 1", " -j 2"}) {
+    auto r = run_dnslens(w, std::string("run in.jsonl -o out.jsonl --dead-letter dead.jsonl") + threads);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto out = lines_of(w.read("out.jsonl"));
+    ASSERT_EQ(out.size(), 6002u);
+    EXPECT_NE(out[3000].find("long.example.com."), std::string::npos);
+    EXPECT_NE(out[3000].find(padding), std::string::npos);  // the whole line, not a head of it
+    EXPECT_NE(out[6001].find("last.example.com."), std::string::npos);
+    auto dead = dead_letters(w);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].line, 6002u);
+  }
+}
+
 TEST(BadInput, LineLongerThanTheLimitButInsideAChunk) {
   Workdir w;
   std::string longish = record(std::string(3000, 'b') + ".example.com.");

@@ -21,6 +21,9 @@ class DuckDbSink final : public RecordSink {
 
   [[nodiscard]] std::unique_ptr<SinkLocal> make_local(unsigned worker, unsigned workers) override;
   [[nodiscard]] std::unique_ptr<SinkBatch> make_batch() const override;
+  // A batch is one append of its rows (vectors of 2,048): at 512 KiB of input, about 1,200 records,
+  // a run's load took 15% longer than at 4 MiB.
+  [[nodiscard]] std::size_t batch_input_bytes() const override { return std::size_t{4} << 20; }
   // Commits every worker's appender and adds their counts to the store's; throws when one fails.
   void finish() override;
 
