@@ -69,10 +69,11 @@ T_FR=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --interesting "
 T_FO=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --output-format ocsf-1.1 --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), --output-format ocsf-1.1" "$T_FO"
 test "$(wc -l < "$WORK/out.jsonl")" = "$(wc -l < "$WORK/r53.jsonl")" || { echo "bench: the OCSF output lost lines" >&2; exit 1; }
 echo "  (OCSF output: $(stat -c %s "$WORK/out.jsonl") bytes)"
-# Writing those bytes alone: where the disk (or the page cache's dirty limit) is slower than the
-# encoder, the OCSF file run above takes about what this takes.
+# Writing those bytes alone (the disk holds the OCSF output twice meanwhile): where the disk (or the
+# page cache's dirty limit) is slower than the encoder, the OCSF file run above takes about what this takes.
 mv "$WORK/out.jsonl" "$WORK/ocsf.jsonl"
 T_CATO=$(best sh -c "cat '$WORK/ocsf.jsonl' > '$WORK/out.jsonl'"); report "cat of the OCSF output > file (writing those bytes)" "$T_CATO"
+test "$(stat -c %s "$WORK/out.jsonl")" = "$(stat -c %s "$WORK/ocsf.jsonl")" || { echo "bench: cat did not write the OCSF output (disk full?)" >&2; exit 1; }
 rm -f "$WORK/ocsf.jsonl"
 T_FE=$(best $BIN run "$WORK/r53.jsonl" -j 1 -o "$WORK/out.jsonl" --output-format ecs --interesting "$WORK/interesting.txt" -q --no-detect); report "dnslens run -j1 (write file), --output-format ecs" "$T_FE"
 test "$(wc -l < "$WORK/out.jsonl")" = "$(wc -l < "$WORK/r53.jsonl")" || { echo "bench: the ECS output lost lines" >&2; exit 1; }

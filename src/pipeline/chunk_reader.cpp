@@ -187,7 +187,7 @@ bool ChunkReader::next(Job& job) {
       d.line = 0;
       d.reason = BadReason::kLineTooLong;
       d.detail = fmt::format("line longer than --max-line-bytes ({})", config_.max_line_bytes);
-      d.raw.assign(data, kDeadLetterRawBytes);
+      d.raw.assign(data, std::min(filled, kDeadLetterRawBytes));  // a chunk may be smaller than the head kept
       std::uint64_t total = filled;
       try {
         while (true) {

@@ -25,7 +25,7 @@ class ChunkReader {
  public:
   // problems: one per source; a non-empty one is reported as that input's failure without opening it.
   // batch_bytes: the input a job holds (whole lines up to it); a job grows past it only while one line
-  // does not fit, up to config.max_chunk_bytes().
+  // does not fit, up to config.max_chunk_bytes(batch_bytes).
   ChunkReader(const SourceConfig& config, std::size_t batch_bytes, const std::vector<std::string>& sources,
               const std::vector<std::string>& problems, ReaderProgress& progress);
   ~ChunkReader();

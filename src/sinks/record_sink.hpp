@@ -51,9 +51,9 @@ class SinkBatch {
 };
 
 // The input a run's job holds, unless a sink asks for more. Small batches keep a batch's output in the
-// CPU's cache from the worker that writes it to the writer that sends it (an OCSF batch is about five
-// times its input: with 4 MiB jobs the batches in flight outgrew the cache, and writing the output cost
-// an OCSF run a fifth of its time in stores that missed it).
+// CPU's cache from the worker that writes it to the writer that sends it (OCSF events are about four
+// times their lines: with 4 MiB jobs the batches in flight outgrew the cache, and writing the output
+// cost an OCSF run a fifth of its time in stores that missed it).
 inline constexpr std::size_t kDefaultBatchInputBytes = std::size_t{512} << 10;
 
 // One worker's side of a sink.

@@ -69,6 +69,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dnslens::ChunkReader reader(config, batch_bytes, sources, problems, progress);
     dnslens::Job job;
     std::size_t jobs = 0;
+    // Plain lines (neither compressed nor an envelope): every byte of the file is in exactly one job,
+    // or in a dead letter's count (a line too long for the largest chunk and its newline, a truncated
+    // tail), or is a skipped byte-order mark.
+    const bool plain = config.format == dnslens::InputFormat::kJsonLines && !content.starts_with("\x1f\x8b") &&
+                       !content.starts_with("\x28\xb5\x2f\xfd");
+    std::uint64_t accounted = content.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+    bool ended_without_newline = false;
     while (reader.next(job)) {
       if (++jobs > 100000) __builtin_trap();  // a reader that never ends
       if (job.size > job.input.size()) __builtin_trap();
@@ -77,11 +84,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i) {
           if (job.input[job.size + i] != 0) __builtin_trap();
         }
+        // Whole lines: only an input's last job may end without a newline.
+        if (job.source_index == 0) {
+          if (ended_without_newline) __builtin_trap();
+          ended_without_newline = job.input[job.size - 1] != '\n';
+        }
+      }
+      if (job.source_index == 0) {
+        if (job.kind == dnslens::Job::Kind::kLines) accounted += job.size;
+        for (const auto& d : job.dead) {
+          if (d.reason == dnslens::BadReason::kLineTooLong && d.line == 0) accounted += d.raw_total + 1;
+          if (d.reason == dnslens::BadReason::kTruncatedInput) accounted += d.raw_total;
+        }
       }
       for (const auto& d : job.dead) {
         if (d.raw.size() > dnslens::kDeadLetterRawBytes || d.reason >= dnslens::BadReason::kCount) __builtin_trap();
       }
     }
+    // A too-long line at the very end has no newline to count.
+    if (plain && accounted != content.size() && !(accounted == content.size() + 1 && !content.ends_with('\n')))
+      __builtin_trap();
   }
   ::close(fd);
   // Both inputs ended, each exactly once; the missing one failed.

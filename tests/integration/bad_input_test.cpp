@@ -171,7 +171,7 @@ TEST(BadInput, LineNumbersStayExactAcrossChunksFilesAndThreads) {
     if (std::find(bad_lines.begin(), bad_lines.end(), i) != bad_lines.end())
       a += "{\"query_name\":\n";
     else if (i == 45001)
-      a += record("x.evil-tunnel.net.") + "\n";  // the match, after several 4 MiB chunks
+      a += record("x.evil-tunnel.net.") + "\n";  // the match, after many 512 KiB chunks
     else if (i % 7 == 0)
       a += "\n";  // blank lines count as lines
     else

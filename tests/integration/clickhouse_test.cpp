@@ -371,8 +371,8 @@ TEST_F(ClickHouseCluster, UncompressedInsertsStoreTheSameRows) {
   for (const std::string db : {"gzip_test", "plain_test"}) {
     RunResult init = run_dnslens(w, "clickhouse init" + common + db);
     ASSERT_EQ(init.exit_code, 0) << init.err;
-    // An insert per batch of the input (64K is less than one batch's rows: 40,000 records are five
-    // batches) and one sender: the fifth batch's rows gather in the buffer the first insert handed back
+    // An insert per batch of the input (64K is less than one batch's rows: 40,000 records are some
+    // 34 batches) and one sender: the fifth batch's rows gather in the buffer the first insert handed back
     // (the third could be queued only once the sender was done with the first), and one handed back with
     // rows still in it would store them twice.
     RunResult run = run_dnslens(w,
