@@ -56,6 +56,13 @@ int execute(RunOptions& o) {
   }
   p.sinks.dead_letter_path = o.dead_letter;
   p.source.validate();
+  refuse_outputs_that_are_inputs(p.source.inputs, {{"--output", o.output.output},
+                                                   {"--dead-letter", o.dead_letter},
+                                                   {"--findings", o.detect.findings},
+                                                   {"--notify-file", o.notify.file},
+                                                   {"--summary-json", o.summary_json_path},
+                                                   {"--store", o.store_path},
+                                                   {"--domain-history", o.detect.domain_history}});
   PublicSuffixList psl = o.psl.load();
   InterestingDomains interesting;
   const bool have_interesting = !o.interesting_path.empty();

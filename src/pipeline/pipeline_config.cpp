@@ -120,6 +120,35 @@ class InputWalker {
 
 }  // namespace
 
+void refuse_outputs_that_are_inputs(const std::vector<std::string>& inputs,
+                                    const std::vector<std::pair<std::string_view, std::string>>& outputs) {
+  struct Existing {
+    std::string_view option;
+    const std::string* path;
+    dev_t dev;
+    ino_t ino;
+  };
+  std::vector<Existing> existing;
+  for (const auto& [option, path] : outputs) {
+    struct stat st {};
+    if (path.empty() || path == "-" || path == "none" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    existing.push_back({option, &path, st.st_dev, st.st_ino});
+  }
+  if (existing.empty()) return;  // nothing written exists yet, so nothing written is read
+  for (const auto& input : expand_inputs(inputs).paths) {
+    struct stat st {};
+    if (input == "-" || ::stat(input.c_str(), &st) != 0) continue;
+    for (const Existing& out : existing) {
+      if (out.dev == st.st_dev && out.ino == st.st_ino) {
+        throw Error(ErrorCode::kUsage, fmt::format("{} {} is the input {}: the run would write into it before "
+                                                   "reading it (give the output another name)",
+                                                   out.option, *out.path, input));
+      }
+    }
+  }
+}
+
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs) {
   ExpandedInputs expanded;
   for (const auto& input : inputs) {

@@ -3,6 +3,8 @@
 // detect eval, firewall simulate/suggest and dga train all map their options to a PipelineConfig.
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <optional>
@@ -105,5 +107,11 @@ struct ExpandedInputs {
 // directory reached twice (through a link) and anything that is not a file become failed inputs.
 // Missing top-level paths are kept so the run reports them as unreadable.
 [[nodiscard]] ExpandedInputs expand_inputs(const std::vector<std::string>& inputs);
+
+// A file the run writes that is also one of its inputs (directories expanded, links followed) would be
+// emptied or written into before it is read: Error(kUsage) naming the option, the file and the input.
+// outputs: (option, path); "-", "none" and paths that do not exist yet are never inputs.
+void refuse_outputs_that_are_inputs(const std::vector<std::string>& inputs,
+                                    const std::vector<std::pair<std::string_view, std::string>>& outputs);
 
 }  // namespace dnslens

@@ -147,6 +147,30 @@ TEST(BadInput, ALineLongerThanABatchButWithinTheLimitGoesThroughWhole) {
   }
 }
 
+// An output that is one of the inputs (named again, inside an input directory, through a link) would
+// be emptied before it is read: the run is refused and the logs are left as they were.
+TEST(BadInput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
+  Workdir w;
+  std::filesystem::create_directories(w.file("logs"));
+  const std::string logs = record("a.example.com.") + "\n" + record("b.example.com.") + "\n";
+  w.write("logs/in.jsonl", logs);
+  std::filesystem::create_symlink(w.file("logs/in.jsonl"), w.file("link.jsonl"));
+  for (const std::string args :
+       {"run logs/in.jsonl -o logs/in.jsonl", "run logs -o logs/in.jsonl",
+        "run logs -o out.jsonl --dead-letter logs/in.jsonl", "run logs/in.jsonl -o out.jsonl --findings link.jsonl",
+        "run link.jsonl -o out.jsonl --summary-json logs/in.jsonl"}) {
+    auto r = run_dnslens(w, args);
+    EXPECT_EQ(r.exit_code, 1) << args;
+    EXPECT_NE(r.err.find("is the input"), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(w.read("logs/in.jsonl"), logs) << args;
+  }
+  // Outputs beside the inputs, and an output file that exists but is not read, are fine.
+  w.write("out.jsonl", "old\n");
+  auto r = run_dnslens(w, "run logs -o out.jsonl --dead-letter logs/dead.jsonl -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines_of(w.read("out.jsonl")).size(), 2u);
+}
+
 TEST(BadInput, LineLongerThanTheLimitButInsideAChunk) {
   Workdir w;
   std::string longish = record(std::string(3000, 'b') + ".example.com.");
