@@ -397,11 +397,14 @@ int suggest(const SuggestOptions& o) {
   std::map<std::string, std::string> allow;  // name -> why
   std::size_t dropped_for_intel = 0;
   for (const auto& [name, m] : names) {
+    // Each worker keeps up to kMaxSourcesPerName sources of a name, so their union is capped again:
+    // min(union, cap) is min(all its sources, cap) however the input was split among workers.
+    const std::size_t sources = std::min(m.sources.size(), SuggestObserver::kMaxSourcesPerName);
     std::string why;
     if (auto probe = probe_reason(name); !probe.empty()) {
-      why = fmt::format("{}; {} queries from {} source(s)", probe, m.queries, m.sources.size());
-    } else if (fleet >= o.min_sources && m.sources.size() >= needed) {
-      why = fmt::format("queried by {} of {} sources ({} queries)", m.sources.size(), fleet, m.queries);
+      why = fmt::format("{}; {} queries from {} source(s)", probe, m.queries, sources);
+    } else if (fleet >= o.min_sources && sources >= needed) {
+      why = fmt::format("queried by {} of {} sources ({} queries)", sources, fleet, m.queries);
     } else {
       continue;
     }

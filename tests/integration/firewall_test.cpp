@@ -142,6 +142,29 @@ TEST(FirewallSuggest, AllowlistOfFleetNoiseAndBlocklistFromIntel) {
   EXPECT_EQ(lint.out.find("domain.invalid"), std::string::npos) << lint.out;
 }
 
+// A name asked by more sources than are kept per name (4,096): the suggestions say the same with one
+// worker and with two, whose sets of sources are kept apart and merged (their union was reported).
+TEST(FirewallSuggest, TheSameSuggestionsHoweverTheRunIsSplitAmongWorkers) {
+  Workdir w;
+  std::string logs;
+  const std::string inst = "\"instance\":\"i-0abc\"";
+  for (int i = 0; i < 5000; ++i) {
+    std::string rec = record("updates.vendor.example.");
+    rec.replace(rec.find(inst), inst.size(), "\"instance\":\"i-" + std::to_string(i) + "\"");
+    logs += rec + "\n";
+  }
+  w.write("logs.jsonl", logs);  // 5,000 sources, about 1.7 MB: batches of 512 KiB for both workers
+  std::string why[2];
+  for (int j = 1; j <= 2; ++j) {
+    RunResult r = run_dnslens(w, "firewall suggest -j" + std::to_string(j) + " --out-dir s" + std::to_string(j) +
+                                     " --fleet-fraction 0.5 logs.jsonl -q");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    why[j - 1] = w.read("s" + std::to_string(j) + "/allowlist.why.tsv");
+  }
+  EXPECT_NE(why[0].find("queried by 4096 of 5000 sources"), std::string::npos) << why[0];
+  EXPECT_EQ(why[0], why[1]);
+}
+
 // Logs with a DGA name (the registered label scores 0.996), a base32 tunnel and ordinary names, from
 // the VPC the aws-cli-advanced fixture associates its rule groups with; one query the firewall in force
 // already alerted on.
