@@ -58,7 +58,7 @@ int execute(RunOptions& o) {
   p.source.validate();
   refuse_outputs_that_are_inputs(p.source.inputs, {{"--output", o.output.output},
                                                    {"--dead-letter", o.dead_letter},
-                                                   {"--findings", o.detect.findings},
+                                                   {"--findings", o.detect.off ? "" : o.detect.findings},
                                                    {"--notify-file", o.notify.file},
                                                    {"--summary-json", o.summary_json_path},
                                                    {"--store", o.store_path},

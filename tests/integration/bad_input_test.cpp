@@ -164,11 +164,15 @@ TEST(BadInput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
     EXPECT_NE(r.err.find("is the input"), std::string::npos) << args << ": " << r.err;
     EXPECT_EQ(w.read("logs/in.jsonl"), logs) << args;
   }
-  // Outputs beside the inputs, and an output file that exists but is not read, are fine.
+  // Outputs beside the inputs, an output file that exists but is not read, and a findings file that
+  // --no-detect does not write are fine.
   w.write("out.jsonl", "old\n");
   auto r = run_dnslens(w, "run logs -o out.jsonl --dead-letter logs/dead.jsonl -q");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines_of(w.read("out.jsonl")).size(), 2u);
+  r = run_dnslens(w, "run logs/in.jsonl -o out.jsonl --findings logs/in.jsonl --no-detect -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(w.read("logs/in.jsonl"), logs);
 }
 
 TEST(BadInput, LineLongerThanTheLimitButInsideAChunk) {
