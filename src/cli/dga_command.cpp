@@ -90,6 +90,7 @@ struct TrainOptions {
 };
 
 int train(const TrainOptions& o) {
+  refuse_outputs_that_are_inputs(o.logs, {{"--output", o.output}});
   DgaTrainingData data;
   const std::string psl_path = o.psl.path.empty() ? DNSLENS_DEFAULT_PSL : o.psl.path;
   const bool families = !(o.families.size() == 1 && o.families[0] == "none");

@@ -80,6 +80,7 @@ struct SimulateOptions {
 };
 
 int simulate(const SimulateOptions& o) {
+  refuse_outputs_that_are_inputs(o.logs.inputs, {{"--output", o.output}, {"--dead-letter", o.logs.dead_letter}});
   const FirewallHandle policy(std::make_shared<const FirewallEvaluator>(o.policy.load(o.logs.quiet)));
   PublicSuffixList psl = o.psl.load();
   PipelineConfig p = o.logs.pipeline();
@@ -325,6 +326,7 @@ struct SuggestOptions {
 };
 
 int suggest(const SuggestOptions& o) {
+  refuse_outputs_that_are_inputs(o.logs.inputs, {{"--dead-letter", o.logs.dead_letter}});
   PublicSuffixList psl = o.psl.load();
   std::optional<IntelHandle> intel;
   if (!o.intel.empty()) {

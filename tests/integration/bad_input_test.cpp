@@ -148,7 +148,8 @@ TEST(BadInput, ALineLongerThanABatchButWithinTheLimitGoesThroughWhole) {
 }
 
 // An output that is one of the inputs (named again, inside an input directory, through a link) would
-// be emptied before it is read: the run is refused and the logs are left as they were.
+// be emptied before it is read, or overwritten after: the command is refused and the logs are left as
+// they were (run, firewall simulate and suggest, dga train).
 TEST(BadInput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
   Workdir w;
   std::filesystem::create_directories(w.file("logs"));
@@ -158,7 +159,9 @@ TEST(BadInput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
   for (const std::string args :
        {"run logs/in.jsonl -o logs/in.jsonl", "run logs -o logs/in.jsonl",
         "run logs -o out.jsonl --dead-letter logs/in.jsonl", "run logs/in.jsonl -o out.jsonl --findings link.jsonl",
-        "run link.jsonl -o out.jsonl --summary-json logs/in.jsonl"}) {
+        "run link.jsonl -o out.jsonl --summary-json logs/in.jsonl",
+        "firewall simulate logs --policy none.yaml -o logs/in.jsonl",
+        "firewall suggest logs --dead-letter logs/in.jsonl", "dga train --logs logs -o link.jsonl"}) {
     auto r = run_dnslens(w, args);
     EXPECT_EQ(r.exit_code, 1) << args;
     EXPECT_NE(r.err.find("is the input"), std::string::npos) << args << ": " << r.err;
