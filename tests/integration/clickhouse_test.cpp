@@ -89,13 +89,25 @@ class ClickHouseCluster : public ::testing::Test {
     }
     return true;
   }
-  // Starts a replica a test killed again, with its data, and notes its new process.
+  // Starts a replica a test killed again, with its data, and notes its new process. A failure says what
+  // the script and the server logged; the caller stops there (ASSERT_NO_FATAL_FAILURE), instead of
+  // waiting on a cluster short of a replica until the test's timeout.
   static void restart_replica(int shard, int replica) {
     const std::string where = std::to_string(shard) + " " + std::to_string(replica);
-    ASSERT_EQ(
-        std::system(
-            (kScript + " restart " + cluster_->dir + " " + where + " >> " + cluster_->dir + "/start.log 2>&1").c_str()),
-        0);
+    const int status = std::system(
+        (kScript + " restart " + cluster_->dir + " " + where + " >> " + cluster_->dir + "/start.log 2>&1").c_str());
+    if (status != 0) {
+      const std::string server = cluster_->dir + "/s" + std::to_string(shard) + "r" + std::to_string(replica);
+      std::string logs;
+      for (const std::string& f : {cluster_->dir + "/start.log", server + "/stdout.log", server + "/server.err.log"}) {
+        std::ifstream in(f);
+        std::stringstream text;
+        text << in.rdbuf();
+        const std::string all = text.str();
+        logs += "--- " + f + " (last 3000 bytes)\n" + all.substr(all.size() > 3000 ? all.size() - 3000 : 0) + "\n";
+      }
+      FAIL() << "restarting replica " << where << " failed (status " << status << "):\n" << logs;
+    }
     const std::string key = "CLICKHOUSE_" + std::to_string(shard) + "_" + std::to_string(replica) + "_PID=";
     std::ifstream env(cluster_->dir + "/cluster.env");
     for (std::string line; std::getline(env, line);) {
@@ -1043,7 +1055,7 @@ TEST_F(ClickHouseCluster, RollupsAreRebuiltFromTheRecordsAndMigrateBackfillsNewO
   EXPECT_NE(down.err.find("not every node of cluster dnslens answers"), std::string::npos) << down.err;
   EXPECT_NE(down.err.find("nothing was dropped"), std::string::npos) << down.err;
   EXPECT_EQ(ch.query("SELECT sum(queries) FROM vpc_minute", {{"database", db}}), before);
-  restart_replica(2, 2);
+  ASSERT_NO_FATAL_FAILURE(restart_replica(2, 2));
 }
 
 // --clickhouse-insert-quorum 2: a load that cannot reach two replicas of a shard fails (nothing is
@@ -1068,7 +1080,7 @@ TEST_F(ClickHouseCluster, AQuorumInsertNeedsTwoLiveReplicasOfEachShard) {
       w, "run day.jsonl --no-detect -o /dev/null --clickhouse-insert-quorum 2 --clickhouse-retries 1" + common);
   EXPECT_NE(short_of_quorum.exit_code, 0);
   EXPECT_NE(short_of_quorum.err.find("ClickHouse at"), std::string::npos) << short_of_quorum.err;
-  restart_replica(2, 2);
+  ASSERT_NO_FATAL_FAILURE(restart_replica(2, 2));
   // The failed load stored shard 1's blocks (its two replicas were up): loaded again, those blocks are
   // dropped as duplicates and shard 2's go in, so the day is there once.
   RunResult ok;
