@@ -1,10 +1,12 @@
 #include "pipeline/chunk_reader.hpp"
 
+#include <fcntl.h>
 #include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -18,14 +20,43 @@ namespace dnslens {
 
 namespace {
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+
+// Reads up to n bytes at offset; fewer only at the end of the file. Throws Error naming the file.
+std::size_t pread_full(const PlainFile& file, char* dst, std::size_t n, std::uint64_t offset) {
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(file.fd, dst + got, n - got, static_cast<off_t>(offset + got));
+    if (r == 0) break;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::kIo,
+                  fmt::format("cannot read {} at byte {}: {}", file.label, offset + got, std::strerror(errno)));
+    }
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+// Room for n bytes at job.input[at] and the padding after them.
+char* room(Job& job, std::size_t at, std::size_t n) {
+  if (job.input.size() < at + n + kPadding) job.input.resize(at + n + kPadding);
+  return job.input.data() + at;
+}
+}  // namespace
+
+PlainFile::~PlainFile() {
+  ::close(fd);
+  // A file the reader stopped handing out (a stop request) ends neither way, as a stopped stream.
+  if (ended) (failed.load() ? progress.files_failed : progress.files_ok).fetch_add(1, std::memory_order_relaxed);
 }
 
 ChunkReader::ChunkReader(const SourceConfig& config, std::size_t batch_bytes, const std::vector<std::string>& sources,
-                         const std::vector<std::string>& problems, ReaderProgress& progress)
+                         const std::vector<std::string>& problems, ReaderProgress& progress, bool plain_in_ranges)
     : config_(config),
       sources_(sources),
       problems_(problems),
       progress_(progress),
+      plain_in_ranges_(plain_in_ranges),
       chunk_bytes_(std::max<std::size_t>(batch_bytes, 1)),
       max_chunk_bytes_(config.max_chunk_bytes(chunk_bytes_)) {
   leftover_.reserve(chunk_bytes_);
@@ -67,10 +98,17 @@ bool ChunkReader::open_next_source(Job& job) {
     source_ = std::move(peekable);
     raw_ = opened.raw;
     // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first record.
-    if (head.peek(3, live_).starts_with("\xEF\xBB\xBF")) head.skip_peeked(3);
+    const bool bom = head.peek(3, live_).starts_with("\xEF\xBB\xBF");
+    if (bom) head.skip_peeked(3);
     InputFormat format = config_.format;
     // On a live pipe, the first line is enough to decide: waiting for 4 KiB could wait forever.
     if (format == InputFormat::kAuto) format = sniff_input_format(head.peek(4096, live_));
+    if (plain_in_ranges_ && format == InputFormat::kJsonLines && opened.compression == Compression::kNone &&
+        path != "-" && open_plain_file(path, bom ? 3 : 0)) {
+      source_.reset();  // the workers read it in ranges
+      raw_ = nullptr;
+      return true;
+    }
     if (format == InputFormat::kCloudWatch || format == InputFormat::kFirehose) {
       // Envelopes are decoded whole (bounded), then served as plain lines.
       std::string text;
@@ -115,6 +153,124 @@ bool ChunkReader::open_next_source(Job& job) {
   }
 }
 
+bool ChunkReader::open_plain_file(const std::string& path, std::uint64_t start) {
+  // Only a regular file; O_NONBLOCK so that a FIFO swapped in meanwhile cannot hold the open.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;  // read as a stream, which reports the problem
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) < start) {
+    ::close(fd);
+    return false;
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  plain_ =
+      std::make_shared<PlainFile>(fd, path, start, static_cast<std::uint64_t>(st.st_size), max_chunk_bytes_, progress_);
+  plain_next_ = start;
+  return true;
+}
+
+void ChunkReader::read_range(Job& job, const SourceConfig& config) {
+  if (job.kind != Job::Kind::kRange) return;
+  job.kind = Job::Kind::kLines;
+  job.size = 0;
+  PlainFile& file = *job.file;
+  const std::uint64_t end = job.range_end;
+  std::uint64_t begin = job.range_begin;
+  std::uint64_t consumed = 0;  // of the range, for the progress
+  std::size_t size = 0;
+  try {
+    // The first line that starts in the range: after the first newline at begin - 1 or later (the
+    // newline at end - 1 starts the next range's line). At the file's start, begin is a line's start.
+    if (begin > file.start) {
+      std::uint64_t pos = begin - 1;
+      std::size_t probe = 4096;
+      bool found = false;
+      while (pos + 1 < end) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(probe, end - 1 - pos));
+        char* buf = room(job, 0, want);
+        const std::size_t got = pread_full(file, buf, want, pos);
+        if (const void* nl = std::memchr(buf, '\n', got)) {
+          begin = pos + static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf) + 1;
+          found = true;
+          break;
+        }
+        pos += got;
+        if (got < want) break;  // the file ends (it shrank since it was opened)
+        probe = std::min<std::size_t>(2 * probe, std::size_t{1} << 20);
+      }
+      if (!found) {
+        file.progress.raw_bytes_done.fetch_add(pos + 1 - job.range_begin, std::memory_order_relaxed);
+        std::memset(room(job, 0, 0), 0, kPadding);
+        return;  // no line starts here
+      }
+    }
+    const std::size_t want = static_cast<std::size_t>(end - begin);
+    size = pread_full(file, room(job, 0, want), want, begin);
+    consumed = std::min(begin + size, end) - job.range_begin;
+    if (size == want && size > 0 && job.input[size - 1] != '\n') {
+      // The last line runs on past the range: read on to its newline, or the end of the file.
+      const char* const data = job.input.data();
+      const void* prev = ::memrchr(data, '\n', size);
+      const std::size_t line_start = prev ? static_cast<std::size_t>(static_cast<const char*>(prev) - data) + 1 : 0;
+      // As the stream reader: a line whose newline is not within its largest chunk is too long.
+      const std::size_t limit = file.line_limit;
+      while (true) {
+        const std::size_t line = size - line_start;
+        if (line >= limit) {
+          // Too long: its head is dead-lettered, the rest skipped to its newline, as the reader does.
+          DeadLetter& d = job.dead.emplace_back();
+          d.reason = BadReason::kLineTooLong;
+          d.detail = fmt::format("line longer than --max-line-bytes ({})", config.max_line_bytes);
+          d.raw.assign(job.input.data() + line_start, std::min(line, kDeadLetterRawBytes));
+          d.line = static_cast<std::uint64_t>(std::count(job.input.data(), job.input.data() + line_start, '\n'));
+          std::uint64_t total = line;
+          std::uint64_t at = begin + size;
+          char* scratch = room(job, line_start, 64 * 1024);
+          while (true) {
+            const std::size_t got = pread_full(file, scratch, 64 * 1024, at);
+            if (const void* nl = std::memchr(scratch, '\n', got)) {
+              total += static_cast<std::uint64_t>(static_cast<const char*>(nl) - scratch);
+              at += static_cast<std::uint64_t>(static_cast<const char*>(nl) - scratch) + 1;
+              break;
+            }
+            total += got;
+            at += got;
+            if (got < 64 * 1024) break;
+          }
+          d.raw_total = total;
+          ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
+          job.line_count = 1;  // the processor counts the lines before it
+          size = line_start;
+          break;
+        }
+        const std::size_t more = std::min<std::size_t>(64 * 1024, limit - line);
+        char* tail = room(job, size, more);
+        const std::size_t got = pread_full(file, tail, more, begin + size);
+        if (const void* nl = std::memchr(tail, '\n', got)) {
+          size += static_cast<std::size_t>(static_cast<const char*>(nl) - tail) + 1;
+          break;
+        }
+        size += got;
+        if (got < more) break;  // the file's last line, without a newline
+      }
+    }
+  } catch (const Error& e) {
+    // What was read before the failure goes through as whole lines; the file is reported failed.
+    while (size > 0 && job.input[size - 1] != '\n') --size;
+    job.dead.clear();
+    job.line_count = 0;
+    job.counters = RunCounters{};
+    job.file_errors.push_back(e.what());
+    file.failed.store(true, std::memory_order_relaxed);
+  }
+  file.progress.raw_bytes_done.fetch_add(consumed, std::memory_order_relaxed);
+  job.size = size;
+  std::memset(room(job, size, 0), 0, kPadding);
+}
+
 void ChunkReader::emit_truncated_tail(Job& job, std::string_view reason) {
   DeadLetter& d = job.dead.emplace_back();
   d.line = kAfterJob;
@@ -136,11 +292,31 @@ bool ChunkReader::next(Job& job) {
         source_.reset();
         raw_ = nullptr;
       }
+      plain_.reset();
       return false;
+    }
+    if (plain_) {
+      if (plain_next_ < plain_->size) {
+        job.kind = Job::Kind::kRange;
+        job.source_index = current_index_;
+        job.file = plain_;
+        job.range_begin = plain_next_;
+        job.range_end = plain_next_ + std::min<std::uint64_t>(chunk_bytes_, plain_->size - plain_next_);
+        plain_next_ = job.range_end;
+        if (plain_next_ == plain_->size) {
+          plain_->ended = true;  // counted when its last job is released
+          plain_.reset();
+        }
+        return true;
+      }
+      plain_->ended = true;  // nothing past a byte-order mark
+      plain_.reset();
+      continue;
     }
     if (!source_) {
       if (next_source_ >= sources_.size()) return false;
       if (!open_next_source(job)) return true;  // a pass-through job carrying the file error
+      if (plain_) continue;                     // handed out in ranges
       if (job.kind == Job::Kind::kPassThrough && !job.dead.empty()) {
         job.origin = origin_;
         return true;  // envelope problems first; the lines follow in the next jobs

@@ -75,8 +75,12 @@ inline constexpr std::size_t kDeadLetterRawBytes = 64 * 1024;
                          .raw_total = d.raw_total};
 }
 
+struct PlainFile;  // pipeline/chunk_reader.hpp
+
 struct Job {
-  enum class Kind { kLines, kPassThrough };
+  // kRange: a byte range of a plain file that the worker reads itself (ChunkReader::read_range),
+  // after which the job is kLines.
+  enum class Kind { kLines, kPassThrough, kRange };
   Kind kind = Kind::kLines;
   std::uint64_t seq = 0;
   std::uint32_t source_index = 0;
@@ -84,6 +88,9 @@ struct Job {
   std::vector<char> input;       // whole lines, followed by simdjson padding
   std::size_t size = 0;
   std::shared_ptr<const std::vector<std::uint64_t>> origin;  // line -> envelope, for envelope input
+  std::shared_ptr<PlainFile> file;                           // kRange: the file, held until the job is written
+  std::uint64_t range_begin = 0;                             // kRange: the lines that start in [begin, end)
+  std::uint64_t range_end = 0;
 
   std::vector<std::unique_ptr<SinkBatch>> sink_batches;  // one per sink of the run, in the run's order
   std::vector<DeadLetter> dead;
@@ -99,6 +106,7 @@ struct Job {
     file_errors.clear();
     counters = RunCounters{};
     origin.reset();
+    file.reset();
     kind = Kind::kLines;
     size = 0;
   }

@@ -185,8 +185,8 @@ std::uint64_t total_input_bytes(const std::vector<std::string>& sources) {
 // the direct write after it covers the block again), short enough for a live stream's output to show.
 constexpr auto kIdleFlushAfter = std::chrono::milliseconds(100);
 
-void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<RecordProcessor*>& processors,
-                  Writer& writer) {
+void run_threaded(unsigned workers, const SourceConfig& source, ChunkReader& reader,
+                  const std::vector<RecordProcessor*>& processors, Writer& writer) {
   const std::size_t pool_size = workers * 2 + 2;
   BoundedQueue<std::unique_ptr<Job>> free_jobs(pool_size);
   BoundedQueue<std::unique_ptr<Job>> work(pool_size);
@@ -224,6 +224,7 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
       while (auto job = work.pop()) {
         std::string failure;
         try {
+          ChunkReader::read_range(**job, source);  // a plain file's range: this worker reads it
           processors[w]->process(**job);
         } catch (const std::exception& e) {  // the store failed (disk full, ...): the run stops
           failure = e.what();
@@ -282,6 +283,7 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
         free_jobs.close();  // stop reading; drain what is in flight
       }
     }
+    job->file.reset();  // the last job of a plain file closes it and counts it
     (void)free_jobs.try_push(std::move(job));
   }
   reader_thread.join();
@@ -292,7 +294,8 @@ void run_threaded(unsigned workers, ChunkReader& reader, const std::vector<Recor
 
 // SourceConfig::serial_stages: one thread reads, enriches and writes each job in turn, each stage
 // timed alone (the writer times its sinks). stages holds the reader's and the worker's entries first.
-void run_staged(ChunkReader& reader, RecordProcessor& processor, Writer& writer, std::vector<StageTime>& stages) {
+void run_staged(const SourceConfig& source, ChunkReader& reader, RecordProcessor& processor, Writer& writer,
+                std::vector<StageTime>& stages) {
   Job job;
   while (true) {
     const auto start = Clock::now();
@@ -301,12 +304,14 @@ void run_staged(ChunkReader& reader, RecordProcessor& processor, Writer& writer,
     stages[0].seconds += std::chrono::duration<double>(read - start).count();
     if (!more) break;
     try {
+      ChunkReader::read_range(job, source);  // a plain file's range is read by the worker: not serial
       processor.process(job);
     } catch (const std::exception& e) {  // as a worker's failure ends a threaded run
       throw Error(ErrorCode::kIo, e.what());
     }
     stages[1].seconds += std::chrono::duration<double>(Clock::now() - read).count();
     writer.write(job);
+    job.file.reset();
   }
 }
 
@@ -327,7 +332,11 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   const std::vector<RecordSink*>& sinks = sink_set.sinks();
   std::size_t batch_bytes = kDefaultBatchInputBytes;
   for (const RecordSink* sink : sinks) batch_bytes = std::max(batch_bytes, sink->batch_input_bytes());
-  ChunkReader reader(config.source, batch_bytes, summary.sources, inputs.problems, progress);
+  // Plain files in ranges that the workers read, unless one worker does all the work: then the reader's
+  // thread reading ahead of it takes the copy out of the page cache off its hands (-j1 is 8% faster so).
+  // The simulation of many workers reads in ranges, as they would.
+  const bool in_ranges = threads > 1 || config.source.serial_stages > 1;
+  ChunkReader reader(config.source, batch_bytes, summary.sources, inputs.problems, progress, in_ranges);
   Writer writer(config, summary.sources, sinks, summary);
   {
     ProgressBar bar(config.source.progress, total_input_bytes(summary.sources), progress, summary);
@@ -344,7 +353,7 @@ RunSummary run_pipeline(const PipelineConfig& config) {
       summary.stages = {StageTime{.name = "reader", .kind = StageKind::kReader},
                         StageTime{.name = "one worker", .kind = StageKind::kWorker}};
       writer.time_stages(summary.stages);
-      run_staged(reader, processor, writer, summary.stages);
+      run_staged(config.source, reader, processor, writer, summary.stages);
     } else {
       for (unsigned i = 0; i < threads; ++i) {
         owned.push_back(std::make_unique<RecordProcessor>(config.enrich, config.source.max_line_bytes));
@@ -352,7 +361,7 @@ RunSummary run_pipeline(const PipelineConfig& config) {
         if (config.observers) owned.back()->set_observer(config.observers(i));
         processors.push_back(owned.back().get());
       }
-      run_threaded(threads, reader, processors, writer);
+      run_threaded(threads, config.source, reader, processors, writer);
     }
   }
   writer.finish();

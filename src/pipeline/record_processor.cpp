@@ -1,5 +1,6 @@
 #include "pipeline/record_processor.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -56,6 +57,9 @@ void RecordProcessor::add_sink(RecordSink& sink, unsigned worker, unsigned worke
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
   chain_.begin_batch(chain_local_);
+  // What the reader dead-lettered in a lines job (a truncated tail, a too-long last line) comes after
+  // the job's lines; it moves behind the lines' own dead letters below, so the file stays in line order.
+  const std::size_t read_dead = job.dead.size();
   const char* const base = job.input.data();
   const char* const buffer_end = base + job.input.size();
   const char* p = base;
@@ -94,7 +98,9 @@ void RecordProcessor::process(Job& job) {
     p = nl + 1;
     ++line_no;
   }
-  job.line_count = line_no;
+  job.line_count += line_no;  // the reader may have counted a too-long last line it kept out of the job
+  if (read_dead > 0 && job.dead.size() > read_dead)
+    std::rotate(job.dead.begin(), job.dead.begin() + static_cast<std::ptrdiff_t>(read_dead), job.dead.end());
   for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i].local->end_batch(*job.sink_batches[i]);
 }
 

@@ -2,6 +2,7 @@
 // go through, nothing is silently dropped, and the process does not crash.
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -231,6 +232,72 @@ TEST(BadInput, LineNumbersStayExactAcrossChunksFilesAndThreads) {
     ASSERT_EQ(matches.size(), 2u);
     EXPECT_NE(matches[0].find("\"line\":45001}"), std::string::npos) << matches[0];
     EXPECT_NE(matches[1].find("\"line\":3}"), std::string::npos) << matches[1];
+  }
+}
+
+// A plain file is read in ranges by the workers; stdin is read as a stream by one reader. Both must
+// give the same records, dead letters (reasons, details, line numbers, raw bytes) and counts, on a
+// file whose lines cross the 512 KiB ranges every way: a byte-order mark, lines longer than a range,
+// too-long lines inside and at the very end, CRLF, blank and bad lines, no final newline.
+TEST(BadInput, AFileReadInRangesByTheWorkersGivesWhatAStreamGives) {
+  Workdir w;
+  std::mt19937 rng(20261208);  // fixed: the same file every run
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto padded = [&](const std::string& name, std::size_t pad) {
+    std::string line = record(name);
+    if (pad > 0) line.insert(line.size() - 1, R"(,"padding":")" + std::string(pad, 'p') + "\"");
+    return line;
+  };
+  const std::size_t too_long = (2u << 20) + 8192;  // past the 2 x --max-line-bytes + 4 KiB a job grows to
+  std::string a = "\xEF\xBB\xBF";
+  for (int i = 0; i < 9000; ++i) {
+    const int kind = pick(400);
+    const std::string name = "h" + std::to_string(i) + "." + std::string(1 + pick(60), 'x') + ".example.com.";
+    if (kind == 0) {
+      a += "\n";
+    } else if (kind == 1) {
+      a += "{\"query_name\":\n";
+    } else if (kind == 2) {
+      a += record(name) + "\r\n";
+    } else if (i == 3000) {
+      a += padded(name, 700 << 10) + "\n";  // longer than a range, within the limit: one record
+    } else if (i == 6000) {
+      a += padded(name, too_long) + "\n";
+    } else {
+      a += padded(name, pick(8) == 0 ? static_cast<std::size_t>(pick(3000)) : 0) + "\n";
+    }
+  }
+  std::string b = a.substr(3) + padded("last.example.com.", 0);  // ends without a newline
+  a += padded("huge-last.example.com.", too_long);               // a too-long last line, no newline
+  ASSERT_GT(a.size(), 6u << 20);
+  w.write("a.jsonl", a);
+  w.write("b.jsonl", b);
+  for (const std::string file : {"a.jsonl", "b.jsonl"}) {
+    const std::string base = "-o out-stream.jsonl --dead-letter dead-stream.jsonl --summary-json sum-stream.json -q";
+    auto streamed = run_dnslens(w, "run - -j 2 " + base, w.file(file));
+    ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+    std::string dead_streamed = w.read("dead-stream.jsonl");
+    for (std::size_t at = 0; (at = dead_streamed.find("\"file\":\"-\"", at)) != std::string::npos;)
+      dead_streamed.replace(at, 10, "\"file\":\"" + file + "\"");
+    for (const char* threads : {"1", "2", "3"}) {
+      SCOPED_TRACE(file + " -j " + threads);
+      auto ranged = run_dnslens(w, "run " + file + " -j " + threads +
+                                       " -o out.jsonl --dead-letter dead.jsonl --summary-json summary.json -q");
+      ASSERT_EQ(ranged.exit_code, 0) << ranged.err;
+      EXPECT_TRUE(w.read("out.jsonl") == w.read("out-stream.jsonl"));
+      EXPECT_EQ(w.read("dead.jsonl"), dead_streamed);
+      for (const char* key : {"records", "bad_records", "blank_lines", "dead_letters", "files_ok"})
+        EXPECT_EQ(summary_value(w, key), [&] {
+          simdjson::dom::parser parser;
+          simdjson::padded_string json(w.read("sum-stream.json"));
+          return uint64_t(parser.parse(json)[key]);
+        }()) << key;
+    }
+    const auto dead = dead_letters(w);
+    EXPECT_EQ(std::count_if(dead.begin(), dead.end(), [](const auto& d) { return d.reason == "line_too_long"; }),
+              file == "a.jsonl" ? 2 : 1);
+    EXPECT_GT(dead.size(), 10u);
+    EXPECT_EQ(summary_value(w, "files_ok"), 1u);
   }
 }
 
