@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -35,7 +36,95 @@ FileWriter::FileWriter(const std::string& path, OpenMode mode, WriteHint hint, D
 }
 
 FileWriter::~FileWriter() {
+  stop_io();
   if (owns_ && fd_ >= 0) ::close(fd_);
+}
+
+// Ends the I/O thread after the buffer it may be writing.
+void FileWriter::stop_io() {
+  if (!io_.joinable()) return;
+  {
+    std::lock_guard lock(io_mutex_);
+    io_stop_ = true;
+  }
+  io_cv_.notify_all();
+  io_.join();
+}
+
+void FileWriter::io_loop() {
+  std::unique_lock lock(io_mutex_);
+  while (true) {
+    io_cv_.wait(lock, [&] { return io_stop_ || (in_flight_ && !flight_done_); });
+    if (!in_flight_ || flight_done_) return;  // stopped, nothing to write
+    const char* const src = flight_.get();
+    const std::size_t n = flight_bytes_;
+    const std::uint64_t offset = flight_base_;
+    lock.unlock();
+    std::size_t written = 0;
+    std::string error;
+    try {
+      written = pwrite_blocks_at(src, n, offset);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    lock.lock();
+    flight_written_ = written;
+    flight_error_ = std::move(error);
+    flight_done_ = true;
+    io_cv_.notify_all();
+  }
+}
+
+// The full staging buffer goes to the I/O thread, and the caller copies on into the spare one.
+void FileWriter::submit_staged() {
+  collect_flight();
+  if (!direct_) return;  // the buffer in flight failed over to the page cache, with what is staged
+  if (!spare_) {
+    spare_.reset(static_cast<char*>(std::aligned_alloc(kStagingAlign, kStagingBytes)));
+    if (!spare_) return write_staged_blocks(staged_);
+    (void)::madvise(spare_.get(), kStagingBytes, MADV_HUGEPAGE);
+  }
+  if (!io_.joinable()) io_ = std::thread([this] { io_loop(); });
+  {
+    std::lock_guard lock(io_mutex_);
+    flight_ = std::move(staging_);
+    flight_base_ = base_;
+    flight_bytes_ = staged_;
+    in_flight_ = true;
+    flight_done_ = false;
+  }
+  io_cv_.notify_all();
+  staging_ = std::move(spare_);
+  base_ += staged_;
+  staged_ = visible_ = 0;
+}
+
+// Waits for the buffer in flight. A failed write is thrown; a direct write refused midway writes the
+// rest of that buffer and everything staged through the page cache from then on.
+void FileWriter::collect_flight() {
+  if (!in_flight_) return;
+  const auto t0 = Clock::now();
+  std::size_t written = 0;
+  std::string error;
+  {
+    std::unique_lock lock(io_mutex_);
+    io_cv_.wait(lock, [&] { return flight_done_; });
+    in_flight_ = flight_done_ = false;
+    written = flight_written_;
+    error = std::move(flight_error_);
+    spare_ = std::move(flight_);
+  }
+  const Clock::duration waited = Clock::now() - t0;
+  in_writes_ += waited;
+  if (!error.empty()) throw Error(ErrorCode::kIo, error);
+  if (written < flight_bytes_) {
+    direct_ = false;
+    clear_direct_flag();
+    pwrite_all(spare_.get() + written, flight_bytes_ - written, flight_base_ + written);
+    pwrite_all(staging_.get(), staged_, base_);
+    return continue_after_staged();
+  }
+  judge(waited, flight_bytes_);
 }
 
 void FileWriter::try_direct() {
@@ -69,6 +158,7 @@ void FileWriter::clear_direct_flag() {
 
 // From here on through the page cache: what is staged goes out at its offset first.
 void FileWriter::leave_direct() {
+  collect_flight();
   if (!direct_) return;
   direct_ = false;
   clear_direct_flag();
@@ -92,12 +182,13 @@ void FileWriter::write_all(const char* p, std::size_t n) {
     staged_ += take;
     p += take;
     n -= take;
-    if (staged_ == kStagingBytes) write_staged_blocks(kStagingBytes);
+    if (staged_ == kStagingBytes) submit_staged();
   }
   if (n > 0) write_through(p, n);
 }
 
 void FileWriter::flush() {
+  collect_flight();
   if (!direct_ || staged_ == visible_) return;
   const std::size_t whole = staged_ / kAlign * kAlign;
   if (whole > 0) write_staged_blocks(whole);
@@ -114,9 +205,17 @@ void FileWriter::flush() {
 // direct write was refused or came back short of a block boundary.
 std::size_t FileWriter::pwrite_blocks(const char* src, std::size_t n, Clock::duration& waited) {
   const auto t0 = Clock::now();
+  const std::size_t done = pwrite_blocks_at(src, n, base_);
+  waited = Clock::now() - t0;
+  in_writes_ += waited;
+  return done;
+}
+
+// The I/O thread's part too: it reads only fd_ and path_, which do not change while it runs.
+std::size_t FileWriter::pwrite_blocks_at(const char* src, std::size_t n, std::uint64_t offset) const {
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t w = ::pwrite(fd_, src + done, n - done, static_cast<off_t>(base_ + done));
+    const ssize_t w = ::pwrite(fd_, src + done, n - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno != EINVAL) throw Error(ErrorCode::kIo, "cannot write " + path_ + ": " + std::strerror(errno));
     if (w <= 0 || static_cast<std::size_t>(w) % kAlign != 0) {
@@ -125,8 +224,6 @@ std::size_t FileWriter::pwrite_blocks(const char* src, std::size_t n, Clock::dur
     }
     done += static_cast<std::size_t>(w);
   }
-  waited = Clock::now() - t0;
-  in_writes_ += waited;
   return done;
 }
 
@@ -144,6 +241,7 @@ void FileWriter::write_staged_blocks(std::size_t n) {
 }
 
 void FileWriter::write_in_place(char* p, std::size_t n, std::size_t headroom) {
+  collect_flight();
   if (direct_ && staged_ > headroom) write_staged_blocks(staged_ / kAlign * kAlign);  // back to a partial block
   if (!direct_ || staged_ > headroom || staged_ + n < kAlign ||
       (reinterpret_cast<std::uintptr_t>(p) - staged_) % kAlign != 0) {
@@ -211,6 +309,7 @@ void FileWriter::write_through(const char* p, std::size_t n) {
 
 void FileWriter::close() {
   flush();
+  stop_io();
   direct_ = false;
   if (owns_ && fd_ >= 0) {
     const int fd = fd_;

@@ -11,12 +11,20 @@
 // Direct writes go out in whole blocks at tracked offsets. flush() makes every byte visible: the whole
 // blocks directly, the partial last block through the page cache; that block stays staged and is
 // written again, directly, once it fills.
+//
+// A full staging buffer is written by an I/O thread of the writer's own while the caller copies on into
+// a second buffer; the caller waits only when both are full (and in flush, close, write_in_place and the
+// switch to the page cache, which first collect the buffer in flight). A failed write in flight is
+// thrown by the next call that collects it, close() included.
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace dnslens {
 
@@ -55,7 +63,8 @@ class FileWriter {
   [[nodiscard]] std::uint64_t in_place_bytes() const { return in_place_bytes_; }
   // Whether this file started with direct writes (and, unlike direct(), stays so after falling back).
   [[nodiscard]] bool started_direct() const { return started_direct_; }
-  // Seconds spent in write system calls: the device's share of the writer's time.
+  // Seconds the caller spent in write system calls or waiting for the I/O thread's: the device's share
+  // of the writer's time.
   [[nodiscard]] double seconds_in_writes() const { return std::chrono::duration<double>(in_writes_).count(); }
 
   static constexpr std::size_t kStagingBytes = 8 << 20;
@@ -73,6 +82,11 @@ class FileWriter {
   void clear_direct_flag();
   void write_staged_blocks(std::size_t n);
   std::size_t pwrite_blocks(const char* src, std::size_t n, Clock::duration& waited);
+  [[nodiscard]] std::size_t pwrite_blocks_at(const char* src, std::size_t n, std::uint64_t offset) const;
+  void submit_staged();
+  void collect_flight();
+  void io_loop();
+  void stop_io();
   void pwrite_all(const char* p, std::size_t n, std::uint64_t offset);
   void write_through(const char* p, std::size_t n);
   void judge(Clock::duration waited, std::size_t bytes);
@@ -92,6 +106,21 @@ class FileWriter {
   Clock::duration waited_{};  // in direct writes during the window
   std::uint64_t in_place_bytes_ = 0;
   Clock::duration in_writes_{};  // seconds_in_writes
+
+  // The overlapped writes: staging_ fills while flight_ (a full buffer) is written by io_; spare_ is
+  // the buffer free for the next swap. Shared fields are guarded by io_mutex_.
+  std::unique_ptr<char, FreeAligned> spare_;
+  std::unique_ptr<char, FreeAligned> flight_;
+  std::uint64_t flight_base_ = 0;
+  std::size_t flight_bytes_ = 0;
+  bool in_flight_ = false;    // flight_ is the I/O thread's until flight_done_
+  bool flight_done_ = false;  // ... and then flight_written_ and flight_error_ say how it went
+  std::size_t flight_written_ = 0;
+  std::string flight_error_;
+  bool io_stop_ = false;
+  std::mutex io_mutex_;
+  std::condition_variable io_cv_;
+  std::thread io_;
 };
 
 }  // namespace dnslens

@@ -274,7 +274,7 @@ Dashboard::PanelContext Dashboard::panel_context(const PanelDef& panel, const Da
   c.rollup = rollup_usable(panel, q);
   if (c.rollup) {
     // The stored range (from traffic_hour's few rows where it is usable): where the rollup may start.
-    c.stored.emplace();
+    c.stored = StoredRange{};
     c.range = effective_range(q, true, &*c.stored);
   } else {
     c.range = effective_range(q, panel.chart == PanelChart::kOutlier);
