@@ -64,8 +64,10 @@ void FileWriter::io_loop() {
     std::string error;
     try {
       written = pwrite_blocks_at(src, n, offset);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       error = e.what();
+    } catch (...) {
+      error = "cannot write " + path_;
     }
     lock.lock();
     flight_written_ = written;
@@ -99,24 +101,38 @@ void FileWriter::submit_staged() {
   staged_ = visible_ = 0;
 }
 
-// Waits for the buffer in flight. A failed write is thrown; a direct write refused midway writes the
-// rest of that buffer and everything staged through the page cache from then on.
+// Waits for the buffer in flight. A failed write is tried again here, and thrown if it fails again:
+// the buffer stays in flight (the next collect tries once more), so a failure such as a full disk
+// leaves no hole in the file. A direct write refused midway writes the rest of that buffer and
+// everything staged through the page cache from then on.
 void FileWriter::collect_flight() {
   if (!in_flight_) return;
   const auto t0 = Clock::now();
   std::size_t written = 0;
-  std::string error;
+  bool failed = false;
   {
     std::unique_lock lock(io_mutex_);
     io_cv_.wait(lock, [&] { return flight_done_; });
-    in_flight_ = flight_done_ = false;
     written = flight_written_;
-    error = std::move(flight_error_);
+    failed = !flight_error_.empty();
+  }
+  // Done: the I/O thread leaves flight_ alone until the next submit.
+  if (failed) {
+    try {
+      written = pwrite_blocks_at(flight_.get(), flight_bytes_, flight_base_);
+    } catch (...) {
+      in_writes_ += Clock::now() - t0;
+      throw;
+    }
+  }
+  {
+    std::lock_guard lock(io_mutex_);
+    in_flight_ = flight_done_ = false;
+    flight_error_.clear();
     spare_ = std::move(flight_);
   }
   const Clock::duration waited = Clock::now() - t0;
   in_writes_ += waited;
-  if (!error.empty()) throw Error(ErrorCode::kIo, error);
   if (written < flight_bytes_) {
     direct_ = false;
     clear_direct_flag();

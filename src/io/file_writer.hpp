@@ -14,8 +14,9 @@
 //
 // A full staging buffer is written by an I/O thread of the writer's own while the caller copies on into
 // a second buffer; the caller waits only when both are full (and in flush, close, write_in_place and the
-// switch to the page cache, which first collect the buffer in flight). A failed write in flight is
-// thrown by the next call that collects it, close() included.
+// switch to the page cache, which first collect the buffer in flight). A write that failed in flight is
+// tried again by the next call that collects it and thrown if it fails again; the buffer stays in
+// flight until it is written, so a failure (a full disk) leaves no hole in the file.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>

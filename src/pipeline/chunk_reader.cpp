@@ -159,7 +159,10 @@ bool ChunkReader::open_plain_file(const std::string& path, std::uint64_t start) 
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;  // read as a stream, which reports the problem
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) < start) {
+  // An empty size is a stream too: procfs and sysfs files say 0 and have content.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+      static_cast<std::uint64_t>(st.st_size) < start || flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
     ::close(fd);
     return false;
   }
@@ -228,6 +231,7 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
           d.line = static_cast<std::uint64_t>(std::count(job.input.data(), job.input.data() + line_start, '\n'));
           std::uint64_t total = line;
           std::uint64_t at = begin + size;
+          size = line_start;  // the scratch below overwrites the line's head
           char* scratch = room(job, line_start, 64 * 1024);
           while (true) {
             const std::size_t got = pread_full(file, scratch, 64 * 1024, at);
@@ -243,7 +247,6 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
           d.raw_total = total;
           ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
           job.line_count = 1;  // the processor counts the lines before it
-          size = line_start;
           break;
         }
         const std::size_t more = std::min<std::size_t>(64 * 1024, limit - line);
@@ -258,14 +261,29 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
       }
     }
   } catch (const Error& e) {
-    // What was read before the failure goes through as whole lines; the file is reported failed.
-    while (size > 0 && job.input[size - 1] != '\n') --size;
+    // As a stream that fails: the whole lines read before the failure go through, the partial line
+    // after them is dead-lettered as truncated, and the file is reported failed (the writer drops the
+    // file's later jobs, as a stream ends at its failure).
+    std::size_t whole = size;
+    while (whole > 0 && job.input[whole - 1] != '\n') --whole;
     job.dead.clear();
     job.line_count = 0;
     job.counters = RunCounters{};
+    if (whole < size) {
+      DeadLetter& d = job.dead.emplace_back();
+      d.line = kAfterJob;
+      d.reason = BadReason::kTruncatedInput;
+      d.detail = e.what();
+      d.raw.assign(job.input.data() + whole, std::min(size - whole, kDeadLetterRawBytes));
+      d.raw_total = size - whole;
+      ++job.counters.bad[static_cast<std::size_t>(BadReason::kTruncatedInput)];
+    }
+    size = whole;
     job.file_errors.push_back(e.what());
+    job.read_failed = true;
     file.failed.store(true, std::memory_order_relaxed);
   }
+  if (job.range_begin == file.start) consumed += file.start;  // a byte-order mark was read too
   file.progress.raw_bytes_done.fetch_add(consumed, std::memory_order_relaxed);
   job.size = size;
   std::memset(room(job, size, 0), 0, kPadding);

@@ -52,7 +52,7 @@ class ChunkReader {
   // plain_in_ranges: plain files come as ranges for the workers to read (with one worker, the
   // reader's own thread reading ahead of it is faster).
   ChunkReader(const SourceConfig& config, std::size_t batch_bytes, const std::vector<std::string>& sources,
-              const std::vector<std::string>& problems, ReaderProgress& progress, bool plain_in_ranges = true);
+              const std::vector<std::string>& problems, ReaderProgress& progress, bool plain_in_ranges = false);
   ~ChunkReader();
   // Fills job with the next unit of work; false when every input is done. A Job::Kind::kRange job must
   // go through read_range before it is processed.
@@ -61,7 +61,8 @@ class ChunkReader {
   // A range job becomes a lines job: its whole lines, which are those that start in the range (the one
   // it starts inside belongs to the range before; its last runs on past the range to its newline). A
   // last line too long for the reader's largest chunk is dead-lettered and skipped as the reader does; a
-  // read error is the file's failure, and the job keeps the whole lines read before it. Thread-safe
+  // read error is the file's failure: the job keeps the whole lines read before it, its partial line is
+  // dead-lettered as truncated, and it is marked read_failed. Thread-safe
   // (workers call it side by side); does nothing to other jobs.
   static void read_range(Job& job, const SourceConfig& config);
 

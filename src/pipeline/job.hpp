@@ -91,6 +91,7 @@ struct Job {
   std::shared_ptr<PlainFile> file;                           // kRange: the file, held until the job is written
   std::uint64_t range_begin = 0;                             // kRange: the lines that start in [begin, end)
   std::uint64_t range_end = 0;
+  bool read_failed = false;  // reading the range failed: the file's later jobs are dropped
 
   std::vector<std::unique_ptr<SinkBatch>> sink_batches;  // one per sink of the run, in the run's order
   std::vector<DeadLetter> dead;
@@ -107,6 +108,7 @@ struct Job {
     counters = RunCounters{};
     origin.reset();
     file.reset();
+    read_failed = false;
     kind = Kind::kLines;
     size = 0;
   }

@@ -42,6 +42,10 @@ class Writer {
         summary_(summary) {}
 
   void write(Job& job) {
+    // A file whose range could not be read ends there, as a stream ends at its failure: the ranges
+    // after it, which other workers may have read, are dropped (their line numbers would be wrong).
+    if (job.file && job.source_index == failed_source_) return;
+    if (job.read_failed) failed_source_ = job.source_index;
     summary_.counters.add(job.counters);
     if (job.source_index != line_source_) {
       line_source_ = job.source_index;
@@ -115,8 +119,9 @@ class Writer {
   RunSummary& summary_;
   std::vector<StageTime>* stages_ = nullptr;  // time_stages
   std::size_t stage_base_ = 0;
-  std::uint32_t line_source_ = ~std::uint32_t{0};  // the source the line numbering below belongs to
-  std::uint64_t line_base_ = 1;                    // absolute number of the next job's first line
+  std::uint32_t line_source_ = ~std::uint32_t{0};    // the source the line numbering below belongs to
+  std::uint64_t line_base_ = 1;                      // absolute number of the next job's first line
+  std::uint32_t failed_source_ = ~std::uint32_t{0};  // a plain file whose range failed to read
 };
 
 class ProgressBar {
@@ -335,7 +340,7 @@ RunSummary run_pipeline(const PipelineConfig& config) {
   // Plain files in ranges that the workers read, unless one worker does all the work: then the reader's
   // thread reading ahead of it takes the copy out of the page cache off its hands (-j1 is 8% faster so).
   // The simulation of many workers reads in ranges, as they would.
-  const bool in_ranges = threads > 1 || config.source.serial_stages > 1;
+  const bool in_ranges = config.source.serial_stages > 0 ? config.source.serial_stages > 1 : threads > 1;
   ChunkReader reader(config.source, batch_bytes, summary.sources, inputs.problems, progress, in_ranges);
   Writer writer(config, summary.sources, sinks, summary);
   {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "core/text.hpp"
 #include "detect/name_features/name_signal_enricher.hpp"
 #include "enrich/dns_firewall/firewall_enricher.hpp"
@@ -56,6 +57,7 @@ void RecordProcessor::add_sink(RecordSink& sink, unsigned worker, unsigned worke
 
 void RecordProcessor::process(Job& job) {
   if (job.kind == Job::Kind::kPassThrough) return;
+  if (job.kind == Job::Kind::kRange) throw Error(ErrorCode::kInternal, "a range job reached a worker unread");
   chain_.begin_batch(chain_local_);
   // What the reader dead-lettered in a lines job (a truncated tail, a too-long last line) comes after
   // the job's lines; it moves behind the lines' own dead letters below, so the file stays in line order.

@@ -46,7 +46,7 @@ TEST(ChunkReader, AFileThatShrinksWhileItsRangesAreReadLosesOnlyWhatIsGone) {
   const std::size_t cut = 10000;
   ASSERT_NE(text[cut - 1], '\n');
   {
-    ChunkReader reader(config, 4096, sources, problems, progress);
+    ChunkReader reader(config, 4096, sources, problems, progress, true);
     Job job;
     std::string seen;
     bool first = true;
@@ -86,6 +86,7 @@ TEST(ChunkReader, AReadErrorFailsTheFileAndNamesIt) {
     EXPECT_NE(job.file_errors[0].find("cannot read logs/day.jsonl at byte 4999"), std::string::npos)
         << job.file_errors[0];
     EXPECT_TRUE(job.file->failed.load());
+    EXPECT_TRUE(job.read_failed);  // the writer drops the file's later jobs
   }
   EXPECT_EQ(progress.files_failed.load(), 1u);  // counted once its last job lets go
   EXPECT_EQ(progress.files_ok.load(), 0u);
@@ -100,7 +101,7 @@ TEST(ChunkReader, OnlyPlainFilesComeInRanges) {
   const std::vector<std::string> sources = {file.path.string()};
   const std::vector<std::string> problems = {""};
   ReaderProgress progress;
-  ChunkReader reader(config, 1000, sources, problems, progress);
+  ChunkReader reader(config, 1000, sources, problems, progress, true);
   Job job;
   std::uint64_t expected_begin = 0;
   while (reader.next(job)) {
@@ -113,7 +114,7 @@ TEST(ChunkReader, OnlyPlainFilesComeInRanges) {
 
   TempFile gz(testing::gzip_member(text), ".jsonl.gz");
   const std::vector<std::string> gz_sources = {gz.path.string()};
-  ChunkReader gz_reader(config, 1000, gz_sources, problems, progress);
+  ChunkReader gz_reader(config, 1000, gz_sources, problems, progress, true);
   std::string seen;
   while (gz_reader.next(job)) {
     ASSERT_EQ(job.kind, Job::Kind::kLines);
