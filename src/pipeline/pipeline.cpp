@@ -488,8 +488,8 @@ std::string RunSummary::to_text() const {
         simulated_workers, f.with_simulated / std::max(f.with_one, 1e-9));
     if (f.with_simulated_cpu > f.with_simulated * 1.01)
       s += fmt::format(
-          "                {:.0f} records/s with {} ({:.1f}x) were the writes overlapped with the writer's work or "
-          "the device faster\n",
+          "                {:.0f} records/s with {} ({:.1f}x) on a device fast enough that the writer never waits "
+          "on it\n",
           f.with_simulated_cpu, simulated_workers, f.with_simulated_cpu / std::max(f.with_one, 1e-9));
   }
   if (counters.firewall_drift > 0) {
