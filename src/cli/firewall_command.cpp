@@ -326,7 +326,12 @@ struct SuggestOptions {
 };
 
 int suggest(const SuggestOptions& o) {
-  refuse_outputs_that_are_inputs(o.logs.inputs, {{"--dead-letter", o.logs.dead_letter}});
+  // The lists written into --out-dir replace files of those names: none of them may be a log read.
+  std::vector<std::pair<std::string_view, std::string>> outputs = {{"--dead-letter", o.logs.dead_letter}};
+  for (const char* name :
+       {"allowlist.txt", "allowlist.why.tsv", "blocklist.txt", "blocklist.why.tsv", "advanced-rules.json"})
+    outputs.emplace_back("--out-dir", (fs::path(o.out_dir) / name).string());
+  refuse_outputs_that_are_inputs(o.logs.inputs, outputs);
   PublicSuffixList psl = o.psl.load();
   std::optional<IntelHandle> intel;
   if (!o.intel.empty()) {

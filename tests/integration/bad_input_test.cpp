@@ -168,6 +168,13 @@ TEST(BadInput, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
     EXPECT_NE(r.err.find("is the input"), std::string::npos) << args << ": " << r.err;
     EXPECT_EQ(w.read("logs/in.jsonl"), logs) << args;
   }
+  // firewall suggest writes its lists under fixed names into --out-dir: a log read under one of them.
+  std::filesystem::create_directories(w.file("suggest"));
+  w.write("suggest/blocklist.txt", logs);
+  auto refused = run_dnslens(w, "firewall suggest suggest/blocklist.txt --out-dir suggest");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("--out-dir"), std::string::npos) << refused.err;
+  EXPECT_EQ(w.read("suggest/blocklist.txt"), logs);
   // Outputs beside the inputs, an output file that exists but is not read, and a findings file that
   // --no-detect does not write are fine.
   w.write("out.jsonl", "old\n");

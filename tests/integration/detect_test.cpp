@@ -259,7 +259,9 @@ TEST(DetectCli, ADomainFirstResolvedAfterTheLearningIsNewlyObservedAcrossRuns) {
     const std::string domain{std::string_view(f["domain"])};
     events[std::string(std::string_view(f["instance"])) + " " + domain] = std::int64_t(f["events"]);
     EXPECT_EQ(std::string_view(f["metrics"]["tier"]), "newly_observed");
-    if (domain == "new-vendor.io") EXPECT_EQ(std::string_view(f["metrics"]["first_resolved"]), "2024-02-03T10:00:05Z");
+    if (domain == "new-vendor.io") {
+      EXPECT_EQ(std::string_view(f["metrics"]["first_resolved"]), "2024-02-03T10:00:05Z");
+    }
     EXPECT_EQ(std::string_view(f["severity"]), "low");
   }
   EXPECT_EQ(events, (std::map<std::string, std::int64_t>{
