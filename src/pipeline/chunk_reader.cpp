@@ -37,6 +37,29 @@ std::size_t pread_full(const PlainFile& file, char* dst, std::size_t n, std::uin
   return got;
 }
 
+// The dead letter of a line too long for the largest chunk: its head; the caller sets raw_total once it
+// has skipped to the line's end. Counted as bad.
+DeadLetter& dead_letter_too_long(Job& job, std::uint64_t line, std::string_view head, std::size_t max_line_bytes) {
+  DeadLetter& d = job.dead.emplace_back();
+  d.line = line;
+  d.reason = BadReason::kLineTooLong;
+  d.detail = fmt::format("line longer than --max-line-bytes ({})", max_line_bytes);
+  d.raw.assign(head.substr(0, kDeadLetterRawBytes));
+  ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
+  return d;
+}
+
+// The partial line after a job's last whole line, when its input failed (reason). Counted as bad.
+void dead_letter_truncated(Job& job, std::string_view partial, std::string_view reason) {
+  DeadLetter& d = job.dead.emplace_back();
+  d.line = kAfterJob;
+  d.reason = BadReason::kTruncatedInput;
+  d.detail = std::string(reason);
+  d.raw.assign(partial.substr(0, kDeadLetterRawBytes));
+  d.raw_total = partial.size();
+  ++job.counters.bad[static_cast<std::size_t>(BadReason::kTruncatedInput)];
+}
+
 // Room for n bytes at job.input[at] and the padding after them.
 char* room(Job& job, std::size_t at, std::size_t n) {
   if (job.input.size() < at + n + kPadding) job.input.resize(at + n + kPadding);
@@ -224,11 +247,9 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
         const std::size_t line = size - line_start;
         if (line >= limit) {
           // Too long: its head is dead-lettered, the rest skipped to its newline, as the reader does.
-          DeadLetter& d = job.dead.emplace_back();
-          d.reason = BadReason::kLineTooLong;
-          d.detail = fmt::format("line longer than --max-line-bytes ({})", config.max_line_bytes);
-          d.raw.assign(job.input.data() + line_start, std::min(line, kDeadLetterRawBytes));
-          d.line = static_cast<std::uint64_t>(std::count(job.input.data(), job.input.data() + line_start, '\n'));
+          DeadLetter& d = dead_letter_too_long(
+              job, static_cast<std::uint64_t>(std::count(job.input.data(), job.input.data() + line_start, '\n')),
+              std::string_view(job.input.data() + line_start, line), config.max_line_bytes);
           std::uint64_t total = line;
           std::uint64_t at = begin + size;
           size = line_start;  // the scratch below overwrites the line's head
@@ -245,7 +266,6 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
             if (got < 64 * 1024) break;
           }
           d.raw_total = total;
-          ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
           job.line_count = 1;  // the processor counts the lines before it
           break;
         }
@@ -269,15 +289,7 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
     job.dead.clear();
     job.line_count = 0;
     job.counters = RunCounters{};
-    if (whole < size) {
-      DeadLetter& d = job.dead.emplace_back();
-      d.line = kAfterJob;
-      d.reason = BadReason::kTruncatedInput;
-      d.detail = e.what();
-      d.raw.assign(job.input.data() + whole, std::min(size - whole, kDeadLetterRawBytes));
-      d.raw_total = size - whole;
-      ++job.counters.bad[static_cast<std::size_t>(BadReason::kTruncatedInput)];
-    }
+    if (whole < size) dead_letter_truncated(job, std::string_view(job.input.data() + whole, size - whole), e.what());
     size = whole;
     job.file_errors.push_back(e.what());
     job.read_failed = true;
@@ -287,16 +299,6 @@ void ChunkReader::read_range(Job& job, const SourceConfig& config) {
   file.progress.raw_bytes_done.fetch_add(consumed, std::memory_order_relaxed);
   job.size = size;
   std::memset(room(job, size, 0), 0, kPadding);
-}
-
-void ChunkReader::emit_truncated_tail(Job& job, std::string_view reason) {
-  DeadLetter& d = job.dead.emplace_back();
-  d.line = kAfterJob;
-  d.reason = BadReason::kTruncatedInput;
-  d.detail = std::string(reason);
-  d.raw.assign(leftover_.data(), std::min(leftover_.size(), kDeadLetterRawBytes));
-  d.raw_total = leftover_.size();
-  ++job.counters.bad[static_cast<std::size_t>(BadReason::kTruncatedInput)];
 }
 
 bool ChunkReader::next(Job& job) {
@@ -377,11 +379,8 @@ bool ChunkReader::next(Job& job) {
     char* data = job.input.data();
     if (cut == 0 && filled == capacity && capacity == max_chunk_bytes_ && source_eof_ == false) {
       // One line longer than a whole chunk: dead-letter its head, skip to its end.
-      DeadLetter& d = job.dead.emplace_back();
-      d.line = 0;
-      d.reason = BadReason::kLineTooLong;
-      d.detail = fmt::format("line longer than --max-line-bytes ({})", config_.max_line_bytes);
-      d.raw.assign(data, std::min(filled, kDeadLetterRawBytes));  // a chunk may be smaller than the head kept
+      // A chunk may be smaller than the head kept.
+      DeadLetter& d = dead_letter_too_long(job, 0, std::string_view(data, filled), config_.max_line_bytes);
       std::uint64_t total = filled;
       try {
         while (true) {
@@ -403,7 +402,6 @@ bool ChunkReader::next(Job& job) {
         source_eof_ = true;
       }
       d.raw_total = total;
-      ++job.counters.bad[static_cast<std::size_t>(BadReason::kLineTooLong)];
       job.line_count = 1;
       job.kind = Job::Kind::kPassThrough;
       if (!failure.empty()) {
@@ -420,7 +418,7 @@ bool ChunkReader::next(Job& job) {
     std::memset(data + cut, 0, kPadding);
     if (!failure.empty()) {
       // The stream failed: whatever came before the failure is processed, the rest is reported.
-      if (!leftover_.empty()) emit_truncated_tail(job, failure);
+      if (!leftover_.empty()) dead_letter_truncated(job, std::string_view(leftover_.data(), leftover_.size()), failure);
       job.file_errors.push_back(failure);
       finish_source(false);
     } else if (source_eof_ && cut == filled && !stopping) {

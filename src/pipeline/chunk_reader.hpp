@@ -70,7 +70,6 @@ class ChunkReader {
   bool open_next_source(Job& job);
   bool open_plain_file(const std::string& path, std::uint64_t start);
   void finish_source(bool ok);
-  void emit_truncated_tail(Job& job, std::string_view reason);
   std::size_t read_some(char* dst, std::size_t cap);
 
   const SourceConfig& config_;
